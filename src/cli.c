@@ -1,0 +1,94 @@
+/*
+ * Shared CLI output: errors as human text on stderr or as a JSON object on
+ * stdout, and the mapping from error classes and codes to exit codes.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int
+cli_exit_code(const struct df_error *err)
+{
+	switch (err->code) {
+	case DF_E_INVALID_ARGUMENT:
+		return CLI_USAGE;
+	case DF_E_ACTIVE_RUN_EXISTS:
+	case DF_E_MAX_CONCURRENT_RUNS:
+	case DF_E_APPROVAL_CONFLICT:
+	case DF_E_RUN_STATE_CHANGED:
+		return CLI_CONFLICT;
+	default:
+		return err->class == DF_HUMAN_REQUIRED ? CLI_CONFLICT : CLI_ERROR;
+	}
+}
+
+static cJSON *
+error_json(const struct df_error *err)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "class", df_class_name(err->class));
+	cJSON_AddStringToObject(e, "code", df_code_name(err->code));
+	cJSON_AddStringToObject(e, "message", err->message);
+	if (err->hint[0])
+		cJSON_AddStringToObject(e, "hint", err->hint);
+	if (err->run_id[0])
+		cJSON_AddStringToObject(e, "run_id", err->run_id);
+	if (err->phase_id[0])
+		cJSON_AddStringToObject(e, "phase_id", err->phase_id);
+	return e;
+}
+
+int
+cli_fail(const struct cli_ctx *ctx, const struct df_error *err)
+{
+	if (ctx != NULL && ctx->json) {
+		cJSON *o = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddBoolToObject(o, "ok", 0);
+		cJSON_AddItemToObject(o, "error", error_json(err));
+		s = cJSON_PrintUnformatted(o);
+		puts(s);
+		free(s);
+		cJSON_Delete(o);
+	} else {
+		fprintf(stderr, "devflow: %s (%s)\n", err->message, df_code_name(err->code));
+		if (err->hint[0])
+			fprintf(stderr, "  hint: %s\n", err->hint);
+	}
+	return cli_exit_code(err);
+}
+
+int
+cli_usage(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *fmt, ...)
+{
+	struct df_error err;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	df_error_set(&err, DF_FATAL, DF_E_INVALID_ARGUMENT, "%s", msg);
+	df_error_hint(&err, "usage: devflow %s %s", cmd->name, cmd->usage);
+	return cli_fail(ctx, &err);
+}
+
+void
+cli_print_json(cJSON *result)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddBoolToObject(o, "ok", 1);
+	cJSON_AddItemToObject(o, "result", result);
+	s = cJSON_Print(o);
+	puts(s);
+	free(s);
+	cJSON_Delete(o);
+}

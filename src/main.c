@@ -1,0 +1,74 @@
+/*
+ * devflow's entry point: global options, then one verb from the command
+ * table. With no verb, devflow opens the TUI (once it exists).
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const struct cmd_entry *const cli_commands[] = {
+	NULL,
+};
+
+static void
+print_help(FILE *out)
+{
+	fprintf(out, "usage: devflow [--workspace DIR] [--json] VERB [ARGS]\n"
+	             "       devflow --version | --help\n\n"
+	             "Supervise AI coding-agent runs from a terminal.\n\nverbs:\n");
+	for (size_t i = 0; cli_commands[i] != NULL; i++)
+		fprintf(out, "  %-10s %-34s %s\n", cli_commands[i]->name, cli_commands[i]->usage,
+		        cli_commands[i]->summary);
+	fprintf(out, "\nexit codes: 0 ok, 1 error, 2 usage, 3 conflict or needs a person\n"
+	             "workspace: --workspace, else $DEVFLOW_WORKSPACE, else "
+	             "$XDG_DATA_HOME/devflow\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { 0 };
+	int i, n = 0;
+
+	setlocale(LC_ALL, "");
+	/* --json may appear anywhere; strip it so verbs see their own arguments. */
+	for (i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], "--json") == 0)
+			ctx.json = 1;
+		else
+			argv[n++] = argv[i];
+	}
+	argc = n;
+	argv[argc] = NULL;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("devflow %s\n", PACKAGE_VERSION);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			print_help(stdout);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "--workspace") == 0 && i + 1 < argc) {
+			ctx.workspace = argv[++i];
+		} else if (strncmp(argv[i], "--workspace=", 12) == 0) {
+			ctx.workspace = argv[i] + 12;
+		} else {
+			fprintf(stderr, "devflow: unknown option '%s'\n", argv[i]);
+			print_help(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (i >= argc) {
+		print_help(stderr);
+		return CLI_USAGE;
+	}
+	for (size_t c = 0; cli_commands[c] != NULL; c++)
+		if (strcmp(cli_commands[c]->name, argv[i]) == 0)
+			return cli_commands[c]->exec(&ctx, argc - i, argv + i);
+	fprintf(stderr, "devflow: unknown verb '%s' (see devflow --help)\n", argv[i]);
+	return CLI_USAGE;
+}

@@ -1,0 +1,106 @@
+/*
+ * Path resolution for data, configuration and the workspace. The build-tree
+ * check compares the running executable's location with the build directory
+ * configure recorded, so `./devflow` and the tests use the source tree's
+ * data without installing, and an installed binary never does.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "xalloc.h"
+
+static int
+in_build_tree(void)
+{
+	char exe[PATH_MAX], build[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t blen;
+
+	if (n <= 0 || realpath(DEVFLOW_BUILDDIR, build) == NULL)
+		return 0;
+	exe[n] = '\0';
+	blen = strlen(build);
+	return strncmp(exe, build, blen) == 0 && exe[blen] == '/';
+}
+
+const char *
+paths_share_dir(void)
+{
+	static const char *dir;
+	const char *env = getenv("DEVFLOW_SHARE_DIR");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if (dir == NULL)
+		dir = in_build_tree() ? DEVFLOW_SRCDIR : DEVFLOW_PKGDATADIR;
+	return dir;
+}
+
+static char *
+xdg_dir(const char *var, const char *fallback)
+{
+	const char *v = getenv(var), *home = getenv("HOME");
+
+	if (v != NULL && v[0] == '/')
+		return xasprintf("%s/devflow", v);
+	return xasprintf("%s/%s/devflow", home && *home ? home : "/tmp", fallback);
+}
+
+char *
+paths_config_dir(void)
+{
+	return xdg_dir("XDG_CONFIG_HOME", ".config");
+}
+
+char *
+paths_workspace(const char *override)
+{
+	const char *env = getenv("DEVFLOW_WORKSPACE");
+
+	if (override != NULL && *override != '\0')
+		return xstrdup(override);
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	return xdg_dir("XDG_DATA_HOME", ".local/share");
+}
+
+int
+paths_mkdir_p(const char *dir, unsigned mode)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
+				rc = -1;
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	if (rc == 0) {
+		struct stat st;
+
+		if (stat(dir, &st) != 0)
+			rc = -1;
+		else if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			rc = -1;
+		}
+	}
+	free(p);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * Where devflow finds things: the built-in data and schemas (the source tree
+ * when running from the build tree, the installed data directory otherwise),
+ * the user's configuration directory, and the workspace.
+ */
+#ifndef DEVFLOW_PATHS_H
+#define DEVFLOW_PATHS_H
+
+/*
+ * Directory holding data/ and schemas/. $DEVFLOW_SHARE_DIR wins; then the
+ * source tree if the running executable lives in the build tree; then the
+ * installed package data directory. Static storage; never NULL.
+ */
+const char *paths_share_dir(void);
+
+/* $XDG_CONFIG_HOME/devflow, else $HOME/.config/devflow. The caller frees. */
+char *paths_config_dir(void);
+
+/*
+ * The workspace: override (when not NULL), else $DEVFLOW_WORKSPACE, else
+ * $XDG_DATA_HOME/devflow, else $HOME/.local/share/devflow. The caller frees.
+ */
+char *paths_workspace(const char *override);
+
+/* Create dir and its parents with the given mode; 0 or -1 with errno. */
+int paths_mkdir_p(const char *dir, unsigned mode);
+
+#endif
