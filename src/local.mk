@@ -4,7 +4,9 @@ libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
 	src/error.c src/error.h \
+	src/gitenv.c src/gitenv.h \
 	src/paths.c src/paths.h \
+	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
 libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
 	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)

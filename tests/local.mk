@@ -24,6 +24,12 @@ tests_unit_test_error_SOURCES = tests/unit/test_error.c
 tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LIBS)
 
+check_PROGRAMS += tests/unit/test_worktree
+tests_unit_test_worktree_SOURCES = tests/unit/test_worktree.c
+tests_unit_test_worktree_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_worktree_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_worktree
+
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/integration/layers.sh \
 	tests/integration/cli-basics.sh
