@@ -110,7 +110,7 @@ resolve_physical(const char *base, const char *path, const char *display, char *
 	rest = xstrdup(path);
 	buf_puts(&cur, path[0] == '/' ? "/" : base);
 	for (;;) {
-		char *comp, *target;
+		char *comp, target[PATH_MAX];
 		size_t clen, save;
 		struct stat st;
 		ssize_t n;
@@ -153,13 +153,11 @@ resolve_physical(const char *base, const char *path, const char *display, char *
 			             display, cur.data);
 			goto fail;
 		}
-		target = xmalloc((size_t)st.st_size + 2);
-		n = readlink(cur.data, target, (size_t)st.st_size + 1);
-		if (n < 0 || n > st.st_size) {
+		n = readlink(cur.data, target, sizeof(target));
+		if (n < 0 || (size_t)n >= sizeof(target)) {
 			df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
 			             "cannot read symbolic link %s: %s", cur.data,
-			             n < 0 ? strerror(errno) : "changed while reading");
-			free(target);
+			             n < 0 ? strerror(errno) : "target too long");
 			goto fail;
 		}
 		target[n] = '\0';
@@ -177,7 +175,6 @@ resolve_physical(const char *base, const char *path, const char *display, char *
 			buf_reset(&cur);
 			buf_puts(&cur, "/");
 		}
-		free(target);
 	}
 	free(rest);
 	*out = buf_detach(&cur);
@@ -654,7 +651,7 @@ create_in(git_repository *repo, const char *repo_path, const char *base_branch, 
 	}
 	git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
 	opts.ref = branch;
-	/* The new worktree has no index: a safe checkout would write nothing. */
+	/* The directory is new and ours: write every file, whatever the baseline. */
 	opts.checkout_options.checkout_strategy = GIT_CHECKOUT_FORCE;
 	errno = 0;
 	if (git_worktree_add(&wt, repo, run_id, root, &opts) < 0) {
@@ -734,7 +731,7 @@ remove_in(git_repository *repo, const char *repo_path, const char *run_id, const
 	if (found == 0) {
 		const char *path = git_worktree_path(wt);
 
-		if (root != NULL && exists(root) && !same_place(path, root)) {
+		if (root != NULL && (exists(root) ? !same_place(path, root) : exists(path))) {
 			df_error_set(err, DF_FATAL, DF_E_GIT,
 			             "worktree %s of %s lives at %s, not at %s; nothing removed",
 			             run_id, repo_path, path, root);
@@ -835,7 +832,8 @@ open_diff(const char *repo_path, const char *root, const char *base_branch, git_
 		goto out;
 	}
 	if (resolve_base(*wtrepo, repo_path, base_branch, &base, err) != 0) {
-		err->code = DF_E_GIT;
+		if (err != NULL && err->code == DF_E_WORKTREE_CREATE_FAILED)
+			err->code = DF_E_GIT;
 		goto out;
 	}
 	if (git_repository_head(&head, *wtrepo) < 0 ||

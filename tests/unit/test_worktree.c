@@ -560,6 +560,10 @@ test_path_inside(void **state)
 
 	check_inside_refused(root, "../x.json");
 	check_inside_refused(root, "a/../../x.json");
+	/* Climbing out and back in is still climbing out. */
+	p = xasprintf("../%s/x.json", strrchr(root, '/') + 1);
+	check_inside_refused(root, p);
+	free(p);
 	check_inside_refused(root, "..");
 	check_inside_refused(root, "/etc/passwd");
 	check_inside_refused(root, "escape/x.json");
@@ -712,6 +716,20 @@ test_remove(void **state)
 	assert_int_equal(worktree_remove(repo, "rm2", other, false, &err), -1);
 	assert_non_null(strstr(err.message, "not registered"));
 	assert_true(exists(other));
+	free(root);
+
+	/* A root that does not exist while the worktree lives elsewhere: refused too. */
+	root = start(ws, repo, "main", "rm3");
+	{
+		char *gone = xasprintf("%s/rm3/nothere", ws);
+
+		assert_int_equal(worktree_remove(repo, "rm3", gone, true, &err), -1);
+		assert_non_null(strstr(err.message, "nothing removed"));
+		assert_true(exists(root));
+		free(gone);
+	}
+	assert_int_equal(worktree_remove(repo, "rm3", root, true, &err), 0);
+	assert_false(exists(root));
 	free(root);
 	free(other);
 	free(ws);
