@@ -647,8 +647,8 @@ run_instructions(const char *text)
 	                          getenv("DEVFLOW_FAKE_SCENARIO"), &source);
 	scenario = fake_scenario_lookup(name);
 	if (scenario < 0) {
-		say(C_RED, "✗ Unknown scenario '%s' (from %s); valid scenarios: %s", name, source,
-		    fake_scenario_list());
+		say(C_RED, "✗ Unknown scenario '%s' (from %s)", name, source);
+		say(C_DIM, "  Valid scenarios: %s.", fake_scenario_list());
 		goto done;
 	}
 	say(C_BOLD,

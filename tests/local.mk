@@ -29,3 +29,11 @@ TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/integration/cli-basics.sh
 
 EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/cli-basics.sh
+
+# The fake agent, driven in tmux; json-get reads its artifacts (no python or jq needed).
+check_PROGRAMS += tests/tools/json-get
+tests_tools_json_get_SOURCES = tests/tools/json-get.c
+tests_tools_json_get_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
+tests_tools_json_get_LDADD = libdevflow.a $(CJSON_LIBS)
+TESTS += tests/integration/fake-agent.sh
+EXTRA_DIST += tests/integration/fake-agent.sh
