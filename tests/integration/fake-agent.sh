@@ -306,4 +306,32 @@ wait_for "exit" pane_dead term
 ok $? "SIGTERM ends the agent"
 is "$(TM display -p -t term '#{pane_dead_signal}')" 15 "SIGTERM: it dies of the signal"
 
+# --- the terminal is restored on every exit ------------------------------------
+# restore_case NAME SIGNAL|-: the agent runs under a shell that records the
+# tty settings before and after; it is ended by SIGNAL or by Ctrl-D.
+restore_case() {
+	_r_d="$T_TMP/$1"
+	mkdir -p "$_r_d"
+	TM new-session -d -s "$1" -x 100 -y 30 -c "$_r_d" sh -c \
+		'stty -g >before; DEVFLOW_FAKE_STEP_MS=5 "$0"; echo $? >status; stty -g >after' \
+		"$AGENT" \; set-option -t "$1" remain-on-exit on
+	wait_for "prompt" at_prompt "$1"
+	TM pipe-pane -t "$1" "cat >'$_r_d/raw'"
+	if [ "$2" = - ]; then
+		TM send-keys -t "$1" C-d
+	else
+		kill "-$2" "$(ps -o pid= --ppid "$(TM display -p -t "$1" '#{pane_pid}')")"
+	fi
+	wait_for "status" test -s "$_r_d/after"
+	is "$(cat "$_r_d/before")" "$(cat "$_r_d/after" 2>/dev/null)" "$3: the tty settings are restored"
+	sleep 0.1
+	grep -qF "$(printf '\033[?2004l')" "$_r_d/raw"
+	ok $? "$3: bracketed paste is turned off"
+	is "$(cat "$_r_d/status")" "$4" "$3: exit status $4"
+}
+restore_case r-eof - "Ctrl-D" 0
+restore_case r-term TERM "SIGTERM" 143
+restore_case r-hup HUP "SIGHUP" 129
+restore_case r-int INT "SIGINT" 130
+
 done_testing
