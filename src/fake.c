@@ -551,6 +551,106 @@ num_or(const cJSON *s, const char *key, double dflt, int *present)
 
 static cJSON *gen(const cJSON *s, const cJSON *root, int depth, int seed, struct buf *notes);
 
+/* The characters a [...] class starting at p (after '[') admits, up to one
+ * closing ']'; *end is set past it. Returns 0 for negated or unclosed classes. */
+static size_t
+class_chars(const char *p, const char **end, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (*p == '^')
+		return 0;
+	for (int first = 1; *p != '\0' && (*p != ']' || first); first = 0) {
+		char lo = *p;
+		if (*p == '\\' && p[1] != '\0') {
+			lo = p[1] == 'd' ? '0' : p[1] == 'w' ? 'a' : p[1] == 's' ? ' ' : p[1];
+			p++;
+		}
+		p++;
+		if (*p == '-' && p[1] != ']' && p[1] != '\0' && p[1] != '\\') {
+			for (int c = (unsigned char)lo; c <= (unsigned char)p[1] && n < cap; c++)
+				out[n++] = (char)c;
+			p += 2;
+		} else if (n < cap) {
+			out[n++] = lo;
+		}
+	}
+	if (*p != ']')
+		return 0;
+	*end = p + 1;
+	return n;
+}
+
+/*
+ * A string matching pattern, when it is a plain sequence of literals, [...]
+ * classes, \d \w \s and '.', each with an optional quantifier (* + ? {n}
+ * {n,} {n,m}), optionally anchored; NULL for anything else (groups,
+ * alternatives, negated classes). seed picks the character of the first
+ * class, so that array items differ.
+ */
+static char *
+pattern_example(const char *pat, int seed)
+{
+	struct buf b = BUF_INIT;
+	const char *p = pat;
+	int classes = 0;
+
+	if (*p == '^')
+		p++;
+	while (*p != '\0' && !(*p == '$' && p[1] == '\0')) {
+		char c, set[128];
+		long n = 1;
+
+		if (*p == '[') {
+			size_t k = class_chars(p + 1, &p, set, sizeof set);
+			if (k == 0)
+				goto fail;
+			c = set[classes++ == 0 ? (size_t)seed % k : 0];
+		} else if (*p == '\\') {
+			if (p[1] == 'd')
+				c = '0';
+			else if (p[1] == 'w')
+				c = 'a';
+			else if (p[1] == 's')
+				c = ' ';
+			else if (p[1] != '\0' && strchr(".^$|?*+()[]{}\\/-", p[1]) != NULL)
+				c = p[1];
+			else
+				goto fail;
+			p += 2;
+		} else if (strchr("()|*+?{}^$", *p) != NULL) {
+			goto fail;
+		} else {
+			c = *p == '.' ? 'a' : *p;
+			p++;
+		}
+		if (*p == '*' || *p == '?') {
+			n = 0;
+			p++;
+		} else if (*p == '+') {
+			p++;
+		} else if (*p == '{') {
+			char *e;
+			n = strtol(p + 1, &e, 10);
+			if (e == p + 1 || n < 0 || n > 4096)
+				goto fail;
+			while (*e != '\0' && *e != '}')
+				e++;
+			if (*e != '}')
+				goto fail;
+			p = e + 1;
+		}
+		if (*p == '?')
+			p++; /* lazy quantifier: same minimum */
+		for (long i = 0; i < n; i++)
+			buf_putc(&b, c);
+	}
+	return buf_detach(&b);
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
 static cJSON *
 gen_string(const cJSON *s, int seed, struct buf *notes)
 {
@@ -562,6 +662,16 @@ gen_string(const cJSON *s, int seed, struct buf *notes)
 	cJSON *r;
 	char *str;
 
+	if (cJSON_IsString(pat) && (str = pattern_example(pat->valuestring, seed)) != NULL) {
+		if (strlen(str) < (size_t)(minl > 0 ? minl : 0) ||
+		    (has_max && strlen(str) > (size_t)(maxl >= 0 ? maxl : 0)))
+			buf_printf(notes,
+			           "the example for pattern %s breaks minLength or maxLength\n",
+			           pat->valuestring);
+		r = cJSON_CreateString(str);
+		free(str);
+		return r;
+	}
 	if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "date-time") == 0)
 		buf_puts(&b, "1970-01-01T00:00:00Z");
 	else if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "uri") == 0)
@@ -577,7 +687,8 @@ gen_string(const cJSON *s, int seed, struct buf *notes)
 		b.data[b.len] = '\0';
 	}
 	if (cJSON_IsString(pat))
-		buf_printf(notes, "a string's pattern %s was not checked\n", pat->valuestring);
+		buf_printf(notes, "the pattern %s is too complex to follow; used \"%s\"\n",
+		           pat->valuestring, b.data);
 	str = buf_detach(&b);
 	r = cJSON_CreateString(str);
 	free(str);
