@@ -303,11 +303,16 @@ spin(const char *label)
 
 /* --- the prompt ------------------------------------------------------------ */
 
+/* Where one paste sits in the input, so Backspace removes it as a unit. */
+struct paste_mark {
+	size_t text_at, text_end, shown_at;
+};
+
 struct input {
-	struct buf text;                      /* what Enter submits */
-	struct buf shown;                     /* what the prompt line shows */
-	size_t paste_text_at, paste_shown_at; /* where the last paste began */
-	int last_is_paste;
+	struct buf text;           /* what Enter submits */
+	struct buf shown;          /* what the prompt line shows */
+	struct paste_mark *pastes; /* each paste in the input, in order */
+	size_t n_pastes;
 	int in_paste;
 	struct buf paste;
 	int esc_state; /* 0 none, 1 after ESC, 2 in CSI, 3 after ESC O */
@@ -332,7 +337,7 @@ input_clear(struct input *in)
 {
 	buf_reset(&in->text);
 	buf_reset(&in->shown);
-	in->last_is_paste = 0;
+	in->n_pastes = 0;
 }
 
 static void
@@ -341,6 +346,7 @@ input_free(struct input *in)
 	buf_free(&in->text);
 	buf_free(&in->shown);
 	buf_free(&in->paste);
+	free(in->pastes);
 }
 
 static void
@@ -355,11 +361,11 @@ truncate_buf(struct buf *b, size_t len)
 static void
 backspace(struct input *in)
 {
-	if (in->last_is_paste) {
+	if (in->n_pastes > 0 && in->pastes[in->n_pastes - 1].text_end == in->text.len) {
 		/* a paste is one unit, as in real agent CLIs */
-		truncate_buf(&in->text, in->paste_text_at);
-		truncate_buf(&in->shown, in->paste_shown_at);
-		in->last_is_paste = 0;
+		const struct paste_mark *m = &in->pastes[--in->n_pastes];
+		truncate_buf(&in->text, m->text_at);
+		truncate_buf(&in->shown, m->shown_at);
 		return;
 	}
 	if (in->text.len == 0)
@@ -381,9 +387,8 @@ paste_end(struct input *in)
 	size_t nl = 0;
 	const char *p = in->paste.data != NULL ? in->paste.data : "";
 	size_t len = in->paste.len;
+	struct paste_mark m = { .text_at = in->text.len, .shown_at = in->shown.len };
 
-	in->paste_text_at = in->text.len;
-	in->paste_shown_at = in->shown.len;
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '\033')
 			continue; /* a stray ESC in a paste is noise, never a command */
@@ -398,7 +403,11 @@ paste_end(struct input *in)
 		for (size_t i = 0; i < len; i++)
 			buf_putc(&in->shown, (unsigned char)p[i] < 0x20 ? ' ' : p[i]);
 	}
-	in->last_is_paste = len > 0;
+	m.text_end = in->text.len;
+	if (m.text_end > m.text_at) {
+		in->pastes = xreallocarray(in->pastes, in->n_pastes + 1, sizeof *in->pastes);
+		in->pastes[in->n_pastes++] = m;
+	}
 	buf_reset(&in->paste);
 	in->in_paste = 0;
 }
@@ -475,14 +484,12 @@ feed(struct input *in, unsigned char c)
 	case '\t':
 		buf_putc(&in->text, ' ');
 		buf_putc(&in->shown, ' ');
-		in->last_is_paste = 0;
 		break;
 	default:
 		if (c < 0x20)
 			return KEY_NONE;
 		buf_putc(&in->text, (char)c);
 		buf_putc(&in->shown, (char)c);
-		in->last_is_paste = 0;
 		break;
 	}
 	prompt_draw(in);

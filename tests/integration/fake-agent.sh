@@ -108,6 +108,19 @@ TM send-keys -t main C-u
 wait_for "cleared" at_prompt main
 ok $? "Ctrl-U clears the input"
 
+TM load-buffer -b p "$plan_i"
+TM paste-buffer -p -d -b p -t main
+TM send-keys -t main -l 'xy'
+wait_for "paste and typing" screen_has main '^> \[pasted [0-9]+ lines\]xy$'
+ok $? "a paste shows as a summary, typed text after it"
+TM send-keys -t main BSpace
+wait_for "backspace" screen_has main '^> \[pasted [0-9]+ lines\]x$'
+TM send-keys -t main BSpace BSpace
+wait_for "paste removed" at_prompt main
+ok $? "Backspace removes a paste as a whole"
+TM send-keys -t main Enter
+wait_for "prompt" at_prompt main
+
 d="$T_TMP/main"
 deliver main "$plan_i"
 wait_for "plan.json" test -f "$d/plan.json"
