@@ -797,10 +797,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: devflow-fake-agent [--help | --version]\n\n"
+	        "usage: devflow-fake-agent [--] [INSTRUCTIONS]\n"
+	        "       devflow-fake-agent --help | --version\n\n"
 	        "A fake agent CLI for devflow's tests and demo. It shows a prompt, reads phase\n"
 	        "instructions (docs/instructions.md) pasted into it, and writes the artifact\n"
-	        "they ask for, as the chosen scenario says.\n\n"
+	        "they ask for, as the chosen scenario says. INSTRUCTIONS given as an argument\n"
+	        "are carried out first, as if pasted (for backends with prompt mode argv).\n\n"
 	        "scenario: the instructions' 'Scenario:' line, else DEVFLOW_FAKE_SCENARIOS\n"
 	        "  (phasekey=scenario,...; '*' is the default), else DEVFLOW_FAKE_SCENARIO,\n"
 	        "  else ok. Scenarios: %s.\n"
@@ -829,8 +831,14 @@ int
 main(int argc, char **argv)
 {
 	struct input in;
+	const char *initial = NULL;
+	int i;
 
-	for (int i = 1; i < argc; i++) {
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -843,11 +851,27 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (i + 1 < argc) {
+		fprintf(stderr, "devflow-fake-agent: one INSTRUCTIONS argument at most\n");
+		usage(stderr);
+		return 2;
+	}
+	if (i < argc)
+		initial = argv[i];
 	step_ms = env_step_ms();
 	memset(&in, 0, sizeof in);
 	install_signals();
 	term_setup();
 	banner();
+	if (initial != NULL) {
+		struct fake_instr probe;
+		/* show what arrived, the way a paste would be shown */
+		fake_instr_parse(initial, &probe, NULL);
+		outf(C_BOLD C_CYAN ">" C_RESET " [instructions from the command line: %d lines]\n",
+		     probe.n_lines);
+		fake_instr_free(&probe);
+		run_instructions(initial);
+	}
 	prompt_draw(&in);
 	for (;;) {
 		int c = read_byte(-1);

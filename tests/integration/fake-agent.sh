@@ -302,6 +302,18 @@ wait_for "review.json" test -f "$T_TMP/single/review.json"
 "$JGET" "$T_TMP/single/review.json" >/dev/null 2>&1
 is "$?" 1 "DEVFLOW_FAKE_SCENARIO applies without a map"
 
+# --- instructions as an argument (backends with prompt mode argv) ---------------
+mkdir -p "$T_TMP/argv"
+TM new-session -d -s argv -x 100 -y 30 -c "$T_TMP/argv" \
+	env DEVFLOW_FAKE_STEP_MS=5 "$AGENT" "$(cat "$rev_i")"
+wait_for "review.json" test -f "$T_TMP/argv/review.json"
+is "$("$JGET" "$T_TMP/argv/review.json" verdict)" approve "argv: the instructions are carried out"
+wait_for "prompt" at_prompt argv
+ok $? "argv: then the prompt"
+like "$(screen argv)" 'instructions from the command line: [0-9]+ lines' "argv: the screen says so"
+"$AGENT" a b >/dev/null 2>&1
+is "$?" 2 "argv: more than one argument is a usage error"
+
 # --- crash ---------------------------------------------------------------------------
 start crash
 instr "$T_TMP/crash.txt" plan "Plan the work" plan.json dev/phase-plan@1 crash
