@@ -20,3 +20,11 @@ devflow_SOURCES = \
 	src/cli.c src/cli.h
 devflow_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_LDADD = $(DEVFLOW_LIBS)
+
+# The bundled fake agent CLI (docs/fake-agent.md): no curses, only cJSON and libdevflow helpers.
+bin_PROGRAMS += devflow-fake-agent
+devflow_fake_agent_SOURCES = \
+	src/fake-agent.c \
+	src/fake.c src/fake.h
+devflow_fake_agent_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
+devflow_fake_agent_LDADD = libdevflow.a $(CJSON_LIBS) $(CRYPTO_LIBS) $(LIBS)

@@ -35,3 +35,16 @@ TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/integration/cli-basics.sh
 
 EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/cli-basics.sh
+
+# The fake agent, driven in tmux; json-get reads its artifacts (no python or jq needed).
+check_PROGRAMS += tests/tools/json-get
+tests_tools_json_get_SOURCES = tests/tools/json-get.c
+tests_tools_json_get_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
+tests_tools_json_get_LDADD = libdevflow.a $(CJSON_LIBS)
+TESTS += tests/integration/fake-agent.sh
+EXTRA_DIST += tests/integration/fake-agent.sh
+check_PROGRAMS += tests/unit/test_fake
+tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
+tests_unit_test_fake_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fake_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_fake

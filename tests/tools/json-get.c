@@ -1,0 +1,95 @@
+/*
+ * json-get: read one value out of a JSON file, for shell tests on machines
+ * without python or jq. `json-get FILE` checks that FILE is JSON;
+ * `json-get FILE PATH` prints the value at PATH, a dot-separated list of
+ * object keys and array indexes ("phases.0.key"): strings raw, anything
+ * else as compact JSON. Exit status: 0 found, 1 FILE unreadable or not
+ * JSON, 2 PATH not there, 64 usage.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b);
+}
+
+static const cJSON *
+walk(const cJSON *cur, const char *path)
+{
+	char *copy = xstrdup(path), *save = NULL;
+
+	for (char *tok = strtok_r(copy, ".", &save); tok != NULL && cur != NULL;
+	     tok = strtok_r(NULL, ".", &save)) {
+		if (cJSON_IsArray(cur)) {
+			char *end;
+			long i = strtol(tok, &end, 10);
+			cur = *end == '\0' && i >= 0 && i < cJSON_GetArraySize(cur)
+			          ? cJSON_GetArrayItem(cur, (int)i)
+			          : NULL;
+		} else if (cJSON_IsObject(cur)) {
+			cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+		} else {
+			cur = NULL;
+		}
+	}
+	free(copy);
+	return cur;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *text;
+	cJSON *doc;
+	const cJSON *v;
+	int rc = 0;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: json-get FILE [PATH]\n");
+		return 64;
+	}
+	if ((text = slurp(argv[1])) == NULL) {
+		fprintf(stderr, "json-get: cannot read %s\n", argv[1]);
+		return 1;
+	}
+	doc = cJSON_Parse(text);
+	free(text);
+	if (doc == NULL) {
+		fprintf(stderr, "json-get: %s is not JSON\n", argv[1]);
+		return 1;
+	}
+	if (argc == 3) {
+		if ((v = walk(doc, argv[2])) == NULL) {
+			fprintf(stderr, "json-get: %s has no %s\n", argv[1], argv[2]);
+			rc = 2;
+		} else if (cJSON_IsString(v)) {
+			printf("%s\n", v->valuestring);
+		} else {
+			char *s = cJSON_PrintUnformatted(v);
+			printf("%s\n", s);
+			cJSON_free(s);
+		}
+	}
+	cJSON_Delete(doc);
+	return rc;
+}
