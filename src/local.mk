@@ -16,6 +16,7 @@ DEVFLOW_LIBS = libdevflow.a $(SQLITE_LIBS) $(CJSON_LIBS) $(LIBGIT2_LIBS) $(VTERM
 bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/main.c \
-	src/cli.c src/cli.h
+	src/cli.c src/cli.h \
+	src/cmd-validate.c
 devflow_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_LDADD = $(DEVFLOW_LIBS)
