@@ -224,6 +224,9 @@ test_pattern(void **state)
 	assert_valid("{\"pattern\":\"^a.c$\"}", "\"a\\u00e9c\"");
 	assert_valid("{\"not\":{\"pattern\":\"^a.c$\"}}", "\"a\\nc\"");
 	assert_valid("{\"pattern\":\"^\\\\p{Letter}+$\"}", "\"\\u03c0x\"");
+	assert_valid("{\"pattern\":\"^\\\\p{Nd}+$\"}", "\"4\\u09ea\\u0662\"");
+	assert_valid("{\"not\":{\"pattern\":\"^\\\\d+$\"}}", "\"\\u09ea\"");
+	assert_valid("{\"pattern\":\"^\\\\P{Nd}$\"}", "\"x\"");
 	assert_valid("{\"pattern\":\"^[\\\\]\\\\-^]+$\"}", "\"]-^\"");
 	assert_valid("{\"pattern\":\"^{x}$\"}", "\"{x}\"");
 	assert_schema_error("{\"pattern\":\"(\"}", "\"x\"", DF_E_SCHEMA_INVALID,
@@ -327,10 +330,55 @@ test_refs_within_document(void **state)
 	assert_schema_error("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":"
 	                    "\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}",
 	                    "1", DF_E_SCHEMA_INVALID, "infinite recursion");
-	assert_schema_error("{\"$dynamicRef\":\"#x\"}", "1", DF_E_SCHEMA_INVALID,
-	                    "keyword \"$dynamicRef\" is not supported");
+	assert_schema_error("{\"$recursiveRef\":\"#\"}", "1", DF_E_SCHEMA_INVALID,
+	                    "/$recursiveRef: keyword \"$recursiveRef\" is not supported");
+	assert_schema_error("{\"$dynamicRef\":\"#nowhere\"}", "1", DF_E_SCHEMA_NOT_FOUND,
+	                    "cannot resolve $ref \"#nowhere\"");
 	/* Unknown keywords are ignored. */
 	assert_valid("{\"frobnicate\":{\"type\":\"integer\"}}", "\"x\"");
+}
+
+static void
+test_unevaluated(void **state)
+{
+	const char *props = "{\"allOf\":[{\"properties\":{\"a\":true}}],\"anyOf\":[{\"properties\":"
+	                    "{\"b\":true}},{\"properties\":{\"c\":true},\"required\":[\"c\"]}],"
+	                    "\"unevaluatedProperties\":false}";
+	const char *items = "{\"prefixItems\":[{\"type\":\"string\"}],\"contains\":{\"type\":"
+	                    "\"integer\"},\"unevaluatedItems\":{\"type\":\"null\"}}";
+
+	(void)state;
+	assert_valid(props, "{\"a\":1,\"b\":2}");
+	assert_valid(props, "{\"a\":1,\"b\":2,\"c\":3}");
+	assert_invalid(props, "{\"a\":1,\"d\":4}", "unevaluatedProperties",
+	               "(root): property \"d\" is not allowed");
+	/* A failed branch evaluates nothing: "c" is unevaluated when "anyOf" picks the first. */
+	assert_invalid("{\"anyOf\":[{\"properties\":{\"c\":{\"type\":\"string\"}}},true],"
+	               "\"unevaluatedProperties\":false}",
+	               "{\"c\":1}", "unevaluatedProperties",
+	               "(root): property \"c\" is not allowed");
+	assert_valid(items, "[\"s\",1,null,2]");
+	assert_invalid(items, "[\"s\",1,true]", "type", "/2: expected null, got boolean");
+}
+
+static void
+test_dynamic_ref(void **state)
+{
+	/* A generic list whose item schema an extending schema supplies. */
+	const char *s =
+	    "{\"$id\":\"https://example.com/strings\",\"$ref\":\"list\",\"$defs\":{"
+	    "\"item\":{\"$dynamicAnchor\":\"item\",\"type\":\"string\"},"
+	    "\"list\":{\"$id\":\"list\",\"type\":\"array\",\"items\":{\"$dynamicRef\":\"#item\"},"
+	    "\"$defs\":{\"any\":{\"$dynamicAnchor\":\"item\"}}}}}";
+
+	(void)state;
+	assert_valid(s, "[\"a\",\"b\"]");
+	assert_invalid(s, "[\"a\",2]", "type", "/1: expected string, got integer");
+	/* Without the extension the list's own anchor (anything) applies. */
+	assert_valid(
+	    "{\"$id\":\"https://example.com/list\",\"type\":\"array\",\"items\":"
+	    "{\"$dynamicRef\":\"#item\"},\"$defs\":{\"any\":{\"$dynamicAnchor\":\"item\"}}}",
+	    "[1,\"a\"]");
 }
 
 static void
@@ -592,6 +640,8 @@ main(void)
 		cmocka_unit_test(test_combinators),
 		cmocka_unit_test(test_boolean_schemas),
 		cmocka_unit_test(test_refs_within_document),
+		cmocka_unit_test(test_unevaluated),
+		cmocka_unit_test(test_dynamic_ref),
 		cmocka_unit_test(test_errors_in_instance_order),
 		cmocka_unit_test(test_registry_lookup_and_cross_refs),
 		cmocka_unit_test(test_registry_add_errors),
