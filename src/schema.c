@@ -23,9 +23,13 @@
  * successful subschemas at the same instance location, gathered only when
  * such a keyword needs them), $defs and legacy "definitions", $ref,
  * $dynamicRef, $id, $anchor, $dynamicAnchor, boolean schemas. Annotation
- * keywords (title, format, default, content*, ...), $schema, $vocabulary
- * and unknown keywords are ignored; draft 2019-09's $recursiveRef is
- * refused with schema_invalid rather than silently ignored.
+ * keywords (title, format, default, content*, ...) and unknown keywords
+ * are ignored; draft 2019-09's $recursiveRef is refused with
+ * schema_invalid rather than silently ignored. When a resource's "$schema"
+ * (declared, or inherited from the enclosing resource) names a registered
+ * metaschema with "$vocabulary", only the applicator, unevaluated and
+ * validation vocabularies it lists apply; a required vocabulary other than
+ * those, core, meta-data, format-annotation and content is schema_invalid.
  *
  * References: a $ref is resolved (RFC 3986) against the base URI in effect
  * (the nearest enclosing $id, else the retrieval URI, else SCHEMA_BASE_URI
@@ -106,6 +110,7 @@ struct index_entry {
 struct base_entry {
 	const cJSON *node;
 	char *uri;
+	char *dialect; /* the "$schema" in effect for this resource, or NULL */
 };
 
 struct index {
@@ -132,6 +137,15 @@ index_find(const struct index *idx, const char *key)
 	for (size_t i = 0; i < idx->nkeys; i++)
 		if (strcmp(idx->keys[i].key, key) == 0)
 			return &idx->keys[i];
+	return NULL;
+}
+
+static struct base_entry *
+index_base_entry(const struct index *idx, const cJSON *node)
+{
+	for (size_t i = 0; i < idx->nbases; i++)
+		if (idx->bases[i].node == node)
+			return &idx->bases[i];
 	return NULL;
 }
 
@@ -162,7 +176,7 @@ index_add_base(struct index *idx, const cJSON *node, const char *uri)
 		idx->capbases = idx->capbases ? idx->capbases * 2 : 16;
 		idx->bases = xreallocarray(idx->bases, idx->capbases, sizeof(*idx->bases));
 	}
-	idx->bases[idx->nbases] = (struct base_entry){ node, xstrdup(uri) };
+	idx->bases[idx->nbases] = (struct base_entry){ node, xstrdup(uri), NULL };
 	return idx->bases[idx->nbases++].uri;
 }
 
@@ -172,8 +186,10 @@ index_truncate(struct index *idx, size_t nkeys, size_t nbases)
 {
 	while (idx->nkeys > nkeys)
 		free(idx->keys[--idx->nkeys].key);
-	while (idx->nbases > nbases)
+	while (idx->nbases > nbases) {
 		free(idx->bases[--idx->nbases].uri);
+		free(idx->bases[idx->nbases].dialect);
+	}
 }
 
 static void
@@ -893,7 +909,6 @@ rx_class(struct rx *x)
 		if (k == 1)
 			continue;
 		if (x->p[0] == '-' && x->p[1] != ']' && x->p[1] != '\0') {
-			const char *save = x->p;
 			x->p++;
 			k = rx_class_atom(x, &s, &hi);
 			if (k < 0) {
@@ -905,7 +920,6 @@ rx_class(struct rx *x)
 				rx_set_add(&s, '-', '-', NULL);
 				continue;
 			}
-			(void)save;
 			rx_set_add(&s, lo, hi, NULL);
 		} else {
 			rx_set_add(&s, lo, lo, NULL);
@@ -1208,6 +1222,8 @@ is_anchor_name(const char *s)
 
 /* State of one document walk: where keys go and how errors name places. */
 struct walk {
+	const cJSON *root;
+	const char *dialect; /* "$schema" of the enclosing resource */
 	struct index *idx;
 	size_t doc;
 	const char *source; /* names the document in errors; NULL for none */
@@ -1344,6 +1360,7 @@ walk_keyword(struct walk *w, const cJSON *kv)
 static int
 walk_schema(struct walk *w, const cJSON *s, const char *base)
 {
+	const char *dialect = w->dialect;
 	const cJSON *kv, *e;
 	char *tmp;
 
@@ -1351,6 +1368,10 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		return 0;
 	if (!cJSON_IsObject(s))
 		return walk_fail(w, "a schema must be an object or a boolean");
+	kv = cJSON_GetObjectItemCaseSensitive(s, "$schema");
+	if (kv != NULL && !cJSON_IsString(kv))
+		return pointer_push(&w->spath, "$schema"),
+		       walk_fail(w, "\"$schema\" must be a string");
 	kv = cJSON_GetObjectItemCaseSensitive(s, "$id");
 	if (kv != NULL) {
 		if (!cJSON_IsString(kv))
@@ -1369,6 +1390,15 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		free(tmp);
 		if (walk_key(w, base, s, base, 0) < 0)
 			return -1;
+	}
+	if (kv != NULL || s == w->root) { /* a resource: its dialect, declared or inherited */
+		struct base_entry *be = index_base_entry(w->idx, s);
+		const cJSON *sch = cJSON_GetObjectItemCaseSensitive(s, "$schema");
+
+		if (sch != NULL)
+			w->dialect = sch->valuestring;
+		if (be != NULL && be->dialect == NULL && w->dialect != NULL)
+			be->dialect = xstrdup(w->dialect);
 	}
 	static const char *const anchors[] = { "$anchor", "$dynamicAnchor" };
 	for (size_t i = 0; i < 2; i++) {
@@ -1431,6 +1461,7 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 			}
 		}
 	}
+	w->dialect = dialect;
 	return 0;
 }
 
@@ -1442,7 +1473,7 @@ static int
 index_document(struct index *idx, size_t doc, const cJSON *root, const char *base,
                const char *const *extra, const char *source, struct df_error *err)
 {
-	struct walk w = { .idx = idx, .doc = doc, .source = source, .err = err };
+	struct walk w = { .root = root, .idx = idx, .doc = doc, .source = source, .err = err };
 	size_t nk = idx->nkeys, nb = idx->nbases;
 	const char *rootbase;
 	int rc = 0;
@@ -1727,6 +1758,7 @@ struct vctx {
 	size_t nerrs, caperrs;
 	const char **scope; /* dynamic scope: base URIs of the resources entered */
 	size_t nscope, capscope;
+	unsigned vocab; /* V_* of the current resource */
 	int collect;
 	int depth, hops;
 	struct rx_cache *rx;
@@ -2168,6 +2200,122 @@ kw(const cJSON *s, const char *name)
 	return cJSON_GetObjectItemCaseSensitive(s, name);
 }
 
+/* Vocabularies that a metaschema's "$vocabulary" can turn off. */
+#define V_APPLICATOR 1u
+#define V_UNEVALUATED 2u
+#define V_VALIDATION 4u
+#define V_ALL 7u
+
+static const char *const vocab_applicator[] = { "properties",
+	                                        "patternProperties",
+	                                        "additionalProperties",
+	                                        "propertyNames",
+	                                        "items",
+	                                        "prefixItems",
+	                                        "contains",
+	                                        "allOf",
+	                                        "anyOf",
+	                                        "oneOf",
+	                                        "not",
+	                                        "if",
+	                                        "dependentSchemas",
+	                                        "dependencies",
+	                                        NULL };
+static const char *const vocab_validation[] = { "type",
+	                                        "enum",
+	                                        "const",
+	                                        "multipleOf",
+	                                        "maximum",
+	                                        "exclusiveMaximum",
+	                                        "minimum",
+	                                        "exclusiveMinimum",
+	                                        "maxLength",
+	                                        "minLength",
+	                                        "pattern",
+	                                        "maxItems",
+	                                        "minItems",
+	                                        "uniqueItems",
+	                                        "maxContains",
+	                                        "minContains",
+	                                        "maxProperties",
+	                                        "minProperties",
+	                                        "required",
+	                                        "dependentRequired",
+	                                        NULL };
+
+/* Keyword name of s, or NULL when its vocabulary is off for the current resource. */
+static const cJSON *
+kwc(const struct vctx *c, const cJSON *s, const char *name)
+{
+	if (c->vocab != V_ALL) {
+		if (!(c->vocab & V_APPLICATOR) && in_list(vocab_applicator, name))
+			return NULL;
+		if (!(c->vocab & V_VALIDATION) && in_list(vocab_validation, name))
+			return NULL;
+		if (!(c->vocab & V_UNEVALUATED) && strncmp(name, "unevaluated", 11) == 0)
+			return NULL;
+	}
+	return kw(s, name);
+}
+
+/*
+ * The vocabularies in effect for the resource whose base URI is base: all,
+ * unless its "$schema" names a registered metaschema with "$vocabulary".
+ * -1 (schema_invalid) when that requires a vocabulary not implemented here.
+ */
+static int
+vocab_for(struct vctx *c, const char *base, unsigned *out)
+{
+	static const char prefix[] = "https://json-schema.org/draft/2020-12/vocab/";
+	const struct index *idxs[2] = { &c->local, c->reg ? &c->reg->idx : NULL };
+	const char *dialect = NULL;
+	const struct index_entry *e;
+	const cJSON *v, *m;
+	char *d;
+
+	*out = V_ALL;
+	for (size_t k = 0; k < 2 && dialect == NULL; k++)
+		for (size_t i = 0; idxs[k] != NULL && i < idxs[k]->nbases; i++)
+			if (idxs[k]->bases[i].uri == base ||
+			    strcmp(idxs[k]->bases[i].uri, base) == 0) {
+				dialect = idxs[k]->bases[i].dialect;
+				break;
+			}
+	if (dialect == NULL)
+		return 0;
+	d = uri_strip_fragment(dialect);
+	e = find_key(c, d);
+	free(d);
+	if (e == NULL || (v = kw(e->node, "$vocabulary")) == NULL || !cJSON_IsObject(v))
+		return 0;
+	*out = 0;
+	cJSON_ArrayForEach(m, v)
+	{
+		const char *name = m->string;
+		const char *tail = strncmp(name, prefix, sizeof(prefix) - 1) == 0
+		                       ? name + sizeof(prefix) - 1
+		                       : NULL;
+
+		if (tail != NULL && strcmp(tail, "applicator") == 0)
+			*out |= V_APPLICATOR;
+		else if (tail != NULL && strcmp(tail, "unevaluated") == 0)
+			*out |= V_UNEVALUATED;
+		else if (tail != NULL && strcmp(tail, "validation") == 0)
+			*out |= V_VALIDATION;
+		else if (tail != NULL &&
+		         (strcmp(tail, "core") == 0 || strcmp(tail, "meta-data") == 0 ||
+		          strcmp(tail, "format-annotation") == 0 || strcmp(tail, "content") == 0))
+			continue;
+		else if (cJSON_IsTrue(m))
+			return df_error_set(
+			    c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
+			    "metaschema \"%s\" requires the vocabulary \"%s\", which "
+			    "is not supported",
+			    dialect, name);
+	}
+	return 0;
+}
+
 /* Accumulate one keyword's result r into ok; stop early when errors are not collected. */
 #define STEP(expr)                                                                                 \
 	do {                                                                                       \
@@ -2282,31 +2430,31 @@ eval_number(struct vctx *c, const cJSON *s, const cJSON *inst)
 	const cJSON *k;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kw(s, "minimum")) && !(d >= k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "minimum")) && !(d >= k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "minimum", "must be >= %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maximum")) && !(d <= k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "maximum")) && !(d <= k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "maximum", "must be <= %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "exclusiveMinimum")) && !(d > k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "exclusiveMinimum")) && !(d > k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "exclusiveMinimum", "must be > %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "exclusiveMaximum")) && !(d < k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "exclusiveMaximum")) && !(d < k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "exclusiveMaximum", "must be < %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "multipleOf")) && k->valuedouble > 0 &&
+	if (cJSON_IsNumber(k = kwc(c, s, "multipleOf")) && k->valuedouble > 0 &&
 	    !is_multiple(d, k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
@@ -2324,17 +2472,17 @@ eval_string(struct vctx *c, const cJSON *s, const cJSON *inst)
 	const regex_t *re;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kw(s, "minLength")) && (double)len < k->valuedouble) {
+	if (cJSON_IsNumber(k = kwc(c, s, "minLength")) && (double)len < k->valuedouble) {
 		verr_add(c, "minLength", "must be at least %.0f characters long, got %zu",
 		         k->valuedouble, len);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maxLength")) && (double)len > k->valuedouble) {
+	if (cJSON_IsNumber(k = kwc(c, s, "maxLength")) && (double)len > k->valuedouble) {
 		verr_add(c, "maxLength", "must be at most %.0f characters long, got %zu",
 		         k->valuedouble, len);
 		STEP(0);
 	}
-	if (cJSON_IsString(k = kw(s, "pattern"))) {
+	if (cJSON_IsString(k = kwc(c, s, "pattern"))) {
 		if (rx_get(c, k->valuestring, &re) < 0)
 			return -1;
 		if (!rx_search(re, inst->valuestring)) {
@@ -2352,15 +2500,15 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 	const cJSON *k, *e, *sub;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kw(s, "minItems")) && (double)n < k->valuedouble) {
+	if (cJSON_IsNumber(k = kwc(c, s, "minItems")) && (double)n < k->valuedouble) {
 		verr_add(c, "minItems", "expected at least %.0f items, got %zu", k->valuedouble, n);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maxItems")) && (double)n > k->valuedouble) {
+	if (cJSON_IsNumber(k = kwc(c, s, "maxItems")) && (double)n > k->valuedouble) {
 		verr_add(c, "maxItems", "expected at most %.0f items, got %zu", k->valuedouble, n);
 		STEP(0);
 	}
-	if (cJSON_IsTrue(kw(s, "uniqueItems"))) {
+	if (cJSON_IsTrue(kwc(c, s, "uniqueItems"))) {
 		size_t a = 0, b;
 		const cJSON *x, *y;
 		int dup = 0;
@@ -2375,7 +2523,7 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 		if (dup)
 			STEP(0);
 	}
-	if (cJSON_IsArray(k = kw(s, "prefixItems"))) {
+	if (cJSON_IsArray(k = kwc(c, s, "prefixItems"))) {
 		for (i = 0, e = inst->child, sub = k->child; e && sub;
 		     i++, e = e->next, sub = sub->next)
 			STEP(eval_child(c, sub, base, e, NULL, i, i));
@@ -2383,15 +2531,15 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 		if (ann != NULL && ann->items < nprefix)
 			ann->items = nprefix;
 	}
-	if ((k = kw(s, "items")) != NULL && (cJSON_IsObject(k) || cJSON_IsBool(k))) {
+	if ((k = kwc(c, s, "items")) != NULL && (cJSON_IsObject(k) || cJSON_IsBool(k))) {
 		for (i = 0, e = inst->child; e; i++, e = e->next)
 			if (i >= nprefix)
 				STEP(eval_child(c, k, base, e, NULL, i, i));
 		if (ann != NULL)
 			ann->all_items = 1;
 	}
-	if ((k = kw(s, "contains")) != NULL) {
-		const cJSON *kmin = kw(s, "minContains"), *kmax = kw(s, "maxContains");
+	if ((k = kwc(c, s, "contains")) != NULL) {
+		const cJSON *kmin = kwc(c, s, "minContains"), *kmax = kwc(c, s, "maxContains");
 		double min = cJSON_IsNumber(kmin) ? kmin->valuedouble : 1;
 		size_t found = 0;
 		int r;
@@ -2451,25 +2599,25 @@ eval_required_list(struct vctx *c, const cJSON *list, const cJSON *inst, const c
 static int
 eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
-	const cJSON *props = kw(s, "properties"), *pp = kw(s, "patternProperties");
+	const cJSON *props = kwc(c, s, "properties"), *pp = kwc(c, s, "patternProperties");
 	const cJSON *k, *m, *p;
 	size_t n = (size_t)cJSON_GetArraySize(inst), ord;
 	const regex_t *re;
 	int ok = 1, r;
 
-	if (cJSON_IsNumber(k = kw(s, "minProperties")) && (double)n < k->valuedouble) {
+	if (cJSON_IsNumber(k = kwc(c, s, "minProperties")) && (double)n < k->valuedouble) {
 		verr_add(c, "minProperties", "expected at least %.0f properties, got %zu",
 		         k->valuedouble, n);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maxProperties")) && (double)n > k->valuedouble) {
+	if (cJSON_IsNumber(k = kwc(c, s, "maxProperties")) && (double)n > k->valuedouble) {
 		verr_add(c, "maxProperties", "expected at most %.0f properties, got %zu",
 		         k->valuedouble, n);
 		STEP(0);
 	}
-	if (cJSON_IsArray(k = kw(s, "required")))
+	if (cJSON_IsArray(k = kwc(c, s, "required")))
 		STEP(eval_required_list(c, k, inst, "required", NULL));
-	if (cJSON_IsObject(k = kw(s, "dependentRequired"))) {
+	if (cJSON_IsObject(k = kwc(c, s, "dependentRequired"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (cJSON_HasObjectItem(inst, m->string))
@@ -2477,7 +2625,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 				    eval_required_list(c, m, inst, "dependentRequired", m->string));
 		}
 	}
-	if (cJSON_IsObject(k = kw(s, "dependencies"))) {
+	if (cJSON_IsObject(k = kwc(c, s, "dependencies"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (!cJSON_HasObjectItem(inst, m->string))
@@ -2488,7 +2636,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 				STEP(eval(c, m, base, inst, ann));
 		}
 	}
-	if (cJSON_IsObject(k = kw(s, "dependentSchemas"))) {
+	if (cJSON_IsObject(k = kwc(c, s, "dependentSchemas"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (cJSON_HasObjectItem(inst, m->string))
@@ -2517,7 +2665,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 				}
 			}
 		}
-		if (!known && (k = kw(s, "additionalProperties")) != NULL) {
+		if (!known && (k = kwc(c, s, "additionalProperties")) != NULL) {
 			ann_prop(ann, m);
 			if (cJSON_IsFalse(k)) {
 				verr_add(c, "additionalProperties",
@@ -2527,7 +2675,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 				STEP(eval_child(c, k, base, m, m->string, 0, ord));
 			}
 		}
-		if ((k = kw(s, "propertyNames")) != NULL) {
+		if ((k = kwc(c, s, "propertyNames")) != NULL) {
 			cJSON *name = cJSON_CreateString(m->string);
 			r = eval_quiet(c, k, base, name, NULL);
 			cJSON_Delete(name);
@@ -2548,10 +2696,10 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 	const cJSON *k, *e;
 	int ok = 1, r;
 
-	if (cJSON_IsArray(k = kw(s, "allOf"))) {
+	if (cJSON_IsArray(k = kwc(c, s, "allOf"))) {
 		cJSON_ArrayForEach(e, k) STEP(eval(c, e, base, inst, ann));
 	}
-	if (cJSON_IsArray(k = kw(s, "anyOf"))) {
+	if (cJSON_IsArray(k = kwc(c, s, "anyOf"))) {
 		int any = 0;
 		cJSON_ArrayForEach(e, k)
 		{
@@ -2569,7 +2717,7 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 			STEP(0);
 		}
 	}
-	if (cJSON_IsArray(k = kw(s, "oneOf"))) {
+	if (cJSON_IsArray(k = kwc(c, s, "oneOf"))) {
 		int matched = 0;
 		cJSON_ArrayForEach(e, k)
 		{
@@ -2588,7 +2736,7 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 			STEP(0);
 		}
 	}
-	if ((k = kw(s, "not")) != NULL) {
+	if ((k = kwc(c, s, "not")) != NULL) {
 		if ((r = eval_quiet(c, k, base, inst, NULL)) < 0)
 			return -1;
 		if (r == 1) {
@@ -2596,7 +2744,7 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 			STEP(0);
 		}
 	}
-	if ((k = kw(s, "if")) != NULL) {
+	if ((k = kwc(c, s, "if")) != NULL) {
 		const cJSON *branch;
 		if ((r = eval_quiet(c, k, base, inst, ann)) < 0)
 			return -1;
@@ -2616,7 +2764,7 @@ eval_unevaluated(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 	size_t i;
 	int ok = 1;
 
-	if (cJSON_IsArray(inst) && (k = kw(s, "unevaluatedItems")) != NULL) {
+	if (cJSON_IsArray(inst) && (k = kwc(c, s, "unevaluatedItems")) != NULL) {
 		for (i = 0, e = inst->child; e; i++, e = e->next) {
 			if (ann_has_item(ann, i))
 				continue;
@@ -2629,7 +2777,7 @@ eval_unevaluated(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 		}
 		ann->all_items = 1;
 	}
-	if (cJSON_IsObject(inst) && (k = kw(s, "unevaluatedProperties")) != NULL) {
+	if (cJSON_IsObject(inst) && (k = kwc(c, s, "unevaluatedProperties")) != NULL) {
 		i = 0;
 		cJSON_ArrayForEach(e, inst)
 		{
@@ -2655,7 +2803,7 @@ eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, s
 	const cJSON *k;
 	int ok = 1, r;
 
-	if (cJSON_IsString(k = kw(s, "$ref"))) {
+	if (cJSON_IsString(k = kwc(c, s, "$ref"))) {
 		const cJSON *target;
 		const char *tbase;
 
@@ -2670,7 +2818,7 @@ eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, s
 		c->hops--;
 		STEP(r);
 	}
-	if (cJSON_IsString(k = kw(s, "$dynamicRef"))) {
+	if (cJSON_IsString(k = kwc(c, s, "$dynamicRef"))) {
 		const cJSON *target;
 		const char *tbase;
 
@@ -2685,11 +2833,11 @@ eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, s
 		c->hops--;
 		STEP(r);
 	}
-	if ((k = kw(s, "type")) != NULL)
+	if ((k = kwc(c, s, "type")) != NULL)
 		STEP(eval_type(c, k, inst));
-	if ((k = kw(s, "enum")) != NULL)
+	if ((k = kwc(c, s, "enum")) != NULL)
 		STEP(eval_enum(c, k, inst));
-	if ((k = kw(s, "const")) != NULL)
+	if ((k = kwc(c, s, "const")) != NULL)
 		STEP(eval_const(c, k, inst));
 	if (cJSON_IsNumber(inst))
 		STEP(eval_number(c, s, inst));
@@ -2715,6 +2863,7 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct
 {
 	struct ann mine = { 0 };
 	const char *b;
+	unsigned vocab = c->vocab;
 	int rc, need, pushed;
 
 	if (cJSON_IsBool(s)) {
@@ -2730,10 +2879,10 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct
 		return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
 		                    "schema nesting deeper than %d (infinite recursion?)",
 		                    MAX_DEPTH);
-	if (kw(s, "$id") != NULL && (b = base_of(c, s)) != NULL)
+	if (kwc(c, s, "$id") != NULL && (b = base_of(c, s)) != NULL)
 		base = b;
-	need = ann != NULL || kw(s, "unevaluatedItems") != NULL ||
-	       kw(s, "unevaluatedProperties") != NULL;
+	need = ann != NULL || kwc(c, s, "unevaluatedItems") != NULL ||
+	       kwc(c, s, "unevaluatedProperties") != NULL;
 	pushed = c->nscope == 0 || strcmp(c->scope[c->nscope - 1], base) != 0;
 	if (pushed) {
 		if (c->nscope == c->capscope) {
@@ -2741,12 +2890,19 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct
 			c->scope = xreallocarray(c->scope, c->capscope, sizeof(*c->scope));
 		}
 		c->scope[c->nscope++] = base;
+		if (vocab_for(c, base, &c->vocab) < 0) {
+			c->nscope--;
+			c->vocab = vocab;
+			return -1;
+		}
 	}
 	c->depth++;
 	rc = eval_body(c, s, base, inst, need ? &mine : NULL);
 	c->depth--;
-	if (pushed)
+	if (pushed) {
 		c->nscope--;
+		c->vocab = vocab;
+	}
 	if (rc == 1 && ann != NULL)
 		ann_merge(ann, &mine);
 	ann_free(&mine);
@@ -2794,7 +2950,7 @@ int
 schema_validate(const struct schema_registry *reg, const char *schema_id, const cJSON *instance,
                 struct schema_errors *out, struct df_error *err)
 {
-	struct vctx c = { .reg = reg, .err = err };
+	struct vctx c = { .reg = reg, .err = err, .vocab = V_ALL };
 	const cJSON *target;
 	const char *base;
 
@@ -2812,7 +2968,7 @@ int
 schema_validate_doc(const struct schema_registry *reg, const cJSON *schema, const cJSON *instance,
                     struct schema_errors *out, struct df_error *err)
 {
-	struct vctx c = { .reg = reg, .err = err };
+	struct vctx c = { .reg = reg, .err = err, .vocab = V_ALL };
 	char *base = document_base(schema, SCHEMA_BASE_URI);
 	const char *rootbase;
 

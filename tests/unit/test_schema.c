@@ -382,6 +382,42 @@ test_dynamic_ref(void **state)
 }
 
 static void
+test_vocabularies(void **state)
+{
+	struct schema_registry *reg = schema_registry_new();
+	struct df_error err;
+	cJSON *meta =
+	    cJSON_Parse("{\"$id\":\"urn:meta:novalidation\",\"$vocabulary\":{"
+	                "\"https://json-schema.org/draft/2020-12/vocab/core\":true,"
+	                "\"https://json-schema.org/draft/2020-12/vocab/applicator\":true}}");
+	cJSON *odd = cJSON_Parse("{\"$id\":\"urn:meta:odd\",\"$vocabulary\":{"
+	                         "\"https://json-schema.org/draft/2020-12/vocab/core\":true,"
+	                         "\"urn:vocab:mine\":true}}");
+	cJSON *s = cJSON_Parse("{\"$schema\":\"urn:meta:novalidation\",\"properties\":{"
+	                       "\"n\":{\"minimum\":10},\"bad\":false}}");
+	cJSON *s2 = cJSON_Parse("{\"$schema\":\"urn:meta:odd\",\"type\":\"string\"}");
+	cJSON *low = cJSON_Parse("{\"n\":1}"), *bad = cJSON_Parse("{\"bad\":1}");
+
+	(void)state;
+	assert_int_equal(schema_registry_add(reg, meta, NULL, "meta", &err), 0);
+	assert_int_equal(schema_registry_add(reg, odd, NULL, "odd", &err), 0);
+	/* Validation keywords are off, applicators still apply. */
+	assert_int_equal(schema_validate_doc(reg, s, low, NULL, &err), 1);
+	assert_int_equal(schema_validate_doc(reg, s, bad, NULL, &err), 0);
+	assert_int_equal(schema_validate_doc(NULL, s, low, NULL, &err), 0);
+	assert_int_equal(schema_validate_doc(reg, s2, low, NULL, &err), -1);
+	assert_int_equal(err.code, DF_E_SCHEMA_INVALID);
+	assert_non_null(strstr(err.message, "requires the vocabulary \"urn:vocab:mine\""));
+	cJSON_Delete(meta);
+	cJSON_Delete(odd);
+	cJSON_Delete(s);
+	cJSON_Delete(s2);
+	cJSON_Delete(low);
+	cJSON_Delete(bad);
+	schema_registry_free(reg);
+}
+
+static void
 test_errors_in_instance_order(void **state)
 {
 	const char *s = "{\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\"},"
@@ -642,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_refs_within_document),
 		cmocka_unit_test(test_unevaluated),
 		cmocka_unit_test(test_dynamic_ref),
+		cmocka_unit_test(test_vocabularies),
 		cmocka_unit_test(test_errors_in_instance_order),
 		cmocka_unit_test(test_registry_lookup_and_cross_refs),
 		cmocka_unit_test(test_registry_add_errors),
