@@ -1663,15 +1663,18 @@ cmp_str(const void *a, const void *b)
 }
 
 static int
-load_dir_rec(struct schema_registry *reg, const char *dir, struct df_error *err)
+load_dir_rec(struct schema_registry *reg, const char *dir, int depth, struct df_error *err)
 {
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
 
-	if (d == NULL)
+	if (depth > 32) /* a symbolic link loop, most likely */
+		return df_error_set(err, DF_FATAL, DF_E_IO, "%s: directories nested too deeply",
+		                    dir);
+	if ((d = opendir(dir)) == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
@@ -1692,7 +1695,7 @@ load_dir_rec(struct schema_registry *reg, const char *dir, struct df_error *err)
 			rc = df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", names[i],
 			                  strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = load_dir_rec(reg, names[i], err);
+			rc = load_dir_rec(reg, names[i], depth + 1, err);
 		} else if (S_ISREG(st.st_mode) && len > 5 &&
 		           strcmp(names[i] + len - 5, ".json") == 0) {
 			cJSON *j = schema_json_load(names[i], err);
@@ -1714,7 +1717,7 @@ schema_registry_load_dir(struct schema_registry *reg, const char *dir, struct df
 {
 	size_t nd = reg->ndocs, nk = reg->idx.nkeys, nb = reg->idx.nbases;
 
-	if (load_dir_rec(reg, dir, err) < 0) {
+	if (load_dir_rec(reg, dir, 0, err) < 0) {
 		registry_truncate(reg, nd, nk, nb);
 		return -1;
 	}
@@ -1887,6 +1890,8 @@ verr_cmp(const void *pa, const void *pb)
 		return a->nord < b->nord ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
+
+#define PLURAL(n) ((n) == 1 ? "" : "s")
 
 /* A number as people write it: shortest form that reads back the same. */
 static void
@@ -2473,13 +2478,13 @@ eval_string(struct vctx *c, const cJSON *s, const cJSON *inst)
 	int ok = 1;
 
 	if (cJSON_IsNumber(k = kwc(c, s, "minLength")) && (double)len < k->valuedouble) {
-		verr_add(c, "minLength", "must be at least %.0f characters long, got %zu",
-		         k->valuedouble, len);
+		verr_add(c, "minLength", "must be at least %.0f character%s long, got %zu",
+		         k->valuedouble, PLURAL(k->valuedouble), len);
 		STEP(0);
 	}
 	if (cJSON_IsNumber(k = kwc(c, s, "maxLength")) && (double)len > k->valuedouble) {
-		verr_add(c, "maxLength", "must be at most %.0f characters long, got %zu",
-		         k->valuedouble, len);
+		verr_add(c, "maxLength", "must be at most %.0f character%s long, got %zu",
+		         k->valuedouble, PLURAL(k->valuedouble), len);
 		STEP(0);
 	}
 	if (cJSON_IsString(k = kwc(c, s, "pattern"))) {
@@ -2501,11 +2506,13 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 	int ok = 1;
 
 	if (cJSON_IsNumber(k = kwc(c, s, "minItems")) && (double)n < k->valuedouble) {
-		verr_add(c, "minItems", "expected at least %.0f items, got %zu", k->valuedouble, n);
+		verr_add(c, "minItems", "expected at least %.0f item%s, got %zu", k->valuedouble,
+		         PLURAL(k->valuedouble), n);
 		STEP(0);
 	}
 	if (cJSON_IsNumber(k = kwc(c, s, "maxItems")) && (double)n > k->valuedouble) {
-		verr_add(c, "maxItems", "expected at most %.0f items, got %zu", k->valuedouble, n);
+		verr_add(c, "maxItems", "expected at most %.0f item%s, got %zu", k->valuedouble,
+		         PLURAL(k->valuedouble), n);
 		STEP(0);
 	}
 	if (cJSON_IsTrue(kwc(c, s, "uniqueItems"))) {
@@ -2557,15 +2564,15 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 				verr_add(c, "contains", "no item matches the \"contains\" schema");
 			else
 				verr_add(c, cJSON_IsNumber(kmin) ? "minContains" : "contains",
-				         "expected at least %.0f items matching \"contains\", "
+				         "expected at least %.0f item%s matching \"contains\", "
 				         "found %zu",
-				         min, found);
+				         min, PLURAL(min), found);
 			STEP(0);
 		}
 		if (cJSON_IsNumber(kmax) && (double)found > kmax->valuedouble) {
 			verr_add(c, "maxContains",
-			         "expected at most %.0f items matching \"contains\", found %zu",
-			         kmax->valuedouble, found);
+			         "expected at most %.0f item%s matching \"contains\", found %zu",
+			         kmax->valuedouble, PLURAL(kmax->valuedouble), found);
 			STEP(0);
 		}
 	}
@@ -2606,13 +2613,13 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 	int ok = 1, r;
 
 	if (cJSON_IsNumber(k = kwc(c, s, "minProperties")) && (double)n < k->valuedouble) {
-		verr_add(c, "minProperties", "expected at least %.0f properties, got %zu",
-		         k->valuedouble, n);
+		verr_add(c, "minProperties", "expected at least %.0f propert%s, got %zu",
+		         k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
 		STEP(0);
 	}
 	if (cJSON_IsNumber(k = kwc(c, s, "maxProperties")) && (double)n > k->valuedouble) {
-		verr_add(c, "maxProperties", "expected at most %.0f properties, got %zu",
-		         k->valuedouble, n);
+		verr_add(c, "maxProperties", "expected at most %.0f propert%s, got %zu",
+		         k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
 		STEP(0);
 	}
 	if (cJSON_IsArray(k = kwc(c, s, "required")))

@@ -149,7 +149,7 @@ test_object_keywords(void **state)
 	assert_invalid("{\"minProperties\":2}", "{\"a\":1}", "minProperties",
 	               "(root): expected at least 2 properties, got 1");
 	assert_invalid("{\"maxProperties\":1}", "{\"a\":1,\"b\":2}", "maxProperties",
-	               "(root): expected at most 1 properties, got 2");
+	               "(root): expected at most 1 property, got 2");
 	assert_valid("{\"maxProperties\":1}", "[1,2,3]");
 	assert_invalid(
 	    "{\"dependentRequired\":{\"credit\":[\"billing\"]}}", "{\"credit\":1}",
@@ -173,9 +173,9 @@ test_array_keywords(void **state)
 	assert_invalid("{\"prefixItems\":[true],\"items\":false}", "[1,2]", "false",
 	               "/1: no value is allowed here");
 	assert_invalid("{\"minItems\":1}", "[]", "minItems",
-	               "(root): expected at least 1 items, got 0");
+	               "(root): expected at least 1 item, got 0");
 	assert_invalid("{\"maxItems\":1}", "[1,2]", "maxItems",
-	               "(root): expected at most 1 items, got 2");
+	               "(root): expected at most 1 item, got 2");
 	assert_invalid("{\"uniqueItems\":true}", "[{\"a\":1,\"b\":2},3,{\"b\":2,\"a\":1.0}]",
 	               "uniqueItems", "(root): items 0 and 2 are equal");
 	assert_valid("{\"uniqueItems\":true}", "[[1,2],[2,1],\"1\",1]");
@@ -187,7 +187,7 @@ test_array_keywords(void **state)
 	               "(root): expected at least 2 items matching \"contains\", found 1");
 	assert_invalid("{\"contains\":{\"type\":\"integer\"},\"maxContains\":1}", "[1,2]",
 	               "maxContains",
-	               "(root): expected at most 1 items matching \"contains\", found 2");
+	               "(root): expected at most 1 item matching \"contains\", found 2");
 	assert_valid("{\"contains\":false,\"minContains\":0}", "[1]");
 }
 
@@ -203,7 +203,7 @@ test_string_lengths_in_code_points(void **state)
 	assert_invalid("{\"maxLength\":2}", "\"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"", "maxLength",
 	               "(root): must be at most 2 characters long, got 3");
 	assert_invalid("{\"minLength\":1}", "\"\"", "minLength",
-	               "(root): must be at least 1 characters long, got 0");
+	               "(root): must be at least 1 character long, got 0");
 	assert_schema_error("{\"minLength\":-1}", "\"\"", DF_E_SCHEMA_INVALID,
 	                    "\"minLength\" must be a non-negative integer");
 }
