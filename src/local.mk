@@ -7,6 +7,7 @@ libdevflow_a_SOURCES = \
 	src/gitenv.c src/gitenv.h \
 	src/paths.c src/paths.h \
 	src/worktree.c src/worktree.h \
+	src/schema.c src/schema.h \
 	src/xalloc.c src/xalloc.h
 libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
 	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)
@@ -17,7 +18,8 @@ DEVFLOW_LIBS = libdevflow.a $(SQLITE_LIBS) $(CJSON_LIBS) $(LIBGIT2_LIBS) $(VTERM
 bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/main.c \
-	src/cli.c src/cli.h
+	src/cli.c src/cli.h \
+	src/cmd-validate.c
 devflow_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_LDADD = $(DEVFLOW_LIBS)
 

@@ -10,7 +10,10 @@
 
 #include "cli.h"
 
+extern const struct cmd_entry cmd_validate_entry;
+
 const struct cmd_entry *const cli_commands[] = {
+	&cmd_validate_entry,
 	NULL,
 };
 
