@@ -17,6 +17,10 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) \
 UNIT_LIBS = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_canon tests/unit/test_error
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LIBS)
 tests_unit_test_canon_SOURCES = tests/unit/test_canon.c
 tests_unit_test_canon_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_canon_LDADD = $(UNIT_LIBS)
@@ -25,6 +29,7 @@ tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LIBS)
 
 TESTS += tests/unit/test_canon tests/unit/test_error \
+	tests/unit/test_store \
 	tests/integration/layers.sh \
 	tests/integration/cli-basics.sh
 
