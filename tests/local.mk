@@ -31,6 +31,7 @@ tests_unit_test_error_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/unit/test_store \
 	tests/integration/layers.sh \
+	tests/integration/data-files.sh \
 	tests/integration/cli-basics.sh
 
-EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/cli-basics.sh
+EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/data-files.sh tests/integration/cli-basics.sh
