@@ -68,6 +68,13 @@ int schema_validate(const struct schema_registry *reg, const char *schema_id, co
 int schema_validate_doc(const struct schema_registry *reg, const cJSON *schema,
 			const cJSON *instance, struct schema_errors *out, struct df_error *err);
 
+/*
+ * Read and parse a JSON file. Returns the document (the caller frees it with
+ * cJSON_Delete), or NULL with err naming the file: io_error, or json_parse
+ * with the line, column and byte offset of the syntax error.
+ */
+cJSON *schema_json_load(const char *path, struct df_error *err);
+
 /* "<path>: <message>" for item i ("/phases/2/roles: expected array, got string"); caller frees. */
 char *schema_error_format(const struct schema_error_item *item);
 

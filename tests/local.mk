@@ -28,6 +28,19 @@ tests_unit_test_error_SOURCES = tests/unit/test_error.c
 tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LIBS)
 
+# JSON Schema: unit tests, and the official test suite's runner (a plain
+# check program driven by tests/integration/schema-suite.test).
+check_PROGRAMS += tests/unit/test_schema tests/unit/schema_suite
+tests_unit_test_schema_SOURCES = tests/unit/test_schema.c
+tests_unit_test_schema_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_schema_LDADD = $(UNIT_LIBS)
+tests_unit_schema_suite_SOURCES = tests/unit/schema_suite.c
+tests_unit_schema_suite_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_schema_suite_LDADD = $(DEVFLOW_LIBS)
+TESTS += tests/unit/test_schema tests/integration/schema-suite.test \
+	tests/integration/cli-validate.sh
+EXTRA_DIST += tests/integration/schema-suite.test tests/integration/cli-validate.sh
+
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/unit/test_store \
 	tests/integration/layers.sh \
