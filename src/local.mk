@@ -3,6 +3,7 @@ noinst_LIBRARIES += libdevflow.a
 libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
+	src/catalog.c src/catalog.h \
 	src/error.c src/error.h \
 	src/paths.c src/paths.h \
 	src/schema.c src/schema.h \
@@ -17,6 +18,9 @@ DEVFLOW_LIBS = libdevflow.a $(SQLITE_LIBS) $(CJSON_LIBS) $(LIBGIT2_LIBS) $(VTERM
 bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/main.c \
-	src/cli.c src/cli.h
+	src/cli.c src/cli.h \
+	src/cmd-backends.c \
+	src/cmd-personas.c \
+	src/cmd-templates.c
 devflow_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_LDADD = $(DEVFLOW_LIBS)

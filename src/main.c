@@ -10,7 +10,14 @@
 
 #include "cli.h"
 
+extern const struct cmd_entry cmd_templates_entry;
+extern const struct cmd_entry cmd_personas_entry;
+extern const struct cmd_entry cmd_backends_entry;
+
 const struct cmd_entry *const cli_commands[] = {
+	&cmd_templates_entry,
+	&cmd_personas_entry,
+	&cmd_backends_entry,
 	NULL,
 };
 
