@@ -1305,10 +1305,11 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 	kv = cJSON_GetObjectItemCaseSensitive(s, "$id");
 	if (kv != NULL) {
 		if (!cJSON_IsString(kv))
-			return walk_fail(w, "\"$id\" must be a string");
+			return pointer_push(&w->spath, "$id"), walk_fail(w, "\"$id\" must be a string");
 		tmp = uri_resolve(base, kv->valuestring);
 		if (strchr(tmp, '#') != NULL && strchr(tmp, '#')[1] != '\0') {
 			free(tmp);
+			pointer_push(&w->spath, "$id");
 			return walk_fail(w, "\"$id\" must not have a fragment");
 		}
 		*strchrnul(tmp, '#') = '\0';
@@ -1325,7 +1326,7 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		if (kv == NULL)
 			continue;
 		if (!cJSON_IsString(kv) || !is_anchor_name(kv->valuestring))
-			return walk_fail(w, "\"%s\" must be a plain name", anchors[i]);
+			return pointer_push(&w->spath, anchors[i]), walk_fail(w, "\"%s\" must be a plain name", anchors[i]);
 		tmp = xasprintf("%s#%s", base, kv->valuestring);
 		int rc = walk_key(w, tmp, s, base);
 		free(tmp);
@@ -1337,14 +1338,18 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		const char *k = kv->string;
 		size_t i = 0;
 
+		size_t mark = w->spath.len;
+
+		pointer_push(&w->spath, k);
 		if (walk_keyword(w, kv) < 0)
 			return -1;
+		buf_truncate(&w->spath, mark);
 		if (in_list(kw_single, k)) {
 			if (walk_child(w, k, NULL, (size_t)-1, kv, base) < 0)
 				return -1;
 		} else if (in_list(kw_array, k)) {
 			if (!cJSON_IsArray(kv) || cJSON_GetArraySize(kv) == 0)
-				return walk_fail(w, "\"%s\" must be a non-empty array of schemas",
+				return pointer_push(&w->spath, k), walk_fail(w, "\"%s\" must be a non-empty array of schemas",
 						 k);
 			cJSON_ArrayForEach(e, kv)
 			{
@@ -1353,7 +1358,8 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 			}
 		} else if (in_list(kw_object, k) || strcmp(k, "dependencies") == 0) {
 			if (!cJSON_IsObject(kv))
-				return walk_fail(w, "\"%s\" must be an object of schemas", k);
+				return pointer_push(&w->spath, k),
+				       walk_fail(w, "\"%s\" must be an object of schemas", k);
 			cJSON_ArrayForEach(e, kv)
 			{
 				if (strcmp(k, "dependencies") == 0 && cJSON_IsArray(e))
@@ -1361,9 +1367,11 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 				if (strcmp(k, "patternProperties") == 0) {
 					char why[160];
 					regex_t re;
-					if (rx_compile(e->string, &re, why, sizeof(why)) < 0)
+					if (rx_compile(e->string, &re, why, sizeof(why)) < 0) {
+						pointer_push(&w->spath, k);
 						return walk_fail(w, "invalid pattern \"%s\": %s",
 								 e->string, why);
+					}
 					regfree(&re);
 				}
 				if (walk_child(w, k, e->string, 0, e, base) < 0)
