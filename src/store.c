@@ -500,23 +500,48 @@ read_user_version(struct store *st, int *out, struct df_error *err)
 }
 
 static int
-migrate(struct store *st, int from, struct df_error *err)
+too_new(struct store *st, int version, struct df_error *err)
 {
-	for (int v = from; v < (int)N_MIGRATIONS; v++) {
-		char what[64], pragma[64];
+	df_error_set(err, DF_FATAL, DF_E_DATABASE_TOO_NEW,
+	             "database %s has schema version %d; this devflow knows up to %d", st->path,
+	             version, STORE_SCHEMA_VERSION);
+	df_error_hint(err, "use a newer devflow with this workspace");
+	return -1;
+}
 
+/*
+ * Apply the migrations the file lacks, each in its own transaction. The
+ * version is re-read under the write lock, so two processes opening a new
+ * workspace at once do not both apply the same migration.
+ */
+static int
+migrate(struct store *st, struct df_error *err)
+{
+	for (;;) {
+		char what[1100], pragma[64];
+		int v;
+
+		if (q_script(st, "BEGIN IMMEDIATE", err, "migrating the schema") != 0)
+			return -1;
+		if (read_user_version(st, &v, err) != 0)
+			goto fail;
+		if (v > (int)N_MIGRATIONS) {
+			too_new(st, v, err);
+			goto fail;
+		}
+		if (v == (int)N_MIGRATIONS) {
+			sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+			return 0;
+		}
 		snprintf(what, sizeof(what), "migration %d of %s", v + 1, st->path);
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		if (q_script(st, "BEGIN IMMEDIATE", err, what) != 0)
-			return -1;
 		if (q_script(st, migrations[v], err, what) != 0 ||
-		    q_script(st, pragma, err, what) != 0 ||
-		    q_script(st, "COMMIT", err, what) != 0) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
+		    q_script(st, pragma, err, what) != 0 || q_script(st, "COMMIT", err, what) != 0)
+			goto fail;
 	}
-	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 static int
@@ -570,7 +595,7 @@ store_open_path(const char *path, struct df_error *err)
 		df_error_hint(err, "use a newer devflow with this workspace");
 		goto fail;
 	}
-	if (pragma_setup(st, err) != 0 || migrate(st, version, err) != 0)
+	if (pragma_setup(st, err) != 0 || migrate(st, err) != 0)
 		goto fail;
 	return st;
 fail:

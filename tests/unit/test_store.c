@@ -546,6 +546,42 @@ test_catalog_put(void **state)
 }
 
 static void
+test_two_connections_share_the_log(void **state)
+{
+	struct fixture *f = *state;
+	struct df_error err;
+	struct store *a = store_open(f->ws, &err), *b;
+	struct store_event *ev;
+	int64_t seq = 0;
+	size_t n;
+	char *tpl;
+
+	assert_non_null(a);
+	b = store_open(f->ws, &err);
+	assert_non_null(b);
+	tpl = put_template(a, "t", "f", "/t.json");
+	assert_int_equal(add_run(a, "R", tpl, "/repo", "main", &err), 0);
+	assert_int_equal(store_event_append(a, "R", "run.created", "{}", "k1", NULL, &seq, &err),
+	                 0);
+	assert_int_equal(store_event_append(b, "R", "run.started", "{}", "k2", NULL, &seq, &err),
+	                 0);
+	assert_int_equal(seq, 2);
+	assert_int_equal(store_event_append(b, "R", "run.created", "{}", "k1", NULL, &seq, &err),
+	                 1);
+	assert_int_equal(seq, 1);
+	assert_int_equal(store_events_list(a, "R", 0, 0, &ev, &n, &err), 0);
+	assert_int_equal(n, 2);
+	store_events_free(ev, n);
+	/* The other connection's run holds the pair. */
+	assert_int_equal(add_run(b, "R2", tpl, "/repo", "main", &err), -1);
+	assert_int_equal(err.code, DF_E_ACTIVE_RUN_EXISTS);
+	assert_string_equal(err.run_id, "R");
+	store_close(b);
+	store_close(a);
+	free(tpl);
+}
+
+static void
 test_format_ts(void **state)
 {
 	char ts[STORE_TS_MAX];
@@ -575,6 +611,8 @@ main(void)
 		cmocka_unit_test(test_foreign_keys_enforced),
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_catalog_put),
+		cmocka_unit_test_setup_teardown(test_two_connections_share_the_log, setup,
+		                                teardown),
 		cmocka_unit_test(test_format_ts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
