@@ -21,6 +21,7 @@ devflow_SOURCES = \
 	src/cli.c src/cli.h \
 	src/cmd-backends.c \
 	src/cmd-personas.c \
-	src/cmd-templates.c
+	src/cmd-templates.c \
+	src/cmd-validate.c
 devflow_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_LDADD = $(DEVFLOW_LIBS)

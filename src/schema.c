@@ -329,7 +329,7 @@ uri_resolve(const char *base, const char *ref)
 							slash = b.path + i;
 					if (slash != NULL)
 						buf_append(&merged, b.path,
-							   (size_t)(slash - b.path) + 1);
+						           (size_t)(slash - b.path) + 1);
 				}
 				buf_append(&merged, r.path, r.lpath);
 				put_path(&out, merged.data, merged.len);
@@ -462,11 +462,10 @@ utf8_put(struct buf *b, uint32_t cp)
 /* ---------------------------------------------------------------- regex -- */
 
 /* ECMA-262 WhiteSpace and LineTerminator code points (\s). */
-static const uint32_t ecma_space[] = { 0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,
-				       0xA0,   0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
-				       0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009,
-				       0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
-				       0xFEFF };
+static const uint32_t ecma_space[] = { 0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,   0xA0,
+	                               0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005,
+	                               0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029,
+	                               0x202F, 0x205F, 0x3000, 0xFEFF };
 
 struct rx {
 	const char *p; /* the ECMA pattern, advancing */
@@ -474,8 +473,7 @@ struct rx {
 	char why[160];
 };
 
-static int
-rx_fail(struct rx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int rx_fail(struct rx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 rx_fail(struct rx *x, const char *fmt, ...)
@@ -591,7 +589,7 @@ rx_char_escape(struct rx *x, uint32_t *cp)
 		}
 		if ((*cp >= 0xD800 && *cp <= 0xDFFF) || *cp > 0x10FFFF)
 			return rx_fail(x, "lone surrogates and code points above U+10FFFF are not "
-					  "supported");
+			                  "supported");
 		x->p = p;
 		return 0;
 	default:
@@ -616,9 +614,9 @@ rx_property(struct rx *x)
 	static const struct {
 		const char *name, *cls;
 	} props[] = {
-		{ "L", "alpha" },  { "Letter", "alpha" }, { "Lu", "upper" },
-		{ "Uppercase_Letter", "upper" },          { "Ll", "lower" },
-		{ "Lowercase_Letter", "lower" },
+		{ "L", "alpha" },  { "Letter", "alpha" },
+		{ "Lu", "upper" }, { "Uppercase_Letter", "upper" },
+		{ "Ll", "lower" }, { "Lowercase_Letter", "lower" },
 	};
 	const char *e;
 
@@ -743,8 +741,8 @@ rx_emit_set(struct rx *x, const struct rx_set *s, int negated)
 		if (hi >= 0x80 && lo <= hi) {
 			if (hi - lo > 1024)
 				return buf_free(&body), rx_fail(x, "ranges spanning more than 1024 "
-								  "non-ASCII code points are not "
-								  "supported");
+				                                   "non-ASCII code points are not "
+				                                   "supported");
 			for (uint32_t c = lo; c <= hi; c++)
 				if (c < 0xD800 || c > 0xDFFF)
 					utf8_put(&body, c);
@@ -973,8 +971,9 @@ rx_translate(struct rx *x)
 				if (x->p[1] == ':') {
 					x->p += 2;
 				} else if (x->p[1] == '=' || x->p[1] == '!' ||
-					   (x->p[1] == '<' && (x->p[2] == '=' || x->p[2] == '!'))) {
-					return rx_fail(x, "lookahead and lookbehind are not supported");
+				           (x->p[1] == '<' && (x->p[2] == '=' || x->p[2] == '!'))) {
+					return rx_fail(
+					    x, "lookahead and lookbehind are not supported");
 				} else if (x->p[1] == '<') {
 					const char *e = strchr(x->p, '>');
 					if (e == NULL)
@@ -1085,26 +1084,26 @@ rx_search(const regex_t *re, const char *s)
 
 /* Keywords whose value is one subschema, an array of them, or an object of them. */
 static const char *const kw_single[] = { "additionalProperties",
-					 "propertyNames",
-					 "items",
-					 "contains",
-					 "not",
-					 "if",
-					 "then",
-					 "else",
-					 NULL };
+	                                 "propertyNames",
+	                                 "items",
+	                                 "contains",
+	                                 "not",
+	                                 "if",
+	                                 "then",
+	                                 "else",
+	                                 NULL };
 static const char *const kw_array[] = { "prefixItems", "allOf", "anyOf", "oneOf", NULL };
-static const char *const kw_object[] = { "properties", "patternProperties", "$defs",
-					 "definitions", "dependentSchemas", NULL };
+static const char *const kw_object[] = { "properties",  "patternProperties", "$defs",
+	                                 "definitions", "dependentSchemas",  NULL };
 static const char *const kw_unsupported[] = { "$dynamicRef", "$recursiveRef", "unevaluatedItems",
-					      "unevaluatedProperties", NULL };
+	                                      "unevaluatedProperties", NULL };
 static const char *const kw_count[] = { "minLength",     "maxLength",     "minItems",
-					"maxItems",      "minContains",   "maxContains",
-					"minProperties", "maxProperties", NULL };
-static const char *const kw_number[] = { "minimum", "maximum", "exclusiveMinimum",
-					 "exclusiveMaximum", "multipleOf", NULL };
-static const char *const type_names[] = { "null",   "boolean", "object", "array",
-					  "number", "string",  "integer", NULL };
+	                                "maxItems",      "minContains",   "maxContains",
+	                                "minProperties", "maxProperties", NULL };
+static const char *const kw_number[] = { "minimum",          "maximum",    "exclusiveMinimum",
+	                                 "exclusiveMaximum", "multipleOf", NULL };
+static const char *const type_names[] = { "null",   "boolean", "object",  "array",
+	                                  "number", "string",  "integer", NULL };
 
 static int
 in_list(const char *const *list, const char *s)
@@ -1166,13 +1165,12 @@ is_anchor_name(const char *s)
 struct walk {
 	struct index *idx;
 	size_t doc;
-	const char *source;
-	struct buf spath; /* JSON pointer of the current schema node */
+	const char *source; /* names the document in errors; NULL for none */
+	struct buf spath;   /* JSON pointer of the current schema node */
 	struct df_error *err;
 };
 
-static int
-walk_fail(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int walk_fail(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 walk_fail(struct walk *w, const char *fmt, ...)
@@ -1183,8 +1181,11 @@ walk_fail(struct walk *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (w->source == NULL)
+		return df_error_set(w->err, DF_FATAL, DF_E_SCHEMA_INVALID, "%s: %s",
+		                    w->spath.len ? w->spath.data : "(root)", msg);
 	return df_error_set(w->err, DF_FATAL, DF_E_SCHEMA_INVALID, "%s: %s: %s", w->source,
-			    w->spath.len ? w->spath.data : "(root)", msg);
+	                    w->spath.len ? w->spath.data : "(root)", msg);
 }
 
 static int
@@ -1203,7 +1204,7 @@ static int walk_schema(struct walk *w, const cJSON *s, const char *base);
 
 static int
 walk_child(struct walk *w, const char *kw, const char *sub, size_t i, const cJSON *s,
-	   const char *base)
+           const char *base)
 {
 	size_t mark = w->spath.len;
 	int rc;
@@ -1274,8 +1275,8 @@ walk_keyword(struct walk *w, const cJSON *kv)
 			cJSON_ArrayForEach(n, e)
 			{
 				if (!cJSON_IsString(n))
-					return walk_fail(w, "\"%s\" values must be arrays of strings",
-							 k);
+					return walk_fail(
+					    w, "\"%s\" values must be arrays of strings", k);
 			}
 		}
 	} else if (strcmp(k, "uniqueItems") == 0 && !cJSON_IsBool(kv)) {
@@ -1305,7 +1306,8 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 	kv = cJSON_GetObjectItemCaseSensitive(s, "$id");
 	if (kv != NULL) {
 		if (!cJSON_IsString(kv))
-			return pointer_push(&w->spath, "$id"), walk_fail(w, "\"$id\" must be a string");
+			return pointer_push(&w->spath, "$id"),
+			       walk_fail(w, "\"$id\" must be a string");
 		tmp = uri_resolve(base, kv->valuestring);
 		if (strchr(tmp, '#') != NULL && strchr(tmp, '#')[1] != '\0') {
 			free(tmp);
@@ -1326,7 +1328,8 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		if (kv == NULL)
 			continue;
 		if (!cJSON_IsString(kv) || !is_anchor_name(kv->valuestring))
-			return pointer_push(&w->spath, anchors[i]), walk_fail(w, "\"%s\" must be a plain name", anchors[i]);
+			return pointer_push(&w->spath, anchors[i]),
+			       walk_fail(w, "\"%s\" must be a plain name", anchors[i]);
 		tmp = xasprintf("%s#%s", base, kv->valuestring);
 		int rc = walk_key(w, tmp, s, base);
 		free(tmp);
@@ -1349,8 +1352,9 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 				return -1;
 		} else if (in_list(kw_array, k)) {
 			if (!cJSON_IsArray(kv) || cJSON_GetArraySize(kv) == 0)
-				return pointer_push(&w->spath, k), walk_fail(w, "\"%s\" must be a non-empty array of schemas",
-						 k);
+				return pointer_push(&w->spath, k),
+				       walk_fail(w, "\"%s\" must be a non-empty array of schemas",
+				                 k);
 			cJSON_ArrayForEach(e, kv)
 			{
 				if (walk_child(w, k, NULL, i++, e, base) < 0)
@@ -1370,7 +1374,7 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 					if (rx_compile(e->string, &re, why, sizeof(why)) < 0) {
 						pointer_push(&w->spath, k);
 						return walk_fail(w, "invalid pattern \"%s\": %s",
-								 e->string, why);
+						                 e->string, why);
 					}
 					regfree(&re);
 				}
@@ -1388,7 +1392,7 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
  */
 static int
 index_document(struct index *idx, size_t doc, const cJSON *root, const char *base,
-	       const char *const *extra, const char *source, struct df_error *err)
+               const char *const *extra, const char *source, struct df_error *err)
 {
 	struct walk w = { .idx = idx, .doc = doc, .source = source, .err = err };
 	size_t nk = idx->nkeys, nb = idx->nbases;
@@ -1414,8 +1418,8 @@ index_document(struct index *idx, size_t doc, const cJSON *root, const char *bas
 static char *
 document_base(const cJSON *root, const char *fallback)
 {
-	const cJSON *id = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "$id")
-					       : NULL;
+	const cJSON *id =
+	    cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "$id") : NULL;
 	char *r;
 
 	if (!cJSON_IsString(id))
@@ -1457,10 +1461,10 @@ schema_registry_free(struct schema_registry *reg)
 
 int
 schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char *uri,
-		    const char *source, struct df_error *err)
+                    const char *source, struct df_error *err)
 {
-	const cJSON *id = cJSON_IsObject(schema) ? cJSON_GetObjectItemCaseSensitive(schema, "$id")
-						 : NULL;
+	const cJSON *id =
+	    cJSON_IsObject(schema) ? cJSON_GetObjectItemCaseSensitive(schema, "$id") : NULL;
 	const char *extra[3] = { NULL, NULL, NULL };
 	char *base, *shortid = NULL, *ruri = NULL;
 	const struct index_entry *dup;
@@ -1471,13 +1475,13 @@ schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char
 		source = uri ? uri : "schema";
 	if (!cJSON_IsObject(schema) && !cJSON_IsBool(schema))
 		return df_error_set(err, DF_FATAL, DF_E_SCHEMA_INVALID,
-				    "%s: a schema must be an object or a boolean", source);
+		                    "%s: a schema must be an object or a boolean", source);
 	if (id != NULL && !cJSON_IsString(id))
 		return df_error_set(err, DF_FATAL, DF_E_SCHEMA_INVALID,
-				    "%s: /$id: \"$id\" must be a string", source);
+		                    "%s: /$id: \"$id\" must be a string", source);
 	if (id == NULL && uri == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_SCHEMA_INVALID,
-				    "%s: the schema has no \"$id\"", source);
+		                    "%s: the schema has no \"$id\"", source);
 	if (uri != NULL)
 		ruri = uri_strip_fragment(uri);
 	base = document_base(schema, ruri ? ruri : SCHEMA_BASE_URI);
@@ -1491,8 +1495,8 @@ schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char
 			return 0;
 		}
 		df_error_set(err, DF_FATAL, DF_E_SCHEMA_INVALID,
-			     "%s: duplicate $id \"%s\" (already registered from %s)", source, base,
-			     reg->docs[dup->doc].source);
+		             "%s: duplicate $id \"%s\" (already registered from %s)", source, base,
+		             reg->docs[dup->doc].source);
 		free(base);
 		free(ruri);
 		return -1;
@@ -1505,10 +1509,9 @@ schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char
 		reg->capdocs = reg->capdocs ? reg->capdocs * 2 : 16;
 		reg->docs = xreallocarray(reg->docs, reg->capdocs, sizeof(*reg->docs));
 	}
-	reg->docs[reg->ndocs] =
-	    (struct doc){ cJSON_Duplicate(schema, 1), xstrdup(source) };
-	rc = index_document(&reg->idx, reg->ndocs, reg->docs[reg->ndocs].json, base, extra,
-			    source, err);
+	reg->docs[reg->ndocs] = (struct doc){ cJSON_Duplicate(schema, 1), xstrdup(source) };
+	rc = index_document(&reg->idx, reg->ndocs, reg->docs[reg->ndocs].json, base, extra, source,
+	                    err);
 	if (rc == 0) {
 		reg->ndocs++;
 	} else {
@@ -1534,8 +1537,7 @@ schema_json_load(const char *path, struct df_error *err)
 	cJSON *j;
 
 	if (f == NULL)
-		return df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno)),
-		       NULL;
+		return df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno)), NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, n);
 	if (ferror(f)) {
@@ -1549,7 +1551,7 @@ schema_json_load(const char *path, struct df_error *err)
 		buf_puts(&b, "");
 	if (strlen(b.data) != b.len) {
 		df_error_set(err, DF_FATAL, DF_E_JSON_PARSE,
-			     "%s: invalid JSON: NUL byte at offset %zu", path, strlen(b.data));
+		             "%s: invalid JSON: NUL byte at offset %zu", path, strlen(b.data));
 		buf_free(&b);
 		return NULL;
 	}
@@ -1567,8 +1569,8 @@ schema_json_load(const char *path, struct df_error *err)
 			}
 		}
 		df_error_set(err, DF_FATAL, DF_E_JSON_PARSE,
-			     "%s: invalid JSON at line %zu, column %zu (offset %zu)", path, line,
-			     col, off);
+		             "%s: invalid JSON at line %zu, column %zu (offset %zu)", path, line,
+		             col, off);
 	}
 	buf_free(&b);
 	return j;
@@ -1608,11 +1610,11 @@ load_dir_rec(struct schema_registry *reg, const char *dir, struct df_error *err)
 
 		if (stat(names[i], &st) < 0) {
 			rc = df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", names[i],
-					  strerror(errno));
+			                  strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = load_dir_rec(reg, names[i], err);
 		} else if (S_ISREG(st.st_mode) && len > 5 &&
-			   strcmp(names[i] + len - 5, ".json") == 0) {
+		           strcmp(names[i] + len - 5, ".json") == 0) {
 			cJSON *j = schema_json_load(names[i], err);
 			if (j == NULL)
 				rc = -1;
@@ -1690,8 +1692,8 @@ json_type(const cJSON *v)
 		return "boolean";
 	if (cJSON_IsNumber(v))
 		return (isfinite(v->valuedouble) && floor(v->valuedouble) == v->valuedouble)
-			   ? "integer"
-			   : "number";
+		           ? "integer"
+		           : "number";
 	if (cJSON_IsString(v))
 		return "string";
 	if (cJSON_IsArray(v))
@@ -1743,8 +1745,7 @@ json_equal(const cJSON *a, const cJSON *b)
 	return 1; /* null, true, false */
 }
 
-static int
-verr_add(struct vctx *c, const char *keyword, const char *fmt, ...)
+static int verr_add(struct vctx *c, const char *keyword, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -1885,7 +1886,7 @@ pointer_walk(const struct vctx *c, const cJSON *node, const char *ptr, const cha
  */
 static int
 resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
-	    const char **nbase)
+            const char **nbase)
 {
 	char *full = uri_resolve(base, ref), *res = uri_strip_fragment(full);
 	const char *hash = strchr(full, '#'), *frag = hash ? hash + 1 : "";
@@ -1920,7 +1921,7 @@ resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **nod
 	}
 	if (*node == NULL)
 		rc = df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_NOT_FOUND,
-				  "cannot resolve $ref \"%s\" (%s)", ref, full);
+		                  "cannot resolve $ref \"%s\" (%s)", ref, full);
 	free(full);
 	free(res);
 	return rc;
@@ -1942,7 +1943,7 @@ rx_get(struct vctx *c, const char *pattern, const regex_t **re)
 	}
 	if (rx_compile(pattern, &c->rx[c->nrx].re, why, sizeof(why)) < 0)
 		return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
-				    "invalid pattern \"%s\": %s", pattern, why);
+		                    "invalid pattern \"%s\": %s", pattern, why);
 	c->rx[c->nrx].pattern = pattern;
 	*re = &c->rx[c->nrx++].re;
 	return 0;
@@ -1953,7 +1954,7 @@ static int eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *i
 /* Evaluate s against the child of the instance at key (or index), ordinal ord. */
 static int
 eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, const char *key,
-	   size_t index, size_t ord)
+           size_t index, size_t ord)
 {
 	size_t mark = c->path.len;
 	int hops = c->hops, rc;
@@ -1989,7 +1990,7 @@ eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 
 static int
 eval_child_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
-		 const char *key, size_t index, size_t ord)
+                 const char *key, size_t index, size_t ord)
 {
 	int save = c->collect, rc;
 
@@ -2041,12 +2042,15 @@ eval_type(struct vctx *c, const cJSON *t, const cJSON *inst)
 			return 1;
 		}
 		if (cJSON_IsString(e))
-			buf_printf(&want, "%s%s", n == 0 ? "" : n == total - 1 ? " or " : ", ",
-				   e->valuestring);
+			buf_printf(&want, "%s%s",
+			           n == 0           ? ""
+			           : n == total - 1 ? " or "
+			                            : ", ",
+			           e->valuestring);
 		n++;
 	}
 	verr_add(c, "type", "expected %s, got %s", want.data ? want.data : "nothing",
-		 json_type(inst));
+	         json_type(inst));
 	buf_free(&want);
 	return 0;
 }
@@ -2071,7 +2075,7 @@ eval_enum(struct vctx *c, const cJSON *en, const cJSON *inst)
 		verr_add(c, "enum", "expected one of %s", list);
 	else
 		verr_add(c, "enum", "value is not one of the %d allowed values",
-			 cJSON_GetArraySize(en));
+		         cJSON_GetArraySize(en));
 	free(list);
 	return 0;
 }
@@ -2160,12 +2164,12 @@ eval_string(struct vctx *c, const cJSON *s, const cJSON *inst)
 
 	if (cJSON_IsNumber(k = kw(s, "minLength")) && (double)len < k->valuedouble) {
 		verr_add(c, "minLength", "must be at least %.0f characters long, got %zu",
-			 k->valuedouble, len);
+		         k->valuedouble, len);
 		STEP(0);
 	}
 	if (cJSON_IsNumber(k = kw(s, "maxLength")) && (double)len > k->valuedouble) {
 		verr_add(c, "maxLength", "must be at most %.0f characters long, got %zu",
-			 k->valuedouble, len);
+		         k->valuedouble, len);
 		STEP(0);
 	}
 	if (cJSON_IsString(k = kw(s, "pattern"))) {
@@ -2187,8 +2191,7 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 	int ok = 1;
 
 	if (cJSON_IsNumber(k = kw(s, "minItems")) && (double)n < k->valuedouble) {
-		verr_add(c, "minItems", "expected at least %.0f items, got %zu", k->valuedouble,
-			 n);
+		verr_add(c, "minItems", "expected at least %.0f items, got %zu", k->valuedouble, n);
 		STEP(0);
 	}
 	if (cJSON_IsNumber(k = kw(s, "maxItems")) && (double)n > k->valuedouble) {
@@ -2205,14 +2208,14 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 				if (json_equal(x, y)) {
 					dup = 1;
 					verr_add(c, "uniqueItems", "items %zu and %zu are equal", a,
-						 b);
+					         b);
 				}
 		if (dup)
 			STEP(0);
 	}
 	if (cJSON_IsArray(k = kw(s, "prefixItems"))) {
-		for (i = 0, e = inst->child, sub = k->child; e && sub; i++, e = e->next,
-		    sub = sub->next)
+		for (i = 0, e = inst->child, sub = k->child; e && sub;
+		     i++, e = e->next, sub = sub->next)
 			STEP(eval_child(c, sub, base, e, NULL, i, i));
 		nprefix = (size_t)cJSON_GetArraySize(k);
 	}
@@ -2238,15 +2241,15 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 				verr_add(c, "contains", "no item matches the \"contains\" schema");
 			else
 				verr_add(c, cJSON_IsNumber(kmin) ? "minContains" : "contains",
-					 "expected at least %.0f items matching \"contains\", "
-					 "found %zu",
-					 min, found);
+				         "expected at least %.0f items matching \"contains\", "
+				         "found %zu",
+				         min, found);
 			STEP(0);
 		}
 		if (cJSON_IsNumber(kmax) && (double)found > kmax->valuedouble) {
 			verr_add(c, "maxContains",
-				 "expected at most %.0f items matching \"contains\", found %zu",
-				 kmax->valuedouble, found);
+			         "expected at most %.0f items matching \"contains\", found %zu",
+			         kmax->valuedouble, found);
 			STEP(0);
 		}
 	}
@@ -2255,7 +2258,7 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 
 static int
 eval_required_list(struct vctx *c, const cJSON *list, const cJSON *inst, const char *kwname,
-		   const char *because)
+                   const char *because)
 {
 	const cJSON *r;
 	int ok = 1;
@@ -2265,12 +2268,12 @@ eval_required_list(struct vctx *c, const cJSON *list, const cJSON *inst, const c
 		if (cJSON_IsString(r) && !cJSON_HasObjectItem(inst, r->valuestring)) {
 			if (because != NULL)
 				verr_add(c, kwname,
-					 "missing property \"%s\" (required when \"%s\" is "
-					 "present)",
-					 r->valuestring, because);
+				         "missing property \"%s\" (required when \"%s\" is "
+				         "present)",
+				         r->valuestring, because);
 			else
 				verr_add(c, kwname, "missing required property \"%s\"",
-					 r->valuestring);
+				         r->valuestring);
 			STEP(0);
 		}
 	}
@@ -2288,12 +2291,12 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 
 	if (cJSON_IsNumber(k = kw(s, "minProperties")) && (double)n < k->valuedouble) {
 		verr_add(c, "minProperties", "expected at least %.0f properties, got %zu",
-			 k->valuedouble, n);
+		         k->valuedouble, n);
 		STEP(0);
 	}
 	if (cJSON_IsNumber(k = kw(s, "maxProperties")) && (double)n > k->valuedouble) {
 		verr_add(c, "maxProperties", "expected at most %.0f properties, got %zu",
-			 k->valuedouble, n);
+		         k->valuedouble, n);
 		STEP(0);
 	}
 	if (cJSON_IsArray(k = kw(s, "required")))
@@ -2302,8 +2305,8 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 		cJSON_ArrayForEach(m, k)
 		{
 			if (cJSON_HasObjectItem(inst, m->string))
-				STEP(eval_required_list(c, m, inst, "dependentRequired",
-							m->string));
+				STEP(
+				    eval_required_list(c, m, inst, "dependentRequired", m->string));
 		}
 	}
 	if (cJSON_IsObject(k = kw(s, "dependencies"))) {
@@ -2346,8 +2349,8 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 		}
 		if (!known && (k = kw(s, "additionalProperties")) != NULL) {
 			if (cJSON_IsFalse(k)) {
-				verr_add(c, "additionalProperties", "property \"%s\" is not allowed",
-					 m->string);
+				verr_add(c, "additionalProperties",
+				         "property \"%s\" is not allowed", m->string);
 				STEP(0);
 			} else {
 				STEP(eval_child(c, k, base, m, m->string, 0, ord));
@@ -2359,7 +2362,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 			cJSON_Delete(name);
 			if (r == 0)
 				verr_add(c, "propertyNames", "property name \"%s\" is not allowed",
-					 m->string);
+				         m->string);
 			STEP(r);
 		}
 		ord++;
@@ -2374,8 +2377,7 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 	int ok = 1, r;
 
 	if (cJSON_IsArray(k = kw(s, "allOf"))) {
-		cJSON_ArrayForEach(e, k)
-		STEP(eval(c, e, base, inst));
+		cJSON_ArrayForEach(e, k) STEP(eval(c, e, base, inst));
 	}
 	if (cJSON_IsArray(k = kw(s, "anyOf"))) {
 		int any = 0;
@@ -2390,7 +2392,7 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 		}
 		if (!any) {
 			verr_add(c, "anyOf", "does not match any of the %d \"anyOf\" schemas",
-				 cJSON_GetArraySize(k));
+			         cJSON_GetArraySize(k));
 			STEP(0);
 		}
 	}
@@ -2404,11 +2406,12 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 		}
 		if (matched == 0) {
 			verr_add(c, "oneOf", "does not match any of the %d \"oneOf\" schemas",
-				 cJSON_GetArraySize(k));
+			         cJSON_GetArraySize(k));
 			STEP(0);
 		} else if (matched > 1) {
-			verr_add(c, "oneOf", "matches %d of the \"oneOf\" schemas, expected exactly one",
-				 matched);
+			verr_add(c, "oneOf",
+			         "matches %d of the \"oneOf\" schemas, expected exactly one",
+			         matched);
 			STEP(0);
 		}
 	}
@@ -2443,9 +2446,9 @@ eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 
 		if (++c->hops > MAX_REF_HOPS)
 			return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
-					    "$ref \"%s\": more than %d references without "
-					    "progress (infinite recursion)",
-					    k->valuestring, MAX_REF_HOPS);
+			                    "$ref \"%s\": more than %d references without "
+			                    "progress (infinite recursion)",
+			                    k->valuestring, MAX_REF_HOPS);
 		if (resolve_ref(c, base, k->valuestring, &target, &tbase) < 0)
 			return -1;
 		r = eval(c, target, tbase, inst);
@@ -2484,11 +2487,11 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 	}
 	if (!cJSON_IsObject(s))
 		return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
-				    "a schema must be an object or a boolean");
+		                    "a schema must be an object or a boolean");
 	if (c->depth >= MAX_DEPTH)
 		return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
-				    "schema nesting deeper than %d (infinite recursion?)",
-				    MAX_DEPTH);
+		                    "schema nesting deeper than %d (infinite recursion?)",
+		                    MAX_DEPTH);
 	if (kw(s, "$id") != NULL && (b = base_of(c, s)) != NULL)
 		base = b;
 	c->depth++;
@@ -2535,7 +2538,7 @@ run(struct vctx *c, const cJSON *schema, const char *base, const cJSON *instance
 
 int
 schema_validate(const struct schema_registry *reg, const char *schema_id, const cJSON *instance,
-		struct schema_errors *out, struct df_error *err)
+                struct schema_errors *out, struct df_error *err)
 {
 	struct vctx c = { .reg = reg, .err = err };
 	const cJSON *target;
@@ -2546,14 +2549,14 @@ schema_validate(const struct schema_registry *reg, const char *schema_id, const 
 	if (resolve_ref(&c, NULL, schema_id, &target, &base) < 0) {
 		vctx_free(&c);
 		return df_error_set(err, DF_FATAL, DF_E_SCHEMA_NOT_FOUND, "unknown schema \"%s\"",
-				    schema_id);
+		                    schema_id);
 	}
 	return run(&c, target, base, instance, out);
 }
 
 int
-schema_validate_doc(const struct schema_registry *reg, const cJSON *schema,
-		    const cJSON *instance, struct schema_errors *out, struct df_error *err)
+schema_validate_doc(const struct schema_registry *reg, const cJSON *schema, const cJSON *instance,
+                    struct schema_errors *out, struct df_error *err)
 {
 	struct vctx c = { .reg = reg, .err = err };
 	char *base = document_base(schema, SCHEMA_BASE_URI);
@@ -2561,7 +2564,7 @@ schema_validate_doc(const struct schema_registry *reg, const cJSON *schema,
 
 	if (out != NULL)
 		*out = (struct schema_errors){ 0, NULL };
-	if (index_document(&c.local, (size_t)-1, schema, base, NULL, "schema", err) < 0) {
+	if (index_document(&c.local, (size_t)-1, schema, base, NULL, NULL, err) < 0) {
 		free(base);
 		vctx_free(&c);
 		return -1;

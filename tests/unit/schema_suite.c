@@ -27,10 +27,11 @@
 static const struct {
 	const char *file, *why;
 } skip_files[] = {
-	{ "dynamicRef.json", "$dynamicRef/$dynamicAnchor are not implemented (refused as unsupported)" },
+	{ "dynamicRef.json",
+	  "$dynamicRef/$dynamicAnchor are not implemented (refused as unsupported)" },
 	{ "optional/dynamicRef.json", "$dynamicRef is not implemented" },
-	{ "unevaluatedItems.json",
-	  "unevaluatedItems needs annotation collection, not implemented (refused as unsupported)" },
+	{ "unevaluatedItems.json", "unevaluatedItems needs annotation collection, not implemented "
+	                           "(refused as unsupported)" },
 	{ "unevaluatedProperties.json",
 	  "unevaluatedProperties needs annotation collection, not implemented (refused as "
 	  "unsupported)" },
@@ -165,15 +166,15 @@ count_tests(const cJSON *cases)
 	const cJSON *c;
 	unsigned n = 0;
 
-	cJSON_ArrayForEach(c, cases)
-	n += (unsigned)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "tests"));
+	cJSON_ArrayForEach(c, cases) n +=
+	    (unsigned)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "tests"));
 	return n;
 }
 
 /* One test: both validation modes must give the expected answer. */
 static int
 run_test(const struct schema_registry *reg, const cJSON *schema, const cJSON *data, int want,
-	 char *why, size_t whylen)
+         char *why, size_t whylen)
 {
 	struct schema_errors errs;
 	struct df_error err;
@@ -192,7 +193,7 @@ run_test(const struct schema_registry *reg, const cJSON *schema, const cJSON *da
 	if (a != want) {
 		char *first = errs.count ? schema_error_format(&errs.items[0]) : NULL;
 		snprintf(why, whylen, "expected %s, got %s%s%s", want ? "valid" : "invalid",
-			 a ? "valid" : "invalid", first ? ": " : "", first ? first : "");
+		         a ? "valid" : "invalid", first ? ": " : "", first ? first : "");
 		free(first);
 		schema_errors_free(&errs);
 		return 0;
@@ -207,8 +208,7 @@ run_test(const struct schema_registry *reg, const cJSON *schema, const cJSON *da
 }
 
 static void
-run_file(const struct schema_registry *reg, const char *path, const char *rel,
-	 struct counts *total)
+run_file(const struct schema_registry *reg, const char *path, const char *rel, struct counts *total)
 {
 	struct counts k = { 0, 0, 0 };
 	struct df_error err;
@@ -266,8 +266,7 @@ run_file(const struct schema_registry *reg, const char *path, const char *rel,
 }
 
 static void
-run_dir(const struct schema_registry *reg, const char *root, const char *rel,
-	struct counts *total)
+run_dir(const struct schema_registry *reg, const char *root, const char *rel, struct counts *total)
 {
 	char *dir = rel[0] ? xasprintf("%s/%s", root, rel) : xstrdup(root);
 	size_t n;
@@ -310,7 +309,7 @@ main(int argc, char **argv)
 	tests = xasprintf("%s/tests/draft2020-12", argv[1]);
 	if (!is_dir(remotes) || !is_dir(tests)) {
 		fprintf(stderr, "schema_suite: %s has no remotes/ or tests/draft2020-12/\n",
-			argv[1]);
+		        argv[1]);
 		free(remotes);
 		free(tests);
 		return 2;

@@ -48,7 +48,7 @@ assert_valid(const char *schema, const char *instance)
 
 	if (rc != 1)
 		fprintf(stderr, "# expected valid: %s against %s (%s)\n", instance, schema,
-			rc < 0 ? err.message : errs.items[0].message);
+		        rc < 0 ? err.message : errs.items[0].message);
 	assert_int_equal(rc, 1);
 	assert_int_equal(errs.count, 0);
 	schema_errors_free(&errs);
@@ -101,15 +101,17 @@ test_type(void **state)
 	assert_valid("{\"type\":\"integer\"}", "1.0");
 	assert_valid("{\"type\":\"number\"}", "3");
 	assert_valid("{\"type\":[\"null\",\"array\"]}", "[]");
-	assert_invalid("{\"type\":\"integer\"}", "1.5", "type", "(root): expected integer, got number");
+	assert_invalid("{\"type\":\"integer\"}", "1.5", "type",
+	               "(root): expected integer, got number");
 	assert_invalid("{\"type\":[\"integer\",\"string\",\"null\"]}", "{}", "type",
-		       "(root): expected integer, string or null, got object");
-	assert_invalid("{\"properties\":{\"phases\":{\"items\":{\"properties\":{\"roles\":{\"type\":"
-		       "\"array\"}}}}}}",
-		       "{\"phases\":[{},{},{\"roles\":\"planner\"}]}", "type",
-		       "/phases/2/roles: expected array, got string");
+	               "(root): expected integer, string or null, got object");
+	assert_invalid(
+	    "{\"properties\":{\"phases\":{\"items\":{\"properties\":{\"roles\":{\"type\":"
+	    "\"array\"}}}}}}",
+	    "{\"phases\":[{},{},{\"roles\":\"planner\"}]}", "type",
+	    "/phases/2/roles: expected array, got string");
 	assert_schema_error("{\"type\":\"strin\"}", "1", DF_E_SCHEMA_INVALID,
-			    "/type: unknown type \"strin\"");
+	                    "/type: unknown type \"strin\"");
 }
 
 static void
@@ -119,7 +121,7 @@ test_enum_const_json_equality(void **state)
 	assert_valid("{\"enum\":[1,\"a\",{\"x\":1,\"y\":[true]}]}", "1.0");
 	assert_valid("{\"enum\":[1,\"a\",{\"x\":1,\"y\":[true]}]}", "{\"y\":[true],\"x\":1.0}");
 	assert_invalid("{\"enum\":[\"paste\",\"argv\"]}", "\"tty\"", "enum",
-		       "(root): expected one of [\"paste\",\"argv\"]");
+	               "(root): expected one of [\"paste\",\"argv\"]");
 	assert_invalid("{\"enum\":[[1,2]]}", "[2,1]", "enum", "(root): expected one of [[1,2]]");
 	assert_valid("{\"const\":{\"a\":[1,{\"b\":null}]}}", "{\"a\":[1.0,{\"b\":null}]}");
 	assert_invalid("{\"const\":false}", "0", "const", "(root): expected false");
@@ -130,32 +132,33 @@ static void
 test_object_keywords(void **state)
 {
 	const char *s = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},"
-			"\"patternProperties\":{\"^x-\":{\"type\":\"integer\"}},"
-			"\"additionalProperties\":false,\"required\":[\"name\"]}";
+	                "\"patternProperties\":{\"^x-\":{\"type\":\"integer\"}},"
+	                "\"additionalProperties\":false,\"required\":[\"name\"]}";
 
 	(void)state;
 	assert_valid(s, "{\"name\":\"a\",\"x-n\":3}");
 	assert_invalid(s, "{\"name\":\"a\",\"extra\":1}", "additionalProperties",
-		       "(root): property \"extra\" is not allowed");
+	               "(root): property \"extra\" is not allowed");
 	assert_invalid(s, "{}", "required", "(root): missing required property \"name\"");
 	assert_invalid(s, "{\"name\":\"a\",\"x-n\":\"3\"}", "type",
-		       "/x-n: expected integer, got string");
+	               "/x-n: expected integer, got string");
 	assert_invalid("{\"additionalProperties\":{\"type\":\"string\"}}", "{\"a/b~c\":1}", "type",
-		       "/a~1b~0c: expected string, got integer");
+	               "/a~1b~0c: expected string, got integer");
 	assert_invalid("{\"propertyNames\":{\"pattern\":\"^[a-z]+$\"}}", "{\"ok\":1,\"Bad\":2}",
-		       "propertyNames", "(root): property name \"Bad\" is not allowed");
+	               "propertyNames", "(root): property name \"Bad\" is not allowed");
 	assert_invalid("{\"minProperties\":2}", "{\"a\":1}", "minProperties",
-		       "(root): expected at least 2 properties, got 1");
+	               "(root): expected at least 2 properties, got 1");
 	assert_invalid("{\"maxProperties\":1}", "{\"a\":1,\"b\":2}", "maxProperties",
-		       "(root): expected at most 1 properties, got 2");
+	               "(root): expected at most 1 properties, got 2");
 	assert_valid("{\"maxProperties\":1}", "[1,2,3]");
-	assert_invalid("{\"dependentRequired\":{\"credit\":[\"billing\"]}}", "{\"credit\":1}",
-		       "dependentRequired",
-		       "(root): missing property \"billing\" (required when \"credit\" is present)");
+	assert_invalid(
+	    "{\"dependentRequired\":{\"credit\":[\"billing\"]}}", "{\"credit\":1}",
+	    "dependentRequired",
+	    "(root): missing property \"billing\" (required when \"credit\" is present)");
 	assert_valid("{\"dependentRequired\":{\"credit\":[\"billing\"]}}", "{\"billing\":1}");
 	assert_invalid("{\"dependentSchemas\":{\"a\":{\"properties\":{\"b\":{\"type\":"
-		       "\"integer\"}}}}}",
-		       "{\"a\":0,\"b\":\"x\"}", "type", "/b: expected integer, got string");
+	               "\"integer\"}}}}}",
+	               "{\"a\":0,\"b\":\"x\"}", "type", "/b: expected integer, got string");
 	assert_valid("{\"dependentSchemas\":{\"a\":false}}", "{\"b\":1}");
 }
 
@@ -164,26 +167,27 @@ test_array_keywords(void **state)
 {
 	(void)state;
 	assert_valid("{\"prefixItems\":[{\"type\":\"string\"}],\"items\":{\"type\":\"integer\"}}",
-		     "[\"a\",1,2]");
+	             "[\"a\",1,2]");
 	assert_invalid("{\"prefixItems\":[{\"type\":\"string\"}],\"items\":{\"type\":\"integer\"}}",
-		       "[\"a\",1,\"b\"]", "type", "/2: expected integer, got string");
+	               "[\"a\",1,\"b\"]", "type", "/2: expected integer, got string");
 	assert_invalid("{\"prefixItems\":[true],\"items\":false}", "[1,2]", "false",
-		       "/1: no value is allowed here");
-	assert_invalid("{\"minItems\":1}", "[]", "minItems", "(root): expected at least 1 items, got 0");
+	               "/1: no value is allowed here");
+	assert_invalid("{\"minItems\":1}", "[]", "minItems",
+	               "(root): expected at least 1 items, got 0");
 	assert_invalid("{\"maxItems\":1}", "[1,2]", "maxItems",
-		       "(root): expected at most 1 items, got 2");
+	               "(root): expected at most 1 items, got 2");
 	assert_invalid("{\"uniqueItems\":true}", "[{\"a\":1,\"b\":2},3,{\"b\":2,\"a\":1.0}]",
-		       "uniqueItems", "(root): items 0 and 2 are equal");
+	               "uniqueItems", "(root): items 0 and 2 are equal");
 	assert_valid("{\"uniqueItems\":true}", "[[1,2],[2,1],\"1\",1]");
 	assert_valid("{\"contains\":{\"const\":3}}", "[1,3]");
 	assert_invalid("{\"contains\":{\"const\":3}}", "[1,2]", "contains",
-		       "(root): no item matches the \"contains\" schema");
+	               "(root): no item matches the \"contains\" schema");
 	assert_invalid("{\"contains\":{\"type\":\"integer\"},\"minContains\":2}", "[1,\"a\"]",
-		       "minContains",
-		       "(root): expected at least 2 items matching \"contains\", found 1");
+	               "minContains",
+	               "(root): expected at least 2 items matching \"contains\", found 1");
 	assert_invalid("{\"contains\":{\"type\":\"integer\"},\"maxContains\":1}", "[1,2]",
-		       "maxContains",
-		       "(root): expected at most 1 items matching \"contains\", found 2");
+	               "maxContains",
+	               "(root): expected at most 1 items matching \"contains\", found 2");
 	assert_valid("{\"contains\":false,\"minContains\":0}", "[1]");
 }
 
@@ -194,13 +198,14 @@ test_string_lengths_in_code_points(void **state)
 	/* "héllo" is 6 bytes, 5 code points; the dragon is 4 bytes, 1 code point. */
 	assert_valid("{\"maxLength\":5,\"minLength\":5}", "\"h\\u00e9llo\"");
 	assert_valid("{\"maxLength\":1,\"minLength\":1}", "\"\xf0\x9f\x90\xb2\"");
-	assert_valid("{\"minLength\":3,\"maxLength\":3}", "\"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"");
+	assert_valid("{\"minLength\":3,\"maxLength\":3}",
+	             "\"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"");
 	assert_invalid("{\"maxLength\":2}", "\"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"", "maxLength",
-		       "(root): must be at most 2 characters long, got 3");
+	               "(root): must be at most 2 characters long, got 3");
 	assert_invalid("{\"minLength\":1}", "\"\"", "minLength",
-		       "(root): must be at least 1 characters long, got 0");
+	               "(root): must be at least 1 characters long, got 0");
 	assert_schema_error("{\"minLength\":-1}", "\"\"", DF_E_SCHEMA_INVALID,
-			    "\"minLength\" must be a non-negative integer");
+	                    "\"minLength\" must be a non-negative integer");
 }
 
 static void
@@ -209,12 +214,12 @@ test_pattern(void **state)
 	(void)state;
 	assert_valid("{\"pattern\":\"a+\"}", "\"xxaayy\""); /* unanchored */
 	assert_invalid("{\"pattern\":\"^[a-z][a-z0-9_-]*$\"}", "\"Plan\"", "pattern",
-		       "(root): does not match pattern \"^[a-z][a-z0-9_-]*$\"");
+	               "(root): does not match pattern \"^[a-z][a-z0-9_-]*$\"");
 	assert_valid("{\"pattern\":\"^\\\\d{3}-\\\\w+\\\\s\\\\S$\"}", "\"123-ab_9 x\"");
 	assert_invalid("{\"pattern\":\"^\\\\d+$\"}", "\"12a\"", "pattern",
-		       "(root): does not match pattern \"^\\d+$\"");
+	               "(root): does not match pattern \"^\\d+$\"");
 	assert_valid("{\"pattern\":\"^\\\\u00e9\\\\x41[\\\\u0430-\\\\u044f]+\\\\.$\"}",
-		     "\"\\u00e9A\\u0436\\u0436.\"");
+	             "\"\\u00e9A\\u0436\\u0436.\"");
 	assert_valid("{\"pattern\":\"^(?:ab)+?c{2,}$\"}", "\"ababcc\"");
 	assert_valid("{\"pattern\":\"^a.c$\"}", "\"a\\u00e9c\"");
 	assert_valid("{\"not\":{\"pattern\":\"^a.c$\"}}", "\"a\\nc\"");
@@ -222,11 +227,11 @@ test_pattern(void **state)
 	assert_valid("{\"pattern\":\"^[\\\\]\\\\-^]+$\"}", "\"]-^\"");
 	assert_valid("{\"pattern\":\"^{x}$\"}", "\"{x}\"");
 	assert_schema_error("{\"pattern\":\"(\"}", "\"x\"", DF_E_SCHEMA_INVALID,
-			    "/pattern: invalid pattern \"(\"");
+	                    "/pattern: invalid pattern \"(\"");
 	assert_schema_error("{\"pattern\":\"a(?=b)\"}", "\"x\"", DF_E_SCHEMA_INVALID,
-			    "lookahead and lookbehind are not supported");
+	                    "lookahead and lookbehind are not supported");
 	assert_schema_error("{\"patternProperties\":{\"(a\\\\1)\":true}}", "{}",
-			    DF_E_SCHEMA_INVALID, "backreferences are not supported");
+	                    DF_E_SCHEMA_INVALID, "backreferences are not supported");
 }
 
 static void
@@ -236,46 +241,48 @@ test_numbers(void **state)
 	assert_valid("{\"minimum\":1,\"maximum\":3}", "3");
 	assert_invalid("{\"minimum\":1.5}", "1", "minimum", "(root): must be >= 1.5, got 1");
 	assert_invalid("{\"exclusiveMaximum\":3}", "3", "exclusiveMaximum",
-		       "(root): must be < 3, got 3");
+	               "(root): must be < 3, got 3");
 	assert_invalid("{\"exclusiveMinimum\":0}", "-0.1", "exclusiveMinimum",
-		       "(root): must be > 0, got -0.1");
+	               "(root): must be > 0, got -0.1");
 	assert_valid("{\"multipleOf\":0.0001}", "0.0075");
 	assert_valid("{\"multipleOf\":0.1}", "0.3");
 	assert_invalid("{\"multipleOf\":0.0001}", "0.00751", "multipleOf",
-		       "(root): must be a multiple of 0.0001, got 0.00751");
+	               "(root): must be a multiple of 0.0001, got 0.00751");
 	assert_invalid("{\"multipleOf\":2}", "7", "multipleOf",
-		       "(root): must be a multiple of 2, got 7");
+	               "(root): must be a multiple of 2, got 7");
 	assert_valid("{\"type\":\"integer\",\"multipleOf\":0.5}", "1e308");
 	assert_valid("{\"maximum\":0}", "\"not a number\"");
 	assert_schema_error("{\"multipleOf\":0}", "1", DF_E_SCHEMA_INVALID,
-			    "\"multipleOf\" must be greater than 0");
+	                    "\"multipleOf\" must be greater than 0");
 }
 
 static void
 test_combinators(void **state)
 {
 	const char *one = "{\"oneOf\":[{\"type\":\"integer\"},{\"minimum\":2}]}";
-	const char *cond = "{\"if\":{\"properties\":{\"mode\":{\"const\":\"argv\"}}},"
-			   "\"then\":{\"required\":[\"argv\"]},\"else\":{\"required\":[\"paste\"]}}";
+	const char *cond =
+	    "{\"if\":{\"properties\":{\"mode\":{\"const\":\"argv\"}}},"
+	    "\"then\":{\"required\":[\"argv\"]},\"else\":{\"required\":[\"paste\"]}}";
 
 	(void)state;
 	assert_valid("{\"allOf\":[{\"type\":\"integer\"},{\"minimum\":1}]}", "2");
 	assert_invalid("{\"allOf\":[{\"type\":\"integer\"},{\"minimum\":1}]}", "0", "minimum",
-		       "(root): must be >= 1, got 0");
+	               "(root): must be >= 1, got 0");
 	assert_valid("{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]}", "null");
 	assert_invalid("{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]}", "1", "anyOf",
-		       "(root): does not match any of the 2 \"anyOf\" schemas");
+	               "(root): does not match any of the 2 \"anyOf\" schemas");
 	assert_valid(one, "2.5");
 	assert_valid(one, "1");
 	assert_invalid(one, "3", "oneOf",
-		       "(root): matches 2 of the \"oneOf\" schemas, expected exactly one");
-	assert_invalid(one, "1.5", "oneOf", "(root): does not match any of the 2 \"oneOf\" schemas");
+	               "(root): matches 2 of the \"oneOf\" schemas, expected exactly one");
+	assert_invalid(one, "1.5", "oneOf",
+	               "(root): does not match any of the 2 \"oneOf\" schemas");
 	assert_invalid("{\"not\":{\"type\":\"null\"}}", "null", "not",
-		       "(root): must not match the \"not\" schema");
+	               "(root): must not match the \"not\" schema");
 	assert_valid(cond, "{\"mode\":\"argv\",\"argv\":1}");
 	assert_valid(cond, "{\"mode\":\"x\",\"paste\":1}");
 	assert_invalid(cond, "{\"mode\":\"argv\",\"paste\":1}", "required",
-		       "(root): missing required property \"argv\"");
+	               "(root): missing required property \"argv\"");
 	/* "if" holds vacuously when "mode" is absent. */
 	assert_invalid(cond, "{}", "required", "(root): missing required property \"argv\"");
 }
@@ -287,41 +294,41 @@ test_boolean_schemas(void **state)
 	assert_valid("true", "{\"anything\":[1]}");
 	assert_invalid("false", "1", "false", "(root): no value is allowed here");
 	assert_invalid("{\"properties\":{\"a\":false}}", "{\"a\":null}", "false",
-		       "/a: no value is allowed here");
+	               "/a: no value is allowed here");
 }
 
 static void
 test_refs_within_document(void **state)
 {
 	const char *tree = "{\"$defs\":{\"node\":{\"type\":\"object\",\"properties\":{\"kids\":"
-			   "{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/node\"}}}}},"
-			   "\"$ref\":\"#/$defs/node\"}";
+	                   "{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/node\"}}}}},"
+	                   "\"$ref\":\"#/$defs/node\"}";
 
 	(void)state;
 	assert_valid("{\"$defs\":{\"a~b\":{\"type\":\"integer\"}},\"$ref\":\"#/$defs/a~0b\"}", "1");
 	assert_valid("{\"$defs\":{\"a/b\":{\"type\":\"integer\"}},\"$ref\":\"#/$defs/a~1b\"}", "1");
 	assert_invalid("{\"$defs\":{\"a%b\":{\"type\":\"integer\"}},\"$ref\":\"#/$defs/a%25b\"}",
-		       "\"x\"", "type", "(root): expected integer, got string");
+	               "\"x\"", "type", "(root): expected integer, got string");
 	assert_valid("{\"definitions\":{\"n\":{\"type\":\"null\"}},\"$ref\":\"#/definitions/n\"}",
-		     "null");
+	             "null");
 	assert_valid("{\"$defs\":{\"x\":{\"$anchor\":\"here\",\"type\":\"string\"}},"
-		     "\"$ref\":\"#here\"}",
-		     "\"s\"");
+	             "\"$ref\":\"#here\"}",
+	             "\"s\"");
 	assert_valid(tree, "{\"kids\":[{\"kids\":[]},{}]}");
 	assert_invalid(tree, "{\"kids\":[{\"kids\":[1]}]}", "type",
-		       "/kids/0/kids/0: expected object, got integer");
+	               "/kids/0/kids/0: expected object, got integer");
 	/* Relative references resolve against the nearest $id. */
 	assert_valid("{\"$id\":\"https://example.com/root.json\",\"$defs\":{\"a\":{\"$id\":"
-		     "\"sub/a.json\",\"$defs\":{\"b\":{\"type\":\"integer\"}},\"$ref\":"
-		     "\"#/$defs/b\"}},\"$ref\":\"sub/a.json\"}",
-		     "3");
+	             "\"sub/a.json\",\"$defs\":{\"b\":{\"type\":\"integer\"}},\"$ref\":"
+	             "\"#/$defs/b\"}},\"$ref\":\"sub/a.json\"}",
+	             "3");
 	assert_schema_error("{\"$ref\":\"#/$defs/missing\"}", "1", DF_E_SCHEMA_NOT_FOUND,
-			    "cannot resolve $ref \"#/$defs/missing\"");
+	                    "cannot resolve $ref \"#/$defs/missing\"");
 	assert_schema_error("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":"
-			    "\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}",
-			    "1", DF_E_SCHEMA_INVALID, "infinite recursion");
+	                    "\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}",
+	                    "1", DF_E_SCHEMA_INVALID, "infinite recursion");
 	assert_schema_error("{\"$dynamicRef\":\"#x\"}", "1", DF_E_SCHEMA_INVALID,
-			    "keyword \"$dynamicRef\" is not supported");
+	                    "keyword \"$dynamicRef\" is not supported");
 	/* Unknown keywords are ignored. */
 	assert_valid("{\"frobnicate\":{\"type\":\"integer\"}}", "\"x\"");
 }
@@ -330,12 +337,14 @@ static void
 test_errors_in_instance_order(void **state)
 {
 	const char *s = "{\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\"},"
-			"\"c\":{\"items\":{\"type\":\"string\"}}},\"required\":[\"z\"]}";
+	                "\"c\":{\"items\":{\"type\":\"string\"}}},\"required\":[\"z\"]}";
 	struct schema_errors errs;
 	struct df_error err;
 	const char *want[] = { "(root): missing required property \"z\"",
-			       "/b: expected string, got integer", "/c/0: expected string, got integer",
-			       "/c/1: expected string, got null", "/a: expected string, got integer" };
+		               "/b: expected string, got integer",
+		               "/c/0: expected string, got integer",
+		               "/c/1: expected string, got null",
+		               "/a: expected string, got integer" };
 
 	(void)state;
 	assert_int_equal(check(s, "{\"b\":1,\"c\":[1,null],\"a\":2}", &errs, &err), 0);
@@ -358,7 +367,8 @@ sample_registry(void)
 		"{\"$id\":\"https://schemas.devflow.local/devflow/template@1\",\"type\":\"object\","
 		"\"properties\":{\"phases\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/"
 		"phase\"}}},\"$defs\":{\"phase\":{\"type\":\"object\",\"required\":[\"key\"],"
-		"\"properties\":{\"key\":{\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_-]*$\"}}}}}",
+		"\"properties\":{\"key\":{\"type\":\"string\",\"pattern\":\"^[a-z][a-z0-9_-]*$\"}}}"
+		"}}",
 		"{\"$id\":\"https://schemas.devflow.local/dev/phase-plan@1\",\"type\":\"object\","
 		"\"properties\":{\"phases\":{\"type\":\"array\",\"items\":{\"$ref\":\"https://"
 		"schemas.devflow.local/devflow/template@1#/$defs/phase\"}}}}",
@@ -380,7 +390,7 @@ sample_registry(void)
 
 static int
 validate_id(const struct schema_registry *reg, const char *id, const char *instance,
-	    struct schema_errors *errs, struct df_error *err)
+            struct schema_errors *errs, struct df_error *err)
 {
 	cJSON *i = cJSON_Parse(instance);
 	int rc;
@@ -409,8 +419,8 @@ test_registry_lookup_and_cross_refs(void **state)
 	assert_non_null(schema_registry_get(reg, "urn:example:other#top"));
 
 	assert_int_equal(validate_id(reg, "devflow/template@1", "{\"phases\":[{\"key\":\"plan\"}]}",
-				     &errs, &err),
-			 1);
+	                             &errs, &err),
+	                 1);
 	schema_errors_free(&errs);
 	/* Cross-document by $id URI. */
 	assert_int_equal(
@@ -422,15 +432,13 @@ test_registry_lookup_and_cross_refs(void **state)
 	free(f);
 	schema_errors_free(&errs);
 	/* Cross-document by short id. */
-	assert_int_equal(validate_id(reg, "https://schemas.devflow.local/dev/by-short@1", "{}",
-				     &errs, &err),
-			 0);
+	assert_int_equal(
+	    validate_id(reg, "https://schemas.devflow.local/dev/by-short@1", "{}", &errs, &err), 0);
 	assert_string_equal(errs.items[0].keyword, "required");
 	schema_errors_free(&errs);
 	/* A fragment in the schema id. */
-	assert_int_equal(validate_id(reg, "devflow/template@1#/$defs/phase", "{\"key\":\"x\"}", NULL,
-				     &err),
-			 1);
+	assert_int_equal(
+	    validate_id(reg, "devflow/template@1#/$defs/phase", "{\"key\":\"x\"}", NULL, &err), 1);
 	assert_int_equal(validate_id(reg, "urn:example:other#top", "true", NULL, &err), 1);
 
 	assert_int_equal(validate_id(reg, "devflow/nope@1", "{}", &errs, &err), -1);
@@ -446,11 +454,11 @@ test_registry_add_errors(void **state)
 	struct schema_registry *reg = sample_registry();
 	struct df_error err;
 	cJSON *same = cJSON_Parse("{\"$id\":\"urn:example:other\",\"$anchor\":\"top\",\"type\":"
-				  "\"boolean\"}");
+	                          "\"boolean\"}");
 	cJSON *other = cJSON_Parse("{\"$id\":\"urn:example:other\",\"type\":\"string\"}");
 	cJSON *noid = cJSON_Parse("{\"type\":\"string\"}");
 	cJSON *badrx = cJSON_Parse("{\"$id\":\"urn:x:rx\",\"properties\":{\"a\":{\"pattern\":"
-				   "\"[z-a]\"}}}");
+	                           "\"[z-a]\"}}}");
 
 	(void)state;
 	assert_int_equal(schema_registry_add(reg, same, NULL, "again.json", &err), 0);
@@ -461,11 +469,12 @@ test_registry_add_errors(void **state)
 	assert_non_null(strstr(err.message, "noid.json: the schema has no \"$id\""));
 	/* With a retrieval URI the same document is fine, and found by it. */
 	assert_int_equal(schema_registry_add(reg, noid, "http://localhost:1234/s.json", NULL, &err),
-			 0);
+	                 0);
 	assert_non_null(schema_registry_get(reg, "http://localhost:1234/s.json"));
 	assert_int_equal(schema_registry_add(reg, badrx, NULL, "rx.json", &err), -1);
 	assert_int_equal(err.code, DF_E_SCHEMA_INVALID);
-	assert_non_null(strstr(err.message, "rx.json: /properties/a/pattern: invalid pattern \"[z-a]\""));
+	assert_non_null(
+	    strstr(err.message, "rx.json: /properties/a/pattern: invalid pattern \"[z-a]\""));
 	assert_null(schema_registry_get(reg, "urn:x:rx"));
 	cJSON_Delete(same);
 	cJSON_Delete(other);
@@ -500,10 +509,12 @@ test_load_dir(void **state)
 	bad = xasprintf("%s/devflow/c@1.json", dir);
 	readme = xasprintf("%s/README", dir);
 	assert_int_equal(mkdir(sub, 0700), 0);
-	write_file(good, "{\"$id\":\"https://schemas.devflow.local/devflow/a@1\",\"type\":\"string\"}");
+	write_file(good,
+	           "{\"$id\":\"https://schemas.devflow.local/devflow/a@1\",\"type\":\"string\"}");
 	write_file(good2, "{\"$id\":\"https://schemas.devflow.local/devflow/b@1\",\n"
-			  "\"$ref\":\"a@1\"}");
-	write_file(bad, "{\"$id\": \"https://schemas.devflow.local/devflow/c@1\",\n  \"type\": }\n");
+	                  "\"$ref\":\"a@1\"}");
+	write_file(bad,
+	           "{\"$id\": \"https://schemas.devflow.local/devflow/c@1\",\n  \"type\": }\n");
 	write_file(readme, "not json, not loaded");
 
 	assert_int_equal(schema_registry_load_dir(reg, dir, &err), -1);
