@@ -16,11 +16,7 @@ extern const struct cmd_entry cmd_backends_entry;
 extern const struct cmd_entry cmd_validate_entry;
 
 const struct cmd_entry *const cli_commands[] = {
-	&cmd_templates_entry,
-	&cmd_personas_entry,
-	&cmd_backends_entry,
-	&cmd_validate_entry,
-	NULL,
+	&cmd_templates_entry, &cmd_personas_entry, &cmd_backends_entry, &cmd_validate_entry, NULL,
 };
 
 static void
