@@ -1,3 +1,17 @@
 # Built-in templates, personas, backends and JSON Schemas, installed under
 # $(pkgdatadir) with the same relative layout as in the source tree.
-nobase_dist_pkgdata_DATA =
+nobase_dist_pkgdata_DATA = \
+	data/templates/development.json \
+	data/personas/planner.json \
+	data/personas/implementer.json \
+	data/personas/reviewer.json \
+	data/backends/fake.json \
+	data/backends/claude.json \
+	data/backends/codex.json \
+	schemas/devflow/template@1.json \
+	schemas/devflow/persona@1.json \
+	schemas/devflow/backend@1.json \
+	schemas/dev/phase-plan@1.json \
+	schemas/dev/change-summary@1.json \
+	schemas/dev/review-findings@1.json \
+	schemas/common/final-report@1.json

@@ -39,6 +39,7 @@ enum df_class {
 	X(SCHEMA_NOT_FOUND, "schema_not_found")                                                    \
 	X(JSON_PARSE, "json_parse")                                                                \
 	X(CATALOG_CONFLICT, "catalog_conflict")                                                    \
+	X(CATALOG_INVALID, "catalog_invalid")                                                      \
 	X(INVALID_ARGUMENT, "invalid_argument")                                                    \
 	X(IO, "io_error")                                                                          \
 	X(DATABASE, "database_error")                                                              \

@@ -3,11 +3,13 @@ noinst_LIBRARIES += libdevflow.a
 libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
+	src/catalog.c src/catalog.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
 	src/paths.c src/paths.h \
 	src/worktree.c src/worktree.h \
 	src/schema.c src/schema.h \
+	src/store.c src/store.h \
 	src/xalloc.c src/xalloc.h
 libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
 	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)
@@ -19,6 +21,9 @@ bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/main.c \
 	src/cli.c src/cli.h \
+	src/cmd-backends.c \
+	src/cmd-personas.c \
+	src/cmd-templates.c \
 	src/cmd-validate.c
 devflow_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_LDADD = $(DEVFLOW_LIBS)

@@ -10,12 +10,21 @@
 
 #include "cli.h"
 
+extern const struct cmd_entry cmd_templates_entry;
+extern const struct cmd_entry cmd_personas_entry;
+extern const struct cmd_entry cmd_backends_entry;
 extern const struct cmd_entry cmd_validate_entry;
 
+/* One verb per line, so branches adding verbs merge cleanly. */
+/* clang-format off */
 const struct cmd_entry *const cli_commands[] = {
+	&cmd_templates_entry,
+	&cmd_personas_entry,
+	&cmd_backends_entry,
 	&cmd_validate_entry,
 	NULL,
 };
+/* clang-format on */
 
 static void
 print_help(FILE *out)

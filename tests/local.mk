@@ -17,6 +17,13 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) \
 UNIT_LIBS = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_canon tests/unit/test_error
+check_PROGRAMS += tests/unit/test_store tests/unit/test_catalog
+tests_unit_test_catalog_SOURCES = tests/unit/test_catalog.c
+tests_unit_test_catalog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_catalog_LDADD = $(UNIT_LIBS)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LIBS)
 tests_unit_test_canon_SOURCES = tests/unit/test_canon.c
 tests_unit_test_canon_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_canon_LDADD = $(UNIT_LIBS)
@@ -43,10 +50,11 @@ TESTS += tests/unit/test_schema tests/integration/schema-suite.test \
 EXTRA_DIST += tests/integration/schema-suite.test tests/integration/cli-validate.sh
 
 TESTS += tests/unit/test_canon tests/unit/test_error \
+	tests/unit/test_store tests/unit/test_catalog \
+	tests/integration/catalog-verbs.sh \
 	tests/integration/layers.sh \
+	tests/integration/data-files.sh \
 	tests/integration/cli-basics.sh
-
-EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/cli-basics.sh
 
 # The fake agent, driven in tmux; json-get reads its artifacts (no python or jq needed).
 check_PROGRAMS += tests/tools/json-get
@@ -60,3 +68,5 @@ tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
 tests_unit_test_fake_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fake_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/test_fake
+EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/data-files.sh \
+	tests/integration/catalog-verbs.sh tests/integration/cli-basics.sh
