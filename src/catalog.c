@@ -663,7 +663,8 @@ catalog_which(const char *prog)
 		return access(prog, X_OK) == 0 ? xstrdup(prog) : NULL;
 	if (path == NULL)
 		path = "/usr/local/bin:/usr/bin:/bin";
-	copy = xstrdup(path);
+	/* devflow's own programs (the fake agent) are found beside devflow first. */
+	copy = xasprintf("%s:%s", paths_bin_dir(), path);
 	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 		char *cand = xasprintf("%s/%s", *dir ? dir : ".", prog);
 		struct stat sb;

@@ -103,7 +103,8 @@ int catalog_snapshot(enum store_catalog_kind kind, struct store_catalog_entry **
 
 /*
  * Find an executable: prog itself when it contains a '/', else the first
- * match in $PATH. Returns a new string (the caller frees) or NULL.
+ * match in devflow's own program directory (paths_bin_dir) and then $PATH.
+ * Returns a new string (the caller frees) or NULL.
  */
 char *catalog_which(const char *prog);
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,28 @@ paths_share_dir(void)
 		return env;
 	if (dir == NULL)
 		dir = in_build_tree() ? DEVFLOW_SRCDIR : DEVFLOW_PKGDATADIR;
+	return dir;
+}
+
+const char *
+paths_bin_dir(void)
+{
+	static char dir[PATH_MAX];
+	ssize_t n;
+
+	if (dir[0] != '\0')
+		return dir;
+	if (in_build_tree()) {
+		snprintf(dir, sizeof(dir), "%s", DEVFLOW_BUILDDIR);
+		return dir;
+	}
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n <= 0) {
+		snprintf(dir, sizeof(dir), "%s", DEVFLOW_BINDIR);
+		return dir;
+	}
+	dir[n] = '\0';
+	*strrchr(dir, '/') = '\0';
 	return dir;
 }
 

@@ -13,6 +13,13 @@
  */
 const char *paths_share_dir(void);
 
+/*
+ * Directory of devflow's own programs (devflow, devflow-fake-agent): the
+ * build directory when running from the build tree (tests included), else
+ * the directory of the running executable. Static storage; never NULL.
+ */
+const char *paths_bin_dir(void);
+
 /* $XDG_CONFIG_HOME/devflow, else $HOME/.config/devflow. The caller frees. */
 char *paths_config_dir(void);
 

@@ -17,4 +17,7 @@ like "$err" "unknown verb 'frobnicate'" "the unknown verb is named"
 err=$("$DEVFLOW" --frob 2>&1 >/dev/null); rc=$?
 is "$rc" 2 "an unknown option is a usage error"
 like "$err" "unknown option '--frob'" "the unknown option is named"
+out=$(PATH=/usr/bin:/bin "$DEVFLOW" backends); rc=$?
+is "$rc" 0 "backends lists the built-in backends"
+like "$out" '^fake +1 +devflow-fake-agent +yes ' "the bundled fake agent is found beside devflow, off PATH"
 done_testing
