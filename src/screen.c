@@ -160,7 +160,14 @@ cb_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 
 	if (s->sb_cap == 0)
 		return 0;
-	line.cells = xcalloc((size_t)(cols > 0 ? cols : 1), sizeof *line.cells);
+	/* A full ring recycles its oldest line's storage: no allocation per scrolled line. */
+	struct sb_line *slot = &s->sb[(s->sb_start + s->sb_len) % s->sb_cap];
+	if (s->sb_len == s->sb_cap) {
+		free(slot->extra);
+		line.cells = slot->cells;
+	}
+	line.cells = xreallocarray(line.cells, (size_t)(cols > 0 ? cols : 1), sizeof *line.cells);
+	memset(line.cells, 0, (size_t)(cols > 0 ? cols : 1) * sizeof *line.cells);
 	for (int i = 0; i < cols; i++) {
 		const VTermScreenCell *v = &cells[i];
 		struct sb_cell *c = &line.cells[i];
@@ -182,8 +189,8 @@ cb_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 		color_to_sb(&v->fg, true, &c->fgk, c->fg);
 		color_to_sb(&v->bg, false, &c->bgk, c->bg);
 		if (c->ch != 0 && c->ch != (uint32_t)-1 && v->chars[1] != 0) {
-			line.extra = xreallocarray(line.extra, (size_t)line.nextra + 1,
-			                           sizeof *line.extra);
+			line.extra =
+			    xreallocarray(line.extra, (size_t)line.nextra + 1, sizeof *line.extra);
 			struct sb_extra *e = &line.extra[line.nextra++];
 			memset(e, 0, sizeof *e);
 			e->col = i;
@@ -194,17 +201,11 @@ cb_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 	while (n > 0 && sb_cell_blank(&line.cells[n - 1]))
 		n--;
 	line.n = n;
-	if (n < cols && n > 0)
-		line.cells = xreallocarray(line.cells, (size_t)n, sizeof *line.cells);
-
-	if (s->sb_len == s->sb_cap) {
-		sb_line_free(&s->sb[s->sb_start]);
-		s->sb[s->sb_start] = line;
+	*slot = line;
+	if (s->sb_len == s->sb_cap)
 		s->sb_start = (s->sb_start + 1) % s->sb_cap;
-	} else {
-		s->sb[(s->sb_start + s->sb_len) % s->sb_cap] = line;
+	else
 		s->sb_len++;
-	}
 	return 1;
 }
 
@@ -399,11 +400,13 @@ attrs_from_vterm(const VTermScreenCell *v, struct screen_attrs *a)
 
 	memset(a, 0, sizeof *a);
 	color_to_sb(&v->fg, true, &kind, val);
-	a->fg = (struct screen_color){ .kind = kind, .index = kind == SCREEN_COLOR_INDEX ? val[0] : 0 };
+	a->fg =
+	    (struct screen_color){ .kind = kind, .index = kind == SCREEN_COLOR_INDEX ? val[0] : 0 };
 	if (kind == SCREEN_COLOR_RGB)
 		a->fg.r = val[0], a->fg.g = val[1], a->fg.b = val[2];
 	color_to_sb(&v->bg, false, &kind, val);
-	a->bg = (struct screen_color){ .kind = kind, .index = kind == SCREEN_COLOR_INDEX ? val[0] : 0 };
+	a->bg =
+	    (struct screen_color){ .kind = kind, .index = kind == SCREEN_COLOR_INDEX ? val[0] : 0 };
 	if (kind == SCREEN_COLOR_RGB)
 		a->bg.r = val[0], a->bg.g = val[1], a->bg.b = val[2];
 	a->bold = v->attrs.bold;
@@ -736,13 +739,20 @@ static const struct {
 	const char *name;
 	VTermKey key;
 } screen_keys[] = {
-	{ "Enter", VTERM_KEY_ENTER },     { "Tab", VTERM_KEY_TAB },
-	{ "BSpace", VTERM_KEY_BACKSPACE }, { "Escape", VTERM_KEY_ESCAPE },
-	{ "Up", VTERM_KEY_UP },           { "Down", VTERM_KEY_DOWN },
-	{ "Left", VTERM_KEY_LEFT },       { "Right", VTERM_KEY_RIGHT },
-	{ "Insert", VTERM_KEY_INS },      { "Delete", VTERM_KEY_DEL },
-	{ "Home", VTERM_KEY_HOME },       { "End", VTERM_KEY_END },
-	{ "PageUp", VTERM_KEY_PAGEUP },   { "PageDown", VTERM_KEY_PAGEDOWN },
+	{ "Enter", VTERM_KEY_ENTER },
+	{ "Tab", VTERM_KEY_TAB },
+	{ "BSpace", VTERM_KEY_BACKSPACE },
+	{ "Escape", VTERM_KEY_ESCAPE },
+	{ "Up", VTERM_KEY_UP },
+	{ "Down", VTERM_KEY_DOWN },
+	{ "Left", VTERM_KEY_LEFT },
+	{ "Right", VTERM_KEY_RIGHT },
+	{ "Insert", VTERM_KEY_INS },
+	{ "Delete", VTERM_KEY_DEL },
+	{ "Home", VTERM_KEY_HOME },
+	{ "End", VTERM_KEY_END },
+	{ "PageUp", VTERM_KEY_PAGEUP },
+	{ "PageDown", VTERM_KEY_PAGEDOWN },
 };
 
 /* 0 when the name is not a key; "Space" maps to ' ' through *ch. */
@@ -751,7 +761,8 @@ key_by_name(const char *name, size_t len, uint32_t *ch)
 {
 	*ch = 0;
 	for (size_t i = 0; i < sizeof screen_keys / sizeof screen_keys[0]; i++)
-		if (strlen(screen_keys[i].name) == len && memcmp(screen_keys[i].name, name, len) == 0)
+		if (strlen(screen_keys[i].name) == len &&
+		    memcmp(screen_keys[i].name, name, len) == 0)
 			return screen_keys[i].key;
 	if (len == 5 && memcmp(name, "Space", 5) == 0) {
 		*ch = ' ';
@@ -864,7 +875,9 @@ send_token(struct screen *s, const char *tok, size_t len, struct df_error *err)
 	uint32_t ch;
 
 	while (n > 2 && p[1] == '-' && (p[0] == 'C' || p[0] == 'M' || p[0] == 'S')) {
-		mods |= p[0] == 'C' ? SCREEN_MOD_CTRL : p[0] == 'M' ? SCREEN_MOD_ALT : SCREEN_MOD_SHIFT;
+		mods |= p[0] == 'C'   ? SCREEN_MOD_CTRL
+		        : p[0] == 'M' ? SCREEN_MOD_ALT
+		                      : SCREEN_MOD_SHIFT;
 		p += 2;
 		n -= 2;
 	}
@@ -883,9 +896,10 @@ send_token(struct screen *s, const char *tok, size_t len, struct df_error *err)
 		uint32_t c;
 		size_t used = utf8_decode((const unsigned char *)p, n, &c);
 		if (used == 0 || used != n)
-			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-			                    "key '%.*s': a modifier needs one character or a key name",
-			                    (int)len, tok);
+			return df_error_set(
+			    err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+			    "key '%.*s': a modifier needs one character or a key name", (int)len,
+			    tok);
 		if (s != NULL)
 			vterm_keyboard_unichar(s->vt, c, (VTermModifier)mods);
 		return 0;

@@ -205,8 +205,8 @@ test_scrollback_push_and_pop(void **state)
 
 	(void)state;
 	for (int i = 0; i < 12000; i++) {
-		int n = snprintf(line, sizeof line, "%sline %d\x1b[0m\r\n",
-		                 i % 2 ? "\x1b[32m" : "", i);
+		int n =
+		    snprintf(line, sizeof line, "%sline %d\x1b[0m\r\n", i % 2 ? "\x1b[32m" : "", i);
 		screen_feed(s, line, (size_t)n);
 	}
 	screen_flush(s);
@@ -342,7 +342,8 @@ test_paste_strips_escape_and_brackets(void **state)
 static void
 test_garbage_input_survives(void **state)
 {
-	struct screen *s = make(3, 10, "\xff\xfe\xc3\x1b[99999999;;;;m\x1b]unterminated\x1b[?h\x1bPq\x9b");
+	struct screen *s =
+	    make(3, 10, "\xff\xfe\xc3\x1b[99999999;;;;m\x1b]unterminated\x1b[?h\x1bPq\x9b");
 
 	(void)state;
 	screen_feed(s, "\x1b\\ok", 4);
