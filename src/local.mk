@@ -3,8 +3,12 @@ noinst_LIBRARIES += libdevflow.a
 libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
+	src/detect.c src/detect.h \
 	src/error.c src/error.h \
+	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
+	src/screen.c src/screen.h \
+	src/session.c src/session.h \
 	src/xalloc.c src/xalloc.h
 libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
 	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)
