@@ -17,6 +17,23 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) \
 UNIT_LIBS = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_canon tests/unit/test_error
+check_PROGRAMS += tests/unit/test_loop tests/unit/test_screen tests/unit/test_session \
+	tests/unit/test_detect tests/unit/session_dump
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_loop_LDADD = $(UNIT_LIBS)
+tests_unit_test_screen_SOURCES = tests/unit/test_screen.c
+tests_unit_test_screen_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_screen_LDADD = $(UNIT_LIBS)
+tests_unit_test_session_SOURCES = tests/unit/test_session.c
+tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_session_LDADD = $(UNIT_LIBS)
+tests_unit_test_detect_SOURCES = tests/unit/test_detect.c
+tests_unit_test_detect_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_detect_LDADD = $(UNIT_LIBS)
+tests_unit_session_dump_SOURCES = tests/unit/session_dump.c
+tests_unit_session_dump_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_session_dump_LDADD = $(UNIT_LIBS)
 tests_unit_test_canon_SOURCES = tests/unit/test_canon.c
 tests_unit_test_canon_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_canon_LDADD = $(UNIT_LIBS)
@@ -25,7 +42,9 @@ tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LIBS)
 
 TESTS += tests/unit/test_canon tests/unit/test_error \
+	tests/unit/test_loop tests/unit/test_screen tests/unit/test_session \
+	tests/unit/test_detect tests/integration/session-render.sh \
 	tests/integration/layers.sh \
 	tests/integration/cli-basics.sh
 
-EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/cli-basics.sh
+EXTRA_DIST += tests/integration/session-render.sh tests/lib.sh tests/integration/layers.sh tests/integration/cli-basics.sh
