@@ -447,8 +447,8 @@ loop_run_once(struct loop *loop, int timeout_ms, struct df_error *err)
 		call.cb(loop, call.fd, ev, call.arg);
 		ran++;
 	}
-	/* Signals that arrived during an fd callback are handled this turn too. */
-	if (loop->pipe[0] >= 0 && rc >= 0) {
+	/* Signals that interrupted poll or arrived during a callback are handled this turn too. */
+	if (loop->pipe[0] >= 0) {
 		struct pollfd p = { .fd = loop->pipe[0], .events = POLLIN };
 		if (poll(&p, 1, 0) > 0)
 			ran += loop_dispatch_signals(loop);
