@@ -4,12 +4,16 @@ libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
+	src/detect.c src/detect.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
+	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
-	src/worktree.c src/worktree.h \
 	src/schema.c src/schema.h \
+	src/screen.c src/screen.h \
+	src/session.c src/session.h \
 	src/store.c src/store.h \
+	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
 libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
 	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)
