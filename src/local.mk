@@ -5,9 +5,11 @@ libdevflow_a_SOURCES = \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
 	src/error.c src/error.h \
+	src/gitenv.c src/gitenv.h \
 	src/paths.c src/paths.h \
 	src/schema.c src/schema.h \
 	src/store.c src/store.h \
+	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
 libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
 	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)

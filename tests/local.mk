@@ -43,6 +43,11 @@ tests_unit_schema_suite_LDADD = $(DEVFLOW_LIBS)
 TESTS += tests/unit/test_schema tests/integration/schema-suite.test \
 	tests/integration/cli-validate.sh
 EXTRA_DIST += tests/integration/schema-suite.test tests/integration/cli-validate.sh
+check_PROGRAMS += tests/unit/test_worktree
+tests_unit_test_worktree_SOURCES = tests/unit/test_worktree.c
+tests_unit_test_worktree_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_worktree_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_worktree
 
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/unit/test_store tests/unit/test_catalog \
