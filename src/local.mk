@@ -1,12 +1,16 @@
 # libdevflow.a: everything but the front ends. Never includes curses.
 noinst_LIBRARIES += libdevflow.a
 libdevflow_a_SOURCES = \
+	src/binding.c src/binding.h \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
+	src/engine.c src/engine.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
+	src/instructions.c src/instructions.h \
 	src/paths.c src/paths.h \
+	src/report.c src/report.h \
 	src/schema.c src/schema.h \
 	src/store.c src/store.h \
 	src/worktree.c src/worktree.h \
