@@ -58,3 +58,11 @@ TESTS += tests/unit/test_canon tests/unit/test_error \
 
 EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/data-files.sh \
 	tests/integration/catalog-verbs.sh tests/integration/cli-basics.sh
+
+# The engine: bindings, reports, rules and flows (one cmocka group each).
+ENGINE_TEST_SOURCES = tests/unit/engine_harness.c tests/unit/engine_harness.h
+check_PROGRAMS += tests/unit/test_engine_flow
+tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_TEST_SOURCES)
+tests_unit_test_engine_flow_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_engine_flow_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_engine_flow
