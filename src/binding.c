@@ -113,8 +113,8 @@ bind_role(const struct binding_request *req, const struct persona_view *v, const
 		}
 		if (strcmp((*pv_out)->role, bare) != 0) {
 			df_error_set(err, DF_HUMAN_REQUIRED, DF_E_BINDING_FAILED,
-			             "role %s: pinned persona '%s' plays role '%s', not '%s'", role_id,
-			             ov->persona, (*pv_out)->role, bare);
+			             "role %s: pinned persona '%s' plays role '%s', not '%s'",
+			             role_id, ov->persona, (*pv_out)->role, bare);
 			*pv_out = NULL;
 			goto out;
 		}
@@ -201,7 +201,8 @@ binding_bind(const struct binding_request *req, struct binding **out, size_t *n,
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(req->roles[j], req->roles[i]) == 0) {
 				df_error_set(err, DF_FATAL, DF_E_BINDING_FAILED,
-				             "role %s appears twice in the template", req->roles[i]);
+				             "role %s appears twice in the template",
+				             req->roles[i]);
 				goto done;
 			}
 		if (bind_role(req, v, req->roles[i], &pv, &backend, err) != 0)

@@ -517,7 +517,8 @@ ensure_report(struct engine *e, const char *run_id)
 		if (report_compose(e->st, e->reg, e->workspace, run_id, run.state, ts, &err) != 0) {
 			set_ids(&err, run_id, NULL);
 			step_failed(e, &err);
-			if (report_write_stub(e->st, e->workspace, run_id, run.state, ts, &err2) != 0)
+			if (report_write_stub(e->st, e->workspace, run_id, run.state, ts, &err2) !=
+			    0)
 				step_failed(e, &err2);
 		}
 	}
@@ -558,8 +559,8 @@ end_run_tx(struct engine *e, const char *run_id, const char *final, const char *
 			goto out;
 		pl = payload_str("phaseKey", ph[i].phase_key, "reason", phase_reason, NULL);
 		cJSON_AddNumberToObject(pl, "attempt", attempt);
-		if (emit(e, run_id, ph[i].id, "phase.failed", pl, err, "phase.failed:%s:%d", ph[i].id,
-		         attempt) != 0)
+		if (emit(e, run_id, ph[i].id, "phase.failed", pl, err, "phase.failed:%s:%d",
+		         ph[i].id, attempt) != 0)
 			goto out;
 	}
 	if (store_run_transition(e->st, run_id, final, NULL, ts, err) != 0)
@@ -693,7 +694,8 @@ complete_run(struct engine *e, const char *run_id, struct df_error *err)
 	if (is_mutable(run.state)) {
 		now_ts(e, ts);
 		if (store_run_transition(e->st, run_id, "completed", NULL, ts, err) != 0 ||
-		    emit(e, run_id, NULL, "run.completed", NULL, err, "run.completed:%s", run_id) != 0) {
+		    emit(e, run_id, NULL, "run.completed", NULL, err, "run.completed:%s", run_id) !=
+		        0) {
 			store_run_clear(&run);
 			goto fail;
 		}
@@ -785,8 +787,7 @@ start_plan_clear(struct start_plan *p)
 
 /* Normalise a JSON text (NULL stays NULL); -1 with json_parse naming what. */
 static int
-normal_json(const char *text, int want_object, char **out, const char *what,
-            struct df_error *err)
+normal_json(const char *text, int want_object, char **out, const char *what, struct df_error *err)
 {
 	cJSON *v;
 
@@ -884,7 +885,8 @@ plan_start(struct engine *e, const struct engine_start_request *req, struct star
 	br.noverrides = req->noverrides;
 	if (binding_bind(&br, &p->b, &p->nb, err) != 0)
 		goto fail;
-	if (normal_json(req->extra_json ? req->extra_json : "{}", 1, &p->extra, "extra", err) != 0 ||
+	if (normal_json(req->extra_json ? req->extra_json : "{}", 1, &p->extra, "extra", err) !=
+	        0 ||
 	    normal_json(req->objective_json, 0, &p->objective, "objective", err) != 0)
 		goto fail;
 	if (binding_input_hash(p->tpl.hash, p->b, p->nb, req->requirements_md, p->objective,
@@ -1203,8 +1205,8 @@ attempt_ctx_load(struct engine *e, const struct store_run *run, const struct sto
 	if (rc != 1) {
 		if (rc == 0)
 			df_error_set(err, DF_HUMAN_REQUIRED, DF_E_BACKEND_UNAVAILABLE,
-			             "backend %s (role %s) is not in the catalog", c->binding->backend,
-			             c->binding->role_id);
+			             "backend %s (role %s) is not in the catalog",
+			             c->binding->backend, c->binding->role_id);
 		return -1;
 	}
 	bdef = cJSON_Parse(c->backend.definition);
@@ -1235,8 +1237,8 @@ attempt_ctx_load(struct engine *e, const struct store_run *run, const struct sto
 
 static char *
 compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
-        const struct attempt_ctx *c, int attempt, const char *comment,
-        const char *const *errors, size_t nerrors)
+        const struct attempt_ctx *c, int attempt, const char *comment, const char *const *errors,
+        size_t nerrors)
 {
 	char *scenario = scenario_for(c->in.extra, ph->phase_key, nerrors > 0);
 	struct instructions_input in = {
@@ -1298,8 +1300,8 @@ hash_text(const char *text, char out[CANON_HASH_HEX])
 
 /* The newest session of a phase: 1 and *out, 0 when none, -1. */
 static int
-phase_session(struct engine *e, const char *run_id, const char *phase_id,
-              struct store_session *out, struct df_error *err)
+phase_session(struct engine *e, const char *run_id, const char *phase_id, struct store_session *out,
+              struct df_error *err)
 {
 	struct store_session *ss = NULL;
 	size_t n = 0;
@@ -1551,8 +1553,7 @@ struct strv {
 	size_t n, cap;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-strv_addf(struct strv *s, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) strv_addf(struct strv *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1599,19 +1600,23 @@ plan_rules(const cJSON *plan, char *const *reserved, size_t nreserved,
 
 				if (j >= i)
 					break;
-				if (cJSON_IsString(ok) && strcmp(ok->valuestring, key->valuestring) == 0) {
-					strv_addf(errs, "/phases/%d/key: phase key '%s' repeats /phases/%d",
-					          i, key->valuestring, j);
+				if (cJSON_IsString(ok) &&
+				    strcmp(ok->valuestring, key->valuestring) == 0) {
+					strv_addf(
+					    errs,
+					    "/phases/%d/key: phase key '%s' repeats /phases/%d", i,
+					    key->valuestring, j);
 					break;
 				}
 				j++;
 			}
 			for (size_t r = 0; r < nreserved; r++)
 				if (strcmp(reserved[r], key->valuestring) == 0)
-					strv_addf(errs,
-					          "/phases/%d/key: phase key '%s' collides with a phase "
-					          "of the template",
-					          i, key->valuestring);
+					strv_addf(
+					    errs,
+					    "/phases/%d/key: phase key '%s' collides with a phase "
+					    "of the template",
+					    i, key->valuestring);
 		}
 		cJSON_ArrayForEach(role, cJSON_GetObjectItemCaseSensitive(ph, "roles"))
 		{
@@ -1621,8 +1626,9 @@ plan_rules(const cJSON *plan, char *const *reserved, size_t nreserved,
 				if (role_matches(b[x].role_id, role->valuestring))
 					bound = 1;
 			if (cJSON_IsString(role) && !bound)
-				strv_addf(errs, "/phases/%d/roles/%d: role '%s' is not bound in this run", i,
-				          k, role->valuestring);
+				strv_addf(errs,
+				          "/phases/%d/roles/%d: role '%s' is not bound in this run",
+				          i, k, role->valuestring);
 			k++;
 		}
 		i++;
@@ -1907,7 +1913,8 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		goto out_earr;
 	}
 	if (!valid) {
-		if (end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) != 0 ||
+		if (end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) !=
+		        0 ||
 		    tx_commit(e, err) != 0)
 			goto rollback;
 		cancel_timers(e, run_id, NULL);
@@ -1933,14 +1940,15 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		a.phase_id = (char *)phase_id;
 		a.gate_key = c.def.gates[0];
 		a.payload = payload;
-		r = store_phase_save(e->st, &ph, err) != 0 || store_approval_insert(e->st, &a, ts, err) != 0;
+		r = store_phase_save(e->st, &ph, err) != 0 ||
+		    store_approval_insert(e->st, &a, ts, err) != 0;
 		cJSON_free(payload);
 		if (r)
 			goto rollback;
 		cJSON_AddStringToObject(pl, "approvalRequestId", req_id);
 		cJSON_AddStringToObject(pl, "gateKey", c.def.gates[0]);
-		if (emit(e, run_id, phase_id, "approval.requested", pl, err, "approval.requested:%s",
-		         req_id) != 0 ||
+		if (emit(e, run_id, phase_id, "approval.requested", pl, err,
+		         "approval.requested:%s", req_id) != 0 ||
 		    store_run_transition(e->st, run_id, "awaiting_approval", NULL, ts, err) != 0)
 			goto rollback;
 		if (have_sess && strcmp(sess.state, SS_EXITED) != 0) {
@@ -2031,10 +2039,11 @@ append_planned(struct engine *e, const struct store_run *run, struct df_error *e
 		goto corrupt;
 	canon_sha256_hex(data, len, hash);
 	if (strcmp(hash, art.hash) != 0) {
-		df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
-		             "phase plan %s changed after it was validated (sha256 %.12s, validated "
-		             "%.12s)",
-		             abs, hash, art.hash);
+		df_error_set(
+		    &bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		    "phase plan %s changed after it was validated (sha256 %.12s, validated "
+		    "%.12s)",
+		    abs, hash, art.hash);
 		goto corrupt;
 	}
 	doc = cJSON_ParseWithLength(data, len);
@@ -2241,8 +2250,8 @@ approval_conflict(struct df_error *err, const char *run_id, const char *fmt, ...
 
 /* Stop (in the open transaction) the sessions of a phase that are waiting or still running. */
 static int
-release_phase_sessions(struct engine *e, const char *run_id, const char *phase_id,
-                       const char *ts, struct df_error *err)
+release_phase_sessions(struct engine *e, const char *run_id, const char *phase_id, const char *ts,
+                       struct df_error *err)
 {
 	struct store_session *ss = NULL;
 	size_t n = 0;
@@ -2297,7 +2306,8 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 		goto out;
 	if (r == 1) {
 		if (strcmp(prev.action, action) != 0) {
-			approval_conflict(err, run_id, "client token already used for a different action (%s)",
+			approval_conflict(err, run_id,
+			                  "client token already used for a different action (%s)",
 			                  prev.action);
 			goto out;
 		}
@@ -2385,9 +2395,8 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 		if (store_run_transition(e->st, run_id,
 		                         act == ENGINE_APPROVE ? "executing" : "planning", NULL, ts,
 		                         err) != 0 ||
-		    store_run_set_current_phase(e->st, run_id,
-		                                act == ENGINE_APPROVE ? NULL : req.phase_id, ts,
-		                                err) != 0 ||
+		    store_run_set_current_phase(
+		        e->st, run_id, act == ENGINE_APPROVE ? NULL : req.phase_id, ts, err) != 0 ||
 		    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
 		         "run.resumed:%s:%s", run_id, cause) != 0) {
 			free(cause);
@@ -2397,8 +2406,8 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 	} else {
 		char *reason = xasprintf("approval_%s", action);
 
-		r = end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason, reason,
-		               err);
+		r = end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
+		               reason, err);
 		free(reason);
 		if (r != 0)
 			goto out;
@@ -2414,9 +2423,9 @@ out:
 }
 
 static int
-decide_impl(struct engine *e, const char *run_id, const char *approval_id,
-            enum engine_action act, const char *token, const char *actor, const char *comment,
-            int *replayed, struct df_error *err)
+decide_impl(struct engine *e, const char *run_id, const char *approval_id, enum engine_action act,
+            const char *token, const char *actor, const char *comment, int *replayed,
+            struct df_error *err)
 {
 	if (run_id == NULL || approval_id == NULL || token == NULL || *token == '\0' ||
 	    actor == NULL || *actor == '\0' || (unsigned)act > ENGINE_ABORT)
@@ -2599,8 +2608,9 @@ abort_impl(struct engine *e, const char *run_id, const char *reason, struct df_e
 	if (load_run(e, run_id, &run, err) != 0)
 		return -1;
 	if (is_terminal(run.state)) {
-		int r = strcmp(run.state, "aborted") == 0 ? 0
-		                                           : state_changed(err, run_id, "abort", run.state);
+		int r = strcmp(run.state, "aborted") == 0
+		            ? 0
+		            : state_changed(err, run_id, "abort", run.state);
 
 		store_run_clear(&run);
 		ensure_report(e, run_id);
@@ -2643,8 +2653,7 @@ parse_ts(const char *ts)
 
 /* The run's phase that waits for an agent (running, awaiting_artifact, validating): 1/0/-1. */
 static int
-working_phase(struct engine *e, const char *run_id, struct store_phase *out,
-              struct df_error *err)
+working_phase(struct engine *e, const char *run_id, struct store_phase *out, struct df_error *err)
 {
 	struct store_phase *ph = NULL;
 	size_t n = 0;
@@ -2667,8 +2676,7 @@ working_phase(struct engine *e, const char *run_id, struct store_phase *out,
 
 /* Check the artifact of a phase and advance when it completed. */
 static int
-check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
-                  struct df_error *err)
+check_and_advance(struct engine *e, const char *run_id, const char *phase_id, struct df_error *err)
 {
 	int progressed = 0;
 
@@ -2716,7 +2724,8 @@ recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_
 		cancel_timers(e, run_id, ph.id);
 		arm_timer(e, run_id, ph.id, ph.attempts, due);
 	}
-	r = strcmp(ph.state, "awaiting_artifact") == 0 ? check_and_advance(e, run_id, ph.id, err) : 0;
+	r = strcmp(ph.state, "awaiting_artifact") == 0 ? check_and_advance(e, run_id, ph.id, err)
+	                                               : 0;
 	store_phase_clear(&ph);
 	return r;
 }
@@ -2828,7 +2837,8 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 		}
 		if (ph.state && newest.id && strcmp(newest.id, sid) == 0 && run.state &&
 		    is_mutable(run.state) &&
-		    (strcmp(ph.state, "running") == 0 || strcmp(ph.state, "awaiting_artifact") == 0))
+		    (strcmp(ph.state, "running") == 0 ||
+		     strcmp(ph.state, "awaiting_artifact") == 0))
 			fail_run(e, s.run_id, "session_exited");
 		store_phase_clear(&ph);
 		store_session_clear(&newest);
@@ -2916,7 +2926,8 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 		fail = is_mutable(run.state);
 		store_run_clear(&run);
 		if (fail)
-			return end_run(e, t.run_id, "failed", "phase_timeout", "phase_timeout", err);
+			return end_run(e, t.run_id, "failed", "phase_timeout", "phase_timeout",
+			               err);
 	}
 	return 0;
 }
@@ -2944,8 +2955,8 @@ run_item(struct engine *e, struct item *it)
 }
 
 void
-engine_session_event(struct engine *e, const char *session_id,
-                     enum engine_session_event_kind kind, const char *detail, int status)
+engine_session_event(struct engine *e, const char *session_id, enum engine_session_event_kind kind,
+                     const char *detail, int status)
 {
 	struct item it = { .kind = IT_SESSION,
 		           .a = xstrdup(session_id),
@@ -3254,8 +3265,8 @@ engine_new(const struct engine_config *cfg, struct df_error *err)
 	}
 	if (paths_mkdir_p(cfg->workspace, 0700) != 0 ||
 	    (ws = realpath(cfg->workspace, NULL)) == NULL) {
-		df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS, "cannot use workspace %s: %s",
-		             cfg->workspace, strerror(errno));
+		df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
+		             "cannot use workspace %s: %s", cfg->workspace, strerror(errno));
 		return NULL;
 	}
 	e = xcalloc(1, sizeof(*e));
@@ -3270,10 +3281,10 @@ engine_new(const struct engine_config *cfg, struct df_error *err)
 	                                           : ENGINE_DEFAULT_MAX_CONCURRENT_RUNS;
 	e->timeout_ms =
 	    cfg->phase_timeout_ms > 0 ? cfg->phase_timeout_ms : ENGINE_DEFAULT_PHASE_TIMEOUT_MS;
-	e->max_repairs = cfg->max_repairs > 0    ? cfg->max_repairs
+	e->max_repairs = cfg->max_repairs > 0   ? cfg->max_repairs
 	                 : cfg->max_repairs < 0 ? 0
 	                                        : ENGINE_DEFAULT_MAX_REPAIRS;
-	e->restart_limit = cfg->restart_limit > 0    ? cfg->restart_limit
+	e->restart_limit = cfg->restart_limit > 0   ? cfg->restart_limit
 	                   : cfg->restart_limit < 0 ? 0
 	                                            : ENGINE_DEFAULT_RESTART_LIMIT;
 	e->host = cfg->host;

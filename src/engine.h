@@ -91,15 +91,16 @@ struct engine_session_ops {
 };
 
 struct engine_config {
-	struct store *store;                  /* borrowed; the engine is its only writer */
+	struct store *store;                   /* borrowed; the engine is its only writer */
 	const struct schema_registry *schemas; /* borrowed; artifact and report schemas */
-	const char *workspace;                /* copied */
-	const char *const *backends;          /* names of the available backends; copied */
+	const char *workspace;                 /* copied */
+	const char *const *backends;           /* names of the available backends; copied */
 	size_t nbackends;
-	int max_concurrent_runs;  /* 0: ENGINE_DEFAULT_MAX_CONCURRENT_RUNS */
-	int64_t phase_timeout_ms; /* 0: ENGINE_DEFAULT_PHASE_TIMEOUT_MS (a phase's timeoutMs wins) */
-	int max_repairs;          /* 0: ENGINE_DEFAULT_MAX_REPAIRS, -1: none (a phase's maxRepairs wins) */
-	int restart_limit;        /* 0: ENGINE_DEFAULT_RESTART_LIMIT, -1: none */
+	int max_concurrent_runs; /* 0: ENGINE_DEFAULT_MAX_CONCURRENT_RUNS */
+	int64_t
+	    phase_timeout_ms; /* 0: ENGINE_DEFAULT_PHASE_TIMEOUT_MS (a phase's timeoutMs wins) */
+	int max_repairs;   /* 0: ENGINE_DEFAULT_MAX_REPAIRS, -1: none (a phase's maxRepairs wins) */
+	int restart_limit; /* 0: ENGINE_DEFAULT_RESTART_LIMIT, -1: none */
 	const struct engine_host_ops *host;
 	void *host_ctx;
 	const struct engine_session_ops *sessions;
@@ -120,7 +121,8 @@ struct engine_start_request {
 	int template_version;        /* 0: 1 */
 	const char *worktree_root;   /* NULL: <workspace>/<run-id>/main */
 	const char *objective_json;  /* NULL: null */
-	/* JSON object; "scenarios": {phaseKey: "name" | {scenario, repairScenario}} adds Scenario: lines */
+	/* JSON object; "scenarios": {phaseKey: "name" | {scenario, repairScenario}} adds Scenario:
+	 * lines */
 	const char *extra_json;
 	const struct binding_override *overrides;
 	size_t noverrides;

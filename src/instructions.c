@@ -52,6 +52,7 @@ instructions_compose(const struct instructions_input *in)
 	slen = in->schema_text ? strlen(in->schema_text) : 2;
 	if (slen == 0 || !in->schema_text || in->schema_text[slen - 1] != '\n')
 		buf_putc(&b, '\n');
-	buf_puts(&b, "```\n\nWhen you are done, write the artifact as JSON to the artifact path.\n");
+	buf_puts(&b,
+	         "```\n\nWhen you are done, write the artifact as JSON to the artifact path.\n");
 	return buf_detach(&b);
 }

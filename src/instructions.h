@@ -18,7 +18,7 @@ struct instructions_input {
 	const char *scenario;        /* NULL: no Scenario: line */
 	const char *requirements_md;
 	const char *persona_instructions;
-	const char *reviewer_comment; /* NULL: none */
+	const char *reviewer_comment;         /* NULL: none */
 	const char *const *validation_errors; /* "<path>: <message>"; nerrors 0 = not a repair */
 	size_t nerrors;
 	const char *schema_text; /* the artifact's JSON Schema, pretty printed */

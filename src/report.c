@@ -111,8 +111,8 @@ out:
 }
 
 static cJSON *
-build_report(struct store *st, const struct store_run *run, const char *status,
-             const char *now_ts, struct df_error *err)
+build_report(struct store *st, const struct store_run *run, const char *status, const char *now_ts,
+             struct df_error *err)
 {
 	struct store_run_inputs in;
 	struct store_binding *b = NULL;
@@ -575,8 +575,9 @@ report_markdown(const char *report_json)
 			buf_puts(&b, " | ");
 			cell(&b, jstr(x, "schemaId", "?"));
 			buf_printf(&b, " | %s | `%s` |\n",
-			           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "valid")) ? "yes"
-			                                                                       : "no",
+			           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "valid"))
+			               ? "yes"
+			               : "no",
 			           jstr(x, "hash", ""));
 		}
 		buf_putc(&b, '\n');
@@ -590,8 +591,9 @@ report_markdown(const char *report_json)
 		if (cJSON_IsString(x))
 			buf_printf(&b, "- %s\n", x->valuestring);
 		else if (strcmp(jstr(x, "type", ""), "approval") == 0)
-			buf_printf(&b, "- approval %s (gate %s) is %s\n", jstr(x, "approvalId", "?"),
-			           jstr(x, "gateKey", "?"), jstr(x, "state", "?"));
+			buf_printf(&b, "- approval %s (gate %s) is %s\n",
+			           jstr(x, "approvalId", "?"), jstr(x, "gateKey", "?"),
+			           jstr(x, "state", "?"));
 		else
 			buf_printf(&b, "- phase %s is %s\n", jstr(x, "phaseKey", "?"),
 			           jstr(x, "state", "?"));

@@ -1500,10 +1500,11 @@ int
 store_run_set_report(struct store *st, const char *run_id, const char *path, const char *ts,
                      struct df_error *err)
 {
-	return q_exec(st, err, "recording the final report",
-	              "UPDATE runs SET final_report_path = ?1, ended_at = COALESCE(ended_at, ?2, " NOW_TS
-	              "), updated_at = COALESCE(?2, " NOW_TS ") WHERE id = ?3",
-	              "sss", path, ts, run_id);
+	return q_exec(
+	    st, err, "recording the final report",
+	    "UPDATE runs SET final_report_path = ?1, ended_at = COALESCE(ended_at, ?2, " NOW_TS
+	    "), updated_at = COALESCE(?2, " NOW_TS ") WHERE id = ?3",
+	    "sss", path, ts, run_id);
 }
 
 int
@@ -1539,11 +1540,12 @@ int
 store_run_inputs_insert(struct store *st, const struct store_run_inputs *in, const char *ts,
                         struct df_error *err)
 {
-	return q_exec(st, err, "inserting run inputs",
-	              "INSERT INTO run_inputs (run_id, requirements_md, objective, extra, input_hash, "
-	              "created_at) VALUES (?, ?, ?, COALESCE(?, '{}'), ?, COALESCE(?, " NOW_TS "))",
-	              "ssssss", in->run_id, in->requirements_md, in->objective, in->extra,
-	              in->input_hash, ts);
+	return q_exec(
+	    st, err, "inserting run inputs",
+	    "INSERT INTO run_inputs (run_id, requirements_md, objective, extra, input_hash, "
+	    "created_at) VALUES (?, ?, ?, COALESCE(?, '{}'), ?, COALESCE(?, " NOW_TS "))",
+	    "ssssss", in->run_id, in->requirements_md, in->objective, in->extra, in->input_hash,
+	    ts);
 }
 
 static const char SQL_INPUTS_GET[] = "SELECT run_id, requirements_md, objective, extra, "
@@ -1635,7 +1637,8 @@ store_phase_insert(struct store *st, const struct store_phase *p, const char *ts
 	           "definition, deadline_at, created_at, started_at, ended_at) VALUES (?, ?, ?, ?, "
 	           "COALESCE(?, 'pending'), ?, ?, ?, ?, COALESCE(?, " NOW_TS "), ?, ?)",
 	           "sssisiisssss", p->id, p->run_id, p->phase_key, p->seq, p->state, p->attempts,
-	           p->repairs, p->definition, p->deadline_at, ts, p->started_at, p->ended_at) != 0) {
+	           p->repairs, p->definition, p->deadline_at, ts, p->started_at,
+	           p->ended_at) != 0) {
 		df_error_prefix(err, "phase %s of run %s", p->phase_key, p->run_id);
 		return -1;
 	}
@@ -1645,11 +1648,12 @@ store_phase_insert(struct store *st, const struct store_phase *p, const char *ts
 int
 store_phase_save(struct store *st, const struct store_phase *p, struct df_error *err)
 {
-	return q_exec(st, err, "updating phase",
-	              "UPDATE run_phases SET state = ?, attempts = ?, repairs = ?, deadline_at = ?, "
-	              "started_at = ?, ended_at = ? WHERE id = ?",
-	              "siissss", p->state, p->attempts, p->repairs, p->deadline_at, p->started_at,
-	              p->ended_at, p->id);
+	return q_exec(
+	    st, err, "updating phase",
+	    "UPDATE run_phases SET state = ?, attempts = ?, repairs = ?, deadline_at = ?, "
+	    "started_at = ?, ended_at = ? WHERE id = ?",
+	    "siissss", p->state, p->attempts, p->repairs, p->deadline_at, p->started_at,
+	    p->ended_at, p->id);
 }
 
 static const char SQL_PHASE_GET[] = "SELECT " PHASE_COLS " FROM run_phases WHERE id = ?";
@@ -1710,12 +1714,13 @@ int
 store_binding_insert(struct store *st, const struct store_binding *b, const char *ts,
                      struct df_error *err)
 {
-	return q_exec(st, err, "inserting binding",
-	              "INSERT INTO run_bindings (id, run_id, role_id, persona_id, persona_hash, "
-	              "backend, binding_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
-	              "))",
-	              "ssssssss", b->id, b->run_id, b->role_id, b->persona_id, b->persona_hash,
-	              b->backend, b->binding_hash, ts);
+	return q_exec(
+	    st, err, "inserting binding",
+	    "INSERT INTO run_bindings (id, run_id, role_id, persona_id, persona_hash, "
+	    "backend, binding_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
+	    "))",
+	    "ssssssss", b->id, b->run_id, b->role_id, b->persona_id, b->persona_hash, b->backend,
+	    b->binding_hash, ts);
 }
 
 static const char SQL_BINDINGS_LIST[] =
@@ -1740,7 +1745,8 @@ store_bindings_free(struct store_binding *b, size_t n)
 
 /* ---- approvals and decisions ---- */
 
-#define APPROVAL_COLS "id, run_id, phase_id, gate_key, kind, state, payload, created_at, resolved_at"
+#define APPROVAL_COLS                                                                              \
+	"id, run_id, phase_id, gate_key, kind, state, payload, created_at, resolved_at"
 
 static void
 approval_fill(sqlite3_stmt *s, void *elem)
@@ -1803,9 +1809,9 @@ store_approval_insert(struct store *st, const struct store_approval *a, const ch
 
 static const char SQL_APPROVAL_GET[] =
     "SELECT " APPROVAL_COLS " FROM approval_requests WHERE id = ?";
-static const char SQL_APPROVALS_LIST[] = "SELECT " APPROVAL_COLS
-                                         " FROM approval_requests WHERE run_id = ? "
-                                         "ORDER BY created_at, rowid";
+static const char SQL_APPROVALS_LIST[] =
+    "SELECT " APPROVAL_COLS " FROM approval_requests WHERE run_id = ? "
+    "ORDER BY created_at, rowid";
 
 int
 store_approval_get(struct store *st, const char *id, struct store_approval *out,
@@ -1816,8 +1822,8 @@ store_approval_get(struct store *st, const char *id, struct store_approval *out,
 }
 
 int
-store_approvals_list(struct store *st, const char *run_id, struct store_approval **out,
-                     size_t *n, struct df_error *err)
+store_approvals_list(struct store *st, const char *run_id, struct store_approval **out, size_t *n,
+                     struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_APPROVALS_LIST, "s", run_id), sizeof(**out),
 	              approval_fill, approval_clear_v, (void **)out, n, err,
@@ -1838,10 +1844,11 @@ int
 store_approvals_abort_pending(struct store *st, const char *run_id, const char *ts,
                               struct df_error *err)
 {
-	return q_exec(st, err, "aborting pending approvals",
-	              "UPDATE approval_requests SET state = 'aborted', resolved_at = COALESCE(?, " NOW_TS
-	              ") WHERE run_id = ? AND state = 'pending'",
-	              "ss", ts, run_id);
+	return q_exec(
+	    st, err, "aborting pending approvals",
+	    "UPDATE approval_requests SET state = 'aborted', resolved_at = COALESCE(?, " NOW_TS
+	    ") WHERE run_id = ? AND state = 'pending'",
+	    "ss", ts, run_id);
 }
 
 static const char SQL_HUMAN_GATE[] =
@@ -1914,35 +1921,34 @@ int
 store_decision_insert(struct store *st, const struct store_decision *d, const char *ts,
                       struct df_error *err)
 {
-	return q_exec(st, err, "recording approval decision",
-	              "INSERT INTO approval_decisions (id, approval_request_id, action, actor, "
-	              "comment, client_token, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, "
-	              "?, COALESCE(?, " NOW_TS "))",
-	              "ssssssss", d->id, d->approval_request_id, d->action, d->actor, d->comment,
-	              d->client_token, d->idempotency_key, ts);
+	return q_exec(
+	    st, err, "recording approval decision",
+	    "INSERT INTO approval_decisions (id, approval_request_id, action, actor, "
+	    "comment, client_token, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, COALESCE(?, " NOW_TS "))",
+	    "ssssssss", d->id, d->approval_request_id, d->action, d->actor, d->comment,
+	    d->client_token, d->idempotency_key, ts);
 }
 
 static const char SQL_DECISION_BY_TOKEN[] =
     "SELECT " DECISION_COLS
     " FROM approval_decisions WHERE approval_request_id = ? AND client_token = ?";
-static const char SQL_DECISIONS_LIST[] = "SELECT " DECISION_COLS
-                                         " FROM approval_decisions WHERE approval_request_id = ? "
-                                         "ORDER BY created_at, rowid";
+static const char SQL_DECISIONS_LIST[] =
+    "SELECT " DECISION_COLS " FROM approval_decisions WHERE approval_request_id = ? "
+    "ORDER BY created_at, rowid";
 
 int
-store_decision_by_token(struct store *st, const char *approval_request_id,
-                        const char *client_token, struct store_decision *out,
-                        struct df_error *err)
+store_decision_by_token(struct store *st, const char *approval_request_id, const char *client_token,
+                        struct store_decision *out, struct df_error *err)
 {
-	return q_one(st,
-	             q_prepare(st, err, SQL_DECISION_BY_TOKEN, "ss", approval_request_id,
-	                       client_token),
-	             out, sizeof(*out), decision_fill, err, "reading approval decision");
+	return q_one(
+	    st, q_prepare(st, err, SQL_DECISION_BY_TOKEN, "ss", approval_request_id, client_token),
+	    out, sizeof(*out), decision_fill, err, "reading approval decision");
 }
 
 int
-store_decisions_list(struct store *st, const char *approval_request_id,
-                     struct store_decision **out, size_t *n, struct df_error *err)
+store_decisions_list(struct store *st, const char *approval_request_id, struct store_decision **out,
+                     size_t *n, struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_DECISIONS_LIST, "s", approval_request_id),
 	              sizeof(**out), decision_fill, decision_clear_v, (void **)out, n, err,
@@ -1951,7 +1957,8 @@ store_decisions_list(struct store *st, const char *approval_request_id,
 
 /* ---- artifacts, findings, commands ---- */
 
-#define ARTIFACT_COLS "id, run_id, phase_id, path, schema_id, hash, valid, errors, attempt, created_at"
+#define ARTIFACT_COLS                                                                              \
+	"id, run_id, phase_id, path, schema_id, hash, valid, errors, attempt, created_at"
 
 static void
 artifact_fill(sqlite3_stmt *s, void *elem)
@@ -2004,12 +2011,13 @@ int
 store_artifact_insert(struct store *st, const struct store_artifact *a, const char *ts,
                       struct df_error *err)
 {
-	return q_exec(st, err, "recording artifact",
-	              "INSERT INTO artifacts (id, run_id, phase_id, path, schema_id, hash, valid, "
-	              "errors, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
-	              "))",
-	              "ssssssisis", a->id, a->run_id, a->phase_id, a->path, a->schema_id, a->hash,
-	              a->valid ? 1 : 0, a->errors, a->attempt > 0 ? a->attempt : 1, ts);
+	return q_exec(
+	    st, err, "recording artifact",
+	    "INSERT INTO artifacts (id, run_id, phase_id, path, schema_id, hash, valid, "
+	    "errors, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
+	    "))",
+	    "ssssssisis", a->id, a->run_id, a->phase_id, a->path, a->schema_id, a->hash,
+	    a->valid ? 1 : 0, a->errors, a->attempt > 0 ? a->attempt : 1, ts);
 }
 
 static const char SQL_ARTIFACTS_LIST[] =
@@ -2243,12 +2251,13 @@ int
 store_session_insert(struct store *st, const struct store_session *x, const char *ts,
                      struct df_error *err)
 {
-	return q_exec(st, err, "recording session",
-	              "INSERT INTO sessions (id, run_id, phase_id, role_id, backend, state, "
-	              "transcript_path, last_prompt_hash, created_at, updated_at) VALUES (?1, ?2, ?3, "
-	              "?4, ?5, ?6, ?7, ?8, COALESCE(?9, " NOW_TS "), COALESCE(?9, " NOW_TS "))",
-	              "sssssssss", x->id, x->run_id, x->phase_id, x->role_id, x->backend, x->state,
-	              x->transcript_path, x->last_prompt_hash, ts);
+	return q_exec(
+	    st, err, "recording session",
+	    "INSERT INTO sessions (id, run_id, phase_id, role_id, backend, state, "
+	    "transcript_path, last_prompt_hash, created_at, updated_at) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, COALESCE(?9, " NOW_TS "), COALESCE(?9, " NOW_TS "))",
+	    "sssssssss", x->id, x->run_id, x->phase_id, x->role_id, x->backend, x->state,
+	    x->transcript_path, x->last_prompt_hash, ts);
 }
 
 static const char SQL_SESSION_SAVE_EXIT[] =
@@ -2275,8 +2284,7 @@ static const char SQL_SESSIONS_LIST[] =
     "SELECT " SESSION_COLS " FROM sessions WHERE run_id = ? ORDER BY created_at, rowid";
 
 int
-store_session_get(struct store *st, const char *id, struct store_session *out,
-                  struct df_error *err)
+store_session_get(struct store *st, const char *id, struct store_session *out, struct df_error *err)
 {
 	return q_one(st, q_prepare(st, err, SQL_SESSION_GET, "s", id), out, sizeof(*out),
 	             session_fill, err, "reading session");
@@ -2296,8 +2304,9 @@ int
 store_events_tail(struct store *st, const char *run_id, size_t limit, struct store_event **out,
                   size_t *n, struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(st, err, "SELECT COALESCE(MAX(seq), 0) FROM run_events "
-	                                     "WHERE run_id = ?",
+	sqlite3_stmt *s = q_prepare(st, err,
+	                            "SELECT COALESCE(MAX(seq), 0) FROM run_events "
+	                            "WHERE run_id = ?",
 	                            "s", run_id);
 	int64_t max;
 
@@ -2307,8 +2316,8 @@ store_events_tail(struct store *st, const char *run_id, size_t limit, struct sto
 		return -1;
 	max = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return store_events_list(st, run_id, max > (int64_t)limit ? max - (int64_t)limit : 0,
-	                         limit, out, n, err);
+	return store_events_list(st, run_id, max > (int64_t)limit ? max - (int64_t)limit : 0, limit,
+	                         out, n, err);
 }
 
 int

@@ -288,7 +288,8 @@ struct store_phase {
 	char *deadline_at, *created_at, *started_at, *ended_at;
 };
 
-/* Insert a phase row (state, attempts, repairs, definition and times from p; NULL state = pending). */
+/* Insert a phase row (state, attempts, repairs, definition and times from p; NULL state = pending).
+ */
 int store_phase_insert(struct store *st, const struct store_phase *p, const char *ts,
                        struct df_error *err);
 /* Write the mutable fields of p (state, attempts, repairs, deadline_at, started_at, ended_at). */
@@ -308,8 +309,8 @@ struct store_binding {
 int store_binding_insert(struct store *st, const struct store_binding *b, const char *ts,
                          struct df_error *err);
 /* Bindings of a run by role id; free with store_bindings_free. */
-int store_bindings_list(struct store *st, const char *run_id, struct store_binding **out,
-                        size_t *n, struct df_error *err);
+int store_bindings_list(struct store *st, const char *run_id, struct store_binding **out, size_t *n,
+                        struct df_error *err);
 void store_bindings_free(struct store_binding *b, size_t n);
 
 struct store_approval {
@@ -387,8 +388,8 @@ struct store_finding {
 
 int store_finding_insert(struct store *st, const struct store_finding *f, const char *ts,
                          struct df_error *err);
-int store_findings_list(struct store *st, const char *run_id, struct store_finding **out,
-                        size_t *n, struct df_error *err);
+int store_findings_list(struct store *st, const char *run_id, struct store_finding **out, size_t *n,
+                        struct df_error *err);
 void store_findings_free(struct store_finding *f, size_t n);
 
 struct store_command {
@@ -400,8 +401,8 @@ struct store_command {
 
 int store_command_insert(struct store *st, const struct store_command *c, const char *ts,
                          struct df_error *err);
-int store_commands_list(struct store *st, const char *run_id, struct store_command **out,
-                        size_t *n, struct df_error *err);
+int store_commands_list(struct store *st, const char *run_id, struct store_command **out, size_t *n,
+                        struct df_error *err);
 void store_commands_free(struct store_command *c, size_t n);
 
 struct store_session {
@@ -419,14 +420,14 @@ int store_session_save(struct store *st, const struct store_session *s, const ch
 int store_session_get(struct store *st, const char *id, struct store_session *out,
                       struct df_error *err);
 /* Sessions of a run, oldest first; free with store_sessions_free. */
-int store_sessions_list(struct store *st, const char *run_id, struct store_session **out,
-                        size_t *n, struct df_error *err);
+int store_sessions_list(struct store *st, const char *run_id, struct store_session **out, size_t *n,
+                        struct df_error *err);
 void store_session_clear(struct store_session *s);
 void store_sessions_free(struct store_session *s, size_t n);
 
 /* The last limit events of a run, in seq order (free with store_events_free). */
-int store_events_tail(struct store *st, const char *run_id, size_t limit,
-                      struct store_event **out, size_t *n, struct df_error *err);
+int store_events_tail(struct store *st, const char *run_id, size_t limit, struct store_event **out,
+                      size_t *n, struct df_error *err);
 
 /*
  * Number of events of a phase with the given type whose payload's "cause"

@@ -317,8 +317,7 @@ h_script(struct harness *h, const char *phase_key, const char *content, enum h_e
 }
 
 int
-h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX],
-        struct df_error *err)
+h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX], struct df_error *err)
 {
 	static const struct binding_override ov[] = {
 		{ .role = "planner", .backend = "fake" },
