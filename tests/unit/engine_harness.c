@@ -237,7 +237,7 @@ h_engine(struct harness *h)
 
 	engine_free(h->e);
 	cfg.store = h->st;
-	cfg.schemas = catalog_registry(h->cat);
+	cfg.schemas = h->no_schemas ? NULL : catalog_registry(h->cat);
 	cfg.workspace = h->ws;
 	cfg.backends = backends;
 	cfg.nbackends = 1;

@@ -59,6 +59,7 @@ struct harness {
 	struct df_error last_step_error;
 	int max_runs;
 	int restart_limit;
+	int no_schemas; /* engine without a schema registry */
 };
 
 /* Set up (dir, store, catalog, repo with one commit on main, engine). */
