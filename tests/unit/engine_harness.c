@@ -288,7 +288,9 @@ h_free(struct harness *h)
 	store_close(h->st);
 	catalog_free(h->cat);
 	cmd = xasprintf("rm -rf '%s'", h->dir);
-	if (system(cmd) != 0)
+	if (getenv("DEVFLOW_KEEP_TEST_DIR"))
+		fprintf(stderr, "# kept %s\n", h->dir);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "# could not remove %s\n", h->dir);
 	free(cmd);
 	for (size_t i = 0; i < h->nresp; i++) {
