@@ -2534,6 +2534,7 @@ engine_pause(struct engine *e, const char *run_id, struct df_error *err)
 
 static int recheck_active_phase(struct engine *e, const char *run_id, int rearm,
                                 struct df_error *err);
+static int working_phase_agent_gone(struct engine *e, const char *run_id, struct df_error *err);
 
 static int
 resume_impl(struct engine *e, const char *run_id, struct df_error *err)
@@ -2583,6 +2584,9 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 		/* A paused phase does not time out: its deadline starts over. */
 		if (recheck_active_phase(e, run_id, 1, err) != 0)
 			return -1;
+		/* The agent left while the run was paused, without its artifact. */
+		if (working_phase_agent_gone(e, run_id, err) == 1)
+			fail_run(e, run_id, "session_exited");
 		advance_or_fail(e, run_id, "resume_advance_failed");
 	}
 	return 0;
@@ -2736,6 +2740,24 @@ session_state_live(const char *state)
 	return strcmp(state, SS_STARTING) == 0 || strcmp(state, SS_RUNNING) == 0 ||
 	       strcmp(state, SS_IDLE) == 0 || strcmp(state, SS_BUSY) == 0 ||
 	       strcmp(state, SS_NEEDS_INPUT) == 0;
+}
+
+/* 1 when the run's working phase waits for an artifact from a session that exited. */
+static int
+working_phase_agent_gone(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_phase ph;
+	struct store_session s;
+	int r = working_phase(e, run_id, &ph, err);
+
+	if (r <= 0)
+		return r;
+	r = phase_session(e, run_id, ph.id, &s, err);
+	if (r == 1)
+		r = strcmp(s.state, SS_EXITED) == 0;
+	store_session_clear(&s);
+	store_phase_clear(&ph);
+	return r;
 }
 
 static int

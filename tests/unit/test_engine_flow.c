@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "engine_harness.h"
@@ -598,6 +599,92 @@ test_stale_artifact_is_moved_aside(void **state)
 	free(aside);
 }
 
+static void
+test_status(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *json;
+	struct df_error err;
+	cJSON *doc;
+	const cJSON *x;
+
+	start_to_plan_gate(h, run);
+	assert_int_equal(engine_status(h->e, run, &json, &err), 0);
+	doc = cJSON_Parse(json);
+	assert_non_null(doc);
+	x = cJSON_GetObjectItem(doc, "run");
+	assert_string_equal(cJSON_GetObjectItem(x, "state")->valuestring, "awaiting_approval");
+	assert_string_equal(cJSON_GetObjectItem(x, "baseBranch")->valuestring, "main");
+	x = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "phases"), 0);
+	assert_string_equal(cJSON_GetObjectItem(x, "phaseKey")->valuestring, "plan");
+	assert_int_equal(cJSON_GetObjectItem(x, "attempts")->valueint, 1);
+	x = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "approvals"), 0);
+	assert_string_equal(cJSON_GetObjectItem(x, "gateKey")->valuestring, "plan_review");
+	assert_string_equal(cJSON_GetObjectItem(x, "state")->valuestring, "pending");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(x, "payload"), "artifactPath")->valuestring,
+	    "plan.json");
+	x = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "sessions"), 0);
+	assert_string_equal(cJSON_GetObjectItem(x, "state")->valuestring, "WAITING_FOR_APPROVAL");
+	x = cJSON_GetObjectItem(doc, "events");
+	assert_true(cJSON_GetArraySize(x) <= 20);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(x, cJSON_GetArraySize(x) - 1), "type")
+	        ->valuestring,
+	    "approval.requested");
+	cJSON_Delete(doc);
+	free(json);
+	assert_int_equal(engine_status(h->e, "missing", &json, &err), -1);
+	assert_int_equal(err.code, DF_E_RUN_NOT_FOUND);
+	assert_null(json);
+}
+
+static void
+test_status_events_are_the_last_twenty(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *json;
+	struct df_error err;
+	cJSON *doc;
+	const cJSON *ev;
+	int total;
+
+	assert_int_equal(h_start(h, NULL, run, &err), 0);
+	for (int i = 0; i < 11; i++) {
+		assert_int_equal(engine_pause(h->e, run, &err), 0);
+		assert_int_equal(engine_resume(h->e, run, &err), 0);
+	}
+	total = h_event_total(h, run);
+	assert_true(total > 20);
+	assert_int_equal(engine_status(h->e, run, &json, &err), 0);
+	doc = cJSON_Parse(json);
+	ev = cJSON_GetObjectItem(doc, "events");
+	assert_int_equal(cJSON_GetArraySize(ev), 20);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(ev, 19), "seq")->valueint, total);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(ev, 0), "seq")->valueint,
+	                 total - 19);
+	cJSON_Delete(doc);
+	free(json);
+}
+
+static void
+test_resume_after_the_agent_left(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+	struct h_sess *s;
+
+	assert_int_equal(h_start(h, NULL, run, &err), 0);
+	assert_int_equal(engine_pause(h->e, run, &err), 0);
+	s = h_last_session(h, run);
+	s->alive = 0;
+	engine_session_event(h->e, s->id, ENGINE_SESSION_EXITED, NULL, 0);
+	assert_string_equal(h_run_state(h, run), "paused");
+	assert_int_equal(engine_resume(h->e, run, &err), 0);
+	assert_string_equal(h_run_state(h, run), "failed");
+}
+
 int
 main(void)
 {
@@ -634,6 +721,10 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_stale_artifact_is_moved_aside, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_events_are_the_last_twenty, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_resume_after_the_agent_left, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("engine_flow", tests, NULL, NULL);

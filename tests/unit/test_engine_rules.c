@@ -224,6 +224,13 @@ test_rule_one_active_run_per_repo_and_base_racing_processes(void **state)
 	assert_int_equal(store_runs_list(h->st, 0, &runs, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(runs[0].state, "planning");
+	/* The loser left nothing: the workspace holds the winner's directory only. */
+	{
+		char *cmd = xasprintf("test \"$(ls '%s')\" = '%s'", h->ws, runs[0].id);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
 	store_runs_free(runs, n);
 }
 
