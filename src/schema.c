@@ -17,18 +17,27 @@
  * minContains, maxContains, minItems, maxItems, uniqueItems, minLength and
  * maxLength (Unicode code points), pattern, minimum, maximum,
  * exclusiveMinimum, exclusiveMaximum, multipleOf, minProperties,
- * maxProperties, required, dependentRequired, dependentSchemas, the legacy
- * "dependencies", allOf, anyOf, oneOf, not, if/then/else, $defs and legacy
- * "definitions", $ref, $id, $anchor, boolean schemas. Annotation keywords
- * (title, format, default, content*, ...) and unknown keywords are ignored.
- * $dynamicRef, $recursiveRef, unevaluatedItems and unevaluatedProperties
- * are refused with schema_invalid rather than silently ignored, since
- * ignoring them would accept instances the schema's author meant to reject.
+ * maxProperties, dependentRequired, dependentSchemas, the legacy
+ * "dependencies", allOf, anyOf, oneOf, not, if/then/else,
+ * unevaluatedItems and unevaluatedProperties (from the annotations of the
+ * successful subschemas at the same instance location, gathered only when
+ * such a keyword needs them), $defs and legacy "definitions", $ref,
+ * $dynamicRef, $id, $anchor, $dynamicAnchor, boolean schemas. Annotation
+ * keywords (title, format, default, content*, ...) and unknown keywords
+ * are ignored; draft 2019-09's $recursiveRef is refused with
+ * schema_invalid rather than silently ignored. When a resource's "$schema"
+ * (declared, or inherited from the enclosing resource) names a registered
+ * metaschema with "$vocabulary", only the applicator, unevaluated and
+ * validation vocabularies it lists apply; a required vocabulary other than
+ * those, core, meta-data, format-annotation and content is schema_invalid.
  *
  * References: a $ref is resolved (RFC 3986) against the base URI in effect
  * (the nearest enclosing $id, else the retrieval URI, else SCHEMA_BASE_URI
  * for a document without either); the fragment is empty, a JSON pointer
- * (percent-decoded, then ~1 and ~0 unescaped) or an anchor name. A $ref
+ * (percent-decoded, then ~1 and ~0 unescaped) or an anchor name. A
+ * $dynamicRef whose target carries a $dynamicAnchor of the fragment's name
+ * goes to the outermost resource in the dynamic scope (the resources
+ * entered on the way to it) that has a $dynamicAnchor of that name. A $ref
  * that does not resolve as a URI is also tried verbatim as a registry key,
  * so "$ref": "dev/phase-plan@1" finds the short id. More than 64 $ref hops
  * without moving into the instance, or an evaluation nesting deeper than
@@ -48,7 +57,9 @@
  * locale's alphanumerics and "_", not ASCII only), \t \n \v \f \r, \cX,
  * \xHH, \uXXXX (surrogate pairs combined), \u{X...}, identity escapes,
  * \p{L} \p{Letter} \p{Lu} \p{Uppercase_Letter} \p{Ll} \p{Lowercase_Letter}
- * and their \P negations (as the locale's alpha/upper/lower classes), "."
+ * (as the C.UTF-8 locale's alpha/upper/lower classes) and \p{Nd}
+ * \p{Decimal_Number} \p{digit} (the Unicode decimal digits, listed), with
+ * their \P negations outside character classes, "."
  * (any code point but \n \r U+2028 U+2029), (?:...) and (?<name>...) as
  * plain groups, lazy quantifiers (laziness cannot change whether a match
  * exists), "{" that does not start a quantifier (a literal), character
@@ -92,12 +103,14 @@ struct index_entry {
 	const cJSON *node;
 	const char *base; /* base URI in effect at node; points at a struct base_entry's uri */
 	size_t doc;
+	int dynamic; /* a $dynamicAnchor */
 };
 
 /* Where the base URI changes: a subschema with "$id", or a document root. */
 struct base_entry {
 	const cJSON *node;
 	char *uri;
+	char *dialect; /* the "$schema" in effect for this resource, or NULL */
 };
 
 struct index {
@@ -127,6 +140,15 @@ index_find(const struct index *idx, const char *key)
 	return NULL;
 }
 
+static struct base_entry *
+index_base_entry(const struct index *idx, const cJSON *node)
+{
+	for (size_t i = 0; i < idx->nbases; i++)
+		if (idx->bases[i].node == node)
+			return &idx->bases[i];
+	return NULL;
+}
+
 static const char *
 index_base_of(const struct index *idx, const cJSON *node)
 {
@@ -143,7 +165,7 @@ index_add_key(struct index *idx, const char *key, const cJSON *node, const char 
 		idx->capkeys = idx->capkeys ? idx->capkeys * 2 : 16;
 		idx->keys = xreallocarray(idx->keys, idx->capkeys, sizeof(*idx->keys));
 	}
-	idx->keys[idx->nkeys++] = (struct index_entry){ xstrdup(key), node, base, doc };
+	idx->keys[idx->nkeys++] = (struct index_entry){ xstrdup(key), node, base, doc, 0 };
 }
 
 /* Record a base URI for node; returns the index-owned copy. */
@@ -154,7 +176,7 @@ index_add_base(struct index *idx, const cJSON *node, const char *uri)
 		idx->capbases = idx->capbases ? idx->capbases * 2 : 16;
 		idx->bases = xreallocarray(idx->bases, idx->capbases, sizeof(*idx->bases));
 	}
-	idx->bases[idx->nbases] = (struct base_entry){ node, xstrdup(uri) };
+	idx->bases[idx->nbases] = (struct base_entry){ node, xstrdup(uri), NULL };
 	return idx->bases[idx->nbases++].uri;
 }
 
@@ -164,8 +186,10 @@ index_truncate(struct index *idx, size_t nkeys, size_t nbases)
 {
 	while (idx->nkeys > nkeys)
 		free(idx->keys[--idx->nkeys].key);
-	while (idx->nbases > nbases)
+	while (idx->nbases > nbases) {
 		free(idx->bases[--idx->nbases].uri);
+		free(idx->bases[idx->nbases].dialect);
+	}
 }
 
 static void
@@ -617,6 +641,8 @@ rx_property(struct rx *x)
 		{ "L", "alpha" },  { "Letter", "alpha" },
 		{ "Lu", "upper" }, { "Uppercase_Letter", "upper" },
 		{ "Ll", "lower" }, { "Lowercase_Letter", "lower" },
+		{ "Nd", "Nd" },    { "Decimal_Number", "Nd" },
+		{ "digit", "Nd" },
 	};
 	const char *e;
 
@@ -679,6 +705,33 @@ rx_set_add_class(struct rx_set *s, char c)
 		rx_set_add_list(s, ecma_space, sizeof(ecma_space) / sizeof(ecma_space[0]));
 		break;
 	}
+}
+
+/*
+ * First code points of the runs of Unicode decimal digits (general category
+ * Nd, Unicode 15): ten each, but for the 50 mathematical digits at U+1D7CE.
+ */
+static const uint32_t nd_starts[] = {
+	0x0030,  0x0660,  0x06F0,  0x07C0,  0x0966,  0x09E6,  0x0A66,  0x0AE6,  0x0B66,  0x0BE6,
+	0x0C66,  0x0CE6,  0x0D66,  0x0DE6,  0x0E50,  0x0ED0,  0x0F20,  0x1040,  0x1090,  0x17E0,
+	0x1810,  0x1946,  0x19D0,  0x1A80,  0x1A90,  0x1B50,  0x1BB0,  0x1C40,  0x1C50,  0xA620,
+	0xA8D0,  0xA900,  0xA9D0,  0xA9F0,  0xAA50,  0xABF0,  0xFF10,  0x104A0, 0x10D30, 0x11066,
+	0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0,
+	0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x11F50, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1E140,
+	0x1E2F0, 0x1E4F0, 0x1E950, 0x1FBF0,
+};
+
+/* Add a \p{..} property (a POSIX class name, or "Nd") to s. */
+static void
+rx_set_add_property(struct rx_set *s, const char *cls)
+{
+	if (strcmp(cls, "Nd") != 0) {
+		rx_set_add(s, 0, 0, cls);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(nd_starts) / sizeof(nd_starts[0]); i++)
+		rx_set_add(s, nd_starts[i], nd_starts[i] + (nd_starts[i] == 0x1D7CE ? 49 : 9),
+		           NULL);
 }
 
 /* Emit a bracket expression for the set, arranged so POSIX reads it literally. */
@@ -811,7 +864,7 @@ rx_class_atom(struct rx *x, struct rx_set *s, uint32_t *cp)
 		const char *cls = rx_property(x);
 		if (cls == NULL)
 			return -1;
-		rx_set_add(s, 0, 0, cls);
+		rx_set_add_property(s, cls);
 		return 1;
 	}
 	case 'P':
@@ -856,7 +909,6 @@ rx_class(struct rx *x)
 		if (k == 1)
 			continue;
 		if (x->p[0] == '-' && x->p[1] != ']' && x->p[1] != '\0') {
-			const char *save = x->p;
 			x->p++;
 			k = rx_class_atom(x, &s, &hi);
 			if (k < 0) {
@@ -868,7 +920,6 @@ rx_class(struct rx *x)
 				rx_set_add(&s, '-', '-', NULL);
 				continue;
 			}
-			(void)save;
 			rx_set_add(&s, lo, hi, NULL);
 		} else {
 			rx_set_add(&s, lo, lo, NULL);
@@ -914,6 +965,8 @@ rx_put_set(struct rx *x, int negated, char cls)
 static int
 rx_translate(struct rx *x)
 {
+	int rc;
+
 	while (*x->p) {
 		char c = *x->p;
 		size_t qlen;
@@ -946,7 +999,12 @@ rx_translate(struct rx *x)
 				const char *cls = rx_property(x);
 				if (cls == NULL)
 					return -1;
-				buf_printf(&x->out, "[%s[:%s:]]", neg ? "^" : "", cls);
+				struct rx_set set = { 0 };
+				rx_set_add_property(&set, cls);
+				rc = rx_emit_set(x, &set, neg);
+				free(set.items);
+				if (rc < 0)
+					return -1;
 				break;
 			}
 			default: {
@@ -1084,6 +1142,8 @@ rx_search(const regex_t *re, const char *s)
 
 /* Keywords whose value is one subschema, an array of them, or an object of them. */
 static const char *const kw_single[] = { "additionalProperties",
+	                                 "unevaluatedProperties",
+	                                 "unevaluatedItems",
 	                                 "propertyNames",
 	                                 "items",
 	                                 "contains",
@@ -1095,8 +1155,7 @@ static const char *const kw_single[] = { "additionalProperties",
 static const char *const kw_array[] = { "prefixItems", "allOf", "anyOf", "oneOf", NULL };
 static const char *const kw_object[] = { "properties",  "patternProperties", "$defs",
 	                                 "definitions", "dependentSchemas",  NULL };
-static const char *const kw_unsupported[] = { "$dynamicRef", "$recursiveRef", "unevaluatedItems",
-	                                      "unevaluatedProperties", NULL };
+static const char *const kw_unsupported[] = { "$recursiveRef", NULL };
 static const char *const kw_count[] = { "minLength",     "maxLength",     "minItems",
 	                                "maxItems",      "minContains",   "maxContains",
 	                                "minProperties", "maxProperties", NULL };
@@ -1163,6 +1222,8 @@ is_anchor_name(const char *s)
 
 /* State of one document walk: where keys go and how errors name places. */
 struct walk {
+	const cJSON *root;
+	const char *dialect; /* "$schema" of the enclosing resource */
 	struct index *idx;
 	size_t doc;
 	const char *source; /* names the document in errors; NULL for none */
@@ -1189,7 +1250,7 @@ walk_fail(struct walk *w, const char *fmt, ...)
 }
 
 static int
-walk_key(struct walk *w, const char *key, const cJSON *node, const char *base)
+walk_key(struct walk *w, const char *key, const cJSON *node, const char *base, int dynamic)
 {
 	const struct index_entry *e = index_find(w->idx, key);
 
@@ -1197,6 +1258,8 @@ walk_key(struct walk *w, const char *key, const cJSON *node, const char *base)
 		return walk_fail(w, "\"%s\" is defined twice", key);
 	if (e == NULL)
 		index_add_key(w->idx, key, node, base, w->doc);
+	if (dynamic)
+		w->idx->keys[e ? (size_t)(e - w->idx->keys) : w->idx->nkeys - 1].dynamic = 1;
 	return 0;
 }
 
@@ -1287,8 +1350,9 @@ walk_keyword(struct walk *w, const cJSON *kv)
 		if (rx_compile(kv->valuestring, &re, why, sizeof(why)) < 0)
 			return walk_fail(w, "invalid pattern \"%s\": %s", kv->valuestring, why);
 		regfree(&re);
-	} else if (strcmp(k, "$ref") == 0 && !cJSON_IsString(kv)) {
-		return walk_fail(w, "\"$ref\" must be a string");
+	} else if ((strcmp(k, "$ref") == 0 || strcmp(k, "$dynamicRef") == 0) &&
+	           !cJSON_IsString(kv)) {
+		return walk_fail(w, "\"%s\" must be a string", k);
 	}
 	return 0;
 }
@@ -1296,6 +1360,7 @@ walk_keyword(struct walk *w, const cJSON *kv)
 static int
 walk_schema(struct walk *w, const cJSON *s, const char *base)
 {
+	const char *dialect = w->dialect;
 	const cJSON *kv, *e;
 	char *tmp;
 
@@ -1303,6 +1368,10 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		return 0;
 	if (!cJSON_IsObject(s))
 		return walk_fail(w, "a schema must be an object or a boolean");
+	kv = cJSON_GetObjectItemCaseSensitive(s, "$schema");
+	if (kv != NULL && !cJSON_IsString(kv))
+		return pointer_push(&w->spath, "$schema"),
+		       walk_fail(w, "\"$schema\" must be a string");
 	kv = cJSON_GetObjectItemCaseSensitive(s, "$id");
 	if (kv != NULL) {
 		if (!cJSON_IsString(kv))
@@ -1319,8 +1388,17 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		if (base == NULL)
 			base = index_add_base(w->idx, s, tmp);
 		free(tmp);
-		if (walk_key(w, base, s, base) < 0)
+		if (walk_key(w, base, s, base, 0) < 0)
 			return -1;
+	}
+	if (kv != NULL || s == w->root) { /* a resource: its dialect, declared or inherited */
+		struct base_entry *be = index_base_entry(w->idx, s);
+		const cJSON *sch = cJSON_GetObjectItemCaseSensitive(s, "$schema");
+
+		if (sch != NULL)
+			w->dialect = sch->valuestring;
+		if (be != NULL && be->dialect == NULL && w->dialect != NULL)
+			be->dialect = xstrdup(w->dialect);
 	}
 	static const char *const anchors[] = { "$anchor", "$dynamicAnchor" };
 	for (size_t i = 0; i < 2; i++) {
@@ -1331,7 +1409,7 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 			return pointer_push(&w->spath, anchors[i]),
 			       walk_fail(w, "\"%s\" must be a plain name", anchors[i]);
 		tmp = xasprintf("%s#%s", base, kv->valuestring);
-		int rc = walk_key(w, tmp, s, base);
+		int rc = walk_key(w, tmp, s, base, i == 1);
 		free(tmp);
 		if (rc < 0)
 			return -1;
@@ -1383,6 +1461,7 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 			}
 		}
 	}
+	w->dialect = dialect;
 	return 0;
 }
 
@@ -1394,16 +1473,17 @@ static int
 index_document(struct index *idx, size_t doc, const cJSON *root, const char *base,
                const char *const *extra, const char *source, struct df_error *err)
 {
-	struct walk w = { .idx = idx, .doc = doc, .source = source, .err = err };
+	struct walk w = { .root = root, .idx = idx, .doc = doc, .source = source, .err = err };
 	size_t nk = idx->nkeys, nb = idx->nbases;
 	const char *rootbase;
 	int rc = 0;
 
 	rootbase = index_add_base(idx, root, base);
-	if (walk_key(&w, rootbase, root, rootbase) < 0)
+	if (walk_key(&w, rootbase, root, rootbase, 0) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && extra && extra[i]; i++)
-		if (strcmp(extra[i], rootbase) != 0 && walk_key(&w, extra[i], root, rootbase) < 0)
+		if (strcmp(extra[i], rootbase) != 0 &&
+		    walk_key(&w, extra[i], root, rootbase, 0) < 0)
 			rc = -1;
 	/* The root's own $id is already applied: walk from the root's base. */
 	if (rc == 0)
@@ -1583,15 +1663,18 @@ cmp_str(const void *a, const void *b)
 }
 
 static int
-load_dir_rec(struct schema_registry *reg, const char *dir, struct df_error *err)
+load_dir_rec(struct schema_registry *reg, const char *dir, int depth, struct df_error *err)
 {
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
 
-	if (d == NULL)
+	if (depth > 32) /* a symbolic link loop, most likely */
+		return df_error_set(err, DF_FATAL, DF_E_IO, "%s: directories nested too deeply",
+		                    dir);
+	if ((d = opendir(dir)) == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
@@ -1612,7 +1695,7 @@ load_dir_rec(struct schema_registry *reg, const char *dir, struct df_error *err)
 			rc = df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", names[i],
 			                  strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = load_dir_rec(reg, names[i], err);
+			rc = load_dir_rec(reg, names[i], depth + 1, err);
 		} else if (S_ISREG(st.st_mode) && len > 5 &&
 		           strcmp(names[i] + len - 5, ".json") == 0) {
 			cJSON *j = schema_json_load(names[i], err);
@@ -1634,7 +1717,7 @@ schema_registry_load_dir(struct schema_registry *reg, const char *dir, struct df
 {
 	size_t nd = reg->ndocs, nk = reg->idx.nkeys, nb = reg->idx.nbases;
 
-	if (load_dir_rec(reg, dir, err) < 0) {
+	if (load_dir_rec(reg, dir, 0, err) < 0) {
 		registry_truncate(reg, nd, nk, nb);
 		return -1;
 	}
@@ -1676,6 +1759,9 @@ struct vctx {
 	size_t nord, capord;
 	struct verr *errs;
 	size_t nerrs, caperrs;
+	const char **scope; /* dynamic scope: base URIs of the resources entered */
+	size_t nscope, capscope;
+	unsigned vocab; /* V_* of the current resource */
 	int collect;
 	int depth, hops;
 	struct rx_cache *rx;
@@ -1805,6 +1891,8 @@ verr_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 /* A number as people write it: shortest form that reads back the same. */
 static void
 fmt_number(double d, char *out, size_t len)
@@ -1927,6 +2015,42 @@ resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **nod
 	return rc;
 }
 
+/*
+ * $dynamicRef: resolved as $ref; when that lands on a $dynamicAnchor of the
+ * fragment's name, the outermost resource of the dynamic scope with a
+ * $dynamicAnchor of that name wins.
+ */
+static int
+resolve_dynamic_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
+                    const char **nbase)
+{
+	const char *hash = strchr(ref, '#');
+	const cJSON *da;
+	char *name;
+
+	if (resolve_ref(c, base, ref, node, nbase) < 0)
+		return -1;
+	if (hash == NULL || hash[1] == '\0' || hash[1] == '/' || !cJSON_IsObject(*node))
+		return 0;
+	name = percent_decode(hash + 1);
+	da = cJSON_GetObjectItemCaseSensitive(*node, "$dynamicAnchor");
+	if (cJSON_IsString(da) && strcmp(da->valuestring, name) == 0) {
+		for (size_t i = 0; i < c->nscope; i++) {
+			char *key = xasprintf("%s#%s", c->scope[i], name);
+			const struct index_entry *e = find_key(c, key);
+
+			free(key);
+			if (e != NULL && e->dynamic) {
+				*node = e->node;
+				*nbase = e->base;
+				break;
+			}
+		}
+	}
+	free(name);
+	return 0;
+}
+
 static int
 rx_get(struct vctx *c, const char *pattern, const regex_t **re)
 {
@@ -1949,7 +2073,82 @@ rx_get(struct vctx *c, const char *pattern, const regex_t **re)
 	return 0;
 }
 
-static int eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst);
+/*
+ * Annotations for unevaluatedProperties / unevaluatedItems: which members
+ * and items of one instance location successful subschemas evaluated.
+ * Only gathered when an enclosing schema at that location needs them.
+ */
+struct ann {
+	const cJSON **props; /* evaluated members of an object instance */
+	size_t nprops, capprops;
+	size_t items;         /* items [0, items) evaluated */
+	int all_items;        /* every item evaluated */
+	unsigned char *found; /* per item: matched "contains" */
+	size_t nfound;
+};
+
+static int
+ann_has_prop(const struct ann *a, const cJSON *m)
+{
+	for (size_t i = 0; i < a->nprops; i++)
+		if (a->props[i] == m)
+			return 1;
+	return 0;
+}
+
+static void
+ann_prop(struct ann *a, const cJSON *m)
+{
+	if (a == NULL || ann_has_prop(a, m))
+		return;
+	if (a->nprops == a->capprops) {
+		a->capprops = a->capprops ? a->capprops * 2 : 8;
+		a->props = xreallocarray(a->props, a->capprops, sizeof(*a->props));
+	}
+	a->props[a->nprops++] = m;
+}
+
+static void
+ann_found(struct ann *a, size_t i, size_t n)
+{
+	if (a == NULL)
+		return;
+	if (a->nfound < n) {
+		a->found = xrealloc(a->found, n);
+		memset(a->found + a->nfound, 0, n - a->nfound);
+		a->nfound = n;
+	}
+	a->found[i] = 1;
+}
+
+static int
+ann_has_item(const struct ann *a, size_t i)
+{
+	return a->all_items || i < a->items || (i < a->nfound && a->found[i]);
+}
+
+static void
+ann_merge(struct ann *dst, const struct ann *src)
+{
+	for (size_t i = 0; i < src->nprops; i++)
+		ann_prop(dst, src->props[i]);
+	if (src->items > dst->items)
+		dst->items = src->items;
+	dst->all_items |= src->all_items;
+	for (size_t i = 0; i < src->nfound; i++)
+		if (src->found[i])
+			ann_found(dst, i, src->nfound);
+}
+
+static void
+ann_free(struct ann *a)
+{
+	free(a->props);
+	free(a->found);
+}
+
+static int eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                struct ann *ann);
 
 /* Evaluate s against the child of the instance at key (or index), ordinal ord. */
 static int
@@ -1969,7 +2168,7 @@ eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 	}
 	c->ord[c->nord++] = ord;
 	c->hops = 0;
-	rc = eval(c, s, base, inst);
+	rc = eval(c, s, base, inst, NULL);
 	c->hops = hops;
 	c->nord--;
 	buf_truncate(&c->path, mark);
@@ -1978,12 +2177,12 @@ eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 
 /* Evaluate without recording errors: only whether inst is valid. */
 static int
-eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
+eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
 	int save = c->collect, rc;
 
 	c->collect = 0;
-	rc = eval(c, s, base, inst);
+	rc = eval(c, s, base, inst, ann);
 	c->collect = save;
 	return rc;
 }
@@ -2004,6 +2203,122 @@ static const cJSON *
 kw(const cJSON *s, const char *name)
 {
 	return cJSON_GetObjectItemCaseSensitive(s, name);
+}
+
+/* Vocabularies that a metaschema's "$vocabulary" can turn off. */
+#define V_APPLICATOR 1u
+#define V_UNEVALUATED 2u
+#define V_VALIDATION 4u
+#define V_ALL 7u
+
+static const char *const vocab_applicator[] = { "properties",
+	                                        "patternProperties",
+	                                        "additionalProperties",
+	                                        "propertyNames",
+	                                        "items",
+	                                        "prefixItems",
+	                                        "contains",
+	                                        "allOf",
+	                                        "anyOf",
+	                                        "oneOf",
+	                                        "not",
+	                                        "if",
+	                                        "dependentSchemas",
+	                                        "dependencies",
+	                                        NULL };
+static const char *const vocab_validation[] = { "type",
+	                                        "enum",
+	                                        "const",
+	                                        "multipleOf",
+	                                        "maximum",
+	                                        "exclusiveMaximum",
+	                                        "minimum",
+	                                        "exclusiveMinimum",
+	                                        "maxLength",
+	                                        "minLength",
+	                                        "pattern",
+	                                        "maxItems",
+	                                        "minItems",
+	                                        "uniqueItems",
+	                                        "maxContains",
+	                                        "minContains",
+	                                        "maxProperties",
+	                                        "minProperties",
+	                                        "required",
+	                                        "dependentRequired",
+	                                        NULL };
+
+/* Keyword name of s, or NULL when its vocabulary is off for the current resource. */
+static const cJSON *
+kwc(const struct vctx *c, const cJSON *s, const char *name)
+{
+	if (c->vocab != V_ALL) {
+		if (!(c->vocab & V_APPLICATOR) && in_list(vocab_applicator, name))
+			return NULL;
+		if (!(c->vocab & V_VALIDATION) && in_list(vocab_validation, name))
+			return NULL;
+		if (!(c->vocab & V_UNEVALUATED) && strncmp(name, "unevaluated", 11) == 0)
+			return NULL;
+	}
+	return kw(s, name);
+}
+
+/*
+ * The vocabularies in effect for the resource whose base URI is base: all,
+ * unless its "$schema" names a registered metaschema with "$vocabulary".
+ * -1 (schema_invalid) when that requires a vocabulary not implemented here.
+ */
+static int
+vocab_for(struct vctx *c, const char *base, unsigned *out)
+{
+	static const char prefix[] = "https://json-schema.org/draft/2020-12/vocab/";
+	const struct index *idxs[2] = { &c->local, c->reg ? &c->reg->idx : NULL };
+	const char *dialect = NULL;
+	const struct index_entry *e;
+	const cJSON *v, *m;
+	char *d;
+
+	*out = V_ALL;
+	for (size_t k = 0; k < 2 && dialect == NULL; k++)
+		for (size_t i = 0; idxs[k] != NULL && i < idxs[k]->nbases; i++)
+			if (idxs[k]->bases[i].uri == base ||
+			    strcmp(idxs[k]->bases[i].uri, base) == 0) {
+				dialect = idxs[k]->bases[i].dialect;
+				break;
+			}
+	if (dialect == NULL)
+		return 0;
+	d = uri_strip_fragment(dialect);
+	e = find_key(c, d);
+	free(d);
+	if (e == NULL || (v = kw(e->node, "$vocabulary")) == NULL || !cJSON_IsObject(v))
+		return 0;
+	*out = 0;
+	cJSON_ArrayForEach(m, v)
+	{
+		const char *name = m->string;
+		const char *tail = strncmp(name, prefix, sizeof(prefix) - 1) == 0
+		                       ? name + sizeof(prefix) - 1
+		                       : NULL;
+
+		if (tail != NULL && strcmp(tail, "applicator") == 0)
+			*out |= V_APPLICATOR;
+		else if (tail != NULL && strcmp(tail, "unevaluated") == 0)
+			*out |= V_UNEVALUATED;
+		else if (tail != NULL && strcmp(tail, "validation") == 0)
+			*out |= V_VALIDATION;
+		else if (tail != NULL &&
+		         (strcmp(tail, "core") == 0 || strcmp(tail, "meta-data") == 0 ||
+		          strcmp(tail, "format-annotation") == 0 || strcmp(tail, "content") == 0))
+			continue;
+		else if (cJSON_IsTrue(m))
+			return df_error_set(
+			    c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
+			    "metaschema \"%s\" requires the vocabulary \"%s\", which "
+			    "is not supported",
+			    dialect, name);
+	}
+	return 0;
 }
 
 /* Accumulate one keyword's result r into ok; stop early when errors are not collected. */
@@ -2120,31 +2435,31 @@ eval_number(struct vctx *c, const cJSON *s, const cJSON *inst)
 	const cJSON *k;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kw(s, "minimum")) && !(d >= k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "minimum")) && !(d >= k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "minimum", "must be >= %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maximum")) && !(d <= k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "maximum")) && !(d <= k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "maximum", "must be <= %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "exclusiveMinimum")) && !(d > k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "exclusiveMinimum")) && !(d > k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "exclusiveMinimum", "must be > %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "exclusiveMaximum")) && !(d < k->valuedouble)) {
+	if (cJSON_IsNumber(k = kwc(c, s, "exclusiveMaximum")) && !(d < k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
 		verr_add(c, "exclusiveMaximum", "must be < %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "multipleOf")) && k->valuedouble > 0 &&
+	if (cJSON_IsNumber(k = kwc(c, s, "multipleOf")) && k->valuedouble > 0 &&
 	    !is_multiple(d, k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
@@ -2162,17 +2477,17 @@ eval_string(struct vctx *c, const cJSON *s, const cJSON *inst)
 	const regex_t *re;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kw(s, "minLength")) && (double)len < k->valuedouble) {
-		verr_add(c, "minLength", "must be at least %.0f characters long, got %zu",
-		         k->valuedouble, len);
+	if (cJSON_IsNumber(k = kwc(c, s, "minLength")) && (double)len < k->valuedouble) {
+		verr_add(c, "minLength", "must be at least %.0f character%s long, got %zu",
+		         k->valuedouble, PLURAL(k->valuedouble), len);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maxLength")) && (double)len > k->valuedouble) {
-		verr_add(c, "maxLength", "must be at most %.0f characters long, got %zu",
-		         k->valuedouble, len);
+	if (cJSON_IsNumber(k = kwc(c, s, "maxLength")) && (double)len > k->valuedouble) {
+		verr_add(c, "maxLength", "must be at most %.0f character%s long, got %zu",
+		         k->valuedouble, PLURAL(k->valuedouble), len);
 		STEP(0);
 	}
-	if (cJSON_IsString(k = kw(s, "pattern"))) {
+	if (cJSON_IsString(k = kwc(c, s, "pattern"))) {
 		if (rx_get(c, k->valuestring, &re) < 0)
 			return -1;
 		if (!rx_search(re, inst->valuestring)) {
@@ -2184,21 +2499,23 @@ eval_string(struct vctx *c, const cJSON *s, const cJSON *inst)
 }
 
 static int
-eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
+eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
 	size_t n = (size_t)cJSON_GetArraySize(inst), i, nprefix = 0;
 	const cJSON *k, *e, *sub;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kw(s, "minItems")) && (double)n < k->valuedouble) {
-		verr_add(c, "minItems", "expected at least %.0f items, got %zu", k->valuedouble, n);
+	if (cJSON_IsNumber(k = kwc(c, s, "minItems")) && (double)n < k->valuedouble) {
+		verr_add(c, "minItems", "expected at least %.0f item%s, got %zu", k->valuedouble,
+		         PLURAL(k->valuedouble), n);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maxItems")) && (double)n > k->valuedouble) {
-		verr_add(c, "maxItems", "expected at most %.0f items, got %zu", k->valuedouble, n);
+	if (cJSON_IsNumber(k = kwc(c, s, "maxItems")) && (double)n > k->valuedouble) {
+		verr_add(c, "maxItems", "expected at most %.0f item%s, got %zu", k->valuedouble,
+		         PLURAL(k->valuedouble), n);
 		STEP(0);
 	}
-	if (cJSON_IsTrue(kw(s, "uniqueItems"))) {
+	if (cJSON_IsTrue(kwc(c, s, "uniqueItems"))) {
 		size_t a = 0, b;
 		const cJSON *x, *y;
 		int dup = 0;
@@ -2213,19 +2530,23 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 		if (dup)
 			STEP(0);
 	}
-	if (cJSON_IsArray(k = kw(s, "prefixItems"))) {
+	if (cJSON_IsArray(k = kwc(c, s, "prefixItems"))) {
 		for (i = 0, e = inst->child, sub = k->child; e && sub;
 		     i++, e = e->next, sub = sub->next)
 			STEP(eval_child(c, sub, base, e, NULL, i, i));
 		nprefix = (size_t)cJSON_GetArraySize(k);
+		if (ann != NULL && ann->items < nprefix)
+			ann->items = nprefix;
 	}
-	if ((k = kw(s, "items")) != NULL && (cJSON_IsObject(k) || cJSON_IsBool(k))) {
+	if ((k = kwc(c, s, "items")) != NULL && (cJSON_IsObject(k) || cJSON_IsBool(k))) {
 		for (i = 0, e = inst->child; e; i++, e = e->next)
 			if (i >= nprefix)
 				STEP(eval_child(c, k, base, e, NULL, i, i));
+		if (ann != NULL)
+			ann->all_items = 1;
 	}
-	if ((k = kw(s, "contains")) != NULL) {
-		const cJSON *kmin = kw(s, "minContains"), *kmax = kw(s, "maxContains");
+	if ((k = kwc(c, s, "contains")) != NULL) {
+		const cJSON *kmin = kwc(c, s, "minContains"), *kmax = kwc(c, s, "maxContains");
 		double min = cJSON_IsNumber(kmin) ? kmin->valuedouble : 1;
 		size_t found = 0;
 		int r;
@@ -2234,6 +2555,8 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 			r = eval_child_quiet(c, k, base, e, NULL, i, i);
 			if (r < 0)
 				return -1;
+			if (r == 1)
+				ann_found(ann, i, n);
 			found += (size_t)r;
 		}
 		if ((double)found < min) {
@@ -2241,15 +2564,15 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 				verr_add(c, "contains", "no item matches the \"contains\" schema");
 			else
 				verr_add(c, cJSON_IsNumber(kmin) ? "minContains" : "contains",
-				         "expected at least %.0f items matching \"contains\", "
+				         "expected at least %.0f item%s matching \"contains\", "
 				         "found %zu",
-				         min, found);
+				         min, PLURAL(min), found);
 			STEP(0);
 		}
 		if (cJSON_IsNumber(kmax) && (double)found > kmax->valuedouble) {
 			verr_add(c, "maxContains",
-			         "expected at most %.0f items matching \"contains\", found %zu",
-			         kmax->valuedouble, found);
+			         "expected at most %.0f item%s matching \"contains\", found %zu",
+			         kmax->valuedouble, PLURAL(kmax->valuedouble), found);
 			STEP(0);
 		}
 	}
@@ -2281,27 +2604,27 @@ eval_required_list(struct vctx *c, const cJSON *list, const cJSON *inst, const c
 }
 
 static int
-eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
+eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
-	const cJSON *props = kw(s, "properties"), *pp = kw(s, "patternProperties");
+	const cJSON *props = kwc(c, s, "properties"), *pp = kwc(c, s, "patternProperties");
 	const cJSON *k, *m, *p;
 	size_t n = (size_t)cJSON_GetArraySize(inst), ord;
 	const regex_t *re;
 	int ok = 1, r;
 
-	if (cJSON_IsNumber(k = kw(s, "minProperties")) && (double)n < k->valuedouble) {
-		verr_add(c, "minProperties", "expected at least %.0f properties, got %zu",
-		         k->valuedouble, n);
+	if (cJSON_IsNumber(k = kwc(c, s, "minProperties")) && (double)n < k->valuedouble) {
+		verr_add(c, "minProperties", "expected at least %.0f propert%s, got %zu",
+		         k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kw(s, "maxProperties")) && (double)n > k->valuedouble) {
-		verr_add(c, "maxProperties", "expected at most %.0f properties, got %zu",
-		         k->valuedouble, n);
+	if (cJSON_IsNumber(k = kwc(c, s, "maxProperties")) && (double)n > k->valuedouble) {
+		verr_add(c, "maxProperties", "expected at most %.0f propert%s, got %zu",
+		         k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
 		STEP(0);
 	}
-	if (cJSON_IsArray(k = kw(s, "required")))
+	if (cJSON_IsArray(k = kwc(c, s, "required")))
 		STEP(eval_required_list(c, k, inst, "required", NULL));
-	if (cJSON_IsObject(k = kw(s, "dependentRequired"))) {
+	if (cJSON_IsObject(k = kwc(c, s, "dependentRequired"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (cJSON_HasObjectItem(inst, m->string))
@@ -2309,7 +2632,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 				    eval_required_list(c, m, inst, "dependentRequired", m->string));
 		}
 	}
-	if (cJSON_IsObject(k = kw(s, "dependencies"))) {
+	if (cJSON_IsObject(k = kwc(c, s, "dependencies"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (!cJSON_HasObjectItem(inst, m->string))
@@ -2317,14 +2640,14 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 			if (cJSON_IsArray(m))
 				STEP(eval_required_list(c, m, inst, "dependencies", m->string));
 			else
-				STEP(eval(c, m, base, inst));
+				STEP(eval(c, m, base, inst, ann));
 		}
 	}
-	if (cJSON_IsObject(k = kw(s, "dependentSchemas"))) {
+	if (cJSON_IsObject(k = kwc(c, s, "dependentSchemas"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (cJSON_HasObjectItem(inst, m->string))
-				STEP(eval(c, m, base, inst));
+				STEP(eval(c, m, base, inst, ann));
 		}
 	}
 	ord = 0;
@@ -2334,6 +2657,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 
 		if (cJSON_IsObject(props) && (p = kw(props, m->string)) != NULL) {
 			known = 1;
+			ann_prop(ann, m);
 			STEP(eval_child(c, p, base, m, m->string, 0, ord));
 		}
 		if (cJSON_IsObject(pp)) {
@@ -2343,11 +2667,13 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 					return -1;
 				if (rx_search(re, m->string)) {
 					known = 1;
+					ann_prop(ann, m);
 					STEP(eval_child(c, p, base, m, m->string, 0, ord));
 				}
 			}
 		}
-		if (!known && (k = kw(s, "additionalProperties")) != NULL) {
+		if (!known && (k = kwc(c, s, "additionalProperties")) != NULL) {
+			ann_prop(ann, m);
 			if (cJSON_IsFalse(k)) {
 				verr_add(c, "additionalProperties",
 				         "property \"%s\" is not allowed", m->string);
@@ -2356,9 +2682,9 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 				STEP(eval_child(c, k, base, m, m->string, 0, ord));
 			}
 		}
-		if ((k = kw(s, "propertyNames")) != NULL) {
+		if ((k = kwc(c, s, "propertyNames")) != NULL) {
 			cJSON *name = cJSON_CreateString(m->string);
-			r = eval_quiet(c, k, base, name);
+			r = eval_quiet(c, k, base, name, NULL);
 			cJSON_Delete(name);
 			if (r == 0)
 				verr_add(c, "propertyNames", "property name \"%s\" is not allowed",
@@ -2371,23 +2697,25 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 }
 
 static int
-eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
+eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                 struct ann *ann)
 {
 	const cJSON *k, *e;
 	int ok = 1, r;
 
-	if (cJSON_IsArray(k = kw(s, "allOf"))) {
-		cJSON_ArrayForEach(e, k) STEP(eval(c, e, base, inst));
+	if (cJSON_IsArray(k = kwc(c, s, "allOf"))) {
+		cJSON_ArrayForEach(e, k) STEP(eval(c, e, base, inst, ann));
 	}
-	if (cJSON_IsArray(k = kw(s, "anyOf"))) {
+	if (cJSON_IsArray(k = kwc(c, s, "anyOf"))) {
 		int any = 0;
 		cJSON_ArrayForEach(e, k)
 		{
-			if ((r = eval_quiet(c, e, base, inst)) < 0)
+			if ((r = eval_quiet(c, e, base, inst, ann)) < 0)
 				return -1;
 			if (r == 1) {
 				any = 1;
-				break;
+				if (ann == NULL) /* annotations need every branch */
+					break;
 			}
 		}
 		if (!any) {
@@ -2396,11 +2724,11 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 			STEP(0);
 		}
 	}
-	if (cJSON_IsArray(k = kw(s, "oneOf"))) {
+	if (cJSON_IsArray(k = kwc(c, s, "oneOf"))) {
 		int matched = 0;
 		cJSON_ArrayForEach(e, k)
 		{
-			if ((r = eval_quiet(c, e, base, inst)) < 0)
+			if ((r = eval_quiet(c, e, base, inst, ann)) < 0)
 				return -1;
 			matched += r;
 		}
@@ -2415,32 +2743,74 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 			STEP(0);
 		}
 	}
-	if ((k = kw(s, "not")) != NULL) {
-		if ((r = eval_quiet(c, k, base, inst)) < 0)
+	if ((k = kwc(c, s, "not")) != NULL) {
+		if ((r = eval_quiet(c, k, base, inst, NULL)) < 0)
 			return -1;
 		if (r == 1) {
 			verr_add(c, "not", "must not match the \"not\" schema");
 			STEP(0);
 		}
 	}
-	if ((k = kw(s, "if")) != NULL) {
+	if ((k = kwc(c, s, "if")) != NULL) {
 		const cJSON *branch;
-		if ((r = eval_quiet(c, k, base, inst)) < 0)
+		if ((r = eval_quiet(c, k, base, inst, ann)) < 0)
 			return -1;
 		branch = kw(s, r ? "then" : "else");
 		if (branch != NULL)
-			STEP(eval(c, branch, base, inst));
+			STEP(eval(c, branch, base, inst, ann));
+	}
+	return ok;
+}
+
+/* unevaluatedItems / unevaluatedProperties, after every other keyword of s. */
+static int
+eval_unevaluated(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                 struct ann *ann)
+{
+	const cJSON *k, *e;
+	size_t i;
+	int ok = 1;
+
+	if (cJSON_IsArray(inst) && (k = kwc(c, s, "unevaluatedItems")) != NULL) {
+		for (i = 0, e = inst->child; e; i++, e = e->next) {
+			if (ann_has_item(ann, i))
+				continue;
+			if (cJSON_IsFalse(k)) {
+				verr_add(c, "unevaluatedItems", "item %zu is not allowed", i);
+				STEP(0);
+			} else {
+				STEP(eval_child(c, k, base, e, NULL, i, i));
+			}
+		}
+		ann->all_items = 1;
+	}
+	if (cJSON_IsObject(inst) && (k = kwc(c, s, "unevaluatedProperties")) != NULL) {
+		i = 0;
+		cJSON_ArrayForEach(e, inst)
+		{
+			if (!ann_has_prop(ann, e)) {
+				if (cJSON_IsFalse(k)) {
+					verr_add(c, "unevaluatedProperties",
+					         "property \"%s\" is not allowed", e->string);
+					STEP(0);
+				} else {
+					STEP(eval_child(c, k, base, e, e->string, 0, i));
+				}
+			}
+			i++;
+		}
+		cJSON_ArrayForEach(e, inst) ann_prop(ann, e);
 	}
 	return ok;
 }
 
 static int
-eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
+eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
 	const cJSON *k;
 	int ok = 1, r;
 
-	if (cJSON_IsString(k = kw(s, "$ref"))) {
+	if (cJSON_IsString(k = kwc(c, s, "$ref"))) {
 		const cJSON *target;
 		const char *tbase;
 
@@ -2451,33 +2821,57 @@ eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 			                    k->valuestring, MAX_REF_HOPS);
 		if (resolve_ref(c, base, k->valuestring, &target, &tbase) < 0)
 			return -1;
-		r = eval(c, target, tbase, inst);
+		r = eval(c, target, tbase, inst, ann);
 		c->hops--;
 		STEP(r);
 	}
-	if ((k = kw(s, "type")) != NULL)
+	if (cJSON_IsString(k = kwc(c, s, "$dynamicRef"))) {
+		const cJSON *target;
+		const char *tbase;
+
+		if (++c->hops > MAX_REF_HOPS)
+			return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
+			                    "$dynamicRef \"%s\": more than %d references without "
+			                    "progress (infinite recursion)",
+			                    k->valuestring, MAX_REF_HOPS);
+		if (resolve_dynamic_ref(c, base, k->valuestring, &target, &tbase) < 0)
+			return -1;
+		r = eval(c, target, tbase, inst, ann);
+		c->hops--;
+		STEP(r);
+	}
+	if ((k = kwc(c, s, "type")) != NULL)
 		STEP(eval_type(c, k, inst));
-	if ((k = kw(s, "enum")) != NULL)
+	if ((k = kwc(c, s, "enum")) != NULL)
 		STEP(eval_enum(c, k, inst));
-	if ((k = kw(s, "const")) != NULL)
+	if ((k = kwc(c, s, "const")) != NULL)
 		STEP(eval_const(c, k, inst));
 	if (cJSON_IsNumber(inst))
 		STEP(eval_number(c, s, inst));
 	else if (cJSON_IsString(inst))
 		STEP(eval_string(c, s, inst));
 	else if (cJSON_IsArray(inst))
-		STEP(eval_array(c, s, base, inst));
+		STEP(eval_array(c, s, base, inst, ann));
 	else if (cJSON_IsObject(inst))
-		STEP(eval_object(c, s, base, inst));
-	STEP(eval_applicators(c, s, base, inst));
+		STEP(eval_object(c, s, base, inst, ann));
+	STEP(eval_applicators(c, s, base, inst, ann));
+	if (ann != NULL)
+		STEP(eval_unevaluated(c, s, base, inst, ann));
 	return ok;
 }
 
+/*
+ * Evaluate schema s at instance location inst. ann (may be NULL) receives
+ * what s evaluated there when s is valid; a schema with unevaluated*
+ * gathers its own.
+ */
 static int
-eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
+eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
+	struct ann mine = { 0 };
 	const char *b;
-	int rc;
+	unsigned vocab = c->vocab;
+	int rc, need, pushed;
 
 	if (cJSON_IsBool(s)) {
 		if (cJSON_IsTrue(s))
@@ -2492,11 +2886,33 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst)
 		return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
 		                    "schema nesting deeper than %d (infinite recursion?)",
 		                    MAX_DEPTH);
-	if (kw(s, "$id") != NULL && (b = base_of(c, s)) != NULL)
+	if (kwc(c, s, "$id") != NULL && (b = base_of(c, s)) != NULL)
 		base = b;
+	need = ann != NULL || kwc(c, s, "unevaluatedItems") != NULL ||
+	       kwc(c, s, "unevaluatedProperties") != NULL;
+	pushed = c->nscope == 0 || strcmp(c->scope[c->nscope - 1], base) != 0;
+	if (pushed) {
+		if (c->nscope == c->capscope) {
+			c->capscope = c->capscope ? c->capscope * 2 : 16;
+			c->scope = xreallocarray(c->scope, c->capscope, sizeof(*c->scope));
+		}
+		c->scope[c->nscope++] = base;
+		if (vocab_for(c, base, &c->vocab) < 0) {
+			c->nscope--;
+			c->vocab = vocab;
+			return -1;
+		}
+	}
 	c->depth++;
-	rc = eval_body(c, s, base, inst);
+	rc = eval_body(c, s, base, inst, need ? &mine : NULL);
 	c->depth--;
+	if (pushed) {
+		c->nscope--;
+		c->vocab = vocab;
+	}
+	if (rc == 1 && ann != NULL)
+		ann_merge(ann, &mine);
+	ann_free(&mine);
 	return rc;
 }
 
@@ -2507,6 +2923,7 @@ vctx_free(struct vctx *c)
 	index_free(&c->local);
 	buf_free(&c->path);
 	free(c->ord);
+	free(c->scope);
 	for (size_t i = 0; i < c->nrx; i++)
 		regfree(&c->rx[i].re);
 	free(c->rx);
@@ -2519,7 +2936,7 @@ run(struct vctx *c, const cJSON *schema, const char *base, const cJSON *instance
 	int rc;
 
 	c->collect = out != NULL;
-	rc = eval(c, schema, base, instance);
+	rc = eval(c, schema, base, instance, NULL);
 	if (rc >= 0 && out != NULL) {
 		qsort(c->errs, c->nerrs, sizeof(*c->errs), verr_cmp);
 		out->count = c->nerrs;
@@ -2540,7 +2957,7 @@ int
 schema_validate(const struct schema_registry *reg, const char *schema_id, const cJSON *instance,
                 struct schema_errors *out, struct df_error *err)
 {
-	struct vctx c = { .reg = reg, .err = err };
+	struct vctx c = { .reg = reg, .err = err, .vocab = V_ALL };
 	const cJSON *target;
 	const char *base;
 
@@ -2558,7 +2975,7 @@ int
 schema_validate_doc(const struct schema_registry *reg, const cJSON *schema, const cJSON *instance,
                     struct schema_errors *out, struct df_error *err)
 {
-	struct vctx c = { .reg = reg, .err = err };
+	struct vctx c = { .reg = reg, .err = err, .vocab = V_ALL };
 	char *base = document_base(schema, SCHEMA_BASE_URI);
 	const char *rootbase;
 

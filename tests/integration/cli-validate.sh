@@ -59,7 +59,7 @@ like "$err" 'bad.schema.json: /type: unknown type "strin" \(schema_invalid\)' "a
 printf '{"name": ""}' >"$T_TMP/w/thing.json"
 out=$("$DEVFLOW" validate "$T_TMP/w/thing.json" --schema test/thing@1); rc=$?
 is "$rc" 1 "a registry schema by short id"
-like "$out" '^  /name: must be at least 1 characters long, got 0$' "reports the registry schema's error"
+like "$out" '^  /name: must be at least 1 character long, got 0$' "reports the registry schema's error"
 out=$("$DEVFLOW" validate "$T_TMP/w/good.json" --schema https://schemas.devflow.local/test/thing@1); rc=$?
 is "$rc" 1 "a registry schema by URI"
 printf '{"$schema": "test/thing@1", "name": "x"}' >"$T_TMP/w/self.json"

@@ -149,7 +149,7 @@ test_object_keywords(void **state)
 	assert_invalid("{\"minProperties\":2}", "{\"a\":1}", "minProperties",
 	               "(root): expected at least 2 properties, got 1");
 	assert_invalid("{\"maxProperties\":1}", "{\"a\":1,\"b\":2}", "maxProperties",
-	               "(root): expected at most 1 properties, got 2");
+	               "(root): expected at most 1 property, got 2");
 	assert_valid("{\"maxProperties\":1}", "[1,2,3]");
 	assert_invalid(
 	    "{\"dependentRequired\":{\"credit\":[\"billing\"]}}", "{\"credit\":1}",
@@ -173,9 +173,9 @@ test_array_keywords(void **state)
 	assert_invalid("{\"prefixItems\":[true],\"items\":false}", "[1,2]", "false",
 	               "/1: no value is allowed here");
 	assert_invalid("{\"minItems\":1}", "[]", "minItems",
-	               "(root): expected at least 1 items, got 0");
+	               "(root): expected at least 1 item, got 0");
 	assert_invalid("{\"maxItems\":1}", "[1,2]", "maxItems",
-	               "(root): expected at most 1 items, got 2");
+	               "(root): expected at most 1 item, got 2");
 	assert_invalid("{\"uniqueItems\":true}", "[{\"a\":1,\"b\":2},3,{\"b\":2,\"a\":1.0}]",
 	               "uniqueItems", "(root): items 0 and 2 are equal");
 	assert_valid("{\"uniqueItems\":true}", "[[1,2],[2,1],\"1\",1]");
@@ -187,7 +187,7 @@ test_array_keywords(void **state)
 	               "(root): expected at least 2 items matching \"contains\", found 1");
 	assert_invalid("{\"contains\":{\"type\":\"integer\"},\"maxContains\":1}", "[1,2]",
 	               "maxContains",
-	               "(root): expected at most 1 items matching \"contains\", found 2");
+	               "(root): expected at most 1 item matching \"contains\", found 2");
 	assert_valid("{\"contains\":false,\"minContains\":0}", "[1]");
 }
 
@@ -203,7 +203,7 @@ test_string_lengths_in_code_points(void **state)
 	assert_invalid("{\"maxLength\":2}", "\"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\"", "maxLength",
 	               "(root): must be at most 2 characters long, got 3");
 	assert_invalid("{\"minLength\":1}", "\"\"", "minLength",
-	               "(root): must be at least 1 characters long, got 0");
+	               "(root): must be at least 1 character long, got 0");
 	assert_schema_error("{\"minLength\":-1}", "\"\"", DF_E_SCHEMA_INVALID,
 	                    "\"minLength\" must be a non-negative integer");
 }
@@ -224,6 +224,9 @@ test_pattern(void **state)
 	assert_valid("{\"pattern\":\"^a.c$\"}", "\"a\\u00e9c\"");
 	assert_valid("{\"not\":{\"pattern\":\"^a.c$\"}}", "\"a\\nc\"");
 	assert_valid("{\"pattern\":\"^\\\\p{Letter}+$\"}", "\"\\u03c0x\"");
+	assert_valid("{\"pattern\":\"^\\\\p{Nd}+$\"}", "\"4\\u09ea\\u0662\"");
+	assert_valid("{\"not\":{\"pattern\":\"^\\\\d+$\"}}", "\"\\u09ea\"");
+	assert_valid("{\"pattern\":\"^\\\\P{Nd}$\"}", "\"x\"");
 	assert_valid("{\"pattern\":\"^[\\\\]\\\\-^]+$\"}", "\"]-^\"");
 	assert_valid("{\"pattern\":\"^{x}$\"}", "\"{x}\"");
 	assert_schema_error("{\"pattern\":\"(\"}", "\"x\"", DF_E_SCHEMA_INVALID,
@@ -327,10 +330,91 @@ test_refs_within_document(void **state)
 	assert_schema_error("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":"
 	                    "\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}",
 	                    "1", DF_E_SCHEMA_INVALID, "infinite recursion");
-	assert_schema_error("{\"$dynamicRef\":\"#x\"}", "1", DF_E_SCHEMA_INVALID,
-	                    "keyword \"$dynamicRef\" is not supported");
+	assert_schema_error("{\"$recursiveRef\":\"#\"}", "1", DF_E_SCHEMA_INVALID,
+	                    "/$recursiveRef: keyword \"$recursiveRef\" is not supported");
+	assert_schema_error("{\"$dynamicRef\":\"#nowhere\"}", "1", DF_E_SCHEMA_NOT_FOUND,
+	                    "cannot resolve $ref \"#nowhere\"");
 	/* Unknown keywords are ignored. */
 	assert_valid("{\"frobnicate\":{\"type\":\"integer\"}}", "\"x\"");
+}
+
+static void
+test_unevaluated(void **state)
+{
+	const char *props = "{\"allOf\":[{\"properties\":{\"a\":true}}],\"anyOf\":[{\"properties\":"
+	                    "{\"b\":true}},{\"properties\":{\"c\":true},\"required\":[\"c\"]}],"
+	                    "\"unevaluatedProperties\":false}";
+	const char *items = "{\"prefixItems\":[{\"type\":\"string\"}],\"contains\":{\"type\":"
+	                    "\"integer\"},\"unevaluatedItems\":{\"type\":\"null\"}}";
+
+	(void)state;
+	assert_valid(props, "{\"a\":1,\"b\":2}");
+	assert_valid(props, "{\"a\":1,\"b\":2,\"c\":3}");
+	assert_invalid(props, "{\"a\":1,\"d\":4}", "unevaluatedProperties",
+	               "(root): property \"d\" is not allowed");
+	/* A failed branch evaluates nothing: "c" is unevaluated when "anyOf" picks the first. */
+	assert_invalid("{\"anyOf\":[{\"properties\":{\"c\":{\"type\":\"string\"}}},true],"
+	               "\"unevaluatedProperties\":false}",
+	               "{\"c\":1}", "unevaluatedProperties",
+	               "(root): property \"c\" is not allowed");
+	assert_valid(items, "[\"s\",1,null,2]");
+	assert_invalid(items, "[\"s\",1,true]", "type", "/2: expected null, got boolean");
+}
+
+static void
+test_dynamic_ref(void **state)
+{
+	/* A generic list whose item schema an extending schema supplies. */
+	const char *s =
+	    "{\"$id\":\"https://example.com/strings\",\"$ref\":\"list\",\"$defs\":{"
+	    "\"item\":{\"$dynamicAnchor\":\"item\",\"type\":\"string\"},"
+	    "\"list\":{\"$id\":\"list\",\"type\":\"array\",\"items\":{\"$dynamicRef\":\"#item\"},"
+	    "\"$defs\":{\"any\":{\"$dynamicAnchor\":\"item\"}}}}}";
+
+	(void)state;
+	assert_valid(s, "[\"a\",\"b\"]");
+	assert_invalid(s, "[\"a\",2]", "type", "/1: expected string, got integer");
+	/* Without the extension the list's own anchor (anything) applies. */
+	assert_valid(
+	    "{\"$id\":\"https://example.com/list\",\"type\":\"array\",\"items\":"
+	    "{\"$dynamicRef\":\"#item\"},\"$defs\":{\"any\":{\"$dynamicAnchor\":\"item\"}}}",
+	    "[1,\"a\"]");
+}
+
+static void
+test_vocabularies(void **state)
+{
+	struct schema_registry *reg = schema_registry_new();
+	struct df_error err;
+	cJSON *meta =
+	    cJSON_Parse("{\"$id\":\"urn:meta:novalidation\",\"$vocabulary\":{"
+	                "\"https://json-schema.org/draft/2020-12/vocab/core\":true,"
+	                "\"https://json-schema.org/draft/2020-12/vocab/applicator\":true}}");
+	cJSON *odd = cJSON_Parse("{\"$id\":\"urn:meta:odd\",\"$vocabulary\":{"
+	                         "\"https://json-schema.org/draft/2020-12/vocab/core\":true,"
+	                         "\"urn:vocab:mine\":true}}");
+	cJSON *s = cJSON_Parse("{\"$schema\":\"urn:meta:novalidation\",\"properties\":{"
+	                       "\"n\":{\"minimum\":10},\"bad\":false}}");
+	cJSON *s2 = cJSON_Parse("{\"$schema\":\"urn:meta:odd\",\"type\":\"string\"}");
+	cJSON *low = cJSON_Parse("{\"n\":1}"), *bad = cJSON_Parse("{\"bad\":1}");
+
+	(void)state;
+	assert_int_equal(schema_registry_add(reg, meta, NULL, "meta", &err), 0);
+	assert_int_equal(schema_registry_add(reg, odd, NULL, "odd", &err), 0);
+	/* Validation keywords are off, applicators still apply. */
+	assert_int_equal(schema_validate_doc(reg, s, low, NULL, &err), 1);
+	assert_int_equal(schema_validate_doc(reg, s, bad, NULL, &err), 0);
+	assert_int_equal(schema_validate_doc(NULL, s, low, NULL, &err), 0);
+	assert_int_equal(schema_validate_doc(reg, s2, low, NULL, &err), -1);
+	assert_int_equal(err.code, DF_E_SCHEMA_INVALID);
+	assert_non_null(strstr(err.message, "requires the vocabulary \"urn:vocab:mine\""));
+	cJSON_Delete(meta);
+	cJSON_Delete(odd);
+	cJSON_Delete(s);
+	cJSON_Delete(s2);
+	cJSON_Delete(low);
+	cJSON_Delete(bad);
+	schema_registry_free(reg);
 }
 
 static void
@@ -592,6 +676,9 @@ main(void)
 		cmocka_unit_test(test_combinators),
 		cmocka_unit_test(test_boolean_schemas),
 		cmocka_unit_test(test_refs_within_document),
+		cmocka_unit_test(test_unevaluated),
+		cmocka_unit_test(test_dynamic_ref),
+		cmocka_unit_test(test_vocabularies),
 		cmocka_unit_test(test_errors_in_instance_order),
 		cmocka_unit_test(test_registry_lookup_and_cross_refs),
 		cmocka_unit_test(test_registry_add_errors),
