@@ -1577,12 +1577,13 @@ strv_free(struct strv *s)
 
 /*
  * The rules of a phase plan beyond its schema: planned keys may not repeat
- * nor collide with reserved keys (the template's), and every role of a
- * planned phase must be bound in the run. Problems are added to errs as
+ * nor collide with reserved keys (the template's), every role of a planned
+ * phase must be bound in the run, and artifact paths stay in the worktree. Problems are added to
+ * errs as
  * "<instance path>: <message>".
  */
 static void
-plan_rules(const cJSON *plan, char *const *reserved, size_t nreserved,
+plan_rules(const cJSON *plan, const char *worktree, char *const *reserved, size_t nreserved,
            const struct store_binding *b, size_t nb, struct strv *errs)
 {
 	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(plan, "phases"), *ph;
@@ -1617,6 +1618,20 @@ plan_rules(const cJSON *plan, char *const *reserved, size_t nreserved,
 					    "/phases/%d/key: phase key '%s' collides with a phase "
 					    "of the template",
 					    i, key->valuestring);
+		}
+		{
+			const cJSON *path = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(ph, "expectedArtifact"), "path");
+			char *abs = NULL;
+
+			if (cJSON_IsString(path) &&
+			    worktree_path_inside(worktree, path->valuestring, &abs, NULL) != 0)
+				strv_addf(
+				    errs,
+				    "/phases/%d/expectedArtifact/path: '%s' is not inside the "
+				    "worktree",
+				    i, path->valuestring);
+			free(abs);
 		}
 		cJSON_ArrayForEach(role, cJSON_GetObjectItemCaseSensitive(ph, "roles"))
 		{
@@ -1849,7 +1864,8 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		if (valid && strcmp(c.def.art_schema, PLAN_SCHEMA) == 0) {
 			if (template_keys(e, &run, &reserved, err) != 0)
 				goto out;
-			plan_rules(doc, reserved.v, reserved.n, c.bindings, c.nbindings, &errs);
+			plan_rules(doc, run.worktree_root, reserved.v, reserved.n, c.bindings,
+			           c.nbindings, &errs);
 		}
 	}
 	valid = errs.n == 0;
@@ -2056,7 +2072,7 @@ append_planned(struct engine *e, const struct store_run *run, struct df_error *e
 	if (template_keys(e, run, &reserved, err) != 0 ||
 	    store_bindings_list(e->st, run->id, &b, &nb, err) != 0)
 		goto out;
-	plan_rules(doc, reserved.v, reserved.n, b, nb, &errs);
+	plan_rules(doc, run->worktree_root, reserved.v, reserved.n, b, nb, &errs);
 	if (errs.n > 0) {
 		df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
 		             "phase plan %s breaks the plan rules: %s", abs, errs.v[0]);

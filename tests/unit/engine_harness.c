@@ -110,7 +110,9 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	struct harness *h = ctx;
 	struct h_sess *s;
 
-	(void)err;
+	if (h->fail_start)
+		return df_error_set(err, DF_FATAL, DF_E_SESSION_FAILED, "cannot start %s",
+		                    spec->argv[0]);
 	assert_true(h->nsess < sizeof(h->sess) / sizeof(h->sess[0]));
 	assert_non_null(spec->argv);
 	assert_true(spec->argc >= 1);

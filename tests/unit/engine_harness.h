@@ -60,6 +60,7 @@ struct harness {
 	int max_runs;
 	int restart_limit;
 	int no_schemas; /* engine without a schema registry */
+	int fail_start; /* the driver refuses to start sessions */
 };
 
 /* Set up (dir, store, catalog, repo with one commit on main, engine). */

@@ -1051,6 +1051,106 @@ test_rule_restart_mid_start_runs(void **state)
 	assert_int_equal(h_count_events(h, run, "run.failed"), 1);
 }
 
+/* ---- Artifact paths stay inside the worktree (workspace_permissions) ---- */
+
+static void
+test_rule_artifact_paths_stay_in_the_worktree(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *repo2;
+	struct df_error err;
+	struct store_event *ev;
+	size_t n;
+	int found = 0;
+
+	/* A phase plan naming a path outside the worktree is an invalid artifact. */
+	h_script(h, "plan",
+	         "{\"summary\":\"s\",\"phases\":[{\"key\":\"x\",\"title\":\"X\",\"roles\":"
+	         "[\"implementer\"],\"expectedArtifact\":{\"path\":\"../../escape.json\","
+	         "\"schema\":\"dev/change-summary@1\"},\"gates\":[]}]}",
+	         H_IDLE);
+	must_start(h, NULL, run);
+	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
+	assert_non_null(strstr(h_last_text(h), "- /phases/0/expectedArtifact/path: "
+	                                       "'../../escape.json' is not inside the worktree\n"));
+	assert_int_equal(engine_abort(h->e, run, NULL, &err), 0);
+
+	/* A template that slipped past the catalog's checks fails its phase when it runs. */
+	put_template(h, "{\"name\":\"escape\",\"version\":1,\"description\":\"d\","
+	                "\"roles\":[\"planner\",\"implementer\",\"reviewer\"],\"phases\":["
+	                "{\"key\":\"out\",\"title\":\"Out\",\"roles\":[\"implementer\"],"
+	                "\"expectedArtifact\":{\"path\":\"../out.json\",\"schema\":"
+	                "\"dev/change-summary@1\"},\"gates\":[]}]}");
+	new_repo(h, "esc", &repo2);
+	free(h->repo);
+	h->repo = repo2;
+	assert_int_equal(start_template(h, "escape", run, &err), 0);
+	assert_string_equal(h_run_state(h, run), "failed");
+	assert_string_equal(h_phase_state(h, run, "out"), "failed");
+	assert_int_equal(h->last_step_error.code, DF_E_WORKSPACE_PERMISSIONS);
+	assert_int_equal(store_events_list(h->st, run, 0, 0, &ev, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ev[i].type, "run.failed") == 0 &&
+		    strstr(ev[i].payload, "workspace_permissions"))
+			found = 1;
+	store_events_free(ev, n);
+	assert_true(found);
+}
+
+static void
+test_rule_session_that_cannot_start_fails_the_run(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+
+	h->fail_start = 1;
+	must_start(h, NULL, run);
+	assert_string_equal(h_run_state(h, run), "failed");
+	assert_string_equal(h_phase_state(h, run, "plan"), "failed");
+	assert_int_equal(h->last_step_error.code, DF_E_SESSION_FAILED);
+}
+
+static void
+test_rule_restart_executing_run_restarts_its_phase(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+
+	h_script(h, "plan", H_PLAN_OK, H_IDLE);
+	must_start(h, NULL, run);
+	decide(h, run, ENGINE_APPROVE, "t", NULL);
+	assert_string_equal(h_run_state(h, run), "executing");
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	restart(h, 0);
+	assert_int_equal(h_phase_attempts(h, run, "implement"), 2);
+	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_artifact");
+	assert_string_equal(h_run_state(h, run), "executing");
+}
+
+static void
+test_rule_restart_bound_run_goes_on(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct store_phase *ph;
+	size_t n;
+	struct df_error err;
+
+	must_start(h, NULL, run);
+	/* Caught between run.started and its first phase. */
+	assert_int_equal(store_phases_list(h->st, run, &ph, &n, NULL), 0);
+	free(ph[0].state);
+	ph[0].state = xstrdup("pending");
+	assert_int_equal(store_phase_save(h->st, &ph[0], &err), 0);
+	store_phases_free(ph, n);
+	assert_int_equal(store_run_transition(h->st, run, "bound", NULL, NULL, &err), 0);
+	restart(h, 0);
+	assert_string_equal(h_run_state(h, run), "planning");
+	assert_string_equal(h_phase_state(h, run, "plan"), "awaiting_artifact");
+	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
+}
+
 int
 main(void)
 {
@@ -1085,6 +1185,10 @@ main(void)
 		T(test_rule_restart_live_agent_timeout_rearmed),
 		T(test_rule_restart_past_limit_fails_unrecovered),
 		T(test_rule_restart_mid_start_runs),
+		T(test_rule_artifact_paths_stay_in_the_worktree),
+		T(test_rule_session_that_cannot_start_fails_the_run),
+		T(test_rule_restart_executing_run_restarts_its_phase),
+		T(test_rule_restart_bound_run_goes_on),
 #undef T
 	};
 
