@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <uuid/uuid.h>
 
 #include "buf.h"
 #include "canon.h"
@@ -3285,6 +3286,26 @@ out:
 /* ---------------------------------------------------------------------------
  * Lifetime.
  */
+
+int64_t
+engine_clock_now_ms(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+engine_uuid_new_id(void *ctx, char out[ENGINE_ID_MAX])
+{
+	uuid_t u;
+
+	(void)ctx;
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
 
 struct engine *
 engine_new(const struct engine_config *cfg, struct df_error *err)

@@ -90,6 +90,10 @@ struct engine_session_ops {
 	int (*alive)(void *ctx, const char *session_id);
 };
 
+/* Production defaults for two host ops: the real-time clock, and random UUIDs (libuuid). */
+int64_t engine_clock_now_ms(void *ctx);
+void engine_uuid_new_id(void *ctx, char out[ENGINE_ID_MAX]);
+
 struct engine_config {
 	struct store *store;                   /* borrowed; the engine is its only writer */
 	const struct schema_registry *schemas; /* borrowed; artifact and report schemas */

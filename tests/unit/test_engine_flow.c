@@ -685,6 +685,21 @@ test_resume_after_the_agent_left(void **state)
 	assert_string_equal(h_run_state(h, run), "failed");
 }
 
+static void
+test_production_host_defaults(void **state)
+{
+	char a[ENGINE_ID_MAX], b[ENGINE_ID_MAX];
+	int64_t t0 = engine_clock_now_ms(NULL);
+
+	(void)state;
+	engine_uuid_new_id(NULL, a);
+	engine_uuid_new_id(NULL, b);
+	assert_int_equal(strlen(a), 36);
+	assert_string_not_equal(a, b);
+	assert_true(t0 > 1700000000000LL);
+	assert_true(engine_clock_now_ms(NULL) >= t0);
+}
+
 int
 main(void)
 {
@@ -725,6 +740,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_status_events_are_the_last_twenty, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_the_agent_left, setup, teardown),
+		cmocka_unit_test(test_production_host_defaults),
 	};
 
 	return cmocka_run_group_tests_name("engine_flow", tests, NULL, NULL);
