@@ -233,7 +233,7 @@ sh(const char *fmt, ...)
 void
 h_engine(struct harness *h)
 {
-	static const char *const backends[] = { "fake" };
+	static const char *const backends[] = { "fake", "ghost" };
 	struct engine_config cfg = { 0 };
 	struct df_error err;
 
@@ -242,7 +242,7 @@ h_engine(struct harness *h)
 	cfg.schemas = h->no_schemas ? NULL : catalog_registry(h->cat);
 	cfg.workspace = h->ws;
 	cfg.backends = backends;
-	cfg.nbackends = 1;
+	cfg.nbackends = h->ghost_backend ? 2 : 1;
 	cfg.max_concurrent_runs = h->max_runs;
 	cfg.restart_limit = h->restart_limit;
 	cfg.host = &host_ops;

@@ -59,8 +59,9 @@ struct harness {
 	struct df_error last_step_error;
 	int max_runs;
 	int restart_limit;
-	int no_schemas; /* engine without a schema registry */
-	int fail_start; /* the driver refuses to start sessions */
+	int no_schemas;    /* engine without a schema registry */
+	int fail_start;    /* the driver refuses to start sessions */
+	int ghost_backend; /* also list "ghost", a backend the catalog does not have */
 };
 
 /* Set up (dir, store, catalog, repo with one commit on main, engine). */

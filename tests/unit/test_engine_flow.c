@@ -700,6 +700,46 @@ test_production_host_defaults(void **state)
 	assert_true(engine_clock_now_ms(NULL) >= t0);
 }
 
+static void
+test_session_exit_after_a_valid_artifact(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+
+	h_script(h, "plan", H_PLAN_OK, H_EXIT);
+	assert_int_equal(h_start(h, NULL, run, &err), 0);
+	assert_string_equal(h_run_state(h, run), "awaiting_approval");
+	assert_int_equal(h_count_events(h, run, "session.exited"), 1);
+	assert_int_equal(h_count_events(h, run, "artifact.validated"), 1);
+}
+
+static void
+test_backend_missing_from_the_catalog(void **state)
+{
+	struct harness *h = *state;
+	static const struct binding_override ov[] = { { .role = "planner", .backend = "ghost" },
+		                                      { .role = "implementer", .backend = "fake" },
+		                                      { .role = "reviewer", .backend = "fake" } };
+	struct engine_start_request req = { 0 };
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+
+	h->ghost_backend = 1;
+	h_engine(h);
+	req.requirements_md = "x";
+	req.repo_path = h->repo;
+	req.base_branch = "main";
+	req.overrides = ov;
+	req.noverrides = 3;
+	assert_int_equal(engine_start(h->e, &req, run, &err), 0);
+	assert_string_equal(h_run_state(h, run), "failed");
+	assert_string_equal(h_phase_state(h, run, "plan"), "failed");
+	assert_int_equal(h->last_step_error.code, DF_E_BACKEND_UNAVAILABLE);
+	assert_non_null(strstr(h->last_step_error.message, "ghost"));
+	assert_int_equal(h->nsess, 0);
+}
+
 int
 main(void)
 {
@@ -740,6 +780,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_status_events_are_the_last_twenty, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_the_agent_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_exit_after_a_valid_artifact, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_backend_missing_from_the_catalog, setup,
+		                                teardown),
 		cmocka_unit_test(test_production_host_defaults),
 	};
 
