@@ -2927,6 +2927,31 @@ on_artifact(struct engine *e, const char *run_id, const char *path, struct df_er
 	return rc;
 }
 
+int
+engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct phase_def def;
+	int r;
+
+	*abs_out = NULL;
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = working_phase(e, run_id, &ph, err);
+	if (r == 1) {
+		r = phase_def_parse(&ph, &def, err) == 0 ? 0 : -1;
+		if (r == 0 && def.art_path)
+			r = worktree_path_inside(run.worktree_root, def.art_path, abs_out, err) == 0
+			        ? 1
+			        : -1;
+		phase_def_clear(&def); /* zeroed when parsing failed */
+		store_phase_clear(&ph);
+	}
+	store_run_clear(&run);
+	return r;
+}
+
 static int
 on_timer(struct engine *e, uint64_t id, struct df_error *err)
 {

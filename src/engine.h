@@ -219,6 +219,14 @@ void engine_session_event(struct engine *e, const char *session_id,
 /* A file changed at abs_path in run_id's worktree; the engine checks it when it is expected. */
 void engine_artifact_event(struct engine *e, const char *run_id, const char *abs_path);
 
+/*
+ * Where the run's working phase expects its artifact (for the server's file
+ * watcher): 1 and an absolute path in *abs_out (the caller frees), 0 when the
+ * run waits for no artifact, -1 with err (run_not_found, ...).
+ */
+int engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out,
+                             struct df_error *err);
+
 /* A timer armed through host->timer_add is due. */
 void engine_timer_fired(struct engine *e, uint64_t timer_id);
 

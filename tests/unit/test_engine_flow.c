@@ -569,11 +569,31 @@ test_artifact_event_from_the_watcher(void **state)
 
 	assert_int_equal(h_start(h, NULL, run, &err), 0);
 	path = h_worktree_file(h, run, "plan.json");
+	{
+		char *expected, *real, *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+
+		real = realpath(dir, NULL);
+		assert_non_null(real);
+		assert_int_equal(engine_expected_artifact(h->e, run, &expected, &err), 1);
+		assert_non_null(strstr(expected, "/main/plan.json"));
+		assert_int_equal(strncmp(expected, real, strlen(real)), 0);
+		free(expected);
+		free(real);
+		free(dir);
+	}
 	h_write(path, H_PLAN_OK);
 	engine_artifact_event(h->e, run, "/elsewhere/plan.json");
 	assert_string_equal(h_run_state(h, run), "planning");
 	engine_artifact_event(h->e, run, path);
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
+	{
+		char *expected = (char *)"x";
+
+		assert_int_equal(engine_expected_artifact(h->e, run, &expected, &err), 0);
+		assert_null(expected);
+		assert_int_equal(engine_expected_artifact(h->e, "nope", &expected, &err), -1);
+		assert_int_equal(err.code, DF_E_RUN_NOT_FOUND);
+	}
 	free(path);
 }
 
