@@ -1,22 +1,24 @@
 # libdevflow.a: everything but the front ends. Never includes curses.
 noinst_LIBRARIES += libdevflow.a
 libdevflow_a_SOURCES = \
+	src/binding.c src/binding.h \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
 	src/detect.c src/detect.h \
+	src/engine.c src/engine.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
+	src/instructions.c src/instructions.h \
 	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
+	src/report.c src/report.h \
 	src/schema.c src/schema.h \
 	src/screen.c src/screen.h \
 	src/session.c src/session.h \
 	src/store.c src/store.h \
 	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
-libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
-	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)
 
 DEVFLOW_LIBS = libdevflow.a $(SQLITE_LIBS) $(CJSON_LIBS) $(LIBGIT2_LIBS) $(VTERM_LIBS) \
 	$(CRYPTO_LIBS) $(UUID_LIBS) $(LIBS) -lm
@@ -29,7 +31,6 @@ devflow_SOURCES = \
 	src/cmd-personas.c \
 	src/cmd-templates.c \
 	src/cmd-validate.c
-devflow_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_LDADD = $(DEVFLOW_LIBS)
 
 # The bundled fake agent CLI (docs/fake-agent.md): no curses, only cJSON and libdevflow helpers.
@@ -37,5 +38,4 @@ bin_PROGRAMS += devflow-fake-agent
 devflow_fake_agent_SOURCES = \
 	src/fake-agent.c \
 	src/fake.c src/fake.h
-devflow_fake_agent_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 devflow_fake_agent_LDADD = libdevflow.a $(CJSON_LIBS) $(CRYPTO_LIBS) $(LIBS)

@@ -1267,3 +1267,1071 @@ store_run_set_state(struct store *st, const char *run_id, const char *state, str
 	}
 	return 0;
 }
+
+/* ===========================================================================
+ * Engine queries. Rows are read by one fill function per struct; lists and
+ * single rows share q_list and q_one.
+ */
+
+typedef void (*row_fill_fn)(sqlite3_stmt *s, void *elem);
+typedef void (*elem_clear_fn)(void *elem);
+
+/* Step s to completion, one element of size per row. 0 or -1 (nothing kept). */
+static int
+q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_clear_fn clear,
+       void **out, size_t *n, struct df_error *err, const char *what)
+{
+	char *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = q_step(st, s, err, what)) == 1) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xreallocarray(v, cap, size);
+		}
+		memset(v + count * size, 0, size);
+		fill(s, v + count * size);
+		count++;
+	}
+	if (rc < 0) {
+		for (size_t i = 0; i < count; i++)
+			clear(v + i * size);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* The first row into out: 1, 0 when none (out zeroed), -1. */
+static int
+q_one(struct store *st, sqlite3_stmt *s, void *out, size_t size, row_fill_fn fill,
+      struct df_error *err, const char *what)
+{
+	int rc;
+
+	memset(out, 0, size);
+	if (s == NULL)
+		return -1;
+	rc = q_step(st, s, err, what);
+	if (rc == 1) {
+		fill(s, out);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+static int
+col_int(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_int(s, i);
+}
+
+static int
+col_is_null(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL;
+}
+
+/* ---- runs ---- */
+
+#define RUN_COLS                                                                                   \
+	"id, template_id, template_hash, state, paused_from_state, repo_path, base_branch, "       \
+	"worktree_root, current_phase_id, final_report_path, created_at, updated_at, started_at, " \
+	"ended_at"
+
+static void
+run_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_run *r = elem;
+
+	r->id = col_dup(s, 0);
+	r->template_id = col_dup(s, 1);
+	r->template_hash = col_dup(s, 2);
+	r->state = col_dup(s, 3);
+	r->paused_from_state = col_dup(s, 4);
+	r->repo_path = col_dup(s, 5);
+	r->base_branch = col_dup(s, 6);
+	r->worktree_root = col_dup(s, 7);
+	r->current_phase_id = col_dup(s, 8);
+	r->final_report_path = col_dup(s, 9);
+	r->created_at = col_dup(s, 10);
+	r->updated_at = col_dup(s, 11);
+	r->started_at = col_dup(s, 12);
+	r->ended_at = col_dup(s, 13);
+}
+
+void
+store_run_clear(struct store_run *r)
+{
+	if (r == NULL)
+		return;
+	free(r->id);
+	free(r->template_id);
+	free(r->template_hash);
+	free(r->state);
+	free(r->paused_from_state);
+	free(r->repo_path);
+	free(r->base_branch);
+	free(r->worktree_root);
+	free(r->current_phase_id);
+	free(r->final_report_path);
+	free(r->created_at);
+	free(r->updated_at);
+	free(r->started_at);
+	free(r->ended_at);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+run_clear_v(void *e)
+{
+	store_run_clear(e);
+}
+
+static const char SQL_RUN_GET[] = "SELECT " RUN_COLS " FROM runs WHERE id = ?";
+
+int
+store_run_get(struct store *st, const char *run_id, struct store_run *out, struct df_error *err)
+{
+	return q_one(st, q_prepare(st, err, SQL_RUN_GET, "s", run_id), out, sizeof(*out), run_fill,
+	             err, "reading run");
+}
+
+static const char SQL_RUNS_ALL[] = "SELECT " RUN_COLS " FROM runs ORDER BY created_at, rowid";
+static const char SQL_RUNS_ACTIVE[] =
+    "SELECT " RUN_COLS " FROM runs WHERE state NOT IN ('completed','failed','aborted') "
+    "ORDER BY created_at, rowid";
+
+int
+store_runs_list(struct store *st, int active_only, struct store_run **out, size_t *n,
+                struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, active_only ? SQL_RUNS_ACTIVE : SQL_RUNS_ALL, NULL),
+	              sizeof(**out), run_fill, run_clear_v, (void **)out, n, err, "listing runs");
+}
+
+void
+store_runs_free(struct store_run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_run_clear(&runs[i]);
+	free(runs);
+}
+
+static const char SQL_RUN_COUNT_ACTIVE[] =
+    "SELECT count(*) FROM runs WHERE state NOT IN ('completed','failed','aborted')";
+
+int
+store_run_count_active(struct store *st, int64_t *n, struct df_error *err)
+{
+	sqlite3_stmt *s = q_prepare(st, err, SQL_RUN_COUNT_ACTIVE, NULL);
+
+	if (s == NULL || q_step(st, s, err, "counting active runs") != 1)
+		return -1;
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+static const char SQL_RUN_TRANSITION[] =
+    "UPDATE runs SET state = ?1, paused_from_state = ?2, updated_at = COALESCE(?3, " NOW_TS "), "
+    "ended_at = CASE WHEN ?1 IN ('completed','failed','aborted') "
+    "THEN COALESCE(ended_at, ?3, " NOW_TS ") ELSE ended_at END, "
+    "current_phase_id = CASE WHEN ?1 IN ('completed','failed','aborted') THEN NULL "
+    "ELSE current_phase_id END WHERE id = ?4";
+
+int
+store_run_transition(struct store *st, const char *run_id, const char *state,
+                     const char *paused_from_state, const char *ts, struct df_error *err)
+{
+	struct store_run r;
+	sqlite3_stmt *s;
+	int rc, raw = 0;
+
+	if (state == NULL || !known_run_state(state) ||
+	    (paused_from_state && !known_run_state(paused_from_state)))
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "unknown run state '%s'",
+		                    state ? state : "(null)");
+	rc = store_run_get(st, run_id, &r, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND, "run %s does not exist",
+		             run_id);
+		if (err)
+			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+		return -1;
+	}
+	s = q_prepare(st, err, SQL_RUN_TRANSITION, "ssss", state, paused_from_state, ts, run_id);
+	rc = s ? q_step_rc(st, s, err, "updating run state", &raw) : -1;
+	if (rc < 0)
+		maybe_active_run_exists(st, raw, r.repo_path, r.base_branch, err);
+	store_run_clear(&r);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_run_set_current_phase(struct store *st, const char *run_id, const char *phase_id,
+                            const char *ts, struct df_error *err)
+{
+	return q_exec(st, err, "setting the current phase",
+	              "UPDATE runs SET current_phase_id = ?, updated_at = COALESCE(?, " NOW_TS
+	              ") WHERE id = ?",
+	              "sss", phase_id, ts, run_id);
+}
+
+int
+store_run_set_started(struct store *st, const char *run_id, const char *ts, struct df_error *err)
+{
+	return q_exec(st, err, "setting the run start",
+	              "UPDATE runs SET started_at = COALESCE(?1, " NOW_TS
+	              "), updated_at = COALESCE(?1, " NOW_TS ") WHERE id = ?2",
+	              "ss", ts, run_id);
+}
+
+int
+store_run_set_report(struct store *st, const char *run_id, const char *path, const char *ts,
+                     struct df_error *err)
+{
+	return q_exec(
+	    st, err, "recording the final report",
+	    "UPDATE runs SET final_report_path = ?1, ended_at = COALESCE(ended_at, ?2, " NOW_TS
+	    "), updated_at = COALESCE(?2, " NOW_TS ") WHERE id = ?3",
+	    "sss", path, ts, run_id);
+}
+
+int
+store_run_delete(struct store *st, const char *run_id, struct df_error *err)
+{
+	int own, rc;
+
+	if (tx_enter(st, &own, err) != 0)
+		return -1;
+	/* run_events.phase_id and runs.current_phase_id point at phases: clear them first. */
+	rc = q_exec(st, err, "deleting run", "UPDATE runs SET current_phase_id = NULL WHERE id = ?",
+	            "s", run_id);
+	if (rc == 0)
+		rc = q_exec(st, err, "deleting run", "DELETE FROM runs WHERE id = ?", "s", run_id);
+	return tx_leave(st, own, rc, err);
+}
+
+/* ---- inputs ---- */
+
+static void
+inputs_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_run_inputs *in = elem;
+
+	in->run_id = col_dup(s, 0);
+	in->requirements_md = col_dup(s, 1);
+	in->objective = col_dup(s, 2);
+	in->extra = col_dup(s, 3);
+	in->input_hash = col_dup(s, 4);
+}
+
+int
+store_run_inputs_insert(struct store *st, const struct store_run_inputs *in, const char *ts,
+                        struct df_error *err)
+{
+	return q_exec(
+	    st, err, "inserting run inputs",
+	    "INSERT INTO run_inputs (run_id, requirements_md, objective, extra, input_hash, "
+	    "created_at) VALUES (?, ?, ?, COALESCE(?, '{}'), ?, COALESCE(?, " NOW_TS "))",
+	    "ssssss", in->run_id, in->requirements_md, in->objective, in->extra, in->input_hash,
+	    ts);
+}
+
+static const char SQL_INPUTS_GET[] = "SELECT run_id, requirements_md, objective, extra, "
+                                     "input_hash FROM run_inputs WHERE run_id = ?";
+
+int
+store_run_inputs_get(struct store *st, const char *run_id, struct store_run_inputs *out,
+                     struct df_error *err)
+{
+	return q_one(st, q_prepare(st, err, SQL_INPUTS_GET, "s", run_id), out, sizeof(*out),
+	             inputs_fill, err, "reading run inputs");
+}
+
+void
+store_run_inputs_clear(struct store_run_inputs *in)
+{
+	if (in == NULL)
+		return;
+	free(in->run_id);
+	free(in->requirements_md);
+	free(in->objective);
+	free(in->extra);
+	free(in->input_hash);
+	memset(in, 0, sizeof(*in));
+}
+
+/* ---- phases ---- */
+
+#define PHASE_COLS                                                                                 \
+	"id, run_id, phase_key, seq, state, attempts, repairs, definition, deadline_at, "          \
+	"created_at, started_at, ended_at"
+
+static void
+phase_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_phase *p = elem;
+
+	p->id = col_dup(s, 0);
+	p->run_id = col_dup(s, 1);
+	p->phase_key = col_dup(s, 2);
+	p->seq = col_int(s, 3);
+	p->state = col_dup(s, 4);
+	p->attempts = col_int(s, 5);
+	p->repairs = col_int(s, 6);
+	p->definition = col_dup(s, 7);
+	p->deadline_at = col_dup(s, 8);
+	p->created_at = col_dup(s, 9);
+	p->started_at = col_dup(s, 10);
+	p->ended_at = col_dup(s, 11);
+}
+
+void
+store_phase_clear(struct store_phase *p)
+{
+	if (p == NULL)
+		return;
+	free(p->id);
+	free(p->run_id);
+	free(p->phase_key);
+	free(p->state);
+	free(p->definition);
+	free(p->deadline_at);
+	free(p->created_at);
+	free(p->started_at);
+	free(p->ended_at);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+phase_clear_v(void *e)
+{
+	store_phase_clear(e);
+}
+
+void
+store_phases_free(struct store_phase *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_phase_clear(&p[i]);
+	free(p);
+}
+
+int
+store_phase_insert(struct store *st, const struct store_phase *p, const char *ts,
+                   struct df_error *err)
+{
+	if (q_exec(st, err, "inserting phase",
+	           "INSERT INTO run_phases (id, run_id, phase_key, seq, state, attempts, repairs, "
+	           "definition, deadline_at, created_at, started_at, ended_at) VALUES (?, ?, ?, ?, "
+	           "COALESCE(?, 'pending'), ?, ?, ?, ?, COALESCE(?, " NOW_TS "), ?, ?)",
+	           "sssisiisssss", p->id, p->run_id, p->phase_key, p->seq, p->state, p->attempts,
+	           p->repairs, p->definition, p->deadline_at, ts, p->started_at,
+	           p->ended_at) != 0) {
+		df_error_prefix(err, "phase %s of run %s", p->phase_key, p->run_id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_phase_save(struct store *st, const struct store_phase *p, struct df_error *err)
+{
+	return q_exec(
+	    st, err, "updating phase",
+	    "UPDATE run_phases SET state = ?, attempts = ?, repairs = ?, deadline_at = ?, "
+	    "started_at = ?, ended_at = ? WHERE id = ?",
+	    "siissss", p->state, p->attempts, p->repairs, p->deadline_at, p->started_at,
+	    p->ended_at, p->id);
+}
+
+static const char SQL_PHASE_GET[] = "SELECT " PHASE_COLS " FROM run_phases WHERE id = ?";
+static const char SQL_PHASES_LIST[] =
+    "SELECT " PHASE_COLS " FROM run_phases WHERE run_id = ? ORDER BY seq";
+
+int
+store_phase_get(struct store *st, const char *phase_id, struct store_phase *out,
+                struct df_error *err)
+{
+	return q_one(st, q_prepare(st, err, SQL_PHASE_GET, "s", phase_id), out, sizeof(*out),
+	             phase_fill, err, "reading phase");
+}
+
+int
+store_phases_list(struct store *st, const char *run_id, struct store_phase **out, size_t *n,
+                  struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_PHASES_LIST, "s", run_id), sizeof(**out),
+	              phase_fill, phase_clear_v, (void **)out, n, err, "listing phases");
+}
+
+/* ---- bindings ---- */
+
+static void
+binding_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_binding *b = elem;
+
+	b->id = col_dup(s, 0);
+	b->run_id = col_dup(s, 1);
+	b->role_id = col_dup(s, 2);
+	b->persona_id = col_dup(s, 3);
+	b->persona_hash = col_dup(s, 4);
+	b->backend = col_dup(s, 5);
+	b->binding_hash = col_dup(s, 6);
+}
+
+static void
+binding_clear(struct store_binding *b)
+{
+	free(b->id);
+	free(b->run_id);
+	free(b->role_id);
+	free(b->persona_id);
+	free(b->persona_hash);
+	free(b->backend);
+	free(b->binding_hash);
+}
+
+static void
+binding_clear_v(void *e)
+{
+	binding_clear(e);
+}
+
+int
+store_binding_insert(struct store *st, const struct store_binding *b, const char *ts,
+                     struct df_error *err)
+{
+	return q_exec(
+	    st, err, "inserting binding",
+	    "INSERT INTO run_bindings (id, run_id, role_id, persona_id, persona_hash, "
+	    "backend, binding_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
+	    "))",
+	    "ssssssss", b->id, b->run_id, b->role_id, b->persona_id, b->persona_hash, b->backend,
+	    b->binding_hash, ts);
+}
+
+static const char SQL_BINDINGS_LIST[] =
+    "SELECT id, run_id, role_id, persona_id, persona_hash, backend, binding_hash FROM "
+    "run_bindings WHERE run_id = ? ORDER BY role_id";
+
+int
+store_bindings_list(struct store *st, const char *run_id, struct store_binding **out, size_t *n,
+                    struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_BINDINGS_LIST, "s", run_id), sizeof(**out),
+	              binding_fill, binding_clear_v, (void **)out, n, err, "listing bindings");
+}
+
+void
+store_bindings_free(struct store_binding *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		binding_clear(&b[i]);
+	free(b);
+}
+
+/* ---- approvals and decisions ---- */
+
+#define APPROVAL_COLS                                                                              \
+	"id, run_id, phase_id, gate_key, kind, state, payload, created_at, resolved_at"
+
+static void
+approval_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_approval *a = elem;
+
+	a->id = col_dup(s, 0);
+	a->run_id = col_dup(s, 1);
+	a->phase_id = col_dup(s, 2);
+	a->gate_key = col_dup(s, 3);
+	a->kind = col_dup(s, 4);
+	a->state = col_dup(s, 5);
+	a->payload = col_dup(s, 6);
+	a->created_at = col_dup(s, 7);
+	a->resolved_at = col_dup(s, 8);
+}
+
+void
+store_approval_clear(struct store_approval *a)
+{
+	if (a == NULL)
+		return;
+	free(a->id);
+	free(a->run_id);
+	free(a->phase_id);
+	free(a->gate_key);
+	free(a->kind);
+	free(a->state);
+	free(a->payload);
+	free(a->created_at);
+	free(a->resolved_at);
+	memset(a, 0, sizeof(*a));
+}
+
+static void
+approval_clear_v(void *e)
+{
+	store_approval_clear(e);
+}
+
+void
+store_approvals_free(struct store_approval *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_approval_clear(&a[i]);
+	free(a);
+}
+
+int
+store_approval_insert(struct store *st, const struct store_approval *a, const char *ts,
+                      struct df_error *err)
+{
+	return q_exec(st, err, "inserting approval request",
+	              "INSERT INTO approval_requests (id, run_id, phase_id, gate_key, kind, state, "
+	              "payload, created_at) VALUES (?, ?, ?, ?, COALESCE(?, 'gate'), COALESCE(?, "
+	              "'pending'), COALESCE(?, '{}'), COALESCE(?, " NOW_TS "))",
+	              "ssssssss", a->id, a->run_id, a->phase_id, a->gate_key, a->kind, a->state,
+	              a->payload, ts);
+}
+
+static const char SQL_APPROVAL_GET[] =
+    "SELECT " APPROVAL_COLS " FROM approval_requests WHERE id = ?";
+static const char SQL_APPROVALS_LIST[] =
+    "SELECT " APPROVAL_COLS " FROM approval_requests WHERE run_id = ? "
+    "ORDER BY created_at, rowid";
+
+int
+store_approval_get(struct store *st, const char *id, struct store_approval *out,
+                   struct df_error *err)
+{
+	return q_one(st, q_prepare(st, err, SQL_APPROVAL_GET, "s", id), out, sizeof(*out),
+	             approval_fill, err, "reading approval request");
+}
+
+int
+store_approvals_list(struct store *st, const char *run_id, struct store_approval **out, size_t *n,
+                     struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_APPROVALS_LIST, "s", run_id), sizeof(**out),
+	              approval_fill, approval_clear_v, (void **)out, n, err,
+	              "listing approval requests");
+}
+
+int
+store_approval_resolve(struct store *st, const char *id, const char *state, const char *ts,
+                       struct df_error *err)
+{
+	return q_exec(st, err, "resolving approval request",
+	              "UPDATE approval_requests SET state = ?, resolved_at = COALESCE(?, " NOW_TS
+	              ") WHERE id = ?",
+	              "sss", state, ts, id);
+}
+
+int
+store_approvals_abort_pending(struct store *st, const char *run_id, const char *ts,
+                              struct df_error *err)
+{
+	return q_exec(
+	    st, err, "aborting pending approvals",
+	    "UPDATE approval_requests SET state = 'aborted', resolved_at = COALESCE(?, " NOW_TS
+	    ") WHERE run_id = ? AND state = 'pending'",
+	    "ss", ts, run_id);
+}
+
+static const char SQL_HUMAN_GATE[] =
+    "SELECT count(*) FROM approval_requests a LEFT JOIN run_phases p ON p.id = a.phase_id "
+    "WHERE a.run_id = ? AND a.state = 'pending' AND (a.phase_id IS NULL OR p.state = 'failed')";
+
+int
+store_approval_human_required_pending(struct store *st, const char *run_id, struct df_error *err)
+{
+	sqlite3_stmt *s = q_prepare(st, err, SQL_HUMAN_GATE, "s", run_id);
+	int64_t n;
+
+	if (s == NULL || q_step(st, s, err, "looking for human-required gates") != 1)
+		return -1;
+	n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n > 0;
+}
+
+#define DECISION_COLS                                                                              \
+	"id, approval_request_id, action, actor, comment, client_token, idempotency_key, "         \
+	"created_at"
+
+static void
+decision_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_decision *d = elem;
+
+	d->id = col_dup(s, 0);
+	d->approval_request_id = col_dup(s, 1);
+	d->action = col_dup(s, 2);
+	d->actor = col_dup(s, 3);
+	d->comment = col_dup(s, 4);
+	d->client_token = col_dup(s, 5);
+	d->idempotency_key = col_dup(s, 6);
+	d->created_at = col_dup(s, 7);
+}
+
+void
+store_decision_clear(struct store_decision *d)
+{
+	if (d == NULL)
+		return;
+	free(d->id);
+	free(d->approval_request_id);
+	free(d->action);
+	free(d->actor);
+	free(d->comment);
+	free(d->client_token);
+	free(d->idempotency_key);
+	free(d->created_at);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+decision_clear_v(void *e)
+{
+	store_decision_clear(e);
+}
+
+void
+store_decisions_free(struct store_decision *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_decision_clear(&d[i]);
+	free(d);
+}
+
+int
+store_decision_insert(struct store *st, const struct store_decision *d, const char *ts,
+                      struct df_error *err)
+{
+	return q_exec(
+	    st, err, "recording approval decision",
+	    "INSERT INTO approval_decisions (id, approval_request_id, action, actor, "
+	    "comment, client_token, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, COALESCE(?, " NOW_TS "))",
+	    "ssssssss", d->id, d->approval_request_id, d->action, d->actor, d->comment,
+	    d->client_token, d->idempotency_key, ts);
+}
+
+static const char SQL_DECISION_BY_TOKEN[] =
+    "SELECT " DECISION_COLS
+    " FROM approval_decisions WHERE approval_request_id = ? AND client_token = ?";
+static const char SQL_DECISIONS_LIST[] =
+    "SELECT " DECISION_COLS " FROM approval_decisions WHERE approval_request_id = ? "
+    "ORDER BY created_at, rowid";
+
+int
+store_decision_by_token(struct store *st, const char *approval_request_id, const char *client_token,
+                        struct store_decision *out, struct df_error *err)
+{
+	return q_one(
+	    st, q_prepare(st, err, SQL_DECISION_BY_TOKEN, "ss", approval_request_id, client_token),
+	    out, sizeof(*out), decision_fill, err, "reading approval decision");
+}
+
+int
+store_decisions_list(struct store *st, const char *approval_request_id, struct store_decision **out,
+                     size_t *n, struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_DECISIONS_LIST, "s", approval_request_id),
+	              sizeof(**out), decision_fill, decision_clear_v, (void **)out, n, err,
+	              "listing approval decisions");
+}
+
+/* ---- artifacts, findings, commands ---- */
+
+#define ARTIFACT_COLS                                                                              \
+	"id, run_id, phase_id, path, schema_id, hash, valid, errors, attempt, created_at"
+
+static void
+artifact_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_artifact *a = elem;
+
+	a->id = col_dup(s, 0);
+	a->run_id = col_dup(s, 1);
+	a->phase_id = col_dup(s, 2);
+	a->path = col_dup(s, 3);
+	a->schema_id = col_dup(s, 4);
+	a->hash = col_dup(s, 5);
+	a->valid = col_int(s, 6);
+	a->errors = col_dup(s, 7);
+	a->attempt = col_int(s, 8);
+	a->created_at = col_dup(s, 9);
+}
+
+void
+store_artifact_clear(struct store_artifact *a)
+{
+	if (a == NULL)
+		return;
+	free(a->id);
+	free(a->run_id);
+	free(a->phase_id);
+	free(a->path);
+	free(a->schema_id);
+	free(a->hash);
+	free(a->errors);
+	free(a->created_at);
+	memset(a, 0, sizeof(*a));
+}
+
+static void
+artifact_clear_v(void *e)
+{
+	store_artifact_clear(e);
+}
+
+void
+store_artifacts_free(struct store_artifact *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_artifact_clear(&a[i]);
+	free(a);
+}
+
+int
+store_artifact_insert(struct store *st, const struct store_artifact *a, const char *ts,
+                      struct df_error *err)
+{
+	return q_exec(
+	    st, err, "recording artifact",
+	    "INSERT INTO artifacts (id, run_id, phase_id, path, schema_id, hash, valid, "
+	    "errors, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
+	    "))",
+	    "ssssssisis", a->id, a->run_id, a->phase_id, a->path, a->schema_id, a->hash,
+	    a->valid ? 1 : 0, a->errors, a->attempt > 0 ? a->attempt : 1, ts);
+}
+
+static const char SQL_ARTIFACTS_LIST[] =
+    "SELECT " ARTIFACT_COLS " FROM artifacts WHERE run_id = ? ORDER BY created_at, rowid";
+static const char SQL_ARTIFACT_LATEST[] =
+    "SELECT " ARTIFACT_COLS " FROM artifacts WHERE run_id = ?1 AND (?2 IS NULL OR phase_id = ?2) "
+    "AND (?3 IS NULL OR schema_id = ?3) AND (?4 = 0 OR valid = 1) "
+    "ORDER BY created_at DESC, rowid DESC LIMIT 1";
+
+int
+store_artifacts_list(struct store *st, const char *run_id, struct store_artifact **out, size_t *n,
+                     struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_ARTIFACTS_LIST, "s", run_id), sizeof(**out),
+	              artifact_fill, artifact_clear_v, (void **)out, n, err, "listing artifacts");
+}
+
+int
+store_artifact_latest(struct store *st, const char *run_id, const char *phase_id,
+                      const char *schema_id, int valid_only, struct store_artifact *out,
+                      struct df_error *err)
+{
+	return q_one(st,
+	             q_prepare(st, err, SQL_ARTIFACT_LATEST, "sssi", run_id, phase_id, schema_id,
+	                       valid_only ? 1 : 0),
+	             out, sizeof(*out), artifact_fill, err, "reading artifact");
+}
+
+static void
+finding_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_finding *f = elem;
+
+	f->id = col_dup(s, 0);
+	f->run_id = col_dup(s, 1);
+	f->phase_id = col_dup(s, 2);
+	f->artifact_id = col_dup(s, 3);
+	f->severity = col_dup(s, 4);
+	f->message = col_dup(s, 5);
+	f->file = col_dup(s, 6);
+	f->line = col_is_null(s, 7) ? 0 : col_int(s, 7);
+	f->created_at = col_dup(s, 8);
+}
+
+static void
+finding_clear(struct store_finding *f)
+{
+	free(f->id);
+	free(f->run_id);
+	free(f->phase_id);
+	free(f->artifact_id);
+	free(f->severity);
+	free(f->message);
+	free(f->file);
+	free(f->created_at);
+}
+
+static void
+finding_clear_v(void *e)
+{
+	finding_clear(e);
+}
+
+void
+store_findings_free(struct store_finding *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		finding_clear(&f[i]);
+	free(f);
+}
+
+int
+store_finding_insert(struct store *st, const struct store_finding *f, const char *ts,
+                     struct df_error *err)
+{
+	sqlite3_stmt *s = q_prepare(
+	    st, err,
+	    "INSERT INTO review_findings (id, run_id, phase_id, artifact_id, severity, message, "
+	    "file, line, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), COALESCE(?, " NOW_TS
+	    "))",
+	    "sssssssis", f->id, f->run_id, f->phase_id, f->artifact_id, f->severity, f->message,
+	    f->file, f->line, ts);
+
+	return s ? q_step(st, s, err, "recording finding") : -1;
+}
+
+static const char SQL_FINDINGS_LIST[] =
+    "SELECT id, run_id, phase_id, artifact_id, severity, message, file, line, created_at "
+    "FROM review_findings WHERE run_id = ? ORDER BY created_at, rowid";
+
+int
+store_findings_list(struct store *st, const char *run_id, struct store_finding **out, size_t *n,
+                    struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_FINDINGS_LIST, "s", run_id), sizeof(**out),
+	              finding_fill, finding_clear_v, (void **)out, n, err, "listing findings");
+}
+
+static void
+command_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_command *c = elem;
+
+	c->id = col_dup(s, 0);
+	c->run_id = col_dup(s, 1);
+	c->phase_id = col_dup(s, 2);
+	c->kind = col_dup(s, 3);
+	c->argv = col_dup(s, 4);
+	c->has_exit_code = !col_is_null(s, 5);
+	c->exit_code = c->has_exit_code ? col_int(s, 5) : 0;
+	c->created_at = col_dup(s, 6);
+}
+
+static void
+command_clear(struct store_command *c)
+{
+	free(c->id);
+	free(c->run_id);
+	free(c->phase_id);
+	free(c->kind);
+	free(c->argv);
+	free(c->created_at);
+}
+
+static void
+command_clear_v(void *e)
+{
+	command_clear(e);
+}
+
+void
+store_commands_free(struct store_command *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		command_clear(&c[i]);
+	free(c);
+}
+
+static const char SQL_COMMAND_INSERT_EXIT[] =
+    "INSERT INTO commands (id, run_id, phase_id, kind, argv, exit_code, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS "))";
+static const char SQL_COMMAND_INSERT_NOEXIT[] =
+    "INSERT INTO commands (id, run_id, phase_id, kind, argv, exit_code, created_at) "
+    "VALUES (?, ?, ?, ?, ?, NULL, COALESCE(?, " NOW_TS "))";
+
+int
+store_command_insert(struct store *st, const struct store_command *c, const char *ts,
+                     struct df_error *err)
+{
+	if (c->has_exit_code)
+		return q_exec(st, err, "recording command", SQL_COMMAND_INSERT_EXIT, "sssssis",
+		              c->id, c->run_id, c->phase_id, c->kind, c->argv, c->exit_code, ts);
+	return q_exec(st, err, "recording command", SQL_COMMAND_INSERT_NOEXIT, "ssssss", c->id,
+	              c->run_id, c->phase_id, c->kind, c->argv, ts);
+}
+
+static const char SQL_COMMANDS_LIST[] =
+    "SELECT id, run_id, phase_id, kind, argv, exit_code, created_at FROM commands "
+    "WHERE run_id = ? ORDER BY created_at, rowid";
+
+int
+store_commands_list(struct store *st, const char *run_id, struct store_command **out, size_t *n,
+                    struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_COMMANDS_LIST, "s", run_id), sizeof(**out),
+	              command_fill, command_clear_v, (void **)out, n, err, "listing commands");
+}
+
+/* ---- sessions ---- */
+
+#define SESSION_COLS                                                                               \
+	"id, run_id, phase_id, role_id, backend, state, transcript_path, conversation_id, "        \
+	"last_prompt_hash, exit_status, created_at, updated_at, ended_at"
+
+static void
+session_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_session *x = elem;
+
+	x->id = col_dup(s, 0);
+	x->run_id = col_dup(s, 1);
+	x->phase_id = col_dup(s, 2);
+	x->role_id = col_dup(s, 3);
+	x->backend = col_dup(s, 4);
+	x->state = col_dup(s, 5);
+	x->transcript_path = col_dup(s, 6);
+	x->conversation_id = col_dup(s, 7);
+	x->last_prompt_hash = col_dup(s, 8);
+	x->has_exit_status = !col_is_null(s, 9);
+	x->exit_status = x->has_exit_status ? col_int(s, 9) : 0;
+	x->created_at = col_dup(s, 10);
+	x->updated_at = col_dup(s, 11);
+	x->ended_at = col_dup(s, 12);
+}
+
+void
+store_session_clear(struct store_session *x)
+{
+	if (x == NULL)
+		return;
+	free(x->id);
+	free(x->run_id);
+	free(x->phase_id);
+	free(x->role_id);
+	free(x->backend);
+	free(x->state);
+	free(x->transcript_path);
+	free(x->conversation_id);
+	free(x->last_prompt_hash);
+	free(x->created_at);
+	free(x->updated_at);
+	free(x->ended_at);
+	memset(x, 0, sizeof(*x));
+}
+
+static void
+session_clear_v(void *e)
+{
+	store_session_clear(e);
+}
+
+void
+store_sessions_free(struct store_session *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_session_clear(&x[i]);
+	free(x);
+}
+
+int
+store_session_insert(struct store *st, const struct store_session *x, const char *ts,
+                     struct df_error *err)
+{
+	return q_exec(
+	    st, err, "recording session",
+	    "INSERT INTO sessions (id, run_id, phase_id, role_id, backend, state, "
+	    "transcript_path, last_prompt_hash, created_at, updated_at) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, COALESCE(?9, " NOW_TS "), COALESCE(?9, " NOW_TS "))",
+	    "sssssssss", x->id, x->run_id, x->phase_id, x->role_id, x->backend, x->state,
+	    x->transcript_path, x->last_prompt_hash, ts);
+}
+
+static const char SQL_SESSION_SAVE_EXIT[] =
+    "UPDATE sessions SET state = ?1, last_prompt_hash = ?2, conversation_id = ?3, "
+    "exit_status = ?4, ended_at = ?5, updated_at = COALESCE(?6, " NOW_TS ") WHERE id = ?7";
+static const char SQL_SESSION_SAVE[] =
+    "UPDATE sessions SET state = ?1, last_prompt_hash = ?2, conversation_id = ?3, "
+    "exit_status = NULL, ended_at = ?4, updated_at = COALESCE(?5, " NOW_TS ") WHERE id = ?6";
+
+int
+store_session_save(struct store *st, const struct store_session *x, const char *ts,
+                   struct df_error *err)
+{
+	if (x->has_exit_status)
+		return q_exec(st, err, "updating session", SQL_SESSION_SAVE_EXIT, "sssisss",
+		              x->state, x->last_prompt_hash, x->conversation_id, x->exit_status,
+		              x->ended_at, ts, x->id);
+	return q_exec(st, err, "updating session", SQL_SESSION_SAVE, "ssssss", x->state,
+	              x->last_prompt_hash, x->conversation_id, x->ended_at, ts, x->id);
+}
+
+static const char SQL_SESSION_GET[] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?";
+static const char SQL_SESSIONS_LIST[] =
+    "SELECT " SESSION_COLS " FROM sessions WHERE run_id = ? ORDER BY created_at, rowid";
+
+int
+store_session_get(struct store *st, const char *id, struct store_session *out, struct df_error *err)
+{
+	return q_one(st, q_prepare(st, err, SQL_SESSION_GET, "s", id), out, sizeof(*out),
+	             session_fill, err, "reading session");
+}
+
+int
+store_sessions_list(struct store *st, const char *run_id, struct store_session **out, size_t *n,
+                    struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_SESSIONS_LIST, "s", run_id), sizeof(**out),
+	              session_fill, session_clear_v, (void **)out, n, err, "listing sessions");
+}
+
+/* ---- events ---- */
+
+int
+store_events_tail(struct store *st, const char *run_id, size_t limit, struct store_event **out,
+                  size_t *n, struct df_error *err)
+{
+	sqlite3_stmt *s = q_prepare(st, err,
+	                            "SELECT COALESCE(MAX(seq), 0) FROM run_events "
+	                            "WHERE run_id = ?",
+	                            "s", run_id);
+	int64_t max;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL || q_step(st, s, err, "reading event seq") != 1)
+		return -1;
+	max = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return store_events_list(st, run_id, max > (int64_t)limit ? max - (int64_t)limit : 0, limit,
+	                         out, n, err);
+}
+
+int
+store_events_count_cause(struct store *st, const char *phase_id, const char *type,
+                         const char *cause, int64_t *n, struct df_error *err)
+{
+	sqlite3_stmt *s = q_prepare(st, err,
+	                            "SELECT count(*) FROM run_events WHERE phase_id = ? AND "
+	                            "type = ? AND json_extract(payload, '$.cause') = ?",
+	                            "sss", phase_id, type, cause);
+
+	if (s == NULL || q_step(st, s, err, "counting events") != 1)
+		return -1;
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}

@@ -214,4 +214,226 @@ int store_run_set_state(struct store *st, const char *run_id, const char *state,
 int store_run_active_for(struct store *st, const char *repo_path, const char *base_branch,
                          char run_id[DF_ID_MAX], char state[DF_ID_MAX], struct df_error *err);
 
+/* ===========================================================================
+ * Engine queries (runs, inputs, phases, bindings, approvals, decisions,
+ * artifacts, findings, commands, sessions). Every function runs in the
+ * caller's transaction when one is open, else on its own. Strings in the
+ * structs below are owned by the struct (clear/free functions release them);
+ * NULL stands for SQL NULL. Timestamps passed in (ts) are ISO-8601 strings
+ * from the engine's clock; NULL means now.
+ */
+
+struct store_run {
+	char *id, *template_id, *template_hash, *state, *paused_from_state;
+	char *repo_path, *base_branch, *worktree_root, *current_phase_id, *final_report_path;
+	char *created_at, *updated_at, *started_at, *ended_at;
+};
+
+/* 1 and *out filled (clear with store_run_clear), 0 when no such run, -1 with err. */
+int store_run_get(struct store *st, const char *run_id, struct store_run *out,
+                  struct df_error *err);
+void store_run_clear(struct store_run *run);
+
+/* Runs by creation time; only non-terminal ones when active_only. Free with store_runs_free. */
+int store_runs_list(struct store *st, int active_only, struct store_run **out, size_t *n,
+                    struct df_error *err);
+void store_runs_free(struct store_run *runs, size_t n);
+
+/* Number of non-terminal runs. */
+int store_run_count_active(struct store *st, int64_t *n, struct df_error *err);
+
+/*
+ * Set state and paused_from_state (NULL clears it), updated_at = ts, and
+ * ended_at = ts (when not yet set) for a terminal state; a terminal state
+ * also clears current_phase_id. Errors as store_run_set_state.
+ */
+int store_run_transition(struct store *st, const char *run_id, const char *state,
+                         const char *paused_from_state, const char *ts, struct df_error *err);
+
+/* current_phase_id = phase_id (NULL clears). */
+int store_run_set_current_phase(struct store *st, const char *run_id, const char *phase_id,
+                                const char *ts, struct df_error *err);
+
+/* started_at = ts. */
+int store_run_set_started(struct store *st, const char *run_id, const char *ts,
+                          struct df_error *err);
+
+/* final_report_path = path, ended_at = COALESCE(ended_at, ts). */
+int store_run_set_report(struct store *st, const char *run_id, const char *path, const char *ts,
+                         struct df_error *err);
+
+/* Delete a run and everything that belongs to it (a start that failed half way). */
+int store_run_delete(struct store *st, const char *run_id, struct df_error *err);
+
+struct store_run_inputs {
+	char *run_id, *requirements_md;
+	char *objective; /* JSON text or NULL */
+	char *extra;     /* JSON object text */
+	char *input_hash;
+};
+
+int store_run_inputs_insert(struct store *st, const struct store_run_inputs *in, const char *ts,
+                            struct df_error *err);
+/* 1/0/-1 as store_run_get; clear with store_run_inputs_clear. */
+int store_run_inputs_get(struct store *st, const char *run_id, struct store_run_inputs *out,
+                         struct df_error *err);
+void store_run_inputs_clear(struct store_run_inputs *in);
+
+struct store_phase {
+	char *id, *run_id, *phase_key;
+	int seq;
+	char *state;
+	int attempts, repairs;
+	char *definition; /* JSON text of the phase definition */
+	char *deadline_at, *created_at, *started_at, *ended_at;
+};
+
+/* Insert a phase row (state, attempts, repairs, definition and times from p; NULL state = pending).
+ */
+int store_phase_insert(struct store *st, const struct store_phase *p, const char *ts,
+                       struct df_error *err);
+/* Write the mutable fields of p (state, attempts, repairs, deadline_at, started_at, ended_at). */
+int store_phase_save(struct store *st, const struct store_phase *p, struct df_error *err);
+int store_phase_get(struct store *st, const char *phase_id, struct store_phase *out,
+                    struct df_error *err);
+/* Phases of a run by seq; free with store_phases_free. */
+int store_phases_list(struct store *st, const char *run_id, struct store_phase **out, size_t *n,
+                      struct df_error *err);
+void store_phase_clear(struct store_phase *p);
+void store_phases_free(struct store_phase *p, size_t n);
+
+struct store_binding {
+	char *id, *run_id, *role_id, *persona_id, *persona_hash, *backend, *binding_hash;
+};
+
+int store_binding_insert(struct store *st, const struct store_binding *b, const char *ts,
+                         struct df_error *err);
+/* Bindings of a run by role id; free with store_bindings_free. */
+int store_bindings_list(struct store *st, const char *run_id, struct store_binding **out, size_t *n,
+                        struct df_error *err);
+void store_bindings_free(struct store_binding *b, size_t n);
+
+struct store_approval {
+	char *id, *run_id, *phase_id, *gate_key, *kind, *state, *payload, *created_at, *resolved_at;
+};
+
+/* Insert (state NULL = pending, kind NULL = gate, payload NULL = {}). */
+int store_approval_insert(struct store *st, const struct store_approval *a, const char *ts,
+                          struct df_error *err);
+int store_approval_get(struct store *st, const char *id, struct store_approval *out,
+                       struct df_error *err);
+/* Approvals of a run, oldest first; free with store_approvals_free. */
+int store_approvals_list(struct store *st, const char *run_id, struct store_approval **out,
+                         size_t *n, struct df_error *err);
+/* state = state, resolved_at = ts. */
+int store_approval_resolve(struct store *st, const char *id, const char *state, const char *ts,
+                           struct df_error *err);
+/* Every pending approval of the run becomes aborted. */
+int store_approvals_abort_pending(struct store *st, const char *run_id, const char *ts,
+                                  struct df_error *err);
+/*
+ * 1 when the run has a pending approval that needs a person to end it: one
+ * without a phase, or whose phase failed. 0 when not, -1 with err.
+ */
+int store_approval_human_required_pending(struct store *st, const char *run_id,
+                                          struct df_error *err);
+void store_approval_clear(struct store_approval *a);
+void store_approvals_free(struct store_approval *a, size_t n);
+
+struct store_decision {
+	char *id, *approval_request_id, *action, *actor, *comment, *client_token;
+	char *idempotency_key, *created_at;
+};
+
+int store_decision_insert(struct store *st, const struct store_decision *d, const char *ts,
+                          struct df_error *err);
+/* The decision recorded for (request, client token): 1/0/-1. */
+int store_decision_by_token(struct store *st, const char *approval_request_id,
+                            const char *client_token, struct store_decision *out,
+                            struct df_error *err);
+/* Decisions of a request, oldest first; free with store_decisions_free. */
+int store_decisions_list(struct store *st, const char *approval_request_id,
+                         struct store_decision **out, size_t *n, struct df_error *err);
+void store_decision_clear(struct store_decision *d);
+void store_decisions_free(struct store_decision *d, size_t n);
+
+struct store_artifact {
+	char *id, *run_id, *phase_id, *path, *schema_id, *hash;
+	int valid;
+	char *errors; /* JSON array text or NULL */
+	int attempt;
+	char *created_at;
+};
+
+int store_artifact_insert(struct store *st, const struct store_artifact *a, const char *ts,
+                          struct df_error *err);
+/* Artifacts of a run, oldest first; free with store_artifacts_free. */
+int store_artifacts_list(struct store *st, const char *run_id, struct store_artifact **out,
+                         size_t *n, struct df_error *err);
+/*
+ * The newest artifact of the run matching phase_id and schema_id (each NULL =
+ * any), only valid ones when valid_only: 1/0/-1.
+ */
+int store_artifact_latest(struct store *st, const char *run_id, const char *phase_id,
+                          const char *schema_id, int valid_only, struct store_artifact *out,
+                          struct df_error *err);
+void store_artifact_clear(struct store_artifact *a);
+void store_artifacts_free(struct store_artifact *a, size_t n);
+
+struct store_finding {
+	char *id, *run_id, *phase_id, *artifact_id, *severity, *message, *file;
+	int line; /* 0 = none */
+	char *created_at;
+};
+
+int store_finding_insert(struct store *st, const struct store_finding *f, const char *ts,
+                         struct df_error *err);
+int store_findings_list(struct store *st, const char *run_id, struct store_finding **out, size_t *n,
+                        struct df_error *err);
+void store_findings_free(struct store_finding *f, size_t n);
+
+struct store_command {
+	char *id, *run_id, *phase_id, *kind;
+	char *argv; /* JSON array text */
+	int has_exit_code, exit_code;
+	char *created_at;
+};
+
+int store_command_insert(struct store *st, const struct store_command *c, const char *ts,
+                         struct df_error *err);
+int store_commands_list(struct store *st, const char *run_id, struct store_command **out, size_t *n,
+                        struct df_error *err);
+void store_commands_free(struct store_command *c, size_t n);
+
+struct store_session {
+	char *id, *run_id, *phase_id, *role_id, *backend, *state;
+	char *transcript_path, *conversation_id, *last_prompt_hash;
+	int has_exit_status, exit_status;
+	char *created_at, *updated_at, *ended_at;
+};
+
+int store_session_insert(struct store *st, const struct store_session *s, const char *ts,
+                         struct df_error *err);
+/* Write state, last_prompt_hash, conversation_id, exit status, ended_at; updated_at = ts. */
+int store_session_save(struct store *st, const struct store_session *s, const char *ts,
+                       struct df_error *err);
+int store_session_get(struct store *st, const char *id, struct store_session *out,
+                      struct df_error *err);
+/* Sessions of a run, oldest first; free with store_sessions_free. */
+int store_sessions_list(struct store *st, const char *run_id, struct store_session **out, size_t *n,
+                        struct df_error *err);
+void store_session_clear(struct store_session *s);
+void store_sessions_free(struct store_session *s, size_t n);
+
+/* The last limit events of a run, in seq order (free with store_events_free). */
+int store_events_tail(struct store *st, const char *run_id, size_t limit, struct store_event **out,
+                      size_t *n, struct df_error *err);
+
+/*
+ * Number of events of a phase with the given type whose payload's "cause"
+ * equals cause (how many times a phase was restarted after a crash).
+ */
+int store_events_count_cause(struct store *st, const char *phase_id, const char *type,
+                             const char *cause, int64_t *n, struct df_error *err);
+
 #endif

@@ -1,0 +1,110 @@
+/*
+ * A test bench for the engine: a temporary workspace with a real SQLite
+ * store loaded with the built-in catalog, a real git repository, a fake
+ * host (a clock the test advances, deterministic ids, a manual timer list)
+ * and a scripted session driver that, per phase key, writes artifact files
+ * into the worktree and reports idle or exit when it receives instructions.
+ */
+#ifndef DEVFLOW_ENGINE_HARNESS_H
+#define DEVFLOW_ENGINE_HARNESS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "engine.h"
+#include "store.h"
+
+enum h_event { H_NONE, H_IDLE, H_EXIT };
+
+struct h_resp {
+	char *phase_key;
+	char *content; /* NULL: write nothing */
+	enum h_event event;
+	int used;
+};
+
+struct h_sess {
+	char id[ENGINE_ID_MAX], run_id[ENGINE_ID_MAX], phase_id[ENGINE_ID_MAX];
+	char cwd[PATH_MAX];
+	int alive, started;
+};
+
+struct h_timer {
+	uint64_t id;
+	int64_t due;
+	int active;
+};
+
+struct harness {
+	char dir[64];
+	char *ws, *repo, *dbpath;
+	struct store *st;
+	struct catalog *cat;
+	struct engine *e;
+	int64_t now;
+	unsigned long next_id;
+	char idprefix[16];
+	struct h_timer timers[512];
+	size_t ntimers;
+	struct h_resp resp[64];
+	size_t nresp;
+	struct h_sess sess[64];
+	size_t nsess;
+	char *texts[128];
+	size_t ntexts;
+	int notified;
+	int step_failures;
+	struct df_error last_step_error;
+	int max_runs;
+	int restart_limit;
+	int no_schemas;    /* engine without a schema registry */
+	int fail_start;    /* the driver refuses to start sessions */
+	int ghost_backend; /* also list "ghost", a backend the catalog does not have */
+};
+
+/* Set up (dir, store, catalog, repo with one commit on main, engine). */
+struct harness *h_new(void);
+/* (Re)create the engine on the harness's store (a "server restart" keeps sessions' liveness). */
+void h_engine(struct harness *h);
+void h_free(struct harness *h);
+
+/* Queue a scripted response for the next instructions of phase_key. */
+void h_script(struct harness *h, const char *phase_key, const char *content, enum h_event ev);
+
+/* Start a run on h->repo/main with overrides binding every role to the fake backend. */
+int h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX],
+            struct df_error *err);
+
+/* Advance the fake clock by ms, firing due timers in order. */
+void h_advance(struct harness *h, int64_t ms);
+
+/* Run state (static buffer), phase state by key (static buffer; "" when absent). */
+const char *h_run_state(struct harness *h, const char *run_id);
+const char *h_phase_state(struct harness *h, const char *run_id, const char *key);
+int h_phase_attempts(struct harness *h, const char *run_id, const char *key);
+
+/* The pending approval request of the run into out: 1, or 0 when none. */
+int h_pending_approval(struct harness *h, const char *run_id, char out[ENGINE_ID_MAX]);
+
+/* Number of events of a type in the run (all of them). */
+int h_count_events(struct harness *h, const char *run_id, const char *type);
+/* Total number of events of the run; also asserts seq is 1..n. */
+int h_event_total(struct harness *h, const char *run_id);
+
+/* The last instructions sent (NULL when none). */
+const char *h_last_text(struct harness *h);
+
+/* Absolute path of a file in the run's worktree; the caller frees. */
+char *h_worktree_file(struct harness *h, const char *run_id, const char *rel);
+void h_write(const char *path, const char *content);
+
+/* The newest session of the run (NULL when none). */
+struct h_sess *h_last_session(struct harness *h, const char *run_id);
+
+extern const char H_PLAN_OK[];
+extern const char H_CHANGE_OK[];
+extern const char H_REVIEW_OK[];
+
+#endif
