@@ -22,8 +22,8 @@
 
 #define READ_CHUNK 65536
 
-static int
-proto_fail(struct df_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int proto_fail(struct df_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 proto_fail(struct df_error *err, const char *fmt, ...)
@@ -190,8 +190,7 @@ parse_request(struct proto_msg *msg, struct df_error *err)
 	msg->op = op;
 	args = cJSON_GetObjectItemCaseSensitive(j, "args");
 	if (args != NULL && !cJSON_IsObject(args))
-		return proto_fail(err, "request.args: expected an object, got %s",
-		                  type_name(args));
+		return proto_fail(err, "request.args: expected an object, got %s", type_name(args));
 	msg->args = args;
 	return 0;
 }
@@ -408,10 +407,9 @@ proto_reader_eof(struct proto_reader *r, struct df_error *err)
 		                  "truncated frame: the connection closed after %zu of the 4 "
 		                  "header bytes",
 		                  avail);
-	return proto_fail(err,
-	                  "truncated frame: the connection closed after %zu of %" PRIu32
-	                  " payload bytes",
-	                  avail - PROTO_HEADER, get_be32(r->data + r->off));
+	return proto_fail(
+	    err, "truncated frame: the connection closed after %zu of %" PRIu32 " payload bytes",
+	    avail - PROTO_HEADER, get_be32(r->data + r->off));
 }
 
 size_t
@@ -513,8 +511,8 @@ proto_writer_flush(struct proto_writer *w, int fd, struct df_error *err)
 			if (errno == EPIPE || errno == ECONNRESET)
 				return df_error_set(err, DF_RETRYABLE, DF_E_IO,
 				                    "the peer closed the connection");
-			return df_error_set(err, DF_RETRYABLE, DF_E_IO,
-			                    "writing to the socket: %s", strerror(errno));
+			return df_error_set(err, DF_RETRYABLE, DF_E_IO, "writing to the socket: %s",
+			                    strerror(errno));
 		}
 		w->off += (size_t)n;
 	}
@@ -650,11 +648,12 @@ proto_hello_parse(const cJSON *args, struct proto_hello *out, struct df_error *e
 		return -1;
 	out->version = (int)v;
 	if (out->version != PROTO_VERSION) {
-		proto_fail(err, "protocol version mismatch: %s speaks protocol %d, this server speaks %d",
-		           out->client, out->version, PROTO_VERSION);
-		df_error_hint(err,
-		              "stop the running server with `devflow kill-server` (runs resume when "
-		              "it restarts) and use one devflow version");
+		proto_fail(
+		    err, "protocol version mismatch: %s speaks protocol %d, this server speaks %d",
+		    out->client, out->version, PROTO_VERSION);
+		df_error_hint(
+		    err, "stop the running server with `devflow kill-server` (runs resume when "
+		         "it restarts) and use one devflow version");
 		return -1;
 	}
 	return 0;
@@ -685,13 +684,14 @@ proto_hello_check(const cJSON *result, pid_t *pid, struct df_error *err)
 	    get_int(result, "hello result", "pid", 1, 4194304, &p, err) < 0)
 		return -1;
 	if ((int)proto != PROTO_VERSION) {
-		proto_fail(err,
-		           "protocol version mismatch: the server (%s %s, pid %.0f) speaks protocol "
-		           "%.0f, this client speaks %d",
-		           server, version, p, proto, PROTO_VERSION);
-		df_error_hint(err,
-		              "stop the running server with `devflow kill-server` (runs resume when "
-		              "it restarts) and use one devflow version");
+		proto_fail(
+		    err,
+		    "protocol version mismatch: the server (%s %s, pid %.0f) speaks protocol "
+		    "%.0f, this client speaks %d",
+		    server, version, p, proto, PROTO_VERSION);
+		df_error_hint(
+		    err, "stop the running server with `devflow kill-server` (runs resume when "
+		         "it restarts) and use one devflow version");
 		return -1;
 	}
 	if (pid != NULL)
@@ -915,7 +915,8 @@ parse_attrs(const cJSON *span, const char *path, unsigned *out, struct df_error 
 		const char *hit = memchr(attr_letters, *s, sizeof(attr_letters));
 
 		if (hit == NULL)
-			return proto_fail(err, "%s.attrs: unknown attribute letter '%c' (known: %.*s)",
+			return proto_fail(err,
+			                  "%s.attrs: unknown attribute letter '%c' (known: %.*s)",
 			                  path, *s, (int)sizeof(attr_letters), attr_letters);
 		*out |= 1u << (hit - attr_letters);
 	}
@@ -931,8 +932,7 @@ parse_row(const cJSON *r, const char *path, struct proto_screen *out, struct df_
 	size_t k = 0;
 	int last_x = -1;
 
-	if (check_args(r, path, err) < 0 ||
-	    get_int(r, path, "y", 0, out->rows - 1, &y, err) < 0)
+	if (check_args(r, path, err) < 0 || get_int(r, path, "y", 0, out->rows - 1, &y, err) < 0)
 		return -1;
 	if (out->nrows > 0 && (int)y <= out->rowv[out->nrows - 1].y)
 		return proto_fail(err, "%s.y: rows must come in increasing y (%d after %d)", path,
@@ -959,7 +959,8 @@ parse_row(const cJSON *r, const char *path, struct proto_screen *out, struct df_
 		    parse_attrs(span, spath, &attrs, err) < 0)
 			return -1;
 		if ((int)x <= last_x)
-			return proto_fail(err, "%s.x: spans must come in increasing x (%d after %d)",
+			return proto_fail(err,
+			                  "%s.x: spans must come in increasing x (%d after %d)",
 			                  spath, (int)x, last_x);
 		last_x = (int)x;
 		proto_row_add_span(row, (int)x, text, strlen(text), fg, bg, attrs);
@@ -1016,10 +1017,9 @@ proto_screen_parse(const cJSON *msg, struct proto_screen *out, struct df_error *
 /* ------------------------------------------------------------------------ */
 /* Keys, pastes, resizes, subscriptions */
 
-static const char *const key_names[] = {
-	NULL,
+static const char *const key_names[] = { NULL,
 #define PROTO_X(id, name) name,
-	PROTO_KEYS(PROTO_X)
+	                                 PROTO_KEYS(PROTO_X)
 #undef PROTO_X
 };
 
@@ -1260,14 +1260,15 @@ proto_sub_parse(const cJSON *args, struct proto_sub *out, struct df_error *err)
 	if (strcmp(topic, "events") == 0) {
 		out->topic = PROTO_TOPIC_EVENTS;
 		if (cJSON_GetObjectItemCaseSensitive(args, "session") != NULL)
-			return proto_fail(err, "subscribe.session: not allowed with topic \"events\"");
-		return get_string(args, "subscribe", "run_id", 0, DF_ID_MAX - 1, &out->run_id,
-		                  err);
+			return proto_fail(err,
+			                  "subscribe.session: not allowed with topic \"events\"");
+		return get_string(args, "subscribe", "run_id", 0, DF_ID_MAX - 1, &out->run_id, err);
 	}
 	if (strcmp(topic, "screen") == 0) {
 		out->topic = PROTO_TOPIC_SCREEN;
 		if (cJSON_GetObjectItemCaseSensitive(args, "run_id") != NULL)
-			return proto_fail(err, "subscribe.run_id: not allowed with topic \"screen\"");
+			return proto_fail(err,
+			                  "subscribe.run_id: not allowed with topic \"screen\"");
 		return get_string(args, "subscribe", "session", 1, PROTO_MAX_NAME, &out->session,
 		                  err);
 	}

@@ -251,10 +251,10 @@ int proto_event_parse(const cJSON *msg, struct proto_event *ev, struct df_error 
 #define PROTO_COLOR_RGB(r, g, b)                                                                   \
 	((int32_t)(PROTO_COLOR_RGB_FLAG | ((uint32_t)(r) << 16) | ((uint32_t)(g) << 8) |           \
 	           (uint32_t)(b)))
-#define PROTO_COLOR_IS_RGB(c) (((c) & PROTO_COLOR_RGB_FLAG) != 0)
+#define PROTO_COLOR_IS_RGB(c) (((c)&PROTO_COLOR_RGB_FLAG) != 0)
 #define PROTO_COLOR_R(c) (((c) >> 16) & 0xff)
 #define PROTO_COLOR_G(c) (((c) >> 8) & 0xff)
-#define PROTO_COLOR_B(c) ((c) & 0xff)
+#define PROTO_COLOR_B(c) ((c)&0xff)
 
 /* X(bit name, letter): span attributes, encoded as a string of letters. */
 #define PROTO_ATTRS(X)                                                                             \

@@ -24,6 +24,13 @@ tests_unit_test_error_SOURCES = tests/unit/test_error.c
 tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LIBS)
 
+# The protocol wire layer (proto, sock, client).
+check_PROGRAMS += tests/unit/test_proto
+tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
+tests_unit_test_proto_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proto_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_proto
+
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/integration/layers.sh \
 	tests/integration/cli-basics.sh
