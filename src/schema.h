@@ -42,7 +42,7 @@ void schema_registry_free(struct schema_registry *reg);
  * err (schema_invalid: not a schema, duplicate $id with other content).
  */
 int schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char *uri,
-                        const char *source, struct df_error *err);
+			const char *source, struct df_error *err);
 
 /*
  * Load every *.json file below dir (recursively) with schema_registry_add.
@@ -62,11 +62,11 @@ const cJSON *schema_registry_get(const struct schema_registry *reg, const char *
  * for a malformed schema or regex).
  */
 int schema_validate(const struct schema_registry *reg, const char *schema_id, const cJSON *instance,
-                    struct schema_errors *out, struct df_error *err);
+		    struct schema_errors *out, struct df_error *err);
 
 /* As schema_validate, with a schema document not (necessarily) in the registry. */
 int schema_validate_doc(const struct schema_registry *reg, const cJSON *schema,
-                        const cJSON *instance, struct schema_errors *out, struct df_error *err);
+			const cJSON *instance, struct schema_errors *out, struct df_error *err);
 
 /* "<path>: <message>" for item i ("/phases/2/roles: expected array, got string"); caller frees. */
 char *schema_error_format(const struct schema_error_item *item);
