@@ -6,6 +6,7 @@ libdevflow_a_SOURCES = \
 	src/error.c src/error.h \
 	src/paths.c src/paths.h \
 	src/proto.c src/proto.h \
+	src/sock.c src/sock.h \
 	src/xalloc.c src/xalloc.h
 libdevflow_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS) $(LIBGIT2_CFLAGS) \
 	$(VTERM_CFLAGS) $(CRYPTO_CFLAGS) $(UUID_CFLAGS)

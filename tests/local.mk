@@ -25,11 +25,14 @@ tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LIBS)
 
 # The protocol wire layer (proto, sock, client).
-check_PROGRAMS += tests/unit/test_proto
+check_PROGRAMS += tests/unit/test_proto tests/unit/test_sock
 tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proto_LDADD = $(UNIT_LIBS)
-TESTS += tests/unit/test_proto
+tests_unit_test_sock_SOURCES = tests/unit/test_sock.c
+tests_unit_test_sock_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sock_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_proto tests/unit/test_sock
 
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/integration/layers.sh \
