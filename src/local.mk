@@ -3,6 +3,7 @@ noinst_LIBRARIES += libdevflow.a
 libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
+	src/client.c src/client.h \
 	src/error.c src/error.h \
 	src/paths.c src/paths.h \
 	src/proto.c src/proto.h \

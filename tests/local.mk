@@ -32,7 +32,17 @@ tests_unit_test_proto_LDADD = $(UNIT_LIBS)
 tests_unit_test_sock_SOURCES = tests/unit/test_sock.c
 tests_unit_test_sock_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sock_LDADD = $(UNIT_LIBS)
-TESTS += tests/unit/test_proto tests/unit/test_sock
+tests_unit_test_client_SOURCES = tests/unit/test_client.c \
+	tests/unit/echo_server.c tests/unit/echo_server.h
+tests_unit_test_client_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_client_LDADD = $(UNIT_LIBS)
+# The test server test_client starts through the client's autostart.
+check_PROGRAMS += tests/unit/test_client tests/unit/echo-server
+tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c \
+	tests/unit/echo_server.c tests/unit/echo_server.h
+tests_unit_echo_server_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_echo_server_LDADD = $(DEVFLOW_LIBS)
+TESTS += tests/unit/test_proto tests/unit/test_sock tests/unit/test_client
 
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/integration/layers.sh \
