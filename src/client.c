@@ -140,7 +140,7 @@ client_handle(struct client *c, short revents, struct df_error *err)
 		c->dead = 1;
 		c->dead_err = e;
 	}
-	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+	if (revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
 		for (int i = 0; i < MAX_READS_PER_HANDLE; i++) {
 			enum proto_io io = proto_reader_read(&c->rd, c->fd, &e);
 
@@ -403,7 +403,7 @@ static void
 exec_server(char *const argv[], int status_fd)
 {
 	sigset_t none;
-	int null, e;
+	int null, high, e;
 
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
@@ -411,15 +411,17 @@ exec_server(char *const argv[], int status_fd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (chdir("/") != 0)
 		goto fail;
+	/* Out of the way first: with stdin closed, the pipe may well be fd 0. */
+	if ((high = fcntl(status_fd, F_DUPFD_CLOEXEC, 10)) < 0)
+		goto fail;
+	status_fd = high;
 	if ((null = open("/dev/null", O_RDWR)) < 0)
 		goto fail;
 	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
 		goto fail;
-	if (status_fd != 3) {
-		if (dup2(status_fd, 3) < 0)
-			goto fail;
-		status_fd = 3;
-	}
+	if (dup2(status_fd, 3) < 0)
+		goto fail;
+	status_fd = 3;
 	fcntl(status_fd, F_SETFD, FD_CLOEXEC);
 	close_range(4, ~0U, 0);
 	execv(argv[0], argv);
@@ -524,6 +526,18 @@ await_server(const char *path, const char *ws, pid_t pid, int timeout_ms, struct
 			return -1;
 		}
 		if (now_ms() >= deadline) {
+			pid_t holder = sock_lock_owner(ws);
+
+			if (holder > 0 && holder != pid) {
+				df_error_set(
+				    err, DF_FATAL, DF_E_SERVER_UNAVAILABLE,
+				    "a devflow server (pid %ld) holds the lock of workspace %s "
+				    "but does not accept connections on %s",
+				    (long)holder, ws, path);
+				df_error_hint(err, "if it is stuck, stop it with `kill %ld`",
+				              (long)holder);
+				return -1;
+			}
 			df_error_set(
 			    err, DF_RETRYABLE, DF_E_SERVER_UNAVAILABLE,
 			    "the devflow server (pid %ld) did not accept connections on %s "

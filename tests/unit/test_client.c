@@ -585,6 +585,91 @@ test_autostart_times_out(void **state)
 }
 
 static void
+test_autostart_with_stdio_closed(void **state)
+{
+	struct ws *w = *state;
+	struct client_opts o = { .workspace = w->ws,
+		                 .autostart = 1,
+		                 .server_exe = ECHO_SERVER,
+		                 .call_timeout_ms = 5000 };
+	int status;
+	pid_t child = fork();
+
+	/* The launcher's status pipe then lands on fd 0 and 1 and must survive the redirections. */
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct client_opts bad = { .workspace = w->ws,
+			                   .autostart = 1,
+			                   .server_exe = "/nonexistent/devflow" };
+		struct df_error err;
+		struct client *c;
+
+		close(0);
+		close(1);
+		close(2);
+		if (client_connect(&bad, &err) != NULL ||
+		    strstr(err.message, "No such file or directory") == NULL)
+			_exit(3);
+		if ((c = client_connect(&o, &err)) == NULL)
+			_exit(1);
+		if (client_started_server(c) != 1 ||
+		    client_call(c, "shutdown", NULL, NULL, &err) != 0)
+			_exit(2);
+		client_free(c);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void
+test_autostart_lock_held_without_socket(void **state)
+{
+	struct ws *w = *state;
+	struct client_opts o = { .workspace = w->ws,
+		                 .autostart = 1,
+		                 .server_exe = ECHO_SERVER,
+		                 .start_timeout_ms = 400 };
+	struct df_error err;
+	int up[2], down[2], status;
+	char c, want[256];
+	pid_t holder;
+
+	/* A server that holds the lock but lost its socket: the one we start gives up. */
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	holder = fork();
+	assert_true(holder >= 0);
+	if (holder == 0) {
+		struct sock_lock lk;
+
+		close(up[0]);
+		close(down[1]);
+		if (sock_lock_acquire(w->ws, &lk, NULL) != 0 || write(up[1], "L", 1) != 1)
+			_exit(2);
+		if (read(down[0], &c, 1) < 0)
+			_exit(3);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	assert_null(client_connect(&o, &err));
+	assert_int_equal(err.code, DF_E_SERVER_UNAVAILABLE);
+	snprintf(want, sizeof(want),
+	         "a devflow server (pid %ld) holds the lock of workspace %s but does not accept "
+	         "connections on %s/devflow.sock",
+	         (long)holder, w->ws, w->ws);
+	assert_string_equal(err.message, want);
+	assert_contains(err.hint, "kill");
+	close(down[1]);
+	close(up[0]);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void
 test_relative_workspace_and_exe(void **state)
 {
 	struct ws *w = *state;
@@ -646,6 +731,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_autostart_server_exits_early, ws_setup,
 		                                ws_teardown),
 		cmocka_unit_test_setup_teardown(test_autostart_times_out, ws_setup, ws_teardown),
+		cmocka_unit_test_setup_teardown(test_autostart_with_stdio_closed, ws_setup,
+		                                ws_teardown),
+		cmocka_unit_test_setup_teardown(test_autostart_lock_held_without_socket, ws_setup,
+		                                ws_teardown),
 		cmocka_unit_test_setup_teardown(test_relative_workspace_and_exe, ws_setup,
 		                                ws_teardown),
 	};
