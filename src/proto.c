@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "proto.h"
 #include "xalloc.h"
 
@@ -238,6 +239,62 @@ parse_push(struct proto_msg *msg, struct df_error *err)
 }
 
 /* ------------------------------------------------------------------------ */
+/* UTF-8 */
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 when
+ * there is none: no overlong forms, no surrogates, nothing past U+10FFFF.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	/* The second byte's range excludes overlongs, surrogates and > U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Offset of the first byte that is not well-formed UTF-8, or n. */
+static size_t
+utf8_check(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if ((k = utf8_seq(s + i, n - i)) == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Reader */
 
 void
@@ -357,6 +414,11 @@ proto_reader_pop(struct proto_reader *r, struct proto_msg *msg, struct df_error 
 		proto_fail(err, "frame is not JSON: it contains a NUL byte");
 		return reader_break(r, err);
 	}
+	if ((end = text + utf8_check((const unsigned char *)text, n)) != text + n) {
+		proto_fail(err, "frame is not JSON: invalid UTF-8 at byte %zu",
+		           (size_t)(end - text));
+		return reader_break(r, err);
+	}
 	j = cJSON_ParseWithLengthOpts(text, n, &end, 0);
 	if (j == NULL) {
 		const char *at = cJSON_GetErrorPtr();
@@ -451,6 +513,23 @@ proto_encode(const cJSON *msg, size_t *len, struct df_error *err)
 		return NULL;
 	}
 	n = strlen(text);
+	if (utf8_check((const unsigned char *)text, n) != n) {
+		/* Bytes that are not UTF-8 can only sit inside strings: mark them U+FFFD. */
+		struct buf b = BUF_INIT;
+		const unsigned char *t = (const unsigned char *)text;
+
+		for (size_t i = 0, k; i < n; i += k) {
+			if ((k = utf8_seq(t + i, n - i)) == 0) {
+				buf_puts(&b, "\xef\xbf\xbd");
+				k = 1;
+			} else {
+				buf_append(&b, t + i, k);
+			}
+		}
+		free(text);
+		n = b.len;
+		text = buf_detach(&b);
+	}
 	if (n > PROTO_MAX_FRAME) {
 		free(text);
 		proto_fail(err, "message of %zu bytes exceeds the frame limit of %d bytes", n,
@@ -476,6 +555,14 @@ proto_writer_queue(struct proto_writer *w, const cJSON *msg, struct df_error *er
 
 	if ((frame = proto_encode(msg, &n, err)) == NULL)
 		return -1;
+	proto_writer_queue_frame(w, frame, n);
+	free(frame);
+	return 0;
+}
+
+void
+proto_writer_queue_frame(struct proto_writer *w, const unsigned char *frame, size_t n)
+{
 	if (w->off > 0 && (w->off == w->len || w->len + n > w->cap)) {
 		memmove(w->data, w->data + w->off, w->len - w->off);
 		w->len -= w->off;
@@ -491,8 +578,6 @@ proto_writer_queue(struct proto_writer *w, const cJSON *msg, struct df_error *er
 	}
 	memcpy(w->data + w->len, frame, n);
 	w->len += n;
-	free(frame);
-	return 0;
 }
 
 int

@@ -111,7 +111,8 @@ enum proto_io proto_reader_read(struct proto_reader *r, int fd, struct df_error 
 /*
  * Pop the next complete message. Returns 1 with *msg filled (the caller
  * clears it), 0 when more bytes are needed, -1 on a protocol error (err set,
- * code protocol_error): oversized or zero length, payload not JSON, JSON but
+ * code protocol_error): oversized or zero length, payload not JSON (or not
+ * well-formed UTF-8, or holding a NUL byte), JSON but
  * not an object, a bad envelope (request without a valid id or op, reply
  * without ok, unknown push type). The connection is unusable after an error:
  * every later pop fails with the same error. An oversized length is reported
@@ -148,6 +149,12 @@ void proto_writer_free(struct proto_writer *w);
 int proto_writer_queue(struct proto_writer *w, const cJSON *msg, struct df_error *err);
 
 /*
+ * Queue a frame made by proto_encode (copied), e.g. one event encoded once
+ * for every subscribed client.
+ */
+void proto_writer_queue_frame(struct proto_writer *w, const unsigned char *frame, size_t len);
+
+/*
  * Write as much of the queue as fd accepts without blocking (on a blocking
  * fd: until the queue is empty). Never raises SIGPIPE. Returns 0 (check
  * proto_writer_pending() for leftovers), or -1 with err (io_error) when the
@@ -159,8 +166,10 @@ int proto_writer_flush(struct proto_writer *w, int fd, struct df_error *err);
 size_t proto_writer_pending(const struct proto_writer *w);
 
 /*
- * One frame as bytes: header + JSON text of msg. Returns a new buffer (the
- * caller frees) and its size in *len, or NULL with err as proto_writer_queue.
+ * One frame as bytes: header + JSON text of msg. Bytes of strings that are
+ * not well-formed UTF-8 are sent as U+FFFD, so that a frame never carries
+ * what the reader would refuse. Returns a new buffer (the caller frees) and
+ * its size in *len, or NULL with err as proto_writer_queue.
  */
 unsigned char *proto_encode(const cJSON *msg, size_t *len, struct df_error *err);
 

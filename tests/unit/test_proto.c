@@ -236,6 +236,80 @@ test_reader_nul_byte(void **state)
 }
 
 static void
+test_reader_invalid_utf8(void **state)
+{
+	(void)state;
+	expect_frame_error(PROTO_TO_SERVER, "{\"id\":1,\"op\":\"a\xff\"}",
+	                   "frame is not JSON: invalid UTF-8 at byte 15");
+	/* Overlong "/", a UTF-16 surrogate, past U+10FFFF, a cut sequence. */
+	expect_frame_error(PROTO_TO_SERVER, "{\"id\":1,\"op\":\"\xc0\xaf\"}",
+	                   "invalid UTF-8 at byte 14");
+	expect_frame_error(PROTO_TO_SERVER, "{\"id\":1,\"op\":\"\xed\xa0\x80\"}",
+	                   "invalid UTF-8 at byte 14");
+	expect_frame_error(PROTO_TO_SERVER, "{\"id\":1,\"op\":\"\xf4\x90\x80\x80\"}",
+	                   "invalid UTF-8 at byte 14");
+	expect_frame_error(PROTO_TO_SERVER, "{\"id\":1,\"op\":\"\xe2\x82\"}",
+	                   "invalid UTF-8 at byte 14");
+}
+
+static void
+test_encoder_replaces_invalid_utf8(void **state)
+{
+	struct proto_msg m;
+	struct proto_reader r;
+	struct df_error err;
+	unsigned char *frame;
+	size_t len;
+	cJSON *req = proto_request(1, "paste", NULL);
+
+	(void)state;
+	cJSON_AddItemToObject(req, "args", cJSON_CreateObject());
+	cJSON_AddStringToObject(cJSON_GetObjectItem(req, "args"), "text",
+	                        "caf\xe9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\xa0\x80.");
+	frame = proto_encode(req, &len, &err);
+	assert_non_null(frame);
+	proto_reader_init(&r, PROTO_TO_SERVER);
+	proto_reader_feed(&r, frame, len);
+	assert_int_equal(proto_reader_pop(&r, &m, &err), 1);
+	/* Latin-1 é and each byte of the surrogate become U+FFFD; € and 😀 stay. */
+	assert_string_equal(cJSON_GetObjectItem(m.args, "text")->valuestring,
+	                    "caf\xef\xbf\xbd \xe2\x82\xac \xf0\x9f\x98\x80 "
+	                    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.");
+	proto_msg_clear(&m);
+	proto_reader_free(&r);
+	free(frame);
+	cJSON_Delete(req);
+}
+
+static void
+test_writer_queue_frame_shared(void **state)
+{
+	struct proto_event ev = { .run_id = "r", .seq = 1, .type = "run.started", .ts = "t" };
+	struct proto_writer a, b;
+	struct df_error err;
+	unsigned char *frame;
+	size_t len;
+	cJSON *msg = proto_event_json(&ev);
+
+	(void)state;
+	frame = proto_encode(msg, &len, &err);
+	assert_non_null(frame);
+	proto_writer_init(&a);
+	proto_writer_init(&b);
+	proto_writer_queue_frame(&a, frame, len);
+	proto_writer_queue_frame(&b, frame, len);
+	assert_int_equal(proto_writer_queue(&b, msg, &err), 0);
+	assert_int_equal(proto_writer_pending(&a), len);
+	assert_int_equal(proto_writer_pending(&b), 2 * len);
+	assert_memory_equal(b.data, frame, len);
+	assert_memory_equal(b.data + len, frame, len);
+	proto_writer_free(&a);
+	proto_writer_free(&b);
+	free(frame);
+	cJSON_Delete(msg);
+}
+
+static void
 test_reader_not_an_object(void **state)
 {
 	(void)state;
@@ -896,6 +970,9 @@ main(void)
 		cmocka_unit_test(test_reader_zero_length),
 		cmocka_unit_test(test_reader_not_json),
 		cmocka_unit_test(test_reader_nul_byte),
+		cmocka_unit_test(test_reader_invalid_utf8),
+		cmocka_unit_test(test_encoder_replaces_invalid_utf8),
+		cmocka_unit_test(test_writer_queue_frame_shared),
 		cmocka_unit_test(test_reader_not_an_object),
 		cmocka_unit_test(test_reader_bad_request_envelopes),
 		cmocka_unit_test(test_reader_bad_server_envelopes),
