@@ -126,42 +126,60 @@ drain_reader(struct client *c)
 	return 0;
 }
 
-int
-client_handle(struct client *c, short revents, struct df_error *err)
+/*
+ * Read what the socket has and queue the complete frames. Also runs on a
+ * connection already dead for writing: what the server said before it
+ * went away (a reply with id 0, say) is still worth having.
+ */
+static void
+pump_input(struct client *c)
 {
 	struct df_error e;
 
-	if (c->dead)
-		return fail_dead(c, err);
+	for (int i = 0; i < MAX_READS_PER_HANDLE; i++) {
+		enum proto_io io = proto_reader_read(&c->rd, c->fd, &e);
+
+		if (io == PROTO_IO_AGAIN)
+			break;
+		if (io == PROTO_IO_DATA)
+			continue;
+		if (drain_reader(c) < 0)
+			return;
+		if (io == PROTO_IO_EOF && proto_reader_eof(&c->rd, &e) < 0)
+			df_error_prefix(&e, "bad frame from the server");
+		else if (io == PROTO_IO_EOF)
+			df_error_set(&e, DF_RETRYABLE, DF_E_SERVER_UNAVAILABLE,
+			             "the server closed the connection");
+		else
+			df_error_prefix(&e, "lost the connection to the server");
+		client_die(c, &e);
+		return;
+	}
+	drain_reader(c);
+}
+
+/* Write what the socket takes; a failure kills the connection. */
+static void
+pump_output(struct client *c)
+{
+	struct df_error e;
+
 	if (proto_writer_pending(&c->wr) > 0 && proto_writer_flush(&c->wr, c->fd, &e) < 0) {
 		df_error_set(&e, DF_RETRYABLE, DF_E_SERVER_UNAVAILABLE,
 		             "lost the connection to the server: %s", e.message);
-		/* What the server said before it went away is still worth reading. */
-		c->dead = 1;
-		c->dead_err = e;
+		client_die(c, &e);
 	}
-	if (revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
-		for (int i = 0; i < MAX_READS_PER_HANDLE; i++) {
-			enum proto_io io = proto_reader_read(&c->rd, c->fd, &e);
+}
 
-			if (io == PROTO_IO_AGAIN)
-				break;
-			if (io == PROTO_IO_DATA)
-				continue;
-			if (drain_reader(c) < 0)
-				return fail_dead(c, err);
-			if (io == PROTO_IO_EOF && proto_reader_eof(&c->rd, &e) < 0)
-				df_error_prefix(&e, "bad frame from the server");
-			else if (io == PROTO_IO_EOF)
-				df_error_set(&e, DF_RETRYABLE, DF_E_SERVER_UNAVAILABLE,
-				             "the server closed the connection");
-			else
-				df_error_prefix(&e, "lost the connection to the server");
-			client_die(c, &e);
-			return fail_dead(c, err);
-		}
-	}
-	if (drain_reader(c) < 0 || c->dead)
+int
+client_handle(struct client *c, short revents, struct df_error *err)
+{
+	if (c->dead)
+		return fail_dead(c, err);
+	pump_output(c);
+	if (revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL) || c->dead)
+		pump_input(c);
+	if (c->dead)
 		return fail_dead(c, err);
 	return 0;
 }
@@ -169,7 +187,6 @@ client_handle(struct client *c, short revents, struct df_error *err)
 int
 client_send(struct client *c, const char *op, const cJSON *args, uint64_t *id, struct df_error *err)
 {
-	struct df_error e;
 	cJSON *req;
 	int rc;
 
@@ -183,12 +200,10 @@ client_send(struct client *c, const char *op, const cJSON *args, uint64_t *id, s
 	if (id != NULL)
 		*id = c->next_id;
 	c->next_id++;
-	if (proto_writer_flush(&c->wr, c->fd, &e) < 0) {
-		df_error_set(&e, DF_RETRYABLE, DF_E_SERVER_UNAVAILABLE,
-		             "lost the connection to the server: %s", e.message);
-		client_die(c, &e);
+	pump_output(c);
+	if (c->dead) {
 		/* The server may have said why before closing: read it. */
-		client_handle(c, POLLIN, NULL);
+		pump_input(c);
 		return fail_dead(c, err);
 	}
 	return 0;

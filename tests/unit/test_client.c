@@ -375,6 +375,26 @@ test_server_level_error_reply(void **state)
 	assert_int_equal(err.code, DF_E_SERVER_UNAVAILABLE);
 	assert_string_equal(err.message, "hello: the server is shutting down");
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	/* Said and gone before we even write: the failed write still finds the reason. */
+	{
+		cJSON *j =
+		    cJSON_Parse("{\"id\":0,\"ok\":false,\"error\":{\"class\":\"fatal\","
+		                "\"code\":\"protocol_error\",\"message\":\"too many clients\"}}");
+		unsigned char *frame;
+		size_t len;
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		frame = proto_encode(j, &len, &err);
+		assert_int_equal(write(sv[1], frame, len), (ssize_t)len);
+		close(sv[1]);
+		free(frame);
+		cJSON_Delete(j);
+	}
+	c = client_open_fd(sv[0], "t", 5000, &err);
+	assert_null(c);
+	assert_int_equal(err.code, DF_E_PROTOCOL);
+	assert_string_equal(err.message, "hello: too many clients");
 }
 
 static void

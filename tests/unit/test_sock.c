@@ -107,6 +107,25 @@ test_existing_dir_narrowed(void **state)
 	free(path);
 }
 
+static void
+test_foreign_workspace_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sock_listener l;
+	struct df_error err;
+	char want[128];
+
+	if (getuid() != 0)
+		skip(); /* only root can hand a directory to another user */
+	assert_int_equal(mkdir(f->ws, 0700), 0);
+	assert_int_equal(chown(f->ws, 65534, 65534), 0);
+	assert_int_equal(sock_listen(f->ws, &l, &err), -1);
+	assert_int_equal(err.code, DF_E_WORKSPACE_PERMISSIONS);
+	snprintf(want, sizeof(want), "workspace %s belongs to uid 65534, not to you (uid 0)",
+	         f->ws);
+	assert_string_equal(err.message, want);
+}
+
 /* Leave a socket file behind with nothing listening, as a killed server does. */
 static void
 make_stale_socket(const char *path)
@@ -394,6 +413,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listen_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_existing_dir_narrowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_workspace_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_socket_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_socket_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_socket_refused, setup, teardown),
