@@ -24,8 +24,10 @@ tests_unit_test_error_SOURCES = tests/unit/test_error.c
 tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LIBS)
 
-# The protocol wire layer (proto, sock, client).
-check_PROGRAMS += tests/unit/test_proto tests/unit/test_sock
+# The protocol wire layer (proto, sock, client). echo-server is not a test:
+# test_client starts it through the client's autostart.
+check_PROGRAMS += tests/unit/test_proto tests/unit/test_sock tests/unit/test_client \
+	tests/unit/echo-server
 tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proto_LDADD = $(UNIT_LIBS)
@@ -36,8 +38,6 @@ tests_unit_test_client_SOURCES = tests/unit/test_client.c \
 	tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_client_LDADD = $(UNIT_LIBS)
-# The test server test_client starts through the client's autostart.
-check_PROGRAMS += tests/unit/test_client tests/unit/echo-server
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c \
 	tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_echo_server_CFLAGS = $(UNIT_CFLAGS)
