@@ -47,7 +47,9 @@ enum df_class {
 	X(DATABASE_CORRUPT, "database_corrupt")                                                    \
 	X(GIT, "git_error")                                                                        \
 	X(SESSION_FAILED, "session_failed")                                                        \
-	X(PROTOCOL, "protocol_error")
+	X(PROTOCOL, "protocol_error")                                                              \
+	X(SERVER_RUNNING, "server_running")                                                        \
+	X(SERVER_UNAVAILABLE, "server_unavailable")
 
 enum df_code {
 #define DF_X(id, name) DF_E_##id,

@@ -5,6 +5,7 @@ libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
+	src/client.c src/client.h \
 	src/detect.c src/detect.h \
 	src/engine.c src/engine.h \
 	src/error.c src/error.h \
@@ -12,10 +13,12 @@ libdevflow_a_SOURCES = \
 	src/instructions.c src/instructions.h \
 	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
+	src/proto.c src/proto.h \
 	src/report.c src/report.h \
 	src/schema.c src/schema.h \
 	src/screen.c src/screen.h \
 	src/session.c src/session.h \
+	src/sock.c src/sock.h \
 	src/store.c src/store.h \
 	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h

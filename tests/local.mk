@@ -22,6 +22,7 @@ UNIT_TESTS = \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
 	tests/unit/test_catalog \
+	tests/unit/test_client \
 	tests/unit/test_detect \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_rules \
@@ -29,10 +30,12 @@ UNIT_TESTS = \
 	tests/unit/test_fake \
 	tests/unit/test_instructions \
 	tests/unit/test_loop \
+	tests/unit/test_proto \
 	tests/unit/test_report \
 	tests/unit/test_schema \
 	tests/unit/test_screen \
 	tests/unit/test_session \
+	tests/unit/test_sock \
 	tests/unit/test_store \
 	tests/unit/test_worktree
 
@@ -46,9 +49,11 @@ SHELL_TESTS = \
 	tests/integration/schema-suite.test \
 	tests/integration/session-render.sh
 
-# Helpers the shell tests run: the schema suite runner, a session screen
-# dumper, and json-get (reads JSON files; no python or jq needed).
-check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump tests/tools/json-get
+# Helpers the tests run: the schema suite runner, a session screen dumper,
+# json-get (reads JSON files; no python or jq needed), and echo-server (a
+# tiny protocol server test_client starts through the client's autostart).
+check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
+	tests/tools/json-get tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 EXTRA_DIST += tests/lib.sh $(SHELL_TESTS)
 
@@ -58,3 +63,6 @@ tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HAR
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
 tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
+ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
+tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
+tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)
