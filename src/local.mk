@@ -17,6 +17,7 @@ libdevflow_a_SOURCES = \
 	src/report.c src/report.h \
 	src/schema.c src/schema.h \
 	src/screen.c src/screen.h \
+	src/server.c src/server.h \
 	src/session.c src/session.h \
 	src/sock.c src/sock.h \
 	src/store.c src/store.h \

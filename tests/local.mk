@@ -34,6 +34,7 @@ UNIT_TESTS = \
 	tests/unit/test_report \
 	tests/unit/test_schema \
 	tests/unit/test_screen \
+	tests/unit/test_server \
 	tests/unit/test_session \
 	tests/unit/test_sock \
 	tests/unit/test_store \
@@ -66,3 +67,4 @@ tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
 ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)
+tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
