@@ -6,6 +6,7 @@ libdevflow_a_SOURCES = \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
 	src/detect.c src/detect.h \
+	src/driver.c src/driver.h \
 	src/engine.c src/engine.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
@@ -13,10 +14,12 @@ libdevflow_a_SOURCES = \
 	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
 	src/report.c src/report.h \
+	src/runtime.c src/runtime.h \
 	src/schema.c src/schema.h \
 	src/screen.c src/screen.h \
 	src/session.c src/session.h \
 	src/store.c src/store.h \
+	src/watch.c src/watch.h \
 	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
 
