@@ -247,6 +247,8 @@ watch_add(struct watch *w, const char *path, struct df_error *err)
 	wp = find_path(w, path);
 	if (wp != NULL) {
 		wp->refs++;
+		if (wp->at_parent && is_file(wp->path))
+			queue_due(w, wp->path);
 		return 0;
 	}
 	wp = xcalloc(1, sizeof(*wp));

@@ -34,6 +34,7 @@ UNIT_TESTS = \
 	tests/unit/test_screen \
 	tests/unit/test_session \
 	tests/unit/test_store \
+	tests/unit/test_watch \
 	tests/unit/test_worktree
 
 SHELL_TESTS = \
