@@ -38,6 +38,7 @@ UNIT_TESTS = \
 	tests/unit/test_session \
 	tests/unit/test_sock \
 	tests/unit/test_store \
+	tests/unit/test_watch \
 	tests/unit/test_worktree
 
 SHELL_TESTS = \
