@@ -34,6 +34,23 @@ bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/main.c \
 	src/cli.c src/cli.h \
+	src/verb.c src/verb.h \
+	src/cmd-start.c \
+	src/cmd-ls.c \
+	src/cmd-status.c \
+	src/cmd-approve.c \
+	src/cmd-changes.c \
+	src/cmd-reject.c \
+	src/cmd-abort.c \
+	src/cmd-pause.c \
+	src/cmd-resume.c \
+	src/cmd-report.c \
+	src/cmd-logs.c \
+	src/cmd-sessions.c \
+	src/cmd-capture.c \
+	src/cmd-hook.c \
+	src/cmd-server.c \
+	src/cmd-kill-server.c \
 	src/cmd-backends.c \
 	src/cmd-personas.c \
 	src/cmd-templates.c \

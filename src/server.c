@@ -71,6 +71,7 @@ struct sclient {
 
 struct watch {
 	char *session;
+	int changed; /* told so by server_screen_changed, not checked yet */
 	int rows, cols;
 	uint64_t *hash;
 	int crow, ccol, cvis;
@@ -96,6 +97,8 @@ struct server {
 	unsigned next_serial;
 	struct watch *watches;
 	uint64_t tick_timer;
+	uint64_t last_tick;
+	int notify; /* the caller reports every screen change: no periodic tick */
 };
 
 static void client_close(struct sclient *c, const char *fmt, ...)
@@ -550,6 +553,7 @@ watch_check(struct server *srv, struct watch *w)
 }
 
 static void pump_all(struct server *srv);
+static void reap_clients(struct server *srv);
 
 static void
 tick(struct loop *loop, void *arg)
@@ -558,10 +562,15 @@ tick(struct loop *loop, void *arg)
 
 	(void)loop;
 	srv->tick_timer = 0;
-	for (struct watch *w = srv->watches; w != NULL; w = w->next)
-		watch_check(srv, w);
+	srv->last_tick = loop_now(srv->loop);
+	for (struct watch *w = srv->watches; w != NULL; w = w->next) {
+		if (!srv->notify || w->changed)
+			watch_check(srv, w);
+		w->changed = 0;
+	}
 	pump_all(srv);
-	if (srv->watches != NULL)
+	reap_clients(srv);
+	if (srv->watches != NULL && !srv->notify)
 		srv->tick_timer = loop_timer_add(srv->loop, (uint64_t)srv->frame_ms, tick, srv);
 }
 
@@ -569,12 +578,16 @@ void
 server_screen_changed(struct server *srv, const char *session_id)
 {
 	struct watch *w = watch_find(srv, session_id);
+	uint64_t now, due;
 
 	if (w == NULL)
 		return;
-	watch_check(srv, w);
-	for (struct sclient *c = srv->clients; c != NULL; c = c->next)
-		client_pump(c, 0);
+	w->changed = 1;
+	if (srv->tick_timer != 0)
+		return; /* coalesced into the pending check */
+	now = loop_now(srv->loop);
+	due = srv->last_tick + (uint64_t)srv->frame_ms;
+	srv->tick_timer = loop_timer_add(srv->loop, due > now ? due - now : 0, tick, srv);
 }
 
 static void
@@ -591,7 +604,7 @@ watch_ref(struct server *srv, const char *sid)
 		watch_check(srv, w);
 	}
 	w->refs++;
-	if (srv->tick_timer == 0)
+	if (srv->tick_timer == 0 && !srv->notify)
 		srv->tick_timer = loop_timer_add(srv->loop, (uint64_t)srv->frame_ms, tick, srv);
 }
 
@@ -1813,6 +1826,7 @@ server_new(const struct server_config *cfg, struct df_error *err)
 	srv->sctx = cfg->sessions_ctx;
 	srv->log_fd = cfg->log_fd;
 	srv->frame_ms = cfg->frame_interval_ms > 0 ? cfg->frame_interval_ms : DEFAULT_FRAME_MS;
+	srv->notify = cfg->screen_notifications;
 	srv->on_shutdown = cfg->on_shutdown;
 	srv->shutdown_ctx = cfg->shutdown_ctx;
 	srv->listener.fd = -1;

@@ -49,6 +49,12 @@ struct server_config {
 	void *sessions_ctx;
 	int log_fd;            /* timestamped log lines go here (not closed); -1: none */
 	int frame_interval_ms; /* minimum time between two screen frames to a client; 0: 33 */
+	/*
+	 * 1: the caller calls server_screen_changed on every change of a
+	 * session's screen, so watched screens are checked only then; 0: they
+	 * are checked once per frame interval while anyone watches a screen.
+	 */
+	int screen_notifications;
 	/* Called once when a client asks the server to shut down (op "shutdown"); may be NULL. */
 	void (*on_shutdown)(void *ctx);
 	void *shutdown_ctx;
@@ -75,10 +81,9 @@ void server_stop_listening(struct server *srv);
 void server_push_event(struct server *srv, const struct store_event *ev);
 
 /*
- * The screen of a session may have changed: compare it with what
- * subscribers last got and schedule frames for the rows that differ. The
- * server also checks watched screens on its own, once per frame interval,
- * while anyone is subscribed to a screen.
+ * The screen of a session may have changed: at the next frame boundary the
+ * server compares it with what subscribers last got and schedules frames for
+ * the rows that differ. Cheap: call it on every output batch.
  */
 void server_screen_changed(struct server *srv, const char *session_id);
 
