@@ -48,6 +48,7 @@ devflow_SOURCES = \
 	src/cmd-logs.c \
 	src/cmd-sessions.c \
 	src/cmd-capture.c \
+	src/cmd-attach.c \
 	src/cmd-hook.c \
 	src/cmd-server.c \
 	src/cmd-kill-server.c \

@@ -102,6 +102,7 @@ setup(void **state)
 	cfg.sessions_ctx = t;
 	cfg.log_fd = t->log_fd;
 	cfg.frame_interval_ms = 20;
+	cfg.screen_notifications = 1; /* as in production: the session says when it drew */
 	cfg.on_shutdown = on_shutdown;
 	cfg.shutdown_ctx = t;
 	t->srv = server_new(&cfg, &err);
@@ -532,6 +533,17 @@ test_shutdown_op(void **state)
 }
 
 static void
+sess_output(struct session *s, void *arg)
+{
+	struct t *t = arg;
+
+	(void)s;
+	server_screen_changed(t->srv, "s-live");
+}
+
+static const struct session_ops sess_ops = { .output = sess_output };
+
+static void
 spawn_cat(struct t *t)
 {
 	static const char *const argv[] = { "sh", "-c",
@@ -543,7 +555,7 @@ spawn_cat(struct t *t)
 	cfg.argv = argv;
 	cfg.rows = 10;
 	cfg.cols = 40;
-	t->sess = session_spawn(t->loop, &cfg, NULL, NULL, &err);
+	t->sess = session_spawn(t->loop, &cfg, &sess_ops, t, &err);
 	if (t->sess == NULL)
 		fail_msg("spawn: %s", err.message);
 	for (int i = 0; i < 100; i++) {
