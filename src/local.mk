@@ -52,6 +52,7 @@ devflow_SOURCES = \
 	src/cmd-hook.c \
 	src/cmd-server.c \
 	src/cmd-kill-server.c \
+	src/cmd-doctor.c \
 	src/cmd-backends.c \
 	src/cmd-personas.c \
 	src/cmd-templates.c \

@@ -31,6 +31,7 @@ extern const struct cmd_entry cmd_attach_entry;
 extern const struct cmd_entry cmd_hook_entry;
 extern const struct cmd_entry cmd_server_entry;
 extern const struct cmd_entry cmd_kill_server_entry;
+extern const struct cmd_entry cmd_doctor_entry;
 
 /* One verb per line, so branches adding verbs merge cleanly. */
 /* clang-format off */
@@ -52,6 +53,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_hook_entry,
 	&cmd_server_entry,
 	&cmd_kill_server_entry,
+	&cmd_doctor_entry,
 	&cmd_templates_entry,
 	&cmd_personas_entry,
 	&cmd_backends_entry,
