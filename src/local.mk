@@ -53,6 +53,7 @@ devflow_SOURCES = \
 	src/cmd-server.c \
 	src/cmd-kill-server.c \
 	src/cmd-doctor.c \
+	src/cmd-demo.c \
 	src/cmd-backends.c \
 	src/cmd-personas.c \
 	src/cmd-templates.c \

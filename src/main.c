@@ -32,10 +32,12 @@ extern const struct cmd_entry cmd_hook_entry;
 extern const struct cmd_entry cmd_server_entry;
 extern const struct cmd_entry cmd_kill_server_entry;
 extern const struct cmd_entry cmd_doctor_entry;
+extern const struct cmd_entry cmd_demo_entry;
 
 /* One verb per line, so branches adding verbs merge cleanly. */
 /* clang-format off */
 const struct cmd_entry *const cli_commands[] = {
+	&cmd_demo_entry,
 	&cmd_start_entry,
 	&cmd_ls_entry,
 	&cmd_status_entry,
