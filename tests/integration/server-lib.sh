@@ -84,3 +84,5 @@ alive() {
 	_st=$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)
 	[ "$_st" != Z ] && [ "$_st" != X ]
 }
+
+dead() { ! alive "$1"; }
