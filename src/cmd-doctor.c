@@ -18,13 +18,13 @@
 #include <cjson/cJSON.h>
 #include <git2.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 #include <vterm.h>
 
 #include "catalog.h"
 #include "cli.h"
 #include "paths.h"
 #include "sock.h"
+#include "store.h"
 #include "verb.h"
 #include "xalloc.h"
 
@@ -104,7 +104,7 @@ check_libraries(struct report *r)
 	int maj, min, rev;
 
 	section(r, "libraries");
-	item(r, "sqlite", sqlite3_libversion(), 1, 1, NULL);
+	item(r, "sqlite", store_library_version(), 1, 1, NULL);
 	item(r, "cjson", cJSON_Version(), 1, 1, NULL);
 	git_libgit2_version(&maj, &min, &rev);
 	snprintf(v, sizeof(v), "%d.%d.%d", maj, min, rev);

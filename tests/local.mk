@@ -53,7 +53,9 @@ SHELL_TESTS = \
 	tests/integration/session-render.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
-	tests/integration/server-restart.sh
+	tests/integration/server-restart.sh \
+	tests/integration/server-attach.sh \
+	tests/integration/server-demo.sh
 
 # Helpers the tests run: the schema suite runner, a session screen dumper,
 # json-get (reads JSON files; no python or jq needed), and echo-server (a
