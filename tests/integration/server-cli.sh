@@ -52,6 +52,11 @@ like "$(cat "$wt/review.json" 2>/dev/null)" 'Addressed the reviewer comment: \\"
 	"the comment reached the agent (its artifact quotes it)"
 sess=$(last_session "$run")
 like "$("$DEVFLOW" capture "$sess")" "Wrote review.json" "capture shows the agent's screen"
+DEVFLOW_SESSION_ID=$sess "$DEVFLOW" hook Stop
+ok $? "hook Stop for the session named by \$DEVFLOW_SESSION_ID"
+"$DEVFLOW" hook "$sess" bogus >/dev/null 2>&1
+is $? 2 "an unknown hook event is a usage error (2)"
+like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook Stop for session $sess" "the server logs the hook"
 
 dj approve "$run" --comment "ship it"
 ok $? "approve the review"

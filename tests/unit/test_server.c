@@ -563,8 +563,8 @@ test_prefixes(void **state)
 	/* sessions of one run; a session named by a prefix */
 	tc_call(t, &c, "sessions", args1("run", r2), &m);
 	assert_true(m.ok);
-	assert_int_equal(
-	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m.result, "sessions")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m.result, "sessions")),
+	                 1);
 	proto_msg_clear(&m);
 	tc_close(&c);
 }
