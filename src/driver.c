@@ -37,8 +37,9 @@ struct entry {
 	int turns;           /* processes spawned */
 	bool ended;          /* stopped, or exited for good */
 	bool hooked;         /* a hook has spoken for this session */
-	bool prompt_pending; /* paste mode: detect has a prompt in flight */
-	int exit_status;     /* -1 while not ended by exit */
+	bool prompt_pending; /* detect has a prompt in flight: inflight */
+	char *inflight;
+	int exit_status; /* -1 while not ended by exit */
 	enum detect_state state;
 	char **queue; /* instructions waiting */
 	size_t nq;
@@ -93,6 +94,7 @@ entry_free(struct entry *en)
 	for (size_t i = 0; i < en->nq; i++)
 		free(en->queue[i]);
 	free(en->queue);
+	free(en->inflight);
 	free(en);
 }
 
@@ -317,10 +319,21 @@ io_prompt(void *arg, enum detect_prompt_result result, bool retried)
 {
 	struct entry *en = arg;
 
-	(void)result; /* unconfirmed: the phase's timeout or the agent's exit will tell */
+	/* Unconfirmed: the phase's timeout or the agent's exit will tell. */
 	(void)retried;
 	en->prompt_pending = false;
-	deliver_next(en);
+	if (result == DETECT_PROMPT_FAILED && en->argv_mode && !en->ended && en->inflight) {
+		/* The process ended first: the next one gets the text in its argv. */
+		en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
+		memmove(&en->queue[1], &en->queue[0], en->nq * sizeof(*en->queue));
+		en->queue[0] = en->inflight;
+		en->nq++;
+		en->inflight = NULL;
+	}
+	free(en->inflight);
+	en->inflight = NULL;
+	if (result != DETECT_PROMPT_FAILED)
+		deliver_next(en);
 }
 
 static const struct detect_io detect_ops = {
@@ -406,10 +419,11 @@ on_exited(struct session *s, const struct session_exit *ex, void *arg)
 		detect_exited(en->det);
 	if (en->argv_mode && status == 0 && !en->ended) {
 		/* One instruction done; the session lives on for the next. */
+		en->prompt_pending = false;
+		en->state = DETECT_IDLE;
 		report(en, ENGINE_SESSION_IDLE, NULL, 0);
 		notify(d, en, DRIVER_EXITED);
-		if (!en->ended && en->nq > 0 && (en->s == NULL || !session_running(en->s)))
-			deliver_next(en);
+		deliver_next(en);
 		return;
 	}
 	en->ended = true;
@@ -511,20 +525,17 @@ static void
 deliver_next(struct entry *en)
 {
 	struct df_error err;
+	bool running = en->s && session_running(en->s);
 	char *text;
 
-	if (en->nq == 0 || en->ended)
+	if (en->nq == 0 || en->ended || en->prompt_pending)
 		return;
-	if (en->argv_mode) {
-		if (en->s && session_running(en->s))
-			return; /* after this process ends */
-	} else if (en->prompt_pending || en->det == NULL) {
+	if (!en->argv_mode && (!running || en->det == NULL))
 		return;
-	}
 	text = en->queue[0];
 	memmove(&en->queue[0], &en->queue[1], (en->nq - 1) * sizeof(*en->queue));
 	en->nq--;
-	if (en->argv_mode) {
+	if (en->argv_mode && !running) {
 		if (spawn(en, text, &err) != 0) {
 			/* The program cannot run again: the session has ended. */
 			en->ended = true;
@@ -534,6 +545,8 @@ deliver_next(struct entry *en)
 		}
 	} else if (detect_send_prompt(en->det, text, &err) == 0) {
 		en->prompt_pending = true;
+		en->inflight = text;
+		return;
 	}
 	free(text);
 }
@@ -660,20 +673,11 @@ drv_send(void *ctx, const char *session_id, const char *text, struct df_error *e
 		                    "session %s (backend %s): the agent has exited; cannot send "
 		                    "instructions",
 		                    session_id, en->backend);
+	if (en->argv_mode && en->nq == 0 && !en->prompt_pending &&
+	    (en->s == NULL || !session_running(en->s)))
+		return spawn(en, text, err); /* the process starts now: its failure is the send's */
 	en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
 	en->queue[en->nq++] = xstrdup(text);
-	if (en->argv_mode && en->nq == 1 && (en->s == NULL || !session_running(en->s))) {
-		/* The process starts now: report a failure to start to the engine directly. */
-		char *t = en->queue[0];
-
-		en->nq = 0;
-		if (spawn(en, t, err) != 0) {
-			free(t);
-			return -1;
-		}
-		free(t);
-		return 0;
-	}
 	deliver_next(en);
 	return 0;
 }

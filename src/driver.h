@@ -15,13 +15,15 @@
  * - paste: start spawns the program; send waits until the agent is idle,
  *   pastes, presses Enter and checks the input line (detect_send_prompt).
  *   Instructions sent while one is in flight wait their turn.
- * - argv: start only checks and records; each send runs the program with
- *   "{prompt}" in its argv replaced by the text (one process per
- *   instruction; a send while one runs waits for it to end). A process that
- *   exits 0 has finished its turn: that is reported as idle, and the
- *   session stays alive for the next instruction; any other exit is the
- *   session's exit. The first turn's transcript is the engine's path; turn
- *   n > 1 appends ".<n>" to it.
+ * - argv: start only checks and records; the first send runs the program
+ *   with "{prompt}" in its argv replaced by the text. While that process
+ *   runs, further instructions are pasted as in paste mode (interactive
+ *   CLIs that take a first prompt on the command line). A process that
+ *   exits 0 has finished its turn: that is reported as idle, the session
+ *   stays alive, and the next instruction starts a new process with the
+ *   text in its argv (one-shot CLIs). Any other exit is the session's exit.
+ *   The first process's transcript is the engine's path; process n > 1
+ *   appends ".<n>" to it.
  *
  * Every child gets DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID in its environment,
  * so a hook command run by the agent CLI (`devflow hook idle`, ...) can say
