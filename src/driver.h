@@ -81,9 +81,11 @@ size_t driver_shutdown(struct driver *d, unsigned timeout_ms);
 void driver_free(struct driver *d);
 
 /*
- * The session with this id (for screen snapshots, keys, resize), or NULL
- * when unknown, already freed, or (argv mode) between two instructions.
- * Owned by the driver: valid until control returns to the loop.
+ * The session with this id (for screen snapshots, keys, resize): its
+ * current process, or the last one when it has ended (its final screen
+ * stays readable until the entry is evicted past keep_exited). NULL when
+ * unknown or (argv mode) before the first instruction. Owned by the
+ * driver: valid until control returns to the loop.
  */
 struct session *driver_session(struct driver *d, const char *session_id);
 
