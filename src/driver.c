@@ -55,6 +55,7 @@ struct driver {
 	struct loop *loop;
 	struct engine *engine;
 	struct driver_options opts;
+	char *workspace; /* opts.workspace, owned */
 	struct entry **v;
 	size_t n;
 	struct grave *graves;
@@ -608,11 +609,13 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	en->argv[0] = prog;
 	for (size_t i = 1; i < spec->argc; i++)
 		en->argv[i] = xstrdup(spec->argv[i]);
-	en->env = xcalloc(spec->envc + 3, sizeof(*en->env));
+	en->env = xcalloc(spec->envc + 4, sizeof(*en->env));
 	for (size_t i = 0; i < spec->envc; i++)
 		en->env[k++] = xstrdup(spec->env[i]);
 	en->env[k++] = xasprintf("DEVFLOW_SESSION_ID=%s", spec->session_id);
 	en->env[k++] = xasprintf("DEVFLOW_RUN_ID=%s", en->run_id);
+	if (d->opts.workspace)
+		en->env[k++] = xasprintf("DEVFLOW_WORKSPACE=%s", d->opts.workspace);
 	en->cwd = xstrdup(spec->cwd);
 	en->transcript = xstrdup(spec->transcript_path);
 	en->argv_mode = spec->prompt_mode && strcmp(spec->prompt_mode, "argv") == 0;
@@ -728,6 +731,10 @@ driver_new(struct loop *loop, const struct driver_options *opts)
 	d->loop = loop;
 	if (opts)
 		d->opts = *opts;
+	if (d->opts.workspace) {
+		d->workspace = xstrdup(d->opts.workspace);
+		d->opts.workspace = d->workspace;
+	}
 	if (d->opts.keep_exited == 0)
 		d->opts.keep_exited = DEFAULT_KEEP_EXITED;
 	return d;
@@ -793,6 +800,7 @@ driver_free(struct driver *d)
 	for (size_t i = 0; i < d->n; i++)
 		entry_free(d->v[i]);
 	free(d->v);
+	free(d->workspace);
 	free(d);
 }
 

@@ -25,9 +25,10 @@
  *   The first process's transcript is the engine's path; process n > 1
  *   appends ".<n>" to it.
  *
- * Every child gets DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID in its environment,
- * so a hook command run by the agent CLI (`devflow hook idle`, ...) can say
- * which session it speaks for.
+ * Every child gets DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID (and
+ * DEVFLOW_WORKSPACE when the options name one) in its environment, so a
+ * hook command run by the agent CLI (`devflow hook idle`, ...) can find the
+ * server and say which session it speaks for.
  */
 #ifndef DEVFLOW_DRIVER_H
 #define DEVFLOW_DRIVER_H
@@ -49,6 +50,9 @@ struct driver_options {
 	unsigned grace_ms; /* SIGTERM to SIGKILL on stop; 0 means 5000 */
 	/* Exited sessions kept for their last screen (oldest freed first); 0 means 16. */
 	size_t keep_exited;
+	/* Given to every child as DEVFLOW_WORKSPACE (so `devflow hook` finds the server); may be
+	 * NULL. */
+	const char *workspace;
 };
 
 /*

@@ -307,6 +307,7 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	rt->loop = loop_new(NULL);
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.grace_ms = opts->grace_ms;
+	dopts.workspace = rt->workspace;
 	rt->driver = driver_new(rt->loop, &dopts);
 	rt->watch = watch_new(rt->loop, on_file, rt, err);
 	if (rt->watch == NULL)

@@ -50,7 +50,7 @@ static int
 setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	struct driver_options o = { .grace_ms = 1000 };
+	struct driver_options o = { .grace_ms = 1000, .workspace = "/srv/ws" };
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/devflow-driver.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -128,10 +128,15 @@ static void
 test_session_life(void **state)
 {
 	struct fx *f = *state;
-	static const char *const argv[] = { "sh", "-c", "echo hello; exec sleep 30" };
+	static const char *const argv[] = {
+		"sh", "-c",
+		"echo \"id=$DEVFLOW_SESSION_ID run=$DEVFLOW_RUN_ID ws=$DEVFLOW_WORKSPACE\"; "
+		"exec sleep 30"
+	};
 	char *tr = xasprintf("%s/ws/run-1/sessions/s2.raw", f->dir);
 	struct engine_session_spec sp = spec_for(f, "s2", argv, 3, "paste", tr);
 	struct driver_session_info *si;
+	char *text = NULL;
 	struct df_error err;
 	struct stat sb;
 	uint64_t end = wall_ms() + 10000;
@@ -142,8 +147,14 @@ test_session_life(void **state)
 	assert_non_null(driver_session(f->d, "s2"));
 	assert_int_equal(driver_engine_ops.alive(f->d, "s2"), 1);
 	assert_int_equal(driver_engine_ops.start(f->d, &sp, &err), -1); /* same id twice */
-	while (f->outputs == 0 && wall_ms() < end)
+	/* What a hook command needs to reach the server, in the child's environment. */
+	while ((text == NULL || strstr(text, "ws=/srv/ws") == NULL) && wall_ms() < end) {
 		loop_run_once(f->loop, 50, NULL);
+		free(text);
+		text = screen_dump_text(session_screen(driver_session(f->d, "s2")));
+	}
+	assert_non_null(strstr(text, "id=s2 run=run-1 ws=/srv/ws"));
+	free(text);
 	assert_true(f->outputs > 0);
 	driver_sessions_list(f->d, &si, &n);
 	assert_int_equal(n, 1);
