@@ -724,6 +724,27 @@ test_server_restart_restarts_the_phase(void **state)
 	run_until(f, is_state, "aborted", "the abort");
 }
 
+static void
+test_runtime_refuses_a_bad_setup(void **state)
+{
+	struct fx *f = *state;
+	struct runtime_options opts = { 0 };
+	struct df_error err;
+	char *empty = xasprintf("%s/empty-share", f->dir);
+	char *cmd = xasprintf("mkdir -p '%s'", empty);
+
+	sh(cmd);
+	opts.share_dir = empty; /* no data/ in it: the catalog cannot load */
+	opts.config_dir = "";
+	assert_null(runtime_new(f->ws, &opts, &err));
+	assert_int_equal(err.code, DF_E_IO);
+	assert_non_null(strstr(err.message, empty));
+	assert_null(runtime_new("", NULL, &err));
+	assert_int_equal(err.code, DF_E_INVALID_ARGUMENT);
+	free(cmd);
+	free(empty);
+}
+
 int
 main(void)
 {
@@ -740,6 +761,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hook_beats_pattern, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart_restarts_the_phase, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_runtime_refuses_a_bad_setup, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
