@@ -339,6 +339,21 @@ wait_approval(struct fx *f, const char *not_id, char out[ENGINE_ID_MAX])
 	assert_int_equal(pending_approval(f, out), 1);
 }
 
+static int
+no_session_running(struct fx *f, const void *arg)
+{
+	struct driver_session_info *si;
+	size_t n;
+	int running = 0;
+
+	(void)arg;
+	driver_sessions_list(runtime_driver(f->rt), &si, &n);
+	for (size_t i = 0; i < n; i++)
+		running += si[i].running;
+	driver_sessions_free(si, n);
+	return running == 0;
+}
+
 static void
 start_run_on(struct fx *f, const char *scenarios_json, const char *backend)
 {
@@ -479,6 +494,9 @@ test_development_with_changes_requested(void **state)
 	free(status);
 	assert_int_equal(count_events(f, "run.completed"), 1);
 	assert_int_equal(count_events(f, "artifact.invalid"), 0);
+	/* Four sessions (plan twice, implement, review), all ended by the engine. */
+	assert_int_equal(count_events(f, "session.started"), 4);
+	run_until(f, no_session_running, NULL, "every session to end");
 }
 
 static void
