@@ -24,6 +24,7 @@ UNIT_TESTS = \
 	tests/unit/test_catalog \
 	tests/unit/test_client \
 	tests/unit/test_detect \
+	tests/unit/test_driver \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_rules \
