@@ -31,6 +31,7 @@ UNIT_TESTS = \
 	tests/unit/test_error \
 	tests/unit/test_fake \
 	tests/unit/test_instructions \
+	tests/unit/test_keyin \
 	tests/unit/test_loop \
 	tests/unit/test_proto \
 	tests/unit/test_report \
