@@ -236,6 +236,7 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct df_error err;
 	cJSON *args, *res = NULL;
 	char sid[PROTO_MAX_NAME + 1];
+	char *ended = NULL; /* why the attach ended on its own */
 	int rc = CLI_OK, rows, cols, gone = 0, detach_byte;
 
 	for (int i = 1; i < argc; i++) {
@@ -267,6 +268,24 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	snprintf(sid, sizeof(sid), "%s", verb_str(res, "session", name));
 	cJSON_Delete(res);
 	a.session = sid;
+	/* Follow the session's run, to leave when the agent's program ends. */
+	if (client_call(a.c, "sessions", NULL, &res, &err) == 0) {
+		const cJSON *x;
+
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
+		{
+			if (strcmp(verb_str(x, "id", ""), sid) != 0)
+				continue;
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "live")))
+				ended = xstrdup("its program has ended");
+			args = cJSON_CreateObject();
+			cJSON_AddStringToObject(args, "topic", "events");
+			cJSON_AddStringToObject(args, "run_id", verb_str(x, "run_id", ""));
+			client_call(a.c, "subscribe", args, NULL, &err);
+			cJSON_Delete(args);
+		}
+		cJSON_Delete(res);
+	}
 	keyin_init(&a.in, detach_byte, &keyin_ops, &a);
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || term_enter(&err) != 0) {
 		client_free(a.c);
@@ -324,6 +343,25 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 					draw_frame(&ps, rows);
 				}
 				proto_screen_free(&ps);
+			} else if (m.kind == PROTO_MSG_EVENT) {
+				struct proto_event ev;
+
+				if (proto_event_parse(m.json, &ev, NULL) == 0 &&
+				    (strcmp(ev.type, "session.exited") == 0 ||
+				     strcmp(ev.type, "session.failed") == 0) &&
+				    strcmp(verb_str(ev.payload, "sessionId", ""), sid) == 0) {
+					const cJSON *st =
+					    cJSON_GetObjectItemCaseSensitive(ev.payload, "status");
+
+					free(ended);
+					if (cJSON_IsNumber(st))
+						ended =
+						    xasprintf("its program ended with status %d",
+						              st->valueint);
+					else
+						ended = xstrdup("its program has ended");
+					gone = 1;
+				}
 			} else if (m.kind == PROTO_MSG_REPLY && !m.ok) {
 				if (m.error.code == DF_E_SESSION_FAILED) {
 					err = m.error;
@@ -339,9 +377,16 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	keyin_free(&a.in);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
-	if (rc != CLI_OK)
+	if (rc != CLI_OK) {
+		free(ended);
 		return cli_fail(ctx, &err);
-	if (!ctx->json)
-		fprintf(stderr, "[detached from session %s]\n", sid);
+	}
+	if (!ctx->json) {
+		if (ended != NULL)
+			fprintf(stderr, "[session %s: %s]\n", sid, ended);
+		else
+			fprintf(stderr, "[detached from session %s]\n", sid);
+	}
+	free(ended);
 	return CLI_OK;
 }
