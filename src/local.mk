@@ -4,9 +4,13 @@ libdevflow_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
+	src/detect.c src/detect.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
+	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
+	src/screen.c src/screen.h \
+	src/session.c src/session.h \
 	src/worktree.c src/worktree.h \
 	src/schema.c src/schema.h \
 	src/store.c src/store.h \

@@ -24,6 +24,23 @@ tests_unit_test_catalog_LDADD = $(UNIT_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/test_loop tests/unit/test_screen tests/unit/test_session \
+	tests/unit/test_detect tests/unit/session_dump
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_loop_LDADD = $(UNIT_LIBS)
+tests_unit_test_screen_SOURCES = tests/unit/test_screen.c
+tests_unit_test_screen_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_screen_LDADD = $(UNIT_LIBS)
+tests_unit_test_session_SOURCES = tests/unit/test_session.c
+tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_session_LDADD = $(UNIT_LIBS)
+tests_unit_test_detect_SOURCES = tests/unit/test_detect.c
+tests_unit_test_detect_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_detect_LDADD = $(UNIT_LIBS)
+tests_unit_session_dump_SOURCES = tests/unit/session_dump.c
+tests_unit_session_dump_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_session_dump_LDADD = $(UNIT_LIBS)
 tests_unit_test_canon_SOURCES = tests/unit/test_canon.c
 tests_unit_test_canon_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_canon_LDADD = $(UNIT_LIBS)
@@ -52,6 +69,8 @@ EXTRA_DIST += tests/integration/schema-suite.test tests/integration/cli-validate
 TESTS += tests/unit/test_canon tests/unit/test_error \
 	tests/unit/test_store tests/unit/test_catalog \
 	tests/integration/catalog-verbs.sh \
+	tests/unit/test_loop tests/unit/test_screen tests/unit/test_session \
+	tests/unit/test_detect tests/integration/session-render.sh \
 	tests/integration/layers.sh \
 	tests/integration/data-files.sh \
 	tests/integration/cli-basics.sh
@@ -70,3 +89,4 @@ tests_unit_test_fake_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/test_fake
 EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/data-files.sh \
 	tests/integration/catalog-verbs.sh tests/integration/cli-basics.sh
+EXTRA_DIST += tests/integration/session-render.sh

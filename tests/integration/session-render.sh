@@ -1,0 +1,146 @@
+#!/bin/sh
+# Rendering comparison: the same program, at the same size, with the same
+# keys, in a devflow session (tests/unit/session_dump) and in tmux; the
+# screen text must be identical (DESIGN.md, "Terminal notes": testing layers).
+. "$top_srcdir/tests/lib.sh"
+
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+DUMP="$top_builddir/tests/unit/session_dump"
+[ -x "$DUMP" ] || skip_all "session_dump not built"
+
+ROWS=24
+COLS=80
+SOCK="devflow-render-$$"
+cat >"$T_TMP/tmux.conf" <<'EOF'
+set -g status off
+set -g default-terminal xterm-256color
+set -g escape-time 0
+EOF
+tm() { tmux -u -L "$SOCK" -f "$T_TMP/tmux.conf" "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
+
+# Every program runs with the same small, fixed environment.
+cat >"$T_TMP/env.sh" <<EOF
+exec env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=$T_TMP/home LANG=C.UTF-8 \
+	TERM=xterm-256color LESSHISTFILE=- PS1='\$ ' "\$@"
+EOF
+
+# tmux_settle: wait until the pane has not changed for 0.4 s (at most ~10 s).
+tmux_settle() {
+	prev=
+	same=0
+	n=0
+	while [ $n -lt 100 ]; do
+		cur=$(tm capture-pane -p -t r 2>/dev/null)
+		if [ "$cur" = "$prev" ]; then
+			same=$((same + 1))
+			[ $same -ge 4 ] && return 0
+		else
+			same=0
+		fi
+		prev=$cur
+		n=$((n + 1))
+		sleep 0.1
+	done
+}
+
+# compare NAME KEY... -- COMMAND...: each KEY is sent once output settles.
+compare() {
+	name=$1
+	shift
+	keys=
+	dump_args=
+	while [ "$1" != -- ]; do
+		dump_args="$dump_args -k $(printf '%s' "$1" | sed "s/'/'\\\\''/g; s/^/'/; s/\$/'/")"
+		shift
+	done
+	shift
+	cmd=
+	for a; do
+		cmd="$cmd '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"
+	done
+
+	eval "\"\$DUMP\" -r $ROWS -c $COLS -s 400 -t 20000 $dump_args -- sh \"\$T_TMP/env.sh\" $cmd" \
+		>"$T_TMP/$name.session" 2>"$T_TMP/$name.err"
+	ok $? "$name: session_dump ran"
+
+	tm kill-server >/dev/null 2>&1
+	tm new-session -d -x $COLS -y $ROWS -s r "sh $T_TMP/env.sh $cmd"
+	tmux_settle
+	eval "set -- $dump_args"
+	while [ $# -gt 0 ]; do
+		tm send-keys -t r "$2"
+		tmux_settle
+		shift 2
+	done
+	tm capture-pane -p -t r >"$T_TMP/$name.tmux"
+	tm kill-server >/dev/null 2>&1
+
+	# capture-pane stops at the last non-empty row; the dump has all rows.
+	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/$name.session" >"$T_TMP/$name.s"
+	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/$name.tmux" >"$T_TMP/$name.t"
+	if cmp -s "$T_TMP/$name.s" "$T_TMP/$name.t"; then
+		ok 0 "$name: session screen equals tmux capture-pane"
+	else
+		ok 1 "$name: session screen equals tmux capture-pane"
+		diff -u "$T_TMP/$name.t" "$T_TMP/$name.s" | sed 's/^/# /'
+		sed 's/^/# err: /' "$T_TMP/$name.err"
+	fi
+	lines=$(grep -c . "$T_TMP/$name.s")
+	[ "$lines" -ge 3 ]
+	ok $? "$name: the screen is not empty ($lines rows)"
+}
+
+mkdir -p "$T_TMP/home"
+
+# 1. bash with a fixed prompt: echo, colours, wide characters, scrolling.
+compare bash \
+	'echo hello' Enter \
+	'printf "\033[1;32mgreen\033[0m \344\270\255\346\226\207 \360\237\230\200|\n"' Enter \
+	'seq 1 30' Enter \
+	'printf "%s\n" "$((6 * 7))"' Enter \
+	-- bash --norc --noprofile
+
+# 2. less on a file with long (wrapping) lines and wide characters; page and search.
+i=1
+while [ $i -le 120 ]; do
+	if [ $((i % 17)) -eq 0 ]; then
+		printf 'line %d: %s\n' $i "$(printf 'long-%d ' $(seq 1 25))"
+	elif [ $((i % 11)) -eq 0 ]; then
+		printf 'line %d: 中文字符 wide text\n' $i
+	else
+		printf 'line %d\n' $i
+	fi
+	i=$((i + 1))
+done >"$T_TMP/file.txt"
+compare less Space Space '/line 77' Enter -- less "$T_TMP/file.txt"
+
+# 3. vi (vim or nvi: whatever `vi` is) editing the same file.
+if command -v vi >/dev/null 2>&1; then
+	cp "$T_TMP/file.txt" "$T_TMP/edit.txt"
+	compare vi 5G dd o 'inserted 中文 line' Escape 40G gg -- vi -u NONE -i NONE -n "$T_TMP/edit.txt"
+else
+	ok 0 "# SKIP vi is not installed"
+fi
+
+# 4. A deterministic full-screen program: scroll regions, insert/delete, erase, wrap.
+cat >"$T_TMP/paint.sh" <<'EOF'
+printf '\033[H\033[2J'
+printf 'wrap:'; i=0; while [ $i -lt 30 ]; do printf 'abc'; i=$((i + 1)); done; printf '\r\n'
+printf 'tab\tstop\tx\r\n'
+printf '\033[5;10r\033[5;1H'
+for i in 1 2 3 4 5 6 7 8 9; do printf 'region %d\r\n' $i; done
+printf '\033[r'
+printf '\033[12;1Hinsert:ABCDEF\033[12;8H\033[2@xy'
+printf '\033[13;1Hdelete:ABCDEF\033[13;8H\033[2P'
+printf '\033[14;1Herase:ABCDEFGH\033[14;7H\033[3X'
+printf '\033[15;1Hline-to-delete\033[16;1Hkeep\033[15;1H\033[M'
+printf '\033[18;1Hwide:中文😀|\033[19;78H中文'
+printf '\033[21;1H\033[1;31mred\033[0m \033[7mrev\033[0m\033[K'
+printf '\033[22;1H0123456789\033[22;5H\033[1Kleft'
+printf '\033[24;1Hend\033[3;1H\033[2L\033[3;1Hinserted'
+exec sleep 30
+EOF
+compare paint -- sh "$T_TMP/paint.sh"
+
+done_testing
