@@ -90,3 +90,10 @@ TESTS += tests/unit/test_fake
 EXTRA_DIST += tests/lib.sh tests/integration/layers.sh tests/integration/data-files.sh \
 	tests/integration/catalog-verbs.sh tests/integration/cli-basics.sh
 EXTRA_DIST += tests/integration/session-render.sh
+# Built-in backends against screens recorded from the real agent CLIs.
+check_PROGRAMS += tests/unit/test_backend_fixtures
+tests_unit_test_backend_fixtures_SOURCES = tests/unit/test_backend_fixtures.c
+tests_unit_test_backend_fixtures_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_backend_fixtures_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_backend_fixtures
+EXTRA_DIST += tests/fixtures/screens tests/tools/screen-recording
