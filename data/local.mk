@@ -8,6 +8,7 @@ nobase_dist_pkgdata_DATA = \
 	data/backends/fake.json \
 	data/backends/claude.json \
 	data/backends/codex.json \
+	data/backends/gemini.json \
 	schemas/devflow/template@1.json \
 	schemas/devflow/persona@1.json \
 	schemas/devflow/backend@1.json \
