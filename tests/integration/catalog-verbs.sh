@@ -31,6 +31,7 @@ like "$out" '^fake +1 +devflow-fake-agent ' "the fake backend is listed"
 like "$out" '^claude +1 +claude ' "the claude backend is listed"
 like "$out" '^codex +1 +codex ' "the codex backend is listed"
 like "$out" '^gemini +1 +gemini ' "the gemini backend is listed"
+like "$out" '^aider +1 +aider ' "the aider backend is listed"
 mkdir -p "$T_TMP/emptybin"
 out=$(PATH="$T_TMP/emptybin" "$DEVFLOW" backends)
 like "$out" '^gemini +1 +gemini +no ' "a CLI not on PATH is not found"

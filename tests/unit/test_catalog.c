@@ -145,7 +145,7 @@ test_builtin_data_loads(void **state)
 		fail_msg("%s", err.message);
 	assert_int_equal(catalog_count(cat, STORE_CATALOG_TEMPLATE), 1);
 	assert_int_equal(catalog_count(cat, STORE_CATALOG_PERSONA), 3);
-	assert_int_equal(catalog_count(cat, STORE_CATALOG_BACKEND), 4);
+	assert_int_equal(catalog_count(cat, STORE_CATALOG_BACKEND), 5);
 	it = catalog_find(cat, STORE_CATALOG_TEMPLATE, "development", 0);
 	assert_non_null(it);
 	assert_int_equal(it->version, 1);
@@ -166,7 +166,7 @@ test_builtin_data_loads(void **state)
 	assert_int_equal(catalog_store(cat, st, &err), 0);
 	assert_int_equal(stored_count(st, STORE_CATALOG_TEMPLATE), 1);
 	assert_int_equal(stored_count(st, STORE_CATALOG_PERSONA), 3);
-	assert_int_equal(stored_count(st, STORE_CATALOG_BACKEND), 4);
+	assert_int_equal(stored_count(st, STORE_CATALOG_BACKEND), 5);
 	/* Storing again is idempotent. */
 	assert_int_equal(catalog_store(cat, st, &err), 0);
 	assert_int_equal(stored_count(st, STORE_CATALOG_PERSONA), 3);
