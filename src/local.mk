@@ -7,6 +7,7 @@ libdevflow_a_SOURCES = \
 	src/catalog.c src/catalog.h \
 	src/client.c src/client.h \
 	src/detect.c src/detect.h \
+	src/driver.c src/driver.h \
 	src/engine.c src/engine.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
@@ -15,11 +16,13 @@ libdevflow_a_SOURCES = \
 	src/paths.c src/paths.h \
 	src/proto.c src/proto.h \
 	src/report.c src/report.h \
+	src/runtime.c src/runtime.h \
 	src/schema.c src/schema.h \
 	src/screen.c src/screen.h \
 	src/session.c src/session.h \
 	src/sock.c src/sock.h \
 	src/store.c src/store.h \
+	src/watch.c src/watch.h \
 	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
 

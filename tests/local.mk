@@ -25,6 +25,8 @@ UNIT_TESTS = \
 	tests/unit/test_catalog \
 	tests/unit/test_client \
 	tests/unit/test_detect \
+	tests/unit/test_driver \
+	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_rules \
 	tests/unit/test_error \
@@ -38,6 +40,7 @@ UNIT_TESTS = \
 	tests/unit/test_session \
 	tests/unit/test_sock \
 	tests/unit/test_store \
+	tests/unit/test_watch \
 	tests/unit/test_worktree
 
 SHELL_TESTS = \
