@@ -19,6 +19,7 @@ AM_TESTS_ENVIRONMENT = \
 LDADD = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS = \
+	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
 	tests/unit/test_catalog \
@@ -66,7 +67,8 @@ SHELL_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
 	tests/tools/json-get tests/tools/rawframe tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
-EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh $(SHELL_TESTS)
+EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh $(SHELL_TESTS) tests/fixtures/screens \
+	tests/tools/screen-recording
 
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
