@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "client.h"
 #include "sock.h"
 #include "xalloc.h"
@@ -40,15 +41,6 @@ struct client {
 	int started;
 	int call_timeout_ms;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Record a local failure: the client is dead from now on. */
 static int
@@ -213,7 +205,7 @@ int
 client_call(struct client *c, const char *op, const cJSON *args, cJSON **result,
             struct df_error *err)
 {
-	long long deadline = c->call_timeout_ms > 0 ? now_ms() + c->call_timeout_ms : 0;
+	long long deadline = c->call_timeout_ms > 0 ? clock_mono_ms() + c->call_timeout_ms : 0;
 	struct proto_msg m;
 	struct df_error e;
 	uint64_t id = 0;
@@ -234,7 +226,7 @@ client_call(struct client *c, const char *op, const cJSON *args, cJSON **result,
 		if (c->dead)
 			return fail_dead(c, err);
 		if (deadline > 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - clock_mono_ms();
 
 			if (left <= 0) {
 				df_error_set(&e, DF_RETRYABLE, DF_E_SERVER_UNAVAILABLE,
@@ -516,7 +508,7 @@ spawn_server(const char *exe, const char *ws, pid_t *pid, struct df_error *err)
 static int
 await_server(const char *path, const char *ws, pid_t pid, int timeout_ms, struct df_error *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_mono_ms() + timeout_ms;
 	int delay = 10, fd;
 
 	for (;;) {
@@ -540,7 +532,7 @@ await_server(const char *path, const char *ws, pid_t pid, int timeout_ms, struct
 			    ws);
 			return -1;
 		}
-		if (now_ms() >= deadline) {
+		if (clock_mono_ms() >= deadline) {
 			pid_t holder = sock_lock_owner(ws);
 
 			if (holder > 0 && holder != pid) {

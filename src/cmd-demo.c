@@ -24,6 +24,7 @@
 
 #include <git2.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "paths.h"
 #include "verb.h"
@@ -270,19 +271,10 @@ gate(struct demo *d, struct df_error *err)
 	}
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_error *err)
 {
-	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000, last = 0;
+	int64_t deadline = clock_mono_ms() + (int64_t)timeout_s * 1000, last = 0;
 	cJSON *args;
 
 	args = cJSON_CreateObject();
@@ -337,7 +329,7 @@ follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_
 		for (;;) {
 			struct proto_msg m;
 			struct pollfd p = { client_fd(d->c), client_poll_events(d->c), 0 };
-			int64_t left = deadline - now_ms(), got = 0;
+			int64_t left = deadline - clock_mono_ms(), got = 0;
 
 			while (client_pop(d->c, &m) == 1) {
 				got |= m.kind == PROTO_MSG_EVENT;

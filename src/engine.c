@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 #include <uuid/uuid.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "canon.h"
 #include "engine.h"
@@ -3315,11 +3316,8 @@ out:
 int64_t
 engine_clock_now_ms(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 void

@@ -6,6 +6,7 @@ libdevflow_a_SOURCES = \
 	src/canon.c src/canon.h \
 	src/catalog.c src/catalog.h \
 	src/client.c src/client.h \
+	src/clock.c src/clock.h \
 	src/detect.c src/detect.h \
 	src/driver.c src/driver.h \
 	src/engine.c src/engine.h \

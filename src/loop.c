@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "loop.h"
 #include "xalloc.h"
 
@@ -66,11 +67,8 @@ static struct loop *loop_sig_owner;
 static uint64_t
 loop_monotonic(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 struct loop *

@@ -19,18 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "paths.h"
 #include "sock.h"
 #include "xalloc.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 fill_addr(const char *path, struct sockaddr_un *sa, struct df_error *err)
@@ -279,7 +271,7 @@ int
 sock_connect(const char *path, int timeout_ms, struct df_error *err)
 {
 	struct sockaddr_un sa;
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	int fd, busy;
 
 	if (fill_addr(path, &sa, err) < 0)
@@ -302,7 +294,7 @@ sock_connect(const char *path, int timeout_ms, struct df_error *err)
 				df_error_hint(err, "the socket belongs to another user's server");
 			return -1;
 		}
-		if (now_ms() >= deadline) {
+		if (clock_mono_ms() >= deadline) {
 			df_error_set(err, DF_RETRYABLE, DF_E_SERVER_UNAVAILABLE,
 			             "timed out after %d ms connecting to %s: the server does not "
 			             "accept connections",

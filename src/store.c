@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 #include <uuid/uuid.h>
 
+#include "clock.h"
 #include "paths.h"
 #include "store.h"
 #include "xalloc.h"
@@ -737,10 +738,7 @@ store_format_ts(int64_t ms, char out[STORE_TS_MAX])
 void
 store_now(char out[STORE_TS_MAX])
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	store_format_ts((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, out);
+	store_format_ts(clock_wall_ms(), out);
 }
 
 /*
