@@ -1,0 +1,22 @@
+# Benchmarks: built and run on demand (`make bench`), never by `make check`.
+# Each prints its figures next to a reference measured in the same run.
+EXTRA_PROGRAMS += bench/session-throughput bench/approve-latency
+CLEANFILES += bench/session-throughput$(EXEEXT) bench/approve-latency$(EXEEXT)
+EXTRA_DIST += bench/run-session-throughput.sh bench/server-idle-cpu.sh bench/approve-latency.sh
+
+# A session against tmux on a 64 MiB stream of text and escape sequences.
+bench_session_throughput_SOURCES = bench/session-throughput.c
+bench_session_throughput_LDADD = $(DEVFLOW_LIBS)
+bench-session: bench/session-throughput$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/run-session-throughput.sh $(builddir)
+
+# The server: CPU of an idle server with 20 fake-agent sessions, and the
+# latency from `devflow approve` to the next prompt on the agent's screen.
+bench_approve_latency_SOURCES = bench/approve-latency.c
+bench_approve_latency_LDADD = $(DEVFLOW_LIBS)
+bench-server: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT) bench/approve-latency$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/server-idle-cpu.sh $(builddir)
+	$(SHELL) $(srcdir)/bench/approve-latency.sh $(builddir)
+
+bench: bench-session bench-server
+.PHONY: bench bench-session bench-server
