@@ -19,6 +19,7 @@ AM_TESTS_ENVIRONMENT = \
 LDADD = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS = \
+	tests/unit/test_agentcfg \
 	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
