@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "verb.h"
+#include "xalloc.h"
 
 #define STDIN_MAX (1024 * 1024)
 #define STDIN_WAIT_MS 500
@@ -120,8 +121,8 @@ cmd_hook_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (session == NULL || session[0] == '\0')
 		return CLI_OK; /* not an agent of devflow's */
 	/* Codex appends its notification as one JSON argument. */
-	extra = calloc((size_t)argc, sizeof(*extra));
-	for (int i = 2; extra != NULL && i < argc; i++) {
+	extra = xcalloc((size_t)argc, sizeof(*extra));
+	for (int i = 2; i < argc; i++) {
 		extra[i] = cJSON_Parse(argv[i]);
 		if (conv == NULL)
 			conv = conversation_of(extra[i], "thread-id");
@@ -154,7 +155,7 @@ cmd_hook_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(cJSON_CreateNull());
 	cJSON_Delete(args);
 	cJSON_Delete(in);
-	for (int i = 2; extra != NULL && i < argc; i++)
+	for (int i = 2; i < argc; i++)
 		cJSON_Delete(extra[i]);
 	free(extra);
 	return CLI_OK;
