@@ -53,9 +53,13 @@ sess_get(void *ctx, const char *id)
 	return driver_session(runtime_driver(st->rt), id);
 }
 
-/* Agent CLI hook names (ours and Claude Code's) to the driver's kinds. */
+/*
+ * Agent CLI hook names (ours and Claude Code's) to the driver's kinds; the
+ * CLI's conversation id, when it told one, goes on the session's row.
+ */
 static int
-sess_hook(void *ctx, const char *id, const char *kind, struct df_error *err)
+sess_hook(void *ctx, const char *id, const char *kind, const char *conversation, const char *detail,
+          struct df_error *err)
 {
 	struct srv_state *st = ctx;
 	enum driver_hook_kind k;
@@ -69,10 +73,12 @@ sess_hook(void *ctx, const char *id, const char *kind, struct df_error *err)
 	else if (driver_hook_kind_parse(kind, &k) != 0)
 		return df_error_set(
 		    err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-		    "hook.event: unknown event '%s' (idle, busy, needs_input, Stop, "
+		    "hook.event: unknown event '%s' (idle, busy, needs-input, Stop, "
 		    "Notification, UserPromptSubmit)",
 		    kind);
-	return driver_hook(runtime_driver(st->rt), id, k, NULL, err);
+	if (conversation != NULL)
+		engine_session_conversation(runtime_engine(st->rt), id, conversation);
+	return driver_hook(runtime_driver(st->rt), id, k, detail, err);
 }
 
 static const struct server_session_ops sess_ops = { sess_get, sess_hook };
@@ -137,7 +143,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct srv_state st = { 0 };
 	struct server_config cfg = { 0 };
 	struct sock_lock lk = { -1, NULL };
-	struct runtime_options ro = { 0 };
+	struct runtime_options ro = { .hooks = true }; /* the hook op below receives them */
 	struct df_error err;
 	char *ws, *logpath;
 	int log_fd = -1, status = CLI_ERROR;

@@ -9,11 +9,13 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "agentcfg.h"
 #include "buf.h"
 #include "catalog.h"
 #include "driver.h"
@@ -26,7 +28,8 @@ struct entry {
 	struct driver *d;
 	char *id, *run_id, *phase_id, *role_id, *backend;
 	char *backend_json;
-	char **argv; /* the template, argv[0] resolved; NULL-terminated */
+	char **argv; /* the template, placeholders but {prompt} replaced, hooks.argv appended,
+	              * argv[0] resolved; NULL-terminated */
 	char **env;  /* the backend's env plus DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID */
 	char *cwd, *transcript;
 	bool argv_mode;
@@ -55,7 +58,8 @@ struct driver {
 	struct loop *loop;
 	struct engine *engine;
 	struct driver_options opts;
-	char *workspace; /* opts.workspace, owned */
+	char *workspace;   /* opts.workspace, owned */
+	char *devflow_bin; /* opts.devflow_bin or paths_bin_dir()/devflow, owned */
 	struct entry **v;
 	size_t n;
 	struct grave *graves;
@@ -552,6 +556,94 @@ deliver_next(struct entry *en)
 	free(text);
 }
 
+/* --- the backend's command line and configuration ------------------------------------------ */
+
+/* The agent's HOME: the backend's env HOME, else the driver's. */
+static const char *
+agent_home(const struct engine_session_spec *spec)
+{
+	for (size_t i = 0; i < spec->envc; i++)
+		if (strncmp(spec->env[i], "HOME=", 5) == 0)
+			return spec->env[i] + 5;
+	return getenv("HOME");
+}
+
+/*
+ * "{devflow}" goes unquoted into shell commands and JSON or TOML strings:
+ * hooks are installed only when the program's path needs no quoting.
+ */
+static bool
+plain_path(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && strchr("/._-+@,=:", *s) == NULL)
+			return false;
+	return true;
+}
+
+/* The backend's hooks when they are to be applied, else NULL (a pointer into doc). */
+static const cJSON *
+hooks_of(struct driver *d, const cJSON *doc)
+{
+	const cJSON *hooks = cJSON_GetObjectItemCaseSensitive(doc, "hooks");
+
+	return d->opts.hooks && cJSON_IsObject(hooks) && plain_path(d->devflow_bin) ? hooks : NULL;
+}
+
+/*
+ * The session's command line: spec's argv with the placeholders replaced,
+ * then hooks.argv (replaced too) when hooks are applied. NULL-terminated;
+ * NULL with err when hooks.argv is not an array of strings.
+ */
+static char **
+build_argv(struct driver *d, const struct engine_session_spec *spec, const cJSON *doc,
+           struct df_error *err)
+{
+	const cJSON *hargv = cJSON_GetObjectItemCaseSensitive(hooks_of(d, doc), "argv"), *x;
+	struct agentcfg_vars vars = { .worktree = spec->cwd, .devflow = d->devflow_bin };
+	size_t n = 0;
+	char **argv;
+
+	if (hargv != NULL && !cJSON_IsArray(hargv)) {
+		df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		             "backend %s: /hooks/argv: not an array", spec->backend);
+		return NULL;
+	}
+	argv = xcalloc(spec->argc + (size_t)cJSON_GetArraySize(hargv) + 1, sizeof(*argv));
+	for (size_t i = 0; i < spec->argc; i++)
+		argv[n++] = agentcfg_subst(spec->argv[i], &vars);
+	cJSON_ArrayForEach(x, hargv)
+	{
+		if (!cJSON_IsString(x)) {
+			df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+			             "backend %s: /hooks/argv/%zu: not a string", spec->backend,
+			             n - spec->argc);
+			strv_free(argv);
+			return NULL;
+		}
+		argv[n++] = agentcfg_subst(x->valuestring, &vars);
+	}
+	return argv;
+}
+
+/* Merge the backend's configFiles, and hooks.configFiles when hooks are applied. */
+static int
+apply_config(struct driver *d, const struct engine_session_spec *spec, const cJSON *doc,
+             struct df_error *err)
+{
+	struct agentcfg_vars vars = { .worktree = spec->cwd, .devflow = d->devflow_bin };
+	const char *home = agent_home(spec);
+
+	if (agentcfg_apply_files(cJSON_GetObjectItemCaseSensitive(doc, "configFiles"),
+	                         "/configFiles", &vars, home, err) != 0 ||
+	    agentcfg_apply_files(cJSON_GetObjectItemCaseSensitive(hooks_of(d, doc), "configFiles"),
+	                         "/hooks/configFiles", &vars, home, err) != 0) {
+		df_error_prefix(err, "backend %s", spec->backend);
+		return -1;
+	}
+	return 0;
+}
+
 /* --- the engine's ops ----------------------------------------------------------------- */
 
 static int
@@ -561,7 +653,7 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	struct entry *en;
 	cJSON *doc;
 	const cJSON *install;
-	char *prog, *dir, *slash;
+	char *prog, *dir, *slash, **argv;
 	size_t k = 0;
 
 	if (spec->argc == 0 || spec->argv == NULL || spec->argv[0] == NULL)
@@ -570,19 +662,26 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	if (find(d, spec->session_id) != NULL)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "session %s: already started", spec->session_id);
-	prog = catalog_which(spec->argv[0]);
+	doc = cJSON_Parse(spec->backend_json ? spec->backend_json : "{}");
+	if ((argv = build_argv(d, spec, doc, err)) == NULL) {
+		cJSON_Delete(doc);
+		return -1;
+	}
+	prog = catalog_which(argv[0]);
 	if (prog == NULL) {
-		doc = cJSON_Parse(spec->backend_json);
 		install = cJSON_GetObjectItemCaseSensitive(doc, "install");
 		df_error_set(
 		    err, DF_HUMAN_REQUIRED, DF_E_BACKEND_UNAVAILABLE,
 		    "backend %s: program '%s' not found (looked beside devflow and in PATH)",
-		    spec->backend, spec->argv[0]);
+		    spec->backend, argv[0]);
 		if (cJSON_IsString(install))
 			df_error_hint(err, "%s", install->valuestring);
 		cJSON_Delete(doc);
+		strv_free(argv);
 		return -1;
 	}
+	free(argv[0]);
+	argv[0] = prog;
 	dir = xstrdup(spec->transcript_path);
 	slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
@@ -591,11 +690,19 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 			df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
 			             "session %s: cannot create %s", spec->session_id, dir);
 			free(dir);
-			free(prog);
+			strv_free(argv);
+			cJSON_Delete(doc);
 			return -1;
 		}
 	}
 	free(dir);
+	/* The CLI's own configuration, before anything of it runs. */
+	if (apply_config(d, spec, doc, err) != 0) {
+		strv_free(argv);
+		cJSON_Delete(doc);
+		return -1;
+	}
+	cJSON_Delete(doc);
 
 	en = xcalloc(1, sizeof(*en));
 	en->d = d;
@@ -605,10 +712,7 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	en->role_id = xstrdup(spec->role_id ? spec->role_id : "");
 	en->backend = xstrdup(spec->backend ? spec->backend : "");
 	en->backend_json = xstrdup(spec->backend_json ? spec->backend_json : "{}");
-	en->argv = xcalloc(spec->argc + 1, sizeof(*en->argv));
-	en->argv[0] = prog;
-	for (size_t i = 1; i < spec->argc; i++)
-		en->argv[i] = xstrdup(spec->argv[i]);
+	en->argv = argv;
 	en->env = xcalloc(spec->envc + 4, sizeof(*en->env));
 	for (size_t i = 0; i < spec->envc; i++)
 		en->env[k++] = xstrdup(spec->env[i]);
@@ -737,6 +841,9 @@ driver_new(struct loop *loop, const struct driver_options *opts)
 	}
 	if (d->opts.keep_exited == 0)
 		d->opts.keep_exited = DEFAULT_KEEP_EXITED;
+	d->devflow_bin = d->opts.devflow_bin ? xstrdup(d->opts.devflow_bin)
+	                                     : xasprintf("%s/devflow", paths_bin_dir());
+	d->opts.devflow_bin = d->devflow_bin;
 	return d;
 }
 
@@ -801,6 +908,7 @@ driver_free(struct driver *d)
 		entry_free(d->v[i]);
 	free(d->v);
 	free(d->workspace);
+	free(d->devflow_bin);
 	free(d);
 }
 
@@ -857,6 +965,7 @@ driver_hook_kind_parse(const char *name, enum driver_hook_kind *out)
 	} names[] = {
 		{ "idle", DRIVER_HOOK_IDLE },
 		{ "busy", DRIVER_HOOK_BUSY },
+		{ "needs-input", DRIVER_HOOK_NEEDS_INPUT },
 		{ "needs_input", DRIVER_HOOK_NEEDS_INPUT },
 	};
 

@@ -29,6 +29,16 @@
  * DEVFLOW_WORKSPACE when the options name one) in its environment, so a
  * hook command run by the agent CLI (`devflow hook idle`, ...) can find the
  * server and say which session it speaks for.
+ *
+ * Before a session's first process starts, the backend's argv, configFiles
+ * and hooks are prepared as docs/backends.md says: "{worktree}" (the
+ * session's working directory) and "{devflow}" (the devflow program's
+ * absolute path) are replaced in argv, in configFiles paths, keys and string
+ * values, and in hooks; configFiles are merged into the CLI's own
+ * configuration files ("~/" is the agent's HOME: the backend's env HOME, else
+ * the driver's); and, when the driver's options say hooks are received,
+ * hooks.argv is appended to argv and hooks.configFiles merged too (agentcfg.h).
+ * A configuration file that cannot be merged fails the start.
  */
 #ifndef DEVFLOW_DRIVER_H
 #define DEVFLOW_DRIVER_H
@@ -53,6 +63,14 @@ struct driver_options {
 	/* Given to every child as DEVFLOW_WORKSPACE (so `devflow hook` finds the server); may be
 	 * NULL. */
 	const char *workspace;
+	/*
+	 * Whoever runs the driver receives `devflow hook` (the server does): the
+	 * backend's hooks (hooks.argv appended to argv, hooks.configFiles merged)
+	 * are applied. false: they are not, and screen patterns alone report.
+	 */
+	bool hooks;
+	/* What "{devflow}" stands for; NULL means paths_bin_dir()/devflow. */
+	const char *devflow_bin;
 };
 
 /*
@@ -115,7 +133,7 @@ enum driver_hook_kind {
 	DRIVER_HOOK_NEEDS_INPUT, /* the agent waits for a person (Notification) */
 };
 
-/* "idle", "busy", "needs_input". 0 and *out, or -1 for an unknown name. */
+/* "idle", "busy", "needs-input" (or "needs_input"). 0 and *out, or -1 for an unknown name. */
 int driver_hook_kind_parse(const char *name, enum driver_hook_kind *out);
 
 /*

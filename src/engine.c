@@ -56,11 +56,11 @@ struct timer_ent {
 	int attempt;
 };
 
-enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER };
+enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION };
 
 struct item {
 	enum item_kind kind;
-	char *a, *b; /* session id + detail, or run id + path */
+	char *a, *b; /* session id + detail (or conversation id), or run id + path */
 	int ev, status;
 	uint64_t timer;
 };
@@ -2997,6 +2997,34 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 	return 0;
 }
 
+/* The agent CLI's own conversation id for a session, kept on its row. */
+static int
+on_conversation(struct engine *e, const char *sid, const char *conversation, struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX];
+	int r;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	if (s.conversation_id != NULL && strcmp(s.conversation_id, conversation) == 0) {
+		store_session_clear(&s);
+		return 0;
+	}
+	free(s.conversation_id);
+	s.conversation_id = xstrdup(conversation);
+	now_ts(e, ts);
+	r = tx_begin(e, err) == 0 && store_session_save(e->st, &s, ts, err) == 0 &&
+	            tx_commit(e, err) == 0
+	        ? 0
+	        : -1;
+	if (r != 0)
+		tx_rollback(e);
+	store_session_clear(&s);
+	return r;
+}
+
 static void
 run_item(struct engine *e, struct item *it)
 {
@@ -3014,6 +3042,9 @@ run_item(struct engine *e, struct item *it)
 	case IT_TIMER:
 		rc = on_timer(e, it->timer, &err);
 		break;
+	case IT_CONVERSATION:
+		rc = on_conversation(e, it->a, it->b, &err);
+		break;
 	}
 	if (rc != 0)
 		step_failed(e, &err);
@@ -3028,6 +3059,17 @@ engine_session_event(struct engine *e, const char *session_id, enum engine_sessi
 		           .b = detail ? xstrdup(detail) : NULL,
 		           .ev = (int)kind,
 		           .status = status };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_session_conversation(struct engine *e, const char *session_id, const char *conversation_id)
+{
+	struct item it = { .kind = IT_CONVERSATION,
+		           .a = xstrdup(session_id),
+		           .b = xstrdup(conversation_id) };
 
 	enqueue(e, &it);
 	pump(e);

@@ -216,6 +216,15 @@ enum engine_session_event_kind {
 void engine_session_event(struct engine *e, const char *session_id,
                           enum engine_session_event_kind kind, const char *detail, int status);
 
+/*
+ * The agent CLI told its own conversation id for a session (Claude Code's
+ * session_id, Codex's thread-id): kept on the session's row
+ * (store_session.conversation_id), for resuming the conversation later.
+ * Unknown sessions are ignored.
+ */
+void engine_session_conversation(struct engine *e, const char *session_id,
+                                 const char *conversation_id);
+
 /* A file changed at abs_path in run_id's worktree; the engine checks it when it is expected. */
 void engine_artifact_event(struct engine *e, const char *run_id, const char *abs_path);
 

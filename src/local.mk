@@ -1,6 +1,7 @@
 # libdevflow.a: everything but the front ends. Never includes curses.
 noinst_LIBRARIES += libdevflow.a
 libdevflow_a_SOURCES = \
+	src/agentcfg.c src/agentcfg.h \
 	src/binding.c src/binding.h \
 	src/buf.c src/buf.h \
 	src/canon.c src/canon.h \

@@ -312,6 +312,8 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.grace_ms = opts->grace_ms;
 	dopts.workspace = rt->workspace;
+	dopts.hooks = opts->hooks;
+	dopts.devflow_bin = opts->devflow_bin;
 	rt->driver = driver_new(rt->loop, &dopts);
 	rt->watch = watch_new(rt->loop, on_file, rt, err);
 	if (rt->watch == NULL)

@@ -11,6 +11,7 @@
 #ifndef DEVFLOW_RUNTIME_H
 #define DEVFLOW_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,12 @@ struct runtime_options {
 	const char *share_dir;  /* NULL: paths_share_dir() */
 	const char *config_dir; /* NULL: paths_config_dir(); "": built-ins only */
 	unsigned grace_ms;      /* sessions' SIGTERM to SIGKILL; 0: 5000 */
+	/*
+	 * The runtime's owner receives `devflow hook` (the server's hook op): the
+	 * backends' hooks are installed for their sessions (driver_options.hooks).
+	 */
+	bool hooks;
+	const char *devflow_bin; /* "{devflow}" in backends; NULL: paths_bin_dir()/devflow */
 };
 
 /*

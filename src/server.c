@@ -1378,6 +1378,7 @@ op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
 			cJSON_AddNumberToObject(o, "cols", cols);
 		}
 		cJSON_AddItemToObject(o, "transcript", jstr(s->transcript_path));
+		cJSON_AddItemToObject(o, "conversation_id", jstr(s->conversation_id));
 		cJSON_AddStringToObject(o, "created_at", s->created_at);
 		cJSON_AddItemToArray(arr, o);
 	}
@@ -1494,20 +1495,27 @@ op_resize(struct op_ctx *x, cJSON **result, struct df_error *err)
 static int
 op_hook(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
-	const char *name, *kind;
+	const char *name, *kind, *conv, *detail;
 	char sid[DF_ID_MAX];
 
 	(void)result;
 	if (arg_str("hook", x->args, "session", 1, &name, err) != 0 ||
-	    arg_str("hook", x->args, "event", 1, &kind, err) != 0)
+	    arg_str("hook", x->args, "event", 1, &kind, err) != 0 ||
+	    arg_str("hook", x->args, "conversation", 0, &conv, err) != 0 ||
+	    arg_str("hook", x->args, "detail", 0, &detail, err) != 0)
 		return -1;
 	if (resolve_session(x->srv, name, sid, err) != 0)
 		return -1;
 	if (x->srv->sops == NULL || x->srv->sops->hook == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "hook: this server takes no agent hooks");
-	server_log(x->srv, "hook %s for session %s", kind, sid);
-	return x->srv->sops->hook(x->srv->sctx, sid, kind, err);
+	if (conv != NULL && conv[0] == '\0')
+		conv = NULL;
+	if (conv != NULL)
+		server_log(x->srv, "hook %s for session %s (conversation %s)", kind, sid, conv);
+	else
+		server_log(x->srv, "hook %s for session %s", kind, sid);
+	return x->srv->sops->hook(x->srv->sctx, sid, kind, conv, detail, err);
 }
 
 static int

@@ -33,11 +33,14 @@ struct server_session_ops {
 	/* The live session with that id, or NULL when it has no process here. */
 	struct session *(*get)(void *ctx, const char *session_id);
 	/*
-	 * An agent CLI hook fired for the session (`devflow hook SESSION EVENT`):
-	 * kind is the hook's event name. Returns 0, or -1 with err. May be NULL
-	 * (hooks are then refused with invalid_argument).
+	 * An agent CLI hook fired for the session (`devflow hook EVENT` run by
+	 * the agent): kind is the hook's event name; conversation the CLI's own
+	 * conversation id and detail what the CLI said (a notification's
+	 * message), each NULL when not given. Returns 0, or -1 with err. May be
+	 * NULL (hooks are then refused with invalid_argument).
 	 */
-	int (*hook)(void *ctx, const char *session_id, const char *kind, struct df_error *err);
+	int (*hook)(void *ctx, const char *session_id, const char *kind, const char *conversation,
+	            const char *detail, struct df_error *err);
 };
 
 struct server_config {

@@ -19,6 +19,7 @@ AM_TESTS_ENVIRONMENT = \
 LDADD = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS = \
+	tests/unit/test_agentcfg \
 	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
@@ -59,7 +60,8 @@ SHELL_TESTS = \
 	tests/integration/server-restart.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
-	tests/integration/server-doctor.sh
+	tests/integration/server-doctor.sh \
+	tests/integration/server-hooks.sh
 
 # Helpers the tests run: the schema suite runner, a session screen dumper,
 # json-get (reads JSON files; no python or jq needed), and echo-server (a

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "driver.h"
 #include "xalloc.h"
@@ -225,6 +226,228 @@ test_argv_mode_one_process_per_instruction(void **state)
 	free(tr);
 }
 
+/* --- configuration files and hooks ------------------------------------------------ */
+
+static const char HOOKED[] =
+    "{\"name\":\"h\",\"version\":1,\"argv\":[\"sh\"],\"env\":{},"
+    "\"prompt\":{\"mode\":\"paste\",\"submitDelayMs\":0},"
+    "\"configFiles\":[{\"path\":\"~/.claude.json\",\"merge\":{\"projects\":{\"{worktree}\":"
+    "{\"hasTrustDialogAccepted\":true}}}},"
+    "{\"path\":\".agent/local.json\",\"merge\":{\"root\":\"{worktree}\"}}],"
+    "\"hooks\":{\"argv\":[\"--settings\",\"{\\\"cmd\\\":\\\"{devflow} hook idle\\\"}\"],"
+    "\"configFiles\":[{\"path\":\"~/.gemini/settings.json\",\"merge\":{\"hooks\":"
+    "{\"AfterAgent\":[{\"command\":\"{devflow} hook idle\"}]}}}]},"
+    "\"screen\":{\"ready\":[\"^\\\\$ *$\"],\"busy\":[],\"needsInput\":[],\"trust\":[],"
+    "\"lastLines\":4,\"stableMs\":100},\"install\":\"none\"}";
+
+/* The "agent": its arguments, one a line, into args.txt in its working directory. */
+static const char *const HOOKED_ARGV[] = { "sh", "-c",
+	                                   "printf '%s\\n' \"$@\" >args.tmp && "
+	                                   "mv args.tmp args.txt; exec sleep 30",
+	                                   "agent", "--dir={worktree}" };
+
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *s;
+	size_t n;
+
+	if (fp == NULL)
+		return NULL;
+	s = xcalloc(1, 1 << 16);
+	n = fread(s, 1, (1 << 16) - 1, fp);
+	s[n] = '\0';
+	fclose(fp);
+	return s;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* A driver that receives hooks, with HOME in the fixture's directory and a worktree. */
+static struct driver *
+hooked_driver(struct fx *f, bool hooks, char **home, char **wt)
+{
+	struct driver_options o = { .grace_ms = 1000,
+		                    .workspace = "/srv/ws",
+		                    .hooks = hooks,
+		                    .devflow_bin = "/opt/df/bin/devflow" };
+
+	*home = xasprintf("%s/home", f->dir);
+	*wt = xasprintf("%s/wt", f->dir);
+	assert_int_equal(mkdir(*home, 0700), 0);
+	assert_int_equal(mkdir(*wt, 0700), 0);
+	setenv("HOME", *home, 1); /* never the real home */
+	return driver_new(f->loop, &o);
+}
+
+static char *
+wait_args(struct fx *f, struct driver *d, const char *wt)
+{
+	char *path = xasprintf("%s/args.txt", wt), *text = NULL;
+	uint64_t end = wall_ms() + 10000;
+
+	(void)d;
+	while ((text = slurp(path)) == NULL && wall_ms() < end)
+		loop_run_once(f->loop, 50, NULL);
+	free(path);
+	assert_non_null(text);
+	return text;
+}
+
+static void
+test_config_files_and_hooks(void **state)
+{
+	struct fx *f = *state;
+	char *home, *wt, *tr = xasprintf("%s/sessions/h1.raw", f->dir), *p, *text, *want;
+	struct driver *d = hooked_driver(f, true, &home, &wt);
+	struct engine_session_spec sp = spec_for(f, "h1", HOOKED_ARGV, 5, "paste", tr);
+	cJSON *j, *other;
+	struct df_error err;
+
+	sp.backend = "h";
+	sp.backend_json = HOOKED;
+	sp.cwd = wt;
+	/* The user's own file, full of other keys. */
+	p = xasprintf("%s/.claude.json", home);
+	write_text(p, "{\"numStartups\":3,\"projects\":{\"/elsewhere\":{\"allowedTools\":[\"x\"]}},"
+	              "\"oauthAccount\":{\"id\":\"u\"}}");
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
+	/* Merged before the agent started. */
+	text = slurp(p);
+	j = cJSON_Parse(text);
+	assert_non_null(j);
+	want =
+	    xasprintf("{\"numStartups\":3,\"projects\":{\"/elsewhere\":{\"allowedTools\":[\"x\"]},"
+	              "\"%s\":{\"hasTrustDialogAccepted\":true}},\"oauthAccount\":{\"id\":\"u\"}}",
+	              wt);
+	other = cJSON_Parse(want);
+	assert_true(cJSON_Compare(j, other, 1));
+	cJSON_Delete(j);
+	cJSON_Delete(other);
+	free(want);
+	free(text);
+	free(p);
+	p = xasprintf("%s/.agent/local.json", wt);
+	text = slurp(p);
+	want = xasprintf("\"root\":\t\"%s\"", wt);
+	assert_non_null(text);
+	assert_non_null(strstr(text, want));
+	free(want);
+	free(text);
+	free(p);
+	p = xasprintf("%s/.gemini/settings.json", home);
+	text = slurp(p);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"/opt/df/bin/devflow hook idle\""));
+	free(text);
+	free(p);
+	/* argv: {worktree} replaced, hooks.argv appended with {devflow} replaced. */
+	text = wait_args(f, d, wt);
+	want = xasprintf("--dir=%s\n--settings\n{\"cmd\":\"/opt/df/bin/devflow hook idle\"}\n", wt);
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+	driver_free(d);
+	free(home);
+	free(wt);
+	free(tr);
+}
+
+static void
+test_hooks_off(void **state)
+{
+	struct fx *f = *state;
+	char *home, *wt, *tr = xasprintf("%s/sessions/h2.raw", f->dir), *p, *text, *want;
+	struct driver *d = hooked_driver(f, false, &home, &wt);
+	struct engine_session_spec sp = spec_for(f, "h2", HOOKED_ARGV, 5, "paste", tr);
+	struct df_error err;
+	struct stat sb;
+
+	sp.backend_json = HOOKED;
+	sp.cwd = wt;
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
+	text = wait_args(f, d, wt);
+	want = xasprintf("--dir=%s\n", wt);
+	assert_string_equal(text, want); /* no hooks.argv */
+	free(want);
+	free(text);
+	p = xasprintf("%s/.gemini/settings.json", home);
+	assert_int_equal(stat(p, &sb), -1); /* no hooks.configFiles */
+	free(p);
+	p = xasprintf("%s/.claude.json", home);
+	text = slurp(p); /* configFiles still apply: they are not hooks */
+	assert_non_null(text);
+	assert_non_null(strstr(text, "hasTrustDialogAccepted"));
+	free(text);
+	free(p);
+	driver_free(d);
+	free(home);
+	free(wt);
+	free(tr);
+}
+
+static void
+test_config_file_refused(void **state)
+{
+	struct fx *f = *state;
+	char *home, *wt, *tr = xasprintf("%s/sessions/h3.raw", f->dir), *p, *text, *other;
+	struct driver *d = hooked_driver(f, true, &home, &wt);
+	struct engine_session_spec sp = spec_for(f, "h3", HOOKED_ARGV, 5, "paste", tr);
+	const char *env[1];
+	struct df_error err;
+	enum driver_hook_kind k;
+
+	sp.backend = "h";
+	sp.backend_json = HOOKED;
+	sp.cwd = wt;
+	p = xasprintf("%s/.claude.json", home);
+	write_text(p, "{ broken");
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), -1);
+	assert_int_equal(err.code, DF_E_JSON_PARSE);
+	assert_non_null(strstr(err.message, "backend h"));
+	assert_non_null(strstr(err.message, "/configFiles/0"));
+	assert_non_null(strstr(err.message, p));
+	text = slurp(p);
+	assert_string_equal(text, "{ broken"); /* untouched */
+	free(text);
+	assert_null(driver_session(d, "h3"));
+	assert_int_equal(driver_engine_ops.alive(d, "h3"), 0);
+	free(p);
+
+	/* The backend's env may give the agent another HOME: that is where ~/ goes. */
+	other = xasprintf("%s/other-home", f->dir);
+	env[0] = p = xasprintf("HOME=%s", other);
+	sp.env = env;
+	sp.envc = 1;
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
+	free(p);
+	p = xasprintf("%s/.claude.json", other);
+	text = slurp(p);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "hasTrustDialogAccepted"));
+	free(text);
+	free(p);
+	free(other);
+
+	assert_int_equal(driver_hook_kind_parse("needs-input", &k), 0);
+	assert_int_equal(k, DRIVER_HOOK_NEEDS_INPUT);
+	assert_int_equal(driver_hook_kind_parse("needs_input", &k), 0);
+	assert_int_equal(driver_hook_kind_parse("Needs", &k), -1);
+	driver_free(d);
+	free(home);
+	free(wt);
+	free(tr);
+}
+
 int
 main(void)
 {
@@ -233,6 +456,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_session_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argv_mode_one_process_per_instruction, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_config_files_and_hooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hooks_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_file_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

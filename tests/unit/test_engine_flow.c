@@ -561,6 +561,33 @@ test_session_events_are_recorded_once(void **state)
 }
 
 static void
+test_conversation_id_kept(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+	struct store_session s;
+	const char *sid;
+	int total;
+
+	assert_int_equal(h_start(h, NULL, run, &err), 0);
+	sid = h_last_session(h, run)->id;
+	assert_int_equal(store_session_get(h->st, sid, &s, &err), 1);
+	assert_null(s.conversation_id);
+	store_session_clear(&s);
+	total = h_event_total(h, run);
+	engine_session_conversation(h->e, sid, "thr-1");
+	engine_session_conversation(h->e, sid, "thr-2");
+	engine_session_conversation(h->e, sid, "thr-2");
+	engine_session_conversation(h->e, "unknown-session", "thr-3");
+	assert_int_equal(store_session_get(h->st, sid, &s, &err), 1);
+	assert_string_equal(s.conversation_id, "thr-2");
+	assert_string_equal(s.state, "RUNNING");
+	store_session_clear(&s);
+	assert_int_equal(h_event_total(h, run), total); /* a detail of the row, not an event */
+}
+
+static void
 test_artifact_event_from_the_watcher(void **state)
 {
 	struct harness *h = *state;
@@ -804,6 +831,7 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_backend_missing_from_the_catalog, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_conversation_id_kept, setup, teardown),
 		cmocka_unit_test(test_production_host_defaults),
 	};
 

@@ -55,9 +55,12 @@ get_session(void *ctx, const char *id)
 }
 
 static int
-hook(void *ctx, const char *id, const char *kind, struct df_error *err)
+hook(void *ctx, const char *id, const char *kind, const char *conversation, const char *detail,
+     struct df_error *err)
 {
 	(void)ctx;
+	(void)conversation;
+	(void)detail;
 	if (strcmp(kind, "stop") != 0)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "unknown hook %s", kind);
 	(void)id;
