@@ -85,6 +85,30 @@ agentcfg_subst_json(const cJSON *v, const struct agentcfg_vars *vars)
 	return must(cJSON_Duplicate(v, 1));
 }
 
+/*
+ * Arrays are unions: the user's entries (their own hooks, say) stay, and ours
+ * are appended unless an equal one is already there, so merging twice adds
+ * nothing.
+ */
+static void
+append_missing(cJSON *dst, const cJSON *src)
+{
+	const cJSON *x, *y;
+
+	cJSON_ArrayForEach(x, src)
+	{
+		int present = 0;
+
+		cJSON_ArrayForEach(y, dst) if (cJSON_Compare(x, y, 1))
+		{
+			present = 1;
+			break;
+		}
+		if (!present)
+			cJSON_AddItemToArray(dst, must(cJSON_Duplicate(x, 1)));
+	}
+}
+
 void
 agentcfg_merge(cJSON *dst, const cJSON *src)
 {
@@ -97,6 +121,10 @@ agentcfg_merge(cJSON *dst, const cJSON *src)
 
 		if (cJSON_IsObject(have) && cJSON_IsObject(x)) {
 			agentcfg_merge(have, x);
+			continue;
+		}
+		if (cJSON_IsArray(have) && cJSON_IsArray(x)) {
+			append_missing(have, x);
 			continue;
 		}
 		copy = must(cJSON_Duplicate(x, 1));

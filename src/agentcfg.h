@@ -29,8 +29,10 @@ cJSON *agentcfg_subst_json(const cJSON *v, const struct agentcfg_vars *vars);
 
 /*
  * Merge src into dst (both objects): a key whose values are objects on both
- * sides is merged recursively; any other value of src replaces dst's (or is
- * added). src is copied, not taken.
+ * sides is merged recursively; arrays on both sides become their union (src's
+ * elements appended unless an equal one is there, so the user's own entries
+ * survive and a second merge adds nothing); any other value of src replaces
+ * dst's (or is added). src is copied, not taken.
  */
 void agentcfg_merge(cJSON *dst, const cJSON *src);
 

@@ -151,16 +151,21 @@ test_merge(void **state)
 {
 	cJSON *dst = cJSON_Parse("{\"a\":{\"b\":1,\"c\":{\"d\":2}},\"arr\":[1,2,3],\"s\":\"x\","
 	                         "\"o\":{\"k\":1},\"keep\":true}");
-	cJSON *src = cJSON_Parse("{\"a\":{\"c\":{\"e\":3},\"f\":[4]},\"arr\":[9],\"s\":{\"now\":"
+	cJSON *src = cJSON_Parse("{\"a\":{\"c\":{\"e\":3},\"f\":[4]},\"arr\":[9,2],\"s\":{\"now\":"
 	                         "\"obj\"},\"o\":5,\"new\":{\"n\":null}}");
 
 	(void)state;
 	agentcfg_merge(dst, src);
+	/* Arrays are unions: the existing entries stay, new ones are appended once. */
 	assert_json_equal(dst,
-	                  "{\"a\":{\"b\":1,\"c\":{\"d\":2,\"e\":3},\"f\":[4]},\"arr\":[9],"
+	                  "{\"a\":{\"b\":1,\"c\":{\"d\":2,\"e\":3},\"f\":[4]},\"arr\":[1,2,3,9],"
+	                  "\"s\":{\"now\":\"obj\"},\"o\":5,\"keep\":true,\"new\":{\"n\":null}}");
+	agentcfg_merge(dst, src);
+	assert_json_equal(dst,
+	                  "{\"a\":{\"b\":1,\"c\":{\"d\":2,\"e\":3},\"f\":[4]},\"arr\":[1,2,3,9],"
 	                  "\"s\":{\"now\":\"obj\"},\"o\":5,\"keep\":true,\"new\":{\"n\":null}}");
 	/* src is copied, not taken. */
-	assert_json_equal(src, "{\"a\":{\"c\":{\"e\":3},\"f\":[4]},\"arr\":[9],\"s\":{\"now\":"
+	assert_json_equal(src, "{\"a\":{\"c\":{\"e\":3},\"f\":[4]},\"arr\":[9,2],\"s\":{\"now\":"
 	                       "\"obj\"},\"o\":5,\"new\":{\"n\":null}}");
 	cJSON_Delete(dst);
 	cJSON_Delete(src);
