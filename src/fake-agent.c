@@ -766,7 +766,11 @@ banner(void)
 	lines[0] =
 	    xasprintf(C_BOLD "✻ devflow fake agent" C_RESET C_DIM "  v%s" C_RESET, PACKAGE_VERSION);
 	lines[1] = xstrdup("A scripted agent CLI for devflow's tests and demo.");
-	lines[2] = xasprintf(C_DIM "cwd: %s" C_RESET, tail_fitting(where, W - 7));
+	/* A path too long for the box keeps its end, marked as cut with "…". */
+	if (text_width(where) > W - 7)
+		lines[2] = xasprintf(C_DIM "cwd: …%s" C_RESET, tail_fitting(where, W - 8));
+	else
+		lines[2] = xasprintf(C_DIM "cwd: %s" C_RESET, where);
 	outf(C_BRAND "╭%s╮" C_RESET "\n", rule);
 	for (int i = 0; i < 3; i++) {
 		/* pad by the visible width: drop SGR sequences when measuring */
