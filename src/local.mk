@@ -7,6 +7,7 @@ libdevflow_a_SOURCES = \
 	src/catalog.c src/catalog.h \
 	src/client.c src/client.h \
 	src/detect.c src/detect.h \
+	src/driver.c src/driver.h \
 	src/engine.c src/engine.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
@@ -15,11 +16,14 @@ libdevflow_a_SOURCES = \
 	src/paths.c src/paths.h \
 	src/proto.c src/proto.h \
 	src/report.c src/report.h \
+	src/runtime.c src/runtime.h \
 	src/schema.c src/schema.h \
 	src/screen.c src/screen.h \
+	src/server.c src/server.h \
 	src/session.c src/session.h \
 	src/sock.c src/sock.h \
 	src/store.c src/store.h \
+	src/watch.c src/watch.h \
 	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
 
@@ -30,6 +34,23 @@ bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/main.c \
 	src/cli.c src/cli.h \
+	src/verb.c src/verb.h \
+	src/cmd-start.c \
+	src/cmd-ls.c \
+	src/cmd-status.c \
+	src/cmd-approve.c \
+	src/cmd-changes.c \
+	src/cmd-reject.c \
+	src/cmd-abort.c \
+	src/cmd-pause.c \
+	src/cmd-resume.c \
+	src/cmd-report.c \
+	src/cmd-logs.c \
+	src/cmd-sessions.c \
+	src/cmd-capture.c \
+	src/cmd-hook.c \
+	src/cmd-server.c \
+	src/cmd-kill-server.c \
 	src/cmd-backends.c \
 	src/cmd-personas.c \
 	src/cmd-templates.c \

@@ -15,10 +15,42 @@ extern const struct cmd_entry cmd_templates_entry;
 extern const struct cmd_entry cmd_personas_entry;
 extern const struct cmd_entry cmd_backends_entry;
 extern const struct cmd_entry cmd_validate_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_ls_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_approve_entry;
+extern const struct cmd_entry cmd_changes_entry;
+extern const struct cmd_entry cmd_reject_entry;
+extern const struct cmd_entry cmd_abort_entry;
+extern const struct cmd_entry cmd_pause_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_sessions_entry;
+extern const struct cmd_entry cmd_capture_entry;
+extern const struct cmd_entry cmd_hook_entry;
+extern const struct cmd_entry cmd_server_entry;
+extern const struct cmd_entry cmd_kill_server_entry;
 
 /* One verb per line, so branches adding verbs merge cleanly. */
 /* clang-format off */
 const struct cmd_entry *const cli_commands[] = {
+	&cmd_start_entry,
+	&cmd_ls_entry,
+	&cmd_status_entry,
+	&cmd_approve_entry,
+	&cmd_changes_entry,
+	&cmd_reject_entry,
+	&cmd_abort_entry,
+	&cmd_pause_entry,
+	&cmd_resume_entry,
+	&cmd_report_entry,
+	&cmd_logs_entry,
+	&cmd_sessions_entry,
+	&cmd_capture_entry,
+	&cmd_hook_entry,
+	&cmd_server_entry,
+	&cmd_kill_server_entry,
 	&cmd_templates_entry,
 	&cmd_personas_entry,
 	&cmd_backends_entry,

@@ -24,6 +24,7 @@ UNIT_TESTS = \
 	tests/unit/test_catalog \
 	tests/unit/test_client \
 	tests/unit/test_detect \
+	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_rules \
 	tests/unit/test_error \
@@ -34,9 +35,11 @@ UNIT_TESTS = \
 	tests/unit/test_report \
 	tests/unit/test_schema \
 	tests/unit/test_screen \
+	tests/unit/test_server \
 	tests/unit/test_session \
 	tests/unit/test_sock \
 	tests/unit/test_store \
+	tests/unit/test_watch \
 	tests/unit/test_worktree
 
 SHELL_TESTS = \
@@ -66,3 +69,4 @@ tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
 ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)
+tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)

@@ -75,6 +75,8 @@ host_event(void *ctx, const struct store_event *ev)
 
 	assert_non_null(ev->type);
 	h->notified++;
+	if (h->on_event != NULL)
+		h->on_event(h->on_event_ctx, ev);
 }
 
 static void

@@ -62,6 +62,9 @@ struct harness {
 	int no_schemas;    /* engine without a schema registry */
 	int fail_start;    /* the driver refuses to start sessions */
 	int ghost_backend; /* also list "ghost", a backend the catalog does not have */
+	/* Optional: called for every committed event (the server's tests push them). */
+	void (*on_event)(void *ctx, const struct store_event *ev);
+	void *on_event_ctx;
 };
 
 /* Set up (dir, store, catalog, repo with one commit on main, engine). */

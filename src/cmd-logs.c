@@ -1,0 +1,151 @@
+/*
+ * `devflow logs RUN [--follow] [--after SEQ]`: a run's events, one per line
+ * (seq, time, type, payload). With --follow it subscribes first, then
+ * prints the history and every new event as it is committed, until the run
+ * ends (completed, failed, aborted) or the server goes away.
+ */
+#include "config.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "verb.h"
+
+static int cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_logs_entry = {
+	.name = "logs",
+	.usage = "RUN [--follow] [--after SEQ]",
+	.summary = "print a run's events (--follow: as they happen)",
+	.exec = cmd_logs_exec,
+};
+
+static int
+is_end(const char *type)
+{
+	return strcmp(type, "run.completed") == 0 || strcmp(type, "run.failed") == 0 ||
+	       strcmp(type, "run.aborted") == 0;
+}
+
+static void
+print_event(const struct cli_ctx *ctx, const cJSON *ev)
+{
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(ev, "seq");
+	char *pl;
+
+	if (ctx->json) {
+		char *s = cJSON_PrintUnformatted(ev);
+
+		puts(s);
+		free(s);
+	} else {
+		pl = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ev, "payload"));
+		printf("%4lld  %s  %-20s %s\n", cJSON_IsNumber(seq) ? (long long)seq->valuedouble : 0,
+		       verb_str(ev, "ts", ""), verb_str(ev, "type", "?"), pl != NULL ? pl : "{}");
+		free(pl);
+	}
+	fflush(stdout);
+}
+
+static int
+cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *run = NULL;
+	long long after = 0, last;
+	int follow = 0, ended = 0, rc = CLI_OK;
+	struct df_error err;
+	struct client *c;
+	cJSON *args, *res = NULL;
+	const cJSON *ev;
+	char run_id[64];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0)
+			follow = 1;
+		else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc)
+			after = atoll(argv[++i]);
+		else if (argv[i][0] == '-' || run != NULL)
+			return cli_usage(ctx, &cmd_logs_entry, "unexpected argument '%s'", argv[i]);
+		else
+			run = argv[i];
+	}
+	if (run == NULL)
+		return cli_usage(ctx, &cmd_logs_entry, "which run? (RUN is missing)");
+	if ((c = verb_connect(ctx, 1, &err)) == NULL)
+		return cli_fail(ctx, &err);
+	/* Resolve the name once, so the subscription and the history agree. */
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "run", run);
+	cJSON_AddNumberToObject(args, "after_seq", (double)after);
+	cJSON_AddNumberToObject(args, "limit", 1);
+	if (client_call(c, "events", args, &res, &err) != 0)
+		goto fail;
+	cJSON_Delete(args);
+	snprintf(run_id, sizeof(run_id), "%s", verb_str(res, "run_id", run));
+	cJSON_Delete(res);
+	res = NULL;
+	if (follow) {
+		args = cJSON_CreateObject();
+		cJSON_AddStringToObject(args, "topic", "events");
+		cJSON_AddStringToObject(args, "run_id", run_id);
+		if (client_call(c, "subscribe", args, NULL, &err) != 0)
+			goto fail;
+		cJSON_Delete(args);
+	}
+	last = after;
+	for (;;) {
+		int n = 0;
+
+		args = cJSON_CreateObject();
+		cJSON_AddStringToObject(args, "run", run_id);
+		cJSON_AddNumberToObject(args, "after_seq", (double)last);
+		if (client_call(c, "events", args, &res, &err) != 0)
+			goto fail;
+		cJSON_Delete(args);
+		cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(res, "events"))
+		{
+			print_event(ctx, ev);
+			last = (long long)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
+			ended |= is_end(verb_str(ev, "type", ""));
+			n++;
+		}
+		cJSON_Delete(res);
+		res = NULL;
+		if (n < 1000)
+			break;
+	}
+	args = NULL;
+	while (follow && !ended) {
+		struct proto_msg m;
+		struct pollfd p = { client_fd(c), client_poll_events(c), 0 };
+
+		while (client_pop(c, &m) == 1) {
+			if (m.kind == PROTO_MSG_EVENT) {
+				const cJSON *e = cJSON_GetObjectItemCaseSensitive(m.json, "event");
+				const cJSON *seq = cJSON_GetObjectItemCaseSensitive(e, "seq");
+
+				if (cJSON_IsNumber(seq) && (long long)seq->valuedouble > last) {
+					print_event(ctx, e);
+					last = (long long)seq->valuedouble;
+					ended |= is_end(verb_str(e, "type", ""));
+				}
+			}
+			proto_msg_clear(&m);
+		}
+		if (ended)
+			break;
+		if (poll(&p, 1, -1) < 0)
+			continue;
+		if (client_handle(c, p.revents, &err) != 0)
+			goto fail;
+	}
+	client_free(c);
+	return rc;
+fail:
+	cJSON_Delete(args);
+	client_free(c);
+	return cli_fail(ctx, &err);
+}

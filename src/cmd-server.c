@@ -1,0 +1,216 @@
+/*
+ * `devflow server [--workspace DIR]`: the server of a workspace, in the
+ * foreground of its own process (clients start it in the background, as
+ * tmux does). It takes the workspace lock, assembles the runtime (store,
+ * catalog, engine, session driver, artifact watcher), recovers what the
+ * previous server left, listens on <workspace>/devflow.sock and serves
+ * until SIGTERM, SIGINT or a client's `kill-server`. On the way out it stops
+ * accepting, closes its clients and ends the agent sessions without telling
+ * the engine, so the next server recovers every run. Its log is
+ * <workspace>/server.log.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "driver.h"
+#include "paths.h"
+#include "runtime.h"
+#include "server.h"
+#include "sock.h"
+#include "xalloc.h"
+
+static int cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_server_entry = {
+	.name = "server",
+	.usage = "[--workspace DIR]",
+	.summary = "run the workspace's server in the foreground",
+	.exec = cmd_server_exec,
+};
+
+struct srv_state {
+	struct runtime *rt;
+	struct server *srv;
+	struct loop *loop;
+	int stopping;
+};
+
+static struct session *
+sess_get(void *ctx, const char *id)
+{
+	struct srv_state *st = ctx;
+
+	return driver_session(runtime_driver(st->rt), id);
+}
+
+/* Agent CLI hook names (ours and Claude Code's) to the driver's kinds. */
+static int
+sess_hook(void *ctx, const char *id, const char *kind, struct df_error *err)
+{
+	struct srv_state *st = ctx;
+	enum driver_hook_kind k;
+
+	if (strcmp(kind, "Stop") == 0 || strcmp(kind, "stop") == 0)
+		k = DRIVER_HOOK_IDLE;
+	else if (strcmp(kind, "Notification") == 0 || strcmp(kind, "notification") == 0)
+		k = DRIVER_HOOK_NEEDS_INPUT;
+	else if (strcmp(kind, "UserPromptSubmit") == 0)
+		k = DRIVER_HOOK_BUSY;
+	else if (driver_hook_kind_parse(kind, &k) != 0)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "hook.event: unknown event '%s' (idle, busy, needs_input, Stop, "
+		                    "Notification, UserPromptSubmit)",
+		                    kind);
+	return driver_hook(runtime_driver(st->rt), id, k, NULL, err);
+}
+
+static const struct server_session_ops sess_ops = { sess_get, sess_hook };
+
+static void
+on_event(const struct store_event *ev, void *ctx)
+{
+	struct srv_state *st = ctx;
+
+	if (st->srv != NULL)
+		server_push_event(st->srv, ev);
+}
+
+static void
+on_change(struct driver *d, const char *session_id, enum driver_change what, void *ctx)
+{
+	struct srv_state *st = ctx;
+
+	(void)d;
+	(void)what;
+	if (st->srv != NULL)
+		server_screen_changed(st->srv, session_id);
+}
+
+static void
+stop(struct srv_state *st, const char *why)
+{
+	if (st->stopping)
+		return;
+	st->stopping = 1;
+	server_log(st->srv, "stopping: %s", why);
+	server_stop_listening(st->srv);
+	loop_stop(st->loop);
+}
+
+static void
+on_signal(struct loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	stop(arg, strsignal(signo));
+}
+
+static void
+on_shutdown(void *ctx)
+{
+	stop(ctx, "kill-server");
+}
+
+static int
+cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *ws_arg = ctx->workspace;
+	struct srv_state st = { 0 };
+	struct server_config cfg = { 0 };
+	struct sock_lock lk = { -1, NULL };
+	struct df_error err;
+	char *ws, *logpath;
+	int log_fd = -1, status = CLI_ERROR;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--workspace") == 0 && i + 1 < argc)
+			ws_arg = argv[++i];
+		else if (strncmp(argv[i], "--workspace=", 12) == 0)
+			ws_arg = argv[i] + 12;
+		else
+			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'", argv[i]);
+	}
+	ws = paths_workspace(ws_arg);
+	if (ws[0] != '/') {
+		char cwd[4096];
+		char *abs;
+
+		if (getcwd(cwd, sizeof(cwd)) == NULL) {
+			df_error_set(&err, DF_FATAL, DF_E_IO, "getcwd: %s", strerror(errno));
+			free(ws);
+			return cli_fail(ctx, &err);
+		}
+		abs = xasprintf("%s/%s", cwd, ws);
+		free(ws);
+		ws = abs;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (sock_lock_acquire(ws, &lk, &err) != 0) {
+		status = cli_fail(ctx, &err);
+		free(ws);
+		return status;
+	}
+	logpath = xasprintf("%s/server.log", ws);
+	log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	free(logpath);
+	if ((st.rt = runtime_new(ws, NULL, &err)) == NULL) {
+		if (log_fd >= 0) {
+			dprintf(log_fd, "devflow server %s: cannot start: %s\n", ws, err.message);
+		}
+		status = cli_fail(ctx, &err);
+		goto out;
+	}
+	st.loop = runtime_loop(st.rt);
+	runtime_on_event(st.rt, on_event, &st);
+	driver_on_change(runtime_driver(st.rt), on_change, &st);
+	cfg.workspace = ws;
+	cfg.loop = st.loop;
+	cfg.engine = runtime_engine(st.rt);
+	cfg.store = runtime_store(st.rt);
+	cfg.sessions = &sess_ops;
+	cfg.sessions_ctx = &st;
+	cfg.log_fd = log_fd;
+	cfg.screen_notifications = 1;
+	cfg.on_shutdown = on_shutdown;
+	cfg.shutdown_ctx = &st;
+	if (runtime_recover(st.rt, &err) != 0) {
+		status = cli_fail(ctx, &err);
+		goto out;
+	}
+	if ((st.srv = server_new(&cfg, &err)) == NULL) {
+		status = cli_fail(ctx, &err);
+		goto out;
+	}
+	server_log(st.srv, "devflow %s server started on workspace %s", PACKAGE_VERSION, ws);
+	if (loop_signal_add(st.loop, SIGTERM, on_signal, &st, &err) == 0 ||
+	    loop_signal_add(st.loop, SIGINT, on_signal, &st, &err) == 0 ||
+	    loop_signal_add(st.loop, SIGHUP, on_signal, &st, &err) == 0) {
+		status = cli_fail(ctx, &err);
+		goto out;
+	}
+	if (loop_run(st.loop, &err) != 0) {
+		server_log(st.srv, "loop failed: %s", err.message);
+		status = cli_fail(ctx, &err);
+	} else {
+		status = CLI_OK;
+	}
+out:
+	if (st.srv != NULL) {
+		server_log(st.srv, "server stopped");
+		server_free(st.srv);
+		st.srv = NULL;
+	}
+	runtime_free(st.rt);
+	if (log_fd >= 0)
+		close(log_fd);
+	sock_lock_release(&lk);
+	free(ws);
+	return status;
+}

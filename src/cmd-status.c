@@ -1,0 +1,79 @@
+/*
+ * `devflow status RUN`: one run in detail: state, repository, worktree,
+ * phases with their states and attempts, approvals with their decisions,
+ * sessions and the last events.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "verb.h"
+
+static int cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "RUN",
+	.summary = "show a run: phases, approvals, sessions, events",
+	.exec = cmd_status_exec,
+};
+
+static int
+cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	cJSON *args, *res = NULL;
+	const cJSON *run, *x;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage(ctx, &cmd_status_entry, "expected exactly one RUN");
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "run", argv[1]);
+	if ((rc = verb_call(ctx, "status", args, &res)) != CLI_OK)
+		return rc;
+	if (ctx->json) {
+		cli_print_json(res);
+		return CLI_OK;
+	}
+	run = cJSON_GetObjectItemCaseSensitive(res, "run");
+	printf("run       %s\nstate     %s\nrepo      %s (base %s)\nworktree  %s\n",
+	       verb_str(run, "id", "?"), verb_str(run, "state", "?"), verb_str(run, "repoPath", "?"),
+	       verb_str(run, "baseBranch", "?"), verb_str(run, "worktreeRoot", "?"));
+	if (verb_str(run, "finalReportPath", NULL) != NULL)
+		printf("report    %s\n", verb_str(run, "finalReportPath", ""));
+	printf("\nphases:\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "phases"))
+	{
+		const cJSON *att = cJSON_GetObjectItemCaseSensitive(x, "attempts");
+
+		printf("  %-12s %-18s attempts %d\n", verb_str(x, "phaseKey", "?"),
+		       verb_str(x, "state", "?"), cJSON_IsNumber(att) ? att->valueint : 0);
+	}
+	printf("\napprovals:\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "approvals"))
+	{
+		const cJSON *d;
+
+		printf("  %s  %-14s %s\n", verb_str(x, "id", "?"), verb_str(x, "gateKey", "?"),
+		       verb_str(x, "state", "?"));
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions"))
+		printf("    %s by %s%s%s\n", verb_str(d, "action", "?"), verb_str(d, "actor", "?"),
+		       verb_str(d, "comment", NULL) ? ": " : "", verb_str(d, "comment", ""));
+	}
+	printf("\nsessions:\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
+	printf("  %s  %-12s %-8s %s\n", verb_str(x, "id", "?"), verb_str(x, "roleId", "?"),
+	       verb_str(x, "backend", "?"), verb_str(x, "state", "?"));
+	printf("\nlast events:\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "events"))
+	{
+		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(x, "seq");
+
+		printf("  %4d  %s  %s\n", cJSON_IsNumber(seq) ? seq->valueint : 0,
+		       verb_str(x, "ts", ""), verb_str(x, "type", "?"));
+	}
+	cJSON_Delete(res);
+	return CLI_OK;
+}

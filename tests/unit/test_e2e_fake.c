@@ -1,0 +1,538 @@
+/*
+ * End to end with real everything: a runtime on a temporary workspace, a
+ * real git repository, the real devflow-fake-agent (found beside devflow:
+ * paths_bin_dir) in real pseudo-terminals, real screen detection, prompt
+ * delivery by bracketed paste and inotify artifact watching. Each test
+ * drives the runtime's loop until the state it expects, bounded by wall
+ * time; nothing sleeps a fixed time.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "driver.h"
+#include "engine.h"
+#include "runtime.h"
+#include "schema.h"
+#include "session.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define BOUND_MS 20000 /* per expected state */
+
+struct ev {
+	char *type, *payload;
+};
+
+struct fx {
+	char dir[64];
+	char *ws, *repo;
+	struct runtime *rt;
+	char run[ENGINE_ID_MAX];
+	struct ev evs[512];
+	size_t nev;
+};
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+sh(const char *cmd)
+{
+	assert_int_equal(system(cmd), 0);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *text;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	text = xcalloc((size_t)n + 1, 1);
+	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	return text;
+}
+
+static void
+on_event(const struct store_event *ev, void *ctx)
+{
+	struct fx *f = ctx;
+
+	assert_true(f->nev < sizeof(f->evs) / sizeof(f->evs[0]));
+	f->evs[f->nev].type = xstrdup(ev->type);
+	f->evs[f->nev].payload = xstrdup(ev->payload ? ev->payload : "{}");
+	f->nev++;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	char *cmd;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/devflow-e2e.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->ws = xasprintf("%s/ws", f->dir);
+	f->repo = xasprintf("%s/repo", f->dir);
+	cmd = xasprintf("git init -q -b main '%s' && printf 'hello\\n' > '%s/README' && "
+	                "git -C '%s' add README && git -C '%s' -c user.name=t "
+	                "-c user.email=t@example.org commit -q -m init",
+	                f->repo, f->repo, f->repo, f->repo);
+	sh(cmd);
+	free(cmd);
+	setenv("DEVFLOW_FAKE_STEP_MS", "5", 1);
+	unsetenv("DEVFLOW_FAKE_SCENARIO");
+	unsetenv("DEVFLOW_FAKE_SCENARIOS");
+	*state = f;
+	return 0;
+}
+
+static void
+fx_runtime(struct fx *f, int64_t phase_timeout_ms)
+{
+	struct runtime_options opts = { 0 };
+	struct df_error err;
+
+	opts.config_dir = ""; /* built-ins only: the user's files stay out of the test */
+	opts.phase_timeout_ms = phase_timeout_ms;
+	opts.grace_ms = 2000;
+	f->rt = runtime_new(f->ws, &opts, &err);
+	if (f->rt == NULL)
+		fail_msg("runtime_new: %s", err.message);
+	runtime_on_event(f->rt, on_event, f);
+	assert_int_equal(runtime_recover(f->rt, &err), 0);
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char *cmd = xasprintf("rm -rf '%s'", f->dir);
+
+	runtime_free(f->rt);
+	if (getenv("DEVFLOW_KEEP_TEST_DIR"))
+		fprintf(stderr, "# kept %s\n", f->dir);
+	else
+		sh(cmd);
+	free(cmd);
+	for (size_t i = 0; i < f->nev; i++) {
+		free(f->evs[i].type);
+		free(f->evs[i].payload);
+	}
+	free(f->ws);
+	free(f->repo);
+	free(f);
+	return 0;
+}
+
+/* --- looking at the run ---------------------------------------------------------------- */
+
+static char *
+run_state(struct fx *f)
+{
+	struct store_run r;
+	char *s;
+
+	assert_int_equal(store_run_get(runtime_store(f->rt), f->run, &r, NULL), 1);
+	s = xstrdup(r.state);
+	store_run_clear(&r);
+	return s;
+}
+
+static int
+count_events(struct fx *f, const char *type)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < f->nev; i++)
+		n += strcmp(f->evs[i].type, type) == 0;
+	return n;
+}
+
+/* The payload of the last event of a type (NULL when none); owned by f. */
+static const char *
+last_payload(struct fx *f, const char *type)
+{
+	for (size_t i = f->nev; i-- > 0;)
+		if (strcmp(f->evs[i].type, type) == 0)
+			return f->evs[i].payload;
+	return NULL;
+}
+
+/* The pending approval's id into out: 1, or 0 when none. */
+static int
+pending_approval(struct fx *f, char out[ENGINE_ID_MAX])
+{
+	struct store_approval *a = NULL;
+	size_t n = 0;
+	int found = 0;
+
+	assert_int_equal(store_approvals_list(runtime_store(f->rt), f->run, &a, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(a[i].state, "pending") == 0) {
+			snprintf(out, ENGINE_ID_MAX, "%s", a[i].id);
+			found = 1;
+		}
+	store_approvals_free(a, n);
+	return found;
+}
+
+/* The newest session of the run: its id and transcript path (caller frees both). */
+static void
+newest_session(struct fx *f, char **id, char **transcript)
+{
+	struct store_session *ss = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_sessions_list(runtime_store(f->rt), f->run, &ss, &n, NULL), 0);
+	assert_true(n > 0);
+	*id = xstrdup(ss[n - 1].id);
+	*transcript = xstrdup(ss[n - 1].transcript_path);
+	store_sessions_free(ss, n);
+}
+
+static void
+dump(struct fx *f)
+{
+	struct driver_session_info *si;
+	size_t n;
+	char *st = run_state(f);
+
+	fprintf(stderr, "# run %s: %s; %zu events:\n", f->run, st, f->nev);
+	free(st);
+	for (size_t i = 0; i < f->nev; i++)
+		fprintf(stderr, "#   %s %.200s\n", f->evs[i].type, f->evs[i].payload);
+	driver_sessions_list(runtime_driver(f->rt), &si, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct session *s = driver_session(runtime_driver(f->rt), si[i].id);
+		char *screen = s ? screen_dump_text(session_screen(s)) : NULL;
+
+		fprintf(stderr, "# session %s (%s) %s exit %d:\n%s\n", si[i].id, si[i].role_id,
+		        detect_state_name(si[i].state), si[i].exit_status, screen ? screen : "");
+		free(screen);
+	}
+	driver_sessions_free(si, n);
+}
+
+typedef int until_fn(struct fx *f, const void *arg);
+
+/* Run the loop until pred holds, or fail after BOUND_MS of wall time. */
+static void
+run_until(struct fx *f, until_fn *pred, const void *arg, const char *what)
+{
+	uint64_t end = wall_ms() + BOUND_MS;
+
+	while (!pred(f, arg)) {
+		if (wall_ms() > end) {
+			dump(f);
+			fail_msg("timed out waiting for %s", what);
+		}
+		assert_true(loop_run_once(runtime_loop(f->rt), 100, NULL) >= 0);
+	}
+}
+
+static int
+is_state(struct fx *f, const void *arg)
+{
+	char *s = run_state(f);
+	int r = strcmp(s, arg) == 0;
+
+	free(s);
+	return r;
+}
+
+static int
+has_event(struct fx *f, const void *arg)
+{
+	return count_events(f, arg) > 0;
+}
+
+struct approval_wait {
+	const char *not_id; /* another pending request than this one */
+};
+
+static int
+has_new_approval(struct fx *f, const void *arg)
+{
+	const struct approval_wait *w = arg;
+	char id[ENGINE_ID_MAX];
+
+	return pending_approval(f, id) && (w->not_id == NULL || strcmp(id, w->not_id) != 0);
+}
+
+static void
+wait_approval(struct fx *f, const char *not_id, char out[ENGINE_ID_MAX])
+{
+	struct approval_wait w = { not_id };
+
+	run_until(f, has_new_approval, &w, "an approval request");
+	assert_int_equal(pending_approval(f, out), 1);
+}
+
+static void
+start_run(struct fx *f, const char *scenarios_json)
+{
+	static const struct binding_override pins[] = {
+		{ "planner", NULL, "fake" },
+		{ "implementer", NULL, "fake" },
+		{ "reviewer", NULL, "fake" },
+	};
+	struct engine_start_request req = { 0 };
+	struct df_error err;
+	char *extra = xasprintf("{\"scenarios\":%s}", scenarios_json);
+
+	req.requirements_md = "# Greeting\n\nPrint a friendly greeting.\n";
+	req.repo_path = f->repo;
+	req.base_branch = "main";
+	req.extra_json = extra;
+	req.overrides = pins;
+	req.noverrides = 3;
+	if (engine_start(runtime_engine(f->rt), &req, f->run, &err) != 0)
+		fail_msg("engine_start: %s", err.message);
+	free(extra);
+}
+
+static void
+decide(struct fx *f, const char *approval, enum engine_action action, const char *token,
+       const char *comment)
+{
+	struct df_error err;
+
+	if (engine_decide(runtime_engine(f->rt), f->run, approval, action, token, "tester", comment,
+	                  NULL, &err) != 0)
+		fail_msg("engine_decide: %s", err.message);
+}
+
+static char *
+worktree_file(struct fx *f, const char *rel)
+{
+	struct store_run r;
+	char *p;
+
+	assert_int_equal(store_run_get(runtime_store(f->rt), f->run, &r, NULL), 1);
+	p = xasprintf("%s/%s", r.worktree_root, rel);
+	store_run_clear(&r);
+	return p;
+}
+
+/* The report exists in both forms and the JSON validates; returns its status. */
+static char *
+check_report(struct fx *f)
+{
+	struct store_run r;
+	struct schema_registry *reg = schema_registry_new();
+	char *schemas = xasprintf("%s/schemas", DEVFLOW_SRCDIR), *json, *md, *mdpath, *status;
+	struct schema_errors se = { 0 };
+	struct df_error err;
+	cJSON *doc;
+
+	assert_int_equal(store_run_get(runtime_store(f->rt), f->run, &r, NULL), 1);
+	assert_non_null(r.final_report_path);
+	/* The store names the Markdown; the JSON is beside it. */
+	md = slurp(r.final_report_path);
+	assert_non_null(md);
+	assert_non_null(strstr(md, f->run));
+	mdpath = xasprintf("%s/%s/%s.report.json", f->ws, f->run, f->run);
+	json = slurp(mdpath);
+	assert_non_null(json);
+	assert_int_equal(schema_registry_load_dir(reg, schemas, &err), 0);
+	doc = cJSON_Parse(json);
+	assert_non_null(doc);
+	if (schema_validate(reg, "common/final-report@1", doc, &se, &err) != 1)
+		fail_msg("report does not validate: %s %s", se.count ? se.items[0].path : "",
+		         se.count ? se.items[0].message : err.message);
+	status = xstrdup(cJSON_GetObjectItem(doc, "status")->valuestring);
+	cJSON_Delete(doc);
+	schema_errors_free(&se);
+	schema_registry_free(reg);
+	free(schemas);
+	free(json);
+	free(md);
+	free(mdpath);
+	store_run_clear(&r);
+	return status;
+}
+
+/* --- the tests ------------------------------------------------------------------------- */
+
+static void
+test_development_with_changes_requested(void **state)
+{
+	struct fx *f = *state;
+	char first[ENGINE_ID_MAX], second[ENGINE_ID_MAX], final[ENGINE_ID_MAX];
+	char *sid, *transcript, *text, *plan, *notes, *status, *p;
+	const char *comment = "Please add a rollback step.";
+
+	fx_runtime(f, 0);
+	start_run(f, "{}");
+	wait_approval(f, NULL, first);
+	run_until(f, is_state, "awaiting_approval", "the plan gate");
+	decide(f, first, ENGINE_REQUEST_CHANGES, "tok-1", comment);
+
+	/* The plan phase runs again with the comment in its instructions. */
+	wait_approval(f, first, second);
+	assert_int_equal(count_events(f, "phase.started"), 2);
+	newest_session(f, &sid, &transcript);
+	text = slurp(transcript);
+	assert_non_null(text);
+	assert_non_null(strstr(text, comment)); /* the agent showed it on its screen */
+	free(text);
+	free(sid);
+	free(transcript);
+	p = worktree_file(f, "plan.json");
+	plan = slurp(p);
+	free(p);
+	assert_non_null(plan);
+	assert_non_null(strstr(plan, "Addressed the reviewer comment"));
+	assert_non_null(strstr(plan, comment));
+	free(plan);
+
+	decide(f, second, ENGINE_APPROVE, "tok-2", NULL);
+	/* implement, then review with its final_review gate */
+	wait_approval(f, second, final);
+	notes = worktree_file(f, "NOTES.md");
+	text = slurp(notes);
+	assert_non_null(text); /* the implementer really edited the worktree */
+	free(text);
+	free(notes);
+	assert_int_equal(count_events(f, "artifact.validated"), 4);
+	decide(f, final, ENGINE_APPROVE, "tok-3", NULL);
+	run_until(f, is_state, "completed", "the run to complete");
+	status = check_report(f);
+	assert_string_equal(status, "completed");
+	free(status);
+	assert_int_equal(count_events(f, "run.completed"), 1);
+	assert_int_equal(count_events(f, "artifact.invalid"), 0);
+}
+
+static void
+test_invalid_then_ok_is_repaired(void **state)
+{
+	struct fx *f = *state;
+	char id[ENGINE_ID_MAX], *sid, *transcript, *text;
+
+	fx_runtime(f, 0);
+	start_run(f, "{\"plan\":\"invalid-then-ok\"}");
+	wait_approval(f, NULL, id);
+	assert_int_equal(count_events(f, "artifact.invalid"), 1);
+	assert_int_equal(count_events(f, "artifact.validated"), 1);
+	assert_int_equal(count_events(f, "phase.started"), 1); /* repaired in the same attempt */
+	newest_session(f, &sid, &transcript);
+	text = slurp(transcript);
+	assert_non_null(strstr(text, "Repair attempt")); /* the repair prompt reached the agent */
+	free(text);
+	free(sid);
+	free(transcript);
+	decide(f, id, ENGINE_ABORT, "tok-a", NULL);
+	run_until(f, is_state, "aborted", "the abort");
+}
+
+static void
+test_question_answered_by_a_person(void **state)
+{
+	struct fx *f = *state;
+	char id[ENGINE_ID_MAX], *sid, *transcript;
+	const char *payload;
+	struct session *s;
+	struct df_error err;
+	cJSON *pl;
+
+	fx_runtime(f, 0);
+	start_run(f, "{\"plan\":\"ask\"}");
+	run_until(f, has_event, "session.needs_input", "the agent's question");
+	payload = last_payload(f, "session.needs_input");
+	pl = cJSON_Parse(payload);
+	assert_non_null(pl);
+	assert_non_null(
+	    strstr(cJSON_GetObjectItem(pl, "question")->valuestring, "Run the test suite? (y/n)"));
+	cJSON_Delete(pl);
+	assert_int_equal(pending_approval(f, id), 0);
+	/* The person answers in the agent's terminal (what the server does with keys). */
+	newest_session(f, &sid, &transcript);
+	s = driver_session(runtime_driver(f->rt), sid);
+	assert_non_null(s);
+	assert_int_equal(session_send_keys(s, "y", &err), 0);
+	wait_approval(f, NULL, id);
+	assert_int_equal(count_events(f, "artifact.validated"), 1);
+	free(sid);
+	free(transcript);
+	decide(f, id, ENGINE_ABORT, "tok-a", NULL);
+	run_until(f, is_state, "aborted", "the abort");
+}
+
+static void
+test_crash_fails_the_run(void **state)
+{
+	struct fx *f = *state;
+	char *status;
+	const char *payload;
+
+	fx_runtime(f, 0);
+	start_run(f, "{\"plan\":\"crash\"}");
+	run_until(f, is_state, "failed", "the run to fail");
+	payload = last_payload(f, "session.exited");
+	assert_non_null(payload);
+	assert_non_null(strstr(payload, "\"status\":3"));
+	assert_int_equal(count_events(f, "phase.failed"), 1);
+	status = check_report(f);
+	assert_string_equal(status, "failed");
+	free(status);
+}
+
+static void
+test_silent_agent_times_out(void **state)
+{
+	struct fx *f = *state;
+	char *status;
+	const char *payload;
+
+	fx_runtime(f, 2500);
+	start_run(f, "{\"plan\":\"silent\"}");
+	run_until(f, is_state, "failed", "the phase timeout");
+	payload = last_payload(f, "run.failed");
+	assert_non_null(payload);
+	assert_non_null(strstr(payload, "phase_timeout"));
+	status = check_report(f);
+	assert_string_equal(status, "failed");
+	free(status);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_development_with_changes_requested, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_then_ok_is_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_question_answered_by_a_person, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_crash_fails_the_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_agent_times_out, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
