@@ -1,7 +1,7 @@
 /*
- * `devflow approve RUN [--comment TEXT] [--approval ID]`: approve the gate a run waits at. The decision carries a fresh client
- * token, so a retried request replays instead of deciding twice; the server
- * records the caller's user as the actor.
+ * `devflow approve RUN [--comment TEXT] [--approval ID]`: approve the gate a run waits at. The
+ * decision carries a fresh client token, so a retried request replays instead of deciding twice;
+ * the server records the caller's user as the actor.
  */
 #include "config.h"
 

@@ -58,8 +58,8 @@ cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 		struct buf b = BUF_INIT;
 		size_t k = 0;
 
-		if (proto_screen_parse(cJSON_GetObjectItemCaseSensitive(res, "screen"), &ps, &err) !=
-		    0) {
+		if (proto_screen_parse(cJSON_GetObjectItemCaseSensitive(res, "screen"), &ps,
+		                       &err) != 0) {
 			proto_screen_free(&ps);
 			cJSON_Delete(res);
 			return cli_fail(ctx, &err);

@@ -1,7 +1,7 @@
 /*
- * `devflow changes RUN --comment TEXT [--approval ID]`: request changes; the comment goes to the agent. The decision carries a fresh client
- * token, so a retried request replays instead of deciding twice; the server
- * records the caller's user as the actor.
+ * `devflow changes RUN --comment TEXT [--approval ID]`: request changes; the comment goes to the
+ * agent. The decision carries a fresh client token, so a retried request replays instead of
+ * deciding twice; the server records the caller's user as the actor.
  */
 #include "config.h"
 

@@ -43,7 +43,8 @@ print_event(const struct cli_ctx *ctx, const cJSON *ev)
 		free(s);
 	} else {
 		pl = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ev, "payload"));
-		printf("%4lld  %s  %-20s %s\n", cJSON_IsNumber(seq) ? (long long)seq->valuedouble : 0,
+		printf("%4lld  %s  %-20s %s\n",
+		       cJSON_IsNumber(seq) ? (long long)seq->valuedouble : 0,
 		       verb_str(ev, "ts", ""), verb_str(ev, "type", "?"), pl != NULL ? pl : "{}");
 		free(pl);
 	}

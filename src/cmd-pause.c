@@ -1,5 +1,6 @@
 /*
- * `devflow pause RUN`: pause a planning, executing or awaiting_approval run (its agent keeps its terminal).
+ * `devflow pause RUN`: pause a planning, executing or awaiting_approval run (its agent keeps its
+ * terminal).
  */
 #include "config.h"
 
@@ -25,8 +26,9 @@ cmd_pause_exec(struct cli_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(ctx, &cmd_pause_entry, argc < 2 ? "which run? (RUN is missing)"
-		                                              : "expected exactly one RUN");
+		return cli_usage(ctx, &cmd_pause_entry,
+		                 argc < 2 ? "which run? (RUN is missing)"
+		                          : "expected exactly one RUN");
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "run", argv[1]);
 	if ((rc = verb_call(ctx, "pause", args, &res)) != CLI_OK)

@@ -1,6 +1,6 @@
 /*
- * `devflow reject RUN [--comment TEXT] [--approval ID]`: reject: the run fails. The decision carries a fresh client
- * token, so a retried request replays instead of deciding twice; the server
+ * `devflow reject RUN [--comment TEXT] [--approval ID]`: reject: the run fails. The decision
+ * carries a fresh client token, so a retried request replays instead of deciding twice; the server
  * records the caller's user as the actor.
  */
 #include "config.h"

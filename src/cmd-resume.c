@@ -25,8 +25,9 @@ cmd_resume_exec(struct cli_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(ctx, &cmd_resume_entry, argc < 2 ? "which run? (RUN is missing)"
-		                                              : "expected exactly one RUN");
+		return cli_usage(ctx, &cmd_resume_entry,
+		                 argc < 2 ? "which run? (RUN is missing)"
+		                          : "expected exactly one RUN");
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "run", argv[1]);
 	if ((rc = verb_call(ctx, "resume", args, &res)) != CLI_OK)

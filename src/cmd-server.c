@@ -65,10 +65,11 @@ sess_hook(void *ctx, const char *id, const char *kind, struct df_error *err)
 	else if (strcmp(kind, "UserPromptSubmit") == 0)
 		k = DRIVER_HOOK_BUSY;
 	else if (driver_hook_kind_parse(kind, &k) != 0)
-		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-		                    "hook.event: unknown event '%s' (idle, busy, needs_input, Stop, "
-		                    "Notification, UserPromptSubmit)",
-		                    kind);
+		return df_error_set(
+		    err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		    "hook.event: unknown event '%s' (idle, busy, needs_input, Stop, "
+		    "Notification, UserPromptSubmit)",
+		    kind);
 	return driver_hook(runtime_driver(st->rt), id, k, NULL, err);
 }
 
@@ -135,7 +136,8 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 		else if (strncmp(argv[i], "--workspace=", 12) == 0)
 			ws_arg = argv[i] + 12;
 		else
-			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'", argv[i]);
+			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'",
+			                 argv[i]);
 	}
 	ws = paths_workspace(ws_arg);
 	if (ws[0] != '/') {

@@ -91,8 +91,8 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 			cJSON *map = a[2] == 'p' ? personas : a[2] == 'b' ? backends : scenarios;
 
 			if (add_pair(map, argv[++i]) != 0) {
-				rc = cli_usage(ctx, &cmd_start_entry, "%s %s: expected KEY=VALUE", a,
-				               argv[i]);
+				rc = cli_usage(ctx, &cmd_start_entry, "%s %s: expected KEY=VALUE",
+				               a, argv[i]);
 				goto out;
 			}
 		} else {

@@ -39,8 +39,9 @@ cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	run = cJSON_GetObjectItemCaseSensitive(res, "run");
 	printf("run       %s\nstate     %s\nrepo      %s (base %s)\nworktree  %s\n",
-	       verb_str(run, "id", "?"), verb_str(run, "state", "?"), verb_str(run, "repoPath", "?"),
-	       verb_str(run, "baseBranch", "?"), verb_str(run, "worktreeRoot", "?"));
+	       verb_str(run, "id", "?"), verb_str(run, "state", "?"),
+	       verb_str(run, "repoPath", "?"), verb_str(run, "baseBranch", "?"),
+	       verb_str(run, "worktreeRoot", "?"));
 	if (verb_str(run, "finalReportPath", NULL) != NULL)
 		printf("report    %s\n", verb_str(run, "finalReportPath", ""));
 	printf("\nphases:\n");
@@ -58,14 +59,14 @@ cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 		printf("  %s  %-14s %s\n", verb_str(x, "id", "?"), verb_str(x, "gateKey", "?"),
 		       verb_str(x, "state", "?"));
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions"))
-		printf("    %s by %s%s%s\n", verb_str(d, "action", "?"), verb_str(d, "actor", "?"),
-		       verb_str(d, "comment", NULL) ? ": " : "", verb_str(d, "comment", ""));
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions")) printf(
+		    "    %s by %s%s%s\n", verb_str(d, "action", "?"), verb_str(d, "actor", "?"),
+		    verb_str(d, "comment", NULL) ? ": " : "", verb_str(d, "comment", ""));
 	}
 	printf("\nsessions:\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
-	printf("  %s  %-12s %-8s %s\n", verb_str(x, "id", "?"), verb_str(x, "roleId", "?"),
-	       verb_str(x, "backend", "?"), verb_str(x, "state", "?"));
+	    printf("  %s  %-12s %-8s %s\n", verb_str(x, "id", "?"), verb_str(x, "roleId", "?"),
+	           verb_str(x, "backend", "?"), verb_str(x, "state", "?"));
 	printf("\nlast events:\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "events"))
 	{

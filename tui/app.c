@@ -99,7 +99,7 @@ run_args(const char *run_id)
 {
 	cJSON *a = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(a, "run_id", run_id);
+	cJSON_AddStringToObject(a, "run", run_id);
 	return a;
 }
 
@@ -820,11 +820,11 @@ app_decide(struct tui *t, const char *run_id, const char *approval_id, const cha
 
 	snprintf(token, sizeof token, "tui-%ld-%ld-%llu", (long)getpid(), (long)time(NULL),
 	         (unsigned long long)++t->token_seq);
-	cJSON_AddStringToObject(a, "run_id", run_id);
+	cJSON_AddStringToObject(a, "run", run_id);
 	if (approval_id != NULL && approval_id[0] != '\0')
-		cJSON_AddStringToObject(a, "approval_id", approval_id);
+		cJSON_AddStringToObject(a, "approval", approval_id);
 	cJSON_AddStringToObject(a, "action", action);
-	cJSON_AddStringToObject(a, "client_token", token);
+	cJSON_AddStringToObject(a, "token", token);
 	if (comment != NULL)
 		cJSON_AddStringToObject(a, "comment", comment);
 	if (app_send(t, "decide", a, PEND_DECIDE, run_id) == 0)
@@ -1231,7 +1231,7 @@ void
 app_submit_form(struct tui *t)
 {
 	struct form *f = &t->form;
-	cJSON *a = cJSON_CreateObject(), *ov;
+	cJSON *a = cJSON_CreateObject(), *personas, *backends;
 	char *req = read_file(f->f[3].text.data, 1 << 20);
 	char *copy, *save = NULL;
 	char abs[4096];
@@ -1245,31 +1245,29 @@ app_submit_form(struct tui *t)
 	}
 	if (realpath(f->f[0].text.data, abs) == NULL)
 		snprintf(abs, sizeof abs, "%s", f->f[0].text.data);
-	cJSON_AddStringToObject(a, "repo_path", abs);
-	cJSON_AddStringToObject(a, "base_branch", f->f[1].text.data);
+	cJSON_AddStringToObject(a, "repo", abs);
+	cJSON_AddStringToObject(a, "base", f->f[1].text.data);
 	cJSON_AddStringToObject(a, "template", f->f[2].text.data);
-	cJSON_AddStringToObject(a, "requirements_md", req);
-	if (realpath(f->f[3].text.data, abs) != NULL)
-		cJSON_AddStringToObject(a, "requirements_path", abs);
+	cJSON_AddStringToObject(a, "requirements", req);
 	free(req);
-	ov = cJSON_AddArrayToObject(a, "overrides");
+	personas = cJSON_CreateObject();
+	backends = cJSON_CreateObject();
 	copy = xstrdup(f->f[4].text.data ? f->f[4].text.data : "");
 	for (char *tok = strtok_r(copy, " ,", &save); tok != NULL;
 	     tok = strtok_r(NULL, " ,", &save)) {
 		char *eq = strchr(tok, '='), *at;
-		cJSON *o = cJSON_CreateObject();
 
 		*eq = '\0';
-		cJSON_AddStringToObject(o, "role", tok);
 		at = strchr(eq + 1, '@');
 		if (at != NULL) {
 			*at = '\0';
-			cJSON_AddStringToObject(o, "backend", at + 1);
+			cJSON_AddStringToObject(backends, tok, at + 1);
 		}
 		if (eq[1] != '\0')
-			cJSON_AddStringToObject(o, "persona", eq + 1);
-		cJSON_AddItemToArray(ov, o);
+			cJSON_AddStringToObject(personas, tok, eq + 1);
 	}
+	cJSON_AddItemToObject(a, "personas", personas);
+	cJSON_AddItemToObject(a, "backends", backends);
 	free(copy);
 	free(f->error);
 	f->error = xstrdup("starting…");

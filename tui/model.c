@@ -235,6 +235,8 @@ model_set_runs(struct model *m, const cJSON *result, time_t now)
 		                 "");
 		r->created = model_parse_time(jstr(o, "createdAt", "created_at", NULL));
 		w = cJSON_GetObjectItemCaseSensitive(o, "waiting");
+		if (w == NULL)
+			w = cJSON_GetObjectItemCaseSensitive(o, "pending_approvals");
 		r->waiting = cJSON_IsTrue(w) || (cJSON_IsNumber(w) && w->valueint > 0) ||
 		             strcmp(r->state, "awaiting_approval") == 0;
 		old = model_run(m, id);

@@ -299,44 +299,44 @@ runs_draw(struct pane *p, struct tui *t)
 		int term = model_state_terminal(r->state);
 		const char *shown_phase = term ? "" : r->phase;
 
-		model_age(now - (r->waiting ? r->changed : r->created), age);
+		{
+			time_t since = r->created ? r->created : r->changed;
+
+			/* A waiting run shows how long it has waited: its oldest queue item. */
+			for (size_t k = 0; r->waiting && k < t->model.nqueue; k++)
+				if (strcmp(t->model.queue[k].run_id, r->id) == 0) {
+					since = t->model.queue[k].since;
+					break;
+				}
+			model_age(now - since, age);
+		}
 		snprintf(right, sizeof right, "%s%s", r->waiting ? "⚑ " : "", age);
 		rw = str_width(right);
 		buf_puts(&b, selected ? "▶ " : "  ");
 		col(&b, r->id, 8);
 		buf_putc(&b, ' ');
 		left = inner - rw - 1;
-		/* Columns by priority: repo, state, phase, base, template. */
+		/* Columns in display order; the narrower the pane, the fewer (by priority). */
 		{
-			int used = 10, wrepo = 9, wstate = 17, wphase = 10, wbase = 8, wtpl = 12;
+			const char *val[5] = { r->repo, r->base, r->template_name, r->state,
+				               shown_phase };
+			static const int width[5] = { 9, 8, 12, 17, 10 };
+			static const int order[5] = { 0, 3, 4, 1, 2 }; /* by priority */
+			int on[5] = { 0 }, used = 10;
 
-			if (used + wrepo + 1 <= left) {
-				col(&b, r->repo, wrepo);
-				buf_putc(&b, ' ');
-				used += wrepo + 1;
+			for (int k = 0; k < 5; k++) {
+				int c = order[k];
+
+				if (used + width[c] + 1 <= left) {
+					on[c] = 1;
+					used += width[c] + 1;
+				}
 			}
-			if (used + wbase + 1 + wtpl + 1 + wstate + 1 + wphase <= left) {
-				col(&b, r->base, wbase);
-				buf_putc(&b, ' ');
-				col(&b, r->template_name, wtpl);
-				buf_putc(&b, ' ');
-				used += wbase + wtpl + 2;
-			} else if (used + wbase + 1 + wstate + 1 + wphase <= left) {
-				col(&b, r->base, wbase);
-				buf_putc(&b, ' ');
-				used += wbase + 1;
-			}
-			if (used + wstate + 1 + wphase <= left) {
-				col(&b, r->state, wstate);
-				buf_putc(&b, ' ');
-				col(&b, shown_phase, wphase);
-			} else {
-				col(&b,
-				    term          ? r->state
-				    : r->phase[0] ? r->phase
-				                  : r->state,
-				    left - used > 0 ? left - used : 0);
-			}
+			for (int c = 0; c < 5; c++)
+				if (on[c]) {
+					col(&b, val[c], width[c]);
+					buf_putc(&b, ' ');
+				}
 		}
 		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
 		if (term && a == A_NORMAL)
@@ -434,14 +434,13 @@ phases_draw(struct pane *p, struct tui *t)
 		buf_puts(&b, num);
 		col(&b, ph->key, 10);
 		buf_putc(&b, ' ');
-		if (inner >= 70) {
-			col(&b, ph->title, 18);
+		if (inner >= 72) {
+			col(&b, ph->title, 20);
 			buf_putc(&b, ' ');
 		}
 		col(&b, ph->state, 17);
-		if (ph->attempts > 1)
-			buf_printf(&b, " ×%d", ph->attempts);
-		if (inner >= 60 && ph->role[0] != '\0') {
+		buf_printf(&b, ph->attempts > 1 ? " ×%d" : "   ", ph->attempts);
+		if (ph->role[0] != '\0') {
 			buf_printf(&b, " %s", ph->role);
 			if (ph->persona != NULL || ph->backend != NULL)
 				buf_printf(&b, " → %s%s%s", ph->persona ? ph->persona : "",
