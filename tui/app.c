@@ -1517,6 +1517,14 @@ script_step(struct tui *t, struct script *sc)
 			sc->wait_text = xstrdup(line + (gone ? 11 : 10));
 			sc->wait_gone = gone;
 			sc->wait_deadline = now_ms() + (e ? atoi(e) : 20000);
+		} else if (strncmp(line, ":sh ", 4) == 0) {
+			/* A shell command between keys (tests: stop the server, start a run). */
+			int st = system(line + 4);
+
+			if (st != 0) {
+				script_fail(t, sc, "command failed (status %d): %s", st, line + 4);
+				return;
+			}
 		} else if (strncmp(line, ":sleep ", 7) == 0) {
 			sc->sleep_until = now_ms() + atoi(line + 7);
 		} else {

@@ -15,6 +15,8 @@
 #include "model.h"
 #include "xalloc.h"
 
+static char *question_line(const char *q);
+
 void
 model_init(struct model *m)
 {
@@ -200,6 +202,20 @@ basename_of(const char *path)
 	return s;
 }
 
+/* Runs that still go on first, then the newest first. */
+static int
+run_cmp(const void *a, const void *b)
+{
+	const struct model_run *x = a, *y = b;
+	int tx = model_state_terminal(x->state), ty = model_state_terminal(y->state);
+
+	if (tx != ty)
+		return tx - ty;
+	if (x->created != y->created)
+		return x->created > y->created ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
 int
 model_set_runs(struct model *m, const cJSON *result, time_t now)
 {
@@ -258,6 +274,7 @@ model_set_runs(struct model *m, const cJSON *result, time_t now)
 		}
 		n++;
 	}
+	qsort(nv, n, sizeof *nv, run_cmp);
 	for (size_t i = 0; i < m->nruns; i++)
 		run_clear(&m->runs[i]);
 	free(m->runs);
@@ -357,8 +374,10 @@ model_event_text(const char *type, const cJSON *payload)
 			buf_printf(&b, " \"%s\"", c);
 	} else if (strcmp(type, "session.needs_input") == 0) {
 		const char *q = jstr(payload, "question", NULL), *r = jstr(payload, "roleId", NULL);
+		char *line = question_line(q ? q : "");
 
-		buf_printf(&b, "%s asks \"%s\"", r ? r : "agent", q ? q : "");
+		buf_printf(&b, "%s asks \"%s\"", r ? r : "agent", line);
+		free(line);
 	} else if (ph != NULL) {
 		buf_puts(&b, ph);
 		if (jstr(payload, "reason", NULL) != NULL)
@@ -394,6 +413,25 @@ add_event(struct model_status *s, int64_t seq, const char *type, const cJSON *pa
 	e->text = model_event_text(type, payload);
 	if (seq > s->last_seq)
 		s->last_seq = seq;
+}
+
+/*
+ * The question itself: detectors send the last lines of the screen, of which
+ * the last non-blank one is the question ("? Run the test suite? (y/n)").
+ */
+static char *
+question_line(const char *q)
+{
+	const char *end = q + strlen(q), *start;
+
+	while (end > q && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > q && start[-1] != '\n')
+		start--;
+	while (start < end && (*start == ' ' || *start == '\t'))
+		start++;
+	return xstrndup(start, (size_t)(end - start));
 }
 
 /* The question of the latest session.needs_input event of session sid. */
@@ -547,7 +585,7 @@ model_set_status(struct model *m, const cJSON *result, time_t now)
 		it->run_id = xstrdup(id);
 		it->label = xstrdup(ns.sessions[i].role);
 		it->session = xstrdup(ns.sessions[i].id);
-		it->detail = xstrdup(q != NULL ? q : "needs input");
+		it->detail = q != NULL ? question_line(q) : xstrdup("needs input");
 		it->since = since != 0 ? since : now;
 		ns.nitems++;
 	}

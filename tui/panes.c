@@ -419,6 +419,10 @@ phases_draw(struct pane *p, struct tui *t)
 	char title[64];
 	size_t n = s != NULL ? s->nphases : 0;
 
+	int any_title = 0;
+
+	for (size_t k = 0; k < n; k++)
+		any_title |= s->phases[k].title[0] != '\0';
 	snprintf(title, sizeof title, t->sel_run ? "Phases · %.8s" : "Phases",
 	         t->sel_run ? t->sel_run : "");
 	pane_frame(p, t, title, NULL);
@@ -434,12 +438,15 @@ phases_draw(struct pane *p, struct tui *t)
 		buf_puts(&b, num);
 		col(&b, ph->key, 10);
 		buf_putc(&b, ' ');
-		if (inner >= 72) {
+		if (inner >= 72 && any_title) {
 			col(&b, ph->title, 20);
 			buf_putc(&b, ' ');
 		}
 		col(&b, ph->state, 17);
-		buf_printf(&b, ph->attempts > 1 ? " ×%d" : "   ", ph->attempts);
+		if (ph->attempts > 1)
+			buf_printf(&b, " ×%d", ph->attempts);
+		else
+			buf_puts(&b, "   ");
 		if (ph->role[0] != '\0') {
 			buf_printf(&b, " %s", ph->role);
 			if (ph->persona != NULL || ph->backend != NULL)
