@@ -25,6 +25,18 @@ tui_start() {
 		sed -n 's/^started run \([^ ]*\).*/\1/p'
 }
 
+# tui_wait_state RUN STATE: wait (up to 30 s) until the run is in STATE.
+tui_wait_state() {
+	i=0
+	while [ $i -lt 300 ]; do
+		"$DEVFLOW" ls | grep -q "^$1 *$2 " && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# run $1 did not reach $2: $("$DEVFLOW" ls)"
+	return 1
+}
+
 # tui_run SIZE SCRIPT-FILE: the TUI, headless, at SIZE (COLSxROWS).
 tui_run() {
 	DEVFLOW_TUI_SIZE="$1" DEVFLOW_TUI_SCRIPT="$2" "$DEVFLOW"
@@ -42,7 +54,7 @@ tui_norm() {
 		script="$script;s/$id/RUN${n}xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/g;s/$short/RUN${n}xxxx/g"
 		n=$((n + 1))
 	done
-	sed -E "${script#;}" "$f" | sed -E \
+	sed -E "${script#;}" "$f" | sed -E -e "s|$T_TMP|@TMP@|g" \
 		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z/YYYY-MM-DDTHH:MM:SS.mmmZ/g' \
 		-e 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/HH:MM:SS/g' \
 		-e "s/ by $(id -un) / by USER /g" | tui_ages
@@ -76,7 +88,11 @@ tui_ages() {
 
 # tui_is FILE EXPECTED DESCRIPTION [RUN-ID...]: compare a normalised screen.
 tui_is() {
-	got=$(tui_norm "$1" $4 $5)
+	got=$(tui_norm "$1" ${4:-} ${5:-})
+	# TUI_RECORD=DIR keeps each screen (to write or review expected screens).
+	if [ -n "${TUI_RECORD:-}" ]; then
+		printf '%s\n' "$got" >"$TUI_RECORD/$(basename "$0" .sh).$((_t_n + 1))"
+	fi
 	if [ "$got" = "$2" ]; then
 		ok 0 "$3"
 	else

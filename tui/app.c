@@ -174,7 +174,7 @@ follow_session(struct tui *t)
 			struct proto_sub sub = { PROTO_TOPIC_SCREEN, NULL, want };
 
 			t->term.session = xstrdup(want);
-			app_send(t, "subscribe", proto_sub_args(&sub), PEND_SUB, NULL);
+			app_send(t, "subscribe", proto_sub_args(&sub), PEND_SUB, "screen");
 		}
 		t->dirty = 1;
 	}
@@ -397,6 +397,16 @@ on_reply(struct tui *t, struct proto_msg *m)
 			message_error(t, &m->error);
 		break;
 	case PEND_SUB:
+		if (!m->ok && strcmp(p.run_id, "screen") == 0) {
+			/* No picture: say so in the pane, not in the status line. */
+			free(t->term.error);
+			t->term.error = xstrdup(m->error.message);
+			t->dirty = 1;
+			break;
+		}
+		if (!m->ok)
+			message_error(t, &m->error);
+		break;
 	case PEND_OTHER:
 		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
 			message_error(t, &m->error);
@@ -452,7 +462,7 @@ lost(struct tui *t, const struct df_error *e)
 	client_free(t->client);
 	t->client = NULL;
 	free(t->banner);
-	t->banner = xasprintf("server connection lost: %s — reconnecting…", e->message);
+	t->banner = xasprintf("server connection lost — reconnecting… (%s)", e->message);
 	t->npend = 0;
 	t->want_ls = 0;
 	for (size_t i = 0; i < t->nwant_status; i++)
@@ -1605,7 +1615,14 @@ tui_main(const char *workspace)
 		char *dir = paths_config_dir();
 		char *path = xasprintf("%s/keys.conf", dir);
 
-		keymap_load(&t.keys, path);
+		const char *home = getenv("HOME");
+		char *shown = NULL;
+
+		if (home != NULL && home[0] != '\0' && strncmp(path, home, strlen(home)) == 0 &&
+		    path[strlen(home)] == '/')
+			shown = xasprintf("~%s", path + strlen(home));
+		keymap_load(&t.keys, path, shown);
+		free(shown);
 		free(path);
 		free(dir);
 	}

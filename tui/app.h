@@ -55,6 +55,7 @@ struct term_screen {
 	struct proto_row *rowv;   /* rows entries, rowv[y].spans owned */
 	int have;                 /* a snapshot arrived */
 	int sent_rows, sent_cols; /* the last size we asked for */
+	char *error;              /* why there is no picture (the subscription failed) */
 };
 
 enum overlay {

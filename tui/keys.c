@@ -275,7 +275,7 @@ add_error(struct keymap *km, const char *path, int line, const char *fmt, ...)
 }
 
 int
-keymap_load(struct keymap *km, const char *path)
+keymap_load(struct keymap *km, const char *path, const char *shown)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
@@ -284,9 +284,13 @@ keymap_load(struct keymap *km, const char *path)
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return 0;
+		if (shown != NULL)
+			path = shown;
 		add_error(km, path, 0, "cannot read: %s", strerror(errno));
 		return -1;
 	}
+	if (shown != NULL)
+		path = shown;
 	while (fgets(line, sizeof line, f) != NULL) {
 		char *save = NULL, *w[4] = { 0 };
 		int nw = 0;

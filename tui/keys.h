@@ -68,10 +68,12 @@ void keymap_keys_of(const struct keymap *km, enum tui_request req, char *out, si
 
 /*
  * Apply the configuration file at path. A missing file is fine (returns 0).
- * Each bad line adds "path:line: message" to km->errors and is skipped.
+ * Each bad line adds "shown:line: message" to km->errors and is skipped
+ * (shown: how to name the file, e.g. with ~ for the home directory; NULL:
+ * path).
  * Returns the number of bad lines, or -1 when the file exists but cannot be
  * read (also recorded in km->errors).
  */
-int keymap_load(struct keymap *km, const char *path);
+int keymap_load(struct keymap *km, const char *path, const char *shown);
 
 #endif

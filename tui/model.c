@@ -186,8 +186,9 @@ model_age(time_t secs, char out[16])
 		snprintf(out, 16, "%dd", (int)(secs / 86400));
 }
 
-static const char *
-basename_of(const char *path)
+/* The last component of path ("calc" for "/src/calc/"), a new string; NULL for NULL. */
+static char *
+basename_dup(const char *path)
 {
 	const char *s;
 	size_t len;
@@ -199,7 +200,7 @@ basename_of(const char *path)
 		len--;
 	for (s = path + len; s > path && s[-1] != '/'; s--)
 		;
-	return s;
+	return xstrndup(s, (size_t)(path + len - s));
 }
 
 /* Runs that still go on first, then the newest first. */
@@ -240,7 +241,9 @@ model_set_runs(struct model *m, const cJSON *result, time_t now)
 			continue;
 		r->id = xstrdup(id);
 		r->state = dupor(jstr(o, "state", NULL), "?");
-		r->repo = dupor(jstr(o, "repoName", "repo_name", NULL), basename_of(repo));
+		r->repo = jstr(o, "repoName", "repo_name", NULL) != NULL
+		              ? xstrdup(jstr(o, "repoName", "repo_name", NULL))
+		              : basename_dup(repo);
 		if (r->repo == NULL)
 			r->repo = xstrdup("");
 		r->base = dupor(jstr(o, "baseBranch", "base_branch", "base", NULL), "");

@@ -35,6 +35,7 @@ term_reset(struct tui *t)
 	free_rows(ts);
 	free(ts->session);
 	free(ts->title);
+	free(ts->error);
 	memset(ts, 0, sizeof *ts);
 }
 
@@ -238,7 +239,8 @@ term_draw(struct pane *p, struct tui *t)
 		return;
 	}
 	if (!ts->have) {
-		put_clipped(p->win, 1, 2, "waiting for the screen…", p->w - 4, A_DIM, 0);
+		put_clipped(p->win, 1, 2, ts->error ? ts->error : "waiting for the screen…",
+		            p->w - 4, A_DIM, 0);
 		return;
 	}
 	inner = derwin(p->win, p->h - 1 - (p->last ? 1 : 0), p->w - 2, 1, 1);
