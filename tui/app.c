@@ -1768,6 +1768,8 @@ tui_main(const char *workspace)
 			}
 		}
 	}
+	for (int i = 0; i < PANE__COUNT; i++)
+		place(&t.panes[i], 0, 0, 0, 0, 0, 0);
 	endwin();
 	delscreen(t.scr);
 	if (t.headless) {

@@ -319,15 +319,21 @@ split_lines(const char *text, size_t *n)
 	while (*s != '\0' || s == text) {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-		char *line = xstrndup(s, len);
+		struct buf line = BUF_INIT;
 
-		for (char *c = line; *c; c++)
-			if (*c == '\t')
-				*c = ' ';
-			else if (*c == '\r')
-				*c = ' ';
+		int indent = 1;
+
+		/* Indenting tabs become two spaces, other tabs one; CR is dropped. */
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] == '\t')
+				buf_puts(&line, indent ? "  " : " ");
+			else if (s[i] != '\r')
+				buf_putc(&line, s[i]);
+			if (s[i] != '\t')
+				indent = 0;
+		}
 		v = xreallocarray(v, *n + 1, sizeof *v);
-		v[(*n)++] = line;
+		v[(*n)++] = line.data ? buf_detach(&line) : xstrdup("");
 		if (nl == NULL)
 			break;
 		s = nl + 1;

@@ -8,6 +8,19 @@ id=$(tui_start)
 cat >"$T_TMP/script" <<EOS
 :wait-for plan_review
 :dump $T_TMP/waiting
+p
+:wait-for paused
+:dump $T_TMP/paused
+p
+:wait-for awaiting_approval
+v
+:wait-for validation: valid
+:dump $T_TMP/artifact
+q
+/
+:type zzz
+:dump $T_TMP/filtered
+Esc
 c
 :type Please split the plan into smaller steps.
 :dump $T_TMP/editor
@@ -166,6 +179,15 @@ tui_is "$T_TMP/report" "$(cat <<'EOS'
  a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
 EOS
 )" "a approves the review; r shows the report" "$id"
+
+like "$(sed -n 3p "$T_TMP/paused")" " paused " "p pauses the run"
+like "$(cat "$T_TMP/artifact")" "validation: valid against dev/phase-plan@1" "v shows the artifact's validation"
+like "$(cat "$T_TMP/artifact")" '│ +"summary": "Plan for ' "v shows the artifact as pretty JSON"
+like "$(sed -n 2p "$T_TMP/filtered")" "Runs · /zzz" "/ filters the runs"
+like "$(sed -n 3p "$T_TMP/filtered")" "no run matches the filter" "a filter that matches nothing says so"
+events=$("$DEVFLOW" logs "$id")
+like "$events" "run.paused" "the pause reached the server"
+like "$events" "run.resumed" "p again resumed the run"
 
 report=$("$DEVFLOW" report "$id")
 like "$report" "Please split the plan into smaller steps\." "the comment is in the report"
