@@ -1,5 +1,5 @@
 /*
- * `devflow server [--workspace DIR]`: the server of a workspace, in the
+ * `devflow server [--workspace DIR] [--max-runs N]`: the server of a workspace, in the
  * foreground of its own process (clients start it in the background, as
  * tmux does). It takes the workspace lock, assembles the runtime (store,
  * catalog, engine, session driver, artifact watcher), recovers what the
@@ -7,7 +7,8 @@
  * until SIGTERM, SIGINT or a client's `kill-server`. On the way out it stops
  * accepting, closes its clients and ends the agent sessions without telling
  * the engine, so the next server recovers every run. Its log is
- * <workspace>/server.log.
+ * <workspace>/server.log. --max-runs sets how many runs may be active at
+ * once (default 4).
  */
 #include "config.h"
 
@@ -31,7 +32,7 @@ static int cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_server_entry = {
 	.name = "server",
-	.usage = "[--workspace DIR]",
+	.usage = "[--workspace DIR] [--max-runs N]",
 	.summary = "run the workspace's server in the foreground",
 	.exec = cmd_server_exec,
 };
@@ -126,6 +127,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct srv_state st = { 0 };
 	struct server_config cfg = { 0 };
 	struct sock_lock lk = { -1, NULL };
+	struct runtime_options ro = { 0 };
 	struct df_error err;
 	char *ws, *logpath;
 	int log_fd = -1, status = CLI_ERROR;
@@ -135,6 +137,9 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 			ws_arg = argv[++i];
 		else if (strncmp(argv[i], "--workspace=", 12) == 0)
 			ws_arg = argv[i] + 12;
+		else if (strcmp(argv[i], "--max-runs") == 0 && i + 1 < argc &&
+		         atoi(argv[i + 1]) > 0)
+			ro.max_concurrent_runs = atoi(argv[++i]);
 		else
 			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'",
 			                 argv[i]);
@@ -162,7 +167,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	logpath = xasprintf("%s/server.log", ws);
 	log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	free(logpath);
-	if ((st.rt = runtime_new(ws, NULL, &err)) == NULL) {
+	if ((st.rt = runtime_new(ws, &ro, &err)) == NULL) {
 		if (log_fd >= 0) {
 			dprintf(log_fd, "devflow server %s: cannot start: %s\n", ws, err.message);
 		}

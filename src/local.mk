@@ -48,9 +48,12 @@ devflow_SOURCES = \
 	src/cmd-logs.c \
 	src/cmd-sessions.c \
 	src/cmd-capture.c \
+	src/cmd-attach.c \
 	src/cmd-hook.c \
 	src/cmd-server.c \
 	src/cmd-kill-server.c \
+	src/cmd-doctor.c \
+	src/cmd-demo.c \
 	src/cmd-backends.c \
 	src/cmd-personas.c \
 	src/cmd-templates.c \
@@ -63,3 +66,16 @@ devflow_fake_agent_SOURCES = \
 	src/fake-agent.c \
 	src/fake.c src/fake.h
 devflow_fake_agent_LDADD = libdevflow.a $(CJSON_LIBS) $(CRYPTO_LIBS) $(LIBS)
+
+# The server's benchmarks (`make bench`, never `make check`): CPU of an idle
+# server with 20 live sessions, and approve-to-prompt latency.
+EXTRA_PROGRAMS += bench/approve-latency
+bench_approve_latency_SOURCES = bench/approve-latency.c
+bench_approve_latency_LDADD = $(DEVFLOW_LIBS)
+CLEANFILES += bench/approve-latency$(EXEEXT)
+EXTRA_DIST += bench/server-idle-cpu.sh bench/approve-latency.sh
+bench-server: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT) bench/approve-latency$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/server-idle-cpu.sh $(builddir)
+	$(SHELL) $(srcdir)/bench/approve-latency.sh $(builddir)
+bench: bench-server
+.PHONY: bench-server

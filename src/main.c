@@ -28,13 +28,17 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_capture_entry;
+extern const struct cmd_entry cmd_attach_entry;
 extern const struct cmd_entry cmd_hook_entry;
 extern const struct cmd_entry cmd_server_entry;
 extern const struct cmd_entry cmd_kill_server_entry;
+extern const struct cmd_entry cmd_doctor_entry;
+extern const struct cmd_entry cmd_demo_entry;
 
 /* One verb per line, so branches adding verbs merge cleanly. */
 /* clang-format off */
 const struct cmd_entry *const cli_commands[] = {
+	&cmd_demo_entry,
 	&cmd_start_entry,
 	&cmd_ls_entry,
 	&cmd_status_entry,
@@ -48,9 +52,11 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_logs_entry,
 	&cmd_sessions_entry,
 	&cmd_capture_entry,
+	&cmd_attach_entry,
 	&cmd_hook_entry,
 	&cmd_server_entry,
 	&cmd_kill_server_entry,
+	&cmd_doctor_entry,
 	&cmd_templates_entry,
 	&cmd_personas_entry,
 	&cmd_backends_entry,
@@ -108,7 +114,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (i >= argc)
-		return tui_main(ctx.workspace);
+		return tui_main(ctx.workspace, NULL);
 	for (size_t c = 0; cli_commands[c] != NULL; c++)
 		if (strcmp(cli_commands[c]->name, argv[i]) == 0)
 			return cli_commands[c]->exec(&ctx, argc - i, argv + i);

@@ -553,6 +553,8 @@ watch_check(struct server *srv, struct watch *w)
 }
 
 static void pump_all(struct server *srv);
+static int sub_pending(const struct ssub *s);
+static void frame_timer_cb(struct loop *loop, void *arg);
 static void reap_clients(struct server *srv);
 
 static void
@@ -677,6 +679,19 @@ client_flush(struct sclient *c)
 		return -1;
 	}
 	client_want_write(c);
+	if (proto_writer_pending(&c->wr) == 0 && c->frame_timer == 0) {
+		/* Frames held back while the socket was busy go out at the next boundary. */
+		for (struct ssub *s = c->subs; s != NULL; s = s->next) {
+			if (sub_pending(s)) {
+				uint64_t now = loop_now(c->srv->loop);
+				uint64_t due = c->last_frame + (uint64_t)c->srv->frame_ms;
+
+				c->frame_timer = loop_timer_add(
+				    c->srv->loop, due > now ? due - now : 0, frame_timer_cb, c);
+				break;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -1352,7 +1367,8 @@ op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
 		cJSON_AddStringToObject(o, "role", s->role_id);
 		cJSON_AddStringToObject(o, "backend", s->backend);
 		cJSON_AddStringToObject(o, "state", s->state);
-		cJSON_AddBoolToObject(o, "live", live != NULL);
+		cJSON_AddBoolToObject(o, "live", live != NULL && session_running(live));
+		cJSON_AddBoolToObject(o, "screen", live != NULL);
 		if (live != NULL) {
 			int rows, cols;
 
@@ -1433,6 +1449,29 @@ op_paste(struct op_ctx *x, cJSON **result, struct df_error *err)
 	if ((s = need_live_session(x->srv, "paste", p.session, sid, err)) == NULL)
 		return -1;
 	return session_paste(s, p.text, strlen(p.text), err);
+}
+
+/* Printable text typed by a person, written to the terminal as it is (no control bytes). */
+static int
+op_type(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *name, *text;
+	struct session *s;
+	char sid[DF_ID_MAX];
+
+	(void)result;
+	if (arg_str("type", x->args, "session", 1, &name, err) != 0 ||
+	    arg_str("type", x->args, "text", 1, &text, err) != 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+			                    "type.text: control byte 0x%02x at %zu; send keys for "
+			                    "those",
+			                    *p, (size_t)(p - (const unsigned char *)text));
+	if ((s = need_live_session(x->srv, "type", name, sid, err)) == NULL)
+		return -1;
+	return session_write(s, text, strlen(text), err);
 }
 
 static int
@@ -1586,6 +1625,7 @@ static const struct {
 	{ "capture", op_capture },
 	{ "key", op_key },
 	{ "paste", op_paste },
+	{ "type", op_type },
 	{ "resize", op_resize },
 	{ "hook", op_hook },
 	{ "subscribe", op_subscribe },
@@ -1657,12 +1697,17 @@ dispatch(struct sclient *c, const struct proto_msg *m)
 		cJSON_Delete(result);
 		client_queue(c, proto_reply_error(m->id, &err));
 	}
+	if (client_flush(c) != 0) {
+		free(x.snapshot);
+		return -1;
+	}
 	if (x.snapshot != NULL) {
+		/* The snapshot follows the reply at once, whatever the frame pacing. */
 		client_pump(c, 1);
 		free(x.snapshot);
+		if (c->dead)
+			return -1;
 	}
-	if (client_flush(c) != 0)
-		return -1;
 	if (x.shutdown && srv->on_shutdown != NULL)
 		srv->on_shutdown(srv->shutdown_ctx);
 	return 0;

@@ -640,6 +640,12 @@ store_close(struct store *st)
 }
 
 const char *
+store_library_version(void)
+{
+	return sqlite3_libversion();
+}
+
+const char *
 store_path(const struct store *st)
 {
 	return st->path;

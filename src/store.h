@@ -51,6 +51,9 @@ struct store *store_open_path(const char *path, struct df_error *err);
 /* Close the database (rolling back an open transaction) and free st. NULL is a no-op. */
 void store_close(struct store *st);
 
+/* The SQLite library's runtime version ("3.40.1"), for `devflow doctor`. Static storage. */
+const char *store_library_version(void);
+
 /* The database file path given at open (":memory:" for in-memory stores). Owned by st. */
 const char *store_path(const struct store *st);
 

@@ -52,7 +52,13 @@ SHELL_TESTS = \
 	tests/integration/layers.sh \
 	tests/integration/schema-suite.test \
 	tests/integration/session-render.sh \
+	tests/integration/server-cli.sh \
+	tests/integration/server-clients.sh \
+	tests/integration/server-restart.sh \
+	tests/integration/server-attach.sh \
+	tests/integration/server-demo.sh \
 	tests/integration/tui-ask.sh \
+	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
@@ -63,9 +69,9 @@ SHELL_TESTS = \
 # json-get (reads JSON files; no python or jq needed), and echo-server (a
 # tiny protocol server test_client starts through the client's autostart).
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
-	tests/tools/json-get tests/unit/echo-server
+	tests/tools/json-get tests/tools/rawframe tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
-EXTRA_DIST += tests/lib.sh tests/tui-lib.sh $(SHELL_TESTS)
+EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS)
 
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h

@@ -1597,7 +1597,7 @@ tui_free(struct tui *t)
 }
 
 int
-tui_main(const char *workspace)
+tui_main(const char *workspace, const char *run_id)
 {
 	struct tui t;
 	struct script sc;
@@ -1695,6 +1695,8 @@ tui_main(const char *workspace)
 	t.panes[PANE_EVENTS].ops = &events_ops;
 	t.panes[PANE_TERM].ops = &term_ops;
 	t.focus = PANE_RUNS;
+	if (run_id != NULL && run_id[0] != '\0')
+		t.sel_run = xstrdup(run_id);
 	layout(&t);
 	if (t.keys.nerrors > 0)
 		app_message(&t, 1, "%s%s", t.keys.errors[0],

@@ -17,10 +17,10 @@
 #define DEVFLOW_TUI_TUI_H
 
 /*
- * Run the TUI on workspace (NULL: the default workspace). Returns the exit
- * status: 0 after `q`, 1 when the server cannot be reached at start or a
- * headless script fails.
+ * Run the TUI on workspace (NULL: the default workspace) with run_id
+ * selected (NULL: the first run). Returns the exit status: 0 after `q`, 1
+ * when the server cannot be reached at start or a headless script fails.
  */
-int tui_main(const char *workspace);
+int tui_main(const char *workspace, const char *run_id);
 
 #endif

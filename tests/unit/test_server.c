@@ -102,6 +102,7 @@ setup(void **state)
 	cfg.sessions_ctx = t;
 	cfg.log_fd = t->log_fd;
 	cfg.frame_interval_ms = 20;
+	cfg.screen_notifications = 1; /* as in production: the session says when it drew */
 	cfg.on_shutdown = on_shutdown;
 	cfg.shutdown_ctx = t;
 	t->srv = server_new(&cfg, &err);
@@ -512,6 +513,63 @@ test_run_ops_and_events(void **state)
 }
 
 static void
+test_prefixes(void **state)
+{
+	struct t *t = *state;
+	struct tc c;
+	struct proto_msg m;
+	char r1[64], r2[64], common[64];
+	size_t k = 0;
+	cJSON *a;
+
+	h_script(t->h, "plan", H_PLAN_OK, H_IDLE);
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	start_run(t, &c, r1);
+	a = args1("run", r1);
+	cJSON_AddStringToObject(a, "action", "abort");
+	cJSON_AddStringToObject(a, "token", "t-abort");
+	tc_call(t, &c, "decide", a, &m);
+	if (!m.ok)
+		fail_msg("abort: %s", m.error.message);
+	assert_string_equal(jget(m.result, "state"), "aborted");
+	proto_msg_clear(&m);
+	h_script(t->h, "plan", H_PLAN_OK, H_IDLE);
+	start_run(t, &c, r2);
+	while (r1[k] != '\0' && r1[k] == r2[k])
+		k++;
+	assert_true(k > 0);
+	snprintf(common, sizeof(common), "%.*s", (int)k, r1);
+	tc_call(t, &c, "status", args1("run", common), &m);
+	assert_false(m.ok);
+	assert_int_equal(m.error.code, DF_E_INVALID_ARGUMENT);
+	assert_non_null(strstr(m.error.message, "is ambiguous"));
+	assert_non_null(strstr(m.error.message, r1));
+	assert_non_null(strstr(m.error.message, r2));
+	proto_msg_clear(&m);
+	/* one character more names exactly one */
+	snprintf(common, sizeof(common), "%.*s", (int)k + 1, r2);
+	tc_call(t, &c, "status", args1("run", common), &m);
+	assert_true(m.ok);
+	proto_msg_clear(&m);
+	/* approve needs a pending gate; the aborted run has none: a conflict */
+	a = args1("run", r1);
+	cJSON_AddStringToObject(a, "action", "approve");
+	cJSON_AddStringToObject(a, "token", "t-x");
+	tc_call(t, &c, "decide", a, &m);
+	assert_false(m.ok);
+	assert_int_equal(m.error.code, DF_E_APPROVAL_CONFLICT);
+	proto_msg_clear(&m);
+	/* sessions of one run; a session named by a prefix */
+	tc_call(t, &c, "sessions", args1("run", r2), &m);
+	assert_true(m.ok);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m.result, "sessions")),
+	                 1);
+	proto_msg_clear(&m);
+	tc_close(&c);
+}
+
+static void
 test_shutdown_op(void **state)
 {
 	struct t *t = *state;
@@ -532,6 +590,17 @@ test_shutdown_op(void **state)
 }
 
 static void
+sess_output(struct session *s, void *arg)
+{
+	struct t *t = arg;
+
+	(void)s;
+	server_screen_changed(t->srv, "s-live");
+}
+
+static const struct session_ops sess_ops = { .output = sess_output };
+
+static void
 spawn_cat(struct t *t)
 {
 	static const char *const argv[] = { "sh", "-c",
@@ -543,7 +612,7 @@ spawn_cat(struct t *t)
 	cfg.argv = argv;
 	cfg.rows = 10;
 	cfg.cols = 40;
-	t->sess = session_spawn(t->loop, &cfg, NULL, NULL, &err);
+	t->sess = session_spawn(t->loop, &cfg, &sess_ops, t, &err);
 	if (t->sess == NULL)
 		fail_msg("spawn: %s", err.message);
 	for (int i = 0; i < 100; i++) {
@@ -762,6 +831,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_frames_close_only_that_client, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_run_ops_and_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefixes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_op, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_only_dirty_bits, setup, teardown),
