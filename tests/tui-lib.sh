@@ -92,6 +92,7 @@ tui_is() {
 	# TUI_RECORD=DIR keeps each screen (to write or review expected screens).
 	if [ -n "${TUI_RECORD:-}" ]; then
 		printf '%s\n' "$got" >"$TUI_RECORD/$(basename "$0" .sh).$((_t_n + 1))"
+		cp "$1" "$TUI_RECORD/$(basename "$0" .sh).$((_t_n + 1)).raw"
 	fi
 	if [ "$got" = "$2" ]; then
 		ok 0 "$3"
