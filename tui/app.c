@@ -64,6 +64,29 @@ message_error(struct tui *t, const struct df_error *e)
 		app_message(t, 1, "%s", e->message);
 }
 
+/*
+ * Benchmarks: with DEVFLOW_TUI_MARKS=FILE the TUI appends "LABEL MS" lines
+ * (monotonic milliseconds) at start, when a decision is recorded, and at
+ * the script's `:mark LABEL`.
+ */
+static void
+mark_at(const char *label, int64_t ms)
+{
+	const char *path = getenv("DEVFLOW_TUI_MARKS");
+	FILE *f;
+
+	if (path == NULL || path[0] == '\0' || (f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "%s %lld\n", label, (long long)ms);
+	fclose(f);
+}
+
+static void
+mark(const char *label)
+{
+	mark_at(label, now_ms());
+}
+
 /* ---- requests ---------------------------------------------------------------- */
 
 int
@@ -344,13 +367,14 @@ on_reply(struct tui *t, struct proto_msg *m)
 		break;
 	case PEND_DECIDE:
 	case PEND_PAUSE:
+		if (p.kind == PEND_DECIDE)
+			mark(m->ok ? "decided" : "decision-refused");
 		if (m->ok)
 			app_message(t, 0, "%s: done for run %.8s", p.what, p.run_id);
 		else
 			message_error(t, &m->error);
 		if (p.run_id[0])
 			app_want_status(t, p.run_id);
-		want_ls(t);
 		break;
 	case PEND_START:
 		if (m->ok) {
@@ -430,7 +454,8 @@ on_message(struct tui *t, struct proto_msg *m)
 		{
 			struct model_run *r = model_run(&t->model, ev.run_id);
 
-			if (r == NULL || strncmp(ev.type, "run.", 4) == 0)
+			/* A followed run's status says all; ls only for runs not known yet. */
+			if (r == NULL || strcmp(ev.type, "run.created") == 0)
 				want_ls(t);
 			if (r == NULL || followed(t, r))
 				app_want_status(t, ev.run_id);
@@ -1348,8 +1373,31 @@ struct script {
 	char *wait_text;
 	int wait_gone;
 	int64_t wait_deadline, sleep_until;
+	int64_t waited_at; /* when the last wait was met (for :mark), 0 when none */
 	int done;
 };
+
+/* The screen as text (defined below). */
+static char *screen_text(void);
+
+/* After a frame: is the script's wait met? (Checked per frame, not only when idle.) */
+static void
+script_check_wait(struct script *sc)
+{
+	char *scr;
+	int found;
+
+	if (sc->wait_text == NULL)
+		return;
+	scr = screen_text();
+	found = strstr(scr, sc->wait_text) != NULL;
+	free(scr);
+	if (found != sc->wait_gone) {
+		free(sc->wait_text);
+		sc->wait_text = NULL;
+		sc->waited_at = now_ms();
+	}
+}
 
 /* The screen as text, rows joined by newlines, trailing blanks trimmed. */
 static char *
@@ -1450,6 +1498,7 @@ script_step(struct tui *t, struct script *sc)
 			if (found != sc->wait_gone) {
 				free(sc->wait_text);
 				sc->wait_text = NULL;
+				sc->waited_at = now_ms();
 			} else if (now_ms() > sc->wait_deadline) {
 				script_fail(t, sc, "timed out waiting for '%s'%s", sc->wait_text,
 				            sc->wait_gone ? " to go" : "");
@@ -1463,6 +1512,8 @@ script_step(struct tui *t, struct script *sc)
 			return;
 		}
 		sc->lineno++;
+		if (strncmp(line, ":mark ", 6) != 0)
+			sc->waited_at = 0;
 		len = strcspn(line, "\r\n");
 		line[len] = '\0';
 		if (line[0] == '\0' || line[0] == '#')
@@ -1535,6 +1586,12 @@ script_step(struct tui *t, struct script *sc)
 				script_fail(t, sc, "command failed (status %d): %s", st, line + 4);
 				return;
 			}
+		} else if (strncmp(line, ":mark ", 6) == 0) {
+			/* Right after a wait: the moment the screen met it. */
+			if (sc->waited_at != 0)
+				mark_at(line + 6, sc->waited_at);
+			else
+				mark(line + 6);
 		} else if (strncmp(line, ":sleep ", 7) == 0) {
 			sc->sleep_until = now_ms() + atoi(line + 7);
 		} else {
@@ -1608,6 +1665,7 @@ tui_main(const char *workspace, const char *run_id)
 
 	memset(&t, 0, sizeof t);
 	memset(&sc, 0, sizeof sc);
+	mark("start");
 	ensure_utf8_locale();
 	t.workspace = paths_workspace(workspace);
 	keymap_init(&t.keys);
@@ -1724,6 +1782,8 @@ tui_main(const char *workspace, const char *run_id)
 		if (t.dirty && now - last_frame >= FRAME_MS) {
 			render(&t);
 			last_frame = now;
+			if (t.headless)
+				script_check_wait(&sc);
 		}
 		if (t.headless && idle(&t))
 			script_step(&t, &sc);

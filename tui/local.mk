@@ -13,3 +13,14 @@ devflow_SOURCES += \
 	tui/views.c
 devflow_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 devflow_LDADD += $(NCURSESW_LIBS)
+
+# The TUI's benchmarks (docs/tui.md; `make bench-tui`, also run by `make bench`).
+EXTRA_PROGRAMS += bench/tui-fill
+bench_tui_fill_SOURCES = bench/tui-fill.c
+bench_tui_fill_LDADD = $(DEVFLOW_LIBS)
+EXTRA_DIST += bench/tui-bench.sh
+CLEANFILES += bench/tui-fill$(EXEEXT)
+bench-tui: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT) bench/tui-fill$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/tui-bench.sh $(builddir)
+bench: bench-tui
+.PHONY: bench-tui
