@@ -1,7 +1,8 @@
 #!/bin/sh
 # An agent that asks a question (fake scenario `ask`) enters the approval
 # queue; Enter attaches to its terminal, the answer goes to the agent as a
-# key event, C-] comes back and the run goes on.
+# key event (wide and combining characters too), C-] comes back and the
+# run goes on.
 . "$top_srcdir/tests/tui-lib.sh"
 
 id=$(tui_start --scenario plan=ask)
@@ -15,6 +16,9 @@ Enter
 :dump $T_TMP/attached
 y
 :wait-for Done in
+:type 表x́z
+:wait-for x́z
+:dump $T_TMP/typed
 C-]
 :wait-for plan_review
 :dump $T_TMP/answered
@@ -124,4 +128,7 @@ tui_is "$T_TMP/answered" "$(cat <<'EOS'
  a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
 EOS
 )" "y reached the agent; C-] is back; the plan waits for approval" "$id"
+# Typed keys reach the agent; its echo comes back as spans: a wide
+# character takes two cells, a combining accent none.
+is "$(grep '^> ' "$T_TMP/typed" | tail -n 1)" "> 表x́z" "wide and combining characters are drawn in their cells"
 done_testing

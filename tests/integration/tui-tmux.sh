@@ -39,6 +39,18 @@ like "$screen" "│⚑ $short plan_review +plan.json valid +[0-9]+[smh]│" "the
 like "$screen" "Wrote plan.json" "the agent's screen is drawn"
 like "$(printf '%s\n' "$screen" | tail -n 1)" "^ a approve  c changes  x reject  X abort" "the footer lists the keys"
 
+# A live resize (SIGWINCH, KEY_RESIZE): stacked at 80x24, side by side again at 120x40.
+tm resize-window -t tui -x 80 -y 24
+wait_screen "t terminal"
+ok $? "resized to 80x24: the footer offers t"
+screen=$(tm capture-pane -p -t tui)
+line=$(printf '%s\n' "$screen" | sed -n 2p)
+like "$line" "^┌ Runs ─+┐$" "80x24: the runs pane stands alone on its line"
+is "$(printf '%s' "$line" | LC_ALL=C.UTF-8 wc -m | tr -d ' ')" 80 "80x24: the runs take the whole width"
+tm resize-window -t tui -x 120 -y 40
+wait_screen "┐┌ Agent"
+ok $? "resized back to 120x40: the agent's terminal is back on the right"
+
 tm send-keys -t tui a
 wait_screen "final_review"
 ok $? "a approved the plan; the review waits"
