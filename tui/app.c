@@ -1044,12 +1044,44 @@ detach(struct tui *t)
 	follow_session(t);
 }
 
-/* A key while attached: to the agent, as a key event. */
+/* Send the printable keys typed while attached as one `type` request. */
+static void
+flush_typed(struct tui *t)
+{
+	cJSON *a;
+
+	if (t->typed.len == 0)
+		return;
+	if (t->term.session != NULL) {
+		a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "session", t->term.session);
+		cJSON_AddStringToObject(a, "text", t->typed.data);
+		app_send(t, "type", a, PEND_OTHER, NULL);
+	}
+	buf_reset(&t->typed);
+}
+
+/*
+ * A key while attached: to the agent. Runs of printable characters go as
+ * text (`type`, flushed after each batch of keys), the others as key events.
+ */
 static void
 attach_key(struct tui *t, int key)
 {
 	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
 
+	if (key >= 32 && key != 127 && !(key & KEYS_FN)) {
+		char mb[MB_LEN_MAX];
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof st);
+		n = wcrtomb(mb, (wchar_t)key, &st);
+		if (n != (size_t)-1)
+			buf_append(&t->typed, mb, n);
+		return;
+	}
+	flush_typed(t);
 	if (key == KEY_DETACH) {
 		detach(t);
 		return;
@@ -1361,6 +1393,7 @@ read_keys(struct tui *t)
 		if (t->quit)
 			break;
 	}
+	flush_typed(t);
 	return any;
 }
 
@@ -1478,6 +1511,7 @@ script_step(struct tui *t, struct script *sc)
 {
 	char line[4096];
 
+	flush_typed(t);
 	while (!t->quit) {
 		size_t len;
 
@@ -1606,7 +1640,7 @@ script_step(struct tui *t, struct script *sc)
 static int
 idle(struct tui *t)
 {
-	return t->npend == 0 && !t->want_ls && t->nwant_status == 0 && !t->dirty &&
+	return t->npend == 0 && !t->want_ls && t->nwant_status == 0 && !t->dirty && t->typed.len == 0 &&
 	       (t->client == NULL || client_queued(t->client) == 0);
 }
 
@@ -1651,6 +1685,7 @@ tui_free(struct tui *t)
 	free(t->message);
 	free(t->banner);
 	free(t->workspace);
+	buf_free(&t->typed);
 }
 
 int
@@ -1775,6 +1810,7 @@ tui_main(const char *workspace, const char *run_id)
 				proto_msg_clear(&m);
 			}
 		}
+		flush_typed(&t);
 		if (t.loaded == 1 && t.npend == 0 && t.nwant_status == 0) {
 			/* The first picture is complete: new queue items notify from now on. */
 			t.loaded = 2;

@@ -159,6 +159,7 @@ struct tui {
 	FILE *out;
 	SCREEN *scr;
 	uint64_t token_seq;
+	struct buf typed; /* attached: printable keys not yet sent (one `type` request) */
 	int rc;
 };
 
