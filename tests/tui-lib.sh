@@ -38,8 +38,9 @@ tui_wait_state() {
 }
 
 # tui_run SIZE SCRIPT-FILE: the TUI, headless, at SIZE (COLSxROWS).
+# TUI_WRAP runs it under a tool, e.g. TUI_WRAP="valgrind --error-exitcode=9".
 tui_run() {
-	DEVFLOW_TUI_SIZE="$1" DEVFLOW_TUI_SCRIPT="$2" "$DEVFLOW"
+	DEVFLOW_TUI_SIZE="$1" DEVFLOW_TUI_SCRIPT="$2" ${TUI_WRAP:-} "$DEVFLOW"
 }
 
 # tui_norm FILE [RUN-ID...]: the screen with what changes between runs

@@ -56,6 +56,7 @@ q
 EOS
 # The form's defaults come from the current directory: the repository.
 cd "$REPO" || exit 1
+"$DEVFLOW" ls >/dev/null # the server runs before the TUI (so TUI_WRAP tools see only the TUI)
 DEVFLOW_TUI_OUTPUT="$T_TMP/out" tui_run 80x24 "$T_TMP/script"
 is "$?" 0 "the script ran to its end"
 
