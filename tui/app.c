@@ -1640,8 +1640,8 @@ script_step(struct tui *t, struct script *sc)
 static int
 idle(struct tui *t)
 {
-	return t->npend == 0 && !t->want_ls && t->nwant_status == 0 && !t->dirty && t->typed.len == 0 &&
-	       (t->client == NULL || client_queued(t->client) == 0);
+	return t->npend == 0 && !t->want_ls && t->nwant_status == 0 && !t->dirty &&
+	       t->typed.len == 0 && (t->client == NULL || client_queued(t->client) == 0);
 }
 
 static void

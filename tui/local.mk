@@ -24,3 +24,4 @@ bench-tui: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT) bench/tui-fill$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/tui-bench.sh $(builddir)
 bench: bench-tui
 .PHONY: bench-tui
+EXTRA_DIST += docs/tui.md

@@ -320,7 +320,7 @@ runs_draw(struct pane *p, struct tui *t)
 		{
 			const char *val[5] = { r->repo, r->base, r->template_name, r->state,
 				               shown_phase };
-			static const int width[5] = { 9, 8, 12, 17, 10 };
+			int width[5] = { 9, 8, 12, 17, 10 };
 			static const int order[5] = { 0, 3, 4, 1, 2 }; /* by priority */
 			int on[5] = { 0 }, used = 10;
 
@@ -330,7 +330,13 @@ runs_draw(struct pane *p, struct tui *t)
 				if (used + width[c] + 1 <= left) {
 					on[c] = 1;
 					used += width[c] + 1;
-				}
+				} else if (left - used >= 6) {
+					/* The first column that does not fit gets what is left. */
+					on[c] = 1;
+					width[c] = left - used - 1;
+					break;
+				} else
+					break;
 			}
 			for (int c = 0; c < 5; c++)
 				if (on[c]) {

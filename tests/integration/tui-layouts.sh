@@ -25,7 +25,7 @@ is "$?" 0 "the script ran to its end"
 tui_is "$T_TMP/wide" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                   ? help
 ┌ Runs ────────────────────────────────────────────┐┌ Agent · run RUN1xxxx · plan · planner → fake ────────────────────┐
-│▶ RUN1xxxx repo      awaiting_approval        ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
+│▶ RUN1xxxx repo      awaiting_approval plan   ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
 │                                                  │││ ✻ devflow fake agent  v0.1.0                             │      │
 │                                                  │││ A scripted agent CLI for devflow's tests and demo.       │      │
 │                                                  │││ cwd: e/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │      │
