@@ -61,6 +61,7 @@ SHELL_TESTS = \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-input.sh \
+	tests/integration/tui-layers.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-reconnect.sh \
 	tests/integration/tui-tmux.sh
