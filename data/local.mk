@@ -8,6 +8,8 @@ nobase_dist_pkgdata_DATA = \
 	data/backends/fake.json \
 	data/backends/claude.json \
 	data/backends/codex.json \
+	data/backends/gemini.json \
+	data/backends/aider.json \
 	schemas/devflow/template@1.json \
 	schemas/devflow/persona@1.json \
 	schemas/devflow/backend@1.json \

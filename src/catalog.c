@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "paths.h"
+#include "screen.h"
 #include "xalloc.h"
 
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
@@ -366,6 +367,39 @@ check_pattern(const char *file, const char *path, const char *re, struct df_erro
 	return 0;
 }
 
+/*
+ * A configuration file's path: "~/..." (the agent's home) or relative to
+ * the worktree, never absolute and never through "..".
+ */
+static int
+check_config_files(const char *file, const char *where, const cJSON *files, struct df_error *err)
+{
+	const cJSON *it;
+	char path[128];
+	int i = 0;
+
+	cJSON_ArrayForEach(it, files)
+	{
+		const char *p = cJSON_GetObjectItemCaseSensitive(it, "path")->valuestring;
+		const char *rel = strncmp(p, "~/", 2) == 0 ? p + 2 : p;
+		const char *seg;
+
+		snprintf(path, sizeof(path), "%s/%d/path", where, i++);
+		if (*rel == '/' || *rel == '\0' || (*p == '~' && rel == p))
+			return invalid(err, file, path,
+			               "'%s' must be relative to the worktree or start with \"~/\"",
+			               p);
+		for (seg = rel; seg != NULL; seg = strchr(seg, '/')) {
+			if (*seg == '/')
+				seg++;
+			if (strncmp(seg, "..", 2) == 0 && (seg[2] == '/' || seg[2] == '\0'))
+				return invalid(err, file, path,
+				               "'%s' leaves its directory through \"..\"", p);
+		}
+	}
+	return 0;
+}
+
 static int
 check_backend(const char *file, const cJSON *json, struct df_error *err)
 {
@@ -389,12 +423,25 @@ check_backend(const char *file, const cJSON *json, struct df_error *err)
 	i = 0;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(screen, "trust"))
 	{
-		snprintf(path, sizeof(path), "/screen/trust/%d/match", i++);
+		const char *keys = cJSON_GetObjectItemCaseSensitive(it, "keys")->valuestring;
+		struct df_error kerr;
+
+		snprintf(path, sizeof(path), "/screen/trust/%d/match", i);
 		if (check_pattern(file, path,
 		                  cJSON_GetObjectItemCaseSensitive(it, "match")->valuestring,
 		                  err) != 0)
 			return -1;
+		snprintf(path, sizeof(path), "/screen/trust/%d/keys", i++);
+		if (screen_keys_valid(keys, &kerr) != 0)
+			return invalid(err, file, path, "%s", kerr.message);
 	}
+	if (check_config_files(file, "/configFiles",
+	                       cJSON_GetObjectItemCaseSensitive(json, "configFiles"), err) != 0 ||
+	    check_config_files(file, "/hooks/configFiles",
+	                       cJSON_GetObjectItemCaseSensitive(
+	                           cJSON_GetObjectItemCaseSensitive(json, "hooks"), "configFiles"),
+	                       err) != 0)
+		return -1;
 	cJSON_ArrayForEach(it, argv)
 	{
 		if (strstr(it->valuestring, "{prompt}") != NULL)

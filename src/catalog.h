@@ -22,8 +22,11 @@
  *   artifact's path stays inside the worktree (relative, no ".."), and its
  *   schema is in the schema registry; a persona's role is a bare role (no
  *   "#suffix"); a backend's screen patterns compile as POSIX extended
- *   regular expressions, and a backend with prompt mode "argv" has
- *   "{prompt}" in its argv.
+ *   regular expressions, its trust dialogs' keys are valid send-keys lists
+ *   (screen_keys_valid), its configuration files (configFiles and
+ *   hooks.configFiles) are "~/"-relative or worktree-relative paths that
+ *   never climb out through "..", and a backend with prompt mode "argv" has
+ *   "{prompt}" in its argv. docs/backends.md describes the fields.
  * - A persona whose backend is not in the catalog is accepted: it is simply
  *   unavailable when runs are bound (binding chooses another persona or
  *   fails with backend_unavailable), because a user may define personas for

@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "keyin.h"
 #include "proto.h"
 #include "verb.h"
 #include "xalloc.h"
@@ -127,25 +128,6 @@ term_size(int *rows, int *cols)
 	}
 }
 
-/* "C-]" / "C-a" / "^]" → the byte the terminal sends; -1 when not a control key. */
-static int
-parse_detach_key(const char *s)
-{
-	char c;
-
-	if ((s[0] == 'C' && s[1] == '-') || s[0] == '^')
-		c = s[s[0] == '^' ? 1 : 2];
-	else
-		return -1;
-	if (c == '\0' || s[(s[0] == '^' ? 2 : 3)] != '\0')
-		return -1;
-	if (c >= 'a' && c <= 'z')
-		c = (char)(c - 'a' + 'A');
-	if (c < '@' || c > '_')
-		return -1;
-	return c - '@';
-}
-
 /* ------------------------------------------------------------------------ */
 /* Output: frames to escape sequences */
 
@@ -174,15 +156,12 @@ draw_frame(const struct proto_screen *ps, int term_rows)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Input: terminal bytes to key events */
+/* Input: decoded keys (keyin.h) to requests */
 
 struct attach {
 	struct client *c;
 	const char *session;
-	int detach_byte;
-	struct buf text;  /* printable text not yet sent */
-	struct buf paste; /* inside a bracketed paste */
-	int in_paste;
+	struct keyin in;
 	int detached;
 };
 
@@ -196,208 +175,49 @@ send_req(struct attach *a, const char *op, cJSON *args)
 }
 
 static void
-flush_text(struct attach *a)
+on_key(void *arg, const char *name, uint32_t ch, unsigned mods)
 {
-	cJSON *args;
-
-	if (a->text.len == 0)
-		return;
-	args = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "session", a->session);
-	cJSON_AddStringToObject(args, "text", a->text.data);
-	send_req(a, "type", args);
-	buf_reset(&a->text);
-}
-
-static void
-send_key(struct attach *a, const char *key, uint32_t ch, unsigned mods)
-{
+	struct attach *a = arg;
 	struct proto_key k = { a->session, PROTO_KEY_NONE, ch, mods };
 
-	flush_text(a);
-	if (key != NULL)
-		k.key = proto_key_from_name(key);
+	if (name != NULL && (k.key = proto_key_from_name(name)) == PROTO_KEY_NONE)
+		return;
 	send_req(a, "key", proto_key_args(&k));
 }
 
-static unsigned
-xterm_mods(int m)
+static void
+on_text(void *arg, const char *text, size_t len)
 {
-	/* xterm's modifier parameter is 1 + bits (shift 1, alt 2, ctrl 4). */
-	return m > 1 ? (unsigned)(m - 1) & 7u : 0;
+	struct attach *a = arg;
+	cJSON *args = cJSON_CreateObject();
+	char *t = xstrndup(text, len);
+
+	cJSON_AddStringToObject(args, "session", a->session);
+	cJSON_AddStringToObject(args, "text", t);
+	free(t);
+	send_req(a, "type", args);
 }
 
-/*
- * Decode one escape sequence at s (s[0] == ESC) of len bytes. Returns the
- * bytes used, 0 when incomplete.
- */
-static size_t
-decode_escape(struct attach *a, const unsigned char *s, size_t len)
+static void
+on_paste(void *arg, const char *text, size_t len)
 {
-	static const struct {
-		const char *seq, *key;
-	} simple[] = {
-		{ "[A", "Up" },   { "[B", "Down" }, { "[C", "Right" }, { "[D", "Left" },
-		{ "OA", "Up" },   { "OB", "Down" }, { "OC", "Right" }, { "OD", "Left" },
-		{ "[H", "Home" }, { "[F", "End" },  { "OH", "Home" },  { "OF", "End" },
-		{ "OP", "F1" },   { "OQ", "F2" },   { "OR", "F3" },    { "OS", "F4" },
-		{ "[Z", "Tab" }, /* shift-tab: below */
-	};
-	static const struct {
-		int n;
-		const char *key;
-	} tilde[] = {
-		{ 1, "Home" },     { 2, "Insert" }, { 3, "Delete" }, { 4, "End" },  { 5, "PageUp" },
-		{ 6, "PageDown" }, { 7, "Home" },   { 8, "End" },    { 11, "F1" },  { 12, "F2" },
-		{ 13, "F3" },      { 14, "F4" },    { 15, "F5" },    { 17, "F6" },  { 18, "F7" },
-		{ 19, "F8" },      { 20, "F9" },    { 21, "F10" },   { 23, "F11" }, { 24, "F12" },
-	};
-	size_t i;
+	struct attach *a = arg;
+	cJSON *args = cJSON_CreateObject();
+	char *t = xstrndup(text, len);
 
-	if (len < 2)
-		return 0;
-	if (s[1] == '[' || s[1] == 'O') {
-		int p1 = 0, p2 = 0, *p = &p1;
-
-		for (i = 2; i < len; i++) {
-			if (s[i] >= '0' && s[i] <= '9')
-				*p = *p * 10 + (s[i] - '0');
-			else if (s[i] == ';')
-				p = &p2;
-			else
-				break;
-		}
-		if (i >= len)
-			return 0;
-		if (s[1] == '[' && s[i] == '~') {
-			if (p1 == 200) {
-				a->in_paste = 1;
-				return i + 1;
-			}
-			for (size_t k = 0; k < sizeof(tilde) / sizeof(tilde[0]); k++)
-				if (tilde[k].n == p1) {
-					send_key(a, tilde[k].key, 0, xterm_mods(p2));
-					return i + 1;
-				}
-			return i + 1; /* unknown: dropped */
-		}
-		for (size_t k = 0; k < sizeof(simple) / sizeof(simple[0]); k++) {
-			if (simple[k].seq[0] == (char)s[1] && simple[k].seq[1] == (char)s[i]) {
-				unsigned mods = xterm_mods(p2);
-
-				if (s[i] == 'Z')
-					mods |= PROTO_MOD_SHIFT;
-				send_key(a, simple[k].key, 0, mods);
-				return i + 1;
-			}
-		}
-		return i + 1;
-	}
-	/* ESC + a character: alt (meta) */
-	if (s[1] == 0x1b) {
-		send_key(a, "Escape", 0, 0);
-		return 1;
-	}
-	if (s[1] >= 0x20 && s[1] < 0x7f) {
-		send_key(a, NULL, s[1], PROTO_MOD_ALT);
-		return 2;
-	}
-	send_key(a, "Escape", 0, 0);
-	return 1;
+	cJSON_AddStringToObject(args, "session", a->session);
+	cJSON_AddStringToObject(args, "text", t);
+	free(t);
+	send_req(a, "paste", args);
 }
 
-/* Handle input bytes; returns how many were used (a partial sequence stays). */
-static size_t
-handle_input(struct attach *a, const unsigned char *s, size_t len, int final)
+static void
+on_detach(void *arg)
 {
-	size_t i = 0;
-
-	while (i < len && !a->detached) {
-		unsigned char ch = s[i];
-
-		if (a->in_paste) {
-			static const char end[] = "\033[201~";
-			const unsigned char *e = NULL;
-
-			for (size_t k = i; k + 6 <= len; k++)
-				if (memcmp(s + k, end, 6) == 0) {
-					e = s + k;
-					break;
-				}
-			if (e == NULL) {
-				/* keep a possible partial end marker for next time */
-				size_t keep = len - i < 5 ? len - i : 5, take = len - i - keep;
-
-				if (final)
-					take = len - i;
-				buf_append(&a->paste, s + i, take);
-				return i + take;
-			}
-			buf_append(&a->paste, s + i, (size_t)(e - (s + i)));
-			flush_text(a);
-			{
-				cJSON *args = cJSON_CreateObject();
-
-				cJSON_AddStringToObject(args, "session", a->session);
-				cJSON_AddStringToObject(args, "text",
-				                        a->paste.data ? a->paste.data : "");
-				send_req(a, "paste", args);
-			}
-			buf_reset(&a->paste);
-			a->in_paste = 0;
-			i = (size_t)(e - s) + 6;
-			continue;
-		}
-		if ((int)ch == a->detach_byte) {
-			flush_text(a);
-			a->detached = 1;
-			return i + 1;
-		}
-		if (ch == 0x1b) {
-			size_t n;
-
-			if (i + 1 >= len && final) {
-				send_key(a, "Escape", 0, 0);
-				i++;
-				continue;
-			}
-			if ((n = decode_escape(a, s + i, len - i)) == 0) {
-				if (final) {
-					send_key(a, "Escape", 0, 0);
-					i++;
-					continue;
-				}
-				return i;
-			}
-			i += n;
-			continue;
-		}
-		if (ch == '\r' || ch == '\n') {
-			send_key(a, "Enter", 0, 0);
-		} else if (ch == '\t') {
-			send_key(a, "Tab", 0, 0);
-		} else if (ch == 0x7f || ch == 0x08) {
-			send_key(a, "Backspace", 0, 0);
-		} else if (ch == 0) {
-			send_key(a, NULL, ' ', PROTO_MOD_CTRL);
-		} else if (ch < 0x20) {
-			send_key(a, NULL, (uint32_t)(ch + 'a' - 1), PROTO_MOD_CTRL);
-		} else {
-			/* printable text, UTF-8 sequences kept whole */
-			size_t n = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-
-			if (i + n > len && !final)
-				return i;
-			if (i + n > len)
-				n = len - i;
-			buf_append(&a->text, s + i, n);
-			i += n;
-			continue;
-		}
-		i++;
-	}
-	return i;
+	((struct attach *)arg)->detached = 1;
 }
+
+static const struct keyin_ops keyin_ops = { on_key, on_text, on_paste, on_detach };
 
 static void
 send_resize(struct attach *a)
@@ -415,10 +235,9 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct attach a = { 0 };
 	struct df_error err;
 	cJSON *args, *res = NULL;
-	unsigned char pending[4096];
-	size_t npend = 0;
 	char sid[PROTO_MAX_NAME + 1];
-	int rc = CLI_OK, rows, cols, gone = 0;
+	char *ended = NULL; /* why the attach ended on its own */
+	int rc = CLI_OK, rows, cols, gone = 0, detach_byte;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--detach-key") == 0 && i + 1 < argc)
@@ -431,7 +250,7 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (name == NULL)
 		return cli_usage(ctx, &cmd_attach_entry, "which session? (SESSION is missing)");
-	if ((a.detach_byte = parse_detach_key(dkey)) < 0)
+	if ((detach_byte = keyin_control_byte(dkey)) < 0)
 		return cli_usage(ctx, &cmd_attach_entry,
 		                 "--detach-key %s: expected a control key such as C-] or C-b",
 		                 dkey);
@@ -449,6 +268,25 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	snprintf(sid, sizeof(sid), "%s", verb_str(res, "session", name));
 	cJSON_Delete(res);
 	a.session = sid;
+	/* Follow the session's run, to leave when the agent's program ends. */
+	if (client_call(a.c, "sessions", NULL, &res, &err) == 0) {
+		const cJSON *x;
+
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
+		{
+			if (strcmp(verb_str(x, "id", ""), sid) != 0)
+				continue;
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "live")))
+				ended = xstrdup("its program has ended");
+			args = cJSON_CreateObject();
+			cJSON_AddStringToObject(args, "topic", "events");
+			cJSON_AddStringToObject(args, "run_id", verb_str(x, "run_id", ""));
+			client_call(a.c, "subscribe", args, NULL, &err);
+			cJSON_Delete(args);
+		}
+		cJSON_Delete(res);
+	}
+	keyin_init(&a.in, detach_byte, &keyin_ops, &a);
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || term_enter(&err) != 0) {
 		client_free(a.c);
 		return cli_fail(ctx, &err);
@@ -468,7 +306,7 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 		};
 		struct proto_msg m;
 
-		if (poll(p, 3, npend > 0 ? 50 : -1) < 0) {
+		if (poll(p, 3, keyin_pending(&a.in) ? 50 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -481,27 +319,16 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 			send_resize(&a);
 		}
 		if (p[0].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, pending + npend, sizeof(pending) - npend);
+			unsigned char buf[4096];
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
-			if (n <= 0) {
+			if (n <= 0)
 				gone = 1;
-				snprintf(err.message, sizeof(err.message), "end of input");
-			} else {
-				size_t used;
-
-				npend += (size_t)n;
-				used = handle_input(&a, pending, npend, 0);
-				memmove(pending, pending + used, npend - used);
-				npend -= used;
-				flush_text(&a);
-			}
-		} else if (npend > 0) {
+			else
+				keyin_feed(&a.in, buf, (size_t)n);
+		} else if (keyin_pending(&a.in)) {
 			/* a lone ESC (or a cut sequence) after 50 ms of quiet */
-			size_t used = handle_input(&a, pending, npend, 1);
-
-			memmove(pending, pending + used, npend - used);
-			npend -= used;
-			flush_text(&a);
+			keyin_timeout(&a.in);
 		}
 		if (p[1].revents && client_handle(a.c, p[1].revents, &err) != 0) {
 			gone = 1;
@@ -516,6 +343,25 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 					draw_frame(&ps, rows);
 				}
 				proto_screen_free(&ps);
+			} else if (m.kind == PROTO_MSG_EVENT) {
+				struct proto_event ev;
+
+				if (proto_event_parse(m.json, &ev, NULL) == 0 &&
+				    (strcmp(ev.type, "session.exited") == 0 ||
+				     strcmp(ev.type, "session.failed") == 0) &&
+				    strcmp(verb_str(ev.payload, "sessionId", ""), sid) == 0) {
+					const cJSON *st =
+					    cJSON_GetObjectItemCaseSensitive(ev.payload, "status");
+
+					free(ended);
+					if (cJSON_IsNumber(st))
+						ended =
+						    xasprintf("its program ended with status %d",
+						              st->valueint);
+					else
+						ended = xstrdup("its program has ended");
+					gone = 1;
+				}
 			} else if (m.kind == PROTO_MSG_REPLY && !m.ok) {
 				if (m.error.code == DF_E_SESSION_FAILED) {
 					err = m.error;
@@ -528,13 +374,19 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	term_restore();
 	client_free(a.c);
-	buf_free(&a.text);
-	buf_free(&a.paste);
+	keyin_free(&a.in);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
-	if (rc != CLI_OK)
+	if (rc != CLI_OK) {
+		free(ended);
 		return cli_fail(ctx, &err);
-	if (!ctx->json)
-		fprintf(stderr, "[detached from session %s]\n", sid);
+	}
+	if (!ctx->json) {
+		if (ended != NULL)
+			fprintf(stderr, "[session %s: %s]\n", sid, ended);
+		else
+			fprintf(stderr, "[detached from session %s]\n", sid);
+	}
+	free(ended);
 	return CLI_OK;
 }

@@ -42,6 +42,7 @@ struct srv_state {
 	struct server *srv;
 	struct loop *loop;
 	int stopping;
+	int failures; /* asynchronous step failures already logged */
 };
 
 static struct session *
@@ -80,9 +81,18 @@ static void
 on_event(const struct store_event *ev, void *ctx)
 {
 	struct srv_state *st = ctx;
+	const struct df_error *f;
+	int n = 0;
 
-	if (st->srv != NULL)
-		server_push_event(st->srv, ev);
+	if (st->srv == NULL)
+		return;
+	server_push_event(st->srv, ev);
+	/* A step that failed (e.g. an agent that could not start) is worth a line. */
+	if ((f = runtime_last_failure(st->rt, &n)) != NULL && n != st->failures) {
+		st->failures = n;
+		server_log(st->srv, "run %s: step failed: %s (%s)", ev->run_id, f->message,
+		           df_code_name(f->code));
+	}
 }
 
 static void

@@ -37,8 +37,9 @@ struct entry {
 	int turns;           /* processes spawned */
 	bool ended;          /* stopped, or exited for good */
 	bool hooked;         /* a hook has spoken for this session */
-	bool prompt_pending; /* paste mode: detect has a prompt in flight */
-	int exit_status;     /* -1 while not ended by exit */
+	bool prompt_pending; /* detect has a prompt in flight: inflight */
+	char *inflight;
+	int exit_status; /* -1 while not ended by exit */
 	enum detect_state state;
 	char **queue; /* instructions waiting */
 	size_t nq;
@@ -54,6 +55,7 @@ struct driver {
 	struct loop *loop;
 	struct engine *engine;
 	struct driver_options opts;
+	char *workspace; /* opts.workspace, owned */
 	struct entry **v;
 	size_t n;
 	struct grave *graves;
@@ -93,6 +95,7 @@ entry_free(struct entry *en)
 	for (size_t i = 0; i < en->nq; i++)
 		free(en->queue[i]);
 	free(en->queue);
+	free(en->inflight);
 	free(en);
 }
 
@@ -317,10 +320,21 @@ io_prompt(void *arg, enum detect_prompt_result result, bool retried)
 {
 	struct entry *en = arg;
 
-	(void)result; /* unconfirmed: the phase's timeout or the agent's exit will tell */
+	/* Unconfirmed: the phase's timeout or the agent's exit will tell. */
 	(void)retried;
 	en->prompt_pending = false;
-	deliver_next(en);
+	if (result == DETECT_PROMPT_FAILED && en->argv_mode && !en->ended && en->inflight) {
+		/* The process ended first: the next one gets the text in its argv. */
+		en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
+		memmove(&en->queue[1], &en->queue[0], en->nq * sizeof(*en->queue));
+		en->queue[0] = en->inflight;
+		en->nq++;
+		en->inflight = NULL;
+	}
+	free(en->inflight);
+	en->inflight = NULL;
+	if (result != DETECT_PROMPT_FAILED)
+		deliver_next(en);
 }
 
 static const struct detect_io detect_ops = {
@@ -406,10 +420,11 @@ on_exited(struct session *s, const struct session_exit *ex, void *arg)
 		detect_exited(en->det);
 	if (en->argv_mode && status == 0 && !en->ended) {
 		/* One instruction done; the session lives on for the next. */
+		en->prompt_pending = false;
+		en->state = DETECT_IDLE;
 		report(en, ENGINE_SESSION_IDLE, NULL, 0);
 		notify(d, en, DRIVER_EXITED);
-		if (!en->ended && en->nq > 0 && (en->s == NULL || !session_running(en->s)))
-			deliver_next(en);
+		deliver_next(en);
 		return;
 	}
 	en->ended = true;
@@ -511,20 +526,17 @@ static void
 deliver_next(struct entry *en)
 {
 	struct df_error err;
+	bool running = en->s && session_running(en->s);
 	char *text;
 
-	if (en->nq == 0 || en->ended)
+	if (en->nq == 0 || en->ended || en->prompt_pending)
 		return;
-	if (en->argv_mode) {
-		if (en->s && session_running(en->s))
-			return; /* after this process ends */
-	} else if (en->prompt_pending || en->det == NULL) {
+	if (!en->argv_mode && (!running || en->det == NULL))
 		return;
-	}
 	text = en->queue[0];
 	memmove(&en->queue[0], &en->queue[1], (en->nq - 1) * sizeof(*en->queue));
 	en->nq--;
-	if (en->argv_mode) {
+	if (en->argv_mode && !running) {
 		if (spawn(en, text, &err) != 0) {
 			/* The program cannot run again: the session has ended. */
 			en->ended = true;
@@ -534,6 +546,8 @@ deliver_next(struct entry *en)
 		}
 	} else if (detect_send_prompt(en->det, text, &err) == 0) {
 		en->prompt_pending = true;
+		en->inflight = text;
+		return;
 	}
 	free(text);
 }
@@ -595,11 +609,13 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	en->argv[0] = prog;
 	for (size_t i = 1; i < spec->argc; i++)
 		en->argv[i] = xstrdup(spec->argv[i]);
-	en->env = xcalloc(spec->envc + 3, sizeof(*en->env));
+	en->env = xcalloc(spec->envc + 4, sizeof(*en->env));
 	for (size_t i = 0; i < spec->envc; i++)
 		en->env[k++] = xstrdup(spec->env[i]);
 	en->env[k++] = xasprintf("DEVFLOW_SESSION_ID=%s", spec->session_id);
 	en->env[k++] = xasprintf("DEVFLOW_RUN_ID=%s", en->run_id);
+	if (d->opts.workspace)
+		en->env[k++] = xasprintf("DEVFLOW_WORKSPACE=%s", d->opts.workspace);
 	en->cwd = xstrdup(spec->cwd);
 	en->transcript = xstrdup(spec->transcript_path);
 	en->argv_mode = spec->prompt_mode && strcmp(spec->prompt_mode, "argv") == 0;
@@ -660,20 +676,11 @@ drv_send(void *ctx, const char *session_id, const char *text, struct df_error *e
 		                    "session %s (backend %s): the agent has exited; cannot send "
 		                    "instructions",
 		                    session_id, en->backend);
+	if (en->argv_mode && en->nq == 0 && !en->prompt_pending &&
+	    (en->s == NULL || !session_running(en->s)))
+		return spawn(en, text, err); /* the process starts now: its failure is the send's */
 	en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
 	en->queue[en->nq++] = xstrdup(text);
-	if (en->argv_mode && en->nq == 1 && (en->s == NULL || !session_running(en->s))) {
-		/* The process starts now: report a failure to start to the engine directly. */
-		char *t = en->queue[0];
-
-		en->nq = 0;
-		if (spawn(en, t, err) != 0) {
-			free(t);
-			return -1;
-		}
-		free(t);
-		return 0;
-	}
 	deliver_next(en);
 	return 0;
 }
@@ -724,6 +731,10 @@ driver_new(struct loop *loop, const struct driver_options *opts)
 	d->loop = loop;
 	if (opts)
 		d->opts = *opts;
+	if (d->opts.workspace) {
+		d->workspace = xstrdup(d->opts.workspace);
+		d->opts.workspace = d->workspace;
+	}
 	if (d->opts.keep_exited == 0)
 		d->opts.keep_exited = DEFAULT_KEEP_EXITED;
 	return d;
@@ -789,6 +800,7 @@ driver_free(struct driver *d)
 	for (size_t i = 0; i < d->n; i++)
 		entry_free(d->v[i]);
 	free(d->v);
+	free(d->workspace);
 	free(d);
 }
 

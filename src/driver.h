@@ -15,17 +15,20 @@
  * - paste: start spawns the program; send waits until the agent is idle,
  *   pastes, presses Enter and checks the input line (detect_send_prompt).
  *   Instructions sent while one is in flight wait their turn.
- * - argv: start only checks and records; each send runs the program with
- *   "{prompt}" in its argv replaced by the text (one process per
- *   instruction; a send while one runs waits for it to end). A process that
- *   exits 0 has finished its turn: that is reported as idle, and the
- *   session stays alive for the next instruction; any other exit is the
- *   session's exit. The first turn's transcript is the engine's path; turn
- *   n > 1 appends ".<n>" to it.
+ * - argv: start only checks and records; the first send runs the program
+ *   with "{prompt}" in its argv replaced by the text. While that process
+ *   runs, further instructions are pasted as in paste mode (interactive
+ *   CLIs that take a first prompt on the command line). A process that
+ *   exits 0 has finished its turn: that is reported as idle, the session
+ *   stays alive, and the next instruction starts a new process with the
+ *   text in its argv (one-shot CLIs). Any other exit is the session's exit.
+ *   The first process's transcript is the engine's path; process n > 1
+ *   appends ".<n>" to it.
  *
- * Every child gets DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID in its environment,
- * so a hook command run by the agent CLI (`devflow hook idle`, ...) can say
- * which session it speaks for.
+ * Every child gets DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID (and
+ * DEVFLOW_WORKSPACE when the options name one) in its environment, so a
+ * hook command run by the agent CLI (`devflow hook idle`, ...) can find the
+ * server and say which session it speaks for.
  */
 #ifndef DEVFLOW_DRIVER_H
 #define DEVFLOW_DRIVER_H
@@ -47,6 +50,9 @@ struct driver_options {
 	unsigned grace_ms; /* SIGTERM to SIGKILL on stop; 0 means 5000 */
 	/* Exited sessions kept for their last screen (oldest freed first); 0 means 16. */
 	size_t keep_exited;
+	/* Given to every child as DEVFLOW_WORKSPACE (so `devflow hook` finds the server); may be
+	 * NULL. */
+	const char *workspace;
 };
 
 /*
@@ -79,9 +85,11 @@ size_t driver_shutdown(struct driver *d, unsigned timeout_ms);
 void driver_free(struct driver *d);
 
 /*
- * The session with this id (for screen snapshots, keys, resize), or NULL
- * when unknown, already freed, or (argv mode) between two instructions.
- * Owned by the driver: valid until control returns to the loop.
+ * The session with this id (for screen snapshots, keys, resize): its
+ * current process, or the last one when it has ended (its final screen
+ * stays readable until the entry is evicted past keep_exited). NULL when
+ * unknown or (argv mode) before the first instruction. Owned by the
+ * driver: valid until control returns to the loop.
  */
 struct session *driver_session(struct driver *d, const char *session_id);
 

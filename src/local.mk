@@ -12,6 +12,7 @@ libdevflow_a_SOURCES = \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
 	src/instructions.c src/instructions.h \
+	src/keyin.c src/keyin.h \
 	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
 	src/proto.c src/proto.h \

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,7 @@ struct runtime {
 	struct df_error failure;
 	int failures;
 	unsigned grace_ms;
+	bool closing; /* runtime_free: the engine hears nothing more */
 };
 
 /* --- host ------------------------------------------------------------------------------ */
@@ -74,7 +76,8 @@ on_timer(struct loop *loop, void *arg)
 			break;
 		}
 	free(t);
-	engine_timer_fired(rt->engine, id);
+	if (!rt->closing)
+		engine_timer_fired(rt->engine, id);
 }
 
 static uint64_t
@@ -218,7 +221,8 @@ refresh_dirty(struct loop *loop, void *arg)
 	rt->dirty = NULL;
 	rt->ndirty = 0;
 	for (size_t i = 0; i < n; i++) {
-		refresh_run(rt, dirty[i]);
+		if (!rt->closing)
+			refresh_run(rt, dirty[i]);
 		free(dirty[i]);
 	}
 	free(dirty);
@@ -232,7 +236,7 @@ on_file(struct watch *w, const char *path, void *arg)
 	size_t n = 0;
 
 	(void)w;
-	for (size_t i = 0; i < rt->nrw; i++)
+	for (size_t i = 0; i < rt->nrw && !rt->closing; i++)
 		if (strcmp(rt->rw[i].path, path) == 0)
 			runs[n++] = xstrdup(rt->rw[i].run_id);
 	for (size_t i = 0; i < n; i++) {
@@ -307,6 +311,7 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	rt->loop = loop_new(NULL);
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.grace_ms = opts->grace_ms;
+	dopts.workspace = rt->workspace;
 	rt->driver = driver_new(rt->loop, &dopts);
 	rt->watch = watch_new(rt->loop, on_file, rt, err);
 	if (rt->watch == NULL)
@@ -406,6 +411,8 @@ runtime_free(struct runtime *rt)
 {
 	if (rt == NULL)
 		return;
+	/* Timers and files that come due while sessions wind down are the next server's. */
+	rt->closing = true;
 	if (rt->driver) {
 		driver_set_engine(rt->driver, NULL);
 		driver_shutdown(rt->driver, rt->grace_ms + 2000);

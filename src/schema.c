@@ -2938,7 +2938,8 @@ run(struct vctx *c, const cJSON *schema, const char *base, const cJSON *instance
 	c->collect = out != NULL;
 	rc = eval(c, schema, base, instance, NULL);
 	if (rc >= 0 && out != NULL) {
-		qsort(c->errs, c->nerrs, sizeof(*c->errs), verr_cmp);
+		if (c->nerrs > 1)
+			qsort(c->errs, c->nerrs, sizeof(*c->errs), verr_cmp);
 		out->count = c->nerrs;
 		out->items = c->nerrs ? xreallocarray(NULL, c->nerrs, sizeof(*out->items)) : NULL;
 		for (size_t i = 0; i < c->nerrs; i++) {

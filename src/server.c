@@ -1552,8 +1552,11 @@ op_subscribe(struct op_ctx *x, cJSON **result, struct df_error *err)
 		struct session *s;
 
 		if (!on) {
+			/* A prefix names the session as in subscribe; a gone one by its full id. */
+			if (resolve_session(x->srv, sub.session, sid, NULL) != 0)
+				snprintf(sid, sizeof(sid), "%s", sub.session);
 			for (struct ssub **ps = &c->subs; *ps != NULL; ps = &(*ps)->next) {
-				if (strcmp((*ps)->session, sub.session) == 0) {
+				if (strcmp((*ps)->session, sid) == 0) {
 					struct ssub *d = *ps;
 
 					*ps = d->next;

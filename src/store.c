@@ -549,8 +549,6 @@ pragma_setup(struct store *st, struct df_error *err)
 {
 	int memory = strcmp(st->path, ":memory:") == 0;
 
-	if (sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
-		return db_error(st, sqlite3_errcode(st->db), err, "busy timeout");
 	if (!memory && q_script(st, "PRAGMA journal_mode = WAL", err, "enabling WAL") != 0)
 		return -1;
 	return q_script(st,
@@ -585,6 +583,14 @@ store_open_path(const char *path, struct df_error *err)
 		return NULL;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	/*
+	 * Wait for locks from the very first read: another process opening the
+	 * same file may be running WAL recovery, which holds a lock briefly.
+	 */
+	if (sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS) != SQLITE_OK) {
+		db_error(st, sqlite3_errcode(st->db), err, "busy timeout");
+		goto fail;
+	}
 	/* Read the version before anything writes: a foreign file fails here. */
 	if (read_user_version(st, &version, err) != 0)
 		goto fail;

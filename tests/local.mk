@@ -19,17 +19,20 @@ AM_TESTS_ENVIRONMENT = \
 LDADD = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS = \
+	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
 	tests/unit/test_catalog \
 	tests/unit/test_client \
 	tests/unit/test_detect \
+	tests/unit/test_driver \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_rules \
 	tests/unit/test_error \
 	tests/unit/test_fake \
 	tests/unit/test_instructions \
+	tests/unit/test_keyin \
 	tests/unit/test_loop \
 	tests/unit/test_proto \
 	tests/unit/test_report \
@@ -57,6 +60,7 @@ SHELL_TESTS = \
 	tests/integration/server-restart.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
+	tests/integration/server-doctor.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
@@ -72,7 +76,8 @@ SHELL_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
 	tests/tools/json-get tests/tools/rawframe tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
-EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS)
+EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
+	tests/fixtures/screens tests/tools/screen-recording
 
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h

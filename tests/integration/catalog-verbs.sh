@@ -30,6 +30,12 @@ like "$out" '^NAME +VERSION +COMMAND +FOUND +HASH +SOURCE' "backends prints a he
 like "$out" '^fake +1 +devflow-fake-agent ' "the fake backend is listed"
 like "$out" '^claude +1 +claude ' "the claude backend is listed"
 like "$out" '^codex +1 +codex ' "the codex backend is listed"
+like "$out" '^gemini +1 +gemini ' "the gemini backend is listed"
+like "$out" '^aider +1 +aider ' "the aider backend is listed"
+mkdir -p "$T_TMP/emptybin"
+out=$(PATH="$T_TMP/emptybin" "$DEVFLOW" backends)
+like "$out" '^gemini +1 +gemini +no ' "a CLI not on PATH is not found"
+like "$out" '^ +install: npm install -g @google/gemini-cli$' "its install command is shown"
 
 err=$("$DEVFLOW" templates extra 2>&1 >/dev/null); rc=$?
 is "$rc" 2 "an extra argument is a usage error"

@@ -53,6 +53,17 @@ ok $(printf '%s\n' "$pane" | grep -q 'fake agent'; [ $? -ne 0 ]; echo $?) \
 	"the alternate screen is gone (the agent's screen is not left behind)"
 alive "$(server_pid)"
 ok $? "the server is unharmed"
+$TM new-window -t t -n w2 \
+	"env DEVFLOW_WORKSPACE='$DEVFLOW_WORKSPACE' '$DEVFLOW' attach $sess; echo \"attach2-exit=\$?\"; sleep 60"
+wait_until 10 sh -c "$TM capture-pane -p -t t:w2 | grep -q 'fake agent'"
+ok $? "attached again"
+"$DEVFLOW" abort "$run" >/dev/null
+ok $? "abort the run: its agent is stopped"
+ended() { $TM capture-pane -p -t t:w2 | grep -q 'attach2-exit=0'; }
+wait_until 15 ended
+ok $? "the attach ends by itself (exit 0)"
+like "$($TM capture-pane -p -t t:w2)" "\\[session $sess: its program (ended|has ended)" \
+	"and says the agent's program ended"
 "$DEVFLOW" attach nosuchsession </dev/null >/dev/null 2>&1
 is $? 2 "attach to an unknown session fails before touching the terminal"
 done_testing

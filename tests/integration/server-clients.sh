@@ -39,8 +39,17 @@ like "$log" 'closed: frame length 2097152 exceeds' "the log names the oversized 
 like "$log" 'closed: truncated frame' "the log names the truncated frame"
 like "$log" 'closed: frame is not JSON' "the log names the bad JSON"
 
+dj pause "$run"
+ok $? "the server still answers after all that (pause)"
+is "$(jv result.state)" paused "the run is paused"
+"$DEVFLOW" pause "$run" >/dev/null
+ok $? "pausing a paused run does nothing"
+"$DEVFLOW" approve "$run" >/dev/null 2>&1
+is $? 3 "a paused run takes no approval (3)"
+dj resume "$run"
+is "$(jv result.state)" awaiting_approval "resume returns it to its gate"
 dj approve "$run"
-ok $? "the server still answers after all that"
+ok $? "approve the plan"
 wait_until 30 state_is "$run" awaiting_approval
 dj approve "$run"
 wait_until 20 state_is "$run" completed

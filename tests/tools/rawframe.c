@@ -49,7 +49,8 @@ main(int argc, char **argv)
 	size_t len;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: rawframe SOCKET garbage|oversize|array|truncated|nohello\n");
+		fprintf(stderr,
+		        "usage: rawframe SOCKET garbage|oversize|array|truncated|nohello\n");
 		return 64;
 	}
 	if ((fd = sock_connect(argv[1], 2000, &err)) < 0) {

@@ -145,7 +145,7 @@ test_builtin_data_loads(void **state)
 		fail_msg("%s", err.message);
 	assert_int_equal(catalog_count(cat, STORE_CATALOG_TEMPLATE), 1);
 	assert_int_equal(catalog_count(cat, STORE_CATALOG_PERSONA), 3);
-	assert_int_equal(catalog_count(cat, STORE_CATALOG_BACKEND), 3);
+	assert_int_equal(catalog_count(cat, STORE_CATALOG_BACKEND), 5);
 	it = catalog_find(cat, STORE_CATALOG_TEMPLATE, "development", 0);
 	assert_non_null(it);
 	assert_int_equal(it->version, 1);
@@ -166,7 +166,7 @@ test_builtin_data_loads(void **state)
 	assert_int_equal(catalog_store(cat, st, &err), 0);
 	assert_int_equal(stored_count(st, STORE_CATALOG_TEMPLATE), 1);
 	assert_int_equal(stored_count(st, STORE_CATALOG_PERSONA), 3);
-	assert_int_equal(stored_count(st, STORE_CATALOG_BACKEND), 3);
+	assert_int_equal(stored_count(st, STORE_CATALOG_BACKEND), 5);
 	/* Storing again is idempotent. */
 	assert_int_equal(catalog_store(cat, st, &err), 0);
 	assert_int_equal(stored_count(st, STORE_CATALOG_PERSONA), 3);
@@ -389,6 +389,69 @@ test_argv_mode_needs_prompt(void **state)
 	            NULL);
 }
 
+/* A backend file under the user's directory with extra top-level members and trust dialogs. */
+static void
+put_backend(struct tree *t, const char *extra, const char *trust)
+{
+	char *text = xasprintf("{\"name\":\"x\",\"version\":1,\"argv\":[\"x\",\"{worktree}\"],"
+	                       "\"prompt\":{\"mode\":\"paste\",\"submitDelayMs\":0},"
+	                       "\"screen\":{\"ready\":[],\"busy\":[],\"needsInput\":[],"
+	                       "\"trust\":[%s],\"lastLines\":5,\"stableMs\":300},"
+	                       "\"install\":\"x\"%s}",
+	                       trust, extra);
+
+	put(t->config, "backends/x.json", text);
+	free(text);
+}
+
+static void
+test_backend_optional_fields(void **state)
+{
+	struct tree *t = *state;
+	struct df_error err;
+	struct catalog *cat;
+
+	put_backend(t,
+	            ",\"testedVersion\":\"1.2.3\",\"versionArgv\":[\"x\",\"--version\"],"
+	            "\"configFiles\":[{\"path\":\"~/.x.json\",\"merge\":{\"projects\":"
+	            "{\"{worktree}\":{\"trusted\":true}}}},"
+	            "{\"path\":\".x/settings.json\",\"merge\":{}}],"
+	            "\"hooks\":{\"argv\":[\"--hook\",\"devflow hook idle\"],"
+	            "\"configFiles\":[{\"path\":\"~/.x/hooks.json\",\"merge\":{\"a\":1}}]}",
+	            "{\"match\":\"Trust\\\\?\",\"keys\":\"Down Enter\"}");
+	cat = catalog_load(t->share, t->config, &err);
+	if (cat == NULL)
+		fail_msg("%s", err.message);
+	assert_non_null(catalog_find(cat, STORE_CATALOG_BACKEND, "x", 1));
+	catalog_free(cat);
+}
+
+static void
+test_backend_bad_fields(void **state)
+{
+	struct tree *t = *state;
+
+	put_backend(t, ",\"configFiles\":[{\"path\":\"/etc/x.json\",\"merge\":{}}]", "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/config/backends/x.json", "/configFiles/0/path",
+	            "/etc/x.json", NULL);
+	put_backend(t,
+	            ",\"configFiles\":[{\"path\":\"~/ok.json\",\"merge\":{}},"
+	            "{\"path\":\"a/../../x.json\",\"merge\":{}}]",
+	            "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/configFiles/1/path", "\"..\"", NULL);
+	put_backend(t, ",\"hooks\":{\"configFiles\":[{\"path\":\"~/../x.json\",\"merge\":{}}]}",
+	            "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/hooks/configFiles/0/path", NULL);
+	put_backend(t, ",\"configFiles\":[{\"path\":\"~\",\"merge\":{}}]", "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/configFiles/0/path", NULL);
+	put_backend(t, ",\"configFiles\":[{\"path\":\"x.json\"}]", "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/config/backends/x.json", "merge", NULL);
+	put_backend(t, ",\"hooks\":{\"env\":{}}", "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/hooks", NULL);
+	put_backend(t, "", "{\"match\":\"Trust\",\"keys\":\"C-xy\"}");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/screen/trust/0/keys", "C-xy", NULL);
+}
+
 static void
 test_persona_role_suffix(void **state)
 {
@@ -540,6 +603,8 @@ main(void)
 		T(test_duplicate_phase_key),
 		T(test_artifact_path_escapes),
 		T(test_bad_backend_pattern),
+		T(test_backend_optional_fields),
+		T(test_backend_bad_fields),
 		T(test_argv_mode_needs_prompt),
 		T(test_persona_role_suffix),
 		T(test_persona_unknown_backend_accepted),

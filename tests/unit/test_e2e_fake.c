@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,13 +112,39 @@ setup(void **state)
 	return 0;
 }
 
+/* A user configuration directory with a backend that takes its first prompt in argv. */
+static char *
+argv_backend_config(struct fx *f)
+{
+	char *dir = xasprintf("%s/config", f->dir);
+	char *cmd = xasprintf("mkdir -p '%s/backends'", dir);
+	char *file = xasprintf("%s/backends/fake-argv.json", dir);
+	FILE *fp;
+
+	sh(cmd);
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs("{\"name\":\"fake-argv\",\"version\":1,"
+	      "\"argv\":[\"devflow-fake-agent\",\"--\",\"{prompt}\"],\"env\":{},"
+	      "\"prompt\":{\"mode\":\"argv\",\"submitDelayMs\":100},"
+	      "\"screen\":{\"ready\":[\"^>[[:space:]]*$\"],\"busy\":[],"
+	      "\"needsInput\":[\"\\\\(y/n\\\\)[[:space:]]*$\"],\"trust\":[],"
+	      "\"lastLines\":5,\"stableMs\":300},"
+	      "\"install\":\"Bundled with devflow.\"}\n",
+	      fp);
+	assert_int_equal(fclose(fp), 0);
+	free(cmd);
+	free(file);
+	return dir;
+}
+
 static void
-fx_runtime(struct fx *f, int64_t phase_timeout_ms)
+fx_runtime_cfg(struct fx *f, int64_t phase_timeout_ms, const char *config_dir)
 {
 	struct runtime_options opts = { 0 };
 	struct df_error err;
 
-	opts.config_dir = ""; /* built-ins only: the user's files stay out of the test */
+	opts.config_dir = config_dir;
 	opts.phase_timeout_ms = phase_timeout_ms;
 	opts.grace_ms = 2000;
 	f->rt = runtime_new(f->ws, &opts, &err);
@@ -125,6 +152,12 @@ fx_runtime(struct fx *f, int64_t phase_timeout_ms)
 		fail_msg("runtime_new: %s", err.message);
 	runtime_on_event(f->rt, on_event, f);
 	assert_int_equal(runtime_recover(f->rt, &err), 0);
+}
+
+static void
+fx_runtime(struct fx *f, int64_t phase_timeout_ms)
+{
+	fx_runtime_cfg(f, phase_timeout_ms, ""); /* built-ins only: the user's files stay out */
 }
 
 static int
@@ -271,6 +304,19 @@ has_event(struct fx *f, const void *arg)
 	return count_events(f, arg) > 0;
 }
 
+struct count_wait {
+	const char *type;
+	int n;
+};
+
+static int
+has_n_events(struct fx *f, const void *arg)
+{
+	const struct count_wait *w = arg;
+
+	return count_events(f, w->type) >= w->n;
+}
+
 struct approval_wait {
 	const char *not_id; /* another pending request than this one */
 };
@@ -293,13 +339,28 @@ wait_approval(struct fx *f, const char *not_id, char out[ENGINE_ID_MAX])
 	assert_int_equal(pending_approval(f, out), 1);
 }
 
-static void
-start_run(struct fx *f, const char *scenarios_json)
+static int
+no_session_running(struct fx *f, const void *arg)
 {
-	static const struct binding_override pins[] = {
-		{ "planner", NULL, "fake" },
-		{ "implementer", NULL, "fake" },
-		{ "reviewer", NULL, "fake" },
+	struct driver_session_info *si;
+	size_t n;
+	int running = 0;
+
+	(void)arg;
+	driver_sessions_list(runtime_driver(f->rt), &si, &n);
+	for (size_t i = 0; i < n; i++)
+		running += si[i].running;
+	driver_sessions_free(si, n);
+	return running == 0;
+}
+
+static void
+start_run_on(struct fx *f, const char *scenarios_json, const char *backend)
+{
+	const struct binding_override pins[] = {
+		{ "planner", NULL, backend },
+		{ "implementer", NULL, backend },
+		{ "reviewer", NULL, backend },
 	};
 	struct engine_start_request req = { 0 };
 	struct df_error err;
@@ -314,6 +375,12 @@ start_run(struct fx *f, const char *scenarios_json)
 	if (engine_start(runtime_engine(f->rt), &req, f->run, &err) != 0)
 		fail_msg("engine_start: %s", err.message);
 	free(extra);
+}
+
+static void
+start_run(struct fx *f, const char *scenarios_json)
+{
+	start_run_on(f, scenarios_json, "fake");
 }
 
 static void
@@ -427,6 +494,9 @@ test_development_with_changes_requested(void **state)
 	free(status);
 	assert_int_equal(count_events(f, "run.completed"), 1);
 	assert_int_equal(count_events(f, "artifact.invalid"), 0);
+	/* Four sessions (plan twice, implement, review), all ended by the engine. */
+	assert_int_equal(count_events(f, "session.started"), 4);
+	run_until(f, no_session_running, NULL, "every session to end");
 }
 
 static void
@@ -521,6 +591,178 @@ test_silent_agent_times_out(void **state)
 	free(status);
 }
 
+static void
+test_argv_backend_then_paste_repair(void **state)
+{
+	struct fx *f = *state;
+	char id[ENGINE_ID_MAX], *sid, *transcript, *text, *cfg = argv_backend_config(f);
+	const char *const *names;
+	size_t n;
+	int have = 0;
+
+	fx_runtime_cfg(f, 0, cfg);
+	names = runtime_backends(f->rt, &n);
+	for (size_t i = 0; i < n; i++)
+		have |= strcmp(names[i], "fake-argv") == 0;
+	assert_true(have);
+	start_run_on(f, "{\"plan\":\"invalid-then-ok\"}", "fake-argv");
+	wait_approval(f, NULL, id);
+	assert_int_equal(count_events(f, "artifact.invalid"), 1);
+	assert_int_equal(count_events(f, "artifact.validated"), 1);
+	newest_session(f, &sid, &transcript);
+	text = slurp(transcript);
+	/* The first instructions came in argv (no paste summary), the repair as a paste. */
+	assert_non_null(strstr(text, "Repair attempt"));
+	assert_non_null(strstr(text, "[pasted "));
+	free(text);
+	free(sid);
+	free(transcript);
+	free(cfg);
+	decide(f, id, ENGINE_ABORT, "tok-a", NULL);
+	run_until(f, is_state, "aborted", "the abort");
+}
+
+/* The detector (not the engine) has seen the question on the session's screen. */
+static int
+detector_sees_question(struct fx *f, const void *arg)
+{
+	struct driver_session_info *si;
+	size_t n;
+	int r = 0;
+
+	driver_sessions_list(runtime_driver(f->rt), &si, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(si[i].id, arg) == 0)
+			r = si[i].state == DETECT_NEEDS_INPUT;
+	driver_sessions_free(si, n);
+	return r;
+}
+
+static void
+test_hook_beats_pattern(void **state)
+{
+	struct fx *f = *state;
+	char id[ENGINE_ID_MAX], *sid, *transcript;
+	struct driver *d;
+	struct df_error err;
+	enum driver_hook_kind kind;
+	struct driver_session_info *si;
+	size_t n;
+	const char *payload;
+
+	fx_runtime(f, 0);
+	d = runtime_driver(f->rt);
+	start_run(f, "{\"plan\":\"ask\"}");
+	run_until(f, has_event, "session.started", "the session");
+	newest_session(f, &sid, &transcript);
+	assert_int_equal(driver_hook_kind_parse("busy", &kind), 0);
+	assert_int_equal(kind, DRIVER_HOOK_BUSY);
+	assert_int_equal(driver_hook_kind_parse("stop", &kind), -1);
+	assert_int_equal(driver_hook(d, "no-such-session", DRIVER_HOOK_IDLE, NULL, &err), -1);
+	assert_int_equal(err.code, DF_E_INVALID_ARGUMENT);
+	/* From now on only hooks speak for this session. */
+	assert_int_equal(driver_hook(d, sid, DRIVER_HOOK_BUSY, NULL, &err), 0);
+	run_until(f, detector_sees_question, sid, "the detector to see the question");
+	assert_int_equal(count_events(f, "session.needs_input"), 0);
+	driver_sessions_list(d, &si, &n);
+	assert_true(n >= 1);
+	assert_string_equal(si[n - 1].id, sid);
+	assert_true(si[n - 1].hooked);
+	assert_true(si[n - 1].running);
+	assert_true(si[n - 1].pid > 0);
+	assert_string_equal(si[n - 1].role_id, "planner");
+	assert_string_equal(si[n - 1].backend, "fake");
+	driver_sessions_free(si, n);
+	assert_int_equal(driver_hook(d, sid, DRIVER_HOOK_NEEDS_INPUT, "Run the tests now?", &err),
+	                 0);
+	assert_int_equal(count_events(f, "session.needs_input"), 1);
+	payload = last_payload(f, "session.needs_input");
+	assert_non_null(strstr(payload, "Run the tests now?"));
+	assert_int_equal(session_send_keys(driver_session(d, sid), "y", &err), 0);
+	/* No pattern reports idle now, but the watcher sees the artifact. */
+	wait_approval(f, NULL, id);
+	free(sid);
+	free(transcript);
+	decide(f, id, ENGINE_ABORT, "tok-a", NULL);
+	run_until(f, is_state, "aborted", "the abort");
+}
+
+static int
+phase_restarted(struct fx *f, const void *arg)
+{
+	const char *p = last_payload(f, "phase.started");
+
+	(void)arg;
+	return p && strstr(p, "process_restart") != NULL;
+}
+
+static void
+test_server_restart_restarts_the_phase(void **state)
+{
+	struct fx *f = *state;
+	char id[ENGINE_ID_MAX], *sid, *transcript;
+	struct df_error err;
+	pid_t pid;
+	struct driver_session_info *si;
+	size_t n;
+
+	fx_runtime(f, 0);
+	start_run(f, "{\"plan\":\"ask\"}");
+	run_until(f, has_event, "session.needs_input", "the agent's question");
+	newest_session(f, &sid, &transcript);
+	pid = session_pid(driver_session(runtime_driver(f->rt), sid));
+	assert_true(pid > 0);
+	/* The server goes away: its sessions are stopped, their runs left as they were. */
+	runtime_free(f->rt);
+	f->rt = NULL;
+	assert_true(kill(pid, 0) == -1);
+	assert_int_equal(count_events(f, "session.exited"), 0);
+	assert_int_equal(count_events(f, "run.failed"), 0);
+	fx_runtime(f, 0);
+	run_until(f, phase_restarted, NULL, "the phase restart");
+	assert_int_equal(count_events(f, "phase.started"), 2);
+	driver_sessions_list(runtime_driver(f->rt), &si, &n);
+	assert_int_equal(n, 1); /* only the new session */
+	assert_string_not_equal(si[0].id, sid);
+	driver_sessions_free(si, n);
+	{
+		struct count_wait again = { "session.needs_input", 2 };
+
+		run_until(f, has_n_events, &again, "the question again");
+	}
+	free(sid);
+	free(transcript);
+	newest_session(f, &sid, &transcript);
+	assert_int_equal(session_send_keys(driver_session(runtime_driver(f->rt), sid), "y", &err),
+	                 0);
+	wait_approval(f, NULL, id);
+	free(sid);
+	free(transcript);
+	decide(f, id, ENGINE_ABORT, "tok-a", NULL);
+	run_until(f, is_state, "aborted", "the abort");
+}
+
+static void
+test_runtime_refuses_a_bad_setup(void **state)
+{
+	struct fx *f = *state;
+	struct runtime_options opts = { 0 };
+	struct df_error err;
+	char *empty = xasprintf("%s/empty-share", f->dir);
+	char *cmd = xasprintf("mkdir -p '%s'", empty);
+
+	sh(cmd);
+	opts.share_dir = empty; /* no data/ in it: the catalog cannot load */
+	opts.config_dir = "";
+	assert_null(runtime_new(f->ws, &opts, &err));
+	assert_int_equal(err.code, DF_E_IO);
+	assert_non_null(strstr(err.message, empty));
+	assert_null(runtime_new("", NULL, &err));
+	assert_int_equal(err.code, DF_E_INVALID_ARGUMENT);
+	free(cmd);
+	free(empty);
+}
+
 int
 main(void)
 {
@@ -532,6 +774,12 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_crash_fails_the_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_agent_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_argv_backend_then_paste_repair, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_hook_beats_pattern, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_restart_restarts_the_phase, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_runtime_refuses_a_bad_setup, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

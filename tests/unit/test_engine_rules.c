@@ -196,8 +196,10 @@ test_rule_one_active_run_per_repo_and_base_racing_processes(void **state)
 			close(go[1]);
 			/* A process of its own: its own connection, engine and ids. */
 			h->st = store_open_path(h->dbpath, &err);
-			if (h->st == NULL)
+			if (h->st == NULL) {
+				fprintf(stderr, "# child %d: open: %s\n", i, err.message);
 				_exit(10);
+			}
 			snprintf(h->idprefix, sizeof(h->idprefix), "p%d-", i);
 			h_engine(h);
 			if (read(go[0], &c, 1) != 0)
@@ -207,6 +209,9 @@ test_rule_one_active_run_per_repo_and_base_racing_processes(void **state)
 			h->e = NULL;
 			store_close(h->st);
 			h->st = NULL;
+			if (rc != 0 && err.code != DF_E_ACTIVE_RUN_EXISTS)
+				fprintf(stderr, "# child %d: %s: %s\n", i, df_code_name(err.code),
+				        err.message);
 			_exit(rc == 0 ? 0 : err.code == DF_E_ACTIVE_RUN_EXISTS ? 3 : 12);
 		}
 	}

@@ -200,6 +200,9 @@ tc_next(struct t *t, struct tc *c, struct proto_msg *m)
 	return 0;
 }
 
+/* Screen messages tc_call skipped while waiting for a reply. */
+static int skipped_screens;
+
 /* Send op and return its reply (skipping pushed messages, which are freed). */
 static void
 tc_call(struct t *t, struct tc *c, const char *op, cJSON *args, struct proto_msg *reply)
@@ -211,6 +214,7 @@ tc_call(struct t *t, struct tc *c, const char *op, cJSON *args, struct proto_msg
 			fail_msg("connection closed while waiting for %s", op);
 		if (reply->kind == PROTO_MSG_REPLY && reply->id == id)
 			return;
+		skipped_screens += reply->kind == PROTO_MSG_SCREEN;
 		proto_msg_clear(reply);
 	}
 }
@@ -724,6 +728,20 @@ test_screens(void **state)
 		}
 		proto_msg_clear(&m);
 	}
+	/* after unsubscribe, output brings no more frames */
+	a = args1("topic", "screen");
+	cJSON_AddStringToObject(a, "session", "s-live");
+	tc_call(t, &c, "unsubscribe", a, &m);
+	assert_true(m.ok);
+	proto_msg_clear(&m);
+	skipped_screens = 0;
+	assert_int_equal(session_write(t->sess, "more\r\n", 6, NULL), 0);
+	for (int i = 0; i < 20; i++)
+		loop_run_once(t->loop, 10, NULL);
+	tc_call(t, &c, "ping", NULL, &m); /* any screen message would come before this reply */
+	assert_true(m.ok);
+	proto_msg_clear(&m);
+	assert_int_equal(skipped_screens, 0);
 	a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "session", "s-live");
 	cJSON_AddNumberToObject(a, "rows", 0);
