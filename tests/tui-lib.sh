@@ -58,6 +58,7 @@ tui_norm() {
 	sed -E "${script#;}" "$f" | sed -E -e "s|$T_TMP|@TMP@|g" \
 		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z/YYYY-MM-DDTHH:MM:SS.mmmZ/g' \
 		-e 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/HH:MM:SS/g' \
+		-e 's/Done in [0-9]\.[0-9]s/Done in #.#s/g' \
 		-e "s/ by $(id -un) / by USER /g" | tui_ages
 }
 

@@ -7,6 +7,7 @@ id=$(tui_start)
 tui_wait_state "$id" awaiting_approval
 cat >"$T_TMP/script" <<EOS
 :wait-for plan_review
+:wait-for Done in
 :dump $T_TMP/wide
 :resize 200x50
 :dump $T_TMP/wider
@@ -38,7 +39,7 @@ tui_is "$T_TMP/wide" "$(cat <<'EOS'
 │ 1 plan       awaiting_approval    planner → fake ││● Reading schema dev/phase-plan@1                                 │
 │                                                  ││● Writing plan.json                                               │
 │                                                  ││✓ Wrote plan.json                                                 │
-│                                                  ││  Done in 0.5s                                                    │
+│                                                  ││  Done in #.#s                                                    │
 │                                                  ││                                                                  │
 │                                                  ││>                                                                 │
 │                                                  ││                                                                  │
@@ -82,7 +83,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││● Reading schema dev/phase-plan@1                                                                             │
 │                                                                                      ││● Writing plan.json                                                                                           │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────┤│✓ Wrote plan.json                                                                                             │
-│ 1 plan       awaiting_approval    planner → fake                                     ││  Done in 0.5s                                                                                                │
+│ 1 plan       awaiting_approval    planner → fake                                     ││  Done in #.#s                                                                                                │
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││>                                                                                                             │
 │                                                                                      ││                                                                                                              │
@@ -164,7 +165,7 @@ tui_is "$T_TMP/terminal" "$(cat <<'EOS'
 │● Reading schema dev/phase-plan@1                                             │
 │● Writing plan.json                                                           │
 │✓ Wrote plan.json                                                             │
-│  Done in 0.5s                                                                │
+│  Done in #.#s                                                                │
 │                                                                              │
 │>                                                                             │
 │                                                                              │

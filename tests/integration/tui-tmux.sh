@@ -36,7 +36,8 @@ screen=$(tm capture-pane -p -t tui)
 like "$(printf '%s\n' "$screen" | sed -n 2p)" "^┌ Runs ─+┐┌ Agent · run $short · plan · planner → fake ─+( [a-z_]+ ─)?┐$" \
 	"120x40: runs on the left, the agent on the right"
 like "$screen" "│⚑ $short plan_review +plan.json valid +[0-9]+[smh]│" "the queue lists the gate"
-like "$screen" "Wrote plan.json" "the agent's screen is drawn"
+wait_screen "Wrote plan.json"
+ok $? "the agent's screen is drawn"
 like "$(printf '%s\n' "$screen" | tail -n 1)" "^ a approve  c changes  x reject  X abort" "the footer lists the keys"
 
 # A live resize (SIGWINCH, KEY_RESIZE): stacked at 80x24, side by side again at 120x40.
