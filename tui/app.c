@@ -180,7 +180,14 @@ follow_session(struct tui *t)
 {
 	const struct model_status *s = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
 	const struct model_session *ss = model_live_session(s);
-	const char *want = ss ? ss->id : NULL;
+	/*
+	 * An ended session has no terminal left to subscribe to (the pane says
+	 * so); one that ended while shown keeps its last picture.
+	 */
+	const char *want = ss && (model_session_live(ss->state) ||
+	                          (t->term.session && strcmp(t->term.session, ss->id) == 0))
+	                       ? ss->id
+	                       : NULL;
 	int rows = 0, cols = 0;
 
 	if (t->client == NULL)
@@ -201,11 +208,7 @@ follow_session(struct tui *t)
 		}
 		t->dirty = 1;
 	}
-	if (t->term.session == NULL || ss == NULL)
-		return;
-	/* Only a live agent is resized: one that exited keeps its last picture. */
-	if (strcmp(ss->state, "STOPPED") == 0 || strcmp(ss->state, "EXITED") == 0 ||
-	    strcmp(ss->state, "FAILED_NEEDS_HUMAN") == 0)
+	if (t->term.session == NULL || ss == NULL || !model_session_live(ss->state))
 		return;
 	if (t->ov == OV_ATTACH) {
 		rows = LINES - 1;
@@ -997,13 +1000,6 @@ view_artifact(struct tui *t)
 	free(path);
 }
 
-static int
-session_live(const char *state)
-{
-	return strcmp(state, "STOPPED") != 0 && strcmp(state, "EXITED") != 0 &&
-	       strcmp(state, "FAILED_NEEDS_HUMAN") != 0;
-}
-
 static void
 attach(struct tui *t)
 {
@@ -1022,7 +1018,7 @@ attach(struct tui *t)
 		app_message(t, 1, "cannot attach: run %.8s has no agent session", t->sel_run);
 		return;
 	}
-	if (!session_live(ss->state)) {
+	if (!model_session_live(ss->state)) {
 		app_message(t, 1, "cannot attach: the agent of run %.8s has ended (%s)", t->sel_run,
 		            ss->state);
 		return;

@@ -667,8 +667,8 @@ model_add_event(struct model *m, const char *run_id, int64_t seq, const char *ty
 	return 1;
 }
 
-static int
-session_live(const char *state)
+int
+model_session_live(const char *state)
 {
 	return strcmp(state, "STOPPED") != 0 && strcmp(state, "EXITED") != 0 &&
 	       strcmp(state, "FAILED_NEEDS_HUMAN") != 0;
@@ -680,7 +680,7 @@ model_live_session(const struct model_status *s)
 	if (s == NULL || s->nsessions == 0)
 		return NULL;
 	for (size_t i = s->nsessions; i-- > 0;)
-		if (session_live(s->sessions[i].state))
+		if (model_session_live(s->sessions[i].state))
 			return &s->sessions[i];
 	return &s->sessions[s->nsessions - 1];
 }

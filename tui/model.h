@@ -113,6 +113,9 @@ struct model_status *model_status(struct model *m, const char *run_id);
  */
 const struct model_session *model_live_session(const struct model_status *s);
 
+/* 1 unless the session state says its process is gone (STOPPED, EXITED, FAILED_NEEDS_HUMAN). */
+int model_session_live(const char *state);
+
 /* Seconds since epoch of an ISO 8601 UTC time ("2026-11-25T08:00:00.000Z"), 0 if unparsable. */
 time_t model_parse_time(const char *iso);
 

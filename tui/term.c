@@ -238,6 +238,13 @@ term_draw(struct pane *p, struct tui *t)
 		            p->w - 4, A_DIM, 0);
 		return;
 	}
+	if (!model_session_live(ss->state) && !ts->have) {
+		char *msg = xasprintf("the agent's session has ended (%s)", note);
+
+		put_clipped(p->win, 1, 2, msg, p->w - 4, A_DIM, 0);
+		free(msg);
+		return;
+	}
 	if (!ts->have) {
 		put_clipped(p->win, 1, 2, ts->error ? ts->error : "waiting for the screen…",
 		            p->w - 4, A_DIM, 0);

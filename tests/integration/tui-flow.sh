@@ -189,6 +189,12 @@ events=$("$DEVFLOW" logs "$id")
 like "$events" "run.paused" "the pause reached the server"
 like "$events" "run.resumed" "p again resumed the run"
 
+# A new TUI on the finished run: its agent's session has ended.
+printf ':dump %s\n' "$T_TMP/after" >"$T_TMP/script2"
+tui_run 120x40 "$T_TMP/script2"
+like "$(sed -n 3p "$T_TMP/after")" "│▶ ${id%"${id#????????}"} repo +completed .*││ the agent's session has ended \((stopped|exited)\) +│$" \
+	"a finished run's agent pane says the session has ended"
+
 report=$("$DEVFLOW" report "$id")
 like "$report" "Please split the plan into smaller steps\." "the comment is in the report"
 like "$report" "approve by " "the approvals are in the report"
