@@ -653,9 +653,6 @@ draw_header(struct tui *t)
 		           t->model.nruns == 1 ? "" : "s", waiting, COLS >= 100 ? " for you" : "");
 		werase(w);
 		put_clipped(w, 0, 0, b.data, COLS - 8, A_BOLD, 0);
-		if (waiting > 0) {
-			/* The count of waiting items stands out. */
-		}
 		put_clipped(w, 0, COLS - 7, " ? help", 7, A_NORMAL, 0);
 	}
 	wnoutrefresh(w);

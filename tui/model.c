@@ -271,9 +271,6 @@ model_set_runs(struct model *m, const cJSON *result, time_t now)
 
 			if (st != NULL && st->nitems > 0)
 				r->waiting = 1;
-			if (st != NULL && (r->phase[0] == '\0' || strcmp(r->phase, "-") == 0)) {
-				/* ls may name the phase by id: prefer the key from the status. */
-			}
 		}
 		n++;
 	}
