@@ -835,7 +835,8 @@ no_gate(struct tui *t, const char *verb)
 {
 	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
 
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
+	if ((t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue) ||
+	    (t->focus != PANE_QUEUE && target_item(t, MODEL_ITEM_QUESTION) != NULL))
 		app_message(
 		    t, 1, "cannot %s: the agent asks a question — press Enter to attach and answer",
 		    verb);

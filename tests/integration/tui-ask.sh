@@ -9,6 +9,8 @@ id=$(tui_start --scenario plan=ask)
 cat >"$T_TMP/script" <<EOS
 :wait-for asks
 :dump $T_TMP/asks
+a
+:dump $T_TMP/approve
 Tab
 Tab
 Enter
@@ -60,6 +62,9 @@ tui_is "$T_TMP/asks" "$(cat <<'EOS'
  a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
 EOS
 )" "the question waits for you, with the agent's question" "$id"
+
+is "$(tail -n 1 "$T_TMP/approve")" " cannot approve: the agent asks a question — press Enter to attach and answer" \
+	"a on a run whose agent asks: a message, nothing decided"
 
 tui_is "$T_TMP/attached" "$(cat <<'EOS'
 ╭──────────────────────────────────────────────────────────╮
