@@ -22,7 +22,8 @@ static int cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "--requirements FILE|- [--repo DIR] [--base BRANCH] [...]",
-	.summary = "start a run (also --template T, --persona|--backend ROLE=X, --scenario PHASE=S)",
+	.summary =
+	    "start a run (also --template T, --persona|--backend ROLE=X, --scenario PHASE=S)",
 	.exec = cmd_start_exec,
 };
 
