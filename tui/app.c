@@ -998,6 +998,19 @@ view_artifact(struct tui *t)
 	free(path);
 }
 
+/*
+ * While attached the terminal marks pastes (bracketed paste mode), so a
+ * pasted text reaches the agent as one paste, not as typed lines.
+ */
+static void
+bracketed_paste(struct tui *t, int on)
+{
+	if (t->headless)
+		return;
+	fputs(on ? "\033[?2004h" : "\033[?2004l", t->out);
+	fflush(t->out);
+}
+
 static void
 attach(struct tui *t)
 {
@@ -1022,6 +1035,7 @@ attach(struct tui *t)
 		return;
 	}
 	t->ov = OV_ATTACH;
+	bracketed_paste(t, 1);
 	free(t->message);
 	t->message = NULL;
 	t->full_redraw = 1;
@@ -1032,6 +1046,9 @@ attach(struct tui *t)
 static void
 detach(struct tui *t)
 {
+	bracketed_paste(t, 0);
+	t->pasting = 0;
+	buf_reset(&t->pasted);
 	t->ov = OV_NONE;
 	t->full_redraw = 1;
 	t->dirty = 1;
@@ -1064,7 +1081,7 @@ attach_key(struct tui *t, int key)
 {
 	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
 
-	if (key >= 32 && key != 127 && !(key & KEYS_FN)) {
+	if (key >= 32 && key != 127 && !(key & KEYS_FN) && !t->pasting) {
 		char mb[MB_LEN_MAX];
 		mbstate_t st;
 		size_t n;
@@ -1073,6 +1090,39 @@ attach_key(struct tui *t, int key)
 		n = wcrtomb(mb, (wchar_t)key, &st);
 		if (n != (size_t)-1)
 			buf_append(&t->typed, mb, n);
+		return;
+	}
+	if (key == (KEYS_FN | KEYS_PASTE_START)) {
+		flush_typed(t);
+		t->pasting = 1;
+		buf_reset(&t->pasted);
+		return;
+	}
+	if (t->pasting && key != (KEYS_FN | KEYS_PASTE_END)) {
+		/* Inside a bracketed paste every key is text; Enter is a newline. */
+		if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER))
+			buf_putc(&t->pasted, '\n');
+		else if (key == '\t')
+			buf_putc(&t->pasted, '\t');
+		else if (!(key & KEYS_FN) && key >= 32 && key != 127) {
+			char mb[MB_LEN_MAX];
+			mbstate_t st;
+			size_t n;
+
+			memset(&st, 0, sizeof st);
+			n = wcrtomb(mb, (wchar_t)key, &st);
+			if (n != (size_t)-1)
+				buf_append(&t->pasted, mb, n);
+		}
+		return;
+	}
+	if (key == (KEYS_FN | KEYS_PASTE_END)) {
+		struct proto_paste pp = { t->term.session, t->pasted.data ? t->pasted.data : "" };
+
+		t->pasting = 0;
+		if (t->term.session != NULL && t->pasted.len > 0)
+			app_send(t, "paste", proto_paste_args(&pp), PEND_OTHER, NULL);
+		buf_reset(&t->pasted);
 		return;
 	}
 	flush_typed(t);
@@ -1606,6 +1656,30 @@ script_step(struct tui *t, struct script *sc)
 			sc->wait_text = xstrdup(line + (gone ? 11 : 10));
 			sc->wait_gone = gone;
 			sc->wait_deadline = now_ms() + (e ? atoi(e) : 20000);
+		} else if (strncmp(line, ":paste ", 7) == 0) {
+			/* A bracketed paste of TEXT, with \n for newlines. */
+			const char *p = line + 7;
+			mbstate_t st;
+
+			on_key(t, KEYS_FN | KEYS_PASTE_START);
+			memset(&st, 0, sizeof st);
+			while (*p != '\0') {
+				wchar_t wc;
+				size_t k;
+
+				if (p[0] == '\\' && p[1] == 'n') {
+					on_key(t, '\r');
+					p += 2;
+					continue;
+				}
+				k = mbrtowc(&wc, p, strlen(p), &st);
+				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+					break;
+				on_key(t, (int)wc);
+				p += k;
+			}
+			on_key(t, KEYS_FN | KEYS_PASTE_END);
+			return;
 		} else if (strncmp(line, ":sh ", 4) == 0) {
 			/* A shell command between keys (tests: stop the server, start a run). */
 			int st = system(line + 4);
@@ -1680,6 +1754,7 @@ tui_free(struct tui *t)
 	free(t->banner);
 	free(t->workspace);
 	buf_free(&t->typed);
+	buf_free(&t->pasted);
 }
 
 int
@@ -1774,6 +1849,8 @@ tui_main(const char *workspace, const char *run_id)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	define_key("\033[200~", KEYS_PASTE_START);
+	define_key("\033[201~", KEYS_PASTE_END);
 	curs_set(0);
 	colour_start();
 	t.panes[PANE_RUNS].ops = &runs_ops;
@@ -1860,6 +1937,8 @@ tui_main(const char *workspace, const char *run_id)
 			}
 		}
 	}
+	if (t.ov == OV_ATTACH)
+		bracketed_paste(&t, 0);
 	for (int i = 0; i < PANE__COUNT; i++)
 		place(&t.panes[i], 0, 0, 0, 0, 0, 0);
 	endwin();

@@ -159,7 +159,9 @@ struct tui {
 	FILE *out;
 	SCREEN *scr;
 	uint64_t token_seq;
-	struct buf typed; /* attached: printable keys not yet sent (one `type` request) */
+	struct buf typed;  /* attached: printable keys not yet sent (one `type` request) */
+	struct buf pasted; /* attached: a bracketed paste being received */
+	int pasting;
 	int rc;
 };
 

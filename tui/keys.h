@@ -22,6 +22,9 @@
  * Escape 27, C-] 29) or a curses function key KEY_x as KEYS_FN | KEY_x.
  */
 #define KEYS_FN 0x40000000
+/* Curses key codes defined for the bracketed-paste markers (ESC [200~, ESC [201~). */
+#define KEYS_PASTE_START (KEY_MAX + 1)
+#define KEYS_PASTE_END (KEY_MAX + 2)
 #define KEYS_NAME_MAX 24
 
 /* The key named name ("j", "Tab", "C-s", "PgDn", "F5", "é"), or -1. */

@@ -11,7 +11,7 @@
  * default 80x24), takes its keys from the script — the next one only when
  * the UI is idle (no reply outstanding, nothing to redraw) — and runs script
  * commands: `:dump FILE`, `:resize COLSxROWS`, `:type TEXT`,
- * `:wait-for TEXT`, `:wait-gone TEXT`, `:sleep MS`, `:sh COMMAND`, `:mark LABEL`
+ * `:paste TEXT`, `:wait-for TEXT`, `:wait-gone TEXT`, `:sleep MS`, `:sh COMMAND`, `:mark LABEL`
  * (DEVFLOW_TUI_MARKS). See docs/tui.md.
  */
 #ifndef DEVFLOW_TUI_TUI_H

@@ -21,6 +21,9 @@ y
 :type 表x́z
 :wait-for x́z
 :dump $T_TMP/typed
+:paste first line\nsecond line
+:wait-for 2 lines]
+:dump $T_TMP/pasted
 C-]
 :wait-for plan_review
 :dump $T_TMP/answered
@@ -136,4 +139,6 @@ EOS
 # Typed keys reach the agent; its echo comes back as spans: a wide
 # character takes two cells, a combining accent none.
 is "$(grep '^> ' "$T_TMP/typed" | tail -n 1)" "> 表x́z" "wide and combining characters are drawn in their cells"
+like "$(grep '^> ' "$T_TMP/pasted" | tail -n 1)" '^> 表x́z.*\[pasted 2 lines\]' \
+	"a bracketed paste reaches the agent as one paste"
 done_testing
