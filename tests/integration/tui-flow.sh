@@ -22,7 +22,12 @@ q
 :dump $T_TMP/filtered
 Esc
 c
-:type Please split the plan into smaller steps.
+:type Please split the plan
+Enter
+:type into smallest
+Backspace
+Backspace
+:type er steps.
 :dump $T_TMP/editor
 C-s
 :wait-for awaiting_approval ×2
@@ -76,8 +81,8 @@ tui_is "$T_TMP/editor" "$(cat <<'EOS'
 │ he change.                                                                   │
 │ Phases (2): implement, review                                                │
 │─ Your comment ───────────────────────────────────────────────────────────────│
-│ Please split the plan into smaller steps.                                    │
-│                                                                              │
+│ Please split the plan                                                        │
+│ into smaller steps.                                                          │
 │                                                                              │
 │                                                                              │
 │                                                                              │
@@ -154,7 +159,7 @@ EOS
 
 tui_is "$T_TMP/report" "$(cat <<'EOS'
  devflow  1 run · 0 waiting                                               ? help
-┌ Report · run RUN1xxxx · 1/60 · q close ──────────────────────────────────────┐
+┌ Report · run RUN1xxxx · 1/61 · q close ──────────────────────────────────────┐
 │# devflow run RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx                            │
 │                                                                              │
 │- Status: **completed**                                                       │
@@ -196,7 +201,9 @@ like "$(sed -n 3p "$T_TMP/after")" "│▶ ${id%"${id#????????}"} repo +complete
 	"a finished run's agent pane says the session has ended"
 
 report=$("$DEVFLOW" report "$id")
-like "$report" "Please split the plan into smaller steps\." "the comment is in the report"
+like "$report" "Please split the plan" "the comment is in the report"
+like "$(printf '%s\n' "$report" | grep -A1 'Please split the plan')" "into smaller steps\." \
+	"with its second line: the editor keeps newlines"
 like "$report" "approve by " "the approvals are in the report"
 like "$("$DEVFLOW" ls)" "^$id +completed" "the run completed"
 done_testing
