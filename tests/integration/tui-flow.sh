@@ -27,7 +27,7 @@ Enter
 :type into smallest
 Backspace
 Backspace
-:type er steps.
+:type r steps.
 :dump $T_TMP/editor
 C-s
 :wait-for awaiting_approval ×2
