@@ -149,4 +149,10 @@ else
 	ok 0 "NO_COLOR: no colour sequence is written"
 fi
 like "$(sed -n 3p "$T_TMP/nc")" "$short" "NO_COLOR: the runs are shown"
+
+# A login without a UTF-8 locale: the TUI falls back to C.UTF-8.
+printf ':dump %s\n' "$T_TMP/c" >"$T_TMP/script3"
+LC_ALL=C LANG=C tui_run 80x24 "$T_TMP/script3"
+is "$?" 0 "LC_ALL=C: the TUI runs"
+like "$(sed -n 2p "$T_TMP/c")" "^┌ Runs ─+┐$" "LC_ALL=C: frames are still drawn in UTF-8"
 done_testing
