@@ -87,6 +87,36 @@ put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, in
 	return used;
 }
 
+int
+put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr, int pair)
+{
+	int rows = 0;
+	mbstate_t st;
+
+	while (*s != '\0' && rows < maxrows && width > 0) {
+		int used = put_clipped(win, y + rows, x, s, width, attr, pair), cells = 0;
+
+		/* Skip the bytes of the cells drawn. */
+		memset(&st, 0, sizeof st);
+		while (*s != '\0' && cells < used) {
+			wchar_t wc;
+			size_t n = mbrtowc(&wc, s, strlen(s), &st);
+
+			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+				memset(&st, 0, sizeof st);
+				n = 1;
+				wc = L'?';
+			}
+			cells += wcwidth(wc) > 0 ? wcwidth(wc) : (wcwidth(wc) == 0 ? 0 : 1);
+			s += n;
+		}
+		rows++;
+		if (used == 0)
+			break;
+	}
+	return rows;
+}
+
 /* Fill the rest of a line inside the frame with blanks in attr. */
 static void
 fill(WINDOW *win, int y, int x, int width, attr_t attr, int pair)

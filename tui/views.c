@@ -540,31 +540,9 @@ editor_overlay_draw(struct tui *t)
 		goto out;
 	/* The summary, wrapped, over at most half of the box. */
 	sumh = 0;
-	for (size_t i = 0; i < nsum && sumh < (h - 2) / 2; i++) {
-		const char *l = sum[i];
-
-		do {
-			int used = put_clipped(win, 1 + sumh, 2, l, w - 4, A_DIM, 0);
-			int cells = 0;
-			mbstate_t st;
-
-			memset(&st, 0, sizeof st);
-			/* Skip the bytes of the cells drawn. */
-			while (*l != '\0' && cells < used) {
-				wchar_t wc;
-				size_t n = mbrtowc(&wc, l, strlen(l), &st);
-
-				if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-					memset(&st, 0, sizeof st);
-					n = 1;
-					wc = L'?';
-				}
-				cells += wcwidth(wc) > 0 ? wcwidth(wc) : (wcwidth(wc) == 0 ? 0 : 1);
-				l += n;
-			}
-			sumh++;
-		} while (*l != '\0' && sumh < (h - 2) / 2);
-	}
+	for (size_t i = 0; i < nsum && sumh < (h - 2) / 2; i++)
+		sumh += put_wrapped(win, 1 + sumh, 2, sum[i][0] ? sum[i] : " ", w - 4,
+		                    (h - 2) / 2 - sumh, A_DIM, 0);
 	mvwhline_set(win, 1 + sumh, 1, WACS_HLINE, w - 2);
 	put_clipped(win, 1 + sumh, 2, " Your comment ", w - 4, A_BOLD, 0);
 	editor_draw(&t->ed, win, 2 + sumh, 2, h - 3 - sumh, w - 4, A_NORMAL, &cy, &cx);
@@ -805,7 +783,7 @@ form_draw(struct tui *t)
 			            A_DIM, 0);
 	}
 	if (t->form.error != NULL)
-		put_clipped(win, h - 2, 2, t->form.error, w - 4, A_BOLD,
+		put_wrapped(win, h - 3, 2, t->form.error, w - 4, 2, A_BOLD,
 		            colour_pair(COLOR_RED, -1));
 	{
 		cchar_t cc;

@@ -44,6 +44,17 @@ C-s
 :wait-for started run
 :wait-for plan_review
 :dump $T_TMP/started
+n
+Tab
+Tab
+Tab
+:type $T_TMP/req.md
+Tab
+:type planner=@fake implementer=@fake reviewer=@fake
+C-s
+:wait-for active run
+:dump $T_TMP/refused
+Esc
 C-y
 :wait-for final_review
 X
@@ -128,6 +139,10 @@ like "$(cat "$T_TMP/form2")" "│ +@?[^ ]*missing.md: No such file or dire" "a m
 id=$("$DEVFLOW" ls | sed -n 's/^\([0-9a-f-]\{36\}\) .*/\1/p' | head -n 1)
 short=$(printf %s "$id" | cut -c1-8)
 like "$(cat "$T_TMP/started")" "plan_review" "the form started a run that reached its gate"
+like "$(cat "$T_TMP/refused")" "│ an active run already exists for .*/repo on main: run +│" \
+	"the server's refusal is shown in the form"
+like "$(cat "$T_TMP/refused")" "│ $short" "wrapped over two lines"
+is "$("$DEVFLOW" ls | grep -c .)" 2 "and no second run was made"
 like "$(cat "$T_TMP/confirm")" "Abort run $short \(repo\)\? Its agents are stopped\." "X asks first"
 like "$("$DEVFLOW" ls)" "^$id +aborted" "y aborted the run"
 like "$(footer "$T_TMP/again")" "cannot abort: run $short is already aborted" \
