@@ -10,6 +10,11 @@
  * run is left waiting for a person and its id printed). At the end it
  * prints where the report is. Exit 0 when the run completed, 1 when it
  * failed or was aborted or the time ran out.
+ *
+ * In a terminal (and without --headless, --auto-approve or --json) the demo
+ * opens the TUI on the sample run instead: the gates are decided there, and
+ * quitting the TUI leaves the run going. So does a headless TUI script
+ * (DEVFLOW_TUI_SCRIPT, see tui/tui.h).
  */
 #include "config.h"
 
@@ -25,6 +30,7 @@
 #include <git2.h>
 
 #include "clock.h"
+#include "tui.h"
 #include "cli.h"
 #include "paths.h"
 #include "verb.h"
@@ -407,6 +413,15 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	res = NULL;
 	if (!d.quiet)
 		printf("run %s started with the fake agent\n", d.run_id);
+	/* In a terminal the demo is the TUI on the sample run (q detaches; the run goes on). */
+	if (!d.headless && !d.auto_approve && !ctx->json &&
+	    ((isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) ||
+	     getenv("DEVFLOW_TUI_SCRIPT") != NULL)) {
+		client_free(d.c);
+		d.c = NULL;
+		rc = tui_main(ctx->workspace, d.run_id) == 0 ? CLI_OK : CLI_ERROR;
+		goto out;
+	}
 	r = follow(&d, timeout_s, state, sizeof(state), &err);
 	if (r < 0) {
 		rc = cli_fail(ctx, &err);

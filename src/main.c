@@ -1,6 +1,6 @@
 /*
  * devflow's entry point: global options, then one verb from the command
- * table. With no verb, devflow opens the TUI (once it exists).
+ * table. With no verb, devflow opens the TUI (tui/tui.h).
  */
 #include "config.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tui.h"
 
 extern const struct cmd_entry cmd_templates_entry;
 extern const struct cmd_entry cmd_personas_entry;
@@ -112,10 +113,8 @@ main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (i >= argc) {
-		print_help(stderr);
-		return CLI_USAGE;
-	}
+	if (i >= argc)
+		return tui_main(ctx.workspace, NULL);
 	for (size_t c = 0; cli_commands[c] != NULL; c++)
 		if (strcmp(cli_commands[c]->name, argv[i]) == 0)
 			return cli_commands[c]->exec(&ctx, argc - i, argv + i);

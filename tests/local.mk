@@ -43,6 +43,7 @@ UNIT_TESTS = \
 	tests/unit/test_session \
 	tests/unit/test_sock \
 	tests/unit/test_store \
+	tests/unit/test_tui \
 	tests/unit/test_watch \
 	tests/unit/test_worktree
 
@@ -61,7 +62,15 @@ SHELL_TESTS = \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
-	tests/integration/server-hooks.sh
+	tests/integration/server-hooks.sh \
+	tests/integration/tui-ask.sh \
+	tests/integration/tui-demo.sh \
+	tests/integration/tui-flow.sh \
+	tests/integration/tui-input.sh \
+	tests/integration/tui-layers.sh \
+	tests/integration/tui-layouts.sh \
+	tests/integration/tui-reconnect.sh \
+	tests/integration/tui-tmux.sh
 
 # Helpers the tests run: the schema suite runner, a session screen dumper,
 # json-get (reads JSON files; no python or jq needed), and echo-server (a
@@ -69,8 +78,8 @@ SHELL_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
 	tests/tools/json-get tests/tools/rawframe tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
-EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh $(SHELL_TESTS) tests/fixtures/screens \
-	tests/tools/screen-recording
+EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
+	tests/fixtures/screens tests/tools/screen-recording
 
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
@@ -82,3 +91,8 @@ ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)
 tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
+# The TUI's terminal-free parts (keys, model, colours), built from tui/ sources.
+tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c
+tests_unit_test_tui_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tui
+tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
+tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)

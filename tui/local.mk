@@ -1,2 +1,19 @@
 # The ncurses client (the TUI issue). The only directory that includes curses.
+# Its sources are part of the devflow binary (`devflow` with no verb opens it).
 EXTRA_DIST += tui/README
+devflow_SOURCES += \
+	tui/app.c tui/app.h \
+	tui/colour.c tui/colour.h \
+	tui/keys.c tui/keys.h \
+	tui/model.c tui/model.h \
+	tui/panes.c \
+	tui/request.h \
+	tui/term.c \
+	tui/tui.h \
+	tui/views.c
+devflow_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
+# The front end (main.c, cmd-demo.c) opens the TUI through tui/tui.h.
+devflow_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tui
+devflow_LDADD += $(NCURSESW_LIBS)
+
+EXTRA_DIST += docs/tui.md

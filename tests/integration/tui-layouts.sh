@@ -1,0 +1,182 @@
+#!/bin/sh
+# Layouts: side by side at 120x40 (the README's capture) and 200x50,
+# stacked at 80x24 with t toggling the agent terminal, and live resizes.
+. "$top_srcdir/tests/tui-lib.sh"
+
+id=$(tui_start)
+tui_wait_state "$id" awaiting_approval
+cat >"$T_TMP/script" <<EOS
+:wait-for plan_review
+:wait-for Done in
+:dump $T_TMP/wide
+:resize 200x50
+:dump $T_TMP/wider
+:resize 80x24
+:dump $T_TMP/narrow
+t
+:dump $T_TMP/terminal
+t
+:resize 120x40
+:dump $T_TMP/back
+q
+EOS
+DEVFLOW_TUI_SIZE=120x40 DEVFLOW_TUI_SCRIPT="$T_TMP/script" "$DEVFLOW"
+is "$?" 0 "the script ran to its end"
+
+tui_is "$T_TMP/wide" "$(cat <<'EOS'
+ devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                   ? help
+┌ Runs ────────────────────────────────────────────┐┌ Agent · run RUN1xxxx · plan · planner → fake ────────────────────┐
+│▶ RUN1xxxx repo      awaiting_approval plan   ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
+│                                                  │││ ✻ devflow fake agent  v0.1.0                             │      │
+│                                                  │││ A scripted agent CLI for devflow's tests and demo.       │      │
+│                                                  │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │      │
+│                                                  ││╰──────────────────────────────────────────────────────────╯      │
+│                                                  ││  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D│
+│                                                  ││                                                                  │
+│                                                  ││> [pasted 44 lines]                                               │
+│                                                  ││● Phase plan — Plan the work (scenario ok, from the default)      │
+├ Phases · RUN1xxxx ───────────────────────────────┤│● Reading instructions (44 lines)                                 │
+│ 1 plan       awaiting_approval    planner → fake ││● Reading schema dev/phase-plan@1                                 │
+│                                                  ││● Writing plan.json                                               │
+│                                                  ││✓ Wrote plan.json                                                 │
+│                                                  ││  Done in #.#s                                                    │
+│                                                  ││                                                                  │
+│                                                  ││>                                                                 │
+│                                                  ││                                                                  │
+│                                                  ││                                                                  │
+├ Waiting for you ───────────────────────────── 1 ─┤│                                                                  │
+│⚑ RUN1xxxx plan_review   plan.json valid       AGE││                                                                  │
+│                                                  ││                                                                  │
+│                                                  ││                                                                  │
+│                                                  ││                                                                  │
+│                                                  ││                                                                  │
+│                                                  ││                                                                  │
+├ Events · RUN1xxxx ───────────────────────────────┤│                                                                  │
+│ HH:MM:SS approval.requested plan_review          ││                                                                  │
+│ HH:MM:SS artifact.validated plan.json            ││                                                                  │
+│ HH:MM:SS session.idle planner                    ││                                                                  │
+│ HH:MM:SS session.started plan                    ││                                                                  │
+│ HH:MM:SS phase.started plan (attempt 1) planner  ││                                                                  │
+│ HH:MM:SS run.started                             ││                                                                  │
+│ HH:MM:SS run.created development /tmp/devflow-tes││                                                                  │
+│                                                  ││                                                                  │
+│                                                  ││                                                                  │
+│                                                  ││                                                                  │
+└──────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────┘
+ a approve  c changes  x reject  X abort  p pause  v artifact  d diff  ⏎ attach  ? help  q detach
+EOS
+)" "120x40: lists on the left, the agent's terminal on the right" "$id"
+
+tui_is "$T_TMP/wider" "$(cat <<'EOS'
+ devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                                                                                                   ? help
+┌ Runs ────────────────────────────────────────────────────────────────────────────────┐┌ Agent · run RUN1xxxx · plan · planner → fake ───────────────────────────────────────── waiting_for_approval ─┐
+│▶ RUN1xxxx repo      main     development  awaiting_approval plan                 ⚑AGE││╭──────────────────────────────────────────────────────────╮                                                  │
+│                                                                                      │││ ✻ devflow fake agent  v0.1.0                             │                                                  │
+│                                                                                      │││ A scripted agent CLI for devflow's tests and demo.       │                                                  │
+│                                                                                      │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                                                  │
+│                                                                                      ││╰──────────────────────────────────────────────────────────╯                                                  │
+│                                                                                      ││  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D                                            │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││> [pasted 44 lines]                                                                                           │
+│                                                                                      ││● Phase plan — Plan the work (scenario ok, from the default)                                                  │
+│                                                                                      ││● Reading instructions (44 lines)                                                                             │
+│                                                                                      ││● Reading schema dev/phase-plan@1                                                                             │
+│                                                                                      ││● Writing plan.json                                                                                           │
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────┤│✓ Wrote plan.json                                                                                             │
+│ 1 plan       awaiting_approval    planner → fake                                     ││  Done in #.#s                                                                                                │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││>                                                                                                             │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+├ Waiting for you ───────────────────────────────────────────────────────────────── 1 ─┤│                                                                                                              │
+│⚑ RUN1xxxx plan_review   plan.json valid                                           AGE││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────┤│                                                                                                              │
+│ HH:MM:SS approval.requested plan_review                                              ││                                                                                                              │
+│ HH:MM:SS artifact.validated plan.json                                                ││                                                                                                              │
+│ HH:MM:SS session.idle planner                                                        ││                                                                                                              │
+│ HH:MM:SS session.started plan                                                        ││                                                                                                              │
+│ HH:MM:SS phase.started plan (attempt 1) planner                                      ││                                                                                                              │
+│ HH:MM:SS run.started                                                                 ││                                                                                                              │
+│ HH:MM:SS run.created development @TMP@/repo main                  ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+│                                                                                      ││                                                                                                              │
+└──────────────────────────────────────────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+ a approve  c changes  x reject  X abort  p pause  v artifact  d diff  r report  ⏎ attach  n new  / filter  ? help  q detach
+EOS
+)" "resized to 200x50: every column of the runs" "$id"
+
+tui_is "$T_TMP/narrow" "$(cat <<'EOS'
+ devflow  1 run · 1 waiting                                               ? help
+┌ Runs ────────────────────────────────────────────────────────────────────────┐
+│▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
+│ 1 plan       awaiting_approval    planner → fake                             │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
+│⚑ RUN1xxxx plan_review   plan.json valid                                   AGE│
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+└──────────────────────────────────────────────────────────────────────────────┘
+ a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+EOS
+)" "resized to 80x24: stacked lists" "$id"
+
+tui_is "$T_TMP/terminal" "$(cat <<'EOS'
+ devflow  1 run · 1 waiting                                               ? help
+┌ Agent · run RUN1xxxx · plan · planner → fake ───────── waiting_for_approval ─┐
+│╭──────────────────────────────────────────────────────────╮                  │
+││ ✻ devflow fake agent  v0.1.0                             │                  │
+││ A scripted agent CLI for devflow's tests and demo.       │                  │
+││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                  │
+│╰──────────────────────────────────────────────────────────╯                  │
+│  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D            │
+│                                                                              │
+│> [pasted 44 lines]                                                           │
+│● Phase plan — Plan the work (scenario ok, from the default)                  │
+│● Reading instructions (44 lines)                                             │
+│● Reading schema dev/phase-plan@1                                             │
+│● Writing plan.json                                                           │
+│✓ Wrote plan.json                                                             │
+│  Done in #.#s                                                                │
+│                                                                              │
+│>                                                                             │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+└──────────────────────────────────────────────────────────────────────────────┘
+ a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+EOS
+)" "t shows the agent terminal over the lists" "$id"
+
+back=$(tui_norm "$T_TMP/back" "$id")
+is "$back" "$(tui_norm "$T_TMP/wide" "$id")" "t again and a resize to 120x40 give the first screen back"
+done_testing

@@ -1,0 +1,70 @@
+#!/bin/sh
+# End to end in a real terminal: the devflow binary in tmux (120x40), driven
+# with send-keys and read with capture-pane, through the demo flow; q
+# detaches and the server goes on.
+. "$top_srcdir/tests/tui-lib.sh"
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+
+TMUX_SOCK="devflow-tui-test-$$"
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+cleanup_tmux() {
+	tm kill-server >/dev/null 2>&1
+	tui_cleanup
+}
+trap cleanup_tmux EXIT
+
+# wait_screen TEXT: until the pane shows TEXT (10 s).
+wait_screen() {
+	i=0
+	while [ $i -lt 100 ]; do
+		tm capture-pane -p -t tui 2>/dev/null | grep -qF -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# the screen never showed '$1':"
+	tm capture-pane -p -t tui 2>/dev/null | sed 's/^/#   /'
+	return 1
+}
+
+id=$(tui_start)
+short=$(printf %s "$id" | cut -c1-8)
+tm -f /dev/null new-session -d -s tui -x 120 -y 40 \
+	"env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_DATA_HOME='$XDG_DATA_HOME' TERM=xterm-256color LANG=C.UTF-8 '$DEVFLOW'; echo tui-exited \$?; sleep 30"
+wait_screen "plan_review"
+ok $? "the TUI shows the gate"
+screen=$(tm capture-pane -p -t tui)
+like "$(printf '%s\n' "$screen" | sed -n 2p)" "^┌ Runs ─+┐┌ Agent · run $short · plan · planner → fake ─+( [a-z_]+ ─)?┐$" \
+	"120x40: runs on the left, the agent on the right"
+like "$screen" "│⚑ $short plan_review +plan.json valid +[0-9]+[smh]│" "the queue lists the gate"
+wait_screen "Wrote plan.json"
+ok $? "the agent's screen is drawn"
+like "$(printf '%s\n' "$screen" | tail -n 1)" "^ a approve  c changes  x reject  X abort" "the footer lists the keys"
+
+# A live resize (SIGWINCH, KEY_RESIZE): stacked at 80x24, side by side again at 120x40.
+tm resize-window -t tui -x 80 -y 24
+wait_screen "t terminal"
+ok $? "resized to 80x24: the footer offers t"
+screen=$(tm capture-pane -p -t tui)
+line=$(printf '%s\n' "$screen" | sed -n 2p)
+like "$line" "^┌ Runs ─+┐$" "80x24: the runs pane stands alone on its line"
+is "$(printf '%s' "$line" | LC_ALL=C.UTF-8 wc -m | tr -d ' ')" 80 "80x24: the runs take the whole width"
+tm resize-window -t tui -x 120 -y 40
+wait_screen "┐┌ Agent"
+ok $? "resized back to 120x40: the agent's terminal is back on the right"
+
+tm send-keys -t tui a
+wait_screen "final_review"
+ok $? "a approved the plan; the review waits"
+tm send-keys -t tui a
+wait_screen "completed"
+ok $? "a approved the review; the run completed"
+tm send-keys -t tui r
+wait_screen "# devflow run $id"
+ok $? "r shows the report"
+tm send-keys -t tui q
+sleep 0.3
+tm send-keys -t tui q
+wait_screen "tui-exited 0"
+ok $? "q quits the TUI with status 0"
+like "$("$DEVFLOW" ls)" "^$id +completed" "the server goes on after the TUI detached"
+done_testing

@@ -1,0 +1,1971 @@
+/*
+ * The TUI application: connection and requests, the event loop (poll on the
+ * server socket and the keyboard, at most ~30 frames per second), layout,
+ * header and footer, what each request does, attach mode, notifications,
+ * reconnection, and the headless script mode used by the tests.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <limits.h>
+#include <wchar.h>
+
+#include "app.h"
+#include "colour.h"
+#include "paths.h"
+#include "tui.h"
+#include "xalloc.h"
+
+#define FRAME_MS 33
+#define KEY_DETACH 29 /* C-] */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+app_message(struct tui *t, int err, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf b = BUF_INIT;
+	char tmp[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	buf_puts(&b, tmp);
+	free(t->message);
+	t->message = buf_detach(&b);
+	t->message_err = err;
+	t->dirty = 1;
+}
+
+static void
+message_error(struct tui *t, const struct df_error *e)
+{
+	if (e->hint[0] != '\0')
+		app_message(t, 1, "%s (%s)", e->message, e->hint);
+	else
+		app_message(t, 1, "%s", e->message);
+}
+
+/*
+ * Benchmarks: with DEVFLOW_TUI_MARKS=FILE the TUI appends "LABEL MS" lines
+ * (monotonic milliseconds) at start, when a decision is recorded, and at
+ * the script's `:mark LABEL`.
+ */
+static void
+mark_at(const char *label, int64_t ms)
+{
+	const char *path = getenv("DEVFLOW_TUI_MARKS");
+	FILE *f;
+
+	if (path == NULL || path[0] == '\0' || (f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "%s %lld\n", label, (long long)ms);
+	fclose(f);
+}
+
+static void
+mark(const char *label)
+{
+	mark_at(label, now_ms());
+}
+
+/* ---- requests ---------------------------------------------------------------- */
+
+int
+app_send(struct tui *t, const char *op, cJSON *args, enum pend_kind kind, const char *run_id)
+{
+	struct df_error err;
+	uint64_t id;
+	struct pending *p;
+
+	if (t->client == NULL) {
+		cJSON_Delete(args);
+		app_message(t, 1, "not connected to the server: %s needs it", op);
+		return -1;
+	}
+	if (client_send(t->client, op, args, &id, &err) != 0) {
+		cJSON_Delete(args);
+		message_error(t, &err);
+		return -1;
+	}
+	cJSON_Delete(args);
+	t->pend = xreallocarray(t->pend, t->npend + 1, sizeof *t->pend);
+	p = &t->pend[t->npend++];
+	memset(p, 0, sizeof *p);
+	p->id = id;
+	p->kind = kind;
+	snprintf(p->run_id, sizeof p->run_id, "%s", run_id ? run_id : "");
+	snprintf(p->what, sizeof p->what, "%s", op);
+	return 0;
+}
+
+static cJSON *
+run_args(const char *run_id)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(a, "run", run_id);
+	return a;
+}
+
+static int
+pending_has(struct tui *t, enum pend_kind kind, const char *run_id)
+{
+	for (size_t i = 0; i < t->npend; i++)
+		if (t->pend[i].kind == kind &&
+		    (run_id == NULL || strcmp(t->pend[i].run_id, run_id) == 0))
+			return 1;
+	return 0;
+}
+
+static void
+want_ls(struct tui *t)
+{
+	if (pending_has(t, PEND_LS, NULL))
+		t->want_ls = 1;
+	else
+		app_send(t, "ls", cJSON_CreateObject(), PEND_LS, NULL);
+}
+
+void
+app_want_status(struct tui *t, const char *run_id)
+{
+	if (!pending_has(t, PEND_STATUS, run_id)) {
+		app_send(t, "status", run_args(run_id), PEND_STATUS, run_id);
+		return;
+	}
+	for (size_t i = 0; i < t->nwant_status; i++)
+		if (strcmp(t->want_status[i], run_id) == 0)
+			return;
+	t->want_status = xreallocarray(t->want_status, t->nwant_status + 1, sizeof *t->want_status);
+	t->want_status[t->nwant_status++] = xstrdup(run_id);
+}
+
+static int
+followed(struct tui *t, const struct model_run *r)
+{
+	return !model_state_terminal(r->state) ||
+	       (t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0);
+}
+
+/* ---- terminal subscription ------------------------------------------------------ */
+
+static void
+pane_inner(const struct pane *p, int *rows, int *cols)
+{
+	*rows = p->h - 1 - (p->last ? 1 : 0);
+	*cols = p->w - 2;
+}
+
+static void
+follow_session(struct tui *t)
+{
+	const struct model_status *s = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
+	const struct model_session *ss = model_live_session(s);
+	/*
+	 * An ended session has no terminal left to subscribe to (the pane says
+	 * so); one that ended while shown keeps its last picture.
+	 */
+	const char *want = ss && (model_session_live(ss->state) ||
+	                          (t->term.session && strcmp(t->term.session, ss->id) == 0))
+	                       ? ss->id
+	                       : NULL;
+	int rows = 0, cols = 0;
+
+	if (t->client == NULL)
+		return;
+	if ((want == NULL) != (t->term.session == NULL) ||
+	    (want != NULL && strcmp(want, t->term.session) != 0)) {
+		if (t->term.session != NULL) {
+			struct proto_sub sub = { PROTO_TOPIC_SCREEN, NULL, t->term.session };
+
+			app_send(t, "unsubscribe", proto_sub_args(&sub), PEND_OTHER, NULL);
+		}
+		term_reset(t);
+		if (want != NULL) {
+			struct proto_sub sub = { PROTO_TOPIC_SCREEN, NULL, want };
+
+			t->term.session = xstrdup(want);
+			app_send(t, "subscribe", proto_sub_args(&sub), PEND_SUB, "screen");
+		}
+		t->dirty = 1;
+	}
+	if (t->term.session == NULL || ss == NULL || !model_session_live(ss->state))
+		return;
+	if (t->ov == OV_ATTACH) {
+		rows = LINES - 1;
+		cols = COLS;
+	} else if (t->panes[PANE_TERM].h > 2)
+		pane_inner(&t->panes[PANE_TERM], &rows, &cols);
+	if (rows < 1 || cols < 1 || (rows == t->term.sent_rows && cols == t->term.sent_cols))
+		return;
+	{
+		struct proto_resize rz = { t->term.session, rows, cols };
+
+		t->term.sent_rows = rows;
+		t->term.sent_cols = cols;
+		app_send(t, "resize", proto_resize_args(&rz), PEND_OTHER, NULL);
+	}
+}
+
+void
+app_select_run(struct tui *t, const char *run_id)
+{
+	if (run_id != NULL && t->sel_run != NULL && strcmp(run_id, t->sel_run) == 0)
+		return;
+	if (run_id == NULL && t->sel_run == NULL)
+		return;
+	/* A terminal run stops being followed once another is selected. */
+	if (t->sel_run != NULL) {
+		struct model_run *old = model_run(&t->model, t->sel_run);
+
+		if (old != NULL && model_state_terminal(old->state))
+			model_drop_status(&t->model, t->sel_run);
+	}
+	free(t->sel_run);
+	t->sel_run = run_id ? xstrdup(run_id) : NULL;
+	t->panes[PANE_PHASES].sel = t->panes[PANE_PHASES].top = 0;
+	t->panes[PANE_EVENTS].sel = t->panes[PANE_EVENTS].top = 0;
+	if (run_id != NULL && model_status(&t->model, run_id) == NULL)
+		app_want_status(t, run_id);
+	follow_session(t);
+	t->dirty = 1;
+}
+
+/* ---- notifications ---------------------------------------------------------------- */
+
+static void
+notify_new_items(struct tui *t, int armed)
+{
+	for (size_t i = 0; i < t->model.nqueue; i++) {
+		const struct model_item *it = &t->model.queue[i];
+		char *key =
+		    xasprintf("%s|%s|%s|%s", it->run_id, it->approval_id ? it->approval_id : "",
+		              it->session ? it->session : "", it->detail);
+		int seen = 0;
+
+		for (size_t k = 0; k < t->nseen && !seen; k++)
+			seen = strcmp(t->seen_items[k], key) == 0;
+		if (seen) {
+			free(key);
+			continue;
+		}
+		t->seen_items = xreallocarray(t->seen_items, t->nseen + 1, sizeof *t->seen_items);
+		t->seen_items[t->nseen++] = key;
+		if (!armed)
+			continue;
+		if (t->keys.notify & KEYS_NOTIFY_OSC9) {
+			fprintf(t->out, "\033]9;devflow: run %.8s: %s %s\a", it->run_id,
+			        it->kind == MODEL_ITEM_GATE ? it->label : "agent asks", it->detail);
+			fflush(t->out);
+		}
+		if (t->keys.notify & KEYS_NOTIFY_BELL)
+			beep();
+	}
+}
+
+/* ---- replies ------------------------------------------------------------------ */
+
+static void
+refresh_panes(struct tui *t)
+{
+	for (int i = 0; i < PANE__COUNT; i++)
+		t->panes[i].ops->reload(&t->panes[i], t);
+	t->dirty = 1;
+}
+
+static char *
+result_text(const cJSON *res, const char *const *names)
+{
+	if (cJSON_IsString(res))
+		return xstrdup(res->valuestring);
+	for (size_t i = 0; names[i] != NULL; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, names[i]);
+
+		if (cJSON_IsString(v))
+			return xstrdup(v->valuestring);
+	}
+	{
+		char *s = cJSON_Print(res);
+		char *r = xstrdup(s ? s : "null");
+
+		cJSON_free(s);
+		return r;
+	}
+}
+
+static void
+on_reply(struct tui *t, struct proto_msg *m)
+{
+	struct pending p;
+	size_t i;
+
+	for (i = 0; i < t->npend; i++)
+		if (t->pend[i].id == m->id)
+			break;
+	if (i == t->npend) {
+		if (!m->ok)
+			message_error(t, &m->error);
+		return;
+	}
+	p = t->pend[i];
+	t->pend[i] = t->pend[--t->npend];
+	switch (p.kind) {
+	case PEND_LS:
+		if (m->ok && model_set_runs(&t->model, m->result, time(NULL)) == 0) {
+			t->loaded = 1;
+			for (size_t k = 0; k < t->model.nruns; k++)
+				if (followed(t, &t->model.runs[k]))
+					app_want_status(t, t->model.runs[k].id);
+			for (size_t k = t->model.nstatuses; k-- > 0;) {
+				struct model_run *r =
+				    model_run(&t->model, t->model.statuses[k].run_id);
+
+				if (r == NULL || !followed(t, r))
+					model_drop_status(&t->model, t->model.statuses[k].run_id);
+			}
+			refresh_panes(t);
+		} else if (!m->ok)
+			message_error(t, &m->error);
+		if (t->want_ls) {
+			t->want_ls = 0;
+			want_ls(t);
+		}
+		break;
+	case PEND_STATUS:
+		if (m->ok) {
+			model_set_status(&t->model, m->result, time(NULL));
+			notify_new_items(t, t->loaded > 1);
+			refresh_panes(t);
+			follow_session(t);
+		} else if (m->error.code == DF_E_RUN_NOT_FOUND)
+			model_drop_status(&t->model, p.run_id);
+		else
+			message_error(t, &m->error);
+		for (size_t k = 0; k < t->nwant_status; k++)
+			if (strcmp(t->want_status[k], p.run_id) == 0) {
+				free(t->want_status[k]);
+				t->want_status[k] = t->want_status[--t->nwant_status];
+				app_want_status(t, p.run_id);
+				break;
+			}
+		break;
+	case PEND_DECIDE:
+	case PEND_PAUSE:
+		if (p.kind == PEND_DECIDE)
+			mark(m->ok ? "decided" : "decision-refused");
+		if (m->ok)
+			app_message(t, 0, "%s: done for run %.8s", p.what, p.run_id);
+		else
+			message_error(t, &m->error);
+		if (p.run_id[0])
+			app_want_status(t, p.run_id);
+		break;
+	case PEND_START:
+		if (m->ok) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(m->result, "run_id");
+
+			if (!cJSON_IsString(id))
+				id = cJSON_GetObjectItemCaseSensitive(m->result, "runId");
+			if (!cJSON_IsString(id))
+				id = cJSON_GetObjectItemCaseSensitive(
+				    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
+			form_close(t);
+			if (cJSON_IsString(id)) {
+				app_message(t, 0, "started run %.8s", id->valuestring);
+				app_select_run(t, id->valuestring);
+			} else
+				app_message(t, 0, "run started");
+			want_ls(t);
+		} else if (t->ov == OV_FORM) {
+			free(t->form.error);
+			t->form.error = m->error.hint[0]
+			                    ? xasprintf("%s (%s)", m->error.message, m->error.hint)
+			                    : xstrdup(m->error.message);
+			t->dirty = 1;
+		} else
+			message_error(t, &m->error);
+		break;
+	case PEND_DIFF:
+	case PEND_REPORT:
+		if (m->ok) {
+			static const char *const dnames[] = { "diff", "text", NULL };
+			static const char *const rnames[] = { "markdown", "md", "text", NULL };
+			char *text = result_text(m->result, p.kind == PEND_DIFF ? dnames : rnames);
+			char *title = xasprintf("%s · run %.8s",
+			                        p.kind == PEND_DIFF ? "Diff" : "Report", p.run_id);
+
+			if (p.kind == PEND_DIFF && text[0] == '\0') {
+				free(text);
+				text = xstrdup("(no changes against the base)");
+			}
+			pager_open(t, title, text, p.kind == PEND_DIFF);
+			free(title);
+			free(text);
+		} else
+			message_error(t, &m->error);
+		break;
+	case PEND_SUB:
+		if (!m->ok && strcmp(p.run_id, "screen") == 0) {
+			/* No picture: say so in the pane, not in the status line. */
+			free(t->term.error);
+			t->term.error = xstrdup(m->error.message);
+			t->dirty = 1;
+			break;
+		}
+		if (!m->ok)
+			message_error(t, &m->error);
+		break;
+	case PEND_OTHER:
+		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
+			message_error(t, &m->error);
+		break;
+	}
+}
+
+static void
+on_message(struct tui *t, struct proto_msg *m)
+{
+	struct df_error err;
+
+	switch (m->kind) {
+	case PROTO_MSG_EVENT: {
+		struct proto_event ev;
+
+		if (proto_event_parse(m->json, &ev, &err) != 0)
+			return;
+		if (model_add_event(&t->model, ev.run_id, ev.seq, ev.type, ev.payload, ev.ts))
+			t->dirty = 1;
+		{
+			struct model_run *r = model_run(&t->model, ev.run_id);
+
+			/* A followed run's status says all; ls only for runs not known yet. */
+			if (r == NULL || strcmp(ev.type, "run.created") == 0)
+				want_ls(t);
+			if (r == NULL || followed(t, r))
+				app_want_status(t, ev.run_id);
+		}
+		break;
+	}
+	case PROTO_MSG_SCREEN: {
+		struct proto_screen s;
+
+		memset(&s, 0, sizeof s);
+		if (proto_screen_parse(m->json, &s, &err) == 0)
+			term_apply(t, &s);
+		proto_screen_free(&s);
+		break;
+	}
+	case PROTO_MSG_REPLY:
+		on_reply(t, m);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- connection ------------------------------------------------------------------ */
+
+static void
+lost(struct tui *t, const struct df_error *e)
+{
+	client_free(t->client);
+	t->client = NULL;
+	free(t->banner);
+	t->banner = xasprintf("server connection lost — reconnecting… (%s)", e->message);
+	t->npend = 0;
+	t->want_ls = 0;
+	for (size_t i = 0; i < t->nwant_status; i++)
+		free(t->want_status[i]);
+	t->nwant_status = 0;
+	term_reset(t);
+	t->reconnect_at = time(NULL) + 1;
+	t->dirty = 1;
+}
+
+static void
+start_session(struct tui *t)
+{
+	struct proto_sub sub = { PROTO_TOPIC_EVENTS, NULL, NULL };
+
+	app_send(t, "subscribe", proto_sub_args(&sub), PEND_SUB, NULL);
+	want_ls(t);
+}
+
+static int
+connect_server(struct tui *t, int autostart, struct df_error *err)
+{
+	struct client_opts o = { 0 };
+
+	o.workspace = t->workspace;
+	o.name = "devflow-tui " PACKAGE_VERSION;
+	o.autostart = autostart;
+	t->client = client_connect(&o, err);
+	if (t->client == NULL)
+		return -1;
+	start_session(t);
+	return 0;
+}
+
+static void
+try_reconnect(struct tui *t)
+{
+	struct df_error err;
+
+	if (t->client != NULL || time(NULL) < t->reconnect_at)
+		return;
+	if (connect_server(t, 0, &err) != 0) {
+		t->reconnect_at = time(NULL) + 1;
+		return;
+	}
+	free(t->banner);
+	t->banner = NULL;
+	app_message(t, 0, "reconnected to the server");
+}
+
+/* ---- layout ------------------------------------------------------------------ */
+
+static void
+place(struct pane *p, int y, int x, int h, int w, int first, int last)
+{
+	if (p->win != NULL)
+		delwin(p->win);
+	p->win = NULL;
+	p->y = y;
+	p->x = x;
+	p->h = h;
+	p->w = w;
+	p->first = first;
+	p->last = last;
+	if (h > 0 && w > 0)
+		p->win = newwin(h, w, y, x);
+	if (p->win == NULL)
+		p->h = p->w = 0;
+}
+
+/* Stack panes ids[0..n) in a column: heights by weights of the content rows. */
+static void
+column(struct tui *t, const enum pane_id *ids, const int *weight, int n, int y, int x, int h, int w)
+{
+	int content = h - n - 1, total = 0, used = 0;
+
+	for (int i = 0; i < n; i++)
+		total += weight[i];
+	for (int i = 0; i < n; i++) {
+		int rows = i == n - 1 ? content - used : content * weight[i] / total;
+
+		if (rows < 1)
+			rows = 1;
+		place(&t->panes[ids[i]], y, x, 1 + rows + (i == n - 1), w, i == 0, i == n - 1);
+		y += 1 + rows;
+		used += rows;
+	}
+}
+
+static void
+layout(struct tui *t)
+{
+	int h = LINES - 2;
+
+	for (int i = 0; i < PANE__COUNT; i++)
+		place(&t->panes[i], 0, 0, 0, 0, 0, 0);
+	if (h < 4 || COLS < 20)
+		return;
+	t->wide = COLS >= 110 && LINES >= 20;
+	if (t->wide) {
+		static const enum pane_id left[] = { PANE_RUNS, PANE_PHASES, PANE_QUEUE,
+			                             PANE_EVENTS };
+		static const int wt[] = { 30, 25, 20, 25 };
+		int lw = COLS * 44 / 100;
+
+		column(t, left, wt, 4, 1, 0, h, lw);
+		place(&t->panes[PANE_TERM], 1, lw, h, COLS - lw, 1, 1);
+	} else if (t->show_term) {
+		place(&t->panes[PANE_TERM], 1, 0, h, COLS, 1, 1);
+	} else if (h >= 28) {
+		static const enum pane_id ids[] = { PANE_RUNS, PANE_PHASES, PANE_QUEUE,
+			                            PANE_EVENTS };
+		static const int wt[] = { 30, 25, 20, 25 };
+
+		column(t, ids, wt, 4, 1, 0, h, COLS);
+	} else {
+		static const enum pane_id ids[] = { PANE_RUNS, PANE_PHASES, PANE_QUEUE };
+		static const int wt[] = { 36, 36, 28 };
+
+		column(t, ids, wt, 3, 1, 0, h, COLS);
+	}
+	if (t->panes[t->focus].h == 0)
+		t->focus = t->show_term && !t->wide ? PANE_TERM : PANE_RUNS;
+	t->full_redraw = 1;
+	t->dirty = 1;
+	follow_session(t);
+}
+
+/* ---- drawing ------------------------------------------------------------------ */
+
+static void
+draw_header(struct tui *t)
+{
+	WINDOW *w = newwin(1, COLS, 0, 0);
+	struct buf b = BUF_INIT;
+	size_t waiting = t->model.nqueue;
+	int pair;
+
+	if (w == NULL)
+		return;
+	if (t->banner != NULL) {
+		pair = colour_pair(COLOR_WHITE, COLOR_RED);
+		wbkgdset(w, ' ' | A_BOLD | COLOR_PAIR(pair));
+		werase(w);
+		buf_printf(&b, " devflow  %s", t->banner);
+		put_clipped(w, 0, 0, b.data, COLS, A_BOLD | (pair ? 0 : A_REVERSE), pair);
+	} else {
+		const char *home = getenv("HOME");
+		const char *ws = t->workspace;
+
+		buf_puts(&b, " devflow  ");
+		if (COLS >= 100) {
+			if (home != NULL && home[0] && strncmp(ws, home, strlen(home)) == 0 &&
+			    ws[strlen(home)] == '/')
+				buf_printf(&b, "ws ~%s   ", ws + strlen(home));
+			else
+				buf_printf(&b, "ws %s   ", ws);
+		}
+		buf_printf(&b, "%zu run%s · %zu waiting%s", t->model.nruns,
+		           t->model.nruns == 1 ? "" : "s", waiting, COLS >= 100 ? " for you" : "");
+		werase(w);
+		put_clipped(w, 0, 0, b.data, COLS - 8, A_BOLD, 0);
+		put_clipped(w, 0, COLS - 7, " ? help", 7, A_NORMAL, 0);
+	}
+	wnoutrefresh(w);
+	delwin(w);
+	buf_free(&b);
+}
+
+struct footer_item {
+	enum tui_request req;
+	const char *label;
+	int prio; /* lower first when space is short */
+};
+
+static void
+draw_footer(struct tui *t)
+{
+	static const struct footer_item items[] = {
+		{ REQ_APPROVE, "approve", 0 }, { REQ_CHANGES, "changes", 0 },
+		{ REQ_REJECT, "reject", 0 },   { REQ_ABORT, "abort", 2 },
+		{ REQ_PAUSE, "pause", 2 },     { REQ_ARTIFACT, "artifact", 2 },
+		{ REQ_DIFF, "diff", 2 },       { REQ_REPORT, "report", 3 },
+		{ REQ_ATTACH, "attach", 0 },   { REQ_NEW_RUN, "new", 3 },
+		{ REQ_FILTER, "filter", 3 },   { REQ_TERMINAL, "terminal", 1 },
+		{ REQ_HELP, "help", 1 },       { REQ_QUIT, "detach", 0 },
+	};
+	WINDOW *w = newwin(1, COLS, LINES - 1, 0);
+
+	if (w == NULL)
+		return;
+	werase(w);
+	if (t->message != NULL) {
+		put_clipped(w, 0, 1, t->message, COLS - 2, A_BOLD,
+		            t->message_err ? colour_pair(COLOR_RED, -1) : 0);
+	} else {
+		int n = (int)(sizeof items / sizeof items[0]);
+		int maxprio = 3, width;
+
+		for (;; maxprio--) {
+			width = 0;
+			for (int i = 0; i < n; i++) {
+				char k[128];
+
+				if (items[i].prio > maxprio ||
+				    (items[i].req == REQ_TERMINAL && t->wide))
+					continue;
+				keymap_keys_of(&t->keys, items[i].req, k, sizeof k);
+				if (k[0] == '\0')
+					continue;
+				*strchrnul(k, ' ') = '\0';
+				width += str_width(strcmp(k, "Enter") == 0 ? "⏎" : k) + 1 +
+				         str_width(items[i].label) + 2;
+			}
+			if (width <= COLS - 1 || maxprio == 0)
+				break;
+		}
+		{
+			int x = 1;
+
+			for (int i = 0; i < n; i++) {
+				char k[128];
+				const char *shown;
+
+				if (items[i].prio > maxprio ||
+				    (items[i].req == REQ_TERMINAL && t->wide))
+					continue;
+				keymap_keys_of(&t->keys, items[i].req, k, sizeof k);
+				if (k[0] == '\0')
+					continue;
+				*strchrnul(k, ' ') = '\0';
+				shown = strcmp(k, "Enter") == 0 ? "⏎" : k;
+				if (x >= COLS - 1)
+					break;
+				x += put_clipped(w, 0, x, shown, COLS - 1 - x, A_BOLD, 0);
+				x += put_clipped(w, 0, x, " ", COLS - 1 - x, A_NORMAL, 0);
+				x +=
+				    put_clipped(w, 0, x, items[i].label, COLS - 1 - x, A_NORMAL, 0);
+				x += put_clipped(w, 0, x, "  ", COLS - 1 - x, A_NORMAL, 0);
+			}
+		}
+	}
+	wnoutrefresh(w);
+	delwin(w);
+}
+
+static void
+draw_attach(struct tui *t)
+{
+	WINDOW *w = newwin(LINES - 1, COLS, 0, 0);
+	WINDOW *s = newwin(1, COLS, LINES - 1, 0);
+	const struct model_status *st = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
+	const struct model_session *ss = model_live_session(st);
+	char line[256];
+
+	if (w == NULL || s == NULL) {
+		if (w)
+			delwin(w);
+		if (s)
+			delwin(s);
+		return;
+	}
+	werase(w);
+	term_draw_full(t, w, LINES - 1, COLS);
+	snprintf(line, sizeof line, " attached to %.8s/%s · C-] back", t->sel_run ? t->sel_run : "",
+	         ss ? ss->role : "?");
+	werase(s);
+	{
+		int pair = colour_pair(COLOR_BLACK, COLOR_CYAN);
+
+		wbkgdset(s, ' ' | (pair ? COLOR_PAIR(pair) : A_REVERSE));
+		werase(s);
+		put_clipped(s, 0, 0, line, COLS, pair ? A_NORMAL : A_REVERSE, pair);
+		if (t->message != NULL)
+			put_clipped(s, 0, str_width(line) + 2, t->message,
+			            COLS - str_width(line) - 2,
+			            A_BOLD | (pair ? A_NORMAL : A_REVERSE), pair);
+	}
+	wnoutrefresh(w);
+	wnoutrefresh(s);
+	delwin(w);
+	delwin(s);
+}
+
+static void
+render(struct tui *t)
+{
+	if (colour_evicted())
+		t->full_redraw = 1;
+	if (t->full_redraw) {
+		clearok(curscr, TRUE);
+		t->full_redraw = 0;
+	}
+	if (t->ov == OV_ATTACH) {
+		draw_attach(t);
+	} else {
+		draw_header(t);
+		for (int i = 0; i < PANE__COUNT; i++) {
+			struct pane *p = &t->panes[i];
+
+			if (p->win == NULL || p->h == 0)
+				continue;
+			p->ops->draw(p, t);
+			wnoutrefresh(p->win);
+		}
+		draw_footer(t);
+		views_draw(t);
+	}
+	doupdate();
+	/* A pair recycled during this frame recoloured older cells: draw again. */
+	if (colour_evicted()) {
+		t->full_redraw = 1;
+		t->dirty = 1;
+	} else
+		t->dirty = 0;
+}
+
+/* ---- actions ----------------------------------------------------------------- */
+
+static const struct model_item *
+target_item(struct tui *t, enum model_item_kind kind)
+{
+	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue) {
+		const struct model_item *it = &t->model.queue[t->panes[PANE_QUEUE].sel];
+
+		if (kind == 0 || it->kind == kind)
+			return it;
+		return NULL;
+	}
+	if (t->sel_run == NULL)
+		return NULL;
+	for (size_t i = 0; i < t->model.nqueue; i++)
+		if (strcmp(t->model.queue[i].run_id, t->sel_run) == 0 &&
+		    (kind == 0 || t->model.queue[i].kind == kind))
+			return &t->model.queue[i];
+	return NULL;
+}
+
+/* Explain why there is no gate to act on. */
+static void
+no_gate(struct tui *t, const char *verb)
+{
+	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
+
+	if ((t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue) ||
+	    (t->focus != PANE_QUEUE && target_item(t, MODEL_ITEM_QUESTION) != NULL))
+		app_message(
+		    t, 1, "cannot %s: the agent asks a question — press Enter to attach and answer",
+		    verb);
+	else if (r == NULL)
+		app_message(t, 1, "cannot %s: no run selected", verb);
+	else
+		app_message(t, 1, "cannot %s: run %.8s is %s, no gate waits for a decision", verb,
+		            r->id, r->state);
+}
+
+void
+app_decide(struct tui *t, const char *run_id, const char *approval_id, const char *action,
+           const char *comment)
+{
+	cJSON *a = cJSON_CreateObject();
+	char token[96];
+
+	snprintf(token, sizeof token, "tui-%ld-%ld-%llu", (long)getpid(), (long)time(NULL),
+	         (unsigned long long)++t->token_seq);
+	cJSON_AddStringToObject(a, "run", run_id);
+	if (approval_id != NULL && approval_id[0] != '\0')
+		cJSON_AddStringToObject(a, "approval", approval_id);
+	cJSON_AddStringToObject(a, "action", action);
+	cJSON_AddStringToObject(a, "token", token);
+	if (comment != NULL)
+		cJSON_AddStringToObject(a, "comment", comment);
+	if (app_send(t, "decide", a, PEND_DECIDE, run_id) == 0)
+		snprintf(t->pend[t->npend - 1].what, sizeof t->pend[0].what, "%s", action);
+}
+
+static char *
+read_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = BUF_INIT;
+	char tmp[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 && b.len < max)
+		buf_append(&b, tmp, n);
+	fclose(f);
+	if (b.data == NULL)
+		buf_puts(&b, "");
+	return buf_detach(&b);
+}
+
+static char *
+artifact_path(struct tui *t, const struct model_item *it)
+{
+	struct model_status *s = model_status(&t->model, it->run_id);
+
+	if (s == NULL || s->worktree == NULL || it->artifact_path == NULL)
+		return NULL;
+	if (it->artifact_path[0] == '/')
+		return xstrdup(it->artifact_path);
+	return xasprintf("%s/%s", s->worktree, it->artifact_path);
+}
+
+/* A few lines about the artifact of a gate: what the reviewer decides on. */
+static char *
+artifact_summary(struct tui *t, const struct model_item *it)
+{
+	struct buf b = BUF_INIT;
+	char *path = artifact_path(t, it);
+	char *text = path ? read_file(path, 1 << 20) : NULL;
+	cJSON *doc = text ? cJSON_Parse(text) : NULL;
+	const cJSON *v;
+
+	buf_printf(&b, "%s · %s · %s (%s)", it->label, it->phase_key ? it->phase_key : "",
+	           it->artifact_path ? it->artifact_path : "-", it->schema ? it->schema : "");
+	if (doc == NULL)
+		buf_printf(&b, "\n(the artifact cannot be read%s%s)", path ? ": " : "",
+		           path ? path : "");
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "summary")))
+		buf_printf(&b, "\nSummary: %s", v->valuestring);
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "verdict")))
+		buf_printf(&b, "\nVerdict: %s", v->valuestring);
+	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "phases"))) {
+		const cJSON *p;
+		int first = 1;
+
+		buf_printf(&b, "\nPhases (%d):", cJSON_GetArraySize(v));
+		cJSON_ArrayForEach(p, v)
+		{
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(p, "key");
+
+			if (cJSON_IsString(k))
+				buf_printf(&b, "%s %s", first ? "" : ",", k->valuestring);
+			first = 0;
+		}
+	}
+	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "findings")))
+		buf_printf(&b, "\nFindings: %d", cJSON_GetArraySize(v));
+	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "filesChanged")))
+		buf_printf(&b, "\nFiles changed: %d", cJSON_GetArraySize(v));
+	cJSON_Delete(doc);
+	free(text);
+	free(path);
+	return buf_detach(&b);
+}
+
+static void
+view_artifact(struct tui *t)
+{
+	const struct model_item *it = target_item(t, MODEL_ITEM_GATE);
+	struct model_status *s;
+	char *path, *text;
+	cJSON *doc;
+	struct buf b = BUF_INIT;
+
+	if (it == NULL) {
+		no_gate(t, "show an artifact");
+		return;
+	}
+	path = artifact_path(t, it);
+	text = path ? read_file(path, 4 << 20) : NULL;
+	if (text == NULL) {
+		app_message(t, 1, "cannot read the artifact %s: %s", path ? path : "(unknown path)",
+		            strerror(errno));
+		free(path);
+		return;
+	}
+	s = model_status(&t->model, it->run_id);
+	buf_printf(&b, "%s  (%s)\n", it->artifact_path, it->schema ? it->schema : "no schema");
+	/* The validation result: the engine's last artifact event for this phase. */
+	{
+		const char *res = "valid (the gate opens only on a valid artifact)";
+
+		for (size_t i = s ? s->nevents : 0; i-- > 0;)
+			if (strncmp(s->events[i].type, "artifact.", 9) == 0) {
+				res = strcmp(s->events[i].type, "artifact.validated") == 0
+				          ? "valid"
+				          : "INVALID";
+				break;
+			}
+		buf_printf(&b, "validation: %s against %s\n\n", res, it->schema ? it->schema : "?");
+	}
+	doc = cJSON_Parse(text);
+	if (doc != NULL) {
+		char *pretty = cJSON_Print(doc);
+
+		buf_puts(&b, pretty);
+		cJSON_free(pretty);
+		cJSON_Delete(doc);
+	} else {
+		buf_puts(&b, "(not JSON)\n");
+		buf_puts(&b, text);
+	}
+	{
+		char *title = xasprintf("Artifact · run %.8s · %s", it->run_id, it->label);
+
+		pager_open(t, title, b.data, 0);
+		free(title);
+	}
+	buf_free(&b);
+	free(text);
+	free(path);
+}
+
+/*
+ * While attached the terminal marks pastes (bracketed paste mode), so a
+ * pasted text reaches the agent as one paste, not as typed lines.
+ */
+static void
+bracketed_paste(struct tui *t, int on)
+{
+	if (t->headless)
+		return;
+	fputs(on ? "\033[?2004h" : "\033[?2004l", t->out);
+	fflush(t->out);
+}
+
+static void
+attach(struct tui *t)
+{
+	const struct model_status *s;
+	const struct model_session *ss;
+
+	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
+		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+	if (t->sel_run == NULL) {
+		app_message(t, 1, "cannot attach: no run selected");
+		return;
+	}
+	s = model_status(&t->model, t->sel_run);
+	ss = model_live_session(s);
+	if (ss == NULL) {
+		app_message(t, 1, "cannot attach: run %.8s has no agent session", t->sel_run);
+		return;
+	}
+	if (!model_session_live(ss->state)) {
+		app_message(t, 1, "cannot attach: the agent of run %.8s has ended (%s)", t->sel_run,
+		            ss->state);
+		return;
+	}
+	t->ov = OV_ATTACH;
+	bracketed_paste(t, 1);
+	free(t->message);
+	t->message = NULL;
+	t->full_redraw = 1;
+	t->dirty = 1;
+	follow_session(t);
+}
+
+static void
+detach(struct tui *t)
+{
+	bracketed_paste(t, 0);
+	t->pasting = 0;
+	buf_reset(&t->pasted);
+	t->ov = OV_NONE;
+	t->full_redraw = 1;
+	t->dirty = 1;
+	follow_session(t);
+}
+
+/* Send the printable keys typed while attached as one `type` request. */
+static void
+flush_typed(struct tui *t)
+{
+	cJSON *a;
+
+	if (t->typed.len == 0)
+		return;
+	if (t->term.session != NULL) {
+		a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "session", t->term.session);
+		cJSON_AddStringToObject(a, "text", t->typed.data);
+		app_send(t, "type", a, PEND_OTHER, NULL);
+	}
+	buf_reset(&t->typed);
+}
+
+/*
+ * A key while attached: to the agent. Runs of printable characters go as
+ * text (`type`, flushed after each batch of keys), the others as key events.
+ */
+static void
+attach_key(struct tui *t, int key)
+{
+	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
+
+	if (key >= 32 && key != 127 && !(key & KEYS_FN) && !t->pasting) {
+		char mb[MB_LEN_MAX];
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof st);
+		n = wcrtomb(mb, (wchar_t)key, &st);
+		if (n != (size_t)-1)
+			buf_append(&t->typed, mb, n);
+		return;
+	}
+	if (key == (KEYS_FN | KEYS_PASTE_START)) {
+		flush_typed(t);
+		t->pasting = 1;
+		buf_reset(&t->pasted);
+		return;
+	}
+	if (t->pasting && key != (KEYS_FN | KEYS_PASTE_END)) {
+		/* Inside a bracketed paste every key is text; Enter is a newline. */
+		if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER))
+			buf_putc(&t->pasted, '\n');
+		else if (key == '\t')
+			buf_putc(&t->pasted, '\t');
+		else if (!(key & KEYS_FN) && key >= 32 && key != 127) {
+			char mb[MB_LEN_MAX];
+			mbstate_t st;
+			size_t n;
+
+			memset(&st, 0, sizeof st);
+			n = wcrtomb(mb, (wchar_t)key, &st);
+			if (n != (size_t)-1)
+				buf_append(&t->pasted, mb, n);
+		}
+		return;
+	}
+	if (key == (KEYS_FN | KEYS_PASTE_END)) {
+		struct proto_paste pp = { t->term.session, t->pasted.data ? t->pasted.data : "" };
+
+		t->pasting = 0;
+		if (t->term.session != NULL && t->pasted.len > 0)
+			app_send(t, "paste", proto_paste_args(&pp), PEND_OTHER, NULL);
+		buf_reset(&t->pasted);
+		return;
+	}
+	flush_typed(t);
+	if (key == KEY_DETACH) {
+		detach(t);
+		return;
+	}
+	if (t->term.session == NULL)
+		return;
+	if (key & KEYS_FN) {
+		static const struct {
+			int curses;
+			enum proto_key_name name;
+		} fk[] = {
+			{ KEY_UP, PROTO_KEY_UP },
+			{ KEY_DOWN, PROTO_KEY_DOWN },
+			{ KEY_LEFT, PROTO_KEY_LEFT },
+			{ KEY_RIGHT, PROTO_KEY_RIGHT },
+			{ KEY_HOME, PROTO_KEY_HOME },
+			{ KEY_END, PROTO_KEY_END },
+			{ KEY_PPAGE, PROTO_KEY_PAGEUP },
+			{ KEY_NPAGE, PROTO_KEY_PAGEDOWN },
+			{ KEY_IC, PROTO_KEY_INSERT },
+			{ KEY_DC, PROTO_KEY_DELETE },
+			{ KEY_BACKSPACE, PROTO_KEY_BACKSPACE },
+			{ KEY_ENTER, PROTO_KEY_ENTER },
+			{ KEY_BTAB, PROTO_KEY_TAB },
+		};
+		int c = key & ~KEYS_FN;
+
+		for (size_t i = 0; i < sizeof fk / sizeof fk[0]; i++)
+			if (fk[i].curses == c) {
+				k.key = fk[i].name;
+				if (c == KEY_BTAB)
+					k.mods = PROTO_MOD_SHIFT;
+			}
+		if (c >= KEY_F(1) && c <= KEY_F(12))
+			k.key = (enum proto_key_name)(PROTO_KEY_F1 + (c - KEY_F(1)));
+		if (k.key == PROTO_KEY_NONE)
+			return;
+	} else if (key == '\r' || key == '\n')
+		k.key = PROTO_KEY_ENTER;
+	else if (key == '\t')
+		k.key = PROTO_KEY_TAB;
+	else if (key == 27)
+		k.key = PROTO_KEY_ESCAPE;
+	else if (key == 127 || key == 8)
+		k.key = PROTO_KEY_BACKSPACE;
+	else if (key >= 1 && key < 32) {
+		k.ch = (uint32_t)(key == 0 ? '@' : key + 'a' - 1 > 'z' ? key + '@' : key + 'a' - 1);
+		k.mods = PROTO_MOD_CTRL;
+	} else if (key >= 32)
+		k.ch = (uint32_t)key;
+	else
+		return;
+	app_send(t, "key", proto_key_args(&k), PEND_OTHER, NULL);
+}
+
+static void
+next_pane(struct tui *t, int dir)
+{
+	for (int i = 1; i <= PANE__COUNT; i++) {
+		int p = ((int)t->focus + dir * i + PANE__COUNT * 2) % PANE__COUNT;
+
+		if (t->panes[p].h > 0) {
+			t->focus = (enum pane_id)p;
+			break;
+		}
+	}
+	t->dirty = 1;
+}
+
+static void
+do_request(struct tui *t, enum tui_request req)
+{
+	struct pane *fp = &t->panes[t->focus];
+	const struct model_item *it;
+	struct model_run *r;
+
+	switch (req) {
+	case REQ_NONE:
+		return;
+	case REQ_MOVE_DOWN:
+	case REQ_MOVE_UP:
+	case REQ_PAGE_DOWN:
+	case REQ_PAGE_UP:
+		if (fp->h == 0 || !fp->ops->handle(fp, t, req))
+			pane_move(fp, t, req);
+		return;
+	case REQ_NEXT_PANE:
+		next_pane(t, 1);
+		return;
+	case REQ_PREV_PANE:
+		next_pane(t, -1);
+		return;
+	case REQ_APPROVE:
+		if ((it = target_item(t, MODEL_ITEM_GATE)) == NULL) {
+			no_gate(t, "approve");
+			return;
+		}
+		app_decide(t, it->run_id, it->approval_id, "approve", NULL);
+		return;
+	case REQ_CHANGES:
+		if ((it = target_item(t, MODEL_ITEM_GATE)) == NULL) {
+			no_gate(t, "request changes");
+			return;
+		}
+		editor_init(&t->ed, "", 1);
+		snprintf(t->ed_run, sizeof t->ed_run, "%s", it->run_id);
+		snprintf(t->ed_approval, sizeof t->ed_approval, "%s", it->approval_id);
+		free(t->ed_summary);
+		t->ed_summary = artifact_summary(t, it);
+		t->ov = OV_EDITOR;
+		t->dirty = 1;
+		return;
+	case REQ_REJECT:
+		if ((it = target_item(t, MODEL_ITEM_GATE)) == NULL) {
+			no_gate(t, "reject");
+			return;
+		}
+		snprintf(t->cf_action, sizeof t->cf_action, "reject");
+		snprintf(t->cf_run, sizeof t->cf_run, "%s", it->run_id);
+		snprintf(t->cf_approval, sizeof t->cf_approval, "%s", it->approval_id);
+		free(t->cf_question);
+		t->cf_question =
+		    xasprintf("Reject %s of run %.8s? The run fails.", it->label, it->run_id);
+		t->ov = OV_CONFIRM;
+		t->dirty = 1;
+		return;
+	case REQ_ABORT:
+		if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
+			app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+		r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
+		if (r == NULL) {
+			app_message(t, 1, "cannot abort: no run selected");
+			return;
+		}
+		if (model_state_terminal(r->state)) {
+			app_message(t, 1, "cannot abort: run %.8s is already %s", r->id, r->state);
+			return;
+		}
+		it = target_item(t, MODEL_ITEM_GATE);
+		snprintf(t->cf_action, sizeof t->cf_action, "abort");
+		snprintf(t->cf_run, sizeof t->cf_run, "%s", r->id);
+		snprintf(t->cf_approval, sizeof t->cf_approval, "%s",
+		         it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "");
+		free(t->cf_question);
+		t->cf_question =
+		    xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo);
+		t->ov = OV_CONFIRM;
+		t->dirty = 1;
+		return;
+	case REQ_PAUSE:
+		r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
+		if (r == NULL) {
+			app_message(t, 1, "cannot pause: no run selected");
+			return;
+		}
+		if (strcmp(r->state, "paused") == 0)
+			app_send(t, "resume", run_args(r->id), PEND_PAUSE, r->id);
+		else if (strcmp(r->state, "planning") == 0 || strcmp(r->state, "executing") == 0 ||
+		         strcmp(r->state, "awaiting_approval") == 0)
+			app_send(t, "pause", run_args(r->id), PEND_PAUSE, r->id);
+		else
+			app_message(t, 1, "cannot pause run %.8s: it is %s", r->id, r->state);
+		return;
+	case REQ_NEW_RUN:
+		form_open(t);
+		return;
+	case REQ_ATTACH:
+		attach(t);
+		return;
+	case REQ_ARTIFACT:
+		view_artifact(t);
+		return;
+	case REQ_DIFF:
+	case REQ_REPORT:
+		if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
+			app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+		if (t->sel_run == NULL) {
+			app_message(t, 1, "no run selected");
+			return;
+		}
+		app_send(t, req == REQ_DIFF ? "diff" : "report", run_args(t->sel_run),
+		         req == REQ_DIFF ? PEND_DIFF : PEND_REPORT, t->sel_run);
+		return;
+	case REQ_FILTER:
+		editor_init(&t->flt, t->filter, 0);
+		t->ov = OV_FILTER;
+		t->dirty = 1;
+		return;
+	case REQ_TERMINAL:
+		if (t->wide) {
+			app_message(t, 0, "the agent terminal is always shown at this width");
+			return;
+		}
+		t->show_term = !t->show_term;
+		t->focus = t->show_term ? PANE_TERM : PANE_RUNS;
+		layout(t);
+		return;
+	case REQ_HELP:
+		help_open(t);
+		return;
+	case REQ_REDRAW:
+		t->full_redraw = 1;
+		t->dirty = 1;
+		return;
+	case REQ_QUIT:
+		t->quit = 1;
+		return;
+	case REQ__COUNT:
+		return;
+	}
+}
+
+void
+app_submit_form(struct tui *t)
+{
+	struct form *f = &t->form;
+	cJSON *a = cJSON_CreateObject(), *personas, *backends;
+	char *req = read_file(f->f[3].text.data, 1 << 20);
+	char *copy, *save = NULL;
+	char abs[4096];
+
+	if (req == NULL) {
+		free(f->msg[3]);
+		f->msg[3] = xasprintf("%s: %s", f->f[3].text.data, strerror(errno));
+		cJSON_Delete(a);
+		t->dirty = 1;
+		return;
+	}
+	if (realpath(f->f[0].text.data, abs) == NULL)
+		snprintf(abs, sizeof abs, "%s", f->f[0].text.data);
+	cJSON_AddStringToObject(a, "repo", abs);
+	cJSON_AddStringToObject(a, "base", f->f[1].text.data);
+	cJSON_AddStringToObject(a, "template", f->f[2].text.data);
+	cJSON_AddStringToObject(a, "requirements", req);
+	free(req);
+	personas = cJSON_CreateObject();
+	backends = cJSON_CreateObject();
+	copy = xstrdup(f->f[4].text.data ? f->f[4].text.data : "");
+	for (char *tok = strtok_r(copy, " ,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ,", &save)) {
+		char *eq = strchr(tok, '='), *at;
+
+		*eq = '\0';
+		at = strchr(eq + 1, '@');
+		if (at != NULL) {
+			*at = '\0';
+			cJSON_AddStringToObject(backends, tok, at + 1);
+		}
+		if (eq[1] != '\0')
+			cJSON_AddStringToObject(personas, tok, eq + 1);
+	}
+	cJSON_AddItemToObject(a, "personas", personas);
+	cJSON_AddItemToObject(a, "backends", backends);
+	free(copy);
+	free(f->error);
+	f->error = xstrdup("starting…");
+	app_send(t, "start", a, PEND_START, NULL);
+	t->dirty = 1;
+}
+
+/* ---- keys ---------------------------------------------------------------------- */
+
+static void
+on_key(struct tui *t, int key)
+{
+	if (key == (KEYS_FN | KEY_RESIZE)) {
+		layout(t);
+		return;
+	}
+	if (t->ov == OV_ATTACH) {
+		attach_key(t, key);
+		return;
+	}
+	/* A message stays until the next key. */
+	if (t->message != NULL && t->ov != OV_FORM) {
+		free(t->message);
+		t->message = NULL;
+		t->dirty = 1;
+	}
+	if (views_key(t, key))
+		return;
+	{
+		enum tui_request req = keymap_lookup(&t->keys, key);
+
+		if (req == REQ_NONE) {
+			char name[KEYS_NAME_MAX];
+
+			keys_name(key, name);
+			app_message(t, 1, "%s is not bound to anything (? lists the keys)", name);
+			return;
+		}
+		do_request(t, req);
+	}
+}
+
+/* Read every key curses has; returns 1 when any was read. */
+static int
+read_keys(struct tui *t)
+{
+	wint_t wc;
+	int r, any = 0;
+
+	while ((r = wget_wch(stdscr, &wc)) != ERR) {
+		any = 1;
+		if (r == KEY_CODE_YES)
+			on_key(t, KEYS_FN | (int)wc);
+		else
+			on_key(t, (int)wc);
+		if (t->quit)
+			break;
+	}
+	flush_typed(t);
+	return any;
+}
+
+/* ---- headless script ------------------------------------------------------------- */
+
+struct script {
+	FILE *f;
+	int lineno;
+	char *path;
+	char *wait_text;
+	int wait_gone;
+	int64_t wait_deadline, sleep_until;
+	int64_t waited_at; /* when the last wait was met (for :mark), 0 when none */
+	int done;
+};
+
+/* The screen as text (defined below). */
+static char *screen_text(void);
+
+/* After a frame: is the script's wait met? (Checked per frame, not only when idle.) */
+static void
+script_check_wait(struct script *sc)
+{
+	char *scr;
+	int found;
+
+	if (sc->wait_text == NULL)
+		return;
+	scr = screen_text();
+	found = strstr(scr, sc->wait_text) != NULL;
+	free(scr);
+	if (found != sc->wait_gone) {
+		free(sc->wait_text);
+		sc->wait_text = NULL;
+		sc->waited_at = now_ms();
+	}
+}
+
+/* The screen as text, rows joined by newlines, trailing blanks trimmed. */
+static char *
+screen_text(void)
+{
+	struct buf b = BUF_INIT;
+
+	for (int y = 0; y < LINES; y++) {
+		size_t start = b.len, keep;
+
+		for (int x = 0; x < COLS; x++) {
+			cchar_t cc;
+			wchar_t wc[CCHARW_MAX + 1];
+			attr_t a;
+			short pr;
+			char mb[MB_LEN_MAX * (CCHARW_MAX + 1)];
+			size_t n = 0;
+			mbstate_t st;
+
+			if (mvwin_wch(curscr, y, x, &cc) == ERR)
+				break;
+			wc[0] = 0;
+			getcchar(&cc, wc, &a, &pr, NULL);
+			if (wc[0] == 0)
+				wc[0] = L' ', wc[1] = 0;
+			memset(&st, 0, sizeof st);
+			for (int i = 0; wc[i] != 0 && i < CCHARW_MAX; i++) {
+				size_t k = wcrtomb(mb + n, wc[i], &st);
+
+				if (k != (size_t)-1)
+					n += k;
+			}
+			buf_append(&b, mb, n);
+			if (wcwidth(wc[0]) == 2)
+				x++;
+		}
+		keep = b.len;
+		while (keep > start && b.data[keep - 1] == ' ')
+			keep--;
+		b.len = keep;
+		buf_putc(&b, '\n');
+	}
+	return buf_detach(&b);
+}
+
+static int script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
+{
+	char *scr = screen_text();
+	va_list ap;
+
+	fprintf(stderr, "devflow tui script %s:%d: ", sc->path, sc->lineno);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n--- screen ---\n%s--------------\n", scr);
+	free(scr);
+	t->rc = 1;
+	t->quit = 1;
+	return -1;
+}
+
+static int
+parse_size(const char *s, int *cols, int *rows)
+{
+	return sscanf(s, "%dx%d", cols, rows) == 2 && *cols >= 20 && *rows >= 6 && *cols <= 1000 &&
+	               *rows <= 1000
+	           ? 0
+	           : -1;
+}
+
+/* Run script lines until one needs the UI to act (a key) or to wait. */
+static void
+script_step(struct tui *t, struct script *sc)
+{
+	char line[4096];
+
+	flush_typed(t);
+	while (!t->quit) {
+		size_t len;
+
+		if (sc->sleep_until > 0) {
+			if (now_ms() < sc->sleep_until)
+				return;
+			sc->sleep_until = 0;
+		}
+		if (sc->wait_text != NULL) {
+			char *scr;
+			int found;
+
+			if (t->dirty)
+				render(t);
+			scr = screen_text();
+			found = strstr(scr, sc->wait_text) != NULL;
+			free(scr);
+			if (found != sc->wait_gone) {
+				free(sc->wait_text);
+				sc->wait_text = NULL;
+				sc->waited_at = now_ms();
+			} else if (now_ms() > sc->wait_deadline) {
+				script_fail(t, sc, "timed out waiting for '%s'%s", sc->wait_text,
+				            sc->wait_gone ? " to go" : "");
+				return;
+			} else
+				return;
+		}
+		if (fgets(line, sizeof line, sc->f) == NULL) {
+			sc->done = 1;
+			t->quit = 1;
+			return;
+		}
+		sc->lineno++;
+		if (strncmp(line, ":mark ", 6) != 0)
+			sc->waited_at = 0;
+		len = strcspn(line, "\r\n");
+		line[len] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (line[0] != ':') {
+			int key = keys_parse(line);
+
+			if (key < 0) {
+				script_fail(t, sc, "unknown key '%s'", line);
+				return;
+			}
+			on_key(t, key);
+			return;
+		}
+		if (strncmp(line, ":dump ", 6) == 0) {
+			FILE *f;
+			char *scr;
+
+			render(t);
+			scr = screen_text();
+			f = fopen(line + 6, "w");
+			if (f == NULL) {
+				free(scr);
+				script_fail(t, sc, "cannot write %s", line + 6);
+				return;
+			}
+			fputs(scr, f);
+			fclose(f);
+			free(scr);
+		} else if (strncmp(line, ":resize ", 8) == 0) {
+			int c, r;
+
+			if (parse_size(line + 8, &c, &r) != 0) {
+				script_fail(t, sc, "bad size '%s' (COLSxROWS)", line + 8);
+				return;
+			}
+			resizeterm(r, c);
+			on_key(t, KEYS_FN | KEY_RESIZE);
+			return;
+		} else if (strncmp(line, ":type ", 6) == 0) {
+			const char *s = line + 6;
+			mbstate_t st;
+			size_t n = strlen(s);
+
+			memset(&st, 0, sizeof st);
+			while (n > 0) {
+				wchar_t wc;
+				size_t k = mbrtowc(&wc, s, n, &st);
+
+				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+					break;
+				on_key(t, (int)wc);
+				s += k;
+				n -= k;
+			}
+			return;
+		} else if (strncmp(line, ":wait-for ", 10) == 0 ||
+		           strncmp(line, ":wait-gone ", 11) == 0) {
+			int gone = line[6] == 'g';
+			const char *e = getenv("DEVFLOW_TUI_WAIT_MS");
+
+			sc->wait_text = xstrdup(line + (gone ? 11 : 10));
+			sc->wait_gone = gone;
+			sc->wait_deadline = now_ms() + (e ? atoi(e) : 20000);
+		} else if (strncmp(line, ":paste ", 7) == 0) {
+			/* A bracketed paste of TEXT, with \n for newlines. */
+			const char *p = line + 7;
+			mbstate_t st;
+
+			on_key(t, KEYS_FN | KEYS_PASTE_START);
+			memset(&st, 0, sizeof st);
+			while (*p != '\0') {
+				wchar_t wc;
+				size_t k;
+
+				if (p[0] == '\\' && p[1] == 'n') {
+					on_key(t, '\r');
+					p += 2;
+					continue;
+				}
+				k = mbrtowc(&wc, p, strlen(p), &st);
+				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+					break;
+				on_key(t, (int)wc);
+				p += k;
+			}
+			on_key(t, KEYS_FN | KEYS_PASTE_END);
+			return;
+		} else if (strncmp(line, ":sh ", 4) == 0) {
+			/* A shell command between keys (tests: stop the server, start a run). */
+			int st = system(line + 4);
+
+			if (st != 0) {
+				script_fail(t, sc, "command failed (status %d): %s", st, line + 4);
+				return;
+			}
+		} else if (strncmp(line, ":mark ", 6) == 0) {
+			/* Right after a wait: the moment the screen met it. */
+			if (sc->waited_at != 0)
+				mark_at(line + 6, sc->waited_at);
+			else
+				mark(line + 6);
+		} else if (strncmp(line, ":sleep ", 7) == 0) {
+			sc->sleep_until = now_ms() + atoi(line + 7);
+		} else {
+			script_fail(t, sc, "unknown script command '%s'", line);
+			return;
+		}
+	}
+}
+
+/* ---- main --------------------------------------------------------------------- */
+
+static int
+idle(struct tui *t)
+{
+	return t->npend == 0 && !t->want_ls && t->nwant_status == 0 && !t->dirty &&
+	       t->typed.len == 0 && (t->client == NULL || client_queued(t->client) == 0);
+}
+
+static void
+ensure_utf8_locale(void)
+{
+	const char *cs;
+
+	if (setlocale(LC_ALL, "") == NULL)
+		setlocale(LC_ALL, "C");
+	cs = nl_langinfo(CODESET);
+	if (cs == NULL || (strcmp(cs, "UTF-8") != 0 && strcmp(cs, "utf8") != 0))
+		if (setlocale(LC_ALL, "C.UTF-8") == NULL)
+			setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+static void
+tui_free(struct tui *t)
+{
+	for (int i = 0; i < PANE__COUNT; i++)
+		if (t->panes[i].win != NULL)
+			delwin(t->panes[i].win);
+	term_reset(t);
+	pager_close(t);
+	form_close(t);
+	editor_free(&t->ed);
+	editor_free(&t->flt);
+	client_free(t->client);
+	model_free(&t->model);
+	keymap_free(&t->keys);
+	for (size_t i = 0; i < t->nwant_status; i++)
+		free(t->want_status[i]);
+	free(t->want_status);
+	for (size_t i = 0; i < t->nseen; i++)
+		free(t->seen_items[i]);
+	free(t->seen_items);
+	free(t->pend);
+	free(t->sel_run);
+	free(t->filter);
+	free(t->cf_question);
+	free(t->ed_summary);
+	free(t->message);
+	free(t->banner);
+	free(t->workspace);
+	buf_free(&t->typed);
+	buf_free(&t->pasted);
+}
+
+int
+tui_main(const char *workspace, const char *run_id)
+{
+	struct tui t;
+	struct script sc;
+	struct df_error err;
+	const char *script = getenv("DEVFLOW_TUI_SCRIPT");
+	FILE *in = NULL;
+	int64_t last_frame = 0;
+
+	memset(&t, 0, sizeof t);
+	memset(&sc, 0, sizeof sc);
+	mark("start");
+	ensure_utf8_locale();
+	t.workspace = paths_workspace(workspace);
+	keymap_init(&t.keys);
+	{
+		char *dir = paths_config_dir();
+		char *path = xasprintf("%s/keys.conf", dir);
+
+		const char *home = getenv("HOME");
+		char *shown = NULL;
+
+		if (home != NULL && home[0] != '\0' && strncmp(path, home, strlen(home)) == 0 &&
+		    path[strlen(home)] == '/')
+			shown = xasprintf("~%s", path + strlen(home));
+		keymap_load(&t.keys, path, shown);
+		free(shown);
+		free(path);
+		free(dir);
+	}
+	t.headless = script != NULL && script[0] != '\0';
+	if (t.headless) {
+		const char *size = getenv("DEVFLOW_TUI_SIZE");
+		const char *outp = getenv("DEVFLOW_TUI_OUTPUT");
+		int c = 80, r = 24;
+		char tmp[16];
+
+		if (size != NULL && parse_size(size, &c, &r) != 0) {
+			fprintf(stderr, "devflow: DEVFLOW_TUI_SIZE '%s': expected COLSxROWS\n",
+			        size);
+			goto fail_early;
+		}
+		sc.f = fopen(script, "r");
+		sc.path = xstrdup(script);
+		if (sc.f == NULL) {
+			fprintf(stderr, "devflow: DEVFLOW_TUI_SCRIPT %s: %s\n", script,
+			        strerror(errno));
+			goto fail_early;
+		}
+		snprintf(tmp, sizeof tmp, "%d", r);
+		setenv("LINES", tmp, 1);
+		snprintf(tmp, sizeof tmp, "%d", c);
+		setenv("COLUMNS", tmp, 1);
+		t.out = fopen(outp && outp[0] ? outp : "/dev/null", "w");
+		in = fopen("/dev/null", "r");
+		if (t.out == NULL || in == NULL) {
+			fprintf(stderr, "devflow: cannot open the headless terminal\n");
+			goto fail_early;
+		}
+	} else {
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			fprintf(stderr,
+			        "devflow: the TUI needs a terminal (see devflow --help for the "
+			        "verbs)\n");
+			goto fail_early;
+		}
+		t.out = stdout;
+	}
+	if (connect_server(&t, 1, &err) != 0) {
+		fprintf(stderr, "devflow: %s\n", err.message);
+		if (err.hint[0])
+			fprintf(stderr, "hint: %s\n", err.hint);
+		goto fail_early;
+	}
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
+	t.scr = newterm(
+	    t.headless ? (getenv("TERM") && getenv("TERM")[0] ? getenv("TERM") : "xterm-256color")
+	               : NULL,
+	    t.out, t.headless ? in : stdin);
+	if (t.scr == NULL) {
+		fprintf(stderr, "devflow: cannot initialise the terminal (TERM=%s)\n",
+		        getenv("TERM") ? getenv("TERM") : "");
+		goto fail_early;
+	}
+	set_term(t.scr);
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	define_key("\033[200~", KEYS_PASTE_START);
+	define_key("\033[201~", KEYS_PASTE_END);
+	curs_set(0);
+	colour_start();
+	t.panes[PANE_RUNS].ops = &runs_ops;
+	t.panes[PANE_PHASES].ops = &phases_ops;
+	t.panes[PANE_QUEUE].ops = &queue_ops;
+	t.panes[PANE_EVENTS].ops = &events_ops;
+	t.panes[PANE_TERM].ops = &term_ops;
+	t.focus = PANE_RUNS;
+	if (run_id != NULL && run_id[0] != '\0')
+		t.sel_run = xstrdup(run_id);
+	layout(&t);
+	if (t.keys.nerrors > 0)
+		app_message(&t, 1, "%s%s", t.keys.errors[0],
+		            t.keys.nerrors > 1 ? " (more in ? help)" : "");
+	else if (client_started_server(t.client))
+		app_message(&t, 0, "started the devflow server for %s", t.workspace);
+
+	while (!t.quit) {
+		struct pollfd pfd[2];
+		int nfd = 0, timeout = 1000;
+		int64_t now = now_ms();
+
+		if (t.client != NULL) {
+			struct proto_msg m;
+
+			while (client_pop(t.client, &m) == 1) {
+				on_message(&t, &m);
+				proto_msg_clear(&m);
+			}
+		}
+		flush_typed(&t);
+		if (t.loaded == 1 && t.npend == 0 && t.nwant_status == 0) {
+			/* The first picture is complete: new queue items notify from now on. */
+			t.loaded = 2;
+		}
+		if (t.dirty && now - last_frame >= FRAME_MS) {
+			render(&t);
+			last_frame = now;
+			if (t.headless)
+				script_check_wait(&sc);
+		}
+		if (t.headless && idle(&t))
+			script_step(&t, &sc);
+		if (t.quit)
+			break;
+		if (t.client == NULL)
+			try_reconnect(&t);
+		if (t.client != NULL) {
+			pfd[nfd].fd = client_fd(t.client);
+			pfd[nfd].events = client_poll_events(t.client);
+			pfd[nfd].revents = 0;
+			nfd++;
+		} else
+			timeout = 250;
+		if (!t.headless) {
+			pfd[nfd].fd = STDIN_FILENO;
+			pfd[nfd].events = POLLIN;
+			pfd[nfd].revents = 0;
+			nfd++;
+		} else if (idle(&t) || sc.wait_text != NULL || sc.sleep_until > 0)
+			timeout = 20;
+		if (t.dirty) {
+			int64_t due = last_frame + FRAME_MS - now_ms();
+
+			timeout = due < 0 ? 0 : (int)due;
+		}
+		if (t.client != NULL && client_queued(t.client) > 0)
+			timeout = 0;
+		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
+			break;
+		if (t.client != NULL && pfd[0].revents != 0 &&
+		    client_handle(t.client, pfd[0].revents, &err) != 0)
+			lost(&t, &err);
+		if (!t.headless)
+			read_keys(&t);
+		/* Ages on screen move with the clock (not in headless mode: idle means idle). */
+		if (!t.headless && t.ov != OV_ATTACH) {
+			static time_t last_tick;
+			time_t s = time(NULL);
+
+			if (s != last_tick) {
+				last_tick = s;
+				t.dirty = 1;
+			}
+		}
+	}
+	if (t.ov == OV_ATTACH)
+		bracketed_paste(&t, 0);
+	for (int i = 0; i < PANE__COUNT; i++)
+		place(&t.panes[i], 0, 0, 0, 0, 0, 0);
+	endwin();
+	delscreen(t.scr);
+	if (t.headless) {
+		fclose(t.out);
+		fclose(in);
+	}
+	if (sc.f)
+		fclose(sc.f);
+	free(sc.path);
+	free(sc.wait_text);
+	colour_done();
+	{
+		int rc = t.rc;
+
+		tui_free(&t);
+		return rc;
+	}
+fail_early:
+	if (sc.f)
+		fclose(sc.f);
+	free(sc.path);
+	if (t.out != NULL && t.out != stdout)
+		fclose(t.out);
+	if (in)
+		fclose(in);
+	tui_free(&t);
+	return 1;
+}

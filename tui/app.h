@@ -1,0 +1,226 @@
+/*
+ * The TUI's internals shared by its files: the application state, the pane
+ * ops table (STYLE.md rule 3, tig's view_ops), the overlays (help, pager,
+ * confirm, comment editor, new-run form, filter) and the calls panes make
+ * back into the application (select a run, send a request, show a message).
+ */
+#ifndef DEVFLOW_TUI_APP_H
+#define DEVFLOW_TUI_APP_H
+
+#include <curses.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "client.h"
+#include "keys.h"
+#include "model.h"
+#include "proto.h"
+#include "request.h"
+
+struct tui;
+struct pane;
+
+struct pane_ops {
+	const char *name;
+	/* Draw the pane into p->win (frame included); no refresh. */
+	void (*draw)(struct pane *p, struct tui *t);
+	/* Act on a request while focused: 1 when handled, 0 to let the app do it. */
+	int (*handle)(struct pane *p, struct tui *t, enum tui_request req);
+	/* The model changed: clamp the selection, follow what it shows. */
+	void (*reload)(struct pane *p, struct tui *t);
+	/* Number of lines of content (for moves and paging). */
+	size_t (*count)(struct pane *p, struct tui *t);
+};
+
+enum pane_id { PANE_RUNS, PANE_PHASES, PANE_QUEUE, PANE_EVENTS, PANE_TERM, PANE__COUNT };
+
+struct pane {
+	const struct pane_ops *ops;
+	WINDOW *win;
+	int y, x, h, w;  /* placement; h == 0: hidden */
+	int first, last; /* first/last of its column: which frame corners to draw */
+	size_t sel, top;
+};
+
+/* The agent terminal's picture (from screen messages). */
+struct term_screen {
+	char *session; /* subscribed session, NULL when none */
+	int rows, cols;
+	int cursor_row, cursor_col, cursor_visible;
+	char *title;
+	struct proto_row *rowv;   /* rows entries, rowv[y].spans owned */
+	int have;                 /* a snapshot arrived */
+	int sent_rows, sent_cols; /* the last size we asked for */
+	char *error;              /* why there is no picture (the subscription failed) */
+};
+
+enum overlay {
+	OV_NONE,
+	OV_HELP,
+	OV_PAGER,
+	OV_CONFIRM,
+	OV_EDITOR,
+	OV_FORM,
+	OV_FILTER,
+	OV_ATTACH,
+};
+
+/* A text with a cursor: the comment editor and the form's fields. */
+struct editor {
+	struct buf text;
+	size_t cur; /* byte offset */
+	int multiline;
+	int top; /* first line shown */
+};
+
+#define FORM_FIELDS 5
+struct form {
+	struct editor f[FORM_FIELDS];
+	char *msg[FORM_FIELDS]; /* validation message per field, or NULL */
+	int focus;
+	char *error; /* the server's refusal */
+};
+
+enum pend_kind {
+	PEND_LS = 1,
+	PEND_STATUS,
+	PEND_DECIDE,
+	PEND_PAUSE,
+	PEND_START,
+	PEND_DIFF,
+	PEND_REPORT,
+	PEND_SUB,
+	PEND_OTHER,
+};
+
+struct pending {
+	uint64_t id;
+	enum pend_kind kind;
+	char run_id[DF_ID_MAX];
+	char what[32];
+};
+
+struct tui {
+	char *workspace;
+	struct client *client;
+	struct keymap keys;
+	struct model model;
+	struct pane panes[PANE__COUNT];
+	enum pane_id focus;
+	struct term_screen term;
+
+	char *sel_run; /* selected run id, NULL when none */
+	char *filter;  /* runs filter, NULL when none */
+
+	struct pending *pend;
+	size_t npend;
+	int want_ls;        /* ls again when the current one answers */
+	char **want_status; /* runs whose status should be fetched again */
+	size_t nwant_status;
+
+	enum overlay ov;
+	/* pager */
+	char *pg_title;
+	char **pg_lines;
+	size_t pg_n, pg_top;
+	int pg_diff; /* colour + / - / @@ lines */
+	/* confirm */
+	char *cf_question;
+	char cf_action[32]; /* decide action or "pause" */
+	char cf_run[DF_ID_MAX], cf_approval[DF_ID_MAX];
+	/* editor */
+	struct editor ed;
+	char ed_run[DF_ID_MAX], ed_approval[DF_ID_MAX];
+	char *ed_summary;
+	/* form */
+	struct form form;
+	/* filter */
+	struct editor flt;
+
+	char *message; /* status bar message */
+	int message_err;
+	char *banner; /* connection lost */
+	time_t reconnect_at;
+
+	int wide;        /* side-by-side layout */
+	int show_term;   /* narrow layout: the terminal over the lists */
+	int dirty;       /* something to redraw */
+	int full_redraw; /* clear and redraw everything */
+	int quit;
+	int loaded;        /* the first ls answered (notifications start after) */
+	char **seen_items; /* queue items already notified */
+	size_t nseen;
+	time_t started, server_since;
+	int headless;
+	FILE *out;
+	SCREEN *scr;
+	uint64_t token_seq;
+	struct buf typed;  /* attached: printable keys not yet sent (one `type` request) */
+	struct buf pasted; /* attached: a bracketed paste being received */
+	int pasting;
+	int rc;
+};
+
+/* Panes (panes.c, term.c). */
+extern const struct pane_ops runs_ops, phases_ops, queue_ops, events_ops, term_ops;
+
+/* The runs visible through the filter, in list order; returns the count. */
+size_t app_visible_runs(struct tui *t, struct model_run ***out);
+
+/* Select run_id (NULL: none): phases, events and terminal follow it. */
+void app_select_run(struct tui *t, const char *run_id);
+
+/* Send a request; kind tags its reply. Returns 0, or -1 (message shown). */
+int app_send(struct tui *t, const char *op, cJSON *args, enum pend_kind kind, const char *run_id);
+
+/* Show msg in the status bar (err: as an error). */
+void app_message(struct tui *t, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Fetch the status of run_id (coalesced with one in flight). */
+void app_want_status(struct tui *t, const char *run_id);
+
+/* Frame helper: draw p's frame with title (and right-aligned note). */
+void pane_frame(struct pane *p, struct tui *t, const char *title, const char *note);
+/* Put UTF-8 s at y, x of win clipped to width cells; returns the cells used. */
+int put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, int pair);
+/*
+ * Put UTF-8 s from y, x wrapped at width cells over at most maxrows rows;
+ * returns the rows used.
+ */
+int put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr,
+                int pair);
+/* Display width of UTF-8 s (invalid bytes count 1). */
+int str_width(const char *s);
+/* Attributes for the focused selection line. */
+void pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pair);
+/* Move the selection for a movement request. 1 when handled. */
+int pane_move(struct pane *p, struct tui *t, enum tui_request req);
+
+/* term.c */
+void term_reset(struct tui *t);
+void term_apply(struct tui *t, struct proto_screen *s);
+void term_draw_full(struct tui *t, WINDOW *win, int rows, int cols);
+
+/* views.c: overlays */
+void views_draw(struct tui *t);
+int views_key(struct tui *t, int key);
+void pager_open(struct tui *t, const char *title, const char *text, int diff);
+void pager_close(struct tui *t);
+void editor_init(struct editor *e, const char *text, int multiline);
+void editor_free(struct editor *e);
+int editor_key(struct editor *e, int key);
+void form_open(struct tui *t);
+void form_close(struct tui *t);
+void help_open(struct tui *t);
+
+/* app.c: actions the overlays finish */
+void app_decide(struct tui *t, const char *run_id, const char *approval_id, const char *action,
+                const char *comment);
+void app_submit_form(struct tui *t);
+
+#endif

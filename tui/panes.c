@@ -1,0 +1,649 @@
+/*
+ * The list panes — runs, phases of the selected run, the approval queue
+ * ("Waiting for you") and the selected run's events — each an ops table
+ * (draw, handle, refresh, count) over the model, plus the drawing helpers
+ * every pane shares: frames with titles, clipped UTF-8 text, selection.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "app.h"
+#include "colour.h"
+#include "xalloc.h"
+
+int
+str_width(const char *s)
+{
+	mbstate_t st;
+	int w = 0;
+	size_t len = strlen(s);
+
+	memset(&st, 0, sizeof st);
+	while (len > 0) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, len, &st);
+		int cw;
+
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			n = 1;
+			cw = 1;
+		} else {
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 1;
+		}
+		w += cw;
+		s += n;
+		len -= n;
+	}
+	return w;
+}
+
+int
+put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, int pair)
+{
+	mbstate_t st;
+	size_t len = strlen(s);
+	int used = 0;
+
+	memset(&st, 0, sizeof st);
+	wmove(win, y, x);
+	while (len > 0 && used < width) {
+		wchar_t wc[2] = { 0, 0 };
+		size_t n = mbrtowc(&wc[0], s, len, &st);
+		int cw;
+		cchar_t cc;
+
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			n = 1;
+			wc[0] = L'?';
+		}
+		if (wc[0] < L' ' || wc[0] == 127)
+			wc[0] = L' ';
+		cw = wcwidth(wc[0]);
+		if (cw < 0) {
+			wc[0] = L'?';
+			cw = 1;
+		}
+		if (cw == 0) { /* a combining character: attach to the previous cell */
+			s += n;
+			len -= n;
+			continue;
+		}
+		if (used + cw > width)
+			break;
+		setcchar(&cc, wc, attr, (short)pair, &pair);
+		wadd_wch(win, &cc);
+		used += cw;
+		s += n;
+		len -= n;
+	}
+	return used;
+}
+
+int
+put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr, int pair)
+{
+	int rows = 0;
+	mbstate_t st;
+
+	while (*s != '\0' && rows < maxrows && width > 0) {
+		int used = put_clipped(win, y + rows, x, s, width, attr, pair), cells = 0;
+
+		/* Skip the bytes of the cells drawn. */
+		memset(&st, 0, sizeof st);
+		while (*s != '\0' && cells < used) {
+			wchar_t wc;
+			size_t n = mbrtowc(&wc, s, strlen(s), &st);
+
+			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+				memset(&st, 0, sizeof st);
+				n = 1;
+				wc = L'?';
+			}
+			cells += wcwidth(wc) > 0 ? wcwidth(wc) : (wcwidth(wc) == 0 ? 0 : 1);
+			s += n;
+		}
+		rows++;
+		if (used == 0)
+			break;
+	}
+	return rows;
+}
+
+/* Fill the rest of a line inside the frame with blanks in attr. */
+static void
+fill(WINDOW *win, int y, int x, int width, attr_t attr, int pair)
+{
+	cchar_t cc;
+	wchar_t sp[2] = { L' ', 0 };
+
+	setcchar(&cc, sp, attr, (short)pair, &pair);
+	for (int i = 0; i < width; i++)
+		mvwadd_wch(win, y, x + i, &cc);
+}
+
+void
+pane_frame(struct pane *p, struct tui *t, const char *title, const char *note)
+{
+	WINDOW *w = p->win;
+	int focused = t->focus == (enum pane_id)(p - t->panes);
+	int pair = focused ? colour_pair(COLOR_CYAN, -1) : 0;
+	attr_t a = focused ? A_BOLD : A_NORMAL;
+	int tw;
+
+	werase(w);
+	wattr_set(w, A_NORMAL, (short)pair, &pair);
+	mvwadd_wch(w, 0, 0, p->first ? WACS_ULCORNER : WACS_LTEE);
+	mvwhline_set(w, 0, 1, WACS_HLINE, p->w - 2);
+	mvwadd_wch(w, 0, p->w - 1, p->first ? WACS_URCORNER : WACS_RTEE);
+	for (int y = 1; y < p->h; y++) {
+		mvwadd_wch(w, y, 0, WACS_VLINE);
+		mvwadd_wch(w, y, p->w - 1, WACS_VLINE);
+	}
+	if (p->last && p->h >= 2) {
+		mvwadd_wch(w, p->h - 1, 0, WACS_LLCORNER);
+		mvwhline_set(w, p->h - 1, 1, WACS_HLINE, p->w - 2);
+		mvwadd_wch(w, p->h - 1, p->w - 1, WACS_LRCORNER);
+	}
+	wattr_set(w, A_NORMAL, 0, NULL);
+	{
+		char *s = xasprintf(" %s ", title);
+
+		tw = put_clipped(w, 0, 1, s, p->w - 3, a, pair);
+		free(s);
+	}
+	if (note != NULL && note[0] != '\0') {
+		char *s = xasprintf(" %s ", note);
+		int nw = str_width(s);
+
+		if (1 + tw + nw < p->w - 2)
+			put_clipped(w, 0, p->w - 1 - nw - 1, s, nw, a, pair);
+		free(s);
+	}
+}
+
+/* Rows of content inside the frame. */
+static int
+content_rows(const struct pane *p)
+{
+	int r = p->h - 1 - (p->last ? 1 : 0);
+
+	return r < 0 ? 0 : r;
+}
+
+void
+pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pair)
+{
+	*attr = A_NORMAL;
+	*pair = 0;
+	if (line == p->sel && t->focus == (enum pane_id)(p - t->panes))
+		*attr = A_REVERSE;
+}
+
+int
+pane_move(struct pane *p, struct tui *t, enum tui_request req)
+{
+	size_t n = p->ops->count(p, t);
+	size_t page = (size_t)(content_rows(p) > 1 ? content_rows(p) - 1 : 1);
+
+	switch (req) {
+	case REQ_MOVE_DOWN:
+		if (p->sel + 1 < n)
+			p->sel++;
+		break;
+	case REQ_MOVE_UP:
+		if (p->sel > 0)
+			p->sel--;
+		break;
+	case REQ_PAGE_DOWN:
+		p->sel = p->sel + page < n ? p->sel + page : (n ? n - 1 : 0);
+		break;
+	case REQ_PAGE_UP:
+		p->sel = p->sel > page ? p->sel - page : 0;
+		break;
+	default:
+		return 0;
+	}
+	t->dirty = 1;
+	return 1;
+}
+
+/* Keep sel inside [0, n) and visible in a window of rows lines. */
+static void
+scroll_to(struct pane *p, size_t n, int rows)
+{
+	if (n == 0)
+		p->sel = 0;
+	else if (p->sel >= n)
+		p->sel = n - 1;
+	if (rows <= 0)
+		return;
+	if (p->sel < p->top)
+		p->top = p->sel;
+	if (p->sel >= p->top + (size_t)rows)
+		p->top = p->sel - (size_t)rows + 1;
+	if (p->top + (size_t)rows > n)
+		p->top = n > (size_t)rows ? n - (size_t)rows : 0;
+}
+
+/* Pad or clip s to exactly width cells into b. */
+static void
+col(struct buf *b, const char *s, int width)
+{
+	int w = 0;
+	mbstate_t st;
+	size_t len = strlen(s);
+
+	memset(&st, 0, sizeof st);
+	while (len > 0) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, len, &st);
+		int cw;
+
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			n = 1;
+			cw = 1;
+		} else
+			cw = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		if (w + cw > width)
+			break;
+		buf_append(b, s, n);
+		w += cw;
+		s += n;
+		len -= n;
+	}
+	for (; w < width; w++)
+		buf_putc(b, ' ');
+}
+
+/* ---- Runs ------------------------------------------------------------------ */
+
+size_t
+app_visible_runs(struct tui *t, struct model_run ***out)
+{
+	struct model_run **v = xcalloc(t->model.nruns + 1, sizeof *v);
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->model.nruns; i++) {
+		struct model_run *r = &t->model.runs[i];
+
+		if (t->filter != NULL && t->filter[0] != '\0' && strstr(r->id, t->filter) == NULL &&
+		    strstr(r->repo, t->filter) == NULL && strstr(r->state, t->filter) == NULL &&
+		    strstr(r->base, t->filter) == NULL &&
+		    strstr(r->template_name, t->filter) == NULL &&
+		    strstr(r->phase, t->filter) == NULL)
+			continue;
+		v[n++] = r;
+	}
+	*out = v;
+	return n;
+}
+
+static size_t
+runs_count(struct pane *p, struct tui *t)
+{
+	struct model_run **v;
+	size_t n = app_visible_runs(t, &v);
+
+	(void)p;
+	free(v);
+	return n;
+}
+
+static void
+runs_draw(struct pane *p, struct tui *t)
+{
+	struct model_run **v;
+	size_t n = app_visible_runs(t, &v);
+	int rows = content_rows(p), inner = p->w - 2;
+	time_t now = time(NULL);
+	char title[128];
+
+	if (t->filter != NULL && t->filter[0] != '\0')
+		snprintf(title, sizeof title, "Runs · /%s", t->filter);
+	else
+		snprintf(title, sizeof title, "Runs");
+	pane_frame(p, t, title, NULL);
+	scroll_to(p, n, rows);
+	if (n == 0 && rows > 0)
+		put_clipped(p->win, 1, 2,
+		            t->model.nruns ? "no run matches the filter"
+		                           : "no runs yet — press n to start one",
+		            inner - 2, A_DIM, 0);
+	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
+		struct model_run *r = v[p->top + (size_t)i];
+		struct buf b = BUF_INIT;
+		char age[16], right[24];
+		int selected = t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0;
+		int rw, left;
+		attr_t a;
+		int pair;
+		int term = model_state_terminal(r->state);
+		const char *shown_phase = term ? "" : r->phase;
+
+		{
+			time_t since = r->created ? r->created : r->changed;
+
+			/* A waiting run shows how long it has waited: its oldest queue item. */
+			for (size_t k = 0; r->waiting && k < t->model.nqueue; k++)
+				if (strcmp(t->model.queue[k].run_id, r->id) == 0) {
+					since = t->model.queue[k].since;
+					break;
+				}
+			model_age(now - since, age);
+		}
+		snprintf(right, sizeof right, "%s%s", r->waiting ? "⚑ " : "", age);
+		rw = str_width(right);
+		buf_puts(&b, selected ? "▶ " : "  ");
+		col(&b, r->id, 8);
+		buf_putc(&b, ' ');
+		left = inner - rw - 1;
+		/* Columns in display order; the narrower the pane, the fewer (by priority). */
+		{
+			const char *val[5] = { r->repo, r->base, r->template_name, r->state,
+				               shown_phase };
+			int width[5] = { 9, 8, 12, 17, 10 };
+			static const int order[5] = { 0, 3, 4, 1, 2 }; /* by priority */
+			int on[5] = { 0 }, used = 10;
+
+			for (int k = 0; k < 5; k++) {
+				int c = order[k];
+
+				if (used + width[c] + 1 <= left) {
+					on[c] = 1;
+					used += width[c] + 1;
+				} else if (left - used >= 6) {
+					/* The first column that does not fit gets what is left. */
+					on[c] = 1;
+					width[c] = left - used - 1;
+					break;
+				} else
+					break;
+			}
+			for (int c = 0; c < 5; c++)
+				if (on[c]) {
+					col(&b, val[c], width[c]);
+					buf_putc(&b, ' ');
+				}
+		}
+		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		if (term && a == A_NORMAL)
+			a = A_DIM;
+		fill(p->win, 1 + i, 1, inner, a, pair);
+		put_clipped(p->win, 1 + i, 1, b.data, left, a, pair);
+		put_clipped(p->win, 1 + i, 1 + inner - rw, right, rw, r->waiting ? a | A_BOLD : a,
+		            r->waiting && a == A_NORMAL ? colour_pair(COLOR_YELLOW, -1) : pair);
+		buf_free(&b);
+	}
+	free(v);
+}
+
+static void
+runs_refresh(struct pane *p, struct tui *t)
+{
+	struct model_run **v;
+	size_t n = app_visible_runs(t, &v);
+
+	/* Keep the selection on the selected run when the list changes. */
+	if (t->sel_run != NULL)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i]->id, t->sel_run) == 0)
+				p->sel = i;
+	if (p->sel >= n)
+		p->sel = n ? n - 1 : 0;
+	if (n > 0 && (t->sel_run == NULL || strcmp(v[p->sel]->id, t->sel_run) != 0))
+		app_select_run(t, v[p->sel]->id);
+	else if (n == 0 && t->sel_run != NULL)
+		app_select_run(t, NULL);
+	free(v);
+}
+
+static int
+runs_handle(struct pane *p, struct tui *t, enum tui_request req)
+{
+	if (!pane_move(p, t, req))
+		return 0;
+	{
+		struct model_run **v;
+		size_t n = app_visible_runs(t, &v);
+
+		if (p->sel < n)
+			app_select_run(t, v[p->sel]->id);
+		free(v);
+	}
+	return 1;
+}
+
+const struct pane_ops runs_ops = {
+	.name = "runs",
+	.draw = runs_draw,
+	.handle = runs_handle,
+	.reload = runs_refresh,
+	.count = runs_count,
+};
+
+/* ---- Phases ---------------------------------------------------------------- */
+
+static struct model_status *
+sel_status(struct tui *t)
+{
+	return t->sel_run != NULL ? model_status(&t->model, t->sel_run) : NULL;
+}
+
+static size_t
+phases_count(struct pane *p, struct tui *t)
+{
+	struct model_status *s = sel_status(t);
+
+	(void)p;
+	return s != NULL ? s->nphases : 0;
+}
+
+static void
+phases_draw(struct pane *p, struct tui *t)
+{
+	struct model_status *s = sel_status(t);
+	int rows = content_rows(p), inner = p->w - 2;
+	char title[64];
+	size_t n = s != NULL ? s->nphases : 0;
+
+	int any_title = 0;
+
+	for (size_t k = 0; k < n; k++)
+		any_title |= s->phases[k].title[0] != '\0';
+	snprintf(title, sizeof title, t->sel_run ? "Phases · %.8s" : "Phases",
+	         t->sel_run ? t->sel_run : "");
+	pane_frame(p, t, title, NULL);
+	scroll_to(p, n, rows);
+	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
+		struct model_phase *ph = &s->phases[p->top + (size_t)i];
+		struct buf b = BUF_INIT;
+		attr_t a;
+		int pair;
+		char num[16];
+
+		snprintf(num, sizeof num, "%2d ", ph->seq);
+		buf_puts(&b, num);
+		col(&b, ph->key, 10);
+		buf_putc(&b, ' ');
+		if (inner >= 72 && any_title) {
+			col(&b, ph->title, 20);
+			buf_putc(&b, ' ');
+		}
+		col(&b, ph->state, 17);
+		if (ph->attempts > 1)
+			buf_printf(&b, " ×%d", ph->attempts);
+		else
+			buf_puts(&b, "   ");
+		if (ph->role[0] != '\0') {
+			buf_printf(&b, " %s", ph->role);
+			if (ph->persona != NULL || ph->backend != NULL)
+				buf_printf(&b, " → %s%s%s", ph->persona ? ph->persona : "",
+				           ph->persona && ph->backend ? "/" : "",
+				           ph->backend ? ph->backend : "");
+		}
+		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		if (a == A_NORMAL && strcmp(ph->state, "awaiting_approval") == 0) {
+			a = A_BOLD;
+			pair = colour_pair(COLOR_YELLOW, -1);
+		} else if (a == A_NORMAL && strcmp(ph->state, "failed") == 0)
+			pair = colour_pair(COLOR_RED, -1);
+		else if (a == A_NORMAL && strcmp(ph->state, "completed") == 0)
+			pair = colour_pair(COLOR_GREEN, -1);
+		fill(p->win, 1 + i, 1, inner, a, pair);
+		put_clipped(p->win, 1 + i, 1, b.data, inner, a, pair);
+		buf_free(&b);
+	}
+}
+
+static int
+list_handle(struct pane *p, struct tui *t, enum tui_request req)
+{
+	return pane_move(p, t, req);
+}
+
+static void
+list_refresh(struct pane *p, struct tui *t)
+{
+	size_t n = p->ops->count(p, t);
+
+	if (p->sel >= n)
+		p->sel = n ? n - 1 : 0;
+}
+
+const struct pane_ops phases_ops = {
+	.name = "phases",
+	.draw = phases_draw,
+	.handle = list_handle,
+	.reload = list_refresh,
+	.count = phases_count,
+};
+
+/* ---- Approval queue ------------------------------------------------------------ */
+
+static size_t
+queue_count(struct pane *p, struct tui *t)
+{
+	(void)p;
+	return t->model.nqueue;
+}
+
+static void
+queue_draw(struct pane *p, struct tui *t)
+{
+	int rows = content_rows(p), inner = p->w - 2;
+	size_t n = t->model.nqueue;
+	time_t now = time(NULL);
+	char note[32] = "";
+
+	if (n > 0)
+		snprintf(note, sizeof note, "%zu", n);
+	pane_frame(p, t, "Waiting for you", note);
+	scroll_to(p, n, rows);
+	if (n == 0 && rows > 0)
+		put_clipped(p->win, 1, 2, "nothing waits for you", inner - 2, A_DIM, 0);
+	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
+		struct model_item *it = &t->model.queue[p->top + (size_t)i];
+		struct buf b = BUF_INIT;
+		char age[16];
+		attr_t a;
+		int pair, aw;
+
+		model_age(now - it->since, age);
+		aw = str_width(age);
+		buf_puts(&b, it->kind == MODEL_ITEM_GATE ? "⚑ " : "? ");
+		col(&b, it->run_id, 8);
+		buf_putc(&b, ' ');
+		if (it->kind == MODEL_ITEM_GATE) {
+			col(&b, it->label, 13);
+			buf_putc(&b, ' ');
+			buf_puts(&b, it->detail);
+		} else
+			buf_printf(&b, "%s asks \"%s\"", it->label, it->detail);
+		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		if (a == A_NORMAL)
+			pair = colour_pair(COLOR_YELLOW, -1);
+		fill(p->win, 1 + i, 1, inner, a, pair);
+		put_clipped(p->win, 1 + i, 1, b.data, inner - aw - 1, a, pair);
+		put_clipped(p->win, 1 + i, 1 + inner - aw, age, aw, a, pair);
+		buf_free(&b);
+	}
+}
+
+static int
+queue_handle(struct pane *p, struct tui *t, enum tui_request req)
+{
+	if (!pane_move(p, t, req))
+		return 0;
+	if (p->sel < t->model.nqueue)
+		app_select_run(t, t->model.queue[p->sel].run_id);
+	return 1;
+}
+
+const struct pane_ops queue_ops = {
+	.name = "queue",
+	.draw = queue_draw,
+	.handle = queue_handle,
+	.reload = list_refresh,
+	.count = queue_count,
+};
+
+/* ---- Events ---------------------------------------------------------------- */
+
+static size_t
+events_count(struct pane *p, struct tui *t)
+{
+	struct model_status *s = sel_status(t);
+
+	(void)p;
+	return s != NULL ? s->nevents : 0;
+}
+
+static void
+events_draw(struct pane *p, struct tui *t)
+{
+	struct model_status *s = sel_status(t);
+	int rows = content_rows(p), inner = p->w - 2;
+	size_t n = s != NULL ? s->nevents : 0;
+	char title[64];
+
+	snprintf(title, sizeof title, t->sel_run ? "Events · %.8s" : "Events",
+	         t->sel_run ? t->sel_run : "");
+	pane_frame(p, t, title, NULL);
+	scroll_to(p, n, rows);
+	/* Newest first. */
+	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
+		struct model_event *e = &s->events[n - 1 - (p->top + (size_t)i)];
+		struct buf b = BUF_INIT;
+		attr_t a;
+		int pair;
+		const char *tm = strchr(e->ts, 'T');
+
+		buf_printf(&b, "%.8s %s %s", tm ? tm + 1 : e->ts, e->type, e->text);
+		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		if (a == A_NORMAL && (strstr(e->type, "failed") || strstr(e->type, "invalid") ||
+		                      strstr(e->type, "aborted")))
+			pair = colour_pair(COLOR_RED, -1);
+		else if (a == A_NORMAL && strncmp(e->type, "approval.", 9) == 0)
+			pair = colour_pair(COLOR_YELLOW, -1);
+		fill(p->win, 1 + i, 1, inner, a, pair);
+		put_clipped(p->win, 1 + i, 2, b.data, inner - 1, a, pair);
+		buf_free(&b);
+	}
+}
+
+const struct pane_ops events_ops = {
+	.name = "events",
+	.draw = events_draw,
+	.handle = list_handle,
+	.reload = list_refresh,
+	.count = events_count,
+};
