@@ -23,15 +23,11 @@ const struct cmd_entry cmd_report_entry = {
 static int
 cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	cJSON *args, *res = NULL;
+	cJSON *res = NULL;
 	const char *md;
 	int rc;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(ctx, &cmd_report_entry, "expected exactly one RUN");
-	args = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "run", argv[1]);
-	if ((rc = verb_call(ctx, "report", args, &res)) != CLI_OK)
+	if ((rc = verb_run_call(ctx, &cmd_report_entry, "report", argc, argv, &res)) != CLI_OK)
 		return rc;
 	if (ctx->json) {
 		cJSON_DeleteItemFromObjectCaseSensitive(res, "markdown");

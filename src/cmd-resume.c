@@ -21,16 +21,10 @@ const struct cmd_entry cmd_resume_entry = {
 static int
 cmd_resume_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	cJSON *args, *res = NULL;
+	cJSON *res = NULL;
 	int rc;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(ctx, &cmd_resume_entry,
-		                 argc < 2 ? "which run? (RUN is missing)"
-		                          : "expected exactly one RUN");
-	args = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "run", argv[1]);
-	if ((rc = verb_call(ctx, "resume", args, &res)) != CLI_OK)
+	if ((rc = verb_run_call(ctx, &cmd_resume_entry, "resume", argc, argv, &res)) != CLI_OK)
 		return rc;
 	if (ctx->json) {
 		cli_print_json(res);

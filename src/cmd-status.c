@@ -23,15 +23,11 @@ const struct cmd_entry cmd_status_entry = {
 static int
 cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	cJSON *args, *res = NULL;
+	cJSON *res = NULL;
 	const cJSON *run, *x;
 	int rc;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(ctx, &cmd_status_entry, "expected exactly one RUN");
-	args = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "run", argv[1]);
-	if ((rc = verb_call(ctx, "status", args, &res)) != CLI_OK)
+	if ((rc = verb_run_call(ctx, &cmd_status_entry, "status", argc, argv, &res)) != CLI_OK)
 		return rc;
 	if (ctx->json) {
 		cli_print_json(res);

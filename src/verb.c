@@ -222,3 +222,18 @@ verb_row_text(struct buf *b, const struct proto_row *row, int sgr)
 	if (sgr && row->nspans > 0)
 		buf_puts(b, "\033[0m");
 }
+
+int
+verb_run_call(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *op, int argc,
+              char **argv, cJSON **result)
+{
+	cJSON *args;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage(ctx, cmd,
+		                 argc < 2 ? "which run? (RUN is missing)"
+		                          : "expected exactly one RUN");
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "run", argv[1]);
+	return verb_call(ctx, op, args, result);
+}

@@ -32,6 +32,14 @@ struct client *verb_connect(const struct cli_ctx *ctx, int autostart, struct df_
  */
 int verb_call(const struct cli_ctx *ctx, const char *op, cJSON *args, cJSON **result);
 
+/*
+ * For verbs of the form `devflow VERB RUN`: check argv holds exactly one RUN
+ * (a usage error for cmd otherwise), then verb_call(op, {run}). Returns as
+ * verb_call.
+ */
+int verb_run_call(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *op, int argc,
+                  char **argv, cJSON **result);
+
 /* A new random client token (a UUID) into out. */
 void verb_token(char out[37]);
 
