@@ -45,6 +45,7 @@ UNIT_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_tui \
 	tests/unit/test_watch \
+	tests/unit/test_worker \
 	tests/unit/test_worktree
 
 SHELL_TESTS = \
