@@ -320,6 +320,31 @@ result_str(const cJSON *res, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The diff op's text under a list of the changed files ("  M path"). */
+static char *
+diff_with_files(const cJSON *res, const char *text)
+{
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files"), *f;
+	struct buf b = BUF_INIT;
+	int n = cJSON_GetArraySize(files);
+
+	if (n == 0)
+		return xstrdup(text);
+	buf_printf(&b, "%d file%s changed%s\n", n, n == 1 ? "" : "s",
+	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "files_truncated"))
+	               ? " (list cut)"
+	               : "");
+	cJSON_ArrayForEach(f, files)
+	{
+		const char *st = result_str(f, "status"), *path = result_str(f, "path");
+
+		buf_printf(&b, "  %s %s\n", st ? st : "?", path ? path : "?");
+	}
+	buf_putc(&b, '\n');
+	buf_puts(&b, text);
+	return buf_detach(&b);
+}
+
 /* Defined with the artifact view below. */
 static void artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m);
 static void artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m);
@@ -428,6 +453,16 @@ on_reply(struct tui *t, struct proto_msg *m)
 			if (p.kind == PEND_DIFF && text[0] == '\0') {
 				free(text);
 				text = xstrdup("(no changes against the base)");
+			} else if (p.kind == PEND_DIFF) {
+				char *body = diff_with_files(m->result, text);
+
+				free(text);
+				text = body;
+				free(title);
+				title = xasprintf("Diff · run %.8s against %s", p.run_id,
+				                  result_str(m->result, "base")
+				                      ? result_str(m->result, "base")
+				                      : "the base");
 			}
 			pager_open(t, title, text, p.kind == PEND_DIFF);
 			free(title);
@@ -993,12 +1028,11 @@ artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
 	schema = result_str(res, "schema");
 	buf_printf(&b, "%s  (%s)\n", result_str(res, "path") ? result_str(res, "path") : "?",
 	           schema ? schema : "no schema");
-	buf_printf(&b, "validation: %s against %s (attempt %d, %s)\n",
+	buf_printf(&b, "validation: %s against %s (attempt %d)\n",
 	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")) ? "valid"
 	                                                                        : "INVALID",
 	           schema ? schema : "?",
-	           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res, "attempt")),
-	           result_str(res, "validated_at") ? result_str(res, "validated_at") : "");
+	           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res, "attempt")));
 	errs = cJSON_GetObjectItemCaseSensitive(res, "errors");
 	cJSON_ArrayForEach(e, errs)
 	{
