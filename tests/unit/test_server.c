@@ -765,6 +765,45 @@ test_diff_off_the_loop(void **state)
 }
 
 static void
+test_diff_truncated_to_a_frame(void **state)
+{
+	struct t *t = *state;
+	struct tc c;
+	struct proto_msg m;
+	char run_id[64], root[1024], path[2048];
+	const char *text;
+	FILE *f;
+
+	h_script(t->h, "plan", H_PLAN_OK, H_IDLE);
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	start_run(t, &c, run_id);
+	tc_call(t, &c, "status", args1("run", run_id), &m);
+	snprintf(root, sizeof(root), "%s", jget(jobj(m.result, "run"), "worktreeRoot"));
+	proto_msg_clear(&m);
+	/* 1.5 MiB of new lines, with quotes and tabs that grow when escaped. */
+	snprintf(path, sizeof(path), "%s/big.txt", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 30000; i++)
+		fprintf(f, "line %05d\t\"quoted\" and some more text here...\n", i);
+	fclose(f);
+	tc_call(t, &c, "diff", args1("run", run_id), &m);
+	if (!m.ok)
+		fail_msg("diff: %s", m.error.message);
+	assert_true(cJSON_IsTrue(jobj(m.result, "truncated")));
+	text = jget(m.result, "text");
+	assert_non_null(strstr(text, "[diff truncated: "));
+	assert_non_null(find_file(jobj(m.result, "files"), "big.txt"));
+	/* cut at a line boundary: the note starts a line */
+	assert_true(strstr(text, "\n[diff truncated: ") != NULL);
+	assert_true(strlen(text) < PROTO_MAX_FRAME);
+	assert_true(strlen(text) > PROTO_MAX_FRAME / 2);
+	proto_msg_clear(&m);
+	tc_close(&c);
+}
+
+static void
 test_prefixes(void **state)
 {
 	struct t *t = *state;
@@ -1101,6 +1140,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_artifact_and_status_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifact_of_run_without_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_off_the_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff_truncated_to_a_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_op, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_only_dirty_bits, setup, teardown),
