@@ -3240,7 +3240,9 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 	struct store_approval *ap = NULL;
 	struct store_session *ss = NULL;
 	struct store_event *ev = NULL;
-	size_t np = 0, na = 0, ns = 0, nev = 0;
+	struct store_binding *bd = NULL;
+	struct store_catalog_entry *pc = NULL;
+	size_t np = 0, na = 0, ns = 0, nev = 0, nb = 0, npc = 0;
 	cJSON *o, *r, *arr;
 	char *text;
 	int rc = -1;
@@ -3251,7 +3253,9 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 	if (store_phases_list(e->st, run_id, &ph, &np, err) != 0 ||
 	    store_approvals_list(e->st, run_id, &ap, &na, err) != 0 ||
 	    store_sessions_list(e->st, run_id, &ss, &ns, err) != 0 ||
-	    store_events_tail(e->st, run_id, STATUS_EVENTS_TAIL, &ev, &nev, err) != 0)
+	    store_events_tail(e->st, run_id, STATUS_EVENTS_TAIL, &ev, &nev, err) != 0 ||
+	    store_bindings_list(e->st, run_id, &bd, &nb, err) != 0 ||
+	    store_catalog_list(e->st, STORE_CATALOG_PERSONA, &pc, &npc, err) != 0)
 		goto out;
 	o = cJSON_CreateObject();
 	r = cJSON_AddObjectToObject(o, "run");
@@ -3273,11 +3277,35 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 
 		cJSON_AddStringToObject(x, "id", ph[i].id);
 		cJSON_AddStringToObject(x, "phaseKey", ph[i].phase_key);
+		{
+			cJSON *def = cJSON_Parse(ph[i].definition ? ph[i].definition : "");
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(def, "title");
+
+			cJSON_AddItemToObject(
+			    x, "title", jstr_or_null(cJSON_IsString(t) ? t->valuestring : NULL));
+			cJSON_Delete(def);
+		}
 		cJSON_AddNumberToObject(x, "seq", ph[i].seq);
 		cJSON_AddStringToObject(x, "state", ph[i].state);
 		cJSON_AddNumberToObject(x, "attempts", ph[i].attempts);
 		cJSON_AddNumberToObject(x, "repairs", ph[i].repairs);
 		cJSON_AddItemToObject(x, "deadlineAt", jstr_or_null(ph[i].deadline_at));
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "bindings");
+	for (size_t i = 0; i < nb; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		const char *pname = bd[i].persona_id;
+
+		/* The persona's name for people; its catalog id beside it. */
+		for (size_t k = 0; k < npc; k++)
+			if (strcmp(pc[k].id, bd[i].persona_id) == 0)
+				pname = pc[k].name;
+		cJSON_AddStringToObject(x, "roleId", bd[i].role_id);
+		cJSON_AddStringToObject(x, "persona", pname);
+		cJSON_AddStringToObject(x, "personaId", bd[i].persona_id);
+		cJSON_AddStringToObject(x, "backend", bd[i].backend);
 		cJSON_AddItemToArray(arr, x);
 	}
 	arr = cJSON_AddArrayToObject(o, "approvals");
@@ -3348,6 +3376,8 @@ out:
 	store_approvals_free(ap, na);
 	store_sessions_free(ss, ns);
 	store_events_free(ev, nev);
+	store_bindings_free(bd, nb);
+	store_catalog_entries_free(pc, npc);
 	return rc;
 }
 

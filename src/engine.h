@@ -200,8 +200,10 @@ int engine_resume(struct engine *e, const char *run_id, struct df_error *err);
 int engine_abort(struct engine *e, const char *run_id, const char *reason, struct df_error *err);
 
 /*
- * The run's status as JSON text (the caller frees): {run, phases, approvals
- * (with decisions), sessions, events (the last 20)}. Errors: run_not_found.
+ * The run's status as JSON text (the caller frees): {run, phases (each with
+ * its title from the phase definition), bindings ({roleId, persona (name),
+ * personaId, backend}), approvals (with decisions), sessions, events (the
+ * last 20)}. Errors: run_not_found.
  */
 int engine_status(struct engine *e, const char *run_id, char **json_out, struct df_error *err);
 

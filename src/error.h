@@ -34,6 +34,7 @@ enum df_class {
 	X(BINDING_FAILED, "binding_failed")                                                        \
 	X(BACKEND_UNAVAILABLE, "backend_unavailable")                                              \
 	X(ARTIFACT_INVALID, "artifact_invalid")                                                    \
+	X(ARTIFACT_NOT_FOUND, "artifact_not_found")                                                \
 	X(PHASE_TIMEOUT, "phase_timeout")                                                          \
 	X(SCHEMA_INVALID, "schema_invalid")                                                        \
 	X(SCHEMA_NOT_FOUND, "schema_not_found")                                                    \

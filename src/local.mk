@@ -27,11 +27,12 @@ libdevflow_a_SOURCES = \
 	src/sock.c src/sock.h \
 	src/store.c src/store.h \
 	src/watch.c src/watch.h \
+	src/worker.c src/worker.h \
 	src/worktree.c src/worktree.h \
 	src/xalloc.c src/xalloc.h
 
 DEVFLOW_LIBS = libdevflow.a $(SQLITE_LIBS) $(CJSON_LIBS) $(LIBGIT2_LIBS) $(VTERM_LIBS) \
-	$(CRYPTO_LIBS) $(UUID_LIBS) $(LIBS) -lm
+	$(CRYPTO_LIBS) $(UUID_LIBS) $(LIBS) -lpthread -lm
 
 bin_PROGRAMS += devflow
 devflow_SOURCES = \

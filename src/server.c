@@ -26,10 +26,13 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "canon.h"
 #include "proto.h"
 #include "screen.h"
 #include "server.h"
 #include "sock.h"
+#include "worker.h"
+#include "worktree.h"
 #include "xalloc.h"
 
 #define DEFAULT_FRAME_MS 33
@@ -38,6 +41,10 @@
 /* Reads per readable client per loop turn, so one chatty client cannot starve the rest. */
 #define READS_PER_TURN 4
 #define EVENTS_LIMIT_MAX 10000
+/* Threads for slow jobs (diffs): two diffs may run while a third waits. */
+#define WORKER_THREADS 2
+/* The artifact view reads at most this much of an artifact file. */
+#define ARTIFACT_MAX (512u * 1024)
 
 struct ssub {
 	char *session;
@@ -98,7 +105,10 @@ struct server {
 	struct watch *watches;
 	uint64_t tick_timer;
 	uint64_t last_tick;
-	int notify; /* the caller reports every screen change: no periodic tick */
+	int notify;            /* the caller reports every screen change: no periodic tick */
+	struct worker *worker; /* diffs run here, off the loop */
+	void (*diff_hook)(void *ctx);
+	void *diff_hook_ctx;
 };
 
 static void client_close(struct sclient *c, const char *fmt, ...)
@@ -866,6 +876,7 @@ client_reject(struct sclient *c, const struct df_error *e)
 struct op_ctx {
 	struct server *srv;
 	struct sclient *c;
+	uint64_t id; /* the request's, for a reply sent later */
 	const char *op;
 	const cJSON *args;
 	/* After the reply: */
@@ -1303,6 +1314,335 @@ out:
 	return rc;
 }
 
+/* ---- diff: computed on a worker thread, answered from the loop ---------- */
+
+struct diff_job {
+	struct server *srv; /* only the loop-side callback touches it */
+	unsigned client;    /* the asking client's serial: it may be gone by then */
+	uint64_t req_id;
+	char run_id[DF_ID_MAX];
+	char *repo, *root, *base;
+	void (*hook)(void *ctx);
+	void *hook_ctx;
+	/* Filled on the worker thread: */
+	int rc;
+	struct df_error err;
+	cJSON *result;
+};
+
+/* Room in a frame for the reply's envelope around the result. */
+#define DIFF_REPLY_SLACK 256
+
+/* The unified diff cut at a line boundary before max bytes, with a note saying so. */
+static char *
+diff_cut(const char *text, size_t len, size_t max)
+{
+	size_t keep = max < len ? max : len;
+
+	while (keep > 0 && text[keep - 1] != '\n')
+		keep--;
+	return xasprintf("%.*s[diff truncated: %zu of %zu bytes shown; see `git diff` in the "
+	                 "worktree]\n",
+	                 (int)keep, text, keep, len);
+}
+
+/* Worker thread: touches only the job (libgit2 through worktree_*, cJSON objects of its own). */
+static void *
+diff_run(void *arg)
+{
+	struct diff_job *j = arg;
+	struct worktree_change *ch = NULL;
+	size_t n = 0, len, cap;
+	char *text = NULL;
+	cJSON *files;
+
+	df_error_clear(&j->err);
+	if (j->hook != NULL)
+		j->hook(j->hook_ctx);
+	if (worktree_changed_files(j->repo, j->root, j->base, &ch, &n, &j->err) != 0 ||
+	    worktree_diff(j->repo, j->root, j->base, &text, &j->err) != 0) {
+		worktree_changes_free(ch, n);
+		j->rc = -1;
+		return j;
+	}
+	j->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(j->result, "run_id", j->run_id);
+	cJSON_AddStringToObject(j->result, "base", j->base);
+	cJSON_AddStringToObject(j->result, "worktree", j->root);
+	files = cJSON_AddArrayToObject(j->result, "files");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *f = cJSON_CreateObject();
+		char st[2] = { ch[i].status, '\0' };
+
+		cJSON_AddStringToObject(f, "path", ch[i].path);
+		cJSON_AddStringToObject(f, "status", st);
+		cJSON_AddItemToArray(files, f);
+	}
+	worktree_changes_free(ch, n);
+	/*
+	 * The reply must fit in one frame: cut the text (at a line boundary,
+	 * with a note) until the encoded reply does; escaping may grow it.
+	 */
+	len = strlen(text);
+	cap = PROTO_MAX_FRAME;
+	for (;;) {
+		char *shown = cap < len ? diff_cut(text, len, cap) : xstrdup(text);
+		char *enc;
+		size_t elen;
+
+		cJSON_DeleteItemFromObjectCaseSensitive(j->result, "text");
+		cJSON_DeleteItemFromObjectCaseSensitive(j->result, "truncated");
+		cJSON_AddStringToObject(j->result, "text", shown);
+		cJSON_AddBoolToObject(j->result, "truncated", cap < len);
+		free(shown);
+		enc = cJSON_PrintUnformatted(j->result);
+		elen = strlen(enc);
+		cJSON_free(enc);
+		if (elen + DIFF_REPLY_SLACK <= PROTO_MAX_FRAME)
+			break;
+		if (cap > len)
+			cap = len;
+		cap = cap > elen - PROTO_MAX_FRAME + DIFF_REPLY_SLACK + 4096
+		          ? cap - (elen - PROTO_MAX_FRAME + DIFF_REPLY_SLACK + 4096)
+		          : 0;
+		if (cap == 0 && cJSON_GetArraySize(files) > 0) {
+			/* Even without text it is too big: a huge file list; keep its head. */
+			int keep = cJSON_GetArraySize(files) / 2;
+
+			while (cJSON_GetArraySize(files) > keep)
+				cJSON_DeleteItemFromArray(files, cJSON_GetArraySize(files) - 1);
+			cJSON_DeleteItemFromObjectCaseSensitive(j->result, "files_truncated");
+			cJSON_AddBoolToObject(j->result, "files_truncated", 1);
+		}
+	}
+	free(text);
+	j->rc = 0;
+	return j;
+}
+
+static void
+diff_job_free(struct diff_job *j)
+{
+	cJSON_Delete(j->result);
+	free(j->repo);
+	free(j->root);
+	free(j->base);
+	free(j);
+}
+
+/* Loop thread: answer the client if it is still there. */
+static void
+diff_done(void *result, int cancelled, void *arg)
+{
+	struct diff_job *j = arg;
+	struct server *srv = j->srv;
+	struct sclient *c;
+
+	(void)result;
+	if (cancelled) {
+		diff_job_free(j);
+		return;
+	}
+	for (c = srv->clients; c != NULL; c = c->next)
+		if (c->serial == j->client && !c->dead)
+			break;
+	if (c == NULL) {
+		server_log(srv, "diff of run %s: client %u left before the answer", j->run_id,
+		           j->client);
+		diff_job_free(j);
+		return;
+	}
+	if (j->rc == 0) {
+		client_queue(c, proto_reply_ok(j->req_id, j->result));
+		j->result = NULL;
+	} else {
+		if (j->err.run_id[0] == '\0')
+			snprintf(j->err.run_id, sizeof(j->err.run_id), "%s", j->run_id);
+		client_queue(c, proto_reply_error(j->req_id, &j->err));
+	}
+	client_flush(c);
+	diff_job_free(j);
+	reap_clients(srv);
+}
+
+static int
+op_diff(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX];
+	struct store_run run;
+	struct diff_job *j;
+
+	(void)result;
+	if (arg_run(x, run_id, err) != 0 || store_run_get(x->srv->store, run_id, &run, err) != 1)
+		return -1;
+	j = xcalloc(1, sizeof(*j));
+	j->srv = x->srv;
+	j->client = x->c->serial;
+	j->req_id = x->id;
+	snprintf(j->run_id, sizeof(j->run_id), "%s", run_id);
+	j->repo = xstrdup(run.repo_path);
+	j->root = xstrdup(run.worktree_root);
+	j->base = xstrdup(run.base_branch);
+	j->hook = x->srv->diff_hook;
+	j->hook_ctx = x->srv->diff_hook_ctx;
+	store_run_clear(&run);
+	if (worker_submit(x->srv->worker, diff_run, diff_done, j, err) != 0) {
+		diff_job_free(j);
+		return -1;
+	}
+	return 1;
+}
+
+/* ---- artifact: the stored validation and the file as it is now ---------- */
+
+/* The phase the artifact op means: named by key, else the pending gate's, else the current one. */
+static int
+artifact_phase(struct server *srv, const char *run_id, const char *key, const struct store_run *run,
+               struct store_phase *out, struct df_error *err)
+{
+	struct store_phase *ph = NULL;
+	struct store_approval *ap = NULL;
+	size_t np = 0, na = 0;
+	const char *want_id = NULL;
+	int rc = -1;
+
+	if (store_phases_list(srv->store, run_id, &ph, &np, err) != 0)
+		return -1;
+	if (key == NULL) {
+		if (store_approvals_list(srv->store, run_id, &ap, &na, err) != 0)
+			goto out;
+		for (size_t i = 0; i < na && want_id == NULL; i++)
+			if (strcmp(ap[i].state, "pending") == 0 && ap[i].phase_id != NULL)
+				want_id = ap[i].phase_id;
+		if (want_id == NULL)
+			want_id = run->current_phase_id;
+		if (want_id == NULL) {
+			df_error_set(
+			    err, DF_HUMAN_REQUIRED, DF_E_ARTIFACT_NOT_FOUND,
+			    "run %s awaits no approval and has no current phase (state %s)", run_id,
+			    run->state);
+			df_error_hint(err, "name a phase: artifact {run, phase: KEY}");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (key != NULL ? strcmp(ph[i].phase_key, key) == 0
+		                : strcmp(ph[i].id, want_id) == 0) {
+			*out = ph[i];
+			memset(&ph[i], 0, sizeof(ph[i]));
+			rc = 0;
+			goto out;
+		}
+	}
+	{
+		struct buf keys = BUF_INIT;
+
+		for (size_t i = 0; i < np; i++)
+			buf_printf(&keys, "%s%s", i ? ", " : "", ph[i].phase_key);
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "artifact.phase: run %s has no phase '%s'", run_id,
+		             key != NULL ? key : want_id);
+		df_error_hint(err, "its phases: %s", keys.data != NULL ? keys.data : "(none)");
+		buf_free(&keys);
+	}
+out:
+	store_phases_free(ph, np);
+	store_approvals_free(ap, na);
+	return rc;
+}
+
+static int
+op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX], now_hash[CANON_HASH_HEX];
+	const char *key;
+	struct store_run run;
+	struct store_phase ph = { 0 };
+	struct store_artifact a = { 0 };
+	char *abs = NULL;
+	FILE *f = NULL;
+	struct buf data = BUF_INIT;
+	cJSON *errs, *doc;
+	int r, rc = -1, ferr = 0;
+
+	if (arg_run(x, run_id, err) != 0 ||
+	    arg_str("artifact", x->args, "phase", 0, &key, err) != 0 ||
+	    store_run_get(x->srv->store, run_id, &run, err) != 1)
+		return -1;
+	if (artifact_phase(x->srv, run_id, key, &run, &ph, err) != 0)
+		goto out;
+	r = store_artifact_latest(x->srv->store, run_id, ph.id, NULL, -1, &a, err);
+	if (r < 0)
+		goto out;
+	if (r == 0) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_ARTIFACT_NOT_FOUND,
+		             "run %s: phase %s has no artifact yet (phase %s)", run_id,
+		             ph.phase_key, ph.state);
+		df_error_hint(err, "an artifact is recorded once the agent writes the phase's "
+		                   "expected file");
+		snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+		goto out;
+	}
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "run_id", run_id);
+	cJSON_AddStringToObject(*result, "phase", ph.phase_key);
+	cJSON_AddStringToObject(*result, "phase_id", ph.id);
+	cJSON_AddStringToObject(*result, "path", a.path);
+	cJSON_AddStringToObject(*result, "schema", a.schema_id);
+	cJSON_AddNumberToObject(*result, "attempt", a.attempt);
+	cJSON_AddBoolToObject(*result, "valid", a.valid);
+	errs = a.errors != NULL ? cJSON_Parse(a.errors) : NULL;
+	cJSON_AddItemToObject(*result, "errors", cJSON_IsArray(errs) ? errs : cJSON_CreateArray());
+	if (errs != NULL && !cJSON_IsArray(errs))
+		cJSON_Delete(errs);
+	cJSON_AddStringToObject(*result, "hash", a.hash);
+	cJSON_AddStringToObject(*result, "validated_at", a.created_at);
+	/* The file as it is now: the agent may have rewritten it since it was judged. */
+	if (worktree_path_inside(run.worktree_root, a.path, &abs, err) != 0) {
+		cJSON_Delete(*result);
+		*result = NULL;
+		goto out;
+	}
+	errno = 0;
+	if ((f = fopen(abs, "rb")) == NULL)
+		ferr = errno;
+	else {
+		char chunk[8192];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && data.len <= ARTIFACT_MAX)
+			buf_append(&data, chunk, n);
+		fclose(f);
+	}
+	if (f == NULL) {
+		cJSON_AddNullToObject(*result, "json");
+		cJSON_AddItemToObject(*result, "file_error", cJSON_CreateString(strerror(ferr)));
+	} else if (data.len > ARTIFACT_MAX) {
+		cJSON_AddNullToObject(*result, "json");
+		cJSON_AddItemToObject(*result, "file_error",
+		                      cJSON_CreateString("larger than 512 KiB: not shown"));
+	} else {
+		canon_sha256_hex(data.data != NULL ? data.data : "", data.len, now_hash);
+		cJSON_AddBoolToObject(*result, "changed", strcmp(now_hash, a.hash) != 0);
+		doc = cJSON_ParseWithLength(data.data != NULL ? data.data : "", data.len);
+		if (doc != NULL)
+			cJSON_AddItemToObject(*result, "json", doc);
+		else {
+			cJSON_AddNullToObject(*result, "json");
+			cJSON_AddStringToObject(*result, "text",
+			                        data.data != NULL ? data.data : "");
+		}
+	}
+	rc = 0;
+out:
+	buf_free(&data);
+	free(abs);
+	store_artifact_clear(&a);
+	store_phase_clear(&ph);
+	store_run_clear(&run);
+	return rc;
+}
+
 static int
 op_events(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
@@ -1631,6 +1971,8 @@ static const struct {
 	{ "pause", op_pause_resume },
 	{ "resume", op_pause_resume },
 	{ "report", op_report },
+	{ "diff", op_diff },
+	{ "artifact", op_artifact },
 	{ "events", op_events },
 	{ "sessions", op_sessions },
 	{ "capture", op_capture },
@@ -1650,7 +1992,7 @@ static int
 dispatch(struct sclient *c, const struct proto_msg *m)
 {
 	struct server *srv = c->srv;
-	struct op_ctx x = { .srv = srv, .c = c, .op = m->op, .args = m->args };
+	struct op_ctx x = { .srv = srv, .c = c, .id = m->id, .op = m->op, .args = m->args };
 	struct df_error err;
 	cJSON *result = NULL;
 	int rc = -1, found = 0;
@@ -1702,6 +2044,8 @@ dispatch(struct sclient *c, const struct proto_msg *m)
 		free(x.snapshot);
 		return -1;
 	}
+	if (rc == 1)
+		return 0; /* the op replies later, from the loop */
 	if (rc == 0) {
 		client_queue(c, proto_reply_ok(m->id, result));
 	} else {
@@ -1885,13 +2229,22 @@ server_new(const struct server_config *cfg, struct df_error *err)
 	srv->notify = cfg->screen_notifications;
 	srv->on_shutdown = cfg->on_shutdown;
 	srv->shutdown_ctx = cfg->shutdown_ctx;
+	srv->diff_hook = cfg->diff_hook;
+	srv->diff_hook_ctx = cfg->diff_hook_ctx;
 	srv->listener.fd = -1;
+	if ((srv->worker = worker_new(srv->loop, WORKER_THREADS, err)) == NULL) {
+		free(srv->workspace);
+		free(srv);
+		return NULL;
+	}
 	if (sock_listen(cfg->workspace, &srv->listener, err) != 0) {
+		worker_free(srv->worker);
 		free(srv->workspace);
 		free(srv);
 		return NULL;
 	}
 	if (loop_fd_add(srv->loop, srv->listener.fd, LOOP_READ, listener_io, srv, err) != 0) {
+		worker_free(srv->worker);
 		sock_listener_close(&srv->listener);
 		free(srv->workspace);
 		free(srv);
@@ -1918,6 +2271,8 @@ server_free(struct server *srv)
 {
 	if (srv == NULL)
 		return;
+	/* Diffs still running finish first; their replies are dropped. */
+	worker_free(srv->worker);
 	server_stop_listening(srv);
 	for (struct sclient *c = srv->clients; c != NULL; c = c->next) {
 		if (!c->dead) {

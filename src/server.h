@@ -61,6 +61,12 @@ struct server_config {
 	/* Called once when a client asks the server to shut down (op "shutdown"); may be NULL. */
 	void (*on_shutdown)(void *ctx);
 	void *shutdown_ctx;
+	/*
+	 * Tests: called on the worker thread before each diff (to make one slow);
+	 * it must touch nothing the loop owns. NULL in production.
+	 */
+	void (*diff_hook)(void *ctx);
+	void *diff_hook_ctx;
 };
 
 /*

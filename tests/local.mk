@@ -45,6 +45,7 @@ UNIT_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_tui \
 	tests/unit/test_watch \
+	tests/unit/test_worker \
 	tests/unit/test_worktree
 
 SHELL_TESTS = \
@@ -70,7 +71,8 @@ SHELL_TESTS = \
 	tests/integration/tui-layers.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-reconnect.sh \
-	tests/integration/tui-tmux.sh
+	tests/integration/tui-tmux.sh \
+	tests/integration/tui-views.sh
 
 # Helpers the tests run: the schema suite runner, a session screen dumper,
 # json-get (reads JSON files; no python or jq needed), and echo-server (a

@@ -312,6 +312,43 @@ result_text(const cJSON *res, const char *const *names)
 	}
 }
 
+static const char *
+result_str(const cJSON *res, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The diff op's text under a list of the changed files ("  M path"). */
+static char *
+diff_with_files(const cJSON *res, const char *text)
+{
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files"), *f;
+	struct buf b = BUF_INIT;
+	int n = cJSON_GetArraySize(files);
+
+	if (n == 0)
+		return xstrdup(text);
+	buf_printf(&b, "%d file%s changed%s\n", n, n == 1 ? "" : "s",
+	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "files_truncated"))
+	               ? " (list cut)"
+	               : "");
+	cJSON_ArrayForEach(f, files)
+	{
+		const char *st = result_str(f, "status"), *path = result_str(f, "path");
+
+		buf_printf(&b, "  %s %s\n", st ? st : "?", path ? path : "?");
+	}
+	buf_putc(&b, '\n');
+	buf_puts(&b, text);
+	return buf_detach(&b);
+}
+
+/* Defined with the artifact view below. */
+static void artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m);
+static void artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m);
+
 static void
 on_reply(struct tui *t, struct proto_msg *m)
 {
@@ -416,12 +453,28 @@ on_reply(struct tui *t, struct proto_msg *m)
 			if (p.kind == PEND_DIFF && text[0] == '\0') {
 				free(text);
 				text = xstrdup("(no changes against the base)");
+			} else if (p.kind == PEND_DIFF) {
+				char *body = diff_with_files(m->result, text);
+
+				free(text);
+				text = body;
+				free(title);
+				title = xasprintf("Diff · run %.8s against %s", p.run_id,
+				                  result_str(m->result, "base")
+				                      ? result_str(m->result, "base")
+				                      : "the base");
 			}
 			pager_open(t, title, text, p.kind == PEND_DIFF);
 			free(title);
 			free(text);
 		} else
 			message_error(t, &m->error);
+		break;
+	case PEND_ARTIFACT:
+		if (strcmp(p.what, "editor") == 0)
+			artifact_to_editor(t, p.run_id, m);
+		else
+			artifact_to_pager(t, p.run_id, m);
 		break;
 	case PEND_SUB:
 		if (!m->ok && strcmp(p.run_id, "screen") == 0) {
@@ -867,6 +920,7 @@ app_decide(struct tui *t, const char *run_id, const char *approval_id, const cha
 		snprintf(t->pend[t->npend - 1].what, sizeof t->pend[0].what, "%s", action);
 }
 
+/* The requirements file of the new-run form (the user's own file, not the worktree's). */
 static char *
 read_file(const char *path, size_t max)
 {
@@ -885,117 +939,139 @@ read_file(const char *path, size_t max)
 	return buf_detach(&b);
 }
 
-static char *
-artifact_path(struct tui *t, const struct model_item *it)
+/* The summary's lines about the artifact itself: what the reviewer decides on. */
+static void
+summary_lines(struct buf *b, const cJSON *res)
 {
-	struct model_status *s = model_status(&t->model, it->run_id);
+	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(res, "json"), *v;
 
-	if (s == NULL || s->worktree == NULL || it->artifact_path == NULL)
-		return NULL;
-	if (it->artifact_path[0] == '/')
-		return xstrdup(it->artifact_path);
-	return xasprintf("%s/%s", s->worktree, it->artifact_path);
-}
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")))
+		buf_printf(b, "\nValidation: INVALID (%d errors)",
+		           cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "errors")));
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
+		buf_puts(b, "\n(the file changed since it was validated)");
+	if (!cJSON_IsObject(doc)) {
+		const char *fe = result_str(res, "file_error");
 
-/* A few lines about the artifact of a gate: what the reviewer decides on. */
-static char *
-artifact_summary(struct tui *t, const struct model_item *it)
-{
-	struct buf b = BUF_INIT;
-	char *path = artifact_path(t, it);
-	char *text = path ? read_file(path, 1 << 20) : NULL;
-	cJSON *doc = text ? cJSON_Parse(text) : NULL;
-	const cJSON *v;
-
-	buf_printf(&b, "%s · %s · %s (%s)", it->label, it->phase_key ? it->phase_key : "",
-	           it->artifact_path ? it->artifact_path : "-", it->schema ? it->schema : "");
-	if (doc == NULL)
-		buf_printf(&b, "\n(the artifact cannot be read%s%s)", path ? ": " : "",
-		           path ? path : "");
+		buf_printf(b, "\n(the artifact cannot be shown%s%s)", fe ? ": " : "", fe ? fe : "");
+		return;
+	}
 	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "summary")))
-		buf_printf(&b, "\nSummary: %s", v->valuestring);
+		buf_printf(b, "\nSummary: %s", v->valuestring);
 	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "verdict")))
-		buf_printf(&b, "\nVerdict: %s", v->valuestring);
+		buf_printf(b, "\nVerdict: %s", v->valuestring);
 	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "phases"))) {
 		const cJSON *p;
 		int first = 1;
 
-		buf_printf(&b, "\nPhases (%d):", cJSON_GetArraySize(v));
+		buf_printf(b, "\nPhases (%d):", cJSON_GetArraySize(v));
 		cJSON_ArrayForEach(p, v)
 		{
 			const cJSON *k = cJSON_GetObjectItemCaseSensitive(p, "key");
 
 			if (cJSON_IsString(k))
-				buf_printf(&b, "%s %s", first ? "" : ",", k->valuestring);
+				buf_printf(b, "%s %s", first ? "" : ",", k->valuestring);
 			first = 0;
 		}
 	}
 	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "findings")))
-		buf_printf(&b, "\nFindings: %d", cJSON_GetArraySize(v));
+		buf_printf(b, "\nFindings: %d", cJSON_GetArraySize(v));
 	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "filesChanged")))
-		buf_printf(&b, "\nFiles changed: %d", cJSON_GetArraySize(v));
-	cJSON_Delete(doc);
-	free(text);
-	free(path);
-	return buf_detach(&b);
+		buf_printf(b, "\nFiles changed: %d", cJSON_GetArraySize(v));
+}
+
+/* Ask the server for the gate's artifact; the reply fills the view or the editor's summary. */
+static void
+request_artifact(struct tui *t, const struct model_item *it, const char *purpose)
+{
+	cJSON *a = run_args(it->run_id);
+
+	if (it->phase_key != NULL)
+		cJSON_AddStringToObject(a, "phase", it->phase_key);
+	if (app_send(t, "artifact", a, PEND_ARTIFACT, it->run_id) == 0)
+		snprintf(t->pend[t->npend - 1].what, sizeof t->pend[0].what, "%s", purpose);
+}
+
+/* The artifact op answered for the editor: its summary under the first line. */
+static void
+artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m)
+{
+	struct buf b = BUF_INIT;
+	const char *nl;
+
+	if (t->ov != OV_EDITOR || strcmp(t->ed_run, run_id) != 0 || t->ed_summary == NULL)
+		return; /* the editor closed or moved on meanwhile */
+	nl = strchr(t->ed_summary, '\n');
+	buf_append(&b, t->ed_summary, nl ? (size_t)(nl - t->ed_summary) : strlen(t->ed_summary));
+	if (m->ok)
+		summary_lines(&b, m->result);
+	else
+		buf_printf(&b, "\n(the artifact cannot be shown: %s)", m->error.message);
+	free(t->ed_summary);
+	t->ed_summary = buf_detach(&b);
+	t->dirty = 1;
+}
+
+/* The artifact op answered for `v`: pretty JSON under its validation result. */
+static void
+artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
+{
+	const cJSON *res = m->result, *errs, *e, *doc;
+	const char *schema, *text;
+	struct buf b = BUF_INIT;
+	char *title;
+
+	if (!m->ok) {
+		message_error(t, &m->error);
+		return;
+	}
+	schema = result_str(res, "schema");
+	buf_printf(&b, "%s  (%s)\n", result_str(res, "path") ? result_str(res, "path") : "?",
+	           schema ? schema : "no schema");
+	buf_printf(&b, "validation: %s against %s (attempt %d)\n",
+	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")) ? "valid"
+	                                                                        : "INVALID",
+	           schema ? schema : "?",
+	           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res, "attempt")));
+	errs = cJSON_GetObjectItemCaseSensitive(res, "errors");
+	cJSON_ArrayForEach(e, errs)
+	{
+		if (cJSON_IsString(e))
+			buf_printf(&b, "  ✗ %s\n", e->valuestring);
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
+		buf_puts(&b, "note: the file changed since it was validated; shown as it is now\n");
+	buf_putc(&b, '\n');
+	doc = cJSON_GetObjectItemCaseSensitive(res, "json");
+	if (doc != NULL && !cJSON_IsNull(doc)) {
+		char *pretty = cJSON_Print(doc);
+
+		buf_puts(&b, pretty);
+		cJSON_free(pretty);
+	} else if ((text = result_str(res, "text")) != NULL) {
+		buf_puts(&b, "(not JSON)\n");
+		buf_puts(&b, text);
+	} else {
+		buf_printf(&b, "(the file cannot be read: %s)\n",
+		           result_str(res, "file_error") ? result_str(res, "file_error") : "?");
+	}
+	title = xasprintf("Artifact · run %.8s · %s", run_id,
+	                  result_str(res, "phase") ? result_str(res, "phase") : "?");
+	pager_open(t, title, b.data, 0);
+	free(title);
+	buf_free(&b);
 }
 
 static void
 view_artifact(struct tui *t)
 {
 	const struct model_item *it = target_item(t, MODEL_ITEM_GATE);
-	struct model_status *s;
-	char *path, *text;
-	cJSON *doc;
-	struct buf b = BUF_INIT;
 
 	if (it == NULL) {
 		no_gate(t, "show an artifact");
 		return;
 	}
-	path = artifact_path(t, it);
-	text = path ? read_file(path, 4 << 20) : NULL;
-	if (text == NULL) {
-		app_message(t, 1, "cannot read the artifact %s: %s", path ? path : "(unknown path)",
-		            strerror(errno));
-		free(path);
-		return;
-	}
-	s = model_status(&t->model, it->run_id);
-	buf_printf(&b, "%s  (%s)\n", it->artifact_path, it->schema ? it->schema : "no schema");
-	/* The validation result: the engine's last artifact event for this phase. */
-	{
-		const char *res = "valid (the gate opens only on a valid artifact)";
-
-		for (size_t i = s ? s->nevents : 0; i-- > 0;)
-			if (strncmp(s->events[i].type, "artifact.", 9) == 0) {
-				res = strcmp(s->events[i].type, "artifact.validated") == 0
-				          ? "valid"
-				          : "INVALID";
-				break;
-			}
-		buf_printf(&b, "validation: %s against %s\n\n", res, it->schema ? it->schema : "?");
-	}
-	doc = cJSON_Parse(text);
-	if (doc != NULL) {
-		char *pretty = cJSON_Print(doc);
-
-		buf_puts(&b, pretty);
-		cJSON_free(pretty);
-		cJSON_Delete(doc);
-	} else {
-		buf_puts(&b, "(not JSON)\n");
-		buf_puts(&b, text);
-	}
-	{
-		char *title = xasprintf("Artifact · run %.8s · %s", it->run_id, it->label);
-
-		pager_open(t, title, b.data, 0);
-		free(title);
-	}
-	buf_free(&b);
-	free(text);
-	free(path);
+	request_artifact(t, it, "view");
 }
 
 /*
@@ -1234,7 +1310,11 @@ do_request(struct tui *t, enum tui_request req)
 		snprintf(t->ed_run, sizeof t->ed_run, "%s", it->run_id);
 		snprintf(t->ed_approval, sizeof t->ed_approval, "%s", it->approval_id);
 		free(t->ed_summary);
-		t->ed_summary = artifact_summary(t, it);
+		t->ed_summary = xasprintf("%s · %s · %s (%s)\n(loading the artifact…)", it->label,
+		                          it->phase_key ? it->phase_key : "",
+		                          it->artifact_path ? it->artifact_path : "-",
+		                          it->schema ? it->schema : "");
+		request_artifact(t, it, "editor");
 		t->ov = OV_EDITOR;
 		t->dirty = 1;
 		return;

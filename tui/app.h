@@ -93,6 +93,7 @@ enum pend_kind {
 	PEND_START,
 	PEND_DIFF,
 	PEND_REPORT,
+	PEND_ARTIFACT, /* what: "view" or "editor" */
 	PEND_SUB,
 	PEND_OTHER,
 };

@@ -447,6 +447,23 @@ phases_count(struct pane *p, struct tui *t)
 	return s != NULL ? s->nphases : 0;
 }
 
+/* " role → persona/backend", or "" when the phase names no role. */
+static char *
+phase_binding(const struct model_phase *ph)
+{
+	if (ph->role[0] == '\0')
+		return xstrdup("");
+	if (ph->persona == NULL && ph->backend == NULL)
+		return xasprintf(" %s", ph->role);
+	return xasprintf(" %s → %s%s%s", ph->role, ph->persona ? ph->persona : "",
+	                 ph->persona && ph->backend ? "/" : "", ph->backend ? ph->backend : "");
+}
+
+/*
+ * seq key [title] state [×n] role → persona/backend. Columns are as wide as
+ * their widest entry; the title takes what is left (at least 8 cells, else it
+ * is left out), and what still does not fit is clipped on the right.
+ */
 static void
 phases_draw(struct pane *p, struct tui *t)
 {
@@ -454,11 +471,37 @@ phases_draw(struct pane *p, struct tui *t)
 	int rows = content_rows(p), inner = p->w - 2;
 	char title[64];
 	size_t n = s != NULL ? s->nphases : 0;
+	int kw = 0, sw = 0, aw = 0, rw = 0, tw = 0, maxt = 0, base;
 
-	int any_title = 0;
+	for (size_t k = 0; k < n; k++) {
+		char *bind = phase_binding(&s->phases[k]);
+		int w;
 
-	for (size_t k = 0; k < n; k++)
-		any_title |= s->phases[k].title[0] != '\0';
+		if ((w = str_width(s->phases[k].key)) > kw)
+			kw = w;
+		if ((w = str_width(s->phases[k].state)) > sw)
+			sw = w;
+		if ((w = str_width(s->phases[k].title)) > maxt)
+			maxt = w;
+		if ((w = str_width(bind)) > rw)
+			rw = w;
+		if (s->phases[k].attempts > 1)
+			aw = 3;
+		free(bind);
+	}
+	if (kw > 16)
+		kw = 16;
+	/*
+	 * Where there is room, keys get 9 cells and states 17 (the longest), so
+	 * the columns stay put as phases arrive and states change.
+	 */
+	if (3 + 10 + 17 + aw + rw <= inner) {
+		kw = kw < 9 ? 9 : kw;
+		sw = 17;
+	}
+	base = 3 + kw + 1 + sw + aw + rw;
+	if (maxt > 0 && inner - base - 1 >= 8)
+		tw = inner - base - 1 < maxt ? inner - base - 1 : maxt;
 	snprintf(title, sizeof title, t->sel_run ? "Phases · %.8s" : "Phases",
 	         t->sel_run ? t->sel_run : "");
 	pane_frame(p, t, title, NULL);
@@ -466,30 +509,26 @@ phases_draw(struct pane *p, struct tui *t)
 	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
 		struct model_phase *ph = &s->phases[p->top + (size_t)i];
 		struct buf b = BUF_INIT;
+		char *bind = phase_binding(ph);
 		attr_t a;
 		int pair;
 		char num[16];
 
 		snprintf(num, sizeof num, "%2d ", ph->seq);
 		buf_puts(&b, num);
-		col(&b, ph->key, 10);
+		col(&b, ph->key, kw);
 		buf_putc(&b, ' ');
-		if (inner >= 72 && any_title) {
-			col(&b, ph->title, 20);
+		if (tw > 0) {
+			col(&b, ph->title, tw);
 			buf_putc(&b, ' ');
 		}
-		col(&b, ph->state, 17);
+		col(&b, ph->state, sw);
 		if (ph->attempts > 1)
 			buf_printf(&b, " ×%d", ph->attempts);
-		else
+		else if (aw > 0)
 			buf_puts(&b, "   ");
-		if (ph->role[0] != '\0') {
-			buf_printf(&b, " %s", ph->role);
-			if (ph->persona != NULL || ph->backend != NULL)
-				buf_printf(&b, " → %s%s%s", ph->persona ? ph->persona : "",
-				           ph->persona && ph->backend ? "/" : "",
-				           ph->backend ? ph->backend : "");
-		}
+		buf_puts(&b, bind);
+		free(bind);
 		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL && strcmp(ph->state, "awaiting_approval") == 0) {
 			a = A_BOLD;

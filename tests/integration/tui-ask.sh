@@ -42,7 +42,7 @@ tui_is "$T_TMP/asks" "$(cat <<'EOS'
 │                                                                                                  │
 │                                                                                                  │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
-│ 1 plan       awaiting_artifact    planner → fake                                                 │
+│ 1 plan      Plan the work awaiting_artifact planner → planner/fake                               │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
@@ -113,7 +113,7 @@ tui_is "$T_TMP/answered" "$(cat <<'EOS'
 │                                                                                                  │
 │                                                                                                  │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
-│ 1 plan       awaiting_approval    planner → fake                                                 │
+│ 1 plan      Plan the work awaiting_approval planner → planner/fake                               │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │

@@ -55,7 +55,7 @@ tui_is "$T_TMP/waiting" "$(cat <<'EOS'
 │                                                                              │
 │                                                                              │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
-│ 1 plan       awaiting_approval    planner → fake                             │
+│ 1 plan      Plan the work awaiting_approval planner → planner/fake           │
 │                                                                              │
 │                                                                              │
 │                                                                              │
@@ -111,7 +111,7 @@ tui_is "$T_TMP/revised" "$(cat <<'EOS'
 │                                                                              │
 │                                                                              │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
-│ 1 plan       awaiting_approval ×2 planner → fake                             │
+│ 1 plan      Plan the work awaiting_approval ×2 planner → planner/fake        │
 │                                                                              │
 │                                                                              │
 │                                                                              │
@@ -139,9 +139,9 @@ tui_is "$T_TMP/review" "$(cat <<'EOS'
 │                                                                              │
 │                                                                              │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
-│ 1 plan       completed         ×2 planner → fake                             │
-│ 2 implement  completed            implementer → fake                         │
-│ 3 review     awaiting_approval    reviewer → fake                            │
+│ 1 plan      Plan the work completed         ×2 planner → planner/fake        │
+│ 2 implement Implement the completed            implementer → implementer/fake│
+│ 3 review    Review the ch awaiting_approval    reviewer → reviewer/fake      │
 │                                                                              │
 │                                                                              │
 │                                                                              │

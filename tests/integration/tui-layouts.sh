@@ -36,7 +36,7 @@ tui_is "$T_TMP/wide" "$(cat <<'EOS'
 │                                                  ││> [pasted 44 lines]                                               │
 │                                                  ││● Phase plan — Plan the work (scenario ok, from the default)      │
 ├ Phases · RUN1xxxx ───────────────────────────────┤│● Reading instructions (44 lines)                                 │
-│ 1 plan       awaiting_approval    planner → fake ││● Reading schema dev/phase-plan@1                                 │
+│ 1 plan awaiting_approval planner → planner/fake  ││● Reading schema dev/phase-plan@1                                 │
 │                                                  ││● Writing plan.json                                               │
 │                                                  ││✓ Wrote plan.json                                                 │
 │                                                  ││  Done in #.#s                                                    │
@@ -83,7 +83,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││● Reading schema dev/phase-plan@1                                                                             │
 │                                                                                      ││● Writing plan.json                                                                                           │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────┤│✓ Wrote plan.json                                                                                             │
-│ 1 plan       awaiting_approval    planner → fake                                     ││  Done in #.#s                                                                                                │
+│ 1 plan      Plan the work awaiting_approval planner → planner/fake                   ││  Done in #.#s                                                                                                │
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││>                                                                                                             │
 │                                                                                      ││                                                                                                              │
@@ -131,7 +131,7 @@ tui_is "$T_TMP/narrow" "$(cat <<'EOS'
 │                                                                              │
 │                                                                              │
 ├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
-│ 1 plan       awaiting_approval    planner → fake                             │
+│ 1 plan      Plan the work awaiting_approval planner → planner/fake           │
 │                                                                              │
 │                                                                              │
 │                                                                              │

@@ -37,6 +37,8 @@ struct t {
 	int shutdown;
 	int log_fd;
 	char logpath[128];
+	int slow_diff; /* the diff hook waits for a byte on gate[0] */
+	int gate[2];
 };
 
 struct tc {
@@ -84,6 +86,18 @@ push(void *ctx, const struct store_event *ev)
 		server_push_event(t->srv, ev);
 }
 
+/* Worker thread: a diff made slow on demand; reads only the gate. */
+static void
+diff_hook(void *ctx)
+{
+	struct t *t = ctx;
+	char c;
+
+	if (t->slow_diff)
+		while (read(t->gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+}
+
 static int
 setup(void **state)
 {
@@ -108,6 +122,10 @@ setup(void **state)
 	cfg.screen_notifications = 1; /* as in production: the session says when it drew */
 	cfg.on_shutdown = on_shutdown;
 	cfg.shutdown_ctx = t;
+	cfg.diff_hook = diff_hook;
+	cfg.diff_hook_ctx = t;
+	if (pipe(t->gate) != 0)
+		fail_msg("pipe");
 	t->srv = server_new(&cfg, &err);
 	if (t->srv == NULL)
 		fail_msg("server_new: %s", err.message);
@@ -121,6 +139,8 @@ teardown(void **state)
 	struct t *t = *state;
 
 	server_free(t->srv);
+	close(t->gate[0]);
+	close(t->gate[1]);
 	session_free(t->sess);
 	loop_free(t->loop);
 	close(t->log_fd);
@@ -519,6 +539,270 @@ test_run_ops_and_events(void **state)
 	tc_close(&w);
 }
 
+static const cJSON *
+jobj(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static void
+test_artifact_and_status_fields(void **state)
+{
+	struct t *t = *state;
+	struct tc c;
+	struct proto_msg m;
+	char run_id[64];
+	cJSON *a;
+
+	h_script(t->h, "plan", H_PLAN_OK, H_IDLE);
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	start_run(t, &c, run_id);
+	assert_string_equal(h_run_state(t->h, run_id), "awaiting_approval");
+
+	/* a bad run id */
+	tc_call(t, &c, "artifact", args1("run", "zz-no-such"), &m);
+	assert_false(m.ok);
+	assert_int_equal(m.error.code, DF_E_RUN_NOT_FOUND);
+	proto_msg_clear(&m);
+	tc_call(t, &c, "artifact", NULL, &m);
+	assert_false(m.ok);
+	assert_string_equal(m.error.message, "artifact.run: missing");
+	proto_msg_clear(&m);
+
+	/* the gate's artifact: the stored validation and the file's JSON */
+	tc_call(t, &c, "artifact", args1("run", run_id), &m);
+	if (!m.ok)
+		fail_msg("artifact: %s", m.error.message);
+	assert_string_equal(jget(m.result, "run_id"), run_id);
+	assert_string_equal(jget(m.result, "phase"), "plan");
+	assert_string_equal(jget(m.result, "path"), "plan.json");
+	assert_string_equal(jget(m.result, "schema"), "dev/phase-plan@1");
+	assert_true(cJSON_IsTrue(jobj(m.result, "valid")));
+	assert_int_equal(cJSON_GetArraySize(jobj(m.result, "errors")), 0);
+	assert_int_equal(strlen(jget(m.result, "hash")), 64);
+	assert_true(cJSON_IsFalse(jobj(m.result, "changed")));
+	assert_true(cJSON_IsArray(jobj(jobj(m.result, "json"), "phases")));
+	proto_msg_clear(&m);
+
+	/* a phase that does not exist (the plan's phases come after its approval) */
+	a = args1("run", run_id);
+	cJSON_AddStringToObject(a, "phase", "nope");
+	tc_call(t, &c, "artifact", a, &m);
+	assert_false(m.ok);
+	assert_int_equal(m.error.code, DF_E_INVALID_ARGUMENT);
+	assert_non_null(strstr(m.error.message, "has no phase 'nope'"));
+	assert_non_null(strstr(m.error.hint, "plan"));
+	proto_msg_clear(&m);
+
+	/* status: phase titles and the run's bindings */
+	tc_call(t, &c, "status", args1("run", run_id), &m);
+	assert_true(m.ok);
+	{
+		const cJSON *ph = cJSON_GetArrayItem(jobj(m.result, "phases"), 0);
+		const cJSON *b, *bs = jobj(m.result, "bindings");
+		int planner = 0;
+
+		assert_string_equal(jget(ph, "phaseKey"), "plan");
+		assert_non_null(jget(ph, "title"));
+		assert_true(jget(ph, "title")[0] != '\0');
+		assert_true(cJSON_GetArraySize(bs) >= 3);
+		cJSON_ArrayForEach(b, bs)
+		{
+			assert_non_null(jget(b, "persona"));
+			assert_string_equal(jget(b, "backend"), "fake");
+			planner += strcmp(jget(b, "roleId"), "planner") == 0;
+		}
+		assert_int_equal(planner, 1);
+	}
+	proto_msg_clear(&m);
+	tc_close(&c);
+}
+
+static void
+test_artifact_of_run_without_one(void **state)
+{
+	struct t *t = *state;
+	struct tc c;
+	struct proto_msg m;
+	char run_id[64];
+
+	/* No scripted answer: the planner writes nothing. */
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	start_run(t, &c, run_id);
+	assert_string_equal(h_run_state(t->h, run_id), "planning");
+	tc_call(t, &c, "artifact", args1("run", run_id), &m);
+	assert_false(m.ok);
+	assert_int_equal(m.error.code, DF_E_ARTIFACT_NOT_FOUND);
+	assert_non_null(strstr(m.error.message, "phase plan has no artifact yet"));
+	proto_msg_clear(&m);
+	tc_close(&c);
+}
+
+static const cJSON *
+find_file(const cJSON *files, const char *path)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, files)
+	{
+		if (strcmp(jget(f, "path"), path) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static void
+write_text(const char *dir, const char *name, const char *text)
+{
+	char path[2048];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_diff_off_the_loop(void **state)
+{
+	struct t *t = *state;
+	struct tc c, other;
+	struct proto_msg m;
+	char run_id[64], root[1024];
+	uint64_t id;
+	int got = 0;
+
+	h_script(t->h, "plan", H_PLAN_OK, H_IDLE);
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	tc_open(t, &other);
+	tc_hello(t, &other);
+	start_run(t, &c, run_id);
+	tc_call(t, &c, "status", args1("run", run_id), &m);
+	assert_true(m.ok);
+	snprintf(root, sizeof(root), "%s", jget(jobj(m.result, "run"), "worktreeRoot"));
+	proto_msg_clear(&m);
+	/* The agent changed files in its worktree. */
+	write_text(root, "hello.c", "int main(void) { return 0; }\n");
+
+	tc_call(t, &c, "diff", args1("run", "zz-no-such"), &m);
+	assert_false(m.ok);
+	assert_int_equal(m.error.code, DF_E_RUN_NOT_FOUND);
+	proto_msg_clear(&m);
+
+	tc_call(t, &c, "diff", args1("run", run_id), &m);
+	if (!m.ok)
+		fail_msg("diff: %s", m.error.message);
+	assert_string_equal(jget(m.result, "run_id"), run_id);
+	assert_string_equal(jget(m.result, "base"), "main");
+	{
+		const cJSON *f = find_file(jobj(m.result, "files"), "hello.c");
+
+		assert_non_null(f);
+		assert_non_null(strchr("A?", jget(f, "status")[0]));
+		assert_non_null(find_file(jobj(m.result, "files"), "plan.json"));
+	}
+	assert_non_null(strstr(jget(m.result, "text"), "+int main(void) { return 0; }"));
+	assert_non_null(strstr(jget(m.result, "text"), "b/hello.c"));
+	assert_true(cJSON_IsFalse(jobj(m.result, "truncated")));
+	proto_msg_clear(&m);
+
+	/* A slow diff: the loop keeps serving other clients while it runs. */
+	t->slow_diff = 1;
+	id = tc_send(&c, "diff", args1("run", run_id));
+	for (int i = 0; i < 3; i++) {
+		tc_call(t, &other, "ping", NULL, &m);
+		assert_true(m.ok);
+		proto_msg_clear(&m);
+		tc_call(t, &other, "status", args1("run", run_id), &m);
+		assert_true(m.ok);
+		proto_msg_clear(&m);
+	}
+	/* still no answer for c */
+	loop_run_once(t->loop, 20, NULL);
+	assert_int_equal(proto_reader_read(&c.rd, c.fd, NULL), PROTO_IO_AGAIN);
+	assert_int_equal(proto_reader_pop(&c.rd, &m, NULL), 0);
+	assert_int_equal(write(t->gate[1], "x", 1), 1);
+	while (!got) {
+		if (tc_next(t, &c, &m) == 0)
+			fail_msg("closed while waiting for the slow diff");
+		if (m.kind == PROTO_MSG_REPLY && m.id == id) {
+			assert_true(m.ok);
+			assert_non_null(find_file(jobj(m.result, "files"), "hello.c"));
+			got = 1;
+		}
+		proto_msg_clear(&m);
+	}
+
+	/* The asker leaves before the answer: logged, nothing sent, nothing leaked. */
+	tc_send(&other, "diff", args1("run", run_id));
+	loop_run_once(t->loop, 20, NULL);
+	tc_close(&other);
+	loop_run_once(t->loop, 20, NULL);
+	assert_int_equal(write(t->gate[1], "x", 1), 1);
+	{
+		char *log = NULL;
+
+		for (int i = 0; i < 300; i++) {
+			free(log);
+			loop_run_once(t->loop, 10, NULL);
+			log = slurp_log(t);
+			if (strstr(log, "left before the answer") != NULL)
+				break;
+		}
+		assert_non_null(strstr(log, "left before the answer"));
+		free(log);
+	}
+	/* A diff still running when the server stops is dropped cleanly (teardown). */
+	tc_send(&c, "diff", args1("run", run_id));
+	loop_run_once(t->loop, 20, NULL);
+	assert_int_equal(write(t->gate[1], "x", 1), 1);
+	tc_close(&c);
+}
+
+static void
+test_diff_truncated_to_a_frame(void **state)
+{
+	struct t *t = *state;
+	struct tc c;
+	struct proto_msg m;
+	char run_id[64], root[1024], path[2048];
+	const char *text;
+	FILE *f;
+
+	h_script(t->h, "plan", H_PLAN_OK, H_IDLE);
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	start_run(t, &c, run_id);
+	tc_call(t, &c, "status", args1("run", run_id), &m);
+	snprintf(root, sizeof(root), "%s", jget(jobj(m.result, "run"), "worktreeRoot"));
+	proto_msg_clear(&m);
+	/* 1.5 MiB of new lines, with quotes and tabs that grow when escaped. */
+	snprintf(path, sizeof(path), "%s/big.txt", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 30000; i++)
+		fprintf(f, "line %05d\t\"quoted\" and some more text here...\n", i);
+	fclose(f);
+	tc_call(t, &c, "diff", args1("run", run_id), &m);
+	if (!m.ok)
+		fail_msg("diff: %s", m.error.message);
+	assert_true(cJSON_IsTrue(jobj(m.result, "truncated")));
+	text = jget(m.result, "text");
+	assert_non_null(strstr(text, "[diff truncated: "));
+	assert_non_null(find_file(jobj(m.result, "files"), "big.txt"));
+	/* cut at a line boundary: the note starts a line */
+	assert_true(strstr(text, "\n[diff truncated: ") != NULL);
+	assert_true(strlen(text) < PROTO_MAX_FRAME);
+	assert_true(strlen(text) > PROTO_MAX_FRAME / 2);
+	proto_msg_clear(&m);
+	tc_close(&c);
+}
+
 static void
 test_prefixes(void **state)
 {
@@ -853,6 +1137,10 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_run_ops_and_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_and_status_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_of_run_without_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff_off_the_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff_truncated_to_a_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_op, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_only_dirty_bits, setup, teardown),
