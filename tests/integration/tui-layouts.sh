@@ -23,7 +23,7 @@ EOS
 DEVFLOW_TUI_SIZE=120x40 DEVFLOW_TUI_SCRIPT="$T_TMP/script" "$DEVFLOW"
 is "$?" 0 "the script ran to its end"
 
-tui_is "$T_TMP/wide" "$(cat <<'EOS'
+wide_want=$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                   ? help
 ┌ Runs ────────────────────────────────────────────┐┌ Agent · run RUN1xxxx · plan · planner → fake ────────────────────┐
 │▶ RUN1xxxx repo      awaiting_approval plan   ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
@@ -65,7 +65,15 @@ tui_is "$T_TMP/wide" "$(cat <<'EOS'
 └──────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────┘
  a approve  c changes  x reject  X abort  p pause  v artifact  d diff  ⏎ attach  ? help  q detach
 EOS
-)" "120x40: lists on the left, the agent's terminal on the right" "$id"
+)
+tui_is "$T_TMP/wide" "$wide_want" "120x40: lists on the left, the agent's terminal on the right" "$id"
+
+# The README shows this screen: its capture must be this test's screen.
+awk '/a capture made by tests\/integration\/tui-layouts.sh/ { on = 1; next }
+     on && /^    / { print substr($0, 5); seen = 1; next }
+     on && seen { exit }' "$top_srcdir/README" >"$T_TMP/readme-capture"
+readme_id=$(grep -o 'cwd: …/devflow/[0-9a-f-]*' "$T_TMP/readme-capture" | sed 's|.*/||')
+tui_is "$T_TMP/readme-capture" "$wide_want" "the README's 120x40 capture is the screen this test sees" "$readme_id"
 
 tui_is "$T_TMP/wider" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                                                                                                   ? help
