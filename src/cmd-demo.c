@@ -256,6 +256,13 @@ gate(struct demo *d, struct df_error *err)
 		if (ask("  [a]pprove, request [c]hanges, [r]eject, or [q]uit and decide later? ",
 		        answer, sizeof(answer)) != 0)
 			return 1;
+		/* One letter or the word: "cPlease…" is not a choice. */
+		if (strlen(answer) > 1 && strcmp(answer, "approve") != 0 &&
+		    strcmp(answer, "changes") != 0 && strcmp(answer, "reject") != 0 &&
+		    strcmp(answer, "quit") != 0) {
+			printf("  answer a, c, r or q\n");
+			continue;
+		}
 		switch (answer[0]) {
 		case 'a':
 			return decide(d, "approve", NULL, err);
@@ -272,6 +279,7 @@ gate(struct demo *d, struct df_error *err)
 			}
 			return decide(d, "request_changes", answer, err);
 		default:
+			printf("  answer a, c, r or q\n");
 			break;
 		}
 	}
