@@ -72,8 +72,13 @@ print_help(FILE *out)
 	             "       devflow --version | --help\n\n"
 	             "Supervise AI coding-agent runs from a terminal.\n\nverbs:\n");
 	for (size_t i = 0; cli_commands[i] != NULL; i++)
-		fprintf(out, "  %-10s %-34s %s\n", cli_commands[i]->name, cli_commands[i]->usage,
-		        cli_commands[i]->summary);
+		/* A usage too long for its column puts the summary on the next line. */
+		if (strlen(cli_commands[i]->name) > 10 || strlen(cli_commands[i]->usage) > 34)
+			fprintf(out, "  %s %s\n  %-10s %-34s %s\n", cli_commands[i]->name,
+			        cli_commands[i]->usage, "", "", cli_commands[i]->summary);
+		else
+			fprintf(out, "  %-10s %-34s %s\n", cli_commands[i]->name,
+			        cli_commands[i]->usage, cli_commands[i]->summary);
 	fprintf(out, "\nexit codes: 0 ok, 1 error, 2 usage, 3 conflict or needs a person\n"
 	             "workspace: --workspace, else $DEVFLOW_WORKSPACE, else "
 	             "$XDG_DATA_HOME/devflow\n");
