@@ -47,6 +47,7 @@
 #define NOTES_FILE "NOTES.md"
 #define SPIN_FRAME_MS 80
 #define SILENT_STEPS 8
+#define HISTORY_LINES 1000
 
 static struct termios saved_tio;
 static int tio_saved;
@@ -55,6 +56,8 @@ static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t got_winch;
 static long step_ms = 150;
 static int cols = 80;
+static int rows = 24;
+static int winch_pipe[2] = { -1, -1 }; /* the handler's wake-up for poll */
 static struct timespec work_start;
 static unsigned spin_frame;
 
@@ -62,11 +65,68 @@ static unsigned spin_frame;
 static unsigned char inq[4096];
 static size_t inq_len, inq_pos;
 
+/*
+ * What the screen shows below the banner, for the repaint after a resize: the
+ * last HISTORY_LINES finished lines (with their SGR sequences) in a ring, and
+ * the line being drawn (the prompt, a spinner, a question). Everything written
+ * through out_n() while recording is on is followed: "\r" starts the current
+ * line again, ERASE_LINE's erase is dropped, "\n" finishes the line.
+ */
+static char *hist[HISTORY_LINES];
+static size_t hist_first, hist_n;
+static struct buf cur_line = BUF_INIT;
+static int recording;
+
+static void
+hist_push(void)
+{
+	char *line = cur_line.data != NULL ? buf_detach(&cur_line) : xstrdup("");
+
+	if (hist_n == HISTORY_LINES) {
+		free(hist[hist_first]);
+		hist[hist_first] = line;
+		hist_first = (hist_first + 1) % HISTORY_LINES;
+	} else {
+		hist[(hist_first + hist_n++) % HISTORY_LINES] = line;
+	}
+	buf_reset(&cur_line);
+}
+
+static void
+hist_free(void)
+{
+	for (size_t i = 0; i < hist_n; i++)
+		free(hist[(hist_first + i) % HISTORY_LINES]);
+	hist_n = hist_first = 0;
+	buf_free(&cur_line);
+}
+
+static void
+track(const char *s, size_t n)
+{
+	static const char erase[] = "\033[2K";
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			buf_reset(&cur_line);
+		} else if (s[i] == '\n') {
+			hist_push();
+		} else if (s[i] == '\033' && n - i >= sizeof erase - 1 &&
+		           memcmp(s + i, erase, sizeof erase - 1) == 0) {
+			i += sizeof erase - 2;
+		} else {
+			buf_putc(&cur_line, s[i]);
+		}
+	}
+}
+
 /* --- output ---------------------------------------------------------------- */
 
 static void
 out_n(const char *s, size_t n)
 {
+	if (recording)
+		track(s, n);
 	while (n > 0) {
 		ssize_t w = write(STDOUT_FILENO, s, n);
 		if (w < 0) {
@@ -125,6 +185,37 @@ tail_fitting(const char *s, size_t width)
 	return s;
 }
 
+/* Visible width of one line of output: SGR and other CSI sequences take none. */
+static size_t
+visible_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\033' && s[1] == '[') {
+			s += 2;
+			while (*s != '\0' &&
+			       !((unsigned char)*s >= 0x40 && (unsigned char)*s <= 0x7E))
+				s++;
+			if (*s == '\0')
+				break;
+			continue;
+		}
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	}
+	return w;
+}
+
+/* Screen rows one line takes at the current width, the terminal wrapping it. */
+static int
+line_rows(const char *s)
+{
+	size_t w = visible_width(s);
+
+	return w == 0 ? 1 : (int)((w + (size_t)cols - 1) / (size_t)cols);
+}
+
 /* One finished line of progress, replacing whatever the spinner drew. */
 static void __attribute__((format(printf, 2, 3))) say(const char *style, const char *fmt, ...)
 {
@@ -142,12 +233,16 @@ static void __attribute__((format(printf, 2, 3))) say(const char *style, const c
 /* --- terminal -------------------------------------------------------------- */
 
 static void
-update_cols(void)
+update_size(void)
 {
 	struct winsize ws;
 
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-		cols = ws.ws_col;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		if (ws.ws_col >= 20)
+			cols = ws.ws_col;
+		if (ws.ws_row >= 3)
+			rows = ws.ws_row;
+	}
 }
 
 static void
@@ -180,23 +275,34 @@ term_setup(void)
 	if (isatty(STDOUT_FILENO)) {
 		out("\033[?2004h");
 		paste_mode_on = 1;
-		update_cols();
+		update_size();
 	}
 }
 
 static void
 on_signal(int sig)
 {
+	int saved = errno;
+
 	if (sig == SIGWINCH)
 		got_winch = 1;
 	else
 		got_signal = sig;
+	if (winch_pipe[1] >= 0) {
+		ssize_t w =
+		    write(winch_pipe[1], "", 1); /* wakes poll(); full pipe: already awake */
+		(void)w;
+	}
+	errno = saved;
 }
+
+static void repaint(void);
 
 /* Leave the terminal as it was and exit with status code. */
 static void __attribute__((noreturn)) quit(int code)
 {
 	term_restore();
+	hist_free();
 	exit(code);
 }
 
@@ -208,7 +314,9 @@ check_signal(void)
 
 	if (got_winch) {
 		got_winch = 0;
-		update_cols();
+		update_size();
+		if (recording)
+			repaint();
 	}
 	if (sig == 0)
 		return;
@@ -224,6 +332,14 @@ install_signals(void)
 {
 	struct sigaction sa;
 
+	if (pipe(winch_pipe) == 0) {
+		for (int i = 0; i < 2; i++) {
+			fcntl(winch_pipe[i], F_SETFL, fcntl(winch_pipe[i], F_GETFL) | O_NONBLOCK);
+			fcntl(winch_pipe[i], F_SETFD, FD_CLOEXEC);
+		}
+	} else {
+		winch_pipe[0] = winch_pipe[1] = -1;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -242,18 +358,26 @@ static int
 read_byte(int timeout_ms)
 {
 	for (;;) {
-		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+			               { .fd = winch_pipe[0], .events = POLLIN } };
 		ssize_t n;
 		int r;
 
 		check_signal();
 		if (inq_pos < inq_len)
 			return inq[inq_pos++];
-		r = poll(&p, 1, timeout_ms);
+		r = poll(p, winch_pipe[0] >= 0 ? 2 : 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
 			return -1;
+		if (winch_pipe[0] >= 0 && (p[1].revents & POLLIN)) {
+			char drain[64];
+			while (read(winch_pipe[0], drain, sizeof drain) > 0)
+				;
+			if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue; /* a signal, handled at the top of the loop */
+		}
 		n = read(STDIN_FILENO, inq, sizeof inq);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -750,51 +874,110 @@ done:
 	fake_instr_free(&in);
 }
 
-static void
+/* The head of s that fits in width columns, ending in "…" when cut. */
+static char *
+head_fitting(const char *s, size_t width)
+{
+	const char *p = s;
+
+	if (text_width(s) <= width)
+		return xstrdup(s);
+	for (size_t w = 0; *p != '\0' && w + 1 < width; w++) {
+		p++;
+		while (((unsigned char)*p & 0xC0) == 0x80)
+			p++;
+	}
+	return xasprintf("%.*s…", (int)(p - s), s);
+}
+
+/*
+ * The banner: a box with the name, version and working directory, as wide as
+ * the terminal allows up to 60 columns, then the key hint. Returns the screen
+ * rows it took.
+ */
+static int
 banner(void)
 {
-	enum { W = 58 };
+	const int W = cols - 2 < 58 ? cols - 2 : 58;
 	char cwd[4096];
-	char *lines[3];
+	char *lines[3], *name, *tag;
 	const char *where = getcwd(cwd, sizeof cwd) != NULL ? cwd : "?";
-	char *rule = NULL;
-	struct buf r = BUF_INIT;
+	char *rule = NULL, *text;
+	struct buf r = BUF_INIT, b = BUF_INIT;
+	int n_rows = 0;
 
 	for (int i = 0; i < W; i++)
 		buf_puts(&r, "─");
 	rule = buf_detach(&r);
-	lines[0] =
-	    xasprintf(C_BOLD "✻ devflow fake agent" C_RESET C_DIM "  v%s" C_RESET, PACKAGE_VERSION);
-	lines[1] = xstrdup("A scripted agent CLI for devflow's tests and demo.");
+	text = xasprintf("✻ devflow fake agent  v%s", PACKAGE_VERSION);
+	name = head_fitting(text, (size_t)W - 1);
+	free(text);
+	if (strlen(name) > strlen("✻ devflow fake agent") &&
+	    strncmp(name, "✻ devflow fake agent  ", strlen("✻ devflow fake agent  ")) == 0)
+		lines[0] = xasprintf(C_BOLD "✻ devflow fake agent" C_RESET C_DIM "%s" C_RESET,
+		                     name + strlen("✻ devflow fake agent"));
+	else
+		lines[0] = xasprintf(C_BOLD "%s" C_RESET, name);
+	free(name);
+	tag = head_fitting("A scripted agent CLI for devflow's tests and demo.", (size_t)W - 1);
+	lines[1] = tag;
 	/* A path too long for the box keeps its end, marked as cut with "…". */
-	if (text_width(where) > W - 7)
-		lines[2] = xasprintf(C_DIM "cwd: …%s" C_RESET, tail_fitting(where, W - 8));
+	if (text_width(where) > (size_t)W - 7)
+		lines[2] = xasprintf(C_DIM "cwd: …%s" C_RESET, tail_fitting(where, (size_t)W - 8));
 	else
 		lines[2] = xasprintf(C_DIM "cwd: %s" C_RESET, where);
-	outf(C_BRAND "╭%s╮" C_RESET "\n", rule);
+	buf_printf(&b, C_BRAND "╭%s╮" C_RESET "\n", rule);
 	for (int i = 0; i < 3; i++) {
-		/* pad by the visible width: drop SGR sequences when measuring */
-		size_t w = 0;
-		for (const char *p = lines[i]; *p != '\0'; p++) {
-			if (*p == '\033') {
-				while (*p != '\0' && *p != 'm')
-					p++;
-				if (*p == '\0')
-					break;
-				continue;
-			}
-			if (((unsigned char)*p & 0xC0) != 0x80)
-				w++;
-		}
-		outf(C_BRAND "│" C_RESET " %s%*s" C_BRAND "│" C_RESET "\n", lines[i],
-		     (int)(W - 1 - (w < W - 1 ? w : W - 1)), "");
+		/* pad by the visible width */
+		size_t w = visible_width(lines[i]);
+		buf_printf(&b, C_BRAND "│" C_RESET " %s%*s" C_BRAND "│" C_RESET "\n", lines[i],
+		           (int)((size_t)W - 1 - (w < (size_t)W - 1 ? w : (size_t)W - 1)), "");
 		free(lines[i]);
 	}
-	outf(C_BRAND "╰%s╯" C_RESET "\n", rule);
+	buf_printf(&b, C_BRAND "╰%s╯" C_RESET "\n", rule);
 	free(rule);
-	out(C_DIM
-	    "  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D quits." C_RESET
-	    "\n\n");
+	buf_puts(&b, C_DIM "  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D "
+	                   "quits." C_RESET "\n\n");
+	for (const char *p = b.data; p != NULL && *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		char *one = xasprintf("%.*s", (int)(nl - p), p);
+		n_rows += line_rows(one);
+		free(one);
+		p = nl + 1;
+	}
+	out(b.data);
+	buf_free(&b);
+	return n_rows;
+}
+
+/*
+ * After a resize: clear the screen and draw it again for the new size — the
+ * banner, the tail of the history that fits above the line being drawn, and
+ * that line. Lines wider than the screen are left to the terminal to wrap.
+ */
+static void
+repaint(void)
+{
+	int room, used = 0;
+	size_t from = hist_n;
+	const char *now = cur_line.data != NULL ? cur_line.data : "";
+
+	recording = 0;
+	out(C_RESET "\033[H\033[2J");
+	room = rows - banner() - line_rows(now);
+	while (from > 0) {
+		int r = line_rows(hist[(hist_first + from - 1) % HISTORY_LINES]);
+		if (used + r > room)
+			break;
+		used += r;
+		from--;
+	}
+	for (size_t i = from; i < hist_n; i++) {
+		out(hist[(hist_first + i) % HISTORY_LINES]);
+		out("\n");
+	}
+	out(now);
+	recording = 1;
 }
 
 static void
@@ -867,6 +1050,7 @@ main(int argc, char **argv)
 	install_signals();
 	term_setup();
 	banner();
+	recording = isatty(STDOUT_FILENO);
 	if (initial != NULL) {
 		struct fake_instr probe;
 		/* show what arrived, the way a paste would be shown */

@@ -314,6 +314,56 @@ like "$(screen argv)" 'instructions from the command line: [0-9]+ lines' "argv: 
 "$AGENT" a b >/dev/null 2>&1
 is "$?" 2 "argv: more than one argument is a usage error"
 
+# --- a resize repaints the screen (SIGWINCH) -------------------------------------
+# Two instructions fill more than 20 rows, so after shrinking to 60x20 the
+# banner is only on screen if the agent drew it again.
+first_line() { screen "$1" | head -n 1; }
+start winch
+deliver winch "$plan_i"
+wait_for "plan.json" test -f "$T_TMP/winch/plan.json"
+wait_for "prompt" at_prompt winch
+deliver winch "$rev_i"
+wait_for "review.json" test -f "$T_TMP/winch/review.json"
+wait_for "prompt" at_prompt winch
+TM resize-window -t winch -x 60 -y 20
+wait_for "repaint" sh -c '[ "$(tmux -L "$0" capture-pane -p -t winch | head -n 1)" = "╭$(printf "%058d" 0 | sed "s/0/─/g")╮" ]' "$SOCK"
+ok $? "resize: the banner is drawn again at the top, fitted to 60 columns"
+like "$(screen winch)" 'devflow fake agent' "resize: the banner names the agent"
+like "$(screen winch)" '✓ Wrote review.json' "resize: the last work is shown again"
+! screen_has winch 'Wrote plan\.json'
+ok $? "resize: older lines that do not fit are left out"
+is "$(screen winch | wc -l)" 20 "resize: the pane is 20 rows"
+at_prompt winch
+ok $? "resize: the prompt is the last line"
+TM send-keys -t winch -l 'abc'
+wait_for "echo" screen_has winch '^> abc$'
+ok $? "resize: typing goes on after the repaint"
+TM resize-window -t winch -x 100 -y 30
+wait_for "repaint" screen_has winch '✓ Wrote plan.json'
+ok $? "resize back: the older lines fit again"
+like "$(first_line winch)" '^╭─+╮$' "resize back: the banner is at the top"
+like "$(screen winch)" '✓ Wrote review.json' "resize back: the last work is shown"
+like "$(last_line winch)" '^> abc$' "resize back: the input line is kept"
+TM send-keys -t winch C-u
+wait_for "prompt" at_prompt winch
+TM send-keys -t winch C-d
+is "$(wait_exit winch)" 0 "resize: the agent exits normally afterwards"
+
+# A resize while the spinner runs (slow steps, silent scenario): the screen is
+# repainted, the spinner goes on below it, and the prompt comes back.
+start winch-busy DEVFLOW_FAKE_STEP_MS=300
+instr "$T_TMP/slow.txt" plan "Plan the work" slow.json dev/phase-plan@1 silent
+for _ in 1 2 3 4 5 6; do TM send-keys -t winch-busy Enter; done
+deliver winch-busy "$T_TMP/slow.txt"
+wait_for "busy" screen_has winch-busy 'Thinking… \([0-9]+s\)'
+TM resize-window -t winch-busy -x 70 -y 14
+wait_for "repaint" sh -c 'tmux -L "$0" capture-pane -p -t winch-busy | head -n 1 | grep -Eq "^╭─+╮$"' "$SOCK"
+ok $? "resize while busy: the banner is drawn again at the top"
+like "$(last_line winch-busy)" '^(⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏) Thinking… \([0-9]+s\)' \
+	"resize while busy: the spinner is the last line"
+wait_for "prompt" at_prompt winch-busy
+ok $? "resize while busy: the work ends at the prompt"
+
 # --- crash ---------------------------------------------------------------------------
 start crash
 instr "$T_TMP/crash.txt" plan "Plan the work" plan.json dev/phase-plan@1 crash

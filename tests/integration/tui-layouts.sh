@@ -1,6 +1,9 @@
 #!/bin/sh
 # Layouts: side by side at 120x40 (the README's capture) and 200x50,
 # stacked at 80x24 with t toggling the agent terminal, and live resizes.
+# The agent redraws its screen for each new size (SIGWINCH), so each dump
+# after a resize first waits for the redrawn key hint (wrapped at 66 columns
+# as " quits.", one line when wider).
 . "$top_srcdir/tests/tui-lib.sh"
 
 id=$(tui_start)
@@ -8,15 +11,19 @@ tui_wait_state "$id" awaiting_approval
 cat >"$T_TMP/script" <<EOS
 :wait-for plan_review
 :wait-for Done in
+:wait-for quits.
 :dump $T_TMP/wide
 :resize 200x50
+:wait-for Ctrl-D quits.
 :dump $T_TMP/wider
 :resize 80x24
 :dump $T_TMP/narrow
 t
+:wait-for Ctrl-D quits.
 :dump $T_TMP/terminal
 t
 :resize 120x40
+:wait-for quits.
 :dump $T_TMP/back
 q
 EOS
@@ -32,17 +39,17 @@ wide_want=$(cat <<'EOS'
 │                                                  │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │      │
 │                                                  ││╰──────────────────────────────────────────────────────────╯      │
 │                                                  ││  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D│
+│                                                  ││ quits.                                                           │
 │                                                  ││                                                                  │
 │                                                  ││> [pasted 44 lines]                                               │
-│                                                  ││● Phase plan — Plan the work (scenario ok, from the default)      │
-├ Phases · RUN1xxxx ───────────────────────────────┤│● Reading instructions (44 lines)                                 │
-│ 1 plan awaiting_approval planner → planner/fake  ││● Reading schema dev/phase-plan@1                                 │
+├ Phases · RUN1xxxx ───────────────────────────────┤│● Phase plan — Plan the work (scenario ok, from the default)      │
+│ 1 plan awaiting_approval planner → planner/fake  ││● Reading instructions (44 lines)                                 │
+│                                                  ││● Reading schema dev/phase-plan@1                                 │
 │                                                  ││● Writing plan.json                                               │
 │                                                  ││✓ Wrote plan.json                                                 │
 │                                                  ││  Done in #.#s                                                    │
 │                                                  ││                                                                  │
 │                                                  ││>                                                                 │
-│                                                  ││                                                                  │
 │                                                  ││                                                                  │
 ├ Waiting for you ───────────────────────────── 1 ─┤│                                                                  │
 │⚑ RUN1xxxx plan_review   plan.json valid       AGE││                                                                  │
@@ -83,7 +90,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      │││ A scripted agent CLI for devflow's tests and demo.       │                                                  │
 │                                                                                      │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                                                  │
 │                                                                                      ││╰──────────────────────────────────────────────────────────╯                                                  │
-│                                                                                      ││  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D                                            │
+│                                                                                      ││  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D quits.                                     │
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││> [pasted 44 lines]                                                                                           │
 │                                                                                      ││● Phase plan — Plan the work (scenario ok, from the default)                                                  │
@@ -165,7 +172,7 @@ tui_is "$T_TMP/terminal" "$(cat <<'EOS'
 ││ A scripted agent CLI for devflow's tests and demo.       │                  │
 ││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                  │
 │╰──────────────────────────────────────────────────────────╯                  │
-│  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D            │
+│  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D quits.     │
 │                                                                              │
 │> [pasted 44 lines]                                                           │
 │● Phase plan — Plan the work (scenario ok, from the default)                  │
