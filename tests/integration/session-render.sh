@@ -143,4 +143,75 @@ exec sleep 30
 EOF
 compare paint -- sh "$T_TMP/paint.sh"
 
+# 5. Interactive top (procps), made as deterministic as top allows: it shows
+# only one process, a `sleep` this test starts (-p), draws once (-d 60), reads
+# no toprc (an empty HOME), and shows memory in KiB (-E k, -e k). The screen
+# is taken while top runs (session_dump -d; tmux capture-pane), then top is
+# quit with `q` in both, and must exit.
+#
+# Normalisation, and nothing else: on rows 1-5 only (the summary area: clock,
+# uptime, users, load averages, task counts, CPU and memory figures, which
+# change between two runs), every number (a digit followed by digits, `.` or
+# `:`) together with the spaces before it becomes " #", so "ni,100.0 id" and
+# "ni,  99.5 id" both read "ni, # id". The labels of those rows, the line
+# count, the empty row 6, the column header and the process row (PID, user,
+# memory sizes, state, %CPU, %MEM and TIME+ of an idle sleep, which do not
+# change) and the empty rows below are compared exactly.
+top_norm() {
+	sed -e '1,5s/ *[0-9][0-9.:]*/ #/g' "$1"
+}
+if command -v top >/dev/null 2>&1; then
+	mkdir -p "$T_TMP/tophome"
+	sleep 1000 &
+	sleep_pid=$!
+	trap 'kill $sleep_pid 2>/dev/null; tm kill-server >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
+	topcmd="env HOME=$T_TMP/tophome top -p $sleep_pid -d 60 -E k -e k"
+
+	# shellcheck disable=SC2086 # topcmd is split into words on purpose
+	"$DUMP" -r $ROWS -c $COLS -s 400 -t 20000 -d -k q -x -- sh "$T_TMP/env.sh" $topcmd \
+		>"$T_TMP/top.out" 2>"$T_TMP/top.err"
+	ok $? "top: session_dump ran"
+	head -n $ROWS "$T_TMP/top.out" >"$T_TMP/top.session"
+	is "$(sed -n "$((ROWS + 1)),\$p" "$T_TMP/top.out")" "exit: exited with status 0" \
+		"top: q quits top in the session"
+
+	tm kill-server >/dev/null 2>&1
+	tm new-session -d -x $COLS -y $ROWS -s r "sh $T_TMP/env.sh $topcmd"
+	tmux_settle
+	tm capture-pane -p -t r >"$T_TMP/top.tmux"
+	tm send-keys -t r q
+	n=0
+	while tm has-session -t r >/dev/null 2>&1 && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	quit=0
+	tm has-session -t r >/dev/null 2>&1 && quit=1
+	ok $quit "top: q quits top in tmux"
+	tm kill-server >/dev/null 2>&1
+
+	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/top.session" >"$T_TMP/top.s"
+	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/top.tmux" >"$T_TMP/top.t"
+	top_norm "$T_TMP/top.s" >"$T_TMP/top.sn"
+	top_norm "$T_TMP/top.t" >"$T_TMP/top.tn"
+	if cmp -s "$T_TMP/top.sn" "$T_TMP/top.tn"; then
+		ok 0 "top: session screen equals tmux capture-pane (summary numbers masked)"
+	else
+		ok 1 "top: session screen equals tmux capture-pane (summary numbers masked)"
+		diff -u "$T_TMP/top.tn" "$T_TMP/top.sn" | sed 's/^/# /'
+		sed 's/^/# err: /' "$T_TMP/top.err"
+	fi
+	# Not vacuous: the summary, the column header and the pinned process are there.
+	like "$(cat "$T_TMP/top.sn")" '^top - # up ' "top: the summary row is shown"
+	like "$(sed -n 7p "$T_TMP/top.s")" '^ +PID +USER .* COMMAND *$' "top: the column header is row 7"
+	like "$(sed -n 8p "$T_TMP/top.s")" "^ *$sleep_pid .* sleep *\$" "top: row 8 is the pinned sleep"
+
+	kill "$sleep_pid"
+	wait "$sleep_pid" 2>/dev/null
+	left=$(pgrep -c -f "^top -p $sleep_pid ")
+	is "$left" 0 "top: no top is left running"
+else
+	ok 0 "# SKIP top is not installed"
+fi
+
 done_testing

@@ -4,14 +4,16 @@
  * `tmux capture-pane -p`), so shell tests can compare a session with tmux.
  *
  *   session_dump [-r ROWS] [-c COLS] [-s SETTLE_MS] [-t TIMEOUT_MS]
- *                [-T TRANSCRIPT] [-x] [-k KEYS | -w TEXT | -p MS]... -- ARGV...
+ *                [-T TRANSCRIPT] [-x] [-k KEYS | -w TEXT | -p MS | -d]... -- ARGV...
  *
  * Steps run in order: -k sends KEYS after output settles (a single word is
  * send-keys syntax: a key name like Enter or C-c, or literal text; an
  * argument with spaces is typed as is, like one `tmux send-keys` argument);
- * -w waits until TEXT is on screen; -p pauses. At the end the driver waits
- * for output to settle (or the program to exit), prints the screen, and with
- * -x a last line "exit: REASON". Exit status 0, or 1 on a spawn error or a
+ * -w waits until TEXT is on screen; -p pauses; -d prints the screen once
+ * output settles (for a program whose screen after its quit key is not the
+ * one to compare). At the end the driver waits for output to settle (or the
+ * program to exit) and, unless a -d step printed it already, prints the
+ * screen; with -x a last line "exit: REASON" follows. Exit status 0, or 1 on a spawn error or a
  * step timeout (with a message on stderr).
  */
 #include "config.h"
@@ -93,10 +95,20 @@ wait_text(struct loop *loop, struct session *s, struct state *st, const char *te
 }
 
 static void
+print_screen(struct session *s)
+{
+	char *dump = screen_dump_text(session_screen(s));
+
+	fputs(dump, stdout);
+	free(dump);
+	fflush(stdout);
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr, "usage: session_dump [-r ROWS] [-c COLS] [-s SETTLE_MS] [-t TIMEOUT_MS] "
-	                "[-T FILE] [-x] [-k KEYS | -w TEXT | -p MS]... -- ARGV...\n");
+	                "[-T FILE] [-x] [-k KEYS | -w TEXT | -p MS | -d]... -- ARGV...\n");
 	exit(2);
 }
 
@@ -105,12 +117,12 @@ main(int argc, char **argv)
 {
 	struct session_config cfg = { .rows = 24, .cols = 80, .grace_ms = 1000 };
 	unsigned settle_ms = 300, timeout_ms = 10000;
-	bool show_exit = false;
+	bool show_exit = false, dumped = false;
 	int opt;
 	/* Steps are re-read from argv in order after option parsing. */
 	int first = 1;
 
-	while ((opt = getopt(argc, argv, "+r:c:s:t:T:xk:w:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:c:s:t:T:xk:w:p:d")) != -1) {
 		switch (opt) {
 		case 'r':
 			cfg.rows = atoi(optarg);
@@ -133,6 +145,7 @@ main(int argc, char **argv)
 		case 'k':
 		case 'w':
 		case 'p':
+		case 'd':
 			break;
 		default:
 			usage();
@@ -185,6 +198,14 @@ main(int argc, char **argv)
 			uint64_t end = now_ms() + (uint64_t)atoi(v);
 			while (now_ms() < end)
 				loop_run_once(loop, (int)(end - now_ms()), NULL);
+		} else if (a[1] == 'd') {
+			if (!settle(loop, &st, settle_ms, deadline)) {
+				fprintf(stderr, "session_dump: output never settled before -d\n");
+				rc = 1;
+			} else {
+				print_screen(s);
+				dumped = true;
+			}
 		} else if (strchr("rcstT", a[1]) != NULL) {
 			i++;
 		}
@@ -193,9 +214,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "session_dump: output never settled\n");
 		rc = 1;
 	}
-	char *dump = screen_dump_text(session_screen(s));
-	fputs(dump, stdout);
-	free(dump);
+	if (!dumped)
+		print_screen(s);
 	if (show_exit) {
 		if (!st.exited) {
 			session_stop(s);
