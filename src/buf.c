@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,4 +90,43 @@ buf_free(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+}
+
+int
+buf_read_stream(struct buf *b, FILE *f, size_t max)
+{
+	char chunk[8192];
+	size_t n, start = b->len;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_append(b, chunk, n);
+		if (max > 0 && b->len - start > max) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	if (b->data == NULL)
+		buf_append(b, "", 0); /* an empty file is an empty string, never NULL */
+	if (ferror(f)) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+buf_read_file(struct buf *b, const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	int rc, saved;
+
+	if (f == NULL)
+		return -1;
+	errno = 0;
+	rc = buf_read_stream(b, f, max);
+	saved = errno;
+	fclose(f);
+	errno = saved;
+	return rc;
 }

@@ -79,31 +79,17 @@ static int
 read_text(const char *path, char **out, struct df_error *err)
 {
 	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	FILE *fp = fopen(path, "rb");
 
-	if (fp == NULL)
-		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot read %s: %s", path,
-		                    strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		buf_append(&b, chunk, n);
-		if (b.len > MAX_FILE_BYTES) {
-			fclose(fp);
-			buf_free(&b);
-			return df_error_set(err, DF_FATAL, DF_E_IO, "%s is larger than %d bytes",
-			                    path, MAX_FILE_BYTES);
-		}
-	}
-	if (ferror(fp)) {
+	if (buf_read_file(&b, path, MAX_FILE_BYTES) != 0) {
 		int e = errno;
 
-		fclose(fp);
 		buf_free(&b);
+		if (e == EFBIG)
+			return df_error_set(err, DF_FATAL, DF_E_IO, "%s is larger than %d bytes",
+			                    path, MAX_FILE_BYTES);
 		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot read %s: %s", path,
 		                    strerror(e));
 	}
-	fclose(fp);
 	if (memchr(b.data ? b.data : "", '\0', b.len) != NULL) {
 		buf_free(&b);
 		return df_error_set(err, DF_FATAL, DF_E_JSON_PARSE,

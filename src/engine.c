@@ -1691,27 +1691,19 @@ template_keys(struct engine *e, const struct store_run *run, struct strv *keys,
 static int
 read_file(const char *path, char **data, size_t *len, struct df_error *err)
 {
-	FILE *fp = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
 
 	*data = NULL;
 	*len = 0;
-	if (fp == NULL) {
-		if (errno == ENOENT)
+	if (buf_read_file(&b, path, 0) != 0) {
+		int e = errno;
+
+		buf_free(&b);
+		if (e == ENOENT)
 			return 0;
 		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot read %s: %s", path,
-		                    strerror(errno));
+		                    strerror(e));
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&b, chunk, n);
-	if (ferror(fp)) {
-		fclose(fp);
-		buf_free(&b);
-		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot read %s", path);
-	}
-	fclose(fp);
 	*len = b.len;
 	*data = buf_detach(&b);
 	return 1;

@@ -1609,26 +1609,15 @@ schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char
 cJSON *
 schema_json_load(const char *path, struct df_error *err)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
 	const char *end = NULL;
 	cJSON *j;
 
-	if (f == NULL)
-		return df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno)), NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	if (ferror(f)) {
+	if (buf_read_file(&b, path, 0) != 0) {
 		df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno));
-		fclose(f);
 		buf_free(&b);
 		return NULL;
 	}
-	fclose(f);
-	if (b.data == NULL)
-		buf_puts(&b, "");
 	if (strlen(b.data) != b.len) {
 		df_error_set(err, DF_FATAL, DF_E_JSON_PARSE,
 		             "%s: invalid JSON: NUL byte at offset %zu", path, strlen(b.data));

@@ -1250,20 +1250,13 @@ op_pause_resume(struct op_ctx *x, cJSON **result, struct df_error *err)
 static char *
 slurp(const char *path, struct df_error *err)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
 
-	if (f == NULL) {
+	if (buf_read_file(&b, path, 0) != 0) {
 		df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno));
+		buf_free(&b);
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	if (b.data == NULL)
-		return xstrdup("");
 	return buf_detach(&b);
 }
 
@@ -1560,10 +1553,9 @@ op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct store_phase ph = { 0 };
 	struct store_artifact a = { 0 };
 	char *abs = NULL;
-	FILE *f = NULL;
 	struct buf data = BUF_INIT;
 	cJSON *errs, *doc;
-	int r, rc = -1, ferr = 0;
+	int r, rc = -1;
 
 	if (arg_run(x, run_id, err) != 0 ||
 	    arg_str("artifact", x->args, "phase", 0, &key, err) != 0 ||
@@ -1603,24 +1595,12 @@ op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 		*result = NULL;
 		goto out;
 	}
-	errno = 0;
-	if ((f = fopen(abs, "rb")) == NULL)
-		ferr = errno;
-	else {
-		char chunk[8192];
-		size_t n;
-
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && data.len <= ARTIFACT_MAX)
-			buf_append(&data, chunk, n);
-		fclose(f);
-	}
-	if (f == NULL) {
-		cJSON_AddNullToObject(*result, "json");
-		cJSON_AddItemToObject(*result, "file_error", cJSON_CreateString(strerror(ferr)));
-	} else if (data.len > ARTIFACT_MAX) {
+	if (buf_read_file(&data, abs, ARTIFACT_MAX) != 0) {
 		cJSON_AddNullToObject(*result, "json");
 		cJSON_AddItemToObject(*result, "file_error",
-		                      cJSON_CreateString("larger than 512 KiB: not shown"));
+		                      cJSON_CreateString(errno == EFBIG
+		                                             ? "larger than 512 KiB: not shown"
+		                                             : strerror(errno)));
 	} else {
 		canon_sha256_hex(data.data != NULL ? data.data : "", data.len, now_hash);
 		cJSON_AddBoolToObject(*result, "changed", strcmp(now_hash, a.hash) != 0);

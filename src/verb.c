@@ -79,27 +79,16 @@ verb_token(char out[37])
 char *
 verb_read_file(const char *path, struct df_error *err)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
+	int rc =
+	    strcmp(path, "-") == 0 ? buf_read_stream(&b, stdin, 0) : buf_read_file(&b, path, 0);
 
-	if (f == NULL) {
+	if (rc != 0) {
 		df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	if (ferror(f)) {
-		df_error_set(err, DF_FATAL, DF_E_IO, "%s: read error", path);
-		if (f != stdin)
-			fclose(f);
 		buf_free(&b);
 		return NULL;
 	}
-	if (f != stdin)
-		fclose(f);
-	return b.data != NULL ? buf_detach(&b) : xstrdup("");
+	return buf_detach(&b);
 }
 
 const char *

@@ -924,18 +924,13 @@ app_decide(struct tui *t, const char *run_id, const char *approval_id, const cha
 static char *
 read_file(const char *path, size_t max)
 {
-	FILE *f = fopen(path, "r");
 	struct buf b = BUF_INIT;
-	char tmp[4096];
-	size_t n;
 
-	if (f == NULL)
+	/* A file over max is cut, not refused: what fits is used. */
+	if (buf_read_file(&b, path, max) != 0 && errno != EFBIG) {
+		buf_free(&b);
 		return NULL;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 && b.len < max)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	if (b.data == NULL)
-		buf_puts(&b, "");
+	}
 	return buf_detach(&b);
 }
 
