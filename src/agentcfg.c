@@ -34,17 +34,18 @@ must(void *p)
 char *
 agentcfg_subst(const char *s, const struct agentcfg_vars *vars)
 {
-	static const char *const names[] = { "{worktree}", "{devflow}" };
-	const char *vals[2] = { vars ? vars->worktree : NULL, vars ? vars->devflow : NULL };
+	static const char *const names[] = { "{worktree}", "{devflow}", "{conversation}" };
+	const char *vals[3] = { vars ? vars->worktree : NULL, vars ? vars->devflow : NULL,
+		                vars ? vars->conversation : NULL };
 	struct buf b = BUF_INIT;
 
 	while (*s) {
 		size_t i;
 
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < 3; i++)
 			if (vals[i] && strncmp(s, names[i], strlen(names[i])) == 0)
 				break;
-		if (i < 2) {
+		if (i < 3) {
 			buf_puts(&b, vals[i]);
 			s += strlen(names[i]);
 		} else {

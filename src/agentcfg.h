@@ -19,9 +19,14 @@
 struct agentcfg_vars {
 	const char *worktree; /* "{worktree}": the worktree's absolute path */
 	const char *devflow;  /* "{devflow}": the absolute path of the devflow program */
+	/* "{conversation}": the agent's conversation id to resume (backend "resume") */
+	const char *conversation;
 };
 
-/* s with every "{worktree}" and "{devflow}" replaced literally (no quoting). Caller frees. */
+/*
+ * s with every "{worktree}", "{devflow}" and "{conversation}" replaced
+ * literally (no quoting; replaced text is not scanned again). Caller frees.
+ */
 char *agentcfg_subst(const char *s, const struct agentcfg_vars *vars);
 
 /* A deep copy of v with the placeholders replaced in object keys and string values. */

@@ -386,6 +386,40 @@ check_config_files(const char *file, const char *where, const cJSON *files, stru
 	return 0;
 }
 
+/*
+ * resume.argv must name the conversation; a replacing argv is the whole
+ * command line, so in prompt mode "argv" it must carry "{prompt}" too.
+ */
+static int
+check_resume(const char *file, const cJSON *json, struct df_error *err)
+{
+	const cJSON *resume = cJSON_GetObjectItemCaseSensitive(json, "resume");
+	const cJSON *rargv = cJSON_GetObjectItemCaseSensitive(resume, "argv");
+	const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(json, "prompt");
+	const cJSON *it;
+	int has_conv = 0, has_prompt = 0;
+
+	if (resume == NULL)
+		return 0;
+	cJSON_ArrayForEach(it, rargv)
+	{
+		if (strstr(it->valuestring, "{conversation}") != NULL)
+			has_conv = 1;
+		if (strstr(it->valuestring, "{prompt}") != NULL)
+			has_prompt = 1;
+	}
+	if (!has_conv)
+		return invalid(err, file, "/resume/argv",
+		               "no argument contains \"{conversation}\"");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resume, "replace")) &&
+	    strcmp(cJSON_GetObjectItemCaseSensitive(prompt, "mode")->valuestring, "argv") == 0 &&
+	    !has_prompt)
+		return invalid(err, file, "/resume/argv",
+		               "it replaces argv in prompt mode \"argv\" but no argument contains "
+		               "\"{prompt}\"");
+	return 0;
+}
+
 static int
 check_backend(const char *file, const cJSON *json, struct df_error *err)
 {
@@ -437,7 +471,7 @@ check_backend(const char *file, const cJSON *json, struct df_error *err)
 	    !has_prompt)
 		return invalid(err, file, "/argv",
 		               "prompt mode is \"argv\" but no argument contains \"{prompt}\"");
-	return 0;
+	return check_resume(file, json, err);
 }
 
 /* ---------------------------------------------------------------------------

@@ -10,8 +10,10 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -23,6 +25,8 @@
 #include "xalloc.h"
 
 #define DEFAULT_KEEP_EXITED 16
+/* A resumed process that exits non-zero this soon after its start could not resume. */
+#define RESUME_WINDOW_MS 10000
 
 struct entry {
 	struct driver *d;
@@ -31,6 +35,18 @@ struct entry {
 	char **argv; /* the template, placeholders but {prompt} replaced, hooks.argv appended,
 	              * argv[0] resolved; NULL-terminated */
 	char **env;  /* the backend's env plus DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID */
+	/*
+	 * While a resumed process may still fail to resume: the command line
+	 * without "resume" (argv is the resumed one), and copies of the
+	 * instructions the resumed process took, to give them to a fresh one.
+	 */
+	char **fresh_argv;
+	char **taken;
+	size_t ntaken;
+	char *resumed;       /* the conversation the session was started resuming, or NULL */
+	bool resume_failed;  /* it could not, and was started afresh */
+	bool falling_back;   /* inside on_exited, about to start afresh */
+	uint64_t spawned_ms; /* when the current process started (monotonic) */
 	char *cwd, *transcript;
 	bool argv_mode;
 	unsigned submit_delay_ms;
@@ -93,6 +109,11 @@ entry_free(struct entry *en)
 	free(en->backend);
 	free(en->backend_json);
 	strv_free(en->argv);
+	strv_free(en->fresh_argv);
+	for (size_t i = 0; i < en->ntaken; i++)
+		free(en->taken[i]);
+	free(en->taken);
+	free(en->resumed);
 	strv_free(en->env);
 	free(en->cwd);
 	free(en->transcript);
@@ -110,6 +131,38 @@ find(struct driver *d, const char *id)
 		if (strcmp(d->v[i]->id, id) == 0)
 			return d->v[i];
 	return NULL;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The resumed process took text: keep a copy while it may still fail to resume. */
+static void
+note_taken(struct entry *en, const char *text)
+{
+	if (en->fresh_argv == NULL)
+		return;
+	en->taken = xreallocarray(en->taken, en->ntaken + 1, sizeof(*en->taken));
+	en->taken[en->ntaken++] = xstrdup(text);
+}
+
+/* The resume has held (or been given up): nothing to start afresh any more. */
+static void
+resume_settled(struct entry *en)
+{
+	strv_free(en->fresh_argv);
+	en->fresh_argv = NULL;
+	for (size_t i = 0; i < en->ntaken; i++)
+		free(en->taken[i]);
+	free(en->taken);
+	en->taken = NULL;
+	en->ntaken = 0;
 }
 
 static void
@@ -327,7 +380,8 @@ io_prompt(void *arg, enum detect_prompt_result result, bool retried)
 	/* Unconfirmed: the phase's timeout or the agent's exit will tell. */
 	(void)retried;
 	en->prompt_pending = false;
-	if (result == DETECT_PROMPT_FAILED && en->argv_mode && !en->ended && en->inflight) {
+	if (result == DETECT_PROMPT_FAILED && en->argv_mode && !en->ended && en->inflight &&
+	    !en->falling_back) {
 		/* The process ended first: the next one gets the text in its argv. */
 		en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
 		memmove(&en->queue[1], &en->queue[0], en->nq * sizeof(*en->queue));
@@ -411,6 +465,56 @@ exit_status(const struct session_exit *ex)
 
 static int spawn(struct entry *en, const char *prompt, struct df_error *err);
 
+/*
+ * The resumed process failed at once: start the session afresh, once, with
+ * the instructions the resumed process had taken first in its queue, and
+ * tell the engine. status is the resumed process's exit status.
+ */
+static void
+resume_fall_back(struct entry *en, int status)
+{
+	struct driver *d = en->d;
+	struct df_error err;
+
+	en->falling_back = false;
+	free(en->inflight);
+	en->inflight = NULL;
+	en->prompt_pending = false;
+	if (en->ntaken > 0) {
+		en->queue = xreallocarray(en->queue, en->nq + en->ntaken, sizeof(*en->queue));
+		memmove(&en->queue[en->ntaken], &en->queue[0], en->nq * sizeof(*en->queue));
+		memcpy(&en->queue[0], en->taken, en->ntaken * sizeof(*en->queue));
+		en->nq += en->ntaken;
+		free(en->taken);
+		en->taken = NULL;
+		en->ntaken = 0;
+	}
+	strv_free(en->argv);
+	en->argv = en->fresh_argv;
+	en->fresh_argv = NULL;
+	en->resume_failed = true;
+	if (d->engine && !d->shutting_down)
+		engine_session_resume_failed(d->engine, en->id, status);
+	if (en->argv_mode) {
+		/* The next instruction starts the fresh process (deliver_next spawns it). */
+		deliver_next(en);
+	} else if (spawn(en, NULL, &err) != 0) {
+		en->ended = true;
+		en->exit_status = 127;
+		en->state = DETECT_EXITED;
+		for (size_t i = 0; i < en->nq; i++)
+			free(en->queue[i]);
+		en->nq = 0;
+		report(en, ENGINE_SESSION_EXITED, NULL, 127);
+		notify(d, en, DRIVER_EXITED);
+		schedule_reap(d);
+		return;
+	} else {
+		deliver_next(en);
+	}
+	notify(d, en, DRIVER_STATE);
+}
+
 static void
 on_exited(struct session *s, const struct session_exit *ex, void *arg)
 {
@@ -420,8 +524,19 @@ on_exited(struct session *s, const struct session_exit *ex, void *arg)
 
 	if (en->s != s)
 		return;
+	if (en->fresh_argv != NULL) {
+		if (status != 0 && !en->ended && !d->shutting_down &&
+		    mono_ms() - en->spawned_ms < RESUME_WINDOW_MS)
+			en->falling_back = true;
+		else
+			resume_settled(en);
+	}
 	if (en->det)
 		detect_exited(en->det);
+	if (en->falling_back) {
+		resume_fall_back(en, status);
+		return;
+	}
 	if (en->argv_mode && status == 0 && !en->ended) {
 		/* One instruction done; the session lives on for the next. */
 		en->prompt_pending = false;
@@ -509,6 +624,7 @@ spawn(struct entry *en, const char *prompt, struct df_error *err)
 	sc.cols = d->opts.cols;
 	sc.transcript_path = transcript;
 	sc.grace_ms = d->opts.grace_ms;
+	en->spawned_ms = mono_ms();
 	en->s = session_spawn(d->loop, &sc, &session_cbs, en, err);
 	if (en->s == NULL) {
 		df_error_prefix(err, "backend %s", en->backend);
@@ -540,6 +656,7 @@ deliver_next(struct entry *en)
 	text = en->queue[0];
 	memmove(&en->queue[0], &en->queue[1], (en->nq - 1) * sizeof(*en->queue));
 	en->nq--;
+	note_taken(en, text);
 	if (en->argv_mode && !running) {
 		if (spawn(en, text, &err) != 0) {
 			/* The program cannot run again: the session has ended. */
@@ -590,17 +707,45 @@ hooks_of(struct driver *d, const cJSON *doc)
 	return d->opts.hooks && cJSON_IsObject(hooks) && plain_path(d->devflow_bin) ? hooks : NULL;
 }
 
+/* Append the strings of arr (at JSON path where) to argv[*n], placeholders replaced. */
+static int
+append_args(char **argv, size_t *n, const cJSON *arr, const char *where,
+            const struct agentcfg_vars *vars, const char *backend, struct df_error *err)
+{
+	const cJSON *x;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(x, arr)
+	{
+		if (!cJSON_IsString(x))
+			return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+			                    "backend %s: %s/%zu: not a string", backend, where, i);
+		argv[(*n)++] = agentcfg_subst(x->valuestring, vars);
+		i++;
+	}
+	return 0;
+}
+
 /*
  * The session's command line: spec's argv with the placeholders replaced,
- * then hooks.argv (replaced too) when hooks are applied. NULL-terminated;
- * NULL with err when hooks.argv is not an array of strings.
+ * then hooks.argv (replaced too) when hooks are applied. With conversation
+ * (resuming it), the backend's resume.argv with "{conversation}" replaced
+ * too is appended to spec's argv, or replaces it when resume.replace is
+ * true; hooks.argv follows either. NULL-terminated; NULL with err when
+ * hooks.argv or resume is malformed.
  */
 static char **
 build_argv(struct driver *d, const struct engine_session_spec *spec, const cJSON *doc,
-           struct df_error *err)
+           const char *conversation, struct df_error *err)
 {
-	const cJSON *hargv = cJSON_GetObjectItemCaseSensitive(hooks_of(d, doc), "argv"), *x;
-	struct agentcfg_vars vars = { .worktree = spec->cwd, .devflow = d->devflow_bin };
+	const cJSON *hargv = cJSON_GetObjectItemCaseSensitive(hooks_of(d, doc), "argv");
+	const cJSON *resume = cJSON_GetObjectItemCaseSensitive(doc, "resume");
+	const cJSON *rargv = cJSON_GetObjectItemCaseSensitive(resume, "argv");
+	struct agentcfg_vars vars = { .worktree = spec->cwd,
+		                      .devflow = d->devflow_bin,
+		                      .conversation = conversation };
+	bool replace =
+	    conversation && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resume, "replace"));
 	size_t n = 0;
 	char **argv;
 
@@ -609,21 +754,47 @@ build_argv(struct driver *d, const struct engine_session_spec *spec, const cJSON
 		             "backend %s: /hooks/argv: not an array", spec->backend);
 		return NULL;
 	}
-	argv = xcalloc(spec->argc + (size_t)cJSON_GetArraySize(hargv) + 1, sizeof(*argv));
-	for (size_t i = 0; i < spec->argc; i++)
+	if (conversation && (!cJSON_IsArray(rargv) || cJSON_GetArraySize(rargv) == 0)) {
+		df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		             "backend %s: /resume/argv: missing or empty", spec->backend);
+		return NULL;
+	}
+	if (!conversation)
+		rargv = NULL;
+	argv = xcalloc(spec->argc + (size_t)cJSON_GetArraySize(rargv) +
+	                   (size_t)cJSON_GetArraySize(hargv) + 1,
+	               sizeof(*argv));
+	for (size_t i = 0; !replace && i < spec->argc; i++)
 		argv[n++] = agentcfg_subst(spec->argv[i], &vars);
-	cJSON_ArrayForEach(x, hargv)
-	{
-		if (!cJSON_IsString(x)) {
-			df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
-			             "backend %s: /hooks/argv/%zu: not a string", spec->backend,
-			             n - spec->argc);
-			strv_free(argv);
-			return NULL;
-		}
-		argv[n++] = agentcfg_subst(x->valuestring, &vars);
+	if (append_args(argv, &n, rargv, "/resume/argv", &vars, spec->backend, err) != 0 ||
+	    append_args(argv, &n, hargv, "/hooks/argv", &vars, spec->backend, err) != 0) {
+		strv_free(argv);
+		return NULL;
 	}
 	return argv;
+}
+
+/* argv[0] resolved beside devflow or on PATH; -1 with err (backend_unavailable) when missing. */
+static int
+resolve_program(char **argv, const struct engine_session_spec *spec, const cJSON *doc,
+                struct df_error *err)
+{
+	const cJSON *install;
+	char *prog = catalog_which(argv[0]);
+
+	if (prog == NULL) {
+		install = cJSON_GetObjectItemCaseSensitive(doc, "install");
+		df_error_set(
+		    err, DF_HUMAN_REQUIRED, DF_E_BACKEND_UNAVAILABLE,
+		    "backend %s: program '%s' not found (looked beside devflow and in PATH)",
+		    spec->backend, argv[0]);
+		if (cJSON_IsString(install))
+			df_error_hint(err, "%s", install->valuestring);
+		return -1;
+	}
+	free(argv[0]);
+	argv[0] = prog;
+	return 0;
 }
 
 /* Merge the backend's configFiles, and hooks.configFiles when hooks are applied. */
@@ -652,8 +823,8 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	struct driver *d = ctx;
 	struct entry *en;
 	cJSON *doc;
-	const cJSON *install;
-	char *prog, *dir, *slash, **argv;
+	char *dir, *slash, **argv, **rargv = NULL;
+	const char *conv = spec->resume_conversation;
 	size_t k = 0;
 
 	if (spec->argc == 0 || spec->argv == NULL || spec->argv[0] == NULL)
@@ -663,25 +834,26 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "session %s: already started", spec->session_id);
 	doc = cJSON_Parse(spec->backend_json ? spec->backend_json : "{}");
-	if ((argv = build_argv(d, spec, doc, err)) == NULL) {
+	if ((argv = build_argv(d, spec, doc, NULL, err)) == NULL) {
 		cJSON_Delete(doc);
 		return -1;
 	}
-	prog = catalog_which(argv[0]);
-	if (prog == NULL) {
-		install = cJSON_GetObjectItemCaseSensitive(doc, "install");
-		df_error_set(
-		    err, DF_HUMAN_REQUIRED, DF_E_BACKEND_UNAVAILABLE,
-		    "backend %s: program '%s' not found (looked beside devflow and in PATH)",
-		    spec->backend, argv[0]);
-		if (cJSON_IsString(install))
-			df_error_hint(err, "%s", install->valuestring);
+	if (resolve_program(argv, spec, doc, err) != 0) {
 		cJSON_Delete(doc);
 		strv_free(argv);
 		return -1;
 	}
-	free(argv[0]);
-	argv[0] = prog;
+	/* Resuming: the resumed command line first, the fresh one kept for a failed resume. */
+	if (conv != NULL && *conv != '\0' &&
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "resume"))) {
+		if ((rargv = build_argv(d, spec, doc, conv, err)) == NULL ||
+		    resolve_program(rargv, spec, doc, err) != 0) {
+			cJSON_Delete(doc);
+			strv_free(argv);
+			strv_free(rargv);
+			return -1;
+		}
+	}
 	dir = xstrdup(spec->transcript_path);
 	slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
@@ -691,6 +863,7 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 			             "session %s: cannot create %s", spec->session_id, dir);
 			free(dir);
 			strv_free(argv);
+			strv_free(rargv);
 			cJSON_Delete(doc);
 			return -1;
 		}
@@ -699,6 +872,7 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	/* The CLI's own configuration, before anything of it runs. */
 	if (apply_config(d, spec, doc, err) != 0) {
 		strv_free(argv);
+		strv_free(rargv);
 		cJSON_Delete(doc);
 		return -1;
 	}
@@ -712,7 +886,13 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	en->role_id = xstrdup(spec->role_id ? spec->role_id : "");
 	en->backend = xstrdup(spec->backend ? spec->backend : "");
 	en->backend_json = xstrdup(spec->backend_json ? spec->backend_json : "{}");
-	en->argv = argv;
+	if (rargv != NULL) {
+		en->argv = rargv;
+		en->fresh_argv = argv;
+		en->resumed = xstrdup(conv);
+	} else {
+		en->argv = argv;
+	}
 	en->env = xcalloc(spec->envc + 4, sizeof(*en->env));
 	for (size_t i = 0; i < spec->envc; i++)
 		en->env[k++] = xstrdup(spec->env[i]);
@@ -781,8 +961,10 @@ drv_send(void *ctx, const char *session_id, const char *text, struct df_error *e
 		                    "instructions",
 		                    session_id, en->backend);
 	if (en->argv_mode && en->nq == 0 && !en->prompt_pending &&
-	    (en->s == NULL || !session_running(en->s)))
+	    (en->s == NULL || !session_running(en->s))) {
+		note_taken(en, text);
 		return spawn(en, text, err); /* the process starts now: its failure is the send's */
+	}
 	en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
 	en->queue[en->nq++] = xstrdup(text);
 	deliver_next(en);
@@ -938,6 +1120,8 @@ driver_sessions_list(struct driver *d, struct driver_session_info **out, size_t 
 		v[i].hooked = en->hooked;
 		v[i].pid = v[i].running ? session_pid(en->s) : 0;
 		v[i].exit_status = en->exit_status;
+		v[i].resumed = en->resumed ? xstrdup(en->resumed) : NULL;
+		v[i].resume_failed = en->resume_failed;
 	}
 	*out = v;
 	*n = d->n;
@@ -952,6 +1136,7 @@ driver_sessions_free(struct driver_session_info *list, size_t n)
 		free(list[i].phase_id);
 		free(list[i].role_id);
 		free(list[i].backend);
+		free(list[i].resumed);
 	}
 	free(list);
 }

@@ -39,6 +39,17 @@
  * the driver's); and, when the driver's options say hooks are received,
  * hooks.argv is appended to argv and hooks.configFiles merged too (agentcfg.h).
  * A configuration file that cannot be merged fails the start.
+ *
+ * Resuming: when the spec names a conversation (resume_conversation) and the
+ * backend has "resume", the session's processes run the backend's
+ * resume.argv ("{conversation}" replaced) appended to argv, or instead of it
+ * when resume.replace is true; hooks.argv follows either. When a resumed
+ * process exits non-zero within 10 s of its start (the CLI does not know the
+ * conversation, or refuses the flag), the session is started afresh once,
+ * without resume, and the instructions the resumed process had taken are
+ * delivered again, first; the engine is told (engine_session_resume_failed)
+ * instead of the exit. A resumed process that runs longer, or exits 0, has
+ * resumed.
  */
 #ifndef DEVFLOW_DRIVER_H
 #define DEVFLOW_DRIVER_H
@@ -118,6 +129,8 @@ struct driver_session_info {
 	bool hooked;             /* a hook has reported for it */
 	pid_t pid;               /* 0 when no process */
 	int exit_status;         /* -1 until it ended; else the status (128 + signal) */
+	char *resumed;           /* the conversation it was started resuming, or NULL */
+	bool resume_failed;      /* that failed, and it was started afresh */
 };
 
 /*

@@ -56,7 +56,7 @@ struct timer_ent {
 	int attempt;
 };
 
-enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION };
+enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION, IT_RESUME_FAILED };
 
 struct item {
 	enum item_kind kind;
@@ -1326,7 +1326,7 @@ phase_session(struct engine *e, const char *run_id, const char *phase_id, struct
 static int
 start_session(struct engine *e, const struct store_run *run, const struct store_phase *ph,
               const struct attempt_ctx *c, const char *session_id, const char *transcript,
-              struct df_error *err)
+              const char *resume, struct df_error *err)
 {
 	cJSON *bdef = cJSON_Parse(c->backend.definition);
 	const cJSON *argv = cJSON_GetObjectItemCaseSensitive(bdef, "argv");
@@ -1366,6 +1366,7 @@ start_session(struct engine *e, const struct store_run *run, const struct store_
 	spec.submit_delay_ms = cJSON_IsNumber(delay) ? delay->valueint : 0;
 	spec.cwd = run->worktree_root;
 	spec.transcript_path = transcript;
+	spec.resume_conversation = resume;
 	rc = e->drv->start(e->dctx, &spec, err);
 	for (size_t i = 0; i < ec; i++)
 		free(ev[i]);
@@ -1401,20 +1402,34 @@ skip_phase(struct engine *e, struct store_phase *ph, struct df_error *err)
 	return tx_commit(e, err);
 }
 
+/* 1 when the backend definition (JSON text) says how to resume a conversation. */
+static int
+backend_resumes(const char *definition)
+{
+	cJSON *doc = cJSON_Parse(definition ? definition : "");
+	int r = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "resume"));
+
+	cJSON_Delete(doc);
+	return r;
+}
+
 /*
  * Begin the next attempt of a pending phase: instructions, rows and events
  * in one transaction, the timeout, then the session. A phase that cannot
  * run fails the run. cause (may be NULL) goes into phase.started.
+ * conversation (may be NULL) is the agent's conversation to resume, used
+ * when the backend says how (then recorded on the new session's row and
+ * as resumedConversation in phase.started and session.started).
  */
 static int
 phase_begin(struct engine *e, const struct store_run *run, struct store_phase *ph,
-            const char *cause, struct df_error *err)
+            const char *cause, const char *conversation, struct df_error *err)
 {
 	struct attempt_ctx c;
 	struct store_session sess;
 	char sid[ENGINE_ID_MAX], ts[STORE_TS_MAX], deadline[STORE_TS_MAX], phash[CANON_HASH_HEX];
 	char *comment = NULL, *text = NULL, *transcript = NULL, *sdir = NULL;
-	const char *reason = NULL, *want;
+	const char *reason = NULL, *want, *resume = NULL;
 	int64_t timeout, now;
 	int attempt, rc = -1;
 	cJSON *pl;
@@ -1431,6 +1446,8 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 		goto out;
 	}
 	attempt = ph->attempts + 1;
+	if (conversation != NULL && *conversation != '\0' && backend_resumes(c.backend.definition))
+		resume = conversation;
 	move_stale_artifact(e, run->id, ph, c.artifact_abs, ph->attempts);
 	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0)
 		goto out;
@@ -1474,24 +1491,26 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 	sess.state = SS_STARTING;
 	sess.transcript_path = transcript;
 	sess.last_prompt_hash = phash;
+	sess.conversation_id = (char *)resume;
 	if (store_session_insert(e->st, &sess, ts, err) != 0)
 		goto rollback;
 	pl = payload_str("phaseKey", ph->phase_key, "sessionId", sid, "roleId", c.binding->role_id,
-	                 "cause", cause, NULL);
+	                 "cause", cause, "resumedConversation", resume, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", attempt);
 	if (emit(e, run->id, ph->id, "phase.started", pl, err, "phase.started:%s:%d", ph->id,
 	         attempt) != 0)
 		goto rollback;
 	if (emit(e, run->id, ph->id, "session.started",
 	         payload_str("sessionId", sid, "roleId", c.binding->role_id, "backend",
-	                     c.binding->backend, "phaseKey", ph->phase_key, NULL),
+	                     c.binding->backend, "phaseKey", ph->phase_key, "resumedConversation",
+	                     resume, NULL),
 	         err, "session.started:%s", sid) != 0)
 		goto rollback;
 	if (tx_commit(e, err) != 0)
 		goto out;
 	arm_timer(e, run->id, ph->id, attempt, now + timeout);
 
-	if (start_session(e, run, ph, &c, sid, transcript, err) != 0 ||
+	if (start_session(e, run, ph, &c, sid, transcript, resume, err) != 0 ||
 	    e->drv->send(e->dctx, sid, text, err) != 0) {
 		set_ids(err, run->id, ph->id);
 		step_failed(e, err);
@@ -2184,7 +2203,7 @@ advance(struct engine *e, const char *run_id, struct df_error *err)
 				if (strcmp(ph[i].state, "pending") == 0)
 					break;
 			if (i < np)
-				rc = phase_begin(e, &run, &ph[i], NULL, err);
+				rc = phase_begin(e, &run, &ph[i], NULL, NULL, err);
 			else {
 				rc = append_planned(e, &run, err);
 				if (rc == 0)
@@ -3017,6 +3036,39 @@ on_conversation(struct engine *e, const char *sid, const char *conversation, str
 	return r;
 }
 
+/* The driver started a resumed session afresh: say so, and forget the conversation. */
+static int
+on_resume_failed(struct engine *e, const char *sid, int status, struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX];
+	cJSON *pl;
+	int r;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	pl = payload_str("sessionId", s.id, "conversation", s.conversation_id, NULL);
+	cJSON_AddNumberToObject(pl, "status", status);
+	free(s.conversation_id);
+	s.conversation_id = NULL;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0) {
+		cJSON_Delete(pl);
+		store_session_clear(&s);
+		return -1;
+	}
+	if (store_session_save(e->st, &s, ts, err) != 0 ||
+	    emit(e, s.run_id, s.phase_id, "session.resume_failed", pl, err,
+	         "session.resume_failed:%s", s.id) != 0) {
+		tx_rollback(e);
+		store_session_clear(&s);
+		return -1;
+	}
+	store_session_clear(&s);
+	return tx_commit(e, err);
+}
+
 static void
 run_item(struct engine *e, struct item *it)
 {
@@ -3036,6 +3088,9 @@ run_item(struct engine *e, struct item *it)
 		break;
 	case IT_CONVERSATION:
 		rc = on_conversation(e, it->a, it->b, &err);
+		break;
+	case IT_RESUME_FAILED:
+		rc = on_resume_failed(e, it->a, it->status, &err);
 		break;
 	}
 	if (rc != 0)
@@ -3062,6 +3117,15 @@ engine_session_conversation(struct engine *e, const char *session_id, const char
 	struct item it = { .kind = IT_CONVERSATION,
 		           .a = xstrdup(session_id),
 		           .b = xstrdup(conversation_id) };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_session_resume_failed(struct engine *e, const char *session_id, int status)
+{
+	struct item it = { .kind = IT_RESUME_FAILED, .a = xstrdup(session_id), .status = status };
 
 	enqueue(e, &it);
 	pump(e);
@@ -3096,6 +3160,7 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 	struct store_session s;
 	struct store_run run;
 	char ts[STORE_TS_MAX];
+	char *conversation = NULL;
 	int64_t restarts = 0;
 	int have_s, rc;
 
@@ -3128,13 +3193,21 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 	ph->state = xstrdup("pending");
 	if (store_phase_save(e->st, ph, err) != 0)
 		goto rollback;
+	/* The dead agent's conversation: the new session resumes it where the backend can. */
+	if (have_s && s.conversation_id != NULL)
+		conversation = xstrdup(s.conversation_id);
 	store_session_clear(&s);
-	if (tx_commit(e, err) != 0)
+	if (tx_commit(e, err) != 0) {
+		free(conversation);
 		return -1;
-	if (load_run(e, run_id, &run, err) != 0)
+	}
+	if (load_run(e, run_id, &run, err) != 0) {
+		free(conversation);
 		return -1;
-	rc = phase_begin(e, &run, ph, "process_restart", err);
+	}
+	rc = phase_begin(e, &run, ph, "process_restart", conversation, err);
 	store_run_clear(&run);
+	free(conversation);
 	return rc;
 rollback:
 	tx_rollback(e);

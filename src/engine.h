@@ -74,6 +74,14 @@ struct engine_session_spec {
 	int submit_delay_ms;
 	const char *cwd;             /* the run's worktree */
 	const char *transcript_path; /* <workspace>/<run-id>/sessions/<session-id>.raw */
+	/*
+	 * The agent's conversation to resume (the backend's "resume"), or NULL.
+	 * Set only when a phase restarts after its agent died with the server
+	 * and the dead session recorded a conversation id that the backend can
+	 * resume; the driver starts the session afresh, once, when the resumed
+	 * process fails at once (engine_session_resume_failed).
+	 */
+	const char *resume_conversation;
 };
 
 struct engine_session_ops {
@@ -226,6 +234,14 @@ void engine_session_event(struct engine *e, const char *session_id,
  */
 void engine_session_conversation(struct engine *e, const char *session_id,
                                  const char *conversation_id);
+
+/*
+ * The driver gave up resuming a session's conversation (the resumed process
+ * exited with status at once) and started it afresh: session.resume_failed
+ * is appended and the row's conversation_id cleared. Unknown sessions are
+ * ignored.
+ */
+void engine_session_resume_failed(struct engine *e, const char *session_id, int status);
 
 /* A file changed at abs_path in run_id's worktree; the engine checks it when it is expected. */
 void engine_artifact_event(struct engine *e, const char *run_id, const char *abs_path);

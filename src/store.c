@@ -2261,13 +2261,13 @@ int
 store_session_insert(struct store *st, const struct store_session *x, const char *ts,
                      struct df_error *err)
 {
-	return q_exec(
-	    st, err, "recording session",
-	    "INSERT INTO sessions (id, run_id, phase_id, role_id, backend, state, "
-	    "transcript_path, last_prompt_hash, created_at, updated_at) VALUES (?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?7, ?8, COALESCE(?9, " NOW_TS "), COALESCE(?9, " NOW_TS "))",
-	    "sssssssss", x->id, x->run_id, x->phase_id, x->role_id, x->backend, x->state,
-	    x->transcript_path, x->last_prompt_hash, ts);
+	return q_exec(st, err, "recording session",
+	              "INSERT INTO sessions (id, run_id, phase_id, role_id, backend, state, "
+	              "transcript_path, last_prompt_hash, conversation_id, created_at, updated_at) "
+	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, COALESCE(?9, " NOW_TS "), "
+	              "COALESCE(?9, " NOW_TS "))",
+	              "ssssssssss", x->id, x->run_id, x->phase_id, x->role_id, x->backend, x->state,
+	              x->transcript_path, x->last_prompt_hash, ts, x->conversation_id);
 }
 
 static const char SQL_SESSION_SAVE_EXIT[] =

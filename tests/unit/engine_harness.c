@@ -125,6 +125,8 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	snprintf(s->run_id, sizeof(s->run_id), "%s", spec->run_id);
 	snprintf(s->phase_id, sizeof(s->phase_id), "%s", spec->phase_id);
 	snprintf(s->cwd, sizeof(s->cwd), "%s", spec->cwd);
+	snprintf(s->resume, sizeof(s->resume), "%s",
+	         spec->resume_conversation ? spec->resume_conversation : "");
 	s->alive = 1;
 	s->started = 1;
 	return 0;
@@ -235,7 +237,7 @@ sh(const char *fmt, ...)
 void
 h_engine(struct harness *h)
 {
-	static const char *const backends[] = { "fake", "ghost" };
+	const char *backends[] = { "fake", "ghost", NULL };
 	struct engine_config cfg = { 0 };
 	struct df_error err;
 
@@ -245,6 +247,8 @@ h_engine(struct harness *h)
 	cfg.workspace = h->ws;
 	cfg.backends = backends;
 	cfg.nbackends = h->ghost_backend ? 2 : 1;
+	if (h->backend != NULL && strcmp(h->backend, "fake") != 0)
+		backends[cfg.nbackends++] = h->backend;
 	cfg.max_concurrent_runs = h->max_runs;
 	cfg.restart_limit = h->restart_limit;
 	cfg.host = &host_ops;
@@ -325,10 +329,11 @@ h_script(struct harness *h, const char *phase_key, const char *content, enum h_e
 int
 h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX], struct df_error *err)
 {
-	static const struct binding_override ov[] = {
-		{ .role = "planner", .backend = "fake" },
-		{ .role = "implementer", .backend = "fake" },
-		{ .role = "reviewer", .backend = "fake" },
+	const char *b = h->backend ? h->backend : "fake";
+	const struct binding_override ov[] = {
+		{ .role = "planner", .backend = b },
+		{ .role = "implementer", .backend = b },
+		{ .role = "reviewer", .backend = b },
 	};
 	struct engine_start_request req = { 0 };
 

@@ -28,6 +28,7 @@ struct h_resp {
 struct h_sess {
 	char id[ENGINE_ID_MAX], run_id[ENGINE_ID_MAX], phase_id[ENGINE_ID_MAX];
 	char cwd[PATH_MAX];
+	char resume[128]; /* the spec's resume_conversation; "" when NULL */
 	int alive, started;
 };
 
@@ -59,9 +60,10 @@ struct harness {
 	struct df_error last_step_error;
 	int max_runs;
 	int restart_limit;
-	int no_schemas;    /* engine without a schema registry */
-	int fail_start;    /* the driver refuses to start sessions */
-	int ghost_backend; /* also list "ghost", a backend the catalog does not have */
+	int no_schemas;      /* engine without a schema registry */
+	int fail_start;      /* the driver refuses to start sessions */
+	int ghost_backend;   /* also list "ghost", a backend the catalog does not have */
+	const char *backend; /* h_start binds every role to it; NULL: "fake" */
 	/* Optional: called for every committed event (the server's tests push them). */
 	void (*on_event)(void *ctx, const struct store_event *ev);
 	void *on_event_ctx;

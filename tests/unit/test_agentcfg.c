@@ -122,6 +122,16 @@ test_subst(void **state)
 	s = agentcfg_subst("{worktree}", NULL);
 	assert_string_equal(s, "{worktree}");
 	free(s);
+	s = agentcfg_subst("--resume={conversation} {conversation}", &v);
+	assert_string_equal(s, "--resume={conversation} {conversation}"); /* none given */
+	free(s);
+	{
+		struct agentcfg_vars c = { .worktree = "/w", .conversation = "{worktree}-1" };
+
+		s = agentcfg_subst("{conversation} {worktree}", &c);
+		assert_string_equal(s, "{worktree}-1 /w"); /* replaced text is not scanned again */
+		free(s);
+	}
 }
 
 static void

@@ -417,7 +417,8 @@ test_backend_optional_fields(void **state)
 	            "{\"{worktree}\":{\"trusted\":true}}}},"
 	            "{\"path\":\".x/settings.json\",\"merge\":{}}],"
 	            "\"hooks\":{\"argv\":[\"--hook\",\"devflow hook idle\"],"
-	            "\"configFiles\":[{\"path\":\"~/.x/hooks.json\",\"merge\":{\"a\":1}}]}",
+	            "\"configFiles\":[{\"path\":\"~/.x/hooks.json\",\"merge\":{\"a\":1}}]},"
+	            "\"resume\":{\"argv\":[\"x\",\"resume\",\"{conversation}\"],\"replace\":true}",
 	            "{\"match\":\"Trust\\\\?\",\"keys\":\"Down Enter\"}");
 	cat = catalog_load(t->share, t->config, &err);
 	if (cat == NULL)
@@ -448,6 +449,28 @@ test_backend_bad_fields(void **state)
 	expect_fail(t, DF_E_CATALOG_INVALID, "/config/backends/x.json", "merge", NULL);
 	put_backend(t, ",\"hooks\":{\"env\":{}}", "");
 	expect_fail(t, DF_E_CATALOG_INVALID, "/hooks", NULL);
+	put_backend(t, ",\"resume\":{\"argv\":[\"--resume\"]}", "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/config/backends/x.json", "/resume/argv",
+	            "{conversation}", NULL);
+	put_backend(t, ",\"resume\":{\"argv\":[]}", "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/resume/argv", NULL);
+	put_backend(t, ",\"resume\":{\"argv\":[\"--resume\",\"{conversation}\"],\"at\":1}", "");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/resume", NULL);
+	put_backend(t, "", "");
+	put(t->config, "backends/argv.json",
+	    "{\"name\":\"argv\",\"version\":1,\"argv\":[\"tool\",\"{prompt}\"],"
+	    "\"prompt\":{\"mode\":\"argv\",\"submitDelayMs\":0},"
+	    "\"resume\":{\"argv\":[\"tool\",\"resume\",\"{conversation}\"],\"replace\":true},"
+	    "\"screen\":{\"ready\":[],\"busy\":[],\"needsInput\":[],\"trust\":[],"
+	    "\"lastLines\":5,\"stableMs\":300},\"install\":\"x\"}");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/config/backends/argv.json", "/resume/argv",
+	            "{prompt}", NULL);
+	{
+		char *p = xasprintf("%s/backends/argv.json", t->config);
+
+		assert_int_equal(unlink(p), 0);
+		free(p);
+	}
 	put_backend(t, "", "{\"match\":\"Trust\",\"keys\":\"C-xy\"}");
 	expect_fail(t, DF_E_CATALOG_INVALID, "/screen/trust/0/keys", "C-xy", NULL);
 }

@@ -448,6 +448,219 @@ test_config_file_refused(void **state)
 	free(tr);
 }
 
+/* --- resuming a conversation ---------------------------------------------------------- */
+
+/* A backend like HOOKED whose resume is the given JSON ("resume":{...}), prompt mode mode. */
+static char *
+resume_backend(const char *resume, const char *mode)
+{
+	return xasprintf("{\"name\":\"r\",\"version\":1,\"argv\":[\"sh\"],\"env\":{},"
+	                 "\"prompt\":{\"mode\":\"%s\",\"submitDelayMs\":0},"
+	                 "\"hooks\":{\"argv\":[\"--hook\",\"{devflow} hook idle\"]},"
+	                 "\"resume\":%s,"
+	                 "\"screen\":{\"ready\":[\"^\\\\$ *$\"],\"busy\":[],\"needsInput\":[],"
+	                 "\"trust\":[],\"lastLines\":4,\"stableMs\":100},\"install\":\"none\"}",
+	                 mode, resume);
+}
+
+static void
+test_resume_appends_argv(void **state)
+{
+	struct fx *f = *state;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r1.raw", f->dir), *text, *want;
+	char *bj = resume_backend("{\"argv\":[\"--resume\",\"{conversation}\"]}", "paste");
+	struct driver *d = hooked_driver(f, true, &home, &wt);
+	struct engine_session_spec sp = spec_for(f, "r1", HOOKED_ARGV, 5, "paste", tr);
+	struct driver_session_info *si;
+	struct df_error err;
+	size_t n;
+
+	sp.backend = "r";
+	sp.backend_json = bj;
+	sp.cwd = wt;
+	sp.resume_conversation = "conv-9";
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
+	text = wait_args(f, d, wt);
+	want = xasprintf("--dir=%s\n--resume\nconv-9\n--hook\n/opt/df/bin/devflow hook idle\n", wt);
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+	driver_sessions_list(d, &si, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(si[0].resumed, "conv-9");
+	assert_false(si[0].resume_failed);
+	driver_sessions_free(si, n);
+	driver_free(d);
+
+	/* No conversation: the backend's resume is not applied. */
+	d = driver_new(f->loop, &(struct driver_options){ .grace_ms = 1000 });
+	want = xasprintf("%s/args.txt", wt);
+	assert_int_equal(unlink(want), 0);
+	free(want);
+	sp.resume_conversation = NULL;
+	sp.session_id = "r1b";
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
+	text = wait_args(f, d, wt);
+	want = xasprintf("--dir=%s\n", wt);
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+	driver_sessions_list(d, &si, &n);
+	assert_null(si[0].resumed);
+	driver_sessions_free(si, n);
+	driver_free(d);
+	free(bj);
+	free(home);
+	free(wt);
+	free(tr);
+}
+
+static void
+test_resume_replaces_argv(void **state)
+{
+	struct fx *f = *state;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r2.raw", f->dir), *text;
+	char *bj = resume_backend(
+	    "{\"replace\":true,\"argv\":[\"sh\",\"-c\",\"printf '%s\\\\n' \\\"$@\\\" >args.tmp && "
+	    "mv args.tmp args.txt; exec sleep 30\",\"agent\",\"resume\",\"{conversation}\","
+	    "\"--cd={worktree}\"]}",
+	    "paste");
+	struct driver *d = hooked_driver(f, false, &home, &wt);
+	struct engine_session_spec sp = spec_for(f, "r2", HOOKED_ARGV, 5, "paste", tr);
+	struct df_error err;
+	char *want;
+
+	sp.backend = "r";
+	sp.backend_json = bj;
+	sp.cwd = wt;
+	sp.resume_conversation = "thr-7";
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
+	text = wait_args(f, d, wt);
+	want = xasprintf("resume\nthr-7\n--cd=%s\n", wt); /* not the backend's argv */
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+	driver_free(d);
+	free(bj);
+	free(home);
+	free(wt);
+	free(tr);
+}
+
+/*
+ * The "agent" refuses --resume at once (exit 3); otherwise it records its
+ * arguments and reads lines into got.txt after a "$ " prompt.
+ */
+static const char *const PICKY_ARGV[] = {
+	"sh", "-c",
+	"case \" $* \" in *' --resume '*) echo 'No conversation found'; exit 3;; esac; "
+	"printf '%s\\n' \"$@\" >args.tmp && mv args.tmp args.txt; "
+	"printf '$ '; while IFS= read -r l; do printf '%s\\n' \"$l\" >>got.txt; printf '$ '; done",
+	"agent", "--dir={worktree}"
+};
+
+static void
+test_resume_failure_starts_afresh(void **state)
+{
+	struct fx *f = *state;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r3.raw", f->dir), *text, *want, *p;
+	char *bj = resume_backend("{\"argv\":[\"--resume\",\"{conversation}\"]}", "paste");
+	struct driver *d;
+	struct engine_session_spec sp = spec_for(f, "r3", PICKY_ARGV, 5, "paste", tr);
+	struct driver_session_info *si;
+	struct df_error err;
+	uint64_t end;
+	size_t n;
+
+	d = hooked_driver(f, false, &home, &wt);
+	driver_on_change(d, on_change, f);
+	sp.backend = "r";
+	sp.backend_json = bj;
+	sp.cwd = wt;
+	sp.resume_conversation = "gone-1";
+	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
+	assert_int_equal(driver_engine_ops.send(d, "r3", "do the work", &err), 0);
+	/* The fresh process got its arguments without --resume, and the instructions. */
+	text = wait_args(f, d, wt);
+	want = xasprintf("--dir=%s\n", wt);
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+	p = xasprintf("%s/got.txt", wt);
+	end = wall_ms() + 10000;
+	while (((text = slurp(p)) == NULL || strstr(text, "do the work") == NULL) &&
+	       wall_ms() < end) {
+		free(text);
+		loop_run_once(f->loop, 50, NULL);
+	}
+	assert_non_null(text);
+	assert_non_null(strstr(text, "do the work"));
+	free(text);
+	free(p);
+	assert_int_equal(f->exits, 0); /* the failed resume is not the session's exit */
+	assert_int_equal(driver_engine_ops.alive(d, "r3"), 1);
+	driver_sessions_list(d, &si, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(si[0].resumed, "gone-1");
+	assert_true(si[0].resume_failed);
+	assert_true(si[0].running);
+	driver_sessions_free(si, n);
+	/* The resumed process's transcript, then the fresh one's. */
+	text = slurp(tr);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "No conversation found"));
+	free(text);
+	p = xasprintf("%s.2", tr);
+	text = slurp(p);
+	assert_non_null(text);
+	free(text);
+	free(p);
+	driver_free(d);
+	free(bj);
+	free(home);
+	free(wt);
+	free(tr);
+}
+
+/* argv mode: the fresh process gets the same instruction; it is tried afresh only once. */
+static void
+test_resume_failure_once_argv_mode(void **state)
+{
+	struct fx *f = *state;
+	static const char *const argv[] = { "sh", "-c",
+		                            "printf '[%s]' \"$@\" >>calls.txt; "
+		                            "echo >>calls.txt; exit 3",
+		                            "agent", "{prompt}" };
+	char *tr = xasprintf("%s/sessions/r4.raw", f->dir), *bj, *p, *text;
+	struct engine_session_spec sp = spec_for(f, "r4", argv, 5, "argv", tr);
+	struct driver_session_info *si;
+	struct df_error err;
+	uint64_t end = wall_ms() + 10000;
+	size_t n;
+
+	bj = resume_backend("{\"argv\":[\"--resume\",\"{conversation}\"]}", "argv");
+	sp.backend = "r";
+	sp.backend_json = bj;
+	sp.resume_conversation = "c-1";
+	assert_int_equal(driver_engine_ops.start(f->d, &sp, &err), 0);
+	assert_int_equal(driver_engine_ops.send(f->d, "r4", "the task", &err), 0);
+	while (f->exits < 1 && wall_ms() < end)
+		loop_run_once(f->loop, 50, NULL);
+	assert_int_equal(f->exits, 1); /* the fresh process's failure is the session's exit */
+	p = xasprintf("%s/calls.txt", f->dir);
+	text = slurp(p);
+	assert_string_equal(text, "[the task][--resume][c-1]\n[the task]\n");
+	free(text);
+	free(p);
+	driver_sessions_list(f->d, &si, &n);
+	assert_true(si[0].resume_failed);
+	assert_int_equal(si[0].exit_status, 3);
+	driver_sessions_free(si, n);
+	assert_int_equal(driver_engine_ops.alive(f->d, "r4"), 0);
+	free(bj);
+	free(tr);
+}
+
 int
 main(void)
 {
@@ -459,6 +672,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_config_files_and_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hooks_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_file_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_appends_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_replaces_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_failure_starts_afresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_failure_once_argv_mode, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -975,6 +975,105 @@ test_rule_restart_dead_agent_restarts_phase(void **state)
 	store_sessions_free(ss, n);
 }
 
+/* The payload of the run's last event of type (static buffer; "" when none). */
+static const char *
+last_payload(struct harness *h, const char *run, const char *type)
+{
+	static char buf[1024];
+	struct store_event *ev;
+	size_t n;
+
+	buf[0] = '\0';
+	assert_int_equal(store_events_list(h->st, run, 0, 0, &ev, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ev[i].type, type) == 0)
+			snprintf(buf, sizeof(buf), "%s", ev[i].payload);
+	store_events_free(ev, n);
+	return buf;
+}
+
+static void
+test_rule_restart_resumes_the_conversation(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct store_session s;
+	struct h_sess *hs;
+
+	h->backend = "claude"; /* its backend file says how to resume */
+	h_engine(h);
+	must_start(h, NULL, run);
+	assert_string_equal(h_last_session(h, run)->resume, "");
+	engine_session_conversation(h->e, h_last_session(h, run)->id, "conv-1");
+	restart(h, 0);
+	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
+	hs = h_last_session(h, run);
+	assert_string_equal(hs->resume, "conv-1");
+	assert_int_equal(store_session_get(h->st, hs->id, &s, NULL), 1);
+	assert_string_equal(s.conversation_id, "conv-1");
+	store_session_clear(&s);
+	assert_non_null(
+	    strstr(last_payload(h, run, "phase.started"), "\"resumedConversation\":\"conv-1\""));
+	assert_non_null(
+	    strstr(last_payload(h, run, "session.started"), "\"resumedConversation\":\"conv-1\""));
+	assert_non_null(strstr(h_last_text(h), "Attempt: 2\n"));
+
+	/* The driver could not resume it: a fresh start, said so, the conversation forgotten. */
+	engine_session_resume_failed(h->e, hs->id, 1);
+	engine_session_resume_failed(h->e, hs->id, 1);
+	assert_int_equal(h_count_events(h, run, "session.resume_failed"), 1);
+	assert_non_null(
+	    strstr(last_payload(h, run, "session.resume_failed"), "\"conversation\":\"conv-1\""));
+	assert_int_equal(store_session_get(h->st, hs->id, &s, NULL), 1);
+	assert_null(s.conversation_id);
+	store_session_clear(&s);
+	engine_session_resume_failed(h->e, "unknown-session", 1);
+
+	/* Nothing recorded any more: the next restart starts afresh. */
+	restart(h, 0);
+	assert_int_equal(h_phase_attempts(h, run, "plan"), 3);
+	assert_string_equal(h_last_session(h, run)->resume, "");
+	assert_null(strstr(last_payload(h, run, "phase.started"), "resumedConversation"));
+}
+
+static void
+test_rule_restart_without_resume_starts_afresh(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct store_session s;
+
+	/* The fake backend has no resume: the conversation id is not passed. */
+	must_start(h, NULL, run);
+	engine_session_conversation(h->e, h_last_session(h, run)->id, "conv-1");
+	restart(h, 0);
+	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
+	assert_string_equal(h_last_session(h, run)->resume, "");
+	assert_int_equal(store_session_get(h->st, h_last_session(h, run)->id, &s, NULL), 1);
+	assert_null(s.conversation_id);
+	store_session_clear(&s);
+	assert_null(strstr(last_payload(h, run, "phase.started"), "resumedConversation"));
+}
+
+static void
+test_rule_change_request_does_not_resume(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+
+	h->backend = "claude";
+	h_engine(h);
+	h_script(h, "plan", H_PLAN_OK, H_IDLE);
+	must_start(h, NULL, run);
+	assert_string_equal(h_run_state(h, run), "awaiting_approval");
+	engine_session_conversation(h->e, h_last_session(h, run)->id, "conv-1");
+	h_script(h, "plan", NULL, H_NONE);
+	decide(h, run, ENGINE_REQUEST_CHANGES, "rc", "Shorter, please.");
+	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
+	assert_string_equal(h_last_session(h, run)->resume, "");
+	assert_null(strstr(last_payload(h, run, "phase.started"), "resumedConversation"));
+}
+
 static void
 test_rule_restart_live_agent_keeps_its_phase(void **state)
 {
@@ -1189,6 +1288,9 @@ main(void)
 		T(test_rule_restart_live_agent_keeps_its_phase),
 		T(test_rule_restart_live_agent_timeout_rearmed),
 		T(test_rule_restart_past_limit_fails_unrecovered),
+		T(test_rule_restart_resumes_the_conversation),
+		T(test_rule_restart_without_resume_starts_afresh),
+		T(test_rule_change_request_does_not_resume),
 		T(test_rule_restart_mid_start_runs),
 		T(test_rule_artifact_paths_stay_in_the_worktree),
 		T(test_rule_session_that_cannot_start_fails_the_run),
