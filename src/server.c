@@ -767,8 +767,18 @@ client_pump(struct sclient *c, int force)
 	for (struct ssub *s = c->subs; s != NULL; s = s->next) {
 		struct session *sess;
 
+		int rows, cols;
+
 		if (!sub_pending(s) || (sess = live_session(srv, s->session)) == NULL)
 			continue;
+		/*
+		 * The screen may have been resized since the last check (a resize op,
+		 * then a frame timer before the tick): the dirty set must cover every
+		 * row of the frame, and a new size is sent whole.
+		 */
+		screen_size(session_screen(sess), &rows, &cols);
+		if (rows != s->rows)
+			sub_resize(s, rows);
 		client_queue(c, screen_frame(s->session, session_screen(sess), s->full, s->dirty));
 		memset(s->dirty, 0, (size_t)(s->rows + 7) / 8);
 		s->full = 0;
