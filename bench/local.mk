@@ -2,7 +2,8 @@
 # Each prints its figures next to a reference measured in the same run.
 EXTRA_PROGRAMS += bench/session-throughput bench/approve-latency
 CLEANFILES += bench/session-throughput$(EXEEXT) bench/approve-latency$(EXEEXT)
-EXTRA_DIST += bench/run-session-throughput.sh bench/server-idle-cpu.sh bench/approve-latency.sh
+EXTRA_DIST += bench/lib.sh bench/run-session-throughput.sh bench/server-idle-cpu.sh \
+	bench/approve-latency.sh
 
 # A session against tmux on a 64 MiB stream of text and escape sequences.
 bench_session_throughput_SOURCES = bench/session-throughput.c

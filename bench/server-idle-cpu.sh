@@ -5,6 +5,7 @@
 # SECONDS seconds (default 60); the result is CPU seconds and % of one core.
 # Usage: bench/server-idle-cpu.sh [BUILDDIR] [SECONDS] [SESSIONS]
 set -eu
+. "$(dirname "$0")/lib.sh"
 builddir=$(cd "${1:-.}" && pwd)
 secs=${2:-60}
 nsess=${3:-20}
@@ -17,25 +18,10 @@ trap '"$devflow" kill-server >/dev/null 2>&1 || kill $spid 2>/dev/null; rm -rf "
 i=0
 while [ ! -S "$DEVFLOW_WORKSPACE/devflow.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 
-git -C "$dir" init -q -b main repo
-echo x >"$dir/repo/x"
-git -C "$dir/repo" add x
-git -C "$dir/repo" -c user.name=b -c user.email=b@b commit -q -m x
-printf '# Benchmark\n' >"$dir/req.md"
-n=1
-while [ $n -le "$nsess" ]; do
-	git -C "$dir/repo" branch "b$n"
-	"$devflow" start --repo "$dir/repo" --base "b$n" --requirements "$dir/req.md" \
-		--backend planner=fake --backend implementer=fake --backend reviewer=fake >/dev/null
-	n=$((n + 1))
-done
+bench_repo "$dir"
+bench_start_runs "$dir" "$nsess" >/dev/null
 # Wait until every run waits at its gate (its agent idle at the prompt).
-i=0
-while [ "$("$devflow" ls | grep -c awaiting_approval)" -lt "$nsess" ]; do
-	sleep 0.2
-	i=$((i + 1))
-	[ $i -lt 600 ] || { echo "server-idle-cpu: runs did not reach their gates" >&2; exit 1; }
-done
+bench_wait_gates "$nsess" 600 server-idle-cpu
 live=$("$devflow" --json sessions | grep -c '"live":[[:space:]]*true')
 sleep 2 # let the last redraws settle
 ticks() { awk '{ print $14 + $15 }' "/proc/$spid/stat"; }

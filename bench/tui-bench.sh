@@ -11,6 +11,7 @@
 # Times are the TUI's own marks (DEVFLOW_TUI_MARKS, monotonic ms).
 # Usage: bench/tui-bench.sh [BUILDDIR] [RUNS] [EVENTS] [LIVE]
 set -eu
+. "$(dirname "$0")/lib.sh"
 builddir=$(cd "${1:-.}" && pwd)
 runs=${2:-1000}
 events=${3:-100}
@@ -29,27 +30,9 @@ trap '"$devflow" kill-server >/dev/null 2>&1; rm -rf "$dir"' EXIT
 sleep 0.5
 "$fill" "$DEVFLOW_WORKSPACE" "$runs" "$events"
 
-git -C "$dir" init -q -b main repo
-echo x >"$dir/repo/x"
-git -C "$dir/repo" add x
-git -C "$dir/repo" -c user.name=b -c user.email=b@b commit -q -m x
-printf '# Benchmark\n' >"$dir/req.md"
-ids=
-n=1
-while [ $n -le "$live" ]; do
-	git -C "$dir/repo" branch "b$n"
-	id=$("$devflow" start --repo "$dir/repo" --base "b$n" --requirements "$dir/req.md" \
-		--backend planner=fake --backend implementer=fake --backend reviewer=fake |
-		sed -n 's/^started run \([^ ]*\).*/\1/p')
-	ids="$ids $id"
-	n=$((n + 1))
-done
-i=0
-while [ "$("$devflow" ls --active | grep -c awaiting_approval)" -lt "$live" ]; do
-	sleep 0.2
-	i=$((i + 1))
-	[ $i -lt 300 ] || { echo "tui-bench: runs did not reach their gates" >&2; exit 1; }
-done
+bench_repo "$dir"
+ids=$(bench_start_runs "$dir" "$live")
+bench_wait_gates "$live" 300 tui-bench
 
 # elapsed MARKS FROM TO: milliseconds between two marks.
 elapsed() {
