@@ -75,55 +75,28 @@ catalog_free(struct catalog *cat)
  * Files.
  */
 
-static int
-read_text(const char *path, char **out, struct df_error *err)
+/* Read and parse one data file (at most MAX_FILE_BYTES); NULL with err naming it. */
+static cJSON *
+read_json(const char *path, struct df_error *err)
 {
 	struct buf b = BUF_INIT;
+	cJSON *json;
 
 	if (buf_read_file(&b, path, MAX_FILE_BYTES) != 0) {
 		int e = errno;
 
 		buf_free(&b);
 		if (e == EFBIG)
-			return df_error_set(err, DF_FATAL, DF_E_IO, "%s is larger than %d bytes",
-			                    path, MAX_FILE_BYTES);
-		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot read %s: %s", path,
-		                    strerror(e));
+			df_error_set(err, DF_FATAL, DF_E_IO, "%s is larger than %d bytes", path,
+			             MAX_FILE_BYTES);
+		else
+			df_error_set(err, DF_FATAL, DF_E_IO, "cannot read %s: %s", path,
+			             strerror(e));
+		return NULL;
 	}
-	if (memchr(b.data ? b.data : "", '\0', b.len) != NULL) {
-		buf_free(&b);
-		return df_error_set(err, DF_FATAL, DF_E_JSON_PARSE,
-		                    "%s: invalid JSON: the file contains a NUL byte", path);
-	}
-	*out = buf_detach(&b);
-	return 0;
-}
-
-/* Parse text as one JSON document; syntax errors give line and column. */
-static cJSON *
-parse_json(const char *path, const char *text, struct df_error *err)
-{
-	const char *end = NULL;
-	cJSON *json = cJSON_ParseWithOpts(text, &end, 1);
-	int line = 1, col = 1;
-
-	if (json != NULL)
-		return json;
-	if (end == NULL)
-		end = cJSON_GetErrorPtr();
-	if (end == NULL)
-		end = text + strlen(text);
-	for (const char *p = text; p < end && *p; p++) {
-		if (*p == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	df_error_set(err, DF_FATAL, DF_E_JSON_PARSE, "%s: invalid JSON at line %d, column %d", path,
-	             line, col);
-	return NULL;
+	json = schema_json_parse(path, b.data, b.len, err);
+	buf_free(&b);
+	return json;
 }
 
 static int
@@ -493,15 +466,10 @@ load_file(struct catalog *cat, enum store_catalog_kind kind, const char *file, i
 {
 	struct item_list *l = &cat->kinds[kind];
 	struct catalog_item item = { 0 }, *dup;
-	char *text = NULL;
 	cJSON *json;
 	int rc = -1;
 
-	if (read_text(file, &text, err) != 0)
-		return -1;
-	json = parse_json(file, text, err);
-	free(text);
-	if (json == NULL)
+	if ((json = read_json(file, err)) == NULL)
 		return -1;
 	if (validate_schema(cat, kind, file, json, err) != 0)
 		goto out;

@@ -95,6 +95,13 @@ int schema_validate_doc(const struct schema_registry *reg, const cJSON *schema,
 cJSON *schema_json_load(const char *path, struct df_error *err);
 
 /*
+ * Parse len bytes of text as one JSON document, as schema_json_load does
+ * once the file is read; source names the text in errors (json_parse: a NUL
+ * byte, or a syntax error with its line, column and byte offset).
+ */
+cJSON *schema_json_parse(const char *source, const char *text, size_t len, struct df_error *err);
+
+/*
  * "<path>: <message>" for an item ("/phases/2/roles: expected array, got
  * string"; "(root)" for the empty path). The caller frees the result.
  */

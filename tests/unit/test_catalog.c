@@ -225,6 +225,23 @@ test_malformed_json(void **state)
 }
 
 static void
+test_nul_byte(void **state)
+{
+	struct tree *t = *state;
+	char *path = xasprintf("%s/personas/nul.json", t->config);
+	FILE *fp;
+
+	put(t->config, "personas/nul.json", "{\"name\":");
+	fp = fopen(path, "a");
+	assert_non_null(fp);
+	fputc('\0', fp); /* a NUL byte inside an otherwise textual file */
+	fputs("1}", fp);
+	assert_int_equal(fclose(fp), 0);
+	free(path);
+	expect_fail(t, DF_E_JSON_PARSE, "/config/personas/nul.json", "NUL byte at offset 8", NULL);
+}
+
+static void
 test_trailing_garbage(void **state)
 {
 	struct tree *t = *state;
@@ -615,6 +632,7 @@ main(void)
 		cmocka_unit_test(test_builtin_data_loads),
 		T(test_user_dir_adds_and_versions),
 		T(test_malformed_json),
+		T(test_nul_byte),
 		T(test_trailing_garbage),
 		T(test_schema_violation_names_path),
 		T(test_template_schema_violation_deep_path),
