@@ -86,7 +86,8 @@ chmod 640 "$HOME/.hooktest.json"
 
 make_repo "$T_TMP/repo"
 printf '# Add a greeting\n' >"$T_TMP/req.md"
-dj start --repo "$T_TMP/repo" --requirements "$T_TMP/req.md" --backend planner=hooktest
+dj start --repo "$T_TMP/repo" --requirements "$T_TMP/req.md" --backend planner=hooktest \
+	--backend implementer=fake --backend reviewer=fake
 ok $? "start a run with the hooktest backend"
 run=$(jv result.run_id)
 wait_until 30 state_is "$run" awaiting_approval
@@ -129,7 +130,8 @@ ok $([ ! -e "$T_TMP/nowhere/devflow.sock" ]; echo $?) "... none was started"
 # A user file devflow cannot merge: the next session fails to start, the file is kept.
 printf '{ "numStartups": 7, // a comment\n}\n' >"$HOME/.hooktest.json"
 make_repo "$T_TMP/repo2"
-dj start --repo "$T_TMP/repo2" --requirements "$T_TMP/req.md" --backend planner=hooktest
+dj start --repo "$T_TMP/repo2" --requirements "$T_TMP/req.md" --backend planner=hooktest \
+	--backend implementer=fake --backend reviewer=fake
 ok $? "start a second run"
 run2=$(jv result.run_id)
 wait_until 20 state_is "$run2" failed
