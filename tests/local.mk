@@ -4,11 +4,15 @@
 # A unit test tests/unit/test_x is built from tests/unit/test_x.c (automake's
 # default source) and linked with libdevflow and cmocka: add its name to
 # UNIT_TESTS; extra sources go in tests_unit_test_x_SOURCES.
+# Shell tests make their environment hermetic by sourcing tests/lib.sh; the
+# programs and the .test scripts run through tests/hermetic-run, which does
+# the same for them (see the rules atop tests/lib.sh).
 TEST_EXTENSIONS = .sh .test
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/hermetic-run
 SH_LOG_DRIVER = $(LOG_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
-TEST_LOG_COMPILER = $(SHELL)
+TEST_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/hermetic-run $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
@@ -54,6 +58,7 @@ SHELL_TESTS = \
 	tests/integration/cli-validate.sh \
 	tests/integration/data-files.sh \
 	tests/integration/fake-agent.sh \
+	tests/integration/hermetic.sh \
 	tests/integration/layers.sh \
 	tests/integration/schema-suite.test \
 	tests/integration/session-render.sh \
@@ -80,7 +85,7 @@ SHELL_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
 	tests/tools/json-get tests/tools/rawframe tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
-EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
+EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
 	tests/fixtures/screens tests/tools/screen-recording
 
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
