@@ -18,6 +18,9 @@
 #    installed: every role of every run is pinned to a backend (the fake
 #    agent, or a test backend in a private DEVFLOW_SHARE_DIR), and a test of
 #    the PATH lookup sets PATH itself.
+#  - tmux only through tm and tmux_case below: a private server with no
+#    configuration file, and a case during which tmux itself died (3.3a
+#    crashes now and then under load) runs once more on a new server.
 #  - The test programs (cmocka, the schema suite) get the same environment
 #    through tests/hermetic-run, which sources this file.
 set -u
@@ -58,3 +61,71 @@ export HOME="$T_TMP/home" XDG_CONFIG_HOME="$T_TMP/home/.config" \
 	XDG_DATA_HOME="$T_TMP/home/.local/share" XDG_STATE_HOME="$T_TMP/home/.local/state" \
 	XDG_CACHE_HOME="$T_TMP/home/.cache" TMUX_TMPDIR="$T_TMP"
 mkdir -p "$HOME"
+
+# --- tmux ----------------------------------------------------------------
+# tm ARGS...: tmux on the test's own server ($T_TMP/tmux.sock), which reads
+# TM_CONF when set and no configuration file otherwise.
+TM_SOCK="$T_TMP/tmux.sock"
+_tm_pid=
+tm() { tmux -S "$TM_SOCK" -f "${TM_CONF:-/dev/null}" "$@"; }
+
+# tm_server_start: a fresh server, run in the foreground of a background job
+# (-D) so that how it ended is known; 0 once it answers (5 s at most).
+tm_server_start() {
+	tm_server_stop
+	rm -f "$TM_SOCK"
+	# Not through tm: $! must be tmux itself, not a subshell.
+	tmux -S "$TM_SOCK" -f "${TM_CONF:-/dev/null}" -D </dev/null >/dev/null 2>>"$T_TMP/tmux-server.err" &
+	_tm_pid=$!
+	_tm_i=0
+	until tm list-sessions >/dev/null 2>&1; do
+		_tm_i=$((_tm_i + 1))
+		[ $_tm_i -ge 100 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# tm_server_stop: stop the server; 0 when it was still running (or none was
+# started), else the status it died with (128 + signal when it crashed).
+tm_server_stop() {
+	[ -n "$_tm_pid" ] || return 0
+	tm kill-server >/dev/null 2>&1
+	wait "$_tm_pid"
+	_tm_st=$?
+	_tm_pid=
+	return $_tm_st
+}
+
+# tmux_case DESCRIPTION COMMAND [ARGS...]: run COMMAND, checks (ok, is,
+# like) that drive programs in tmux through tm, on a fresh tmux server. A
+# test must not fail because the tool it looks through did: if tmux died
+# during the case, its results are dropped (shown as comments) and it runs
+# once more on a new server; a second death is one failure naming tmux.
+# COMMAND must be able to run twice (start its own runs and sessions).
+tmux_case() {
+	_tc_desc=$1
+	shift
+	_tc_n=$_t_n _tc_failed=$_t_failed _tc_try=1
+	while :; do
+		tm_server_start
+		_tc_up=$?
+		"$@" >"$T_TMP/tmux-case.tap"
+		tm_server_stop
+		_tc_st=$?
+		[ $_tc_up -ne 0 ] && [ $_tc_st -eq 0 ] && _tc_st=255
+		if [ $_tc_st -eq 0 ]; then
+			cat "$T_TMP/tmux-case.tap"
+			return 0
+		fi
+		echo "# tmux died (status $_tc_st) during: $_tc_desc (try $_tc_try)"
+		sed 's/^/# dropped: /' "$T_TMP/tmux-case.tap"
+		sed 's/^/# tmux: /' "$T_TMP/tmux-server.err" 2>/dev/null
+		_t_n=$_tc_n _t_failed=$_tc_failed
+		if [ $_tc_try -ge 2 ]; then
+			ok 1 "$_tc_desc: tmux itself died twice (status $_tc_st)"
+			return 1
+		fi
+		_tc_try=2
+	done
+}

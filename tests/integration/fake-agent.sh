@@ -2,17 +2,16 @@
 # devflow-fake-agent driven for real in tmux: banner and prompt, bracketed
 # paste of phase instructions, every scenario, scenario selection by the
 # instructions and by the environment, repair and change-request prompts in
-# one session, and its exits.
+# one session, and its exits. Each part runs on a fresh tmux server
+# (tmux_case), so that one where tmux itself crashed can run again.
 . "$top_srcdir/tests/lib.sh"
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 
 AGENT="$top_builddir/devflow-fake-agent"
 JGET="$top_builddir/tests/tools/json-get"
-SOCK="devflow-fake-test-$$"
-trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
-unset DEVFLOW_FAKE_SCENARIO DEVFLOW_FAKE_SCENARIOS TMUX
+trap 'tm kill-server >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
 
-TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
+TM() { tm "$@"; }
 screen() { TM capture-pane -p -t "$1"; }
 # The last non-blank line of a session's screen.
 last_line() { screen "$1" | sed -e '/^[[:space:]]*$/d' | tail -n 1; }
@@ -49,6 +48,7 @@ wait_exit() {
 start() {
 	_s_name=$1
 	shift
+	rm -rf "${T_TMP:?}/$_s_name"
 	mkdir -p "$T_TMP/$_s_name"
 	TM new-session -d -s "$_s_name" -x 100 -y 30 -c "$T_TMP/$_s_name" \
 		env DEVFLOW_FAKE_STEP_MS=5 "$@" "$AGENT" \; set-option -t "$_s_name" remain-on-exit on
@@ -95,6 +95,7 @@ like "$out" 'invalid-then-ok' "--help lists the scenarios"
 is "$?" 2 "an unknown option is a usage error"
 
 # --- ok, for each schema, in one session ---------------------------------
+case_main() {
 start main
 ok $? "the agent shows its prompt"
 like "$(screen main)" 'devflow fake agent' "the banner names the agent"
@@ -210,8 +211,11 @@ wait_for "hint" screen_has main 'press Ctrl-C again'
 ok $? "the first Ctrl-C says how to exit"
 TM send-keys -t main C-c
 is "$(wait_exit main)" 0 "Ctrl-C twice exits 0"
+}
+tmux_case "one session: every schema, comments, scenarios, Ctrl-C" case_main
 
 # --- invalid-then-ok across two instructions ---------------------------------
+case_repair() {
 start repair
 d="$T_TMP/repair"
 instr "$T_TMP/iok1.txt" plan "Plan the work" plan.json dev/phase-plan@1 invalid-then-ok
@@ -258,8 +262,11 @@ ok $? "silent: nothing written"
 # --- Ctrl-D on an empty line exits 0 ---------------------------------------------
 TM send-keys -t repair C-d
 is "$(wait_exit repair)" 0 "Ctrl-D on an empty line exits 0"
+}
+tmux_case "repairs, invalid, garbage, silent, Ctrl-D" case_repair
 
 # --- ask ---------------------------------------------------------------------------
+case_ask() {
 start ask
 d="$T_TMP/ask"
 instr "$T_TMP/ask.txt" review "Review the change" review.json dev/review-findings@1 ask
@@ -275,8 +282,11 @@ TM send-keys -t ask y
 wait_for "review.json" test -f "$d/review.json"
 is "$("$JGET" "$d/review.json" verdict)" approve "ask: after y, a valid artifact"
 wait_for "prompt" at_prompt ask
+}
+tmux_case "ask" case_ask
 
 # --- scenarios from the environment --------------------------------------------
+case_env() {
 start env DEVFLOW_FAKE_SCENARIOS='plan=garbage, *=invalid' DEVFLOW_FAKE_SCENARIO=silent
 d="$T_TMP/env"
 deliver env "$plan_i"
@@ -301,8 +311,12 @@ deliver single "$rev_i"
 wait_for "review.json" test -f "$T_TMP/single/review.json"
 "$JGET" "$T_TMP/single/review.json" >/dev/null 2>&1
 is "$?" 1 "DEVFLOW_FAKE_SCENARIO applies without a map"
+}
+tmux_case "scenarios from the environment" case_env
 
 # --- instructions as an argument (backends with prompt mode argv) ---------------
+case_argv() {
+rm -rf "${T_TMP:?}/argv"
 mkdir -p "$T_TMP/argv"
 TM new-session -d -s argv -x 100 -y 30 -c "$T_TMP/argv" \
 	env DEVFLOW_FAKE_STEP_MS=5 "$AGENT" "$(cat "$rev_i")"
@@ -313,11 +327,16 @@ ok $? "argv: then the prompt"
 like "$(screen argv)" 'instructions from the command line: [0-9]+ lines' "argv: the screen says so"
 "$AGENT" a b >/dev/null 2>&1
 is "$?" 2 "argv: more than one argument is a usage error"
+}
+tmux_case "instructions as an argument" case_argv
 
 # --- a resize repaints the screen (SIGWINCH) -------------------------------------
 # Two instructions fill more than 20 rows, so after shrinking to 60x20 the
 # banner is only on screen if the agent drew it again.
 first_line() { screen "$1" | head -n 1; }
+banner_fits() { [ "$(first_line "$1")" = "$2" ]; }
+banner_boxed() { first_line "$1" | grep -Eq '^╭─+╮$'; }
+case_winch() {
 start winch
 deliver winch "$plan_i"
 wait_for "plan.json" test -f "$T_TMP/winch/plan.json"
@@ -326,7 +345,7 @@ deliver winch "$rev_i"
 wait_for "review.json" test -f "$T_TMP/winch/review.json"
 wait_for "prompt" at_prompt winch
 TM resize-window -t winch -x 60 -y 20
-wait_for "repaint" sh -c '[ "$(tmux -L "$0" capture-pane -p -t winch | head -n 1)" = "╭$(printf "%058d" 0 | sed "s/0/─/g")╮" ]' "$SOCK"
+wait_for "repaint" banner_fits winch "╭$(printf "%058d" 0 | sed "s/0/─/g")╮"
 ok $? "resize: the banner is drawn again at the top, fitted to 60 columns"
 like "$(screen winch)" 'devflow fake agent' "resize: the banner names the agent"
 like "$(screen winch)" '✓ Wrote review.json' "resize: the last work is shown again"
@@ -348,23 +367,29 @@ TM send-keys -t winch C-u
 wait_for "prompt" at_prompt winch
 TM send-keys -t winch C-d
 is "$(wait_exit winch)" 0 "resize: the agent exits normally afterwards"
+}
+tmux_case "a resize repaints" case_winch
 
 # A resize while the spinner runs (slow steps, silent scenario): the screen is
 # repainted, the spinner goes on below it, and the prompt comes back.
+case_winch_busy() {
 start winch-busy DEVFLOW_FAKE_STEP_MS=300
 instr "$T_TMP/slow.txt" plan "Plan the work" slow.json dev/phase-plan@1 silent
 for _ in 1 2 3 4 5 6; do TM send-keys -t winch-busy Enter; done
 deliver winch-busy "$T_TMP/slow.txt"
 wait_for "busy" screen_has winch-busy 'Thinking… \([0-9]+s\)'
 TM resize-window -t winch-busy -x 70 -y 14
-wait_for "repaint" sh -c 'tmux -L "$0" capture-pane -p -t winch-busy | head -n 1 | grep -Eq "^╭─+╮$"' "$SOCK"
+wait_for "repaint" banner_boxed winch-busy
 ok $? "resize while busy: the banner is drawn again at the top"
 like "$(last_line winch-busy)" '^(⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏) Thinking… \([0-9]+s\)' \
 	"resize while busy: the spinner is the last line"
 wait_for "prompt" at_prompt winch-busy
 ok $? "resize while busy: the work ends at the prompt"
+}
+tmux_case "a resize while busy" case_winch_busy
 
 # --- crash ---------------------------------------------------------------------------
+case_crash() {
 start crash
 instr "$T_TMP/crash.txt" plan "Plan the work" plan.json dev/phase-plan@1 crash
 deliver crash "$T_TMP/crash.txt"
@@ -372,20 +397,26 @@ is "$(wait_exit crash)" 3 "crash: exit status 3"
 like "$(screen crash)" 'crashed on purpose' "crash: an error is printed"
 test ! -e "$T_TMP/crash/plan.json"
 ok $? "crash: nothing written"
+}
+tmux_case "crash" case_crash
 
 # --- SIGTERM ---------------------------------------------------------------------------
+case_term() {
 start term
 pid=$(TM display -p -t term '#{pane_pid}')
 kill -TERM "$pid"
 wait_for "exit" pane_dead term
 ok $? "SIGTERM ends the agent"
 is "$(TM display -p -t term '#{pane_dead_signal}')" 15 "SIGTERM: it dies of the signal"
+}
+tmux_case "SIGTERM" case_term
 
 # --- the terminal is restored on every exit ------------------------------------
 # restore_case NAME SIGNAL|-: the agent runs under a shell that records the
 # tty settings before and after; it is ended by SIGNAL or by Ctrl-D.
 restore_case() {
 	_r_d="$T_TMP/$1"
+	rm -rf "$_r_d"
 	mkdir -p "$_r_d"
 	TM new-session -d -s "$1" -x 100 -y 30 -c "$_r_d" sh -c \
 		'stty -g >before; DEVFLOW_FAKE_STEP_MS=5 "$0"; echo $? >status; stty -g >after' \
@@ -404,9 +435,9 @@ restore_case() {
 	ok $? "$3: bracketed paste is turned off"
 	is "$(cat "$_r_d/status")" "$4" "$3: exit status $4"
 }
-restore_case r-eof - "Ctrl-D" 0
-restore_case r-term TERM "SIGTERM" 143
-restore_case r-hup HUP "SIGHUP" 129
-restore_case r-int INT "SIGINT" 130
+tmux_case "restored after Ctrl-D" restore_case r-eof - "Ctrl-D" 0
+tmux_case "restored after SIGTERM" restore_case r-term TERM "SIGTERM" 143
+tmux_case "restored after SIGHUP" restore_case r-hup HUP "SIGHUP" 129
+tmux_case "restored after SIGINT" restore_case r-int INT "SIGINT" 130
 
 done_testing

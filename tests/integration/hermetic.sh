@@ -4,7 +4,8 @@
 # XDG directories, git and tmux variables, a locale, NO_COLOR, TERM), a
 # shell test that sources tests/lib.sh and a program run through
 # tests/hermetic-run see none of them, devflow resolves its workspace inside
-# the test's own scratch directory, and nothing appears in the decoys.
+# the test's own scratch directory, nothing appears in the decoys, and
+# tmux_case runs a case again when tmux itself dies.
 . "$top_srcdir/tests/lib.sh"
 
 decoy="$T_TMP/decoy"
@@ -66,4 +67,43 @@ is "$(find "$T_TMP" -mindepth 1 -maxdepth 1 -name 'devflow-test.*')" "" \
 	"the scratch directories are removed at exit"
 is "$(find "$decoy" -mindepth 1)" "" "nothing appeared in the decoy directories"
 
+# tmux_case: a case during which tmux dies runs again on a new server, and
+# only its second try counts; a second death is one failure naming tmux.
+if command -v tmux >/dev/null 2>&1; then
+	cat >"$T_TMP/case.sh" <<'SH'
+. "$top_srcdir/tests/lib.sh"
+shows() { tm capture-pane -p -t s | grep -q "$1"; }
+# crashing WHEN: a pane, a check, tmux killed (WHEN: once, always, never), a check.
+crashing() {
+	tm new-session -d -s s -x 20 -y 5 'echo hello; exec sleep 30'
+	i=0
+	while ! shows hello && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	shows hello
+	ok $? "the pane shows hello"
+	if [ "$1" = always ] || { [ "$1" = once ] && [ ! -e "$T_TMP/crashed" ]; }; then
+		touch "$T_TMP/crashed"
+		kill -SEGV "$(tm display -p '#{pid}')"
+	fi
+	ok 0 "after"
+}
+tmux_case "never" crashing never
+tmux_case "once" crashing once
+tmux_case "always" crashing always
+tm list-sessions >/dev/null 2>&1
+echo "server left: $?"
+done_testing
+SH
+	out=$(sh "$T_TMP/case.sh" 2>/dev/null)
+	is "$(printf '%s\n' "$out" | grep -v '^# dropped')" "ok 1 - the pane shows hello
+ok 2 - after
+# tmux died (status 139) during: once (try 1)
+ok 3 - the pane shows hello
+ok 4 - after
+# tmux died (status 139) during: always (try 1)
+# tmux died (status 139) during: always (try 2)
+not ok 5 - always: tmux itself died twice (status 139)
+server left: 1
+1..5" "tmux_case: a case tmux died in once runs again; twice is one failure"
+	like "$out" "# dropped: ok 3 - the pane shows hello" "... the dropped try is shown as comments"
+fi
 done_testing

@@ -10,13 +10,14 @@ DUMP="$top_builddir/tests/unit/session_dump"
 
 ROWS=24
 COLS=80
-SOCK="devflow-render-$$"
-cat >"$T_TMP/tmux.conf" <<'EOF'
+# tm (tests/lib.sh) reads this; each comparison runs as a tmux_case, on a
+# fresh server, again if tmux itself died.
+TM_CONF="$T_TMP/tmux.conf"
+cat >"$TM_CONF" <<'EOF'
 set -g status off
 set -g default-terminal xterm-256color
 set -g escape-time 0
 EOF
-tm() { tmux -u -L "$SOCK" -f "$T_TMP/tmux.conf" "$@"; }
 trap 'tm kill-server >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
 
 # Every program runs with the same small, fixed environment.
@@ -46,6 +47,9 @@ tmux_settle() {
 
 # compare NAME KEY... -- COMMAND...: each KEY is sent once output settles.
 compare() {
+	tmux_case "$1" compare_once "$@"
+}
+compare_once() {
 	name=$1
 	shift
 	keys=
@@ -64,8 +68,7 @@ compare() {
 		>"$T_TMP/$name.session" 2>"$T_TMP/$name.err"
 	ok $? "$name: session_dump ran"
 
-	tm kill-server >/dev/null 2>&1
-	tm new-session -d -x $COLS -y $ROWS -s r "sh $T_TMP/env.sh $cmd"
+	tm -u new-session -d -x $COLS -y $ROWS -s r "sh $T_TMP/env.sh $cmd"
 	tmux_settle
 	eval "set -- $dump_args"
 	while [ $# -gt 0 ]; do
@@ -74,7 +77,6 @@ compare() {
 		shift 2
 	done
 	tm capture-pane -p -t r >"$T_TMP/$name.tmux"
-	tm kill-server >/dev/null 2>&1
 
 	# capture-pane stops at the last non-empty row; the dump has all rows.
 	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/$name.session" >"$T_TMP/$name.s"
@@ -167,6 +169,7 @@ if command -v top >/dev/null 2>&1; then
 	trap 'kill $sleep_pid 2>/dev/null; tm kill-server >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
 	topcmd="env HOME=$T_TMP/tophome top -p $sleep_pid -d 60 -E k -e k"
 
+	case_top() {
 	# shellcheck disable=SC2086 # topcmd is split into words on purpose
 	"$DUMP" -r $ROWS -c $COLS -s 400 -t 20000 -d -k q -x -- sh "$T_TMP/env.sh" $topcmd \
 		>"$T_TMP/top.out" 2>"$T_TMP/top.err"
@@ -175,8 +178,7 @@ if command -v top >/dev/null 2>&1; then
 	is "$(sed -n "$((ROWS + 1)),\$p" "$T_TMP/top.out")" "exit: exited with status 0" \
 		"top: q quits top in the session"
 
-	tm kill-server >/dev/null 2>&1
-	tm new-session -d -x $COLS -y $ROWS -s r "sh $T_TMP/env.sh $topcmd"
+	tm -u new-session -d -x $COLS -y $ROWS -s r "sh $T_TMP/env.sh $topcmd"
 	tmux_settle
 	tm capture-pane -p -t r >"$T_TMP/top.tmux"
 	tm send-keys -t r q
@@ -188,7 +190,6 @@ if command -v top >/dev/null 2>&1; then
 	quit=0
 	tm has-session -t r >/dev/null 2>&1 && quit=1
 	ok $quit "top: q quits top in tmux"
-	tm kill-server >/dev/null 2>&1
 
 	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/top.session" >"$T_TMP/top.s"
 	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$T_TMP/top.tmux" >"$T_TMP/top.t"
@@ -205,6 +206,8 @@ if command -v top >/dev/null 2>&1; then
 	like "$(cat "$T_TMP/top.sn")" '^top - # up ' "top: the summary row is shown"
 	like "$(sed -n 7p "$T_TMP/top.s")" '^ +PID +USER .* COMMAND *$' "top: the column header is row 7"
 	like "$(sed -n 8p "$T_TMP/top.s")" "^ *$sleep_pid .* sleep *\$" "top: row 8 is the pinned sleep"
+	}
+	tmux_case "top" case_top
 
 	kill "$sleep_pid"
 	wait "$sleep_pid" 2>/dev/null

@@ -1,12 +1,11 @@
 #!/bin/sh
 # End to end in a real terminal: the devflow binary in tmux (120x40), driven
 # with send-keys and read with capture-pane, through the demo flow; q
-# detaches and the server goes on.
+# detaches and the server goes on. It runs as one tmux_case: started again,
+# on a new run, if tmux itself died.
 . "$top_srcdir/tests/tui-lib.sh"
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 
-TMUX_SOCK="devflow-tui-test-$$"
-tm() { tmux -L "$TMUX_SOCK" "$@"; }
 cleanup_tmux() {
 	tm kill-server >/dev/null 2>&1
 	tui_cleanup
@@ -26,9 +25,13 @@ wait_screen() {
 	return 1
 }
 
+id=
+case_tui() {
+# A try after tmux died first ends the run the last one left.
+[ -n "$id" ] && "$DEVFLOW" abort "$id" >/dev/null 2>&1
 id=$(tui_start)
 short=$(printf %s "$id" | cut -c1-8)
-tm -f /dev/null new-session -d -s tui -x 120 -y 40 \
+tm new-session -d -s tui -x 120 -y 40 \
 	"env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_DATA_HOME='$XDG_DATA_HOME' TERM=xterm-256color LANG=C.UTF-8 '$DEVFLOW'; echo tui-exited \$?; sleep 30"
 wait_screen "plan_review"
 ok $? "the TUI shows the gate"
@@ -67,4 +70,6 @@ tm send-keys -t tui q
 wait_screen "tui-exited 0"
 ok $? "q quits the TUI with status 0"
 like "$("$DEVFLOW" ls)" "^$id +completed" "the server goes on after the TUI detached"
+}
+tmux_case "the TUI in tmux" case_tui
 done_testing
