@@ -4,11 +4,13 @@
 # The suite is hermetic: what it finds and what it leaves do not depend on
 # the machine, the user or the shell that runs it. Every test keeps to these
 # rules (.ci/run checks them on a reduced PATH with a decoy workspace):
-#  - All state lives in $T_TMP, removed at exit: HOME and the XDG
-#    directories point inside it, so devflow's default workspace, catalog
+#  - All state lives in $T_TMP, removed at exit: HOME, the XDG directories
+#    and TMPDIR point inside it, so devflow's default workspace, catalog
 #    and keys.conf, the agents' configuration files and git's and tmux's
 #    own are the test's. Nothing is read or written under the real $HOME,
 #    the XDG directories or the workspace of the person running the tests.
+#    $T_TMP is always /tmp/devflow-test.XXXXXX, whatever the caller's
+#    TMPDIR: the TUI's screens show paths in it, so its length is fixed.
 #  - None of the caller's variables that point devflow, git, tmux or curses
 #    at their state is kept: every DEVFLOW_*, XDG_*, GIT_*, TMUX* and LC_*
 #    variable is unset; locale (C.UTF-8), TERM (xterm-256color), TZ (UTC)
@@ -55,11 +57,11 @@ unset LANGUAGE NO_COLOR ESCDELAY LINES COLUMNS TABSIZE TERMCAP CMOCKA_XML_FILE C
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color TZ=UTC GIT_CONFIG_NOSYSTEM=1
 
 # A scratch directory removed at exit, holding the test's home.
-T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/devflow-test.XXXXXX")
+T_TMP=$(mktemp -d /tmp/devflow-test.XXXXXX)
 trap 'rm -rf "$T_TMP"' EXIT
 export HOME="$T_TMP/home" XDG_CONFIG_HOME="$T_TMP/home/.config" \
 	XDG_DATA_HOME="$T_TMP/home/.local/share" XDG_STATE_HOME="$T_TMP/home/.local/state" \
-	XDG_CACHE_HOME="$T_TMP/home/.cache" TMUX_TMPDIR="$T_TMP"
+	XDG_CACHE_HOME="$T_TMP/home/.cache" TMUX_TMPDIR="$T_TMP" TMPDIR="$T_TMP"
 mkdir -p "$HOME"
 
 # --- tmux ----------------------------------------------------------------

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The rules atop tests/lib.sh, checked: with the caller's environment full of
 # variables that point at someone's state (a workspace, a share directory,
-# XDG directories, git and tmux variables, a locale, NO_COLOR, TERM), a
+# XDG directories, git and tmux variables, a locale, NO_COLOR, TERM,
+# TMPDIR), a
 # shell test that sources tests/lib.sh and a program run through
 # tests/hermetic-run see none of them, devflow resolves its workspace inside
 # the test's own scratch directory, nothing appears in the decoys, and
@@ -9,11 +10,11 @@
 . "$top_srcdir/tests/lib.sh"
 
 decoy="$T_TMP/decoy"
-mkdir -p "$decoy"
-# in_dirty_env COMMAND...: COMMAND with every decoy exported, its scratch
-# directories made inside ours (TMPDIR).
+mkdir -p "$decoy/tmp"
+scratch=
+# in_dirty_env COMMAND...: COMMAND with every decoy exported.
 in_dirty_env() {
-	env TMPDIR="$T_TMP" DEVFLOW_WORKSPACE="$decoy/ws" DEVFLOW_SHARE_DIR="$decoy/share" \
+	env TMPDIR="$decoy/tmp" DEVFLOW_WORKSPACE="$decoy/ws" DEVFLOW_SHARE_DIR="$decoy/share" \
 		DEVFLOW_FAKE_SCENARIO=crash DEVFLOW_FAKE_STEP_MS=9999 DEVFLOW_SESSION_ID=decoy \
 		XDG_DATA_HOME="$decoy/data" XDG_CONFIG_HOME="$decoy/config" XDG_STATE_HOME="$decoy/state" \
 		XDG_CACHE_HOME="$decoy/cache" XDG_RUNTIME_DIR="$decoy/run" HOME="$decoy/home" \
@@ -27,7 +28,8 @@ check() {
 	like "$(grep -c "$decoy" "$2")" '^0$' "$1: no variable keeps a decoy value"
 	grep "$decoy" "$2" | sed 's/^/# /'
 	home=$(sed -n 's/^HOME=//p' "$2")
-	like "$home" "^$T_TMP/devflow-test\\.[^/]+/home\$" "$1: HOME is in a scratch directory of its own"
+	like "$home" "^/tmp/devflow-test\\.[^/]+/home\$" "$1: HOME is in a scratch directory of its own"
+	scratch="$scratch ${home%/home}"
 	for v in DEVFLOW_WORKSPACE DEVFLOW_SHARE_DIR DEVFLOW_FAKE_SCENARIO DEVFLOW_FAKE_STEP_MS \
 		DEVFLOW_SESSION_ID XDG_RUNTIME_DIR GIT_DIR GIT_CONFIG_GLOBAL TMUX LC_CTYPE LANGUAGE \
 		NO_COLOR COLUMNS LINES ESCDELAY; do
@@ -35,9 +37,9 @@ check() {
 	done
 	ok $(grep -Eq '^(DEVFLOW_(WORKSPACE|SHARE_DIR|FAKE_SCENARIO|FAKE_STEP_MS|SESSION_ID)|XDG_RUNTIME_DIR|GIT_DIR|GIT_CONFIG_GLOBAL|TMUX|LC_CTYPE|LANGUAGE|NO_COLOR|COLUMNS|LINES|ESCDELAY)=' "$2"; [ $? -ne 0 ]; echo $?) \
 		"$1: the caller's DEVFLOW_*, XDG_*, GIT_*, TMUX*, locale and terminal variables are unset"
-	like "$(grep -E '^(LC_ALL|TERM|TZ|XDG_DATA_HOME|TMUX_TMPDIR)=' "$2" | sort | tr '\n' ' ')" \
-		"^LC_ALL=C\\.UTF-8 TERM=xterm-256color TMUX_TMPDIR=$T_TMP/devflow-test\\.[^/ ]+ TZ=UTC XDG_DATA_HOME=$home/\\.local/share \$" \
-		"$1: a fixed locale, terminal and time zone; XDG directories in HOME"
+	like "$(grep -E '^(LC_ALL|TERM|TZ|XDG_DATA_HOME|TMUX_TMPDIR|TMPDIR)=' "$2" | sort | tr '\n' ' ')" \
+		"^LC_ALL=C\\.UTF-8 TERM=xterm-256color TMPDIR=${home%/home} TMUX_TMPDIR=${home%/home} TZ=UTC XDG_DATA_HOME=$home/\\.local/share \$" \
+		"$1: a fixed locale, terminal and time zone; XDG directories in HOME, TMPDIR beside it"
 	like "$(sed -n 's/^workspace=//p' "$2")" "^$home/\\.local/share/devflow " \
 		"$1: devflow's workspace is the one in the test's HOME"
 }
@@ -63,9 +65,9 @@ is "$?" 0 "a program run through tests/hermetic-run runs"
 check "tests/hermetic-run" "$T_TMP/run.env"
 in_dirty_env sh "$top_srcdir/tests/hermetic-run" sh -c 'exit 3'
 is "$?" 3 "tests/hermetic-run exits with the program's status"
-is "$(find "$T_TMP" -mindepth 1 -maxdepth 1 -name 'devflow-test.*')" "" \
-	"the scratch directories are removed at exit"
-is "$(find "$decoy" -mindepth 1)" "" "nothing appeared in the decoy directories"
+# shellcheck disable=SC2086 # two directories
+is "$(ls -d $scratch 2>/dev/null)" "" "the scratch directories are removed at exit"
+is "$(find "$decoy" -mindepth 1 ! -path "$decoy/tmp")" "" "nothing appeared in the decoy directories"
 
 # tmux_case: a case during which tmux dies runs again on a new server, and
 # only its second try counts; a second death is one failure naming tmux.
