@@ -1557,7 +1557,7 @@ out:
 static int
 op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
-	char run_id[DF_ID_MAX], now_hash[CANON_HASH_HEX];
+	char run_id[DF_ID_MAX], now_hash[CANON_HASH_HEX], why[160];
 	const char *key;
 	struct store_run run;
 	struct store_phase ph = { 0 };
@@ -1605,12 +1605,13 @@ op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 		*result = NULL;
 		goto out;
 	}
-	if (buf_read_file(&data, abs, ARTIFACT_MAX) != 0) {
+	/* The agent controls the file: never block on it (a FIFO), never follow a final link. */
+	if (buf_read_regular(&data, abs, ARTIFACT_MAX, why, sizeof(why)) != 0) {
+		char *fe = xasprintf("%s %s%s", a.path, why, errno == EFBIG ? ": not shown" : "");
+
 		cJSON_AddNullToObject(*result, "json");
-		cJSON_AddItemToObject(*result, "file_error",
-		                      cJSON_CreateString(errno == EFBIG
-		                                             ? "larger than 512 KiB: not shown"
-		                                             : strerror(errno)));
+		cJSON_AddStringToObject(*result, "file_error", fe);
+		free(fe);
 	} else {
 		canon_sha256_hex(data.data != NULL ? data.data : "", data.len, now_hash);
 		cJSON_AddBoolToObject(*result, "changed", strcmp(now_hash, a.hash) != 0);

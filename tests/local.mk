@@ -64,6 +64,7 @@ SHELL_TESTS = \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
 	tests/integration/server-hooks.sh \
+	tests/integration/server-artifact-files.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
