@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "instructions.h"
 #include "paths.h"
+#include "proto.h"
 #include "report.h"
 #include "worktree.h"
 #include "xalloc.h"
@@ -442,6 +443,7 @@ phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_
 	const cJSON *art = cJSON_GetObjectItemCaseSensitive(o, "expectedArtifact");
 	const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(o, "timeoutMs");
 	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(o, "maxRepairs");
+	long long n;
 	int ok = 1;
 
 	memset(d, 0, sizeof(*d));
@@ -466,10 +468,11 @@ phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_
 		} else
 			ok = 0;
 	}
-	if (cJSON_IsNumber(tmo) && tmo->valuedouble >= 1)
-		d->timeout_ms = (int64_t)tmo->valuedouble;
-	if (cJSON_IsNumber(rep) && rep->valuedouble >= 0)
-		d->max_repairs = rep->valueint;
+	/* An agent's phase plan sets these: range-checked as doubles (1e300 is no int64_t). */
+	if (proto_json_int(tmo, 1, ENGINE_MAX_PHASE_TIMEOUT_MS, &n) == 0)
+		d->timeout_ms = n;
+	if (proto_json_int(rep, 0, 1000, &n) == 0)
+		d->max_repairs = (int)n;
 	if (!ok) {
 		phase_def_clear(d);
 		return df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
@@ -1339,6 +1342,7 @@ start_session(struct engine *e, const struct store_run *run, const struct store_
 	char **ev = xcalloc((size_t)cJSON_GetArraySize(env) + 1, sizeof(*ev));
 	struct engine_session_spec spec;
 	const cJSON *x;
+	long long n;
 	size_t ac = 0, ec = 0;
 	int rc;
 
@@ -1364,7 +1368,7 @@ start_session(struct engine *e, const struct store_run *run, const struct store_
 	spec.env = (const char *const *)ev;
 	spec.envc = ec;
 	spec.prompt_mode = cJSON_IsString(mode) ? mode->valuestring : "paste";
-	spec.submit_delay_ms = cJSON_IsNumber(delay) ? delay->valueint : 0;
+	spec.submit_delay_ms = proto_json_int(delay, 0, 600000, &n) == 0 ? (int)n : 0;
 	spec.cwd = run->worktree_root;
 	spec.transcript_path = transcript;
 	spec.resume_conversation = resume;
@@ -1749,6 +1753,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
                 const cJSON *doc, const char *ts, struct df_error *err)
 {
 	const cJSON *x;
+	long long n;
 
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "findings"))
 	{
@@ -1769,7 +1774,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 		f.severity = sev->valuestring;
 		f.message = msg->valuestring;
 		f.file = cJSON_IsString(file) ? file->valuestring : NULL;
-		f.line = cJSON_IsNumber(line) && line->valueint > 0 ? line->valueint : 0;
+		f.line = proto_json_int(line, 1, INT_MAX, &n) == 0 ? (int)n : 0;
 		if (store_finding_insert(e->st, &f, ts, err) != 0)
 			return -1;
 	}
@@ -1791,8 +1796,8 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 		c.phase_id = ph->id;
 		c.kind = kind->valuestring;
 		c.argv = argv_text;
-		c.has_exit_code = cJSON_IsNumber(code);
-		c.exit_code = c.has_exit_code ? code->valueint : 0;
+		c.has_exit_code = proto_json_int(code, INT_MIN, INT_MAX, &n) == 0;
+		c.exit_code = c.has_exit_code ? (int)n : 0;
 		rc = store_command_insert(e->st, &c, ts, err);
 		cJSON_free(argv_text);
 		if (rc != 0)

@@ -37,6 +37,8 @@
 /* Defaults of struct engine_config (a 0 field means the default). */
 #define ENGINE_DEFAULT_MAX_CONCURRENT_RUNS 4
 #define ENGINE_DEFAULT_PHASE_TIMEOUT_MS (30 * 60 * 1000)
+/* The longest timeoutMs a template or phase plan may set (7 days). */
+#define ENGINE_MAX_PHASE_TIMEOUT_MS (7LL * 24 * 60 * 60 * 1000)
 #define ENGINE_DEFAULT_MAX_REPAIRS 2
 #define ENGINE_DEFAULT_RESTART_LIMIT 2
 /* The largest artifact file the engine reads (8 MiB); larger ones are invalid, unread. */

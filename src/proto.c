@@ -85,6 +85,20 @@ get_string(const cJSON *obj, const char *where, const char *key, int required, s
 	return 0;
 }
 
+int
+proto_json_int(const cJSON *v, double min, double max, long long *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < min || d > max)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
 /* An integral number field within [min, max]. */
 static int
 get_int(const cJSON *obj, const char *where, const char *key, double min, double max, double *out,

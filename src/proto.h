@@ -173,6 +173,15 @@ size_t proto_writer_pending(const struct proto_writer *w);
  */
 unsigned char *proto_encode(const cJSON *msg, size_t *len, struct df_error *err);
 
+/*
+ * The one way to take an integer out of untrusted JSON (frames, artifacts,
+ * data files): v must be a number, finite and integral, within [min, max]
+ * -- checked as a double before any conversion, since converting 1e300 to
+ * an integer type is undefined behaviour. Returns 0 with *out, or -1 (*out
+ * untouched). min and max should lie within +-2^53.
+ */
+int proto_json_int(const cJSON *v, double min, double max, long long *out);
+
 /* ------------------------------------------------------------------------ */
 /* Envelopes. Builders return a new tree the caller owns (cJSON_Delete). */
 

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,14 +200,17 @@ arg_int(const char *op, const cJSON *args, const char *name, long long lo, long 
 	*out = def;
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble)
+	/* Range-checked as a double first (proto_json_int): 1e300 is out of range, not UB. */
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble != floor(v->valuedouble))
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "%s.%s: expected an integer", op, name);
-	if ((long long)v->valuedouble < lo || (long long)v->valuedouble > hi)
+	if (proto_json_int(v, (double)lo, (double)hi, out) != 0)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-		                    "%s.%s: %lld is outside %lld..%lld", op, name,
-		                    (long long)v->valuedouble, lo, hi);
-	*out = (long long)v->valuedouble;
+		                    fabs(v->valuedouble) < 1e15
+		                        ? "%s.%s: %.0f is outside %lld..%lld"
+		                        : "%s.%s: %g is outside %lld..%lld",
+		                    op, name, v->valuedouble, lo, hi);
 	return 0;
 }
 

@@ -65,6 +65,7 @@ SHELL_TESTS = \
 	tests/integration/server-doctor.sh \
 	tests/integration/server-hooks.sh \
 	tests/integration/server-artifact-files.sh \
+	tests/integration/server-frames.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
