@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "paths.h"
+#include "proto.h"
 #include "worktree.h"
 #include "xalloc.h"
 
@@ -213,29 +214,6 @@ put_shown(struct buf *b, const char *s)
 	}
 }
 
-/* Length of the well-formed UTF-8 sequence at s (no overlongs, surrogates), or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-		    (s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80 ||
-		    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /*
  * Is the component (len bytes) git's directory under another spelling a file
  * system may give it: any case (".GIT" on a case-insensitive file system),
@@ -283,7 +261,7 @@ worktree_artifact_path_check(const char *relpath, char *why, size_t whylen)
 		return path_problem(why, whylen, relpath, "is %zu bytes long, over the limit of %d",
 		                    len, WORKTREE_ARTIFACT_PATH_MAX);
 	while (i < len) {
-		size_t k = utf8_len(u + i);
+		size_t k = proto_utf8_seq(u + i, len - i);
 
 		if (k == 0)
 			return path_problem(why, whylen, relpath,
