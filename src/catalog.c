@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "catalog.h"
+#include "ere.h"
 #include "paths.h"
 #include "screen.h"
 #include "worktree.h"
@@ -296,14 +297,12 @@ static int
 check_pattern(const char *file, const char *path, const char *re, struct df_error *err)
 {
 	regex_t rx;
-	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	char why[256];
 
-	if (rc != 0) {
-		char msg[256];
-
-		regerror(rc, &rx, msg, sizeof(msg));
-		return invalid(err, file, path, "bad regular expression '%s': %s", re, msg);
-	}
+	/* As the session's detector compiles it, bounded: a bad user file is an error, not a hang.
+	 */
+	if (ere_compile(&rx, re, REG_EXTENDED | REG_NEWLINE, why, sizeof(why)) != 0)
+		return invalid(err, file, path, "bad regular expression '%.120s': %s", re, why);
 	regfree(&rx);
 	return 0;
 }
