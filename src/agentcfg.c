@@ -136,28 +136,6 @@ agentcfg_merge(cJSON *dst, const cJSON *src)
 	}
 }
 
-/* The whole of fd (at most MAX_FILE_BYTES) in *out; 0, or -1 with errno. */
-static int
-read_all(int fd, struct buf *out)
-{
-	char chunk[8192];
-	ssize_t r;
-
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf_append(out, chunk, (size_t)r);
-		if (out->len > MAX_FILE_BYTES) {
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int
 blank(const char *s, size_t n)
 {
@@ -226,7 +204,8 @@ agentcfg_merge_file(const char *path, const cJSON *merge, struct df_error *err)
 	const char *target = path;
 	cJSON *doc = NULL;
 	mode_t mode = 0600;
-	int fd, rc = -1;
+	char why[160];
+	int got, rc = -1;
 
 	if (!cJSON_IsObject(merge))
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
@@ -234,21 +213,18 @@ agentcfg_merge_file(const char *path, const cJSON *merge, struct df_error *err)
 	/* A symbolic link (a dotfile manager's) stays: its target is what changes. */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL)) != NULL)
 		target = real;
-	fd = open(target, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno != ENOENT) {
-		df_error_set(err, DF_FATAL, DF_E_IO, "%s: cannot read: %s", path, strerror(errno));
+	/*
+	 * A file in the worktree is the agent's: never block on a FIFO, never
+	 * follow a link planted since the lstat above, never read without bound.
+	 */
+	got = buf_read_regular(&text, target, MAX_FILE_BYTES, why, sizeof(why));
+	if (got != 0 && errno != ENOENT) {
+		df_error_set(err, DF_FATAL, DF_E_IO, "%s %s", target, why);
 		goto out;
 	}
-	if (fd >= 0) {
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || read_all(fd, &text) != 0) {
-			int saved = S_ISREG(st.st_mode) ? errno : EINVAL;
-
-			close(fd);
-			df_error_set(err, DF_FATAL, DF_E_IO, "%s: cannot read: %s", path,
-			             S_ISREG(st.st_mode) ? strerror(saved) : "not a regular file");
-			goto out;
-		}
-		close(fd);
+	if (got == 0) {
+		if (stat(target, &st) != 0)
+			st.st_mode = 0600;
 		mode = st.st_mode & 07777;
 		if (!blank(text.data ? text.data : "", text.len)) {
 			const char *end = NULL;

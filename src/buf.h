@@ -42,4 +42,24 @@ int buf_read_stream(struct buf *b, FILE *f, size_t max);
  */
 int buf_read_file(struct buf *b, const char *path, size_t max);
 
+/*
+ * Read the regular file at path, for files someone else controls (an
+ * agent's artifact, a file in its worktree): append it to b, refusing
+ * instead of blocking or exhausting memory. The last component must not be a
+ * symbolic link (O_NOFOLLOW), the file is opened O_NONBLOCK so a FIFO never
+ * blocks, fstat must show a regular file, and one over max bytes (0: no
+ * limit) is refused by its size before a byte is read (and again if it grows
+ * while read). Returns 0; or -1 with errno and why filled with a phrase to
+ * put after the file's name, never empty: ENOENT (missing: "does not
+ * exist"), ELOOP ("is a symbolic link, not a regular file"), EISDIR ("is a
+ * directory, not a regular file"), EINVAL for any other non-regular file ("is
+ * a FIFO, not a regular file", a socket, a character or block device),
+ * EFBIG ("is 1.5 GiB, over the 8 MiB limit"), or open's and read's own
+ * errors ("cannot be read: Permission denied"). b keeps what was appended.
+ */
+int buf_read_regular(struct buf *b, const char *path, size_t max, char *why, size_t whylen);
+
+/* n bytes for people: "512 bytes", "2.0 KiB", "8 MiB", "1.5 GiB" (into out). */
+void buf_format_size(unsigned long long n, char *out, size_t outlen);
+
 #endif

@@ -19,8 +19,10 @@
 
 #include "buf.h"
 #include "catalog.h"
+#include "ere.h"
 #include "paths.h"
 #include "screen.h"
+#include "worktree.h"
 #include "xalloc.h"
 
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
@@ -214,25 +216,6 @@ string_in(const cJSON *array, const char *s)
 }
 
 static int
-path_escapes(const char *p)
-{
-	const char *s = p;
-
-	if (*p == '/')
-		return 1;
-	while (*s) {
-		size_t len = strcspn(s, "/");
-
-		if (len == 2 && s[0] == '.' && s[1] == '.')
-			return 1;
-		s += len;
-		while (*s == '/')
-			s++;
-	}
-	return 0;
-}
-
-static int
 check_template(struct catalog *cat, const char *file, const cJSON *json, struct df_error *err)
 {
 	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(json, "roles");
@@ -274,12 +257,12 @@ check_template(struct catalog *cat, const char *file, const cJSON *json, struct 
 			const char *schema =
 			    cJSON_GetObjectItemCaseSensitive(art, "schema")->valuestring;
 
-			if (path_escapes(apath)) {
+			char why[256];
+
+			if (worktree_artifact_path_check(apath, why, sizeof(why)) != 0) {
 				snprintf(path, sizeof(path), "/phases/%d/expectedArtifact/path", i);
-				return invalid(err, file, path,
-				               "'%s' must be a path inside the worktree (relative, "
-				               "without '..')",
-				               apath);
+				return invalid(err, file, path, "phase '%s': %s", key->valuestring,
+				               why);
 			}
 			if (schema_registry_get(cat->reg, schema) == NULL) {
 				df_error_set(
@@ -314,14 +297,12 @@ static int
 check_pattern(const char *file, const char *path, const char *re, struct df_error *err)
 {
 	regex_t rx;
-	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	char why[256];
 
-	if (rc != 0) {
-		char msg[256];
-
-		regerror(rc, &rx, msg, sizeof(msg));
-		return invalid(err, file, path, "bad regular expression '%s': %s", re, msg);
-	}
+	/* As the session's detector compiles it, bounded: a bad user file is an error, not a hang.
+	 */
+	if (ere_compile(&rx, re, REG_EXTENDED | REG_NEWLINE, why, sizeof(why)) != 0)
+		return invalid(err, file, path, "bad regular expression '%.120s': %s", re, why);
 	regfree(&rx);
 	return 0;
 }

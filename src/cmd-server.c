@@ -1,5 +1,6 @@
 /*
- * `devflow server [--workspace DIR] [--max-runs N]`: the server of a workspace, in the
+ * `devflow server [--workspace DIR] [--max-runs N] [--max-artifact-size SIZE]`: the
+ * server of a workspace, in the
  * foreground of its own process (clients start it in the background, as
  * tmux does). It takes the workspace lock, assembles the runtime (store,
  * catalog, engine, session driver, artifact watcher), recovers what the
@@ -8,7 +9,9 @@
  * accepting, closes its clients and ends the agent sessions without telling
  * the engine, so the next server recovers every run. Its log is
  * <workspace>/server.log. --max-runs sets how many runs may be active at
- * once (default 4).
+ * once (default 4). --max-artifact-size (else $DEVFLOW_MAX_ARTIFACT_SIZE,
+ * else 8M) is the largest artifact file the engine reads: bytes, or a
+ * number with K, M or G (KiB, MiB, GiB); larger files are invalid artifacts.
  */
 #include "config.h"
 
@@ -32,7 +35,7 @@ static int cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_server_entry = {
 	.name = "server",
-	.usage = "[--workspace DIR] [--max-runs N]",
+	.usage = "[--workspace DIR] [--max-runs N] [--max-artifact-size SIZE]",
 	.summary = "run the workspace's server in the foreground",
 	.exec = cmd_server_exec,
 };
@@ -136,17 +139,53 @@ on_shutdown(void *ctx)
 	stop(ctx, "kill-server");
 }
 
+/*
+ * A size: digits, then optionally K, M or G (powers of 1024, "KiB" and "B"
+ * spellings too), from 1 byte to 1 GiB. 0 with *out, or -1.
+ */
+static int
+parse_size(const char *s, size_t *out)
+{
+	unsigned long long v = 0, mult = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned long long)(*p - '0');
+		if (v > (1ULL << 30))
+			return -1;
+	}
+	if (*p == 'K' || *p == 'k')
+		mult = 1ULL << 10;
+	else if (*p == 'M' || *p == 'm')
+		mult = 1ULL << 20;
+	else if (*p == 'G' || *p == 'g')
+		mult = 1ULL << 30;
+	if (mult > 1) {
+		p++;
+		if (strcmp(p, "iB") == 0 || strcmp(p, "B") == 0)
+			p += strlen(p);
+	} else if (strcmp(p, "B") == 0) {
+		p++;
+	}
+	if (*p != '\0' || v == 0 || v * mult > (1ULL << 30))
+		return -1;
+	*out = (size_t)(v * mult);
+	return 0;
+}
+
 static int
 cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *ws_arg = ctx->workspace;
+	const char *ws_arg = ctx->workspace, *size_arg = NULL;
 	struct srv_state st = { 0 };
 	struct server_config cfg = { 0 };
 	struct sock_lock lk = { -1, NULL };
 	struct runtime_options ro = { .hooks = true }; /* the hook op below receives them */
 	struct df_error err;
 	char *ws, *logpath;
-	int log_fd = -1, status = CLI_ERROR;
+	int log_fd = -1, status = CLI_ERROR, from_env = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--workspace") == 0 && i + 1 < argc)
@@ -156,10 +195,23 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 		else if (strcmp(argv[i], "--max-runs") == 0 && i + 1 < argc &&
 		         atoi(argv[i + 1]) > 0)
 			ro.max_concurrent_runs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--max-artifact-size") == 0 && i + 1 < argc)
+			size_arg = argv[++i];
 		else
 			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'",
 			                 argv[i]);
 	}
+	if (size_arg == NULL && getenv("DEVFLOW_MAX_ARTIFACT_SIZE") != NULL &&
+	    *getenv("DEVFLOW_MAX_ARTIFACT_SIZE") != '\0') {
+		size_arg = getenv("DEVFLOW_MAX_ARTIFACT_SIZE");
+		from_env = 1;
+	}
+	if (size_arg != NULL && parse_size(size_arg, &ro.max_artifact_bytes) != 0)
+		return cli_usage(ctx, &cmd_server_entry,
+		                 "%s '%s': expected a size from 1 byte to 1G (bytes, or a "
+		                 "number with K, M or G)",
+		                 from_env ? "$DEVFLOW_MAX_ARTIFACT_SIZE" : "--max-artifact-size",
+		                 size_arg);
 	ws = paths_workspace(ws_arg);
 	if (ws[0] != '/') {
 		char cwd[4096];

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "detect.h"
+#include "ere.h"
 #include "screen.h"
 #include "xalloc.h"
 
@@ -55,14 +56,11 @@ compile_set(struct pattern_set *set, const char *field, const char *const *src, 
 		if (s == NULL)
 			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 			                    "%s[%zu]: missing pattern", field, i);
-		int rc = regcomp(&set->p[i].re, s, REG_EXTENDED | REG_NEWLINE);
-		if (rc != 0) {
-			char msg[256];
-			regerror(rc, &set->p[i].re, msg, sizeof msg);
+		char why[256];
+		if (ere_compile(&set->p[i].re, s, REG_EXTENDED | REG_NEWLINE, why, sizeof why) != 0)
 			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-			                    "%s[%zu]: invalid regular expression '%s': %s", field,
-			                    i, s, msg);
-		}
+			                    "%s[%zu]: invalid regular expression '%.120s': %s",
+			                    field, i, s, why);
 		set->p[i].src = xstrdup(s);
 		set->n++;
 	}

@@ -22,7 +22,12 @@
 #include "catalog.h"
 #include "driver.h"
 #include "paths.h"
+#include "proto.h"
 #include "xalloc.h"
+
+/* Bounds of a backend's screen.lastLines and screen.stableMs (as its schema's). */
+#define DRIVER_MAX_LAST_LINES 1000
+#define DRIVER_MAX_STABLE_MS 600000
 
 #define DEFAULT_KEEP_EXITED 16
 /* A resumed process that exits non-zero this soon after its start could not resume. */
@@ -293,7 +298,8 @@ parse_screen(const cJSON *doc, const char *backend, struct detect_config *cfg, s
              struct df_error *err)
 {
 	const cJSON *screen = cJSON_GetObjectItemCaseSensitive(doc, "screen");
-	const cJSON *trust, *x, *num;
+	const cJSON *trust, *x;
+	long long n;
 	size_t i = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -333,12 +339,13 @@ parse_screen(const cJSON *doc, const char *backend, struct detect_config *cfg, s
 	cfg->n_needs_input = p->nneeds;
 	cfg->trust = p->trust;
 	cfg->n_trust = p->ntrust;
-	num = cJSON_GetObjectItemCaseSensitive(screen, "lastLines");
-	if (cJSON_IsNumber(num) && num->valuedouble > 0)
-		cfg->last_lines = (unsigned)num->valuedouble;
-	num = cJSON_GetObjectItemCaseSensitive(screen, "stableMs");
-	if (cJSON_IsNumber(num) && num->valuedouble > 0)
-		cfg->stable_ms = (unsigned)num->valuedouble;
+	/* A user's backend file: range-checked as doubles (1e300 is no unsigned). */
+	if (proto_json_int(cJSON_GetObjectItemCaseSensitive(screen, "lastLines"), 1,
+	                   DRIVER_MAX_LAST_LINES, &n) == 0)
+		cfg->last_lines = (unsigned)n;
+	if (proto_json_int(cJSON_GetObjectItemCaseSensitive(screen, "stableMs"), 1,
+	                   DRIVER_MAX_STABLE_MS, &n) == 0)
+		cfg->stable_ms = (unsigned)n;
 	return 0;
 }
 
@@ -912,8 +919,10 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 		const cJSON *ll = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(doc, "screen"), "lastLines");
 
-		if (cJSON_IsNumber(ll) && ll->valuedouble > 0)
-			en->last_lines = (unsigned)ll->valuedouble;
+		long long n;
+
+		if (proto_json_int(ll, 1, DRIVER_MAX_LAST_LINES, &n) == 0)
+			en->last_lines = (unsigned)n;
 	}
 	cJSON_Delete(doc);
 

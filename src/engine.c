@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "instructions.h"
 #include "paths.h"
+#include "proto.h"
 #include "report.h"
 #include "worktree.h"
 #include "xalloc.h"
@@ -78,6 +79,7 @@ struct engine {
 	size_t nbackends;
 	int max_runs, max_repairs, restart_limit;
 	int64_t timeout_ms;
+	size_t max_artifact; /* bytes: larger artifact files are refused unread */
 	const struct engine_host_ops *host;
 	void *hctx;
 	const struct engine_session_ops *drv;
@@ -441,6 +443,7 @@ phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_
 	const cJSON *art = cJSON_GetObjectItemCaseSensitive(o, "expectedArtifact");
 	const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(o, "timeoutMs");
 	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(o, "maxRepairs");
+	long long n;
 	int ok = 1;
 
 	memset(d, 0, sizeof(*d));
@@ -465,10 +468,11 @@ phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_
 		} else
 			ok = 0;
 	}
-	if (cJSON_IsNumber(tmo) && tmo->valuedouble >= 1)
-		d->timeout_ms = (int64_t)tmo->valuedouble;
-	if (cJSON_IsNumber(rep) && rep->valuedouble >= 0)
-		d->max_repairs = rep->valueint;
+	/* An agent's phase plan sets these: range-checked as doubles (1e300 is no int64_t). */
+	if (proto_json_int(tmo, 1, ENGINE_MAX_PHASE_TIMEOUT_MS, &n) == 0)
+		d->timeout_ms = n;
+	if (proto_json_int(rep, 0, 1000, &n) == 0)
+		d->max_repairs = (int)n;
 	if (!ok) {
 		phase_def_clear(d);
 		return df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
@@ -1338,6 +1342,7 @@ start_session(struct engine *e, const struct store_run *run, const struct store_
 	char **ev = xcalloc((size_t)cJSON_GetArraySize(env) + 1, sizeof(*ev));
 	struct engine_session_spec spec;
 	const cJSON *x;
+	long long n;
 	size_t ac = 0, ec = 0;
 	int rc;
 
@@ -1363,7 +1368,7 @@ start_session(struct engine *e, const struct store_run *run, const struct store_
 	spec.env = (const char *const *)ev;
 	spec.envc = ec;
 	spec.prompt_mode = cJSON_IsString(mode) ? mode->valuestring : "paste";
-	spec.submit_delay_ms = cJSON_IsNumber(delay) ? delay->valueint : 0;
+	spec.submit_delay_ms = proto_json_int(delay, 0, 600000, &n) == 0 ? (int)n : 0;
 	spec.cwd = run->worktree_root;
 	spec.transcript_path = transcript;
 	spec.resume_conversation = resume;
@@ -1643,15 +1648,20 @@ plan_rules(const cJSON *plan, const char *worktree, char *const *reserved, size_
 		{
 			const cJSON *path = cJSON_GetObjectItemCaseSensitive(
 			    cJSON_GetObjectItemCaseSensitive(ph, "expectedArtifact"), "path");
-			char *abs = NULL;
+			const char *pk = cJSON_IsString(key) ? key->valuestring : "?";
+			char *abs = NULL, why[256];
 
 			if (cJSON_IsString(path) &&
-			    worktree_path_inside(worktree, path->valuestring, &abs, NULL) != 0)
-				strv_addf(
-				    errs,
-				    "/phases/%d/expectedArtifact/path: '%s' is not inside the "
-				    "worktree",
-				    i, path->valuestring);
+			    worktree_artifact_path_check(path->valuestring, why, sizeof(why)) != 0)
+				strv_addf(errs, "/phases/%d/expectedArtifact/path: phase '%s': %s",
+				          i, pk, why);
+			else if (cJSON_IsString(path) &&
+			         worktree_path_inside(worktree, path->valuestring, &abs, NULL) != 0)
+				strv_addf(errs,
+				          "/phases/%d/expectedArtifact/path: phase '%s': '%s' is "
+				          "not inside "
+				          "the worktree",
+				          i, pk, path->valuestring);
 			free(abs);
 		}
 		cJSON_ArrayForEach(role, cJSON_GetObjectItemCaseSensitive(ph, "roles"))
@@ -1706,22 +1716,31 @@ template_keys(struct engine *e, const struct store_run *run, struct strv *keys,
 	return 0;
 }
 
-/* Read a whole file: 1 with *data and *len, 0 when it does not exist, -1 with err. */
+/*
+ * Read an artifact file, which the agent controls (buf_read_regular: never
+ * blocking on a FIFO, never following a final symbolic link, never reading
+ * more than the engine's limit). Returns 1 with *data and *len; 0 when it
+ * does not exist; 2 when it is refused unread, with *data the reason naming
+ * it as shown ("artifact plan.json is a FIFO, not a regular file") and *len
+ * that reason's length.
+ */
 static int
-read_file(const char *path, char **data, size_t *len, struct df_error *err)
+read_artifact(struct engine *e, const char *path, const char *shown, char **data, size_t *len)
 {
 	struct buf b = BUF_INIT;
+	char why[160];
 
 	*data = NULL;
 	*len = 0;
-	if (buf_read_file(&b, path, 0) != 0) {
-		int e = errno;
+	if (buf_read_regular(&b, path, e->max_artifact, why, sizeof(why)) != 0) {
+		int missing = errno == ENOENT;
 
 		buf_free(&b);
-		if (e == ENOENT)
+		if (missing)
 			return 0;
-		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot read %s: %s", path,
-		                    strerror(e));
+		*data = xasprintf("artifact %s %s", shown, why);
+		*len = strlen(*data);
+		return 2;
 	}
 	*len = b.len;
 	*data = buf_detach(&b);
@@ -1734,6 +1753,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
                 const cJSON *doc, const char *ts, struct df_error *err)
 {
 	const cJSON *x;
+	long long n;
 
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "findings"))
 	{
@@ -1754,7 +1774,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 		f.severity = sev->valuestring;
 		f.message = msg->valuestring;
 		f.file = cJSON_IsString(file) ? file->valuestring : NULL;
-		f.line = cJSON_IsNumber(line) && line->valueint > 0 ? line->valueint : 0;
+		f.line = proto_json_int(line, 1, INT_MAX, &n) == 0 ? (int)n : 0;
 		if (store_finding_insert(e->st, &f, ts, err) != 0)
 			return -1;
 	}
@@ -1776,8 +1796,8 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 		c.phase_id = ph->id;
 		c.kind = kind->valuestring;
 		c.argv = argv_text;
-		c.has_exit_code = cJSON_IsNumber(code);
-		c.exit_code = c.has_exit_code ? code->valueint : 0;
+		c.has_exit_code = proto_json_int(code, INT_MIN, INT_MAX, &n) == 0;
+		c.exit_code = c.has_exit_code ? (int)n : 0;
 		rc = store_command_insert(e->st, &c, ts, err);
 		cJSON_free(argv_text);
 		if (rc != 0)
@@ -1840,11 +1860,12 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		rc = 0;
 		goto out;
 	}
-	r = read_file(c.artifact_abs, &data, &len, err);
-	if (r <= 0) {
-		rc = r;
+	r = read_artifact(e, c.artifact_abs, c.def.art_path, &data, &len);
+	if (r == 0) {
+		rc = 0;
 		goto out;
 	}
+	/* A refused file is judged by its reason: the same refusal is judged once. */
 	canon_sha256_hex(data, len, hash);
 	have_last = store_artifact_latest(e->st, run_id, phase_id, NULL, 0, &last, err);
 	if (have_last < 0)
@@ -1853,8 +1874,10 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		rc = 0; /* this very file was judged already */
 		goto out;
 	}
-	doc = cJSON_ParseWithLength(data, len);
-	if (doc == NULL) {
+	doc = r == 2 ? NULL : cJSON_ParseWithLength(data, len);
+	if (r == 2) {
+		strv_addf(&errs, "%s", data);
+	} else if (doc == NULL) {
 		const char *at = cJSON_GetErrorPtr();
 
 		strv_addf(&errs, ": not valid JSON (error near byte %ld)",
@@ -2060,11 +2083,14 @@ append_planned(struct engine *e, const struct store_run *run, struct df_error *e
 		return r;
 	if (worktree_path_inside(run->worktree_root, art.path, &abs, &bad) != 0)
 		goto corrupt;
-	r = read_file(abs, &data, &len, &bad);
+	r = read_artifact(e, abs, art.path, &data, &len);
 	if (r == 0)
 		df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
 		             "the validated phase plan %s is gone", abs);
-	if (r <= 0)
+	else if (r == 2)
+		df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		             "the validated phase plan changed: %s", data);
+	if (r != 1)
 		goto corrupt;
 	canon_sha256_hex(data, len, hash);
 	if (strcmp(hash, art.hash) != 0) {
@@ -2907,6 +2933,29 @@ out:
 	return rc;
 }
 
+/*
+ * path with its directory resolved and its last component as spelled (as
+ * worktree_path_inside names an artifact: a final symbolic link is itself),
+ * or NULL when the directory cannot be resolved. The caller frees.
+ */
+static char *
+real_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real, *out;
+
+	if (slash == NULL || slash == path)
+		return NULL;
+	dir = xstrndup(path, (size_t)(slash - path));
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL)
+		return NULL;
+	out = xasprintf("%s%s", real, slash);
+	free(real);
+	return out;
+}
+
 static int
 on_artifact(struct engine *e, const char *run_id, const char *path, struct df_error *err)
 {
@@ -2926,7 +2975,7 @@ on_artifact(struct engine *e, const char *run_id, const char *path, struct df_er
 	if (phase_def_parse(&ph, &def, err) == 0) {
 		if (def.art_path &&
 		    worktree_path_inside(run.worktree_root, def.art_path, &abs, NULL) == 0) {
-			real = realpath(path, NULL);
+			real = real_dir_of(path);
 			if (strcmp(abs, real ? real : path) == 0)
 				rc = check_and_advance(e, run_id, ph.id, err);
 		}
@@ -3503,6 +3552,8 @@ engine_new(const struct engine_config *cfg, struct df_error *err)
 	e->max_repairs = cfg->max_repairs > 0   ? cfg->max_repairs
 	                 : cfg->max_repairs < 0 ? 0
 	                                        : ENGINE_DEFAULT_MAX_REPAIRS;
+	e->max_artifact = cfg->max_artifact_bytes > 0 ? cfg->max_artifact_bytes
+	                                              : ENGINE_DEFAULT_MAX_ARTIFACT_BYTES;
 	e->restart_limit = cfg->restart_limit > 0   ? cfg->restart_limit
 	                   : cfg->restart_limit < 0 ? 0
 	                                            : ENGINE_DEFAULT_RESTART_LIMIT;

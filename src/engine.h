@@ -37,8 +37,12 @@
 /* Defaults of struct engine_config (a 0 field means the default). */
 #define ENGINE_DEFAULT_MAX_CONCURRENT_RUNS 4
 #define ENGINE_DEFAULT_PHASE_TIMEOUT_MS (30 * 60 * 1000)
+/* The longest timeoutMs a template or phase plan may set (7 days). */
+#define ENGINE_MAX_PHASE_TIMEOUT_MS (7LL * 24 * 60 * 60 * 1000)
 #define ENGINE_DEFAULT_MAX_REPAIRS 2
 #define ENGINE_DEFAULT_RESTART_LIMIT 2
+/* The largest artifact file the engine reads (8 MiB); larger ones are invalid, unread. */
+#define ENGINE_DEFAULT_MAX_ARTIFACT_BYTES ((size_t)8 << 20)
 
 struct engine;
 
@@ -113,6 +117,7 @@ struct engine_config {
 	    phase_timeout_ms; /* 0: ENGINE_DEFAULT_PHASE_TIMEOUT_MS (a phase's timeoutMs wins) */
 	int max_repairs;   /* 0: ENGINE_DEFAULT_MAX_REPAIRS, -1: none (a phase's maxRepairs wins) */
 	int restart_limit; /* 0: ENGINE_DEFAULT_RESTART_LIMIT, -1: none */
+	size_t max_artifact_bytes; /* 0: ENGINE_DEFAULT_MAX_ARTIFACT_BYTES */
 	const struct engine_host_ops *host;
 	void *host_ctx;
 	const struct engine_session_ops *sessions;

@@ -11,6 +11,7 @@ libdevflow_a_SOURCES = \
 	src/detect.c src/detect.h \
 	src/driver.c src/driver.h \
 	src/engine.c src/engine.h \
+	src/ere.c src/ere.h \
 	src/error.c src/error.h \
 	src/gitenv.c src/gitenv.h \
 	src/instructions.c src/instructions.h \

@@ -85,6 +85,20 @@ get_string(const cJSON *obj, const char *where, const char *key, int required, s
 	return 0;
 }
 
+int
+proto_json_int(const cJSON *v, double min, double max, long long *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < min || d > max)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
 /* An integral number field within [min, max]. */
 static int
 get_int(const cJSON *obj, const char *where, const char *key, double min, double max, double *out,
@@ -245,9 +259,10 @@ parse_push(struct proto_msg *msg, struct df_error *err)
  * Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 when
  * there is none: no overlong forms, no surrogates, nothing past U+10FFFF.
  */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
+size_t
+proto_utf8_seq(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	size_t len;
 	unsigned char lo = 0x80, hi = 0xbf;
 
@@ -280,18 +295,145 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Offset of the first byte that is not well-formed UTF-8, or n. */
-static size_t
-utf8_check(const unsigned char *s, size_t n)
+size_t
+proto_utf8_check(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	size_t i = 0, k;
 
 	while (i < n) {
-		if ((k = utf8_seq(s + i, n - i)) == 0)
+		if ((k = proto_utf8_seq(s + i, n - i)) == 0)
 			return i;
 		i += k;
 	}
 	return n;
+}
+
+int
+proto_text_check(const char *s, size_t n, char *why, size_t whylen)
+{
+	const char *nul = memchr(s, '\0', n);
+	size_t bad = proto_utf8_check(s, n);
+
+	if (nul != NULL && (size_t)(nul - s) <= bad) {
+		snprintf(why, whylen, "a NUL byte at offset %zu", (size_t)(nul - s));
+		return -1;
+	}
+	if (bad < n) {
+		snprintf(why, whylen, "invalid UTF-8 at offset %zu (byte 0x%02x)", bad,
+		         (unsigned char)s[bad]);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value of the four hex digits at p (valid JSON: they are there). */
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+/*
+ * Scan one JSON string starting at the quote t[*i]: sets *i to its closing
+ * quote and returns the offset, in the decoded string, of its first \u0000
+ * escape, or -1. cJSON would cut the string there without a word.
+ */
+static long
+scan_string(const char *t, size_t *i)
+{
+	size_t j = *i + 1, decoded = 0;
+	long nul = -1;
+
+	while (t[j] != '"') {
+		if (t[j] == '\\' && t[j + 1] == 'u') {
+			unsigned cp = hex4(t + j + 2);
+
+			if (cp == 0 && nul < 0)
+				nul = (long)decoded;
+			/* A surrogate pair is 4 bytes: counted on its first half. */
+			decoded += cp < 0x80                     ? 1
+			           : cp < 0x800                  ? 2
+			           : cp >= 0xdc00 && cp < 0xe000 ? 0
+			           : cp >= 0xd800 && cp < 0xdc00 ? 4
+			                                         : 3;
+			j += 6;
+		} else {
+			j += t[j] == '\\' ? 2 : 1;
+			decoded++;
+		}
+	}
+	*i = j;
+	return nul;
+}
+
+/*
+ * A string of the frame (valid JSON text) that holds \u0000: 1 with its
+ * JSON path ("args.requirements", "args.list[2]") in path and the byte
+ * offset in the decoded string in *at; 0 when there is none.
+ */
+static int
+nul_escape_find(const char *t, size_t n, struct buf *path, long *at)
+{
+	struct seg {
+		int array;
+		const char *key; /* raw, as written */
+		size_t keylen;
+		long idx;
+	} st[64];
+	int depth = 0, expect_key = 0;
+
+	if (memmem(t, n, "\\u0000", 6) == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+
+		if (c == '{' || c == '[') {
+			if (depth < 64)
+				st[depth] = (struct seg){ c == '[', NULL, 0, 0 };
+			depth++;
+			expect_key = c == '{';
+		} else if (c == '}' || c == ']') {
+			depth--;
+		} else if (c == ',') {
+			if (depth > 0 && depth <= 64 && st[depth - 1].array)
+				st[depth - 1].idx++;
+			else
+				expect_key = 1;
+		} else if (c == ':') {
+			expect_key = 0;
+		} else if (c == '"') {
+			size_t start = i + 1;
+			int is_key = expect_key && depth > 0 && depth <= 64 && !st[depth - 1].array;
+			long nul = scan_string(t, &i);
+
+			if (is_key) {
+				st[depth - 1].key = t + start;
+				st[depth - 1].keylen = i - start;
+			}
+			if (nul < 0)
+				continue;
+			for (int d = 0; d < depth && d < 64; d++) {
+				if (st[d].array)
+					buf_printf(path, "[%ld]", st[d].idx);
+				else if (st[d].key != NULL && !(is_key && d == depth - 1))
+					buf_printf(path, "%s%.*s", path->len ? "." : "",
+					           (int)st[d].keylen, st[d].key);
+			}
+			if (is_key)
+				buf_printf(path, "%s(a key)", path->len ? "." : "");
+			*at = nul;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -414,7 +556,7 @@ proto_reader_pop(struct proto_reader *r, struct proto_msg *msg, struct df_error 
 		proto_fail(err, "frame is not JSON: it contains a NUL byte");
 		return reader_break(r, err);
 	}
-	if ((end = text + utf8_check((const unsigned char *)text, n)) != text + n) {
+	if ((end = text + proto_utf8_check(text, n)) != text + n) {
 		proto_fail(err, "frame is not JSON: invalid UTF-8 at byte %zu",
 		           (size_t)(end - text));
 		return reader_break(r, err);
@@ -450,6 +592,23 @@ proto_reader_pop(struct proto_reader *r, struct proto_msg *msg, struct df_error 
 			goto bad;
 	} else if (parse_reply(msg, err) < 0) {
 		goto bad;
+	}
+	{
+		/* C strings end at NUL: a string with \u0000 would be kept cut short. */
+		struct buf path = BUF_INIT;
+		long at;
+
+		if (nul_escape_find(text, n, &path, &at)) {
+			int in_args = strncmp(path.data, "args.", 5) == 0 && msg->op != NULL;
+
+			proto_fail(err,
+			           "%s%s: a NUL character (\\u0000) at byte %ld; text with NUL is "
+			           "refused, never stored cut short",
+			           in_args ? msg->op : "", in_args ? path.data + 4 : path.data, at);
+			buf_free(&path);
+			goto bad;
+		}
+		buf_free(&path);
 	}
 	return 1;
 bad:
@@ -513,13 +672,13 @@ proto_encode(const cJSON *msg, size_t *len, struct df_error *err)
 		return NULL;
 	}
 	n = strlen(text);
-	if (utf8_check((const unsigned char *)text, n) != n) {
+	if (proto_utf8_check(text, n) != n) {
 		/* Bytes that are not UTF-8 can only sit inside strings: mark them U+FFFD. */
 		struct buf b = BUF_INIT;
 		const unsigned char *t = (const unsigned char *)text;
 
 		for (size_t i = 0, k; i < n; i += k) {
-			if ((k = utf8_seq(t + i, n - i)) == 0) {
+			if ((k = proto_utf8_seq(t + i, n - i)) == 0) {
 				buf_puts(&b, "\xef\xbf\xbd");
 				k = 1;
 			} else {

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "paths.h"
+#include "proto.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -396,8 +397,9 @@ static long
 jint(const cJSON *o, const char *key, long dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	long long n;
 
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+	return proto_json_int(v, -9007199254740992.0, 9007199254740992.0, &n) == 0 ? (long)n : dflt;
 }
 
 /* Markdown table cells may not hold '|' or newlines. */

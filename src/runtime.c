@@ -327,6 +327,7 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	cfg.max_concurrent_runs = opts->max_concurrent_runs;
 	cfg.phase_timeout_ms = opts->phase_timeout_ms;
 	cfg.restart_limit = opts->restart_limit;
+	cfg.max_artifact_bytes = opts->max_artifact_bytes;
 	cfg.host = &host_ops;
 	cfg.host_ctx = rt;
 	cfg.sessions = &driver_engine_ops;

@@ -31,6 +31,7 @@ struct runtime_options {
 	const char *share_dir;  /* NULL: paths_share_dir() */
 	const char *config_dir; /* NULL: paths_config_dir(); "": built-ins only */
 	unsigned grace_ms;      /* sessions' SIGTERM to SIGKILL; 0: 5000 */
+	size_t max_artifact_bytes; /* 0: ENGINE_DEFAULT_MAX_ARTIFACT_BYTES */
 	/*
 	 * The runtime's owner receives `devflow hook` (the server's hook op): the
 	 * backends' hooks are installed for their sessions (driver_options.hooks).

@@ -71,7 +71,12 @@
  * and [^], larger non-ASCII ranges, other \p{..} properties, flags and
  * modifiers. Other differences from ECMA-262 follow POSIX: alternation is
  * leftmost-longest (irrelevant for a yes/no search) and syntax errors are
- * whatever regcomp rejects.
+ * whatever regcomp rejects. Patterns are bounded before regcomp (ere.h: at
+ * most 1000 bytes, no stacked quantifiers, none over what can match the
+ * empty string, at most 1000 positions unrolled; ECMA-262 refuses stacked
+ * quantifiers too) and searched as "^.*(P)", one pass over the subject
+ * (with its bytes that are not UTF-8 as U+FFFD), since glibc's unanchored
+ * search is quadratic in the subject.
  */
 #include "config.h"
 
@@ -88,6 +93,8 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "ere.h"
+#include "proto.h"
 #include "canon.h"
 #include "schema.h"
 #include "xalloc.h"
@@ -1102,19 +1109,38 @@ rx_compile(const char *pattern, regex_t *re, char *why, size_t whylen)
 {
 	struct rx x = { .p = pattern };
 	locale_t loc = rx_locale(), old = (locale_t)0;
+	char *anchored;
 	int rc;
 
+	if (strlen(pattern) > ERE_MAX_LENGTH) {
+		snprintf(why, whylen, "pattern too long: %zu bytes, over the limit of %d",
+		         strlen(pattern), ERE_MAX_LENGTH);
+		return -1;
+	}
 	if (rx_translate(&x) < 0) {
 		snprintf(why, whylen, "%s", x.why);
 		buf_free(&x.out);
 		return -1;
 	}
+	/* Bounded before regcomp sees it: "a**{9}+" would compile for minutes. */
+	if (ere_check(x.out.data ? x.out.data : "", why, whylen) != 0) {
+		buf_free(&x.out);
+		return -1;
+	}
+	/*
+	 * Searched as "^.*(P)": one pass over the subject. glibc retries an
+	 * unanchored search from every start, quadratic in the subject
+	 * ("[a-z]+$" against 8 MiB of letters: hours); rx_search makes "."
+	 * match every character of the subject.
+	 */
+	anchored = xasprintf("^.*(%s)", x.out.data ? x.out.data : "");
+	buf_free(&x.out);
 	if (loc != (locale_t)0)
 		old = uselocale(loc);
-	rc = regcomp(re, x.out.data ? x.out.data : "", REG_EXTENDED | REG_NOSUB);
+	rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
 	if (loc != (locale_t)0)
 		uselocale(old);
-	buf_free(&x.out);
+	free(anchored);
 	if (rc != 0) {
 		char msg[128];
 		regerror(rc, re, msg, sizeof(msg));
@@ -1128,13 +1154,32 @@ static int
 rx_search(const regex_t *re, const char *s)
 {
 	locale_t loc = rx_locale(), old = (locale_t)0;
+	size_t len = strlen(s);
+	struct buf fixed = BUF_INIT;
 	int rc;
 
+	/*
+	 * "." matches no byte that is not UTF-8, so "^.*" would stop there:
+	 * such bytes (JSON text should have none) are searched as U+FFFD.
+	 */
+	if (proto_utf8_check(s, len) != len) {
+		for (size_t i = 0, k; i < len; i += k) {
+			k = proto_utf8_seq(s + i, len - i);
+			if (k == 0) {
+				buf_puts(&fixed, "\xef\xbf\xbd");
+				k = 1;
+			} else {
+				buf_append(&fixed, s + i, k);
+			}
+		}
+		s = fixed.data;
+	}
 	if (loc != (locale_t)0)
 		old = uselocale(loc);
 	rc = regexec(re, s, 0, NULL, 0);
 	if (loc != (locale_t)0)
 		uselocale(old);
+	buf_free(&fixed);
 	return rc == 0;
 }
 

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,14 +200,17 @@ arg_int(const char *op, const cJSON *args, const char *name, long long lo, long 
 	*out = def;
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble)
+	/* Range-checked as a double first (proto_json_int): 1e300 is out of range, not UB. */
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble != floor(v->valuedouble))
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "%s.%s: expected an integer", op, name);
-	if ((long long)v->valuedouble < lo || (long long)v->valuedouble > hi)
+	if (proto_json_int(v, (double)lo, (double)hi, out) != 0)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-		                    "%s.%s: %lld is outside %lld..%lld", op, name,
-		                    (long long)v->valuedouble, lo, hi);
-	*out = (long long)v->valuedouble;
+		                    fabs(v->valuedouble) < 1e15
+		                        ? "%s.%s: %.0f is outside %lld..%lld"
+		                        : "%s.%s: %g is outside %lld..%lld",
+		                    op, name, v->valuedouble, lo, hi);
 	return 0;
 }
 
@@ -1557,7 +1561,7 @@ out:
 static int
 op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
-	char run_id[DF_ID_MAX], now_hash[CANON_HASH_HEX];
+	char run_id[DF_ID_MAX], now_hash[CANON_HASH_HEX], why[160];
 	const char *key;
 	struct store_run run;
 	struct store_phase ph = { 0 };
@@ -1605,12 +1609,13 @@ op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 		*result = NULL;
 		goto out;
 	}
-	if (buf_read_file(&data, abs, ARTIFACT_MAX) != 0) {
+	/* The agent controls the file: never block on it (a FIFO), never follow a final link. */
+	if (buf_read_regular(&data, abs, ARTIFACT_MAX, why, sizeof(why)) != 0) {
+		char *fe = xasprintf("%s %s%s", a.path, why, errno == EFBIG ? ": not shown" : "");
+
 		cJSON_AddNullToObject(*result, "json");
-		cJSON_AddItemToObject(*result, "file_error",
-		                      cJSON_CreateString(errno == EFBIG
-		                                             ? "larger than 512 KiB: not shown"
-		                                             : strerror(errno)));
+		cJSON_AddStringToObject(*result, "file_error", fe);
+		free(fe);
 	} else {
 		canon_sha256_hex(data.data != NULL ? data.data : "", data.len, now_hash);
 		cJSON_AddBoolToObject(*result, "changed", strcmp(now_hash, a.hash) != 0);

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "paths.h"
+#include "proto.h"
 #include "verb.h"
 #include "xalloc.h"
 
@@ -83,8 +84,18 @@ verb_read_file(const char *path, struct df_error *err)
 	int rc =
 	    strcmp(path, "-") == 0 ? buf_read_stream(&b, stdin, 0) : buf_read_file(&b, path, 0);
 
+	char why[96];
+
 	if (rc != 0) {
 		df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno));
+		buf_free(&b);
+		return NULL;
+	}
+	/* Sent as a JSON string: a NUL would cut it short, other bytes be mangled. */
+	if (proto_text_check(b.data, b.len, why, sizeof(why)) != 0) {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "%s: not UTF-8 text: %s; nothing was sent",
+		             strcmp(path, "-") == 0 ? "standard input" : path, why);
 		buf_free(&b);
 		return NULL;
 	}

@@ -43,7 +43,12 @@ int verb_run_call(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const 
 /* A new random client token (a UUID) into out. */
 void verb_token(char out[37]);
 
-/* The contents of path ("-": standard input) as a string, or NULL with err. Caller frees. */
+/*
+ * The contents of path ("-": standard input) as a string, or NULL with err:
+ * io_error, or invalid_argument when it is not UTF-8 text without NUL (a JSON
+ * string would carry it cut short or mangled), naming the byte offset.
+ * Caller frees.
+ */
 char *verb_read_file(const char *path, struct df_error *err);
 
 /* A string member of o, or def when absent or not a string. */

@@ -11,6 +11,9 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <strings.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 
 #include "buf.h"
 #include "paths.h"
+#include "proto.h"
 #include "worktree.h"
 #include "xalloc.h"
 
@@ -163,7 +167,8 @@ resolve_physical(const char *base, const char *path, const char *display, char *
 		target[n] = '\0';
 		/* Replace the link by its target: rest becomes target + what followed. */
 		{
-			char *next = xasprintf("%s/%s", target, rest + pos);
+			/* No "/" after a last component: a link to a file is not a directory. */
+			char *next = xasprintf("%s%s%s", target, rest[pos] ? "/" : "", rest + pos);
 
 			free(rest);
 			rest = next;
@@ -185,28 +190,113 @@ fail:
 	return -1;
 }
 
-/* Whether the relative path's ".." segments ever climb above its start. */
-static bool
-climbs_out(const char *rel)
+/* Append s to b with what cannot be shown (controls, invalid bytes) escaped, cut at 80 bytes. */
+static void
+put_shown(struct buf *b, const char *s)
 {
-	long depth = 0;
-	const char *p = rel;
+	size_t n = 0;
 
-	while (*p != '\0') {
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			if (--depth < 0)
-				return true;
-		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
-			depth++;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++) {
+		if (n == 80) {
+			buf_puts(b, "...");
+			return;
 		}
-		p += len;
+		if (*p == '\n')
+			buf_puts(b, "\\n");
+		else if (*p == '\t')
+			buf_puts(b, "\\t");
+		else if (*p == '"' || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
+			buf_printf(b, "\\x%02x", *p);
+		else
+			buf_putc(b, (char)*p);
 	}
-	return false;
+}
+
+/*
+ * Is the component (len bytes) git's directory under another spelling a file
+ * system may give it: any case (".GIT" on a case-insensitive file system),
+ * trailing dots or spaces (dropped by NTFS), or NTFS's short name "git~1"?
+ */
+static bool
+names_dot_git(const char *c, size_t len)
+{
+	while (len > 0 && (c[len - 1] == '.' || c[len - 1] == ' '))
+		len--;
+	return (len == 4 && strncasecmp(c, ".git", 4) == 0) ||
+	       (len == 5 && strncasecmp(c, "git~1", 5) == 0);
+}
+
+static int path_problem(char *why, size_t whylen, const char *relpath, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+path_problem(char *why, size_t whylen, const char *relpath, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	char tail[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tail, sizeof(tail), fmt, ap);
+	va_end(ap);
+	buf_puts(&b, "artifact path \"");
+	put_shown(&b, relpath);
+	buf_printf(&b, "\" %s", tail);
+	snprintf(why, whylen, "%s", b.data);
+	buf_free(&b);
+	return -1;
+}
+
+int
+worktree_artifact_path_check(const char *relpath, char *why, size_t whylen)
+{
+	const unsigned char *u = (const unsigned char *)relpath;
+	size_t len = strlen(relpath), i = 0;
+
+	if (len == 0)
+		return path_problem(why, whylen, relpath, "is empty");
+	if (len > WORKTREE_ARTIFACT_PATH_MAX)
+		return path_problem(why, whylen, relpath, "is %zu bytes long, over the limit of %d",
+		                    len, WORKTREE_ARTIFACT_PATH_MAX);
+	while (i < len) {
+		size_t k = proto_utf8_seq(u + i, len - i);
+
+		if (k == 0)
+			return path_problem(why, whylen, relpath,
+			                    "is not UTF-8 (byte 0x%02x at offset %zu)", u[i], i);
+		if (u[i] < 0x20 || u[i] == 0x7f || (u[i] == 0xC2 && u[i + 1] < 0xA0))
+			return path_problem(why, whylen, relpath,
+			                    "contains a control character (at offset %zu)", i);
+		i += k;
+	}
+	if (relpath[0] == '/')
+		return path_problem(why, whylen, relpath,
+		                    "is absolute; it must be relative to the worktree");
+	for (const char *p = relpath;; p++) {
+		size_t clen = strcspn(p, "/");
+
+		if (clen == 0)
+			return path_problem(why, whylen, relpath,
+			                    "is not normalized (an empty component: \"//\" or a "
+			                    "trailing \"/\")");
+		if (clen == 1 && p[0] == '.')
+			return path_problem(why, whylen, relpath,
+			                    "is not normalized (a \".\" component)");
+		if (clen == 2 && p[0] == '.' && p[1] == '.')
+			return path_problem(why, whylen, relpath,
+			                    "climbs out with \"..\"; it must stay inside the "
+			                    "worktree");
+		if (names_dot_git(p, clen))
+			return path_problem(why, whylen, relpath,
+			                    "names git's own directory (a component \"%.*s\")",
+			                    (int)clen, p);
+		p += clen;
+		if (*p == '\0')
+			break;
+	}
+	return 0;
 }
 
 static int
@@ -517,36 +607,58 @@ worktree_path_inside(const char *root, const char *relpath, char **out_abs, stru
 {
 	char *canon_root, *resolved = NULL;
 
+	const char *base;
+	char why[256], *dir = NULL, *parent = NULL;
+	struct stat st;
+	int rc = -1;
+
 	*out_abs = NULL;
 	if (relpath == NULL || relpath[0] == '\0')
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "empty artifact path");
-	if (relpath[0] == '/')
-		return df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
-		                    "path %s is absolute; it must be relative to the worktree %s",
-		                    relpath, root);
-	if (climbs_out(relpath))
-		return df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
-		                    "path %s climbs out of the worktree %s with '..'", relpath,
-		                    root);
+	if (worktree_artifact_path_check(relpath, why, sizeof(why)) != 0)
+		return df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS, "%s (worktree %s)",
+		                    why, root);
 	canon_root = realpath(root, NULL);
 	if (canon_root == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot resolve worktree %s: %s", root,
 		                    strerror(errno));
-	if (resolve_physical(canon_root, relpath, relpath, &resolved, err) != 0) {
-		free(canon_root);
-		return -1;
-	}
+	/* The whole path, links included, must lead inside (a dangling or escaping link too). */
+	if (resolve_physical(canon_root, relpath, relpath, &resolved, err) != 0)
+		goto out;
 	if (!path_inside(resolved, canon_root)) {
 		df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
 		             "path %s leads to %s, outside the worktree %s", relpath, resolved,
 		             canon_root);
-		free(resolved);
-		free(canon_root);
-		return -1;
+		goto out;
 	}
+	/*
+	 * The answer is the file as named in its real directory: a final
+	 * symbolic link is the artifact itself (which readers refuse), not
+	 * whatever it points to.
+	 */
+	base = strrchr(relpath, '/');
+	if (base != NULL) {
+		dir = xstrndup(relpath, (size_t)(base - relpath));
+		if (resolve_physical(canon_root, dir, relpath, &parent, err) != 0)
+			goto out;
+		base++;
+	} else {
+		parent = xstrdup(canon_root);
+		base = relpath;
+	}
+	*out_abs = xasprintf("%s/%s", parent, base);
+	if (lstat(*out_abs, &st) != 0 || !S_ISLNK(st.st_mode)) {
+		free(*out_abs);
+		*out_abs = resolved;
+		resolved = NULL;
+	}
+	rc = 0;
+out:
+	free(dir);
+	free(parent);
+	free(resolved);
 	free(canon_root);
-	*out_abs = resolved;
-	return 0;
+	return rc;
 }
 
 /* ---- create and remove ------------------------------------------------------ */

@@ -100,15 +100,31 @@ int worktree_create(const char *repo_path, const char *base_branch, const char *
 int worktree_remove(const char *repo_path, const char *run_id, const char *root, bool delete_branch,
                     struct df_error *err);
 
+/* The longest artifact path accepted, in bytes. */
+#define WORKTREE_ARTIFACT_PATH_MAX 255
+
+/*
+ * Is relpath acceptable as an artifact path (templates, phase plans)? It
+ * must be non-empty, at most WORKTREE_ARTIFACT_PATH_MAX bytes of UTF-8
+ * without control characters (C0, DEL, C1), relative, normalized (no empty,
+ * "." or ".." component, no trailing "/"), and no component may name git's
+ * directory: ".git" in any case (case-insensitive file systems), with
+ * trailing dots or spaces, or "git~1" (NTFS). Returns 0, or -1 with why
+ * filled: 'artifact path "<path, escaped>" <problem>'. Whether it stays
+ * inside a given worktree through symbolic links is worktree_path_inside's.
+ */
+int worktree_artifact_path_check(const char *relpath, char *why, size_t whylen);
+
 /*
  * Confine relpath (an artifact path from a template or phase plan) to the
- * worktree at root. relpath must be relative and non-empty; its ".." segments
- * may not climb above root; symlinks among its existing components are
- * followed and must not lead outside root (a symlink that stays inside is
- * fine). The path itself need not exist. Returns 0 and the absolute path
- * below the canonical root in *out_abs (the caller frees), or -1 with
- * workspace_permissions (fatal) naming relpath and root, invalid_argument for
- * an empty path, io_error when root cannot be resolved.
+ * worktree at root. relpath must pass worktree_artifact_path_check; symlinks
+ * among its existing components are followed and must not lead outside root
+ * (a symlink that stays inside is fine). The path itself need not exist.
+ * Returns 0 and the absolute path below the canonical root in *out_abs (the
+ * caller frees): the file as named in its real directory, so when the last
+ * component is a symbolic link *out_abs is the link, not its target. Or -1
+ * with workspace_permissions (fatal) naming relpath and root,
+ * invalid_argument for an empty path, io_error when root cannot be resolved.
  */
 int worktree_path_inside(const char *root, const char *relpath, char **out_abs,
                          struct df_error *err);

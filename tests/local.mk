@@ -34,6 +34,7 @@ UNIT_TESTS = \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_rules \
+	tests/unit/test_ere \
 	tests/unit/test_error \
 	tests/unit/test_fake \
 	tests/unit/test_instructions \
@@ -69,6 +70,9 @@ SHELL_TESTS = \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
 	tests/integration/server-hooks.sh \
+	tests/integration/server-artifact-files.sh \
+	tests/integration/server-frames.sh \
+	tests/integration/patterns.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \

@@ -7,6 +7,9 @@
  * hello) — and prints what came back: the message of the server's
  * closing reply ("error: ..."), then "closed" once the server has closed
  * the connection. Exit 0 when the server closed it, 1 otherwise.
+ * `rawframe SOCKET raw JSON` sends JSON, as written, as one frame after
+ * hello (a request with id 2, say) and prints the reply to it ("ok", or
+ * "reply: <code>: <message>") or the closing reply; exit 0 when either came.
  */
 #include "config.h"
 
@@ -44,13 +47,13 @@ main(int argc, char **argv)
 	struct proto_reader rd;
 	struct proto_msg m;
 	struct df_error err;
-	int fd, closed = 0;
+	int fd, closed = 0, replied = 0;
 	unsigned char *frame;
 	size_t len;
 
-	if (argc != 3) {
-		fprintf(stderr,
-		        "usage: rawframe SOCKET garbage|oversize|array|truncated|nohello\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[2], "raw") == 0)) {
+		fprintf(stderr, "usage: rawframe SOCKET garbage|oversize|array|truncated|nohello\n"
+		                "       rawframe SOCKET raw JSON\n");
 		return 64;
 	}
 	if ((fd = sock_connect(argv[1], 2000, &err)) < 0) {
@@ -75,6 +78,16 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[2], "truncated") == 0) {
 		send_all(fd, "\0\0\0\x20{\"id\":2,", 11);
 		shutdown(fd, SHUT_WR);
+	} else if (strcmp(argv[2], "raw") == 0) {
+		unsigned char hdr[4];
+		size_t n = strlen(argv[3]);
+
+		hdr[0] = (unsigned char)(n >> 24);
+		hdr[1] = (unsigned char)(n >> 16);
+		hdr[2] = (unsigned char)(n >> 8);
+		hdr[3] = (unsigned char)n;
+		send_all(fd, hdr, 4);
+		send_all(fd, argv[3], n);
 	} else if (strcmp(argv[2], "nohello") == 0) {
 		cJSON *req = proto_request(1, "ls", NULL);
 
@@ -86,7 +99,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "rawframe: unknown mode %s\n", argv[2]);
 		return 64;
 	}
-	for (int i = 0; i < 500 && !closed; i++) {
+	for (int i = 0; i < 500 && !closed && !replied; i++) {
 		struct pollfd pf = { fd, POLLIN, 0 };
 		enum proto_io io;
 
@@ -94,8 +107,16 @@ main(int argc, char **argv)
 			continue;
 		io = proto_reader_read(&rd, fd, &err);
 		while (proto_reader_pop(&rd, &m, &err) == 1) {
-			if (m.kind == PROTO_MSG_REPLY && m.id == 0)
+			if (m.kind == PROTO_MSG_REPLY && m.id == 0) {
 				printf("error: %s\n", m.error.message);
+			} else if (m.kind == PROTO_MSG_REPLY && m.id > 1 && argc == 4) {
+				if (m.ok)
+					printf("ok\n");
+				else
+					printf("reply: %s: %s\n", df_code_name(m.error.code),
+					       m.error.message);
+				replied = 1;
+			}
 			proto_msg_clear(&m);
 		}
 		if (io == PROTO_IO_EOF || io == PROTO_IO_ERROR)
@@ -105,5 +126,5 @@ main(int argc, char **argv)
 		printf("closed\n");
 	proto_reader_free(&rd);
 	close(fd);
-	return closed ? 0 : 1;
+	return closed || replied ? 0 : 1;
 }

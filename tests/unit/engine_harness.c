@@ -250,6 +250,7 @@ h_engine(struct harness *h)
 	if (h->backend != NULL && strcmp(h->backend, "fake") != 0)
 		backends[cfg.nbackends++] = h->backend;
 	cfg.max_concurrent_runs = h->max_runs;
+	cfg.max_artifact_bytes = h->max_artifact_bytes;
 	cfg.restart_limit = h->restart_limit;
 	cfg.host = &host_ops;
 	cfg.host_ctx = h;

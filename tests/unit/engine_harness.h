@@ -59,6 +59,7 @@ struct harness {
 	int step_failures;
 	struct df_error last_step_error;
 	int max_runs;
+	size_t max_artifact_bytes; /* the engine's limit; 0: the default */
 	int restart_limit;
 	int no_schemas;      /* engine without a schema registry */
 	int fail_start;      /* the driver refuses to start sessions */

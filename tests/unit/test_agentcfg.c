@@ -305,6 +305,28 @@ refused(struct fx *f, const char *name, const char *text, const char *why)
 	free(path);
 }
 
+/* A configuration file in the worktree is the agent's: a FIFO there must not block the server. */
+static void
+test_merge_file_refuses_a_fifo(void **state)
+{
+	struct fx *f = *state;
+	char *path = xasprintf("%s/settings.json", f->dir);
+	cJSON *merge = cJSON_Parse("{\"a\":1}");
+	struct df_error err;
+	struct stat st;
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(60);
+	assert_int_equal(agentcfg_merge_file(path, merge, &err), -1);
+	alarm(0);
+	assert_int_equal(err.code, DF_E_IO);
+	assert_non_null(strstr(err.message, "settings.json is a FIFO, not a regular file"));
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode)); /* left as it is */
+	cJSON_Delete(merge);
+	free(path);
+}
+
 static void
 test_merge_file_refuses_non_json(void **state)
 {
@@ -408,6 +430,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_merge_file_keeps_other_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_file_creates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_file_refuses_non_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_file_refuses_a_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_file_keeps_mode_and_link, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_apply_files, setup, teardown),

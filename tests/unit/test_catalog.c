@@ -377,6 +377,37 @@ test_artifact_path_escapes(void **state)
 	            NULL);
 }
 
+/* A template's artifact path: not git's directory, no control characters, normalized. */
+static void
+test_artifact_path_plain_names(void **state)
+{
+	static const char *const bad[][2] = {
+		{ ".git", "phase 'plan': artifact path \".git\" names git's own directory" },
+		{ "out/.Git/x.json", "phase 'plan': artifact path \"out/.Git/x.json\" names git's "
+		                     "own directory" },
+		{ "plan\\n.json", "phase 'plan': artifact path \"plan\\n.json\" contains a control "
+		                  "character (at offset 4)" },
+		{ "a//b.json", "is not normalized" },
+	};
+	struct tree *t = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *json = xasprintf(
+		    "{\"name\":\"development\",\"version\":1,\"description\":\"d\",\"roles\":"
+		    "[\"planner\"],\"phases\":[{\"key\":\"plan\",\"title\":\"Plan\",\"roles\":"
+		    "[\"planner\"],\"expectedArtifact\":{\"path\":\"%s\",\"schema\":"
+		    "\"dev/phase-plan@1\"},\"gates\":[]}]}",
+		    bad[i][0]);
+
+		put(t->share, "data/templates/development.json", json);
+		expect_fail(t, DF_E_CATALOG_INVALID,
+		            "data/templates/development.json: "
+		            "/phases/0/expectedArtifact/path: ",
+		            bad[i][1], NULL);
+		free(json);
+	}
+}
+
 static void
 test_bad_backend_pattern(void **state)
 {
@@ -643,6 +674,7 @@ main(void)
 		T(test_phase_role_not_in_template),
 		T(test_duplicate_phase_key),
 		T(test_artifact_path_escapes),
+		T(test_artifact_path_plain_names),
 		T(test_bad_backend_pattern),
 		T(test_backend_optional_fields),
 		T(test_backend_bad_fields),

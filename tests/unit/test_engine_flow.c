@@ -787,10 +787,132 @@ test_backend_missing_from_the_catalog(void **state)
 	assert_int_equal(h->nsess, 0);
 }
 
+/*
+ * Start a run whose planner writes nothing, put what make_artifact makes at
+ * plan.json, and report it as the watcher would: the engine must judge it
+ * invalid (never block on it, never read more than the limit) and send a
+ * repair prompt naming the path and what is wrong.
+ */
+static void
+refused_artifact(struct harness *h, void (*make_artifact)(const char *path), const char *expected)
+{
+	char run[ENGINE_ID_MAX], *path;
+	struct df_error err;
+
+	h_script(h, "plan", NULL, H_IDLE);
+	assert_int_equal(h_start(h, NULL, run, &err), 0);
+	assert_int_equal(h->ntexts, 1);
+	path = h_worktree_file(h, run, "plan.json");
+	make_artifact(path);
+	alarm(60); /* a blocking open or read would hang here: fail instead */
+	engine_artifact_event(h->e, run, path);
+	alarm(0);
+	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
+	assert_string_equal(h_phase_state(h, run, "plan"), "awaiting_artifact");
+	assert_int_equal(h->ntexts, 2);
+	if (strstr(h->texts[1], expected) == NULL)
+		fail_msg("the repair prompt does not say '%s':\n%.300s", expected,
+		         strstr(h->texts[1], "Validation errors:")
+		             ? strstr(h->texts[1], "Validation errors:")
+		             : "(no validation errors)");
+	/* The same file reported again is not judged again. */
+	engine_artifact_event(h->e, run, path);
+	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
+	/* A regular file in its place is judged as usual. */
+	assert_int_equal(unlink(path) == 0 || rmdir(path) == 0, 1);
+	h_write(path, H_PLAN_OK);
+	engine_artifact_event(h->e, run, path);
+	assert_string_equal(h_run_state(h, run), "awaiting_approval");
+	free(path);
+}
+
+static void
+make_fifo(const char *path)
+{
+	assert_int_equal(mkfifo(path, 0600), 0);
+}
+
+static void
+make_symlink(const char *path)
+{
+	char *target = xasprintf("%s.real", path);
+
+	h_write(target, H_PLAN_OK);
+	assert_int_equal(symlink(target, path), 0);
+	free(target);
+}
+
+static void
+make_directory(const char *path)
+{
+	assert_int_equal(mkdir(path, 0700), 0);
+}
+
+static void
+make_sparse(const char *path)
+{
+	h_write(path, "");
+	assert_int_equal(truncate(path, 1536LL * 1024 * 1024), 0);
+}
+
+static void
+make_2k(const char *path)
+{
+	char text[2048 + 64];
+
+	snprintf(text, sizeof(text), "{\"summary\":\"%02000d\",\"phases\":[]}", 0);
+	h_write(path, text);
+}
+
+static void
+test_fifo_artifact_is_invalid(void **state)
+{
+	refused_artifact(*state, make_fifo, "- artifact plan.json is a FIFO, not a regular file");
+}
+
+static void
+test_symlink_artifact_is_invalid(void **state)
+{
+	refused_artifact(*state, make_symlink,
+	                 "- artifact plan.json is a symbolic link, not a regular file");
+}
+
+static void
+test_directory_artifact_is_invalid(void **state)
+{
+	refused_artifact(*state, make_directory,
+	                 "- artifact plan.json is a directory, not a regular file");
+}
+
+static void
+test_sparse_huge_artifact_is_refused_unread(void **state)
+{
+	refused_artifact(*state, make_sparse,
+	                 "- artifact plan.json is 1.5 GiB, over the 8 MiB limit");
+}
+
+static void
+test_artifact_limit_is_configurable(void **state)
+{
+	struct harness *h = *state;
+
+	h->max_artifact_bytes = 1024;
+	h_engine(h);
+	refused_artifact(h, make_2k, "- artifact plan.json is 2.0 KiB, over the 1 KiB limit");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fifo_artifact_is_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_artifact_is_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_directory_artifact_is_invalid, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_huge_artifact_is_refused_unread, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_limit_is_configurable, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_happy_path_development_template, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_request_changes_then_approve, setup, teardown),

@@ -1175,8 +1175,9 @@ test_rule_artifact_paths_stay_in_the_worktree(void **state)
 	         H_IDLE);
 	must_start(h, NULL, run);
 	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
-	assert_non_null(strstr(h_last_text(h), "- /phases/0/expectedArtifact/path: "
-	                                       "'../../escape.json' is not inside the worktree\n"));
+	assert_non_null(strstr(h_last_text(h), "- /phases/0/expectedArtifact/path: phase 'x': "
+	                                       "artifact path \"../../escape.json\" climbs out "
+	                                       "with \"..\"; it must stay inside the worktree\n"));
 	assert_int_equal(engine_abort(h->e, run, NULL, &err), 0);
 
 	/* A template that slipped past the catalog's checks fails its phase when it runs. */
@@ -1199,6 +1200,53 @@ test_rule_artifact_paths_stay_in_the_worktree(void **state)
 			found = 1;
 	store_events_free(ev, n);
 	assert_true(found);
+}
+
+/* A phase plan may not aim an agent at git's directory, nor at a name with control characters. */
+static void
+test_rule_artifact_paths_are_plain_names(void **state)
+{
+	static const struct {
+		const char *path_json, *message;
+	} bad[] = {
+		{ ".git", "artifact path \".git\" names git's own directory (a component "
+		          "\".git\")" },
+		{ "sub/.GIT/config",
+		  "artifact path \"sub/.GIT/config\" names git's own directory" },
+		{ "plan\\n.json", "artifact path \"plan\\n.json\" contains a control character "
+		                  "(at offset 4)" },
+		{ "a\\u001b[31m.json", "artifact path \"a\\x1b[31m.json\" contains a control "
+		                       "character (at offset 1)" },
+		{ "./x.json", "artifact path \"./x.json\" is not normalized (a \".\" component)" },
+	};
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *plan = xasprintf(
+		    "{\"summary\":\"s\",\"phases\":[{\"key\":\"x\",\"title\":\"X\",\"roles\":"
+		    "[\"implementer\"],\"expectedArtifact\":{\"path\":\"%s\","
+		    "\"schema\":\"dev/change-summary@1\"},\"gates\":[]}]}",
+		    bad[i].path_json);
+		char *want =
+		    xasprintf("- /phases/0/expectedArtifact/path: phase 'x': %s", bad[i].message);
+		struct df_error err;
+
+		h_script(h, "plan", plan, H_IDLE);
+		h_script(h, "plan", H_PLAN_OK, H_IDLE);
+		must_start(h, NULL, run);
+		assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
+		assert_string_equal(h_run_state(h, run), "awaiting_approval");
+		assert_int_equal(h->ntexts, 2);
+		if (strstr(h->texts[1], want) == NULL)
+			fail_msg("%s: the repair prompt does not say '%s'", bad[i].path_json, want);
+		assert_int_equal(engine_abort(h->e, run, NULL, &err), 0);
+		for (size_t k = 0; k < h->ntexts; k++)
+			free(h->texts[k]);
+		h->ntexts = 0;
+		free(plan);
+		free(want);
+	}
 }
 
 static void
@@ -1293,6 +1341,7 @@ main(void)
 		T(test_rule_change_request_does_not_resume),
 		T(test_rule_restart_mid_start_runs),
 		T(test_rule_artifact_paths_stay_in_the_worktree),
+		T(test_rule_artifact_paths_are_plain_names),
 		T(test_rule_session_that_cannot_start_fails_the_run),
 		T(test_rule_restart_executing_run_restarts_its_phase),
 		T(test_rule_restart_bound_run_goes_on),

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -960,11 +961,45 @@ test_hello(void **state)
 	cJSON_Delete(res);
 }
 
+/* Integers out of untrusted JSON: range-checked as doubles, never converted out of range. */
+static void
+test_json_int(void **state)
+{
+	static const char *const refused[] = { "1e300", "-1e300", "9.3e18", "-9.3e18", "1.5",
+		                               "\"1\"", "null",   "true",   "1001",    "-1" };
+	long long n = 42;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cJSON *v = cJSON_Parse(refused[i]);
+
+		if (proto_json_int(v, -0.0, 1000, &n) != -1)
+			fail_msg("%s was taken as %lld", refused[i], n);
+		assert_int_equal(n, 42);
+		cJSON_Delete(v);
+	}
+	{
+		cJSON *v = cJSON_CreateNumber(NAN);
+
+		assert_int_equal(proto_json_int(v, 0, 1000, &n), -1);
+		cJSON_Delete(v);
+		v = cJSON_Parse("1000");
+		assert_int_equal(proto_json_int(v, 0, 1000, &n), 0);
+		assert_int_equal(n, 1000);
+		cJSON_Delete(v);
+		v = cJSON_Parse("-9007199254740992");
+		assert_int_equal(proto_json_int(v, -9007199254740992.0, 0, &n), 0);
+		assert_true(n == -9007199254740992LL);
+		cJSON_Delete(v);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_byte_at_a_time),
+		cmocka_unit_test(test_json_int),
 		cmocka_unit_test(test_reader_several_frames_in_one_buffer),
 		cmocka_unit_test(test_reader_oversized_reported_from_header),
 		cmocka_unit_test(test_reader_zero_length),

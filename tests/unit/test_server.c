@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -584,6 +585,24 @@ test_artifact_and_status_fields(void **state)
 	assert_true(cJSON_IsFalse(jobj(m.result, "changed")));
 	assert_true(cJSON_IsArray(jobj(jobj(m.result, "json"), "phases")));
 	proto_msg_clear(&m);
+
+	/* the agent swapped the file for a FIFO: shown as unreadable, never blocking */
+	{
+		char *plan = h_worktree_file(t->h, run_id, "plan.json");
+
+		assert_int_equal(unlink(plan), 0);
+		assert_int_equal(mkfifo(plan, 0600), 0);
+		alarm(60);
+		tc_call(t, &c, "artifact", args1("run", run_id), &m);
+		alarm(0);
+		assert_true(m.ok);
+		assert_true(cJSON_IsNull(jobj(m.result, "json")));
+		assert_string_equal(jget(m.result, "file_error"),
+		                    "plan.json is a FIFO, not a regular file");
+		proto_msg_clear(&m);
+		unlink(plan);
+		free(plan);
+	}
 
 	/* a phase that does not exist (the plan's phases come after its approval) */
 	a = args1("run", run_id);

@@ -553,10 +553,19 @@ test_path_inside(void **state)
 	                 0);
 	check_inside_ok(root, "out/plan.json", "out/plan.json");
 	check_inside_ok(root, "plan.json", "plan.json");
-	check_inside_ok(root, "./a/../b/./c.json", "b/c.json");
-	check_inside_ok(root, "sub//deep/x.json", "sub/deep/x.json");
 	check_inside_ok(root, "inner/x.json", "sub/x.json");
-	check_inside_ok(root, "absinner/deep/../y.json", "sub/y.json");
+	check_inside_ok(root, "absinner/deep/y.json", "sub/deep/y.json");
+	/* A last component that is a link (inside) is named as the link, not its target. */
+	assert_int_equal(
+	    sh("cd '%s' && echo '{}' >sub/real.json && ln -s sub/real.json link.json", root), 0);
+	check_inside_ok(root, "link.json", "link.json");
+	check_inside_ok(root, "inner/real.json", "sub/real.json");
+	/* Not normalized: refused as spelled, wherever it would lead. */
+	check_inside_refused(root, "./a/../b/./c.json");
+	check_inside_refused(root, "sub//deep/x.json");
+	check_inside_refused(root, "absinner/deep/../y.json");
+	check_inside_refused(root, ".git");
+	check_inside_refused(root, "sub/.GIT/config");
 
 	check_inside_refused(root, "../x.json");
 	check_inside_refused(root, "a/../../x.json");
@@ -589,6 +598,57 @@ test_path_inside(void **state)
 	free(rootlink);
 	free(outside);
 	free(root);
+}
+
+static void
+check_path_refused(const char *rel, const char *why)
+{
+	char msg[256] = "";
+
+	assert_int_equal(worktree_artifact_path_check(rel, msg, sizeof(msg)), -1);
+	if (strstr(msg, why) == NULL)
+		fail_msg("%s: got '%s', expected '%s'", rel, msg, why);
+}
+
+static void
+test_artifact_path_check(void **state)
+{
+	char msg[256] = "", long_path[300];
+
+	(void)state;
+	assert_int_equal(worktree_artifact_path_check("plan.json", msg, sizeof(msg)), 0);
+	assert_int_equal(
+	    worktree_artifact_path_check("out/dir/r\xc3\xa9sum\xc3\xa9.json", msg, sizeof(msg)), 0);
+	assert_int_equal(worktree_artifact_path_check(".github/x.json", msg, sizeof(msg)), 0);
+	assert_int_equal(worktree_artifact_path_check("a.git/.gitignore", msg, sizeof(msg)), 0);
+	check_path_refused("", "artifact path \"\" is empty");
+	check_path_refused(".git", "artifact path \".git\" names git's own directory (a "
+	                           "component \".git\")");
+	check_path_refused("sub/.git/config", "names git's own directory");
+	check_path_refused(".GIT", "names git's own directory (a component \".GIT\")");
+	check_path_refused(".Git./x", "names git's own directory");
+	check_path_refused(".git /x", "names git's own directory");
+	check_path_refused("GIT~1/HEAD", "names git's own directory");
+	check_path_refused("plan\n.json", "artifact path \"plan\\n.json\" contains a control "
+	                                  "character (at offset 4)");
+	check_path_refused("a\tb", "contains a control character (at offset 1)");
+	check_path_refused("a\x7f", "contains a control character (at offset 1)");
+	check_path_refused("a\xc2\x85", "contains a control character (at offset 1)");
+	check_path_refused("a\xff.json", "artifact path \"a\\xff.json\" is not UTF-8 (byte 0xff "
+	                                 "at offset 1)");
+	check_path_refused("/etc/passwd", "is absolute");
+	check_path_refused("../x.json", "climbs out with \"..\"");
+	check_path_refused("a/../b", "climbs out with \"..\"");
+	check_path_refused("..", "climbs out");
+	check_path_refused("./x.json", "is not normalized (a \".\" component)");
+	check_path_refused(".", "is not normalized");
+	check_path_refused("a//b", "is not normalized (an empty component");
+	check_path_refused("a/", "is not normalized (an empty component");
+	memset(long_path, 'x', 256);
+	long_path[256] = '\0';
+	check_path_refused(long_path, "is 256 bytes long, over the limit of 255");
+	long_path[255] = '\0';
+	assert_int_equal(worktree_artifact_path_check(long_path, msg, sizeof(msg)), 0);
 }
 
 static void
@@ -852,6 +912,7 @@ main(void)
 		cmocka_unit_test(test_root_outside_run_dir_refused),
 		cmocka_unit_test(test_workspace_through_symlink),
 		cmocka_unit_test(test_path_inside),
+		cmocka_unit_test(test_artifact_path_check),
 		cmocka_unit_test(test_failed_create_cleans_up),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_diff),
