@@ -1786,6 +1786,19 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 	return 0;
 }
 
+/* Where the agent of a working phase is, seen from this server. */
+enum agent_where {
+	AGENT_LIVE,   /* its row is live and this server's driver runs it */
+	AGENT_EXITED, /* it exited on its own (the exit was recorded) */
+	AGENT_DEAD,   /* not live in this server: it died with a previous one, or never started */
+};
+
+static enum agent_where agent_where(struct engine *e, const struct store_session *s);
+static int agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
+                             enum agent_where w, struct df_error *err);
+static int restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
+                         struct df_error *err);
+
 /*
  * Judge the artifact of the phase's current attempt, if the file is there
  * and was not judged already: record it, then repair, fail, ask for
@@ -1810,6 +1823,7 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 	size_t len = 0;
 	cJSON *doc = NULL, *pl, *earr = NULL;
 	int rc = -1, r, valid, have_last, max_repairs, have_sess = 0;
+	enum agent_where where;
 
 	*progressed = 0;
 	memset(&c, 0, sizeof(c));
@@ -1920,6 +1934,18 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 	         ph.attempts, ph.repairs) != 0)
 		goto rollback;
 
+	if (!valid && ph.repairs < max_repairs && have_sess &&
+	    (where = agent_where(e, &sess)) != AGENT_LIVE) {
+		/*
+		 * The repair prompt has no one to go to: the agent exited, or it
+		 * is not live in this server (it died with a previous one). The
+		 * invalid artifact stays recorded; the agent's absence decides.
+		 */
+		if (tx_commit(e, err) != 0)
+			goto out_earr;
+		rc = agent_unreachable(e, run_id, phase_id, where, err);
+		goto out_earr;
+	}
 	if (!valid && ph.repairs < max_repairs && have_sess) {
 		char phash[CANON_HASH_HEX];
 
@@ -2563,7 +2589,7 @@ engine_pause(struct engine *e, const char *run_id, struct df_error *err)
 
 static int recheck_active_phase(struct engine *e, const char *run_id, int rearm,
                                 struct df_error *err);
-static int working_phase_agent_gone(struct engine *e, const char *run_id, struct df_error *err);
+static int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
 
 static int
 resume_impl(struct engine *e, const char *run_id, struct df_error *err)
@@ -2610,12 +2636,16 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 	if (tx_commit(e, err) != 0)
 		return -1;
 	if (go_on) {
-		/* A paused phase does not time out: its deadline starts over. */
+		/*
+		 * A paused phase does not time out: its deadline starts over. An
+		 * artifact written meanwhile is judged first (work the agent
+		 * finished counts, even if the agent is gone since).
+		 */
 		if (recheck_active_phase(e, run_id, 1, err) != 0)
 			return -1;
-		/* The agent left while the run was paused, without its artifact. */
-		if (working_phase_agent_gone(e, run_id, err) == 1)
-			fail_run(e, run_id, "session_exited");
+		/* The agent left while the run was paused, or died with a server. */
+		if (agent_gone_after_resume(e, run_id, err) != 0)
+			return -1;
 		advance_or_fail(e, run_id, "resume_advance_failed");
 	}
 	return 0;
@@ -2771,20 +2801,75 @@ session_state_live(const char *state)
 	       strcmp(state, SS_NEEDS_INPUT) == 0;
 }
 
-/* 1 when the run's working phase waits for an artifact from a session that exited. */
+static enum agent_where
+agent_where(struct engine *e, const struct store_session *s)
+{
+	if (s == NULL || s->id == NULL)
+		return AGENT_DEAD;
+	if (strcmp(s->state, SS_EXITED) == 0)
+		return AGENT_EXITED;
+	if ((session_state_live(s->state) || strcmp(s->state, SS_WAITING) == 0) &&
+	    e->drv->alive(e->dctx, s->id))
+		return AGENT_LIVE;
+	return AGENT_DEAD;
+}
+
+/*
+ * The agent of a working phase cannot take instructions: it exited on its
+ * own (the run fails, session_exited) or is not live in this server (the
+ * phase restarts, cause process_restart, or fails past the limit).
+ */
 static int
-working_phase_agent_gone(struct engine *e, const char *run_id, struct df_error *err)
+agent_unreachable(struct engine *e, const char *run_id, const char *phase_id, enum agent_where w,
+                  struct df_error *err)
 {
 	struct store_phase ph;
-	struct store_session s;
-	int r = working_phase(e, run_id, &ph, err);
+	int r;
 
+	if (w == AGENT_EXITED) {
+		fail_run(e, run_id, "session_exited");
+		return 0;
+	}
+	r = store_phase_get(e->st, phase_id, &ph, err);
+	if (r <= 0)
+		return r;
+	r = restart_phase(e, run_id, &ph, err);
+	store_phase_clear(&ph);
+	return r;
+}
+
+/*
+ * After a resume: when the run's working phase is still waiting for an
+ * agent that is not live in this server, the run fails (the agent exited on
+ * its own while the run was paused) or the phase restarts (the agent died
+ * with a previous server). 0 or -1 with err.
+ */
+static int
+agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct store_session s;
+	enum agent_where w;
+	int r;
+
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = is_mutable(run.state);
+	store_run_clear(&run);
+	if (!r)
+		return 0;
+	r = working_phase(e, run_id, &ph, err);
 	if (r <= 0)
 		return r;
 	r = phase_session(e, run_id, ph.id, &s, err);
-	if (r == 1)
-		r = strcmp(s.state, SS_EXITED) == 0;
+	if (r < 0) {
+		store_phase_clear(&ph);
+		return -1;
+	}
+	w = agent_where(e, r == 1 ? &s : NULL);
 	store_session_clear(&s);
+	r = w == AGENT_LIVE ? 0 : agent_unreachable(e, run_id, ph.id, w, err);
 	store_phase_clear(&ph);
 	return r;
 }
@@ -3179,6 +3264,9 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 		return -1;
 	}
 	if (have_s && strcmp(s.state, SS_FAILED) != 0) {
+		/* A process still running here (a self-check's restart) is stopped at commit. */
+		if (e->drv->alive(e->dctx, s.id))
+			push_stop(e, s.id);
 		free(s.state);
 		s.state = xstrdup(SS_FAILED);
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
@@ -3201,6 +3289,7 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 		free(conversation);
 		return -1;
 	}
+	cancel_timers(e, run_id, ph->id);
 	if (load_run(e, run_id, &run, err) != 0) {
 		free(conversation);
 		return -1;
@@ -3215,6 +3304,50 @@ rollback:
 	return -1;
 }
 
+/*
+ * In its own transaction: the run's sessions whose rows say they are live
+ * or waiting but whose process this server does not run (they died with a
+ * previous server) become FAILED_NEEDS_HUMAN, with session.failed (reason
+ * process_restart), so no row stays BUSY or waiting forever.
+ */
+static int
+fail_dead_sessions(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_session *ss = NULL;
+	size_t n = 0;
+	char ts[STORE_TS_MAX];
+	int rc = 0, dirty = 0;
+
+	if (store_sessions_list(e->st, run_id, &ss, &n, err) != 0)
+		return -1;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0) {
+		store_sessions_free(ss, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((!session_state_live(ss[i].state) && strcmp(ss[i].state, SS_WAITING) != 0) ||
+		    e->drv->alive(e->dctx, ss[i].id))
+			continue;
+		free(ss[i].state);
+		ss[i].state = xstrdup(SS_FAILED);
+		dirty = 1;
+		rc = store_session_save(e->st, &ss[i], ts, err) != 0 ||
+		             emit(e, run_id, ss[i].phase_id, "session.failed",
+		                  payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id,
+		                              "reason", "process_restart", NULL),
+		                  err, "session.failed:%s", ss[i].id) != 0
+		         ? -1
+		         : 0;
+	}
+	store_sessions_free(ss, n);
+	if (rc != 0 || !dirty) {
+		tx_rollback(e);
+		return rc;
+	}
+	return tx_commit(e, err);
+}
+
 static int
 recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 {
@@ -3226,8 +3359,9 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 		ensure_report(e, run->id);
 		return 0;
 	}
+	/* Runs waiting for a person stay as they are; their dead agents' rows do not. */
 	if (strcmp(run->state, "awaiting_approval") == 0 || strcmp(run->state, "paused") == 0)
-		return 0;
+		return fail_dead_sessions(e, run->id, err);
 	if (strcmp(run->state, "created") == 0)
 		return end_run(e, run->id, "failed", "process_restart_unrecovered",
 		               "process_restart_unrecovered", err);

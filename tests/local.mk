@@ -29,6 +29,7 @@ UNIT_TESTS = \
 	tests/unit/test_driver \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_flow \
+	tests/unit/test_engine_recovery \
 	tests/unit/test_engine_rules \
 	tests/unit/test_error \
 	tests/unit/test_fake \
@@ -60,6 +61,7 @@ SHELL_TESTS = \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-restart.sh \
+	tests/integration/server-pause-restart.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
@@ -87,6 +89,7 @@ EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh tests/tui-lib.sh $(SH
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
 tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HARNESS)
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
+tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
 tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
 ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h

@@ -152,8 +152,13 @@ drv_send(void *ctx, const char *session_id, const char *text, struct df_error *e
 	struct h_sess *s = find_sess(h, session_id);
 	char *key, *path, *sp;
 
-	(void)err;
-	assert_non_null(s);
+	/* As the real driver: unknown to this server, or known but no longer running. */
+	if (s == NULL || s->gone)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "session %s: unknown",
+		                    session_id);
+	if (!s->alive)
+		return df_error_set(err, DF_RETRYABLE, DF_E_SESSION_FAILED,
+		                    "session %s: the agent has exited", session_id);
 	assert_true(h->ntexts < sizeof(h->texts) / sizeof(h->texts[0]));
 	h->texts[h->ntexts++] = xstrdup(text);
 	key = line_value(text, "devflow phase: ");
@@ -202,7 +207,7 @@ drv_alive(void *ctx, const char *session_id)
 {
 	struct h_sess *s = find_sess(ctx, session_id);
 
-	return s && s->alive;
+	return s && s->alive && !s->gone;
 }
 
 static const struct engine_session_ops drv_ops = {
@@ -211,6 +216,23 @@ static const struct engine_session_ops drv_ops = {
 	.stop = drv_stop,
 	.alive = drv_alive,
 };
+
+void
+h_restart(struct harness *h, int sessions_survive)
+{
+	struct df_error err;
+
+	for (size_t i = 0; i < h->nsess; i++)
+		if (!sessions_survive && !h->sess[i].gone) {
+			h->sess[i].alive = 0;
+			h->sess[i].gone = 1;
+		}
+	for (size_t i = 0; i < h->ntimers; i++)
+		h->timers[i].active = 0;
+	h_engine(h);
+	if (engine_recover(h->e, &err) != 0)
+		fail_msg("recover: %s", err.message);
+}
 
 void
 h_write(const char *path, const char *content)

@@ -30,6 +30,7 @@ struct h_sess {
 	char cwd[PATH_MAX];
 	char resume[128]; /* the spec's resume_conversation; "" when NULL */
 	int alive, started;
+	int gone; /* started by a server that died: this one does not know it */
 };
 
 struct h_timer {
@@ -74,6 +75,14 @@ struct harness *h_new(void);
 /* (Re)create the engine on the harness's store (a "server restart" keeps sessions' liveness). */
 void h_engine(struct harness *h);
 void h_free(struct harness *h);
+
+/*
+ * A server restart: the engine is made anew and recovers. Unless
+ * sessions_survive, every session dies with the old server and the new one
+ * does not know them (send answers invalid_argument, as the real driver);
+ * timers die either way.
+ */
+void h_restart(struct harness *h, int sessions_survive);
 
 /* Queue a scripted response for the next instructions of phase_key. */
 void h_script(struct harness *h, const char *phase_key, const char *content, enum h_event ev);
