@@ -92,6 +92,8 @@ struct engine {
 	size_t nnotes, cnotes;
 	char **stops; /* sessions to stop once the transaction is committed */
 	size_t nstops, cstops;
+	int64_t check_ms;     /* the self-check's period; 0: none */
+	uint64_t check_timer; /* its timer (host id), 0 when not armed */
 };
 
 /* ---------------------------------------------------------------------------
@@ -1019,8 +1021,14 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 		struct df_error err2;
 
 		set_ids(err, p.run_id, NULL);
-		if (store_run_delete(e->st, p.run_id, &err2) != 0)
+		if (store_run_delete(e->st, p.run_id, &err2) != 0) {
+			/* It cannot go: it must not stay active (the self-check retries). */
+			set_ids(&err2, p.run_id, NULL);
 			step_failed(e, &err2);
+			if (end_run(e, p.run_id, "failed", "start_run_failed", "start_run_failed",
+			            &err2) != 0)
+				step_failed(e, &err2);
+		}
 		if (!rundir_existed)
 			remove_tree(p.rundir);
 		goto out;
@@ -3049,6 +3057,9 @@ engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out, s
 	return r;
 }
 
+static int self_check_impl(struct engine *e, int *found, struct df_error *err);
+static void arm_self_check(struct engine *e);
+
 static int
 on_timer(struct engine *e, uint64_t id, struct df_error *err)
 {
@@ -3058,6 +3069,12 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 	size_t i;
 	int r, fail = 0;
 
+	if (id != 0 && id == e->check_timer) {
+		e->check_timer = 0;
+		r = self_check_impl(e, NULL, err);
+		arm_self_check(e);
+		return r;
+	}
 	for (i = 0; i < e->ntimers; i++)
 		if (e->timers[i].id == id)
 			break;
@@ -3263,7 +3280,7 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 		store_session_clear(&s);
 		return -1;
 	}
-	if (have_s && strcmp(s.state, SS_FAILED) != 0) {
+	if (have_s && (session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0)) {
 		/* A process still running here (a self-check's restart) is stopped at commit. */
 		if (e->drv->alive(e->dctx, s.id))
 			push_stop(e, s.id);
@@ -3416,6 +3433,175 @@ engine_recover(struct engine *e, struct df_error *err)
 
 	e->depth++;
 	rc = recover_impl(e, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * The self-check: active runs that nothing drives.
+ */
+
+static void
+arm_self_check(struct engine *e)
+{
+	if (e->check_ms > 0 && e->check_timer == 0)
+		e->check_timer = e->host->timer_add(e->hctx, now_ms(e) + e->check_ms);
+}
+
+static int
+has_timer(struct engine *e, const char *run_id, const char *phase_id)
+{
+	for (size_t i = 0; i < e->ntimers; i++)
+		if (strcmp(e->timers[i].run_id, run_id) == 0 &&
+		    strcmp(e->timers[i].phase_id, phase_id) == 0)
+			return 1;
+	return 0;
+}
+
+/* An executing or planning run: what drives it, or what the self-check does about it. */
+static int
+check_working_run(struct engine *e, const struct store_run *run, char *what, size_t n,
+                  struct df_error *err)
+{
+	struct store_phase *ph = NULL, *work = NULL, *pending = NULL;
+	struct store_session s;
+	size_t np = 0;
+	int r = 0, gate = 0;
+	enum agent_where w;
+
+	if (store_phases_list(e->st, run->id, &ph, &np, err) != 0)
+		return -1;
+	for (size_t i = 0; i < np; i++) {
+		if (work == NULL && (strcmp(ph[i].state, "running") == 0 ||
+		                     strcmp(ph[i].state, "awaiting_artifact") == 0 ||
+		                     strcmp(ph[i].state, "validating") == 0))
+			work = &ph[i];
+		if (strcmp(ph[i].state, "awaiting_approval") == 0)
+			gate = 1;
+		if (pending == NULL && strcmp(ph[i].state, "pending") == 0)
+			pending = &ph[i];
+	}
+	if (work != NULL) {
+		r = phase_session(e, run->id, work->id, &s, err);
+		if (r < 0)
+			goto out;
+		w = agent_where(e, r == 1 ? &s : NULL);
+		store_session_clear(&s);
+		if (strcmp(work->state, "running") == 0) {
+			/* Its attempt never got as far as waiting for the artifact. */
+			snprintf(what, n,
+			         "phase %s (attempt %d) never reached its agent: restarted",
+			         work->phase_key, work->attempts);
+			r = restart_phase(e, run->id, work, err);
+		} else if (w == AGENT_LIVE) {
+			r = 0;
+			if (!has_timer(e, run->id, work->id)) {
+				snprintf(what, n, "phase %s had no timeout armed: re-armed",
+				         work->phase_key);
+				r = recheck_active_phase(e, run->id, 2, err);
+			} else {
+				what[0] = '\0';
+			}
+		} else {
+			snprintf(what, n, "phase %s waits for an agent that is %s: %s",
+			         work->phase_key,
+			         w == AGENT_EXITED ? "gone" : "not live in this server",
+			         w == AGENT_EXITED ? "the run fails" : "restarted");
+			r = agent_unreachable(e, run->id, work->id, w, err);
+		}
+	} else if (gate) {
+		what[0] = '\0'; /* a person decides */
+	} else if (pending != NULL) {
+		snprintf(what, n, "phase %s is pending and nothing started it: restarted",
+		         pending->phase_key);
+		r = restart_phase(e, run->id, pending, err);
+	} else {
+		snprintf(what, n, "%s", "no phase is left to wait for: advanced");
+		r = advance(e, run->id, err);
+	}
+out:
+	store_phases_free(ph, np);
+	return r;
+}
+
+/*
+ * One run: 1 when it was stranded (what says what was done), 0 when it is
+ * driven or waits for a person, -1 with err.
+ */
+static int
+check_run(struct engine *e, const struct store_run *run, char *what, size_t n, struct df_error *err)
+{
+	int r;
+
+	what[0] = '\0';
+	if (is_terminal(run->state)) {
+		if (run->final_report_path != NULL)
+			return 0;
+		snprintf(what, n, "%s", "it has no final report: written");
+		ensure_report(e, run->id);
+		return 1;
+	}
+	if (strcmp(run->state, "created") == 0) {
+		/* engine_start is synchronous: a run still "created" is a start that died. */
+		snprintf(what, n, "%s", "its start never finished: failed (start_run_failed)");
+		r = end_run(e, run->id, "failed", "start_run_failed", "start_run_failed", err);
+		return r < 0 ? -1 : 1;
+	}
+	if (strcmp(run->state, "bound") == 0) {
+		snprintf(what, n, "%s", "bound, and no phase started: advanced");
+		return advance(e, run->id, err) < 0 ? -1 : 1;
+	}
+	if (!is_mutable(run->state))
+		return 0; /* paused, awaiting_approval: a person decides */
+	r = check_working_run(e, run, what, n, err);
+	if (r < 0)
+		return -1;
+	return what[0] != '\0';
+}
+
+static int
+self_check_impl(struct engine *e, int *found, struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	size_t n = 0;
+	int count = 0;
+
+	if (store_runs_list(e->st, 0, &runs, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct df_error rerr;
+		char what[256];
+		int r;
+
+		df_error_clear(&rerr);
+		r = check_run(e, &runs[i], what, sizeof(what), &rerr);
+		if (r != 0) {
+			count++;
+			if (e->host->stranded)
+				e->host->stranded(e->hctx, runs[i].id, runs[i].state, what);
+		}
+		if (r < 0) {
+			/* As at recovery; with the disk still full this fails too, and the next
+			 * check retries. */
+			set_ids(&rerr, runs[i].id, NULL);
+			step_failed(e, &rerr);
+			fail_run(e, runs[i].id, "process_restart_unrecovered");
+		}
+	}
+	store_runs_free(runs, n);
+	if (found)
+		*found = count;
+	return 0;
+}
+
+int
+engine_self_check(struct engine *e, int *found, struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = self_check_impl(e, found, err);
 	e->depth--;
 	pump(e);
 	return rc;
@@ -3644,6 +3830,10 @@ engine_new(const struct engine_config *cfg, struct df_error *err)
 	e->hctx = cfg->host_ctx;
 	e->drv = cfg->sessions;
 	e->dctx = cfg->session_ctx;
+	e->check_ms = cfg->self_check_ms > 0   ? cfg->self_check_ms
+	              : cfg->self_check_ms < 0 ? 0
+	                                       : ENGINE_DEFAULT_SELF_CHECK_MS;
+	arm_self_check(e);
 	return e;
 }
 
@@ -3654,6 +3844,8 @@ engine_free(struct engine *e)
 		return;
 	for (size_t i = 0; i < e->ntimers; i++)
 		e->host->timer_cancel(e->hctx, e->timers[i].id);
+	if (e->check_timer != 0)
+		e->host->timer_cancel(e->hctx, e->check_timer);
 	free(e->timers);
 	while (e->qlen > 0) {
 		free(e->queue[e->qhead].a);

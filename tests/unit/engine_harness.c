@@ -88,6 +88,17 @@ host_step_failed(void *ctx, const struct df_error *err)
 	h->last_step_error = *err;
 }
 
+static void
+host_stranded(void *ctx, const char *run_id, const char *state, const char *what)
+{
+	struct harness *h = ctx;
+
+	assert_non_null(state);
+	h->stranded++;
+	snprintf(h->stranded_run, sizeof(h->stranded_run), "%s", run_id);
+	snprintf(h->stranded_what, sizeof(h->stranded_what), "%s", what);
+}
+
 static const struct engine_host_ops host_ops = {
 	.now_ms = host_now,
 	.new_id = host_id,
@@ -95,6 +106,7 @@ static const struct engine_host_ops host_ops = {
 	.timer_cancel = host_timer_cancel,
 	.event_appended = host_event,
 	.step_failed = host_step_failed,
+	.stranded = host_stranded,
 };
 
 static struct h_sess *
@@ -273,6 +285,7 @@ h_engine(struct harness *h)
 		backends[cfg.nbackends++] = h->backend;
 	cfg.max_concurrent_runs = h->max_runs;
 	cfg.restart_limit = h->restart_limit;
+	cfg.self_check_ms = h->self_check_ms;
 	cfg.host = &host_ops;
 	cfg.host_ctx = h;
 	cfg.sessions = &drv_ops;

@@ -48,7 +48,7 @@ struct harness {
 	int64_t now;
 	unsigned long next_id;
 	char idprefix[16];
-	struct h_timer timers[512];
+	struct h_timer timers[4096];
 	size_t ntimers;
 	struct h_resp resp[64];
 	size_t nresp;
@@ -61,6 +61,9 @@ struct harness {
 	struct df_error last_step_error;
 	int max_runs;
 	int restart_limit;
+	int64_t self_check_ms; /* engine_config.self_check_ms */
+	int stranded;          /* runs the engine's self-check reported */
+	char stranded_run[ENGINE_ID_MAX], stranded_what[256];
 	int no_schemas;      /* engine without a schema registry */
 	int fail_start;      /* the driver refuses to start sessions */
 	int ghost_backend;   /* also list "ghost", a backend the catalog does not have */
