@@ -8,7 +8,9 @@
  * accepting, closes its clients and ends the agent sessions without telling
  * the engine, so the next server recovers every run. Its log is
  * <workspace>/server.log. --max-runs sets how many runs may be active at
- * once (default 4).
+ * once (default 4). Once it serves, and then every --self-check seconds
+ * (default 30), the engine's self-check looks for active runs that nothing
+ * drives, sets them going and logs each (docs/engine.md).
  */
 #include "config.h"
 
@@ -32,7 +34,7 @@ static int cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_server_entry = {
 	.name = "server",
-	.usage = "[--workspace DIR] [--max-runs N]",
+	.usage = "[--workspace DIR] [--max-runs N] [--self-check SECONDS]",
 	.summary = "run the workspace's server in the foreground",
 	.exec = cmd_server_exec,
 };
@@ -113,6 +115,28 @@ on_change(struct driver *d, const char *session_id, enum driver_change what, voi
 }
 
 static void
+on_stranded(const char *run_id, const char *state, const char *what, void *ctx)
+{
+	struct srv_state *st = ctx;
+
+	if (st->srv != NULL)
+		server_log(st->srv, "self-check: run %s (%s) had nothing driving it: %s", run_id,
+		           state, what);
+}
+
+/* The first self-check, once the server serves (the engine's timer does the next ones). */
+static void
+first_self_check(struct loop *loop, void *arg)
+{
+	struct srv_state *st = arg;
+	struct df_error err;
+
+	(void)loop;
+	if (engine_self_check(runtime_engine(st->rt), NULL, &err) != 0)
+		server_log(st->srv, "self-check failed: %s", err.message);
+}
+
+static void
 stop(struct srv_state *st, const char *why)
 {
 	if (st->stopping)
@@ -156,6 +180,9 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 		else if (strcmp(argv[i], "--max-runs") == 0 && i + 1 < argc &&
 		         atoi(argv[i + 1]) > 0)
 			ro.max_concurrent_runs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--self-check") == 0 && i + 1 < argc &&
+		         atoi(argv[i + 1]) > 0)
+			ro.self_check_ms = (int64_t)atoi(argv[++i]) * 1000;
 		else
 			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'",
 			                 argv[i]);
@@ -192,6 +219,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	st.loop = runtime_loop(st.rt);
 	runtime_on_event(st.rt, on_event, &st);
+	runtime_on_stranded(st.rt, on_stranded, &st);
 	driver_on_change(runtime_driver(st.rt), on_change, &st);
 	cfg.workspace = ws;
 	cfg.loop = st.loop;
@@ -212,6 +240,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	server_log(st.srv, "devflow %s server started on workspace %s", PACKAGE_VERSION, ws);
+	loop_timer_add(st.loop, 0, first_self_check, &st);
 	if (loop_signal_add(st.loop, SIGTERM, on_signal, &st, &err) == 0 ||
 	    loop_signal_add(st.loop, SIGINT, on_signal, &st, &err) == 0 ||
 	    loop_signal_add(st.loop, SIGHUP, on_signal, &st, &err) == 0) {

@@ -62,6 +62,7 @@ SHELL_TESTS = \
 	tests/integration/server-clients.sh \
 	tests/integration/server-restart.sh \
 	tests/integration/server-pause-restart.sh \
+	tests/integration/server-self-check.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
