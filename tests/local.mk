@@ -102,3 +102,11 @@ tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/c
 tests_unit_test_tui_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tui
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
+
+# The kill -9 soak: runs, pauses, change requests, approvals and a server
+# killed at random moments; never part of `make check` (SOAK_SECONDS,
+# SOAK_SEED: see tests/soak/kill-soak.sh).
+EXTRA_DIST += tests/soak/kill-soak.sh
+soak: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT)
+	$(SHELL) $(srcdir)/tests/soak/kill-soak.sh $(builddir)
+.PHONY: soak
