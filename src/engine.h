@@ -201,7 +201,12 @@ int engine_pause(struct engine *e, const char *run_id, struct df_error *err);
 /*
  * Resume a paused run in the state it was paused from. Refused with
  * approval_conflict while a human-required gate is pending. Resuming a run
- * that is not paused and not terminal does nothing. Errors: run_not_found,
+ * that is not paused and not terminal does nothing. The working phase gets
+ * a fresh deadline and an artifact written meanwhile is judged; if it still
+ * waits for an agent that exited, the run fails (session_exited), and if
+ * its agent is not live in this server (it died with a previous one), the
+ * phase restarts (cause process_restart; past restart_limit the run fails
+ * with process_restart_unrecovered). Errors: run_not_found,
  * approval_conflict, run_state_changed (terminal).
  */
 int engine_resume(struct engine *e, const char *run_id, struct df_error *err);
@@ -265,7 +270,9 @@ int engine_expected_artifact(struct engine *e, const char *run_id, char **abs_ou
 void engine_timer_fired(struct engine *e, uint64_t timer_id);
 
 /*
- * Server start: runs waiting for a person (awaiting_approval, paused) stay;
+ * Server start: runs waiting for a person (awaiting_approval, paused) stay
+ * (their sessions whose process this server does not run become
+ * FAILED_NEEDS_HUMAN, session.failed with reason process_restart);
  * executing and planning runs whose session is alive keep it (the timeout is
  * re-armed, the artifact checked); those whose session died restart the
  * phase (attempt + 1, phase.started with cause "process_restart") or, past
