@@ -214,8 +214,10 @@ done <"$W/runs"
 if command -v sqlite3 >/dev/null 2>&1; then
 	ic=$(sqlite3 "$DEVFLOW_WORKSPACE/devflow.db" 'PRAGMA integrity_check' 2>&1)
 	[ "$ic" = ok ] || problem "integrity_check: $ic"
+	restarts=$(sqlite3 "$DEVFLOW_WORKSPACE/devflow.db" "SELECT count(*) FROM run_events
+		WHERE type = 'phase.started' AND payload LIKE '%\"process_restart\"%'")
 else
-	ic="not checked (no sqlite3)"
+	ic="not checked (no sqlite3)" restarts="?"
 fi
 bad=$(grep 'step failed' "$DEVFLOW_WORKSPACE/server.log" | grep -c 'invalid_argument')
 [ "$bad" -eq 0 ] || problem "$bad steps failed with invalid_argument (see server.log)"
@@ -226,6 +228,7 @@ echo "  kills          $kills"
 echo "  actions        $actions"
 echo "  outcomes       $(awk '{ print $2 }' "$W/runs" | sort | uniq -c | awk '{ printf "%s %s  ", $2, $1 }')"
 echo "  fail reasons   $(sort "$W/reasons" | uniq -c | awk '{ printf "%s %s  ", $2, $1 }')"
+echo "  phase restarts $restarts (cause process_restart)"
 echo "  self-checks    $(grep -c 'self-check: run' "$DEVFLOW_WORKSPACE/server.log") stranded runs found"
 echo "  recovery       max ${max_rec} ms (kill -9 to the next server answering)"
 echo "  settled in     ${settle}s"
