@@ -1,8 +1,7 @@
 /*
- * `devflow server [--workspace DIR] [--max-runs N] [--max-artifact-size SIZE]`: the
- * server of a workspace, in the
- * foreground of its own process (clients start it in the background, as
- * tmux does). It takes the workspace lock, assembles the runtime (store,
+ * `devflow server [--workspace DIR] [--max-runs N] [--max-artifact-size SIZE]
+ * [--self-check SECONDS]`: the server of a workspace, in the foreground of
+ * its own process (clients start it in the background, as tmux does). It takes the workspace lock, assembles the runtime (store,
  * catalog, engine, session driver, artifact watcher), recovers what the
  * previous server left, listens on <workspace>/devflow.sock and serves
  * until SIGTERM, SIGINT or a client's `kill-server`. On the way out it stops
@@ -12,6 +11,9 @@
  * once (default 4). --max-artifact-size (else $DEVFLOW_MAX_ARTIFACT_SIZE,
  * else 8M) is the largest artifact file the engine reads: bytes, or a
  * number with K, M or G (KiB, MiB, GiB); larger files are invalid artifacts.
+ * Once it serves, and then every --self-check seconds (default 30), the
+ * engine's self-check looks for active runs that nothing drives, sets them
+ * going and logs each (docs/engine.md).
  */
 #include "config.h"
 
@@ -35,7 +37,8 @@ static int cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_server_entry = {
 	.name = "server",
-	.usage = "[--workspace DIR] [--max-runs N] [--max-artifact-size SIZE]",
+	.usage = "[--workspace DIR] [--max-runs N] [--max-artifact-size SIZE] "
+	         "[--self-check SECONDS]",
 	.summary = "run the workspace's server in the foreground",
 	.exec = cmd_server_exec,
 };
@@ -113,6 +116,28 @@ on_change(struct driver *d, const char *session_id, enum driver_change what, voi
 	(void)what;
 	if (st->srv != NULL)
 		server_screen_changed(st->srv, session_id);
+}
+
+static void
+on_stranded(const char *run_id, const char *state, const char *what, void *ctx)
+{
+	struct srv_state *st = ctx;
+
+	if (st->srv != NULL)
+		server_log(st->srv, "self-check: run %s (%s) had nothing driving it: %s", run_id,
+		           state, what);
+}
+
+/* The first self-check, once the server serves (the engine's timer does the next ones). */
+static void
+first_self_check(struct loop *loop, void *arg)
+{
+	struct srv_state *st = arg;
+	struct df_error err;
+
+	(void)loop;
+	if (engine_self_check(runtime_engine(st->rt), NULL, &err) != 0)
+		server_log(st->srv, "self-check failed: %s", err.message);
 }
 
 static void
@@ -197,6 +222,9 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 			ro.max_concurrent_runs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--max-artifact-size") == 0 && i + 1 < argc)
 			size_arg = argv[++i];
+		else if (strcmp(argv[i], "--self-check") == 0 && i + 1 < argc &&
+		         atoi(argv[i + 1]) > 0)
+			ro.self_check_ms = (int64_t)atoi(argv[++i]) * 1000;
 		else
 			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'",
 			                 argv[i]);
@@ -244,6 +272,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	st.loop = runtime_loop(st.rt);
 	runtime_on_event(st.rt, on_event, &st);
+	runtime_on_stranded(st.rt, on_stranded, &st);
 	driver_on_change(runtime_driver(st.rt), on_change, &st);
 	cfg.workspace = ws;
 	cfg.loop = st.loop;
@@ -264,6 +293,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	server_log(st.srv, "devflow %s server started on workspace %s", PACKAGE_VERSION, ws);
+	loop_timer_add(st.loop, 0, first_self_check, &st);
 	if (loop_signal_add(st.loop, SIGTERM, on_signal, &st, &err) == 0 ||
 	    loop_signal_add(st.loop, SIGINT, on_signal, &st, &err) == 0 ||
 	    loop_signal_add(st.loop, SIGHUP, on_signal, &st, &err) == 0) {

@@ -94,6 +94,8 @@ struct engine {
 	size_t nnotes, cnotes;
 	char **stops; /* sessions to stop once the transaction is committed */
 	size_t nstops, cstops;
+	int64_t check_ms;     /* the self-check's period; 0: none */
+	uint64_t check_timer; /* its timer (host id), 0 when not armed */
 };
 
 /* ---------------------------------------------------------------------------
@@ -1023,8 +1025,14 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 		struct df_error err2;
 
 		set_ids(err, p.run_id, NULL);
-		if (store_run_delete(e->st, p.run_id, &err2) != 0)
+		if (store_run_delete(e->st, p.run_id, &err2) != 0) {
+			/* It cannot go: it must not stay active (the self-check retries). */
+			set_ids(&err2, p.run_id, NULL);
 			step_failed(e, &err2);
+			if (end_run(e, p.run_id, "failed", "start_run_failed", "start_run_failed",
+			            &err2) != 0)
+				step_failed(e, &err2);
+		}
 		if (!rundir_existed)
 			remove_tree(p.rundir);
 		goto out;
@@ -1806,6 +1814,19 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 	return 0;
 }
 
+/* Where the agent of a working phase is, seen from this server. */
+enum agent_where {
+	AGENT_LIVE,   /* its row is live and this server's driver runs it */
+	AGENT_EXITED, /* it exited on its own (the exit was recorded) */
+	AGENT_DEAD,   /* not live in this server: it died with a previous one, or never started */
+};
+
+static enum agent_where agent_where(struct engine *e, const struct store_session *s);
+static int agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
+                             enum agent_where w, struct df_error *err);
+static int restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
+                         struct df_error *err);
+
 /*
  * Judge the artifact of the phase's current attempt, if the file is there
  * and was not judged already: record it, then repair, fail, ask for
@@ -1830,6 +1851,7 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 	size_t len = 0;
 	cJSON *doc = NULL, *pl, *earr = NULL;
 	int rc = -1, r, valid, have_last, max_repairs, have_sess = 0;
+	enum agent_where where;
 
 	*progressed = 0;
 	memset(&c, 0, sizeof(c));
@@ -1943,6 +1965,18 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 	         ph.attempts, ph.repairs) != 0)
 		goto rollback;
 
+	if (!valid && ph.repairs < max_repairs && have_sess &&
+	    (where = agent_where(e, &sess)) != AGENT_LIVE) {
+		/*
+		 * The repair prompt has no one to go to: the agent exited, or it
+		 * is not live in this server (it died with a previous one). The
+		 * invalid artifact stays recorded; the agent's absence decides.
+		 */
+		if (tx_commit(e, err) != 0)
+			goto out_earr;
+		rc = agent_unreachable(e, run_id, phase_id, where, err);
+		goto out_earr;
+	}
 	if (!valid && ph.repairs < max_repairs && have_sess) {
 		char phash[CANON_HASH_HEX];
 
@@ -2589,7 +2623,7 @@ engine_pause(struct engine *e, const char *run_id, struct df_error *err)
 
 static int recheck_active_phase(struct engine *e, const char *run_id, int rearm,
                                 struct df_error *err);
-static int working_phase_agent_gone(struct engine *e, const char *run_id, struct df_error *err);
+static int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
 
 static int
 resume_impl(struct engine *e, const char *run_id, struct df_error *err)
@@ -2636,12 +2670,16 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 	if (tx_commit(e, err) != 0)
 		return -1;
 	if (go_on) {
-		/* A paused phase does not time out: its deadline starts over. */
+		/*
+		 * A paused phase does not time out: its deadline starts over. An
+		 * artifact written meanwhile is judged first (work the agent
+		 * finished counts, even if the agent is gone since).
+		 */
 		if (recheck_active_phase(e, run_id, 1, err) != 0)
 			return -1;
-		/* The agent left while the run was paused, without its artifact. */
-		if (working_phase_agent_gone(e, run_id, err) == 1)
-			fail_run(e, run_id, "session_exited");
+		/* The agent left while the run was paused, or died with a server. */
+		if (agent_gone_after_resume(e, run_id, err) != 0)
+			return -1;
 		advance_or_fail(e, run_id, "resume_advance_failed");
 	}
 	return 0;
@@ -2797,20 +2835,75 @@ session_state_live(const char *state)
 	       strcmp(state, SS_NEEDS_INPUT) == 0;
 }
 
-/* 1 when the run's working phase waits for an artifact from a session that exited. */
+static enum agent_where
+agent_where(struct engine *e, const struct store_session *s)
+{
+	if (s == NULL || s->id == NULL)
+		return AGENT_DEAD;
+	if (strcmp(s->state, SS_EXITED) == 0)
+		return AGENT_EXITED;
+	if ((session_state_live(s->state) || strcmp(s->state, SS_WAITING) == 0) &&
+	    e->drv->alive(e->dctx, s->id))
+		return AGENT_LIVE;
+	return AGENT_DEAD;
+}
+
+/*
+ * The agent of a working phase cannot take instructions: it exited on its
+ * own (the run fails, session_exited) or is not live in this server (the
+ * phase restarts, cause process_restart, or fails past the limit).
+ */
 static int
-working_phase_agent_gone(struct engine *e, const char *run_id, struct df_error *err)
+agent_unreachable(struct engine *e, const char *run_id, const char *phase_id, enum agent_where w,
+                  struct df_error *err)
 {
 	struct store_phase ph;
-	struct store_session s;
-	int r = working_phase(e, run_id, &ph, err);
+	int r;
 
+	if (w == AGENT_EXITED) {
+		fail_run(e, run_id, "session_exited");
+		return 0;
+	}
+	r = store_phase_get(e->st, phase_id, &ph, err);
+	if (r <= 0)
+		return r;
+	r = restart_phase(e, run_id, &ph, err);
+	store_phase_clear(&ph);
+	return r;
+}
+
+/*
+ * After a resume: when the run's working phase is still waiting for an
+ * agent that is not live in this server, the run fails (the agent exited on
+ * its own while the run was paused) or the phase restarts (the agent died
+ * with a previous server). 0 or -1 with err.
+ */
+static int
+agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct store_session s;
+	enum agent_where w;
+	int r;
+
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = is_mutable(run.state);
+	store_run_clear(&run);
+	if (!r)
+		return 0;
+	r = working_phase(e, run_id, &ph, err);
 	if (r <= 0)
 		return r;
 	r = phase_session(e, run_id, ph.id, &s, err);
-	if (r == 1)
-		r = strcmp(s.state, SS_EXITED) == 0;
+	if (r < 0) {
+		store_phase_clear(&ph);
+		return -1;
+	}
+	w = agent_where(e, r == 1 ? &s : NULL);
 	store_session_clear(&s);
+	r = w == AGENT_LIVE ? 0 : agent_unreachable(e, run_id, ph.id, w, err);
 	store_phase_clear(&ph);
 	return r;
 }
@@ -3013,6 +3106,9 @@ engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out, s
 	return r;
 }
 
+static int self_check_impl(struct engine *e, int *found, struct df_error *err);
+static void arm_self_check(struct engine *e);
+
 static int
 on_timer(struct engine *e, uint64_t id, struct df_error *err)
 {
@@ -3022,6 +3118,12 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 	size_t i;
 	int r, fail = 0;
 
+	if (id != 0 && id == e->check_timer) {
+		e->check_timer = 0;
+		r = self_check_impl(e, NULL, err);
+		arm_self_check(e);
+		return r;
+	}
 	for (i = 0; i < e->ntimers; i++)
 		if (e->timers[i].id == id)
 			break;
@@ -3227,7 +3329,10 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 		store_session_clear(&s);
 		return -1;
 	}
-	if (have_s && strcmp(s.state, SS_FAILED) != 0) {
+	if (have_s && (session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0)) {
+		/* A process still running here (a self-check's restart) is stopped at commit. */
+		if (e->drv->alive(e->dctx, s.id))
+			push_stop(e, s.id);
 		free(s.state);
 		s.state = xstrdup(SS_FAILED);
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
@@ -3250,6 +3355,7 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 		free(conversation);
 		return -1;
 	}
+	cancel_timers(e, run_id, ph->id);
 	if (load_run(e, run_id, &run, err) != 0) {
 		free(conversation);
 		return -1;
@@ -3264,6 +3370,50 @@ rollback:
 	return -1;
 }
 
+/*
+ * In its own transaction: the run's sessions whose rows say they are live
+ * or waiting but whose process this server does not run (they died with a
+ * previous server) become FAILED_NEEDS_HUMAN, with session.failed (reason
+ * process_restart), so no row stays BUSY or waiting forever.
+ */
+static int
+fail_dead_sessions(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_session *ss = NULL;
+	size_t n = 0;
+	char ts[STORE_TS_MAX];
+	int rc = 0, dirty = 0;
+
+	if (store_sessions_list(e->st, run_id, &ss, &n, err) != 0)
+		return -1;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0) {
+		store_sessions_free(ss, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((!session_state_live(ss[i].state) && strcmp(ss[i].state, SS_WAITING) != 0) ||
+		    e->drv->alive(e->dctx, ss[i].id))
+			continue;
+		free(ss[i].state);
+		ss[i].state = xstrdup(SS_FAILED);
+		dirty = 1;
+		rc = store_session_save(e->st, &ss[i], ts, err) != 0 ||
+		             emit(e, run_id, ss[i].phase_id, "session.failed",
+		                  payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id,
+		                              "reason", "process_restart", NULL),
+		                  err, "session.failed:%s", ss[i].id) != 0
+		         ? -1
+		         : 0;
+	}
+	store_sessions_free(ss, n);
+	if (rc != 0 || !dirty) {
+		tx_rollback(e);
+		return rc;
+	}
+	return tx_commit(e, err);
+}
+
 static int
 recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 {
@@ -3275,8 +3425,9 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 		ensure_report(e, run->id);
 		return 0;
 	}
+	/* Runs waiting for a person stay as they are; their dead agents' rows do not. */
 	if (strcmp(run->state, "awaiting_approval") == 0 || strcmp(run->state, "paused") == 0)
-		return 0;
+		return fail_dead_sessions(e, run->id, err);
 	if (strcmp(run->state, "created") == 0)
 		return end_run(e, run->id, "failed", "process_restart_unrecovered",
 		               "process_restart_unrecovered", err);
@@ -3331,6 +3482,175 @@ engine_recover(struct engine *e, struct df_error *err)
 
 	e->depth++;
 	rc = recover_impl(e, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * The self-check: active runs that nothing drives.
+ */
+
+static void
+arm_self_check(struct engine *e)
+{
+	if (e->check_ms > 0 && e->check_timer == 0)
+		e->check_timer = e->host->timer_add(e->hctx, now_ms(e) + e->check_ms);
+}
+
+static int
+has_timer(struct engine *e, const char *run_id, const char *phase_id)
+{
+	for (size_t i = 0; i < e->ntimers; i++)
+		if (strcmp(e->timers[i].run_id, run_id) == 0 &&
+		    strcmp(e->timers[i].phase_id, phase_id) == 0)
+			return 1;
+	return 0;
+}
+
+/* An executing or planning run: what drives it, or what the self-check does about it. */
+static int
+check_working_run(struct engine *e, const struct store_run *run, char *what, size_t n,
+                  struct df_error *err)
+{
+	struct store_phase *ph = NULL, *work = NULL, *pending = NULL;
+	struct store_session s;
+	size_t np = 0;
+	int r = 0, gate = 0;
+	enum agent_where w;
+
+	if (store_phases_list(e->st, run->id, &ph, &np, err) != 0)
+		return -1;
+	for (size_t i = 0; i < np; i++) {
+		if (work == NULL && (strcmp(ph[i].state, "running") == 0 ||
+		                     strcmp(ph[i].state, "awaiting_artifact") == 0 ||
+		                     strcmp(ph[i].state, "validating") == 0))
+			work = &ph[i];
+		if (strcmp(ph[i].state, "awaiting_approval") == 0)
+			gate = 1;
+		if (pending == NULL && strcmp(ph[i].state, "pending") == 0)
+			pending = &ph[i];
+	}
+	if (work != NULL) {
+		r = phase_session(e, run->id, work->id, &s, err);
+		if (r < 0)
+			goto out;
+		w = agent_where(e, r == 1 ? &s : NULL);
+		store_session_clear(&s);
+		if (strcmp(work->state, "running") == 0) {
+			/* Its attempt never got as far as waiting for the artifact. */
+			snprintf(what, n,
+			         "phase %s (attempt %d) never reached its agent: restarted",
+			         work->phase_key, work->attempts);
+			r = restart_phase(e, run->id, work, err);
+		} else if (w == AGENT_LIVE) {
+			r = 0;
+			if (!has_timer(e, run->id, work->id)) {
+				snprintf(what, n, "phase %s had no timeout armed: re-armed",
+				         work->phase_key);
+				r = recheck_active_phase(e, run->id, 2, err);
+			} else {
+				what[0] = '\0';
+			}
+		} else {
+			snprintf(what, n, "phase %s waits for an agent that is %s: %s",
+			         work->phase_key,
+			         w == AGENT_EXITED ? "gone" : "not live in this server",
+			         w == AGENT_EXITED ? "the run fails" : "restarted");
+			r = agent_unreachable(e, run->id, work->id, w, err);
+		}
+	} else if (gate) {
+		what[0] = '\0'; /* a person decides */
+	} else if (pending != NULL) {
+		snprintf(what, n, "phase %s is pending and nothing started it: restarted",
+		         pending->phase_key);
+		r = restart_phase(e, run->id, pending, err);
+	} else {
+		snprintf(what, n, "%s", "no phase is left to wait for: advanced");
+		r = advance(e, run->id, err);
+	}
+out:
+	store_phases_free(ph, np);
+	return r;
+}
+
+/*
+ * One run: 1 when it was stranded (what says what was done), 0 when it is
+ * driven or waits for a person, -1 with err.
+ */
+static int
+check_run(struct engine *e, const struct store_run *run, char *what, size_t n, struct df_error *err)
+{
+	int r;
+
+	what[0] = '\0';
+	if (is_terminal(run->state)) {
+		if (run->final_report_path != NULL)
+			return 0;
+		snprintf(what, n, "%s", "it has no final report: written");
+		ensure_report(e, run->id);
+		return 1;
+	}
+	if (strcmp(run->state, "created") == 0) {
+		/* engine_start is synchronous: a run still "created" is a start that died. */
+		snprintf(what, n, "%s", "its start never finished: failed (start_run_failed)");
+		r = end_run(e, run->id, "failed", "start_run_failed", "start_run_failed", err);
+		return r < 0 ? -1 : 1;
+	}
+	if (strcmp(run->state, "bound") == 0) {
+		snprintf(what, n, "%s", "bound, and no phase started: advanced");
+		return advance(e, run->id, err) < 0 ? -1 : 1;
+	}
+	if (!is_mutable(run->state))
+		return 0; /* paused, awaiting_approval: a person decides */
+	r = check_working_run(e, run, what, n, err);
+	if (r < 0)
+		return -1;
+	return what[0] != '\0';
+}
+
+static int
+self_check_impl(struct engine *e, int *found, struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	size_t n = 0;
+	int count = 0;
+
+	if (store_runs_list(e->st, 0, &runs, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct df_error rerr;
+		char what[256];
+		int r;
+
+		df_error_clear(&rerr);
+		r = check_run(e, &runs[i], what, sizeof(what), &rerr);
+		if (r != 0) {
+			count++;
+			if (e->host->stranded)
+				e->host->stranded(e->hctx, runs[i].id, runs[i].state, what);
+		}
+		if (r < 0) {
+			/* As at recovery; with the disk still full this fails too, and the next
+			 * check retries. */
+			set_ids(&rerr, runs[i].id, NULL);
+			step_failed(e, &rerr);
+			fail_run(e, runs[i].id, "process_restart_unrecovered");
+		}
+	}
+	store_runs_free(runs, n);
+	if (found)
+		*found = count;
+	return 0;
+}
+
+int
+engine_self_check(struct engine *e, int *found, struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = self_check_impl(e, found, err);
 	e->depth--;
 	pump(e);
 	return rc;
@@ -3561,6 +3881,10 @@ engine_new(const struct engine_config *cfg, struct df_error *err)
 	e->hctx = cfg->host_ctx;
 	e->drv = cfg->sessions;
 	e->dctx = cfg->session_ctx;
+	e->check_ms = cfg->self_check_ms > 0   ? cfg->self_check_ms
+	              : cfg->self_check_ms < 0 ? 0
+	                                       : ENGINE_DEFAULT_SELF_CHECK_MS;
+	arm_self_check(e);
 	return e;
 }
 
@@ -3571,6 +3895,8 @@ engine_free(struct engine *e)
 		return;
 	for (size_t i = 0; i < e->ntimers; i++)
 		e->host->timer_cancel(e->hctx, e->timers[i].id);
+	if (e->check_timer != 0)
+		e->host->timer_cancel(e->hctx, e->check_timer);
 	free(e->timers);
 	while (e->qlen > 0) {
 		free(e->queue[e->qhead].a);

@@ -43,6 +43,7 @@
 #define ENGINE_DEFAULT_RESTART_LIMIT 2
 /* The largest artifact file the engine reads (8 MiB); larger ones are invalid, unread. */
 #define ENGINE_DEFAULT_MAX_ARTIFACT_BYTES ((size_t)8 << 20)
+#define ENGINE_DEFAULT_SELF_CHECK_MS (30 * 1000)
 
 struct engine;
 
@@ -62,6 +63,11 @@ struct engine_host_ops {
 	void (*event_appended)(void *ctx, const struct store_event *ev);
 	/* Optional: an asynchronous step failed (its run was failed when possible). */
 	void (*step_failed)(void *ctx, const struct df_error *err);
+	/*
+	 * Optional: the self-check found a run that nothing drove (in state; what
+	 * says what was wrong and what the engine did about it). For the log.
+	 */
+	void (*stranded)(void *ctx, const char *run_id, const char *state, const char *what);
 };
 
 /* What the engine asks the driver to start: one agent session for one phase attempt. */
@@ -118,6 +124,7 @@ struct engine_config {
 	int max_repairs;   /* 0: ENGINE_DEFAULT_MAX_REPAIRS, -1: none (a phase's maxRepairs wins) */
 	int restart_limit; /* 0: ENGINE_DEFAULT_RESTART_LIMIT, -1: none */
 	size_t max_artifact_bytes; /* 0: ENGINE_DEFAULT_MAX_ARTIFACT_BYTES */
+	int64_t self_check_ms; /* 0: ENGINE_DEFAULT_SELF_CHECK_MS, -1: no periodic self-check */
 	const struct engine_host_ops *host;
 	void *host_ctx;
 	const struct engine_session_ops *sessions;
@@ -199,7 +206,12 @@ int engine_pause(struct engine *e, const char *run_id, struct df_error *err);
 /*
  * Resume a paused run in the state it was paused from. Refused with
  * approval_conflict while a human-required gate is pending. Resuming a run
- * that is not paused and not terminal does nothing. Errors: run_not_found,
+ * that is not paused and not terminal does nothing. The working phase gets
+ * a fresh deadline and an artifact written meanwhile is judged; if it still
+ * waits for an agent that exited, the run fails (session_exited), and if
+ * its agent is not live in this server (it died with a previous one), the
+ * phase restarts (cause process_restart; past restart_limit the run fails
+ * with process_restart_unrecovered). Errors: run_not_found,
  * approval_conflict, run_state_changed (terminal).
  */
 int engine_resume(struct engine *e, const char *run_id, struct df_error *err);
@@ -263,7 +275,9 @@ int engine_expected_artifact(struct engine *e, const char *run_id, char **abs_ou
 void engine_timer_fired(struct engine *e, uint64_t timer_id);
 
 /*
- * Server start: runs waiting for a person (awaiting_approval, paused) stay;
+ * Server start: runs waiting for a person (awaiting_approval, paused) stay
+ * (their sessions whose process this server does not run become
+ * FAILED_NEEDS_HUMAN, session.failed with reason process_restart);
  * executing and planning runs whose session is alive keep it (the timeout is
  * re-armed, the artifact checked); those whose session died restart the
  * phase (attempt + 1, phase.started with cause "process_restart") or, past
@@ -274,5 +288,25 @@ void engine_timer_fired(struct engine *e, uint64_t timer_id);
  * the others; it is reported through host->step_failed).
  */
 int engine_recover(struct engine *e, struct df_error *err);
+
+/*
+ * The self-check (also run every self_check_ms on the host's timers, the
+ * first one self_check_ms after engine_new): finds runs that nothing
+ * drives and sets them going, each reported through host->stranded. A
+ * run is driven when it waits for a person (paused, awaiting_approval, a
+ * phase at its gate) or its working phase's agent is live in this server
+ * with its timeout armed. Otherwise: a working phase whose attempt never
+ * reached its agent, or whose agent is not live here, restarts (cause
+ * process_restart; past restart_limit the run fails with
+ * process_restart_unrecovered and a report), one whose agent exited on its
+ * own fails the run (session_exited); a missing timeout is re-armed; a
+ * pending phase nothing started restarts; a run with no phase left
+ * advances; a bound run advances; a created run (a start that died) fails
+ * (start_run_failed); a terminal run without a report gets one. found (may
+ * be NULL) receives how many runs were stranded. Returns 0, or -1 with err
+ * when the store cannot be read; a run whose repair fails is failed when
+ * possible (the next check tries again otherwise).
+ */
+int engine_self_check(struct engine *e, int *found, struct df_error *err);
 
 #endif

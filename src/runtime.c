@@ -49,6 +49,8 @@ struct runtime {
 	uint64_t next_timer;
 	struct subscriber *subs;
 	size_t nsubs;
+	runtime_stranded_cb *stranded;
+	void *stranded_ctx;
 	struct run_watch *rw;
 	size_t nrw;
 	char **dirty;
@@ -145,6 +147,15 @@ host_step_failed(void *ctx, const struct df_error *err)
 	rt->failures++;
 }
 
+static void
+host_stranded(void *ctx, const char *run_id, const char *state, const char *what)
+{
+	struct runtime *rt = ctx;
+
+	if (rt->stranded)
+		rt->stranded(run_id, state, what, rt->stranded_ctx);
+}
+
 static const struct engine_host_ops host_ops = {
 	.now_ms = engine_clock_now_ms,
 	.new_id = engine_uuid_new_id,
@@ -152,6 +163,7 @@ static const struct engine_host_ops host_ops = {
 	.timer_cancel = host_timer_cancel,
 	.event_appended = host_event,
 	.step_failed = host_step_failed,
+	.stranded = host_stranded,
 };
 
 /* --- artifact watches ----------------------------------------------------------------- */
@@ -328,6 +340,7 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	cfg.phase_timeout_ms = opts->phase_timeout_ms;
 	cfg.restart_limit = opts->restart_limit;
 	cfg.max_artifact_bytes = opts->max_artifact_bytes;
+	cfg.self_check_ms = opts->self_check_ms;
 	cfg.host = &host_ops;
 	cfg.host_ctx = rt;
 	cfg.sessions = &driver_engine_ops;
@@ -399,6 +412,13 @@ runtime_on_event(struct runtime *rt, runtime_event_cb *cb, void *ctx)
 	rt->subs[rt->nsubs].cb = cb;
 	rt->subs[rt->nsubs].ctx = ctx;
 	rt->nsubs++;
+}
+
+void
+runtime_on_stranded(struct runtime *rt, runtime_stranded_cb *cb, void *ctx)
+{
+	rt->stranded = cb;
+	rt->stranded_ctx = ctx;
 }
 
 const struct df_error *

@@ -38,6 +38,7 @@ struct runtime_options {
 	 */
 	bool hooks;
 	const char *devflow_bin; /* "{devflow}" in backends; NULL: paths_bin_dir()/devflow */
+	int64_t self_check_ms;   /* the engine's self-check period; 0: default, -1: none */
 };
 
 /*
@@ -77,6 +78,15 @@ const char *const *runtime_backends(struct runtime *rt, size_t *n);
  */
 typedef void runtime_event_cb(const struct store_event *ev, void *ctx);
 void runtime_on_event(struct runtime *rt, runtime_event_cb *cb, void *ctx);
+
+/*
+ * Call cb for every run the engine's self-check found stranded (see
+ * engine_self_check; the strings are valid for the call only). One
+ * callback; a second call replaces it, NULL removes it.
+ */
+typedef void runtime_stranded_cb(const char *run_id, const char *state, const char *what,
+                                 void *ctx);
+void runtime_on_stranded(struct runtime *rt, runtime_stranded_cb *cb, void *ctx);
 
 /*
  * The last asynchronous step failure (a session that could not start, a

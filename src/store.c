@@ -44,6 +44,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	int full_after; /* store_fault_disk_full: commits until writes fail; -1: never */
 	size_t nstmts;
 	struct stmt_slot stmts[STMT_CACHE_MAX];
 };
@@ -347,7 +348,17 @@ q_prepare(struct store *st, struct df_error *err, const char *sql, const char *t
 static int
 q_step_rc(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what, int *rc_out)
 {
-	int rc = sqlite3_step(s);
+	int rc;
+
+	/* An injected full disk: every statement that writes fails as SQLite's would. */
+	if (st->full_after == 0 && !sqlite3_stmt_readonly(s)) {
+		sqlite3_reset(s);
+		if (rc_out)
+			*rc_out = SQLITE_FULL;
+		return df_error_set(err, DF_FATAL, DF_E_IO,
+		                    "%s: %s: database or disk is full (injected)", what, st->path);
+	}
+	rc = sqlite3_step(s);
 
 	if (rc_out)
 		*rc_out = rc;
@@ -571,6 +582,7 @@ store_open_path(const char *path, struct df_error *err)
 	if (strcmp(path, ":memory:") != 0 && check_header(path, err) != 0)
 		return NULL;
 	st = xcalloc(1, sizeof(*st));
+	st->full_after = -1;
 	st->path = xstrdup(path);
 	rc = sqlite3_open_v2(
 	    path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -695,7 +707,15 @@ store_commit(struct store *st, struct df_error *err)
 		return -1;
 	}
 	st->in_tx = 0;
+	if (st->full_after > 0)
+		st->full_after--;
 	return 0;
+}
+
+void
+store_fault_disk_full(struct store *st, int after_commits)
+{
+	st->full_after = after_commits < 0 ? -1 : after_commits;
 }
 
 void

@@ -72,6 +72,15 @@ int store_begin(struct store *st, struct df_error *err);
 int store_commit(struct store *st, struct df_error *err);
 void store_rollback(struct store *st);
 
+/*
+ * Fault injection (tests): after after_commits more successful commits,
+ * every statement that writes fails as on a full disk (io_error, "database
+ * or disk is full"), until the fault is cleared with a negative value.
+ * Reads, BEGIN, COMMIT and ROLLBACK still work, so a transaction whose
+ * writes failed is rolled back cleanly, as SQLite does with SQLITE_FULL.
+ */
+void store_fault_disk_full(struct store *st, int after_commits);
+
 /* 1 inside a transaction begun with store_begin, else 0. */
 int store_in_transaction(const struct store *st);
 

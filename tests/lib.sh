@@ -44,6 +44,11 @@ like() { # like GOT GREP-ERE DESCRIPTION
 		ok 1 "$3"; printf '%s\n' "$1" | sed 's/^/#   got: /'; echo "#   want match: $2"
 	fi
 }
+unlike() { # unlike GOT GREP-ERE DESCRIPTION
+	if ! printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+		ok 1 "$3"; printf '%s\n' "$1" | grep -E -- "$2" | sed 's/^/#   got: /'; echo "#   want no match: $2"
+	fi
+}
 done_testing() { echo "1..$_t_n"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 

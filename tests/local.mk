@@ -33,6 +33,7 @@ UNIT_TESTS = \
 	tests/unit/test_driver \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_flow \
+	tests/unit/test_engine_recovery \
 	tests/unit/test_engine_rules \
 	tests/unit/test_ere \
 	tests/unit/test_error \
@@ -66,6 +67,8 @@ SHELL_TESTS = \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-restart.sh \
+	tests/integration/server-pause-restart.sh \
+	tests/integration/server-self-check.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
@@ -96,6 +99,7 @@ EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh te
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
 tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HARNESS)
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
+tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
 tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
 ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
@@ -107,3 +111,11 @@ tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/c
 tests_unit_test_tui_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tui
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
+
+# The kill -9 soak: runs, pauses, change requests, approvals and a server
+# killed at random moments; never part of `make check` (SOAK_SECONDS,
+# SOAK_SEED: see tests/soak/kill-soak.sh).
+EXTRA_DIST += tests/soak/kill-soak.sh
+soak: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT)
+	$(SHELL) $(srcdir)/tests/soak/kill-soak.sh $(builddir)
+.PHONY: soak

@@ -88,6 +88,17 @@ host_step_failed(void *ctx, const struct df_error *err)
 	h->last_step_error = *err;
 }
 
+static void
+host_stranded(void *ctx, const char *run_id, const char *state, const char *what)
+{
+	struct harness *h = ctx;
+
+	assert_non_null(state);
+	h->stranded++;
+	snprintf(h->stranded_run, sizeof(h->stranded_run), "%s", run_id);
+	snprintf(h->stranded_what, sizeof(h->stranded_what), "%s", what);
+}
+
 static const struct engine_host_ops host_ops = {
 	.now_ms = host_now,
 	.new_id = host_id,
@@ -95,6 +106,7 @@ static const struct engine_host_ops host_ops = {
 	.timer_cancel = host_timer_cancel,
 	.event_appended = host_event,
 	.step_failed = host_step_failed,
+	.stranded = host_stranded,
 };
 
 static struct h_sess *
@@ -152,8 +164,13 @@ drv_send(void *ctx, const char *session_id, const char *text, struct df_error *e
 	struct h_sess *s = find_sess(h, session_id);
 	char *key, *path, *sp;
 
-	(void)err;
-	assert_non_null(s);
+	/* As the real driver: unknown to this server, or known but no longer running. */
+	if (s == NULL || s->gone)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "session %s: unknown",
+		                    session_id);
+	if (!s->alive)
+		return df_error_set(err, DF_RETRYABLE, DF_E_SESSION_FAILED,
+		                    "session %s: the agent has exited", session_id);
 	assert_true(h->ntexts < sizeof(h->texts) / sizeof(h->texts[0]));
 	h->texts[h->ntexts++] = xstrdup(text);
 	key = line_value(text, "devflow phase: ");
@@ -202,7 +219,7 @@ drv_alive(void *ctx, const char *session_id)
 {
 	struct h_sess *s = find_sess(ctx, session_id);
 
-	return s && s->alive;
+	return s && s->alive && !s->gone;
 }
 
 static const struct engine_session_ops drv_ops = {
@@ -211,6 +228,23 @@ static const struct engine_session_ops drv_ops = {
 	.stop = drv_stop,
 	.alive = drv_alive,
 };
+
+void
+h_restart(struct harness *h, int sessions_survive)
+{
+	struct df_error err;
+
+	for (size_t i = 0; i < h->nsess; i++)
+		if (!sessions_survive && !h->sess[i].gone) {
+			h->sess[i].alive = 0;
+			h->sess[i].gone = 1;
+		}
+	for (size_t i = 0; i < h->ntimers; i++)
+		h->timers[i].active = 0;
+	h_engine(h);
+	if (engine_recover(h->e, &err) != 0)
+		fail_msg("recover: %s", err.message);
+}
 
 void
 h_write(const char *path, const char *content)
@@ -252,6 +286,7 @@ h_engine(struct harness *h)
 	cfg.max_concurrent_runs = h->max_runs;
 	cfg.max_artifact_bytes = h->max_artifact_bytes;
 	cfg.restart_limit = h->restart_limit;
+	cfg.self_check_ms = h->self_check_ms;
 	cfg.host = &host_ops;
 	cfg.host_ctx = h;
 	cfg.sessions = &drv_ops;

@@ -30,6 +30,7 @@ struct h_sess {
 	char cwd[PATH_MAX];
 	char resume[128]; /* the spec's resume_conversation; "" when NULL */
 	int alive, started;
+	int gone; /* started by a server that died: this one does not know it */
 };
 
 struct h_timer {
@@ -47,7 +48,7 @@ struct harness {
 	int64_t now;
 	unsigned long next_id;
 	char idprefix[16];
-	struct h_timer timers[512];
+	struct h_timer timers[4096];
 	size_t ntimers;
 	struct h_resp resp[64];
 	size_t nresp;
@@ -61,6 +62,9 @@ struct harness {
 	int max_runs;
 	size_t max_artifact_bytes; /* the engine's limit; 0: the default */
 	int restart_limit;
+	int64_t self_check_ms; /* engine_config.self_check_ms */
+	int stranded;          /* runs the engine's self-check reported */
+	char stranded_run[ENGINE_ID_MAX], stranded_what[256];
 	int no_schemas;      /* engine without a schema registry */
 	int fail_start;      /* the driver refuses to start sessions */
 	int ghost_backend;   /* also list "ghost", a backend the catalog does not have */
@@ -75,6 +79,14 @@ struct harness *h_new(void);
 /* (Re)create the engine on the harness's store (a "server restart" keeps sessions' liveness). */
 void h_engine(struct harness *h);
 void h_free(struct harness *h);
+
+/*
+ * A server restart: the engine is made anew and recovers. Unless
+ * sessions_survive, every session dies with the old server and the new one
+ * does not know them (send answers invalid_argument, as the real driver);
+ * timers die either way.
+ */
+void h_restart(struct harness *h, int sessions_survive);
 
 /* Queue a scripted response for the next instructions of phase_key. */
 void h_script(struct harness *h, const char *phase_key, const char *content, enum h_event ev);

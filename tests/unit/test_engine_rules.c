@@ -943,8 +943,11 @@ test_rule_restart_waiting_runs_stay(void **state)
 	restart(h, 0);
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
 	assert_string_equal(h_run_state(h, run2), "paused");
-	assert_int_equal(h_event_total(h, run), before);
-	assert_int_equal(h_event_total(h, run2), before2);
+	/* Only their dead agents' rows changed: one session.failed each. */
+	assert_int_equal(h_event_total(h, run), before + 1);
+	assert_int_equal(h_event_total(h, run2), before2 + 1);
+	assert_int_equal(h_count_events(h, run, "session.failed"), 1);
+	assert_int_equal(h_count_events(h, run2, "session.failed"), 1);
 	/* The decision can still be made after the restart. */
 	h_script(h, "implement", NULL, H_NONE);
 	decide(h, run, ENGINE_APPROVE, "after-restart", NULL);
