@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,30 @@ cli_exit_code(const struct df_error *err)
 	default:
 		return err->class == DF_HUMAN_REQUIRED ? CLI_CONFLICT : CLI_ERROR;
 	}
+}
+
+int
+cli_parse_uid(const char *s, uid_t *uid, struct df_error *err)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (s[0] >= '0' && s[0] <= '9' && *end == '\0' && errno == 0 && n == (uid_t)n &&
+	    (uid_t)n != (uid_t)-1) {
+		*uid = (uid_t)n;
+		return 0;
+	}
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		*uid = pw.pw_uid;
+		return 0;
+	}
+	df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+	             "--server-uid '%s': expected a numeric uid or the name of a user", s);
+	df_error_hint(err, "the uid whose server you trust, e.g. --server-uid $(id -u alice)");
+	return -1;
 }
 
 static cJSON *

@@ -564,14 +564,27 @@ struct client *
 client_connect(const struct client_opts *o, struct df_error *err)
 {
 	char *ws = absolute(o->workspace), *path, *exe = NULL;
+	uid_t want = o->server_uid_set ? o->server_uid : getuid();
 	struct client *c = NULL;
 	int fd, started = 0;
 	pid_t pid = 0;
 
 	if ((path = sock_path(ws, err)) == NULL)
 		goto out;
+	/* Before a single byte goes out: the directory and the socket are whose we expect. */
+	if (sock_check_owner(ws, want, err) < 0)
+		goto out;
 	fd = sock_connect(path, 1000, err);
-	if (fd == SOCK_NO_SERVER && o->autostart) {
+	if (fd == SOCK_NO_SERVER && o->autostart && want != getuid()) {
+		df_error_set(
+		    err, DF_FATAL, DF_E_SERVER_UNAVAILABLE,
+		    "no devflow server is listening on %s, and one for uid %lu (--server-uid) "
+		    "is not ours to start",
+		    path, (unsigned long)want);
+		df_error_hint(err, "ask that user to start it with `devflow server --workspace %s`",
+		              ws);
+		fd = -1;
+	} else if (fd == SOCK_NO_SERVER && o->autostart) {
 		exe = absolute(o->server_exe != NULL ? o->server_exe : "/proc/self/exe");
 		if (spawn_server(exe, ws, &pid, err) < 0)
 			goto out;
@@ -584,6 +597,11 @@ client_connect(const struct client_opts *o, struct df_error *err)
 	}
 	if (fd < 0)
 		goto out;
+	/* The file checks above can be raced; the peer's credentials cannot. */
+	if (sock_check_peer(fd, path, want, err) < 0) {
+		close(fd);
+		goto out;
+	}
 	c = client_open_fd(fd, o->name, o->call_timeout_ms, err);
 	if (c != NULL)
 		c->started = started;

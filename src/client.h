@@ -34,15 +34,24 @@ struct client_opts {
 	const char *server_exe; /* what autostart runs; NULL: /proc/self/exe */
 	int start_timeout_ms;   /* how long a started server may take to listen; 0: 5000 */
 	int call_timeout_ms;    /* client_call's limit; 0: wait as long as it takes */
+	int server_uid_set;     /* 1: the server must run as server_uid (--server-uid) */
+	uid_t server_uid;       /* else as the invoking user (getuid) */
 };
 
 /*
  * Connect to the workspace's server (starting it when o->autostart and none
- * is listening) and do the hello handshake. Returns a client the caller
- * frees with client_free, or NULL with err: server_unavailable (nothing
- * listening and no autostart, the server could not be started, exited
- * early, or did not listen in time), invalid_argument (socket path too
- * long), protocol_error (handshake failed, e.g. another protocol version).
+ * is listening) and do the hello handshake. Nothing is sent before the
+ * trust check: the workspace directory and its socket must belong to the
+ * expected uid (o->server_uid, else the invoking user) and so must the
+ * process answering on the socket (SO_PEERCRED); a server is started only
+ * in a workspace of the invoking user's own. Returns a client the caller
+ * frees with client_free, or NULL with err: workspace_permissions (the
+ * workspace, the socket or the server belongs to another uid; the
+ * workspace cannot be created), io_error (the workspace cannot be
+ * examined), server_unavailable (nothing listening and no autostart, the
+ * server could not be started, exited early, or did not listen in time),
+ * invalid_argument (socket path too long), protocol_error (handshake
+ * failed, e.g. another protocol version).
  */
 struct client *client_connect(const struct client_opts *o, struct df_error *err);
 

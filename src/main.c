@@ -68,7 +68,7 @@ const struct cmd_entry *const cli_commands[] = {
 static void
 print_help(FILE *out)
 {
-	fprintf(out, "usage: devflow [--workspace DIR] [--json] VERB [ARGS]\n"
+	fprintf(out, "usage: devflow [--workspace DIR] [--server-uid UID] [--json] VERB [ARGS]\n"
 	             "       devflow --version | --help\n\n"
 	             "Supervise AI coding-agent runs from a terminal.\n\nverbs:\n");
 	for (size_t i = 0; cli_commands[i] != NULL; i++)
@@ -81,13 +81,16 @@ print_help(FILE *out)
 			        cli_commands[i]->usage, cli_commands[i]->summary);
 	fprintf(out, "\nexit codes: 0 ok, 1 error, 2 usage, 3 conflict or needs a person\n"
 	             "workspace: --workspace, else $DEVFLOW_WORKSPACE, else "
-	             "$XDG_DATA_HOME/devflow\n");
+	             "$XDG_DATA_HOME/devflow\n"
+	             "server-uid: the uid whose server to trust (default: you); clients refuse a\n"
+	             "workspace, socket or server of any other uid\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { 0 };
+	struct df_error err;
 	int i, n = 0;
 
 	setlocale(LC_ALL, "");
@@ -112,6 +115,14 @@ main(int argc, char **argv)
 			ctx.workspace = argv[++i];
 		} else if (strncmp(argv[i], "--workspace=", 12) == 0) {
 			ctx.workspace = argv[i] + 12;
+		} else if (strcmp(argv[i], "--server-uid") == 0 && i + 1 < argc) {
+			if (cli_parse_uid(argv[++i], &ctx.server_uid, &err) != 0)
+				return cli_fail(&ctx, &err);
+			ctx.server_uid_set = 1;
+		} else if (strncmp(argv[i], "--server-uid=", 13) == 0) {
+			if (cli_parse_uid(argv[i] + 13, &ctx.server_uid, &err) != 0)
+				return cli_fail(&ctx, &err);
+			ctx.server_uid_set = 1;
 		} else {
 			fprintf(stderr, "devflow: unknown option '%s'\n", argv[i]);
 			print_help(stderr);
@@ -119,7 +130,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (i >= argc)
-		return tui_main(ctx.workspace, NULL);
+		return tui_main(&ctx, NULL);
 	for (size_t c = 0; cli_commands[c] != NULL; c++)
 		if (strcmp(cli_commands[c]->name, argv[i]) == 0)
 			return cli_commands[c]->exec(&ctx, argc - i, argv + i);

@@ -60,6 +60,7 @@ SHELL_TESTS = \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-restart.sh \
+	tests/integration/server-trust.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \

@@ -571,6 +571,8 @@ connect_server(struct tui *t, int autostart, struct df_error *err)
 	o.workspace = t->workspace;
 	o.name = "devflow-tui " PACKAGE_VERSION;
 	o.autostart = autostart;
+	o.server_uid_set = t->server_uid_set;
+	o.server_uid = t->server_uid;
 	t->client = client_connect(&o, err);
 	if (t->client == NULL)
 		return -1;
@@ -1833,7 +1835,7 @@ tui_free(struct tui *t)
 }
 
 int
-tui_main(const char *workspace, const char *run_id)
+tui_main(const struct cli_ctx *ctx, const char *run_id)
 {
 	struct tui t;
 	struct script sc;
@@ -1846,7 +1848,9 @@ tui_main(const char *workspace, const char *run_id)
 	memset(&sc, 0, sizeof sc);
 	mark("start");
 	ensure_utf8_locale();
-	t.workspace = paths_workspace(workspace);
+	t.workspace = paths_workspace(ctx->workspace);
+	t.server_uid_set = ctx->server_uid_set;
+	t.server_uid = ctx->server_uid;
 	keymap_init(&t.keys);
 	{
 		char *dir = paths_config_dir();

@@ -17,11 +17,14 @@
 #ifndef DEVFLOW_TUI_TUI_H
 #define DEVFLOW_TUI_TUI_H
 
+#include "cli.h"
+
 /*
- * Run the TUI on workspace (NULL: the default workspace) with run_id
- * selected (NULL: the first run). Returns the exit status: 0 after `q`, 1
+ * Run the TUI on ctx's workspace (NULL: the default workspace), trusting
+ * the server of ctx's --server-uid (default: the invoking user), with
+ * run_id selected (NULL: the first run). Returns the exit status: 0 after `q`, 1
  * when the server cannot be reached at start or a headless script fails.
  */
-int tui_main(const char *workspace, const char *run_id);
+int tui_main(const struct cli_ctx *ctx, const char *run_id);
 
 #endif
