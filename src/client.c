@@ -585,6 +585,12 @@ client_connect(const struct client_opts *o, struct df_error *err)
 		              ws);
 		fd = -1;
 	} else if (fd == SOCK_NO_SERVER && o->autostart) {
+		/*
+		 * Make the directory here, as tmux makes its socket directory: a
+		 * workspace we cannot create is said so, not "the server exited".
+		 */
+		if (sock_prepare_dir(ws, err) < 0)
+			goto out;
 		exe = absolute(o->server_exe != NULL ? o->server_exe : "/proc/self/exe");
 		if (spawn_server(exe, ws, &pid, err) < 0)
 			goto out;

@@ -51,6 +51,7 @@ UNIT_TESTS = \
 SHELL_TESTS = \
 	tests/integration/catalog-verbs.sh \
 	tests/integration/cli-basics.sh \
+	tests/integration/cli-errors.sh \
 	tests/integration/cli-validate.sh \
 	tests/integration/data-files.sh \
 	tests/integration/fake-agent.sh \

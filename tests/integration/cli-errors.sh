@@ -1,0 +1,44 @@
+#!/bin/sh
+# Diagnostics name the real cause: a workspace that cannot be created or
+# examined says so (not "the server exited before accepting connections",
+# not "another user's server").
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/server-lib.sh"
+
+out=$("$DEVFLOW" --workspace /proc/devflow-none/ws ls 2>&1)
+is $? 1 "a workspace under /proc is an error (1)"
+like "$out" "cannot create workspace /proc/devflow-none/ws: No such file or directory" \
+	"... that says it cannot be created, and why"
+case $out in *server*) r=1 ;; *) r=0 ;; esac
+ok $r "... and blames no server"
+
+# The same as a user who may not write (or search) the parent directory.
+mkdir -m 755 "$T_TMP/ro"
+if [ "$(id -u)" -eq 0 ]; then
+	if command -v setpriv >/dev/null 2>&1; then
+		chmod 711 "$T_TMP"
+		as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	fi
+else
+	chmod 555 "$T_TMP/ro"
+	as_user() { "$@"; }
+fi
+if command -v as_user >/dev/null 2>&1; then
+	out=$(as_user "$DEVFLOW" --workspace "$T_TMP/ro/ws" ls 2>&1)
+	is $? 1 "a workspace in a read-only directory is an error (1)"
+	is "$(printf '%s\n' "$out" | head -1)" \
+		"devflow: cannot create workspace $T_TMP/ro/ws: Permission denied (io_error)" \
+		"... that says so"
+	ok $([ ! -e "$T_TMP/ro/ws" ]; echo $?) "... and nothing was created"
+	chmod 700 "$T_TMP/ro"
+	[ "$(id -u)" -eq 0 ] || chmod 000 "$T_TMP/ro"
+	out=$(as_user "$DEVFLOW" --workspace "$T_TMP/ro/ws" kill-server 2>&1)
+	is $? 1 "a workspace under a directory we may not search is an error (1)"
+	is "$(printf '%s\n' "$out" | head -1)" \
+		"devflow: cannot access workspace $T_TMP/ro/ws: Permission denied (io_error)" \
+		"... that says so, not \"another user's server\""
+	chmod 700 "$T_TMP/ro"
+else
+	ok 0 "# SKIP root without setpriv: no user that a directory mode stops"
+fi
+done_testing
