@@ -12,12 +12,22 @@
 
 #include "cli.h"
 
+/*
+ * The one table of exit codes, for every verb (README, "Exit codes"). The
+ * code decides before the class: a run, session or approval that does not
+ * exist is an error (1) whichever side found it out (the server's name
+ * lookup says fatal, the engine human_required).
+ */
 int
 cli_exit_code(const struct df_error *err)
 {
 	switch (err->code) {
 	case DF_E_INVALID_ARGUMENT:
 		return CLI_USAGE;
+	case DF_E_RUN_NOT_FOUND:
+	case DF_E_SESSION_NOT_FOUND:
+	case DF_E_APPROVAL_NOT_FOUND:
+		return CLI_ERROR;
 	case DF_E_ACTIVE_RUN_EXISTS:
 	case DF_E_MAX_CONCURRENT_RUNS:
 	case DF_E_APPROVAL_CONFLICT:

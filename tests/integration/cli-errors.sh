@@ -1,7 +1,9 @@
 #!/bin/sh
 # Diagnostics name the real cause: a workspace that cannot be created or
 # examined says so (not "the server exited before accepting connections",
-# not "another user's server").
+# not "another user's server"); a run, session or approval that does not
+# exist is "not found", exit 1, in every verb (the table in cli.c and the
+# README), and the message names the verb the user ran.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/server-lib.sh"
 
@@ -41,4 +43,37 @@ if command -v as_user >/dev/null 2>&1; then
 else
 	ok 0 "# SKIP root without setpriv: no user that a directory mode stops"
 fi
+
+# Not found: the same exit code and error code in every verb.
+for verb in status approve changes reject abort pause resume report logs sessions; do
+	extra=
+	[ $verb = changes ] && extra="--comment x"
+	out=$("$DEVFLOW" $verb nosuchrun $extra 2>&1 </dev/null)
+	is $? 1 "$verb of an unknown run: exit 1"
+	is "$(printf '%s\n' "$out" | head -1)" "devflow: no run matches 'nosuchrun' (run_not_found)" \
+		"... says which run is not found"
+done
+for verb in capture attach; do
+	out=$("$DEVFLOW" $verb nosuchsession 2>&1 </dev/null)
+	is $? 1 "$verb of an unknown session: exit 1"
+	want="no session matches 'nosuchsession' (session_not_found)"
+	[ $verb = attach ] && want="attach: $want"
+	is "$(printf '%s\n' "$out" | head -1)" "devflow: $want" \
+		"... says which session is not found (and no other verb's name)"
+done
+dj capture nosuchsession
+is "$(jv error.code)" session_not_found "--json: the error code is session_not_found"
+err=$(DEVFLOW_SESSION_ID=nosuchsession "$DEVFLOW" hook Stop 2>&1)
+is $? 0 "hook for an unknown session still exits 0 (a hook never breaks the agent)"
+like "$err" "no session matches 'nosuchsession'" "... and says the session is not found"
+
+make_repo "$T_TMP/repo"
+run=$(start_run "$T_TMP/repo")
+wait_until 20 state_is "$run" awaiting_approval
+ok $? "a run waits at its gate"
+for verb in approve changes reject; do
+	out=$("$DEVFLOW" $verb "$run" --approval nosuchgate --comment x 2>&1)
+	is $? 1 "$verb of an unknown approval: exit 1"
+	like "$out" "approval_not_found" "... approval_not_found"
+done
 done_testing
