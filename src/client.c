@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "client.h"
+#include "paths.h"
 #include "sock.h"
 #include "xalloc.h"
 
@@ -591,7 +592,7 @@ client_connect(const struct client_opts *o, struct df_error *err)
 		 */
 		if (sock_prepare_dir(ws, err) < 0)
 			goto out;
-		exe = absolute(o->server_exe != NULL ? o->server_exe : "/proc/self/exe");
+		exe = absolute(o->server_exe != NULL ? o->server_exe : paths_self_exe());
 		if (spawn_server(exe, ws, &pid, err) < 0)
 			goto out;
 		started = 1;

@@ -1,8 +1,9 @@
 /*
  * The protocol client used by the CLI verbs and the TUI. It connects to the
  * server of a workspace, starting one in the background when none runs (as
- * tmux does: fork, setsid, exec `devflow server --workspace W` with stdio on
- * /dev/null, then retry the connection with backoff), and says hello. Then:
+ * tmux does: fork, setsid, exec `<the running devflow's path> server
+ * --workspace W` with stdio on /dev/null, then retry the connection with
+ * backoff), and says hello. Then:
  *
  * - synchronous calls (client_call): send a request, wait for the reply with
  *   its id; events, screens and other replies that arrive meanwhile are
@@ -31,7 +32,7 @@ struct client_opts {
 	const char *workspace;  /* required; made absolute before use */
 	const char *name;       /* sent in hello, e.g. "devflow-cli 0.1.0"; NULL: "devflow" */
 	int autostart;          /* start a server when none is listening */
-	const char *server_exe; /* what autostart runs; NULL: /proc/self/exe */
+	const char *server_exe; /* what autostart runs; NULL: paths_self_exe() */
 	int start_timeout_ms;   /* how long a started server may take to listen; 0: 5000 */
 	int call_timeout_ms;    /* client_call's limit; 0: wait as long as it takes */
 	int server_uid_set;     /* 1: the server must run as server_uid (--server-uid) */

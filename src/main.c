@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "paths.h"
 #include "tui.h"
 
 extern const struct cmd_entry cmd_templates_entry;
@@ -94,6 +95,8 @@ main(int argc, char **argv)
 	int i, n = 0;
 
 	setlocale(LC_ALL, "");
+	/* Now, before the binary can be replaced: what a client execs to start a server. */
+	paths_self_exe();
 	/* --json may appear anywhere; strip it so verbs see their own arguments. */
 	for (i = 0; i < argc; i++) {
 		if (i > 0 && strcmp(argv[i], "--json") == 0)

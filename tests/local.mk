@@ -60,6 +60,7 @@ SHELL_TESTS = \
 	tests/integration/session-render.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
+	tests/integration/server-process.sh \
 	tests/integration/server-restart.sh \
 	tests/integration/server-trust.sh \
 	tests/integration/server-attach.sh \
