@@ -43,6 +43,8 @@ struct client {
 	int call_timeout_ms;
 };
 
+static void reap_started(void);
+
 /* Record a local failure: the client is dead from now on. */
 static int
 client_die(struct client *c, const struct df_error *e)
@@ -316,6 +318,7 @@ client_free(struct client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c);
+	reap_started();
 }
 
 static struct client *
@@ -369,6 +372,41 @@ client_open_fd(int fd, const char *name, int call_timeout_ms, struct df_error *e
 
 /* ------------------------------------------------------------------------ */
 /* Starting a server */
+
+/*
+ * Servers this process started, until they turn out not to be its
+ * children. The double fork hands a server to init, but when this process
+ * is where orphans go (a container's PID 1: `docker run ... devflow demo`;
+ * or a child subreaper) the server becomes its child, and once it exits
+ * (kill-server) it stays a zombie unless we wait for it. reap_started runs
+ * on every connect and close, so the TUI's reconnect loop reaps it.
+ */
+#define MAX_STARTED 16
+static pid_t started_pids[MAX_STARTED];
+static size_t nstarted;
+
+static void
+reap_started(void)
+{
+	for (size_t i = 0; i < nstarted;) {
+		pid_t r = waitpid(started_pids[i], NULL, WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			i++; /* our child, still running */
+			continue;
+		}
+		/* Reaped now, or ECHILD: init has it (the usual case), nothing to do. */
+		started_pids[i] = started_pids[--nstarted];
+	}
+}
+
+static void
+remember_started(pid_t pid)
+{
+	reap_started();
+	if (nstarted < MAX_STARTED)
+		started_pids[nstarted++] = pid;
+}
 
 static char *
 absolute(const char *path)
@@ -570,6 +608,7 @@ client_connect(const struct client_opts *o, struct df_error *err)
 	int fd, started = 0;
 	pid_t pid = 0;
 
+	reap_started();
 	if ((path = sock_path(ws, err)) == NULL)
 		goto out;
 	/* Before a single byte goes out: the directory and the socket are whose we expect. */
@@ -595,6 +634,7 @@ client_connect(const struct client_opts *o, struct df_error *err)
 		exe = absolute(o->server_exe != NULL ? o->server_exe : paths_self_exe());
 		if (spawn_server(exe, ws, &pid, err) < 0)
 			goto out;
+		remember_started(pid);
 		started = 1;
 		fd = await_server(
 		    path, ws, pid,

@@ -63,7 +63,12 @@ struct client *client_connect(const struct client_opts *o, struct df_error *err)
  */
 struct client *client_open_fd(int fd, const char *name, int call_timeout_ms, struct df_error *err);
 
-/* Close the connection and free everything queued. NULL is fine. */
+/*
+ * Close the connection and free everything queued. NULL is fine. Like
+ * client_connect, it also reaps a server this process started that has
+ * exited as its child (when the process is a container's PID 1 or a child
+ * subreaper, the double-forked server is reparented to it).
+ */
 void client_free(struct client *c);
 
 /* The server's pid from the hello reply. */

@@ -81,7 +81,7 @@ SHELL_TESTS = \
 # json-get (reads JSON files; no python or jq needed), and echo-server (a
 # tiny protocol server test_client starts through the client's autostart).
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
-	tests/tools/json-get tests/tools/rawframe tests/unit/echo-server
+	tests/tools/json-get tests/tools/rawframe tests/tools/subreaper tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 EXTRA_DIST += tests/lib.sh tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
 	tests/fixtures/screens tests/tools/screen-recording
