@@ -1835,7 +1835,7 @@ tui_free(struct tui *t)
 }
 
 int
-tui_main(const struct cli_ctx *ctx, const char *run_id)
+tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 {
 	struct tui t;
 	struct script sc;
@@ -1848,9 +1848,9 @@ tui_main(const struct cli_ctx *ctx, const char *run_id)
 	memset(&sc, 0, sizeof sc);
 	mark("start");
 	ensure_utf8_locale();
-	t.workspace = paths_workspace(ctx->workspace);
-	t.server_uid_set = ctx->server_uid_set;
-	t.server_uid = ctx->server_uid;
+	t.workspace = paths_workspace(workspace);
+	t.server_uid_set = server_uid != NULL;
+	t.server_uid = server_uid != NULL ? *server_uid : 0;
 	keymap_init(&t.keys);
 	{
 		char *dir = paths_config_dir();

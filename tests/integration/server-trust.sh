@@ -54,6 +54,13 @@ ok $r "... before connecting: the other server never saw us"
 out=$("$DEVFLOW" --server-uid $NOBODY --workspace "$other/ws" ls 2>&1)
 is $? 0 "--server-uid $NOBODY trusts that user's server"
 like "$out" "no runs" "... and talks to it"
+echo q >"$T_TMP/tui-script"
+out=$(DEVFLOW_TUI_SCRIPT="$T_TMP/tui-script" "$DEVFLOW" --workspace "$other/ws" 2>&1)
+is $? 1 "the TUI refuses another user's server too (1)"
+like "$out" "workspace $other/ws belongs to uid $NOBODY" "... saying why"
+DEVFLOW_TUI_SCRIPT="$T_TMP/tui-script" "$DEVFLOW" --server-uid $NOBODY --workspace "$other/ws" \
+	>/dev/null 2>&1
+is $? 0 "the TUI with --server-uid $NOBODY opens on it and quits"
 out=$("$DEVFLOW" --server-uid nobody --workspace "$other/ws" ls 2>&1)
 is $? 0 "--server-uid takes a user name too"
 out=$("$DEVFLOW" --server-uid bogus-user-x --workspace "$other/ws" ls 2>&1)
