@@ -23,9 +23,11 @@ as_nobody() {
 		env HOME="$other" XDG_CONFIG_HOME="$other/.config" XDG_DATA_HOME="$other/.local" \
 		DEVFLOW_WORKSPACE= "$@"
 }
-other_pids=
+# The other user's server, by the pid in its lock file ($! would be the
+# subshell running as_nobody).
 stop_other() {
-	for p in $other_pids; do kill "$p" 2>/dev/null; done
+	_p=$([ -s "$other/ws/server.lock" ] && tr -dc '0-9' <"$other/ws/server.lock")
+	[ -n "$_p" ] && kill "$_p" 2>/dev/null
 	stop_server
 }
 trap 'stop_other; rm -rf "$T_TMP"' EXIT
@@ -42,7 +44,6 @@ ok $([ ! -e "$T_TMP/theirs/devflow.sock" ] && [ ! -e "$T_TMP/theirs/server.lock"
 
 # 2. Another user's live server, in its own workspace.
 as_nobody "$DEVFLOW" server --workspace "$other/ws" >"$T_TMP/other.out" 2>&1 &
-other_pids=$!
 wait_until 10 test -S "$other/ws/devflow.sock"
 ok $? "another user's server listens on $other/ws"
 out=$("$DEVFLOW" --workspace "$other/ws" approve somerun 2>&1)
