@@ -4,18 +4,30 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
 
+/*
+ * The one table of exit codes, for every verb (README, "Exit codes"). The
+ * code decides before the class: a run, session or approval that does not
+ * exist is an error (1) whichever side found it out (the server's name
+ * lookup says fatal, the engine human_required).
+ */
 int
 cli_exit_code(const struct df_error *err)
 {
 	switch (err->code) {
 	case DF_E_INVALID_ARGUMENT:
 		return CLI_USAGE;
+	case DF_E_RUN_NOT_FOUND:
+	case DF_E_SESSION_NOT_FOUND:
+	case DF_E_APPROVAL_NOT_FOUND:
+		return CLI_ERROR;
 	case DF_E_ACTIVE_RUN_EXISTS:
 	case DF_E_MAX_CONCURRENT_RUNS:
 	case DF_E_APPROVAL_CONFLICT:
@@ -24,6 +36,30 @@ cli_exit_code(const struct df_error *err)
 	default:
 		return err->class == DF_HUMAN_REQUIRED ? CLI_CONFLICT : CLI_ERROR;
 	}
+}
+
+int
+cli_parse_uid(const char *s, uid_t *uid, struct df_error *err)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (s[0] >= '0' && s[0] <= '9' && *end == '\0' && errno == 0 && n == (uid_t)n &&
+	    (uid_t)n != (uid_t)-1) {
+		*uid = (uid_t)n;
+		return 0;
+	}
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		*uid = pw.pw_uid;
+		return 0;
+	}
+	df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+	             "--server-uid '%s': expected a numeric uid or the name of a user", s);
+	df_error_hint(err, "the uid whose server you trust, e.g. --server-uid $(id -u alice)");
+	return -1;
 }
 
 static cJSON *

@@ -7,6 +7,7 @@
 #define DEVFLOW_CLI_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -23,6 +24,8 @@ enum cli_exit {
 struct cli_ctx {
 	const char *workspace; /* --workspace, or NULL */
 	int json;              /* --json anywhere on the command line */
+	int server_uid_set;    /* --server-uid given: the server is trusted to run as */
+	uid_t server_uid;      /* this uid instead of the invoking user's */
 };
 
 struct cmd_entry {
@@ -44,6 +47,12 @@ int cli_usage(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const char
 
 /* Print a JSON result object {"ok":true,"result":...} and free it. */
 void cli_print_json(cJSON *result);
+
+/*
+ * Parse the value of --server-uid (a number or a user name) into *uid.
+ * Returns 0, or -1 with err (invalid_argument naming the flag and value).
+ */
+int cli_parse_uid(const char *s, uid_t *uid, struct df_error *err);
 
 /* Exit code for an error: usage, conflict/needs-a-person, or plain error. */
 int cli_exit_code(const struct df_error *err);

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "client.h"
+#include "paths.h"
 #include "sock.h"
 #include "xalloc.h"
 
@@ -41,6 +42,8 @@ struct client {
 	int started;
 	int call_timeout_ms;
 };
+
+static void reap_started(void);
 
 /* Record a local failure: the client is dead from now on. */
 static int
@@ -315,6 +318,7 @@ client_free(struct client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c);
+	reap_started();
 }
 
 static struct client *
@@ -368,6 +372,41 @@ client_open_fd(int fd, const char *name, int call_timeout_ms, struct df_error *e
 
 /* ------------------------------------------------------------------------ */
 /* Starting a server */
+
+/*
+ * Servers this process started, until they turn out not to be its
+ * children. The double fork hands a server to init, but when this process
+ * is where orphans go (a container's PID 1: `docker run ... devflow demo`;
+ * or a child subreaper) the server becomes its child, and once it exits
+ * (kill-server) it stays a zombie unless we wait for it. reap_started runs
+ * on every connect and close, so the TUI's reconnect loop reaps it.
+ */
+#define MAX_STARTED 16
+static pid_t started_pids[MAX_STARTED];
+static size_t nstarted;
+
+static void
+reap_started(void)
+{
+	for (size_t i = 0; i < nstarted;) {
+		pid_t r = waitpid(started_pids[i], NULL, WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			i++; /* our child, still running */
+			continue;
+		}
+		/* Reaped now, or ECHILD: init has it (the usual case), nothing to do. */
+		started_pids[i] = started_pids[--nstarted];
+	}
+}
+
+static void
+remember_started(pid_t pid)
+{
+	reap_started();
+	if (nstarted < MAX_STARTED)
+		started_pids[nstarted++] = pid;
+}
 
 static char *
 absolute(const char *path)
@@ -564,17 +603,38 @@ struct client *
 client_connect(const struct client_opts *o, struct df_error *err)
 {
 	char *ws = absolute(o->workspace), *path, *exe = NULL;
+	uid_t want = o->server_uid_set ? o->server_uid : getuid();
 	struct client *c = NULL;
 	int fd, started = 0;
 	pid_t pid = 0;
 
+	reap_started();
 	if ((path = sock_path(ws, err)) == NULL)
 		goto out;
+	/* Before a single byte goes out: the directory and the socket are whose we expect. */
+	if (sock_check_owner(ws, want, err) < 0)
+		goto out;
 	fd = sock_connect(path, 1000, err);
-	if (fd == SOCK_NO_SERVER && o->autostart) {
-		exe = absolute(o->server_exe != NULL ? o->server_exe : "/proc/self/exe");
+	if (fd == SOCK_NO_SERVER && o->autostart && want != getuid()) {
+		df_error_set(
+		    err, DF_FATAL, DF_E_SERVER_UNAVAILABLE,
+		    "no devflow server is listening on %s, and one for uid %lu (--server-uid) "
+		    "is not ours to start",
+		    path, (unsigned long)want);
+		df_error_hint(err, "ask that user to start it with `devflow server --workspace %s`",
+		              ws);
+		fd = -1;
+	} else if (fd == SOCK_NO_SERVER && o->autostart) {
+		/*
+		 * Make the directory here, as tmux makes its socket directory: a
+		 * workspace we cannot create is said so, not "the server exited".
+		 */
+		if (sock_prepare_dir(ws, err) < 0)
+			goto out;
+		exe = absolute(o->server_exe != NULL ? o->server_exe : paths_self_exe());
 		if (spawn_server(exe, ws, &pid, err) < 0)
 			goto out;
+		remember_started(pid);
 		started = 1;
 		fd = await_server(
 		    path, ws, pid,
@@ -584,6 +644,11 @@ client_connect(const struct client_opts *o, struct df_error *err)
 	}
 	if (fd < 0)
 		goto out;
+	/* The file checks above can be raced; the peer's credentials cannot. */
+	if (sock_check_peer(fd, path, want, err) < 0) {
+		close(fd);
+		goto out;
+	}
 	c = client_open_fd(fd, o->name, o->call_timeout_ms, err);
 	if (c != NULL)
 		c->started = started;

@@ -1,8 +1,9 @@
 /*
  * The protocol client used by the CLI verbs and the TUI. It connects to the
  * server of a workspace, starting one in the background when none runs (as
- * tmux does: fork, setsid, exec `devflow server --workspace W` with stdio on
- * /dev/null, then retry the connection with backoff), and says hello. Then:
+ * tmux does: fork, setsid, exec `<the running devflow's path> server
+ * --workspace W` with stdio on /dev/null, then retry the connection with
+ * backoff), and says hello. Then:
  *
  * - synchronous calls (client_call): send a request, wait for the reply with
  *   its id; events, screens and other replies that arrive meanwhile are
@@ -31,18 +32,27 @@ struct client_opts {
 	const char *workspace;  /* required; made absolute before use */
 	const char *name;       /* sent in hello, e.g. "devflow-cli 0.1.0"; NULL: "devflow" */
 	int autostart;          /* start a server when none is listening */
-	const char *server_exe; /* what autostart runs; NULL: /proc/self/exe */
+	const char *server_exe; /* what autostart runs; NULL: paths_self_exe() */
 	int start_timeout_ms;   /* how long a started server may take to listen; 0: 5000 */
 	int call_timeout_ms;    /* client_call's limit; 0: wait as long as it takes */
+	int server_uid_set;     /* 1: the server must run as server_uid (--server-uid) */
+	uid_t server_uid;       /* else as the invoking user (getuid) */
 };
 
 /*
  * Connect to the workspace's server (starting it when o->autostart and none
- * is listening) and do the hello handshake. Returns a client the caller
- * frees with client_free, or NULL with err: server_unavailable (nothing
- * listening and no autostart, the server could not be started, exited
- * early, or did not listen in time), invalid_argument (socket path too
- * long), protocol_error (handshake failed, e.g. another protocol version).
+ * is listening) and do the hello handshake. Nothing is sent before the
+ * trust check: the workspace directory and its socket must belong to the
+ * expected uid (o->server_uid, else the invoking user) and so must the
+ * process answering on the socket (SO_PEERCRED); a server is started only
+ * in a workspace of the invoking user's own. Returns a client the caller
+ * frees with client_free, or NULL with err: workspace_permissions (the
+ * workspace, the socket or the server belongs to another uid; the
+ * workspace cannot be created), io_error (the workspace cannot be
+ * examined), server_unavailable (nothing listening and no autostart, the
+ * server could not be started, exited early, or did not listen in time),
+ * invalid_argument (socket path too long), protocol_error (handshake
+ * failed, e.g. another protocol version).
  */
 struct client *client_connect(const struct client_opts *o, struct df_error *err);
 
@@ -53,7 +63,12 @@ struct client *client_connect(const struct client_opts *o, struct df_error *err)
  */
 struct client *client_open_fd(int fd, const char *name, int call_timeout_ms, struct df_error *err);
 
-/* Close the connection and free everything queued. NULL is fine. */
+/*
+ * Close the connection and free everything queued. NULL is fine. Like
+ * client_connect, it also reaps a server this process started that has
+ * exited as its child (when the process is a container's PID 1 or a child
+ * subreaper, the double-forked server is reparented to it).
+ */
 void client_free(struct client *c);
 
 /* The server's pid from the hello reply. */

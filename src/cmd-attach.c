@@ -262,6 +262,7 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (client_call(a.c, "capture", args, &res, &err) != 0) {
 		cJSON_Delete(args);
 		client_free(a.c);
+		df_error_prefix(&err, "attach");
 		return cli_fail(ctx, &err);
 	}
 	cJSON_Delete(args);

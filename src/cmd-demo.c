@@ -427,7 +427,10 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	     getenv("DEVFLOW_TUI_SCRIPT") != NULL)) {
 		client_free(d.c);
 		d.c = NULL;
-		rc = tui_main(ctx->workspace, d.run_id) == 0 ? CLI_OK : CLI_ERROR;
+		rc = tui_main(ctx->workspace, ctx->server_uid_set ? &ctx->server_uid : NULL,
+		              d.run_id) == 0
+		         ? CLI_OK
+		         : CLI_ERROR;
 		goto out;
 	}
 	r = follow(&d, timeout_s, state, sizeof(state), &err);

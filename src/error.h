@@ -22,6 +22,7 @@ enum df_class {
 	X(MAX_CONCURRENT_RUNS, "max_concurrent_runs")                                              \
 	X(APPROVAL_CONFLICT, "approval_conflict")                                                  \
 	X(APPROVAL_NOT_FOUND, "approval_not_found")                                                \
+	X(SESSION_NOT_FOUND, "session_not_found")                                                  \
 	X(RUN_NOT_FOUND, "run_not_found")                                                          \
 	X(RUN_STATE_CHANGED, "run_state_changed")                                                  \
 	X(TEMPLATE_LOAD_FAILED, "template_load_failed")                                            \

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "paths.h"
 #include "tui.h"
 
 extern const struct cmd_entry cmd_templates_entry;
@@ -68,7 +69,7 @@ const struct cmd_entry *const cli_commands[] = {
 static void
 print_help(FILE *out)
 {
-	fprintf(out, "usage: devflow [--workspace DIR] [--json] VERB [ARGS]\n"
+	fprintf(out, "usage: devflow [--workspace DIR] [--server-uid UID] [--json] VERB [ARGS]\n"
 	             "       devflow --version | --help\n\n"
 	             "Supervise AI coding-agent runs from a terminal.\n\nverbs:\n");
 	for (size_t i = 0; cli_commands[i] != NULL; i++)
@@ -81,16 +82,21 @@ print_help(FILE *out)
 			        cli_commands[i]->usage, cli_commands[i]->summary);
 	fprintf(out, "\nexit codes: 0 ok, 1 error, 2 usage, 3 conflict or needs a person\n"
 	             "workspace: --workspace, else $DEVFLOW_WORKSPACE, else "
-	             "$XDG_DATA_HOME/devflow\n");
+	             "$XDG_DATA_HOME/devflow\n"
+	             "server-uid: the uid whose server to trust (default: you); clients refuse a\n"
+	             "workspace, socket or server of any other uid\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { 0 };
+	struct df_error err;
 	int i, n = 0;
 
 	setlocale(LC_ALL, "");
+	/* Now, before the binary can be replaced: what a client execs to start a server. */
+	paths_self_exe();
 	/* --json may appear anywhere; strip it so verbs see their own arguments. */
 	for (i = 0; i < argc; i++) {
 		if (i > 0 && strcmp(argv[i], "--json") == 0)
@@ -112,6 +118,14 @@ main(int argc, char **argv)
 			ctx.workspace = argv[++i];
 		} else if (strncmp(argv[i], "--workspace=", 12) == 0) {
 			ctx.workspace = argv[i] + 12;
+		} else if (strcmp(argv[i], "--server-uid") == 0 && i + 1 < argc) {
+			if (cli_parse_uid(argv[++i], &ctx.server_uid, &err) != 0)
+				return cli_fail(&ctx, &err);
+			ctx.server_uid_set = 1;
+		} else if (strncmp(argv[i], "--server-uid=", 13) == 0) {
+			if (cli_parse_uid(argv[i] + 13, &ctx.server_uid, &err) != 0)
+				return cli_fail(&ctx, &err);
+			ctx.server_uid_set = 1;
 		} else {
 			fprintf(stderr, "devflow: unknown option '%s'\n", argv[i]);
 			print_help(stderr);
@@ -119,7 +133,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (i >= argc)
-		return tui_main(ctx.workspace, NULL);
+		return tui_main(ctx.workspace, ctx.server_uid_set ? &ctx.server_uid : NULL, NULL);
 	for (size_t c = 0; cli_commands[c] != NULL; c++)
 		if (strcmp(cli_commands[c]->name, argv[i]) == 0)
 			return cli_commands[c]->exec(&ctx, argc - i, argv + i);

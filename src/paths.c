@@ -66,6 +66,22 @@ paths_bin_dir(void)
 	return dir;
 }
 
+const char *
+paths_self_exe(void)
+{
+	static char exe[PATH_MAX];
+	ssize_t n;
+
+	if (exe[0] != '\0')
+		return exe;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1 || exe[0] != '/')
+		snprintf(exe, sizeof(exe), "%s", "/proc/self/exe");
+	else
+		exe[n] = '\0';
+	return exe;
+}
+
 static char *
 xdg_dir(const char *var, const char *fallback)
 {

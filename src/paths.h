@@ -20,6 +20,16 @@ const char *paths_share_dir(void);
  */
 const char *paths_bin_dir(void);
 
+/*
+ * The running executable's absolute path, read from /proc/self/exe on the
+ * first call and kept: call it at startup, before the binary can be
+ * replaced (an upgrade) and the link read "... (deleted)". What a client
+ * execs to start a server, so that ps shows `/usr/bin/devflow server ...`
+ * with comm devflow, not `/proc/self/exe server ...` with comm exe.
+ * "/proc/self/exe" itself when the link cannot be read. Static storage.
+ */
+const char *paths_self_exe(void);
+
 /* $XDG_CONFIG_HOME/devflow, else $HOME/.config/devflow. The caller frees. */
 char *paths_config_dir(void);
 

@@ -357,23 +357,26 @@ resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX], str
 	ids = xcalloc(sl.n + 1, sizeof(*ids));
 	for (size_t i = 0; i < sl.n; i++)
 		ids[i] = sl.v[i].id;
-	rc = pick_unique("session", prefix, ids, sl.n, out, DF_E_INVALID_ARGUMENT, err);
+	rc = pick_unique("session", prefix, ids, sl.n, out, DF_E_SESSION_NOT_FOUND, err);
 	free(ids);
 	store_sessions_free(sl.v, sl.n);
 	return rc;
 }
 
-/* The live session named (by prefix) in args.session; *id_out gets its full id. */
+/*
+ * The live session named (by prefix) in args.session; *id_out gets its full
+ * id. The errors name the session, not the op: clients reach an op from
+ * verbs of other names (`devflow attach` checks the session with capture),
+ * and a run that is not found does not name the op either.
+ */
 static struct session *
-need_live_session(struct server *srv, const char *op, const char *name, char id_out[DF_ID_MAX],
+need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
                   struct df_error *err)
 {
 	struct session *s;
 
-	if (resolve_session(srv, name, id_out, err) != 0) {
-		df_error_prefix(err, "%s", op);
+	if (resolve_session(srv, name, id_out, err) != 0)
 		return NULL;
-	}
 	if ((s = live_session(srv, id_out)) == NULL) {
 		struct store_session row;
 
@@ -1734,7 +1737,7 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	if (arg_str("capture", x->args, "session", 1, &name, err) != 0 ||
 	    arg_bool("capture", x->args, "spans", &spans, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, "capture", name, sid, err)) == NULL)
+	if ((s = need_live_session(x->srv, name, sid, err)) == NULL)
 		return -1;
 	scr = session_screen(s);
 	screen_size(scr, &rows, &cols);
@@ -1760,7 +1763,7 @@ op_key(struct op_ctx *x, cJSON **result, struct df_error *err)
 	(void)result;
 	if (proto_key_parse(x->args, &k, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, "key", k.session, sid, err)) == NULL)
+	if ((s = need_live_session(x->srv, k.session, sid, err)) == NULL)
 		return -1;
 	if (k.key != PROTO_KEY_NONE) {
 		const char *name = proto_key_name(k.key);
@@ -1782,7 +1785,7 @@ op_paste(struct op_ctx *x, cJSON **result, struct df_error *err)
 	(void)result;
 	if (proto_paste_parse(x->args, &p, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, "paste", p.session, sid, err)) == NULL)
+	if ((s = need_live_session(x->srv, p.session, sid, err)) == NULL)
 		return -1;
 	return session_paste(s, p.text, strlen(p.text), err);
 }
@@ -1805,7 +1808,7 @@ op_type(struct op_ctx *x, cJSON **result, struct df_error *err)
 			                    "type.text: control byte 0x%02x at %zu; send keys for "
 			                    "those",
 			                    *p, (size_t)(p - (const unsigned char *)text));
-	if ((s = need_live_session(x->srv, "type", name, sid, err)) == NULL)
+	if ((s = need_live_session(x->srv, name, sid, err)) == NULL)
 		return -1;
 	return session_write(s, text, strlen(text), err);
 }
@@ -1820,7 +1823,7 @@ op_resize(struct op_ctx *x, cJSON **result, struct df_error *err)
 	(void)result;
 	if (proto_resize_parse(x->args, &r, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, "resize", r.session, sid, err)) == NULL)
+	if ((s = need_live_session(x->srv, r.session, sid, err)) == NULL)
 		return -1;
 	session_resize(s, r.rows, r.cols);
 	server_screen_changed(x->srv, sid);
@@ -1910,7 +1913,7 @@ op_subscribe(struct op_ctx *x, cJSON **result, struct df_error *err)
 			}
 			return 0;
 		}
-		if ((s = need_live_session(x->srv, "subscribe", sub.session, sid, err)) == NULL)
+		if ((s = need_live_session(x->srv, sub.session, sid, err)) == NULL)
 			return -1;
 		for (struct ssub *p = c->subs; p != NULL; p = p->next)
 			if (strcmp(p->session, sid) == 0) {

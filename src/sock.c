@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,97 @@ sock_accept(int listen_fd, int *fd, struct sock_peer *peer, struct df_error *err
 }
 
 /* ------------------------------------------------------------------------ */
+/* Trust: whom a client talks to */
+
+/* "uid N (name)", "uid N (you)" or "uid N" into out, for the refusals below. */
+static const char *
+uid_text(uid_t uid, char *out, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (uid == getuid())
+		snprintf(out, size, "uid %lu (you)", (unsigned long)uid);
+	else if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(out, size, "uid %lu (%s)", (unsigned long)uid, pw.pw_name);
+	else
+		snprintf(out, size, "uid %lu", (unsigned long)uid);
+	return out;
+}
+
+/* A refusal: what (the workspace, the socket) at path belongs to found, not to want. */
+static int
+foreign(const char *what, const char *path, uid_t found, uid_t want, struct df_error *err)
+{
+	char f[300], w[300];
+
+	df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
+	             "%s %s belongs to %s, not to %s: not talking to a server there", what, path,
+	             uid_text(found, f, sizeof(f)), uid_text(want, w, sizeof(w)));
+	df_error_hint(err,
+	              "use a workspace of your own, or pass --server-uid %lu if you trust "
+	              "that user's server",
+	              (unsigned long)found);
+	return -1;
+}
+
+int
+sock_check_owner(const char *workspace, uid_t uid, struct df_error *err)
+{
+	char *path;
+	struct stat st;
+	int rc;
+
+	if (stat(workspace, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot access workspace %s: %s",
+		                    workspace, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return df_error_set(err, DF_FATAL, DF_E_IO, "workspace %s is not a directory",
+		                    workspace);
+	if (st.st_uid != uid)
+		return foreign("workspace", workspace, st.st_uid, uid, err);
+	path = xasprintf("%s/%s", workspace, SOCK_FILE);
+	if (lstat(path, &st) != 0) {
+		rc = errno == ENOENT ? 0
+		                     : df_error_set(err, DF_FATAL, DF_E_IO, "cannot access %s: %s",
+		                                    path, strerror(errno));
+	} else if (!S_ISSOCK(st.st_mode)) {
+		df_error_set(err, DF_FATAL, DF_E_IO, "%s exists and is not a socket", path);
+		df_error_hint(err, "move it away; devflow keeps its socket there");
+		rc = -1;
+	} else if (st.st_uid != uid) {
+		rc = foreign("socket", path, st.st_uid, uid, err);
+	} else {
+		rc = 1;
+	}
+	free(path);
+	return rc;
+}
+
+int
+sock_check_peer(int fd, const char *path, uid_t uid, struct df_error *err)
+{
+	struct sock_peer peer = { 0 };
+	char f[300], w[300];
+
+	if (sock_peer(fd, &peer, err) < 0)
+		return -1;
+	if (peer.uid == uid)
+		return 0;
+	df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
+	             "the server on %s (pid %ld) runs as %s, not as %s: not talking to it", path,
+	             (long)peer.pid, uid_text(peer.uid, f, sizeof(f)), uid_text(uid, w, sizeof(w)));
+	df_error_hint(err,
+	              "someone else's process answers on your socket; pass --server-uid %lu only "
+	              "if you trust it",
+	              (unsigned long)peer.uid);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Connecting */
 
 /* One connect attempt on a fresh socket: fd, SOCK_NO_SERVER, or -1 with errno. */
@@ -291,7 +383,8 @@ sock_connect(const char *path, int timeout_ms, struct df_error *err)
 			df_error_set(err, DF_FATAL, DF_E_SERVER_UNAVAILABLE,
 			             "cannot connect to %s: %s", path, strerror(e));
 			if (e == EACCES)
-				df_error_hint(err, "the socket belongs to another user's server");
+				df_error_hint(err, "check the modes of the socket and of the "
+				                   "directories above it");
 			return -1;
 		}
 		if (clock_mono_ms() >= deadline) {

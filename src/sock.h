@@ -105,6 +105,25 @@ int sock_accept(int listen_fd, int *fd, struct sock_peer *peer, struct df_error 
 int sock_peer(int fd, struct sock_peer *peer, struct df_error *err);
 
 /*
+ * The client's trust check, before it sends anything: the workspace
+ * directory and its socket must belong to uid (the invoking user, or the
+ * uid the user named). Returns 1 when both are as expected, 0 when the
+ * workspace or the socket does not exist yet (nothing to distrust: no
+ * server listens there), -1 with err when either belongs to another uid
+ * (workspace_permissions naming the path, the uid found and uid), is not a
+ * directory or a socket, or cannot be examined (io_error naming the path
+ * and the reason, e.g. a parent directory we may not search).
+ */
+int sock_check_owner(const char *workspace, uid_t uid, struct df_error *err);
+
+/*
+ * The other half of the trust check, once connected to path: the process
+ * answering on fd must run as uid (SO_PEERCRED). Returns 0, or -1 with err
+ * (workspace_permissions naming path, the peer's uid and pid, and uid).
+ */
+int sock_check_peer(int fd, const char *path, uid_t uid, struct df_error *err);
+
+/*
  * Connect to the socket at path, waiting at most timeout_ms for a busy
  * server's backlog. Returns a non-blocking, close-on-exec fd (the caller
  * closes it); SOCK_NO_SERVER with err (server_unavailable) when no socket

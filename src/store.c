@@ -452,11 +452,17 @@ new_uuid(char out[37])
  */
 
 /*
- * Refuse a file that exists, is not empty, and does not start with the
- * SQLite header, before SQLite gets a chance to write anything to it.
+ * Before SQLite gets a chance to write anything: a database file that does
+ * not exist is created here, 0600 whatever the umask (SQLite gives its
+ * -wal and -shm files the mode of the database, so they are 0600 too), and
+ * *created says so; O_EXCL makes one opener the creator. A file that exists
+ * must be a regular file with the SQLite header, and an empty one is no
+ * exception: SQLite would take it for a new database, and a workspace whose
+ * database was emptied would come back blank. An existing database open to
+ * group or others is narrowed to 0600.
  */
 static int
-check_header(const char *path, struct df_error *err)
+prepare_file(const char *path, int *created, struct df_error *err)
 {
 	static const char magic[16] = "SQLite format 3";
 	char head[16];
@@ -464,17 +470,38 @@ check_header(const char *path, struct df_error *err)
 	ssize_t n;
 	int fd;
 
-	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT)
-			return 0;
+	*created = 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		*created = 1;
+		/* The umask may have taken more than group and others: exactly 0600. */
+		if (fchmod(fd, 0600) != 0) {
+			df_error_set(err, DF_FATAL, DF_E_IO,
+			             "cannot set the mode of database %s: %s", path,
+			             strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST)
+		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot create database %s: %s", path,
+		                    strerror(errno));
+	if (stat(path, &sb) != 0)
 		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot stat database %s: %s", path,
 		                    strerror(errno));
-	}
 	if (!S_ISREG(sb.st_mode))
 		return df_error_set(err, DF_FATAL, DF_E_DATABASE_CORRUPT,
 		                    "database %s is not a regular file", path);
-	if (sb.st_size == 0)
-		return 0;
+	if (sb.st_size == 0) {
+		df_error_set(err, DF_FATAL, DF_E_DATABASE_CORRUPT,
+		             "%s is empty (0 bytes), not a devflow database; it was left as is",
+		             path);
+		df_error_hint(err, "remove it to start a new, empty workspace there, or point "
+		                   "--workspace elsewhere");
+		return -1;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return df_error_set(err, DF_FATAL, DF_E_IO, "cannot open database %s: %s", path,
@@ -488,7 +515,26 @@ check_header(const char *path, struct df_error *err)
 		df_error_hint(err, "move the file away or point --workspace elsewhere");
 		return -1;
 	}
+	if ((sb.st_mode & 077) != 0 && chmod(path, sb.st_mode & 0700) != 0)
+		return df_error_set(err, DF_FATAL, DF_E_IO,
+		                    "cannot restrict database %s to its owner: %s", path,
+		                    strerror(errno));
 	return 0;
+}
+
+/* Remove a database file this open created, with its -wal and -shm: nothing is lost. */
+static void
+remove_created(const char *path)
+{
+	static const char *const sfx[] = { "-wal", "-shm" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char *p = xasprintf("%s%s", path, sfx[i]);
+
+		unlink(p);
+		free(p);
+	}
+	unlink(path);
 }
 
 static int
@@ -573,27 +619,29 @@ struct store *
 store_open_path(const char *path, struct df_error *err)
 {
 	struct store *st;
-	int rc, version = 0;
+	int rc, version = 0, created = 0, memory;
 
 	if (path == NULL || *path == '\0') {
 		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "no database path");
 		return NULL;
 	}
-	if (strcmp(path, ":memory:") != 0 && check_header(path, err) != 0)
+	memory = strcmp(path, ":memory:") == 0;
+	if (!memory && prepare_file(path, &created, err) != 0)
 		return NULL;
 	st = xcalloc(1, sizeof(*st));
 	st->full_after = -1;
 	st->path = xstrdup(path);
+	/* No SQLITE_OPEN_CREATE for a file: prepare_file made it, only when missing. */
 	rc = sqlite3_open_v2(
-	    path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_CREATE : 0), NULL);
 	if (rc != SQLITE_OK) {
 		if (st->db == NULL)
 			df_error_set(err, DF_FATAL, DF_E_DATABASE, "cannot open database %s: %s",
 			             path, sqlite3_errstr(rc));
 		else
 			db_error(st, rc, err, "opening database");
-		store_close(st);
-		return NULL;
+		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	/*
@@ -619,6 +667,9 @@ store_open_path(const char *path, struct df_error *err)
 	return st;
 fail:
 	store_close(st);
+	/* Left behind, a database we just made empty would be refused next time. */
+	if (created)
+		remove_created(path);
 	return NULL;
 }
 

@@ -33,11 +33,16 @@ struct store;
 
 /*
  * Open or create <workspace>/devflow.db, creating the workspace directory
- * (mode 0700, with parents) when missing. Returns the store (free with
- * store_close), or NULL with err: workspace_permissions when the directory
- * cannot be made, database_too_new when the file's schema version is newer
- * than STORE_SCHEMA_VERSION, database_corrupt when the file is not an SQLite
- * database (the file is left untouched), database_error otherwise.
+ * (mode 0700, with parents) when missing. The database is created only
+ * when no file is there, mode 0600 whatever the umask (its -wal and -shm
+ * files too); an existing one open to group or others is narrowed to 0600.
+ * Returns the store (free with store_close), or NULL with err:
+ * workspace_permissions when the directory cannot be made,
+ * database_too_new when the file's schema version is newer than
+ * STORE_SCHEMA_VERSION, database_corrupt when the file is not an SQLite
+ * database, an empty (0-byte) file included (the file is left untouched),
+ * io_error when it cannot be created or examined, database_error
+ * otherwise.
  */
 struct store *store_open(const char *workspace, struct df_error *err);
 

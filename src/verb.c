@@ -42,6 +42,8 @@ verb_connect(const struct cli_ctx *ctx, int autostart, struct df_error *err)
 	o.workspace = ws;
 	o.name = name;
 	o.autostart = autostart;
+	o.server_uid_set = ctx->server_uid_set;
+	o.server_uid = ctx->server_uid;
 	c = client_connect(&o, err);
 	free(ws);
 	return c;

@@ -57,6 +57,7 @@ UNIT_TESTS = \
 SHELL_TESTS = \
 	tests/integration/catalog-verbs.sh \
 	tests/integration/cli-basics.sh \
+	tests/integration/cli-errors.sh \
 	tests/integration/cli-validate.sh \
 	tests/integration/data-files.sh \
 	tests/integration/fake-agent.sh \
@@ -66,9 +67,11 @@ SHELL_TESTS = \
 	tests/integration/session-render.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
+	tests/integration/server-process.sh \
 	tests/integration/server-restart.sh \
 	tests/integration/server-pause-restart.sh \
 	tests/integration/server-self-check.sh \
+	tests/integration/server-trust.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
@@ -90,7 +93,7 @@ SHELL_TESTS = \
 # json-get (reads JSON files; no python or jq needed), and echo-server (a
 # tiny protocol server test_client starts through the client's autostart).
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
-	tests/tools/json-get tests/tools/rawframe tests/unit/echo-server
+	tests/tools/json-get tests/tools/rawframe tests/tools/subreaper tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
 	tests/fixtures/screens tests/tools/screen-recording

@@ -571,6 +571,8 @@ connect_server(struct tui *t, int autostart, struct df_error *err)
 	o.workspace = t->workspace;
 	o.name = "devflow-tui " PACKAGE_VERSION;
 	o.autostart = autostart;
+	o.server_uid_set = t->server_uid_set;
+	o.server_uid = t->server_uid;
 	t->client = client_connect(&o, err);
 	if (t->client == NULL)
 		return -1;
@@ -1833,7 +1835,7 @@ tui_free(struct tui *t)
 }
 
 int
-tui_main(const char *workspace, const char *run_id)
+tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 {
 	struct tui t;
 	struct script sc;
@@ -1847,6 +1849,8 @@ tui_main(const char *workspace, const char *run_id)
 	mark("start");
 	ensure_utf8_locale();
 	t.workspace = paths_workspace(workspace);
+	t.server_uid_set = server_uid != NULL;
+	t.server_uid = server_uid != NULL ? *server_uid : 0;
 	keymap_init(&t.keys);
 	{
 		char *dir = paths_config_dir();

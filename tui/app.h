@@ -107,6 +107,8 @@ struct pending {
 
 struct tui {
 	char *workspace;
+	int server_uid_set; /* --server-uid: whose server to trust */
+	uid_t server_uid;
 	struct client *client;
 	struct keymap keys;
 	struct model model;

@@ -17,11 +17,14 @@
 #ifndef DEVFLOW_TUI_TUI_H
 #define DEVFLOW_TUI_TUI_H
 
+#include <sys/types.h>
+
 /*
- * Run the TUI on workspace (NULL: the default workspace) with run_id
- * selected (NULL: the first run). Returns the exit status: 0 after `q`, 1
+ * Run the TUI on workspace (NULL: the default workspace), trusting only a
+ * server of *server_uid (--server-uid; NULL: the invoking user), with
+ * run_id selected (NULL: the first run). Returns the exit status: 0 after `q`, 1
  * when the server cannot be reached at start or a headless script fails.
  */
-int tui_main(const char *workspace, const char *run_id);
+int tui_main(const char *workspace, const uid_t *server_uid, const char *run_id);
 
 #endif

@@ -70,7 +70,7 @@ ok $? "the attach ends by itself (exit 0)"
 like "$(tm capture-pane -p -t t:w2)" "\\[session $sess: its program (ended|has ended)" \
 	"and says the agent's program ended"
 "$DEVFLOW" attach nosuchsession </dev/null >/dev/null 2>&1
-is $? 2 "attach to an unknown session fails before touching the terminal"
+is $? 1 "attach to an unknown session fails (not found: 1) before touching the terminal"
 }
 tmux_case "attach in tmux" case_attach
 done_testing

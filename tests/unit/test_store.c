@@ -1,6 +1,7 @@
 /*
  * The store on real SQLite files in a temporary directory: creation,
- * reopening and migration, refusal of newer and foreign files (untouched),
+ * reopening and migration, refusal of newer, foreign and empty files
+ * (untouched), files private (0600) whatever the umask,
  * the event log's per-run seq and idempotency keys, the partial unique index
  * on active runs, foreign keys, transactions and the catalog tables.
  */
@@ -170,22 +171,6 @@ test_create_and_reopen(void **state)
 }
 
 static void
-test_empty_file_is_migrated(void **state)
-{
-	struct fixture *f = *state;
-	struct df_error err;
-	struct store *st;
-	char *p = xasprintf("%s/empty.db", f->dir);
-
-	write_file(p, "", 0);
-	st = store_open_path(p, &err);
-	assert_non_null(st);
-	assert_int_equal(store_user_version(st), STORE_SCHEMA_VERSION);
-	store_close(st);
-	free(p);
-}
-
-static void
 test_memory_store(void **state)
 {
 	struct df_error err;
@@ -255,6 +240,54 @@ check_refused_untouched(struct fixture *f, const char *data, size_t len)
 	assert_false(exists(wal));
 	free(after);
 	free(wal);
+}
+
+/*
+ * A zero-length file is no database either: SQLite would take it for a new
+ * one, so an emptied devflow.db would come back as an empty workspace. It
+ * is refused like any foreign file; only a missing file is created.
+ */
+static void
+test_empty_file_is_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	check_refused_untouched(f, "", 0);
+}
+
+/* The database, its WAL and its shared memory are 0600 whatever the umask. */
+static void
+test_files_are_private(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	struct df_error err;
+	struct store *st;
+	struct stat sb;
+	mode_t old = umask(022);
+	char *tpl;
+
+	st = store_open(f->ws, &err);
+	assert_non_null(st);
+	tpl = put_template(st, "t", "a", "/t.json");
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s%s", f->path, sfx[i]);
+
+		assert_int_equal(stat(p, &sb), 0);
+		if ((sb.st_mode & 0777) != 0600)
+			fail_msg("%s has mode %03o, want 0600", p, (unsigned)(sb.st_mode & 0777));
+		free(p);
+	}
+	store_close(st);
+	free(tpl);
+	/* A database an older devflow left world-readable is narrowed when opened. */
+	assert_int_equal(chmod(f->path, 0644), 0);
+	st = store_open(f->ws, &err);
+	assert_non_null(st);
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	store_close(st);
+	umask(old);
 }
 
 static void
@@ -600,7 +633,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_file_is_migrated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_file_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files_are_private, setup, teardown),
 		cmocka_unit_test(test_memory_store),
 		cmocka_unit_test_setup_teardown(test_user_version_too_high, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_file_untouched, setup, teardown),
