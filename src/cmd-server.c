@@ -1,19 +1,19 @@
 /*
  * `devflow server [--workspace DIR] [--max-runs N] [--max-artifact-size SIZE]
  * [--self-check SECONDS]`: the server of a workspace, in the foreground of
- * its own process (clients start it in the background, as tmux does). It takes the workspace lock, assembles the runtime (store,
- * catalog, engine, session driver, artifact watcher), recovers what the
- * previous server left, listens on <workspace>/devflow.sock and serves
- * until SIGTERM, SIGINT or a client's `kill-server`. On the way out it stops
- * accepting, closes its clients and ends the agent sessions without telling
- * the engine, so the next server recovers every run. Its log is
- * <workspace>/server.log. --max-runs sets how many runs may be active at
- * once (default 4). --max-artifact-size (else $DEVFLOW_MAX_ARTIFACT_SIZE,
- * else 8M) is the largest artifact file the engine reads: bytes, or a
- * number with K, M or G (KiB, MiB, GiB); larger files are invalid artifacts.
- * Once it serves, and then every --self-check seconds (default 30), the
- * engine's self-check looks for active runs that nothing drives, sets them
- * going and logs each (docs/engine.md).
+ * its own process (clients start it in the background, as tmux does). It
+ * takes the workspace lock, assembles the runtime (store, catalog, engine,
+ * session driver, artifact watcher), recovers what the previous server left,
+ * listens on <workspace>/devflow.sock and serves until SIGTERM, SIGINT or a
+ * client's `kill-server`. On the way out it stops accepting, closes its
+ * clients and ends the agent sessions without telling the engine, so the next
+ * server recovers every run. Its log is <workspace>/server.log. --max-runs
+ * sets how many runs may be active at once (default 4). --max-artifact-size
+ * (else $DEVFLOW_MAX_ARTIFACT_SIZE, else 8M) is the largest artifact file the
+ * engine reads: bytes, or a number with K, M or G (KiB, MiB, GiB); larger
+ * files are invalid artifacts. Once it serves, and then every --self-check
+ * seconds (default 30), the engine's self-check looks for active runs that
+ * nothing drives, sets them going and logs each (docs/engine.md).
  */
 #include "config.h"
 

@@ -124,7 +124,7 @@ struct engine_config {
 	int max_repairs;   /* 0: ENGINE_DEFAULT_MAX_REPAIRS, -1: none (a phase's maxRepairs wins) */
 	int restart_limit; /* 0: ENGINE_DEFAULT_RESTART_LIMIT, -1: none */
 	size_t max_artifact_bytes; /* 0: ENGINE_DEFAULT_MAX_ARTIFACT_BYTES */
-	int64_t self_check_ms; /* 0: ENGINE_DEFAULT_SELF_CHECK_MS, -1: no periodic self-check */
+	int64_t self_check_ms;     /* 0: ENGINE_DEFAULT_SELF_CHECK_MS, -1: no periodic self-check */
 	const struct engine_host_ops *host;
 	void *host_ctx;
 	const struct engine_session_ops *sessions;
