@@ -96,7 +96,7 @@ check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump 
 	tests/tools/json-get tests/tools/rawframe tests/tools/subreaper tests/unit/echo-server
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
-	tests/fixtures/screens tests/tools/screen-recording
+	tests/fixtures/screens tests/fixtures/jsonschema-test-suite tests/tools/screen-recording
 
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
