@@ -382,6 +382,59 @@ h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX], s
 	return engine_start(h->e, &req, run_id, err);
 }
 
+int
+h_setup(void **state)
+{
+	*state = h_new();
+	return 0;
+}
+
+int
+h_teardown(void **state)
+{
+	h_free(*state);
+	return 0;
+}
+
+void
+h_must_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX])
+{
+	struct df_error err;
+
+	if (h_start(h, extra_json, run_id, &err) != 0)
+		fail_msg("start: %s (%s)", err.message, df_code_name(err.code));
+}
+
+void
+h_must_pause(struct harness *h, const char *run_id)
+{
+	struct df_error err;
+
+	if (engine_pause(h->e, run_id, &err) != 0)
+		fail_msg("pause: %s (%s)", err.message, df_code_name(err.code));
+}
+
+void
+h_must_resume(struct harness *h, const char *run_id)
+{
+	struct df_error err;
+
+	if (engine_resume(h->e, run_id, &err) != 0)
+		fail_msg("resume: %s (%s)", err.message, df_code_name(err.code));
+}
+
+void
+h_must_decide(struct harness *h, const char *run_id, enum engine_action act, const char *token,
+              const char *actor, const char *comment)
+{
+	char req[ENGINE_ID_MAX];
+	struct df_error err;
+
+	assert_int_equal(h_pending_approval(h, run_id, req), 1);
+	if (engine_decide(h->e, run_id, req, act, token, actor, comment, NULL, &err) != 0)
+		fail_msg("decide: %s", err.message);
+}
+
 void
 h_advance(struct harness *h, int64_t ms)
 {

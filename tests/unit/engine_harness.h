@@ -88,6 +88,18 @@ void h_free(struct harness *h);
  */
 void h_restart(struct harness *h, int sessions_survive);
 
+/* cmocka fixtures: a new harness in *state, and its end. */
+int h_setup(void **state);
+int h_teardown(void **state);
+
+/* The engine ops a test expects to succeed: anything else fails the test. */
+void h_must_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX]);
+void h_must_pause(struct harness *h, const char *run_id);
+void h_must_resume(struct harness *h, const char *run_id);
+/* Decide the run's pending approval (there must be one) as actor. */
+void h_must_decide(struct harness *h, const char *run_id, enum engine_action act, const char *token,
+                   const char *actor, const char *comment);
+
 /* Queue a scripted response for the next instructions of phase_key. */
 void h_script(struct harness *h, const char *phase_key, const char *content, enum h_event ev);
 

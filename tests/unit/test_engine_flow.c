@@ -23,20 +23,6 @@
 #include "engine_harness.h"
 #include "xalloc.h"
 
-static int
-setup(void **state)
-{
-	*state = h_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 static void
 approve(struct harness *h, const char *run, const char *token, const char *comment)
 {
@@ -55,11 +41,8 @@ approve(struct harness *h, const char *run, const char *token, const char *comme
 static void
 start_to_plan_gate(struct harness *h, char run[ENGINE_ID_MAX])
 {
-	struct df_error err;
-
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	if (h_start(h, NULL, run, &err) != 0)
-		fail_msg("start: %s (%s)", err.message, df_code_name(err.code));
+	h_must_start(h, NULL, run);
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
 	assert_string_equal(h_phase_state(h, run, "plan"), "awaiting_approval");
 }
@@ -905,55 +888,61 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fifo_artifact_is_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_artifact_is_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_directory_artifact_is_invalid, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_sparse_huge_artifact_is_refused_unread, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_artifact_limit_is_configurable, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_happy_path_development_template, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_request_changes_then_approve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_from_planning, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_from_executing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_from_awaiting_approval, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_from_paused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_from_created_and_bound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_of_terminal_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pause_and_resume, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pause_refused_on_terminal_run, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_approval_replay_and_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_decision_on_terminal_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_artifact_is_invalid, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_artifact_is_invalid, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_directory_artifact_is_invalid, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_huge_artifact_is_refused_unread,
+		                                h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_limit_is_configurable, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_happy_path_development_template, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_request_changes_then_approve, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_reject, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_from_planning, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_from_executing, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_from_awaiting_approval, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_from_paused, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_from_created_and_bound, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_of_terminal_run, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_pause_and_resume, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_pause_refused_on_terminal_run, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_approval_replay_and_conflict, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_decision_on_terminal_run, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_plan_duplicate_keys_and_template_collisions,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plan_changed_after_validation, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_artifact_repair_then_valid, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_past_the_limit_fails_the_run, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_phase_timeout, setup, teardown),
+		                                h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_plan_changed_after_validation, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_artifact_repair_then_valid, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_past_the_limit_fails_the_run, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_phase_timeout, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_session_exit_without_artifact_fails_the_run,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_events_are_recorded_once, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_artifact_event_from_the_watcher, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_stale_artifact_is_moved_aside, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_events_are_the_last_twenty, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_resume_after_the_agent_left, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_exit_after_a_valid_artifact, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_backend_missing_from_the_catalog, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_conversation_id_kept, setup, teardown),
+		                                h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_session_events_are_recorded_once, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_artifact_event_from_the_watcher, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_artifact_is_moved_aside, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_status, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_status_events_are_the_last_twenty, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_resume_after_the_agent_left, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_session_exit_after_a_valid_artifact, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_backend_missing_from_the_catalog, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_conversation_id_kept, h_setup, h_teardown),
 		cmocka_unit_test(test_production_host_defaults),
 	};
 

@@ -22,59 +22,6 @@
 #include "engine_harness.h"
 #include "xalloc.h"
 
-static int
-setup(void **state)
-{
-	*state = h_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
-static void
-must_start(struct harness *h, const char *extra, char run[ENGINE_ID_MAX])
-{
-	struct df_error err;
-
-	if (h_start(h, extra, run, &err) != 0)
-		fail_msg("start: %s (%s)", err.message, df_code_name(err.code));
-}
-
-static void
-decide(struct harness *h, const char *run, enum engine_action act, const char *token,
-       const char *comment)
-{
-	char req[ENGINE_ID_MAX];
-	struct df_error err;
-
-	assert_int_equal(h_pending_approval(h, run, req), 1);
-	if (engine_decide(h->e, run, req, act, token, "alice", comment, NULL, &err) != 0)
-		fail_msg("decide: %s", err.message);
-}
-
-static void
-must_resume(struct harness *h, const char *run)
-{
-	struct df_error err;
-
-	if (engine_resume(h->e, run, &err) != 0)
-		fail_msg("resume: %s (%s)", err.message, df_code_name(err.code));
-}
-
-static void
-must_pause(struct harness *h, const char *run)
-{
-	struct df_error err;
-
-	if (engine_pause(h->e, run, &err) != 0)
-		fail_msg("pause: %s (%s)", err.message, df_code_name(err.code));
-}
-
 /* The payload of the run's last event of type (static buffer; "" when none). */
 static const char *
 last_payload(struct harness *h, const char *run, const char *type)
@@ -131,11 +78,11 @@ test_resume_after_restart_restarts_the_dead_agents_phase(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX], sid[ENGINE_ID_MAX];
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	snprintf(sid, sizeof(sid), "%s", h_last_session(h, run)->id);
 	engine_session_event(h->e, sid, ENGINE_SESSION_BUSY, NULL, 0);
 	assert_string_equal(session_state(h, sid), "BUSY");
-	must_pause(h, run);
+	h_must_pause(h, run);
 	h_restart(h, 0);
 	assert_string_equal(h_run_state(h, run), "paused");
 	/* The dead server's session is not left busy. */
@@ -143,7 +90,7 @@ test_resume_after_restart_restarts_the_dead_agents_phase(void **state)
 	assert_non_null(strstr(last_payload(h, run, "session.failed"), "process_restart"));
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_resume(h, run);
+	h_must_resume(h, run);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
 	assert_non_null(strstr(last_payload(h, run, "phase.started"), "\"process_restart\""));
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
@@ -156,15 +103,15 @@ test_resume_after_restart_with_an_invalid_artifact_restarts(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX], *p;
 
-	must_start(h, NULL, run);
-	must_pause(h, run);
+	h_must_start(h, NULL, run);
+	h_must_pause(h, run);
 	/* The agent wrote an invalid plan while the run was paused, then the server died. */
 	p = h_worktree_file(h, run, "plan.json");
 	h_write(p, "{\"summary\":\"s\",\"phases\":\"not a list\"}");
 	free(p);
 	h_restart(h, 0);
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_resume(h, run);
+	h_must_resume(h, run);
 	/* No repair prompt to a session this server never had: the phase restarted. */
 	assert_no_invalid_argument(h);
 	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
@@ -179,13 +126,13 @@ test_resume_after_restart_with_a_valid_artifact_goes_on(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX], *p;
 
-	must_start(h, NULL, run);
-	must_pause(h, run);
+	h_must_start(h, NULL, run);
+	h_must_pause(h, run);
 	p = h_worktree_file(h, run, "plan.json");
 	h_write(p, H_PLAN_OK);
 	free(p);
 	h_restart(h, 0);
-	must_resume(h, run);
+	h_must_resume(h, run);
 	/* The work the dead agent finished counts. */
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 1);
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
@@ -200,12 +147,12 @@ test_resume_after_restarts_past_the_limit_fails_unrecovered(void **state)
 
 	h->restart_limit = 1;
 	h_engine(h);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	h_restart(h, 0); /* restart 1 */
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
-	must_pause(h, run);
+	h_must_pause(h, run);
 	h_restart(h, 0);
-	must_resume(h, run); /* past the limit */
+	h_must_resume(h, run); /* past the limit */
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_non_null(
 	    strstr(last_payload(h, run, "run.failed"), "\"process_restart_unrecovered\""));
@@ -220,10 +167,10 @@ test_resume_after_live_restart_keeps_the_agent(void **state)
 	char run[ENGINE_ID_MAX];
 
 	/* The agent outlived the server (it is live in this one): its phase goes on. */
-	must_start(h, NULL, run);
-	must_pause(h, run);
+	h_must_start(h, NULL, run);
+	h_must_pause(h, run);
 	h_restart(h, 1);
-	must_resume(h, run);
+	h_must_resume(h, run);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 1);
 	assert_string_equal(h_run_state(h, run), "planning");
 	assert_string_equal(session_state(h, h_last_session(h, run)->id), "RUNNING");
@@ -240,7 +187,7 @@ test_repair_for_an_exited_agent_is_not_sent(void **state)
 
 	/* The agent writes an invalid plan and exits: no repair prompt to the dead session. */
 	h_script(h, "plan", "{\"summary\":\"s\",\"phases\":\"x\"}", H_EXIT);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	texts = h->ntexts;
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_int_equal(h->ntexts, texts);
@@ -256,7 +203,7 @@ test_change_request_after_restart_starts_a_fresh_session(void **state)
 	char run[ENGINE_ID_MAX], sid[ENGINE_ID_MAX];
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	snprintf(sid, sizeof(sid), "%s", h_last_session(h, run)->id);
 	assert_string_equal(session_state(h, sid), "WAITING_FOR_APPROVAL");
 	h_restart(h, 0);
@@ -264,7 +211,7 @@ test_change_request_after_restart_starts_a_fresh_session(void **state)
 	/* The waiting agent died with the server: its row says so. */
 	assert_string_equal(session_state(h, sid), "FAILED_NEEDS_HUMAN");
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	decide(h, run, ENGINE_REQUEST_CHANGES, "rc", "Shorter, please.");
+	h_must_decide(h, run, ENGINE_REQUEST_CHANGES, "rc", "alice", "Shorter, please.");
 	assert_no_invalid_argument(h);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
 	assert_string_not_equal(h_last_session(h, run)->id, sid);
@@ -338,10 +285,10 @@ test_disk_full_after_a_decision_is_rearmed(void **state)
 	char run[ENGINE_ID_MAX];
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	/* The approval is committed; the next phase cannot start. */
 	store_fault_disk_full(h->st, 1);
-	decide(h, run, ENGINE_APPROVE, "t", NULL);
+	h_must_decide(h, run, ENGINE_APPROVE, "t", "alice", NULL);
 	assert_string_equal(h_run_state(h, run), "executing");
 	assert_string_equal(h_phase_state(h, run, "plan"), "completed");
 	assert_string_equal(h_phase_state(h, run, "implement"), ""); /* the plan not yet applied */
@@ -383,7 +330,7 @@ test_disk_full_when_a_start_cleans_up_fails_the_run_later(void **state)
 	assert_string_equal(h_run_state(h, "nobranch"), "failed");
 	assert_non_null(strstr(last_payload(h, "nobranch", "run.failed"), "\"reason\""));
 	assert_has_report(h, "nobranch");
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 }
 
 static void
@@ -394,7 +341,7 @@ test_disk_full_while_writing_a_report_is_retried(void **state)
 	struct store_run r;
 	struct df_error err;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	/* The abort is committed; recording its report is not. */
 	store_fault_disk_full(h->st, 1);
 	assert_int_equal(engine_abort(h->e, run, NULL, &err), 0);
@@ -430,12 +377,12 @@ test_self_check_leaves_driven_runs_alone(void **state)
 	int before, before2, before3;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run); /* at its gate */
+	h_must_start(h, NULL, run); /* at its gate */
 	next_repo(h, "repo2");
-	must_start(h, NULL, run2); /* its agent at work */
+	h_must_start(h, NULL, run2); /* its agent at work */
 	next_repo(h, "repo3");
-	must_start(h, NULL, run3);
-	must_pause(h, run3); /* paused */
+	h_must_start(h, NULL, run3);
+	h_must_pause(h, run3); /* paused */
 	before = h_event_total(h, run);
 	before2 = h_event_total(h, run2);
 	before3 = h_event_total(h, run3);
@@ -495,7 +442,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, h_setup, h_teardown)
 		T(test_resume_after_restart_restarts_the_dead_agents_phase),
 		T(test_resume_after_restart_with_an_invalid_artifact_restarts),
 		T(test_resume_after_restart_with_a_valid_artifact_goes_on),

@@ -26,41 +26,6 @@
 #include "report.h"
 #include "xalloc.h"
 
-static int
-setup(void **state)
-{
-	*state = h_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
-static void
-must_start(struct harness *h, const char *extra, char run[ENGINE_ID_MAX])
-{
-	struct df_error err;
-
-	if (h_start(h, extra, run, &err) != 0)
-		fail_msg("start: %s (%s)", err.message, df_code_name(err.code));
-}
-
-static void
-decide(struct harness *h, const char *run, enum engine_action act, const char *token,
-       const char *comment)
-{
-	char req[ENGINE_ID_MAX];
-	struct df_error err;
-
-	assert_int_equal(h_pending_approval(h, run, req), 1);
-	if (engine_decide(h->e, run, req, act, token, "alice", comment, NULL, &err) != 0)
-		fail_msg("decide: %s", err.message);
-}
-
 /* Put a template into the store's catalog. */
 static void
 put_template(struct harness *h, const char *json)
@@ -133,7 +98,7 @@ test_rule_one_active_run_per_repo_and_base(void **state)
 	struct df_error err;
 	struct stat sb;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	/* Another spelling of the same repository is the same key. */
 	alias = xasprintf("%s/alias", h->dir);
 	assert_int_equal(symlink(h->repo, alias), 0);
@@ -165,7 +130,7 @@ test_rule_one_active_run_per_repo_and_base(void **state)
 	free(alias);
 	/* Once the run ended, the pair is free again. */
 	assert_int_equal(engine_abort(h->e, run, NULL, &err), 0);
-	must_start(h, NULL, run2);
+	h_must_start(h, NULL, run2);
 	assert_string_not_equal(run, run2);
 }
 
@@ -253,7 +218,7 @@ test_rule_max_concurrent_runs(void **state)
 	h_engine(h);
 	new_repo(h, "two", &repo2);
 	new_repo(h, "three", &repo3);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	req.requirements_md = "x";
 	req.base_branch = "main";
 	req.repo_path = repo2;
@@ -289,7 +254,7 @@ test_rule_worktree_at_workspace_run_main(void **state)
 	struct df_error err;
 	struct stat sb;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(store_run_get(h->st, run, &r, NULL), 1);
 	real_ws = realpath(h->ws, NULL);
 	expect = xasprintf("%s/%s/main", real_ws, run);
@@ -381,7 +346,7 @@ test_rule_bindings_persona_backend_and_hashes(void **state)
 	assert_non_null(strstr(err.message, "claude"));
 	assert_int_equal(count_active(h), 0);
 
-	must_start(h, "{\"ticket\":42}", run);
+	h_must_start(h, "{\"ticket\":42}", run);
 	assert_int_equal(store_bindings_list(h->st, run, &b, &n, NULL), 0);
 	assert_int_equal(n, 3);
 	copy = xcalloc(n, sizeof(*copy));
@@ -447,7 +412,7 @@ test_rule_phase_plan_puts_run_in_planning_and_appends_phases(void **state)
 	struct store_phase *ph;
 	size_t n;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_string_equal(h_run_state(h, run), "planning");
 	h_script(h, "plan", NULL, H_NONE);
 	{
@@ -461,7 +426,7 @@ test_rule_phase_plan_puts_run_in_planning_and_appends_phases(void **state)
 	assert_int_equal(store_phases_list(h->st, run, &ph, &n, NULL), 0);
 	assert_int_equal(n, 1); /* appended once the plan is approved */
 	store_phases_free(ph, n);
-	decide(h, run, ENGINE_APPROVE, "t", NULL);
+	h_must_decide(h, run, ENGINE_APPROVE, "t", "alice", NULL);
 	assert_int_equal(store_phases_list(h->st, run, &ph, &n, NULL), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(ph[1].phase_key, "implement");
@@ -483,7 +448,7 @@ test_rule_plan_keys_unique_not_template_and_roles_bound(void **state)
 	         "\"roles\":[\"deployer\"],\"gates\":[]}]}",
 	         H_IDLE);
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
 	assert_non_null(strstr(h->texts[1], "- /phases/0/roles/0: role 'deployer' is not bound"));
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
@@ -496,11 +461,11 @@ test_rule_plan_rehashed_before_use(void **state)
 	char run[ENGINE_ID_MAX], *p;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	p = h_worktree_file(h, run, "plan.json");
 	h_write(p, "{\"summary\":\"changed\",\"phases\":[]}");
 	free(p);
-	decide(h, run, ENGINE_APPROVE, "t", NULL);
+	h_must_decide(h, run, ENGINE_APPROVE, "t", "alice", NULL);
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_int_equal(h->last_step_error.code, DF_E_INTERNAL_STATE_CORRUPTION);
 	assert_int_equal(h_count_events(h, run, "run.failed"), 1);
@@ -570,7 +535,7 @@ test_rule_decisions_idempotent_by_client_token(void **state)
 	int replayed, before;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(h_pending_approval(h, run, req), 1);
 	assert_int_equal(engine_decide(h->e, run, req, ENGINE_REQUEST_CHANGES, "tok", "uid:1000",
 	                               "more tests", &replayed, &err),
@@ -603,7 +568,7 @@ test_rule_decisions_conflict_on_terminal_not_awaiting_or_not_pending(void **stat
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	h_script(h, "plan", NULL, H_NONE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(h_pending_approval(h, run, req), 1);
 	assert_int_equal(
 	    engine_decide(h->e, run, req, ENGINE_REQUEST_CHANGES, "a", "x", "c", NULL, &err), 0);
@@ -655,7 +620,7 @@ test_rule_paused_run_accepts_only_reject_or_abort_for_human_gate(void **state)
 	struct df_error err;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(h_pending_approval(h, run, req), 1);
 	assert_int_equal(engine_pause(h->e, run, &err), 0);
 	/* The plan gate is not human-required: nothing but resume. */
@@ -684,8 +649,8 @@ test_rule_approve_completes_phase_and_continues(void **state)
 	char run[ENGINE_ID_MAX];
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
-	decide(h, run, ENGINE_APPROVE, "t", NULL);
+	h_must_start(h, NULL, run);
+	h_must_decide(h, run, ENGINE_APPROVE, "t", "alice", NULL);
 	assert_string_equal(h_phase_state(h, run, "plan"), "completed");
 	assert_string_equal(h_run_state(h, run), "executing");
 	assert_string_equal(h_phase_state(h, run, "implement"), "awaiting_artifact");
@@ -701,8 +666,9 @@ test_rule_request_changes_reruns_phase_with_comment(void **state)
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	h_script(h, "plan", NULL, H_NONE);
-	must_start(h, NULL, run);
-	decide(h, run, ENGINE_REQUEST_CHANGES, "t", "Cover the error path.\nAnd the docs.");
+	h_must_start(h, NULL, run);
+	h_must_decide(h, run, ENGINE_REQUEST_CHANGES, "t", "alice",
+	              "Cover the error path.\nAnd the docs.");
 	assert_string_equal(h_run_state(h, run), "planning");
 	assert_string_equal(h_phase_state(h, run, "plan"), "awaiting_artifact");
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
@@ -726,8 +692,8 @@ test_rule_reject_fails_and_abort_aborts_with_cleanup(void **state)
 	struct df_error err;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
-	decide(h, run, ENGINE_REJECT, "t", "wrong approach");
+	h_must_start(h, NULL, run);
+	h_must_decide(h, run, ENGINE_REJECT, "t", "alice", "wrong approach");
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_string_equal(h_phase_state(h, run, "plan"), "failed");
 	assert_int_equal(h_count_events(h, run, "session.failed"), 1);
@@ -741,7 +707,7 @@ test_rule_reject_fails_and_abort_aborts_with_cleanup(void **state)
 	req.noverrides = 3;
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	assert_int_equal(engine_start(h->e, &req, run, &err), 0);
-	decide(h, run, ENGINE_ABORT, "t", NULL);
+	h_must_decide(h, run, ENGINE_ABORT, "t", "alice", NULL);
 	assert_string_equal(h_run_state(h, run), "aborted");
 	assert_int_equal(h_count_events(h, run, "run.aborted"), 1);
 	assert_int_equal(h_count_events(h, run, "session.failed"), 1);
@@ -758,7 +724,7 @@ test_rule_pause_from_active_states_resume_refused_with_human_gate(void **state)
 	char run[ENGINE_ID_MAX];
 	struct df_error err;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(engine_pause(h->e, run, &err), 0);
 	add_human_gate(h, run, "human-2");
 	assert_int_equal(engine_resume(h->e, run, &err), -1);
@@ -785,9 +751,9 @@ test_rule_events_monotonic_seq_and_replays_add_nothing(void **state)
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
 	h_script(h, "review", H_REVIEW_OK, H_IDLE);
-	must_start(h, NULL, run);
-	decide(h, run, ENGINE_APPROVE, "a", NULL);
-	decide(h, run, ENGINE_APPROVE, "b", NULL);
+	h_must_start(h, NULL, run);
+	h_must_decide(h, run, ENGINE_APPROVE, "a", "alice", NULL);
+	h_must_decide(h, run, ENGINE_APPROVE, "b", "alice", NULL);
 	total = h_event_total(h, run); /* asserts seq = 1..n */
 	assert_int_equal(h->notified, total);
 	assert_int_equal(store_events_list(h->st, run, 0, 0, &ev, &n, NULL), 0);
@@ -823,8 +789,8 @@ test_rule_final_report_written_and_validated(void **state)
 	long len;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
-	decide(h, run, ENGINE_REJECT, "t", "no");
+	h_must_start(h, NULL, run);
+	h_must_decide(h, run, ENGINE_REJECT, "t", "alice", "no");
 	path = xasprintf("%s/%s/%s.report.json", h->ws, run, run);
 	fp = fopen(path, "rb");
 	assert_non_null(fp);
@@ -862,7 +828,7 @@ test_rule_stub_report_when_compose_fails(void **state)
 	char buf[8192];
 	size_t n;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	/* Without schemas the report cannot be validated: composing fails, the stub is written. */
 	h->no_schemas = 1;
 	h_engine(h);
@@ -889,7 +855,7 @@ test_rule_missing_reports_recovered_on_start(void **state)
 	struct store_run r;
 	struct df_error err;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(engine_abort(h->e, run, NULL, &err), 0);
 	assert_int_equal(store_run_set_report(h->st, run, NULL, NULL, &err), 0);
 	h_engine(h);
@@ -929,7 +895,7 @@ test_rule_restart_waiting_runs_stay(void **state)
 	int before, before2;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	new_repo(h, "paused", &repo2);
 	req.requirements_md = "x";
 	req.repo_path = repo2;
@@ -950,7 +916,7 @@ test_rule_restart_waiting_runs_stay(void **state)
 	assert_int_equal(h_count_events(h, run2, "session.failed"), 1);
 	/* The decision can still be made after the restart. */
 	h_script(h, "implement", NULL, H_NONE);
-	decide(h, run, ENGINE_APPROVE, "after-restart", NULL);
+	h_must_decide(h, run, ENGINE_APPROVE, "after-restart", "alice", NULL);
 	assert_string_equal(h_run_state(h, run), "executing");
 	free(repo2);
 }
@@ -963,7 +929,7 @@ test_rule_restart_dead_agent_restarts_phase(void **state)
 	struct store_session *ss;
 	size_t n;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 1);
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	restart(h, 0);
@@ -1005,7 +971,7 @@ test_rule_restart_resumes_the_conversation(void **state)
 
 	h->backend = "claude"; /* its backend file says how to resume */
 	h_engine(h);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_string_equal(h_last_session(h, run)->resume, "");
 	engine_session_conversation(h->e, h_last_session(h, run)->id, "conv-1");
 	restart(h, 0);
@@ -1047,7 +1013,7 @@ test_rule_restart_without_resume_starts_afresh(void **state)
 	struct store_session s;
 
 	/* The fake backend has no resume: the conversation id is not passed. */
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	engine_session_conversation(h->e, h_last_session(h, run)->id, "conv-1");
 	restart(h, 0);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
@@ -1067,11 +1033,11 @@ test_rule_change_request_does_not_resume(void **state)
 	h->backend = "claude";
 	h_engine(h);
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
 	engine_session_conversation(h->e, h_last_session(h, run)->id, "conv-1");
 	h_script(h, "plan", NULL, H_NONE);
-	decide(h, run, ENGINE_REQUEST_CHANGES, "rc", "Shorter, please.");
+	h_must_decide(h, run, ENGINE_REQUEST_CHANGES, "rc", "alice", "Shorter, please.");
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
 	assert_string_equal(h_last_session(h, run)->resume, "");
 	assert_null(strstr(last_payload(h, run, "phase.started"), "resumedConversation"));
@@ -1083,7 +1049,7 @@ test_rule_restart_live_agent_keeps_its_phase(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX], *p;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	h_advance(h, 1000);
 	restart(h, 1);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 1);
@@ -1102,7 +1068,7 @@ test_rule_restart_live_agent_timeout_rearmed(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX];
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	h_advance(h, 1000);
 	restart(h, 1);
 	h_advance(h, ENGINE_DEFAULT_PHASE_TIMEOUT_MS - 1001);
@@ -1120,7 +1086,7 @@ test_rule_restart_past_limit_fails_unrecovered(void **state)
 	size_t n;
 	int found = 0;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	restart(h, 0); /* restart 1 */
 	restart(h, 0); /* restart 2 */
 	assert_string_equal(h_run_state(h, run), "planning");
@@ -1151,7 +1117,7 @@ test_rule_restart_mid_start_runs(void **state)
 	struct df_error err;
 
 	/* A run caught in "created" (its start died before the worktree was ready) fails. */
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(store_run_transition(h->st, run, "created", NULL, NULL, &err), 0);
 	restart(h, 0);
 	assert_string_equal(h_run_state(h, run), "failed");
@@ -1176,7 +1142,7 @@ test_rule_artifact_paths_stay_in_the_worktree(void **state)
 	         "[\"implementer\"],\"expectedArtifact\":{\"path\":\"../../escape.json\","
 	         "\"schema\":\"dev/change-summary@1\"},\"gates\":[]}]}",
 	         H_IDLE);
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
 	assert_non_null(strstr(h_last_text(h), "- /phases/0/expectedArtifact/path: phase 'x': "
 	                                       "artifact path \"../../escape.json\" climbs out "
@@ -1237,7 +1203,7 @@ test_rule_artifact_paths_are_plain_names(void **state)
 
 		h_script(h, "plan", plan, H_IDLE);
 		h_script(h, "plan", H_PLAN_OK, H_IDLE);
-		must_start(h, NULL, run);
+		h_must_start(h, NULL, run);
 		assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
 		assert_string_equal(h_run_state(h, run), "awaiting_approval");
 		assert_int_equal(h->ntexts, 2);
@@ -1259,7 +1225,7 @@ test_rule_session_that_cannot_start_fails_the_run(void **state)
 	char run[ENGINE_ID_MAX];
 
 	h->fail_start = 1;
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_string_equal(h_phase_state(h, run, "plan"), "failed");
 	assert_int_equal(h->last_step_error.code, DF_E_SESSION_FAILED);
@@ -1272,8 +1238,8 @@ test_rule_restart_executing_run_restarts_its_phase(void **state)
 	char run[ENGINE_ID_MAX];
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
-	must_start(h, NULL, run);
-	decide(h, run, ENGINE_APPROVE, "t", NULL);
+	h_must_start(h, NULL, run);
+	h_must_decide(h, run, ENGINE_APPROVE, "t", "alice", NULL);
 	assert_string_equal(h_run_state(h, run), "executing");
 	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
 	restart(h, 0);
@@ -1292,7 +1258,7 @@ test_rule_restart_bound_run_goes_on(void **state)
 	size_t n;
 	struct df_error err;
 
-	must_start(h, NULL, run);
+	h_must_start(h, NULL, run);
 	/* Caught between run.started and its first phase. */
 	assert_int_equal(store_phases_list(h->st, run, &ph, &n, NULL), 0);
 	free(ph[0].state);
@@ -1310,7 +1276,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, h_setup, h_teardown)
 		T(test_rule_one_active_run_per_repo_and_base),
 		T(test_rule_one_active_run_per_repo_and_base_racing_processes),
 		T(test_rule_max_concurrent_runs),

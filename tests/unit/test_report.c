@@ -22,20 +22,6 @@
 #include "report.h"
 #include "xalloc.h"
 
-static int
-setup(void **state)
-{
-	*state = h_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 static char *
 slurp(const char *path)
 {
@@ -53,18 +39,6 @@ slurp(const char *path)
 	return data;
 }
 
-static void
-decide(struct harness *h, const char *run, enum engine_action act, const char *token,
-       const char *actor, const char *comment)
-{
-	char req[ENGINE_ID_MAX];
-	struct df_error err;
-
-	assert_int_equal(h_pending_approval(h, run, req), 1);
-	if (engine_decide(h->e, run, req, act, token, actor, comment, NULL, &err) != 0)
-		fail_msg("decide: %s", err.message);
-}
-
 /* A full development run with one change request; returns the run id. */
 static void
 full_run(struct harness *h, char run[ENGINE_ID_MAX])
@@ -76,10 +50,10 @@ full_run(struct harness *h, char run[ENGINE_ID_MAX])
 	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
 	h_script(h, "review", H_REVIEW_OK, H_IDLE);
 	assert_int_equal(h_start(h, NULL, run, &err), 0);
-	decide(h, run, ENGINE_REQUEST_CHANGES, "c1", "uid:1000 (bob)",
-	       "Name the files you will touch.");
-	decide(h, run, ENGINE_APPROVE, "c2", "uid:1000 (bob)", "Good now.");
-	decide(h, run, ENGINE_APPROVE, "c3", "uid:1001 (alice)", NULL);
+	h_must_decide(h, run, ENGINE_REQUEST_CHANGES, "c1", "uid:1000 (bob)",
+	              "Name the files you will touch.");
+	h_must_decide(h, run, ENGINE_APPROVE, "c2", "uid:1000 (bob)", "Good now.");
+	h_must_decide(h, run, ENGINE_APPROVE, "c3", "uid:1001 (alice)", NULL);
 	assert_string_equal(h_run_state(h, run), "completed");
 }
 
@@ -206,11 +180,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_report_json_validates_and_carries_the_run,
-		                                setup, teardown),
+		                                h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_report_markdown_shows_approvals_with_comments,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_report_of_failed_run_lists_unresolved, setup,
-		                                teardown),
+		                                h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_report_of_failed_run_lists_unresolved, h_setup,
+		                                h_teardown),
 		cmocka_unit_test(test_report_markdown_rejects_non_objects),
 	};
 
