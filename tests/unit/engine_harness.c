@@ -552,6 +552,22 @@ h_event_total(struct harness *h, const char *run_id)
 }
 
 const char *
+h_last_payload(struct harness *h, const char *run_id, const char *type)
+{
+	static char buf[2048];
+	struct store_event *ev;
+	size_t n;
+
+	buf[0] = '\0';
+	assert_int_equal(store_events_list(h->st, run_id, 0, 0, &ev, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ev[i].type, type) == 0)
+			snprintf(buf, sizeof(buf), "%s", ev[i].payload);
+	store_events_free(ev, n);
+	return buf;
+}
+
+const char *
 h_last_text(struct harness *h)
 {
 	return h->ntexts ? h->texts[h->ntexts - 1] : NULL;

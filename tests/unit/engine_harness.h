@@ -122,6 +122,8 @@ int h_pending_approval(struct harness *h, const char *run_id, char out[ENGINE_ID
 int h_count_events(struct harness *h, const char *run_id, const char *type);
 /* Total number of events of the run; also asserts seq is 1..n. */
 int h_event_total(struct harness *h, const char *run_id);
+/* The payload of the run's last event of type (static buffer; "" when none). */
+const char *h_last_payload(struct harness *h, const char *run_id, const char *type);
 
 /* The last instructions sent (NULL when none). */
 const char *h_last_text(struct harness *h);

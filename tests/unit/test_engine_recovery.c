@@ -22,23 +22,6 @@
 #include "engine_harness.h"
 #include "xalloc.h"
 
-/* The payload of the run's last event of type (static buffer; "" when none). */
-static const char *
-last_payload(struct harness *h, const char *run, const char *type)
-{
-	static char buf[2048];
-	struct store_event *ev;
-	size_t n;
-
-	buf[0] = '\0';
-	assert_int_equal(store_events_list(h->st, run, 0, 0, &ev, &n, NULL), 0);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(ev[i].type, type) == 0)
-			snprintf(buf, sizeof(buf), "%s", ev[i].payload);
-	store_events_free(ev, n);
-	return buf;
-}
-
 /* The state of a session's row (static buffer). */
 static const char *
 session_state(struct harness *h, const char *sid)
@@ -87,12 +70,12 @@ test_resume_after_restart_restarts_the_dead_agents_phase(void **state)
 	assert_string_equal(h_run_state(h, run), "paused");
 	/* The dead server's session is not left busy. */
 	assert_string_equal(session_state(h, sid), "FAILED_NEEDS_HUMAN");
-	assert_non_null(strstr(last_payload(h, run, "session.failed"), "process_restart"));
+	assert_non_null(strstr(h_last_payload(h, run, "session.failed"), "process_restart"));
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	h_must_resume(h, run);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
-	assert_non_null(strstr(last_payload(h, run, "phase.started"), "\"process_restart\""));
+	assert_non_null(strstr(h_last_payload(h, run, "phase.started"), "\"process_restart\""));
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
 	assert_no_invalid_argument(h);
 }
@@ -116,7 +99,7 @@ test_resume_after_restart_with_an_invalid_artifact_restarts(void **state)
 	assert_no_invalid_argument(h);
 	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
-	assert_non_null(strstr(last_payload(h, run, "phase.started"), "\"process_restart\""));
+	assert_non_null(strstr(h_last_payload(h, run, "phase.started"), "\"process_restart\""));
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
 }
 
@@ -155,7 +138,7 @@ test_resume_after_restarts_past_the_limit_fails_unrecovered(void **state)
 	h_must_resume(h, run); /* past the limit */
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_non_null(
-	    strstr(last_payload(h, run, "run.failed"), "\"process_restart_unrecovered\""));
+	    strstr(h_last_payload(h, run, "run.failed"), "\"process_restart_unrecovered\""));
 	assert_has_report(h, run);
 	assert_no_invalid_argument(h);
 }
@@ -191,7 +174,7 @@ test_repair_for_an_exited_agent_is_not_sent(void **state)
 	texts = h->ntexts;
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_int_equal(h->ntexts, texts);
-	assert_non_null(strstr(last_payload(h, run, "run.failed"), "\"session_exited\""));
+	assert_non_null(strstr(h_last_payload(h, run, "run.failed"), "\"session_exited\""));
 	assert_int_equal(h_count_events(h, run, "artifact.invalid"), 1);
 	assert_has_report(h, run);
 }
@@ -249,7 +232,7 @@ test_disk_full_before_the_first_phase_is_rearmed(void **state)
 	h_advance(h, ENGINE_DEFAULT_SELF_CHECK_MS);
 	assert_string_equal(h_run_state(h, run), "awaiting_approval");
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 1);
-	assert_non_null(strstr(last_payload(h, run, "phase.started"), "\"process_restart\""));
+	assert_non_null(strstr(h_last_payload(h, run, "phase.started"), "\"process_restart\""));
 	assert_int_equal(h->stranded, 1);
 	assert_string_equal(h->stranded_run, run);
 }
@@ -328,7 +311,7 @@ test_disk_full_when_a_start_cleans_up_fails_the_run_later(void **state)
 	/* It no longer counts against the limit; it failed with a reason and a report. */
 	assert_int_equal(count_active(h), 0);
 	assert_string_equal(h_run_state(h, "nobranch"), "failed");
-	assert_non_null(strstr(last_payload(h, "nobranch", "run.failed"), "\"reason\""));
+	assert_non_null(strstr(h_last_payload(h, "nobranch", "run.failed"), "\"reason\""));
 	assert_has_report(h, "nobranch");
 	h_must_start(h, NULL, run);
 }
@@ -433,7 +416,7 @@ test_self_check_past_the_restart_limit_fails(void **state)
 	h_advance(h, 1000);
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_non_null(
-	    strstr(last_payload(h, run, "run.failed"), "\"process_restart_unrecovered\""));
+	    strstr(h_last_payload(h, run, "run.failed"), "\"process_restart_unrecovered\""));
 	assert_has_report(h, run);
 	assert_int_equal(h_last_session(h, run)->alive, 0);
 }

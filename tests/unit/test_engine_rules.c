@@ -944,23 +944,6 @@ test_rule_restart_dead_agent_restarts_phase(void **state)
 	store_sessions_free(ss, n);
 }
 
-/* The payload of the run's last event of type (static buffer; "" when none). */
-static const char *
-last_payload(struct harness *h, const char *run, const char *type)
-{
-	static char buf[1024];
-	struct store_event *ev;
-	size_t n;
-
-	buf[0] = '\0';
-	assert_int_equal(store_events_list(h->st, run, 0, 0, &ev, &n, NULL), 0);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(ev[i].type, type) == 0)
-			snprintf(buf, sizeof(buf), "%s", ev[i].payload);
-	store_events_free(ev, n);
-	return buf;
-}
-
 static void
 test_rule_restart_resumes_the_conversation(void **state)
 {
@@ -982,9 +965,9 @@ test_rule_restart_resumes_the_conversation(void **state)
 	assert_string_equal(s.conversation_id, "conv-1");
 	store_session_clear(&s);
 	assert_non_null(
-	    strstr(last_payload(h, run, "phase.started"), "\"resumedConversation\":\"conv-1\""));
-	assert_non_null(
-	    strstr(last_payload(h, run, "session.started"), "\"resumedConversation\":\"conv-1\""));
+	    strstr(h_last_payload(h, run, "phase.started"), "\"resumedConversation\":\"conv-1\""));
+	assert_non_null(strstr(h_last_payload(h, run, "session.started"),
+	                       "\"resumedConversation\":\"conv-1\""));
 	assert_non_null(strstr(h_last_text(h), "Attempt: 2\n"));
 
 	/* The driver could not resume it: a fresh start, said so, the conversation forgotten. */
@@ -992,7 +975,7 @@ test_rule_restart_resumes_the_conversation(void **state)
 	engine_session_resume_failed(h->e, hs->id, 1);
 	assert_int_equal(h_count_events(h, run, "session.resume_failed"), 1);
 	assert_non_null(
-	    strstr(last_payload(h, run, "session.resume_failed"), "\"conversation\":\"conv-1\""));
+	    strstr(h_last_payload(h, run, "session.resume_failed"), "\"conversation\":\"conv-1\""));
 	assert_int_equal(store_session_get(h->st, hs->id, &s, NULL), 1);
 	assert_null(s.conversation_id);
 	store_session_clear(&s);
@@ -1002,7 +985,7 @@ test_rule_restart_resumes_the_conversation(void **state)
 	restart(h, 0);
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 3);
 	assert_string_equal(h_last_session(h, run)->resume, "");
-	assert_null(strstr(last_payload(h, run, "phase.started"), "resumedConversation"));
+	assert_null(strstr(h_last_payload(h, run, "phase.started"), "resumedConversation"));
 }
 
 static void
@@ -1021,7 +1004,7 @@ test_rule_restart_without_resume_starts_afresh(void **state)
 	assert_int_equal(store_session_get(h->st, h_last_session(h, run)->id, &s, NULL), 1);
 	assert_null(s.conversation_id);
 	store_session_clear(&s);
-	assert_null(strstr(last_payload(h, run, "phase.started"), "resumedConversation"));
+	assert_null(strstr(h_last_payload(h, run, "phase.started"), "resumedConversation"));
 }
 
 static void
@@ -1040,7 +1023,7 @@ test_rule_change_request_does_not_resume(void **state)
 	h_must_decide(h, run, ENGINE_REQUEST_CHANGES, "rc", "alice", "Shorter, please.");
 	assert_int_equal(h_phase_attempts(h, run, "plan"), 2);
 	assert_string_equal(h_last_session(h, run)->resume, "");
-	assert_null(strstr(last_payload(h, run, "phase.started"), "resumedConversation"));
+	assert_null(strstr(h_last_payload(h, run, "phase.started"), "resumedConversation"));
 }
 
 static void
