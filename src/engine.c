@@ -1667,8 +1667,7 @@ plan_rules(const cJSON *plan, const char *worktree, char *const *reserved, size_
 			         worktree_path_inside(worktree, path->valuestring, &abs, NULL) != 0)
 				strv_addf(errs,
 				          "/phases/%d/expectedArtifact/path: phase '%s': '%s' is "
-				          "not inside "
-				          "the worktree",
+				          "not inside the worktree",
 				          i, pk, path->valuestring);
 			free(abs);
 		}
