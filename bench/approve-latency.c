@@ -20,8 +20,8 @@
 
 #include <uuid/uuid.h>
 
-#include "client.h"
-#include "proto.h"
+#include "proto/client.h"
+#include "proto/proto.h"
 
 static double
 now_ms(void)

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "loop.h"
-#include "session.h"
+#include "agent/session.h"
+#include "lib/buf.h"
+#include "lib/loop.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store.h"
+#include "store/store.h"
 
 static int
 fail(const struct df_error *err)

@@ -1,75 +1,107 @@
+# The sources, one folder a layer (README, Layout). Lower layers never
+# include higher ones: lib/ includes nothing of ours; schema/ and store/
+# only lib/; agent/ (the agent terminal) never engine/; the front ends
+# (cli/, tui/) reach the server only through proto/ (tests/integration/layers.sh).
+
+# Generic helpers: buffers, allocation, errors, time, paths, hashing, the
+# event loop, the worker thread, inotify, git's environment, regex bounds.
+lib_sources = \
+	src/lib/buf.c src/lib/buf.h \
+	src/lib/canon.c src/lib/canon.h \
+	src/lib/clock.c src/lib/clock.h \
+	src/lib/ere.c src/lib/ere.h \
+	src/lib/error.c src/lib/error.h \
+	src/lib/gitenv.c src/lib/gitenv.h \
+	src/lib/loop.c src/lib/loop.h \
+	src/lib/paths.c src/lib/paths.h \
+	src/lib/watch.c src/lib/watch.h \
+	src/lib/worker.c src/lib/worker.h \
+	src/lib/xalloc.c src/lib/xalloc.h
+
+# JSON Schema 2020-12 validation.
+schema_sources = \
+	src/schema/schema.c src/schema/schema.h
+
+# The SQLite store: the only code that speaks SQL.
+store_sources = \
+	src/store/store.c src/store/store.h
+
+# The agent terminal: pseudo-terminal sessions, their libvterm screens,
+# state detection from the screen, and an agent CLI's configuration files.
+agent_sources = \
+	src/agent/agentcfg.c src/agent/agentcfg.h \
+	src/agent/detect.c src/agent/detect.h \
+	src/agent/screen.c src/agent/screen.h \
+	src/agent/session.c src/agent/session.h
+
+# The run engine and what it judges with: bindings, the catalog of
+# templates, personas and backends, instructions, reports, worktrees.
+engine_sources = \
+	src/engine/binding.c src/engine/binding.h \
+	src/engine/catalog.c src/engine/catalog.h \
+	src/engine/engine.c src/engine/engine.h \
+	src/engine/instructions.c src/engine/instructions.h \
+	src/engine/report.c src/engine/report.h \
+	src/engine/worktree.c src/engine/worktree.h
+
+# The protocol's frames, the Unix socket, the client side of it, and a
+# terminal's keyboard input decoded into the protocol's keys.
+proto_sources = \
+	src/proto/client.c src/proto/client.h \
+	src/proto/keyin.c src/proto/keyin.h \
+	src/proto/proto.c src/proto/proto.h \
+	src/proto/sock.c src/proto/sock.h
+
+# The server: its loop and clients, the runtime that assembles it, and the
+# driver, the adapter between agent sessions and the engine.
+server_sources = \
+	src/server/driver.c src/server/driver.h \
+	src/server/runtime.c src/server/runtime.h \
+	src/server/server.c src/server/server.h
+
 # libdevflow.a: everything but the front ends. Never includes curses.
 noinst_LIBRARIES += libdevflow.a
-libdevflow_a_SOURCES = \
-	src/agentcfg.c src/agentcfg.h \
-	src/binding.c src/binding.h \
-	src/buf.c src/buf.h \
-	src/canon.c src/canon.h \
-	src/catalog.c src/catalog.h \
-	src/client.c src/client.h \
-	src/clock.c src/clock.h \
-	src/detect.c src/detect.h \
-	src/driver.c src/driver.h \
-	src/engine.c src/engine.h \
-	src/ere.c src/ere.h \
-	src/error.c src/error.h \
-	src/gitenv.c src/gitenv.h \
-	src/instructions.c src/instructions.h \
-	src/keyin.c src/keyin.h \
-	src/loop.c src/loop.h \
-	src/paths.c src/paths.h \
-	src/proto.c src/proto.h \
-	src/report.c src/report.h \
-	src/runtime.c src/runtime.h \
-	src/schema.c src/schema.h \
-	src/screen.c src/screen.h \
-	src/server.c src/server.h \
-	src/session.c src/session.h \
-	src/sock.c src/sock.h \
-	src/store.c src/store.h \
-	src/watch.c src/watch.h \
-	src/worker.c src/worker.h \
-	src/worktree.c src/worktree.h \
-	src/xalloc.c src/xalloc.h
+libdevflow_a_SOURCES = $(lib_sources) $(schema_sources) $(store_sources) $(agent_sources) \
+	$(engine_sources) $(proto_sources) $(server_sources)
 
 DEVFLOW_LIBS = libdevflow.a $(SQLITE_LIBS) $(CJSON_LIBS) $(LIBGIT2_LIBS) $(VTERM_LIBS) \
 	$(CRYPTO_LIBS) $(UUID_LIBS) $(LIBS) -lpthread -lm
 
 bin_PROGRAMS += devflow
 devflow_SOURCES = \
-	src/main.c \
-	src/cli.c src/cli.h \
-	src/verb.c src/verb.h \
-	src/cmd-start.c \
-	src/cmd-ls.c \
-	src/cmd-status.c \
-	src/cmd-approve.c \
-	src/cmd-changes.c \
-	src/cmd-reject.c \
-	src/cmd-abort.c \
-	src/cmd-pause.c \
-	src/cmd-resume.c \
-	src/cmd-report.c \
-	src/cmd-logs.c \
-	src/cmd-sessions.c \
-	src/cmd-capture.c \
-	src/cmd-attach.c \
-	src/cmd-hook.c \
-	src/cmd-server.c \
-	src/cmd-kill-server.c \
-	src/cmd-doctor.c \
-	src/cmd-demo.c \
-	src/cmd-backends.c \
-	src/cmd-personas.c \
-	src/cmd-templates.c \
-	src/cmd-validate.c
+	src/cli/main.c \
+	src/cli/cli.c src/cli/cli.h \
+	src/cli/verb.c src/cli/verb.h \
+	src/cli/cmd-start.c \
+	src/cli/cmd-ls.c \
+	src/cli/cmd-status.c \
+	src/cli/cmd-approve.c \
+	src/cli/cmd-changes.c \
+	src/cli/cmd-reject.c \
+	src/cli/cmd-abort.c \
+	src/cli/cmd-pause.c \
+	src/cli/cmd-resume.c \
+	src/cli/cmd-report.c \
+	src/cli/cmd-logs.c \
+	src/cli/cmd-sessions.c \
+	src/cli/cmd-capture.c \
+	src/cli/cmd-attach.c \
+	src/cli/cmd-hook.c \
+	src/cli/cmd-server.c \
+	src/cli/cmd-kill-server.c \
+	src/cli/cmd-doctor.c \
+	src/cli/cmd-demo.c \
+	src/cli/cmd-backends.c \
+	src/cli/cmd-personas.c \
+	src/cli/cmd-templates.c \
+	src/cli/cmd-validate.c
 devflow_LDADD = $(DEVFLOW_LIBS)
 
 # The bundled fake agent CLI (docs/fake-agent.md): no curses, only cJSON and libdevflow helpers.
 bin_PROGRAMS += devflow-fake-agent
 devflow_fake_agent_SOURCES = \
-	src/fake-agent.c \
-	src/fake.c src/fake.h
+	src/fake/fake-agent.c \
+	src/fake/fake.c src/fake/fake.h
 devflow_fake_agent_LDADD = libdevflow.a $(CJSON_LIBS) $(CRYPTO_LIBS) $(LIBS)
 
 .PHONY: bench-server

@@ -83,7 +83,6 @@ SHELL_TESTS = \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-input.sh \
-	tests/integration/tui-layers.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-reconnect.sh \
 	tests/integration/tui-tmux.sh \
@@ -104,14 +103,13 @@ tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HAR
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
 tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
-tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake.c src/fake.h
+tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake/fake.c src/fake/fake.h
 ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)
 tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
 # The TUI's terminal-free parts (keys, model, colours), built from tui/ sources.
 tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c
-tests_unit_test_tui_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tui
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
 

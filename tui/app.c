@@ -20,11 +20,11 @@
 #include <limits.h>
 #include <wchar.h>
 
+#include "lib/paths.h"
+#include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
-#include "paths.h"
 #include "tui.h"
-#include "xalloc.h"
 
 #define FRAME_MS 33
 #define KEY_DETACH 29 /* C-] */

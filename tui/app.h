@@ -14,11 +14,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "client.h"
+#include "lib/buf.h"
+#include "proto/client.h"
+#include "proto/proto.h"
 #include "keys.h"
 #include "model.h"
-#include "proto.h"
 #include "request.h"
 
 struct tui;

@@ -9,8 +9,8 @@
 #include <curses.h>
 #include <stdlib.h>
 
+#include "lib/xalloc.h"
 #include "colour.h"
-#include "xalloc.h"
 
 static const uint32_t ansi16[16] = {
 	0x000000, 0xcd0000, 0x00cd00, 0xcdcd00, 0x0000ee, 0xcd00cd, 0x00cdcd, 0xe5e5e5,

@@ -13,9 +13,9 @@
 #include <limits.h>
 #include <wchar.h>
 
-#include "buf.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
 #include "keys.h"
-#include "xalloc.h"
 
 static const struct {
 	const char *name;

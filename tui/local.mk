@@ -12,8 +12,6 @@ devflow_SOURCES += \
 	tui/tui.h \
 	tui/views.c
 devflow_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
-# The front end (main.c, cmd-demo.c) opens the TUI through tui/tui.h.
-devflow_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tui
 devflow_LDADD += $(NCURSESW_LIBS)
 
 EXTRA_DIST += docs/tui.md

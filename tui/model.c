@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
 #include "model.h"
-#include "xalloc.h"
 
 static char *question_line(const char *q);
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
-#include "xalloc.h"
 
 int
 str_width(const char *s)

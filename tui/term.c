@@ -11,9 +11,9 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
-#include "xalloc.h"
 
 static void
 free_rows(struct term_screen *ts)

@@ -15,9 +15,9 @@
 #include <limits.h>
 #include <wchar.h>
 
+#include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
-#include "xalloc.h"
 
 #define KEY_CS 19 /* C-s */
 #define KEY_ESCAPE 27

@@ -14,8 +14,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "xalloc.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
 
 static char *
 slurp(const char *path)

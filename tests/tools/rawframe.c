@@ -20,8 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proto.h"
-#include "sock.h"
+#include "proto/proto.h"
+#include "proto/sock.h"
 
 static void
 send_all(int fd, const void *p, size_t n)

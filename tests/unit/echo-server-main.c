@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/sock.h"
 #include "echo_server.h"
-#include "sock.h"
 
 int
 main(int argc, char **argv)

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/xalloc.h"
+#include "proto/proto.h"
+#include "proto/sock.h"
 #include "echo_server.h"
-#include "proto.h"
-#include "sock.h"
-#include "xalloc.h"
 
 #define MAX_CONNS 32
 

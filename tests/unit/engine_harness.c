@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
+#include "lib/xalloc.h"
 #include "engine_harness.h"
-#include "xalloc.h"
 
 const char H_PLAN_OK[] =
     "{\"summary\":\"Add the feature in two steps.\",\"phases\":["

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "catalog.h"
-#include "engine.h"
-#include "store.h"
+#include "engine/catalog.h"
+#include "engine/engine.h"
+#include "store/store.h"
 
 enum h_event { H_NONE, H_IDLE, H_EXIT };
 

@@ -1,6 +1,6 @@
 /*
  * Runs the official JSON-Schema-Test-Suite (draft 2020-12) against the
- * validator in src/schema.c. Usage: schema_suite SUITE_DIR, where SUITE_DIR
+ * validator in src/schema/schema.c. Usage: schema_suite SUITE_DIR, where SUITE_DIR
  * holds tests/draft2020-12 and remotes/ as in
  * https://github.com/json-schema-org/JSON-Schema-Test-Suite. Every file
  * under remotes/ is registered as http://localhost:1234/<path>, which is
@@ -20,8 +20,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "schema.h"
-#include "xalloc.h"
+#include "lib/xalloc.h"
+#include "schema/schema.h"
 
 /* Files or directories (relative to tests/draft2020-12) left out, and why. */
 static const struct {

@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "loop.h"
-#include "session.h"
+#include "agent/session.h"
+#include "lib/loop.h"
 
 struct state {
 	uint64_t last_output;

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "agentcfg.h"
-#include "xalloc.h"
+#include "agent/agentcfg.h"
+#include "lib/xalloc.h"
 
 struct fx {
 	char dir[64];

@@ -40,12 +40,12 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "catalog.h"
-#include "detect.h"
-#include "loop.h"
-#include "screen.h"
-#include "xalloc.h"
+#include "agent/detect.h"
+#include "agent/screen.h"
+#include "engine/catalog.h"
+#include "lib/buf.h"
+#include "lib/loop.h"
+#include "lib/xalloc.h"
 
 #define FIXTURES DEVFLOW_SRCDIR "/tests/fixtures/screens"
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "binding.h"
+#include "engine/binding.h"
 
 #define H64(c)                                                                                     \
 	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c  \

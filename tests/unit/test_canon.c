@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "canon.h"
+#include "lib/canon.h"
 
 static void
 check_canon(const char *in, const char *want)

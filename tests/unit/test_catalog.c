@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
-#include "catalog.h"
-#include "paths.h"
-#include "xalloc.h"
+#include "engine/catalog.h"
+#include "lib/paths.h"
+#include "lib/xalloc.h"
 
 struct tree {
 	char root[64];

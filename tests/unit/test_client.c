@@ -22,11 +22,11 @@
 
 #include <cmocka.h>
 
-#include "client.h"
+#include "lib/xalloc.h"
+#include "proto/client.h"
+#include "proto/proto.h"
+#include "proto/sock.h"
 #include "echo_server.h"
-#include "proto.h"
-#include "sock.h"
-#include "xalloc.h"
 
 #define ECHO_SERVER DEVFLOW_BUILDDIR "/tests/unit/echo-server"
 

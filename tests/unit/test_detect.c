@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "detect.h"
-#include "loop.h"
-#include "screen.h"
+#include "agent/detect.h"
+#include "agent/screen.h"
+#include "lib/buf.h"
+#include "lib/loop.h"
 
 static uint64_t fake_now;
 

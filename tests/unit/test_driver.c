@@ -19,8 +19,8 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "driver.h"
-#include "xalloc.h"
+#include "lib/xalloc.h"
+#include "server/driver.h"
 
 struct fx {
 	char dir[64];

@@ -22,13 +22,13 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "driver.h"
-#include "engine.h"
-#include "runtime.h"
-#include "schema.h"
-#include "session.h"
-#include "store.h"
-#include "xalloc.h"
+#include "agent/session.h"
+#include "engine/engine.h"
+#include "lib/xalloc.h"
+#include "schema/schema.h"
+#include "server/driver.h"
+#include "server/runtime.h"
+#include "store/store.h"
 
 #define BOUND_MS 20000 /* per expected state */
 

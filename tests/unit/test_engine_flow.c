@@ -20,8 +20,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "lib/xalloc.h"
 #include "engine_harness.h"
-#include "xalloc.h"
 
 static void
 approve(struct harness *h, const char *run, const char *token, const char *comment)

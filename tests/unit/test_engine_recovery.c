@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
+#include "lib/xalloc.h"
 #include "engine_harness.h"
-#include "xalloc.h"
 
 /* The state of a session's row (static buffer). */
 static const char *

@@ -20,11 +20,11 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "binding.h"
-#include "canon.h"
+#include "engine/binding.h"
+#include "engine/report.h"
+#include "lib/canon.h"
+#include "lib/xalloc.h"
 #include "engine_harness.h"
-#include "report.h"
-#include "xalloc.h"
 
 /* Put a template into the store's catalog. */
 static void

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ere.h"
+#include "lib/ere.h"
 
 static void
 refused(const char *re, const char *why)

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "error.h"
+#include "lib/error.h"
 
 static void
 test_reference_codes_have_their_names(void **state)

@@ -11,9 +11,9 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "fake.h"
-#include "xalloc.h"
+#include "fake/fake.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
 
 #define SCHEMA_BLOCK "Schema:\n```json\n{\"type\": \"object\"}\n```\n"
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "instructions.h"
+#include "engine/instructions.h"
 
 static void
 test_instructions_first_attempt(void **state)

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "keyin.h"
+#include "lib/buf.h"
+#include "proto/keyin.h"
 
 /*
  * Every callback appends a token to a log: K:Name/mods, C:x/mods, T:text,

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
+#include "lib/loop.h"
 
 static uint64_t fake_now;
 

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "proto.h"
-#include "xalloc.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
+#include "proto/proto.h"
 
 /* A frame with the given payload, header computed from its length. */
 static void

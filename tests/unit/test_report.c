@@ -17,10 +17,10 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "canon.h"
+#include "engine/report.h"
+#include "lib/canon.h"
+#include "lib/xalloc.h"
 #include "engine_harness.h"
-#include "report.h"
-#include "xalloc.h"
 
 static char *
 slurp(const char *path)

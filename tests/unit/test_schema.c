@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "schema.h"
-#include "xalloc.h"
+#include "lib/xalloc.h"
+#include "schema/schema.h"
 
 /* Validate instance text against schema text (no registry); returns 1, 0 or -1. */
 static int

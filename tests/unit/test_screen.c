@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "screen.h"
+#include "agent/screen.h"
+#include "lib/buf.h"
 
 static struct buf replies;
 

@@ -22,13 +22,13 @@
 
 #include <cmocka.h>
 
+#include "agent/session.h"
+#include "lib/loop.h"
+#include "lib/xalloc.h"
+#include "proto/proto.h"
+#include "proto/sock.h"
+#include "server/server.h"
 #include "engine_harness.h"
-#include "loop.h"
-#include "proto.h"
-#include "server.h"
-#include "session.h"
-#include "sock.h"
-#include "xalloc.h"
 
 struct t {
 	struct harness *h;

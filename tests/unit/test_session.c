@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
-#include "session.h"
-#include "xalloc.h"
+#include "agent/session.h"
+#include "lib/loop.h"
+#include "lib/xalloc.h"
 
 struct watch {
 	int outputs;

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "sock.h"
-#include "xalloc.h"
+#include "lib/xalloc.h"
+#include "proto/sock.h"
 
 struct fixture {
 	char base[64]; /* a fresh temporary directory */

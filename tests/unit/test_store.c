@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "store.h"
-#include "xalloc.h"
+#include "lib/xalloc.h"
+#include "store/store.h"
 
 struct fixture {
 	char dir[64];

@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
-#include "colour.h"
-#include "keys.h"
-#include "model.h"
-#include "proto.h"
+#include "proto/proto.h"
+#include "tui/colour.h"
+#include "tui/keys.h"
+#include "tui/model.h"
 
 static void
 test_request_table(void **state)

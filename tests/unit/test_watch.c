@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
-#include "watch.h"
-#include "xalloc.h"
+#include "lib/loop.h"
+#include "lib/watch.h"
+#include "lib/xalloc.h"
 
 struct fx {
 	char dir[64];

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
-#include "worker.h"
-#include "xalloc.h"
+#include "lib/loop.h"
+#include "lib/worker.h"
+#include "lib/xalloc.h"
 
 struct gate {
 	int fds[2]; /* the job blocks reading fds[0] until the test writes fds[1] */

@@ -1,6 +1,6 @@
 /*
  * The git layer against real repositories: each test builds its repositories
- * with the git CLI in a fresh temporary directory, drives src/worktree.c
+ * with the git CLI in a fresh temporary directory, drives src/engine/worktree.c
  * (libgit2), and checks the outcome with the git CLI again, as a person
  * would. Commits work without any global git configuration: identity and
  * HOME are set here.
@@ -20,11 +20,11 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "error.h"
-#include "gitenv.h"
-#include "worktree.h"
-#include "xalloc.h"
+#include "engine/worktree.h"
+#include "lib/buf.h"
+#include "lib/error.h"
+#include "lib/gitenv.h"
+#include "lib/xalloc.h"
 
 static char *tmp; /* realpath of this program's temporary directory */
 static int counter;

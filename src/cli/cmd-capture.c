@@ -1,0 +1,79 @@
+/*
+ * `devflow capture SESSION [-e]`: an agent's terminal as text, one line per
+ * row with trailing blanks trimmed, like `tmux capture-pane -p`; with -e
+ * the colours and attributes stay, as SGR escapes (like capture-pane -e).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "proto/proto.h"
+#include "cli.h"
+#include "verb.h"
+
+static int cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_capture_entry = {
+	.name = "capture",
+	.usage = "SESSION [-e]",
+	.summary = "print an agent's screen (-e: with colours)",
+	.exec = cmd_capture_exec,
+};
+
+static int
+cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *name = NULL;
+	int escapes = 0, rc;
+	cJSON *args, *res = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-e") == 0)
+			escapes = 1;
+		else if (argv[i][0] == '-' || name != NULL)
+			return cli_usage(ctx, &cmd_capture_entry, "unexpected argument '%s'",
+			                 argv[i]);
+		else
+			name = argv[i];
+	}
+	if (name == NULL)
+		return cli_usage(ctx, &cmd_capture_entry, "which session? (SESSION is missing)");
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "session", name);
+	if (escapes)
+		cJSON_AddTrueToObject(args, "spans");
+	if ((rc = verb_call(ctx, "capture", args, &res)) != CLI_OK)
+		return rc;
+	if (ctx->json) {
+		cli_print_json(res);
+		return CLI_OK;
+	}
+	if (!escapes) {
+		fputs(verb_str(res, "text", ""), stdout);
+	} else {
+		struct proto_screen ps = { 0 };
+		struct df_error err;
+		struct buf b = BUF_INIT;
+		size_t k = 0;
+
+		if (proto_screen_parse(cJSON_GetObjectItemCaseSensitive(res, "screen"), &ps,
+		                       &err) != 0) {
+			proto_screen_free(&ps);
+			cJSON_Delete(res);
+			return cli_fail(ctx, &err);
+		}
+		for (int y = 0; y < ps.rows; y++) {
+			if (k < ps.nrows && ps.rowv[k].y == y)
+				verb_row_text(&b, &ps.rowv[k++], 1);
+			buf_putc(&b, '\n');
+		}
+		if (b.data != NULL)
+			fputs(b.data, stdout);
+		buf_free(&b);
+		proto_screen_free(&ps);
+	}
+	cJSON_Delete(res);
+	return CLI_OK;
+}

@@ -1,0 +1,153 @@
+/*
+ * `devflow start --requirements FILE|- [--repo DIR] [--base BRANCH]
+ * [--template NAME] [--persona ROLE=NAME]... [--backend ROLE=ID]...
+ * [--scenario PHASE=NAME]...`: start a run on a repository. The repository
+ * defaults to the current directory and the base branch to its checked-out
+ * branch. --scenario picks the fake agent's scenario for a phase (tests and
+ * the demo).
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+#include "cli.h"
+#include "verb.h"
+
+static int cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_start_entry = {
+	.name = "start",
+	.usage = "--requirements FILE|- [--repo DIR] [--base BRANCH] [...]",
+	.summary =
+	    "start a run (also --template T, --persona|--backend ROLE=X, --scenario PHASE=S)",
+	.exec = cmd_start_exec,
+};
+
+/* The branch checked out in repo (from `git symbolic-ref`), or NULL. Caller frees. */
+static char *
+current_branch(const char *repo)
+{
+	char *cmd = xasprintf("git -C '%s' symbolic-ref --short -q HEAD 2>/dev/null", repo);
+	FILE *p = popen(cmd, "r");
+	char line[256] = "";
+	size_t n;
+
+	free(cmd);
+	if (p == NULL)
+		return NULL;
+	if (fgets(line, sizeof(line), p) == NULL)
+		line[0] = '\0';
+	pclose(p);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return n > 0 ? xstrdup(line) : NULL;
+}
+
+/* Add "KEY=VALUE" to the object map; 0, or -1 when malformed. */
+static int
+add_pair(cJSON *map, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char *key;
+
+	if (eq == NULL || eq == spec || eq[1] == '\0')
+		return -1;
+	key = xstrndup(spec, (size_t)(eq - spec));
+	cJSON_DeleteItemFromObjectCaseSensitive(map, key);
+	cJSON_AddStringToObject(map, key, eq + 1);
+	free(key);
+	return 0;
+}
+
+static int
+cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *req_path = NULL, *repo = ".", *base = NULL, *tmpl = NULL;
+	cJSON *personas = cJSON_CreateObject(), *backends = cJSON_CreateObject();
+	cJSON *scenarios = cJSON_CreateObject(), *args, *res = NULL;
+	char repo_abs[PATH_MAX], *branch = NULL, *req = NULL;
+	struct df_error err;
+	int rc = CLI_USAGE;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--requirements") == 0 && v != NULL)
+			req_path = argv[++i];
+		else if (strcmp(a, "--repo") == 0 && v != NULL)
+			repo = argv[++i];
+		else if (strcmp(a, "--base") == 0 && v != NULL)
+			base = argv[++i];
+		else if (strcmp(a, "--template") == 0 && v != NULL)
+			tmpl = argv[++i];
+		else if ((strcmp(a, "--persona") == 0 || strcmp(a, "--backend") == 0 ||
+		          strcmp(a, "--scenario") == 0) &&
+		         v != NULL) {
+			cJSON *map = a[2] == 'p' ? personas : a[2] == 'b' ? backends : scenarios;
+
+			if (add_pair(map, argv[++i]) != 0) {
+				rc = cli_usage(ctx, &cmd_start_entry, "%s %s: expected KEY=VALUE",
+				               a, argv[i]);
+				goto out;
+			}
+		} else {
+			rc = cli_usage(ctx, &cmd_start_entry, "%s '%s'",
+			               a[0] == '-' ? "unknown option or missing value for"
+			                           : "unexpected argument",
+			               a);
+			goto out;
+		}
+	}
+	if (req_path == NULL) {
+		rc = cli_usage(ctx, &cmd_start_entry,
+		               "--requirements FILE is required (- reads standard input)");
+		goto out;
+	}
+	if (realpath(repo, repo_abs) == NULL) {
+		df_error_set(&err, DF_FATAL, DF_E_INVALID_ARGUMENT, "--repo %s: no such directory",
+		             repo);
+		rc = cli_fail(ctx, &err);
+		goto out;
+	}
+	if (base == NULL && (base = branch = current_branch(repo_abs)) == NULL) {
+		rc = cli_usage(ctx, &cmd_start_entry,
+		               "%s has no branch checked out: give --base BRANCH", repo_abs);
+		goto out;
+	}
+	if ((req = verb_read_file(req_path, &err)) == NULL) {
+		df_error_prefix(&err, "--requirements");
+		rc = cli_fail(ctx, &err);
+		goto out;
+	}
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "requirements", req);
+	cJSON_AddStringToObject(args, "repo", repo_abs);
+	cJSON_AddStringToObject(args, "base", base);
+	if (tmpl != NULL)
+		cJSON_AddStringToObject(args, "template", tmpl);
+	cJSON_AddItemToObject(args, "personas", personas);
+	cJSON_AddItemToObject(args, "backends", backends);
+	cJSON_AddItemToObject(args, "scenarios", scenarios);
+	personas = backends = scenarios = NULL;
+	if ((rc = verb_call(ctx, "start", args, &res)) != CLI_OK)
+		goto out;
+	if (ctx->json) {
+		cli_print_json(res);
+	} else {
+		printf("started run %s (%s)\n", verb_str(res, "run_id", "?"),
+		       verb_str(res, "state", "?"));
+		cJSON_Delete(res);
+	}
+out:
+	cJSON_Delete(personas);
+	cJSON_Delete(backends);
+	cJSON_Delete(scenarios);
+	free(branch);
+	free(req);
+	return rc;
+}

@@ -1,0 +1,3915 @@
+/*
+ * The engine reactor (see engine.h). Layout of this file: plumbing (clock,
+ * ids, transactions with their event notifications, the work queue, timers),
+ * phase definitions, ending runs (fail, abort, complete, reports), starting a
+ * run, advancing it, one phase attempt, artifacts and repairs, planned
+ * phases, approvals, pause/resume/abort, session events, recovery, status.
+ *
+ * Every state change is one store transaction begun here; calls to the
+ * session driver (start, send, stop) happen only outside transactions, since
+ * a driver may call back into the engine (such calls are queued).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <uuid/uuid.h>
+
+#include "lib/buf.h"
+#include "lib/canon.h"
+#include "lib/clock.h"
+#include "lib/paths.h"
+#include "lib/xalloc.h"
+#include "proto/proto.h"
+#include "engine.h"
+#include "instructions.h"
+#include "report.h"
+#include "worktree.h"
+
+#define PLAN_SCHEMA "dev/phase-plan@1"
+#define STATUS_EVENTS_TAIL 20
+
+/* Session states (the session runtime may use more). */
+#define SS_STARTING "STARTING"
+#define SS_RUNNING "RUNNING"
+#define SS_IDLE "IDLE"
+#define SS_BUSY "BUSY"
+#define SS_NEEDS_INPUT "NEEDS_INPUT"
+#define SS_WAITING "WAITING_FOR_APPROVAL"
+#define SS_EXITED "EXITED"
+#define SS_STOPPED "STOPPED"
+#define SS_FAILED "FAILED_NEEDS_HUMAN"
+
+struct timer_ent {
+	uint64_t id;
+	char run_id[ENGINE_ID_MAX];
+	char phase_id[ENGINE_ID_MAX];
+	int attempt;
+};
+
+enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION, IT_RESUME_FAILED };
+
+struct item {
+	enum item_kind kind;
+	char *a, *b; /* session id + detail (or conversation id), or run id + path */
+	int ev, status;
+	uint64_t timer;
+};
+
+struct note {
+	char run_id[ENGINE_ID_MAX];
+	int64_t seq;
+};
+
+struct engine {
+	struct store *st;
+	const struct schema_registry *reg;
+	char *workspace;
+	char **backends;
+	size_t nbackends;
+	int max_runs, max_repairs, restart_limit;
+	int64_t timeout_ms;
+	size_t max_artifact; /* bytes: larger artifact files are refused unread */
+	const struct engine_host_ops *host;
+	void *hctx;
+	const struct engine_session_ops *drv;
+	void *dctx;
+
+	struct timer_ent *timers;
+	size_t ntimers, ctimers;
+	struct item *queue;
+	size_t qhead, qlen, qcap;
+	int depth;
+	struct note *notes;
+	size_t nnotes, cnotes;
+	char **stops; /* sessions to stop once the transaction is committed */
+	size_t nstops, cstops;
+	int64_t check_ms;     /* the self-check's period; 0: none */
+	uint64_t check_timer; /* its timer (host id), 0 when not armed */
+};
+
+/* ---------------------------------------------------------------------------
+ * Plumbing.
+ */
+
+static int64_t
+now_ms(struct engine *e)
+{
+	return e->host->now_ms(e->hctx);
+}
+
+static void
+now_ts(struct engine *e, char out[STORE_TS_MAX])
+{
+	store_format_ts(now_ms(e), out);
+}
+
+static void
+new_id(struct engine *e, char out[ENGINE_ID_MAX])
+{
+	e->host->new_id(e->hctx, out);
+}
+
+static int
+is_terminal(const char *state)
+{
+	return strcmp(state, "completed") == 0 || strcmp(state, "failed") == 0 ||
+	       strcmp(state, "aborted") == 0;
+}
+
+static int
+is_mutable(const char *state)
+{
+	return strcmp(state, "executing") == 0 || strcmp(state, "planning") == 0;
+}
+
+static int
+phase_active(const char *state)
+{
+	return strcmp(state, "running") == 0 || strcmp(state, "awaiting_artifact") == 0 ||
+	       strcmp(state, "validating") == 0 || strcmp(state, "awaiting_approval") == 0;
+}
+
+static void
+set_ids(struct df_error *err, const char *run_id, const char *phase_id)
+{
+	if (err == NULL)
+		return;
+	if (run_id)
+		snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+	if (phase_id)
+		snprintf(err->phase_id, sizeof(err->phase_id), "%s", phase_id);
+}
+
+static int
+run_not_found(struct df_error *err, const char *run_id)
+{
+	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND, "run %s does not exist", run_id);
+	set_ids(err, run_id, NULL);
+	return -1;
+}
+
+/* 0 with *run, or -1 (run_not_found or a store error). */
+static int
+load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err)
+{
+	int rc = store_run_get(e->st, run_id, run, err);
+
+	if (rc == 0)
+		return run_not_found(err, run_id);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+push_stop(struct engine *e, const char *session_id)
+{
+	if (e->nstops == e->cstops) {
+		e->cstops = e->cstops ? e->cstops * 2 : 8;
+		e->stops = xreallocarray(e->stops, e->cstops, sizeof(*e->stops));
+	}
+	e->stops[e->nstops++] = xstrdup(session_id);
+}
+
+static void
+clear_stops(struct engine *e)
+{
+	for (size_t i = 0; i < e->nstops; i++)
+		free(e->stops[i]);
+	e->nstops = 0;
+}
+
+static int
+tx_begin(struct engine *e, struct df_error *err)
+{
+	e->nnotes = 0;
+	clear_stops(e);
+	return store_begin(e->st, err);
+}
+
+static void
+tx_rollback(struct engine *e)
+{
+	store_rollback(e->st);
+	e->nnotes = 0;
+	clear_stops(e);
+}
+
+/* Commit, then tell the host about the new events and stop the sessions the step ended. */
+static int
+tx_commit(struct engine *e, struct df_error *err)
+{
+	if (store_commit(e->st, err) != 0) {
+		e->nnotes = 0;
+		clear_stops(e);
+		return -1;
+	}
+	for (size_t i = 0; i < e->nnotes; i++) {
+		struct store_event *ev = NULL;
+		size_t n = 0;
+
+		if (e->host->event_appended == NULL)
+			break;
+		if (store_events_list(e->st, e->notes[i].run_id, e->notes[i].seq - 1, 1, &ev, &n,
+		                      NULL) == 0 &&
+		    n == 1)
+			e->host->event_appended(e->hctx, ev);
+		store_events_free(ev, n);
+	}
+	e->nnotes = 0;
+	for (size_t i = 0; i < e->nstops; i++)
+		e->drv->stop(e->dctx, e->stops[i]);
+	clear_stops(e);
+	return 0;
+}
+
+static char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+	char *s;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		abort();
+	s = xmalloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+/*
+ * Append an event in the open transaction; payload is consumed (NULL = {}).
+ * The idempotency key is printf-formatted. A replayed key adds nothing.
+ */
+static int __attribute__((format(printf, 7, 8)))
+emit(struct engine *e, const char *run_id, const char *phase_id, const char *type, cJSON *payload,
+     struct df_error *err, const char *keyfmt, ...)
+{
+	char ts[STORE_TS_MAX], *text, *key;
+	int64_t seq = 0;
+	va_list ap;
+	int rc;
+
+	va_start(ap, keyfmt);
+	key = xvasprintf(keyfmt, ap);
+	va_end(ap);
+	text = payload ? cJSON_PrintUnformatted(payload) : NULL;
+	cJSON_Delete(payload);
+	now_ts(e, ts);
+	rc = store_event_append_phase(e->st, run_id, phase_id, type, text ? text : "{}", key, ts,
+	                              &seq, err);
+	cJSON_free(text);
+	free(key);
+	if (rc == 0) {
+		if (e->nnotes == e->cnotes) {
+			e->cnotes = e->cnotes ? e->cnotes * 2 : 16;
+			e->notes = xreallocarray(e->notes, e->cnotes, sizeof(*e->notes));
+		}
+		snprintf(e->notes[e->nnotes].run_id, ENGINE_ID_MAX, "%s", run_id);
+		e->notes[e->nnotes++].seq = seq;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* A payload object from key/value string pairs, NULL-terminated (a NULL value is skipped). */
+static cJSON *
+payload_str(const char *k, ...)
+{
+	cJSON *o = cJSON_CreateObject();
+	va_list ap;
+
+	va_start(ap, k);
+	while (k) {
+		const char *v = va_arg(ap, const char *);
+
+		if (v)
+			cJSON_AddStringToObject(o, k, v);
+		k = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	return o;
+}
+
+static void
+step_failed(struct engine *e, const struct df_error *err)
+{
+	if (e->host->step_failed)
+		e->host->step_failed(e->hctx, err);
+}
+
+/* ---- timers ---- */
+
+static void
+arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt, int64_t due)
+{
+	uint64_t id = e->host->timer_add(e->hctx, due);
+
+	if (e->ntimers == e->ctimers) {
+		e->ctimers = e->ctimers ? e->ctimers * 2 : 8;
+		e->timers = xreallocarray(e->timers, e->ctimers, sizeof(*e->timers));
+	}
+	e->timers[e->ntimers].id = id;
+	snprintf(e->timers[e->ntimers].run_id, ENGINE_ID_MAX, "%s", run_id);
+	snprintf(e->timers[e->ntimers].phase_id, ENGINE_ID_MAX, "%s", phase_id);
+	e->timers[e->ntimers].attempt = attempt;
+	e->ntimers++;
+}
+
+/* Cancel the run's timers (only phase_id's when not NULL). */
+static void
+cancel_timers(struct engine *e, const char *run_id, const char *phase_id)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < e->ntimers; i++) {
+		struct timer_ent *t = &e->timers[i];
+
+		if (strcmp(t->run_id, run_id) == 0 &&
+		    (phase_id == NULL || strcmp(t->phase_id, phase_id) == 0))
+			e->host->timer_cancel(e->hctx, t->id);
+		else
+			e->timers[j++] = *t;
+	}
+	e->ntimers = j;
+}
+
+/* ---- the work queue ---- */
+
+static void run_item(struct engine *e, struct item *it);
+
+static void
+pump(struct engine *e)
+{
+	if (e->depth > 0)
+		return;
+	e->depth++;
+	while (e->qlen > 0) {
+		struct item it = e->queue[e->qhead];
+
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+		run_item(e, &it);
+		free(it.a);
+		free(it.b);
+	}
+	e->depth--;
+}
+
+static void
+enqueue(struct engine *e, const struct item *it)
+{
+	if (e->qlen == e->qcap) {
+		size_t ncap = e->qcap ? e->qcap * 2 : 16;
+		struct item *q = xcalloc(ncap, sizeof(*q));
+
+		for (size_t i = 0; i < e->qlen; i++)
+			q[i] = e->queue[(e->qhead + i) % e->qcap];
+		free(e->queue);
+		e->queue = q;
+		e->qcap = ncap;
+		e->qhead = 0;
+	}
+	e->queue[(e->qhead + e->qlen) % e->qcap] = *it;
+	e->qlen++;
+}
+
+/* ---------------------------------------------------------------------------
+ * Phase definitions (EnginePhaseDefinition), stored as JSON on each phase row.
+ */
+
+struct phase_def {
+	char *key, *title;
+	char **roles;
+	size_t nroles;
+	char *art_path, *art_schema; /* NULL: no expected artifact */
+	char **gates;
+	size_t ngates;
+	int64_t timeout_ms; /* 0: default */
+	int max_repairs;    /* -1: default */
+};
+
+static void
+phase_def_clear(struct phase_def *d)
+{
+	free(d->key);
+	free(d->title);
+	for (size_t i = 0; i < d->nroles; i++)
+		free(d->roles[i]);
+	free(d->roles);
+	for (size_t i = 0; i < d->ngates; i++)
+		free(d->gates[i]);
+	free(d->gates);
+	free(d->art_path);
+	free(d->art_schema);
+	memset(d, 0, sizeof(*d));
+}
+
+static char **
+str_array(const cJSON *arr, size_t *n, int *ok)
+{
+	char **v = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
+	const cJSON *x;
+
+	*n = 0;
+	cJSON_ArrayForEach(x, arr)
+	{
+		if (!cJSON_IsString(x)) {
+			*ok = 0;
+			continue;
+		}
+		v[(*n)++] = xstrdup(x->valuestring);
+	}
+	return v;
+}
+
+/* Parse one phase definition object; 0 or -1 with internal_state_corruption naming what. */
+static int
+phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err)
+{
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "key");
+	const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
+	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(o, "roles");
+	const cJSON *gates = cJSON_GetObjectItemCaseSensitive(o, "gates");
+	const cJSON *art = cJSON_GetObjectItemCaseSensitive(o, "expectedArtifact");
+	const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(o, "timeoutMs");
+	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(o, "maxRepairs");
+	long long n;
+	int ok = 1;
+
+	memset(d, 0, sizeof(*d));
+	d->max_repairs = -1;
+	if (!cJSON_IsString(key) || !cJSON_IsString(title) || !cJSON_IsArray(roles))
+		ok = 0;
+	else {
+		d->key = xstrdup(key->valuestring);
+		d->title = xstrdup(title->valuestring);
+		d->roles = str_array(roles, &d->nroles, &ok);
+		if (d->nroles == 0)
+			ok = 0;
+	}
+	d->gates = str_array(cJSON_IsArray(gates) ? gates : NULL, &d->ngates, &ok);
+	if (art && !cJSON_IsNull(art)) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(art, "path");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(art, "schema");
+
+		if (cJSON_IsString(p) && cJSON_IsString(s)) {
+			d->art_path = xstrdup(p->valuestring);
+			d->art_schema = xstrdup(s->valuestring);
+		} else
+			ok = 0;
+	}
+	/* An agent's phase plan sets these: range-checked as doubles (1e300 is no int64_t). */
+	if (proto_json_int(tmo, 1, ENGINE_MAX_PHASE_TIMEOUT_MS, &n) == 0)
+		d->timeout_ms = n;
+	if (proto_json_int(rep, 0, 1000, &n) == 0)
+		d->max_repairs = (int)n;
+	if (!ok) {
+		phase_def_clear(d);
+		return df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		                    "%s is not a phase definition", what);
+	}
+	return 0;
+}
+
+static int
+phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err)
+{
+	cJSON *o = cJSON_Parse(ph->definition ? ph->definition : "");
+	char what[160];
+	int rc;
+
+	snprintf(what, sizeof(what), "the stored definition of phase %s", ph->phase_key);
+	rc = phase_def_from(o, d, what, err);
+	cJSON_Delete(o);
+	set_ids(rc ? err : NULL, ph->run_id, ph->id);
+	return rc;
+}
+
+/* Does binding role id bound play role (exactly, or as role#n)? */
+static int
+role_matches(const char *bound, const char *role)
+{
+	size_t n = strlen(role);
+
+	return strcmp(bound, role) == 0 || (strncmp(bound, role, n) == 0 && bound[n] == '#');
+}
+
+/* ---------------------------------------------------------------------------
+ * Ending runs.
+ */
+
+/* Write the final report of a terminal run that has none; the stub when composing fails. */
+static void
+ensure_report(struct engine *e, const char *run_id)
+{
+	struct df_error err, err2;
+	struct store_run run;
+	char ts[STORE_TS_MAX];
+
+	if (store_run_get(e->st, run_id, &run, &err) != 1)
+		return;
+	if (is_terminal(run.state) && run.final_report_path == NULL) {
+		now_ts(e, ts);
+		if (report_compose(e->st, e->reg, e->workspace, run_id, run.state, ts, &err) != 0) {
+			set_ids(&err, run_id, NULL);
+			step_failed(e, &err);
+			if (report_write_stub(e->st, e->workspace, run_id, run.state, ts, &err2) !=
+			    0)
+				step_failed(e, &err2);
+		}
+	}
+	store_run_clear(&run);
+}
+
+/*
+ * In the open transaction: fail the run's active phases (phase_reason), move
+ * the run to final ("failed" or "aborted") with its event (reason), abort its
+ * pending approvals, and mark its sessions FAILED_NEEDS_HUMAN (queued for
+ * stopping at commit).
+ */
+static int
+end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
+           const char *phase_reason, struct df_error *err)
+{
+	struct store_phase *ph = NULL;
+	struct store_session *ss = NULL;
+	size_t np = 0, ns = 0;
+	char ts[STORE_TS_MAX];
+	int rc = -1;
+
+	now_ts(e, ts);
+	if (store_phases_list(e->st, run_id, &ph, &np, err) != 0 ||
+	    store_sessions_list(e->st, run_id, &ss, &ns, err) != 0)
+		goto out;
+	for (size_t i = 0; i < np; i++) {
+		cJSON *pl;
+		int attempt = ph[i].attempts > 0 ? ph[i].attempts : 1;
+
+		if (!phase_active(ph[i].state))
+			continue;
+		free(ph[i].state);
+		ph[i].state = xstrdup("failed");
+		free(ph[i].ended_at);
+		ph[i].ended_at = xstrdup(ts);
+		if (store_phase_save(e->st, &ph[i], err) != 0)
+			goto out;
+		pl = payload_str("phaseKey", ph[i].phase_key, "reason", phase_reason, NULL);
+		cJSON_AddNumberToObject(pl, "attempt", attempt);
+		if (emit(e, run_id, ph[i].id, "phase.failed", pl, err, "phase.failed:%s:%d",
+		         ph[i].id, attempt) != 0)
+			goto out;
+	}
+	if (store_run_transition(e->st, run_id, final, NULL, ts, err) != 0)
+		goto out;
+	if (emit(e, run_id, NULL, strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed",
+	         payload_str("reason", reason, NULL), err, "%s:%s",
+	         strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed", run_id) != 0)
+		goto out;
+	if (store_approvals_abort_pending(e->st, run_id, ts, err) != 0)
+		goto out;
+	for (size_t i = 0; i < ns; i++) {
+		if (strcmp(ss[i].state, SS_STOPPED) == 0 || strcmp(ss[i].state, SS_FAILED) == 0)
+			continue;
+		if (strcmp(ss[i].state, SS_EXITED) != 0)
+			push_stop(e, ss[i].id);
+		free(ss[i].state);
+		ss[i].state = xstrdup(SS_FAILED);
+		if (store_session_save(e->st, &ss[i], ts, err) != 0 ||
+		    emit(e, run_id, ss[i].phase_id, "session.failed",
+		         payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id, NULL), err,
+		         "session.failed:%s", ss[i].id) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	store_phases_free(ph, np);
+	store_sessions_free(ss, ns);
+	return rc;
+}
+
+/*
+ * End a run as failed (or aborted) with reason unless it is already terminal,
+ * then stop its sessions and timers and write its report. 0 or -1 with err.
+ */
+static int
+end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
+        const char *phase_reason, struct df_error *err)
+{
+	struct store_run run;
+	int rc;
+
+	if (tx_begin(e, err) != 0)
+		return -1;
+	if (load_run(e, run_id, &run, err) != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	rc = is_terminal(run.state) ? 0 : end_run_tx(e, run_id, final, reason, phase_reason, err);
+	store_run_clear(&run);
+	if (rc != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	if (tx_commit(e, err) != 0)
+		return -1;
+	cancel_timers(e, run_id, NULL);
+	ensure_report(e, run_id);
+	return 0;
+}
+
+static void
+fail_run(struct engine *e, const char *run_id, const char *reason)
+{
+	struct df_error err;
+
+	if (end_run(e, run_id, "failed", reason, reason, &err) != 0) {
+		set_ids(&err, run_id, NULL);
+		step_failed(e, &err);
+	}
+}
+
+/* Mark a phase that never became active failed (with the reason), then fail the run. */
+static void
+fail_phase_and_run(struct engine *e, const struct store_phase *phase, const char *reason,
+                   const struct df_error *cause)
+{
+	struct store_phase ph;
+	struct df_error err;
+	char ts[STORE_TS_MAX];
+	cJSON *pl;
+	int attempt;
+
+	if (cause)
+		step_failed(e, cause);
+	if (tx_begin(e, &err) != 0)
+		goto fail;
+	if (store_phase_get(e->st, phase->id, &ph, &err) != 1) {
+		tx_rollback(e);
+		goto fail;
+	}
+	now_ts(e, ts);
+	if (!phase_active(ph.state) && strcmp(ph.state, "failed") != 0) {
+		attempt = ph.attempts + 1;
+		ph.attempts = attempt;
+		free(ph.state);
+		ph.state = xstrdup("failed");
+		free(ph.ended_at);
+		ph.ended_at = xstrdup(ts);
+		pl = payload_str("phaseKey", ph.phase_key, "reason", reason, "message",
+		                 cause ? cause->message : NULL, NULL);
+		cJSON_AddNumberToObject(pl, "attempt", attempt);
+		if (store_phase_save(e->st, &ph, &err) != 0 ||
+		    emit(e, ph.run_id, ph.id, "phase.failed", pl, &err, "phase.failed:%s:%d", ph.id,
+		         attempt) != 0) {
+			store_phase_clear(&ph);
+			tx_rollback(e);
+			goto fail;
+		}
+	}
+	store_phase_clear(&ph);
+	if (tx_commit(e, &err) != 0)
+		goto fail;
+	fail_run(e, phase->run_id, reason);
+	return;
+fail:
+	step_failed(e, &err);
+	fail_run(e, phase->run_id, reason);
+}
+
+static int
+complete_run(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_run run;
+	char ts[STORE_TS_MAX];
+	int done = 0;
+
+	if (tx_begin(e, err) != 0)
+		return -1;
+	if (load_run(e, run_id, &run, err) != 0)
+		goto fail;
+	if (is_mutable(run.state)) {
+		now_ts(e, ts);
+		if (store_run_transition(e->st, run_id, "completed", NULL, ts, err) != 0 ||
+		    emit(e, run_id, NULL, "run.completed", NULL, err, "run.completed:%s", run_id) !=
+		        0) {
+			store_run_clear(&run);
+			goto fail;
+		}
+		done = 1;
+	}
+	store_run_clear(&run);
+	if (tx_commit(e, err) != 0)
+		return -1;
+	if (done) {
+		cancel_timers(e, run_id, NULL);
+		ensure_report(e, run_id);
+	}
+	return 0;
+fail:
+	tx_rollback(e);
+	return -1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Starting a run.
+ */
+
+static int
+rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Remove a directory this engine created for a run that did not start. */
+static void
+remove_tree(const char *dir)
+{
+	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+active_run_error(struct engine *e, const char *repo, const char *base, struct df_error *err)
+{
+	char id[DF_ID_MAX], state[DF_ID_MAX];
+	int rc = store_run_active_for(e->st, repo, base, id, state, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return 0;
+	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_ACTIVE_RUN_EXISTS,
+	             "an active run already exists for %s on %s: run %s (%s)", repo, base, id,
+	             state);
+	df_error_hint(err, "{\"currentRunId\":\"%s\",\"currentState\":\"%s\"}", id, state);
+	set_ids(err, id, NULL);
+	return -1;
+}
+
+struct start_plan {
+	char run_id[ENGINE_ID_MAX];
+	char *repo, *root, *rundir, *extra, *objective;
+	struct store_catalog_entry tpl;
+	struct store_catalog_entry *personas;
+	size_t npersonas;
+	struct binding *b;
+	size_t nb;
+	char **phase_json; /* the template's phase definitions */
+	char **phase_keys;
+	size_t nphases;
+	char input_hash[CANON_HASH_HEX];
+};
+
+static void
+start_plan_clear(struct start_plan *p)
+{
+	free(p->repo);
+	free(p->root);
+	free(p->rundir);
+	free(p->extra);
+	free(p->objective);
+	store_catalog_entry_clear(&p->tpl);
+	store_catalog_entries_free(p->personas, p->npersonas);
+	binding_free(p->b, p->nb);
+	for (size_t i = 0; i < p->nphases; i++) {
+		cJSON_free(p->phase_json[i]);
+		free(p->phase_keys[i]);
+	}
+	free(p->phase_json);
+	free(p->phase_keys);
+}
+
+/* Normalise a JSON text (NULL stays NULL); -1 with json_parse naming what. */
+static int
+normal_json(const char *text, int want_object, char **out, const char *what, struct df_error *err)
+{
+	cJSON *v;
+
+	*out = NULL;
+	if (text == NULL)
+		return 0;
+	v = cJSON_Parse(text);
+	if (v == NULL || (want_object && !cJSON_IsObject(v))) {
+		cJSON_Delete(v);
+		return df_error_set(err, DF_FATAL, DF_E_JSON_PARSE, "the run's %s is not a JSON %s",
+		                    what, want_object ? "object" : "value");
+	}
+	*out = cJSON_PrintUnformatted(v);
+	cJSON_Delete(v);
+	return 0;
+}
+
+/* Everything a start needs before it writes anything: template, bindings, hashes. */
+static int
+plan_start(struct engine *e, const struct engine_start_request *req, struct start_plan *p,
+           struct df_error *err)
+{
+	const char *tname = req->template_name ? req->template_name : "development";
+	int tversion = req->template_version > 0 ? req->template_version : 1;
+	const cJSON *roles, *phases, *ph;
+	const char **role_names = NULL;
+	size_t nroles = 0;
+	cJSON *tdef = NULL;
+	struct binding_request br;
+	int rc;
+
+	if (worktree_canonical_repo(req->repo_path, &p->repo, err) != 0)
+		return -1;
+	rc = store_catalog_get(e->st, STORE_CATALOG_TEMPLATE, tname, tversion, &p->tpl, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		df_error_set(err, DF_FATAL, DF_E_TEMPLATE_LOAD_FAILED,
+		             "workflow template %s@%d is not in the catalog", tname, tversion);
+		df_error_hint(err, "%s@%d", tname, tversion);
+		return -1;
+	}
+	tdef = cJSON_Parse(p->tpl.definition);
+	roles = cJSON_GetObjectItemCaseSensitive(tdef, "roles");
+	phases = cJSON_GetObjectItemCaseSensitive(tdef, "phases");
+	if (!cJSON_IsArray(roles) || !cJSON_IsArray(phases) || cJSON_GetArraySize(phases) == 0) {
+		df_error_set(err, DF_FATAL, DF_E_TEMPLATE_LOAD_FAILED,
+		             "workflow template %s@%d (%s) has no roles or phases", tname, tversion,
+		             p->tpl.source);
+		goto fail;
+	}
+	role_names = xcalloc((size_t)cJSON_GetArraySize(roles) + 1, sizeof(*role_names));
+	cJSON_ArrayForEach(ph, roles)
+	{
+		if (cJSON_IsString(ph))
+			role_names[nroles++] = ph->valuestring;
+	}
+	p->phase_json = xcalloc((size_t)cJSON_GetArraySize(phases), sizeof(*p->phase_json));
+	p->phase_keys = xcalloc((size_t)cJSON_GetArraySize(phases), sizeof(*p->phase_keys));
+	cJSON_ArrayForEach(ph, phases)
+	{
+		struct phase_def d;
+		char what[200];
+
+		snprintf(what, sizeof(what), "phase %d of template %s@%d (%s)", (int)p->nphases,
+		         tname, tversion, p->tpl.source);
+		if (phase_def_from(ph, &d, what, err) != 0) {
+			if (err)
+				err->code = DF_E_TEMPLATE_LOAD_FAILED;
+			goto fail;
+		}
+		for (size_t i = 0; i < p->nphases; i++)
+			if (strcmp(p->phase_keys[i], d.key) == 0) {
+				df_error_set(err, DF_FATAL, DF_E_TEMPLATE_LOAD_FAILED,
+				             "template %s@%d (%s) repeats phase key '%s'", tname,
+				             tversion, p->tpl.source, d.key);
+				phase_def_clear(&d);
+				goto fail;
+			}
+		p->phase_keys[p->nphases] = xstrdup(d.key);
+		p->phase_json[p->nphases++] = cJSON_PrintUnformatted(ph);
+		phase_def_clear(&d);
+	}
+	if (store_catalog_list(e->st, STORE_CATALOG_PERSONA, &p->personas, &p->npersonas, err) != 0)
+		goto fail;
+	memset(&br, 0, sizeof(br));
+	br.template_hash = p->tpl.hash;
+	br.roles = role_names;
+	br.nroles = nroles;
+	br.personas = p->personas;
+	br.npersonas = p->npersonas;
+	br.backends = (const char *const *)e->backends;
+	br.nbackends = e->nbackends;
+	br.overrides = req->overrides;
+	br.noverrides = req->noverrides;
+	if (binding_bind(&br, &p->b, &p->nb, err) != 0)
+		goto fail;
+	if (normal_json(req->extra_json ? req->extra_json : "{}", 1, &p->extra, "extra", err) !=
+	        0 ||
+	    normal_json(req->objective_json, 0, &p->objective, "objective", err) != 0)
+		goto fail;
+	if (binding_input_hash(p->tpl.hash, p->b, p->nb, req->requirements_md, p->objective,
+	                       p->repo, req->base_branch, p->extra, p->input_hash, err) != 0)
+		goto fail;
+	free(role_names);
+	cJSON_Delete(tdef);
+	return 0;
+fail:
+	free(role_names);
+	cJSON_Delete(tdef);
+	return -1;
+}
+
+/* The transaction that creates the run: limits, rows, run.created. */
+static int
+insert_run(struct engine *e, const struct engine_start_request *req, struct start_plan *p,
+           struct df_error *err)
+{
+	char ts[STORE_TS_MAX];
+	int64_t active = 0;
+	cJSON *pl;
+
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0)
+		return -1;
+	if (active_run_error(e, p->repo, req->base_branch, err) != 0)
+		goto fail;
+	if (store_run_count_active(e->st, &active, err) != 0)
+		goto fail;
+	if (active >= e->max_runs) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_MAX_CONCURRENT_RUNS,
+		             "maximum concurrent runs reached: %lld active runs, the limit is %d",
+		             (long long)active, e->max_runs);
+		df_error_hint(err, "maxConcurrentRuns=%d", e->max_runs);
+		goto fail;
+	}
+	{
+		struct store_run_new rn = { .id = p->run_id,
+			                    .template_id = p->tpl.id,
+			                    .template_hash = p->tpl.hash,
+			                    .state = "created",
+			                    .repo_path = p->repo,
+			                    .base_branch = req->base_branch,
+			                    .worktree_root = p->root,
+			                    .created_at = ts };
+		struct store_run_inputs in = { .run_id = p->run_id,
+			                       .requirements_md = (char *)req->requirements_md,
+			                       .objective = p->objective,
+			                       .extra = p->extra,
+			                       .input_hash = p->input_hash };
+
+		if (store_run_insert(e->st, &rn, err) != 0 ||
+		    store_run_inputs_insert(e->st, &in, ts, err) != 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < p->nphases; i++) {
+		char id[ENGINE_ID_MAX];
+		struct store_phase ph = { 0 };
+
+		new_id(e, id);
+		ph.id = id;
+		ph.run_id = p->run_id;
+		ph.phase_key = p->phase_keys[i];
+		ph.seq = (int)i + 1;
+		ph.definition = p->phase_json[i];
+		if (store_phase_insert(e->st, &ph, ts, err) != 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < p->nb; i++) {
+		char id[ENGINE_ID_MAX];
+		struct store_binding b = { .id = id,
+			                   .run_id = p->run_id,
+			                   .role_id = p->b[i].role_id,
+			                   .persona_id = p->b[i].persona_id,
+			                   .persona_hash = p->b[i].persona_hash,
+			                   .backend = p->b[i].backend,
+			                   .binding_hash = p->b[i].binding_hash };
+
+		new_id(e, id);
+		if (store_binding_insert(e->st, &b, ts, err) != 0)
+			goto fail;
+	}
+	pl = payload_str("templateName", p->tpl.name, "templateHash", p->tpl.hash, "repoPath",
+	                 p->repo, "baseBranch", req->base_branch, NULL);
+	cJSON_AddNumberToObject(pl, "templateVersion", p->tpl.version);
+	if (emit(e, p->run_id, NULL, "run.created", pl, err, "run.created:%s", p->run_id) != 0)
+		goto fail;
+	return tx_commit(e, err);
+fail:
+	tx_rollback(e);
+	return -1;
+}
+
+static int advance(struct engine *e, const char *run_id, struct df_error *err);
+
+static int
+start_impl(struct engine *e, const struct engine_start_request *req, char run_id_out[],
+           struct df_error *err)
+{
+	struct start_plan p;
+	struct stat sb;
+	char ts[STORE_TS_MAX];
+	int rundir_existed, rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	run_id_out[0] = '\0';
+	if (req == NULL || req->requirements_md == NULL || req->repo_path == NULL ||
+	    req->base_branch == NULL || *req->base_branch == '\0')
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "a run needs requirements, a repository and a base branch");
+	if (req->run_id)
+		snprintf(p.run_id, sizeof(p.run_id), "%s", req->run_id);
+	else
+		new_id(e, p.run_id);
+	if (plan_start(e, req, &p, err) != 0)
+		goto out;
+	p.rundir = xasprintf("%s/%s", e->workspace, p.run_id);
+	rundir_existed = stat(p.rundir, &sb) == 0;
+	if (worktree_resolve_root(e->workspace, p.run_id, req->worktree_root, &p.root, err) != 0)
+		goto out;
+	if (insert_run(e, req, &p, err) != 0) {
+		if (!rundir_existed)
+			remove_tree(p.rundir);
+		goto out;
+	}
+	if (worktree_create(p.repo, req->base_branch, p.run_id, p.root, err) != 0) {
+		struct df_error err2;
+
+		set_ids(err, p.run_id, NULL);
+		if (store_run_delete(e->st, p.run_id, &err2) != 0) {
+			/* It cannot go: it must not stay active (the self-check retries). */
+			set_ids(&err2, p.run_id, NULL);
+			step_failed(e, &err2);
+			if (end_run(e, p.run_id, "failed", "start_run_failed", "start_run_failed",
+			            &err2) != 0)
+				step_failed(e, &err2);
+		}
+		if (!rundir_existed)
+			remove_tree(p.rundir);
+		goto out;
+	}
+	snprintf(run_id_out, ENGINE_ID_MAX, "%s", p.run_id);
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0)
+		goto fail_run;
+	if (store_run_transition(e->st, p.run_id, "bound", NULL, ts, err) != 0 ||
+	    store_run_set_started(e->st, p.run_id, ts, err) != 0 ||
+	    emit(e, p.run_id, NULL, "run.started", payload_str("templateHash", p.tpl.hash, NULL),
+	         err, "run.started:%s", p.run_id) != 0) {
+		tx_rollback(e);
+		goto fail_run;
+	}
+	if (tx_commit(e, err) != 0 || advance(e, p.run_id, err) != 0)
+		goto fail_run;
+	rc = 0;
+	goto out;
+fail_run:
+	set_ids(err, p.run_id, NULL);
+	step_failed(e, err);
+	fail_run(e, p.run_id, "start_run_failed");
+out:
+	start_plan_clear(&p);
+	return rc;
+}
+
+int
+engine_start(struct engine *e, const struct engine_start_request *req,
+             char run_id_out[ENGINE_ID_MAX], struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = start_impl(e, req, run_id_out, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * One phase attempt.
+ */
+
+/* extra.scenarios[phase_key]: "name" or {scenario, repairScenario}. NULL when none. */
+static char *
+scenario_for(const char *extra, const char *phase_key, int repair)
+{
+	cJSON *x = cJSON_Parse(extra ? extra : "{}");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(x, "scenarios"), phase_key);
+	char *out = NULL;
+
+	if (cJSON_IsString(v))
+		out = xstrdup(v->valuestring);
+	else if (cJSON_IsObject(v)) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "scenario");
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(v, "repairScenario");
+
+		if (repair && cJSON_IsString(r))
+			out = xstrdup(r->valuestring);
+		else if (cJSON_IsString(s))
+			out = xstrdup(s->valuestring);
+	}
+	cJSON_Delete(x);
+	return out;
+}
+
+/* The comment of the change request that sent phase_id back, when its latest gate did. */
+static int
+reviewer_comment(struct engine *e, const char *run_id, const char *phase_id, char **out,
+                 struct df_error *err)
+{
+	struct store_approval *a = NULL;
+	struct store_decision *d = NULL;
+	size_t na = 0, nd = 0;
+	const struct store_approval *last = NULL;
+
+	*out = NULL;
+	if (store_approvals_list(e->st, run_id, &a, &na, err) != 0)
+		return -1;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].phase_id && strcmp(a[i].phase_id, phase_id) == 0 &&
+		    strcmp(a[i].kind, "gate") == 0)
+			last = &a[i];
+	if (last && strcmp(last->state, "changes_requested") == 0) {
+		if (store_decisions_list(e->st, last->id, &d, &nd, err) != 0) {
+			store_approvals_free(a, na);
+			return -1;
+		}
+		for (size_t i = 0; i < nd; i++)
+			if (strcmp(d[i].action, "request_changes") == 0 && d[i].comment)
+				*out = xstrdup(d[i].comment);
+		store_decisions_free(d, nd);
+	}
+	store_approvals_free(a, na);
+	return 0;
+}
+
+/* Everything a phase attempt needs besides the run and the phase. */
+struct attempt_ctx {
+	struct phase_def def;
+	struct store_run_inputs in;
+	struct store_binding *bindings;
+	size_t nbindings;
+	const struct store_binding *binding;
+	struct store_catalog_entry persona, backend;
+	char *persona_instructions;
+	char *artifact_abs;
+	char *schema_text;
+};
+
+static void
+attempt_ctx_clear(struct attempt_ctx *c)
+{
+	phase_def_clear(&c->def);
+	store_run_inputs_clear(&c->in);
+	store_bindings_free(c->bindings, c->nbindings);
+	store_catalog_entry_clear(&c->persona);
+	store_catalog_entry_clear(&c->backend);
+	free(c->persona_instructions);
+	free(c->artifact_abs);
+	free(c->schema_text);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Gather the attempt context. Returns 0, or -1 with err and *reason set to
+ * the phase failure reason when the phase cannot run (the caller fails it).
+ */
+static int
+attempt_ctx_load(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+                 struct attempt_ctx *c, const char **reason, struct df_error *err)
+{
+	struct store_catalog_entry *personas = NULL;
+	size_t npersonas = 0;
+	const cJSON *schema;
+	cJSON *pdef, *bdef;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	*reason = "internal_state_corruption";
+	if (phase_def_parse(ph, &c->def, err) != 0)
+		return -1;
+	if (store_run_inputs_get(e->st, run->id, &c->in, err) != 1 ||
+	    store_bindings_list(e->st, run->id, &c->bindings, &c->nbindings, err) != 0)
+		return -1;
+	if (c->def.art_path == NULL)
+		return 0;
+	for (size_t r = 0; r < c->def.nroles && c->binding == NULL; r++)
+		for (size_t i = 0; i < c->nbindings && c->binding == NULL; i++)
+			if (role_matches(c->bindings[i].role_id, c->def.roles[r]))
+				c->binding = &c->bindings[i];
+	if (c->binding == NULL) {
+		df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		             "no binding of run %s plays a role of phase %s", run->id,
+		             ph->phase_key);
+		set_ids(err, run->id, ph->id);
+		return -1;
+	}
+	if (store_catalog_list(e->st, STORE_CATALOG_PERSONA, &personas, &npersonas, err) != 0)
+		return -1;
+	for (size_t i = 0; i < npersonas; i++)
+		if (strcmp(personas[i].id, c->binding->persona_id) == 0) {
+			c->persona = personas[i];
+			memset(&personas[i], 0, sizeof(personas[i]));
+		}
+	store_catalog_entries_free(personas, npersonas);
+	if (c->persona.id == NULL) {
+		df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		             "the persona bound to role %s of run %s is gone from the catalog",
+		             c->binding->role_id, run->id);
+		return -1;
+	}
+	pdef = cJSON_Parse(c->persona.definition);
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(pdef, "instructions")))
+		c->persona_instructions =
+		    xstrdup(cJSON_GetObjectItemCaseSensitive(pdef, "instructions")->valuestring);
+	cJSON_Delete(pdef);
+	*reason = "backend_unavailable";
+	rc = store_catalog_get(e->st, STORE_CATALOG_BACKEND, c->binding->backend, 0, &c->backend,
+	                       err);
+	if (rc != 1) {
+		if (rc == 0)
+			df_error_set(err, DF_HUMAN_REQUIRED, DF_E_BACKEND_UNAVAILABLE,
+			             "backend %s (role %s) is not in the catalog",
+			             c->binding->backend, c->binding->role_id);
+		return -1;
+	}
+	bdef = cJSON_Parse(c->backend.definition);
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(bdef, "argv"))) {
+		cJSON_Delete(bdef);
+		return df_error_set(err, DF_FATAL, DF_E_BACKEND_UNAVAILABLE,
+		                    "backend %s (%s) has no argv", c->backend.name,
+		                    c->backend.source);
+	}
+	cJSON_Delete(bdef);
+	*reason = "workspace_permissions";
+	if (worktree_path_inside(run->worktree_root, c->def.art_path, &c->artifact_abs, err) != 0) {
+		set_ids(err, run->id, ph->id);
+		return -1;
+	}
+	*reason = "schema_not_found";
+	schema = e->reg ? schema_registry_get(e->reg, c->def.art_schema) : NULL;
+	if (schema == NULL) {
+		df_error_set(err, DF_FATAL, DF_E_SCHEMA_NOT_FOUND,
+		             "phase %s expects an artifact of schema %s, which is not known",
+		             ph->phase_key, c->def.art_schema);
+		set_ids(err, run->id, ph->id);
+		return -1;
+	}
+	c->schema_text = cJSON_Print(schema);
+	return 0;
+}
+
+static char *
+compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+        const struct attempt_ctx *c, int attempt, const char *comment, const char *const *errors,
+        size_t nerrors)
+{
+	char *scenario = scenario_for(c->in.extra, ph->phase_key, nerrors > 0);
+	struct instructions_input in = {
+		.phase_key = ph->phase_key,
+		.phase_title = c->def.title,
+		.run_id = run->id,
+		.role_id = c->binding->role_id,
+		.persona_name = c->persona.name,
+		.persona_version = c->persona.version,
+		.attempt = attempt,
+		.artifact_path = c->def.art_path,
+		.artifact_schema = c->def.art_schema,
+		.scenario = scenario,
+		.requirements_md = c->in.requirements_md,
+		.persona_instructions = c->persona_instructions,
+		.reviewer_comment = comment,
+		.validation_errors = errors,
+		.nerrors = nerrors,
+		.schema_text = c->schema_text,
+	};
+	char *text = instructions_compose(&in);
+
+	(void)e;
+	free(scenario);
+	return text;
+}
+
+/* Move a file left at the artifact path by an earlier attempt (or the base branch) aside. */
+static void
+move_stale_artifact(struct engine *e, const char *run_id, const struct store_phase *ph,
+                    const char *abs, int prev_attempt)
+{
+	const char *base = strrchr(abs, '/');
+	char *dir, *dest;
+	struct stat sb;
+
+	if (lstat(abs, &sb) != 0)
+		return;
+	dir = xasprintf("%s/%s/attempts/%s", e->workspace, run_id, ph->phase_key);
+	dest = xasprintf("%s/%s.%d", dir, base ? base + 1 : abs, prev_attempt);
+	if (paths_mkdir_p(dir, 0700) != 0 || rename(abs, dest) != 0) {
+		struct df_error err;
+
+		df_error_set(&err, DF_FATAL, DF_E_IO, "cannot move the stale artifact %s to %s: %s",
+		             abs, dest, strerror(errno));
+		set_ids(&err, run_id, ph->id);
+		step_failed(e, &err);
+		unlink(abs); /* never take an old file for the new attempt */
+	}
+	free(dir);
+	free(dest);
+}
+
+static void
+hash_text(const char *text, char out[CANON_HASH_HEX])
+{
+	canon_sha256_hex(text, strlen(text), out);
+}
+
+/* The newest session of a phase: 1 and *out, 0 when none, -1. */
+static int
+phase_session(struct engine *e, const char *run_id, const char *phase_id, struct store_session *out,
+              struct df_error *err)
+{
+	struct store_session *ss = NULL;
+	size_t n = 0;
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (store_sessions_list(e->st, run_id, &ss, &n, err) != 0)
+		return -1;
+	for (size_t i = n; i-- > 0;)
+		if (ss[i].phase_id && strcmp(ss[i].phase_id, phase_id) == 0) {
+			*out = ss[i];
+			memset(&ss[i], 0, sizeof(ss[i]));
+			found = 1;
+			break;
+		}
+	store_sessions_free(ss, n);
+	return found;
+}
+
+static int
+start_session(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+              const struct attempt_ctx *c, const char *session_id, const char *transcript,
+              const char *resume, struct df_error *err)
+{
+	cJSON *bdef = cJSON_Parse(c->backend.definition);
+	const cJSON *argv = cJSON_GetObjectItemCaseSensitive(bdef, "argv");
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(bdef, "env");
+	const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(bdef, "prompt");
+	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(prompt, "mode");
+	const cJSON *delay = cJSON_GetObjectItemCaseSensitive(prompt, "submitDelayMs");
+	const char **av = xcalloc((size_t)cJSON_GetArraySize(argv) + 1, sizeof(*av));
+	char **ev = xcalloc((size_t)cJSON_GetArraySize(env) + 1, sizeof(*ev));
+	struct engine_session_spec spec;
+	const cJSON *x;
+	long long n;
+	size_t ac = 0, ec = 0;
+	int rc;
+
+	cJSON_ArrayForEach(x, argv)
+	{
+		if (cJSON_IsString(x))
+			av[ac++] = x->valuestring;
+	}
+	cJSON_ArrayForEach(x, env)
+	{
+		if (cJSON_IsString(x))
+			ev[ec++] = xasprintf("%s=%s", x->string, x->valuestring);
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.session_id = session_id;
+	spec.run_id = run->id;
+	spec.phase_id = ph->id;
+	spec.role_id = c->binding->role_id;
+	spec.backend = c->binding->backend;
+	spec.backend_json = c->backend.definition;
+	spec.argv = av;
+	spec.argc = ac;
+	spec.env = (const char *const *)ev;
+	spec.envc = ec;
+	spec.prompt_mode = cJSON_IsString(mode) ? mode->valuestring : "paste";
+	spec.submit_delay_ms = proto_json_int(delay, 0, 600000, &n) == 0 ? (int)n : 0;
+	spec.cwd = run->worktree_root;
+	spec.transcript_path = transcript;
+	spec.resume_conversation = resume;
+	rc = e->drv->start(e->dctx, &spec, err);
+	for (size_t i = 0; i < ec; i++)
+		free(ev[i]);
+	free(ev);
+	free(av);
+	cJSON_Delete(bdef);
+	return rc;
+}
+
+/* Mark a phase skipped (it expects no artifact). */
+static int
+skip_phase(struct engine *e, struct store_phase *ph, struct df_error *err)
+{
+	char ts[STORE_TS_MAX];
+	cJSON *pl;
+
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0)
+		return -1;
+	ph->attempts++;
+	free(ph->state);
+	ph->state = xstrdup("skipped");
+	free(ph->ended_at);
+	ph->ended_at = xstrdup(ts);
+	pl = payload_str("phaseKey", ph->phase_key, NULL);
+	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
+	if (store_phase_save(e->st, ph, err) != 0 ||
+	    emit(e, ph->run_id, ph->id, "phase.skipped", pl, err, "phase.skipped:%s:%d", ph->id,
+	         ph->attempts) != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	return tx_commit(e, err);
+}
+
+/* 1 when the backend definition (JSON text) says how to resume a conversation. */
+static int
+backend_resumes(const char *definition)
+{
+	cJSON *doc = cJSON_Parse(definition ? definition : "");
+	int r = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "resume"));
+
+	cJSON_Delete(doc);
+	return r;
+}
+
+/*
+ * Begin the next attempt of a pending phase: instructions, rows and events
+ * in one transaction, the timeout, then the session. A phase that cannot
+ * run fails the run. cause (may be NULL) goes into phase.started.
+ * conversation (may be NULL) is the agent's conversation to resume, used
+ * when the backend says how (then recorded on the new session's row and
+ * as resumedConversation in phase.started and session.started).
+ */
+static int
+phase_begin(struct engine *e, const struct store_run *run, struct store_phase *ph,
+            const char *cause, const char *conversation, struct df_error *err)
+{
+	struct attempt_ctx c;
+	struct store_session sess;
+	char sid[ENGINE_ID_MAX], ts[STORE_TS_MAX], deadline[STORE_TS_MAX], phash[CANON_HASH_HEX];
+	char *comment = NULL, *text = NULL, *transcript = NULL, *sdir = NULL;
+	const char *reason = NULL, *want, *resume = NULL;
+	int64_t timeout, now;
+	int attempt, rc = -1;
+	cJSON *pl;
+
+	if (attempt_ctx_load(e, run, ph, &c, &reason, err) != 0) {
+		if (err && err->code == DF_E_DATABASE)
+			goto out;
+		fail_phase_and_run(e, ph, reason, err);
+		rc = 0;
+		goto out;
+	}
+	if (c.def.art_path == NULL) {
+		rc = skip_phase(e, ph, err);
+		goto out;
+	}
+	attempt = ph->attempts + 1;
+	if (conversation != NULL && *conversation != '\0' && backend_resumes(c.backend.definition))
+		resume = conversation;
+	move_stale_artifact(e, run->id, ph, c.artifact_abs, ph->attempts);
+	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0)
+		goto out;
+	text = compose(e, run, ph, &c, attempt, comment, NULL, 0);
+	hash_text(text, phash);
+	new_id(e, sid);
+	sdir = xasprintf("%s/%s/sessions", e->workspace, run->id);
+	transcript = xasprintf("%s/%s.raw", sdir, sid);
+	paths_mkdir_p(sdir, 0700);
+	now = now_ms(e);
+	timeout = c.def.timeout_ms > 0 ? c.def.timeout_ms : e->timeout_ms;
+	store_format_ts(now, ts);
+	store_format_ts(now + timeout, deadline);
+	want = strcmp(c.def.art_schema, PLAN_SCHEMA) == 0 ? "planning" : "executing";
+
+	if (tx_begin(e, err) != 0)
+		goto out;
+	if (strcmp(run->state, want) != 0 &&
+	    store_run_transition(e->st, run->id, want, NULL, ts, err) != 0)
+		goto rollback;
+	if (store_run_set_current_phase(e->st, run->id, ph->id, ts, err) != 0)
+		goto rollback;
+	ph->attempts = attempt;
+	ph->repairs = 0;
+	free(ph->state);
+	ph->state = xstrdup("running");
+	free(ph->started_at);
+	ph->started_at = xstrdup(ts);
+	free(ph->ended_at);
+	ph->ended_at = NULL;
+	free(ph->deadline_at);
+	ph->deadline_at = xstrdup(deadline);
+	if (store_phase_save(e->st, ph, err) != 0)
+		goto rollback;
+	memset(&sess, 0, sizeof(sess));
+	sess.id = sid;
+	sess.run_id = run->id;
+	sess.phase_id = ph->id;
+	sess.role_id = c.binding->role_id;
+	sess.backend = c.binding->backend;
+	sess.state = SS_STARTING;
+	sess.transcript_path = transcript;
+	sess.last_prompt_hash = phash;
+	sess.conversation_id = (char *)resume;
+	if (store_session_insert(e->st, &sess, ts, err) != 0)
+		goto rollback;
+	pl = payload_str("phaseKey", ph->phase_key, "sessionId", sid, "roleId", c.binding->role_id,
+	                 "cause", cause, "resumedConversation", resume, NULL);
+	cJSON_AddNumberToObject(pl, "attempt", attempt);
+	if (emit(e, run->id, ph->id, "phase.started", pl, err, "phase.started:%s:%d", ph->id,
+	         attempt) != 0)
+		goto rollback;
+	if (emit(e, run->id, ph->id, "session.started",
+	         payload_str("sessionId", sid, "roleId", c.binding->role_id, "backend",
+	                     c.binding->backend, "phaseKey", ph->phase_key, "resumedConversation",
+	                     resume, NULL),
+	         err, "session.started:%s", sid) != 0)
+		goto rollback;
+	if (tx_commit(e, err) != 0)
+		goto out;
+	arm_timer(e, run->id, ph->id, attempt, now + timeout);
+
+	if (start_session(e, run, ph, &c, sid, transcript, resume, err) != 0 ||
+	    e->drv->send(e->dctx, sid, text, err) != 0) {
+		set_ids(err, run->id, ph->id);
+		step_failed(e, err);
+		fail_run(e, run->id, "session_failed");
+		rc = 0;
+		goto out;
+	}
+	/* The agent has its instructions: the phase now waits for the artifact. */
+	if (tx_begin(e, err) != 0)
+		goto out;
+	{
+		struct store_phase cur;
+		struct store_session s2;
+		int r1 = store_phase_get(e->st, ph->id, &cur, err);
+		int r2 = r1 == 1 ? store_session_get(e->st, sid, &s2, err) : 0;
+
+		if (r1 < 0 || r2 < 0) {
+			store_phase_clear(&cur);
+			goto rollback;
+		}
+		if (r1 == 1 && strcmp(cur.state, "running") == 0 && cur.attempts == attempt) {
+			free(cur.state);
+			cur.state = xstrdup("awaiting_artifact");
+			if (store_phase_save(e->st, &cur, err) != 0) {
+				store_phase_clear(&cur);
+				store_session_clear(&s2);
+				goto rollback;
+			}
+		}
+		if (r2 == 1 && strcmp(s2.state, SS_STARTING) == 0) {
+			free(s2.state);
+			s2.state = xstrdup(SS_RUNNING);
+			if (store_session_save(e->st, &s2, ts, err) != 0) {
+				store_phase_clear(&cur);
+				store_session_clear(&s2);
+				goto rollback;
+			}
+		}
+		store_phase_clear(&cur);
+		store_session_clear(&s2);
+	}
+	rc = tx_commit(e, err);
+	goto out;
+rollback:
+	tx_rollback(e);
+out:
+	attempt_ctx_clear(&c);
+	free(comment);
+	free(text);
+	free(transcript);
+	free(sdir);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Artifacts, repairs and planned phases.
+ */
+
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+static void __attribute__((format(printf, 2, 3))) strv_addf(struct strv *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	va_start(ap, fmt);
+	s->v[s->n++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+static void
+strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The rules of a phase plan beyond its schema: planned keys may not repeat
+ * nor collide with reserved keys (the template's), every role of a planned
+ * phase must be bound in the run, and artifact paths stay in the worktree. Problems are added to
+ * errs as
+ * "<instance path>: <message>".
+ */
+static void
+plan_rules(const cJSON *plan, const char *worktree, char *const *reserved, size_t nreserved,
+           const struct store_binding *b, size_t nb, struct strv *errs)
+{
+	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(plan, "phases"), *ph;
+	int i = 0;
+
+	cJSON_ArrayForEach(ph, phases)
+	{
+		const cJSON *key = cJSON_GetObjectItemCaseSensitive(ph, "key"), *other, *role;
+		int j = 0, k = 0;
+
+		if (cJSON_IsString(key)) {
+			cJSON_ArrayForEach(other, phases)
+			{
+				const cJSON *ok = cJSON_GetObjectItemCaseSensitive(other, "key");
+
+				if (j >= i)
+					break;
+				if (cJSON_IsString(ok) &&
+				    strcmp(ok->valuestring, key->valuestring) == 0) {
+					strv_addf(
+					    errs,
+					    "/phases/%d/key: phase key '%s' repeats /phases/%d", i,
+					    key->valuestring, j);
+					break;
+				}
+				j++;
+			}
+			for (size_t r = 0; r < nreserved; r++)
+				if (strcmp(reserved[r], key->valuestring) == 0)
+					strv_addf(
+					    errs,
+					    "/phases/%d/key: phase key '%s' collides with a phase "
+					    "of the template",
+					    i, key->valuestring);
+		}
+		{
+			const cJSON *path = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(ph, "expectedArtifact"), "path");
+			const char *pk = cJSON_IsString(key) ? key->valuestring : "?";
+			char *abs = NULL, why[256];
+
+			if (cJSON_IsString(path) &&
+			    worktree_artifact_path_check(path->valuestring, why, sizeof(why)) != 0)
+				strv_addf(errs, "/phases/%d/expectedArtifact/path: phase '%s': %s",
+				          i, pk, why);
+			else if (cJSON_IsString(path) &&
+			         worktree_path_inside(worktree, path->valuestring, &abs, NULL) != 0)
+				strv_addf(errs,
+				          "/phases/%d/expectedArtifact/path: phase '%s': '%s' is "
+				          "not inside the worktree",
+				          i, pk, path->valuestring);
+			free(abs);
+		}
+		cJSON_ArrayForEach(role, cJSON_GetObjectItemCaseSensitive(ph, "roles"))
+		{
+			int bound = 0;
+
+			for (size_t x = 0; cJSON_IsString(role) && x < nb; x++)
+				if (role_matches(b[x].role_id, role->valuestring))
+					bound = 1;
+			if (cJSON_IsString(role) && !bound)
+				strv_addf(errs,
+				          "/phases/%d/roles/%d: role '%s' is not bound in this run",
+				          i, k, role->valuestring);
+			k++;
+		}
+		i++;
+	}
+}
+
+/* The template's phase keys, from the catalog row the run pins. */
+static int
+template_keys(struct engine *e, const struct store_run *run, struct strv *keys,
+              struct df_error *err)
+{
+	struct store_catalog_entry *t = NULL;
+	size_t n = 0;
+	int found = 0;
+
+	if (store_catalog_list(e->st, STORE_CATALOG_TEMPLATE, &t, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n && !found; i++) {
+		cJSON *def;
+		const cJSON *ph;
+
+		if (strcmp(t[i].id, run->template_id) != 0)
+			continue;
+		found = 1;
+		def = cJSON_Parse(t[i].definition);
+		cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(def, "phases"))
+		{
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(ph, "key");
+
+			if (cJSON_IsString(k))
+				strv_addf(keys, "%s", k->valuestring);
+		}
+		cJSON_Delete(def);
+	}
+	store_catalog_entries_free(t, n);
+	if (!found)
+		return df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		                    "the template of run %s is gone from the catalog", run->id);
+	return 0;
+}
+
+/*
+ * Read an artifact file, which the agent controls (buf_read_regular: never
+ * blocking on a FIFO, never following a final symbolic link, never reading
+ * more than the engine's limit). Returns 1 with *data and *len; 0 when it
+ * does not exist; 2 when it is refused unread, with *data the reason naming
+ * it as shown ("artifact plan.json is a FIFO, not a regular file") and *len
+ * that reason's length.
+ */
+static int
+read_artifact(struct engine *e, const char *path, const char *shown, char **data, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	char why[160];
+
+	*data = NULL;
+	*len = 0;
+	if (buf_read_regular(&b, path, e->max_artifact, why, sizeof(why)) != 0) {
+		int missing = errno == ENOENT;
+
+		buf_free(&b);
+		if (missing)
+			return 0;
+		*data = xasprintf("artifact %s %s", shown, why);
+		*len = strlen(*data);
+		return 2;
+	}
+	*len = b.len;
+	*data = buf_detach(&b);
+	return 1;
+}
+
+/* Record what a valid artifact says for the report: findings and commands. */
+static int
+record_contents(struct engine *e, const struct store_phase *ph, const char *artifact_id,
+                const cJSON *doc, const char *ts, struct df_error *err)
+{
+	const cJSON *x;
+	long long n;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "findings"))
+	{
+		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(x, "severity");
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(x, "message");
+		const cJSON *file = cJSON_GetObjectItemCaseSensitive(x, "file");
+		const cJSON *line = cJSON_GetObjectItemCaseSensitive(x, "line");
+		char id[ENGINE_ID_MAX];
+		struct store_finding f = { 0 };
+
+		if (!cJSON_IsString(sev) || !cJSON_IsString(msg))
+			continue;
+		new_id(e, id);
+		f.id = id;
+		f.run_id = ph->run_id;
+		f.phase_id = ph->id;
+		f.artifact_id = (char *)artifact_id;
+		f.severity = sev->valuestring;
+		f.message = msg->valuestring;
+		f.file = cJSON_IsString(file) ? file->valuestring : NULL;
+		f.line = proto_json_int(line, 1, INT_MAX, &n) == 0 ? (int)n : 0;
+		if (store_finding_insert(e->st, &f, ts, err) != 0)
+			return -1;
+	}
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "commands"))
+	{
+		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(x, "kind");
+		const cJSON *argv = cJSON_GetObjectItemCaseSensitive(x, "argv");
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
+		char id[ENGINE_ID_MAX], *argv_text;
+		struct store_command c = { 0 };
+		int rc;
+
+		if (!cJSON_IsString(kind) || !cJSON_IsArray(argv))
+			continue;
+		new_id(e, id);
+		argv_text = cJSON_PrintUnformatted(argv);
+		c.id = id;
+		c.run_id = ph->run_id;
+		c.phase_id = ph->id;
+		c.kind = kind->valuestring;
+		c.argv = argv_text;
+		c.has_exit_code = proto_json_int(code, INT_MIN, INT_MAX, &n) == 0;
+		c.exit_code = c.has_exit_code ? (int)n : 0;
+		rc = store_command_insert(e->st, &c, ts, err);
+		cJSON_free(argv_text);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Where the agent of a working phase is, seen from this server. */
+enum agent_where {
+	AGENT_LIVE,   /* its row is live and this server's driver runs it */
+	AGENT_EXITED, /* it exited on its own (the exit was recorded) */
+	AGENT_DEAD,   /* not live in this server: it died with a previous one, or never started */
+};
+
+static enum agent_where agent_where(struct engine *e, const struct store_session *s);
+static int agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
+                             enum agent_where w, struct df_error *err);
+static int restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
+                         struct df_error *err);
+
+/*
+ * Judge the artifact of the phase's current attempt, if the file is there
+ * and was not judged already: record it, then repair, fail, ask for
+ * approval or complete the phase. Sets *progressed when the phase
+ * completed (the caller advances the run).
+ */
+static int
+check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *progressed,
+               struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct store_artifact last;
+	struct store_session sess;
+	struct attempt_ctx c;
+	struct strv errs = { 0 };
+	struct schema_errors serr = { 0 };
+	struct strv reserved = { 0 };
+	const char *reason = NULL;
+	char hash[CANON_HASH_HEX], ts[STORE_TS_MAX], aid[ENGINE_ID_MAX];
+	char *data = NULL, *errors_json = NULL, *repair_text = NULL;
+	size_t len = 0;
+	cJSON *doc = NULL, *pl, *earr = NULL;
+	int rc = -1, r, valid, have_last, max_repairs, have_sess = 0;
+	enum agent_where where;
+
+	*progressed = 0;
+	memset(&c, 0, sizeof(c));
+	memset(&ph, 0, sizeof(ph));
+	memset(&last, 0, sizeof(last));
+	memset(&sess, 0, sizeof(sess));
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	if (!is_mutable(run.state)) {
+		rc = 0;
+		goto out;
+	}
+	r = store_phase_get(e->st, phase_id, &ph, err);
+	if (r <= 0 || strcmp(ph.state, "awaiting_artifact") != 0) {
+		rc = r < 0 ? -1 : 0;
+		goto out;
+	}
+	if (attempt_ctx_load(e, &run, &ph, &c, &reason, err) != 0) {
+		if (err && err->code == DF_E_DATABASE)
+			goto out;
+		set_ids(err, run_id, phase_id);
+		step_failed(e, err);
+		fail_run(e, run_id, reason);
+		rc = 0;
+		goto out;
+	}
+	if (c.def.art_path == NULL) {
+		rc = 0;
+		goto out;
+	}
+	r = read_artifact(e, c.artifact_abs, c.def.art_path, &data, &len);
+	if (r == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* A refused file is judged by its reason: the same refusal is judged once. */
+	canon_sha256_hex(data, len, hash);
+	have_last = store_artifact_latest(e->st, run_id, phase_id, NULL, 0, &last, err);
+	if (have_last < 0)
+		goto out;
+	if (have_last && last.attempt == ph.attempts && strcmp(last.hash, hash) == 0) {
+		rc = 0; /* this very file was judged already */
+		goto out;
+	}
+	doc = r == 2 ? NULL : cJSON_ParseWithLength(data, len);
+	if (r == 2) {
+		strv_addf(&errs, "%s", data);
+	} else if (doc == NULL) {
+		const char *at = cJSON_GetErrorPtr();
+
+		strv_addf(&errs, ": not valid JSON (error near byte %ld)",
+		          at && at >= data && at <= data + len ? (long)(at - data) : 0L);
+	} else {
+		valid = schema_validate(e->reg, c.def.art_schema, doc, &serr, err);
+		if (valid < 0) {
+			set_ids(err, run_id, phase_id);
+			step_failed(e, err);
+			fail_run(e, run_id, "schema_not_found");
+			rc = 0;
+			goto out;
+		}
+		for (size_t i = 0; i < serr.count; i++) {
+			char *s = schema_error_format(&serr.items[i]);
+
+			strv_addf(&errs, "%s", s);
+			free(s);
+		}
+		if (valid && strcmp(c.def.art_schema, PLAN_SCHEMA) == 0) {
+			if (template_keys(e, &run, &reserved, err) != 0)
+				goto out;
+			plan_rules(doc, run.worktree_root, reserved.v, reserved.n, c.bindings,
+			           c.nbindings, &errs);
+		}
+	}
+	valid = errs.n == 0;
+	max_repairs = c.def.max_repairs >= 0 ? c.def.max_repairs : e->max_repairs;
+	earr = cJSON_CreateArray();
+	for (size_t i = 0; i < errs.n; i++)
+		cJSON_AddItemToArray(earr, cJSON_CreateString(errs.v[i]));
+	errors_json = cJSON_PrintUnformatted(earr);
+	now_ts(e, ts);
+	new_id(e, aid);
+	have_sess = phase_session(e, run_id, phase_id, &sess, err);
+	if (have_sess < 0)
+		goto out_earr;
+
+	if (tx_begin(e, err) != 0)
+		goto out_earr;
+	{
+		struct store_artifact a = { .id = aid,
+			                    .run_id = (char *)run_id,
+			                    .phase_id = (char *)phase_id,
+			                    .path = c.def.art_path,
+			                    .schema_id = c.def.art_schema,
+			                    .hash = hash,
+			                    .valid = valid,
+			                    .errors = valid ? NULL : errors_json,
+			                    .attempt = ph.attempts };
+
+		if (store_artifact_insert(e->st, &a, ts, err) != 0)
+			goto rollback;
+	}
+	pl = payload_str("phaseKey", ph.phase_key, "path", c.def.art_path, "schema",
+	                 c.def.art_schema, "hash", hash, NULL);
+	cJSON_AddNumberToObject(pl, "attempt", ph.attempts);
+	cJSON_AddNumberToObject(pl, "repair", ph.repairs);
+	if (!valid)
+		cJSON_AddItemToObject(pl, "errors", cJSON_Duplicate(earr, 1));
+	if (emit(e, run_id, phase_id, valid ? "artifact.validated" : "artifact.invalid", pl, err,
+	         "%s:%s:%d:%d", valid ? "artifact.validated" : "artifact.invalid", phase_id,
+	         ph.attempts, ph.repairs) != 0)
+		goto rollback;
+
+	if (!valid && ph.repairs < max_repairs && have_sess &&
+	    (where = agent_where(e, &sess)) != AGENT_LIVE) {
+		/*
+		 * The repair prompt has no one to go to: the agent exited, or it
+		 * is not live in this server (it died with a previous one). The
+		 * invalid artifact stays recorded; the agent's absence decides.
+		 */
+		if (tx_commit(e, err) != 0)
+			goto out_earr;
+		rc = agent_unreachable(e, run_id, phase_id, where, err);
+		goto out_earr;
+	}
+	if (!valid && ph.repairs < max_repairs && have_sess) {
+		char phash[CANON_HASH_HEX];
+
+		ph.repairs++;
+		if (store_phase_save(e->st, &ph, err) != 0)
+			goto rollback;
+		repair_text = compose(e, &run, &ph, &c, ph.attempts, NULL,
+		                      (const char *const *)errs.v, errs.n);
+		hash_text(repair_text, phash);
+		free(sess.last_prompt_hash);
+		sess.last_prompt_hash = xstrdup(phash);
+		if (store_session_save(e->st, &sess, ts, err) != 0 || tx_commit(e, err) != 0)
+			goto rollback;
+		if (e->drv->send(e->dctx, sess.id, repair_text, err) != 0) {
+			set_ids(err, run_id, phase_id);
+			step_failed(e, err);
+			fail_run(e, run_id, "session_failed");
+		}
+		rc = 0;
+		goto out_earr;
+	}
+	if (!valid) {
+		if (end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) !=
+		        0 ||
+		    tx_commit(e, err) != 0)
+			goto rollback;
+		cancel_timers(e, run_id, NULL);
+		ensure_report(e, run_id);
+		rc = 0;
+		goto out_earr;
+	}
+	if (record_contents(e, &ph, aid, doc, ts, err) != 0)
+		goto rollback;
+	if (c.def.ngates > 0) {
+		char req_id[ENGINE_ID_MAX];
+		struct store_approval a = { 0 };
+		char *payload;
+
+		new_id(e, req_id);
+		free(ph.state);
+		ph.state = xstrdup("awaiting_approval");
+		pl = payload_str("phaseKey", ph.phase_key, "title", c.def.title, "artifactPath",
+		                 c.def.art_path, "schema", c.def.art_schema, "hash", hash, NULL);
+		payload = cJSON_PrintUnformatted(pl);
+		a.id = req_id;
+		a.run_id = (char *)run_id;
+		a.phase_id = (char *)phase_id;
+		a.gate_key = c.def.gates[0];
+		a.payload = payload;
+		r = store_phase_save(e->st, &ph, err) != 0 ||
+		    store_approval_insert(e->st, &a, ts, err) != 0;
+		cJSON_free(payload);
+		if (r)
+			goto rollback;
+		cJSON_AddStringToObject(pl, "approvalRequestId", req_id);
+		cJSON_AddStringToObject(pl, "gateKey", c.def.gates[0]);
+		if (emit(e, run_id, phase_id, "approval.requested", pl, err,
+		         "approval.requested:%s", req_id) != 0 ||
+		    store_run_transition(e->st, run_id, "awaiting_approval", NULL, ts, err) != 0)
+			goto rollback;
+		if (have_sess && strcmp(sess.state, SS_EXITED) != 0) {
+			free(sess.state);
+			sess.state = xstrdup(SS_WAITING);
+			if (store_session_save(e->st, &sess, ts, err) != 0)
+				goto rollback;
+		}
+	} else {
+		free(ph.state);
+		ph.state = xstrdup("completed");
+		free(ph.ended_at);
+		ph.ended_at = xstrdup(ts);
+		pl = payload_str("phaseKey", ph.phase_key, NULL);
+		cJSON_AddNumberToObject(pl, "attempt", ph.attempts);
+		if (store_phase_save(e->st, &ph, err) != 0 ||
+		    emit(e, run_id, phase_id, "phase.completed", pl, err, "phase.completed:%s:%d",
+		         phase_id, ph.attempts) != 0 ||
+		    store_run_set_current_phase(e->st, run_id, NULL, ts, err) != 0)
+			goto rollback;
+		if (have_sess && strcmp(sess.state, SS_EXITED) != 0) {
+			free(sess.state);
+			sess.state = xstrdup(SS_STOPPED);
+			if (store_session_save(e->st, &sess, ts, err) != 0)
+				goto rollback;
+			push_stop(e, sess.id);
+		}
+		*progressed = 1;
+	}
+	if (tx_commit(e, err) != 0)
+		goto out_earr;
+	cancel_timers(e, run_id, phase_id);
+	rc = 0;
+	goto out_earr;
+rollback:
+	tx_rollback(e);
+out_earr:
+	cJSON_Delete(earr);
+out:
+	store_run_clear(&run);
+	store_phase_clear(&ph);
+	store_artifact_clear(&last);
+	store_session_clear(&sess);
+	attempt_ctx_clear(&c);
+	strv_free(&errs);
+	strv_free(&reserved);
+	schema_errors_free(&serr);
+	cJSON_Delete(doc);
+	free(data);
+	cJSON_free(errors_json);
+	free(repair_text);
+	return rc;
+}
+
+/*
+ * When the run has a valid phase plan, append its phases that have no row
+ * yet. The plan file is re-read and re-hashed first: changed since it was
+ * validated, or breaking the plan rules, the run fails with
+ * internal_state_corruption. Returns 1 when rows were added or the run
+ * failed (advance again), 0 when there is nothing to add, -1 with err.
+ */
+static int
+append_planned(struct engine *e, const struct store_run *run, struct df_error *err)
+{
+	struct store_artifact art;
+	struct store_phase *ph = NULL;
+	struct store_binding *b = NULL;
+	struct strv reserved = { 0 }, errs = { 0 };
+	struct schema_errors serr = { 0 };
+	size_t np = 0, nb = 0, added = 0;
+	char *abs = NULL, *data = NULL, hash[CANON_HASH_HEX], ts[STORE_TS_MAX];
+	cJSON *doc = NULL;
+	const cJSON *x;
+	struct df_error bad;
+	size_t len;
+	int r, rc = -1, seq = 0;
+
+	r = store_artifact_latest(e->st, run->id, NULL, PLAN_SCHEMA, 1, &art, err);
+	if (r <= 0)
+		return r;
+	if (worktree_path_inside(run->worktree_root, art.path, &abs, &bad) != 0)
+		goto corrupt;
+	r = read_artifact(e, abs, art.path, &data, &len);
+	if (r == 0)
+		df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		             "the validated phase plan %s is gone", abs);
+	else if (r == 2)
+		df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		             "the validated phase plan changed: %s", data);
+	if (r != 1)
+		goto corrupt;
+	canon_sha256_hex(data, len, hash);
+	if (strcmp(hash, art.hash) != 0) {
+		df_error_set(
+		    &bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		    "phase plan %s changed after it was validated (sha256 %.12s, validated "
+		    "%.12s)",
+		    abs, hash, art.hash);
+		goto corrupt;
+	}
+	doc = cJSON_ParseWithLength(data, len);
+	if (doc == NULL || schema_validate(e->reg, PLAN_SCHEMA, doc, &serr, &bad) != 1) {
+		if (doc == NULL || serr.count > 0)
+			df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+			             "the stored phase plan %s no longer validates", abs);
+		goto corrupt;
+	}
+	if (template_keys(e, run, &reserved, err) != 0 ||
+	    store_bindings_list(e->st, run->id, &b, &nb, err) != 0)
+		goto out;
+	plan_rules(doc, run->worktree_root, reserved.v, reserved.n, b, nb, &errs);
+	if (errs.n > 0) {
+		df_error_set(&bad, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		             "phase plan %s breaks the plan rules: %s", abs, errs.v[0]);
+		goto corrupt;
+	}
+	if (store_phases_list(e->st, run->id, &ph, &np, err) != 0)
+		goto out;
+	for (size_t i = 0; i < np; i++)
+		if (ph[i].seq > seq)
+			seq = ph[i].seq;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0)
+		goto out;
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "phases"))
+	{
+		const char *key = cJSON_GetObjectItemCaseSensitive(x, "key")->valuestring;
+		struct store_phase row = { 0 };
+		char id[ENGINE_ID_MAX], *def;
+		int exists = 0;
+
+		for (size_t i = 0; i < np; i++)
+			if (strcmp(ph[i].phase_key, key) == 0)
+				exists = 1;
+		if (exists)
+			continue;
+		new_id(e, id);
+		def = cJSON_PrintUnformatted(x);
+		row.id = id;
+		row.run_id = run->id;
+		row.phase_key = (char *)key;
+		row.seq = ++seq;
+		row.definition = def;
+		r = store_phase_insert(e->st, &row, ts, err);
+		cJSON_free(def);
+		if (r != 0) {
+			tx_rollback(e);
+			goto out;
+		}
+		added++;
+	}
+	if (tx_commit(e, err) != 0)
+		goto out;
+	rc = added > 0;
+	goto out;
+corrupt:
+	if (bad.code != DF_E_INTERNAL_STATE_CORRUPTION) {
+		bad.code = DF_E_INTERNAL_STATE_CORRUPTION;
+		bad.class = DF_FATAL;
+	}
+	set_ids(&bad, run->id, art.phase_id);
+	step_failed(e, &bad);
+	fail_run(e, run->id, "internal_state_corruption");
+	rc = 1;
+out:
+	store_artifact_clear(&art);
+	store_phases_free(ph, np);
+	store_bindings_free(b, nb);
+	strv_free(&reserved);
+	strv_free(&errs);
+	schema_errors_free(&serr);
+	cJSON_Delete(doc);
+	free(abs);
+	free(data);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Advancing a run: start the next pending phase, append planned phases,
+ * complete. Returns when the run waits (for an agent, a person) or ends.
+ */
+static int
+advance(struct engine *e, const char *run_id, struct df_error *err)
+{
+	for (;;) {
+		struct store_run run;
+		struct store_phase *ph = NULL;
+		size_t np = 0, i;
+		int rc = 0, wait = 0;
+
+		if (load_run(e, run_id, &run, err) != 0)
+			return -1;
+		if (strcmp(run.state, "bound") == 0) {
+			char ts[STORE_TS_MAX];
+
+			now_ts(e, ts);
+			if (tx_begin(e, err) != 0 ||
+			    store_run_transition(e->st, run_id, "executing", NULL, ts, err) != 0) {
+				tx_rollback(e);
+				store_run_clear(&run);
+				return -1;
+			}
+			store_run_clear(&run);
+			if (tx_commit(e, err) != 0)
+				return -1;
+			continue;
+		}
+		if (is_terminal(run.state)) {
+			store_run_clear(&run);
+			ensure_report(e, run_id);
+			return 0;
+		}
+		if (!is_mutable(run.state)) {
+			store_run_clear(&run);
+			return 0;
+		}
+		if (store_phases_list(e->st, run_id, &ph, &np, err) != 0) {
+			store_run_clear(&run);
+			return -1;
+		}
+		for (i = 0; i < np; i++)
+			if (phase_active(ph[i].state))
+				wait = 1;
+		if (!wait) {
+			for (i = 0; i < np; i++)
+				if (strcmp(ph[i].state, "pending") == 0)
+					break;
+			if (i < np)
+				rc = phase_begin(e, &run, &ph[i], NULL, NULL, err);
+			else {
+				rc = append_planned(e, &run, err);
+				if (rc == 0)
+					rc = complete_run(e, run_id, err);
+				else if (rc == 1)
+					rc = 0;
+			}
+		}
+		store_phases_free(ph, np);
+		store_run_clear(&run);
+		if (rc < 0)
+			return -1;
+		if (wait)
+			return 0;
+	}
+}
+
+/* Advance, failing the run with reason when advancing itself breaks. */
+static void
+advance_or_fail(struct engine *e, const char *run_id, const char *reason)
+{
+	struct df_error err;
+
+	if (advance(e, run_id, &err) != 0) {
+		set_ids(&err, run_id, NULL);
+		step_failed(e, &err);
+		fail_run(e, run_id, reason);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Approvals.
+ */
+
+static const char *const action_names[] = { "approve", "request_changes", "reject", "abort" };
+static const char *const action_states[] = { "approved", "changes_requested", "rejected",
+	                                     "aborted" };
+
+const char *
+engine_action_name(enum engine_action action)
+{
+	if ((unsigned)action > ENGINE_ABORT)
+		return "unknown";
+	return action_names[action];
+}
+
+int
+engine_action_parse(const char *name, enum engine_action *out)
+{
+	for (int i = 0; name && i <= ENGINE_ABORT; i++)
+		if (strcmp(action_names[i], name) == 0) {
+			*out = (enum engine_action)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+approval_conflict(struct df_error *err, const char *run_id, const char *fmt, ...)
+{
+	char hint[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(hint, sizeof(hint), fmt, ap);
+	va_end(ap);
+	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_CONFLICT,
+	             "approval decision conflicts with the current request state (%s)", hint);
+	df_error_hint(err, "%s", hint);
+	set_ids(err, run_id, NULL);
+	return -1;
+}
+
+/* Stop (in the open transaction) the sessions of a phase that are waiting or still running. */
+static int
+release_phase_sessions(struct engine *e, const char *run_id, const char *phase_id, const char *ts,
+                       struct df_error *err)
+{
+	struct store_session *ss = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (store_sessions_list(e->st, run_id, &ss, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!ss[i].phase_id || strcmp(ss[i].phase_id, phase_id) != 0 ||
+		    strcmp(ss[i].state, SS_EXITED) == 0 || strcmp(ss[i].state, SS_STOPPED) == 0 ||
+		    strcmp(ss[i].state, SS_FAILED) == 0)
+			continue;
+		free(ss[i].state);
+		ss[i].state = xstrdup(SS_STOPPED);
+		rc = store_session_save(e->st, &ss[i], ts, err);
+		push_stop(e, ss[i].id);
+	}
+	store_sessions_free(ss, n);
+	return rc;
+}
+
+static int
+decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum engine_action act,
+          const char *token, const char *actor, const char *comment, int *replayed,
+          struct df_error *err)
+{
+	struct store_run run;
+	struct store_approval req;
+	struct store_decision prev;
+	struct store_phase ph;
+	char ts[STORE_TS_MAX], did[ENGINE_ID_MAX], *key = NULL;
+	const char *action = action_names[act];
+	int rc = -1, r, have_phase = 0;
+	cJSON *pl;
+
+	memset(&req, 0, sizeof(req));
+	memset(&prev, 0, sizeof(prev));
+	memset(&ph, 0, sizeof(ph));
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = store_approval_get(e->st, approval_id, &req, err);
+	if (r < 0)
+		goto out;
+	if (r == 0 || strcmp(req.run_id, run_id) != 0) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_NOT_FOUND,
+		             "approval request %s does not exist in run %s", approval_id, run_id);
+		set_ids(err, run_id, NULL);
+		goto out;
+	}
+	r = store_decision_by_token(e->st, approval_id, token, &prev, err);
+	if (r < 0)
+		goto out;
+	if (r == 1) {
+		if (strcmp(prev.action, action) != 0) {
+			approval_conflict(err, run_id,
+			                  "client token already used for a different action (%s)",
+			                  prev.action);
+			goto out;
+		}
+		*replayed = 1;
+		rc = 0;
+		goto out;
+	}
+	if (is_terminal(run.state) ||
+	    (strcmp(run.state, "awaiting_approval") != 0 && strcmp(run.state, "paused") != 0)) {
+		approval_conflict(err, run_id, "run_state=%s", run.state);
+		goto out;
+	}
+	if (req.phase_id) {
+		have_phase = store_phase_get(e->st, req.phase_id, &ph, err);
+		if (have_phase < 0)
+			goto out;
+	}
+	if (strcmp(run.state, "paused") == 0) {
+		int human = req.phase_id == NULL || (have_phase && strcmp(ph.state, "failed") == 0);
+
+		if (!((act == ENGINE_REJECT || act == ENGINE_ABORT) && human)) {
+			approval_conflict(err, run_id, "%s",
+			                  "paused runs must be resumed before approval decisions");
+			goto out;
+		}
+	}
+	if (strcmp(req.state, "pending") != 0) {
+		approval_conflict(err, run_id, "approval_state=%s", req.state);
+		goto out;
+	}
+
+	now_ts(e, ts);
+	new_id(e, did);
+	key = xasprintf("%s:%s:%s", approval_id, action, token);
+	{
+		struct store_decision d = { .id = did,
+			                    .approval_request_id = (char *)approval_id,
+			                    .action = (char *)action,
+			                    .actor = (char *)actor,
+			                    .comment = (char *)comment,
+			                    .client_token = (char *)token,
+			                    .idempotency_key = key,
+			                    .created_at = NULL };
+
+		if (store_decision_insert(e->st, &d, ts, err) != 0 ||
+		    store_approval_resolve(e->st, approval_id, action_states[act], ts, err) != 0)
+			goto out;
+	}
+	pl = payload_str("approvalRequestId", approval_id, "action", action, "actor", actor,
+	                 "comment", comment, "gateKey", req.gate_key, NULL);
+	if (emit(e, run_id, req.phase_id, "approval.resolved", pl, err, "approval.resolved:%s:%s",
+	         approval_id, action) != 0)
+		goto out;
+	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES) {
+		char *cause = xasprintf("approval:%s:%s", approval_id, action);
+
+		if (have_phase) {
+			free(ph.ended_at);
+			if (act == ENGINE_APPROVE) {
+				free(ph.state);
+				ph.state = xstrdup("completed");
+				ph.ended_at = xstrdup(ts);
+			} else {
+				free(ph.state);
+				ph.state = xstrdup("pending");
+				ph.ended_at = NULL;
+				free(ph.started_at);
+				ph.started_at = NULL;
+				free(ph.deadline_at);
+				ph.deadline_at = NULL;
+			}
+			pl = payload_str("phaseKey", ph.phase_key, NULL);
+			cJSON_AddNumberToObject(pl, "attempt", ph.attempts);
+			if (store_phase_save(e->st, &ph, err) != 0 ||
+			    release_phase_sessions(e, run_id, ph.id, ts, err) != 0 ||
+			    (act == ENGINE_APPROVE &&
+			     emit(e, run_id, ph.id, "phase.completed", cJSON_Duplicate(pl, 1), err,
+			          "phase.completed:%s:%d", ph.id, ph.attempts) != 0)) {
+				cJSON_Delete(pl);
+				free(cause);
+				goto out;
+			}
+			cJSON_Delete(pl);
+		}
+		if (store_run_transition(e->st, run_id,
+		                         act == ENGINE_APPROVE ? "executing" : "planning", NULL, ts,
+		                         err) != 0 ||
+		    store_run_set_current_phase(
+		        e->st, run_id, act == ENGINE_APPROVE ? NULL : req.phase_id, ts, err) != 0 ||
+		    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
+		         "run.resumed:%s:%s", run_id, cause) != 0) {
+			free(cause);
+			goto out;
+		}
+		free(cause);
+	} else {
+		char *reason = xasprintf("approval_%s", action);
+
+		r = end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
+		               reason, err);
+		free(reason);
+		if (r != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(key);
+	store_run_clear(&run);
+	store_approval_clear(&req);
+	store_decision_clear(&prev);
+	store_phase_clear(&ph);
+	return rc;
+}
+
+static int
+decide_impl(struct engine *e, const char *run_id, const char *approval_id, enum engine_action act,
+            const char *token, const char *actor, const char *comment, int *replayed,
+            struct df_error *err)
+{
+	if (run_id == NULL || approval_id == NULL || token == NULL || *token == '\0' ||
+	    actor == NULL || *actor == '\0' || (unsigned)act > ENGINE_ABORT)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "a decision needs a run, an approval request, an action, a "
+		                    "client token and an actor");
+	if (tx_begin(e, err) != 0)
+		return -1;
+	if (decide_tx(e, run_id, approval_id, act, token, actor, comment, replayed, err) != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	if (*replayed) {
+		tx_rollback(e); /* nothing was written */
+		return 0;
+	}
+	if (tx_commit(e, err) != 0)
+		return -1;
+	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES)
+		advance_or_fail(e, run_id, "approval_advance_failed");
+	else {
+		cancel_timers(e, run_id, NULL);
+		ensure_report(e, run_id);
+	}
+	return 0;
+}
+
+int
+engine_decide(struct engine *e, const char *run_id, const char *approval_id,
+              enum engine_action action, const char *client_token, const char *actor,
+              const char *comment, int *replayed, struct df_error *err)
+{
+	int rc, rep = 0;
+
+	e->depth++;
+	rc = decide_impl(e, run_id, approval_id, action, client_token, actor, comment, &rep, err);
+	e->depth--;
+	if (replayed)
+		*replayed = rep;
+	pump(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Pause, resume, abort.
+ */
+
+static int
+state_changed(struct df_error *err, const char *run_id, const char *what, const char *state)
+{
+	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED, "cannot %s run %s: it is %s",
+	             what, run_id, state);
+	df_error_hint(err, "run_state=%s", state);
+	set_ids(err, run_id, NULL);
+	return -1;
+}
+
+static int
+pause_impl(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_run run;
+	char ts[STORE_TS_MAX], cause[ENGINE_ID_MAX + 8], id[ENGINE_ID_MAX];
+	int rc = -1;
+
+	if (tx_begin(e, err) != 0)
+		return -1;
+	if (load_run(e, run_id, &run, err) != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	if (strcmp(run.state, "paused") == 0) {
+		rc = 0;
+		goto rollback;
+	}
+	if (!is_mutable(run.state) && strcmp(run.state, "awaiting_approval") != 0) {
+		state_changed(err, run_id, "pause", run.state);
+		goto rollback;
+	}
+	now_ts(e, ts);
+	new_id(e, id);
+	snprintf(cause, sizeof(cause), "signal:%s", id);
+	if (store_run_transition(e->st, run_id, "paused", run.state, ts, err) != 0 ||
+	    emit(e, run_id, NULL, "run.paused",
+	         payload_str("cause", cause, "pausedFromState", run.state, NULL), err,
+	         "run.paused:%s:%s", run_id, cause) != 0)
+		goto rollback;
+	store_run_clear(&run);
+	return tx_commit(e, err);
+rollback:
+	tx_rollback(e);
+	store_run_clear(&run);
+	return rc;
+}
+
+int
+engine_pause(struct engine *e, const char *run_id, struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = pause_impl(e, run_id, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+static int recheck_active_phase(struct engine *e, const char *run_id, int rearm,
+                                struct df_error *err);
+static int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
+
+static int
+resume_impl(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_run run;
+	char ts[STORE_TS_MAX], cause[ENGINE_ID_MAX + 8], id[ENGINE_ID_MAX];
+	const char *next;
+	int r, go_on;
+
+	if (tx_begin(e, err) != 0)
+		return -1;
+	if (load_run(e, run_id, &run, err) != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	if (strcmp(run.state, "paused") != 0) {
+		tx_rollback(e);
+		r = is_terminal(run.state) ? state_changed(err, run_id, "resume", run.state) : 0;
+		store_run_clear(&run);
+		return r;
+	}
+	r = store_approval_human_required_pending(e->st, run_id, err);
+	if (r != 0) {
+		if (r > 0)
+			approval_conflict(err, run_id, "%s",
+			                  "pending human-required gate must be resolved first");
+		tx_rollback(e);
+		store_run_clear(&run);
+		return -1;
+	}
+	next = run.paused_from_state ? run.paused_from_state : "executing";
+	go_on = is_mutable(next);
+	now_ts(e, ts);
+	new_id(e, id);
+	snprintf(cause, sizeof(cause), "signal:%s", id);
+	if (store_run_transition(e->st, run_id, next, NULL, ts, err) != 0 ||
+	    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
+	         "run.resumed:%s:%s", run_id, cause) != 0) {
+		tx_rollback(e);
+		store_run_clear(&run);
+		return -1;
+	}
+	store_run_clear(&run);
+	if (tx_commit(e, err) != 0)
+		return -1;
+	if (go_on) {
+		/*
+		 * A paused phase does not time out: its deadline starts over. An
+		 * artifact written meanwhile is judged first (work the agent
+		 * finished counts, even if the agent is gone since).
+		 */
+		if (recheck_active_phase(e, run_id, 1, err) != 0)
+			return -1;
+		/* The agent left while the run was paused, or died with a server. */
+		if (agent_gone_after_resume(e, run_id, err) != 0)
+			return -1;
+		advance_or_fail(e, run_id, "resume_advance_failed");
+	}
+	return 0;
+}
+
+int
+engine_resume(struct engine *e, const char *run_id, struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = resume_impl(e, run_id, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+static int
+abort_impl(struct engine *e, const char *run_id, const char *reason, struct df_error *err)
+{
+	struct store_run run;
+
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	if (is_terminal(run.state)) {
+		int r = strcmp(run.state, "aborted") == 0
+		            ? 0
+		            : state_changed(err, run_id, "abort", run.state);
+
+		store_run_clear(&run);
+		ensure_report(e, run_id);
+		return r;
+	}
+	store_run_clear(&run);
+	return end_run(e, run_id, "aborted", reason ? reason : "abort", "abort", err);
+}
+
+int
+engine_abort(struct engine *e, const char *run_id, const char *reason, struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = abort_impl(e, run_id, reason, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Session, artifact and timer events.
+ */
+
+static int64_t
+parse_ts(const char *ts)
+{
+	struct tm tm;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (ts == NULL || sscanf(ts, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	                         &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* The run's phase that waits for an agent (running, awaiting_artifact, validating): 1/0/-1. */
+static int
+working_phase(struct engine *e, const char *run_id, struct store_phase *out, struct df_error *err)
+{
+	struct store_phase *ph = NULL;
+	size_t n = 0;
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (store_phases_list(e->st, run_id, &ph, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n && !found; i++)
+		if (strcmp(ph[i].state, "running") == 0 ||
+		    strcmp(ph[i].state, "awaiting_artifact") == 0 ||
+		    strcmp(ph[i].state, "validating") == 0) {
+			*out = ph[i];
+			memset(&ph[i], 0, sizeof(ph[i]));
+			found = 1;
+		}
+	store_phases_free(ph, n);
+	return found;
+}
+
+/* Check the artifact of a phase and advance when it completed. */
+static int
+check_and_advance(struct engine *e, const char *run_id, const char *phase_id, struct df_error *err)
+{
+	int progressed = 0;
+
+	if (check_artifact(e, run_id, phase_id, &progressed, err) != 0)
+		return -1;
+	if (progressed)
+		advance_or_fail(e, run_id, "advance_failed");
+	return 0;
+}
+
+/*
+ * The working phase of a run goes on after a pause or a restart: rearm 1
+ * gives it a fresh deadline, 2 re-arms its stored one; then its artifact is
+ * checked (it may have been written meanwhile).
+ */
+static int
+recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err)
+{
+	struct store_phase ph;
+	struct phase_def def;
+	int r = working_phase(e, run_id, &ph, err);
+	int64_t due, now = now_ms(e);
+
+	if (r <= 0)
+		return r;
+	if (rearm && phase_def_parse(&ph, &def, err) == 0) {
+		int64_t timeout = def.timeout_ms > 0 ? def.timeout_ms : e->timeout_ms;
+
+		phase_def_clear(&def);
+		due = rearm == 2 ? parse_ts(ph.deadline_at) : -1;
+		if (due < 0) {
+			char ts[STORE_TS_MAX];
+
+			due = now + timeout;
+			store_format_ts(due, ts);
+			free(ph.deadline_at);
+			ph.deadline_at = xstrdup(ts);
+			if (tx_begin(e, err) != 0 || store_phase_save(e->st, &ph, err) != 0 ||
+			    tx_commit(e, err) != 0) {
+				tx_rollback(e);
+				store_phase_clear(&ph);
+				return -1;
+			}
+		}
+		cancel_timers(e, run_id, ph.id);
+		arm_timer(e, run_id, ph.id, ph.attempts, due);
+	}
+	r = strcmp(ph.state, "awaiting_artifact") == 0 ? check_and_advance(e, run_id, ph.id, err)
+	                                               : 0;
+	store_phase_clear(&ph);
+	return r;
+}
+
+static int
+session_state_live(const char *state)
+{
+	return strcmp(state, SS_STARTING) == 0 || strcmp(state, SS_RUNNING) == 0 ||
+	       strcmp(state, SS_IDLE) == 0 || strcmp(state, SS_BUSY) == 0 ||
+	       strcmp(state, SS_NEEDS_INPUT) == 0;
+}
+
+static enum agent_where
+agent_where(struct engine *e, const struct store_session *s)
+{
+	if (s == NULL || s->id == NULL)
+		return AGENT_DEAD;
+	if (strcmp(s->state, SS_EXITED) == 0)
+		return AGENT_EXITED;
+	if ((session_state_live(s->state) || strcmp(s->state, SS_WAITING) == 0) &&
+	    e->drv->alive(e->dctx, s->id))
+		return AGENT_LIVE;
+	return AGENT_DEAD;
+}
+
+/*
+ * The agent of a working phase cannot take instructions: it exited on its
+ * own (the run fails, session_exited) or is not live in this server (the
+ * phase restarts, cause process_restart, or fails past the limit).
+ */
+static int
+agent_unreachable(struct engine *e, const char *run_id, const char *phase_id, enum agent_where w,
+                  struct df_error *err)
+{
+	struct store_phase ph;
+	int r;
+
+	if (w == AGENT_EXITED) {
+		fail_run(e, run_id, "session_exited");
+		return 0;
+	}
+	r = store_phase_get(e->st, phase_id, &ph, err);
+	if (r <= 0)
+		return r;
+	r = restart_phase(e, run_id, &ph, err);
+	store_phase_clear(&ph);
+	return r;
+}
+
+/*
+ * After a resume: when the run's working phase is still waiting for an
+ * agent that is not live in this server, the run fails (the agent exited on
+ * its own while the run was paused) or the phase restarts (the agent died
+ * with a previous server). 0 or -1 with err.
+ */
+static int
+agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct store_session s;
+	enum agent_where w;
+	int r;
+
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = is_mutable(run.state);
+	store_run_clear(&run);
+	if (!r)
+		return 0;
+	r = working_phase(e, run_id, &ph, err);
+	if (r <= 0)
+		return r;
+	r = phase_session(e, run_id, ph.id, &s, err);
+	if (r < 0) {
+		store_phase_clear(&ph);
+		return -1;
+	}
+	w = agent_where(e, r == 1 ? &s : NULL);
+	store_session_clear(&s);
+	r = w == AGENT_LIVE ? 0 : agent_unreachable(e, run_id, ph.id, w, err);
+	store_phase_clear(&ph);
+	return r;
+}
+
+static int
+on_session(struct engine *e, const char *sid, int kind, const char *detail, int status,
+           struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX], qhash[CANON_HASH_HEX];
+	char *prev = NULL;
+	int r, rc = -1;
+	cJSON *pl;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	now_ts(e, ts);
+	prev = xstrdup(s.state);
+	if (tx_begin(e, err) != 0)
+		goto out;
+	switch (kind) {
+	case ENGINE_SESSION_IDLE:
+		if (session_state_live(s.state)) {
+			free(s.state);
+			s.state = xstrdup(SS_IDLE);
+		}
+		if (store_session_save(e->st, &s, ts, err) != 0 ||
+		    emit(e, s.run_id, s.phase_id, "session.idle",
+		         payload_str("sessionId", sid, "roleId", s.role_id, "dedupKey",
+		                     s.last_prompt_hash, NULL),
+		         err, "session.idle:%s:%s", sid,
+		         s.last_prompt_hash ? s.last_prompt_hash : "-") != 0)
+			goto rollback;
+		break;
+	case ENGINE_SESSION_BUSY:
+		if (session_state_live(s.state)) {
+			free(s.state);
+			s.state = xstrdup(SS_BUSY);
+			if (store_session_save(e->st, &s, ts, err) != 0)
+				goto rollback;
+		}
+		break;
+	case ENGINE_SESSION_NEEDS_INPUT:
+		hash_text(detail ? detail : "", qhash);
+		if (session_state_live(s.state)) {
+			free(s.state);
+			s.state = xstrdup(SS_NEEDS_INPUT);
+		}
+		if (store_session_save(e->st, &s, ts, err) != 0 ||
+		    emit(e, s.run_id, s.phase_id, "session.needs_input",
+		         payload_str("sessionId", sid, "roleId", s.role_id, "question",
+		                     detail ? detail : "", NULL),
+		         err, "session.needs_input:%s:%s:%.16s", sid,
+		         s.last_prompt_hash ? s.last_prompt_hash : "-", qhash) != 0)
+			goto rollback;
+		break;
+	case ENGINE_SESSION_EXITED:
+		if (session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0) {
+			free(s.state);
+			s.state = xstrdup(SS_EXITED);
+		}
+		if (!s.has_exit_status) {
+			s.has_exit_status = 1;
+			s.exit_status = status;
+		}
+		if (s.ended_at == NULL)
+			s.ended_at = xstrdup(ts);
+		pl = payload_str("sessionId", sid, "roleId", s.role_id, NULL);
+		cJSON_AddNumberToObject(pl, "status", status);
+		if (store_session_save(e->st, &s, ts, err) != 0 ||
+		    emit(e, s.run_id, s.phase_id, "session.exited", pl, err, "session.exited:%s",
+		         sid) != 0)
+			goto rollback;
+		break;
+	default:
+		goto rollback;
+	}
+	if (tx_commit(e, err) != 0)
+		goto out;
+	rc = 0;
+	if (s.phase_id == NULL)
+		goto out;
+	if (kind == ENGINE_SESSION_IDLE)
+		rc = check_and_advance(e, s.run_id, s.phase_id, err);
+	if (kind == ENGINE_SESSION_EXITED && session_state_live(prev)) {
+		struct store_phase ph;
+		struct store_session newest;
+		struct store_run run;
+
+		if (check_and_advance(e, s.run_id, s.phase_id, err) != 0)
+			goto out_fail;
+		/* Exited without a valid artifact: the agent is gone, the phase fails. */
+		if (store_phase_get(e->st, s.phase_id, &ph, err) < 0)
+			goto out_fail;
+		if (phase_session(e, s.run_id, s.phase_id, &newest, err) < 0 ||
+		    store_run_get(e->st, s.run_id, &run, err) < 0) {
+			store_phase_clear(&ph);
+			store_session_clear(&newest);
+			goto out_fail;
+		}
+		if (ph.state && newest.id && strcmp(newest.id, sid) == 0 && run.state &&
+		    is_mutable(run.state) &&
+		    (strcmp(ph.state, "running") == 0 ||
+		     strcmp(ph.state, "awaiting_artifact") == 0))
+			fail_run(e, s.run_id, "session_exited");
+		store_phase_clear(&ph);
+		store_session_clear(&newest);
+		store_run_clear(&run);
+	}
+	goto out;
+out_fail:
+	rc = -1;
+	goto out;
+rollback:
+	tx_rollback(e);
+out:
+	free(prev);
+	store_session_clear(&s);
+	return rc;
+}
+
+/*
+ * path with its directory resolved and its last component as spelled (as
+ * worktree_path_inside names an artifact: a final symbolic link is itself),
+ * or NULL when the directory cannot be resolved. The caller frees.
+ */
+static char *
+real_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real, *out;
+
+	if (slash == NULL || slash == path)
+		return NULL;
+	dir = xstrndup(path, (size_t)(slash - path));
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL)
+		return NULL;
+	out = xasprintf("%s%s", real, slash);
+	free(real);
+	return out;
+}
+
+static int
+on_artifact(struct engine *e, const char *run_id, const char *path, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct phase_def def;
+	char *abs = NULL, *real = NULL;
+	int r, rc = 0;
+
+	r = store_run_get(e->st, run_id, &run, err);
+	if (r <= 0)
+		return r;
+	if (!is_mutable(run.state) || (r = working_phase(e, run_id, &ph, err)) <= 0) {
+		store_run_clear(&run);
+		return r < 0 ? -1 : 0;
+	}
+	if (phase_def_parse(&ph, &def, err) == 0) {
+		if (def.art_path &&
+		    worktree_path_inside(run.worktree_root, def.art_path, &abs, NULL) == 0) {
+			real = real_dir_of(path);
+			if (strcmp(abs, real ? real : path) == 0)
+				rc = check_and_advance(e, run_id, ph.id, err);
+		}
+		phase_def_clear(&def);
+	}
+	free(abs);
+	free(real);
+	store_phase_clear(&ph);
+	store_run_clear(&run);
+	return rc;
+}
+
+int
+engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct phase_def def;
+	int r;
+
+	*abs_out = NULL;
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = working_phase(e, run_id, &ph, err);
+	if (r == 1) {
+		r = phase_def_parse(&ph, &def, err) == 0 ? 0 : -1;
+		if (r == 0 && def.art_path)
+			r = worktree_path_inside(run.worktree_root, def.art_path, abs_out, err) == 0
+			        ? 1
+			        : -1;
+		phase_def_clear(&def); /* zeroed when parsing failed */
+		store_phase_clear(&ph);
+	}
+	store_run_clear(&run);
+	return r;
+}
+
+static int self_check_impl(struct engine *e, int *found, struct df_error *err);
+static void arm_self_check(struct engine *e);
+
+static int
+on_timer(struct engine *e, uint64_t id, struct df_error *err)
+{
+	struct timer_ent t;
+	struct store_phase ph;
+	struct store_run run;
+	size_t i;
+	int r, fail = 0;
+
+	if (id != 0 && id == e->check_timer) {
+		e->check_timer = 0;
+		r = self_check_impl(e, NULL, err);
+		arm_self_check(e);
+		return r;
+	}
+	for (i = 0; i < e->ntimers; i++)
+		if (e->timers[i].id == id)
+			break;
+	if (i == e->ntimers)
+		return 0;
+	t = e->timers[i];
+	e->timers[i] = e->timers[--e->ntimers];
+	r = store_run_get(e->st, t.run_id, &run, err);
+	if (r <= 0)
+		return r;
+	if (!is_mutable(run.state)) {
+		store_run_clear(&run);
+		return 0; /* paused runs do not time out; resume re-arms */
+	}
+	store_run_clear(&run);
+	if (check_and_advance(e, t.run_id, t.phase_id, err) != 0)
+		return -1;
+	r = store_phase_get(e->st, t.phase_id, &ph, err);
+	if (r <= 0)
+		return r;
+	if (ph.attempts == t.attempt &&
+	    (strcmp(ph.state, "running") == 0 || strcmp(ph.state, "awaiting_artifact") == 0 ||
+	     strcmp(ph.state, "validating") == 0))
+		fail = 1;
+	store_phase_clear(&ph);
+	if (fail && store_run_get(e->st, t.run_id, &run, err) == 1) {
+		fail = is_mutable(run.state);
+		store_run_clear(&run);
+		if (fail)
+			return end_run(e, t.run_id, "failed", "phase_timeout", "phase_timeout",
+			               err);
+	}
+	return 0;
+}
+
+/* The agent CLI's own conversation id for a session, kept on its row. */
+static int
+on_conversation(struct engine *e, const char *sid, const char *conversation, struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX];
+	int r;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	if (s.conversation_id != NULL && strcmp(s.conversation_id, conversation) == 0) {
+		store_session_clear(&s);
+		return 0;
+	}
+	free(s.conversation_id);
+	s.conversation_id = xstrdup(conversation);
+	now_ts(e, ts);
+	r = tx_begin(e, err) == 0 && store_session_save(e->st, &s, ts, err) == 0 &&
+	            tx_commit(e, err) == 0
+	        ? 0
+	        : -1;
+	if (r != 0)
+		tx_rollback(e);
+	store_session_clear(&s);
+	return r;
+}
+
+/* The driver started a resumed session afresh: say so, and forget the conversation. */
+static int
+on_resume_failed(struct engine *e, const char *sid, int status, struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX];
+	cJSON *pl;
+	int r;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	pl = payload_str("sessionId", s.id, "conversation", s.conversation_id, NULL);
+	cJSON_AddNumberToObject(pl, "status", status);
+	free(s.conversation_id);
+	s.conversation_id = NULL;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0) {
+		cJSON_Delete(pl);
+		store_session_clear(&s);
+		return -1;
+	}
+	if (store_session_save(e->st, &s, ts, err) != 0 ||
+	    emit(e, s.run_id, s.phase_id, "session.resume_failed", pl, err,
+	         "session.resume_failed:%s", s.id) != 0) {
+		tx_rollback(e);
+		store_session_clear(&s);
+		return -1;
+	}
+	store_session_clear(&s);
+	return tx_commit(e, err);
+}
+
+static void
+run_item(struct engine *e, struct item *it)
+{
+	struct df_error err;
+	int rc = 0;
+
+	df_error_clear(&err);
+	switch (it->kind) {
+	case IT_SESSION:
+		rc = on_session(e, it->a, it->ev, it->b, it->status, &err);
+		break;
+	case IT_ARTIFACT:
+		rc = on_artifact(e, it->a, it->b, &err);
+		break;
+	case IT_TIMER:
+		rc = on_timer(e, it->timer, &err);
+		break;
+	case IT_CONVERSATION:
+		rc = on_conversation(e, it->a, it->b, &err);
+		break;
+	case IT_RESUME_FAILED:
+		rc = on_resume_failed(e, it->a, it->status, &err);
+		break;
+	}
+	if (rc != 0)
+		step_failed(e, &err);
+}
+
+void
+engine_session_event(struct engine *e, const char *session_id, enum engine_session_event_kind kind,
+                     const char *detail, int status)
+{
+	struct item it = { .kind = IT_SESSION,
+		           .a = xstrdup(session_id),
+		           .b = detail ? xstrdup(detail) : NULL,
+		           .ev = (int)kind,
+		           .status = status };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_session_conversation(struct engine *e, const char *session_id, const char *conversation_id)
+{
+	struct item it = { .kind = IT_CONVERSATION,
+		           .a = xstrdup(session_id),
+		           .b = xstrdup(conversation_id) };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_session_resume_failed(struct engine *e, const char *session_id, int status)
+{
+	struct item it = { .kind = IT_RESUME_FAILED, .a = xstrdup(session_id), .status = status };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_artifact_event(struct engine *e, const char *run_id, const char *abs_path)
+{
+	struct item it = { .kind = IT_ARTIFACT, .a = xstrdup(run_id), .b = xstrdup(abs_path) };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_timer_fired(struct engine *e, uint64_t timer_id)
+{
+	struct item it = { .kind = IT_TIMER, .timer = timer_id };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+/* ---------------------------------------------------------------------------
+ * Restart recovery.
+ */
+
+/* The working phase's agent died with the server: restart the phase or give up. */
+static int
+restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, struct df_error *err)
+{
+	struct store_session s;
+	struct store_run run;
+	char ts[STORE_TS_MAX];
+	char *conversation = NULL;
+	int64_t restarts = 0;
+	int have_s, rc;
+
+	if (store_events_count_cause(e->st, ph->id, "phase.started", "process_restart", &restarts,
+	                             err) != 0)
+		return -1;
+	if (e->restart_limit >= 0 && restarts >= e->restart_limit)
+		return end_run(e, run_id, "failed", "process_restart_unrecovered",
+		               "process_restart_unrecovered", err);
+	have_s = phase_session(e, run_id, ph->id, &s, err);
+	if (have_s < 0)
+		return -1;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0) {
+		store_session_clear(&s);
+		return -1;
+	}
+	if (have_s && (session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0)) {
+		/* A process still running here (a self-check's restart) is stopped at commit. */
+		if (e->drv->alive(e->dctx, s.id))
+			push_stop(e, s.id);
+		free(s.state);
+		s.state = xstrdup(SS_FAILED);
+		if (store_session_save(e->st, &s, ts, err) != 0 ||
+		    emit(e, run_id, ph->id, "session.failed",
+		         payload_str("sessionId", s.id, "roleId", s.role_id, "reason",
+		                     "process_restart", NULL),
+		         err, "session.failed:%s", s.id) != 0)
+			goto rollback;
+	}
+	/* Back to pending; the attempt counter goes on from where it was. */
+	free(ph->state);
+	ph->state = xstrdup("pending");
+	if (store_phase_save(e->st, ph, err) != 0)
+		goto rollback;
+	/* The dead agent's conversation: the new session resumes it where the backend can. */
+	if (have_s && s.conversation_id != NULL)
+		conversation = xstrdup(s.conversation_id);
+	store_session_clear(&s);
+	if (tx_commit(e, err) != 0) {
+		free(conversation);
+		return -1;
+	}
+	cancel_timers(e, run_id, ph->id);
+	if (load_run(e, run_id, &run, err) != 0) {
+		free(conversation);
+		return -1;
+	}
+	rc = phase_begin(e, &run, ph, "process_restart", conversation, err);
+	store_run_clear(&run);
+	free(conversation);
+	return rc;
+rollback:
+	tx_rollback(e);
+	store_session_clear(&s);
+	return -1;
+}
+
+/*
+ * In its own transaction: the run's sessions whose rows say they are live
+ * or waiting but whose process this server does not run (they died with a
+ * previous server) become FAILED_NEEDS_HUMAN, with session.failed (reason
+ * process_restart), so no row stays BUSY or waiting forever.
+ */
+static int
+fail_dead_sessions(struct engine *e, const char *run_id, struct df_error *err)
+{
+	struct store_session *ss = NULL;
+	size_t n = 0;
+	char ts[STORE_TS_MAX];
+	int rc = 0, dirty = 0;
+
+	if (store_sessions_list(e->st, run_id, &ss, &n, err) != 0)
+		return -1;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0) {
+		store_sessions_free(ss, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((!session_state_live(ss[i].state) && strcmp(ss[i].state, SS_WAITING) != 0) ||
+		    e->drv->alive(e->dctx, ss[i].id))
+			continue;
+		free(ss[i].state);
+		ss[i].state = xstrdup(SS_FAILED);
+		dirty = 1;
+		rc = store_session_save(e->st, &ss[i], ts, err) != 0 ||
+		             emit(e, run_id, ss[i].phase_id, "session.failed",
+		                  payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id,
+		                              "reason", "process_restart", NULL),
+		                  err, "session.failed:%s", ss[i].id) != 0
+		         ? -1
+		         : 0;
+	}
+	store_sessions_free(ss, n);
+	if (rc != 0 || !dirty) {
+		tx_rollback(e);
+		return rc;
+	}
+	return tx_commit(e, err);
+}
+
+static int
+recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
+{
+	struct store_phase ph;
+	struct store_session s;
+	int r, alive;
+
+	if (is_terminal(run->state)) {
+		ensure_report(e, run->id);
+		return 0;
+	}
+	/* Runs waiting for a person stay as they are; their dead agents' rows do not. */
+	if (strcmp(run->state, "awaiting_approval") == 0 || strcmp(run->state, "paused") == 0)
+		return fail_dead_sessions(e, run->id, err);
+	if (strcmp(run->state, "created") == 0)
+		return end_run(e, run->id, "failed", "process_restart_unrecovered",
+		               "process_restart_unrecovered", err);
+	if (strcmp(run->state, "bound") == 0)
+		return advance(e, run->id, err);
+	r = working_phase(e, run->id, &ph, err);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return advance(e, run->id, err);
+	r = phase_session(e, run->id, ph.id, &s, err);
+	if (r < 0) {
+		store_phase_clear(&ph);
+		return -1;
+	}
+	alive = r == 1 && session_state_live(s.state) && e->drv->alive(e->dctx, s.id);
+	store_session_clear(&s);
+	if (alive)
+		r = recheck_active_phase(e, run->id, 2, err);
+	else
+		r = restart_phase(e, run->id, &ph, err);
+	store_phase_clear(&ph);
+	return r;
+}
+
+static int
+recover_impl(struct engine *e, struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	size_t n = 0;
+
+	if (store_runs_list(e->st, 0, &runs, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct df_error rerr;
+
+		df_error_clear(&rerr);
+		if (recover_run(e, &runs[i], &rerr) != 0) {
+			set_ids(&rerr, runs[i].id, NULL);
+			step_failed(e, &rerr);
+			fail_run(e, runs[i].id, "process_restart_unrecovered");
+		}
+	}
+	store_runs_free(runs, n);
+	return 0;
+}
+
+int
+engine_recover(struct engine *e, struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = recover_impl(e, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * The self-check: active runs that nothing drives.
+ */
+
+static void
+arm_self_check(struct engine *e)
+{
+	if (e->check_ms > 0 && e->check_timer == 0)
+		e->check_timer = e->host->timer_add(e->hctx, now_ms(e) + e->check_ms);
+}
+
+static int
+has_timer(struct engine *e, const char *run_id, const char *phase_id)
+{
+	for (size_t i = 0; i < e->ntimers; i++)
+		if (strcmp(e->timers[i].run_id, run_id) == 0 &&
+		    strcmp(e->timers[i].phase_id, phase_id) == 0)
+			return 1;
+	return 0;
+}
+
+/* An executing or planning run: what drives it, or what the self-check does about it. */
+static int
+check_working_run(struct engine *e, const struct store_run *run, char *what, size_t n,
+                  struct df_error *err)
+{
+	struct store_phase *ph = NULL, *work = NULL, *pending = NULL;
+	struct store_session s;
+	size_t np = 0;
+	int r = 0, gate = 0;
+	enum agent_where w;
+
+	if (store_phases_list(e->st, run->id, &ph, &np, err) != 0)
+		return -1;
+	for (size_t i = 0; i < np; i++) {
+		if (work == NULL && (strcmp(ph[i].state, "running") == 0 ||
+		                     strcmp(ph[i].state, "awaiting_artifact") == 0 ||
+		                     strcmp(ph[i].state, "validating") == 0))
+			work = &ph[i];
+		if (strcmp(ph[i].state, "awaiting_approval") == 0)
+			gate = 1;
+		if (pending == NULL && strcmp(ph[i].state, "pending") == 0)
+			pending = &ph[i];
+	}
+	if (work != NULL) {
+		r = phase_session(e, run->id, work->id, &s, err);
+		if (r < 0)
+			goto out;
+		w = agent_where(e, r == 1 ? &s : NULL);
+		store_session_clear(&s);
+		if (strcmp(work->state, "running") == 0) {
+			/* Its attempt never got as far as waiting for the artifact. */
+			snprintf(what, n,
+			         "phase %s (attempt %d) never reached its agent: restarted",
+			         work->phase_key, work->attempts);
+			r = restart_phase(e, run->id, work, err);
+		} else if (w == AGENT_LIVE) {
+			r = 0;
+			if (!has_timer(e, run->id, work->id)) {
+				snprintf(what, n, "phase %s had no timeout armed: re-armed",
+				         work->phase_key);
+				r = recheck_active_phase(e, run->id, 2, err);
+			} else {
+				what[0] = '\0';
+			}
+		} else {
+			snprintf(what, n, "phase %s waits for an agent that is %s: %s",
+			         work->phase_key,
+			         w == AGENT_EXITED ? "gone" : "not live in this server",
+			         w == AGENT_EXITED ? "the run fails" : "restarted");
+			r = agent_unreachable(e, run->id, work->id, w, err);
+		}
+	} else if (gate) {
+		what[0] = '\0'; /* a person decides */
+	} else if (pending != NULL) {
+		snprintf(what, n, "phase %s is pending and nothing started it: restarted",
+		         pending->phase_key);
+		r = restart_phase(e, run->id, pending, err);
+	} else {
+		snprintf(what, n, "%s", "no phase is left to wait for: advanced");
+		r = advance(e, run->id, err);
+	}
+out:
+	store_phases_free(ph, np);
+	return r;
+}
+
+/*
+ * One run: 1 when it was stranded (what says what was done), 0 when it is
+ * driven or waits for a person, -1 with err.
+ */
+static int
+check_run(struct engine *e, const struct store_run *run, char *what, size_t n, struct df_error *err)
+{
+	int r;
+
+	what[0] = '\0';
+	if (is_terminal(run->state)) {
+		if (run->final_report_path != NULL)
+			return 0;
+		snprintf(what, n, "%s", "it has no final report: written");
+		ensure_report(e, run->id);
+		return 1;
+	}
+	if (strcmp(run->state, "created") == 0) {
+		/* engine_start is synchronous: a run still "created" is a start that died. */
+		snprintf(what, n, "%s", "its start never finished: failed (start_run_failed)");
+		r = end_run(e, run->id, "failed", "start_run_failed", "start_run_failed", err);
+		return r < 0 ? -1 : 1;
+	}
+	if (strcmp(run->state, "bound") == 0) {
+		snprintf(what, n, "%s", "bound, and no phase started: advanced");
+		return advance(e, run->id, err) < 0 ? -1 : 1;
+	}
+	if (!is_mutable(run->state))
+		return 0; /* paused, awaiting_approval: a person decides */
+	r = check_working_run(e, run, what, n, err);
+	if (r < 0)
+		return -1;
+	return what[0] != '\0';
+}
+
+static int
+self_check_impl(struct engine *e, int *found, struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	size_t n = 0;
+	int count = 0;
+
+	if (store_runs_list(e->st, 0, &runs, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct df_error rerr;
+		char what[256];
+		int r;
+
+		df_error_clear(&rerr);
+		r = check_run(e, &runs[i], what, sizeof(what), &rerr);
+		if (r != 0) {
+			count++;
+			if (e->host->stranded)
+				e->host->stranded(e->hctx, runs[i].id, runs[i].state, what);
+		}
+		if (r < 0) {
+			/* As at recovery; with the disk still full this fails too, and the next
+			 * check retries. */
+			set_ids(&rerr, runs[i].id, NULL);
+			step_failed(e, &rerr);
+			fail_run(e, runs[i].id, "process_restart_unrecovered");
+		}
+	}
+	store_runs_free(runs, n);
+	if (found)
+		*found = count;
+	return 0;
+}
+
+int
+engine_self_check(struct engine *e, int *found, struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = self_check_impl(e, found, err);
+	e->depth--;
+	pump(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Status.
+ */
+
+static cJSON *
+jstr_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+int
+engine_status(struct engine *e, const char *run_id, char **json_out, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase *ph = NULL;
+	struct store_approval *ap = NULL;
+	struct store_session *ss = NULL;
+	struct store_event *ev = NULL;
+	struct store_binding *bd = NULL;
+	struct store_catalog_entry *pc = NULL;
+	size_t np = 0, na = 0, ns = 0, nev = 0, nb = 0, npc = 0;
+	cJSON *o, *r, *arr;
+	char *text;
+	int rc = -1;
+
+	*json_out = NULL;
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	if (store_phases_list(e->st, run_id, &ph, &np, err) != 0 ||
+	    store_approvals_list(e->st, run_id, &ap, &na, err) != 0 ||
+	    store_sessions_list(e->st, run_id, &ss, &ns, err) != 0 ||
+	    store_events_tail(e->st, run_id, STATUS_EVENTS_TAIL, &ev, &nev, err) != 0 ||
+	    store_bindings_list(e->st, run_id, &bd, &nb, err) != 0 ||
+	    store_catalog_list(e->st, STORE_CATALOG_PERSONA, &pc, &npc, err) != 0)
+		goto out;
+	o = cJSON_CreateObject();
+	r = cJSON_AddObjectToObject(o, "run");
+	cJSON_AddStringToObject(r, "id", run.id);
+	cJSON_AddStringToObject(r, "state", run.state);
+	cJSON_AddItemToObject(r, "pausedFromState", jstr_or_null(run.paused_from_state));
+	cJSON_AddStringToObject(r, "repoPath", run.repo_path);
+	cJSON_AddStringToObject(r, "baseBranch", run.base_branch);
+	cJSON_AddStringToObject(r, "worktreeRoot", run.worktree_root);
+	cJSON_AddStringToObject(r, "templateHash", run.template_hash);
+	cJSON_AddItemToObject(r, "currentPhaseId", jstr_or_null(run.current_phase_id));
+	cJSON_AddItemToObject(r, "finalReportPath", jstr_or_null(run.final_report_path));
+	cJSON_AddStringToObject(r, "createdAt", run.created_at);
+	cJSON_AddItemToObject(r, "startedAt", jstr_or_null(run.started_at));
+	cJSON_AddItemToObject(r, "endedAt", jstr_or_null(run.ended_at));
+	arr = cJSON_AddArrayToObject(o, "phases");
+	for (size_t i = 0; i < np; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "id", ph[i].id);
+		cJSON_AddStringToObject(x, "phaseKey", ph[i].phase_key);
+		{
+			cJSON *def = cJSON_Parse(ph[i].definition ? ph[i].definition : "");
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(def, "title");
+
+			cJSON_AddItemToObject(
+			    x, "title", jstr_or_null(cJSON_IsString(t) ? t->valuestring : NULL));
+			cJSON_Delete(def);
+		}
+		cJSON_AddNumberToObject(x, "seq", ph[i].seq);
+		cJSON_AddStringToObject(x, "state", ph[i].state);
+		cJSON_AddNumberToObject(x, "attempts", ph[i].attempts);
+		cJSON_AddNumberToObject(x, "repairs", ph[i].repairs);
+		cJSON_AddItemToObject(x, "deadlineAt", jstr_or_null(ph[i].deadline_at));
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "bindings");
+	for (size_t i = 0; i < nb; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		const char *pname = bd[i].persona_id;
+
+		/* The persona's name for people; its catalog id beside it. */
+		for (size_t k = 0; k < npc; k++)
+			if (strcmp(pc[k].id, bd[i].persona_id) == 0)
+				pname = pc[k].name;
+		cJSON_AddStringToObject(x, "roleId", bd[i].role_id);
+		cJSON_AddStringToObject(x, "persona", pname);
+		cJSON_AddStringToObject(x, "personaId", bd[i].persona_id);
+		cJSON_AddStringToObject(x, "backend", bd[i].backend);
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "approvals");
+	for (size_t i = 0; i < na; i++) {
+		struct store_decision *d = NULL;
+		size_t nd = 0;
+		cJSON *x = cJSON_CreateObject(), *darr;
+
+		cJSON_AddStringToObject(x, "id", ap[i].id);
+		cJSON_AddItemToObject(x, "phaseId", jstr_or_null(ap[i].phase_id));
+		cJSON_AddStringToObject(x, "gateKey", ap[i].gate_key);
+		cJSON_AddStringToObject(x, "kind", ap[i].kind);
+		cJSON_AddStringToObject(x, "state", ap[i].state);
+		cJSON_AddItemToObject(x, "payload", cJSON_Parse(ap[i].payload));
+		cJSON_AddStringToObject(x, "createdAt", ap[i].created_at);
+		darr = cJSON_AddArrayToObject(x, "decisions");
+		if (store_decisions_list(e->st, ap[i].id, &d, &nd, err) != 0) {
+			cJSON_Delete(x);
+			cJSON_Delete(o);
+			goto out;
+		}
+		for (size_t j = 0; j < nd; j++) {
+			cJSON *y = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(y, "action", d[j].action);
+			cJSON_AddStringToObject(y, "actor", d[j].actor);
+			cJSON_AddItemToObject(y, "comment", jstr_or_null(d[j].comment));
+			cJSON_AddStringToObject(y, "createdAt", d[j].created_at);
+			cJSON_AddItemToArray(darr, y);
+		}
+		store_decisions_free(d, nd);
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "sessions");
+	for (size_t i = 0; i < ns; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "id", ss[i].id);
+		cJSON_AddItemToObject(x, "phaseId", jstr_or_null(ss[i].phase_id));
+		cJSON_AddStringToObject(x, "roleId", ss[i].role_id);
+		cJSON_AddStringToObject(x, "backend", ss[i].backend);
+		cJSON_AddStringToObject(x, "state", ss[i].state);
+		cJSON_AddItemToObject(x, "transcriptPath", jstr_or_null(ss[i].transcript_path));
+		if (ss[i].has_exit_status)
+			cJSON_AddNumberToObject(x, "exitStatus", ss[i].exit_status);
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "events");
+	for (size_t i = 0; i < nev; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(x, "id", (double)ev[i].id);
+		cJSON_AddNumberToObject(x, "seq", (double)ev[i].seq);
+		cJSON_AddStringToObject(x, "type", ev[i].type);
+		cJSON_AddItemToObject(x, "phaseId", jstr_or_null(ev[i].phase_id));
+		cJSON_AddItemToObject(x, "payload", cJSON_Parse(ev[i].payload));
+		cJSON_AddStringToObject(x, "ts", ev[i].ts);
+		cJSON_AddItemToArray(arr, x);
+	}
+	text = cJSON_PrintUnformatted(o);
+	*json_out = xstrdup(text);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	rc = 0;
+out:
+	store_run_clear(&run);
+	store_phases_free(ph, np);
+	store_approvals_free(ap, na);
+	store_sessions_free(ss, ns);
+	store_events_free(ev, nev);
+	store_bindings_free(bd, nb);
+	store_catalog_entries_free(pc, npc);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Lifetime.
+ */
+
+int64_t
+engine_clock_now_ms(void *ctx)
+{
+	(void)ctx;
+	return clock_wall_ms();
+}
+
+void
+engine_uuid_new_id(void *ctx, char out[ENGINE_ID_MAX])
+{
+	uuid_t u;
+
+	(void)ctx;
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
+
+struct engine *
+engine_new(const struct engine_config *cfg, struct df_error *err)
+{
+	struct engine *e;
+	char *ws;
+
+	if (cfg == NULL || cfg->store == NULL || cfg->workspace == NULL || cfg->host == NULL ||
+	    cfg->host->now_ms == NULL || cfg->host->new_id == NULL ||
+	    cfg->host->timer_add == NULL || cfg->host->timer_cancel == NULL ||
+	    cfg->sessions == NULL || cfg->sessions->start == NULL || cfg->sessions->send == NULL ||
+	    cfg->sessions->stop == NULL || cfg->sessions->alive == NULL) {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "an engine needs a store, a workspace, host ops and session ops");
+		return NULL;
+	}
+	if (paths_mkdir_p(cfg->workspace, 0700) != 0 ||
+	    (ws = realpath(cfg->workspace, NULL)) == NULL) {
+		df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
+		             "cannot use workspace %s: %s", cfg->workspace, strerror(errno));
+		return NULL;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->st = cfg->store;
+	e->reg = cfg->schemas;
+	e->workspace = ws;
+	e->nbackends = cfg->nbackends;
+	e->backends = xcalloc(cfg->nbackends + 1, sizeof(*e->backends));
+	for (size_t i = 0; i < cfg->nbackends; i++)
+		e->backends[i] = xstrdup(cfg->backends[i]);
+	e->max_runs = cfg->max_concurrent_runs > 0 ? cfg->max_concurrent_runs
+	                                           : ENGINE_DEFAULT_MAX_CONCURRENT_RUNS;
+	e->timeout_ms =
+	    cfg->phase_timeout_ms > 0 ? cfg->phase_timeout_ms : ENGINE_DEFAULT_PHASE_TIMEOUT_MS;
+	e->max_repairs = cfg->max_repairs > 0   ? cfg->max_repairs
+	                 : cfg->max_repairs < 0 ? 0
+	                                        : ENGINE_DEFAULT_MAX_REPAIRS;
+	e->max_artifact = cfg->max_artifact_bytes > 0 ? cfg->max_artifact_bytes
+	                                              : ENGINE_DEFAULT_MAX_ARTIFACT_BYTES;
+	e->restart_limit = cfg->restart_limit > 0   ? cfg->restart_limit
+	                   : cfg->restart_limit < 0 ? 0
+	                                            : ENGINE_DEFAULT_RESTART_LIMIT;
+	e->host = cfg->host;
+	e->hctx = cfg->host_ctx;
+	e->drv = cfg->sessions;
+	e->dctx = cfg->session_ctx;
+	e->check_ms = cfg->self_check_ms > 0   ? cfg->self_check_ms
+	              : cfg->self_check_ms < 0 ? 0
+	                                       : ENGINE_DEFAULT_SELF_CHECK_MS;
+	arm_self_check(e);
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->ntimers; i++)
+		e->host->timer_cancel(e->hctx, e->timers[i].id);
+	if (e->check_timer != 0)
+		e->host->timer_cancel(e->hctx, e->check_timer);
+	free(e->timers);
+	while (e->qlen > 0) {
+		free(e->queue[e->qhead].a);
+		free(e->queue[e->qhead].b);
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+	}
+	free(e->queue);
+	free(e->notes);
+	clear_stops(e);
+	free(e->stops);
+	for (size_t i = 0; i < e->nbackends; i++)
+		free(e->backends[i]);
+	free(e->backends);
+	free(e->workspace);
+	free(e);
+}

@@ -1,0 +1,605 @@
+/*
+ * Final reports (see report.h). The JSON follows the reference's
+ * buildFinalReport field for field; the Markdown is rendered from that JSON
+ * (so the stub report renders too) and is meant for a person: tables for
+ * phases and artifacts, and each approval with its decisions, who made them
+ * and the comment they left.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/buf.h"
+#include "lib/paths.h"
+#include "lib/xalloc.h"
+#include "proto/proto.h"
+#include "report.h"
+
+static cJSON *
+str_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *
+json_or(const char *text, cJSON *fallback)
+{
+	cJSON *v = text ? cJSON_Parse(text) : NULL;
+
+	if (v == NULL)
+		return fallback;
+	cJSON_Delete(fallback);
+	return v;
+}
+
+static int
+write_atomic(const char *path, const char *data, struct df_error *err)
+{
+	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	size_t len = strlen(data), off = 0;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		df_error_set(err, DF_FATAL, DF_E_IO, "cannot write %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (off < len || fsync(fd) != 0) {
+		df_error_set(err, DF_FATAL, DF_E_IO, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		df_error_set(err, DF_FATAL, DF_E_IO, "cannot rename %s to %s: %s", tmp, path,
+		             strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+/* Write <ws>/<run>/<run>.report.{json,md} and record the path. */
+static int
+write_report(struct store *st, const char *workspace, const char *run_id, const cJSON *report,
+             const char *now_ts, struct df_error *err)
+{
+	char *dir = xasprintf("%s/%s", workspace, run_id);
+	char *json_path = xasprintf("%s/%s.report.json", dir, run_id);
+	char *md_path = xasprintf("%s/%s.report.md", dir, run_id);
+	char *text = cJSON_Print(report);
+	char *json_text = xasprintf("%s\n", text);
+	char *md = report_markdown(json_text);
+	int rc = -1;
+
+	if (paths_mkdir_p(dir, 0700) != 0) {
+		df_error_set(err, DF_FATAL, DF_E_IO, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (write_atomic(json_path, json_text, err) != 0 || write_atomic(md_path, md, err) != 0)
+		goto out;
+	rc = store_run_set_report(st, run_id, md_path, now_ts, err);
+out:
+	cJSON_free(text);
+	free(json_text);
+	free(md);
+	free(dir);
+	free(json_path);
+	free(md_path);
+	return rc;
+}
+
+static cJSON *
+build_report(struct store *st, const struct store_run *run, const char *status, const char *now_ts,
+             struct df_error *err)
+{
+	struct store_run_inputs in;
+	struct store_binding *b = NULL;
+	struct store_phase *p = NULL;
+	struct store_approval *a = NULL;
+	struct store_finding *f = NULL;
+	struct store_command *c = NULL;
+	struct store_artifact *art = NULL;
+	struct store_event *ev = NULL;
+	size_t nb = 0, np = 0, na = 0, nf = 0, nc = 0, nart = 0, nev = 0;
+	cJSON *r = NULL, *arr, *o, *unresolved;
+	int rc;
+
+	rc = store_run_inputs_get(st, run->id, &in, err);
+	if (rc < 0)
+		return NULL;
+	if (store_bindings_list(st, run->id, &b, &nb, err) != 0 ||
+	    store_phases_list(st, run->id, &p, &np, err) != 0 ||
+	    store_approvals_list(st, run->id, &a, &na, err) != 0 ||
+	    store_findings_list(st, run->id, &f, &nf, err) != 0 ||
+	    store_commands_list(st, run->id, &c, &nc, err) != 0 ||
+	    store_artifacts_list(st, run->id, &art, &nart, err) != 0 ||
+	    store_events_tail(st, run->id, REPORT_EVENTS_TAIL, &ev, &nev, err) != 0)
+		goto out;
+
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "runId", run->id);
+	cJSON_AddStringToObject(r, "templateHash", run->template_hash);
+	arr = cJSON_AddArrayToObject(r, "bindings");
+	for (size_t i = 0; i < nb; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "roleId", b[i].role_id);
+		cJSON_AddStringToObject(o, "personaHash", b[i].persona_hash);
+		cJSON_AddStringToObject(o, "backend", b[i].backend);
+		cJSON_AddItemToArray(arr, o);
+	}
+	o = cJSON_AddObjectToObject(r, "inputs");
+	cJSON_AddStringToObject(o, "requirementsMd", in.requirements_md ? in.requirements_md : "");
+	cJSON_AddItemToObject(o, "objective", json_or(in.objective, cJSON_CreateNull()));
+	cJSON_AddItemToObject(o, "extra", json_or(in.extra, cJSON_CreateNull()));
+	cJSON_AddStringToObject(o, "inputHash", in.input_hash ? in.input_hash : "");
+
+	unresolved = cJSON_CreateArray();
+	arr = cJSON_AddArrayToObject(r, "phases");
+	for (size_t i = 0; i < np; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", p[i].id);
+		cJSON_AddStringToObject(o, "phaseKey", p[i].phase_key);
+		cJSON_AddNumberToObject(o, "seq", p[i].seq);
+		cJSON_AddStringToObject(o, "state", p[i].state);
+		cJSON_AddNumberToObject(o, "attempts", p[i].attempts);
+		cJSON_AddNumberToObject(o, "repairs", p[i].repairs);
+		cJSON_AddItemToObject(o, "startedAt", str_or_null(p[i].started_at));
+		cJSON_AddItemToObject(o, "endedAt", str_or_null(p[i].ended_at));
+		cJSON_AddItemToArray(arr, o);
+		if (strcmp(p[i].state, "failed") == 0 ||
+		    (strcmp(status, "completed") != 0 && strcmp(p[i].state, "completed") != 0 &&
+		     strcmp(p[i].state, "skipped") != 0)) {
+			cJSON *u = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(u, "type", "phase");
+			cJSON_AddStringToObject(u, "phaseId", p[i].id);
+			cJSON_AddStringToObject(u, "phaseKey", p[i].phase_key);
+			cJSON_AddStringToObject(u, "state", p[i].state);
+			cJSON_AddItemToArray(unresolved, u);
+		}
+	}
+	arr = cJSON_AddArrayToObject(r, "approvals");
+	for (size_t i = 0; i < na; i++) {
+		struct store_decision *d = NULL;
+		size_t nd = 0;
+		cJSON *darr;
+
+		if (store_decisions_list(st, a[i].id, &d, &nd, err) != 0) {
+			cJSON_Delete(unresolved);
+			cJSON_Delete(r);
+			r = NULL;
+			goto out;
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", a[i].id);
+		cJSON_AddItemToObject(o, "phaseId", str_or_null(a[i].phase_id));
+		cJSON_AddStringToObject(o, "gateKey", a[i].gate_key);
+		cJSON_AddStringToObject(o, "kind", a[i].kind);
+		cJSON_AddStringToObject(o, "state", a[i].state);
+		cJSON_AddStringToObject(o, "createdAt", a[i].created_at);
+		cJSON_AddItemToObject(o, "resolvedAt", str_or_null(a[i].resolved_at));
+		darr = cJSON_AddArrayToObject(o, "decisions");
+		for (size_t j = 0; j < nd; j++) {
+			cJSON *x = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(x, "action", d[j].action);
+			cJSON_AddStringToObject(x, "actor", d[j].actor);
+			cJSON_AddItemToObject(x, "comment", str_or_null(d[j].comment));
+			cJSON_AddStringToObject(x, "createdAt", d[j].created_at);
+			cJSON_AddItemToArray(darr, x);
+		}
+		store_decisions_free(d, nd);
+		cJSON_AddItemToArray(arr, o);
+		if (strcmp(a[i].state, "pending") == 0) {
+			cJSON *u = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(u, "type", "approval");
+			cJSON_AddStringToObject(u, "approvalId", a[i].id);
+			cJSON_AddStringToObject(u, "gateKey", a[i].gate_key);
+			cJSON_AddStringToObject(u, "state", a[i].state);
+			cJSON_AddItemToArray(unresolved, u);
+		}
+	}
+	arr = cJSON_AddArrayToObject(r, "findings");
+	for (size_t i = 0; i < nf; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddItemToObject(o, "phaseId", str_or_null(f[i].phase_id));
+		cJSON_AddStringToObject(o, "severity", f[i].severity);
+		cJSON_AddStringToObject(o, "message", f[i].message);
+		cJSON_AddItemToObject(o, "file", str_or_null(f[i].file));
+		if (f[i].line > 0)
+			cJSON_AddNumberToObject(o, "line", f[i].line);
+		else
+			cJSON_AddNullToObject(o, "line");
+		cJSON_AddItemToArray(arr, o);
+	}
+	arr = cJSON_AddArrayToObject(r, "commands");
+	for (size_t i = 0; i < nc; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "kind", c[i].kind);
+		cJSON_AddItemToObject(o, "argv", json_or(c[i].argv, cJSON_CreateArray()));
+		if (c[i].has_exit_code)
+			cJSON_AddNumberToObject(o, "exit_code", c[i].exit_code);
+		else
+			cJSON_AddNullToObject(o, "exit_code");
+		cJSON_AddItemToArray(arr, o);
+	}
+	arr = cJSON_AddArrayToObject(r, "artifacts");
+	for (size_t i = 0; i < nart; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "path", art[i].path);
+		cJSON_AddStringToObject(o, "schemaId", art[i].schema_id);
+		cJSON_AddStringToObject(o, "hash", art[i].hash);
+		cJSON_AddBoolToObject(o, "valid", art[i].valid);
+		cJSON_AddItemToObject(o, "phaseId", str_or_null(art[i].phase_id));
+		cJSON_AddNumberToObject(o, "attempt", art[i].attempt);
+		cJSON_AddStringToObject(o, "createdAt", art[i].created_at);
+		cJSON_AddItemToArray(arr, o);
+	}
+	o = cJSON_AddObjectToObject(r, "events");
+	arr = cJSON_AddArrayToObject(o, "tail");
+	for (size_t i = 0; i < nev; i++) {
+		cJSON *x = cJSON_CreateObject();
+		char id[32];
+
+		snprintf(id, sizeof(id), "%lld", (long long)ev[i].id);
+		cJSON_AddStringToObject(x, "id", id);
+		cJSON_AddNumberToObject(x, "seq", (double)ev[i].seq);
+		cJSON_AddStringToObject(x, "type", ev[i].type);
+		cJSON_AddItemToObject(x, "payload", json_or(ev[i].payload, cJSON_CreateObject()));
+		cJSON_AddStringToObject(x, "ts", ev[i].ts);
+		cJSON_AddItemToArray(arr, x);
+	}
+	cJSON_AddItemToObject(r, "unresolved", unresolved);
+	cJSON_AddStringToObject(r, "endedAt", run->ended_at ? run->ended_at : now_ts);
+	cJSON_AddStringToObject(r, "status", status);
+out:
+	store_run_inputs_clear(&in);
+	store_bindings_free(b, nb);
+	store_phases_free(p, np);
+	store_approvals_free(a, na);
+	store_findings_free(f, nf);
+	store_commands_free(c, nc);
+	store_artifacts_free(art, nart);
+	store_events_free(ev, nev);
+	return r;
+}
+
+static int
+get_run(struct store *st, const char *run_id, struct store_run *run, struct df_error *err)
+{
+	int rc = store_run_get(st, run_id, run, err);
+
+	if (rc == 0) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND, "run %s does not exist",
+		             run_id);
+		if (err)
+			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+	}
+	return rc == 1 ? 0 : -1;
+}
+
+int
+report_compose(struct store *st, const struct schema_registry *reg, const char *workspace,
+               const char *run_id, const char *status, const char *now_ts, struct df_error *err)
+{
+	struct schema_errors errs = { 0 };
+	struct store_run run;
+	cJSON *report;
+	int rc = -1, valid;
+
+	if (get_run(st, run_id, &run, err) != 0)
+		return -1;
+	report = build_report(st, &run, status, now_ts, err);
+	if (report == NULL)
+		goto out;
+	if (reg == NULL) {
+		df_error_set(err, DF_FATAL, DF_E_SCHEMA_NOT_FOUND,
+		             "no schema registry to validate the final report of run %s", run_id);
+		goto out;
+	}
+	valid = schema_validate(reg, "common/final-report@1", report, &errs, err);
+	if (valid < 0)
+		goto out;
+	if (valid == 0) {
+		char *first = errs.count ? schema_error_format(&errs.items[0]) : xstrdup("?");
+
+		df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		             "the final report of run %s does not validate against "
+		             "common/final-report@1 (%zu errors)",
+		             run_id, errs.count);
+		df_error_hint(err, "%s", first);
+		if (err)
+			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+		free(first);
+		goto out;
+	}
+	rc = write_report(st, workspace, run_id, report, now_ts, err);
+out:
+	schema_errors_free(&errs);
+	cJSON_Delete(report);
+	store_run_clear(&run);
+	return rc;
+}
+
+int
+report_write_stub(struct store *st, const char *workspace, const char *run_id, const char *status,
+                  const char *now_ts, struct df_error *err)
+{
+	struct store_run run;
+	cJSON *r, *o;
+	int rc, have = store_run_get(st, run_id, &run, err);
+
+	if (have < 0)
+		return -1;
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "runId", run_id);
+	cJSON_AddStringToObject(
+	    r, "templateHash",
+	    have && run.template_hash
+	        ? run.template_hash
+	        : "0000000000000000000000000000000000000000000000000000000000000000");
+	cJSON_AddArrayToObject(r, "bindings");
+	cJSON_AddObjectToObject(r, "inputs");
+	cJSON_AddArrayToObject(r, "phases");
+	cJSON_AddArrayToObject(r, "approvals");
+	cJSON_AddArrayToObject(r, "findings");
+	cJSON_AddArrayToObject(r, "commands");
+	cJSON_AddArrayToObject(r, "artifacts");
+	o = cJSON_AddObjectToObject(r, "events");
+	cJSON_AddArrayToObject(o, "tail");
+	o = cJSON_AddArrayToObject(r, "unresolved");
+	cJSON_AddItemToArray(o, cJSON_CreateString("final_report_compose_failed"));
+	cJSON_AddStringToObject(r, "endedAt", have && run.ended_at ? run.ended_at : now_ts);
+	cJSON_AddStringToObject(r, "status", status);
+	rc = have ? write_report(st, workspace, run_id, r, now_ts, err)
+	          : df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND,
+	                         "run %s does not exist", run_id);
+	cJSON_Delete(r);
+	store_run_clear(&run);
+	return rc;
+}
+
+/* ---- Markdown ---- */
+
+static const char *
+jstr(const cJSON *o, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+static long
+jint(const cJSON *o, const char *key, long dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	long long n;
+
+	return proto_json_int(v, -9007199254740992.0, 9007199254740992.0, &n) == 0 ? (long)n : dflt;
+}
+
+/* Markdown table cells may not hold '|' or newlines. */
+static void
+cell(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			buf_puts(b, "\\|");
+		else if (*s == '\n')
+			buf_putc(b, ' ');
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/* A quoted block: every line prefixed with "> ". */
+static void
+quote(struct buf *b, const char *indent, const char *s)
+{
+	buf_printf(b, "%s> ", indent);
+	for (; *s; s++) {
+		buf_putc(b, *s);
+		if (*s == '\n' && s[1])
+			buf_printf(b, "%s> ", indent);
+	}
+	buf_putc(b, '\n');
+}
+
+static const char *
+phase_key_of(const cJSON *phases, const char *phase_id)
+{
+	const cJSON *p;
+
+	if (phase_id == NULL)
+		return NULL;
+	cJSON_ArrayForEach(p, phases)
+	{
+		if (strcmp(jstr(p, "id", ""), phase_id) == 0)
+			return jstr(p, "phaseKey", NULL);
+	}
+	return NULL;
+}
+
+char *
+report_markdown(const char *report_json)
+{
+	cJSON *r = cJSON_Parse(report_json ? report_json : "");
+	const cJSON *phases, *x, *inputs;
+	struct buf b = BUF_INIT;
+
+	if (!cJSON_IsObject(r)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	phases = cJSON_GetObjectItemCaseSensitive(r, "phases");
+	buf_printf(&b, "# devflow run %s\n\n", jstr(r, "runId", "?"));
+	buf_printf(&b, "- Status: **%s**\n", jstr(r, "status", "?"));
+	buf_printf(&b, "- Ended: %s\n", jstr(r, "endedAt", "?"));
+	buf_printf(&b, "- Template hash: `%s`\n", jstr(r, "templateHash", "?"));
+	inputs = cJSON_GetObjectItemCaseSensitive(r, "inputs");
+	if (jstr(inputs, "inputHash", NULL))
+		buf_printf(&b, "- Input hash: `%s`\n", jstr(inputs, "inputHash", ""));
+	buf_putc(&b, '\n');
+
+	if (jstr(inputs, "requirementsMd", NULL)) {
+		buf_puts(&b, "## Requirements\n\n");
+		quote(&b, "", jstr(inputs, "requirementsMd", ""));
+		buf_putc(&b, '\n');
+	}
+
+	buf_puts(&b, "## Bindings\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "bindings")) == 0)
+		buf_puts(&b, "None recorded.\n\n");
+	else {
+		buf_puts(&b, "| Role | Backend | Persona hash |\n|---|---|---|\n");
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "bindings"))
+		{
+			buf_puts(&b, "| ");
+			cell(&b, jstr(x, "roleId", "?"));
+			buf_puts(&b, " | ");
+			cell(&b, jstr(x, "backend", "?"));
+			buf_printf(&b, " | `%.12s` |\n", jstr(x, "personaHash", ""));
+		}
+		buf_putc(&b, '\n');
+	}
+
+	buf_puts(&b, "## Phases\n\n");
+	if (cJSON_GetArraySize(phases) == 0)
+		buf_puts(&b, "None recorded.\n\n");
+	else {
+		buf_puts(&b, "| # | Phase | State | Attempts | Repairs |\n|---|---|---|---|---|\n");
+		cJSON_ArrayForEach(x, phases)
+		{
+			buf_printf(&b, "| %ld | ", jint(x, "seq", 0));
+			cell(&b, jstr(x, "phaseKey", "?"));
+			buf_printf(&b, " | %s | %ld | %ld |\n", jstr(x, "state", "?"),
+			           jint(x, "attempts", 0), jint(x, "repairs", 0));
+		}
+		buf_putc(&b, '\n');
+	}
+
+	buf_puts(&b, "## Approvals\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "approvals")) == 0)
+		buf_puts(&b, "None.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "approvals"))
+	{
+		const char *key = phase_key_of(phases, jstr(x, "phaseId", NULL));
+		const cJSON *d;
+
+		buf_printf(&b, "- Gate **%s**", jstr(x, "gateKey", "?"));
+		if (key)
+			buf_printf(&b, " (phase %s)", key);
+		buf_printf(&b, ": %s\n", jstr(x, "state", "?"));
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions"))
+		{
+			const char *comment = jstr(d, "comment", NULL);
+
+			buf_printf(&b, "  - %s by %s at %s%s\n", jstr(d, "action", "?"),
+			           jstr(d, "actor", "?"), jstr(d, "createdAt", "?"),
+			           comment && *comment ? ":" : "");
+			if (comment && *comment)
+				quote(&b, "    ", comment);
+		}
+	}
+	buf_putc(&b, '\n');
+
+	buf_puts(&b, "## Findings\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "findings")) == 0)
+		buf_puts(&b, "None.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "findings"))
+	{
+		buf_printf(&b, "- [%s] ", jstr(x, "severity", "?"));
+		if (jstr(x, "file", NULL)) {
+			buf_printf(&b, "`%s", jstr(x, "file", ""));
+			if (jint(x, "line", 0) > 0)
+				buf_printf(&b, ":%ld", jint(x, "line", 0));
+			buf_puts(&b, "` ");
+		}
+		buf_printf(&b, "%s\n", jstr(x, "message", ""));
+	}
+	buf_putc(&b, '\n');
+
+	buf_puts(&b, "## Commands\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "commands")) == 0)
+		buf_puts(&b, "None.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "commands"))
+	{
+		const cJSON *a, *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
+		int first = 1;
+
+		buf_printf(&b, "- %s: `", jstr(x, "kind", "?"));
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x, "argv"))
+		{
+			buf_printf(&b, "%s%s", first ? "" : " ",
+			           cJSON_IsString(a) ? a->valuestring : "?");
+			first = 0;
+		}
+		if (cJSON_IsNumber(ec))
+			buf_printf(&b, "` exit %d\n", ec->valueint);
+		else
+			buf_puts(&b, "` exit unknown\n");
+	}
+	buf_putc(&b, '\n');
+
+	buf_puts(&b, "## Artifacts\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "artifacts")) == 0)
+		buf_puts(&b, "None.\n\n");
+	else {
+		buf_puts(&b, "| Path | Schema | Valid | SHA-256 |\n|---|---|---|---|\n");
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "artifacts"))
+		{
+			buf_puts(&b, "| ");
+			cell(&b, jstr(x, "path", "?"));
+			buf_puts(&b, " | ");
+			cell(&b, jstr(x, "schemaId", "?"));
+			buf_printf(&b, " | %s | `%s` |\n",
+			           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "valid"))
+			               ? "yes"
+			               : "no",
+			           jstr(x, "hash", ""));
+		}
+		buf_putc(&b, '\n');
+	}
+
+	buf_puts(&b, "## Unresolved\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "unresolved")) == 0)
+		buf_puts(&b, "Nothing.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "unresolved"))
+	{
+		if (cJSON_IsString(x))
+			buf_printf(&b, "- %s\n", x->valuestring);
+		else if (strcmp(jstr(x, "type", ""), "approval") == 0)
+			buf_printf(&b, "- approval %s (gate %s) is %s\n",
+			           jstr(x, "approvalId", "?"), jstr(x, "gateKey", "?"),
+			           jstr(x, "state", "?"));
+		else
+			buf_printf(&b, "- phase %s is %s\n", jstr(x, "phaseKey", "?"),
+			           jstr(x, "state", "?"));
+	}
+	cJSON_Delete(r);
+	return buf_detach(&b);
+}

@@ -1,0 +1,1218 @@
+/*
+ * The session driver (see driver.h). Each engine session is an entry that
+ * owns its backend definition, its current session and detector, and a
+ * queue of instructions not yet delivered. Sessions and detectors replaced
+ * or evicted while the loop may still be inside one of their callbacks go
+ * to a graveyard that a zero-delay timer empties, so nothing is freed under
+ * its own feet. Entries are never freed before driver_free except exited
+ * ones past keep_exited, by the same timer.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "agent/agentcfg.h"
+#include "engine/catalog.h"
+#include "lib/buf.h"
+#include "lib/paths.h"
+#include "lib/xalloc.h"
+#include "proto/proto.h"
+#include "driver.h"
+
+/* Bounds of a backend's screen.lastLines and screen.stableMs (as its schema's). */
+#define DRIVER_MAX_LAST_LINES 1000
+#define DRIVER_MAX_STABLE_MS 600000
+
+#define DEFAULT_KEEP_EXITED 16
+/* A resumed process that exits non-zero this soon after its start could not resume. */
+#define RESUME_WINDOW_MS 10000
+
+struct entry {
+	struct driver *d;
+	char *id, *run_id, *phase_id, *role_id, *backend;
+	char *backend_json;
+	char **argv; /* the template, placeholders but {prompt} replaced, hooks.argv appended,
+	              * argv[0] resolved; NULL-terminated */
+	char **env;  /* the backend's env plus DEVFLOW_SESSION_ID and DEVFLOW_RUN_ID */
+	/*
+	 * While a resumed process may still fail to resume: the command line
+	 * without "resume" (argv is the resumed one), and copies of the
+	 * instructions the resumed process took, to give them to a fresh one.
+	 */
+	char **fresh_argv;
+	char **taken;
+	size_t ntaken;
+	char *resumed;       /* the conversation the session was started resuming, or NULL */
+	bool resume_failed;  /* it could not, and was started afresh */
+	bool falling_back;   /* inside on_exited, about to start afresh */
+	uint64_t spawned_ms; /* when the current process started (monotonic) */
+	char *cwd, *transcript;
+	bool argv_mode;
+	unsigned submit_delay_ms;
+	unsigned last_lines;
+	struct session *s; /* the current process; NULL before the first (argv mode) */
+	struct detect *det;
+	int turns;           /* processes spawned */
+	bool ended;          /* stopped, or exited for good */
+	bool hooked;         /* a hook has spoken for this session */
+	bool prompt_pending; /* detect has a prompt in flight: inflight */
+	char *inflight;
+	int exit_status; /* -1 while not ended by exit */
+	enum detect_state state;
+	char **queue; /* instructions waiting */
+	size_t nq;
+	unsigned long seq; /* creation order */
+};
+
+struct grave {
+	struct session *s;
+	struct detect *det;
+};
+
+struct driver {
+	struct loop *loop;
+	struct engine *engine;
+	struct driver_options opts;
+	char *workspace;   /* opts.workspace, owned */
+	char *devflow_bin; /* opts.devflow_bin or paths_bin_dir()/devflow, owned */
+	struct entry **v;
+	size_t n;
+	struct grave *graves;
+	size_t ngraves;
+	uint64_t reap_timer;
+	unsigned long seq;
+	driver_change_cb *cb;
+	void *cb_ctx;
+	bool shutting_down;
+};
+
+static void
+strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+entry_free(struct entry *en)
+{
+	if (en == NULL)
+		return;
+	detect_free(en->det);
+	session_free(en->s);
+	free(en->id);
+	free(en->run_id);
+	free(en->phase_id);
+	free(en->role_id);
+	free(en->backend);
+	free(en->backend_json);
+	strv_free(en->argv);
+	strv_free(en->fresh_argv);
+	for (size_t i = 0; i < en->ntaken; i++)
+		free(en->taken[i]);
+	free(en->taken);
+	free(en->resumed);
+	strv_free(en->env);
+	free(en->cwd);
+	free(en->transcript);
+	for (size_t i = 0; i < en->nq; i++)
+		free(en->queue[i]);
+	free(en->queue);
+	free(en->inflight);
+	free(en);
+}
+
+static struct entry *
+find(struct driver *d, const char *id)
+{
+	for (size_t i = 0; id && i < d->n; i++)
+		if (strcmp(d->v[i]->id, id) == 0)
+			return d->v[i];
+	return NULL;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The resumed process took text: keep a copy while it may still fail to resume. */
+static void
+note_taken(struct entry *en, const char *text)
+{
+	if (en->fresh_argv == NULL)
+		return;
+	en->taken = xreallocarray(en->taken, en->ntaken + 1, sizeof(*en->taken));
+	en->taken[en->ntaken++] = xstrdup(text);
+}
+
+/* The resume has held (or been given up): nothing to start afresh any more. */
+static void
+resume_settled(struct entry *en)
+{
+	strv_free(en->fresh_argv);
+	en->fresh_argv = NULL;
+	for (size_t i = 0; i < en->ntaken; i++)
+		free(en->taken[i]);
+	free(en->taken);
+	en->taken = NULL;
+	en->ntaken = 0;
+}
+
+static void
+notify(struct driver *d, struct entry *en, enum driver_change what)
+{
+	if (d->cb)
+		d->cb(d, en->id, what, d->cb_ctx);
+}
+
+static void
+report(struct entry *en, enum engine_session_event_kind kind, const char *detail, int status)
+{
+	struct driver *d = en->d;
+
+	if (d->engine && !d->shutting_down)
+		engine_session_event(d->engine, en->id, kind, detail, status);
+}
+
+/* --- reaping ----------------------------------------------------------------- */
+
+static void reap(struct loop *loop, void *arg);
+
+static void
+schedule_reap(struct driver *d)
+{
+	if (d->reap_timer == 0)
+		d->reap_timer = loop_timer_add(d->loop, 0, reap, d);
+}
+
+/* Detach the entry's session and detector and free them once the loop is out of their callbacks. */
+static void
+bury(struct entry *en)
+{
+	struct driver *d = en->d;
+
+	if (en->s == NULL && en->det == NULL)
+		return;
+	d->graves = xreallocarray(d->graves, d->ngraves + 1, sizeof(*d->graves));
+	d->graves[d->ngraves].s = en->s;
+	d->graves[d->ngraves].det = en->det;
+	d->ngraves++;
+	en->s = NULL;
+	en->det = NULL;
+	schedule_reap(d);
+}
+
+static void
+reap(struct loop *loop, void *arg)
+{
+	struct driver *d = arg;
+	size_t exited = 0, keep = d->opts.keep_exited;
+
+	(void)loop;
+	d->reap_timer = 0;
+	for (size_t i = 0; i < d->ngraves; i++) {
+		detect_free(d->graves[i].det);
+		session_free(d->graves[i].s);
+	}
+	free(d->graves);
+	d->graves = NULL;
+	d->ngraves = 0;
+	for (size_t i = 0; i < d->n; i++)
+		exited += d->v[i]->ended;
+	/* Oldest first: entries are kept in creation order. */
+	for (size_t i = 0; i < d->n && exited > keep;) {
+		struct entry *en = d->v[i];
+
+		if (!en->ended || (en->s && session_running(en->s))) {
+			i++;
+			continue;
+		}
+		memmove(&d->v[i], &d->v[i + 1], (d->n - i - 1) * sizeof(*d->v));
+		d->n--;
+		exited--;
+		entry_free(en);
+	}
+}
+
+/* --- backend definition --------------------------------------------------------- */
+
+struct patterns {
+	const char **ready, **busy, **needs;
+	struct detect_dialog *trust;
+	size_t nready, nbusy, nneeds, ntrust;
+};
+
+static void
+patterns_free(struct patterns *p)
+{
+	free(p->ready);
+	free(p->busy);
+	free(p->needs);
+	free(p->trust);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Strings of array field of screen into *out (pointers into doc). */
+static int
+string_list(const cJSON *screen, const char *field, const char ***out, size_t *n,
+            const char *backend, struct df_error *err)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(screen, field), *x;
+	size_t i = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (arr == NULL)
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		                    "backend %s: /screen/%s: not an array", backend, field);
+	*out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(**out));
+	cJSON_ArrayForEach(x, arr)
+	{
+		if (!cJSON_IsString(x))
+			return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+			                    "backend %s: /screen/%s/%zu: not a string", backend,
+			                    field, i);
+		(*out)[i++] = x->valuestring;
+	}
+	*n = i;
+	return 0;
+}
+
+/* Read the backend's screen section into cfg (strings point into doc). */
+static int
+parse_screen(const cJSON *doc, const char *backend, struct detect_config *cfg, struct patterns *p,
+             struct df_error *err)
+{
+	const cJSON *screen = cJSON_GetObjectItemCaseSensitive(doc, "screen");
+	const cJSON *trust, *x;
+	long long n;
+	size_t i = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(p, 0, sizeof(*p));
+	if (!cJSON_IsObject(screen))
+		return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		                    "backend %s: /screen: missing or not an object", backend);
+	if (string_list(screen, "ready", &p->ready, &p->nready, backend, err) != 0 ||
+	    string_list(screen, "busy", &p->busy, &p->nbusy, backend, err) != 0 ||
+	    string_list(screen, "needsInput", &p->needs, &p->nneeds, backend, err) != 0)
+		return -1;
+	trust = cJSON_GetObjectItemCaseSensitive(screen, "trust");
+	if (trust != NULL && !cJSON_IsArray(trust))
+		return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		                    "backend %s: /screen/trust: not an array", backend);
+	p->trust = xcalloc((size_t)cJSON_GetArraySize(trust) + 1, sizeof(*p->trust));
+	cJSON_ArrayForEach(x, trust)
+	{
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(x, "match");
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(x, "keys");
+
+		if (!cJSON_IsString(m) || !cJSON_IsString(k))
+			return df_error_set(
+			    err, DF_FATAL, DF_E_CATALOG_INVALID,
+			    "backend %s: /screen/trust/%zu: needs string match and keys", backend,
+			    i);
+		p->trust[i].pattern = m->valuestring;
+		p->trust[i].keys = k->valuestring;
+		i++;
+	}
+	p->ntrust = i;
+	cfg->ready = p->ready;
+	cfg->n_ready = p->nready;
+	cfg->busy = p->busy;
+	cfg->n_busy = p->nbusy;
+	cfg->needs_input = p->needs;
+	cfg->n_needs_input = p->nneeds;
+	cfg->trust = p->trust;
+	cfg->n_trust = p->ntrust;
+	/* A user's backend file: range-checked as doubles (1e300 is no unsigned). */
+	if (proto_json_int(cJSON_GetObjectItemCaseSensitive(screen, "lastLines"), 1,
+	                   DRIVER_MAX_LAST_LINES, &n) == 0)
+		cfg->last_lines = (unsigned)n;
+	if (proto_json_int(cJSON_GetObjectItemCaseSensitive(screen, "stableMs"), 1,
+	                   DRIVER_MAX_STABLE_MS, &n) == 0)
+		cfg->stable_ms = (unsigned)n;
+	return 0;
+}
+
+/* --- sessions and detectors ------------------------------------------------------- */
+
+static void on_detect_state(void *arg, enum detect_state state, const char *matched);
+
+static char *
+io_screen_text(void *arg)
+{
+	struct entry *en = arg;
+
+	return en->s ? screen_dump_text(session_screen(en->s)) : xstrdup("");
+}
+
+static int
+io_send_keys(void *arg, const char *keys)
+{
+	struct entry *en = arg;
+
+	return en->s ? session_send_keys(en->s, keys, NULL) : -1;
+}
+
+static int
+io_paste(void *arg, const char *text)
+{
+	struct entry *en = arg;
+
+	return en->s ? session_paste(en->s, text, strlen(text), NULL) : -1;
+}
+
+static void deliver_next(struct entry *en);
+
+static void
+io_prompt(void *arg, enum detect_prompt_result result, bool retried)
+{
+	struct entry *en = arg;
+
+	/* Unconfirmed: the phase's timeout or the agent's exit will tell. */
+	(void)retried;
+	en->prompt_pending = false;
+	if (result == DETECT_PROMPT_FAILED && en->argv_mode && !en->ended && en->inflight &&
+	    !en->falling_back) {
+		/* The process ended first: the next one gets the text in its argv. */
+		en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
+		memmove(&en->queue[1], &en->queue[0], en->nq * sizeof(*en->queue));
+		en->queue[0] = en->inflight;
+		en->nq++;
+		en->inflight = NULL;
+	}
+	free(en->inflight);
+	en->inflight = NULL;
+	if (result != DETECT_PROMPT_FAILED)
+		deliver_next(en);
+}
+
+static const struct detect_io detect_ops = {
+	.screen_text = io_screen_text,
+	.send_keys = io_send_keys,
+	.paste = io_paste,
+	.state = on_detect_state,
+	.prompt = io_prompt,
+	.dialog = NULL,
+};
+
+/* The last lines of the screen (the detector's window): what a question looks like. */
+static char *
+screen_tail(struct entry *en)
+{
+	char *text = io_screen_text(en);
+	char *tail = detect_last_lines(text, en->last_lines ? en->last_lines : 8);
+
+	free(text);
+	return tail;
+}
+
+static void
+on_detect_state(void *arg, enum detect_state state, const char *matched)
+{
+	struct entry *en = arg;
+	struct driver *d = en->d;
+	char *q;
+
+	(void)matched;
+	en->state = state;
+	if (!en->hooked) {
+		switch (state) {
+		case DETECT_IDLE:
+			report(en, ENGINE_SESSION_IDLE, NULL, 0);
+			break;
+		case DETECT_BUSY:
+			report(en, ENGINE_SESSION_BUSY, NULL, 0);
+			break;
+		case DETECT_NEEDS_INPUT:
+			q = screen_tail(en);
+			report(en, ENGINE_SESSION_NEEDS_INPUT, q, 0);
+			free(q);
+			break;
+		case DETECT_STARTING:
+		case DETECT_EXITED: /* reported by the session's exit, with its status */
+			break;
+		}
+	}
+	notify(d, en, DRIVER_STATE);
+}
+
+static void
+on_output(struct session *s, void *arg)
+{
+	struct entry *en = arg;
+
+	if (en->s != s)
+		return;
+	if (en->det)
+		detect_screen_changed(en->det);
+	notify(en->d, en, DRIVER_OUTPUT);
+}
+
+static int
+exit_status(const struct session_exit *ex)
+{
+	return ex->signaled ? 128 + ex->signo : ex->code;
+}
+
+static int spawn(struct entry *en, const char *prompt, struct df_error *err);
+
+/*
+ * The resumed process failed at once: start the session afresh, once, with
+ * the instructions the resumed process had taken first in its queue, and
+ * tell the engine. status is the resumed process's exit status.
+ */
+static void
+resume_fall_back(struct entry *en, int status)
+{
+	struct driver *d = en->d;
+	struct df_error err;
+
+	en->falling_back = false;
+	free(en->inflight);
+	en->inflight = NULL;
+	en->prompt_pending = false;
+	if (en->ntaken > 0) {
+		en->queue = xreallocarray(en->queue, en->nq + en->ntaken, sizeof(*en->queue));
+		memmove(&en->queue[en->ntaken], &en->queue[0], en->nq * sizeof(*en->queue));
+		memcpy(&en->queue[0], en->taken, en->ntaken * sizeof(*en->queue));
+		en->nq += en->ntaken;
+		free(en->taken);
+		en->taken = NULL;
+		en->ntaken = 0;
+	}
+	strv_free(en->argv);
+	en->argv = en->fresh_argv;
+	en->fresh_argv = NULL;
+	en->resume_failed = true;
+	if (d->engine && !d->shutting_down)
+		engine_session_resume_failed(d->engine, en->id, status);
+	if (en->argv_mode) {
+		/* The next instruction starts the fresh process (deliver_next spawns it). */
+		deliver_next(en);
+	} else if (spawn(en, NULL, &err) != 0) {
+		en->ended = true;
+		en->exit_status = 127;
+		en->state = DETECT_EXITED;
+		for (size_t i = 0; i < en->nq; i++)
+			free(en->queue[i]);
+		en->nq = 0;
+		report(en, ENGINE_SESSION_EXITED, NULL, 127);
+		notify(d, en, DRIVER_EXITED);
+		schedule_reap(d);
+		return;
+	} else {
+		deliver_next(en);
+	}
+	notify(d, en, DRIVER_STATE);
+}
+
+static void
+on_exited(struct session *s, const struct session_exit *ex, void *arg)
+{
+	struct entry *en = arg;
+	struct driver *d = en->d;
+	int status = exit_status(ex);
+
+	if (en->s != s)
+		return;
+	if (en->fresh_argv != NULL) {
+		if (status != 0 && !en->ended && !d->shutting_down &&
+		    mono_ms() - en->spawned_ms < RESUME_WINDOW_MS)
+			en->falling_back = true;
+		else
+			resume_settled(en);
+	}
+	if (en->det)
+		detect_exited(en->det);
+	if (en->falling_back) {
+		resume_fall_back(en, status);
+		return;
+	}
+	if (en->argv_mode && status == 0 && !en->ended) {
+		/* One instruction done; the session lives on for the next. */
+		en->prompt_pending = false;
+		en->state = DETECT_IDLE;
+		report(en, ENGINE_SESSION_IDLE, NULL, 0);
+		notify(d, en, DRIVER_EXITED);
+		deliver_next(en);
+		return;
+	}
+	en->ended = true;
+	en->exit_status = status;
+	en->state = DETECT_EXITED;
+	for (size_t i = 0; i < en->nq; i++)
+		free(en->queue[i]);
+	en->nq = 0;
+	report(en, ENGINE_SESSION_EXITED, NULL, status);
+	notify(d, en, DRIVER_EXITED);
+	schedule_reap(d);
+}
+
+static const struct session_ops session_cbs = {
+	.output = on_output,
+	.title = NULL,
+	.exited = on_exited,
+};
+
+/* "{prompt}" in each argv element replaced by prompt (NULL: as is). */
+static char **
+expand_argv(char *const *tmpl, const char *prompt)
+{
+	size_t n = 0;
+	char **out;
+
+	while (tmpl[n])
+		n++;
+	out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		const char *p = tmpl[i], *hit;
+		struct buf b = BUF_INIT;
+
+		while (prompt && (hit = strstr(p, "{prompt}")) != NULL) {
+			buf_append(&b, p, (size_t)(hit - p));
+			buf_puts(&b, prompt);
+			p = hit + strlen("{prompt}");
+		}
+		buf_puts(&b, p);
+		out[i] = buf_detach(&b);
+	}
+	return out;
+}
+
+/* Start a process for en (argv mode: with prompt in its argv), with a fresh detector. */
+static int
+spawn(struct entry *en, const char *prompt, struct df_error *err)
+{
+	struct driver *d = en->d;
+	struct session_config sc;
+	struct detect_config dc;
+	struct patterns pats;
+	cJSON *doc = cJSON_Parse(en->backend_json);
+	char **argv = NULL, *transcript = NULL;
+	int rc = -1;
+
+	if (doc == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		                    "backend %s: its definition is not JSON", en->backend);
+	if (parse_screen(doc, en->backend, &dc, &pats, err) != 0)
+		goto out;
+	dc.submit_delay_ms = en->submit_delay_ms;
+	bury(en);
+	en->det = detect_new(d->loop, &dc, &detect_ops, en, err);
+	if (en->det == NULL) {
+		df_error_prefix(err, "backend %s: /screen", en->backend);
+		goto out;
+	}
+	en->state = DETECT_STARTING;
+	argv = expand_argv(en->argv, en->argv_mode ? prompt : NULL);
+	transcript = en->turns == 0 ? xstrdup(en->transcript)
+	                            : xasprintf("%s.%d", en->transcript, en->turns + 1);
+	memset(&sc, 0, sizeof(sc));
+	sc.argv = (const char *const *)argv;
+	sc.cwd = en->cwd;
+	sc.env = (const char *const *)en->env;
+	sc.rows = d->opts.rows;
+	sc.cols = d->opts.cols;
+	sc.transcript_path = transcript;
+	sc.grace_ms = d->opts.grace_ms;
+	en->spawned_ms = mono_ms();
+	en->s = session_spawn(d->loop, &sc, &session_cbs, en, err);
+	if (en->s == NULL) {
+		df_error_prefix(err, "backend %s", en->backend);
+		bury(en);
+		goto out;
+	}
+	en->turns++;
+	rc = 0;
+out:
+	strv_free(argv);
+	free(transcript);
+	patterns_free(&pats);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* Deliver the next queued instruction if the session can take it now. */
+static void
+deliver_next(struct entry *en)
+{
+	struct df_error err;
+	bool running = en->s && session_running(en->s);
+	char *text;
+
+	if (en->nq == 0 || en->ended || en->prompt_pending)
+		return;
+	if (!en->argv_mode && (!running || en->det == NULL))
+		return;
+	text = en->queue[0];
+	memmove(&en->queue[0], &en->queue[1], (en->nq - 1) * sizeof(*en->queue));
+	en->nq--;
+	note_taken(en, text);
+	if (en->argv_mode && !running) {
+		if (spawn(en, text, &err) != 0) {
+			/* The program cannot run again: the session has ended. */
+			en->ended = true;
+			en->exit_status = 127;
+			report(en, ENGINE_SESSION_EXITED, NULL, 127);
+			notify(en->d, en, DRIVER_EXITED);
+		}
+	} else if (detect_send_prompt(en->det, text, &err) == 0) {
+		en->prompt_pending = true;
+		en->inflight = text;
+		return;
+	}
+	free(text);
+}
+
+/* --- the backend's command line and configuration ------------------------------------------ */
+
+/* The agent's HOME: the backend's env HOME, else the driver's. */
+static const char *
+agent_home(const struct engine_session_spec *spec)
+{
+	for (size_t i = 0; i < spec->envc; i++)
+		if (strncmp(spec->env[i], "HOME=", 5) == 0)
+			return spec->env[i] + 5;
+	return getenv("HOME");
+}
+
+/*
+ * "{devflow}" goes unquoted into shell commands and JSON or TOML strings:
+ * hooks are installed only when the program's path needs no quoting.
+ */
+static bool
+plain_path(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && strchr("/._-+@,=:", *s) == NULL)
+			return false;
+	return true;
+}
+
+/* The backend's hooks when they are to be applied, else NULL (a pointer into doc). */
+static const cJSON *
+hooks_of(struct driver *d, const cJSON *doc)
+{
+	const cJSON *hooks = cJSON_GetObjectItemCaseSensitive(doc, "hooks");
+
+	return d->opts.hooks && cJSON_IsObject(hooks) && plain_path(d->devflow_bin) ? hooks : NULL;
+}
+
+/* Append the strings of arr (at JSON path where) to argv[*n], placeholders replaced. */
+static int
+append_args(char **argv, size_t *n, const cJSON *arr, const char *where,
+            const struct agentcfg_vars *vars, const char *backend, struct df_error *err)
+{
+	const cJSON *x;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(x, arr)
+	{
+		if (!cJSON_IsString(x))
+			return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+			                    "backend %s: %s/%zu: not a string", backend, where, i);
+		argv[(*n)++] = agentcfg_subst(x->valuestring, vars);
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * The session's command line: spec's argv with the placeholders replaced,
+ * then hooks.argv (replaced too) when hooks are applied. With conversation
+ * (resuming it), the backend's resume.argv with "{conversation}" replaced
+ * too is appended to spec's argv, or replaces it when resume.replace is
+ * true; hooks.argv follows either. NULL-terminated; NULL with err when
+ * hooks.argv or resume is malformed.
+ */
+static char **
+build_argv(struct driver *d, const struct engine_session_spec *spec, const cJSON *doc,
+           const char *conversation, struct df_error *err)
+{
+	const cJSON *hargv = cJSON_GetObjectItemCaseSensitive(hooks_of(d, doc), "argv");
+	const cJSON *resume = cJSON_GetObjectItemCaseSensitive(doc, "resume");
+	const cJSON *rargv = cJSON_GetObjectItemCaseSensitive(resume, "argv");
+	struct agentcfg_vars vars = { .worktree = spec->cwd,
+		                      .devflow = d->devflow_bin,
+		                      .conversation = conversation };
+	bool replace =
+	    conversation && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resume, "replace"));
+	size_t n = 0;
+	char **argv;
+
+	if (hargv != NULL && !cJSON_IsArray(hargv)) {
+		df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		             "backend %s: /hooks/argv: not an array", spec->backend);
+		return NULL;
+	}
+	if (conversation && (!cJSON_IsArray(rargv) || cJSON_GetArraySize(rargv) == 0)) {
+		df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		             "backend %s: /resume/argv: missing or empty", spec->backend);
+		return NULL;
+	}
+	if (!conversation)
+		rargv = NULL;
+	argv = xcalloc(spec->argc + (size_t)cJSON_GetArraySize(rargv) +
+	                   (size_t)cJSON_GetArraySize(hargv) + 1,
+	               sizeof(*argv));
+	for (size_t i = 0; !replace && i < spec->argc; i++)
+		argv[n++] = agentcfg_subst(spec->argv[i], &vars);
+	if (append_args(argv, &n, rargv, "/resume/argv", &vars, spec->backend, err) != 0 ||
+	    append_args(argv, &n, hargv, "/hooks/argv", &vars, spec->backend, err) != 0) {
+		strv_free(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+/* argv[0] resolved beside devflow or on PATH; -1 with err (backend_unavailable) when missing. */
+static int
+resolve_program(char **argv, const struct engine_session_spec *spec, const cJSON *doc,
+                struct df_error *err)
+{
+	const cJSON *install;
+	char *prog = catalog_which(argv[0]);
+
+	if (prog == NULL) {
+		install = cJSON_GetObjectItemCaseSensitive(doc, "install");
+		df_error_set(
+		    err, DF_HUMAN_REQUIRED, DF_E_BACKEND_UNAVAILABLE,
+		    "backend %s: program '%s' not found (looked beside devflow and in PATH)",
+		    spec->backend, argv[0]);
+		if (cJSON_IsString(install))
+			df_error_hint(err, "%s", install->valuestring);
+		return -1;
+	}
+	free(argv[0]);
+	argv[0] = prog;
+	return 0;
+}
+
+/* Merge the backend's configFiles, and hooks.configFiles when hooks are applied. */
+static int
+apply_config(struct driver *d, const struct engine_session_spec *spec, const cJSON *doc,
+             struct df_error *err)
+{
+	struct agentcfg_vars vars = { .worktree = spec->cwd, .devflow = d->devflow_bin };
+	const char *home = agent_home(spec);
+
+	if (agentcfg_apply_files(cJSON_GetObjectItemCaseSensitive(doc, "configFiles"),
+	                         "/configFiles", &vars, home, err) != 0 ||
+	    agentcfg_apply_files(cJSON_GetObjectItemCaseSensitive(hooks_of(d, doc), "configFiles"),
+	                         "/hooks/configFiles", &vars, home, err) != 0) {
+		df_error_prefix(err, "backend %s", spec->backend);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- the engine's ops ----------------------------------------------------------------- */
+
+static int
+drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *err)
+{
+	struct driver *d = ctx;
+	struct entry *en;
+	cJSON *doc;
+	char *dir, *slash, **argv, **rargv = NULL;
+	const char *conv = spec->resume_conversation;
+	size_t k = 0;
+
+	if (spec->argc == 0 || spec->argv == NULL || spec->argv[0] == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		                    "backend %s: /argv: no program to run", spec->backend);
+	if (find(d, spec->session_id) != NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "session %s: already started", spec->session_id);
+	doc = cJSON_Parse(spec->backend_json ? spec->backend_json : "{}");
+	if ((argv = build_argv(d, spec, doc, NULL, err)) == NULL) {
+		cJSON_Delete(doc);
+		return -1;
+	}
+	if (resolve_program(argv, spec, doc, err) != 0) {
+		cJSON_Delete(doc);
+		strv_free(argv);
+		return -1;
+	}
+	/* Resuming: the resumed command line first, the fresh one kept for a failed resume. */
+	if (conv != NULL && *conv != '\0' &&
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "resume"))) {
+		if ((rargv = build_argv(d, spec, doc, conv, err)) == NULL ||
+		    resolve_program(rargv, spec, doc, err) != 0) {
+			cJSON_Delete(doc);
+			strv_free(argv);
+			strv_free(rargv);
+			return -1;
+		}
+	}
+	dir = xstrdup(spec->transcript_path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (paths_mkdir_p(dir, 0700) != 0) {
+			df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
+			             "session %s: cannot create %s", spec->session_id, dir);
+			free(dir);
+			strv_free(argv);
+			strv_free(rargv);
+			cJSON_Delete(doc);
+			return -1;
+		}
+	}
+	free(dir);
+	/* The CLI's own configuration, before anything of it runs. */
+	if (apply_config(d, spec, doc, err) != 0) {
+		strv_free(argv);
+		strv_free(rargv);
+		cJSON_Delete(doc);
+		return -1;
+	}
+	cJSON_Delete(doc);
+
+	en = xcalloc(1, sizeof(*en));
+	en->d = d;
+	en->id = xstrdup(spec->session_id);
+	en->run_id = xstrdup(spec->run_id ? spec->run_id : "");
+	en->phase_id = xstrdup(spec->phase_id ? spec->phase_id : "");
+	en->role_id = xstrdup(spec->role_id ? spec->role_id : "");
+	en->backend = xstrdup(spec->backend ? spec->backend : "");
+	en->backend_json = xstrdup(spec->backend_json ? spec->backend_json : "{}");
+	if (rargv != NULL) {
+		en->argv = rargv;
+		en->fresh_argv = argv;
+		en->resumed = xstrdup(conv);
+	} else {
+		en->argv = argv;
+	}
+	en->env = xcalloc(spec->envc + 4, sizeof(*en->env));
+	for (size_t i = 0; i < spec->envc; i++)
+		en->env[k++] = xstrdup(spec->env[i]);
+	en->env[k++] = xasprintf("DEVFLOW_SESSION_ID=%s", spec->session_id);
+	en->env[k++] = xasprintf("DEVFLOW_RUN_ID=%s", en->run_id);
+	if (d->opts.workspace)
+		en->env[k++] = xasprintf("DEVFLOW_WORKSPACE=%s", d->opts.workspace);
+	en->cwd = xstrdup(spec->cwd);
+	en->transcript = xstrdup(spec->transcript_path);
+	en->argv_mode = spec->prompt_mode && strcmp(spec->prompt_mode, "argv") == 0;
+	en->submit_delay_ms = spec->submit_delay_ms > 0 ? (unsigned)spec->submit_delay_ms : 0;
+	en->exit_status = -1;
+	en->state = DETECT_STARTING;
+	en->seq = ++d->seq;
+	doc = cJSON_Parse(en->backend_json);
+	{
+		const cJSON *ll = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(doc, "screen"), "lastLines");
+
+		long long n;
+
+		if (proto_json_int(ll, 1, DRIVER_MAX_LAST_LINES, &n) == 0)
+			en->last_lines = (unsigned)n;
+	}
+	cJSON_Delete(doc);
+
+	if (!en->argv_mode && spawn(en, NULL, err) != 0) {
+		entry_free(en);
+		return -1;
+	}
+	if (en->argv_mode) {
+		/* Fail now, not at send, when the definition cannot drive a detector. */
+		struct detect_config dc;
+		struct patterns pats;
+		struct detect *probe = NULL;
+		int bad;
+
+		doc = cJSON_Parse(en->backend_json);
+		bad = parse_screen(doc, en->backend, &dc, &pats, err) != 0 ||
+		      (probe = detect_new(d->loop, &dc, &detect_ops, en, err)) == NULL;
+		if (bad && probe == NULL && err && err->code == DF_E_INVALID_ARGUMENT)
+			df_error_prefix(err, "backend %s: /screen", en->backend);
+		detect_free(probe);
+		patterns_free(&pats);
+		cJSON_Delete(doc);
+		if (bad) {
+			entry_free(en);
+			return -1;
+		}
+	}
+	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
+	d->v[d->n++] = en;
+	return 0;
+}
+
+static int
+drv_send(void *ctx, const char *session_id, const char *text, struct df_error *err)
+{
+	struct driver *d = ctx;
+	struct entry *en = find(d, session_id);
+
+	if (en == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "session %s: unknown",
+		                    session_id);
+	if (en->ended || (!en->argv_mode && (en->s == NULL || !session_running(en->s))))
+		return df_error_set(err, DF_RETRYABLE, DF_E_SESSION_FAILED,
+		                    "session %s (backend %s): the agent has exited; cannot send "
+		                    "instructions",
+		                    session_id, en->backend);
+	if (en->argv_mode && en->nq == 0 && !en->prompt_pending &&
+	    (en->s == NULL || !session_running(en->s))) {
+		note_taken(en, text);
+		return spawn(en, text, err); /* the process starts now: its failure is the send's */
+	}
+	en->queue = xreallocarray(en->queue, en->nq + 1, sizeof(*en->queue));
+	en->queue[en->nq++] = xstrdup(text);
+	deliver_next(en);
+	return 0;
+}
+
+static void
+drv_stop(void *ctx, const char *session_id)
+{
+	struct driver *d = ctx;
+	struct entry *en = find(d, session_id);
+
+	if (en == NULL)
+		return;
+	for (size_t i = 0; i < en->nq; i++)
+		free(en->queue[i]);
+	en->nq = 0;
+	if (!en->ended) {
+		en->ended = true;
+		schedule_reap(d);
+	}
+	if (en->s && session_running(en->s))
+		session_stop(en->s);
+}
+
+static int
+drv_alive(void *ctx, const char *session_id)
+{
+	struct entry *en = find(ctx, session_id);
+
+	if (en == NULL || en->ended)
+		return 0;
+	return en->argv_mode || (en->s && session_running(en->s));
+}
+
+const struct engine_session_ops driver_engine_ops = {
+	.start = drv_start,
+	.send = drv_send,
+	.stop = drv_stop,
+	.alive = drv_alive,
+};
+
+/* --- the server's side ----------------------------------------------------------------- */
+
+struct driver *
+driver_new(struct loop *loop, const struct driver_options *opts)
+{
+	struct driver *d = xcalloc(1, sizeof(*d));
+
+	d->loop = loop;
+	if (opts)
+		d->opts = *opts;
+	if (d->opts.workspace) {
+		d->workspace = xstrdup(d->opts.workspace);
+		d->opts.workspace = d->workspace;
+	}
+	if (d->opts.keep_exited == 0)
+		d->opts.keep_exited = DEFAULT_KEEP_EXITED;
+	d->devflow_bin = d->opts.devflow_bin ? xstrdup(d->opts.devflow_bin)
+	                                     : xasprintf("%s/devflow", paths_bin_dir());
+	d->opts.devflow_bin = d->devflow_bin;
+	return d;
+}
+
+void
+driver_set_engine(struct driver *d, struct engine *e)
+{
+	d->engine = e;
+}
+
+static size_t
+running_count(struct driver *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		n += d->v[i]->s && session_running(d->v[i]->s);
+	for (size_t i = 0; i < d->ngraves; i++)
+		n += d->graves[i].s && session_running(d->graves[i].s);
+	return n;
+}
+
+size_t
+driver_shutdown(struct driver *d, unsigned timeout_ms)
+{
+	uint64_t deadline;
+	size_t left;
+
+	d->shutting_down = true;
+	for (size_t i = 0; i < d->n; i++) {
+		d->v[i]->ended = true;
+		if (d->v[i]->s && session_running(d->v[i]->s))
+			session_stop(d->v[i]->s);
+	}
+	for (size_t i = 0; i < d->ngraves; i++)
+		if (d->graves[i].s && session_running(d->graves[i].s))
+			session_stop(d->graves[i].s);
+	deadline = loop_now(d->loop) + timeout_ms;
+	while (running_count(d) > 0) {
+		uint64_t now = loop_now(d->loop);
+
+		if (now >= deadline)
+			break;
+		if (loop_run_once(d->loop, (int)(deadline - now), NULL) < 0)
+			break;
+	}
+	left = running_count(d);
+	return left; /* driver_free kills what is left */
+}
+
+void
+driver_free(struct driver *d)
+{
+	if (d == NULL)
+		return;
+	loop_timer_cancel(d->loop, d->reap_timer);
+	for (size_t i = 0; i < d->ngraves; i++) {
+		detect_free(d->graves[i].det);
+		session_free(d->graves[i].s);
+	}
+	free(d->graves);
+	for (size_t i = 0; i < d->n; i++)
+		entry_free(d->v[i]);
+	free(d->v);
+	free(d->workspace);
+	free(d->devflow_bin);
+	free(d);
+}
+
+struct session *
+driver_session(struct driver *d, const char *session_id)
+{
+	struct entry *en = find(d, session_id);
+
+	return en ? en->s : NULL;
+}
+
+void
+driver_sessions_list(struct driver *d, struct driver_session_info **out, size_t *n)
+{
+	struct driver_session_info *v = xcalloc(d->n + 1, sizeof(*v));
+
+	for (size_t i = 0; i < d->n; i++) {
+		struct entry *en = d->v[i];
+
+		v[i].id = xstrdup(en->id);
+		v[i].run_id = xstrdup(en->run_id);
+		v[i].phase_id = xstrdup(en->phase_id);
+		v[i].role_id = xstrdup(en->role_id);
+		v[i].backend = xstrdup(en->backend);
+		v[i].state = en->state;
+		v[i].running = en->s && session_running(en->s);
+		v[i].hooked = en->hooked;
+		v[i].pid = v[i].running ? session_pid(en->s) : 0;
+		v[i].exit_status = en->exit_status;
+		v[i].resumed = en->resumed ? xstrdup(en->resumed) : NULL;
+		v[i].resume_failed = en->resume_failed;
+	}
+	*out = v;
+	*n = d->n;
+}
+
+void
+driver_sessions_free(struct driver_session_info *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++) {
+		free(list[i].id);
+		free(list[i].run_id);
+		free(list[i].phase_id);
+		free(list[i].role_id);
+		free(list[i].backend);
+		free(list[i].resumed);
+	}
+	free(list);
+}
+
+int
+driver_hook_kind_parse(const char *name, enum driver_hook_kind *out)
+{
+	static const struct {
+		const char *name;
+		enum driver_hook_kind kind;
+	} names[] = {
+		{ "idle", DRIVER_HOOK_IDLE },
+		{ "busy", DRIVER_HOOK_BUSY },
+		{ "needs-input", DRIVER_HOOK_NEEDS_INPUT },
+		{ "needs_input", DRIVER_HOOK_NEEDS_INPUT },
+	};
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i].name) == 0) {
+			*out = names[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+int
+driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind,
+            const char *detail, struct df_error *err)
+{
+	struct entry *en = find(d, session_id);
+	char *q = NULL;
+
+	if (en == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "hook: no session %s",
+		                    session_id ? session_id : "(null)");
+	if (en->ended)
+		return df_error_set(err, DF_FATAL, DF_E_SESSION_FAILED,
+		                    "hook: session %s has ended", session_id);
+	en->hooked = true;
+	switch (kind) {
+	case DRIVER_HOOK_IDLE:
+		en->state = DETECT_IDLE;
+		report(en, ENGINE_SESSION_IDLE, NULL, 0);
+		break;
+	case DRIVER_HOOK_BUSY:
+		en->state = DETECT_BUSY;
+		report(en, ENGINE_SESSION_BUSY, NULL, 0);
+		break;
+	case DRIVER_HOOK_NEEDS_INPUT:
+		en->state = DETECT_NEEDS_INPUT;
+		if (detail == NULL || *detail == '\0')
+			detail = q = screen_tail(en);
+		report(en, ENGINE_SESSION_NEEDS_INPUT, detail, 0);
+		free(q);
+		break;
+	default:
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "hook: unknown kind %d",
+		                    (int)kind);
+	}
+	/* find again: the engine may have reacted (entries are only freed by the reaper). */
+	notify(d, en, DRIVER_STATE);
+	return 0;
+}
+
+void
+driver_on_change(struct driver *d, driver_change_cb *cb, void *ctx)
+{
+	d->cb = cb;
+	d->cb_ctx = ctx;
+}

@@ -1,0 +1,469 @@
+/*
+ * The server's assembly (see runtime.h). The engine's timers are loop
+ * timers keyed by their own ids; a committed event marks its run dirty, and
+ * a zero-delay timer then re-reads what the run expects and moves the
+ * run's artifact watch, outside the engine's step.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/catalog.h"
+#include "lib/paths.h"
+#include "lib/watch.h"
+#include "lib/xalloc.h"
+#include "runtime.h"
+
+struct rt_timer {
+	struct runtime *rt;
+	uint64_t id;      /* the engine's */
+	uint64_t loop_id; /* the loop's */
+	struct rt_timer *next;
+};
+
+struct run_watch {
+	char *run_id;
+	char *path;
+};
+
+struct subscriber {
+	runtime_event_cb *cb;
+	void *ctx;
+};
+
+struct runtime {
+	char *workspace;
+	struct store *st;
+	struct catalog *cat;
+	struct loop *loop;
+	struct engine *engine;
+	struct driver *driver;
+	struct watch *watch;
+	char **backends;
+	size_t nbackends;
+	struct rt_timer *timers;
+	uint64_t next_timer;
+	struct subscriber *subs;
+	size_t nsubs;
+	runtime_stranded_cb *stranded;
+	void *stranded_ctx;
+	struct run_watch *rw;
+	size_t nrw;
+	char **dirty;
+	size_t ndirty;
+	uint64_t dirty_timer;
+	struct df_error failure;
+	int failures;
+	unsigned grace_ms;
+	bool closing; /* runtime_free: the engine hears nothing more */
+};
+
+/* --- host ------------------------------------------------------------------------------ */
+
+static void
+on_timer(struct loop *loop, void *arg)
+{
+	struct rt_timer *t = arg;
+	struct runtime *rt = t->rt;
+	uint64_t id = t->id;
+
+	(void)loop;
+	for (struct rt_timer **pp = &rt->timers; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	free(t);
+	if (!rt->closing)
+		engine_timer_fired(rt->engine, id);
+}
+
+static uint64_t
+host_timer_add(void *ctx, int64_t due_ms)
+{
+	struct runtime *rt = ctx;
+	struct rt_timer *t = xcalloc(1, sizeof(*t));
+	int64_t delay = due_ms - engine_clock_now_ms(NULL);
+
+	t->rt = rt;
+	t->id = ++rt->next_timer;
+	t->loop_id = loop_timer_add(rt->loop, delay > 0 ? (uint64_t)delay : 0, on_timer, t);
+	t->next = rt->timers;
+	rt->timers = t;
+	return t->id;
+}
+
+static void
+host_timer_cancel(void *ctx, uint64_t id)
+{
+	struct runtime *rt = ctx;
+
+	for (struct rt_timer **pp = &rt->timers; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			struct rt_timer *t = *pp;
+
+			*pp = t->next;
+			loop_timer_cancel(rt->loop, t->loop_id);
+			free(t);
+			return;
+		}
+}
+
+static void refresh_dirty(struct loop *loop, void *arg);
+
+static void
+mark_dirty(struct runtime *rt, const char *run_id)
+{
+	for (size_t i = 0; i < rt->ndirty; i++)
+		if (strcmp(rt->dirty[i], run_id) == 0)
+			return;
+	rt->dirty = xreallocarray(rt->dirty, rt->ndirty + 1, sizeof(*rt->dirty));
+	rt->dirty[rt->ndirty++] = xstrdup(run_id);
+	if (rt->dirty_timer == 0)
+		rt->dirty_timer = loop_timer_add(rt->loop, 0, refresh_dirty, rt);
+}
+
+static void
+host_event(void *ctx, const struct store_event *ev)
+{
+	struct runtime *rt = ctx;
+
+	if (ev->run_id)
+		mark_dirty(rt, ev->run_id);
+	for (size_t i = 0; i < rt->nsubs; i++)
+		rt->subs[i].cb(ev, rt->subs[i].ctx);
+}
+
+static void
+host_step_failed(void *ctx, const struct df_error *err)
+{
+	struct runtime *rt = ctx;
+
+	rt->failure = *err;
+	rt->failures++;
+}
+
+static void
+host_stranded(void *ctx, const char *run_id, const char *state, const char *what)
+{
+	struct runtime *rt = ctx;
+
+	if (rt->stranded)
+		rt->stranded(run_id, state, what, rt->stranded_ctx);
+}
+
+static const struct engine_host_ops host_ops = {
+	.now_ms = engine_clock_now_ms,
+	.new_id = engine_uuid_new_id,
+	.timer_add = host_timer_add,
+	.timer_cancel = host_timer_cancel,
+	.event_appended = host_event,
+	.step_failed = host_step_failed,
+	.stranded = host_stranded,
+};
+
+/* --- artifact watches ----------------------------------------------------------------- */
+
+static struct run_watch *
+run_watch_find(struct runtime *rt, const char *run_id)
+{
+	for (size_t i = 0; i < rt->nrw; i++)
+		if (strcmp(rt->rw[i].run_id, run_id) == 0)
+			return &rt->rw[i];
+	return NULL;
+}
+
+static void
+run_watch_drop(struct runtime *rt, const char *run_id)
+{
+	struct run_watch *w = run_watch_find(rt, run_id);
+
+	if (w == NULL)
+		return;
+	watch_remove(rt->watch, w->path);
+	free(w->run_id);
+	free(w->path);
+	*w = rt->rw[--rt->nrw];
+}
+
+/* Point the run's watch at what it expects now (or at nothing). */
+static void
+refresh_run(struct runtime *rt, const char *run_id)
+{
+	struct df_error err;
+	struct run_watch *w;
+	char *abs = NULL;
+	int r = engine_expected_artifact(rt->engine, run_id, &abs, &err);
+
+	w = run_watch_find(rt, run_id);
+	if (r == 1 && w && strcmp(w->path, abs) == 0) {
+		free(abs);
+		return;
+	}
+	run_watch_drop(rt, run_id);
+	if (r != 1) {
+		free(abs);
+		return;
+	}
+	if (watch_add(rt->watch, abs, &err) != 0) {
+		/* The engine still checks the artifact when the agent goes idle. */
+		host_step_failed(rt, &err);
+		free(abs);
+		return;
+	}
+	rt->rw = xreallocarray(rt->rw, rt->nrw + 1, sizeof(*rt->rw));
+	rt->rw[rt->nrw].run_id = xstrdup(run_id);
+	rt->rw[rt->nrw].path = abs;
+	rt->nrw++;
+}
+
+static void
+refresh_dirty(struct loop *loop, void *arg)
+{
+	struct runtime *rt = arg;
+	char **dirty = rt->dirty;
+	size_t n = rt->ndirty;
+
+	(void)loop;
+	rt->dirty_timer = 0;
+	rt->dirty = NULL;
+	rt->ndirty = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!rt->closing)
+			refresh_run(rt, dirty[i]);
+		free(dirty[i]);
+	}
+	free(dirty);
+}
+
+static void
+on_file(struct watch *w, const char *path, void *arg)
+{
+	struct runtime *rt = arg;
+	char **runs = xcalloc(rt->nrw + 1, sizeof(*runs));
+	size_t n = 0;
+
+	(void)w;
+	for (size_t i = 0; i < rt->nrw && !rt->closing; i++)
+		if (strcmp(rt->rw[i].path, path) == 0)
+			runs[n++] = xstrdup(rt->rw[i].run_id);
+	for (size_t i = 0; i < n; i++) {
+		engine_artifact_event(rt->engine, runs[i], path);
+		free(runs[i]);
+	}
+	free(runs);
+}
+
+/* --- assembly ------------------------------------------------------------------------- */
+
+static void
+find_backends(struct runtime *rt)
+{
+	size_t n = catalog_count(rt->cat, STORE_CATALOG_BACKEND);
+
+	rt->backends = xcalloc(n + 1, sizeof(*rt->backends));
+	for (size_t i = 0; i < n; i++) {
+		const struct catalog_item *it = catalog_get(rt->cat, STORE_CATALOG_BACKEND, i);
+		const cJSON *argv = cJSON_GetObjectItemCaseSensitive(it->json, "argv");
+		const cJSON *prog = cJSON_GetArrayItem(argv, 0);
+		char *path;
+		int dup = 0;
+
+		for (size_t k = 0; k < rt->nbackends; k++)
+			dup |= strcmp(rt->backends[k], it->name) == 0;
+		if (dup || !cJSON_IsString(prog))
+			continue;
+		path = catalog_which(prog->valuestring);
+		if (path != NULL)
+			rt->backends[rt->nbackends++] = xstrdup(it->name);
+		free(path);
+	}
+}
+
+struct runtime *
+runtime_new(const char *workspace, const struct runtime_options *opts, struct df_error *err)
+{
+	static const struct runtime_options defaults = { 0 };
+	struct runtime *rt;
+	struct engine_config cfg;
+	struct driver_options dopts;
+	char *config_dir = NULL;
+
+	if (opts == NULL)
+		opts = &defaults;
+	if (workspace == NULL || *workspace == '\0') {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "runtime: no workspace");
+		return NULL;
+	}
+	if (paths_mkdir_p(workspace, 0700) != 0) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_WORKSPACE_PERMISSIONS,
+		             "workspace %s: cannot create it", workspace);
+		return NULL;
+	}
+	rt = xcalloc(1, sizeof(*rt));
+	rt->workspace = xstrdup(workspace);
+	rt->grace_ms = opts->grace_ms ? opts->grace_ms : 5000;
+	rt->st = store_open(workspace, err);
+	if (rt->st == NULL)
+		goto fail;
+	if (opts->config_dir == NULL)
+		config_dir = paths_config_dir();
+	else if (*opts->config_dir != '\0')
+		config_dir = xstrdup(opts->config_dir);
+	rt->cat =
+	    catalog_load(opts->share_dir ? opts->share_dir : paths_share_dir(), config_dir, err);
+	free(config_dir);
+	if (rt->cat == NULL || catalog_store(rt->cat, rt->st, err) != 0)
+		goto fail;
+	find_backends(rt);
+	rt->loop = loop_new(NULL);
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.grace_ms = opts->grace_ms;
+	dopts.workspace = rt->workspace;
+	dopts.hooks = opts->hooks;
+	dopts.devflow_bin = opts->devflow_bin;
+	rt->driver = driver_new(rt->loop, &dopts);
+	rt->watch = watch_new(rt->loop, on_file, rt, err);
+	if (rt->watch == NULL)
+		goto fail;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.store = rt->st;
+	cfg.schemas = catalog_registry(rt->cat);
+	cfg.workspace = rt->workspace;
+	cfg.backends = (const char *const *)rt->backends;
+	cfg.nbackends = rt->nbackends;
+	cfg.max_concurrent_runs = opts->max_concurrent_runs;
+	cfg.phase_timeout_ms = opts->phase_timeout_ms;
+	cfg.restart_limit = opts->restart_limit;
+	cfg.max_artifact_bytes = opts->max_artifact_bytes;
+	cfg.self_check_ms = opts->self_check_ms;
+	cfg.host = &host_ops;
+	cfg.host_ctx = rt;
+	cfg.sessions = &driver_engine_ops;
+	cfg.session_ctx = rt->driver;
+	rt->engine = engine_new(&cfg, err);
+	if (rt->engine == NULL)
+		goto fail;
+	driver_set_engine(rt->driver, rt->engine);
+	return rt;
+fail:
+	runtime_free(rt);
+	return NULL;
+}
+
+int
+runtime_recover(struct runtime *rt, struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	size_t n = 0;
+
+	if (engine_recover(rt->engine, err) != 0)
+		return -1;
+	if (store_runs_list(rt->st, 1, &runs, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		refresh_run(rt, runs[i].id);
+	store_runs_free(runs, n);
+	return 0;
+}
+
+struct loop *
+runtime_loop(struct runtime *rt)
+{
+	return rt->loop;
+}
+
+struct engine *
+runtime_engine(struct runtime *rt)
+{
+	return rt->engine;
+}
+
+struct store *
+runtime_store(struct runtime *rt)
+{
+	return rt->st;
+}
+
+struct driver *
+runtime_driver(struct runtime *rt)
+{
+	return rt->driver;
+}
+
+const char *const *
+runtime_backends(struct runtime *rt, size_t *n)
+{
+	if (n)
+		*n = rt->nbackends;
+	return (const char *const *)rt->backends;
+}
+
+void
+runtime_on_event(struct runtime *rt, runtime_event_cb *cb, void *ctx)
+{
+	if (cb == NULL)
+		return;
+	rt->subs = xreallocarray(rt->subs, rt->nsubs + 1, sizeof(*rt->subs));
+	rt->subs[rt->nsubs].cb = cb;
+	rt->subs[rt->nsubs].ctx = ctx;
+	rt->nsubs++;
+}
+
+void
+runtime_on_stranded(struct runtime *rt, runtime_stranded_cb *cb, void *ctx)
+{
+	rt->stranded = cb;
+	rt->stranded_ctx = ctx;
+}
+
+const struct df_error *
+runtime_last_failure(struct runtime *rt, int *count)
+{
+	if (count)
+		*count = rt->failures;
+	return rt->failures ? &rt->failure : NULL;
+}
+
+void
+runtime_free(struct runtime *rt)
+{
+	if (rt == NULL)
+		return;
+	/* Timers and files that come due while sessions wind down are the next server's. */
+	rt->closing = true;
+	if (rt->driver) {
+		driver_set_engine(rt->driver, NULL);
+		driver_shutdown(rt->driver, rt->grace_ms + 2000);
+	}
+	engine_free(rt->engine); /* cancels its timers through host_timer_cancel */
+	watch_free(rt->watch);
+	driver_free(rt->driver);
+	while (rt->timers) {
+		struct rt_timer *t = rt->timers;
+
+		rt->timers = t->next;
+		free(t);
+	}
+	for (size_t i = 0; i < rt->nrw; i++) {
+		free(rt->rw[i].run_id);
+		free(rt->rw[i].path);
+	}
+	free(rt->rw);
+	for (size_t i = 0; i < rt->ndirty; i++)
+		free(rt->dirty[i]);
+	free(rt->dirty);
+	loop_free(rt->loop);
+	for (size_t i = 0; i < rt->nbackends; i++)
+		free(rt->backends[i]);
+	free(rt->backends);
+	free(rt->subs);
+	catalog_free(rt->cat);
+	store_close(rt->st);
+	free(rt->workspace);
+	free(rt);
+}

@@ -1,0 +1,2296 @@
+/*
+ * The protocol server: the listener and its clients on the poll loop, the
+ * request dispatcher (every op of docs/protocol.md beyond the wire layer),
+ * event pushes, and screen subscriptions kept in sync by state.
+ *
+ * Screens: for every session someone watches, the server remembers a hash
+ * of each row as last seen. When the screen may have changed (a
+ * notification, or the frame tick that runs only while screens are watched)
+ * the rows whose hash differs are marked dirty in every subscriber's set;
+ * a client gets one frame per dirty session holding the *current* content of
+ * its dirty rows, once its socket has drained and its frame interval has
+ * passed. Nothing but dirty bits accumulates for a slow client.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "agent/screen.h"
+#include "engine/worktree.h"
+#include "lib/buf.h"
+#include "lib/canon.h"
+#include "lib/worker.h"
+#include "lib/xalloc.h"
+#include "proto/proto.h"
+#include "proto/sock.h"
+#include "server.h"
+
+#define DEFAULT_FRAME_MS 33
+/* A client whose unsent output passes this is closed as too slow (events only can grow it). */
+#define MAX_BACKLOG (16u * 1024 * 1024)
+/* Reads per readable client per loop turn, so one chatty client cannot starve the rest. */
+#define READS_PER_TURN 4
+#define EVENTS_LIMIT_MAX 10000
+/* Threads for slow jobs (diffs): two diffs may run while a third waits. */
+#define WORKER_THREADS 2
+/* The artifact view reads at most this much of an artifact file. */
+#define ARTIFACT_MAX (512u * 1024)
+
+struct ssub {
+	char *session;
+	unsigned char *dirty; /* one bit per row */
+	int rows;
+	int full; /* the next frame is a snapshot */
+	int meta; /* cursor or title changed */
+	struct ssub *next;
+};
+
+struct sclient {
+	struct server *srv;
+	unsigned serial;
+	int fd;
+	struct sock_peer peer;
+	char actor[64];
+	char name[128];
+	int hello;
+	struct proto_reader rd;
+	struct proto_writer wr;
+	int ev_all;
+	char **ev_runs;
+	size_t nev_runs;
+	struct ssub *subs;
+	uint64_t last_frame;
+	uint64_t frame_timer;
+	int in_dispatch;
+	int dead;
+	struct sclient *next;
+};
+
+struct watch {
+	char *session;
+	int changed; /* told so by server_screen_changed, not checked yet */
+	int rows, cols;
+	uint64_t *hash;
+	int crow, ccol, cvis;
+	char *title;
+	int refs;
+	struct watch *next;
+};
+
+struct server {
+	char *workspace;
+	struct loop *loop;
+	struct engine *engine;
+	struct store *store;
+	const struct server_session_ops *sops;
+	void *sctx;
+	int log_fd;
+	int frame_ms;
+	void (*on_shutdown)(void *ctx);
+	void *shutdown_ctx;
+	struct sock_listener listener;
+	int listening;
+	struct sclient *clients;
+	unsigned next_serial;
+	struct watch *watches;
+	uint64_t tick_timer;
+	uint64_t last_tick;
+	int notify;            /* the caller reports every screen change: no periodic tick */
+	struct worker *worker; /* diffs run here, off the loop */
+	void (*diff_hook)(void *ctx);
+	void *diff_hook_ctx;
+};
+
+static void client_close(struct sclient *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void client_pump(struct sclient *c, int force);
+static void client_io(struct loop *loop, int fd, unsigned events, void *arg);
+
+/* ------------------------------------------------------------------------ */
+/* Log */
+
+void
+server_log(struct server *srv, const char *fmt, ...)
+{
+	char ts[STORE_TS_MAX];
+	struct buf b = BUF_INIT;
+	va_list ap;
+	char line[2048];
+
+	if (srv == NULL || srv->log_fd < 0)
+		return;
+	store_now(ts);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	buf_printf(&b, "%s [%ld] %s\n", ts, (long)getpid(), line);
+	if (write(srv->log_fd, b.data, b.len) < 0) {
+		/* Nowhere left to report it. */
+	}
+	buf_free(&b);
+}
+
+void
+server_actor_name(uid_t uid, char *out, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL &&
+	    res->pw_name != NULL && res->pw_name[0] != '\0')
+		snprintf(out, size, "%s", res->pw_name);
+	else
+		snprintf(out, size, "uid:%lu", (unsigned long)uid);
+}
+
+int
+server_client_count(const struct server *srv)
+{
+	int n = 0;
+
+	for (const struct sclient *c = srv->clients; c != NULL; c = c->next)
+		if (!c->dead)
+			n++;
+	return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Argument helpers: every message names the op and the field. */
+
+static int
+arg_str(const char *op, const cJSON *args, const char *name, int required, const char **out,
+        struct df_error *err)
+{
+	const cJSON *v = args != NULL ? cJSON_GetObjectItemCaseSensitive(args, name) : NULL;
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (required)
+			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "%s.%s: missing",
+			                    op, name);
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "%s.%s: expected a string", op, name);
+	if (required && v->valuestring[0] == '\0')
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "%s.%s: must not be empty", op, name);
+	*out = v->valuestring;
+	return 0;
+}
+
+static int
+arg_int(const char *op, const cJSON *args, const char *name, long long lo, long long hi,
+        long long def, long long *out, struct df_error *err)
+{
+	const cJSON *v = args != NULL ? cJSON_GetObjectItemCaseSensitive(args, name) : NULL;
+
+	*out = def;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	/* Range-checked as a double first (proto_json_int): 1e300 is out of range, not UB. */
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble != floor(v->valuedouble))
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "%s.%s: expected an integer", op, name);
+	if (proto_json_int(v, (double)lo, (double)hi, out) != 0)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    fabs(v->valuedouble) < 1e15
+		                        ? "%s.%s: %.0f is outside %lld..%lld"
+		                        : "%s.%s: %g is outside %lld..%lld",
+		                    op, name, v->valuedouble, lo, hi);
+	return 0;
+}
+
+static int
+arg_bool(const char *op, const cJSON *args, const char *name, int *out, struct df_error *err)
+{
+	const cJSON *v = args != NULL ? cJSON_GetObjectItemCaseSensitive(args, name) : NULL;
+
+	*out = 0;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsBool(v))
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "%s.%s: expected true or false", op, name);
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+static cJSON *
+jstr(const char *s)
+{
+	return s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Names: runs, sessions and approvals by a unique id prefix. */
+
+/* Pick the one candidate matching prefix; kind names the thing in messages. */
+static int
+pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out[DF_ID_MAX],
+            enum df_code none_code, struct df_error *err)
+{
+	size_t matches = 0, first = 0, len = strlen(prefix);
+	struct buf list = BUF_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ids[i], prefix) == 0) {
+			snprintf(out, DF_ID_MAX, "%s", ids[i]);
+			return 0;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(ids[i], prefix, len) != 0)
+			continue;
+		if (matches++ == 0)
+			first = i;
+		buf_printf(&list, "%s%s", list.len ? ", " : "", ids[i]);
+	}
+	if (matches == 1) {
+		snprintf(out, DF_ID_MAX, "%s", ids[first]);
+		buf_free(&list);
+		return 0;
+	}
+	if (matches == 0) {
+		df_error_set(err, DF_FATAL, none_code, "no %s matches '%s'", kind, prefix);
+		df_error_hint(err, "list them with `devflow %s`",
+		              strcmp(kind, "session") == 0 ? "sessions" : "ls");
+	} else {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "%s prefix '%s' is ambiguous: it matches %s", kind, prefix, list.data);
+		df_error_hint(err, "give more characters of the %s id", kind);
+	}
+	buf_free(&list);
+	return -1;
+}
+
+static int
+resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	size_t n = 0;
+	char **ids;
+	int rc;
+
+	if (store_runs_list(srv->store, 0, &runs, &n, err) != 0)
+		return -1;
+	ids = xcalloc(n + 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = runs[i].id;
+	rc = pick_unique("run", prefix, ids, n, out, DF_E_RUN_NOT_FOUND, err);
+	free(ids);
+	store_runs_free(runs, n);
+	return rc;
+}
+
+/* Every session row of every run, in run then creation order. */
+struct sess_list {
+	struct store_session *v;
+	size_t n;
+};
+
+static int
+all_sessions(struct server *srv, const char *run_id, struct sess_list *out, struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	size_t nr = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (run_id != NULL)
+		return store_sessions_list(srv->store, run_id, &out->v, &out->n, err);
+	if (store_runs_list(srv->store, 0, &runs, &nr, err) != 0)
+		return -1;
+	for (size_t i = 0; i < nr; i++) {
+		struct store_session *s = NULL;
+		size_t ns = 0;
+
+		if (store_sessions_list(srv->store, runs[i].id, &s, &ns, err) != 0) {
+			store_sessions_free(out->v, out->n);
+			store_runs_free(runs, nr);
+			out->v = NULL;
+			out->n = 0;
+			return -1;
+		}
+		out->v = xreallocarray(out->v, out->n + ns + 1, sizeof(*out->v));
+		memcpy(out->v + out->n, s, ns * sizeof(*s));
+		out->n += ns;
+		free(s); /* the strings moved into out */
+	}
+	store_runs_free(runs, nr);
+	return 0;
+}
+
+static struct session *
+live_session(struct server *srv, const char *id)
+{
+	if (srv->sops == NULL || srv->sops->get == NULL)
+		return NULL;
+	return srv->sops->get(srv->sctx, id);
+}
+
+static int
+resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct df_error *err)
+{
+	struct sess_list sl;
+	char **ids;
+	int rc;
+
+	if (live_session(srv, prefix) != NULL && strlen(prefix) < DF_ID_MAX) {
+		snprintf(out, DF_ID_MAX, "%s", prefix);
+		return 0;
+	}
+	if (all_sessions(srv, NULL, &sl, err) != 0)
+		return -1;
+	ids = xcalloc(sl.n + 1, sizeof(*ids));
+	for (size_t i = 0; i < sl.n; i++)
+		ids[i] = sl.v[i].id;
+	rc = pick_unique("session", prefix, ids, sl.n, out, DF_E_SESSION_NOT_FOUND, err);
+	free(ids);
+	store_sessions_free(sl.v, sl.n);
+	return rc;
+}
+
+/*
+ * The live session named (by prefix) in args.session; *id_out gets its full
+ * id. The errors name the session, not the op: clients reach an op from
+ * verbs of other names (`devflow attach` checks the session with capture),
+ * and a run that is not found does not name the op either.
+ */
+static struct session *
+need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
+                  struct df_error *err)
+{
+	struct session *s;
+
+	if (resolve_session(srv, name, id_out, err) != 0)
+		return NULL;
+	if ((s = live_session(srv, id_out)) == NULL) {
+		struct store_session row;
+
+		if (store_session_get(srv->store, id_out, &row, NULL) == 1) {
+			df_error_set(err, DF_FATAL, DF_E_SESSION_FAILED,
+			             "session %s has no live terminal (state %s)", id_out,
+			             row.state);
+			store_session_clear(&row);
+		} else {
+			df_error_set(err, DF_FATAL, DF_E_SESSION_FAILED,
+			             "session %s has no live terminal", id_out);
+		}
+		df_error_hint(err, "its transcript is kept under <workspace>/<run>/sessions/");
+	}
+	return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Screens */
+
+static int32_t
+wire_color(const struct screen_color *c)
+{
+	switch (c->kind) {
+	case SCREEN_COLOR_INDEX:
+		return c->index;
+	case SCREEN_COLOR_RGB:
+		return PROTO_COLOR_RGB(c->r, c->g, c->b);
+	default:
+		return PROTO_COLOR_DEFAULT;
+	}
+}
+
+static unsigned
+wire_attrs(const struct screen_attrs *a)
+{
+	return (a->bold ? PROTO_ATTR_BOLD : 0) | (a->underline ? PROTO_ATTR_UNDERLINE : 0) |
+	       (a->italic ? PROTO_ATTR_ITALIC : 0) | (a->reverse ? PROTO_ATTR_REVERSE : 0);
+}
+
+static void
+add_row(struct proto_screen *ps, struct screen *scr, int y)
+{
+	struct screen_row row;
+	struct proto_row *pr = proto_screen_add_row(ps, y);
+
+	screen_row_spans(scr, y, &row);
+	for (size_t i = 0; i < row.n; i++) {
+		const struct screen_span *sp = &row.spans[i];
+
+		proto_row_add_span(pr, sp->col, sp->text, strlen(sp->text),
+		                   wire_color(&sp->attrs.fg), wire_color(&sp->attrs.bg),
+		                   wire_attrs(&sp->attrs));
+	}
+	screen_row_free(&row);
+}
+
+static uint64_t
+row_hash(struct screen *scr, int y)
+{
+	struct screen_row row;
+	uint64_t h = 1469598103934665603ULL;
+
+#define MIX(v)                                                                                     \
+	do {                                                                                       \
+		h ^= (uint64_t)(v);                                                                \
+		h *= 1099511628211ULL;                                                             \
+	} while (0)
+	screen_row_spans(scr, y, &row);
+	for (size_t i = 0; i < row.n; i++) {
+		const struct screen_span *sp = &row.spans[i];
+
+		MIX(sp->col);
+		MIX(wire_color(&sp->attrs.fg));
+		MIX(wire_color(&sp->attrs.bg));
+		MIX(wire_attrs(&sp->attrs));
+		for (const char *p = sp->text; *p; p++)
+			MIX((unsigned char)*p);
+		MIX(0xff);
+	}
+#undef MIX
+	screen_row_free(&row);
+	return h;
+}
+
+/* A screen message for session sid: every non-blank row (full) or the dirty ones. */
+static cJSON *
+screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty)
+{
+	struct proto_screen ps = { 0 };
+	bool vis;
+	cJSON *msg;
+
+	ps.session = xstrdup(sid);
+	ps.full = full;
+	screen_size(scr, &ps.rows, &ps.cols);
+	screen_cursor(scr, &ps.cursor_row, &ps.cursor_col, &vis);
+	ps.cursor_visible = vis;
+	if (ps.cursor_row < 0)
+		ps.cursor_row = 0;
+	if (ps.cursor_row >= ps.rows)
+		ps.cursor_row = ps.rows - 1;
+	if (ps.cursor_col < 0)
+		ps.cursor_col = 0;
+	if (ps.cursor_col > ps.cols)
+		ps.cursor_col = ps.cols;
+	ps.title = xstrdup(screen_title(scr));
+	for (int y = 0; y < ps.rows; y++) {
+		if (full || (dirty != NULL && (dirty[y / 8] & (1u << (y % 8)))))
+			add_row(&ps, scr, y);
+	}
+	msg = proto_screen_json(&ps);
+	proto_screen_free(&ps);
+	return msg;
+}
+
+static struct watch *
+watch_find(struct server *srv, const char *sid)
+{
+	for (struct watch *w = srv->watches; w != NULL; w = w->next)
+		if (strcmp(w->session, sid) == 0)
+			return w;
+	return NULL;
+}
+
+static void
+sub_resize(struct ssub *s, int rows)
+{
+	free(s->dirty);
+	s->rows = rows;
+	s->dirty = xcalloc((size_t)(rows + 7) / 8, 1);
+	s->full = 1;
+}
+
+/* Compare the watched screen with its hashes; mark differences on every subscriber. */
+static void
+watch_check(struct server *srv, struct watch *w)
+{
+	struct session *s = live_session(srv, w->session);
+	struct screen *scr;
+	int rows, cols, crow, ccol, resized;
+	bool vis;
+	const char *title;
+
+	if (s == NULL)
+		return;
+	scr = session_screen(s);
+	screen_size(scr, &rows, &cols);
+	resized = rows != w->rows || cols != w->cols;
+	if (resized) {
+		free(w->hash);
+		w->rows = rows;
+		w->cols = cols;
+		w->hash = xcalloc((size_t)rows, sizeof(*w->hash));
+	}
+	screen_cursor(scr, &crow, &ccol, &vis);
+	title = screen_title(scr);
+	for (struct sclient *c = srv->clients; c != NULL; c = c->next) {
+		for (struct ssub *sub = c->subs; sub != NULL; sub = sub->next) {
+			if (strcmp(sub->session, w->session) != 0)
+				continue;
+			if (sub->rows != rows)
+				sub_resize(sub, rows);
+			if (resized)
+				sub->full = 1;
+		}
+	}
+	for (int y = 0; y < rows; y++) {
+		uint64_t h = row_hash(scr, y);
+
+		if (!resized && h == w->hash[y])
+			continue;
+		w->hash[y] = h;
+		for (struct sclient *c = srv->clients; c != NULL; c = c->next)
+			for (struct ssub *sub = c->subs; sub != NULL; sub = sub->next)
+				if (strcmp(sub->session, w->session) == 0)
+					sub->dirty[y / 8] |= (unsigned char)(1u << (y % 8));
+	}
+	if (crow != w->crow || ccol != w->ccol || (int)vis != w->cvis ||
+	    strcmp(title, w->title != NULL ? w->title : "") != 0) {
+		w->crow = crow;
+		w->ccol = ccol;
+		w->cvis = vis;
+		free(w->title);
+		w->title = xstrdup(title);
+		for (struct sclient *c = srv->clients; c != NULL; c = c->next)
+			for (struct ssub *sub = c->subs; sub != NULL; sub = sub->next)
+				if (strcmp(sub->session, w->session) == 0)
+					sub->meta = 1;
+	}
+}
+
+static void pump_all(struct server *srv);
+static int sub_pending(const struct ssub *s);
+static void frame_timer_cb(struct loop *loop, void *arg);
+static void reap_clients(struct server *srv);
+
+static void
+tick(struct loop *loop, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)loop;
+	srv->tick_timer = 0;
+	srv->last_tick = loop_now(srv->loop);
+	for (struct watch *w = srv->watches; w != NULL; w = w->next) {
+		if (!srv->notify || w->changed)
+			watch_check(srv, w);
+		w->changed = 0;
+	}
+	pump_all(srv);
+	reap_clients(srv);
+	if (srv->watches != NULL && !srv->notify)
+		srv->tick_timer = loop_timer_add(srv->loop, (uint64_t)srv->frame_ms, tick, srv);
+}
+
+void
+server_screen_changed(struct server *srv, const char *session_id)
+{
+	struct watch *w = watch_find(srv, session_id);
+	uint64_t now, due;
+
+	if (w == NULL)
+		return;
+	w->changed = 1;
+	if (srv->tick_timer != 0)
+		return; /* coalesced into the pending check */
+	now = loop_now(srv->loop);
+	due = srv->last_tick + (uint64_t)srv->frame_ms;
+	srv->tick_timer = loop_timer_add(srv->loop, due > now ? due - now : 0, tick, srv);
+}
+
+static void
+watch_ref(struct server *srv, const char *sid)
+{
+	struct watch *w = watch_find(srv, sid);
+
+	if (w == NULL) {
+		w = xcalloc(1, sizeof(*w));
+		w->session = xstrdup(sid);
+		w->crow = -1;
+		w->next = srv->watches;
+		srv->watches = w;
+		watch_check(srv, w);
+	}
+	w->refs++;
+	if (srv->tick_timer == 0 && !srv->notify)
+		srv->tick_timer = loop_timer_add(srv->loop, (uint64_t)srv->frame_ms, tick, srv);
+}
+
+static void
+watch_unref(struct server *srv, const char *sid)
+{
+	for (struct watch **pw = &srv->watches; *pw != NULL; pw = &(*pw)->next) {
+		struct watch *w = *pw;
+
+		if (strcmp(w->session, sid) != 0)
+			continue;
+		if (--w->refs > 0)
+			return;
+		*pw = w->next;
+		free(w->session);
+		free(w->hash);
+		free(w->title);
+		free(w);
+		break;
+	}
+	if (srv->watches == NULL && srv->tick_timer != 0) {
+		loop_timer_cancel(srv->loop, srv->tick_timer);
+		srv->tick_timer = 0;
+	}
+}
+
+static void
+sub_free(struct ssub *s)
+{
+	free(s->session);
+	free(s->dirty);
+	free(s);
+}
+
+static int
+sub_pending(const struct ssub *s)
+{
+	if (s->full || s->meta)
+		return 1;
+	for (int i = 0; i < (s->rows + 7) / 8; i++)
+		if (s->dirty[i])
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Clients: output */
+
+static void
+client_want_write(struct sclient *c)
+{
+	loop_fd_set(c->srv->loop, c->fd,
+	            LOOP_READ | (proto_writer_pending(&c->wr) > 0 ? LOOP_WRITE : 0));
+}
+
+/* Write what the socket takes; 0, or -1 when the client was closed. */
+static int
+client_flush(struct sclient *c)
+{
+	struct df_error err;
+
+	if (c->dead)
+		return -1;
+	if (proto_writer_flush(&c->wr, c->fd, &err) != 0) {
+		client_close(c, "write failed: %s", err.message);
+		return -1;
+	}
+	if (proto_writer_pending(&c->wr) > MAX_BACKLOG) {
+		client_close(c, "too slow: %zu bytes unsent", proto_writer_pending(&c->wr));
+		return -1;
+	}
+	client_want_write(c);
+	if (proto_writer_pending(&c->wr) == 0 && c->frame_timer == 0) {
+		/* Frames held back while the socket was busy go out at the next boundary. */
+		for (struct ssub *s = c->subs; s != NULL; s = s->next) {
+			if (sub_pending(s)) {
+				uint64_t now = loop_now(c->srv->loop);
+				uint64_t due = c->last_frame + (uint64_t)c->srv->frame_ms;
+
+				c->frame_timer = loop_timer_add(
+				    c->srv->loop, due > now ? due - now : 0, frame_timer_cb, c);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+client_queue(struct sclient *c, cJSON *msg)
+{
+	struct df_error err;
+
+	if (proto_writer_queue(&c->wr, msg, &err) != 0) {
+		/* Too large for a frame: tell the client instead of dropping silently. */
+		cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+
+		if (cJSON_IsNumber(id)) {
+			cJSON *rep = proto_reply_error((uint64_t)id->valuedouble, &err);
+
+			proto_writer_queue(&c->wr, rep, NULL);
+			cJSON_Delete(rep);
+		}
+		server_log(c->srv, "client %u: message dropped: %s", c->serial, err.message);
+	}
+	cJSON_Delete(msg);
+}
+
+static void
+frame_timer_cb(struct loop *loop, void *arg)
+{
+	struct sclient *c = arg;
+
+	(void)loop;
+	c->frame_timer = 0;
+	client_pump(c, 0);
+}
+
+/*
+ * Send frames for dirty subscriptions when the socket has drained and the
+ * frame interval has passed (force: now, e.g. the snapshot after subscribe).
+ */
+static void
+client_pump(struct sclient *c, int force)
+{
+	struct server *srv = c->srv;
+	uint64_t now;
+	int any = 0;
+
+	if (c->dead || c->subs == NULL)
+		return;
+	for (struct ssub *s = c->subs; s != NULL && !any; s = s->next)
+		any = sub_pending(s) && live_session(srv, s->session) != NULL;
+	if (!any)
+		return;
+	if (proto_writer_pending(&c->wr) > 0) {
+		client_want_write(c); /* resumed from the write callback */
+		return;
+	}
+	now = loop_now(srv->loop);
+	if (!force && c->last_frame != 0 && now < c->last_frame + (uint64_t)srv->frame_ms) {
+		if (c->frame_timer == 0)
+			c->frame_timer =
+			    loop_timer_add(srv->loop, c->last_frame + (uint64_t)srv->frame_ms - now,
+			                   frame_timer_cb, c);
+		return;
+	}
+	for (struct ssub *s = c->subs; s != NULL; s = s->next) {
+		struct session *sess;
+
+		int rows, cols;
+
+		if (!sub_pending(s) || (sess = live_session(srv, s->session)) == NULL)
+			continue;
+		/*
+		 * The screen may have been resized since the last check (a resize op,
+		 * then a frame timer before the tick): the dirty set must cover every
+		 * row of the frame, and a new size is sent whole.
+		 */
+		screen_size(session_screen(sess), &rows, &cols);
+		if (rows != s->rows)
+			sub_resize(s, rows);
+		client_queue(c, screen_frame(s->session, session_screen(sess), s->full, s->dirty));
+		memset(s->dirty, 0, (size_t)(s->rows + 7) / 8);
+		s->full = 0;
+		s->meta = 0;
+	}
+	c->last_frame = now;
+	client_flush(c);
+}
+
+static void
+pump_all(struct server *srv)
+{
+	for (struct sclient *c = srv->clients; c != NULL; c = c->next)
+		client_pump(c, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Clients: lifetime */
+
+static void
+client_destroy(struct sclient *c)
+{
+	struct server *srv = c->srv;
+
+	while (c->subs != NULL) {
+		struct ssub *s = c->subs;
+
+		c->subs = s->next;
+		watch_unref(srv, s->session);
+		sub_free(s);
+	}
+	for (size_t i = 0; i < c->nev_runs; i++)
+		free(c->ev_runs[i]);
+	free(c->ev_runs);
+	if (c->frame_timer != 0)
+		loop_timer_cancel(srv->loop, c->frame_timer);
+	proto_reader_free(&c->rd);
+	proto_writer_free(&c->wr);
+	free(c);
+}
+
+/* Unlink and free dead clients not inside a dispatch. */
+static void
+reap_clients(struct server *srv)
+{
+	for (struct sclient **pc = &srv->clients; *pc != NULL;) {
+		struct sclient *c = *pc;
+
+		if (c->dead && !c->in_dispatch) {
+			*pc = c->next;
+			client_destroy(c);
+		} else {
+			pc = &c->next;
+		}
+	}
+}
+
+static void
+client_close(struct sclient *c, const char *fmt, ...)
+{
+	char reason[1200];
+	va_list ap;
+
+	if (c->dead)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	server_log(c->srv, "client %u (pid %ld, uid %lu%s%s) closed: %s", c->serial,
+	           (long)c->peer.pid, (unsigned long)c->peer.uid, c->name[0] ? ", " : "", c->name,
+	           reason);
+	loop_fd_remove(c->srv->loop, c->fd);
+	close(c->fd);
+	c->fd = -1;
+	c->dead = 1;
+	/* Subscriptions end now, so nothing else is sent or watched for it. */
+	while (c->subs != NULL) {
+		struct ssub *s = c->subs;
+
+		c->subs = s->next;
+		watch_unref(c->srv, s->session);
+		sub_free(s);
+	}
+	if (c->frame_timer != 0) {
+		loop_timer_cancel(c->srv->loop, c->frame_timer);
+		c->frame_timer = 0;
+	}
+}
+
+/* A bad frame: tell the client why (best effort), log, close. */
+static void
+client_reject(struct sclient *c, const struct df_error *e)
+{
+	cJSON *rep = proto_reply_error(0, e);
+
+	proto_writer_queue(&c->wr, rep, NULL);
+	cJSON_Delete(rep);
+	proto_writer_flush(&c->wr, c->fd, NULL);
+	client_close(c, "%s", e->message);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Ops */
+
+struct op_ctx {
+	struct server *srv;
+	struct sclient *c;
+	uint64_t id; /* the request's, for a reply sent later */
+	const char *op;
+	const cJSON *args;
+	/* After the reply: */
+	char *snapshot; /* send this session's snapshot */
+	int shutdown;
+};
+
+static cJSON *
+event_json(const struct store_event *ev)
+{
+	cJSON *o = cJSON_CreateObject(), *pl = cJSON_Parse(ev->payload ? ev->payload : "{}");
+
+	cJSON_AddStringToObject(o, "run_id", ev->run_id);
+	cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+	cJSON_AddStringToObject(o, "type", ev->type);
+	cJSON_AddItemToObject(o, "payload", pl != NULL ? pl : cJSON_CreateObject());
+	cJSON_AddStringToObject(o, "ts", ev->ts ? ev->ts : "");
+	if (ev->phase_id != NULL)
+		cJSON_AddStringToObject(o, "phase_id", ev->phase_id);
+	return o;
+}
+
+static int
+op_start(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *req, *repo, *base, *tmpl;
+	long long tver;
+	const cJSON *personas, *backends, *scenarios, *objective;
+	struct binding_override *ov = NULL;
+	size_t nov = 0;
+	struct engine_start_request sr = { 0 };
+	char run_id[ENGINE_ID_MAX] = "";
+	char *extra = NULL, *obj = NULL;
+	struct store_run run;
+	int rc = -1;
+
+	if (arg_str("start", x->args, "requirements", 1, &req, err) != 0 ||
+	    arg_str("start", x->args, "repo", 1, &repo, err) != 0 ||
+	    arg_str("start", x->args, "base", 1, &base, err) != 0 ||
+	    arg_str("start", x->args, "template", 0, &tmpl, err) != 0 ||
+	    arg_int("start", x->args, "template_version", 0, 1000000, 0, &tver, err) != 0)
+		return -1;
+	if (repo[0] != '/')
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "start.repo: '%s' is not an absolute path", repo);
+	personas = cJSON_GetObjectItemCaseSensitive(x->args, "personas");
+	backends = cJSON_GetObjectItemCaseSensitive(x->args, "backends");
+	scenarios = cJSON_GetObjectItemCaseSensitive(x->args, "scenarios");
+	objective = cJSON_GetObjectItemCaseSensitive(x->args, "objective");
+	for (int pass = 0; pass < 2; pass++) {
+		const cJSON *map = pass == 0 ? personas : backends, *it;
+		const char *field = pass == 0 ? "personas" : "backends";
+
+		if (map == NULL || cJSON_IsNull(map))
+			continue;
+		if (!cJSON_IsObject(map)) {
+			df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+			             "start.%s: expected an object {role: name}", field);
+			goto out;
+		}
+		cJSON_ArrayForEach(it, map)
+		{
+			size_t k;
+
+			if (!cJSON_IsString(it) || it->valuestring[0] == '\0') {
+				df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+				             "start.%s.%s: expected a non-empty string", field,
+				             it->string);
+				goto out;
+			}
+			for (k = 0; k < nov; k++)
+				if (strcmp(ov[k].role, it->string) == 0)
+					break;
+			if (k == nov) {
+				ov = xreallocarray(ov, ++nov, sizeof(*ov));
+				memset(&ov[k], 0, sizeof(ov[k]));
+				ov[k].role = it->string;
+			}
+			if (pass == 0)
+				ov[k].persona = it->valuestring;
+			else
+				ov[k].backend = it->valuestring;
+		}
+	}
+	if (scenarios != NULL && !cJSON_IsNull(scenarios)) {
+		cJSON *e = cJSON_CreateObject();
+
+		if (!cJSON_IsObject(scenarios)) {
+			cJSON_Delete(e);
+			df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+			             "start.scenarios: expected an object {phase: scenario}");
+			goto out;
+		}
+		cJSON_AddItemToObject(e, "scenarios", cJSON_Duplicate(scenarios, 1));
+		extra = cJSON_PrintUnformatted(e);
+		cJSON_Delete(e);
+	}
+	if (objective != NULL)
+		obj = cJSON_PrintUnformatted(objective);
+	sr.requirements_md = req;
+	sr.repo_path = repo;
+	sr.base_branch = base;
+	sr.template_name = tmpl;
+	sr.template_version = (int)tver;
+	sr.objective_json = obj;
+	sr.extra_json = extra;
+	sr.overrides = ov;
+	sr.noverrides = nov;
+	if (engine_start(x->srv->engine, &sr, run_id, err) != 0) {
+		if (run_id[0] && err->run_id[0] == '\0')
+			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+		goto out;
+	}
+	server_log(x->srv, "run %s started by %s (repo %s, base %s)", run_id, x->c->actor, repo,
+	           base);
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "run_id", run_id);
+	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
+		cJSON_AddStringToObject(*result, "state", run.state);
+		cJSON_AddStringToObject(*result, "worktree", run.worktree_root);
+		store_run_clear(&run);
+	}
+	rc = 0;
+out:
+	free(ov);
+	cJSON_free(extra);
+	cJSON_free(obj);
+	return rc;
+}
+
+static int
+count_pending(struct server *srv, const char *run_id)
+{
+	struct store_approval *ap = NULL;
+	size_t n = 0;
+	int k = 0;
+
+	if (store_approvals_list(srv->store, run_id, &ap, &n, NULL) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ap[i].state, "pending") == 0)
+			k++;
+	store_approvals_free(ap, n);
+	return k;
+}
+
+static cJSON *
+run_summary(struct server *srv, const struct store_run *r, const struct store_catalog_entry *tmpl,
+            size_t ntmpl)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct store_phase ph;
+	const char *tname = NULL;
+
+	for (size_t i = 0; i < ntmpl; i++)
+		if (strcmp(tmpl[i].id, r->template_id) == 0)
+			tname = tmpl[i].name;
+	cJSON_AddStringToObject(o, "id", r->id);
+	cJSON_AddStringToObject(o, "state", r->state);
+	cJSON_AddItemToObject(o, "template", jstr(tname));
+	cJSON_AddStringToObject(o, "repo", r->repo_path);
+	cJSON_AddStringToObject(o, "base", r->base_branch);
+	if (r->current_phase_id != NULL &&
+	    store_phase_get(srv->store, r->current_phase_id, &ph, NULL) == 1) {
+		cJSON_AddStringToObject(o, "phase", ph.phase_key);
+		cJSON_AddStringToObject(o, "phase_state", ph.state);
+		store_phase_clear(&ph);
+	} else {
+		cJSON_AddNullToObject(o, "phase");
+	}
+	cJSON_AddNumberToObject(o, "pending_approvals", count_pending(srv, r->id));
+	cJSON_AddStringToObject(o, "created_at", r->created_at);
+	cJSON_AddItemToObject(o, "ended_at", jstr(r->ended_at));
+	cJSON_AddItemToObject(o, "report", jstr(r->final_report_path));
+	return o;
+}
+
+static int
+op_ls(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	struct store_run *runs = NULL;
+	struct store_catalog_entry *tmpl = NULL;
+	size_t n = 0, nt = 0;
+	int active;
+	cJSON *arr;
+
+	if (arg_bool("ls", x->args, "active", &active, err) != 0)
+		return -1;
+	if (store_runs_list(x->srv->store, active, &runs, &n, err) != 0)
+		return -1;
+	if (store_catalog_list(x->srv->store, STORE_CATALOG_TEMPLATE, &tmpl, &nt, err) != 0) {
+		store_runs_free(runs, n);
+		return -1;
+	}
+	*result = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(*result, "runs");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, run_summary(x->srv, &runs[i], tmpl, nt));
+	store_catalog_entries_free(tmpl, nt);
+	store_runs_free(runs, n);
+	return 0;
+}
+
+static int
+arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err)
+{
+	const char *name;
+
+	if (arg_str(x->op, x->args, "run", 1, &name, err) != 0)
+		return -1;
+	return resolve_run(x->srv, name, run_id, err);
+}
+
+static int
+op_status(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX];
+	char *text = NULL;
+
+	if (arg_run(x, run_id, err) != 0 || engine_status(x->srv->engine, run_id, &text, err) != 0)
+		return -1;
+	*result = cJSON_Parse(text);
+	free(text);
+	if (*result == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
+		                    "status of run %s is not JSON", run_id);
+	return 0;
+}
+
+/* The approval a decision is about: named (prefix), pending, or the one this token decided. */
+static int
+pick_approval(struct server *srv, const char *run_id, const char *name, const char *token,
+              char out[DF_ID_MAX], struct df_error *err)
+{
+	struct store_approval *ap = NULL;
+	size_t n = 0, npend = 0;
+	char **ids;
+	int rc = -1;
+
+	if (store_approvals_list(srv->store, run_id, &ap, &n, err) != 0)
+		return -1;
+	ids = xcalloc(n + 1, sizeof(*ids));
+	if (name != NULL) {
+		for (size_t i = 0; i < n; i++)
+			ids[i] = ap[i].id;
+		rc = pick_unique("approval", name, ids, n, out, DF_E_APPROVAL_NOT_FOUND, err);
+		goto out;
+	}
+	/* A token already used on this run's approvals replays that decision. */
+	for (size_t i = 0; i < n && token != NULL; i++) {
+		struct store_decision d;
+
+		if (store_decision_by_token(srv->store, ap[i].id, token, &d, NULL) == 1) {
+			store_decision_clear(&d);
+			snprintf(out, DF_ID_MAX, "%s", ap[i].id);
+			rc = 0;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ap[i].state, "pending") == 0)
+			ids[npend++] = ap[i].id;
+	if (npend == 1) {
+		snprintf(out, DF_ID_MAX, "%s", ids[0]);
+		rc = 0;
+		goto out;
+	}
+	if (npend > 1) {
+		struct buf b = BUF_INIT;
+
+		for (size_t i = 0; i < npend; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", ids[i]);
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_INVALID_ARGUMENT,
+		             "run %s has %zu pending approvals: %s", run_id, npend, b.data);
+		df_error_hint(err, "name one with --approval ID");
+		buf_free(&b);
+		goto out;
+	}
+	rc = 1; /* none */
+out:
+	free(ids);
+	store_approvals_free(ap, n);
+	return rc;
+}
+
+static int
+op_decide(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *action_name, *token, *comment, *approval;
+	enum engine_action action;
+	char run_id[DF_ID_MAX], appr[DF_ID_MAX] = "";
+	struct store_run run;
+	int replayed = 0, rc;
+
+	if (arg_run(x, run_id, err) != 0 ||
+	    arg_str("decide", x->args, "action", 1, &action_name, err) != 0 ||
+	    arg_str("decide", x->args, "token", 1, &token, err) != 0 ||
+	    arg_str("decide", x->args, "comment", 0, &comment, err) != 0 ||
+	    arg_str("decide", x->args, "approval", 0, &approval, err) != 0)
+		return -1;
+	if (engine_action_parse(action_name, &action) != 0)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "decide.action: '%s' is not approve, request_changes, reject "
+		                    "or abort",
+		                    action_name);
+	if (action == ENGINE_REQUEST_CHANGES && (comment == NULL || comment[0] == '\0'))
+		return df_error_set(
+		    err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		    "decide.comment: request_changes needs a comment for the agent");
+	rc = pick_approval(x->srv, run_id, approval, token, appr, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		if (action != ENGINE_ABORT) {
+			if (store_run_get(x->srv->store, run_id, &run, err) != 1)
+				return -1;
+			df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_CONFLICT,
+			             "run %s is not awaiting approval (state %s)", run_id,
+			             run.state);
+			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+			store_run_clear(&run);
+			return -1;
+		}
+		/* Abort needs no gate. */
+		char reason[128];
+
+		snprintf(reason, sizeof(reason), "aborted by %s", x->c->actor);
+		if (engine_abort(x->srv->engine, run_id, reason, err) != 0)
+			return -1;
+	} else if (engine_decide(x->srv->engine, run_id, appr, action, token, x->c->actor, comment,
+	                         &replayed, err) != 0) {
+		return -1;
+	}
+	server_log(x->srv, "run %s: %s%s by %s", run_id, engine_action_name(action),
+	           replayed ? " (replayed)" : "", x->c->actor);
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "run_id", run_id);
+	cJSON_AddItemToObject(*result, "approval_id", jstr(appr[0] ? appr : NULL));
+	cJSON_AddStringToObject(*result, "action", engine_action_name(action));
+	cJSON_AddBoolToObject(*result, "replayed", replayed);
+	cJSON_AddStringToObject(*result, "actor", x->c->actor);
+	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
+		cJSON_AddStringToObject(*result, "state", run.state);
+		store_run_clear(&run);
+	}
+	return 0;
+}
+
+static int
+op_pause_resume(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX];
+	struct store_run run;
+	int pause = strcmp(x->op, "pause") == 0;
+
+	if (arg_run(x, run_id, err) != 0)
+		return -1;
+	if ((pause ? engine_pause(x->srv->engine, run_id, err)
+	           : engine_resume(x->srv->engine, run_id, err)) != 0)
+		return -1;
+	server_log(x->srv, "run %s: %s by %s", run_id, x->op, x->c->actor);
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "run_id", run_id);
+	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
+		cJSON_AddStringToObject(*result, "state", run.state);
+		store_run_clear(&run);
+	}
+	return 0;
+}
+
+static char *
+slurp(const char *path, struct df_error *err)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_read_file(&b, path, 0) != 0) {
+		df_error_set(err, DF_FATAL, DF_E_IO, "%s: %s", path, strerror(errno));
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static int
+op_report(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX];
+	struct store_run run;
+	char *md = NULL, *json_path = NULL, *json = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (arg_run(x, run_id, err) != 0 || store_run_get(x->srv->store, run_id, &run, err) != 1)
+		return -1;
+	if (run.final_report_path == NULL) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
+		             "run %s has no report yet (state %s)", run_id, run.state);
+		df_error_hint(err, "a run writes its report when it completes, fails or is "
+		                   "aborted");
+		snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+		goto out;
+	}
+	len = strlen(run.final_report_path);
+	if (len > 3 && strcmp(run.final_report_path + len - 3, ".md") == 0)
+		json_path = xasprintf("%.*s.json", (int)(len - 3), run.final_report_path);
+	else
+		json_path = xasprintf("%s.json", run.final_report_path);
+	if ((md = slurp(run.final_report_path, err)) == NULL ||
+	    (json = slurp(json_path, err)) == NULL)
+		goto out;
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "run_id", run_id);
+	cJSON_AddStringToObject(*result, "state", run.state);
+	cJSON_AddStringToObject(*result, "markdown_path", run.final_report_path);
+	cJSON_AddStringToObject(*result, "json_path", json_path);
+	cJSON_AddStringToObject(*result, "markdown", md);
+	{
+		cJSON *rep = cJSON_Parse(json);
+
+		cJSON_AddItemToObject(*result, "report", rep != NULL ? rep : cJSON_CreateNull());
+	}
+	rc = 0;
+out:
+	free(md);
+	free(json);
+	free(json_path);
+	store_run_clear(&run);
+	return rc;
+}
+
+/* ---- diff: computed on a worker thread, answered from the loop ---------- */
+
+struct diff_job {
+	struct server *srv; /* only the loop-side callback touches it */
+	unsigned client;    /* the asking client's serial: it may be gone by then */
+	uint64_t req_id;
+	char run_id[DF_ID_MAX];
+	char *repo, *root, *base;
+	void (*hook)(void *ctx);
+	void *hook_ctx;
+	/* Filled on the worker thread: */
+	int rc;
+	struct df_error err;
+	cJSON *result;
+};
+
+/* Room in a frame for the reply's envelope around the result. */
+#define DIFF_REPLY_SLACK 256
+
+/* The unified diff cut at a line boundary before max bytes, with a note saying so. */
+static char *
+diff_cut(const char *text, size_t len, size_t max)
+{
+	size_t keep = max < len ? max : len;
+
+	while (keep > 0 && text[keep - 1] != '\n')
+		keep--;
+	return xasprintf("%.*s[diff truncated: %zu of %zu bytes shown; see `git diff` in the "
+	                 "worktree]\n",
+	                 (int)keep, text, keep, len);
+}
+
+/* Worker thread: touches only the job (libgit2 through worktree_*, cJSON objects of its own). */
+static void *
+diff_run(void *arg)
+{
+	struct diff_job *j = arg;
+	struct worktree_change *ch = NULL;
+	size_t n = 0, len, cap;
+	char *text = NULL;
+	cJSON *files;
+
+	df_error_clear(&j->err);
+	if (j->hook != NULL)
+		j->hook(j->hook_ctx);
+	if (worktree_changed_files(j->repo, j->root, j->base, &ch, &n, &j->err) != 0 ||
+	    worktree_diff(j->repo, j->root, j->base, &text, &j->err) != 0) {
+		worktree_changes_free(ch, n);
+		j->rc = -1;
+		return j;
+	}
+	j->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(j->result, "run_id", j->run_id);
+	cJSON_AddStringToObject(j->result, "base", j->base);
+	cJSON_AddStringToObject(j->result, "worktree", j->root);
+	files = cJSON_AddArrayToObject(j->result, "files");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *f = cJSON_CreateObject();
+		char st[2] = { ch[i].status, '\0' };
+
+		cJSON_AddStringToObject(f, "path", ch[i].path);
+		cJSON_AddStringToObject(f, "status", st);
+		cJSON_AddItemToArray(files, f);
+	}
+	worktree_changes_free(ch, n);
+	/*
+	 * The reply must fit in one frame: cut the text (at a line boundary,
+	 * with a note) until the encoded reply does; escaping may grow it.
+	 */
+	len = strlen(text);
+	cap = PROTO_MAX_FRAME;
+	for (;;) {
+		char *shown = cap < len ? diff_cut(text, len, cap) : xstrdup(text);
+		char *enc;
+		size_t elen;
+
+		cJSON_DeleteItemFromObjectCaseSensitive(j->result, "text");
+		cJSON_DeleteItemFromObjectCaseSensitive(j->result, "truncated");
+		cJSON_AddStringToObject(j->result, "text", shown);
+		cJSON_AddBoolToObject(j->result, "truncated", cap < len);
+		free(shown);
+		enc = cJSON_PrintUnformatted(j->result);
+		elen = strlen(enc);
+		cJSON_free(enc);
+		if (elen + DIFF_REPLY_SLACK <= PROTO_MAX_FRAME)
+			break;
+		if (cap > len)
+			cap = len;
+		cap = cap > elen - PROTO_MAX_FRAME + DIFF_REPLY_SLACK + 4096
+		          ? cap - (elen - PROTO_MAX_FRAME + DIFF_REPLY_SLACK + 4096)
+		          : 0;
+		if (cap == 0 && cJSON_GetArraySize(files) > 0) {
+			/* Even without text it is too big: a huge file list; keep its head. */
+			int keep = cJSON_GetArraySize(files) / 2;
+
+			while (cJSON_GetArraySize(files) > keep)
+				cJSON_DeleteItemFromArray(files, cJSON_GetArraySize(files) - 1);
+			cJSON_DeleteItemFromObjectCaseSensitive(j->result, "files_truncated");
+			cJSON_AddBoolToObject(j->result, "files_truncated", 1);
+		}
+	}
+	free(text);
+	j->rc = 0;
+	return j;
+}
+
+static void
+diff_job_free(struct diff_job *j)
+{
+	cJSON_Delete(j->result);
+	free(j->repo);
+	free(j->root);
+	free(j->base);
+	free(j);
+}
+
+/* Loop thread: answer the client if it is still there. */
+static void
+diff_done(void *result, int cancelled, void *arg)
+{
+	struct diff_job *j = arg;
+	struct server *srv = j->srv;
+	struct sclient *c;
+
+	(void)result;
+	if (cancelled) {
+		diff_job_free(j);
+		return;
+	}
+	for (c = srv->clients; c != NULL; c = c->next)
+		if (c->serial == j->client && !c->dead)
+			break;
+	if (c == NULL) {
+		server_log(srv, "diff of run %s: client %u left before the answer", j->run_id,
+		           j->client);
+		diff_job_free(j);
+		return;
+	}
+	if (j->rc == 0) {
+		client_queue(c, proto_reply_ok(j->req_id, j->result));
+		j->result = NULL;
+	} else {
+		if (j->err.run_id[0] == '\0')
+			snprintf(j->err.run_id, sizeof(j->err.run_id), "%s", j->run_id);
+		client_queue(c, proto_reply_error(j->req_id, &j->err));
+	}
+	client_flush(c);
+	diff_job_free(j);
+	reap_clients(srv);
+}
+
+static int
+op_diff(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX];
+	struct store_run run;
+	struct diff_job *j;
+
+	(void)result;
+	if (arg_run(x, run_id, err) != 0 || store_run_get(x->srv->store, run_id, &run, err) != 1)
+		return -1;
+	j = xcalloc(1, sizeof(*j));
+	j->srv = x->srv;
+	j->client = x->c->serial;
+	j->req_id = x->id;
+	snprintf(j->run_id, sizeof(j->run_id), "%s", run_id);
+	j->repo = xstrdup(run.repo_path);
+	j->root = xstrdup(run.worktree_root);
+	j->base = xstrdup(run.base_branch);
+	j->hook = x->srv->diff_hook;
+	j->hook_ctx = x->srv->diff_hook_ctx;
+	store_run_clear(&run);
+	if (worker_submit(x->srv->worker, diff_run, diff_done, j, err) != 0) {
+		diff_job_free(j);
+		return -1;
+	}
+	return 1;
+}
+
+/* ---- artifact: the stored validation and the file as it is now ---------- */
+
+/* The phase the artifact op means: named by key, else the pending gate's, else the current one. */
+static int
+artifact_phase(struct server *srv, const char *run_id, const char *key, const struct store_run *run,
+               struct store_phase *out, struct df_error *err)
+{
+	struct store_phase *ph = NULL;
+	struct store_approval *ap = NULL;
+	size_t np = 0, na = 0;
+	const char *want_id = NULL;
+	int rc = -1;
+
+	if (store_phases_list(srv->store, run_id, &ph, &np, err) != 0)
+		return -1;
+	if (key == NULL) {
+		if (store_approvals_list(srv->store, run_id, &ap, &na, err) != 0)
+			goto out;
+		for (size_t i = 0; i < na && want_id == NULL; i++)
+			if (strcmp(ap[i].state, "pending") == 0 && ap[i].phase_id != NULL)
+				want_id = ap[i].phase_id;
+		if (want_id == NULL)
+			want_id = run->current_phase_id;
+		if (want_id == NULL) {
+			df_error_set(
+			    err, DF_HUMAN_REQUIRED, DF_E_ARTIFACT_NOT_FOUND,
+			    "run %s awaits no approval and has no current phase (state %s)", run_id,
+			    run->state);
+			df_error_hint(err, "name a phase: artifact {run, phase: KEY}");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (key != NULL ? strcmp(ph[i].phase_key, key) == 0
+		                : strcmp(ph[i].id, want_id) == 0) {
+			*out = ph[i];
+			memset(&ph[i], 0, sizeof(ph[i]));
+			rc = 0;
+			goto out;
+		}
+	}
+	{
+		struct buf keys = BUF_INIT;
+
+		for (size_t i = 0; i < np; i++)
+			buf_printf(&keys, "%s%s", i ? ", " : "", ph[i].phase_key);
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "artifact.phase: run %s has no phase '%s'", run_id,
+		             key != NULL ? key : want_id);
+		df_error_hint(err, "its phases: %s", keys.data != NULL ? keys.data : "(none)");
+		buf_free(&keys);
+	}
+out:
+	store_phases_free(ph, np);
+	store_approvals_free(ap, na);
+	return rc;
+}
+
+static int
+op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX], now_hash[CANON_HASH_HEX], why[160];
+	const char *key;
+	struct store_run run;
+	struct store_phase ph = { 0 };
+	struct store_artifact a = { 0 };
+	char *abs = NULL;
+	struct buf data = BUF_INIT;
+	cJSON *errs, *doc;
+	int r, rc = -1;
+
+	if (arg_run(x, run_id, err) != 0 ||
+	    arg_str("artifact", x->args, "phase", 0, &key, err) != 0 ||
+	    store_run_get(x->srv->store, run_id, &run, err) != 1)
+		return -1;
+	if (artifact_phase(x->srv, run_id, key, &run, &ph, err) != 0)
+		goto out;
+	r = store_artifact_latest(x->srv->store, run_id, ph.id, NULL, -1, &a, err);
+	if (r < 0)
+		goto out;
+	if (r == 0) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_ARTIFACT_NOT_FOUND,
+		             "run %s: phase %s has no artifact yet (phase %s)", run_id,
+		             ph.phase_key, ph.state);
+		df_error_hint(err, "an artifact is recorded once the agent writes the phase's "
+		                   "expected file");
+		snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+		goto out;
+	}
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "run_id", run_id);
+	cJSON_AddStringToObject(*result, "phase", ph.phase_key);
+	cJSON_AddStringToObject(*result, "phase_id", ph.id);
+	cJSON_AddStringToObject(*result, "path", a.path);
+	cJSON_AddStringToObject(*result, "schema", a.schema_id);
+	cJSON_AddNumberToObject(*result, "attempt", a.attempt);
+	cJSON_AddBoolToObject(*result, "valid", a.valid);
+	errs = a.errors != NULL ? cJSON_Parse(a.errors) : NULL;
+	cJSON_AddItemToObject(*result, "errors", cJSON_IsArray(errs) ? errs : cJSON_CreateArray());
+	if (errs != NULL && !cJSON_IsArray(errs))
+		cJSON_Delete(errs);
+	cJSON_AddStringToObject(*result, "hash", a.hash);
+	cJSON_AddStringToObject(*result, "validated_at", a.created_at);
+	/* The file as it is now: the agent may have rewritten it since it was judged. */
+	if (worktree_path_inside(run.worktree_root, a.path, &abs, err) != 0) {
+		cJSON_Delete(*result);
+		*result = NULL;
+		goto out;
+	}
+	/* The agent controls the file: never block on it (a FIFO), never follow a final link. */
+	if (buf_read_regular(&data, abs, ARTIFACT_MAX, why, sizeof(why)) != 0) {
+		char *fe = xasprintf("%s %s%s", a.path, why, errno == EFBIG ? ": not shown" : "");
+
+		cJSON_AddNullToObject(*result, "json");
+		cJSON_AddStringToObject(*result, "file_error", fe);
+		free(fe);
+	} else {
+		canon_sha256_hex(data.data != NULL ? data.data : "", data.len, now_hash);
+		cJSON_AddBoolToObject(*result, "changed", strcmp(now_hash, a.hash) != 0);
+		doc = cJSON_ParseWithLength(data.data != NULL ? data.data : "", data.len);
+		if (doc != NULL)
+			cJSON_AddItemToObject(*result, "json", doc);
+		else {
+			cJSON_AddNullToObject(*result, "json");
+			cJSON_AddStringToObject(*result, "text",
+			                        data.data != NULL ? data.data : "");
+		}
+	}
+	rc = 0;
+out:
+	buf_free(&data);
+	free(abs);
+	store_artifact_clear(&a);
+	store_phase_clear(&ph);
+	store_run_clear(&run);
+	return rc;
+}
+
+static int
+op_events(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	char run_id[DF_ID_MAX];
+	long long after, limit;
+	struct store_event *ev = NULL;
+	struct store_run run;
+	size_t n = 0;
+	cJSON *arr;
+
+	if (arg_run(x, run_id, err) != 0 ||
+	    arg_int("events", x->args, "after_seq", 0, (long long)PROTO_MAX_ID, 0, &after, err) !=
+	        0 ||
+	    arg_int("events", x->args, "limit", 0, EVENTS_LIMIT_MAX, 1000, &limit, err) != 0)
+		return -1;
+	if (store_events_list(x->srv->store, run_id, after, (size_t)limit, &ev, &n, err) != 0)
+		return -1;
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "run_id", run_id);
+	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
+		cJSON_AddStringToObject(*result, "state", run.state);
+		store_run_clear(&run);
+	}
+	arr = cJSON_AddArrayToObject(*result, "events");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, event_json(&ev[i]));
+	store_events_free(ev, n);
+	return 0;
+}
+
+static int
+op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *name;
+	char run_id[DF_ID_MAX];
+	struct sess_list sl;
+	cJSON *arr;
+
+	if (arg_str("sessions", x->args, "run", 0, &name, err) != 0)
+		return -1;
+	if (name != NULL && resolve_run(x->srv, name, run_id, err) != 0)
+		return -1;
+	if (all_sessions(x->srv, name != NULL ? run_id : NULL, &sl, err) != 0)
+		return -1;
+	*result = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(*result, "sessions");
+	for (size_t i = 0; i < sl.n; i++) {
+		const struct store_session *s = &sl.v[i];
+		struct session *live = live_session(x->srv, s->id);
+		cJSON *o = cJSON_CreateObject();
+		struct store_phase ph;
+
+		cJSON_AddStringToObject(o, "id", s->id);
+		cJSON_AddStringToObject(o, "run_id", s->run_id);
+		if (s->phase_id != NULL &&
+		    store_phase_get(x->srv->store, s->phase_id, &ph, NULL) == 1) {
+			cJSON_AddStringToObject(o, "phase", ph.phase_key);
+			store_phase_clear(&ph);
+		} else {
+			cJSON_AddNullToObject(o, "phase");
+		}
+		cJSON_AddStringToObject(o, "role", s->role_id);
+		cJSON_AddStringToObject(o, "backend", s->backend);
+		cJSON_AddStringToObject(o, "state", s->state);
+		cJSON_AddBoolToObject(o, "live", live != NULL && session_running(live));
+		cJSON_AddBoolToObject(o, "screen", live != NULL);
+		if (live != NULL) {
+			int rows, cols;
+
+			screen_size(session_screen(live), &rows, &cols);
+			cJSON_AddNumberToObject(o, "pid", session_pid(live));
+			cJSON_AddNumberToObject(o, "rows", rows);
+			cJSON_AddNumberToObject(o, "cols", cols);
+		}
+		cJSON_AddItemToObject(o, "transcript", jstr(s->transcript_path));
+		cJSON_AddItemToObject(o, "conversation_id", jstr(s->conversation_id));
+		cJSON_AddStringToObject(o, "created_at", s->created_at);
+		cJSON_AddItemToArray(arr, o);
+	}
+	store_sessions_free(sl.v, sl.n);
+	return 0;
+}
+
+static int
+op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *name;
+	char sid[DF_ID_MAX];
+	struct session *s;
+	struct screen *scr;
+	int spans, rows, cols;
+	char *text;
+
+	if (arg_str("capture", x->args, "session", 1, &name, err) != 0 ||
+	    arg_bool("capture", x->args, "spans", &spans, err) != 0)
+		return -1;
+	if ((s = need_live_session(x->srv, name, sid, err)) == NULL)
+		return -1;
+	scr = session_screen(s);
+	screen_size(scr, &rows, &cols);
+	text = screen_dump_text(scr);
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "session", sid);
+	cJSON_AddNumberToObject(*result, "rows", rows);
+	cJSON_AddNumberToObject(*result, "cols", cols);
+	cJSON_AddStringToObject(*result, "text", text);
+	free(text);
+	if (spans)
+		cJSON_AddItemToObject(*result, "screen", screen_frame(sid, scr, 1, NULL));
+	return 0;
+}
+
+static int
+op_key(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	struct proto_key k;
+	struct session *s;
+	char sid[DF_ID_MAX];
+
+	(void)result;
+	if (proto_key_parse(x->args, &k, err) != 0)
+		return -1;
+	if ((s = need_live_session(x->srv, k.session, sid, err)) == NULL)
+		return -1;
+	if (k.key != PROTO_KEY_NONE) {
+		const char *name = proto_key_name(k.key);
+
+		if (strcmp(name, "Backspace") == 0)
+			name = "BSpace";
+		return session_key(s, name, k.mods, err);
+	}
+	return session_char(s, k.ch, k.mods, err);
+}
+
+static int
+op_paste(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	struct proto_paste p;
+	struct session *s;
+	char sid[DF_ID_MAX];
+
+	(void)result;
+	if (proto_paste_parse(x->args, &p, err) != 0)
+		return -1;
+	if ((s = need_live_session(x->srv, p.session, sid, err)) == NULL)
+		return -1;
+	return session_paste(s, p.text, strlen(p.text), err);
+}
+
+/* Printable text typed by a person, written to the terminal as it is (no control bytes). */
+static int
+op_type(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *name, *text;
+	struct session *s;
+	char sid[DF_ID_MAX];
+
+	(void)result;
+	if (arg_str("type", x->args, "session", 1, &name, err) != 0 ||
+	    arg_str("type", x->args, "text", 1, &text, err) != 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+			                    "type.text: control byte 0x%02x at %zu; send keys for "
+			                    "those",
+			                    *p, (size_t)(p - (const unsigned char *)text));
+	if ((s = need_live_session(x->srv, name, sid, err)) == NULL)
+		return -1;
+	return session_write(s, text, strlen(text), err);
+}
+
+static int
+op_resize(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	struct proto_resize r;
+	struct session *s;
+	char sid[DF_ID_MAX];
+
+	(void)result;
+	if (proto_resize_parse(x->args, &r, err) != 0)
+		return -1;
+	if ((s = need_live_session(x->srv, r.session, sid, err)) == NULL)
+		return -1;
+	session_resize(s, r.rows, r.cols);
+	server_screen_changed(x->srv, sid);
+	return 0;
+}
+
+static int
+op_hook(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *name, *kind, *conv, *detail;
+	char sid[DF_ID_MAX];
+
+	(void)result;
+	if (arg_str("hook", x->args, "session", 1, &name, err) != 0 ||
+	    arg_str("hook", x->args, "event", 1, &kind, err) != 0 ||
+	    arg_str("hook", x->args, "conversation", 0, &conv, err) != 0 ||
+	    arg_str("hook", x->args, "detail", 0, &detail, err) != 0)
+		return -1;
+	if (resolve_session(x->srv, name, sid, err) != 0)
+		return -1;
+	if (x->srv->sops == NULL || x->srv->sops->hook == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "hook: this server takes no agent hooks");
+	if (conv != NULL && conv[0] == '\0')
+		conv = NULL;
+	if (conv != NULL)
+		server_log(x->srv, "hook %s for session %s (conversation %s)", kind, sid, conv);
+	else
+		server_log(x->srv, "hook %s for session %s", kind, sid);
+	return x->srv->sops->hook(x->srv->sctx, sid, kind, conv, detail, err);
+}
+
+static int
+op_subscribe(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	struct proto_sub sub;
+	struct sclient *c = x->c;
+	int on = strcmp(x->op, "subscribe") == 0;
+
+	(void)result;
+	if (proto_sub_parse(x->args, &sub, err) != 0)
+		return -1;
+	if (sub.topic == PROTO_TOPIC_EVENTS) {
+		char run_id[DF_ID_MAX];
+
+		if (sub.run_id == NULL) {
+			c->ev_all = on;
+			return 0;
+		}
+		if (on && resolve_run(x->srv, sub.run_id, run_id, err) != 0)
+			return -1;
+		if (!on)
+			snprintf(run_id, sizeof(run_id), "%s", sub.run_id);
+		for (size_t i = 0; i < c->nev_runs; i++) {
+			if (strcmp(c->ev_runs[i], run_id) != 0)
+				continue;
+			if (!on) {
+				free(c->ev_runs[i]);
+				c->ev_runs[i] = c->ev_runs[--c->nev_runs];
+			}
+			return 0;
+		}
+		if (on) {
+			c->ev_runs = xreallocarray(c->ev_runs, c->nev_runs + 1, sizeof(char *));
+			c->ev_runs[c->nev_runs++] = xstrdup(run_id);
+		}
+		return 0;
+	}
+	/* Screens */
+	{
+		char sid[DF_ID_MAX];
+		struct session *s;
+
+		if (!on) {
+			/* A prefix names the session as in subscribe; a gone one by its full id. */
+			if (resolve_session(x->srv, sub.session, sid, NULL) != 0)
+				snprintf(sid, sizeof(sid), "%s", sub.session);
+			for (struct ssub **ps = &c->subs; *ps != NULL; ps = &(*ps)->next) {
+				if (strcmp((*ps)->session, sid) == 0) {
+					struct ssub *d = *ps;
+
+					*ps = d->next;
+					watch_unref(x->srv, d->session);
+					sub_free(d);
+					break;
+				}
+			}
+			return 0;
+		}
+		if ((s = need_live_session(x->srv, sub.session, sid, err)) == NULL)
+			return -1;
+		for (struct ssub *p = c->subs; p != NULL; p = p->next)
+			if (strcmp(p->session, sid) == 0) {
+				p->full = 1; /* a re-subscribe gets a snapshot */
+				x->snapshot = xstrdup(sid);
+				return 0;
+			}
+		{
+			struct ssub *n = xcalloc(1, sizeof(*n));
+			int rows, cols;
+
+			n->session = xstrdup(sid);
+			screen_size(session_screen(s), &rows, &cols);
+			sub_resize(n, rows);
+			n->next = c->subs;
+			c->subs = n;
+			watch_ref(x->srv, sid);
+			x->snapshot = xstrdup(sid);
+		}
+	}
+	return 0;
+}
+
+static int
+op_shutdown(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	(void)result;
+	(void)err;
+	server_log(x->srv, "shutdown requested by %s (client %u)", x->c->actor, x->c->serial);
+	x->shutdown = 1;
+	return 0;
+}
+
+static int
+op_ping(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	(void)err;
+	*result = cJSON_CreateObject();
+	cJSON_AddNumberToObject(*result, "pid", getpid());
+	cJSON_AddStringToObject(*result, "workspace", x->srv->workspace);
+	cJSON_AddNumberToObject(*result, "clients", server_client_count(x->srv));
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct op_ctx *x, cJSON **result, struct df_error *err);
+} ops[] = {
+	{ "start", op_start },
+	{ "ls", op_ls },
+	{ "status", op_status },
+	{ "decide", op_decide },
+	{ "pause", op_pause_resume },
+	{ "resume", op_pause_resume },
+	{ "report", op_report },
+	{ "diff", op_diff },
+	{ "artifact", op_artifact },
+	{ "events", op_events },
+	{ "sessions", op_sessions },
+	{ "capture", op_capture },
+	{ "key", op_key },
+	{ "paste", op_paste },
+	{ "type", op_type },
+	{ "resize", op_resize },
+	{ "hook", op_hook },
+	{ "subscribe", op_subscribe },
+	{ "unsubscribe", op_subscribe },
+	{ "shutdown", op_shutdown },
+	{ "ping", op_ping },
+};
+
+/* One request; returns -1 when the client was closed. */
+static int
+dispatch(struct sclient *c, const struct proto_msg *m)
+{
+	struct server *srv = c->srv;
+	struct op_ctx x = { .srv = srv, .c = c, .id = m->id, .op = m->op, .args = m->args };
+	struct df_error err;
+	cJSON *result = NULL;
+	int rc = -1, found = 0;
+
+	df_error_clear(&err);
+	if (strcmp(m->op, "hello") == 0) {
+		struct proto_hello h;
+
+		if (c->hello) {
+			df_error_set(&err, DF_FATAL, DF_E_PROTOCOL, "hello: already said");
+			client_queue(c, proto_reply_error(m->id, &err));
+			return client_flush(c);
+		}
+		if (proto_hello_parse(m->args, &h, &err) != 0) {
+			cJSON *rep = proto_reply_error(m->id, &err);
+
+			proto_writer_queue(&c->wr, rep, NULL);
+			cJSON_Delete(rep);
+			proto_writer_flush(&c->wr, c->fd, NULL);
+			client_close(c, "%s", err.message);
+			return -1;
+		}
+		c->hello = 1;
+		snprintf(c->name, sizeof(c->name), "%s", h.client != NULL ? h.client : "");
+		server_log(srv, "client %u (pid %ld, uid %lu, %s) says hello as %s", c->serial,
+		           (long)c->peer.pid, (unsigned long)c->peer.uid, c->actor, c->name);
+		client_queue(c, proto_reply_ok(m->id, proto_hello_result(getpid())));
+		return client_flush(c);
+	}
+	if (!c->hello) {
+		df_error_set(&err, DF_FATAL, DF_E_PROTOCOL,
+		             "%s before hello: the first request must be hello", m->op);
+		client_reject(c, &err);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(ops[i].name, m->op) == 0) {
+			found = 1;
+			rc = ops[i].fn(&x, &result, &err);
+			break;
+		}
+	}
+	if (!found) {
+		df_error_set(&err, DF_FATAL, DF_E_PROTOCOL, "unknown op '%s'", m->op);
+		df_error_hint(&err, "client and server must come from the same devflow build");
+	}
+	if (c->dead) {
+		cJSON_Delete(result);
+		free(x.snapshot);
+		return -1;
+	}
+	if (rc == 1)
+		return 0; /* the op replies later, from the loop */
+	if (rc == 0) {
+		client_queue(c, proto_reply_ok(m->id, result));
+	} else {
+		cJSON_Delete(result);
+		client_queue(c, proto_reply_error(m->id, &err));
+	}
+	if (client_flush(c) != 0) {
+		free(x.snapshot);
+		return -1;
+	}
+	if (x.snapshot != NULL) {
+		/* The snapshot follows the reply at once, whatever the frame pacing. */
+		client_pump(c, 1);
+		free(x.snapshot);
+		if (c->dead)
+			return -1;
+	}
+	if (x.shutdown && srv->on_shutdown != NULL)
+		srv->on_shutdown(srv->shutdown_ctx);
+	return 0;
+}
+
+static void
+client_readable(struct sclient *c)
+{
+	struct df_error err;
+	struct proto_msg m;
+	int eof = 0;
+
+	for (int i = 0; i < READS_PER_TURN && !eof; i++) {
+		enum proto_io io = proto_reader_read(&c->rd, c->fd, &err);
+
+		if (io == PROTO_IO_ERROR) {
+			client_close(c, "read failed: %s", err.message);
+			return;
+		}
+		if (io == PROTO_IO_AGAIN)
+			break;
+		if (io == PROTO_IO_EOF)
+			eof = 1;
+	}
+	for (;;) {
+		int r = proto_reader_pop(&c->rd, &m, &err);
+
+		if (r < 0) {
+			client_reject(c, &err);
+			return;
+		}
+		if (r == 0)
+			break;
+		r = dispatch(c, &m);
+		proto_msg_clear(&m);
+		if (r < 0 || c->dead)
+			return;
+	}
+	if (eof) {
+		if (proto_reader_eof(&c->rd, &err) != 0)
+			client_close(c, "%s", err.message);
+		else
+			client_close(c, "disconnected");
+	}
+}
+
+static void
+client_io(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	struct sclient *c = arg;
+	struct server *srv = c->srv;
+
+	(void)loop;
+	(void)fd;
+	c->in_dispatch = 1;
+	if (events & LOOP_WRITE) {
+		if (client_flush(c) == 0 && proto_writer_pending(&c->wr) == 0)
+			client_pump(c, 0);
+	}
+	if (!c->dead && (events & (LOOP_READ | LOOP_HUP)))
+		client_readable(c);
+	c->in_dispatch = 0;
+	reap_clients(srv);
+}
+
+static void
+listener_io(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)events;
+	for (int i = 0; i < 16; i++) {
+		struct sock_peer peer;
+		struct df_error err;
+		struct sclient *c;
+		int cfd, r = sock_accept(fd, &cfd, &peer, &err);
+
+		if (r < 0) {
+			server_log(srv, "accept failed: %s", err.message);
+			return;
+		}
+		if (r == 0)
+			return;
+		c = xcalloc(1, sizeof(*c));
+		c->srv = srv;
+		c->serial = ++srv->next_serial;
+		c->fd = cfd;
+		c->peer = peer;
+		server_actor_name(peer.uid, c->actor, sizeof(c->actor));
+		proto_reader_init(&c->rd, PROTO_TO_SERVER);
+		proto_writer_init(&c->wr);
+		if (loop_fd_add(loop, cfd, LOOP_READ, client_io, c, &err) != 0) {
+			server_log(srv, "cannot watch client: %s", err.message);
+			close(cfd);
+			client_destroy(c);
+			continue;
+		}
+		c->next = srv->clients;
+		srv->clients = c;
+		server_log(srv, "client %u connected (pid %ld, uid %lu, %s)", c->serial,
+		           (long)peer.pid, (unsigned long)peer.uid, c->actor);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events */
+
+void
+server_push_event(struct server *srv, const struct store_event *ev)
+{
+	cJSON *msg = cJSON_CreateObject();
+	unsigned char *frame;
+	size_t len;
+	struct df_error err;
+
+	cJSON_AddStringToObject(msg, "type", "event");
+	cJSON_AddItemToObject(msg, "event", event_json(ev));
+	frame = proto_encode(msg, &len, &err);
+	cJSON_Delete(msg);
+	if (frame == NULL) {
+		server_log(srv, "event %s/%lld not pushed: %s", ev->run_id, (long long)ev->seq,
+		           err.message);
+		return;
+	}
+	for (struct sclient *c = srv->clients; c != NULL; c = c->next) {
+		int want = c->ev_all;
+
+		if (c->dead || !c->hello)
+			continue;
+		for (size_t i = 0; !want && i < c->nev_runs; i++)
+			want = strcmp(c->ev_runs[i], ev->run_id) == 0;
+		if (!want)
+			continue;
+		proto_writer_queue_frame(&c->wr, frame, len);
+		client_flush(c);
+	}
+	free(frame);
+	/* No reap here: the caller may be inside a client's dispatch. */
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lifetime */
+
+struct server *
+server_new(const struct server_config *cfg, struct df_error *err)
+{
+	struct server *srv;
+
+	if (cfg->workspace == NULL || cfg->loop == NULL || cfg->engine == NULL ||
+	    cfg->store == NULL) {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "server: workspace, loop, engine and store are required");
+		return NULL;
+	}
+	srv = xcalloc(1, sizeof(*srv));
+	srv->workspace = xstrdup(cfg->workspace);
+	srv->loop = cfg->loop;
+	srv->engine = cfg->engine;
+	srv->store = cfg->store;
+	srv->sops = cfg->sessions;
+	srv->sctx = cfg->sessions_ctx;
+	srv->log_fd = cfg->log_fd;
+	srv->frame_ms = cfg->frame_interval_ms > 0 ? cfg->frame_interval_ms : DEFAULT_FRAME_MS;
+	srv->notify = cfg->screen_notifications;
+	srv->on_shutdown = cfg->on_shutdown;
+	srv->shutdown_ctx = cfg->shutdown_ctx;
+	srv->diff_hook = cfg->diff_hook;
+	srv->diff_hook_ctx = cfg->diff_hook_ctx;
+	srv->listener.fd = -1;
+	if ((srv->worker = worker_new(srv->loop, WORKER_THREADS, err)) == NULL) {
+		free(srv->workspace);
+		free(srv);
+		return NULL;
+	}
+	if (sock_listen(cfg->workspace, &srv->listener, err) != 0) {
+		worker_free(srv->worker);
+		free(srv->workspace);
+		free(srv);
+		return NULL;
+	}
+	if (loop_fd_add(srv->loop, srv->listener.fd, LOOP_READ, listener_io, srv, err) != 0) {
+		worker_free(srv->worker);
+		sock_listener_close(&srv->listener);
+		free(srv->workspace);
+		free(srv);
+		return NULL;
+	}
+	srv->listening = 1;
+	server_log(srv, "listening on %s", srv->listener.path);
+	return srv;
+}
+
+void
+server_stop_listening(struct server *srv)
+{
+	if (srv == NULL || !srv->listening)
+		return;
+	loop_fd_remove(srv->loop, srv->listener.fd);
+	sock_listener_close(&srv->listener);
+	srv->listening = 0;
+	server_log(srv, "stopped accepting connections");
+}
+
+void
+server_free(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	/* Diffs still running finish first; their replies are dropped. */
+	worker_free(srv->worker);
+	server_stop_listening(srv);
+	for (struct sclient *c = srv->clients; c != NULL; c = c->next) {
+		if (!c->dead) {
+			proto_writer_flush(&c->wr, c->fd, NULL);
+			client_close(c, "server shutting down");
+		}
+		c->in_dispatch = 0;
+	}
+	reap_clients(srv);
+	while (srv->watches != NULL) {
+		struct watch *w = srv->watches;
+
+		srv->watches = w->next;
+		free(w->session);
+		free(w->hash);
+		free(w->title);
+		free(w);
+	}
+	if (srv->tick_timer != 0)
+		loop_timer_cancel(srv->loop, srv->tick_timer);
+	free(srv->workspace);
+	free(srv);
+}
