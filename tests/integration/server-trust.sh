@@ -18,10 +18,17 @@ chmod 711 "$T_TMP"
 other="$T_TMP/other"
 mkdir -p "$other"
 chown $NOBODY:$NOBODY "$other"
+# The build tree may be where nobody cannot go (a clone in /root, 0700):
+# the other user runs a copy of devflow and of its data.
+mkdir -p "$T_TMP/theirbuild"
+cp "$DEVFLOW" "$T_TMP/theirbuild/devflow"
+cp -R "$top_srcdir/data" "$top_srcdir/schemas" "$T_TMP/theirbuild/"
+chmod -R a+rX "$T_TMP/theirbuild"
+THEIR_DEVFLOW="$T_TMP/theirbuild/devflow"
 as_nobody() {
 	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
 		env HOME="$other" XDG_CONFIG_HOME="$other/.config" XDG_DATA_HOME="$other/.local" \
-		DEVFLOW_WORKSPACE= "$@"
+		DEVFLOW_WORKSPACE= DEVFLOW_SHARE_DIR="$T_TMP/theirbuild" "$@"
 }
 # The other user's server, by the pid in its lock file ($! would be the
 # subshell running as_nobody).
@@ -43,7 +50,7 @@ ok $([ ! -e "$T_TMP/theirs/devflow.sock" ] && [ ! -e "$T_TMP/theirs/server.lock"
 	"... and no server was started in it"
 
 # 2. Another user's live server, in its own workspace.
-as_nobody "$DEVFLOW" server --workspace "$other/ws" >"$T_TMP/other.out" 2>&1 &
+as_nobody "$THEIR_DEVFLOW" server --workspace "$other/ws" >"$T_TMP/other.out" 2>&1 &
 wait_until 10 test -S "$other/ws/devflow.sock"
 ok $? "another user's server listens on $other/ws"
 out=$("$DEVFLOW" --workspace "$other/ws" approve somerun 2>&1)
