@@ -4,7 +4,8 @@
 # (cli/, tui/) reach the server only through proto/ (tests/integration/layers.sh).
 
 # Generic helpers: buffers, allocation, errors, time, paths, hashing, the
-# event loop, the worker thread, inotify, git's environment, regex bounds.
+# event loop, the worker thread, inotify, git's environment, regex bounds,
+# UTF-8 and integers out of untrusted JSON.
 lib_sources = \
 	src/lib/buf.c src/lib/buf.h \
 	src/lib/canon.c src/lib/canon.h \
@@ -12,8 +13,10 @@ lib_sources = \
 	src/lib/ere.c src/lib/ere.h \
 	src/lib/error.c src/lib/error.h \
 	src/lib/gitenv.c src/lib/gitenv.h \
+	src/lib/json.c src/lib/json.h \
 	src/lib/loop.c src/lib/loop.h \
 	src/lib/paths.c src/lib/paths.h \
+	src/lib/utf8.c src/lib/utf8.h \
 	src/lib/watch.c src/lib/watch.h \
 	src/lib/worker.c src/lib/worker.h \
 	src/lib/xalloc.c src/lib/xalloc.h

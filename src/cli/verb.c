@@ -13,6 +13,7 @@
 
 #include "lib/buf.h"
 #include "lib/paths.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "proto/proto.h"
 #include "verb.h"
@@ -94,7 +95,7 @@ verb_read_file(const char *path, struct df_error *err)
 		return NULL;
 	}
 	/* Sent as a JSON string: a NUL would cut it short, other bytes be mangled. */
-	if (proto_text_check(b.data, b.len, why, sizeof(why)) != 0) {
+	if (utf8_text_check(b.data, b.len, why, sizeof(why)) != 0) {
 		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		             "%s: not UTF-8 text: %s; nothing was sent",
 		             strcmp(path, "-") == 0 ? "standard input" : path, why);

@@ -28,9 +28,9 @@
 #include "lib/buf.h"
 #include "lib/canon.h"
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/xalloc.h"
-#include "proto/proto.h"
 #include "engine.h"
 #include "instructions.h"
 #include "report.h"
@@ -471,9 +471,9 @@ phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_
 			ok = 0;
 	}
 	/* An agent's phase plan sets these: range-checked as doubles (1e300 is no int64_t). */
-	if (proto_json_int(tmo, 1, ENGINE_MAX_PHASE_TIMEOUT_MS, &n) == 0)
+	if (json_int(tmo, 1, ENGINE_MAX_PHASE_TIMEOUT_MS, &n) == 0)
 		d->timeout_ms = n;
-	if (proto_json_int(rep, 0, 1000, &n) == 0)
+	if (json_int(rep, 0, 1000, &n) == 0)
 		d->max_repairs = (int)n;
 	if (!ok) {
 		phase_def_clear(d);
@@ -1376,7 +1376,7 @@ start_session(struct engine *e, const struct store_run *run, const struct store_
 	spec.env = (const char *const *)ev;
 	spec.envc = ec;
 	spec.prompt_mode = cJSON_IsString(mode) ? mode->valuestring : "paste";
-	spec.submit_delay_ms = proto_json_int(delay, 0, 600000, &n) == 0 ? (int)n : 0;
+	spec.submit_delay_ms = json_int(delay, 0, 600000, &n) == 0 ? (int)n : 0;
 	spec.cwd = run->worktree_root;
 	spec.transcript_path = transcript;
 	spec.resume_conversation = resume;
@@ -1781,7 +1781,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 		f.severity = sev->valuestring;
 		f.message = msg->valuestring;
 		f.file = cJSON_IsString(file) ? file->valuestring : NULL;
-		f.line = proto_json_int(line, 1, INT_MAX, &n) == 0 ? (int)n : 0;
+		f.line = json_int(line, 1, INT_MAX, &n) == 0 ? (int)n : 0;
 		if (store_finding_insert(e->st, &f, ts, err) != 0)
 			return -1;
 	}
@@ -1803,7 +1803,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 		c.phase_id = ph->id;
 		c.kind = kind->valuestring;
 		c.argv = argv_text;
-		c.has_exit_code = proto_json_int(code, INT_MIN, INT_MAX, &n) == 0;
+		c.has_exit_code = json_int(code, INT_MIN, INT_MAX, &n) == 0;
 		c.exit_code = c.has_exit_code ? (int)n : 0;
 		rc = store_command_insert(e->st, &c, ts, err);
 		cJSON_free(argv_text);

@@ -18,9 +18,9 @@
 #include <cjson/cJSON.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/xalloc.h"
-#include "proto/proto.h"
 #include "report.h"
 
 static cJSON *
@@ -399,7 +399,7 @@ jint(const cJSON *o, const char *key, long dflt)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	long long n;
 
-	return proto_json_int(v, -9007199254740992.0, 9007199254740992.0, &n) == 0 ? (long)n : dflt;
+	return json_int(v, -9007199254740992.0, 9007199254740992.0, &n) == 0 ? (long)n : dflt;
 }
 
 /* Markdown table cells may not hold '|' or newlines. */

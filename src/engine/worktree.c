@@ -25,8 +25,8 @@
 
 #include "lib/buf.h"
 #include "lib/paths.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
-#include "proto/proto.h"
 #include "worktree.h"
 
 /* Most symlinks followed while resolving one path, as Linux's MAXSYMLINKS. */
@@ -261,7 +261,7 @@ worktree_artifact_path_check(const char *relpath, char *why, size_t whylen)
 		return path_problem(why, whylen, relpath, "is %zu bytes long, over the limit of %d",
 		                    len, WORKTREE_ARTIFACT_PATH_MAX);
 	while (i < len) {
-		size_t k = proto_utf8_seq(u + i, len - i);
+		size_t k = utf8_seq(u + i, len - i);
 
 		if (k == 0)
 			return path_problem(why, whylen, relpath,

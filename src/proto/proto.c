@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "proto.h"
 
@@ -82,20 +83,6 @@ get_string(const cJSON *obj, const char *where, const char *key, int required, s
 	if (maxlen > 0 && strlen(v->valuestring) > maxlen)
 		return proto_fail(err, "%s.%s: longer than %zu bytes", where, key, maxlen);
 	*out = v->valuestring;
-	return 0;
-}
-
-int
-proto_json_int(const cJSON *v, double min, double max, long long *out)
-{
-	double d;
-
-	if (!cJSON_IsNumber(v))
-		return -1;
-	d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < min || d > max)
-		return -1;
-	*out = (long long)d;
 	return 0;
 }
 
@@ -250,81 +237,6 @@ parse_push(struct proto_msg *msg, struct df_error *err)
 		return 0;
 	}
 	return proto_fail(err, "message.type: unknown message type \"%s\"", type);
-}
-
-/* ------------------------------------------------------------------------ */
-/* UTF-8 */
-
-/*
- * Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 when
- * there is none: no overlong forms, no surrogates, nothing past U+10FFFF.
- */
-size_t
-proto_utf8_seq(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	/* The second byte's range excludes overlongs, surrogates and > U+10FFFF. */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-size_t
-proto_utf8_check(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if ((k = proto_utf8_seq(s + i, n - i)) == 0)
-			return i;
-		i += k;
-	}
-	return n;
-}
-
-int
-proto_text_check(const char *s, size_t n, char *why, size_t whylen)
-{
-	const char *nul = memchr(s, '\0', n);
-	size_t bad = proto_utf8_check(s, n);
-
-	if (nul != NULL && (size_t)(nul - s) <= bad) {
-		snprintf(why, whylen, "a NUL byte at offset %zu", (size_t)(nul - s));
-		return -1;
-	}
-	if (bad < n) {
-		snprintf(why, whylen, "invalid UTF-8 at offset %zu (byte 0x%02x)", bad,
-		         (unsigned char)s[bad]);
-		return -1;
-	}
-	return 0;
 }
 
 /* The value of the four hex digits at p (valid JSON: they are there). */
@@ -556,7 +468,7 @@ proto_reader_pop(struct proto_reader *r, struct proto_msg *msg, struct df_error 
 		proto_fail(err, "frame is not JSON: it contains a NUL byte");
 		return reader_break(r, err);
 	}
-	if ((end = text + proto_utf8_check(text, n)) != text + n) {
+	if ((end = text + utf8_check(text, n)) != text + n) {
 		proto_fail(err, "frame is not JSON: invalid UTF-8 at byte %zu",
 		           (size_t)(end - text));
 		return reader_break(r, err);
@@ -672,13 +584,13 @@ proto_encode(const cJSON *msg, size_t *len, struct df_error *err)
 		return NULL;
 	}
 	n = strlen(text);
-	if (proto_utf8_check(text, n) != n) {
+	if (utf8_check(text, n) != n) {
 		/* Bytes that are not UTF-8 can only sit inside strings: mark them U+FFFD. */
 		struct buf b = BUF_INIT;
 		const unsigned char *t = (const unsigned char *)text;
 
 		for (size_t i = 0, k; i < n; i += k) {
-			if ((k = proto_utf8_seq(t + i, n - i)) == 0) {
+			if ((k = utf8_seq(t + i, n - i)) == 0) {
 				buf_puts(&b, "\xef\xbf\xbd");
 				k = 1;
 			} else {

@@ -173,31 +173,6 @@ size_t proto_writer_pending(const struct proto_writer *w);
  */
 unsigned char *proto_encode(const cJSON *msg, size_t *len, struct df_error *err);
 
-/*
- * Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 when
- * there is none: no overlong forms, no surrogates, nothing past U+10FFFF.
- */
-size_t proto_utf8_seq(const void *p, size_t n);
-
-/* Offset of the first byte of p that is not well-formed UTF-8, or n. */
-size_t proto_utf8_check(const void *p, size_t n);
-
-/*
- * Is s (n bytes) text that a JSON string carries whole: UTF-8 without NUL?
- * Returns 0, or -1 with why filled ("a NUL byte at offset 12", "invalid
- * UTF-8 at offset 3 (byte 0xff)").
- */
-int proto_text_check(const char *s, size_t n, char *why, size_t whylen);
-
-/*
- * The one way to take an integer out of untrusted JSON (frames, artifacts,
- * data files): v must be a number, finite and integral, within [min, max]
- * -- checked as a double before any conversion, since converting 1e300 to
- * an integer type is undefined behaviour. Returns 0 with *out, or -1 (*out
- * untouched). min and max should lie within +-2^53.
- */
-int proto_json_int(const cJSON *v, double min, double max, long long *out);
-
 /* ------------------------------------------------------------------------ */
 /* Envelopes. Builders return a new tree the caller owns (cJSON_Delete). */
 

@@ -95,8 +95,8 @@
 #include "lib/buf.h"
 #include "lib/canon.h"
 #include "lib/ere.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
-#include "proto/proto.h"
 #include "schema.h"
 
 #define MAX_REF_HOPS 64
@@ -1162,9 +1162,9 @@ rx_search(const regex_t *re, const char *s)
 	 * "." matches no byte that is not UTF-8, so "^.*" would stop there:
 	 * such bytes (JSON text should have none) are searched as U+FFFD.
 	 */
-	if (proto_utf8_check(s, len) != len) {
+	if (utf8_check(s, len) != len) {
 		for (size_t i = 0, k; i < len; i += k) {
-			k = proto_utf8_seq(s + i, len - i);
+			k = utf8_seq(s + i, len - i);
 			if (k == 0) {
 				buf_puts(&fixed, "\xef\xbf\xbd");
 				k = 1;

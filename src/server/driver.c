@@ -20,9 +20,9 @@
 #include "agent/agentcfg.h"
 #include "engine/catalog.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/xalloc.h"
-#include "proto/proto.h"
 #include "driver.h"
 
 /* Bounds of a backend's screen.lastLines and screen.stableMs (as its schema's). */
@@ -340,11 +340,11 @@ parse_screen(const cJSON *doc, const char *backend, struct detect_config *cfg, s
 	cfg->trust = p->trust;
 	cfg->n_trust = p->ntrust;
 	/* A user's backend file: range-checked as doubles (1e300 is no unsigned). */
-	if (proto_json_int(cJSON_GetObjectItemCaseSensitive(screen, "lastLines"), 1,
-	                   DRIVER_MAX_LAST_LINES, &n) == 0)
+	if (json_int(cJSON_GetObjectItemCaseSensitive(screen, "lastLines"), 1,
+	             DRIVER_MAX_LAST_LINES, &n) == 0)
 		cfg->last_lines = (unsigned)n;
-	if (proto_json_int(cJSON_GetObjectItemCaseSensitive(screen, "stableMs"), 1,
-	                   DRIVER_MAX_STABLE_MS, &n) == 0)
+	if (json_int(cJSON_GetObjectItemCaseSensitive(screen, "stableMs"), 1, DRIVER_MAX_STABLE_MS,
+	             &n) == 0)
 		cfg->stable_ms = (unsigned)n;
 	return 0;
 }
@@ -921,7 +921,7 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 
 		long long n;
 
-		if (proto_json_int(ll, 1, DRIVER_MAX_LAST_LINES, &n) == 0)
+		if (json_int(ll, 1, DRIVER_MAX_LAST_LINES, &n) == 0)
 			en->last_lines = (unsigned)n;
 	}
 	cJSON_Delete(doc);

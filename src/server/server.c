@@ -30,6 +30,7 @@
 #include "engine/worktree.h"
 #include "lib/buf.h"
 #include "lib/canon.h"
+#include "lib/json.h"
 #include "lib/worker.h"
 #include "lib/xalloc.h"
 #include "proto/proto.h"
@@ -200,12 +201,12 @@ arg_int(const char *op, const cJSON *args, const char *name, long long lo, long 
 	*out = def;
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	/* Range-checked as a double first (proto_json_int): 1e300 is out of range, not UB. */
+	/* Range-checked as a double first (json_int): 1e300 is out of range, not UB. */
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
 	    v->valuedouble != floor(v->valuedouble))
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "%s.%s: expected an integer", op, name);
-	if (proto_json_int(v, (double)lo, (double)hi, out) != 0)
+	if (json_int(v, (double)lo, (double)hi, out) != 0)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    fabs(v->valuedouble) < 1e15
 		                        ? "%s.%s: %.0f is outside %lld..%lld"

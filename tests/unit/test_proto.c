@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "proto/proto.h"
 
@@ -973,7 +974,7 @@ test_json_int(void **state)
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		cJSON *v = cJSON_Parse(refused[i]);
 
-		if (proto_json_int(v, -0.0, 1000, &n) != -1)
+		if (json_int(v, -0.0, 1000, &n) != -1)
 			fail_msg("%s was taken as %lld", refused[i], n);
 		assert_int_equal(n, 42);
 		cJSON_Delete(v);
@@ -981,14 +982,14 @@ test_json_int(void **state)
 	{
 		cJSON *v = cJSON_CreateNumber(NAN);
 
-		assert_int_equal(proto_json_int(v, 0, 1000, &n), -1);
+		assert_int_equal(json_int(v, 0, 1000, &n), -1);
 		cJSON_Delete(v);
 		v = cJSON_Parse("1000");
-		assert_int_equal(proto_json_int(v, 0, 1000, &n), 0);
+		assert_int_equal(json_int(v, 0, 1000, &n), 0);
 		assert_int_equal(n, 1000);
 		cJSON_Delete(v);
 		v = cJSON_Parse("-9007199254740992");
-		assert_int_equal(proto_json_int(v, -9007199254740992.0, 0, &n), 0);
+		assert_int_equal(json_int(v, -9007199254740992.0, 0, &n), 0);
 		assert_true(n == -9007199254740992LL);
 		cJSON_Delete(v);
 	}
