@@ -78,12 +78,8 @@ devflow_SOURCES = \
 	src/cli/cmd-start.c \
 	src/cli/cmd-ls.c \
 	src/cli/cmd-status.c \
-	src/cli/cmd-approve.c \
-	src/cli/cmd-changes.c \
-	src/cli/cmd-reject.c \
-	src/cli/cmd-abort.c \
+	src/cli/cmd-decide.c \
 	src/cli/cmd-pause.c \
-	src/cli/cmd-resume.c \
 	src/cli/cmd-report.c \
 	src/cli/cmd-logs.c \
 	src/cli/cmd-sessions.c \

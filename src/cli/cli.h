@@ -22,16 +22,18 @@ enum cli_exit {
 };
 
 struct cli_ctx {
-	const char *workspace; /* --workspace, or NULL */
-	int json;              /* --json anywhere on the command line */
-	int server_uid_set;    /* --server-uid given: the server is trusted to run as */
-	uid_t server_uid;      /* this uid instead of the invoking user's */
+	const char *workspace;       /* --workspace, or NULL */
+	int json;                    /* --json anywhere on the command line */
+	int server_uid_set;          /* --server-uid given: the server is trusted to run as */
+	uid_t server_uid;            /* this uid instead of the invoking user's */
+	const struct cmd_entry *cmd; /* the verb being run */
 };
 
 struct cmd_entry {
 	const char *name;
 	const char *usage;   /* arguments after the verb */
 	const char *summary; /* one line for --help */
+	const char *op;      /* the protocol op, where verbs share an exec (ctx->cmd tells which) */
 	int (*exec)(struct cli_ctx *ctx, int argc, char **argv);
 };
 

@@ -1,11 +1,11 @@
 /*
- * `devflow pause RUN`: pause a planning, executing or awaiting_approval run (its agent keeps its
- * terminal).
+ * `devflow pause RUN` pauses a planning, executing or awaiting_approval run
+ * (its agent keeps its terminal); `devflow resume RUN` resumes a paused run
+ * in the state it was paused from. One exec serves both.
  */
 #include "config.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "verb.h"
@@ -16,6 +16,15 @@ const struct cmd_entry cmd_pause_entry = {
 	.name = "pause",
 	.usage = "RUN",
 	.summary = "pause a run",
+	.op = "pause",
+	.exec = cmd_pause_exec,
+};
+
+const struct cmd_entry cmd_resume_entry = {
+	.name = "resume",
+	.usage = "RUN",
+	.summary = "resume a paused run",
+	.op = "resume",
 	.exec = cmd_pause_exec,
 };
 
@@ -25,7 +34,7 @@ cmd_pause_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cJSON *res = NULL;
 	int rc;
 
-	if ((rc = verb_run_call(ctx, &cmd_pause_entry, "pause", argc, argv, &res)) != CLI_OK)
+	if ((rc = verb_run_call(ctx, ctx->cmd, ctx->cmd->op, argc, argv, &res)) != CLI_OK)
 		return rc;
 	if (ctx->json) {
 		cli_print_json(res);

@@ -135,8 +135,10 @@ main(int argc, char **argv)
 	if (i >= argc)
 		return tui_main(ctx.workspace, ctx.server_uid_set ? &ctx.server_uid : NULL, NULL);
 	for (size_t c = 0; cli_commands[c] != NULL; c++)
-		if (strcmp(cli_commands[c]->name, argv[i]) == 0)
-			return cli_commands[c]->exec(&ctx, argc - i, argv + i);
+		if (strcmp(cli_commands[c]->name, argv[i]) == 0) {
+			ctx.cmd = cli_commands[c];
+			return ctx.cmd->exec(&ctx, argc - i, argv + i);
+		}
 	fprintf(stderr, "devflow: unknown verb '%s' (see devflow --help)\n", argv[i]);
 	return CLI_USAGE;
 }
