@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "proto/keyin.h"
 #include "proto/proto.h"
@@ -163,6 +165,10 @@ struct attach {
 	const char *session;
 	struct keyin in;
 	int detached;
+	int gone;   /* the attach ends: input closed, server gone, agent ended */
+	int failed; /* ... with err */
+	struct df_error err;
+	char *ended; /* why the attach ended on its own */
 };
 
 static void
@@ -228,16 +234,140 @@ send_resize(struct attach *a)
 	send_req(a, "resize", proto_resize_args(&r));
 }
 
+/* The agent's program ended: the attach says so and ends. */
+static void
+program_ended(struct attach *a, const cJSON *payload)
+{
+	long long status;
+
+	free(a->ended);
+	if (json_int(cJSON_GetObjectItemCaseSensitive(payload, "status"), INT_MIN, INT_MAX,
+	             &status) == 0)
+		a->ended = xasprintf("its program ended with status %lld", status);
+	else
+		a->ended = xstrdup("its program has ended");
+	a->gone = 1;
+}
+
+/* A message from the server: a screen to draw, an event, a failed request. */
+static void
+on_message(struct attach *a, const struct proto_msg *m)
+{
+	int rows, cols;
+
+	if (m->kind == PROTO_MSG_SCREEN) {
+		struct proto_screen ps = { 0 };
+
+		if (proto_screen_parse(m->json, &ps, NULL) == 0) {
+			term_size(&rows, &cols);
+			draw_frame(&ps, rows);
+		}
+		proto_screen_free(&ps);
+	} else if (m->kind == PROTO_MSG_EVENT) {
+		struct proto_event ev;
+
+		if (proto_event_parse(m->json, &ev, NULL) == 0 &&
+		    (strcmp(ev.type, "session.exited") == 0 ||
+		     strcmp(ev.type, "session.failed") == 0) &&
+		    strcmp(verb_str(ev.payload, "sessionId", ""), a->session) == 0)
+			program_ended(a, ev.payload);
+	} else if (m->kind == PROTO_MSG_REPLY && !m->ok && m->error.code == DF_E_SESSION_FAILED) {
+		a->err = m->error;
+		a->gone = a->failed = 1;
+	}
+}
+
+/*
+ * Resolve the session's name (a prefix) into sid and check its terminal is
+ * live, before going raw; then follow the session's run, to leave when the
+ * agent's program ends. 0, or -1 with a->err.
+ */
+static int
+attach_resolve(struct attach *a, const char *name, char sid[PROTO_MAX_NAME + 1])
+{
+	cJSON *args = cJSON_CreateObject(), *res = NULL;
+	const cJSON *x;
+
+	cJSON_AddStringToObject(args, "session", name);
+	if (client_call(a->c, "capture", args, &res, &a->err) != 0) {
+		cJSON_Delete(args);
+		df_error_prefix(&a->err, "attach");
+		return -1;
+	}
+	cJSON_Delete(args);
+	snprintf(sid, PROTO_MAX_NAME + 1, "%s", verb_str(res, "session", name));
+	cJSON_Delete(res);
+	a->session = sid;
+	if (client_call(a->c, "sessions", NULL, &res, &a->err) != 0)
+		return 0;
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
+	{
+		if (strcmp(verb_str(x, "id", ""), sid) != 0)
+			continue;
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "live")))
+			a->ended = xstrdup("its program has ended");
+		args = cJSON_CreateObject();
+		cJSON_AddStringToObject(args, "topic", "events");
+		cJSON_AddStringToObject(args, "run_id", verb_str(x, "run_id", ""));
+		client_call(a->c, "subscribe", args, NULL, &a->err);
+		cJSON_Delete(args);
+	}
+	cJSON_Delete(res);
+	return 0;
+}
+
+/* The raw terminal's loop: keys to the server, screens to the terminal. */
+static void
+attach_loop(struct attach *a)
+{
+	while (!a->detached && !a->gone) {
+		struct pollfd p[3] = {
+			{ STDIN_FILENO, POLLIN, 0 },
+			{ client_fd(a->c), client_poll_events(a->c), 0 },
+			{ sig_pipe[0], POLLIN, 0 },
+		};
+		struct proto_msg m;
+
+		if (poll(p, 3, keyin_pending(&a->in) ? 50 : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[2].revents & POLLIN) {
+			char junk[64];
+
+			while (read(sig_pipe[0], junk, sizeof(junk)) > 0)
+				;
+			send_resize(a);
+		}
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			unsigned char buf[4096];
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+			if (n <= 0)
+				a->gone = 1;
+			else
+				keyin_feed(&a->in, buf, (size_t)n);
+		} else if (keyin_pending(&a->in)) {
+			/* a lone ESC (or a cut sequence) after 50 ms of quiet */
+			keyin_timeout(&a->in);
+		}
+		if (p[1].revents && client_handle(a->c, p[1].revents, &a->err) != 0)
+			a->gone = a->failed = 1;
+		while (client_pop(a->c, &m) == 1) {
+			on_message(a, &m);
+			proto_msg_clear(&m);
+		}
+	}
+}
+
 static int
 cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *name = NULL, *dkey = "C-]";
 	struct attach a = { 0 };
-	struct df_error err;
-	cJSON *args, *res = NULL;
 	char sid[PROTO_MAX_NAME + 1];
-	char *ended = NULL; /* why the attach ended on its own */
-	int rc = CLI_OK, rows, cols, gone = 0, detach_byte;
+	int detach_byte;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--detach-key") == 0 && i + 1 < argc)
@@ -254,43 +384,18 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, &cmd_attach_entry,
 		                 "--detach-key %s: expected a control key such as C-] or C-b",
 		                 dkey);
-	if ((a.c = verb_connect(ctx, 1, &err)) == NULL)
-		return cli_fail(ctx, &err);
-	/* Resolve the name (a prefix) and check the terminal is live before going raw. */
-	args = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "session", name);
-	if (client_call(a.c, "capture", args, &res, &err) != 0) {
-		cJSON_Delete(args);
+	if ((a.c = verb_connect(ctx, 1, &a.err)) == NULL)
+		return cli_fail(ctx, &a.err);
+	if (attach_resolve(&a, name, sid) != 0) {
 		client_free(a.c);
-		df_error_prefix(&err, "attach");
-		return cli_fail(ctx, &err);
-	}
-	cJSON_Delete(args);
-	snprintf(sid, sizeof(sid), "%s", verb_str(res, "session", name));
-	cJSON_Delete(res);
-	a.session = sid;
-	/* Follow the session's run, to leave when the agent's program ends. */
-	if (client_call(a.c, "sessions", NULL, &res, &err) == 0) {
-		const cJSON *x;
-
-		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
-		{
-			if (strcmp(verb_str(x, "id", ""), sid) != 0)
-				continue;
-			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "live")))
-				ended = xstrdup("its program has ended");
-			args = cJSON_CreateObject();
-			cJSON_AddStringToObject(args, "topic", "events");
-			cJSON_AddStringToObject(args, "run_id", verb_str(x, "run_id", ""));
-			client_call(a.c, "subscribe", args, NULL, &err);
-			cJSON_Delete(args);
-		}
-		cJSON_Delete(res);
+		free(a.ended);
+		return cli_fail(ctx, &a.err);
 	}
 	keyin_init(&a.in, detach_byte, &keyin_ops, &a);
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || term_enter(&err) != 0) {
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || term_enter(&a.err) != 0) {
 		client_free(a.c);
-		return cli_fail(ctx, &err);
+		free(a.ended);
+		return cli_fail(ctx, &a.err);
 	}
 	signal(SIGWINCH, on_winch);
 	send_resize(&a);
@@ -299,95 +404,22 @@ cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 		send_req(&a, "subscribe", proto_sub_args(&sub));
 	}
-	while (!a.detached && !gone) {
-		struct pollfd p[3] = {
-			{ STDIN_FILENO, POLLIN, 0 },
-			{ client_fd(a.c), client_poll_events(a.c), 0 },
-			{ sig_pipe[0], POLLIN, 0 },
-		};
-		struct proto_msg m;
-
-		if (poll(p, 3, keyin_pending(&a.in) ? 50 : -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[2].revents & POLLIN) {
-			char junk[64];
-
-			while (read(sig_pipe[0], junk, sizeof(junk)) > 0)
-				;
-			send_resize(&a);
-		}
-		if (p[0].revents & (POLLIN | POLLHUP)) {
-			unsigned char buf[4096];
-			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-
-			if (n <= 0)
-				gone = 1;
-			else
-				keyin_feed(&a.in, buf, (size_t)n);
-		} else if (keyin_pending(&a.in)) {
-			/* a lone ESC (or a cut sequence) after 50 ms of quiet */
-			keyin_timeout(&a.in);
-		}
-		if (p[1].revents && client_handle(a.c, p[1].revents, &err) != 0) {
-			gone = 1;
-			rc = CLI_ERROR;
-		}
-		while (client_pop(a.c, &m) == 1) {
-			if (m.kind == PROTO_MSG_SCREEN) {
-				struct proto_screen ps = { 0 };
-
-				if (proto_screen_parse(m.json, &ps, NULL) == 0) {
-					term_size(&rows, &cols);
-					draw_frame(&ps, rows);
-				}
-				proto_screen_free(&ps);
-			} else if (m.kind == PROTO_MSG_EVENT) {
-				struct proto_event ev;
-
-				if (proto_event_parse(m.json, &ev, NULL) == 0 &&
-				    (strcmp(ev.type, "session.exited") == 0 ||
-				     strcmp(ev.type, "session.failed") == 0) &&
-				    strcmp(verb_str(ev.payload, "sessionId", ""), sid) == 0) {
-					const cJSON *st =
-					    cJSON_GetObjectItemCaseSensitive(ev.payload, "status");
-
-					free(ended);
-					if (cJSON_IsNumber(st))
-						ended =
-						    xasprintf("its program ended with status %d",
-						              st->valueint);
-					else
-						ended = xstrdup("its program has ended");
-					gone = 1;
-				}
-			} else if (m.kind == PROTO_MSG_REPLY && !m.ok) {
-				if (m.error.code == DF_E_SESSION_FAILED) {
-					err = m.error;
-					gone = 1;
-					rc = CLI_ERROR;
-				}
-			}
-			proto_msg_clear(&m);
-		}
-	}
+	attach_loop(&a);
 	term_restore();
 	client_free(a.c);
 	keyin_free(&a.in);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
-	if (rc != CLI_OK) {
-		free(ended);
-		return cli_fail(ctx, &err);
+	if (a.failed) {
+		free(a.ended);
+		return cli_fail(ctx, &a.err);
 	}
 	if (!ctx->json) {
-		if (ended != NULL)
-			fprintf(stderr, "[session %s: %s]\n", sid, ended);
+		if (a.ended != NULL)
+			fprintf(stderr, "[session %s: %s]\n", sid, a.ended);
 		else
 			fprintf(stderr, "[detached from session %s]\n", sid);
 	}
-	free(ended);
+	free(a.ended);
 	return CLI_OK;
 }
