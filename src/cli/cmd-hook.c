@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "verb.h"
@@ -44,21 +45,12 @@ const struct cmd_entry cmd_hook_entry = {
 	.exec = cmd_hook_exec,
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Standard input as JSON when it is not a terminal and gives an object in time; else NULL. */
 static cJSON *
 stdin_json(void)
 {
 	struct buf b = BUF_INIT;
-	long long deadline = mono_ms() + STDIN_WAIT_MS;
+	int64_t deadline = clock_mono_ms() + STDIN_WAIT_MS;
 	char chunk[4096];
 	cJSON *doc = NULL;
 
@@ -66,7 +58,7 @@ stdin_json(void)
 		return NULL;
 	for (;;) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-		long long left = deadline - mono_ms();
+		int64_t left = deadline - clock_mono_ms();
 		ssize_t r;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)

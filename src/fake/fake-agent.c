@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/error.h"
 #include "lib/xalloc.h"
 #include "fake.h"
@@ -58,7 +59,7 @@ static long step_ms = 150;
 static int cols = 80;
 static int rows = 24;
 static int winch_pipe[2] = { -1, -1 }; /* the handler's wake-up for poll */
-static struct timespec work_start;
+static int64_t work_start_ms;
 static unsigned spin_frame;
 
 /* Bytes read from the terminal but not yet consumed. */
@@ -401,11 +402,7 @@ sleep_ms(long ms)
 static double
 elapsed_s(void)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - work_start.tv_sec) +
-	       (double)(now.tv_nsec - work_start.tv_nsec) / 1e9;
+	return (double)(clock_mono_ms() - work_start_ms) / 1e3;
 }
 
 /* One step of work: the spinner, redrawn in place, for DEVFLOW_FAKE_STEP_MS. */
@@ -768,7 +765,7 @@ run_instructions(const char *text)
 	int scenario, valid, changed = 0;
 	int is_change;
 
-	clock_gettime(CLOCK_MONOTONIC, &work_start);
+	work_start_ms = clock_mono_ms();
 	if (fake_instr_parse(text, &in, &err) < 0) {
 		say(C_RED, "✗ %s", err.message);
 		say(C_DIM, "  (see docs/instructions.md for the instruction format)");
