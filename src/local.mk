@@ -13,6 +13,7 @@ lib_sources = \
 	src/lib/ere.c src/lib/ere.h \
 	src/lib/error.c src/lib/error.h \
 	src/lib/gitenv.c src/lib/gitenv.h \
+	src/lib/gitrepo.c src/lib/gitrepo.h \
 	src/lib/json.c src/lib/json.h \
 	src/lib/loop.c src/lib/loop.h \
 	src/lib/paths.c src/lib/paths.h \

@@ -58,6 +58,7 @@ SHELL_TESTS = \
 	tests/integration/catalog-verbs.sh \
 	tests/integration/cli-basics.sh \
 	tests/integration/cli-errors.sh \
+	tests/integration/cli-start-branch.sh \
 	tests/integration/cli-validate.sh \
 	tests/integration/data-files.sh \
 	tests/integration/fake-agent.sh \

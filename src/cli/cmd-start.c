@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/gitrepo.h"
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "verb.h"
@@ -26,27 +27,6 @@ const struct cmd_entry cmd_start_entry = {
 	    "start a run (also --template T, --persona|--backend ROLE=X, --scenario PHASE=S)",
 	.exec = cmd_start_exec,
 };
-
-/* The branch checked out in repo (from `git symbolic-ref`), or NULL. Caller frees. */
-static char *
-current_branch(const char *repo)
-{
-	char *cmd = xasprintf("git -C '%s' symbolic-ref --short -q HEAD 2>/dev/null", repo);
-	FILE *p = popen(cmd, "r");
-	char line[256] = "";
-	size_t n;
-
-	free(cmd);
-	if (p == NULL)
-		return NULL;
-	if (fgets(line, sizeof(line), p) == NULL)
-		line[0] = '\0';
-	pclose(p);
-	n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return n > 0 ? xstrdup(line) : NULL;
-}
 
 /* Add "KEY=VALUE" to the object map; 0, or -1 when malformed. */
 static int
@@ -114,7 +94,7 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_fail(ctx, &err);
 		goto out;
 	}
-	if (base == NULL && (base = branch = current_branch(repo_abs)) == NULL) {
+	if (base == NULL && (base = branch = gitrepo_current_branch(repo_abs)) == NULL) {
 		rc = cli_usage(ctx, &cmd_start_entry,
 		               "%s has no branch checked out: give --base BRANCH", repo_abs);
 		goto out;
