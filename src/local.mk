@@ -26,8 +26,9 @@ lib_sources = \
 schema_sources = \
 	src/schema/schema.c src/schema/schema.h
 
-# The SQLite store: the only code that speaks SQL.
+# The SQLite store: the only code that speaks SQL; the states it keeps.
 store_sources = \
+	src/store/states.c src/store/states.h \
 	src/store/store.c src/store/store.h
 
 # The agent terminal: pseudo-terminal sessions, their libvterm screens,

@@ -48,6 +48,7 @@ UNIT_TESTS = \
 	tests/unit/test_server \
 	tests/unit/test_session \
 	tests/unit/test_sock \
+	tests/unit/test_states \
 	tests/unit/test_store \
 	tests/unit/test_tui \
 	tests/unit/test_watch \
