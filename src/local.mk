@@ -23,6 +23,7 @@ lib_sources = \
 
 # JSON Schema 2020-12 validation.
 schema_sources = \
+	src/schema/schema-int.h \
 	src/schema/schema.c src/schema/schema.h
 
 # The SQLite store: the only code that speaks SQL.

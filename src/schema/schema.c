@@ -97,46 +97,10 @@
 #include "lib/ere.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
+#include "schema-int.h"
 #include "schema.h"
 
-#define MAX_REF_HOPS 64
-#define MAX_DEPTH 2048
-
 /* ---------------------------------------------------------------- index -- */
-
-/* A URI (resource, anchor, retrieval or short id) naming a schema node. */
-struct index_entry {
-	char *key;
-	const cJSON *node;
-	const char *base; /* base URI in effect at node; points at a struct base_entry's uri */
-	size_t doc;
-	int dynamic; /* a $dynamicAnchor */
-};
-
-/* Where the base URI changes: a subschema with "$id", or a document root. */
-struct base_entry {
-	const cJSON *node;
-	char *uri;
-	char *dialect; /* the "$schema" in effect for this resource, or NULL */
-};
-
-struct index {
-	struct index_entry *keys;
-	size_t nkeys, capkeys;
-	struct base_entry *bases;
-	size_t nbases, capbases;
-};
-
-struct doc {
-	cJSON *json;
-	char *source;
-};
-
-struct schema_registry {
-	struct doc *docs;
-	size_t ndocs, capdocs;
-	struct index idx;
-};
 
 static const struct index_entry *
 index_find(const struct index *idx, const char *key)
