@@ -24,7 +24,8 @@ lib_sources = \
 # JSON Schema 2020-12 validation.
 schema_sources = \
 	src/schema/schema-int.h \
-	src/schema/schema.c src/schema/schema.h
+	src/schema/schema.c src/schema/schema.h \
+	src/schema/uri.c src/schema/uri.h
 
 # The SQLite store: the only code that speaks SQL.
 store_sources = \

@@ -53,4 +53,7 @@ struct schema_registry {
 	struct index idx;
 };
 
+/* The value of hex digit c, or -1 (uri.c; also for the regex escapes \xHH and \uXXXX). */
+int hexval(int c);
+
 #endif
