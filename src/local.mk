@@ -24,6 +24,7 @@ lib_sources = \
 # JSON Schema 2020-12 validation.
 schema_sources = \
 	src/schema/ecma-re.c src/schema/ecma-re.h \
+	src/schema/index.c \
 	src/schema/json-load.c \
 	src/schema/schema-int.h \
 	src/schema/schema.c src/schema/schema.h \
