@@ -26,6 +26,7 @@ schema_sources = \
 	src/schema/ecma-re.c src/schema/ecma-re.h \
 	src/schema/index.c \
 	src/schema/json-load.c \
+	src/schema/keywords.c \
 	src/schema/registry.c \
 	src/schema/schema-int.h \
 	src/schema/schema.c src/schema/schema.h \

@@ -11,6 +11,7 @@
 #ifndef DEVFLOW_SCHEMA_INT_H
 #define DEVFLOW_SCHEMA_INT_H
 
+#include <regex.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -99,5 +100,107 @@ void buf_truncate(struct buf *b, size_t len);
 
 /* uri.c: the value of hex digit c, or -1 (also for the regex escapes \xHH and \uXXXX). */
 int hexval(int c);
+
+/* Validation: schema.c evaluates, keywords.c checks the keywords. */
+
+/* Vocabularies that a metaschema's "$vocabulary" can turn off. */
+#define V_APPLICATOR 1u
+#define V_UNEVALUATED 2u
+#define V_VALIDATION 4u
+#define V_ALL 7u
+
+struct verr;
+struct rx_cache;
+
+/* One validation: the instance path, errors, dynamic scope, compiled patterns. */
+struct vctx {
+	const struct schema_registry *reg;
+	struct index local; /* the document of schema_validate_doc */
+	struct buf path;
+	size_t *ord;
+	size_t nord, capord;
+	struct verr *errs;
+	size_t nerrs, caperrs;
+	const char **scope; /* dynamic scope: base URIs of the resources entered */
+	size_t nscope, capscope;
+	unsigned vocab; /* V_* of the current resource */
+	int collect;
+	int depth, hops;
+	struct rx_cache *rx;
+	size_t nrx, caprx;
+	struct df_error *err;
+};
+
+/*
+ * Annotations for unevaluatedProperties / unevaluatedItems: which members
+ * and items of one instance location successful subschemas evaluated.
+ * Only gathered when an enclosing schema at that location needs them.
+ */
+struct ann {
+	const cJSON **props; /* evaluated members of an object instance */
+	size_t nprops, capprops;
+	size_t items;         /* items [0, items) evaluated */
+	int all_items;        /* every item evaluated */
+	unsigned char *found; /* per item: matched "contains" */
+	size_t nfound;
+};
+
+/* schema.c */
+
+/*
+ * Evaluate schema s at instance location inst. ann (may be NULL) receives
+ * what s evaluated there when s is valid; a schema with unevaluated*
+ * gathers its own. Returns 1 valid, 0 invalid, -1 error (c->err).
+ */
+int eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann);
+
+/* Evaluate s against the child of the instance at key (or index), ordinal ord. */
+int eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, const char *key,
+               size_t index, size_t ord);
+
+/* Evaluate without recording errors: only whether inst is valid. */
+int eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+               struct ann *ann);
+int eval_child_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                     const char *key, size_t index, size_t ord);
+
+/* Record an error at the current instance path (when errors are collected). Returns 0. */
+int verr_add(struct vctx *c, const char *keyword, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The value of keyword name in the schema object s, or NULL. */
+const cJSON *kw(const cJSON *s, const char *name);
+
+/* As kw, and NULL also when the keyword's vocabulary is off for the current resource. */
+const cJSON *kwc(const struct vctx *c, const cJSON *s, const char *name);
+
+/* The compiled pattern, from c's cache. Returns 0, or -1 with schema_invalid. */
+int rx_get(struct vctx *c, const char *pattern, const regex_t **re);
+
+/*
+ * Resolve ref against base: the target node and the base URI in effect
+ * there. Returns 0, or -1 with schema_not_found.
+ */
+int resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
+                const char **nbase);
+
+/*
+ * $dynamicRef: resolved as $ref; when that lands on a $dynamicAnchor of the
+ * fragment's name, the outermost resource of the dynamic scope with a
+ * $dynamicAnchor of that name wins.
+ */
+int resolve_dynamic_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
+                        const char **nbase);
+
+/* keywords.c */
+
+/* Every keyword of the schema object s at inst ($ref first). Returns 1, 0 or -1 as eval. */
+int eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann);
+
+/* Add what src evaluated to dst. */
+void ann_merge(struct ann *dst, const struct ann *src);
+
+/* Free what a holds (a itself is the caller's). */
+void ann_free(struct ann *a);
 
 #endif
