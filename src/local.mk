@@ -24,7 +24,14 @@ lib_sources = \
 
 # JSON Schema 2020-12 validation.
 schema_sources = \
-	src/schema/schema.c src/schema/schema.h
+	src/schema/ecma-re.c src/schema/ecma-re.h \
+	src/schema/index.c \
+	src/schema/json-load.c \
+	src/schema/keywords.c \
+	src/schema/registry.c \
+	src/schema/schema-int.h \
+	src/schema/schema.c src/schema/schema.h \
+	src/schema/uri.c src/schema/uri.h
 
 # The SQLite store: the only code that speaks SQL; the states it keeps.
 store_sources = \

@@ -6,9 +6,9 @@
  * name). $ref resolves JSON pointers inside a document and other documents
  * of the registry by URI (a $ref that resolves to nothing is also tried as a
  * registry key, so a short id works too). Patterns are ECMA-262 regular
- * expressions translated to POSIX extended ones; src/schema/schema.c lists the
- * keywords and the regex features supported. Nothing is fetched over the
- * network: only registered documents can be referenced.
+ * expressions translated to POSIX extended ones; src/schema/keywords.c lists
+ * the keywords supported, src/schema/ecma-re.c the regex features. Nothing is
+ * fetched over the network: only registered documents can be referenced.
  */
 #ifndef DEVFLOW_SCHEMA_H
 #define DEVFLOW_SCHEMA_H
