@@ -36,6 +36,7 @@
 #include "proto/proto.h"
 #include "proto/sock.h"
 #include "server.h"
+#include "server-int.h"
 
 #define DEFAULT_FRAME_MS 33
 /* A client whose unsent output passes this is closed as too slow (events only can grow it). */
@@ -47,71 +48,6 @@
 #define WORKER_THREADS 2
 /* The artifact view reads at most this much of an artifact file. */
 #define ARTIFACT_MAX (512u * 1024)
-
-struct ssub {
-	char *session;
-	unsigned char *dirty; /* one bit per row */
-	int rows;
-	int full; /* the next frame is a snapshot */
-	int meta; /* cursor or title changed */
-	struct ssub *next;
-};
-
-struct sclient {
-	struct server *srv;
-	unsigned serial;
-	int fd;
-	struct sock_peer peer;
-	char actor[64];
-	char name[128];
-	int hello;
-	struct proto_reader rd;
-	struct proto_writer wr;
-	int ev_all;
-	char **ev_runs;
-	size_t nev_runs;
-	struct ssub *subs;
-	uint64_t last_frame;
-	uint64_t frame_timer;
-	int in_dispatch;
-	int dead;
-	struct sclient *next;
-};
-
-struct watch {
-	char *session;
-	int changed; /* told so by server_screen_changed, not checked yet */
-	int rows, cols;
-	uint64_t *hash;
-	int crow, ccol, cvis;
-	char *title;
-	int refs;
-	struct watch *next;
-};
-
-struct server {
-	char *workspace;
-	struct loop *loop;
-	struct engine *engine;
-	struct store *store;
-	const struct server_session_ops *sops;
-	void *sctx;
-	int log_fd;
-	int frame_ms;
-	void (*on_shutdown)(void *ctx);
-	void *shutdown_ctx;
-	struct sock_listener listener;
-	int listening;
-	struct sclient *clients;
-	unsigned next_serial;
-	struct watch *watches;
-	uint64_t tick_timer;
-	uint64_t last_tick;
-	int notify;            /* the caller reports every screen change: no periodic tick */
-	struct worker *worker; /* diffs run here, off the loop */
-	void (*diff_hook)(void *ctx);
-	void *diff_hook_ctx;
-};
 
 static void client_close(struct sclient *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -295,13 +231,6 @@ resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct 
 	store_runs_free(runs, n);
 	return rc;
 }
-
-/* Every session row of every run, in run then creation order. */
-struct sess_list {
-	struct store_session *v;
-	size_t n;
-};
-
 static int
 all_sessions(struct server *srv, const char *run_id, struct sess_list *out, struct df_error *err)
 {
@@ -890,17 +819,6 @@ client_reject(struct sclient *c, const struct df_error *e)
 
 /* ------------------------------------------------------------------------ */
 /* Ops */
-
-struct op_ctx {
-	struct server *srv;
-	struct sclient *c;
-	uint64_t id; /* the request's, for a reply sent later */
-	const char *op;
-	const cJSON *args;
-	/* After the reply: */
-	char *snapshot; /* send this session's snapshot */
-	int shutdown;
-};
 
 static cJSON *
 event_json(const struct store_event *ev)

@@ -1,0 +1,106 @@
+/*
+ * What the files of the protocol server share, and nothing outside
+ * src/server/ includes (the public API is server.h): the server, its clients,
+ * their screen subscriptions and the request being answered.
+ */
+#ifndef DEVFLOW_SERVER_INT_H
+#define DEVFLOW_SERVER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/loop.h"
+#include "proto/proto.h"
+#include "proto/sock.h"
+#include "store/store.h"
+#include "server.h"
+
+/* A client's subscription to one session's screen: what its next frame holds. */
+struct ssub {
+	char *session;
+	unsigned char *dirty; /* one bit per row */
+	int rows;
+	int full; /* the next frame is a snapshot */
+	int meta; /* cursor or title changed */
+	struct ssub *next;
+};
+
+/* A connected client; dead ones are freed by reap_clients outside any dispatch. */
+struct sclient {
+	struct server *srv;
+	unsigned serial;
+	int fd;
+	struct sock_peer peer;
+	char actor[64];
+	char name[128];
+	int hello;
+	struct proto_reader rd;
+	struct proto_writer wr;
+	int ev_all;
+	char **ev_runs;
+	size_t nev_runs;
+	struct ssub *subs;
+	uint64_t last_frame;
+	uint64_t frame_timer;
+	int in_dispatch;
+	int dead;
+	struct sclient *next;
+};
+
+/* A screen someone subscribes to, as its rows were last compared (hashes). */
+struct watch {
+	char *session;
+	int changed; /* told so by server_screen_changed, not checked yet */
+	int rows, cols;
+	uint64_t *hash;
+	int crow, ccol, cvis;
+	char *title;
+	int refs;
+	struct watch *next;
+};
+
+struct server {
+	char *workspace;
+	struct loop *loop;
+	struct engine *engine;
+	struct store *store;
+	const struct server_session_ops *sops;
+	void *sctx;
+	int log_fd;
+	int frame_ms;
+	void (*on_shutdown)(void *ctx);
+	void *shutdown_ctx;
+	struct sock_listener listener;
+	int listening;
+	struct sclient *clients;
+	unsigned next_serial;
+	struct watch *watches;
+	uint64_t tick_timer;
+	uint64_t last_tick;
+	int notify;            /* the caller reports every screen change: no periodic tick */
+	struct worker *worker; /* diffs run here, off the loop */
+	void (*diff_hook)(void *ctx);
+	void *diff_hook_ctx;
+};
+
+/* Every session row of every run, in run then creation order. */
+struct sess_list {
+	struct store_session *v;
+	size_t n;
+};
+
+/* A request being answered, as the op functions get it. */
+struct op_ctx {
+	struct server *srv;
+	struct sclient *c;
+	uint64_t id; /* the request's, for a reply sent later */
+	const char *op;
+	const cJSON *args;
+	/* After the reply: */
+	char *snapshot; /* send this session's snapshot */
+	int shutdown;
+};
+
+#endif
