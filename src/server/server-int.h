@@ -103,4 +103,35 @@ struct op_ctx {
 	int shutdown;
 };
 
+/* ---- server-fn.c: what the ops share ---------------------------------- */
+
+/*
+ * args.name of op: absent (or null) gives NULL, def or 0; the wrong type, a
+ * required string missing or empty, or an integer outside lo..hi is -1 with
+ * invalid_argument naming "op.name".
+ */
+int arg_str(const char *op, const cJSON *args, const char *name, int required, const char **out,
+            struct df_error *err);
+int arg_int(const char *op, const cJSON *args, const char *name, long long lo, long long hi,
+            long long def, long long *out, struct df_error *err);
+int arg_bool(const char *op, const cJSON *args, const char *name, int *out, struct df_error *err);
+/* The run named (by prefix) in the request's required args.run. */
+int arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err);
+/* A JSON string, or null for NULL. */
+cJSON *jstr(const char *s);
+
+int pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out[DF_ID_MAX],
+                enum df_code none_code, struct df_error *err);
+int resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct df_error *err);
+int all_sessions(struct server *srv, const char *run_id, struct sess_list *out,
+                 struct df_error *err);
+/* The live session with that full id, or NULL. */
+struct session *live_session(struct server *srv, const char *id);
+int resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX],
+                    struct df_error *err);
+struct session *need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
+                                  struct df_error *err);
+/* A run event as the protocol sends it (the caller frees it). */
+cJSON *event_json(const struct store_event *ev);
+
 #endif
