@@ -62,6 +62,7 @@ server_sources = \
 	src/server/runtime.c src/server/runtime.h \
 	src/server/server-fn.c \
 	src/server/server-int.h \
+	src/server/server-screen.c \
 	src/server/server.c src/server/server.h
 
 # libdevflow.a: everything but the front ends. Never includes curses.

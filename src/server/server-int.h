@@ -134,4 +134,35 @@ struct session *need_live_session(struct server *srv, const char *name, char id_
 /* A run event as the protocol sends it (the caller frees it). */
 cJSON *event_json(const struct store_event *ev);
 
+/* ---- server.c: clients ------------------------------------------------ */
+
+/* Watch the client's socket for writing too while it has output queued. */
+void client_want_write(struct sclient *c);
+/* Write what the socket takes; 0, or -1 when the client was closed. */
+int client_flush(struct sclient *c);
+/* Queue msg (freed) for the client; one too large for a frame becomes an error reply. */
+void client_queue(struct sclient *c, cJSON *msg);
+/* Unlink and free dead clients not inside a dispatch. */
+void reap_clients(struct server *srv);
+
+/* ---- server-screen.c: screens kept in sync with subscribers ------------ */
+
+/* A screen message for session sid: every non-blank row (full) or the dirty ones. */
+cJSON *screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty);
+/* A subscription's dirty set for a screen of rows rows; its next frame is a snapshot. */
+void sub_resize(struct ssub *s, int rows);
+void sub_free(struct ssub *s);
+/* Whether the subscription has something to send. */
+int sub_pending(const struct ssub *s);
+/* The client's frame interval has passed: send what is pending. */
+void frame_timer_cb(struct loop *loop, void *arg);
+/*
+ * Send frames for dirty subscriptions when the socket has drained and the
+ * frame interval has passed (force: now, e.g. the snapshot after subscribe).
+ */
+void client_pump(struct sclient *c, int force);
+/* A subscriber starts or stops watching session sid's screen. */
+void watch_ref(struct server *srv, const char *sid);
+void watch_unref(struct server *srv, const char *sid);
+
 #endif
