@@ -134,7 +134,7 @@ struct session *need_live_session(struct server *srv, const char *name, char id_
 /* A run event as the protocol sends it (the caller frees it). */
 cJSON *event_json(const struct store_event *ev);
 
-/* ---- server.c: clients ------------------------------------------------ */
+/* ---- server-client.c: a client's frames in and out ------------------- */
 
 /* Watch the client's socket for writing too while it has output queued. */
 void client_want_write(struct sclient *c);
@@ -142,8 +142,21 @@ void client_want_write(struct sclient *c);
 int client_flush(struct sclient *c);
 /* Queue msg (freed) for the client; one too large for a frame becomes an error reply. */
 void client_queue(struct sclient *c, cJSON *msg);
+/* Free a client (unlinked, or never linked). */
+void client_destroy(struct sclient *c);
 /* Unlink and free dead clients not inside a dispatch. */
 void reap_clients(struct server *srv);
+/* Close the client's socket and end its subscriptions, logging why; freed later by reap_clients. */
+void client_close(struct sclient *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A bad frame: tell the client why (best effort), log, close. */
+void client_reject(struct sclient *c, const struct df_error *e);
+/* The loop's callback for a client's socket (arg: the client). */
+void client_io(struct loop *loop, int fd, unsigned events, void *arg);
+
+/* ---- server.c: ops ------------------------------------------------------ */
+
+/* One request; returns -1 when the client was closed. */
+int dispatch(struct sclient *c, const struct proto_msg *m);
 
 /* ---- server-screen.c: screens kept in sync with subscribers ------------ */
 
