@@ -63,6 +63,7 @@ server_sources = \
 	src/server/server-client.c \
 	src/server/server-fn.c \
 	src/server/server-int.h \
+	src/server/server-job.c \
 	src/server/server-screen.c \
 	src/server/server.c src/server/server.h
 

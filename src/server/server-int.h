@@ -178,4 +178,10 @@ void client_pump(struct sclient *c, int force);
 void watch_ref(struct server *srv, const char *sid);
 void watch_unref(struct server *srv, const char *sid);
 
+/* ---- server-job.c: the ops on a run's worktree ---------------------- */
+
+/* diff: 1 when the job was submitted (the reply comes later), or -1 with err. */
+int op_diff(struct op_ctx *x, cJSON **result, struct df_error *err);
+int op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err);
+
 #endif
