@@ -64,6 +64,7 @@ server_sources = \
 	src/server/server-fn.c \
 	src/server/server-int.h \
 	src/server/server-job.c \
+	src/server/server-ops.c \
 	src/server/server-screen.c \
 	src/server/server.c src/server/server.h
 

@@ -153,7 +153,7 @@ void client_reject(struct sclient *c, const struct df_error *e);
 /* The loop's callback for a client's socket (arg: the client). */
 void client_io(struct loop *loop, int fd, unsigned events, void *arg);
 
-/* ---- server.c: ops ------------------------------------------------------ */
+/* ---- server-ops.c: the request dispatcher and the ops ------------------ */
 
 /* One request; returns -1 when the client was closed. */
 int dispatch(struct sclient *c, const struct proto_msg *m);
