@@ -1,7 +1,9 @@
 /*
  * What the files of the protocol server share, and nothing outside
  * src/server/ includes (the public API is server.h): the server, its clients,
- * their screen subscriptions and the request being answered.
+ * their screen subscriptions and the request being answered, and the
+ * helpers one of the server's files defines for the others, by file (the
+ * files and their jobs are listed atop server.c).
  */
 #ifndef DEVFLOW_SERVER_INT_H
 #define DEVFLOW_SERVER_INT_H
@@ -103,7 +105,7 @@ struct op_ctx {
 	int shutdown;
 };
 
-/* ---- server-fn.c: what the ops share ---------------------------------- */
+/* ---- server-fn.c: what the ops share ------------------------------------- */
 
 /*
  * args.name of op: absent (or null) gives NULL, def or 0; the wrong type, a
@@ -134,7 +136,7 @@ struct session *need_live_session(struct server *srv, const char *name, char id_
 /* A run event as the protocol sends it (the caller frees it). */
 cJSON *event_json(const struct store_event *ev);
 
-/* ---- server-client.c: a client's frames in and out ------------------- */
+/* ---- server-client.c: a client's frames in and out ----------------------- */
 
 /* Watch the client's socket for writing too while it has output queued. */
 void client_want_write(struct sclient *c);
@@ -153,12 +155,12 @@ void client_reject(struct sclient *c, const struct df_error *e);
 /* The loop's callback for a client's socket (arg: the client). */
 void client_io(struct loop *loop, int fd, unsigned events, void *arg);
 
-/* ---- server-ops.c: the request dispatcher and the ops ------------------ */
+/* ---- server-ops.c: the request dispatcher and the ops -------------------- */
 
 /* One request; returns -1 when the client was closed. */
 int dispatch(struct sclient *c, const struct proto_msg *m);
 
-/* ---- server-screen.c: screens kept in sync with subscribers ------------ */
+/* ---- server-screen.c: screens kept in sync with subscribers -------------- */
 
 /* A screen message for session sid: every non-blank row (full) or the dirty ones. */
 cJSON *screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty);
@@ -178,7 +180,7 @@ void client_pump(struct sclient *c, int force);
 void watch_ref(struct server *srv, const char *sid);
 void watch_unref(struct server *srv, const char *sid);
 
-/* ---- server-job.c: the ops on a run's worktree ---------------------- */
+/* ---- server-job.c: the ops on a run's worktree --------------------------- */
 
 /* diff: 1 when the job was submitted (the reply comes later), or -1 with err. */
 int op_diff(struct op_ctx *x, cJSON **result, struct df_error *err);
