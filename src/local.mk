@@ -69,6 +69,12 @@ proto_sources = \
 server_sources = \
 	src/server/driver.c src/server/driver.h \
 	src/server/runtime.c src/server/runtime.h \
+	src/server/server-client.c \
+	src/server/server-fn.c \
+	src/server/server-int.h \
+	src/server/server-job.c \
+	src/server/server-ops.c \
+	src/server/server-screen.c \
 	src/server/server.c src/server/server.h
 
 # libdevflow.a: everything but the front ends. Never includes curses.

@@ -822,70 +822,35 @@ apply_config(struct driver *d, const struct engine_session_spec *spec, const cJS
 	return 0;
 }
 
-/* --- the engine's ops ----------------------------------------------------------------- */
-
+/* The directory of the session's transcript, made (0700) when missing. */
 static int
-drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *err)
+make_transcript_dir(const struct engine_session_spec *spec, struct df_error *err)
 {
-	struct driver *d = ctx;
-	struct entry *en;
-	cJSON *doc;
-	char *dir, *slash, **argv, **rargv = NULL;
-	const char *conv = spec->resume_conversation;
-	size_t k = 0;
+	char *dir = xstrdup(spec->transcript_path), *slash = strrchr(dir, '/');
+	int rc = 0;
 
-	if (spec->argc == 0 || spec->argv == NULL || spec->argv[0] == NULL)
-		return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
-		                    "backend %s: /argv: no program to run", spec->backend);
-	if (find(d, spec->session_id) != NULL)
-		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-		                    "session %s: already started", spec->session_id);
-	doc = cJSON_Parse(spec->backend_json ? spec->backend_json : "{}");
-	if ((argv = build_argv(d, spec, doc, NULL, err)) == NULL) {
-		cJSON_Delete(doc);
-		return -1;
-	}
-	if (resolve_program(argv, spec, doc, err) != 0) {
-		cJSON_Delete(doc);
-		strv_free(argv);
-		return -1;
-	}
-	/* Resuming: the resumed command line first, the fresh one kept for a failed resume. */
-	if (conv != NULL && *conv != '\0' &&
-	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "resume"))) {
-		if ((rargv = build_argv(d, spec, doc, conv, err)) == NULL ||
-		    resolve_program(rargv, spec, doc, err) != 0) {
-			cJSON_Delete(doc);
-			strv_free(argv);
-			strv_free(rargv);
-			return -1;
-		}
-	}
-	dir = xstrdup(spec->transcript_path);
-	slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
-		if (paths_mkdir_p(dir, 0700) != 0) {
-			df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
-			             "session %s: cannot create %s", spec->session_id, dir);
-			free(dir);
-			strv_free(argv);
-			strv_free(rargv);
-			cJSON_Delete(doc);
-			return -1;
-		}
+		if (paths_mkdir_p(dir, 0700) != 0)
+			rc = df_error_set(err, DF_FATAL, DF_E_WORKSPACE_PERMISSIONS,
+			                  "session %s: cannot create %s", spec->session_id, dir);
 	}
 	free(dir);
-	/* The CLI's own configuration, before anything of it runs. */
-	if (apply_config(d, spec, doc, err) != 0) {
-		strv_free(argv);
-		strv_free(rargv);
-		cJSON_Delete(doc);
-		return -1;
-	}
-	cJSON_Delete(doc);
+	return rc;
+}
 
-	en = xcalloc(1, sizeof(*en));
+/*
+ * A new entry for the session spec describes, not yet listed nor spawned:
+ * it takes argv, the fresh command line, and rargv, the resumed one or NULL.
+ */
+static struct entry *
+entry_new(struct driver *d, const struct engine_session_spec *spec, char **argv, char **rargv)
+{
+	struct entry *en = xcalloc(1, sizeof(*en));
+	const char *conv = spec->resume_conversation;
+	size_t k = 0;
+	cJSON *doc;
+
 	en->d = d;
 	en->id = xstrdup(spec->session_id);
 	en->run_id = xstrdup(spec->run_id ? spec->run_id : "");
@@ -925,30 +890,92 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 			en->last_lines = (unsigned)n;
 	}
 	cJSON_Delete(doc);
+	return en;
+}
 
+/* argv mode: -1 with err when the backend's screen definition cannot drive a detector. */
+static int
+probe_detector(struct entry *en, struct df_error *err)
+{
+	struct driver *d = en->d;
+	struct detect_config dc;
+	struct patterns pats;
+	struct detect *probe = NULL;
+	cJSON *doc = cJSON_Parse(en->backend_json);
+	int bad;
+
+	bad = parse_screen(doc, en->backend, &dc, &pats, err) != 0 ||
+	      (probe = detect_new(d->loop, &dc, &detect_ops, en, err)) == NULL;
+	if (bad && probe == NULL && err && err->code == DF_E_INVALID_ARGUMENT)
+		df_error_prefix(err, "backend %s: /screen", en->backend);
+	detect_free(probe);
+	patterns_free(&pats);
+	cJSON_Delete(doc);
+	return bad ? -1 : 0;
+}
+
+/* --- the engine's ops ----------------------------------------------------------------- */
+
+static int
+drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *err)
+{
+	struct driver *d = ctx;
+	struct entry *en;
+	cJSON *doc;
+	char **argv, **rargv = NULL;
+	const char *conv = spec->resume_conversation;
+
+	if (spec->argc == 0 || spec->argv == NULL || spec->argv[0] == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID,
+		                    "backend %s: /argv: no program to run", spec->backend);
+	if (find(d, spec->session_id) != NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "session %s: already started", spec->session_id);
+	doc = cJSON_Parse(spec->backend_json ? spec->backend_json : "{}");
+	if ((argv = build_argv(d, spec, doc, NULL, err)) == NULL) {
+		cJSON_Delete(doc);
+		return -1;
+	}
+	if (resolve_program(argv, spec, doc, err) != 0) {
+		cJSON_Delete(doc);
+		strv_free(argv);
+		return -1;
+	}
+	/* Resuming: the resumed command line first, the fresh one kept for a failed resume. */
+	if (conv != NULL && *conv != '\0' &&
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "resume"))) {
+		if ((rargv = build_argv(d, spec, doc, conv, err)) == NULL ||
+		    resolve_program(rargv, spec, doc, err) != 0) {
+			cJSON_Delete(doc);
+			strv_free(argv);
+			strv_free(rargv);
+			return -1;
+		}
+	}
+	if (make_transcript_dir(spec, err) != 0) {
+		strv_free(argv);
+		strv_free(rargv);
+		cJSON_Delete(doc);
+		return -1;
+	}
+	/* The CLI's own configuration, before anything of it runs. */
+	if (apply_config(d, spec, doc, err) != 0) {
+		strv_free(argv);
+		strv_free(rargv);
+		cJSON_Delete(doc);
+		return -1;
+	}
+	cJSON_Delete(doc);
+
+	en = entry_new(d, spec, argv, rargv);
 	if (!en->argv_mode && spawn(en, NULL, err) != 0) {
 		entry_free(en);
 		return -1;
 	}
-	if (en->argv_mode) {
-		/* Fail now, not at send, when the definition cannot drive a detector. */
-		struct detect_config dc;
-		struct patterns pats;
-		struct detect *probe = NULL;
-		int bad;
-
-		doc = cJSON_Parse(en->backend_json);
-		bad = parse_screen(doc, en->backend, &dc, &pats, err) != 0 ||
-		      (probe = detect_new(d->loop, &dc, &detect_ops, en, err)) == NULL;
-		if (bad && probe == NULL && err && err->code == DF_E_INVALID_ARGUMENT)
-			df_error_prefix(err, "backend %s: /screen", en->backend);
-		detect_free(probe);
-		patterns_free(&pats);
-		cJSON_Delete(doc);
-		if (bad) {
-			entry_free(en);
-			return -1;
-		}
+	/* Fail now, not at send, when the definition cannot drive a detector. */
+	if (en->argv_mode && probe_detector(en, err) != 0) {
+		entry_free(en);
+		return -1;
 	}
 	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
 	d->v[d->n++] = en;
