@@ -1,0 +1,112 @@
+/*
+ * The phases of a run: inserted when the run is planned, saved as the
+ * engine moves them, read one at a time or a run's list by seq.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-int.h"
+
+#define PHASE_COLS                                                                                 \
+	"id, run_id, phase_key, seq, state, attempts, repairs, definition, deadline_at, "          \
+	"created_at, started_at, ended_at"
+
+static void
+phase_fill(sqlite3_stmt *s, void *elem)
+{
+	struct store_phase *p = elem;
+
+	p->id = col_dup(s, 0);
+	p->run_id = col_dup(s, 1);
+	p->phase_key = col_dup(s, 2);
+	p->seq = col_int(s, 3);
+	p->state = col_dup(s, 4);
+	p->attempts = col_int(s, 5);
+	p->repairs = col_int(s, 6);
+	p->definition = col_dup(s, 7);
+	p->deadline_at = col_dup(s, 8);
+	p->created_at = col_dup(s, 9);
+	p->started_at = col_dup(s, 10);
+	p->ended_at = col_dup(s, 11);
+}
+
+void
+store_phase_clear(struct store_phase *p)
+{
+	if (p == NULL)
+		return;
+	free(p->id);
+	free(p->run_id);
+	free(p->phase_key);
+	free(p->state);
+	free(p->definition);
+	free(p->deadline_at);
+	free(p->created_at);
+	free(p->started_at);
+	free(p->ended_at);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+phase_clear_v(void *e)
+{
+	store_phase_clear(e);
+}
+
+void
+store_phases_free(struct store_phase *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_phase_clear(&p[i]);
+	free(p);
+}
+
+int
+store_phase_insert(struct store *st, const struct store_phase *p, const char *ts,
+                   struct df_error *err)
+{
+	if (q_exec(st, err, "inserting phase",
+	           "INSERT INTO run_phases (id, run_id, phase_key, seq, state, attempts, repairs, "
+	           "definition, deadline_at, created_at, started_at, ended_at) VALUES (?, ?, ?, ?, "
+	           "COALESCE(?, 'pending'), ?, ?, ?, ?, COALESCE(?, " NOW_TS "), ?, ?)",
+	           "sssisiisssss", p->id, p->run_id, p->phase_key, p->seq, p->state, p->attempts,
+	           p->repairs, p->definition, p->deadline_at, ts, p->started_at,
+	           p->ended_at) != 0) {
+		df_error_prefix(err, "phase %s of run %s", p->phase_key, p->run_id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_phase_save(struct store *st, const struct store_phase *p, struct df_error *err)
+{
+	return q_exec(
+	    st, err, "updating phase",
+	    "UPDATE run_phases SET state = ?, attempts = ?, repairs = ?, deadline_at = ?, "
+	    "started_at = ?, ended_at = ? WHERE id = ?",
+	    "siissss", p->state, p->attempts, p->repairs, p->deadline_at, p->started_at,
+	    p->ended_at, p->id);
+}
+
+static const char SQL_PHASE_GET[] = "SELECT " PHASE_COLS " FROM run_phases WHERE id = ?";
+static const char SQL_PHASES_LIST[] =
+    "SELECT " PHASE_COLS " FROM run_phases WHERE run_id = ? ORDER BY seq";
+
+int
+store_phase_get(struct store *st, const char *phase_id, struct store_phase *out,
+                struct df_error *err)
+{
+	return q_one(st, q_prepare(st, err, SQL_PHASE_GET, "s", phase_id), out, sizeof(*out),
+	             phase_fill, err, "reading phase");
+}
+
+int
+store_phases_list(struct store *st, const char *run_id, struct store_phase **out, size_t *n,
+                  struct df_error *err)
+{
+	return q_list(st, q_prepare(st, err, SQL_PHASES_LIST, "s", run_id), sizeof(**out),
+	              phase_fill, phase_clear_v, (void **)out, n, err, "listing phases");
+}
