@@ -9,54 +9,33 @@
 
 #include "store-int.h"
 
-#define APPROVAL_COLS                                                                              \
-	"id, run_id, phase_id, gate_key, kind, state, payload, created_at, resolved_at"
+/* The columns of approval_requests read into struct store_approval (store-int.h: rows as data). */
+#define APPROVAL_COLUMNS(FIRST, X)                                                                 \
+	FIRST(id, TEXT)                                                                            \
+	X(run_id, TEXT)                                                                            \
+	X(phase_id, TEXT_OR_NULL)                                                                  \
+	X(gate_key, TEXT)                                                                          \
+	X(kind, TEXT)                                                                              \
+	X(state, TEXT)                                                                             \
+	X(payload, TEXT)                                                                           \
+	X(created_at, TEXT)                                                                        \
+	X(resolved_at, TEXT_OR_NULL)
+#define APPROVAL_COLS STORE_COLS(APPROVAL_COLUMNS)
 
-static void
-approval_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_approval *a = elem;
-
-	a->id = col_dup(s, 0);
-	a->run_id = col_dup(s, 1);
-	a->phase_id = col_dup(s, 2);
-	a->gate_key = col_dup(s, 3);
-	a->kind = col_dup(s, 4);
-	a->state = col_dup(s, 5);
-	a->payload = col_dup(s, 6);
-	a->created_at = col_dup(s, 7);
-	a->resolved_at = col_dup(s, 8);
-}
+STORE_ROWS(approval, struct store_approval, APPROVAL_COLUMNS)
 
 void
 store_approval_clear(struct store_approval *a)
 {
 	if (a == NULL)
 		return;
-	free(a->id);
-	free(a->run_id);
-	free(a->phase_id);
-	free(a->gate_key);
-	free(a->kind);
-	free(a->state);
-	free(a->payload);
-	free(a->created_at);
-	free(a->resolved_at);
-	memset(a, 0, sizeof(*a));
-}
-
-static void
-approval_clear_v(void *e)
-{
-	store_approval_clear(e);
+	approval_clear(a);
 }
 
 void
 store_approvals_free(struct store_approval *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		store_approval_clear(&a[i]);
-	free(a);
+	rows_free(a, n, sizeof(*a), approval_clear);
 }
 
 int
@@ -90,7 +69,7 @@ store_approvals_list(struct store *st, const char *run_id, struct store_approval
                      struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_APPROVALS_LIST, "s", run_id), sizeof(**out),
-	              approval_fill, approval_clear_v, (void **)out, n, err,
+	              approval_fill, approval_clear, (void **)out, n, err,
 	              "listing approval requests");
 }
 
@@ -132,53 +111,32 @@ store_approval_human_required_pending(struct store *st, const char *run_id, stru
 	return n > 0;
 }
 
-#define DECISION_COLS                                                                              \
-	"id, approval_request_id, action, actor, comment, client_token, idempotency_key, "         \
-	"created_at"
+/* The columns of approval_decisions read into struct store_decision (store-int.h: rows as data). */
+#define DECISION_COLUMNS(FIRST, X)                                                                 \
+	FIRST(id, TEXT)                                                                            \
+	X(approval_request_id, TEXT)                                                               \
+	X(action, TEXT)                                                                            \
+	X(actor, TEXT)                                                                             \
+	X(comment, TEXT_OR_NULL)                                                                   \
+	X(client_token, TEXT)                                                                      \
+	X(idempotency_key, TEXT)                                                                   \
+	X(created_at, TEXT)
+#define DECISION_COLS STORE_COLS(DECISION_COLUMNS)
 
-static void
-decision_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_decision *d = elem;
-
-	d->id = col_dup(s, 0);
-	d->approval_request_id = col_dup(s, 1);
-	d->action = col_dup(s, 2);
-	d->actor = col_dup(s, 3);
-	d->comment = col_dup(s, 4);
-	d->client_token = col_dup(s, 5);
-	d->idempotency_key = col_dup(s, 6);
-	d->created_at = col_dup(s, 7);
-}
+STORE_ROWS(decision, struct store_decision, DECISION_COLUMNS)
 
 void
 store_decision_clear(struct store_decision *d)
 {
 	if (d == NULL)
 		return;
-	free(d->id);
-	free(d->approval_request_id);
-	free(d->action);
-	free(d->actor);
-	free(d->comment);
-	free(d->client_token);
-	free(d->idempotency_key);
-	free(d->created_at);
-	memset(d, 0, sizeof(*d));
-}
-
-static void
-decision_clear_v(void *e)
-{
-	store_decision_clear(e);
+	decision_clear(d);
 }
 
 void
 store_decisions_free(struct store_decision *d, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		store_decision_clear(&d[i]);
-	free(d);
+	rows_free(d, n, sizeof(*d), decision_clear);
 }
 
 int
@@ -215,6 +173,6 @@ store_decisions_list(struct store *st, const char *approval_request_id, struct s
                      size_t *n, struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_DECISIONS_LIST, "s", approval_request_id),
-	              sizeof(**out), decision_fill, decision_clear_v, (void **)out, n, err,
+	              sizeof(**out), decision_fill, decision_clear, (void **)out, n, err,
 	              "listing approval decisions");
 }

@@ -9,54 +9,34 @@
 
 #include "store-int.h"
 
-#define ARTIFACT_COLS                                                                              \
-	"id, run_id, phase_id, path, schema_id, hash, valid, errors, attempt, created_at"
+/* The columns of artifacts read into struct store_artifact (store-int.h: rows as data). */
+#define ARTIFACT_COLUMNS(FIRST, X)                                                                 \
+	FIRST(id, TEXT)                                                                            \
+	X(run_id, TEXT)                                                                            \
+	X(phase_id, TEXT_OR_NULL)                                                                  \
+	X(path, TEXT)                                                                              \
+	X(schema_id, TEXT)                                                                         \
+	X(hash, TEXT)                                                                              \
+	X(valid, INT)                                                                              \
+	X(errors, TEXT_OR_NULL)                                                                    \
+	X(attempt, INT)                                                                            \
+	X(created_at, TEXT)
+#define ARTIFACT_COLS STORE_COLS(ARTIFACT_COLUMNS)
 
-static void
-artifact_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_artifact *a = elem;
-
-	a->id = col_dup(s, 0);
-	a->run_id = col_dup(s, 1);
-	a->phase_id = col_dup(s, 2);
-	a->path = col_dup(s, 3);
-	a->schema_id = col_dup(s, 4);
-	a->hash = col_dup(s, 5);
-	a->valid = col_int(s, 6);
-	a->errors = col_dup(s, 7);
-	a->attempt = col_int(s, 8);
-	a->created_at = col_dup(s, 9);
-}
+STORE_ROWS(artifact, struct store_artifact, ARTIFACT_COLUMNS)
 
 void
 store_artifact_clear(struct store_artifact *a)
 {
 	if (a == NULL)
 		return;
-	free(a->id);
-	free(a->run_id);
-	free(a->phase_id);
-	free(a->path);
-	free(a->schema_id);
-	free(a->hash);
-	free(a->errors);
-	free(a->created_at);
-	memset(a, 0, sizeof(*a));
-}
-
-static void
-artifact_clear_v(void *e)
-{
-	store_artifact_clear(e);
+	artifact_clear(a);
 }
 
 void
 store_artifacts_free(struct store_artifact *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		store_artifact_clear(&a[i]);
-	free(a);
+	rows_free(a, n, sizeof(*a), artifact_clear);
 }
 
 int
@@ -84,7 +64,7 @@ store_artifacts_list(struct store *st, const char *run_id, struct store_artifact
                      struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_ARTIFACTS_LIST, "s", run_id), sizeof(**out),
-	              artifact_fill, artifact_clear_v, (void **)out, n, err, "listing artifacts");
+	              artifact_fill, artifact_clear, (void **)out, n, err, "listing artifacts");
 }
 
 int
@@ -98,47 +78,25 @@ store_artifact_latest(struct store *st, const char *run_id, const char *phase_id
 	             out, sizeof(*out), artifact_fill, err, "reading artifact");
 }
 
-static void
-finding_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_finding *f = elem;
+/* The columns of review_findings read into struct store_finding (store-int.h: rows as data). */
+#define FINDING_COLUMNS(FIRST, X)                                                                  \
+	FIRST(id, TEXT)                                                                            \
+	X(run_id, TEXT)                                                                            \
+	X(phase_id, TEXT_OR_NULL)                                                                  \
+	X(artifact_id, TEXT_OR_NULL)                                                               \
+	X(severity, TEXT)                                                                          \
+	X(message, TEXT)                                                                           \
+	X(file, TEXT_OR_NULL)                                                                      \
+	X(line, INT_OR_0)                                                                          \
+	X(created_at, TEXT)
+#define FINDING_COLS STORE_COLS(FINDING_COLUMNS)
 
-	f->id = col_dup(s, 0);
-	f->run_id = col_dup(s, 1);
-	f->phase_id = col_dup(s, 2);
-	f->artifact_id = col_dup(s, 3);
-	f->severity = col_dup(s, 4);
-	f->message = col_dup(s, 5);
-	f->file = col_dup(s, 6);
-	f->line = col_is_null(s, 7) ? 0 : col_int(s, 7);
-	f->created_at = col_dup(s, 8);
-}
-
-static void
-finding_clear(struct store_finding *f)
-{
-	free(f->id);
-	free(f->run_id);
-	free(f->phase_id);
-	free(f->artifact_id);
-	free(f->severity);
-	free(f->message);
-	free(f->file);
-	free(f->created_at);
-}
-
-static void
-finding_clear_v(void *e)
-{
-	finding_clear(e);
-}
+STORE_ROWS(finding, struct store_finding, FINDING_COLUMNS)
 
 void
 store_findings_free(struct store_finding *f, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		finding_clear(&f[i]);
-	free(f);
+	rows_free(f, n, sizeof(*f), finding_clear);
 }
 
 int
@@ -157,55 +115,33 @@ store_finding_insert(struct store *st, const struct store_finding *f, const char
 }
 
 static const char SQL_FINDINGS_LIST[] =
-    "SELECT id, run_id, phase_id, artifact_id, severity, message, file, line, created_at "
-    "FROM review_findings WHERE run_id = ? ORDER BY created_at, rowid";
+    "SELECT " FINDING_COLS " FROM review_findings WHERE run_id = ? ORDER BY created_at, rowid";
 
 int
 store_findings_list(struct store *st, const char *run_id, struct store_finding **out, size_t *n,
                     struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_FINDINGS_LIST, "s", run_id), sizeof(**out),
-	              finding_fill, finding_clear_v, (void **)out, n, err, "listing findings");
+	              finding_fill, finding_clear, (void **)out, n, err, "listing findings");
 }
 
-static void
-command_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_command *c = elem;
+/* The columns of commands read into struct store_command (store-int.h: rows as data). */
+#define COMMAND_COLUMNS(FIRST, X)                                                                  \
+	FIRST(id, TEXT)                                                                            \
+	X(run_id, TEXT)                                                                            \
+	X(phase_id, TEXT_OR_NULL)                                                                  \
+	X(kind, TEXT)                                                                              \
+	X(argv, TEXT)                                                                              \
+	X(exit_code, INT_OR_UNSET)                                                                 \
+	X(created_at, TEXT)
+#define COMMAND_COLS STORE_COLS(COMMAND_COLUMNS)
 
-	c->id = col_dup(s, 0);
-	c->run_id = col_dup(s, 1);
-	c->phase_id = col_dup(s, 2);
-	c->kind = col_dup(s, 3);
-	c->argv = col_dup(s, 4);
-	c->has_exit_code = !col_is_null(s, 5);
-	c->exit_code = c->has_exit_code ? col_int(s, 5) : 0;
-	c->created_at = col_dup(s, 6);
-}
-
-static void
-command_clear(struct store_command *c)
-{
-	free(c->id);
-	free(c->run_id);
-	free(c->phase_id);
-	free(c->kind);
-	free(c->argv);
-	free(c->created_at);
-}
-
-static void
-command_clear_v(void *e)
-{
-	command_clear(e);
-}
+STORE_ROWS(command, struct store_command, COMMAND_COLUMNS)
 
 void
 store_commands_free(struct store_command *c, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		command_clear(&c[i]);
-	free(c);
+	rows_free(c, n, sizeof(*c), command_clear);
 }
 
 static const char SQL_COMMAND_INSERT_EXIT[] =
@@ -227,13 +163,12 @@ store_command_insert(struct store *st, const struct store_command *c, const char
 }
 
 static const char SQL_COMMANDS_LIST[] =
-    "SELECT id, run_id, phase_id, kind, argv, exit_code, created_at FROM commands "
-    "WHERE run_id = ? ORDER BY created_at, rowid";
+    "SELECT " COMMAND_COLS " FROM commands WHERE run_id = ? ORDER BY created_at, rowid";
 
 int
 store_commands_list(struct store *st, const char *run_id, struct store_command **out, size_t *n,
                     struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_COMMANDS_LIST, "s", run_id), sizeof(**out),
-	              command_fill, command_clear_v, (void **)out, n, err, "listing commands");
+	              command_fill, command_clear, (void **)out, n, err, "listing commands");
 }

@@ -33,7 +33,16 @@ struct catalog_sql {
 	const char *referenced; /* count of rows that pin it */
 };
 
-#define CATALOG_COLS "id, name, version, hash, definition, source"
+/* The columns of each catalog table read into struct store_catalog_entry (store-int.h: rows as
+ * data). */
+#define CATALOG_COLUMNS(FIRST, X)                                                                  \
+	FIRST(id, TEXT)                                                                            \
+	X(name, TEXT)                                                                              \
+	X(version, INT)                                                                            \
+	X(hash, TEXT)                                                                              \
+	X(definition, TEXT)                                                                        \
+	X(source, TEXT)
+#define CATALOG_COLS STORE_COLS(CATALOG_COLUMNS)
 #define CATALOG_SQL(table, kindname, refsql)                                                       \
 	{                                                                                          \
 		kindname, "SELECT " CATALOG_COLS " FROM " table " WHERE name = ? AND version = ?", \
@@ -67,16 +76,7 @@ store_catalog_kind_name(enum store_catalog_kind kind)
 	return catalog_sql[kind].name;
 }
 
-static void
-catalog_row(sqlite3_stmt *s, struct store_catalog_entry *e)
-{
-	e->id = col_dup(s, 0);
-	e->name = col_dup(s, 1);
-	e->version = sqlite3_column_int(s, 2);
-	e->hash = col_dup(s, 3);
-	e->definition = col_dup(s, 4);
-	e->source = col_dup(s, 5);
-}
+STORE_ROWS(catalog, struct store_catalog_entry, CATALOG_COLUMNS)
 
 static int
 catalog_put_tx(struct store *st, const struct catalog_sql *q, const struct store_catalog_entry *e,
@@ -103,7 +103,7 @@ catalog_put_tx(struct store *st, const struct catalog_sql *q, const struct store
 			*id_out = xstrdup(id);
 		return 0;
 	}
-	catalog_row(s, &old);
+	catalog_fill(s, &old);
 	sqlite3_reset(s);
 	if (strcmp(old.hash, e->hash) == 0) {
 		rc = q_exec(st, err, "updating the catalog", q->refresh, "ss", e->source, old.id);
@@ -168,32 +168,12 @@ int
 store_catalog_list(struct store *st, enum store_catalog_kind kind, struct store_catalog_entry **out,
                    size_t *n, struct df_error *err)
 {
-	struct store_catalog_entry *v = NULL;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *s;
-	int rc;
-
 	*out = NULL;
 	*n = 0;
 	if ((unsigned)kind > STORE_CATALOG_BACKEND)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "unknown catalog kind");
-	s = q_prepare(st, err, catalog_sql[kind].select_all, NULL);
-	if (s == NULL)
-		return -1;
-	while ((rc = q_step(st, s, err, "listing the catalog")) == 1) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		catalog_row(s, &v[count++]);
-	}
-	if (rc < 0) {
-		store_catalog_entries_free(v, count);
-		return -1;
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return q_list(st, q_prepare(st, err, catalog_sql[kind].select_all, NULL), sizeof(**out),
+	              catalog_fill, catalog_clear, (void **)out, n, err, "listing the catalog");
 }
 
 int
@@ -201,7 +181,6 @@ store_catalog_get(struct store *st, enum store_catalog_kind kind, const char *na
                   struct store_catalog_entry *out, struct df_error *err)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)kind > STORE_CATALOG_BACKEND || name == NULL)
@@ -211,31 +190,17 @@ store_catalog_get(struct store *st, enum store_catalog_kind kind, const char *na
 		s = q_prepare(st, err, catalog_sql[kind].select_one, "si", name, version);
 	else
 		s = q_prepare(st, err, catalog_sql[kind].select_top, "s", name);
-	if (s == NULL)
-		return -1;
-	rc = q_step(st, s, err, "reading the catalog");
-	if (rc == 1) {
-		catalog_row(s, out);
-		sqlite3_reset(s);
-	}
-	return rc;
+	return q_one(st, s, out, sizeof(*out), catalog_fill, err, "reading the catalog");
 }
 
 void
 store_catalog_entry_clear(struct store_catalog_entry *e)
 {
-	free(e->id);
-	free(e->name);
-	free(e->hash);
-	free(e->definition);
-	free(e->source);
-	memset(e, 0, sizeof(*e));
+	catalog_clear(e);
 }
 
 void
 store_catalog_entries_free(struct store_catalog_entry *entries, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		store_catalog_entry_clear(&entries[i]);
-	free(entries);
+	rows_free(entries, n, sizeof(*entries), catalog_clear);
 }

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/xalloc.h"
 #include "store-int.h"
 
 static const char SQL_EVENT_BY_KEY[] =
@@ -107,61 +106,38 @@ store_event_append(struct store *st, const char *run_id, const char *type,
 	                                ts, seq_out, err);
 }
 
+/* The columns of run_events read into struct store_event (store-int.h: rows as data). */
+#define EVENT_COLUMNS(FIRST, X)                                                                    \
+	FIRST(id, INT64)                                                                           \
+	X(run_id, TEXT)                                                                            \
+	X(phase_id, TEXT_OR_NULL)                                                                  \
+	X(seq, INT64)                                                                              \
+	X(type, TEXT)                                                                              \
+	X(payload, TEXT)                                                                           \
+	X(idempotency_key, TEXT)                                                                   \
+	X(ts, TEXT)
+#define EVENT_COLS STORE_COLS(EVENT_COLUMNS)
+
+STORE_ROWS(event, struct store_event, EVENT_COLUMNS)
+
 static const char SQL_EVENTS_LIST[] =
-    "SELECT id, run_id, phase_id, seq, type, payload, idempotency_key, ts FROM run_events "
-    "WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+    "SELECT " EVENT_COLS " FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
 
 int
 store_events_list(struct store *st, const char *run_id, int64_t after_seq, size_t limit,
                   struct store_event **out, size_t *n, struct df_error *err)
 {
-	struct store_event *ev = NULL;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *s;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	s = q_prepare(st, err, SQL_EVENTS_LIST, "sII", run_id, after_seq,
-	              limit == 0 ? (int64_t)-1 : (int64_t)limit);
-	if (s == NULL)
-		return -1;
-	while ((rc = q_step(st, s, err, "listing events")) == 1) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			ev = xreallocarray(ev, cap, sizeof(*ev));
-		}
-		ev[count].id = sqlite3_column_int64(s, 0);
-		ev[count].run_id = col_dup(s, 1);
-		ev[count].phase_id = col_dup(s, 2);
-		ev[count].seq = sqlite3_column_int64(s, 3);
-		ev[count].type = col_dup(s, 4);
-		ev[count].payload = col_dup(s, 5);
-		ev[count].idempotency_key = col_dup(s, 6);
-		ev[count].ts = col_dup(s, 7);
-		count++;
-	}
-	if (rc < 0) {
-		store_events_free(ev, count);
-		return -1;
-	}
-	*out = ev;
-	*n = count;
-	return 0;
+	return q_list(st,
+	              q_prepare(st, err, SQL_EVENTS_LIST, "sII", run_id, after_seq,
+	                        limit == 0 ? (int64_t)-1 : (int64_t)limit),
+	              sizeof(**out), event_fill, event_clear, (void **)out, n, err,
+	              "listing events");
 }
 
 void
 store_events_free(struct store_event *events, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(events[i].run_id);
-		free(events[i].phase_id);
-		free(events[i].type);
-		free(events[i].payload);
-		free(events[i].idempotency_key);
-		free(events[i].ts);
-	}
-	free(events);
+	rows_free(events, n, sizeof(*events), event_clear);
 }
 
 int

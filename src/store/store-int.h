@@ -9,6 +9,8 @@
 #define DEVFLOW_STORE_INT_H
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -106,5 +108,66 @@ int q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, ele
 /* The first row into out: 1, 0 when none (out zeroed), -1. s may be NULL: -1. */
 int q_one(struct store *st, sqlite3_stmt *s, void *out, size_t size, row_fill_fn fill,
           struct df_error *err, const char *what);
+
+/* Clear each of the n elements of size in v, then free v. */
+void rows_free(void *v, size_t n, size_t size, elem_clear_fn clear);
+
+/*
+ * Rows as data. Each table read into a struct has its columns written once,
+ * as an X-macro: NAME_COLUMNS(FIRST, X) calls FIRST for the first column and
+ * X for every other, each as (column, TYPE), in the order of the SELECT; the
+ * struct's field has the column's name. TYPE says how the struct holds it:
+ *
+ *   TEXT          char *, owned (a NOT NULL column)
+ *   TEXT_OR_NULL  char *, owned; NULL for SQL NULL
+ *   INT           int
+ *   INT64         int64_t
+ *   INT_OR_0      int; 0 for SQL NULL
+ *   INT_OR_UNSET  int, and int has_<column>: 0 (with the value 0) for SQL NULL
+ *
+ * STORE_COLS(NAME_COLUMNS) is the SELECT's column list as a string literal;
+ * STORE_ROWS(prefix, struct type, NAME_COLUMNS) defines prefix_fill (a
+ * row_fill_fn reading the row from a statement) and prefix_clear (an
+ * elem_clear_fn freeing the strings and zeroing the struct).
+ */
+#define STORE_COLS(COLUMNS) COLUMNS(COL_NAME_FIRST, COL_NAME)
+#define COL_NAME_FIRST(c, type) #c
+#define COL_NAME(c, type) ", " #c
+
+#define STORE_ROWS(prefix, type, COLUMNS)                                                          \
+	static void prefix##_fill(sqlite3_stmt *s, void *elem)                                     \
+	{                                                                                          \
+		type *row = elem;                                                                  \
+		int col = 0;                                                                       \
+                                                                                                   \
+		COLUMNS(COL_FILL, COL_FILL)                                                        \
+	}                                                                                          \
+	static void prefix##_clear(void *elem)                                                     \
+	{                                                                                          \
+		type *row = elem;                                                                  \
+                                                                                                   \
+		COLUMNS(COL_FREE, COL_FREE)                                                        \
+		memset(row, 0, sizeof(*row));                                                      \
+	}
+
+#define COL_FILL(c, type)                                                                          \
+	COL_FILL_##type(c);                                                                        \
+	col++;
+#define COL_FILL_TEXT(c) row->c = col_dup(s, col)
+#define COL_FILL_TEXT_OR_NULL(c) row->c = col_dup(s, col)
+#define COL_FILL_INT(c) row->c = col_int(s, col)
+#define COL_FILL_INT64(c) row->c = sqlite3_column_int64(s, col)
+#define COL_FILL_INT_OR_0(c) row->c = col_is_null(s, col) ? 0 : col_int(s, col)
+#define COL_FILL_INT_OR_UNSET(c)                                                                   \
+	row->has_##c = !col_is_null(s, col);                                                       \
+	row->c = row->has_##c ? col_int(s, col) : 0
+
+#define COL_FREE(c, type) COL_FREE_##type(c)
+#define COL_FREE_TEXT(c) free(row->c);
+#define COL_FREE_TEXT_OR_NULL(c) free(row->c);
+#define COL_FREE_INT(c)
+#define COL_FREE_INT64(c)
+#define COL_FREE_INT_OR_0(c)
+#define COL_FREE_INT_OR_UNSET(c)
 
 #endif

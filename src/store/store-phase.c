@@ -9,58 +9,36 @@
 
 #include "store-int.h"
 
-#define PHASE_COLS                                                                                 \
-	"id, run_id, phase_key, seq, state, attempts, repairs, definition, deadline_at, "          \
-	"created_at, started_at, ended_at"
+/* The columns of run_phases read into struct store_phase (store-int.h: rows as data). */
+#define PHASE_COLUMNS(FIRST, X)                                                                    \
+	FIRST(id, TEXT)                                                                            \
+	X(run_id, TEXT)                                                                            \
+	X(phase_key, TEXT)                                                                         \
+	X(seq, INT)                                                                                \
+	X(state, TEXT)                                                                             \
+	X(attempts, INT)                                                                           \
+	X(repairs, INT)                                                                            \
+	X(definition, TEXT_OR_NULL)                                                                \
+	X(deadline_at, TEXT_OR_NULL)                                                               \
+	X(created_at, TEXT)                                                                        \
+	X(started_at, TEXT_OR_NULL)                                                                \
+	X(ended_at, TEXT_OR_NULL)
+#define PHASE_COLS STORE_COLS(PHASE_COLUMNS)
 
-static void
-phase_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_phase *p = elem;
-
-	p->id = col_dup(s, 0);
-	p->run_id = col_dup(s, 1);
-	p->phase_key = col_dup(s, 2);
-	p->seq = col_int(s, 3);
-	p->state = col_dup(s, 4);
-	p->attempts = col_int(s, 5);
-	p->repairs = col_int(s, 6);
-	p->definition = col_dup(s, 7);
-	p->deadline_at = col_dup(s, 8);
-	p->created_at = col_dup(s, 9);
-	p->started_at = col_dup(s, 10);
-	p->ended_at = col_dup(s, 11);
-}
+STORE_ROWS(phase, struct store_phase, PHASE_COLUMNS)
 
 void
 store_phase_clear(struct store_phase *p)
 {
 	if (p == NULL)
 		return;
-	free(p->id);
-	free(p->run_id);
-	free(p->phase_key);
-	free(p->state);
-	free(p->definition);
-	free(p->deadline_at);
-	free(p->created_at);
-	free(p->started_at);
-	free(p->ended_at);
-	memset(p, 0, sizeof(*p));
-}
-
-static void
-phase_clear_v(void *e)
-{
-	store_phase_clear(e);
+	phase_clear(p);
 }
 
 void
 store_phases_free(struct store_phase *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		store_phase_clear(&p[i]);
-	free(p);
+	rows_free(p, n, sizeof(*p), phase_clear);
 }
 
 int
@@ -108,5 +86,5 @@ store_phases_list(struct store *st, const char *run_id, struct store_phase **out
                   struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_PHASES_LIST, "s", run_id), sizeof(**out),
-	              phase_fill, phase_clear_v, (void **)out, n, err, "listing phases");
+	              phase_fill, phase_clear, (void **)out, n, err, "listing phases");
 }

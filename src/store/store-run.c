@@ -152,58 +152,32 @@ store_run_set_state(struct store *st, const char *run_id, const char *state, str
 
 /* ---- runs ---- */
 
-#define RUN_COLS                                                                                   \
-	"id, template_id, template_hash, state, paused_from_state, repo_path, base_branch, "       \
-	"worktree_root, current_phase_id, final_report_path, created_at, updated_at, started_at, " \
-	"ended_at"
+/* The columns of runs read into struct store_run (store-int.h: rows as data). */
+#define RUN_COLUMNS(FIRST, X)                                                                      \
+	FIRST(id, TEXT)                                                                            \
+	X(template_id, TEXT)                                                                       \
+	X(template_hash, TEXT)                                                                     \
+	X(state, TEXT)                                                                             \
+	X(paused_from_state, TEXT_OR_NULL)                                                         \
+	X(repo_path, TEXT)                                                                         \
+	X(base_branch, TEXT)                                                                       \
+	X(worktree_root, TEXT)                                                                     \
+	X(current_phase_id, TEXT_OR_NULL)                                                          \
+	X(final_report_path, TEXT_OR_NULL)                                                         \
+	X(created_at, TEXT)                                                                        \
+	X(updated_at, TEXT)                                                                        \
+	X(started_at, TEXT_OR_NULL)                                                                \
+	X(ended_at, TEXT_OR_NULL)
+#define RUN_COLS STORE_COLS(RUN_COLUMNS)
 
-static void
-run_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_run *r = elem;
-
-	r->id = col_dup(s, 0);
-	r->template_id = col_dup(s, 1);
-	r->template_hash = col_dup(s, 2);
-	r->state = col_dup(s, 3);
-	r->paused_from_state = col_dup(s, 4);
-	r->repo_path = col_dup(s, 5);
-	r->base_branch = col_dup(s, 6);
-	r->worktree_root = col_dup(s, 7);
-	r->current_phase_id = col_dup(s, 8);
-	r->final_report_path = col_dup(s, 9);
-	r->created_at = col_dup(s, 10);
-	r->updated_at = col_dup(s, 11);
-	r->started_at = col_dup(s, 12);
-	r->ended_at = col_dup(s, 13);
-}
+STORE_ROWS(run, struct store_run, RUN_COLUMNS)
 
 void
 store_run_clear(struct store_run *r)
 {
 	if (r == NULL)
 		return;
-	free(r->id);
-	free(r->template_id);
-	free(r->template_hash);
-	free(r->state);
-	free(r->paused_from_state);
-	free(r->repo_path);
-	free(r->base_branch);
-	free(r->worktree_root);
-	free(r->current_phase_id);
-	free(r->final_report_path);
-	free(r->created_at);
-	free(r->updated_at);
-	free(r->started_at);
-	free(r->ended_at);
-	memset(r, 0, sizeof(*r));
-}
-
-static void
-run_clear_v(void *e)
-{
-	store_run_clear(e);
+	run_clear(r);
 }
 
 static const char SQL_RUN_GET[] = "SELECT " RUN_COLS " FROM runs WHERE id = ?";
@@ -225,15 +199,13 @@ store_runs_list(struct store *st, int active_only, struct store_run **out, size_
                 struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, active_only ? SQL_RUNS_ACTIVE : SQL_RUNS_ALL, NULL),
-	              sizeof(**out), run_fill, run_clear_v, (void **)out, n, err, "listing runs");
+	              sizeof(**out), run_fill, run_clear, (void **)out, n, err, "listing runs");
 }
 
 void
 store_runs_free(struct store_run *runs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		store_run_clear(&runs[i]);
-	free(runs);
+	rows_free(runs, n, sizeof(*runs), run_clear);
 }
 
 static const char SQL_RUN_COUNT_ACTIVE[] =
@@ -335,17 +307,16 @@ store_run_delete(struct store *st, const char *run_id, struct df_error *err)
 
 /* ---- inputs ---- */
 
-static void
-inputs_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_run_inputs *in = elem;
+/* The columns of run_inputs read into struct store_run_inputs (store-int.h: rows as data). */
+#define INPUTS_COLUMNS(FIRST, X)                                                                   \
+	FIRST(run_id, TEXT)                                                                        \
+	X(requirements_md, TEXT)                                                                   \
+	X(objective, TEXT_OR_NULL)                                                                 \
+	X(extra, TEXT)                                                                             \
+	X(input_hash, TEXT)
+#define INPUTS_COLS STORE_COLS(INPUTS_COLUMNS)
 
-	in->run_id = col_dup(s, 0);
-	in->requirements_md = col_dup(s, 1);
-	in->objective = col_dup(s, 2);
-	in->extra = col_dup(s, 3);
-	in->input_hash = col_dup(s, 4);
-}
+STORE_ROWS(inputs, struct store_run_inputs, INPUTS_COLUMNS)
 
 int
 store_run_inputs_insert(struct store *st, const struct store_run_inputs *in, const char *ts,
@@ -359,8 +330,7 @@ store_run_inputs_insert(struct store *st, const struct store_run_inputs *in, con
 	    ts);
 }
 
-static const char SQL_INPUTS_GET[] = "SELECT run_id, requirements_md, objective, extra, "
-                                     "input_hash FROM run_inputs WHERE run_id = ?";
+static const char SQL_INPUTS_GET[] = "SELECT " INPUTS_COLS " FROM run_inputs WHERE run_id = ?";
 
 int
 store_run_inputs_get(struct store *st, const char *run_id, struct store_run_inputs *out,
@@ -375,47 +345,23 @@ store_run_inputs_clear(struct store_run_inputs *in)
 {
 	if (in == NULL)
 		return;
-	free(in->run_id);
-	free(in->requirements_md);
-	free(in->objective);
-	free(in->extra);
-	free(in->input_hash);
-	memset(in, 0, sizeof(*in));
+	inputs_clear(in);
 }
 
 /* ---- bindings ---- */
 
-static void
-binding_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_binding *b = elem;
+/* The columns of run_bindings read into struct store_binding (store-int.h: rows as data). */
+#define BINDING_COLUMNS(FIRST, X)                                                                  \
+	FIRST(id, TEXT)                                                                            \
+	X(run_id, TEXT)                                                                            \
+	X(role_id, TEXT)                                                                           \
+	X(persona_id, TEXT)                                                                        \
+	X(persona_hash, TEXT)                                                                      \
+	X(backend, TEXT)                                                                           \
+	X(binding_hash, TEXT)
+#define BINDING_COLS STORE_COLS(BINDING_COLUMNS)
 
-	b->id = col_dup(s, 0);
-	b->run_id = col_dup(s, 1);
-	b->role_id = col_dup(s, 2);
-	b->persona_id = col_dup(s, 3);
-	b->persona_hash = col_dup(s, 4);
-	b->backend = col_dup(s, 5);
-	b->binding_hash = col_dup(s, 6);
-}
-
-static void
-binding_clear(struct store_binding *b)
-{
-	free(b->id);
-	free(b->run_id);
-	free(b->role_id);
-	free(b->persona_id);
-	free(b->persona_hash);
-	free(b->backend);
-	free(b->binding_hash);
-}
-
-static void
-binding_clear_v(void *e)
-{
-	binding_clear(e);
-}
+STORE_ROWS(binding, struct store_binding, BINDING_COLUMNS)
 
 int
 store_binding_insert(struct store *st, const struct store_binding *b, const char *ts,
@@ -431,21 +377,18 @@ store_binding_insert(struct store *st, const struct store_binding *b, const char
 }
 
 static const char SQL_BINDINGS_LIST[] =
-    "SELECT id, run_id, role_id, persona_id, persona_hash, backend, binding_hash FROM "
-    "run_bindings WHERE run_id = ? ORDER BY role_id";
+    "SELECT " BINDING_COLS " FROM run_bindings WHERE run_id = ? ORDER BY role_id";
 
 int
 store_bindings_list(struct store *st, const char *run_id, struct store_binding **out, size_t *n,
                     struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_BINDINGS_LIST, "s", run_id), sizeof(**out),
-	              binding_fill, binding_clear_v, (void **)out, n, err, "listing bindings");
+	              binding_fill, binding_clear, (void **)out, n, err, "listing bindings");
 }
 
 void
 store_bindings_free(struct store_binding *b, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		binding_clear(&b[i]);
-	free(b);
+	rows_free(b, n, sizeof(*b), binding_clear);
 }

@@ -9,63 +9,37 @@
 
 #include "store-int.h"
 
-#define SESSION_COLS                                                                               \
-	"id, run_id, phase_id, role_id, backend, state, transcript_path, conversation_id, "        \
-	"last_prompt_hash, exit_status, created_at, updated_at, ended_at"
+/* The columns of sessions read into struct store_session (store-int.h: rows as data). */
+#define SESSION_COLUMNS(FIRST, X)                                                                  \
+	FIRST(id, TEXT)                                                                            \
+	X(run_id, TEXT)                                                                            \
+	X(phase_id, TEXT_OR_NULL)                                                                  \
+	X(role_id, TEXT)                                                                           \
+	X(backend, TEXT)                                                                           \
+	X(state, TEXT)                                                                             \
+	X(transcript_path, TEXT_OR_NULL)                                                           \
+	X(conversation_id, TEXT_OR_NULL)                                                           \
+	X(last_prompt_hash, TEXT_OR_NULL)                                                          \
+	X(exit_status, INT_OR_UNSET)                                                               \
+	X(created_at, TEXT)                                                                        \
+	X(updated_at, TEXT)                                                                        \
+	X(ended_at, TEXT_OR_NULL)
+#define SESSION_COLS STORE_COLS(SESSION_COLUMNS)
 
-static void
-session_fill(sqlite3_stmt *s, void *elem)
-{
-	struct store_session *x = elem;
-
-	x->id = col_dup(s, 0);
-	x->run_id = col_dup(s, 1);
-	x->phase_id = col_dup(s, 2);
-	x->role_id = col_dup(s, 3);
-	x->backend = col_dup(s, 4);
-	x->state = col_dup(s, 5);
-	x->transcript_path = col_dup(s, 6);
-	x->conversation_id = col_dup(s, 7);
-	x->last_prompt_hash = col_dup(s, 8);
-	x->has_exit_status = !col_is_null(s, 9);
-	x->exit_status = x->has_exit_status ? col_int(s, 9) : 0;
-	x->created_at = col_dup(s, 10);
-	x->updated_at = col_dup(s, 11);
-	x->ended_at = col_dup(s, 12);
-}
+STORE_ROWS(session, struct store_session, SESSION_COLUMNS)
 
 void
 store_session_clear(struct store_session *x)
 {
 	if (x == NULL)
 		return;
-	free(x->id);
-	free(x->run_id);
-	free(x->phase_id);
-	free(x->role_id);
-	free(x->backend);
-	free(x->state);
-	free(x->transcript_path);
-	free(x->conversation_id);
-	free(x->last_prompt_hash);
-	free(x->created_at);
-	free(x->updated_at);
-	free(x->ended_at);
-	memset(x, 0, sizeof(*x));
-}
-
-static void
-session_clear_v(void *e)
-{
-	store_session_clear(e);
+	session_clear(x);
 }
 
 void
 store_sessions_free(struct store_session *x, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		store_session_clear(&x[i]);
-	free(x);
+	rows_free(x, n, sizeof(*x), session_clear);
 }
 
 int
@@ -116,5 +90,5 @@ store_sessions_list(struct store *st, const char *run_id, struct store_session *
                     struct df_error *err)
 {
 	return q_list(st, q_prepare(st, err, SQL_SESSIONS_LIST, "s", run_id), sizeof(**out),
-	              session_fill, session_clear_v, (void **)out, n, err, "listing sessions");
+	              session_fill, session_clear, (void **)out, n, err, "listing sessions");
 }

@@ -219,8 +219,9 @@ col_copy(sqlite3_stmt *s, int i, char *out, size_t cap)
 }
 
 /* ---------------------------------------------------------------------------
- * Rows. Each struct is read by one fill function; lists and single rows
- * share q_list and q_one.
+ * Rows. Each struct is read by one fill function and released by one clear
+ * function, both made by STORE_ROWS from its table's column list
+ * (store-int.h); lists and single rows share q_list and q_one.
  */
 
 /* Step s to completion, one element of size per row. 0 or -1 (nothing kept). */
@@ -246,9 +247,7 @@ q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_cl
 		count++;
 	}
 	if (rc < 0) {
-		for (size_t i = 0; i < count; i++)
-			clear(v + i * size);
-		free(v);
+		rows_free(v, count, size, clear);
 		return -1;
 	}
 	*out = v;
@@ -284,4 +283,12 @@ int
 col_is_null(sqlite3_stmt *s, int i)
 {
 	return sqlite3_column_type(s, i) == SQLITE_NULL;
+}
+
+void
+rows_free(void *v, size_t n, size_t size, elem_clear_fn clear)
+{
+	for (size_t i = 0; i < n; i++)
+		clear((char *)v + i * size);
+	free(v);
 }
