@@ -40,6 +40,9 @@ struct store {
 /* PRAGMA user_version into *out: 0, or -1 with err (a file that is no database fails here). */
 int read_user_version(struct store *st, int *out, struct df_error *err);
 
+/* database_too_new for a file of schema version version: -1 with err. */
+int too_new(struct store *st, int version, struct df_error *err);
+
 /* Apply the migrations the file lacks, each in its own transaction: 0 or -1 with err. */
 int migrate(struct store *st, struct df_error *err);
 

@@ -208,7 +208,7 @@ read_user_version(struct store *st, int *out, struct df_error *err)
 	return 0;
 }
 
-static int
+int
 too_new(struct store *st, int version, struct df_error *err)
 {
 	df_error_set(err, DF_FATAL, DF_E_DATABASE_TOO_NEW,

@@ -177,10 +177,7 @@ store_open_path(const char *path, struct df_error *err)
 	if (read_user_version(st, &version, err) != 0)
 		goto fail;
 	if (version > STORE_SCHEMA_VERSION) {
-		df_error_set(err, DF_FATAL, DF_E_DATABASE_TOO_NEW,
-		             "database %s has schema version %d; this devflow knows up to %d", path,
-		             version, STORE_SCHEMA_VERSION);
-		df_error_hint(err, "use a newer devflow with this workspace");
+		too_new(st, version, err);
 		goto fail;
 	}
 	if (pragma_setup(st, err) != 0 || migrate(st, err) != 0)
