@@ -36,7 +36,17 @@ schema_sources = \
 # The SQLite store: the only code that speaks SQL; the states it keeps.
 store_sources = \
 	src/store/states.c src/store/states.h \
-	src/store/store.c src/store/store.h
+	src/store/store.c src/store/store.h \
+	src/store/store-int.h \
+	src/store/store-approval.c \
+	src/store/store-artifact.c \
+	src/store/store-catalog.c \
+	src/store/store-event.c \
+	src/store/store-phase.c \
+	src/store/store-run.c \
+	src/store/store-schema.c \
+	src/store/store-session.c \
+	src/store/store-stmt.c
 
 # The agent terminal: pseudo-terminal sessions, their libvterm screens,
 # state detection from the screen, and an agent CLI's configuration files.
