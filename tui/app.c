@@ -24,6 +24,7 @@
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
+#include "draw.h"
 #include "tui.h"
 
 #define FRAME_MS 33

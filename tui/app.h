@@ -187,18 +187,6 @@ void app_message(struct tui *t, int err, const char *fmt, ...)
 /* Fetch the status of run_id (coalesced with one in flight). */
 void app_want_status(struct tui *t, const char *run_id);
 
-/* Frame helper: draw p's frame with title (and right-aligned note). */
-void pane_frame(struct pane *p, struct tui *t, const char *title, const char *note);
-/* Put UTF-8 s at y, x of win clipped to width cells; returns the cells used. */
-int put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, int pair);
-/*
- * Put UTF-8 s from y, x wrapped at width cells over at most maxrows rows;
- * returns the rows used.
- */
-int put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr,
-                int pair);
-/* Display width of UTF-8 s (invalid bytes count 1). */
-int str_width(const char *s);
 /* Attributes for the focused selection line. */
 void pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pair);
 /* Move the selection for a movement request. 1 when handled. */

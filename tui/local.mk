@@ -4,6 +4,7 @@ EXTRA_DIST += tui/README
 devflow_SOURCES += \
 	tui/app.c tui/app.h \
 	tui/colour.c tui/colour.h \
+	tui/draw.c tui/draw.h \
 	tui/keys.c tui/keys.h \
 	tui/model.c tui/model.h \
 	tui/panes.c \

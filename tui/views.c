@@ -18,6 +18,7 @@
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
+#include "draw.h"
 
 #define KEY_CS 19 /* C-s */
 #define KEY_ESCAPE 27
