@@ -1,8 +1,8 @@
 /*
  * The TUI application: connection and requests, the event loop (poll on the
  * server socket and the keyboard, at most ~30 frames per second), layout,
- * header and footer, what each request does, attach mode, notifications,
- * reconnection, and the headless script mode used by the tests.
+ * header and footer, what each request does, attach mode, notifications
+ * and reconnection. The headless script mode is script.c's.
  */
 #include "config.h"
 
@@ -30,8 +30,8 @@
 #define FRAME_MS 33
 #define KEY_DETACH 29 /* C-] */
 
-static int64_t
-now_ms(void)
+int64_t
+app_now_ms(void)
 {
 	struct timespec ts;
 
@@ -70,8 +70,8 @@ message_error(struct tui *t, const struct df_error *e)
  * (monotonic milliseconds) at start, when a decision is recorded, and at
  * the script's `:mark LABEL`.
  */
-static void
-mark_at(const char *label, int64_t ms)
+void
+app_mark_at(const char *label, int64_t ms)
 {
 	const char *path = getenv("DEVFLOW_TUI_MARKS");
 	FILE *f;
@@ -82,10 +82,10 @@ mark_at(const char *label, int64_t ms)
 	fclose(f);
 }
 
-static void
-mark(const char *label)
+void
+app_mark(const char *label)
 {
-	mark_at(label, now_ms());
+	app_mark_at(label, app_now_ms());
 }
 
 /* ---- requests ---------------------------------------------------------------- */
@@ -409,7 +409,7 @@ on_reply(struct tui *t, struct proto_msg *m)
 	case PEND_DECIDE:
 	case PEND_PAUSE:
 		if (p.kind == PEND_DECIDE)
-			mark(m->ok ? "decided" : "decision-refused");
+			app_mark(m->ok ? "decided" : "decision-refused");
 		if (m->ok)
 			app_message(t, 0, "%s: done for run %.8s", p.what, p.run_id);
 		else
@@ -831,8 +831,8 @@ draw_attach(struct tui *t)
 	delwin(s);
 }
 
-static void
-render(struct tui *t)
+void
+app_render(struct tui *t)
 {
 	if (colour_evicted())
 		t->full_redraw = 1;
@@ -1130,8 +1130,8 @@ detach(struct tui *t)
 }
 
 /* Send the printable keys typed while attached as one `type` request. */
-static void
-flush_typed(struct tui *t)
+void
+app_flush_typed(struct tui *t)
 {
 	cJSON *a;
 
@@ -1167,7 +1167,7 @@ attach_key(struct tui *t, int key)
 		return;
 	}
 	if (key == (KEYS_FN | KEYS_PASTE_START)) {
-		flush_typed(t);
+		app_flush_typed(t);
 		t->pasting = 1;
 		buf_reset(&t->pasted);
 		return;
@@ -1199,7 +1199,7 @@ attach_key(struct tui *t, int key)
 		buf_reset(&t->pasted);
 		return;
 	}
-	flush_typed(t);
+	app_flush_typed(t);
 	if (key == KEY_DETACH) {
 		detach(t);
 		return;
@@ -1466,8 +1466,8 @@ app_submit_form(struct tui *t)
 
 /* ---- keys ---------------------------------------------------------------------- */
 
-static void
-on_key(struct tui *t, int key)
+void
+app_key(struct tui *t, int key)
 {
 	if (key == (KEYS_FN | KEY_RESIZE)) {
 		layout(t);
@@ -1509,276 +1509,14 @@ read_keys(struct tui *t)
 	while ((r = wget_wch(stdscr, &wc)) != ERR) {
 		any = 1;
 		if (r == KEY_CODE_YES)
-			on_key(t, KEYS_FN | (int)wc);
+			app_key(t, KEYS_FN | (int)wc);
 		else
-			on_key(t, (int)wc);
+			app_key(t, (int)wc);
 		if (t->quit)
 			break;
 	}
-	flush_typed(t);
+	app_flush_typed(t);
 	return any;
-}
-
-/* ---- headless script ------------------------------------------------------------- */
-
-struct script {
-	FILE *f;
-	int lineno;
-	char *path;
-	char *wait_text;
-	int wait_gone;
-	int64_t wait_deadline, sleep_until;
-	int64_t waited_at; /* when the last wait was met (for :mark), 0 when none */
-	int done;
-};
-
-/* The screen as text (defined below). */
-static char *screen_text(void);
-
-/* After a frame: is the script's wait met? (Checked per frame, not only when idle.) */
-static void
-script_check_wait(struct script *sc)
-{
-	char *scr;
-	int found;
-
-	if (sc->wait_text == NULL)
-		return;
-	scr = screen_text();
-	found = strstr(scr, sc->wait_text) != NULL;
-	free(scr);
-	if (found != sc->wait_gone) {
-		free(sc->wait_text);
-		sc->wait_text = NULL;
-		sc->waited_at = now_ms();
-	}
-}
-
-/* The screen as text, rows joined by newlines, trailing blanks trimmed. */
-static char *
-screen_text(void)
-{
-	struct buf b = BUF_INIT;
-
-	for (int y = 0; y < LINES; y++) {
-		size_t start = b.len, keep;
-
-		for (int x = 0; x < COLS; x++) {
-			cchar_t cc;
-			wchar_t wc[CCHARW_MAX + 1];
-			attr_t a;
-			short pr;
-			char mb[MB_LEN_MAX * (CCHARW_MAX + 1)];
-			size_t n = 0;
-			mbstate_t st;
-
-			if (mvwin_wch(curscr, y, x, &cc) == ERR)
-				break;
-			wc[0] = 0;
-			getcchar(&cc, wc, &a, &pr, NULL);
-			if (wc[0] == 0)
-				wc[0] = L' ', wc[1] = 0;
-			memset(&st, 0, sizeof st);
-			for (int i = 0; wc[i] != 0 && i < CCHARW_MAX; i++) {
-				size_t k = wcrtomb(mb + n, wc[i], &st);
-
-				if (k != (size_t)-1)
-					n += k;
-			}
-			buf_append(&b, mb, n);
-			if (wcwidth(wc[0]) == 2)
-				x++;
-		}
-		keep = b.len;
-		while (keep > start && b.data[keep - 1] == ' ')
-			keep--;
-		b.len = keep;
-		buf_putc(&b, '\n');
-	}
-	return buf_detach(&b);
-}
-
-static int script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
-{
-	char *scr = screen_text();
-	va_list ap;
-
-	fprintf(stderr, "devflow tui script %s:%d: ", sc->path, sc->lineno);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n--- screen ---\n%s--------------\n", scr);
-	free(scr);
-	t->rc = 1;
-	t->quit = 1;
-	return -1;
-}
-
-static int
-parse_size(const char *s, int *cols, int *rows)
-{
-	return sscanf(s, "%dx%d", cols, rows) == 2 && *cols >= 20 && *rows >= 6 && *cols <= 1000 &&
-	               *rows <= 1000
-	           ? 0
-	           : -1;
-}
-
-/* Run script lines until one needs the UI to act (a key) or to wait. */
-static void
-script_step(struct tui *t, struct script *sc)
-{
-	char line[4096];
-
-	flush_typed(t);
-	while (!t->quit) {
-		size_t len;
-
-		if (sc->sleep_until > 0) {
-			if (now_ms() < sc->sleep_until)
-				return;
-			sc->sleep_until = 0;
-		}
-		if (sc->wait_text != NULL) {
-			char *scr;
-			int found;
-
-			if (t->dirty)
-				render(t);
-			scr = screen_text();
-			found = strstr(scr, sc->wait_text) != NULL;
-			free(scr);
-			if (found != sc->wait_gone) {
-				free(sc->wait_text);
-				sc->wait_text = NULL;
-				sc->waited_at = now_ms();
-			} else if (now_ms() > sc->wait_deadline) {
-				script_fail(t, sc, "timed out waiting for '%s'%s", sc->wait_text,
-				            sc->wait_gone ? " to go" : "");
-				return;
-			} else
-				return;
-		}
-		if (fgets(line, sizeof line, sc->f) == NULL) {
-			sc->done = 1;
-			t->quit = 1;
-			return;
-		}
-		sc->lineno++;
-		if (strncmp(line, ":mark ", 6) != 0)
-			sc->waited_at = 0;
-		len = strcspn(line, "\r\n");
-		line[len] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		if (line[0] != ':') {
-			int key = keys_parse(line);
-
-			if (key < 0) {
-				script_fail(t, sc, "unknown key '%s'", line);
-				return;
-			}
-			on_key(t, key);
-			return;
-		}
-		if (strncmp(line, ":dump ", 6) == 0) {
-			FILE *f;
-			char *scr;
-
-			render(t);
-			scr = screen_text();
-			f = fopen(line + 6, "w");
-			if (f == NULL) {
-				free(scr);
-				script_fail(t, sc, "cannot write %s", line + 6);
-				return;
-			}
-			fputs(scr, f);
-			fclose(f);
-			free(scr);
-		} else if (strncmp(line, ":resize ", 8) == 0) {
-			int c, r;
-
-			if (parse_size(line + 8, &c, &r) != 0) {
-				script_fail(t, sc, "bad size '%s' (COLSxROWS)", line + 8);
-				return;
-			}
-			resizeterm(r, c);
-			on_key(t, KEYS_FN | KEY_RESIZE);
-			return;
-		} else if (strncmp(line, ":type ", 6) == 0) {
-			const char *s = line + 6;
-			mbstate_t st;
-			size_t n = strlen(s);
-
-			memset(&st, 0, sizeof st);
-			while (n > 0) {
-				wchar_t wc;
-				size_t k = mbrtowc(&wc, s, n, &st);
-
-				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-					break;
-				on_key(t, (int)wc);
-				s += k;
-				n -= k;
-			}
-			return;
-		} else if (strncmp(line, ":wait-for ", 10) == 0 ||
-		           strncmp(line, ":wait-gone ", 11) == 0) {
-			int gone = line[6] == 'g';
-			const char *e = getenv("DEVFLOW_TUI_WAIT_MS");
-
-			sc->wait_text = xstrdup(line + (gone ? 11 : 10));
-			sc->wait_gone = gone;
-			sc->wait_deadline = now_ms() + (e ? atoi(e) : 20000);
-		} else if (strncmp(line, ":paste ", 7) == 0) {
-			/* A bracketed paste of TEXT, with \n for newlines. */
-			const char *p = line + 7;
-			mbstate_t st;
-
-			on_key(t, KEYS_FN | KEYS_PASTE_START);
-			memset(&st, 0, sizeof st);
-			while (*p != '\0') {
-				wchar_t wc;
-				size_t k;
-
-				if (p[0] == '\\' && p[1] == 'n') {
-					on_key(t, '\r');
-					p += 2;
-					continue;
-				}
-				k = mbrtowc(&wc, p, strlen(p), &st);
-				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-					break;
-				on_key(t, (int)wc);
-				p += k;
-			}
-			on_key(t, KEYS_FN | KEYS_PASTE_END);
-			return;
-		} else if (strncmp(line, ":sh ", 4) == 0) {
-			/* A shell command between keys (tests: stop the server, start a run). */
-			int st = system(line + 4);
-
-			if (st != 0) {
-				script_fail(t, sc, "command failed (status %d): %s", st, line + 4);
-				return;
-			}
-		} else if (strncmp(line, ":mark ", 6) == 0) {
-			/* Right after a wait: the moment the screen met it. */
-			if (sc->waited_at != 0)
-				mark_at(line + 6, sc->waited_at);
-			else
-				mark(line + 6);
-		} else if (strncmp(line, ":sleep ", 7) == 0) {
-			sc->sleep_until = now_ms() + atoi(line + 7);
-		} else {
-			script_fail(t, sc, "unknown script command '%s'", line);
-			return;
-		}
-	}
 }
 
 /* ---- main --------------------------------------------------------------------- */
@@ -1847,7 +1585,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 
 	memset(&t, 0, sizeof t);
 	memset(&sc, 0, sizeof sc);
-	mark("start");
+	app_mark("start");
 	ensure_utf8_locale();
 	t.workspace = paths_workspace(workspace);
 	t.server_uid_set = server_uid != NULL;
@@ -1875,7 +1613,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		int c = 80, r = 24;
 		char tmp[16];
 
-		if (size != NULL && parse_size(size, &c, &r) != 0) {
+		if (size != NULL && script_parse_size(size, &c, &r) != 0) {
 			fprintf(stderr, "devflow: DEVFLOW_TUI_SIZE '%s': expected COLSxROWS\n",
 			        size);
 			goto fail_early;
@@ -1951,7 +1689,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	while (!t.quit) {
 		struct pollfd pfd[2];
 		int nfd = 0, timeout = 1000;
-		int64_t now = now_ms();
+		int64_t now = app_now_ms();
 
 		if (t.client != NULL) {
 			struct proto_msg m;
@@ -1961,13 +1699,13 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 				proto_msg_clear(&m);
 			}
 		}
-		flush_typed(&t);
+		app_flush_typed(&t);
 		if (t.loaded == 1 && t.npend == 0 && t.nwant_status == 0) {
 			/* The first picture is complete: new queue items notify from now on. */
 			t.loaded = 2;
 		}
 		if (t.dirty && now - last_frame >= FRAME_MS) {
-			render(&t);
+			app_render(&t);
 			last_frame = now;
 			if (t.headless)
 				script_check_wait(&sc);
@@ -1993,7 +1731,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		} else if (idle(&t) || sc.wait_text != NULL || sc.sleep_until > 0)
 			timeout = 20;
 		if (t.dirty) {
-			int64_t due = last_frame + FRAME_MS - now_ms();
+			int64_t due = last_frame + FRAME_MS - app_now_ms();
 
 			timeout = due < 0 ? 0 : (int)due;
 		}

@@ -214,4 +214,39 @@ void app_decide(struct tui *t, const char *run_id, const char *approval_id, cons
                 const char *comment);
 void app_submit_form(struct tui *t);
 
+/* app.c */
+/* Monotonic milliseconds. */
+int64_t app_now_ms(void);
+/*
+ * Benchmarks: with DEVFLOW_TUI_MARKS=FILE, append "LABEL MS" (at ms, or
+ * now) to it.
+ */
+void app_mark_at(const char *label, int64_t ms);
+void app_mark(const char *label);
+/* Draw what changed (everything after full_redraw) and update the screen. */
+void app_render(struct tui *t);
+/* Act on a key (KEYS_FN | curses code for function keys). */
+void app_key(struct tui *t, int key);
+/* Attached: send the printable keys typed so far as one `type` request. */
+void app_flush_typed(struct tui *t);
+
+/* script.c: the headless script mode (tui.h) */
+struct script {
+	FILE *f;
+	int lineno;
+	char *path;
+	char *wait_text;
+	int wait_gone;
+	int64_t wait_deadline, sleep_until;
+	int64_t waited_at; /* when the last wait was met (for :mark), 0 when none */
+	int done;
+};
+
+/* Parse COLSxROWS (20x6 to 1000x1000): 0, or -1 when it is not one. */
+int script_parse_size(const char *s, int *cols, int *rows);
+/* Run script lines until one needs the UI to act (a key) or to wait. */
+void script_step(struct tui *t, struct script *sc);
+/* After a frame: is the script's wait met? (Checked per frame, not only when idle.) */
+void script_check_wait(struct script *sc);
+
 #endif

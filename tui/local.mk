@@ -9,6 +9,7 @@ devflow_SOURCES += \
 	tui/model.c tui/model.h \
 	tui/panes.c \
 	tui/request.h \
+	tui/script.c \
 	tui/term.c \
 	tui/tui.h \
 	tui/views.c
