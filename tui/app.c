@@ -1,8 +1,9 @@
 /*
  * The TUI application: connection and requests, the event loop (poll on the
  * server socket and the keyboard, at most ~30 frames per second), layout,
- * header and footer, what each request does, attach mode, notifications
- * and reconnection. The headless script mode is script.c's.
+ * header and footer, what each request does, notifications and
+ * reconnection. Attach mode is attach.c's, the headless script mode
+ * script.c's.
  */
 #include "config.h"
 
@@ -17,7 +18,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <limits.h>
 #include <wchar.h>
 
 #include "lib/paths.h"
@@ -28,7 +28,6 @@
 #include "tui.h"
 
 #define FRAME_MS 33
-#define KEY_DETACH 29 /* C-] */
 
 int64_t
 app_now_ms(void)
@@ -176,8 +175,8 @@ pane_inner(const struct pane *p, int *rows, int *cols)
 	*cols = p->w - 2;
 }
 
-static void
-follow_session(struct tui *t)
+void
+app_follow_session(struct tui *t)
 {
 	const struct model_status *s = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
 	const struct model_session *ss = model_live_session(s);
@@ -247,7 +246,7 @@ app_select_run(struct tui *t, const char *run_id)
 	t->panes[PANE_EVENTS].sel = t->panes[PANE_EVENTS].top = 0;
 	if (run_id != NULL && model_status(&t->model, run_id) == NULL)
 		app_want_status(t, run_id);
-	follow_session(t);
+	app_follow_session(t);
 	t->dirty = 1;
 }
 
@@ -393,7 +392,7 @@ on_reply(struct tui *t, struct proto_msg *m)
 			model_set_status(&t->model, m->result, time(NULL));
 			notify_new_items(t, t->loaded > 1);
 			refresh_panes(t);
-			follow_session(t);
+			app_follow_session(t);
 		} else if (m->error.code == DF_E_RUN_NOT_FOUND)
 			model_drop_status(&t->model, p.run_id);
 		else
@@ -672,7 +671,7 @@ layout(struct tui *t)
 		t->focus = t->show_term && !t->wide ? PANE_TERM : PANE_RUNS;
 	t->full_redraw = 1;
 	t->dirty = 1;
-	follow_session(t);
+	app_follow_session(t);
 }
 
 /* ---- drawing ------------------------------------------------------------------ */
@@ -793,44 +792,6 @@ draw_footer(struct tui *t)
 	delwin(w);
 }
 
-static void
-draw_attach(struct tui *t)
-{
-	WINDOW *w = newwin(LINES - 1, COLS, 0, 0);
-	WINDOW *s = newwin(1, COLS, LINES - 1, 0);
-	const struct model_status *st = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
-	const struct model_session *ss = model_live_session(st);
-	char line[256];
-
-	if (w == NULL || s == NULL) {
-		if (w)
-			delwin(w);
-		if (s)
-			delwin(s);
-		return;
-	}
-	werase(w);
-	term_draw_full(t, w, LINES - 1, COLS);
-	snprintf(line, sizeof line, " attached to %.8s/%s · C-] back", t->sel_run ? t->sel_run : "",
-	         ss ? ss->role : "?");
-	werase(s);
-	{
-		int pair = colour_pair(COLOR_BLACK, COLOR_CYAN);
-
-		wbkgdset(s, ' ' | (pair ? COLOR_PAIR(pair) : A_REVERSE));
-		werase(s);
-		put_clipped(s, 0, 0, line, COLS, pair ? A_NORMAL : A_REVERSE, pair);
-		if (t->message != NULL)
-			put_clipped(s, 0, str_width(line) + 2, t->message,
-			            COLS - str_width(line) - 2,
-			            A_BOLD | (pair ? A_NORMAL : A_REVERSE), pair);
-	}
-	wnoutrefresh(w);
-	wnoutrefresh(s);
-	delwin(w);
-	delwin(s);
-}
-
 void
 app_render(struct tui *t)
 {
@@ -841,7 +802,7 @@ app_render(struct tui *t)
 		t->full_redraw = 0;
 	}
 	if (t->ov == OV_ATTACH) {
-		draw_attach(t);
+		app_draw_attach(t);
 	} else {
 		draw_header(t);
 		for (int i = 0; i < PANE__COUNT; i++) {
@@ -1072,189 +1033,6 @@ view_artifact(struct tui *t)
 	request_artifact(t, it, "view");
 }
 
-/*
- * While attached the terminal marks pastes (bracketed paste mode), so a
- * pasted text reaches the agent as one paste, not as typed lines.
- */
-static void
-bracketed_paste(struct tui *t, int on)
-{
-	if (t->headless)
-		return;
-	fputs(on ? "\033[?2004h" : "\033[?2004l", t->out);
-	fflush(t->out);
-}
-
-static void
-attach(struct tui *t)
-{
-	const struct model_status *s;
-	const struct model_session *ss;
-
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
-	if (t->sel_run == NULL) {
-		app_message(t, 1, "cannot attach: no run selected");
-		return;
-	}
-	s = model_status(&t->model, t->sel_run);
-	ss = model_live_session(s);
-	if (ss == NULL) {
-		app_message(t, 1, "cannot attach: run %.8s has no agent session", t->sel_run);
-		return;
-	}
-	if (!model_session_live(ss->state)) {
-		app_message(t, 1, "cannot attach: the agent of run %.8s has ended (%s)", t->sel_run,
-		            ss->state);
-		return;
-	}
-	t->ov = OV_ATTACH;
-	bracketed_paste(t, 1);
-	free(t->message);
-	t->message = NULL;
-	t->full_redraw = 1;
-	t->dirty = 1;
-	follow_session(t);
-}
-
-static void
-detach(struct tui *t)
-{
-	bracketed_paste(t, 0);
-	t->pasting = 0;
-	buf_reset(&t->pasted);
-	t->ov = OV_NONE;
-	t->full_redraw = 1;
-	t->dirty = 1;
-	follow_session(t);
-}
-
-/* Send the printable keys typed while attached as one `type` request. */
-void
-app_flush_typed(struct tui *t)
-{
-	cJSON *a;
-
-	if (t->typed.len == 0)
-		return;
-	if (t->term.session != NULL) {
-		a = cJSON_CreateObject();
-		cJSON_AddStringToObject(a, "session", t->term.session);
-		cJSON_AddStringToObject(a, "text", t->typed.data);
-		app_send(t, "type", a, PEND_OTHER, NULL);
-	}
-	buf_reset(&t->typed);
-}
-
-/*
- * A key while attached: to the agent. Runs of printable characters go as
- * text (`type`, flushed after each batch of keys), the others as key events.
- */
-static void
-attach_key(struct tui *t, int key)
-{
-	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
-
-	if (key >= 32 && key != 127 && !(key & KEYS_FN) && !t->pasting) {
-		char mb[MB_LEN_MAX];
-		mbstate_t st;
-		size_t n;
-
-		memset(&st, 0, sizeof st);
-		n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n != (size_t)-1)
-			buf_append(&t->typed, mb, n);
-		return;
-	}
-	if (key == (KEYS_FN | KEYS_PASTE_START)) {
-		app_flush_typed(t);
-		t->pasting = 1;
-		buf_reset(&t->pasted);
-		return;
-	}
-	if (t->pasting && key != (KEYS_FN | KEYS_PASTE_END)) {
-		/* Inside a bracketed paste every key is text; Enter is a newline. */
-		if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER))
-			buf_putc(&t->pasted, '\n');
-		else if (key == '\t')
-			buf_putc(&t->pasted, '\t');
-		else if (!(key & KEYS_FN) && key >= 32 && key != 127) {
-			char mb[MB_LEN_MAX];
-			mbstate_t st;
-			size_t n;
-
-			memset(&st, 0, sizeof st);
-			n = wcrtomb(mb, (wchar_t)key, &st);
-			if (n != (size_t)-1)
-				buf_append(&t->pasted, mb, n);
-		}
-		return;
-	}
-	if (key == (KEYS_FN | KEYS_PASTE_END)) {
-		struct proto_paste pp = { t->term.session, t->pasted.data ? t->pasted.data : "" };
-
-		t->pasting = 0;
-		if (t->term.session != NULL && t->pasted.len > 0)
-			app_send(t, "paste", proto_paste_args(&pp), PEND_OTHER, NULL);
-		buf_reset(&t->pasted);
-		return;
-	}
-	app_flush_typed(t);
-	if (key == KEY_DETACH) {
-		detach(t);
-		return;
-	}
-	if (t->term.session == NULL)
-		return;
-	if (key & KEYS_FN) {
-		static const struct {
-			int curses;
-			enum proto_key_name name;
-		} fk[] = {
-			{ KEY_UP, PROTO_KEY_UP },
-			{ KEY_DOWN, PROTO_KEY_DOWN },
-			{ KEY_LEFT, PROTO_KEY_LEFT },
-			{ KEY_RIGHT, PROTO_KEY_RIGHT },
-			{ KEY_HOME, PROTO_KEY_HOME },
-			{ KEY_END, PROTO_KEY_END },
-			{ KEY_PPAGE, PROTO_KEY_PAGEUP },
-			{ KEY_NPAGE, PROTO_KEY_PAGEDOWN },
-			{ KEY_IC, PROTO_KEY_INSERT },
-			{ KEY_DC, PROTO_KEY_DELETE },
-			{ KEY_BACKSPACE, PROTO_KEY_BACKSPACE },
-			{ KEY_ENTER, PROTO_KEY_ENTER },
-			{ KEY_BTAB, PROTO_KEY_TAB },
-		};
-		int c = key & ~KEYS_FN;
-
-		for (size_t i = 0; i < sizeof fk / sizeof fk[0]; i++)
-			if (fk[i].curses == c) {
-				k.key = fk[i].name;
-				if (c == KEY_BTAB)
-					k.mods = PROTO_MOD_SHIFT;
-			}
-		if (c >= KEY_F(1) && c <= KEY_F(12))
-			k.key = (enum proto_key_name)(PROTO_KEY_F1 + (c - KEY_F(1)));
-		if (k.key == PROTO_KEY_NONE)
-			return;
-	} else if (key == '\r' || key == '\n')
-		k.key = PROTO_KEY_ENTER;
-	else if (key == '\t')
-		k.key = PROTO_KEY_TAB;
-	else if (key == 27)
-		k.key = PROTO_KEY_ESCAPE;
-	else if (key == 127 || key == 8)
-		k.key = PROTO_KEY_BACKSPACE;
-	else if (key >= 1 && key < 32) {
-		k.ch = (uint32_t)(key == 0 ? '@' : key + 'a' - 1 > 'z' ? key + '@' : key + 'a' - 1);
-		k.mods = PROTO_MOD_CTRL;
-	} else if (key >= 32)
-		k.ch = (uint32_t)key;
-	else
-		return;
-	app_send(t, "key", proto_key_args(&k), PEND_OTHER, NULL);
-}
-
 static void
 next_pane(struct tui *t, int dir)
 {
@@ -1371,7 +1149,7 @@ do_request(struct tui *t, enum tui_request req)
 		form_open(t);
 		return;
 	case REQ_ATTACH:
-		attach(t);
+		app_attach(t);
 		return;
 	case REQ_ARTIFACT:
 		view_artifact(t);
@@ -1474,7 +1252,7 @@ app_key(struct tui *t, int key)
 		return;
 	}
 	if (t->ov == OV_ATTACH) {
-		attach_key(t, key);
+		app_attach_key(t, key);
 		return;
 	}
 	/* A message stays until the next key. */
@@ -1756,7 +1534,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		}
 	}
 	if (t.ov == OV_ATTACH)
-		bracketed_paste(&t, 0);
+		app_bracketed_paste(&t, 0);
 	for (int i = 0; i < PANE__COUNT; i++)
 		place(&t.panes[i], 0, 0, 0, 0, 0, 0);
 	endwin();

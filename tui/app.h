@@ -227,8 +227,23 @@ void app_mark(const char *label);
 void app_render(struct tui *t);
 /* Act on a key (KEYS_FN | curses code for function keys). */
 void app_key(struct tui *t, int key);
-/* Attached: send the printable keys typed so far as one `type` request. */
+/*
+ * Subscribe to the selected run's live agent session (unsubscribing the
+ * one shown before) and ask it for the size the terminal is drawn at.
+ */
+void app_follow_session(struct tui *t);
+
+/* attach.c: attach mode */
+/* Attach to the selected run's live agent (a message says why not). */
+void app_attach(struct tui *t);
+/* A key while attached: to the agent; C-] detaches. */
+void app_attach_key(struct tui *t, int key);
+/* Send the printable keys typed while attached as one `type` request. */
 void app_flush_typed(struct tui *t);
+/* Draw the attached screen: the agent's terminal over a status line. */
+void app_draw_attach(struct tui *t);
+/* Turn the terminal's bracketed paste mode on or off (not headless). */
+void app_bracketed_paste(struct tui *t, int on);
 
 /* script.c: the headless script mode (tui.h) */
 struct script {

@@ -3,6 +3,7 @@
 EXTRA_DIST += tui/README
 devflow_SOURCES += \
 	tui/app.c tui/app.h \
+	tui/attach.c \
 	tui/colour.c tui/colour.h \
 	tui/draw.c tui/draw.h \
 	tui/keys.c tui/keys.h \
