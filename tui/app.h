@@ -215,6 +215,10 @@ void app_decide(struct tui *t, const char *run_id, const char *approval_id, cons
 void app_submit_form(struct tui *t);
 
 /* app.c */
+/* Show e (and its hint) in the status bar as an error. */
+void app_message_error(struct tui *t, const struct df_error *e);
+/* Fetch the runs list (again when one is in flight). */
+void app_want_ls(struct tui *t);
 /* Monotonic milliseconds. */
 int64_t app_now_ms(void);
 /*
@@ -232,6 +236,10 @@ void app_key(struct tui *t, int key);
  * one shown before) and ask it for the size the terminal is drawn at.
  */
 void app_follow_session(struct tui *t);
+
+/* reply.c: what the server's messages change */
+/* Act on a message from the server (reply, event or screen). */
+void app_on_message(struct tui *t, struct proto_msg *m);
 
 /* attach.c: attach mode */
 /* Attach to the selected run's live agent (a message says why not). */

@@ -9,6 +9,7 @@ devflow_SOURCES += \
 	tui/keys.c tui/keys.h \
 	tui/model.c tui/model.h \
 	tui/panes.c \
+	tui/reply.c \
 	tui/request.h \
 	tui/script.c \
 	tui/term.c \
