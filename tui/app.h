@@ -209,11 +209,6 @@ void form_open(struct tui *t);
 void form_close(struct tui *t);
 void help_open(struct tui *t);
 
-/* app.c: actions the overlays finish */
-void app_decide(struct tui *t, const char *run_id, const char *approval_id, const char *action,
-                const char *comment);
-void app_submit_form(struct tui *t);
-
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */
 void app_message_error(struct tui *t, const struct df_error *e);
@@ -229,13 +224,22 @@ void app_mark_at(const char *label, int64_t ms);
 void app_mark(const char *label);
 /* Draw what changed (everything after full_redraw) and update the screen. */
 void app_render(struct tui *t);
-/* Act on a key (KEYS_FN | curses code for function keys). */
-void app_key(struct tui *t, int key);
+/* Place the panes for the screen's size (after a resize, a layout toggle). */
+void app_layout(struct tui *t);
+/* A new object {"run": run_id}: the arguments of most run requests. */
+cJSON *app_run_args(const char *run_id);
 /*
  * Subscribe to the selected run's live agent session (unsubscribing the
  * one shown before) and ask it for the size the terminal is drawn at.
  */
 void app_follow_session(struct tui *t);
+
+/* actions.c: what keys and requests do, and the actions the overlays finish */
+/* Act on a key (KEYS_FN | curses code for function keys). */
+void app_key(struct tui *t, int key);
+void app_decide(struct tui *t, const char *run_id, const char *approval_id, const char *action,
+                const char *comment);
+void app_submit_form(struct tui *t);
 
 /* reply.c: what the server's messages change */
 /* Act on a message from the server (reply, event or screen). */
