@@ -126,12 +126,108 @@ next_pane(struct tui *t, int dir)
 	t->dirty = 1;
 }
 
+/* REQ_CHANGES: the comment editor over the gate's artifact summary (fetched). */
+static void
+open_changes(struct tui *t, const struct model_item *it)
+{
+	editor_init(&t->ed, "", 1);
+	snprintf(t->ed_run, sizeof t->ed_run, "%s", it->run_id);
+	snprintf(t->ed_approval, sizeof t->ed_approval, "%s", it->approval_id);
+	free(t->ed_summary);
+	t->ed_summary =
+	    xasprintf("%s · %s · %s (%s)\n(loading the artifact…)", it->label,
+	              it->phase_key ? it->phase_key : "",
+	              it->artifact_path ? it->artifact_path : "-", it->schema ? it->schema : "");
+	request_artifact(t, it, "editor");
+	t->ov = OV_EDITOR;
+	t->dirty = 1;
+}
+
+/* Ask question first; yes decides action on run_id's approval_id. */
+static void
+confirm_open(struct tui *t, const char *action, const char *run_id, const char *approval_id,
+             char *question)
+{
+	snprintf(t->cf_action, sizeof t->cf_action, "%s", action);
+	snprintf(t->cf_run, sizeof t->cf_run, "%s", run_id);
+	snprintf(t->cf_approval, sizeof t->cf_approval, "%s", approval_id);
+	free(t->cf_question);
+	t->cf_question = question;
+	t->ov = OV_CONFIRM;
+	t->dirty = 1;
+}
+
+static void
+ask_abort(struct tui *t)
+{
+	const struct model_item *it;
+	struct model_run *r;
+
+	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
+		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+	r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
+	if (r == NULL) {
+		app_message(t, 1, "cannot abort: no run selected");
+		return;
+	}
+	if (model_state_terminal(r->state)) {
+		app_message(t, 1, "cannot abort: run %.8s is already %s", r->id, r->state);
+		return;
+	}
+	it = target_item(t, MODEL_ITEM_GATE);
+	confirm_open(t, "abort", r->id, it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "",
+	             xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo));
+}
+
+static void
+toggle_pause(struct tui *t)
+{
+	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
+
+	if (r == NULL) {
+		app_message(t, 1, "cannot pause: no run selected");
+		return;
+	}
+	if (strcmp(r->state, "paused") == 0)
+		app_send(t, "resume", app_run_args(r->id), PEND_PAUSE, r->id);
+	else if (strcmp(r->state, "planning") == 0 || strcmp(r->state, "executing") == 0 ||
+	         strcmp(r->state, "awaiting_approval") == 0)
+		app_send(t, "pause", app_run_args(r->id), PEND_PAUSE, r->id);
+	else
+		app_message(t, 1, "cannot pause run %.8s: it is %s", r->id, r->state);
+}
+
+/* REQ_DIFF, REQ_REPORT: ask for the text; the reply opens the pager. */
+static void
+request_text(struct tui *t, enum tui_request req)
+{
+	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
+		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+	if (t->sel_run == NULL) {
+		app_message(t, 1, "no run selected");
+		return;
+	}
+	app_send(t, req == REQ_DIFF ? "diff" : "report", app_run_args(t->sel_run),
+	         req == REQ_DIFF ? PEND_DIFF : PEND_REPORT, t->sel_run);
+}
+
+static void
+toggle_terminal(struct tui *t)
+{
+	if (t->wide) {
+		app_message(t, 0, "the agent terminal is always shown at this width");
+		return;
+	}
+	t->show_term = !t->show_term;
+	t->focus = t->show_term ? PANE_TERM : PANE_RUNS;
+	app_layout(t);
+}
+
 static void
 do_request(struct tui *t, enum tui_request req)
 {
 	struct pane *fp = &t->panes[t->focus];
 	const struct model_item *it;
-	struct model_run *r;
 
 	switch (req) {
 	case REQ_NONE:
@@ -161,68 +257,22 @@ do_request(struct tui *t, enum tui_request req)
 			no_gate(t, "request changes");
 			return;
 		}
-		editor_init(&t->ed, "", 1);
-		snprintf(t->ed_run, sizeof t->ed_run, "%s", it->run_id);
-		snprintf(t->ed_approval, sizeof t->ed_approval, "%s", it->approval_id);
-		free(t->ed_summary);
-		t->ed_summary = xasprintf("%s · %s · %s (%s)\n(loading the artifact…)", it->label,
-		                          it->phase_key ? it->phase_key : "",
-		                          it->artifact_path ? it->artifact_path : "-",
-		                          it->schema ? it->schema : "");
-		request_artifact(t, it, "editor");
-		t->ov = OV_EDITOR;
-		t->dirty = 1;
+		open_changes(t, it);
 		return;
 	case REQ_REJECT:
 		if ((it = target_item(t, MODEL_ITEM_GATE)) == NULL) {
 			no_gate(t, "reject");
 			return;
 		}
-		snprintf(t->cf_action, sizeof t->cf_action, "reject");
-		snprintf(t->cf_run, sizeof t->cf_run, "%s", it->run_id);
-		snprintf(t->cf_approval, sizeof t->cf_approval, "%s", it->approval_id);
-		free(t->cf_question);
-		t->cf_question =
-		    xasprintf("Reject %s of run %.8s? The run fails.", it->label, it->run_id);
-		t->ov = OV_CONFIRM;
-		t->dirty = 1;
+		confirm_open(
+		    t, "reject", it->run_id, it->approval_id,
+		    xasprintf("Reject %s of run %.8s? The run fails.", it->label, it->run_id));
 		return;
 	case REQ_ABORT:
-		if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-			app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
-		r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
-		if (r == NULL) {
-			app_message(t, 1, "cannot abort: no run selected");
-			return;
-		}
-		if (model_state_terminal(r->state)) {
-			app_message(t, 1, "cannot abort: run %.8s is already %s", r->id, r->state);
-			return;
-		}
-		it = target_item(t, MODEL_ITEM_GATE);
-		snprintf(t->cf_action, sizeof t->cf_action, "abort");
-		snprintf(t->cf_run, sizeof t->cf_run, "%s", r->id);
-		snprintf(t->cf_approval, sizeof t->cf_approval, "%s",
-		         it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "");
-		free(t->cf_question);
-		t->cf_question =
-		    xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo);
-		t->ov = OV_CONFIRM;
-		t->dirty = 1;
+		ask_abort(t);
 		return;
 	case REQ_PAUSE:
-		r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
-		if (r == NULL) {
-			app_message(t, 1, "cannot pause: no run selected");
-			return;
-		}
-		if (strcmp(r->state, "paused") == 0)
-			app_send(t, "resume", app_run_args(r->id), PEND_PAUSE, r->id);
-		else if (strcmp(r->state, "planning") == 0 || strcmp(r->state, "executing") == 0 ||
-		         strcmp(r->state, "awaiting_approval") == 0)
-			app_send(t, "pause", app_run_args(r->id), PEND_PAUSE, r->id);
-		else
-			app_message(t, 1, "cannot pause run %.8s: it is %s", r->id, r->state);
+		toggle_pause(t);
 		return;
 	case REQ_NEW_RUN:
 		form_open(t);
@@ -235,14 +285,7 @@ do_request(struct tui *t, enum tui_request req)
 		return;
 	case REQ_DIFF:
 	case REQ_REPORT:
-		if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-			app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
-		if (t->sel_run == NULL) {
-			app_message(t, 1, "no run selected");
-			return;
-		}
-		app_send(t, req == REQ_DIFF ? "diff" : "report", app_run_args(t->sel_run),
-		         req == REQ_DIFF ? PEND_DIFF : PEND_REPORT, t->sel_run);
+		request_text(t, req);
 		return;
 	case REQ_FILTER:
 		editor_init(&t->flt, t->filter, 0);
@@ -250,13 +293,7 @@ do_request(struct tui *t, enum tui_request req)
 		t->dirty = 1;
 		return;
 	case REQ_TERMINAL:
-		if (t->wide) {
-			app_message(t, 0, "the agent terminal is always shown at this width");
-			return;
-		}
-		t->show_term = !t->show_term;
-		t->focus = t->show_term ? PANE_TERM : PANE_RUNS;
-		app_layout(t);
+		toggle_terminal(t);
 		return;
 	case REQ_HELP:
 		help_open(t);
