@@ -224,6 +224,113 @@ artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
 	buf_free(&b);
 }
 
+/* ls answered: the runs; fetch the statuses of the followed, drop the others'. */
+static void
+ls_reply(struct tui *t, struct proto_msg *m)
+{
+	if (m->ok && model_set_runs(&t->model, m->result, time(NULL)) == 0) {
+		t->loaded = 1;
+		for (size_t k = 0; k < t->model.nruns; k++)
+			if (followed(t, &t->model.runs[k]))
+				app_want_status(t, t->model.runs[k].id);
+		for (size_t k = t->model.nstatuses; k-- > 0;) {
+			struct model_run *r = model_run(&t->model, t->model.statuses[k].run_id);
+
+			if (r == NULL || !followed(t, r))
+				model_drop_status(&t->model, t->model.statuses[k].run_id);
+		}
+		refresh_panes(t);
+	} else if (!m->ok)
+		app_message_error(t, &m->error);
+	if (t->want_ls) {
+		t->want_ls = 0;
+		app_want_ls(t);
+	}
+}
+
+/* status answered for p: the run's status; again when one was wanted meanwhile. */
+static void
+status_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
+{
+	if (m->ok) {
+		model_set_status(&t->model, m->result, time(NULL));
+		notify_new_items(t, t->loaded > 1);
+		refresh_panes(t);
+		app_follow_session(t);
+	} else if (m->error.code == DF_E_RUN_NOT_FOUND)
+		model_drop_status(&t->model, p->run_id);
+	else
+		app_message_error(t, &m->error);
+	for (size_t k = 0; k < t->nwant_status; k++)
+		if (strcmp(t->want_status[k], p->run_id) == 0) {
+			free(t->want_status[k]);
+			t->want_status[k] = t->want_status[--t->nwant_status];
+			app_want_status(t, p->run_id);
+			break;
+		}
+}
+
+/* start answered: select the new run, or show the refusal in the form. */
+static void
+start_reply(struct tui *t, struct proto_msg *m)
+{
+	if (m->ok) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m->result, "run_id");
+
+		if (!cJSON_IsString(id))
+			id = cJSON_GetObjectItemCaseSensitive(m->result, "runId");
+		if (!cJSON_IsString(id))
+			id = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
+		form_close(t);
+		if (cJSON_IsString(id)) {
+			app_message(t, 0, "started run %.8s", id->valuestring);
+			app_select_run(t, id->valuestring);
+		} else
+			app_message(t, 0, "run started");
+		app_want_ls(t);
+	} else if (t->ov == OV_FORM) {
+		free(t->form.error);
+		t->form.error = m->error.hint[0]
+		                    ? xasprintf("%s (%s)", m->error.message, m->error.hint)
+		                    : xstrdup(m->error.message);
+		t->dirty = 1;
+	} else
+		app_message_error(t, &m->error);
+}
+
+/* diff or report answered: the text in the pager. */
+static void
+text_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
+{
+	static const char *const dnames[] = { "diff", "text", NULL };
+	static const char *const rnames[] = { "markdown", "md", "text", NULL };
+	char *text, *title;
+
+	if (!m->ok) {
+		app_message_error(t, &m->error);
+		return;
+	}
+	text = result_text(m->result, p->kind == PEND_DIFF ? dnames : rnames);
+	title = xasprintf("%s · run %.8s", p->kind == PEND_DIFF ? "Diff" : "Report", p->run_id);
+	if (p->kind == PEND_DIFF && text[0] == '\0') {
+		free(text);
+		text = xstrdup("(no changes against the base)");
+	} else if (p->kind == PEND_DIFF) {
+		char *body = diff_with_files(m->result, text);
+
+		free(text);
+		text = body;
+		free(title);
+		title = xasprintf("Diff · run %.8s against %s", p->run_id,
+		                  result_str(m->result, "base") ? result_str(m->result, "base")
+		                                                : "the base");
+	}
+	pager_open(t, title, text, p->kind == PEND_DIFF);
+	free(title);
+	free(text);
+}
+
 static void
 on_reply(struct tui *t, struct proto_msg *m)
 {
@@ -242,43 +349,10 @@ on_reply(struct tui *t, struct proto_msg *m)
 	t->pend[i] = t->pend[--t->npend];
 	switch (p.kind) {
 	case PEND_LS:
-		if (m->ok && model_set_runs(&t->model, m->result, time(NULL)) == 0) {
-			t->loaded = 1;
-			for (size_t k = 0; k < t->model.nruns; k++)
-				if (followed(t, &t->model.runs[k]))
-					app_want_status(t, t->model.runs[k].id);
-			for (size_t k = t->model.nstatuses; k-- > 0;) {
-				struct model_run *r =
-				    model_run(&t->model, t->model.statuses[k].run_id);
-
-				if (r == NULL || !followed(t, r))
-					model_drop_status(&t->model, t->model.statuses[k].run_id);
-			}
-			refresh_panes(t);
-		} else if (!m->ok)
-			app_message_error(t, &m->error);
-		if (t->want_ls) {
-			t->want_ls = 0;
-			app_want_ls(t);
-		}
+		ls_reply(t, m);
 		break;
 	case PEND_STATUS:
-		if (m->ok) {
-			model_set_status(&t->model, m->result, time(NULL));
-			notify_new_items(t, t->loaded > 1);
-			refresh_panes(t);
-			app_follow_session(t);
-		} else if (m->error.code == DF_E_RUN_NOT_FOUND)
-			model_drop_status(&t->model, p.run_id);
-		else
-			app_message_error(t, &m->error);
-		for (size_t k = 0; k < t->nwant_status; k++)
-			if (strcmp(t->want_status[k], p.run_id) == 0) {
-				free(t->want_status[k]);
-				t->want_status[k] = t->want_status[--t->nwant_status];
-				app_want_status(t, p.run_id);
-				break;
-			}
+		status_reply(t, &p, m);
 		break;
 	case PEND_DECIDE:
 	case PEND_PAUSE:
@@ -292,58 +366,11 @@ on_reply(struct tui *t, struct proto_msg *m)
 			app_want_status(t, p.run_id);
 		break;
 	case PEND_START:
-		if (m->ok) {
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(m->result, "run_id");
-
-			if (!cJSON_IsString(id))
-				id = cJSON_GetObjectItemCaseSensitive(m->result, "runId");
-			if (!cJSON_IsString(id))
-				id = cJSON_GetObjectItemCaseSensitive(
-				    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
-			form_close(t);
-			if (cJSON_IsString(id)) {
-				app_message(t, 0, "started run %.8s", id->valuestring);
-				app_select_run(t, id->valuestring);
-			} else
-				app_message(t, 0, "run started");
-			app_want_ls(t);
-		} else if (t->ov == OV_FORM) {
-			free(t->form.error);
-			t->form.error = m->error.hint[0]
-			                    ? xasprintf("%s (%s)", m->error.message, m->error.hint)
-			                    : xstrdup(m->error.message);
-			t->dirty = 1;
-		} else
-			app_message_error(t, &m->error);
+		start_reply(t, m);
 		break;
 	case PEND_DIFF:
 	case PEND_REPORT:
-		if (m->ok) {
-			static const char *const dnames[] = { "diff", "text", NULL };
-			static const char *const rnames[] = { "markdown", "md", "text", NULL };
-			char *text = result_text(m->result, p.kind == PEND_DIFF ? dnames : rnames);
-			char *title = xasprintf("%s · run %.8s",
-			                        p.kind == PEND_DIFF ? "Diff" : "Report", p.run_id);
-
-			if (p.kind == PEND_DIFF && text[0] == '\0') {
-				free(text);
-				text = xstrdup("(no changes against the base)");
-			} else if (p.kind == PEND_DIFF) {
-				char *body = diff_with_files(m->result, text);
-
-				free(text);
-				text = body;
-				free(title);
-				title = xasprintf("Diff · run %.8s against %s", p.run_id,
-				                  result_str(m->result, "base")
-				                      ? result_str(m->result, "base")
-				                      : "the base");
-			}
-			pager_open(t, title, text, p.kind == PEND_DIFF);
-			free(title);
-			free(text);
-		} else
-			app_message_error(t, &m->error);
+		text_reply(t, &p, m);
 		break;
 	case PEND_ARTIFACT:
 		if (strcmp(p.what, "editor") == 0)
