@@ -63,25 +63,6 @@ screen_text(void)
 	return buf_detach(&b);
 }
 
-/* After a frame: is the script's wait met? (Checked per frame, not only when idle.) */
-void
-script_check_wait(struct script *sc)
-{
-	char *scr;
-	int found;
-
-	if (sc->wait_text == NULL)
-		return;
-	scr = screen_text();
-	found = strstr(scr, sc->wait_text) != NULL;
-	free(scr);
-	if (found != sc->wait_gone) {
-		free(sc->wait_text);
-		sc->wait_text = NULL;
-		sc->waited_at = app_now_ms();
-	}
-}
-
 static int
 script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
 {
@@ -99,6 +80,45 @@ script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
 	return -1;
 }
 
+/* Is the script's wait met (the text shown, or gone)? Then it ends: 1. */
+static int
+wait_met(struct script *sc)
+{
+	char *scr = screen_text();
+	int found = strstr(scr, sc->wait_text) != NULL;
+
+	free(scr);
+	if (found == sc->wait_gone)
+		return 0;
+	free(sc->wait_text);
+	sc->wait_text = NULL;
+	sc->waited_at = app_now_ms();
+	return 1;
+}
+
+void
+script_check_wait(struct script *sc)
+{
+	if (sc->wait_text != NULL)
+		wait_met(sc);
+}
+
+/* A wait holds the script: 1 while it is not met (or failed on its deadline). */
+static int
+script_waiting(struct tui *t, struct script *sc)
+{
+	if (sc->wait_text == NULL)
+		return 0;
+	if (t->dirty)
+		app_render(t);
+	if (wait_met(sc))
+		return 0;
+	if (app_now_ms() > sc->wait_deadline)
+		script_fail(t, sc, "timed out waiting for '%s'%s", sc->wait_text,
+		            sc->wait_gone ? " to go" : "");
+	return 1;
+}
+
 int
 script_parse_size(const char *s, int *cols, int *rows)
 {
@@ -108,7 +128,135 @@ script_parse_size(const char *s, int *cols, int *rows)
 	           : -1;
 }
 
-/* Run script lines until one needs the UI to act (a key) or to wait. */
+/* `:dump FILE`: the screen as text into FILE. 0, or -1 (the script failed). */
+static int
+script_dump(struct tui *t, struct script *sc, const char *path)
+{
+	FILE *f;
+	char *scr;
+
+	app_render(t);
+	scr = screen_text();
+	f = fopen(path, "w");
+	if (f == NULL) {
+		free(scr);
+		return script_fail(t, sc, "cannot write %s", path);
+	}
+	fputs(scr, f);
+	fclose(f);
+	free(scr);
+	return 0;
+}
+
+/* `:type TEXT`: each character of TEXT as a key. */
+static void
+script_type(struct tui *t, const char *s)
+{
+	mbstate_t st;
+	size_t n = strlen(s);
+
+	memset(&st, 0, sizeof st);
+	while (n > 0) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s, n, &st);
+
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+			break;
+		app_key(t, (int)wc);
+		s += k;
+		n -= k;
+	}
+}
+
+/* `:paste TEXT`: a bracketed paste of TEXT, with \n for newlines. */
+static void
+script_paste(struct tui *t, const char *p)
+{
+	mbstate_t st;
+
+	app_key(t, KEYS_FN | KEYS_PASTE_START);
+	memset(&st, 0, sizeof st);
+	while (*p != '\0') {
+		wchar_t wc;
+		size_t k;
+
+		if (p[0] == '\\' && p[1] == 'n') {
+			app_key(t, '\r');
+			p += 2;
+			continue;
+		}
+		k = mbrtowc(&wc, p, strlen(p), &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+			break;
+		app_key(t, (int)wc);
+		p += k;
+	}
+	app_key(t, KEYS_FN | KEYS_PASTE_END);
+}
+
+/*
+ * Run the script command line (":..."): 1 when the script step ends there
+ * (the UI has a key to act on, or the script failed), 0 to read on.
+ */
+static int
+script_command(struct tui *t, struct script *sc, const char *line)
+{
+	if (strncmp(line, ":dump ", 6) == 0)
+		return script_dump(t, sc, line + 6) != 0;
+	if (strncmp(line, ":resize ", 8) == 0) {
+		int c, r;
+
+		if (script_parse_size(line + 8, &c, &r) != 0) {
+			script_fail(t, sc, "bad size '%s' (COLSxROWS)", line + 8);
+			return 1;
+		}
+		resizeterm(r, c);
+		app_key(t, KEYS_FN | KEY_RESIZE);
+		return 1;
+	}
+	if (strncmp(line, ":type ", 6) == 0) {
+		script_type(t, line + 6);
+		return 1;
+	}
+	if (strncmp(line, ":wait-for ", 10) == 0 || strncmp(line, ":wait-gone ", 11) == 0) {
+		int gone = line[6] == 'g';
+		const char *e = getenv("DEVFLOW_TUI_WAIT_MS");
+
+		sc->wait_text = xstrdup(line + (gone ? 11 : 10));
+		sc->wait_gone = gone;
+		sc->wait_deadline = app_now_ms() + (e ? atoi(e) : 20000);
+		return 0;
+	}
+	if (strncmp(line, ":paste ", 7) == 0) {
+		script_paste(t, line + 7);
+		return 1;
+	}
+	if (strncmp(line, ":sh ", 4) == 0) {
+		/* A shell command between keys (tests: stop the server, start a run). */
+		int st = system(line + 4);
+
+		if (st != 0) {
+			script_fail(t, sc, "command failed (status %d): %s", st, line + 4);
+			return 1;
+		}
+		return 0;
+	}
+	if (strncmp(line, ":mark ", 6) == 0) {
+		/* Right after a wait: the moment the screen met it. */
+		if (sc->waited_at != 0)
+			app_mark_at(line + 6, sc->waited_at);
+		else
+			app_mark(line + 6);
+		return 0;
+	}
+	if (strncmp(line, ":sleep ", 7) == 0) {
+		sc->sleep_until = app_now_ms() + atoi(line + 7);
+		return 0;
+	}
+	script_fail(t, sc, "unknown script command '%s'", line);
+	return 1;
+}
+
 void
 script_step(struct tui *t, struct script *sc)
 {
@@ -123,26 +271,8 @@ script_step(struct tui *t, struct script *sc)
 				return;
 			sc->sleep_until = 0;
 		}
-		if (sc->wait_text != NULL) {
-			char *scr;
-			int found;
-
-			if (t->dirty)
-				app_render(t);
-			scr = screen_text();
-			found = strstr(scr, sc->wait_text) != NULL;
-			free(scr);
-			if (found != sc->wait_gone) {
-				free(sc->wait_text);
-				sc->wait_text = NULL;
-				sc->waited_at = app_now_ms();
-			} else if (app_now_ms() > sc->wait_deadline) {
-				script_fail(t, sc, "timed out waiting for '%s'%s", sc->wait_text,
-				            sc->wait_gone ? " to go" : "");
-				return;
-			} else
-				return;
-		}
+		if (script_waiting(t, sc))
+			return;
 		if (fgets(line, sizeof line, sc->f) == NULL) {
 			sc->done = 1;
 			t->quit = 1;
@@ -165,99 +295,7 @@ script_step(struct tui *t, struct script *sc)
 			app_key(t, key);
 			return;
 		}
-		if (strncmp(line, ":dump ", 6) == 0) {
-			FILE *f;
-			char *scr;
-
-			app_render(t);
-			scr = screen_text();
-			f = fopen(line + 6, "w");
-			if (f == NULL) {
-				free(scr);
-				script_fail(t, sc, "cannot write %s", line + 6);
-				return;
-			}
-			fputs(scr, f);
-			fclose(f);
-			free(scr);
-		} else if (strncmp(line, ":resize ", 8) == 0) {
-			int c, r;
-
-			if (script_parse_size(line + 8, &c, &r) != 0) {
-				script_fail(t, sc, "bad size '%s' (COLSxROWS)", line + 8);
-				return;
-			}
-			resizeterm(r, c);
-			app_key(t, KEYS_FN | KEY_RESIZE);
+		if (script_command(t, sc, line))
 			return;
-		} else if (strncmp(line, ":type ", 6) == 0) {
-			const char *s = line + 6;
-			mbstate_t st;
-			size_t n = strlen(s);
-
-			memset(&st, 0, sizeof st);
-			while (n > 0) {
-				wchar_t wc;
-				size_t k = mbrtowc(&wc, s, n, &st);
-
-				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-					break;
-				app_key(t, (int)wc);
-				s += k;
-				n -= k;
-			}
-			return;
-		} else if (strncmp(line, ":wait-for ", 10) == 0 ||
-		           strncmp(line, ":wait-gone ", 11) == 0) {
-			int gone = line[6] == 'g';
-			const char *e = getenv("DEVFLOW_TUI_WAIT_MS");
-
-			sc->wait_text = xstrdup(line + (gone ? 11 : 10));
-			sc->wait_gone = gone;
-			sc->wait_deadline = app_now_ms() + (e ? atoi(e) : 20000);
-		} else if (strncmp(line, ":paste ", 7) == 0) {
-			/* A bracketed paste of TEXT, with \n for newlines. */
-			const char *p = line + 7;
-			mbstate_t st;
-
-			app_key(t, KEYS_FN | KEYS_PASTE_START);
-			memset(&st, 0, sizeof st);
-			while (*p != '\0') {
-				wchar_t wc;
-				size_t k;
-
-				if (p[0] == '\\' && p[1] == 'n') {
-					app_key(t, '\r');
-					p += 2;
-					continue;
-				}
-				k = mbrtowc(&wc, p, strlen(p), &st);
-				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-					break;
-				app_key(t, (int)wc);
-				p += k;
-			}
-			app_key(t, KEYS_FN | KEYS_PASTE_END);
-			return;
-		} else if (strncmp(line, ":sh ", 4) == 0) {
-			/* A shell command between keys (tests: stop the server, start a run). */
-			int st = system(line + 4);
-
-			if (st != 0) {
-				script_fail(t, sc, "command failed (status %d): %s", st, line + 4);
-				return;
-			}
-		} else if (strncmp(line, ":mark ", 6) == 0) {
-			/* Right after a wait: the moment the screen met it. */
-			if (sc->waited_at != 0)
-				app_mark_at(line + 6, sc->waited_at);
-			else
-				app_mark(line + 6);
-		} else if (strncmp(line, ":sleep ", 7) == 0) {
-			sc->sleep_until = app_now_ms() + atoi(line + 7);
-		} else {
-			script_fail(t, sc, "unknown script command '%s'", line);
-			return;
-		}
 	}
 }
