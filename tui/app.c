@@ -609,95 +609,54 @@ tui_free(struct tui *t)
 	buf_free(&t->pasted);
 }
 
-int
-tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
+/* The keymap: defaults, then keys.conf of the config dir (shown as ~/... in errors). */
+static void
+load_keys(struct tui *t)
 {
-	struct tui t;
-	struct script sc;
-	struct df_error err;
-	const char *script = getenv("DEVFLOW_TUI_SCRIPT");
-	FILE *in = NULL;
-	int64_t last_frame = 0;
+	const char *home = getenv("HOME");
+	char *dir, *path, *shown = NULL;
 
-	memset(&t, 0, sizeof t);
-	memset(&sc, 0, sizeof sc);
-	app_mark("start");
-	ensure_utf8_locale();
-	t.workspace = paths_workspace(workspace);
-	t.server_uid_set = server_uid != NULL;
-	t.server_uid = server_uid != NULL ? *server_uid : 0;
-	keymap_init(&t.keys);
-	{
-		char *dir = paths_config_dir();
-		char *path = xasprintf("%s/keys.conf", dir);
+	keymap_init(&t->keys);
+	dir = paths_config_dir();
+	path = xasprintf("%s/keys.conf", dir);
+	if (home != NULL && home[0] != '\0' && strncmp(path, home, strlen(home)) == 0 &&
+	    path[strlen(home)] == '/')
+		shown = xasprintf("~%s", path + strlen(home));
+	keymap_load(&t->keys, path, shown);
+	free(shown);
+	free(path);
+	free(dir);
+}
 
-		const char *home = getenv("HOME");
-		char *shown = NULL;
-
-		if (home != NULL && home[0] != '\0' && strncmp(path, home, strlen(home)) == 0 &&
-		    path[strlen(home)] == '/')
-			shown = xasprintf("~%s", path + strlen(home));
-		keymap_load(&t.keys, path, shown);
-		free(shown);
-		free(path);
-		free(dir);
+/* Not headless: the TUI draws on the terminal it runs in. 0, or -1 (said why). */
+static int
+tty_open(struct tui *t)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "devflow: the TUI needs a terminal (see devflow --help for the "
+		                "verbs)\n");
+		return -1;
 	}
-	t.headless = script != NULL && script[0] != '\0';
-	if (t.headless) {
-		const char *size = getenv("DEVFLOW_TUI_SIZE");
-		const char *outp = getenv("DEVFLOW_TUI_OUTPUT");
-		int c = 80, r = 24;
-		char tmp[16];
+	t->out = stdout;
+	return 0;
+}
 
-		if (size != NULL && script_parse_size(size, &c, &r) != 0) {
-			fprintf(stderr, "devflow: DEVFLOW_TUI_SIZE '%s': expected COLSxROWS\n",
-			        size);
-			goto fail_early;
-		}
-		sc.f = fopen(script, "r");
-		sc.path = xstrdup(script);
-		if (sc.f == NULL) {
-			fprintf(stderr, "devflow: DEVFLOW_TUI_SCRIPT %s: %s\n", script,
-			        strerror(errno));
-			goto fail_early;
-		}
-		snprintf(tmp, sizeof tmp, "%d", r);
-		setenv("LINES", tmp, 1);
-		snprintf(tmp, sizeof tmp, "%d", c);
-		setenv("COLUMNS", tmp, 1);
-		t.out = fopen(outp && outp[0] ? outp : "/dev/null", "w");
-		in = fopen("/dev/null", "r");
-		if (t.out == NULL || in == NULL) {
-			fprintf(stderr, "devflow: cannot open the headless terminal\n");
-			goto fail_early;
-		}
-	} else {
-		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			fprintf(stderr,
-			        "devflow: the TUI needs a terminal (see devflow --help for the "
-			        "verbs)\n");
-			goto fail_early;
-		}
-		t.out = stdout;
-	}
-	if (connect_server(&t, 1, &err) != 0) {
-		fprintf(stderr, "devflow: %s\n", err.message);
-		if (err.hint[0])
-			fprintf(stderr, "hint: %s\n", err.hint);
-		goto fail_early;
-	}
+/* Start curses on t->out (keys from in when headless). 0, or -1 (said why). */
+static int
+curses_start(struct tui *t, FILE *in)
+{
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
-	t.scr = newterm(
-	    t.headless ? (getenv("TERM") && getenv("TERM")[0] ? getenv("TERM") : "xterm-256color")
-	               : NULL,
-	    t.out, t.headless ? in : stdin);
-	if (t.scr == NULL) {
+	t->scr = newterm(
+	    t->headless ? (getenv("TERM") && getenv("TERM")[0] ? getenv("TERM") : "xterm-256color")
+	                : NULL,
+	    t->out, t->headless ? in : stdin);
+	if (t->scr == NULL) {
 		fprintf(stderr, "devflow: cannot initialise the terminal (TERM=%s)\n",
 		        getenv("TERM") ? getenv("TERM") : "");
-		goto fail_early;
+		return -1;
 	}
-	set_term(t.scr);
+	set_term(t->scr);
 	raw();
 	noecho();
 	nonl();
@@ -707,6 +666,133 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	define_key("\033[201~", KEYS_PASTE_END);
 	curs_set(0);
 	colour_start();
+	return 0;
+}
+
+/* Take every message the client has read. */
+static void
+take_messages(struct tui *t)
+{
+	struct proto_msg m;
+
+	if (t->client == NULL)
+		return;
+	while (client_pop(t->client, &m) == 1) {
+		app_on_message(t, &m);
+		proto_msg_clear(&m);
+	}
+}
+
+/* Ages on screen move with the clock (not in headless mode: idle means idle). */
+static void
+clock_tick(struct tui *t)
+{
+	static time_t last_tick;
+	time_t s;
+
+	if (t->headless || t->ov == OV_ATTACH)
+		return;
+	s = time(NULL);
+	if (s != last_tick) {
+		last_tick = s;
+		t->dirty = 1;
+	}
+}
+
+/*
+ * The event loop: messages, a frame at most every FRAME_MS, the script's
+ * next step when idle, then poll on the server socket and the keyboard.
+ */
+static void
+main_loop(struct tui *t, struct script *sc)
+{
+	struct df_error err;
+	int64_t last_frame = 0;
+
+	while (!t->quit) {
+		struct pollfd pfd[2];
+		int nfd = 0, timeout = 1000;
+		int64_t now = app_now_ms();
+
+		take_messages(t);
+		app_flush_typed(t);
+		if (t->loaded == 1 && t->npend == 0 && t->nwant_status == 0) {
+			/* The first picture is complete: new queue items notify from now on. */
+			t->loaded = 2;
+		}
+		if (t->dirty && now - last_frame >= FRAME_MS) {
+			app_render(t);
+			last_frame = now;
+			if (t->headless)
+				script_check_wait(sc);
+		}
+		if (t->headless && idle(t))
+			script_step(t, sc);
+		if (t->quit)
+			break;
+		if (t->client == NULL)
+			try_reconnect(t);
+		if (t->client != NULL) {
+			pfd[nfd].fd = client_fd(t->client);
+			pfd[nfd].events = client_poll_events(t->client);
+			pfd[nfd].revents = 0;
+			nfd++;
+		} else
+			timeout = 250;
+		if (!t->headless) {
+			pfd[nfd].fd = STDIN_FILENO;
+			pfd[nfd].events = POLLIN;
+			pfd[nfd].revents = 0;
+			nfd++;
+		} else if (idle(t) || sc->wait_text != NULL || sc->sleep_until > 0)
+			timeout = 20;
+		if (t->dirty) {
+			int64_t due = last_frame + FRAME_MS - app_now_ms();
+
+			timeout = due < 0 ? 0 : (int)due;
+		}
+		if (t->client != NULL && client_queued(t->client) > 0)
+			timeout = 0;
+		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
+			break;
+		if (t->client != NULL && pfd[0].revents != 0 &&
+		    client_handle(t->client, pfd[0].revents, &err) != 0)
+			lost(t, &err);
+		if (!t->headless)
+			read_keys(t);
+		clock_tick(t);
+	}
+}
+
+int
+tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
+{
+	struct tui t;
+	struct script sc;
+	struct df_error err;
+	const char *script = getenv("DEVFLOW_TUI_SCRIPT");
+	FILE *in = NULL;
+	int rc;
+
+	memset(&t, 0, sizeof t);
+	memset(&sc, 0, sizeof sc);
+	app_mark("start");
+	ensure_utf8_locale();
+	t.workspace = paths_workspace(workspace);
+	t.server_uid_set = server_uid != NULL;
+	t.server_uid = server_uid != NULL ? *server_uid : 0;
+	load_keys(&t);
+	t.headless = script != NULL && script[0] != '\0';
+	if (t.headless ? script_open(&t, &sc, script, &in) != 0 : tty_open(&t) != 0)
+		goto fail_early;
+	if (connect_server(&t, 1, &err) != 0) {
+		fprintf(stderr, "devflow: %s\n", err.message);
+		if (err.hint[0])
+			fprintf(stderr, "hint: %s\n", err.hint);
+		goto fail_early;
+	}
+	if (curses_start(&t, in) != 0)
+		goto fail_early;
 	t.panes[PANE_RUNS].ops = &runs_ops;
 	t.panes[PANE_PHASES].ops = &phases_ops;
 	t.panes[PANE_QUEUE].ops = &queue_ops;
@@ -722,75 +808,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	else if (client_started_server(t.client))
 		app_message(&t, 0, "started the devflow server for %s", t.workspace);
 
-	while (!t.quit) {
-		struct pollfd pfd[2];
-		int nfd = 0, timeout = 1000;
-		int64_t now = app_now_ms();
-
-		if (t.client != NULL) {
-			struct proto_msg m;
-
-			while (client_pop(t.client, &m) == 1) {
-				app_on_message(&t, &m);
-				proto_msg_clear(&m);
-			}
-		}
-		app_flush_typed(&t);
-		if (t.loaded == 1 && t.npend == 0 && t.nwant_status == 0) {
-			/* The first picture is complete: new queue items notify from now on. */
-			t.loaded = 2;
-		}
-		if (t.dirty && now - last_frame >= FRAME_MS) {
-			app_render(&t);
-			last_frame = now;
-			if (t.headless)
-				script_check_wait(&sc);
-		}
-		if (t.headless && idle(&t))
-			script_step(&t, &sc);
-		if (t.quit)
-			break;
-		if (t.client == NULL)
-			try_reconnect(&t);
-		if (t.client != NULL) {
-			pfd[nfd].fd = client_fd(t.client);
-			pfd[nfd].events = client_poll_events(t.client);
-			pfd[nfd].revents = 0;
-			nfd++;
-		} else
-			timeout = 250;
-		if (!t.headless) {
-			pfd[nfd].fd = STDIN_FILENO;
-			pfd[nfd].events = POLLIN;
-			pfd[nfd].revents = 0;
-			nfd++;
-		} else if (idle(&t) || sc.wait_text != NULL || sc.sleep_until > 0)
-			timeout = 20;
-		if (t.dirty) {
-			int64_t due = last_frame + FRAME_MS - app_now_ms();
-
-			timeout = due < 0 ? 0 : (int)due;
-		}
-		if (t.client != NULL && client_queued(t.client) > 0)
-			timeout = 0;
-		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
-			break;
-		if (t.client != NULL && pfd[0].revents != 0 &&
-		    client_handle(t.client, pfd[0].revents, &err) != 0)
-			lost(&t, &err);
-		if (!t.headless)
-			read_keys(&t);
-		/* Ages on screen move with the clock (not in headless mode: idle means idle). */
-		if (!t.headless && t.ov != OV_ATTACH) {
-			static time_t last_tick;
-			time_t s = time(NULL);
-
-			if (s != last_tick) {
-				last_tick = s;
-				t.dirty = 1;
-			}
-		}
-	}
+	main_loop(&t, &sc);
 	if (t.ov == OV_ATTACH)
 		app_bracketed_paste(&t, 0);
 	for (int i = 0; i < PANE__COUNT; i++)
@@ -801,21 +819,13 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		fclose(t.out);
 		fclose(in);
 	}
-	if (sc.f)
-		fclose(sc.f);
-	free(sc.path);
-	free(sc.wait_text);
+	script_close(&sc);
 	colour_done();
-	{
-		int rc = t.rc;
-
-		tui_free(&t);
-		return rc;
-	}
+	rc = t.rc;
+	tui_free(&t);
+	return rc;
 fail_early:
-	if (sc.f)
-		fclose(sc.f);
-	free(sc.path);
+	script_close(&sc);
 	if (t.out != NULL && t.out != stdout)
 		fclose(t.out);
 	if (in)

@@ -269,6 +269,15 @@ struct script {
 	int done;
 };
 
+/*
+ * Open the script at path for t and make the headless terminal: its size
+ * (DEVFLOW_TUI_SIZE), t->out (DEVFLOW_TUI_OUTPUT, default /dev/null) and *in
+ * (/dev/null). Returns 0, or -1 with the reason on stderr; script_close
+ * then frees sc, the caller closes t->out and *in.
+ */
+int script_open(struct tui *t, struct script *sc, const char *path, FILE **in);
+/* Close sc's file and free what it holds (sc zeroed or opened). */
+void script_close(struct script *sc);
 /* Parse COLSxROWS (20x6 to 1000x1000): 0, or -1 when it is not one. */
 int script_parse_size(const char *s, int *cols, int *rows);
 /* Run script lines until one needs the UI to act (a key) or to wait. */

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -298,4 +299,44 @@ script_step(struct tui *t, struct script *sc)
 		if (script_command(t, sc, line))
 			return;
 	}
+}
+
+int
+script_open(struct tui *t, struct script *sc, const char *path, FILE **in)
+{
+	const char *size = getenv("DEVFLOW_TUI_SIZE");
+	const char *outp = getenv("DEVFLOW_TUI_OUTPUT");
+	int c = 80, r = 24;
+	char tmp[16];
+
+	if (size != NULL && script_parse_size(size, &c, &r) != 0) {
+		fprintf(stderr, "devflow: DEVFLOW_TUI_SIZE '%s': expected COLSxROWS\n", size);
+		return -1;
+	}
+	sc->f = fopen(path, "r");
+	sc->path = xstrdup(path);
+	if (sc->f == NULL) {
+		fprintf(stderr, "devflow: DEVFLOW_TUI_SCRIPT %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	snprintf(tmp, sizeof tmp, "%d", r);
+	setenv("LINES", tmp, 1);
+	snprintf(tmp, sizeof tmp, "%d", c);
+	setenv("COLUMNS", tmp, 1);
+	t->out = fopen(outp && outp[0] ? outp : "/dev/null", "w");
+	*in = fopen("/dev/null", "r");
+	if (t->out == NULL || *in == NULL) {
+		fprintf(stderr, "devflow: cannot open the headless terminal\n");
+		return -1;
+	}
+	return 0;
+}
+
+void
+script_close(struct script *sc)
+{
+	if (sc->f)
+		fclose(sc->f);
+	free(sc->path);
+	free(sc->wait_text);
 }
