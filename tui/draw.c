@@ -118,41 +118,92 @@ put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, at
 }
 
 void
-pane_frame(struct pane *p, struct tui *t, const char *title, const char *note)
+frame_draw(WINDOW *w, int h, int width, int first, int last, int focused, const char *title,
+           const char *note)
 {
-	WINDOW *w = p->win;
-	int focused = t->focus == (enum pane_id)(p - t->panes);
 	int pair = focused ? colour_pair(COLOR_CYAN, -1) : 0;
 	attr_t a = focused ? A_BOLD : A_NORMAL;
 	int tw;
 
 	werase(w);
 	wattr_set(w, A_NORMAL, (short)pair, &pair);
-	mvwadd_wch(w, 0, 0, p->first ? WACS_ULCORNER : WACS_LTEE);
-	mvwhline_set(w, 0, 1, WACS_HLINE, p->w - 2);
-	mvwadd_wch(w, 0, p->w - 1, p->first ? WACS_URCORNER : WACS_RTEE);
-	for (int y = 1; y < p->h; y++) {
+	mvwadd_wch(w, 0, 0, first ? WACS_ULCORNER : WACS_LTEE);
+	mvwhline_set(w, 0, 1, WACS_HLINE, width - 2);
+	mvwadd_wch(w, 0, width - 1, first ? WACS_URCORNER : WACS_RTEE);
+	for (int y = 1; y < h; y++) {
 		mvwadd_wch(w, y, 0, WACS_VLINE);
-		mvwadd_wch(w, y, p->w - 1, WACS_VLINE);
+		mvwadd_wch(w, y, width - 1, WACS_VLINE);
 	}
-	if (p->last && p->h >= 2) {
-		mvwadd_wch(w, p->h - 1, 0, WACS_LLCORNER);
-		mvwhline_set(w, p->h - 1, 1, WACS_HLINE, p->w - 2);
-		mvwadd_wch(w, p->h - 1, p->w - 1, WACS_LRCORNER);
+	if (last && h >= 2) {
+		mvwadd_wch(w, h - 1, 0, WACS_LLCORNER);
+		mvwhline_set(w, h - 1, 1, WACS_HLINE, width - 2);
+		mvwadd_wch(w, h - 1, width - 1, WACS_LRCORNER);
 	}
 	wattr_set(w, A_NORMAL, 0, NULL);
 	{
 		char *s = xasprintf(" %s ", title);
 
-		tw = put_clipped(w, 0, 1, s, p->w - 3, a, pair);
+		tw = put_clipped(w, 0, 1, s, width - 3, a, pair);
 		free(s);
 	}
 	if (note != NULL && note[0] != '\0') {
 		char *s = xasprintf(" %s ", note);
 		int nw = str_width(s);
 
-		if (1 + tw + nw < p->w - 2)
-			put_clipped(w, 0, p->w - 1 - nw - 1, s, nw, a, pair);
+		if (1 + tw + nw < width - 2)
+			put_clipped(w, 0, width - 1 - nw - 1, s, nw, a, pair);
 		free(s);
 	}
+}
+
+void
+pane_frame(struct pane *p, struct tui *t, const char *title, const char *note)
+{
+	frame_draw(p->win, p->h, p->w, p->first, p->last, t->focus == (enum pane_id)(p - t->panes),
+	           title, note);
+}
+
+/* A framed window over the screen, titled; NULL when it cannot be made. */
+WINDOW *
+box_win(int y, int x, int h, int w, const char *title)
+{
+	WINDOW *win = newwin(h, w, y, x);
+
+	if (win == NULL)
+		return NULL;
+	frame_draw(win, h, w, 1, 1, 0, title, NULL);
+	return win;
+}
+
+/* Split text into lines (caller frees each and the array). */
+char **
+split_lines(const char *text, size_t *n)
+{
+	char **v = NULL;
+	const char *s = text;
+
+	*n = 0;
+	while (*s != '\0' || s == text) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		struct buf line = BUF_INIT;
+
+		int indent = 1;
+
+		/* Indenting tabs become two spaces, other tabs one; CR is dropped. */
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] == '\t')
+				buf_puts(&line, indent ? "  " : " ");
+			else if (s[i] != '\r')
+				buf_putc(&line, s[i]);
+			if (s[i] != '\t')
+				indent = 0;
+		}
+		v = xreallocarray(v, *n + 1, sizeof *v);
+		v[(*n)++] = line.data ? buf_detach(&line) : xstrdup("");
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	return v;
 }

@@ -283,65 +283,6 @@ editor_draw(struct editor *e, WINDOW *win, int y, int x, int h, int w, attr_t at
 	}
 }
 
-/* ---- drawing helpers ----------------------------------------------------------- */
-
-static WINDOW *
-box_win(struct tui *t, int y, int x, int h, int w, const char *title)
-{
-	WINDOW *win = newwin(h, w, y, x);
-	struct pane fake;
-
-	if (win == NULL)
-		return NULL;
-	memset(&fake, 0, sizeof fake);
-	fake.win = win;
-	fake.h = h;
-	fake.w = w;
-	fake.first = fake.last = 1;
-	/* pane_frame highlights the focused pane: use a pane index that never matches. */
-	{
-		enum pane_id save = t->focus;
-
-		t->focus = PANE__COUNT;
-		pane_frame(&fake, t, title, NULL);
-		t->focus = save;
-	}
-	return win;
-}
-
-/* Split text into lines (caller frees each and the array). */
-static char **
-split_lines(const char *text, size_t *n)
-{
-	char **v = NULL;
-	const char *s = text;
-
-	*n = 0;
-	while (*s != '\0' || s == text) {
-		const char *nl = strchr(s, '\n');
-		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-		struct buf line = BUF_INIT;
-
-		int indent = 1;
-
-		/* Indenting tabs become two spaces, other tabs one; CR is dropped. */
-		for (size_t i = 0; i < len; i++) {
-			if (s[i] == '\t')
-				buf_puts(&line, indent ? "  " : " ");
-			else if (s[i] != '\r')
-				buf_putc(&line, s[i]);
-			if (s[i] != '\t')
-				indent = 0;
-		}
-		v = xreallocarray(v, *n + 1, sizeof *v);
-		v[(*n)++] = line.data ? buf_detach(&line) : xstrdup("");
-		if (nl == NULL)
-			break;
-		s = nl + 1;
-	}
-	return v;
-}
-
 /* The area the overlays cover: between header and footer. */
 static void
 area(struct tui *t, int *y, int *x, int *h, int *w)
@@ -395,7 +336,7 @@ pager_draw(struct tui *t)
 	area(t, &y, &x, &h, &w);
 	snprintf(title, sizeof title, "%s · %zu/%zu · q close", t->pg_title,
 	         t->pg_n ? t->pg_top + 1 : 0, t->pg_n);
-	win = box_win(t, y, x, h, w, title);
+	win = box_win(y, x, h, w, title);
 	if (win == NULL)
 		return;
 	for (int i = 0; i < h - 2 && t->pg_top + (size_t)i < t->pg_n; i++) {
@@ -493,7 +434,7 @@ confirm_draw(struct tui *t)
 		w = COLS;
 	if (w < 30)
 		w = COLS < 30 ? COLS : 30;
-	win = box_win(t, (LINES - h) / 2, (COLS - w) / 2, h, w, "Confirm");
+	win = box_win((LINES - h) / 2, (COLS - w) / 2, h, w, "Confirm");
 	if (win == NULL)
 		return;
 	put_clipped(win, 1, 2, t->cf_question, w - 4, A_BOLD, colour_pair(COLOR_RED, -1));
@@ -536,7 +477,7 @@ editor_overlay_draw(struct tui *t)
 		w = t->panes[PANE_TERM].w;
 	}
 	snprintf(title, sizeof title, "Request changes · %.8s · C-s send · Esc cancel", t->ed_run);
-	win = box_win(t, y, x, h, w, title);
+	win = box_win(y, x, h, w, title);
 	if (win == NULL)
 		goto out;
 	/* The summary, wrapped, over at most half of the box. */
@@ -757,7 +698,7 @@ form_draw(struct tui *t)
 		y += (h - 18) / 2;
 		h = 18;
 	}
-	win = box_win(t, y, x, h, w, "New run · Tab next field · C-s start · Esc cancel");
+	win = box_win(y, x, h, w, "New run · Tab next field · C-s start · Esc cancel");
 	if (win == NULL)
 		return;
 	for (int i = 0; i < FORM_FIELDS; i++) {
