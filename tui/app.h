@@ -17,6 +17,7 @@
 #include "lib/buf.h"
 #include "proto/client.h"
 #include "proto/proto.h"
+#include "editor.h"
 #include "keys.h"
 #include "model.h"
 #include "request.h"
@@ -67,14 +68,6 @@ enum overlay {
 	OV_FORM,
 	OV_FILTER,
 	OV_ATTACH,
-};
-
-/* A text with a cursor: the comment editor and the form's fields. */
-struct editor {
-	struct buf text;
-	size_t cur; /* byte offset */
-	int multiline;
-	int top; /* first line shown */
 };
 
 #define FORM_FIELDS 5
@@ -202,9 +195,6 @@ void views_draw(struct tui *t);
 int views_key(struct tui *t, int key);
 void pager_open(struct tui *t, const char *title, const char *text, int diff);
 void pager_close(struct tui *t);
-void editor_init(struct editor *e, const char *text, int multiline);
-void editor_free(struct editor *e);
-int editor_key(struct editor *e, int key);
 void form_open(struct tui *t);
 void form_close(struct tui *t);
 void help_open(struct tui *t);

@@ -7,6 +7,7 @@ devflow_SOURCES += \
 	tui/attach.c \
 	tui/colour.c tui/colour.h \
 	tui/draw.c tui/draw.h \
+	tui/editor.c tui/editor.h \
 	tui/keys.c tui/keys.h \
 	tui/model.c tui/model.h \
 	tui/panes.c \

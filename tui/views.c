@@ -23,266 +23,6 @@
 #define KEY_CS 19 /* C-s */
 #define KEY_ESCAPE 27
 
-/* ---- editor ---------------------------------------------------------------- */
-
-void
-editor_init(struct editor *e, const char *text, int multiline)
-{
-	memset(e, 0, sizeof *e);
-	e->multiline = multiline;
-	buf_puts(&e->text, text != NULL ? text : "");
-	if (e->text.data == NULL)
-		buf_puts(&e->text, "");
-	e->cur = e->text.len;
-}
-
-void
-editor_free(struct editor *e)
-{
-	buf_free(&e->text);
-	memset(e, 0, sizeof *e);
-}
-
-static const char *
-etext(const struct editor *e)
-{
-	return e->text.data != NULL ? e->text.data : "";
-}
-
-static size_t
-prev_char(const struct editor *e, size_t at)
-{
-	const char *s = etext(e);
-
-	if (at == 0)
-		return 0;
-	at--;
-	while (at > 0 && ((unsigned char)s[at] & 0xC0) == 0x80)
-		at--;
-	return at;
-}
-
-static size_t
-next_char(const struct editor *e, size_t at)
-{
-	const char *s = etext(e);
-
-	if (at >= e->text.len)
-		return e->text.len;
-	at++;
-	while (at < e->text.len && ((unsigned char)s[at] & 0xC0) == 0x80)
-		at++;
-	return at;
-}
-
-static void
-erase_range(struct editor *e, size_t from, size_t to)
-{
-	memmove(e->text.data + from, e->text.data + to, e->text.len - to + 1);
-	e->text.len -= to - from;
-}
-
-static void
-insert(struct editor *e, const char *s, size_t n)
-{
-	size_t tail = e->text.len - e->cur;
-	char *save = xstrndup(e->text.data + e->cur, tail);
-
-	e->text.len = e->cur;
-	buf_append(&e->text, s, n);
-	buf_append(&e->text, save, tail);
-	free(save);
-	e->cur += n;
-}
-
-/* Start of the line holding at, and the column (in characters) of at. */
-static size_t
-line_start(const struct editor *e, size_t at, size_t *col)
-{
-	const char *s = etext(e);
-	size_t st = at;
-
-	while (st > 0 && s[st - 1] != '\n')
-		st--;
-	if (col != NULL) {
-		*col = 0;
-		for (size_t i = st; i < at; i = next_char(e, i))
-			(*col)++;
-	}
-	return st;
-}
-
-static size_t
-advance_cols(const struct editor *e, size_t from, size_t cols)
-{
-	const char *s = etext(e);
-
-	while (cols > 0 && from < e->text.len && s[from] != '\n') {
-		from = next_char(e, from);
-		cols--;
-	}
-	return from;
-}
-
-int
-editor_key(struct editor *e, int key)
-{
-	const char *s = etext(e);
-
-	switch (key) {
-	case 127:
-	case 8:
-	case KEYS_FN | KEY_BACKSPACE:
-		if (e->cur > 0) {
-			size_t p = prev_char(e, e->cur);
-
-			erase_range(e, p, e->cur);
-			e->cur = p;
-		}
-		return 1;
-	case KEYS_FN | KEY_DC:
-		if (e->cur < e->text.len)
-			erase_range(e, e->cur, next_char(e, e->cur));
-		return 1;
-	case KEYS_FN | KEY_LEFT:
-		e->cur = prev_char(e, e->cur);
-		return 1;
-	case KEYS_FN | KEY_RIGHT:
-		e->cur = next_char(e, e->cur);
-		return 1;
-	case KEYS_FN | KEY_HOME:
-	case 1: /* C-a */
-		e->cur = line_start(e, e->cur, NULL);
-		return 1;
-	case KEYS_FN | KEY_END:
-	case 5: /* C-e */
-		while (e->cur < e->text.len && s[e->cur] != '\n')
-			e->cur++;
-		return 1;
-	case 21: /* C-u: clear the line */
-	{
-		size_t st = line_start(e, e->cur, NULL);
-
-		erase_range(e, st, e->cur);
-		e->cur = st;
-		return 1;
-	}
-	case KEYS_FN | KEY_UP:
-	case KEYS_FN | KEY_DOWN: {
-		size_t col, st = line_start(e, e->cur, &col);
-
-		if (!e->multiline)
-			return 0;
-		if (key == (KEYS_FN | KEY_UP)) {
-			if (st == 0)
-				return 1;
-			e->cur = advance_cols(e, line_start(e, st - 1, NULL), col);
-		} else {
-			size_t end = e->cur;
-
-			while (end < e->text.len && s[end] != '\n')
-				end++;
-			if (end >= e->text.len)
-				return 1;
-			e->cur = advance_cols(e, end + 1, col);
-		}
-		return 1;
-	}
-	case '\r':
-	case '\n':
-	case KEYS_FN | KEY_ENTER:
-		if (!e->multiline)
-			return 0;
-		insert(e, "\n", 1);
-		return 1;
-	default:
-		break;
-	}
-	if (key >= ' ' && key != 127 && !(key & KEYS_FN)) {
-		char mb[MB_LEN_MAX];
-		mbstate_t st;
-		size_t n;
-
-		memset(&st, 0, sizeof st);
-		n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n != (size_t)-1)
-			insert(e, mb, n);
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Draw the editor's text into win at y, x within h rows and w cells, lines
- * wrapped; returns the cursor position through cy/cx.
- */
-static void
-editor_draw(struct editor *e, WINDOW *win, int y, int x, int h, int w, attr_t attr, int *cy,
-            int *cx)
-{
-	const char *s = etext(e);
-	int line = 0, c = 0;
-	size_t i = 0;
-	mbstate_t st;
-
-	/* Lines of the cursor to keep visible. */
-	{
-		int ln = 0, cc = 0;
-
-		for (size_t k = 0; k < e->cur && k < e->text.len; k = next_char(e, k)) {
-			if (s[k] == '\n' || cc >= w) {
-				ln++;
-				cc = s[k] == '\n' ? 0 : 1;
-			} else
-				cc++;
-		}
-		if (ln < e->top)
-			e->top = ln;
-		if (ln >= e->top + h)
-			e->top = ln - h + 1;
-	}
-	memset(&st, 0, sizeof st);
-	*cy = y;
-	*cx = x;
-	for (;;) {
-		if (i == e->cur && line >= e->top && line < e->top + h) {
-			*cy = y + line - e->top;
-			*cx = x + c;
-		}
-		if (i >= e->text.len)
-			break;
-		if (s[i] == '\n') {
-			line++;
-			c = 0;
-			i++;
-			continue;
-		}
-		{
-			wchar_t wc[2] = { 0, 0 };
-			size_t n = mbrtowc(&wc[0], s + i, e->text.len - i, &st);
-			int cw;
-			cchar_t cc;
-
-			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-				memset(&st, 0, sizeof st);
-				n = 1;
-				wc[0] = L'?';
-			}
-			cw = wcwidth(wc[0]) > 0 ? wcwidth(wc[0]) : 1;
-			if (c + cw > w) {
-				line++;
-				c = 0;
-			}
-			if (line >= e->top && line < e->top + h) {
-				setcchar(&cc, wc, attr, 0, NULL);
-				mvwadd_wch(win, y + line - e->top, x + c, &cc);
-			}
-			c += cw;
-			i += n;
-		}
-	}
-}
-
 /* The area the overlays cover: between header and footer. */
 static void
 area(struct tui *t, int *y, int *x, int *h, int *w)
@@ -488,20 +228,7 @@ editor_overlay_draw(struct tui *t)
 	mvwhline_set(win, 1 + sumh, 1, WACS_HLINE, w - 2);
 	put_clipped(win, 1 + sumh, 2, " Your comment ", w - 4, A_BOLD, 0);
 	editor_draw(&t->ed, win, 2 + sumh, 2, h - 3 - sumh, w - 4, A_NORMAL, &cy, &cx);
-	/* The cursor cell, shown in reverse (the real cursor is hidden). */
-	{
-		cchar_t cc;
-
-		if (mvwin_wch(win, cy, cx, &cc) != ERR) {
-			wchar_t wc[CCHARW_MAX + 1];
-			attr_t a;
-			short pr;
-
-			getcchar(&cc, wc, &a, &pr, NULL);
-			setcchar(&cc, wc, a | A_REVERSE, pr, NULL);
-			mvwadd_wch(win, cy, cx, &cc);
-		}
-	}
+	editor_show_cursor(win, cy, cx);
 	wnoutrefresh(win);
 	delwin(win);
 out:
@@ -520,7 +247,7 @@ editor_overlay_key(struct tui *t, int key)
 		return 1;
 	}
 	if (key == KEY_CS) {
-		const char *c = etext(&t->ed);
+		const char *c = editor_text(&t->ed);
 
 		while (*c == ' ' || *c == '\n')
 			c++;
@@ -529,7 +256,7 @@ editor_overlay_key(struct tui *t, int key)
 			return 1;
 		}
 		t->ov = OV_NONE;
-		app_decide(t, t->ed_run, t->ed_approval, "request_changes", etext(&t->ed));
+		app_decide(t, t->ed_run, t->ed_approval, "request_changes", editor_text(&t->ed));
 		editor_free(&t->ed);
 		return 1;
 	}
@@ -675,7 +402,7 @@ form_validate(struct tui *t)
 
 	for (int i = 0; i < FORM_FIELDS; i++) {
 		free(t->form.msg[i]);
-		t->form.msg[i] = validate_field(i, etext(&t->form.f[i]));
+		t->form.msg[i] = validate_field(i, editor_text(&t->form.f[i]));
 		if (t->form.msg[i] != NULL)
 			ok = 0;
 	}
@@ -727,19 +454,7 @@ form_draw(struct tui *t)
 	if (t->form.error != NULL)
 		put_wrapped(win, h - 3, 2, t->form.error, w - 4, 2, A_BOLD,
 		            colour_pair(COLOR_RED, -1));
-	{
-		cchar_t cc;
-
-		if (mvwin_wch(win, cy, cx, &cc) != ERR) {
-			wchar_t wc[CCHARW_MAX + 1];
-			attr_t a;
-			short pr;
-
-			getcchar(&cc, wc, &a, &pr, NULL);
-			setcchar(&cc, wc, a | A_REVERSE, pr, NULL);
-			mvwadd_wch(win, cy, cx, &cc);
-		}
-	}
+	editor_show_cursor(win, cy, cx);
 	wnoutrefresh(win);
 	delwin(win);
 }
@@ -758,7 +473,7 @@ form_key(struct tui *t, int key)
 	if (key == '\t' || key == (KEYS_FN | KEY_DOWN) || key == '\r' || key == '\n' ||
 	    key == (KEYS_FN | KEY_ENTER)) {
 		free(f->msg[f->focus]);
-		f->msg[f->focus] = validate_field(f->focus, etext(&f->f[f->focus]));
+		f->msg[f->focus] = validate_field(f->focus, editor_text(&f->f[f->focus]));
 		if ((key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER)) &&
 		    f->focus == FORM_FIELDS - 1)
 			key = KEY_CS;
@@ -810,7 +525,7 @@ filter_key(struct tui *t, int key)
 	}
 	editor_key(&t->flt, key);
 	free(t->filter);
-	t->filter = xstrdup(etext(&t->flt));
+	t->filter = xstrdup(editor_text(&t->flt));
 	t->panes[PANE_RUNS].sel = 0;
 	t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
 	return 1;
@@ -824,7 +539,7 @@ filter_draw(struct tui *t)
 
 	if (win == NULL)
 		return;
-	s = xasprintf("/%s", etext(&t->flt));
+	s = xasprintf("/%s", editor_text(&t->flt));
 	put_clipped(win, 0, 0, s, COLS - 1, A_BOLD, 0);
 	put_clipped(win, 0, str_width(s) < COLS - 1 ? str_width(s) : COLS - 1, " ", 1, A_REVERSE,
 	            0);
