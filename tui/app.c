@@ -584,7 +584,7 @@ tui_free(struct tui *t)
 		if (t->panes[i].win != NULL)
 			delwin(t->panes[i].win);
 	term_reset(t);
-	pager_close(t);
+	pager_free(&t->pager);
 	form_close(t);
 	editor_free(&t->ed);
 	editor_free(&t->flt);

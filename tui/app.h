@@ -20,6 +20,7 @@
 #include "editor.h"
 #include "keys.h"
 #include "model.h"
+#include "overlay.h"
 #include "request.h"
 
 struct tui;
@@ -119,11 +120,7 @@ struct tui {
 	size_t nwant_status;
 
 	enum overlay ov;
-	/* pager */
-	char *pg_title;
-	char **pg_lines;
-	size_t pg_n, pg_top;
-	int pg_diff; /* colour + / - / @@ lines */
+	struct pager pager; /* OV_PAGER, OV_HELP */
 	/* confirm */
 	char *cf_question;
 	char cf_action[32]; /* decide action or "pause" */
@@ -193,8 +190,8 @@ void term_draw_full(struct tui *t, WINDOW *win, int rows, int cols);
 /* views.c: overlays */
 void views_draw(struct tui *t);
 int views_key(struct tui *t, int key);
-void pager_open(struct tui *t, const char *title, const char *text, int diff);
-void pager_close(struct tui *t);
+/* Open the pager on a copy of text (over any other overlay). */
+void views_pager(struct tui *t, const char *title, const char *text, int diff);
 void form_open(struct tui *t);
 void form_close(struct tui *t);
 void help_open(struct tui *t);

@@ -10,6 +10,8 @@ devflow_SOURCES += \
 	tui/editor.c tui/editor.h \
 	tui/keys.c tui/keys.h \
 	tui/model.c tui/model.h \
+	tui/overlay.h \
+	tui/pager.c \
 	tui/panes.c \
 	tui/reply.c \
 	tui/request.h \

@@ -219,7 +219,7 @@ artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
 	}
 	title = xasprintf("Artifact · run %.8s · %s", run_id,
 	                  result_str(res, "phase") ? result_str(res, "phase") : "?");
-	pager_open(t, title, b.data, 0);
+	views_pager(t, title, b.data, 0);
 	free(title);
 	buf_free(&b);
 }
@@ -326,7 +326,7 @@ text_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
 		                  result_str(m->result, "base") ? result_str(m->result, "base")
 		                                                : "the base");
 	}
-	pager_open(t, title, text, p->kind == PEND_DIFF);
+	views_pager(t, title, text, p->kind == PEND_DIFF);
 	free(title);
 	free(text);
 }

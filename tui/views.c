@@ -34,109 +34,14 @@ area(struct tui *t, int *y, int *x, int *h, int *w)
 	*w = COLS;
 }
 
-/* ---- pager ------------------------------------------------------------------ */
+/* ---- pager and help ------------------------------------------------------------ */
 
 void
-pager_open(struct tui *t, const char *title, const char *text, int diff)
+views_pager(struct tui *t, const char *title, const char *text, int diff)
 {
-	pager_close(t);
-	t->pg_title = xstrdup(title);
-	t->pg_lines = split_lines(text, &t->pg_n);
-	/* A trailing newline leaves an empty last line: drop it. */
-	if (t->pg_n > 1 && t->pg_lines[t->pg_n - 1][0] == '\0')
-		free(t->pg_lines[--t->pg_n]);
-	t->pg_top = 0;
-	t->pg_diff = diff;
+	pager_open(&t->pager, title, text, diff);
 	t->ov = OV_PAGER;
 	t->dirty = 1;
-}
-
-void
-pager_close(struct tui *t)
-{
-	for (size_t i = 0; i < t->pg_n; i++)
-		free(t->pg_lines[i]);
-	free(t->pg_lines);
-	free(t->pg_title);
-	t->pg_lines = NULL;
-	t->pg_title = NULL;
-	t->pg_n = t->pg_top = 0;
-	if (t->ov == OV_PAGER || t->ov == OV_HELP)
-		t->ov = OV_NONE;
-	t->dirty = 1;
-}
-
-static void
-pager_draw(struct tui *t)
-{
-	int y, x, h, w;
-	WINDOW *win;
-	char title[256];
-
-	area(t, &y, &x, &h, &w);
-	snprintf(title, sizeof title, "%s · %zu/%zu · q close", t->pg_title,
-	         t->pg_n ? t->pg_top + 1 : 0, t->pg_n);
-	win = box_win(y, x, h, w, title);
-	if (win == NULL)
-		return;
-	for (int i = 0; i < h - 2 && t->pg_top + (size_t)i < t->pg_n; i++) {
-		const char *l = t->pg_lines[t->pg_top + (size_t)i];
-		int pair = 0;
-		attr_t a = A_NORMAL;
-
-		if (t->pg_diff) {
-			if (strncmp(l, "+++", 3) == 0 || strncmp(l, "---", 3) == 0 ||
-			    strncmp(l, "diff ", 5) == 0)
-				a = A_BOLD;
-			else if (l[0] == '+')
-				pair = colour_pair(COLOR_GREEN, -1);
-			else if (l[0] == '-')
-				pair = colour_pair(COLOR_RED, -1);
-			else if (strncmp(l, "@@", 2) == 0)
-				pair = colour_pair(COLOR_CYAN, -1);
-		}
-		put_clipped(win, 1 + i, 1, l, w - 2, a, pair);
-	}
-	wnoutrefresh(win);
-	delwin(win);
-}
-
-static int
-pager_key(struct tui *t, int key)
-{
-	int page = LINES - 5 > 1 ? LINES - 5 : 1;
-	enum tui_request req = keymap_lookup(&t->keys, key);
-
-	if (key == 'q' || key == KEY_ESCAPE || req == REQ_QUIT) {
-		pager_close(t);
-		return 1;
-	}
-	switch (req) {
-	case REQ_MOVE_DOWN:
-		if (t->pg_top + 1 < t->pg_n)
-			t->pg_top++;
-		break;
-	case REQ_MOVE_UP:
-		if (t->pg_top > 0)
-			t->pg_top--;
-		break;
-	case REQ_PAGE_DOWN:
-		t->pg_top += (size_t)page;
-		if (t->pg_top >= t->pg_n)
-			t->pg_top = t->pg_n ? t->pg_n - 1 : 0;
-		break;
-	case REQ_PAGE_UP:
-		t->pg_top = t->pg_top > (size_t)page ? t->pg_top - (size_t)page : 0;
-		break;
-	default:
-		if (key == 'g' || key == (KEYS_FN | KEY_HOME))
-			t->pg_top = 0;
-		else if (key == 'G' || key == (KEYS_FN | KEY_END))
-			t->pg_top = t->pg_n > (size_t)page ? t->pg_n - (size_t)page : 0;
-		break;
-	}
-	t->dirty = 1;
-	return 1;
 }
 
 void
@@ -157,7 +62,7 @@ help_open(struct tui *t)
 	         "Comment editor: C-s sends, Esc cancels. Forms: Tab next field, C-s starts.\n");
 	for (size_t i = 0; i < t->keys.nerrors; i++)
 		buf_printf(&b, "%s%s\n", i == 0 ? "\nkeys.conf:\n" : "", t->keys.errors[i]);
-	pager_open(t, "Help", b.data, 0);
+	views_pager(t, "Help", b.data, 0);
 	t->ov = OV_HELP;
 	buf_free(&b);
 }
@@ -555,10 +460,13 @@ filter_draw(struct tui *t)
 void
 views_draw(struct tui *t)
 {
+	int y, x, h, w;
+
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
-		pager_draw(t);
+		area(t, &y, &x, &h, &w);
+		pager_draw(&t->pager, y, x, h, w);
 		break;
 	case OV_CONFIRM:
 		confirm_draw(t);
@@ -583,7 +491,12 @@ views_key(struct tui *t, int key)
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
-		return pager_key(t, key);
+		if (pager_key(&t->pager, &t->keys, key) == OVERLAY_DONE) {
+			pager_free(&t->pager);
+			t->ov = OV_NONE;
+		}
+		t->dirty = 1;
+		return 1;
 	case OV_CONFIRM:
 		return confirm_key(t, key);
 	case OV_EDITOR:

@@ -1,0 +1,45 @@
+/*
+ * The overlays over the panes — the pager (the help screen is one), the
+ * confirmation, the comment editor, the new-run form and the runs filter —
+ * each a file with its own state struct. They know nothing of the
+ * application: each draws into the area it is given, and a key returns a
+ * result (like htop's HandlerResult) that the application (views.c) acts on.
+ */
+#ifndef DEVFLOW_TUI_OVERLAY_H
+#define DEVFLOW_TUI_OVERLAY_H
+
+#include <curses.h>
+#include <stddef.h>
+
+#include "lib/error.h"
+#include "editor.h"
+#include "keys.h"
+
+#define KEY_CS 19 /* C-s */
+#define KEY_ESCAPE 27
+
+enum overlay_result {
+	OVERLAY_KEEP,    /* the key was used; the overlay stays */
+	OVERLAY_DONE,    /* finished: the application closes it */
+	OVERLAY_CANCEL,  /* the user backed out: closed, and the application says so */
+	OVERLAY_SUBMIT,  /* the user confirmed: the application acts on what it holds */
+	OVERLAY_CHANGED, /* its text changed: the application follows it as typed */
+};
+
+/* pager.c: a text to scroll (artifacts, diffs with + - @@ coloured, reports, help) */
+struct pager {
+	char *title;
+	char **lines;
+	size_t n, top;
+	int diff; /* colour + / - / @@ lines */
+};
+
+/* Show a copy of text (what pg showed before is freed). */
+void pager_open(struct pager *pg, const char *title, const char *text, int diff);
+/* Free what pg holds; pg is zeroed. */
+void pager_free(struct pager *pg);
+void pager_draw(const struct pager *pg, int y, int x, int h, int w);
+/* Scroll for key (bindings in keys); q, Esc or quit: OVERLAY_DONE. */
+enum overlay_result pager_key(struct pager *pg, const struct keymap *keys, int key);
+
+#endif
