@@ -8,6 +8,7 @@ devflow_SOURCES += \
 	tui/colour.c tui/colour.h \
 	tui/draw.c tui/draw.h \
 	tui/editor.c tui/editor.h \
+	tui/help.c \
 	tui/keys.c tui/keys.h \
 	tui/model.c tui/model.h \
 	tui/overlay.h \

@@ -42,4 +42,7 @@ void pager_draw(const struct pager *pg, int y, int x, int h, int w);
 /* Scroll for key (bindings in keys); q, Esc or quit: OVERLAY_DONE. */
 enum overlay_result pager_key(struct pager *pg, const struct keymap *keys, int key);
 
+/* help.c: the help screen, a pager over this text (the caller frees it) */
+char *help_text(const struct keymap *keys);
+
 #endif

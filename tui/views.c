@@ -47,24 +47,11 @@ views_pager(struct tui *t, const char *title, const char *text, int diff)
 void
 help_open(struct tui *t)
 {
-	struct buf b = BUF_INIT;
+	char *text = help_text(&t->keys);
 
-	buf_puts(&b, "Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)\n\n");
-	for (int r = REQ_NONE + 1; r < REQ__COUNT; r++) {
-		char keys[128];
-
-		keymap_keys_of(&t->keys, (enum tui_request)r, keys, sizeof keys);
-		buf_printf(&b, "  %-14s %-18s %s\n", keys[0] ? keys : "(unbound)",
-		           request_name((enum tui_request)r), request_help((enum tui_request)r));
-	}
-	buf_puts(&b,
-	         "\nAttached to an agent: every key goes to the agent; C-] comes back.\n"
-	         "Comment editor: C-s sends, Esc cancels. Forms: Tab next field, C-s starts.\n");
-	for (size_t i = 0; i < t->keys.nerrors; i++)
-		buf_printf(&b, "%s%s\n", i == 0 ? "\nkeys.conf:\n" : "", t->keys.errors[i]);
-	views_pager(t, "Help", b.data, 0);
+	views_pager(t, "Help", text, 0);
 	t->ov = OV_HELP;
-	buf_free(&b);
+	free(text);
 }
 
 /* ---- confirm ------------------------------------------------------------------ */
