@@ -145,14 +145,10 @@ open_changes(struct tui *t, const struct model_item *it)
 
 /* Ask question first; yes decides action on run_id's approval_id. */
 static void
-confirm_open(struct tui *t, const char *action, const char *run_id, const char *approval_id,
-             char *question)
+ask_first(struct tui *t, const char *action, const char *run_id, const char *approval_id,
+          char *question)
 {
-	snprintf(t->cf_action, sizeof t->cf_action, "%s", action);
-	snprintf(t->cf_run, sizeof t->cf_run, "%s", run_id);
-	snprintf(t->cf_approval, sizeof t->cf_approval, "%s", approval_id);
-	free(t->cf_question);
-	t->cf_question = question;
+	confirm_open(&t->confirm, action, run_id, approval_id, question);
 	t->ov = OV_CONFIRM;
 	t->dirty = 1;
 }
@@ -175,8 +171,8 @@ ask_abort(struct tui *t)
 		return;
 	}
 	it = target_item(t, MODEL_ITEM_GATE);
-	confirm_open(t, "abort", r->id, it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "",
-	             xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo));
+	ask_first(t, "abort", r->id, it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "",
+	          xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo));
 }
 
 static void
@@ -264,7 +260,7 @@ do_request(struct tui *t, enum tui_request req)
 			no_gate(t, "reject");
 			return;
 		}
-		confirm_open(
+		ask_first(
 		    t, "reject", it->run_id, it->approval_id,
 		    xasprintf("Reject %s of run %.8s? The run fails.", it->label, it->run_id));
 		return;

@@ -600,7 +600,7 @@ tui_free(struct tui *t)
 	free(t->pend);
 	free(t->sel_run);
 	free(t->filter);
-	free(t->cf_question);
+	confirm_free(&t->confirm);
 	free(t->ed_summary);
 	free(t->message);
 	free(t->banner);

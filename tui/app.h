@@ -121,10 +121,7 @@ struct tui {
 
 	enum overlay ov;
 	struct pager pager; /* OV_PAGER, OV_HELP */
-	/* confirm */
-	char *cf_question;
-	char cf_action[32]; /* decide action or "pause" */
-	char cf_run[DF_ID_MAX], cf_approval[DF_ID_MAX];
+	struct confirm confirm;
 	/* editor */
 	struct editor ed;
 	char ed_run[DF_ID_MAX], ed_approval[DF_ID_MAX];

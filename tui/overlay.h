@@ -42,6 +42,23 @@ void pager_draw(const struct pager *pg, int y, int x, int h, int w);
 /* Scroll for key (bindings in keys); q, Esc or quit: OVERLAY_DONE. */
 enum overlay_result pager_key(struct pager *pg, const struct keymap *keys, int key);
 
+/* confirm.c: a question a destructive key asks first */
+struct confirm {
+	char *question;
+	char action[32]; /* the decision: "reject" or "abort" */
+	char run[DF_ID_MAX], approval[DF_ID_MAX];
+};
+
+/* Ask question (owned from now on) before action on run_id's approval_id. */
+void confirm_open(struct confirm *cf, const char *action, const char *run_id,
+                  const char *approval_id, char *question);
+/* Free the question (action, run and approval stay). */
+void confirm_free(struct confirm *cf);
+/* Draw the question centred on the screen. */
+void confirm_draw(const struct confirm *cf);
+/* y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. */
+enum overlay_result confirm_key(struct confirm *cf, int key);
+
 /* help.c: the help screen, a pager over this text (the caller frees it) */
 char *help_text(const struct keymap *keys);
 

@@ -56,39 +56,21 @@ help_open(struct tui *t)
 
 /* ---- confirm ------------------------------------------------------------------ */
 
+/* Any key answers: y decides (reject, abort), the others cancel. */
 static void
-confirm_draw(struct tui *t)
+confirm_result(struct tui *t, enum overlay_result r)
 {
-	int w = str_width(t->cf_question) + 6, h = 5;
-	WINDOW *win;
+	struct confirm *cf = &t->confirm;
 
-	if (w > COLS)
-		w = COLS;
-	if (w < 30)
-		w = COLS < 30 ? COLS : 30;
-	win = box_win((LINES - h) / 2, (COLS - w) / 2, h, w, "Confirm");
-	if (win == NULL)
-		return;
-	put_clipped(win, 1, 2, t->cf_question, w - 4, A_BOLD, colour_pair(COLOR_RED, -1));
-	put_clipped(win, 3, 2, "y yes · any other key: no", w - 4, A_DIM, 0);
-	wnoutrefresh(win);
-	delwin(win);
-}
-
-static int
-confirm_key(struct tui *t, int key)
-{
 	t->ov = OV_NONE;
 	t->dirty = 1;
-	free(t->cf_question);
-	t->cf_question = NULL;
-	if (key == 'y' || key == 'Y') {
-		if (strcmp(t->cf_action, "reject") == 0 || strcmp(t->cf_action, "abort") == 0)
-			app_decide(t, t->cf_run, t->cf_approval[0] ? t->cf_approval : NULL,
-			           t->cf_action, NULL);
+	if (r == OVERLAY_SUBMIT) {
+		if (strcmp(cf->action, "reject") == 0 || strcmp(cf->action, "abort") == 0)
+			app_decide(t, cf->run, cf->approval[0] ? cf->approval : NULL, cf->action,
+			           NULL);
 	} else
 		app_message(t, 0, "cancelled");
-	return 1;
+	confirm_free(cf);
 }
 
 /* ---- comment editor ------------------------------------------------------------- */
@@ -456,7 +438,7 @@ views_draw(struct tui *t)
 		pager_draw(&t->pager, y, x, h, w);
 		break;
 	case OV_CONFIRM:
-		confirm_draw(t);
+		confirm_draw(&t->confirm);
 		break;
 	case OV_EDITOR:
 		editor_overlay_draw(t);
@@ -485,7 +467,8 @@ views_key(struct tui *t, int key)
 		t->dirty = 1;
 		return 1;
 	case OV_CONFIRM:
-		return confirm_key(t, key);
+		confirm_result(t, confirm_key(&t->confirm, key));
+		return 1;
 	case OV_EDITOR:
 		return editor_overlay_key(t, key);
 	case OV_FORM:
