@@ -130,14 +130,11 @@ next_pane(struct tui *t, int dir)
 static void
 open_changes(struct tui *t, const struct model_item *it)
 {
-	editor_init(&t->ed, "", 1);
-	snprintf(t->ed_run, sizeof t->ed_run, "%s", it->run_id);
-	snprintf(t->ed_approval, sizeof t->ed_approval, "%s", it->approval_id);
-	free(t->ed_summary);
-	t->ed_summary =
-	    xasprintf("%s · %s · %s (%s)\n(loading the artifact…)", it->label,
-	              it->phase_key ? it->phase_key : "",
-	              it->artifact_path ? it->artifact_path : "-", it->schema ? it->schema : "");
+	comment_open(&t->comment, it->run_id, it->approval_id,
+	             xasprintf("%s · %s · %s (%s)\n(loading the artifact…)", it->label,
+	                       it->phase_key ? it->phase_key : "",
+	                       it->artifact_path ? it->artifact_path : "-",
+	                       it->schema ? it->schema : ""));
 	request_artifact(t, it, "editor");
 	t->ov = OV_EDITOR;
 	t->dirty = 1;

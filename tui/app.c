@@ -586,7 +586,7 @@ tui_free(struct tui *t)
 	term_reset(t);
 	pager_free(&t->pager);
 	form_close(t);
-	editor_free(&t->ed);
+	comment_free(&t->comment);
 	editor_free(&t->flt);
 	client_free(t->client);
 	model_free(&t->model);
@@ -601,7 +601,6 @@ tui_free(struct tui *t)
 	free(t->sel_run);
 	free(t->filter);
 	confirm_free(&t->confirm);
-	free(t->ed_summary);
 	free(t->message);
 	free(t->banner);
 	free(t->workspace);

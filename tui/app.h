@@ -122,10 +122,7 @@ struct tui {
 	enum overlay ov;
 	struct pager pager; /* OV_PAGER, OV_HELP */
 	struct confirm confirm;
-	/* editor */
-	struct editor ed;
-	char ed_run[DF_ID_MAX], ed_approval[DF_ID_MAX];
-	char *ed_summary;
+	struct comment comment; /* OV_EDITOR */
 	/* form */
 	struct form form;
 	/* filter */

@@ -6,6 +6,7 @@ devflow_SOURCES += \
 	tui/app.c tui/app.h \
 	tui/attach.c \
 	tui/colour.c tui/colour.h \
+	tui/comment.c \
 	tui/confirm.c \
 	tui/draw.c tui/draw.h \
 	tui/editor.c tui/editor.h \

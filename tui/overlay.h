@@ -42,6 +42,23 @@ void pager_draw(const struct pager *pg, int y, int x, int h, int w);
 /* Scroll for key (bindings in keys); q, Esc or quit: OVERLAY_DONE. */
 enum overlay_result pager_key(struct pager *pg, const struct keymap *keys, int key);
 
+/* comment.c: the request-changes comment editor over the artifact's summary */
+struct comment {
+	struct editor ed;
+	char run[DF_ID_MAX], approval[DF_ID_MAX];
+	char *summary; /* the artifact's summary, NULL when none */
+};
+
+/* A new empty comment on run_id's approval_id under summary (owned from now on). */
+void comment_open(struct comment *c, const char *run_id, const char *approval_id, char *summary);
+/* Free the comment and the summary. */
+void comment_free(struct comment *c);
+/* 1 when the comment holds only blanks. */
+int comment_blank(const struct comment *c);
+void comment_draw(struct comment *c, int y, int x, int h, int w);
+/* Esc: OVERLAY_CANCEL; C-s: OVERLAY_SUBMIT; other keys edit the comment. */
+enum overlay_result comment_key(struct comment *c, int key);
+
 /* confirm.c: a question a destructive key asks first */
 struct confirm {
 	char *question;

@@ -161,16 +161,17 @@ artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m)
 	struct buf b = BUF_INIT;
 	const char *nl;
 
-	if (t->ov != OV_EDITOR || strcmp(t->ed_run, run_id) != 0 || t->ed_summary == NULL)
+	if (t->ov != OV_EDITOR || strcmp(t->comment.run, run_id) != 0 || t->comment.summary == NULL)
 		return; /* the editor closed or moved on meanwhile */
-	nl = strchr(t->ed_summary, '\n');
-	buf_append(&b, t->ed_summary, nl ? (size_t)(nl - t->ed_summary) : strlen(t->ed_summary));
+	nl = strchr(t->comment.summary, '\n');
+	buf_append(&b, t->comment.summary,
+	           nl ? (size_t)(nl - t->comment.summary) : strlen(t->comment.summary));
 	if (m->ok)
 		summary_lines(&b, m->result);
 	else
 		buf_printf(&b, "\n(the artifact cannot be shown: %s)", m->error.message);
-	free(t->ed_summary);
-	t->ed_summary = buf_detach(&b);
+	free(t->comment.summary);
+	t->comment.summary = buf_detach(&b);
 	t->dirty = 1;
 }
 

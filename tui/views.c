@@ -75,68 +75,26 @@ confirm_result(struct tui *t, enum overlay_result r)
 
 /* ---- comment editor ------------------------------------------------------------- */
 
+/* Esc cancels; C-s sends the comment (not a blank one) with request_changes. */
 static void
-editor_overlay_draw(struct tui *t)
+comment_result(struct tui *t, enum overlay_result r)
 {
-	int y, x, h, w, cy, cx;
-	WINDOW *win;
-	char title[160];
-	size_t nsum = 0;
-	char **sum = split_lines(t->ed_summary ? t->ed_summary : "", &nsum);
-	int sumh;
+	struct comment *c = &t->comment;
 
-	area(t, &y, &x, &h, &w);
-	if (t->wide) { /* over the right pane */
-		x = t->panes[PANE_TERM].x;
-		w = t->panes[PANE_TERM].w;
-	}
-	snprintf(title, sizeof title, "Request changes · %.8s · C-s send · Esc cancel", t->ed_run);
-	win = box_win(y, x, h, w, title);
-	if (win == NULL)
-		goto out;
-	/* The summary, wrapped, over at most half of the box. */
-	sumh = 0;
-	for (size_t i = 0; i < nsum && sumh < (h - 2) / 2; i++)
-		sumh += put_wrapped(win, 1 + sumh, 2, sum[i][0] ? sum[i] : " ", w - 4,
-		                    (h - 2) / 2 - sumh, A_DIM, 0);
-	mvwhline_set(win, 1 + sumh, 1, WACS_HLINE, w - 2);
-	put_clipped(win, 1 + sumh, 2, " Your comment ", w - 4, A_BOLD, 0);
-	editor_draw(&t->ed, win, 2 + sumh, 2, h - 3 - sumh, w - 4, A_NORMAL, &cy, &cx);
-	editor_show_cursor(win, cy, cx);
-	wnoutrefresh(win);
-	delwin(win);
-out:
-	for (size_t i = 0; i < nsum; i++)
-		free(sum[i]);
-	free(sum);
-}
-
-static int
-editor_overlay_key(struct tui *t, int key)
-{
-	if (key == KEY_ESCAPE) {
+	if (r == OVERLAY_CANCEL) {
 		t->ov = OV_NONE;
-		editor_free(&t->ed);
+		comment_free(c);
 		app_message(t, 0, "request changes cancelled");
-		return 1;
-	}
-	if (key == KEY_CS) {
-		const char *c = editor_text(&t->ed);
-
-		while (*c == ' ' || *c == '\n')
-			c++;
-		if (*c == '\0') {
+	} else if (r == OVERLAY_SUBMIT) {
+		if (comment_blank(c)) {
 			app_message(t, 1, "write a comment first: it goes back to the agent");
-			return 1;
+			return;
 		}
 		t->ov = OV_NONE;
-		app_decide(t, t->ed_run, t->ed_approval, "request_changes", editor_text(&t->ed));
-		editor_free(&t->ed);
-		return 1;
-	}
-	editor_key(&t->ed, key);
-	t->dirty = 1;
-	return 1;
+		app_decide(t, c->run, c->approval, "request_changes", editor_text(&c->ed));
+		comment_free(c);
+	} else
+		t->dirty = 1;
 }
 
 /* ---- new-run form ------------------------------------------------------------- */
@@ -441,7 +399,12 @@ views_draw(struct tui *t)
 		confirm_draw(&t->confirm);
 		break;
 	case OV_EDITOR:
-		editor_overlay_draw(t);
+		area(t, &y, &x, &h, &w);
+		if (t->wide) { /* over the right pane */
+			x = t->panes[PANE_TERM].x;
+			w = t->panes[PANE_TERM].w;
+		}
+		comment_draw(&t->comment, y, x, h, w);
 		break;
 	case OV_FORM:
 		form_draw(t);
@@ -470,7 +433,8 @@ views_key(struct tui *t, int key)
 		confirm_result(t, confirm_key(&t->confirm, key));
 		return 1;
 	case OV_EDITOR:
-		return editor_overlay_key(t, key);
+		comment_result(t, comment_key(&t->comment, key));
+		return 1;
 	case OV_FORM:
 		return form_key(t, key);
 	case OV_FILTER:
