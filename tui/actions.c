@@ -268,7 +268,7 @@ do_request(struct tui *t, enum tui_request req)
 		toggle_pause(t);
 		return;
 	case REQ_NEW_RUN:
-		form_open(t);
+		views_form_open(t);
 		return;
 	case REQ_ATTACH:
 		app_attach(t);

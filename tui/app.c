@@ -585,7 +585,7 @@ tui_free(struct tui *t)
 			delwin(t->panes[i].win);
 	term_reset(t);
 	pager_free(&t->pager);
-	form_close(t);
+	form_free(&t->form);
 	comment_free(&t->comment);
 	editor_free(&t->flt);
 	client_free(t->client);

@@ -71,14 +71,6 @@ enum overlay {
 	OV_ATTACH,
 };
 
-#define FORM_FIELDS 5
-struct form {
-	struct editor f[FORM_FIELDS];
-	char *msg[FORM_FIELDS]; /* validation message per field, or NULL */
-	int focus;
-	char *error; /* the server's refusal */
-};
-
 enum pend_kind {
 	PEND_LS = 1,
 	PEND_STATUS,
@@ -186,8 +178,9 @@ void views_draw(struct tui *t);
 int views_key(struct tui *t, int key);
 /* Open the pager on a copy of text (over any other overlay). */
 void views_pager(struct tui *t, const char *title, const char *text, int diff);
-void form_open(struct tui *t);
-void form_close(struct tui *t);
+/* Open the new-run form (afresh); close it (when open: the overlay goes). */
+void views_form_open(struct tui *t);
+void views_form_close(struct tui *t);
 void help_open(struct tui *t);
 
 /* app.c */

@@ -76,6 +76,27 @@ void confirm_draw(const struct confirm *cf);
 /* y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. */
 enum overlay_result confirm_key(struct confirm *cf, int key);
 
+/* form.c: the new-run form */
+#define FORM_FIELDS 5
+struct form {
+	struct editor f[FORM_FIELDS];
+	char *msg[FORM_FIELDS]; /* validation message per field, or NULL */
+	int focus;
+	char *error; /* the server's refusal */
+};
+
+/* The form's fields at their defaults (the repository of the working directory). */
+void form_open(struct form *f);
+/* Free the fields, the messages and the error. */
+void form_free(struct form *f);
+/* Draw the form centred in the area, at most 100 × 18. */
+void form_draw(struct form *f, int y, int x, int h, int w);
+/*
+ * Esc: OVERLAY_CANCEL; C-s (or Enter on the last field) with every field
+ * valid: OVERLAY_SUBMIT; other keys move between or edit the fields.
+ */
+enum overlay_result form_key(struct form *f, int key);
+
 /* help.c: the help screen, a pager over this text (the caller frees it) */
 char *help_text(const struct keymap *keys);
 

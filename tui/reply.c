@@ -283,7 +283,7 @@ start_reply(struct tui *t, struct proto_msg *m)
 		if (!cJSON_IsString(id))
 			id = cJSON_GetObjectItemCaseSensitive(
 			    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
-		form_close(t);
+		views_form_close(t);
 		if (cJSON_IsString(id)) {
 			app_message(t, 0, "started run %.8s", id->valuestring);
 			app_select_run(t, id->valuestring);
