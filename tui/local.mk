@@ -10,6 +10,7 @@ devflow_SOURCES += \
 	tui/confirm.c \
 	tui/draw.c tui/draw.h \
 	tui/editor.c tui/editor.h \
+	tui/filter.c \
 	tui/form.c \
 	tui/help.c \
 	tui/keys.c tui/keys.h \

@@ -76,6 +76,11 @@ void confirm_draw(const struct confirm *cf);
 /* y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. */
 enum overlay_result confirm_key(struct confirm *cf, int key);
 
+/* filter.c: the runs filter, its text in an editor over the footer */
+void filter_draw(const struct editor *e);
+/* Esc: OVERLAY_CANCEL; Enter: OVERLAY_DONE; other keys edit: OVERLAY_CHANGED. */
+enum overlay_result filter_key(struct editor *e, int key);
+
 /* form.c: the new-run form */
 #define FORM_FIELDS 5
 struct form {

@@ -131,48 +131,26 @@ form_result(struct tui *t, enum overlay_result r)
 
 /* ---- filter ------------------------------------------------------------------ */
 
-static int
-filter_key(struct tui *t, int key)
+/* The runs list follows the filter as it is typed; Esc clears it, Enter keeps it. */
+static void
+filter_result(struct tui *t, enum overlay_result r)
 {
 	t->dirty = 1;
-	if (key == KEY_ESCAPE) {
+	if (r == OVERLAY_CANCEL) {
 		free(t->filter);
 		t->filter = NULL;
 		editor_free(&t->flt);
 		t->ov = OV_NONE;
 		t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
-		return 1;
-	}
-	if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER)) {
+	} else if (r == OVERLAY_DONE) {
 		editor_free(&t->flt);
 		t->ov = OV_NONE;
-		return 1;
+	} else {
+		free(t->filter);
+		t->filter = xstrdup(editor_text(&t->flt));
+		t->panes[PANE_RUNS].sel = 0;
+		t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
 	}
-	editor_key(&t->flt, key);
-	free(t->filter);
-	t->filter = xstrdup(editor_text(&t->flt));
-	t->panes[PANE_RUNS].sel = 0;
-	t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
-	return 1;
-}
-
-static void
-filter_draw(struct tui *t)
-{
-	WINDOW *win = newwin(1, COLS, LINES - 1, 0);
-	char *s;
-
-	if (win == NULL)
-		return;
-	s = xasprintf("/%s", editor_text(&t->flt));
-	put_clipped(win, 0, 0, s, COLS - 1, A_BOLD, 0);
-	put_clipped(win, 0, str_width(s) < COLS - 1 ? str_width(s) : COLS - 1, " ", 1, A_REVERSE,
-	            0);
-	put_clipped(win, 0, str_width(s) + 2 < COLS ? str_width(s) + 2 : COLS,
-	            "  Enter keep · Esc clear", COLS - str_width(s) - 2, A_DIM, 0);
-	free(s);
-	wnoutrefresh(win);
-	delwin(win);
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
@@ -204,7 +182,7 @@ views_draw(struct tui *t)
 		form_draw(&t->form, y, x, h, w);
 		break;
 	case OV_FILTER:
-		filter_draw(t);
+		filter_draw(&t->flt);
 		break;
 	default:
 		break;
@@ -233,7 +211,8 @@ views_key(struct tui *t, int key)
 		form_result(t, form_key(&t->form, key));
 		return 1;
 	case OV_FILTER:
-		return filter_key(t, key);
+		filter_result(t, filter_key(&t->flt, key));
+		return 1;
 	default:
 		return 0;
 	}
