@@ -1,8 +1,8 @@
 /*
  * The TUI's internals shared by its files: the application state, the pane
- * ops table (STYLE.md rule 3, tig's view_ops), the overlays (help, pager,
- * confirm, comment editor, new-run form, filter) and the calls panes make
- * back into the application (select a run, send a request, show a message).
+ * ops table (STYLE.md rule 3, tig's view_ops), which overlay is open (their
+ * states are overlay.h's) and the calls the files make into one another
+ * (select a run, send a request, show a message, ...).
  */
 #ifndef DEVFLOW_TUI_APP_H
 #define DEVFLOW_TUI_APP_H
@@ -112,13 +112,12 @@ struct tui {
 	size_t nwant_status;
 
 	enum overlay ov;
-	struct pager pager; /* OV_PAGER, OV_HELP */
-	struct confirm confirm;
+	/* Each overlay's state (overlay.h), kept while another is open. */
+	struct pager pager;     /* OV_PAGER, OV_HELP */
+	struct confirm confirm; /* OV_CONFIRM */
 	struct comment comment; /* OV_EDITOR */
-	/* form */
-	struct form form;
-	/* filter */
-	struct editor flt;
+	struct form form;       /* OV_FORM */
+	struct editor flt;      /* OV_FILTER: the filter being typed */
 
 	char *message; /* status bar message */
 	int message_err;
@@ -173,14 +172,17 @@ void term_reset(struct tui *t);
 void term_apply(struct tui *t, struct proto_screen *s);
 void term_draw_full(struct tui *t, WINDOW *win, int rows, int cols);
 
-/* views.c: overlays */
+/* views.c: the overlay open */
+/* Draw the open overlay (none: nothing). */
 void views_draw(struct tui *t);
+/* A key while an overlay is open: 1 when it took the key, 0 when none is open. */
 int views_key(struct tui *t, int key);
 /* Open the pager on a copy of text (over any other overlay). */
 void views_pager(struct tui *t, const char *title, const char *text, int diff);
 /* Open the new-run form (afresh); close it (when open: the overlay goes). */
 void views_form_open(struct tui *t);
 void views_form_close(struct tui *t);
+/* Open the help screen (a pager). */
 void help_open(struct tui *t);
 
 /* app.c */

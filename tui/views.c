@@ -1,27 +1,17 @@
 /*
- * Overlays drawn over the panes: the help screen (generated from the request
- * X-macro and the bindings), a pager for artifacts, diffs and reports, the
- * confirmation of destructive keys, the request-changes comment editor (the
- * artifact's summary on top, C-s sends, Esc cancels), the new-run form with
- * its validation messages in place, and the runs filter.
+ * The overlay open over the panes (t->ov), as the application sees it:
+ * opening one, drawing it in its area, and acting on the result of a key
+ * in it — close it, say it was cancelled, decide, start the run, filter.
+ * The overlays themselves, each with its state, are pager.c (and help.c),
+ * confirm.c, comment.c, form.c and filter.c (overlay.h).
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <limits.h>
-#include <wchar.h>
 
 #include "lib/xalloc.h"
 #include "app.h"
-#include "colour.h"
-#include "draw.h"
-
-#define KEY_CS 19 /* C-s */
-#define KEY_ESCAPE 27
 
 /* The area the overlays cover: between header and footer. */
 static void
