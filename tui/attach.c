@@ -130,6 +130,20 @@ app_flush_typed(struct tui *t)
 	buf_reset(&t->typed);
 }
 
+/* Append key's character to b in UTF-8 (nothing when it has none). */
+static void
+put_char(struct buf *b, int key)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	size_t n;
+
+	memset(&st, 0, sizeof st);
+	n = wcrtomb(mb, (wchar_t)key, &st);
+	if (n != (size_t)-1)
+		buf_append(b, mb, n);
+}
+
 /*
  * A key while attached: to the agent. Runs of printable characters go as
  * text (`type`, flushed after each batch of keys), the others as key events.
@@ -140,14 +154,7 @@ app_attach_key(struct tui *t, int key)
 	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
 
 	if (key >= 32 && key != 127 && !(key & KEYS_FN) && !t->pasting) {
-		char mb[MB_LEN_MAX];
-		mbstate_t st;
-		size_t n;
-
-		memset(&st, 0, sizeof st);
-		n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n != (size_t)-1)
-			buf_append(&t->typed, mb, n);
+		put_char(&t->typed, key);
 		return;
 	}
 	if (key == (KEYS_FN | KEYS_PASTE_START)) {
@@ -162,16 +169,8 @@ app_attach_key(struct tui *t, int key)
 			buf_putc(&t->pasted, '\n');
 		else if (key == '\t')
 			buf_putc(&t->pasted, '\t');
-		else if (!(key & KEYS_FN) && key >= 32 && key != 127) {
-			char mb[MB_LEN_MAX];
-			mbstate_t st;
-			size_t n;
-
-			memset(&st, 0, sizeof st);
-			n = wcrtomb(mb, (wchar_t)key, &st);
-			if (n != (size_t)-1)
-				buf_append(&t->pasted, mb, n);
-		}
+		else if (!(key & KEYS_FN) && key >= 32 && key != 127)
+			put_char(&t->pasted, key);
 		return;
 	}
 	if (key == (KEYS_FN | KEYS_PASTE_END)) {
