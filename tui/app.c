@@ -1,8 +1,9 @@
 /*
  * The TUI application: connection and requests, the event loop (poll on the
  * server socket and the keyboard, at most ~30 frames per second), layout,
- * header and footer, what each request does, attach mode, notifications,
- * reconnection, and the headless script mode used by the tests.
+ * header and footer, and reconnection. What keys and requests do is
+ * actions.c's, what the server's messages change reply.c's, attach mode
+ * attach.c's, the headless script mode script.c's.
  */
 #include "config.h"
 
@@ -17,20 +18,19 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <limits.h>
 #include <wchar.h>
 
 #include "lib/paths.h"
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
+#include "draw.h"
 #include "tui.h"
 
 #define FRAME_MS 33
-#define KEY_DETACH 29 /* C-] */
 
-static int64_t
-now_ms(void)
+int64_t
+app_now_ms(void)
 {
 	struct timespec ts;
 
@@ -55,8 +55,8 @@ app_message(struct tui *t, int err, const char *fmt, ...)
 	t->dirty = 1;
 }
 
-static void
-message_error(struct tui *t, const struct df_error *e)
+void
+app_message_error(struct tui *t, const struct df_error *e)
 {
 	if (e->hint[0] != '\0')
 		app_message(t, 1, "%s (%s)", e->message, e->hint);
@@ -69,8 +69,8 @@ message_error(struct tui *t, const struct df_error *e)
  * (monotonic milliseconds) at start, when a decision is recorded, and at
  * the script's `:mark LABEL`.
  */
-static void
-mark_at(const char *label, int64_t ms)
+void
+app_mark_at(const char *label, int64_t ms)
 {
 	const char *path = getenv("DEVFLOW_TUI_MARKS");
 	FILE *f;
@@ -81,10 +81,10 @@ mark_at(const char *label, int64_t ms)
 	fclose(f);
 }
 
-static void
-mark(const char *label)
+void
+app_mark(const char *label)
 {
-	mark_at(label, now_ms());
+	app_mark_at(label, app_now_ms());
 }
 
 /* ---- requests ---------------------------------------------------------------- */
@@ -103,7 +103,7 @@ app_send(struct tui *t, const char *op, cJSON *args, enum pend_kind kind, const 
 	}
 	if (client_send(t->client, op, args, &id, &err) != 0) {
 		cJSON_Delete(args);
-		message_error(t, &err);
+		app_message_error(t, &err);
 		return -1;
 	}
 	cJSON_Delete(args);
@@ -117,8 +117,8 @@ app_send(struct tui *t, const char *op, cJSON *args, enum pend_kind kind, const 
 	return 0;
 }
 
-static cJSON *
-run_args(const char *run_id)
+cJSON *
+app_run_args(const char *run_id)
 {
 	cJSON *a = cJSON_CreateObject();
 
@@ -136,8 +136,8 @@ pending_has(struct tui *t, enum pend_kind kind, const char *run_id)
 	return 0;
 }
 
-static void
-want_ls(struct tui *t)
+void
+app_want_ls(struct tui *t)
 {
 	if (pending_has(t, PEND_LS, NULL))
 		t->want_ls = 1;
@@ -149,7 +149,7 @@ void
 app_want_status(struct tui *t, const char *run_id)
 {
 	if (!pending_has(t, PEND_STATUS, run_id)) {
-		app_send(t, "status", run_args(run_id), PEND_STATUS, run_id);
+		app_send(t, "status", app_run_args(run_id), PEND_STATUS, run_id);
 		return;
 	}
 	for (size_t i = 0; i < t->nwant_status; i++)
@@ -157,13 +157,6 @@ app_want_status(struct tui *t, const char *run_id)
 			return;
 	t->want_status = xreallocarray(t->want_status, t->nwant_status + 1, sizeof *t->want_status);
 	t->want_status[t->nwant_status++] = xstrdup(run_id);
-}
-
-static int
-followed(struct tui *t, const struct model_run *r)
-{
-	return !model_state_terminal(r->state) ||
-	       (t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0);
 }
 
 /* ---- terminal subscription ------------------------------------------------------ */
@@ -175,8 +168,8 @@ pane_inner(const struct pane *p, int *rows, int *cols)
 	*cols = p->w - 2;
 }
 
-static void
-follow_session(struct tui *t)
+void
+app_follow_session(struct tui *t)
 {
 	const struct model_status *s = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
 	const struct model_session *ss = model_live_session(s);
@@ -246,293 +239,8 @@ app_select_run(struct tui *t, const char *run_id)
 	t->panes[PANE_EVENTS].sel = t->panes[PANE_EVENTS].top = 0;
 	if (run_id != NULL && model_status(&t->model, run_id) == NULL)
 		app_want_status(t, run_id);
-	follow_session(t);
+	app_follow_session(t);
 	t->dirty = 1;
-}
-
-/* ---- notifications ---------------------------------------------------------------- */
-
-static void
-notify_new_items(struct tui *t, int armed)
-{
-	for (size_t i = 0; i < t->model.nqueue; i++) {
-		const struct model_item *it = &t->model.queue[i];
-		char *key =
-		    xasprintf("%s|%s|%s|%s", it->run_id, it->approval_id ? it->approval_id : "",
-		              it->session ? it->session : "", it->detail);
-		int seen = 0;
-
-		for (size_t k = 0; k < t->nseen && !seen; k++)
-			seen = strcmp(t->seen_items[k], key) == 0;
-		if (seen) {
-			free(key);
-			continue;
-		}
-		t->seen_items = xreallocarray(t->seen_items, t->nseen + 1, sizeof *t->seen_items);
-		t->seen_items[t->nseen++] = key;
-		if (!armed)
-			continue;
-		if (t->keys.notify & KEYS_NOTIFY_OSC9) {
-			fprintf(t->out, "\033]9;devflow: run %.8s: %s %s\a", it->run_id,
-			        it->kind == MODEL_ITEM_GATE ? it->label : "agent asks", it->detail);
-			fflush(t->out);
-		}
-		if (t->keys.notify & KEYS_NOTIFY_BELL)
-			beep();
-	}
-}
-
-/* ---- replies ------------------------------------------------------------------ */
-
-static void
-refresh_panes(struct tui *t)
-{
-	for (int i = 0; i < PANE__COUNT; i++)
-		t->panes[i].ops->reload(&t->panes[i], t);
-	t->dirty = 1;
-}
-
-static char *
-result_text(const cJSON *res, const char *const *names)
-{
-	if (cJSON_IsString(res))
-		return xstrdup(res->valuestring);
-	for (size_t i = 0; names[i] != NULL; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, names[i]);
-
-		if (cJSON_IsString(v))
-			return xstrdup(v->valuestring);
-	}
-	{
-		char *s = cJSON_Print(res);
-		char *r = xstrdup(s ? s : "null");
-
-		cJSON_free(s);
-		return r;
-	}
-}
-
-static const char *
-result_str(const cJSON *res, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, name);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* The diff op's text under a list of the changed files ("  M path"). */
-static char *
-diff_with_files(const cJSON *res, const char *text)
-{
-	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files"), *f;
-	struct buf b = BUF_INIT;
-	int n = cJSON_GetArraySize(files);
-
-	if (n == 0)
-		return xstrdup(text);
-	buf_printf(&b, "%d file%s changed%s\n", n, n == 1 ? "" : "s",
-	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "files_truncated"))
-	               ? " (list cut)"
-	               : "");
-	cJSON_ArrayForEach(f, files)
-	{
-		const char *st = result_str(f, "status"), *path = result_str(f, "path");
-
-		buf_printf(&b, "  %s %s\n", st ? st : "?", path ? path : "?");
-	}
-	buf_putc(&b, '\n');
-	buf_puts(&b, text);
-	return buf_detach(&b);
-}
-
-/* Defined with the artifact view below. */
-static void artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m);
-static void artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m);
-
-static void
-on_reply(struct tui *t, struct proto_msg *m)
-{
-	struct pending p;
-	size_t i;
-
-	for (i = 0; i < t->npend; i++)
-		if (t->pend[i].id == m->id)
-			break;
-	if (i == t->npend) {
-		if (!m->ok)
-			message_error(t, &m->error);
-		return;
-	}
-	p = t->pend[i];
-	t->pend[i] = t->pend[--t->npend];
-	switch (p.kind) {
-	case PEND_LS:
-		if (m->ok && model_set_runs(&t->model, m->result, time(NULL)) == 0) {
-			t->loaded = 1;
-			for (size_t k = 0; k < t->model.nruns; k++)
-				if (followed(t, &t->model.runs[k]))
-					app_want_status(t, t->model.runs[k].id);
-			for (size_t k = t->model.nstatuses; k-- > 0;) {
-				struct model_run *r =
-				    model_run(&t->model, t->model.statuses[k].run_id);
-
-				if (r == NULL || !followed(t, r))
-					model_drop_status(&t->model, t->model.statuses[k].run_id);
-			}
-			refresh_panes(t);
-		} else if (!m->ok)
-			message_error(t, &m->error);
-		if (t->want_ls) {
-			t->want_ls = 0;
-			want_ls(t);
-		}
-		break;
-	case PEND_STATUS:
-		if (m->ok) {
-			model_set_status(&t->model, m->result, time(NULL));
-			notify_new_items(t, t->loaded > 1);
-			refresh_panes(t);
-			follow_session(t);
-		} else if (m->error.code == DF_E_RUN_NOT_FOUND)
-			model_drop_status(&t->model, p.run_id);
-		else
-			message_error(t, &m->error);
-		for (size_t k = 0; k < t->nwant_status; k++)
-			if (strcmp(t->want_status[k], p.run_id) == 0) {
-				free(t->want_status[k]);
-				t->want_status[k] = t->want_status[--t->nwant_status];
-				app_want_status(t, p.run_id);
-				break;
-			}
-		break;
-	case PEND_DECIDE:
-	case PEND_PAUSE:
-		if (p.kind == PEND_DECIDE)
-			mark(m->ok ? "decided" : "decision-refused");
-		if (m->ok)
-			app_message(t, 0, "%s: done for run %.8s", p.what, p.run_id);
-		else
-			message_error(t, &m->error);
-		if (p.run_id[0])
-			app_want_status(t, p.run_id);
-		break;
-	case PEND_START:
-		if (m->ok) {
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(m->result, "run_id");
-
-			if (!cJSON_IsString(id))
-				id = cJSON_GetObjectItemCaseSensitive(m->result, "runId");
-			if (!cJSON_IsString(id))
-				id = cJSON_GetObjectItemCaseSensitive(
-				    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
-			form_close(t);
-			if (cJSON_IsString(id)) {
-				app_message(t, 0, "started run %.8s", id->valuestring);
-				app_select_run(t, id->valuestring);
-			} else
-				app_message(t, 0, "run started");
-			want_ls(t);
-		} else if (t->ov == OV_FORM) {
-			free(t->form.error);
-			t->form.error = m->error.hint[0]
-			                    ? xasprintf("%s (%s)", m->error.message, m->error.hint)
-			                    : xstrdup(m->error.message);
-			t->dirty = 1;
-		} else
-			message_error(t, &m->error);
-		break;
-	case PEND_DIFF:
-	case PEND_REPORT:
-		if (m->ok) {
-			static const char *const dnames[] = { "diff", "text", NULL };
-			static const char *const rnames[] = { "markdown", "md", "text", NULL };
-			char *text = result_text(m->result, p.kind == PEND_DIFF ? dnames : rnames);
-			char *title = xasprintf("%s · run %.8s",
-			                        p.kind == PEND_DIFF ? "Diff" : "Report", p.run_id);
-
-			if (p.kind == PEND_DIFF && text[0] == '\0') {
-				free(text);
-				text = xstrdup("(no changes against the base)");
-			} else if (p.kind == PEND_DIFF) {
-				char *body = diff_with_files(m->result, text);
-
-				free(text);
-				text = body;
-				free(title);
-				title = xasprintf("Diff · run %.8s against %s", p.run_id,
-				                  result_str(m->result, "base")
-				                      ? result_str(m->result, "base")
-				                      : "the base");
-			}
-			pager_open(t, title, text, p.kind == PEND_DIFF);
-			free(title);
-			free(text);
-		} else
-			message_error(t, &m->error);
-		break;
-	case PEND_ARTIFACT:
-		if (strcmp(p.what, "editor") == 0)
-			artifact_to_editor(t, p.run_id, m);
-		else
-			artifact_to_pager(t, p.run_id, m);
-		break;
-	case PEND_SUB:
-		if (!m->ok && strcmp(p.run_id, "screen") == 0) {
-			/* No picture: say so in the pane, not in the status line. */
-			free(t->term.error);
-			t->term.error = xstrdup(m->error.message);
-			t->dirty = 1;
-			break;
-		}
-		if (!m->ok)
-			message_error(t, &m->error);
-		break;
-	case PEND_OTHER:
-		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
-			message_error(t, &m->error);
-		break;
-	}
-}
-
-static void
-on_message(struct tui *t, struct proto_msg *m)
-{
-	struct df_error err;
-
-	switch (m->kind) {
-	case PROTO_MSG_EVENT: {
-		struct proto_event ev;
-
-		if (proto_event_parse(m->json, &ev, &err) != 0)
-			return;
-		if (model_add_event(&t->model, ev.run_id, ev.seq, ev.type, ev.payload, ev.ts))
-			t->dirty = 1;
-		{
-			struct model_run *r = model_run(&t->model, ev.run_id);
-
-			/* A followed run's status says all; ls only for runs not known yet. */
-			if (r == NULL || strcmp(ev.type, "run.created") == 0)
-				want_ls(t);
-			if (r == NULL || followed(t, r))
-				app_want_status(t, ev.run_id);
-		}
-		break;
-	}
-	case PROTO_MSG_SCREEN: {
-		struct proto_screen s;
-
-		memset(&s, 0, sizeof s);
-		if (proto_screen_parse(m->json, &s, &err) == 0)
-			term_apply(t, &s);
-		proto_screen_free(&s);
-		break;
-	}
-	case PROTO_MSG_REPLY:
-		on_reply(t, m);
-		break;
-	default:
-		break;
-	}
 }
 
 /* ---- connection ------------------------------------------------------------------ */
@@ -560,7 +268,7 @@ start_session(struct tui *t)
 	struct proto_sub sub = { PROTO_TOPIC_EVENTS, NULL, NULL };
 
 	app_send(t, "subscribe", proto_sub_args(&sub), PEND_SUB, NULL);
-	want_ls(t);
+	app_want_ls(t);
 }
 
 static int
@@ -635,8 +343,8 @@ column(struct tui *t, const enum pane_id *ids, const int *weight, int n, int y, 
 	}
 }
 
-static void
-layout(struct tui *t)
+void
+app_layout(struct tui *t)
 {
 	int h = LINES - 2;
 
@@ -671,7 +379,7 @@ layout(struct tui *t)
 		t->focus = t->show_term && !t->wide ? PANE_TERM : PANE_RUNS;
 	t->full_redraw = 1;
 	t->dirty = 1;
-	follow_session(t);
+	app_follow_session(t);
 }
 
 /* ---- drawing ------------------------------------------------------------------ */
@@ -792,46 +500,8 @@ draw_footer(struct tui *t)
 	delwin(w);
 }
 
-static void
-draw_attach(struct tui *t)
-{
-	WINDOW *w = newwin(LINES - 1, COLS, 0, 0);
-	WINDOW *s = newwin(1, COLS, LINES - 1, 0);
-	const struct model_status *st = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
-	const struct model_session *ss = model_live_session(st);
-	char line[256];
-
-	if (w == NULL || s == NULL) {
-		if (w)
-			delwin(w);
-		if (s)
-			delwin(s);
-		return;
-	}
-	werase(w);
-	term_draw_full(t, w, LINES - 1, COLS);
-	snprintf(line, sizeof line, " attached to %.8s/%s · C-] back", t->sel_run ? t->sel_run : "",
-	         ss ? ss->role : "?");
-	werase(s);
-	{
-		int pair = colour_pair(COLOR_BLACK, COLOR_CYAN);
-
-		wbkgdset(s, ' ' | (pair ? COLOR_PAIR(pair) : A_REVERSE));
-		werase(s);
-		put_clipped(s, 0, 0, line, COLS, pair ? A_NORMAL : A_REVERSE, pair);
-		if (t->message != NULL)
-			put_clipped(s, 0, str_width(line) + 2, t->message,
-			            COLS - str_width(line) - 2,
-			            A_BOLD | (pair ? A_NORMAL : A_REVERSE), pair);
-	}
-	wnoutrefresh(w);
-	wnoutrefresh(s);
-	delwin(w);
-	delwin(s);
-}
-
-static void
-render(struct tui *t)
+void
+app_render(struct tui *t)
 {
 	if (colour_evicted())
 		t->full_redraw = 1;
@@ -840,7 +510,7 @@ render(struct tui *t)
 		t->full_redraw = 0;
 	}
 	if (t->ov == OV_ATTACH) {
-		draw_attach(t);
+		app_draw_attach(t);
 	} else {
 		draw_header(t);
 		for (int i = 0; i < PANE__COUNT; i++) {
@@ -863,640 +533,7 @@ render(struct tui *t)
 		t->dirty = 0;
 }
 
-/* ---- actions ----------------------------------------------------------------- */
-
-static const struct model_item *
-target_item(struct tui *t, enum model_item_kind kind)
-{
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue) {
-		const struct model_item *it = &t->model.queue[t->panes[PANE_QUEUE].sel];
-
-		if (kind == 0 || it->kind == kind)
-			return it;
-		return NULL;
-	}
-	if (t->sel_run == NULL)
-		return NULL;
-	for (size_t i = 0; i < t->model.nqueue; i++)
-		if (strcmp(t->model.queue[i].run_id, t->sel_run) == 0 &&
-		    (kind == 0 || t->model.queue[i].kind == kind))
-			return &t->model.queue[i];
-	return NULL;
-}
-
-/* Explain why there is no gate to act on. */
-static void
-no_gate(struct tui *t, const char *verb)
-{
-	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
-
-	if ((t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue) ||
-	    (t->focus != PANE_QUEUE && target_item(t, MODEL_ITEM_QUESTION) != NULL))
-		app_message(
-		    t, 1, "cannot %s: the agent asks a question — press Enter to attach and answer",
-		    verb);
-	else if (r == NULL)
-		app_message(t, 1, "cannot %s: no run selected", verb);
-	else
-		app_message(t, 1, "cannot %s: run %.8s is %s, no gate waits for a decision", verb,
-		            r->id, r->state);
-}
-
-void
-app_decide(struct tui *t, const char *run_id, const char *approval_id, const char *action,
-           const char *comment)
-{
-	cJSON *a = cJSON_CreateObject();
-	char token[96];
-
-	snprintf(token, sizeof token, "tui-%ld-%ld-%llu", (long)getpid(), (long)time(NULL),
-	         (unsigned long long)++t->token_seq);
-	cJSON_AddStringToObject(a, "run", run_id);
-	if (approval_id != NULL && approval_id[0] != '\0')
-		cJSON_AddStringToObject(a, "approval", approval_id);
-	cJSON_AddStringToObject(a, "action", action);
-	cJSON_AddStringToObject(a, "token", token);
-	if (comment != NULL)
-		cJSON_AddStringToObject(a, "comment", comment);
-	if (app_send(t, "decide", a, PEND_DECIDE, run_id) == 0)
-		snprintf(t->pend[t->npend - 1].what, sizeof t->pend[0].what, "%s", action);
-}
-
-/* The requirements file of the new-run form (the user's own file, not the worktree's). */
-static char *
-read_file(const char *path, size_t max)
-{
-	struct buf b = BUF_INIT;
-
-	/* A file over max is cut, not refused: what fits is used. */
-	if (buf_read_file(&b, path, max) != 0 && errno != EFBIG) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
-/* The summary's lines about the artifact itself: what the reviewer decides on. */
-static void
-summary_lines(struct buf *b, const cJSON *res)
-{
-	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(res, "json"), *v;
-
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")))
-		buf_printf(b, "\nValidation: INVALID (%d errors)",
-		           cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "errors")));
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
-		buf_puts(b, "\n(the file changed since it was validated)");
-	if (!cJSON_IsObject(doc)) {
-		const char *fe = result_str(res, "file_error");
-
-		buf_printf(b, "\n(the artifact cannot be shown%s%s)", fe ? ": " : "", fe ? fe : "");
-		return;
-	}
-	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "summary")))
-		buf_printf(b, "\nSummary: %s", v->valuestring);
-	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "verdict")))
-		buf_printf(b, "\nVerdict: %s", v->valuestring);
-	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "phases"))) {
-		const cJSON *p;
-		int first = 1;
-
-		buf_printf(b, "\nPhases (%d):", cJSON_GetArraySize(v));
-		cJSON_ArrayForEach(p, v)
-		{
-			const cJSON *k = cJSON_GetObjectItemCaseSensitive(p, "key");
-
-			if (cJSON_IsString(k))
-				buf_printf(b, "%s %s", first ? "" : ",", k->valuestring);
-			first = 0;
-		}
-	}
-	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "findings")))
-		buf_printf(b, "\nFindings: %d", cJSON_GetArraySize(v));
-	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "filesChanged")))
-		buf_printf(b, "\nFiles changed: %d", cJSON_GetArraySize(v));
-}
-
-/* Ask the server for the gate's artifact; the reply fills the view or the editor's summary. */
-static void
-request_artifact(struct tui *t, const struct model_item *it, const char *purpose)
-{
-	cJSON *a = run_args(it->run_id);
-
-	if (it->phase_key != NULL)
-		cJSON_AddStringToObject(a, "phase", it->phase_key);
-	if (app_send(t, "artifact", a, PEND_ARTIFACT, it->run_id) == 0)
-		snprintf(t->pend[t->npend - 1].what, sizeof t->pend[0].what, "%s", purpose);
-}
-
-/* The artifact op answered for the editor: its summary under the first line. */
-static void
-artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m)
-{
-	struct buf b = BUF_INIT;
-	const char *nl;
-
-	if (t->ov != OV_EDITOR || strcmp(t->ed_run, run_id) != 0 || t->ed_summary == NULL)
-		return; /* the editor closed or moved on meanwhile */
-	nl = strchr(t->ed_summary, '\n');
-	buf_append(&b, t->ed_summary, nl ? (size_t)(nl - t->ed_summary) : strlen(t->ed_summary));
-	if (m->ok)
-		summary_lines(&b, m->result);
-	else
-		buf_printf(&b, "\n(the artifact cannot be shown: %s)", m->error.message);
-	free(t->ed_summary);
-	t->ed_summary = buf_detach(&b);
-	t->dirty = 1;
-}
-
-/* The artifact op answered for `v`: pretty JSON under its validation result. */
-static void
-artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
-{
-	const cJSON *res = m->result, *errs, *e, *doc;
-	const char *schema, *text;
-	struct buf b = BUF_INIT;
-	char *title;
-
-	if (!m->ok) {
-		message_error(t, &m->error);
-		return;
-	}
-	schema = result_str(res, "schema");
-	buf_printf(&b, "%s  (%s)\n", result_str(res, "path") ? result_str(res, "path") : "?",
-	           schema ? schema : "no schema");
-	buf_printf(&b, "validation: %s against %s (attempt %d)\n",
-	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")) ? "valid"
-	                                                                        : "INVALID",
-	           schema ? schema : "?",
-	           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res, "attempt")));
-	errs = cJSON_GetObjectItemCaseSensitive(res, "errors");
-	cJSON_ArrayForEach(e, errs)
-	{
-		if (cJSON_IsString(e))
-			buf_printf(&b, "  ✗ %s\n", e->valuestring);
-	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
-		buf_puts(&b, "note: the file changed since it was validated; shown as it is now\n");
-	buf_putc(&b, '\n');
-	doc = cJSON_GetObjectItemCaseSensitive(res, "json");
-	if (doc != NULL && !cJSON_IsNull(doc)) {
-		char *pretty = cJSON_Print(doc);
-
-		buf_puts(&b, pretty);
-		cJSON_free(pretty);
-	} else if ((text = result_str(res, "text")) != NULL) {
-		buf_puts(&b, "(not JSON)\n");
-		buf_puts(&b, text);
-	} else {
-		buf_printf(&b, "(the file cannot be read: %s)\n",
-		           result_str(res, "file_error") ? result_str(res, "file_error") : "?");
-	}
-	title = xasprintf("Artifact · run %.8s · %s", run_id,
-	                  result_str(res, "phase") ? result_str(res, "phase") : "?");
-	pager_open(t, title, b.data, 0);
-	free(title);
-	buf_free(&b);
-}
-
-static void
-view_artifact(struct tui *t)
-{
-	const struct model_item *it = target_item(t, MODEL_ITEM_GATE);
-
-	if (it == NULL) {
-		no_gate(t, "show an artifact");
-		return;
-	}
-	request_artifact(t, it, "view");
-}
-
-/*
- * While attached the terminal marks pastes (bracketed paste mode), so a
- * pasted text reaches the agent as one paste, not as typed lines.
- */
-static void
-bracketed_paste(struct tui *t, int on)
-{
-	if (t->headless)
-		return;
-	fputs(on ? "\033[?2004h" : "\033[?2004l", t->out);
-	fflush(t->out);
-}
-
-static void
-attach(struct tui *t)
-{
-	const struct model_status *s;
-	const struct model_session *ss;
-
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
-	if (t->sel_run == NULL) {
-		app_message(t, 1, "cannot attach: no run selected");
-		return;
-	}
-	s = model_status(&t->model, t->sel_run);
-	ss = model_live_session(s);
-	if (ss == NULL) {
-		app_message(t, 1, "cannot attach: run %.8s has no agent session", t->sel_run);
-		return;
-	}
-	if (!model_session_live(ss->state)) {
-		app_message(t, 1, "cannot attach: the agent of run %.8s has ended (%s)", t->sel_run,
-		            ss->state);
-		return;
-	}
-	t->ov = OV_ATTACH;
-	bracketed_paste(t, 1);
-	free(t->message);
-	t->message = NULL;
-	t->full_redraw = 1;
-	t->dirty = 1;
-	follow_session(t);
-}
-
-static void
-detach(struct tui *t)
-{
-	bracketed_paste(t, 0);
-	t->pasting = 0;
-	buf_reset(&t->pasted);
-	t->ov = OV_NONE;
-	t->full_redraw = 1;
-	t->dirty = 1;
-	follow_session(t);
-}
-
-/* Send the printable keys typed while attached as one `type` request. */
-static void
-flush_typed(struct tui *t)
-{
-	cJSON *a;
-
-	if (t->typed.len == 0)
-		return;
-	if (t->term.session != NULL) {
-		a = cJSON_CreateObject();
-		cJSON_AddStringToObject(a, "session", t->term.session);
-		cJSON_AddStringToObject(a, "text", t->typed.data);
-		app_send(t, "type", a, PEND_OTHER, NULL);
-	}
-	buf_reset(&t->typed);
-}
-
-/*
- * A key while attached: to the agent. Runs of printable characters go as
- * text (`type`, flushed after each batch of keys), the others as key events.
- */
-static void
-attach_key(struct tui *t, int key)
-{
-	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
-
-	if (key >= 32 && key != 127 && !(key & KEYS_FN) && !t->pasting) {
-		char mb[MB_LEN_MAX];
-		mbstate_t st;
-		size_t n;
-
-		memset(&st, 0, sizeof st);
-		n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n != (size_t)-1)
-			buf_append(&t->typed, mb, n);
-		return;
-	}
-	if (key == (KEYS_FN | KEYS_PASTE_START)) {
-		flush_typed(t);
-		t->pasting = 1;
-		buf_reset(&t->pasted);
-		return;
-	}
-	if (t->pasting && key != (KEYS_FN | KEYS_PASTE_END)) {
-		/* Inside a bracketed paste every key is text; Enter is a newline. */
-		if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER))
-			buf_putc(&t->pasted, '\n');
-		else if (key == '\t')
-			buf_putc(&t->pasted, '\t');
-		else if (!(key & KEYS_FN) && key >= 32 && key != 127) {
-			char mb[MB_LEN_MAX];
-			mbstate_t st;
-			size_t n;
-
-			memset(&st, 0, sizeof st);
-			n = wcrtomb(mb, (wchar_t)key, &st);
-			if (n != (size_t)-1)
-				buf_append(&t->pasted, mb, n);
-		}
-		return;
-	}
-	if (key == (KEYS_FN | KEYS_PASTE_END)) {
-		struct proto_paste pp = { t->term.session, t->pasted.data ? t->pasted.data : "" };
-
-		t->pasting = 0;
-		if (t->term.session != NULL && t->pasted.len > 0)
-			app_send(t, "paste", proto_paste_args(&pp), PEND_OTHER, NULL);
-		buf_reset(&t->pasted);
-		return;
-	}
-	flush_typed(t);
-	if (key == KEY_DETACH) {
-		detach(t);
-		return;
-	}
-	if (t->term.session == NULL)
-		return;
-	if (key & KEYS_FN) {
-		static const struct {
-			int curses;
-			enum proto_key_name name;
-		} fk[] = {
-			{ KEY_UP, PROTO_KEY_UP },
-			{ KEY_DOWN, PROTO_KEY_DOWN },
-			{ KEY_LEFT, PROTO_KEY_LEFT },
-			{ KEY_RIGHT, PROTO_KEY_RIGHT },
-			{ KEY_HOME, PROTO_KEY_HOME },
-			{ KEY_END, PROTO_KEY_END },
-			{ KEY_PPAGE, PROTO_KEY_PAGEUP },
-			{ KEY_NPAGE, PROTO_KEY_PAGEDOWN },
-			{ KEY_IC, PROTO_KEY_INSERT },
-			{ KEY_DC, PROTO_KEY_DELETE },
-			{ KEY_BACKSPACE, PROTO_KEY_BACKSPACE },
-			{ KEY_ENTER, PROTO_KEY_ENTER },
-			{ KEY_BTAB, PROTO_KEY_TAB },
-		};
-		int c = key & ~KEYS_FN;
-
-		for (size_t i = 0; i < sizeof fk / sizeof fk[0]; i++)
-			if (fk[i].curses == c) {
-				k.key = fk[i].name;
-				if (c == KEY_BTAB)
-					k.mods = PROTO_MOD_SHIFT;
-			}
-		if (c >= KEY_F(1) && c <= KEY_F(12))
-			k.key = (enum proto_key_name)(PROTO_KEY_F1 + (c - KEY_F(1)));
-		if (k.key == PROTO_KEY_NONE)
-			return;
-	} else if (key == '\r' || key == '\n')
-		k.key = PROTO_KEY_ENTER;
-	else if (key == '\t')
-		k.key = PROTO_KEY_TAB;
-	else if (key == 27)
-		k.key = PROTO_KEY_ESCAPE;
-	else if (key == 127 || key == 8)
-		k.key = PROTO_KEY_BACKSPACE;
-	else if (key >= 1 && key < 32) {
-		k.ch = (uint32_t)(key == 0 ? '@' : key + 'a' - 1 > 'z' ? key + '@' : key + 'a' - 1);
-		k.mods = PROTO_MOD_CTRL;
-	} else if (key >= 32)
-		k.ch = (uint32_t)key;
-	else
-		return;
-	app_send(t, "key", proto_key_args(&k), PEND_OTHER, NULL);
-}
-
-static void
-next_pane(struct tui *t, int dir)
-{
-	for (int i = 1; i <= PANE__COUNT; i++) {
-		int p = ((int)t->focus + dir * i + PANE__COUNT * 2) % PANE__COUNT;
-
-		if (t->panes[p].h > 0) {
-			t->focus = (enum pane_id)p;
-			break;
-		}
-	}
-	t->dirty = 1;
-}
-
-static void
-do_request(struct tui *t, enum tui_request req)
-{
-	struct pane *fp = &t->panes[t->focus];
-	const struct model_item *it;
-	struct model_run *r;
-
-	switch (req) {
-	case REQ_NONE:
-		return;
-	case REQ_MOVE_DOWN:
-	case REQ_MOVE_UP:
-	case REQ_PAGE_DOWN:
-	case REQ_PAGE_UP:
-		if (fp->h == 0 || !fp->ops->handle(fp, t, req))
-			pane_move(fp, t, req);
-		return;
-	case REQ_NEXT_PANE:
-		next_pane(t, 1);
-		return;
-	case REQ_PREV_PANE:
-		next_pane(t, -1);
-		return;
-	case REQ_APPROVE:
-		if ((it = target_item(t, MODEL_ITEM_GATE)) == NULL) {
-			no_gate(t, "approve");
-			return;
-		}
-		app_decide(t, it->run_id, it->approval_id, "approve", NULL);
-		return;
-	case REQ_CHANGES:
-		if ((it = target_item(t, MODEL_ITEM_GATE)) == NULL) {
-			no_gate(t, "request changes");
-			return;
-		}
-		editor_init(&t->ed, "", 1);
-		snprintf(t->ed_run, sizeof t->ed_run, "%s", it->run_id);
-		snprintf(t->ed_approval, sizeof t->ed_approval, "%s", it->approval_id);
-		free(t->ed_summary);
-		t->ed_summary = xasprintf("%s · %s · %s (%s)\n(loading the artifact…)", it->label,
-		                          it->phase_key ? it->phase_key : "",
-		                          it->artifact_path ? it->artifact_path : "-",
-		                          it->schema ? it->schema : "");
-		request_artifact(t, it, "editor");
-		t->ov = OV_EDITOR;
-		t->dirty = 1;
-		return;
-	case REQ_REJECT:
-		if ((it = target_item(t, MODEL_ITEM_GATE)) == NULL) {
-			no_gate(t, "reject");
-			return;
-		}
-		snprintf(t->cf_action, sizeof t->cf_action, "reject");
-		snprintf(t->cf_run, sizeof t->cf_run, "%s", it->run_id);
-		snprintf(t->cf_approval, sizeof t->cf_approval, "%s", it->approval_id);
-		free(t->cf_question);
-		t->cf_question =
-		    xasprintf("Reject %s of run %.8s? The run fails.", it->label, it->run_id);
-		t->ov = OV_CONFIRM;
-		t->dirty = 1;
-		return;
-	case REQ_ABORT:
-		if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-			app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
-		r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
-		if (r == NULL) {
-			app_message(t, 1, "cannot abort: no run selected");
-			return;
-		}
-		if (model_state_terminal(r->state)) {
-			app_message(t, 1, "cannot abort: run %.8s is already %s", r->id, r->state);
-			return;
-		}
-		it = target_item(t, MODEL_ITEM_GATE);
-		snprintf(t->cf_action, sizeof t->cf_action, "abort");
-		snprintf(t->cf_run, sizeof t->cf_run, "%s", r->id);
-		snprintf(t->cf_approval, sizeof t->cf_approval, "%s",
-		         it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "");
-		free(t->cf_question);
-		t->cf_question =
-		    xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo);
-		t->ov = OV_CONFIRM;
-		t->dirty = 1;
-		return;
-	case REQ_PAUSE:
-		r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
-		if (r == NULL) {
-			app_message(t, 1, "cannot pause: no run selected");
-			return;
-		}
-		if (strcmp(r->state, "paused") == 0)
-			app_send(t, "resume", run_args(r->id), PEND_PAUSE, r->id);
-		else if (strcmp(r->state, "planning") == 0 || strcmp(r->state, "executing") == 0 ||
-		         strcmp(r->state, "awaiting_approval") == 0)
-			app_send(t, "pause", run_args(r->id), PEND_PAUSE, r->id);
-		else
-			app_message(t, 1, "cannot pause run %.8s: it is %s", r->id, r->state);
-		return;
-	case REQ_NEW_RUN:
-		form_open(t);
-		return;
-	case REQ_ATTACH:
-		attach(t);
-		return;
-	case REQ_ARTIFACT:
-		view_artifact(t);
-		return;
-	case REQ_DIFF:
-	case REQ_REPORT:
-		if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-			app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
-		if (t->sel_run == NULL) {
-			app_message(t, 1, "no run selected");
-			return;
-		}
-		app_send(t, req == REQ_DIFF ? "diff" : "report", run_args(t->sel_run),
-		         req == REQ_DIFF ? PEND_DIFF : PEND_REPORT, t->sel_run);
-		return;
-	case REQ_FILTER:
-		editor_init(&t->flt, t->filter, 0);
-		t->ov = OV_FILTER;
-		t->dirty = 1;
-		return;
-	case REQ_TERMINAL:
-		if (t->wide) {
-			app_message(t, 0, "the agent terminal is always shown at this width");
-			return;
-		}
-		t->show_term = !t->show_term;
-		t->focus = t->show_term ? PANE_TERM : PANE_RUNS;
-		layout(t);
-		return;
-	case REQ_HELP:
-		help_open(t);
-		return;
-	case REQ_REDRAW:
-		t->full_redraw = 1;
-		t->dirty = 1;
-		return;
-	case REQ_QUIT:
-		t->quit = 1;
-		return;
-	case REQ__COUNT:
-		return;
-	}
-}
-
-void
-app_submit_form(struct tui *t)
-{
-	struct form *f = &t->form;
-	cJSON *a = cJSON_CreateObject(), *personas, *backends;
-	char *req = read_file(f->f[3].text.data, 1 << 20);
-	char *copy, *save = NULL;
-	char abs[4096];
-
-	if (req == NULL) {
-		free(f->msg[3]);
-		f->msg[3] = xasprintf("%s: %s", f->f[3].text.data, strerror(errno));
-		cJSON_Delete(a);
-		t->dirty = 1;
-		return;
-	}
-	if (realpath(f->f[0].text.data, abs) == NULL)
-		snprintf(abs, sizeof abs, "%s", f->f[0].text.data);
-	cJSON_AddStringToObject(a, "repo", abs);
-	cJSON_AddStringToObject(a, "base", f->f[1].text.data);
-	cJSON_AddStringToObject(a, "template", f->f[2].text.data);
-	cJSON_AddStringToObject(a, "requirements", req);
-	free(req);
-	personas = cJSON_CreateObject();
-	backends = cJSON_CreateObject();
-	copy = xstrdup(f->f[4].text.data ? f->f[4].text.data : "");
-	for (char *tok = strtok_r(copy, " ,", &save); tok != NULL;
-	     tok = strtok_r(NULL, " ,", &save)) {
-		char *eq = strchr(tok, '='), *at;
-
-		*eq = '\0';
-		at = strchr(eq + 1, '@');
-		if (at != NULL) {
-			*at = '\0';
-			cJSON_AddStringToObject(backends, tok, at + 1);
-		}
-		if (eq[1] != '\0')
-			cJSON_AddStringToObject(personas, tok, eq + 1);
-	}
-	cJSON_AddItemToObject(a, "personas", personas);
-	cJSON_AddItemToObject(a, "backends", backends);
-	free(copy);
-	free(f->error);
-	f->error = xstrdup("starting…");
-	app_send(t, "start", a, PEND_START, NULL);
-	t->dirty = 1;
-}
-
 /* ---- keys ---------------------------------------------------------------------- */
-
-static void
-on_key(struct tui *t, int key)
-{
-	if (key == (KEYS_FN | KEY_RESIZE)) {
-		layout(t);
-		return;
-	}
-	if (t->ov == OV_ATTACH) {
-		attach_key(t, key);
-		return;
-	}
-	/* A message stays until the next key. */
-	if (t->message != NULL && t->ov != OV_FORM) {
-		free(t->message);
-		t->message = NULL;
-		t->dirty = 1;
-	}
-	if (views_key(t, key))
-		return;
-	{
-		enum tui_request req = keymap_lookup(&t->keys, key);
-
-		if (req == REQ_NONE) {
-			char name[KEYS_NAME_MAX];
-
-			keys_name(key, name);
-			app_message(t, 1, "%s is not bound to anything (? lists the keys)", name);
-			return;
-		}
-		do_request(t, req);
-	}
-}
 
 /* Read every key curses has; returns 1 when any was read. */
 static int
@@ -1508,276 +545,14 @@ read_keys(struct tui *t)
 	while ((r = wget_wch(stdscr, &wc)) != ERR) {
 		any = 1;
 		if (r == KEY_CODE_YES)
-			on_key(t, KEYS_FN | (int)wc);
+			app_key(t, KEYS_FN | (int)wc);
 		else
-			on_key(t, (int)wc);
+			app_key(t, (int)wc);
 		if (t->quit)
 			break;
 	}
-	flush_typed(t);
+	app_flush_typed(t);
 	return any;
-}
-
-/* ---- headless script ------------------------------------------------------------- */
-
-struct script {
-	FILE *f;
-	int lineno;
-	char *path;
-	char *wait_text;
-	int wait_gone;
-	int64_t wait_deadline, sleep_until;
-	int64_t waited_at; /* when the last wait was met (for :mark), 0 when none */
-	int done;
-};
-
-/* The screen as text (defined below). */
-static char *screen_text(void);
-
-/* After a frame: is the script's wait met? (Checked per frame, not only when idle.) */
-static void
-script_check_wait(struct script *sc)
-{
-	char *scr;
-	int found;
-
-	if (sc->wait_text == NULL)
-		return;
-	scr = screen_text();
-	found = strstr(scr, sc->wait_text) != NULL;
-	free(scr);
-	if (found != sc->wait_gone) {
-		free(sc->wait_text);
-		sc->wait_text = NULL;
-		sc->waited_at = now_ms();
-	}
-}
-
-/* The screen as text, rows joined by newlines, trailing blanks trimmed. */
-static char *
-screen_text(void)
-{
-	struct buf b = BUF_INIT;
-
-	for (int y = 0; y < LINES; y++) {
-		size_t start = b.len, keep;
-
-		for (int x = 0; x < COLS; x++) {
-			cchar_t cc;
-			wchar_t wc[CCHARW_MAX + 1];
-			attr_t a;
-			short pr;
-			char mb[MB_LEN_MAX * (CCHARW_MAX + 1)];
-			size_t n = 0;
-			mbstate_t st;
-
-			if (mvwin_wch(curscr, y, x, &cc) == ERR)
-				break;
-			wc[0] = 0;
-			getcchar(&cc, wc, &a, &pr, NULL);
-			if (wc[0] == 0)
-				wc[0] = L' ', wc[1] = 0;
-			memset(&st, 0, sizeof st);
-			for (int i = 0; wc[i] != 0 && i < CCHARW_MAX; i++) {
-				size_t k = wcrtomb(mb + n, wc[i], &st);
-
-				if (k != (size_t)-1)
-					n += k;
-			}
-			buf_append(&b, mb, n);
-			if (wcwidth(wc[0]) == 2)
-				x++;
-		}
-		keep = b.len;
-		while (keep > start && b.data[keep - 1] == ' ')
-			keep--;
-		b.len = keep;
-		buf_putc(&b, '\n');
-	}
-	return buf_detach(&b);
-}
-
-static int script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-script_fail(struct tui *t, struct script *sc, const char *fmt, ...)
-{
-	char *scr = screen_text();
-	va_list ap;
-
-	fprintf(stderr, "devflow tui script %s:%d: ", sc->path, sc->lineno);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n--- screen ---\n%s--------------\n", scr);
-	free(scr);
-	t->rc = 1;
-	t->quit = 1;
-	return -1;
-}
-
-static int
-parse_size(const char *s, int *cols, int *rows)
-{
-	return sscanf(s, "%dx%d", cols, rows) == 2 && *cols >= 20 && *rows >= 6 && *cols <= 1000 &&
-	               *rows <= 1000
-	           ? 0
-	           : -1;
-}
-
-/* Run script lines until one needs the UI to act (a key) or to wait. */
-static void
-script_step(struct tui *t, struct script *sc)
-{
-	char line[4096];
-
-	flush_typed(t);
-	while (!t->quit) {
-		size_t len;
-
-		if (sc->sleep_until > 0) {
-			if (now_ms() < sc->sleep_until)
-				return;
-			sc->sleep_until = 0;
-		}
-		if (sc->wait_text != NULL) {
-			char *scr;
-			int found;
-
-			if (t->dirty)
-				render(t);
-			scr = screen_text();
-			found = strstr(scr, sc->wait_text) != NULL;
-			free(scr);
-			if (found != sc->wait_gone) {
-				free(sc->wait_text);
-				sc->wait_text = NULL;
-				sc->waited_at = now_ms();
-			} else if (now_ms() > sc->wait_deadline) {
-				script_fail(t, sc, "timed out waiting for '%s'%s", sc->wait_text,
-				            sc->wait_gone ? " to go" : "");
-				return;
-			} else
-				return;
-		}
-		if (fgets(line, sizeof line, sc->f) == NULL) {
-			sc->done = 1;
-			t->quit = 1;
-			return;
-		}
-		sc->lineno++;
-		if (strncmp(line, ":mark ", 6) != 0)
-			sc->waited_at = 0;
-		len = strcspn(line, "\r\n");
-		line[len] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		if (line[0] != ':') {
-			int key = keys_parse(line);
-
-			if (key < 0) {
-				script_fail(t, sc, "unknown key '%s'", line);
-				return;
-			}
-			on_key(t, key);
-			return;
-		}
-		if (strncmp(line, ":dump ", 6) == 0) {
-			FILE *f;
-			char *scr;
-
-			render(t);
-			scr = screen_text();
-			f = fopen(line + 6, "w");
-			if (f == NULL) {
-				free(scr);
-				script_fail(t, sc, "cannot write %s", line + 6);
-				return;
-			}
-			fputs(scr, f);
-			fclose(f);
-			free(scr);
-		} else if (strncmp(line, ":resize ", 8) == 0) {
-			int c, r;
-
-			if (parse_size(line + 8, &c, &r) != 0) {
-				script_fail(t, sc, "bad size '%s' (COLSxROWS)", line + 8);
-				return;
-			}
-			resizeterm(r, c);
-			on_key(t, KEYS_FN | KEY_RESIZE);
-			return;
-		} else if (strncmp(line, ":type ", 6) == 0) {
-			const char *s = line + 6;
-			mbstate_t st;
-			size_t n = strlen(s);
-
-			memset(&st, 0, sizeof st);
-			while (n > 0) {
-				wchar_t wc;
-				size_t k = mbrtowc(&wc, s, n, &st);
-
-				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-					break;
-				on_key(t, (int)wc);
-				s += k;
-				n -= k;
-			}
-			return;
-		} else if (strncmp(line, ":wait-for ", 10) == 0 ||
-		           strncmp(line, ":wait-gone ", 11) == 0) {
-			int gone = line[6] == 'g';
-			const char *e = getenv("DEVFLOW_TUI_WAIT_MS");
-
-			sc->wait_text = xstrdup(line + (gone ? 11 : 10));
-			sc->wait_gone = gone;
-			sc->wait_deadline = now_ms() + (e ? atoi(e) : 20000);
-		} else if (strncmp(line, ":paste ", 7) == 0) {
-			/* A bracketed paste of TEXT, with \n for newlines. */
-			const char *p = line + 7;
-			mbstate_t st;
-
-			on_key(t, KEYS_FN | KEYS_PASTE_START);
-			memset(&st, 0, sizeof st);
-			while (*p != '\0') {
-				wchar_t wc;
-				size_t k;
-
-				if (p[0] == '\\' && p[1] == 'n') {
-					on_key(t, '\r');
-					p += 2;
-					continue;
-				}
-				k = mbrtowc(&wc, p, strlen(p), &st);
-				if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-					break;
-				on_key(t, (int)wc);
-				p += k;
-			}
-			on_key(t, KEYS_FN | KEYS_PASTE_END);
-			return;
-		} else if (strncmp(line, ":sh ", 4) == 0) {
-			/* A shell command between keys (tests: stop the server, start a run). */
-			int st = system(line + 4);
-
-			if (st != 0) {
-				script_fail(t, sc, "command failed (status %d): %s", st, line + 4);
-				return;
-			}
-		} else if (strncmp(line, ":mark ", 6) == 0) {
-			/* Right after a wait: the moment the screen met it. */
-			if (sc->waited_at != 0)
-				mark_at(line + 6, sc->waited_at);
-			else
-				mark(line + 6);
-		} else if (strncmp(line, ":sleep ", 7) == 0) {
-			sc->sleep_until = now_ms() + atoi(line + 7);
-		} else {
-			script_fail(t, sc, "unknown script command '%s'", line);
-			return;
-		}
-	}
 }
 
 /* ---- main --------------------------------------------------------------------- */
@@ -1809,9 +584,9 @@ tui_free(struct tui *t)
 		if (t->panes[i].win != NULL)
 			delwin(t->panes[i].win);
 	term_reset(t);
-	pager_close(t);
-	form_close(t);
-	editor_free(&t->ed);
+	pager_free(&t->pager);
+	form_free(&t->form);
+	comment_free(&t->comment);
 	editor_free(&t->flt);
 	client_free(t->client);
 	model_free(&t->model);
@@ -1825,13 +600,167 @@ tui_free(struct tui *t)
 	free(t->pend);
 	free(t->sel_run);
 	free(t->filter);
-	free(t->cf_question);
-	free(t->ed_summary);
+	confirm_free(&t->confirm);
 	free(t->message);
 	free(t->banner);
 	free(t->workspace);
 	buf_free(&t->typed);
 	buf_free(&t->pasted);
+}
+
+/* The keymap: defaults, then keys.conf of the config dir (shown as ~/... in errors). */
+static void
+load_keys(struct tui *t)
+{
+	const char *home = getenv("HOME");
+	char *dir, *path, *shown = NULL;
+
+	keymap_init(&t->keys);
+	dir = paths_config_dir();
+	path = xasprintf("%s/keys.conf", dir);
+	if (home != NULL && home[0] != '\0' && strncmp(path, home, strlen(home)) == 0 &&
+	    path[strlen(home)] == '/')
+		shown = xasprintf("~%s", path + strlen(home));
+	keymap_load(&t->keys, path, shown);
+	free(shown);
+	free(path);
+	free(dir);
+}
+
+/* Not headless: the TUI draws on the terminal it runs in. 0, or -1 (said why). */
+static int
+tty_open(struct tui *t)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "devflow: the TUI needs a terminal (see devflow --help for the "
+		                "verbs)\n");
+		return -1;
+	}
+	t->out = stdout;
+	return 0;
+}
+
+/* Start curses on t->out (keys from in when headless). 0, or -1 (said why). */
+static int
+curses_start(struct tui *t, FILE *in)
+{
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
+	t->scr = newterm(
+	    t->headless ? (getenv("TERM") && getenv("TERM")[0] ? getenv("TERM") : "xterm-256color")
+	                : NULL,
+	    t->out, t->headless ? in : stdin);
+	if (t->scr == NULL) {
+		fprintf(stderr, "devflow: cannot initialise the terminal (TERM=%s)\n",
+		        getenv("TERM") ? getenv("TERM") : "");
+		return -1;
+	}
+	set_term(t->scr);
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	define_key("\033[200~", KEYS_PASTE_START);
+	define_key("\033[201~", KEYS_PASTE_END);
+	curs_set(0);
+	colour_start();
+	return 0;
+}
+
+/* Take every message the client has read. */
+static void
+take_messages(struct tui *t)
+{
+	struct proto_msg m;
+
+	if (t->client == NULL)
+		return;
+	while (client_pop(t->client, &m) == 1) {
+		app_on_message(t, &m);
+		proto_msg_clear(&m);
+	}
+}
+
+/* Ages on screen move with the clock (not in headless mode: idle means idle). */
+static void
+clock_tick(struct tui *t)
+{
+	static time_t last_tick;
+	time_t s;
+
+	if (t->headless || t->ov == OV_ATTACH)
+		return;
+	s = time(NULL);
+	if (s != last_tick) {
+		last_tick = s;
+		t->dirty = 1;
+	}
+}
+
+/*
+ * The event loop: messages, a frame at most every FRAME_MS, the script's
+ * next step when idle, then poll on the server socket and the keyboard.
+ */
+static void
+main_loop(struct tui *t, struct script *sc)
+{
+	struct df_error err;
+	int64_t last_frame = 0;
+
+	while (!t->quit) {
+		struct pollfd pfd[2];
+		int nfd = 0, timeout = 1000;
+		int64_t now = app_now_ms();
+
+		take_messages(t);
+		app_flush_typed(t);
+		if (t->loaded == 1 && t->npend == 0 && t->nwant_status == 0) {
+			/* The first picture is complete: new queue items notify from now on. */
+			t->loaded = 2;
+		}
+		if (t->dirty && now - last_frame >= FRAME_MS) {
+			app_render(t);
+			last_frame = now;
+			if (t->headless)
+				script_check_wait(sc);
+		}
+		if (t->headless && idle(t))
+			script_step(t, sc);
+		if (t->quit)
+			break;
+		if (t->client == NULL)
+			try_reconnect(t);
+		if (t->client != NULL) {
+			pfd[nfd].fd = client_fd(t->client);
+			pfd[nfd].events = client_poll_events(t->client);
+			pfd[nfd].revents = 0;
+			nfd++;
+		} else
+			timeout = 250;
+		if (!t->headless) {
+			pfd[nfd].fd = STDIN_FILENO;
+			pfd[nfd].events = POLLIN;
+			pfd[nfd].revents = 0;
+			nfd++;
+		} else if (idle(t) || sc->wait_text != NULL || sc->sleep_until > 0)
+			timeout = 20;
+		if (t->dirty) {
+			int64_t due = last_frame + FRAME_MS - app_now_ms();
+
+			timeout = due < 0 ? 0 : (int)due;
+		}
+		if (t->client != NULL && client_queued(t->client) > 0)
+			timeout = 0;
+		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
+			break;
+		if (t->client != NULL && pfd[0].revents != 0 &&
+		    client_handle(t->client, pfd[0].revents, &err) != 0)
+			lost(t, &err);
+		if (!t->headless)
+			read_keys(t);
+		clock_tick(t);
+	}
 }
 
 int
@@ -1842,96 +771,27 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	struct df_error err;
 	const char *script = getenv("DEVFLOW_TUI_SCRIPT");
 	FILE *in = NULL;
-	int64_t last_frame = 0;
+	int rc;
 
 	memset(&t, 0, sizeof t);
 	memset(&sc, 0, sizeof sc);
-	mark("start");
+	app_mark("start");
 	ensure_utf8_locale();
 	t.workspace = paths_workspace(workspace);
 	t.server_uid_set = server_uid != NULL;
 	t.server_uid = server_uid != NULL ? *server_uid : 0;
-	keymap_init(&t.keys);
-	{
-		char *dir = paths_config_dir();
-		char *path = xasprintf("%s/keys.conf", dir);
-
-		const char *home = getenv("HOME");
-		char *shown = NULL;
-
-		if (home != NULL && home[0] != '\0' && strncmp(path, home, strlen(home)) == 0 &&
-		    path[strlen(home)] == '/')
-			shown = xasprintf("~%s", path + strlen(home));
-		keymap_load(&t.keys, path, shown);
-		free(shown);
-		free(path);
-		free(dir);
-	}
+	load_keys(&t);
 	t.headless = script != NULL && script[0] != '\0';
-	if (t.headless) {
-		const char *size = getenv("DEVFLOW_TUI_SIZE");
-		const char *outp = getenv("DEVFLOW_TUI_OUTPUT");
-		int c = 80, r = 24;
-		char tmp[16];
-
-		if (size != NULL && parse_size(size, &c, &r) != 0) {
-			fprintf(stderr, "devflow: DEVFLOW_TUI_SIZE '%s': expected COLSxROWS\n",
-			        size);
-			goto fail_early;
-		}
-		sc.f = fopen(script, "r");
-		sc.path = xstrdup(script);
-		if (sc.f == NULL) {
-			fprintf(stderr, "devflow: DEVFLOW_TUI_SCRIPT %s: %s\n", script,
-			        strerror(errno));
-			goto fail_early;
-		}
-		snprintf(tmp, sizeof tmp, "%d", r);
-		setenv("LINES", tmp, 1);
-		snprintf(tmp, sizeof tmp, "%d", c);
-		setenv("COLUMNS", tmp, 1);
-		t.out = fopen(outp && outp[0] ? outp : "/dev/null", "w");
-		in = fopen("/dev/null", "r");
-		if (t.out == NULL || in == NULL) {
-			fprintf(stderr, "devflow: cannot open the headless terminal\n");
-			goto fail_early;
-		}
-	} else {
-		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			fprintf(stderr,
-			        "devflow: the TUI needs a terminal (see devflow --help for the "
-			        "verbs)\n");
-			goto fail_early;
-		}
-		t.out = stdout;
-	}
+	if (t.headless ? script_open(&t, &sc, script, &in) != 0 : tty_open(&t) != 0)
+		goto fail_early;
 	if (connect_server(&t, 1, &err) != 0) {
 		fprintf(stderr, "devflow: %s\n", err.message);
 		if (err.hint[0])
 			fprintf(stderr, "hint: %s\n", err.hint);
 		goto fail_early;
 	}
-	if (getenv("ESCDELAY") == NULL)
-		set_escdelay(25);
-	t.scr = newterm(
-	    t.headless ? (getenv("TERM") && getenv("TERM")[0] ? getenv("TERM") : "xterm-256color")
-	               : NULL,
-	    t.out, t.headless ? in : stdin);
-	if (t.scr == NULL) {
-		fprintf(stderr, "devflow: cannot initialise the terminal (TERM=%s)\n",
-		        getenv("TERM") ? getenv("TERM") : "");
+	if (curses_start(&t, in) != 0)
 		goto fail_early;
-	}
-	set_term(t.scr);
-	raw();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	define_key("\033[200~", KEYS_PASTE_START);
-	define_key("\033[201~", KEYS_PASTE_END);
-	curs_set(0);
-	colour_start();
 	t.panes[PANE_RUNS].ops = &runs_ops;
 	t.panes[PANE_PHASES].ops = &phases_ops;
 	t.panes[PANE_QUEUE].ops = &queue_ops;
@@ -1940,84 +800,16 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	t.focus = PANE_RUNS;
 	if (run_id != NULL && run_id[0] != '\0')
 		t.sel_run = xstrdup(run_id);
-	layout(&t);
+	app_layout(&t);
 	if (t.keys.nerrors > 0)
 		app_message(&t, 1, "%s%s", t.keys.errors[0],
 		            t.keys.nerrors > 1 ? " (more in ? help)" : "");
 	else if (client_started_server(t.client))
 		app_message(&t, 0, "started the devflow server for %s", t.workspace);
 
-	while (!t.quit) {
-		struct pollfd pfd[2];
-		int nfd = 0, timeout = 1000;
-		int64_t now = now_ms();
-
-		if (t.client != NULL) {
-			struct proto_msg m;
-
-			while (client_pop(t.client, &m) == 1) {
-				on_message(&t, &m);
-				proto_msg_clear(&m);
-			}
-		}
-		flush_typed(&t);
-		if (t.loaded == 1 && t.npend == 0 && t.nwant_status == 0) {
-			/* The first picture is complete: new queue items notify from now on. */
-			t.loaded = 2;
-		}
-		if (t.dirty && now - last_frame >= FRAME_MS) {
-			render(&t);
-			last_frame = now;
-			if (t.headless)
-				script_check_wait(&sc);
-		}
-		if (t.headless && idle(&t))
-			script_step(&t, &sc);
-		if (t.quit)
-			break;
-		if (t.client == NULL)
-			try_reconnect(&t);
-		if (t.client != NULL) {
-			pfd[nfd].fd = client_fd(t.client);
-			pfd[nfd].events = client_poll_events(t.client);
-			pfd[nfd].revents = 0;
-			nfd++;
-		} else
-			timeout = 250;
-		if (!t.headless) {
-			pfd[nfd].fd = STDIN_FILENO;
-			pfd[nfd].events = POLLIN;
-			pfd[nfd].revents = 0;
-			nfd++;
-		} else if (idle(&t) || sc.wait_text != NULL || sc.sleep_until > 0)
-			timeout = 20;
-		if (t.dirty) {
-			int64_t due = last_frame + FRAME_MS - now_ms();
-
-			timeout = due < 0 ? 0 : (int)due;
-		}
-		if (t.client != NULL && client_queued(t.client) > 0)
-			timeout = 0;
-		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
-			break;
-		if (t.client != NULL && pfd[0].revents != 0 &&
-		    client_handle(t.client, pfd[0].revents, &err) != 0)
-			lost(&t, &err);
-		if (!t.headless)
-			read_keys(&t);
-		/* Ages on screen move with the clock (not in headless mode: idle means idle). */
-		if (!t.headless && t.ov != OV_ATTACH) {
-			static time_t last_tick;
-			time_t s = time(NULL);
-
-			if (s != last_tick) {
-				last_tick = s;
-				t.dirty = 1;
-			}
-		}
-	}
+	main_loop(&t, &sc);
 	if (t.ov == OV_ATTACH)
-		bracketed_paste(&t, 0);
+		app_bracketed_paste(&t, 0);
 	for (int i = 0; i < PANE__COUNT; i++)
 		place(&t.panes[i], 0, 0, 0, 0, 0, 0);
 	endwin();
@@ -2026,21 +818,13 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		fclose(t.out);
 		fclose(in);
 	}
-	if (sc.f)
-		fclose(sc.f);
-	free(sc.path);
-	free(sc.wait_text);
+	script_close(&sc);
 	colour_done();
-	{
-		int rc = t.rc;
-
-		tui_free(&t);
-		return rc;
-	}
+	rc = t.rc;
+	tui_free(&t);
+	return rc;
 fail_early:
-	if (sc.f)
-		fclose(sc.f);
-	free(sc.path);
+	script_close(&sc);
 	if (t.out != NULL && t.out != stdout)
 		fclose(t.out);
 	if (in)

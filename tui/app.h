@@ -1,8 +1,8 @@
 /*
  * The TUI's internals shared by its files: the application state, the pane
- * ops table (STYLE.md rule 3, tig's view_ops), the overlays (help, pager,
- * confirm, comment editor, new-run form, filter) and the calls panes make
- * back into the application (select a run, send a request, show a message).
+ * ops table (STYLE.md rule 3, tig's view_ops), which overlay is open (their
+ * states are overlay.h's) and the calls the files make into one another
+ * (select a run, send a request, show a message, ...).
  */
 #ifndef DEVFLOW_TUI_APP_H
 #define DEVFLOW_TUI_APP_H
@@ -17,8 +17,10 @@
 #include "lib/buf.h"
 #include "proto/client.h"
 #include "proto/proto.h"
+#include "editor.h"
 #include "keys.h"
 #include "model.h"
+#include "overlay.h"
 #include "request.h"
 
 struct tui;
@@ -69,22 +71,6 @@ enum overlay {
 	OV_ATTACH,
 };
 
-/* A text with a cursor: the comment editor and the form's fields. */
-struct editor {
-	struct buf text;
-	size_t cur; /* byte offset */
-	int multiline;
-	int top; /* first line shown */
-};
-
-#define FORM_FIELDS 5
-struct form {
-	struct editor f[FORM_FIELDS];
-	char *msg[FORM_FIELDS]; /* validation message per field, or NULL */
-	int focus;
-	char *error; /* the server's refusal */
-};
-
 enum pend_kind {
 	PEND_LS = 1,
 	PEND_STATUS,
@@ -126,23 +112,12 @@ struct tui {
 	size_t nwant_status;
 
 	enum overlay ov;
-	/* pager */
-	char *pg_title;
-	char **pg_lines;
-	size_t pg_n, pg_top;
-	int pg_diff; /* colour + / - / @@ lines */
-	/* confirm */
-	char *cf_question;
-	char cf_action[32]; /* decide action or "pause" */
-	char cf_run[DF_ID_MAX], cf_approval[DF_ID_MAX];
-	/* editor */
-	struct editor ed;
-	char ed_run[DF_ID_MAX], ed_approval[DF_ID_MAX];
-	char *ed_summary;
-	/* form */
-	struct form form;
-	/* filter */
-	struct editor flt;
+	/* Each overlay's state (overlay.h), kept while another is open. */
+	struct pager pager;     /* OV_PAGER, OV_HELP */
+	struct confirm confirm; /* OV_CONFIRM */
+	struct comment comment; /* OV_EDITOR */
+	struct form form;       /* OV_FORM */
+	struct editor flt;      /* OV_FILTER: the filter being typed */
 
 	char *message; /* status bar message */
 	int message_err;
@@ -187,18 +162,6 @@ void app_message(struct tui *t, int err, const char *fmt, ...)
 /* Fetch the status of run_id (coalesced with one in flight). */
 void app_want_status(struct tui *t, const char *run_id);
 
-/* Frame helper: draw p's frame with title (and right-aligned note). */
-void pane_frame(struct pane *p, struct tui *t, const char *title, const char *note);
-/* Put UTF-8 s at y, x of win clipped to width cells; returns the cells used. */
-int put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, int pair);
-/*
- * Put UTF-8 s from y, x wrapped at width cells over at most maxrows rows;
- * returns the rows used.
- */
-int put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr,
-                int pair);
-/* Display width of UTF-8 s (invalid bytes count 1). */
-int str_width(const char *s);
 /* Attributes for the focused selection line. */
 void pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pair);
 /* Move the selection for a movement request. 1 when handled. */
@@ -209,21 +172,93 @@ void term_reset(struct tui *t);
 void term_apply(struct tui *t, struct proto_screen *s);
 void term_draw_full(struct tui *t, WINDOW *win, int rows, int cols);
 
-/* views.c: overlays */
+/* views.c: the overlay open */
+/* Draw the open overlay (none: nothing). */
 void views_draw(struct tui *t);
+/* A key while an overlay is open: 1 when it took the key, 0 when none is open. */
 int views_key(struct tui *t, int key);
-void pager_open(struct tui *t, const char *title, const char *text, int diff);
-void pager_close(struct tui *t);
-void editor_init(struct editor *e, const char *text, int multiline);
-void editor_free(struct editor *e);
-int editor_key(struct editor *e, int key);
-void form_open(struct tui *t);
-void form_close(struct tui *t);
+/* Open the pager on a copy of text (over any other overlay). */
+void views_pager(struct tui *t, const char *title, const char *text, int diff);
+/* Open the new-run form (afresh); close it (when open: the overlay goes). */
+void views_form_open(struct tui *t);
+void views_form_close(struct tui *t);
+/* Open the help screen (a pager). */
 void help_open(struct tui *t);
 
-/* app.c: actions the overlays finish */
+/* app.c */
+/* Show e (and its hint) in the status bar as an error. */
+void app_message_error(struct tui *t, const struct df_error *e);
+/* Fetch the runs list (again when one is in flight). */
+void app_want_ls(struct tui *t);
+/* Monotonic milliseconds. */
+int64_t app_now_ms(void);
+/*
+ * Benchmarks: with DEVFLOW_TUI_MARKS=FILE, append "LABEL MS" (at ms, or
+ * now) to it.
+ */
+void app_mark_at(const char *label, int64_t ms);
+void app_mark(const char *label);
+/* Draw what changed (everything after full_redraw) and update the screen. */
+void app_render(struct tui *t);
+/* Place the panes for the screen's size (after a resize, a layout toggle). */
+void app_layout(struct tui *t);
+/* A new object {"run": run_id}: the arguments of most run requests. */
+cJSON *app_run_args(const char *run_id);
+/*
+ * Subscribe to the selected run's live agent session (unsubscribing the
+ * one shown before) and ask it for the size the terminal is drawn at.
+ */
+void app_follow_session(struct tui *t);
+
+/* actions.c: what keys and requests do, and the actions the overlays finish */
+/* Act on a key (KEYS_FN | curses code for function keys). */
+void app_key(struct tui *t, int key);
 void app_decide(struct tui *t, const char *run_id, const char *approval_id, const char *action,
                 const char *comment);
 void app_submit_form(struct tui *t);
+
+/* reply.c: what the server's messages change */
+/* Act on a message from the server (reply, event or screen). */
+void app_on_message(struct tui *t, struct proto_msg *m);
+
+/* attach.c: attach mode */
+/* Attach to the selected run's live agent (a message says why not). */
+void app_attach(struct tui *t);
+/* A key while attached: to the agent; C-] detaches. */
+void app_attach_key(struct tui *t, int key);
+/* Send the printable keys typed while attached as one `type` request. */
+void app_flush_typed(struct tui *t);
+/* Draw the attached screen: the agent's terminal over a status line. */
+void app_draw_attach(struct tui *t);
+/* Turn the terminal's bracketed paste mode on or off (not headless). */
+void app_bracketed_paste(struct tui *t, int on);
+
+/* script.c: the headless script mode (tui.h) */
+struct script {
+	FILE *f;
+	int lineno;
+	char *path;
+	char *wait_text;
+	int wait_gone;
+	int64_t wait_deadline, sleep_until;
+	int64_t waited_at; /* when the last wait was met (for :mark), 0 when none */
+	int done;
+};
+
+/*
+ * Open the script at path for t and make the headless terminal: its size
+ * (DEVFLOW_TUI_SIZE), t->out (DEVFLOW_TUI_OUTPUT, default /dev/null) and *in
+ * (/dev/null). Returns 0, or -1 with the reason on stderr; script_close
+ * then frees sc, the caller closes t->out and *in.
+ */
+int script_open(struct tui *t, struct script *sc, const char *path, FILE **in);
+/* Close sc's file and free what it holds (sc zeroed or opened). */
+void script_close(struct script *sc);
+/* Parse COLSxROWS (20x6 to 1000x1000): 0, or -1 when it is not one. */
+int script_parse_size(const char *s, int *cols, int *rows);
+/* Run script lines until one needs the UI to act (a key) or to wait. */
+void script_step(struct tui *t, struct script *sc);
+/* After a frame: is the script's wait met? (Checked per frame, not only when idle.) */
+void script_check_wait(struct script *sc);
 
 #endif

@@ -2,12 +2,25 @@
 # Its sources are part of the devflow binary (`devflow` with no verb opens it).
 EXTRA_DIST += tui/README
 devflow_SOURCES += \
+	tui/actions.c \
 	tui/app.c tui/app.h \
+	tui/attach.c \
 	tui/colour.c tui/colour.h \
+	tui/comment.c \
+	tui/confirm.c \
+	tui/draw.c tui/draw.h \
+	tui/editor.c tui/editor.h \
+	tui/filter.c \
+	tui/form.c \
+	tui/help.c \
 	tui/keys.c tui/keys.h \
 	tui/model.c tui/model.h \
+	tui/overlay.h \
+	tui/pager.c \
 	tui/panes.c \
+	tui/reply.c \
 	tui/request.h \
+	tui/script.c \
 	tui/term.c \
 	tui/tui.h \
 	tui/views.c

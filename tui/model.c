@@ -456,32 +456,16 @@ question_of(const cJSON *events, const char *sid, time_t *since)
 	return q;
 }
 
-int
-model_set_status(struct model *m, const cJSON *result, time_t now)
+/* The status's sessions (those with an id). */
+static void
+status_sessions(struct model_status *ns, const cJSON *arr)
 {
-	const cJSON *run = cJSON_GetObjectItemCaseSensitive(result, "run");
-	const cJSON *arr, *o;
-	const cJSON *events = cJSON_GetObjectItemCaseSensitive(result, "events");
-	const cJSON *bindings = cJSON_GetObjectItemCaseSensitive(result, "bindings");
-	const char *id = jstr(run, "id", "run_id", "runId", NULL);
-	struct model_status ns, *slot;
-	struct model_run *r;
-	const char *cur_phase_id;
+	const cJSON *o;
 
-	if (id == NULL)
-		return -1;
-	memset(&ns, 0, sizeof ns);
-	ns.run_id = xstrdup(id);
-	ns.state = dupor(jstr(run, "state", NULL), "?");
-	ns.worktree = dupor(jstr(run, "worktreeRoot", "worktree_root", "worktree", NULL), NULL);
-	ns.report_path = dupor(jstr(run, "finalReportPath", "final_report_path", NULL), NULL);
-	cur_phase_id = jstr(run, "currentPhaseId", "current_phase_id", NULL);
-
-	arr = cJSON_GetObjectItemCaseSensitive(result, "sessions");
-	ns.sessions = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *ns.sessions);
+	ns->sessions = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *ns->sessions);
 	cJSON_ArrayForEach(o, arr)
 	{
-		struct model_session *x = &ns.sessions[ns.nsessions];
+		struct model_session *x = &ns->sessions[ns->nsessions];
 
 		if (jstr(o, "id", NULL) == NULL)
 			continue;
@@ -490,64 +474,68 @@ model_set_status(struct model *m, const cJSON *result, time_t now)
 		x->role = dupor(jstr(o, "roleId", "role_id", "role", NULL), "");
 		x->backend = dupor(jstr(o, "backend", NULL), "");
 		x->state = dupor(jstr(o, "state", NULL), "");
-		ns.nsessions++;
+		ns->nsessions++;
 	}
+}
 
-	arr = cJSON_GetObjectItemCaseSensitive(result, "phases");
-	ns.phases = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *ns.phases);
-	cJSON_ArrayForEach(o, arr)
-	{
-		struct model_phase *p = &ns.phases[ns.nphases];
-		const cJSON *roles = cJSON_GetObjectItemCaseSensitive(o, "roles");
-		const char *role = jstr(o, "roleId", "role_id", "role", NULL);
+/*
+ * Phase o into p: its role, persona and backend from the phase, else from
+ * its latest session, else from the run's bindings of its role.
+ */
+static void
+status_phase(struct model_status *ns, struct model_phase *p, const cJSON *o, const cJSON *bindings)
+{
+	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(o, "roles");
+	const char *role = jstr(o, "roleId", "role_id", "role", NULL);
+	const cJSON *b;
 
-		p->id = dupor(jstr(o, "id", NULL), "");
-		p->key = dupor(jstr(o, "phaseKey", "phase_key", "key", NULL), "?");
-		p->title = dupor(jstr(o, "title", NULL), "");
-		p->state = dupor(jstr(o, "state", NULL), "?");
-		p->seq = (int)jnum(o, "seq", NULL, (double)ns.nphases + 1);
-		p->attempts = (int)jnum(o, "attempts", NULL, 0);
-		if (role == NULL && cJSON_IsArray(roles) && cJSON_GetArraySize(roles) > 0 &&
-		    cJSON_IsString(cJSON_GetArrayItem(roles, 0)))
-			role = cJSON_GetArrayItem(roles, 0)->valuestring;
-		/* The role and backend of the phase's latest session when the phase says none. */
-		for (size_t i = ns.nsessions; i-- > 0;)
-			if (strcmp(ns.sessions[i].phase_id, p->id) == 0) {
-				if (role == NULL)
-					role = ns.sessions[i].role;
-				if (p->backend == NULL && ns.sessions[i].backend[0] != '\0')
-					p->backend = xstrdup(ns.sessions[i].backend);
-				break;
-			}
-		p->role = dupor(role, "");
-		p->persona = dupor(jstr(o, "persona", NULL), NULL);
-		if (p->backend == NULL)
-			p->backend = dupor(jstr(o, "backend", NULL), NULL);
-		{
-			const cJSON *b;
-
-			cJSON_ArrayForEach(b, bindings)
-			{
-				const char *rid = jstr(b, "roleId", "role_id", "role", NULL);
-
-				if (rid == NULL || strcmp(rid, p->role) != 0)
-					continue;
-				if (p->persona == NULL)
-					p->persona = dupor(
-					    jstr(b, "persona", "personaName", "persona_name", NULL),
-					    NULL);
-				if (p->backend == NULL)
-					p->backend = dupor(jstr(b, "backend", NULL), NULL);
-			}
+	p->id = dupor(jstr(o, "id", NULL), "");
+	p->key = dupor(jstr(o, "phaseKey", "phase_key", "key", NULL), "?");
+	p->title = dupor(jstr(o, "title", NULL), "");
+	p->state = dupor(jstr(o, "state", NULL), "?");
+	p->seq = (int)jnum(o, "seq", NULL, (double)ns->nphases + 1);
+	p->attempts = (int)jnum(o, "attempts", NULL, 0);
+	if (role == NULL && cJSON_IsArray(roles) && cJSON_GetArraySize(roles) > 0 &&
+	    cJSON_IsString(cJSON_GetArrayItem(roles, 0)))
+		role = cJSON_GetArrayItem(roles, 0)->valuestring;
+	/* The role and backend of the phase's latest session when the phase says none. */
+	for (size_t i = ns->nsessions; i-- > 0;)
+		if (strcmp(ns->sessions[i].phase_id, p->id) == 0) {
+			if (role == NULL)
+				role = ns->sessions[i].role;
+			if (p->backend == NULL && ns->sessions[i].backend[0] != '\0')
+				p->backend = xstrdup(ns->sessions[i].backend);
+			break;
 		}
-		ns.nphases++;
-	}
+	p->role = dupor(role, "");
+	p->persona = dupor(jstr(o, "persona", NULL), NULL);
+	if (p->backend == NULL)
+		p->backend = dupor(jstr(o, "backend", NULL), NULL);
+	cJSON_ArrayForEach(b, bindings)
+	{
+		const char *rid = jstr(b, "roleId", "role_id", "role", NULL);
 
-	arr = cJSON_GetObjectItemCaseSensitive(result, "approvals");
-	ns.items = xcalloc((size_t)cJSON_GetArraySize(arr) + ns.nsessions + 1, sizeof *ns.items);
+		if (rid == NULL || strcmp(rid, p->role) != 0)
+			continue;
+		if (p->persona == NULL)
+			p->persona =
+			    dupor(jstr(b, "persona", "personaName", "persona_name", NULL), NULL);
+		if (p->backend == NULL)
+			p->backend = dupor(jstr(b, "backend", NULL), NULL);
+	}
+}
+
+/* The queue items of run id: its pending gates, then its sessions that need input. */
+static void
+status_items(struct model_status *ns, const cJSON *arr, const cJSON *events, const char *id,
+             time_t now)
+{
+	const cJSON *o;
+
+	ns->items = xcalloc((size_t)cJSON_GetArraySize(arr) + ns->nsessions + 1, sizeof *ns->items);
 	cJSON_ArrayForEach(o, arr)
 	{
-		struct model_item *it = &ns.items[ns.nitems];
+		struct model_item *it = &ns->items[ns->nitems];
 		const cJSON *pl = cJSON_GetObjectItemCaseSensitive(o, "payload");
 		const char *st = jstr(o, "state", NULL);
 		const char *path = jstr(pl, "artifactPath", "path", NULL);
@@ -571,25 +559,84 @@ model_set_status(struct model *m, const cJSON *result, time_t now)
 		it->since = model_parse_time(jstr(o, "createdAt", "created_at", NULL));
 		if (it->since == 0)
 			it->since = now;
-		ns.nitems++;
+		ns->nitems++;
 	}
-	for (size_t i = 0; i < ns.nsessions; i++) {
-		struct model_item *it = &ns.items[ns.nitems];
+	for (size_t i = 0; i < ns->nsessions; i++) {
+		struct model_item *it = &ns->items[ns->nitems];
 		const char *q;
 		time_t since = 0;
 
-		if (strcmp(ns.sessions[i].state, "NEEDS_INPUT") != 0)
+		if (strcmp(ns->sessions[i].state, "NEEDS_INPUT") != 0)
 			continue;
-		q = question_of(events, ns.sessions[i].id, &since);
+		q = question_of(events, ns->sessions[i].id, &since);
 		it->kind = MODEL_ITEM_QUESTION;
 		it->run_id = xstrdup(id);
-		it->label = xstrdup(ns.sessions[i].role);
-		it->session = xstrdup(ns.sessions[i].id);
+		it->label = xstrdup(ns->sessions[i].role);
+		it->session = xstrdup(ns->sessions[i].id);
 		it->detail = q != NULL ? question_line(q) : xstrdup("needs input");
 		it->since = since != 0 ? since : now;
-		ns.nitems++;
+		ns->nitems++;
 	}
+}
 
+/* Put ns in the slot of its run (a new one, or the old one cleared). */
+static void
+status_store(struct model *m, struct model_status *ns)
+{
+	struct model_status *slot = model_status(m, ns->run_id);
+
+	if (slot == NULL) {
+		m->statuses = xreallocarray(m->statuses, m->nstatuses + 1, sizeof *m->statuses);
+		slot = &m->statuses[m->nstatuses++];
+	} else {
+		/* Keep pushed events newer than what the status returned. */
+		for (size_t i = 0; i < slot->nevents; i++)
+			if (slot->events[i].seq > ns->last_seq) {
+				struct model_event *e;
+
+				ns->events =
+				    xreallocarray(ns->events, ns->nevents + 1, sizeof *ns->events);
+				e = &ns->events[ns->nevents++];
+				*e = slot->events[i];
+				ns->last_seq = e->seq;
+				slot->events[i].ts = slot->events[i].type = slot->events[i].text =
+				    NULL;
+			}
+		status_clear(slot);
+	}
+	*slot = *ns;
+}
+
+int
+model_set_status(struct model *m, const cJSON *result, time_t now)
+{
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(result, "run");
+	const cJSON *arr, *o;
+	const cJSON *events = cJSON_GetObjectItemCaseSensitive(result, "events");
+	const cJSON *bindings = cJSON_GetObjectItemCaseSensitive(result, "bindings");
+	const char *id = jstr(run, "id", "run_id", "runId", NULL);
+	struct model_status ns;
+	struct model_run *r;
+	const char *cur_phase_id;
+
+	if (id == NULL)
+		return -1;
+	memset(&ns, 0, sizeof ns);
+	ns.run_id = xstrdup(id);
+	ns.state = dupor(jstr(run, "state", NULL), "?");
+	ns.worktree = dupor(jstr(run, "worktreeRoot", "worktree_root", "worktree", NULL), NULL);
+	ns.report_path = dupor(jstr(run, "finalReportPath", "final_report_path", NULL), NULL);
+	cur_phase_id = jstr(run, "currentPhaseId", "current_phase_id", NULL);
+
+	status_sessions(&ns, cJSON_GetObjectItemCaseSensitive(result, "sessions"));
+	arr = cJSON_GetObjectItemCaseSensitive(result, "phases");
+	ns.phases = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *ns.phases);
+	cJSON_ArrayForEach(o, arr)
+	{
+		status_phase(&ns, &ns.phases[ns.nphases], o, bindings);
+		ns.nphases++;
+	}
+	status_items(&ns, cJSON_GetObjectItemCaseSensitive(result, "approvals"), events, id, now);
 	cJSON_ArrayForEach(o, events)
 	{
 		const char *type = jstr(o, "type", NULL);
@@ -599,28 +646,7 @@ model_set_status(struct model *m, const cJSON *result, time_t now)
 		add_event(&ns, (int64_t)jnum(o, "seq", NULL, 0), type,
 		          cJSON_GetObjectItemCaseSensitive(o, "payload"), jstr(o, "ts", NULL));
 	}
-
-	slot = model_status(m, id);
-	if (slot == NULL) {
-		m->statuses = xreallocarray(m->statuses, m->nstatuses + 1, sizeof *m->statuses);
-		slot = &m->statuses[m->nstatuses++];
-	} else {
-		/* Keep pushed events newer than what the status returned. */
-		for (size_t i = 0; i < slot->nevents; i++)
-			if (slot->events[i].seq > ns.last_seq) {
-				struct model_event *e;
-
-				ns.events =
-				    xreallocarray(ns.events, ns.nevents + 1, sizeof *ns.events);
-				e = &ns.events[ns.nevents++];
-				*e = slot->events[i];
-				ns.last_seq = e->seq;
-				slot->events[i].ts = slot->events[i].type = slot->events[i].text =
-				    NULL;
-			}
-		status_clear(slot);
-	}
-	*slot = ns;
+	status_store(m, &ns);
 
 	r = model_run(m, id);
 	if (r != NULL) {

@@ -1,8 +1,8 @@
 /*
  * The list panes — runs, phases of the selected run, the approval queue
  * ("Waiting for you") and the selected run's events — each an ops table
- * (draw, handle, refresh, count) over the model, plus the drawing helpers
- * every pane shares: frames with titles, clipped UTF-8 text, selection.
+ * (draw, handle, refresh, count) over the model, plus what every list
+ * pane shares: the selection's attributes, its moves, its scrolling.
  */
 #include "config.h"
 
@@ -14,108 +14,7 @@
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
-
-int
-str_width(const char *s)
-{
-	mbstate_t st;
-	int w = 0;
-	size_t len = strlen(s);
-
-	memset(&st, 0, sizeof st);
-	while (len > 0) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, len, &st);
-		int cw;
-
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cw = 1;
-		} else {
-			cw = wcwidth(wc);
-			if (cw < 0)
-				cw = 1;
-		}
-		w += cw;
-		s += n;
-		len -= n;
-	}
-	return w;
-}
-
-int
-put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, int pair)
-{
-	mbstate_t st;
-	size_t len = strlen(s);
-	int used = 0;
-
-	memset(&st, 0, sizeof st);
-	wmove(win, y, x);
-	while (len > 0 && used < width) {
-		wchar_t wc[2] = { 0, 0 };
-		size_t n = mbrtowc(&wc[0], s, len, &st);
-		int cw;
-		cchar_t cc;
-
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			wc[0] = L'?';
-		}
-		if (wc[0] < L' ' || wc[0] == 127)
-			wc[0] = L' ';
-		cw = wcwidth(wc[0]);
-		if (cw < 0) {
-			wc[0] = L'?';
-			cw = 1;
-		}
-		if (cw == 0) { /* a combining character: attach to the previous cell */
-			s += n;
-			len -= n;
-			continue;
-		}
-		if (used + cw > width)
-			break;
-		setcchar(&cc, wc, attr, (short)pair, &pair);
-		wadd_wch(win, &cc);
-		used += cw;
-		s += n;
-		len -= n;
-	}
-	return used;
-}
-
-int
-put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr, int pair)
-{
-	int rows = 0;
-	mbstate_t st;
-
-	while (*s != '\0' && rows < maxrows && width > 0) {
-		int used = put_clipped(win, y + rows, x, s, width, attr, pair), cells = 0;
-
-		/* Skip the bytes of the cells drawn. */
-		memset(&st, 0, sizeof st);
-		while (*s != '\0' && cells < used) {
-			wchar_t wc;
-			size_t n = mbrtowc(&wc, s, strlen(s), &st);
-
-			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-				memset(&st, 0, sizeof st);
-				n = 1;
-				wc = L'?';
-			}
-			cells += wcwidth(wc) > 0 ? wcwidth(wc) : (wcwidth(wc) == 0 ? 0 : 1);
-			s += n;
-		}
-		rows++;
-		if (used == 0)
-			break;
-	}
-	return rows;
-}
+#include "draw.h"
 
 /* Fill the rest of a line inside the frame with blanks in attr. */
 static void
@@ -127,46 +26,6 @@ fill(WINDOW *win, int y, int x, int width, attr_t attr, int pair)
 	setcchar(&cc, sp, attr, (short)pair, &pair);
 	for (int i = 0; i < width; i++)
 		mvwadd_wch(win, y, x + i, &cc);
-}
-
-void
-pane_frame(struct pane *p, struct tui *t, const char *title, const char *note)
-{
-	WINDOW *w = p->win;
-	int focused = t->focus == (enum pane_id)(p - t->panes);
-	int pair = focused ? colour_pair(COLOR_CYAN, -1) : 0;
-	attr_t a = focused ? A_BOLD : A_NORMAL;
-	int tw;
-
-	werase(w);
-	wattr_set(w, A_NORMAL, (short)pair, &pair);
-	mvwadd_wch(w, 0, 0, p->first ? WACS_ULCORNER : WACS_LTEE);
-	mvwhline_set(w, 0, 1, WACS_HLINE, p->w - 2);
-	mvwadd_wch(w, 0, p->w - 1, p->first ? WACS_URCORNER : WACS_RTEE);
-	for (int y = 1; y < p->h; y++) {
-		mvwadd_wch(w, y, 0, WACS_VLINE);
-		mvwadd_wch(w, y, p->w - 1, WACS_VLINE);
-	}
-	if (p->last && p->h >= 2) {
-		mvwadd_wch(w, p->h - 1, 0, WACS_LLCORNER);
-		mvwhline_set(w, p->h - 1, 1, WACS_HLINE, p->w - 2);
-		mvwadd_wch(w, p->h - 1, p->w - 1, WACS_LRCORNER);
-	}
-	wattr_set(w, A_NORMAL, 0, NULL);
-	{
-		char *s = xasprintf(" %s ", title);
-
-		tw = put_clipped(w, 0, 1, s, p->w - 3, a, pair);
-		free(s);
-	}
-	if (note != NULL && note[0] != '\0') {
-		char *s = xasprintf(" %s ", note);
-		int nw = str_width(s);
-
-		if (1 + tw + nw < p->w - 2)
-			put_clipped(w, 0, p->w - 1 - nw - 1, s, nw, a, pair);
-		free(s);
-	}
 }
 
 /* Rows of content inside the frame. */

@@ -14,6 +14,7 @@
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
+#include "draw.h"
 
 static void
 free_rows(struct term_screen *ts)

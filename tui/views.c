@@ -1,345 +1,17 @@
 /*
- * Overlays drawn over the panes: the help screen (generated from the request
- * X-macro and the bindings), a pager for artifacts, diffs and reports, the
- * confirmation of destructive keys, the request-changes comment editor (the
- * artifact's summary on top, C-s sends, Esc cancels), the new-run form with
- * its validation messages in place, and the runs filter.
+ * The overlay open over the panes (t->ov), as the application sees it:
+ * opening one, drawing it in its area, and acting on the result of a key
+ * in it — close it, say it was cancelled, decide, start the run, filter.
+ * The overlays themselves, each with its state, are pager.c (and help.c),
+ * confirm.c, comment.c, form.c and filter.c (overlay.h).
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <limits.h>
-#include <wchar.h>
 
 #include "lib/xalloc.h"
 #include "app.h"
-#include "colour.h"
-
-#define KEY_CS 19 /* C-s */
-#define KEY_ESCAPE 27
-
-/* ---- editor ---------------------------------------------------------------- */
-
-void
-editor_init(struct editor *e, const char *text, int multiline)
-{
-	memset(e, 0, sizeof *e);
-	e->multiline = multiline;
-	buf_puts(&e->text, text != NULL ? text : "");
-	if (e->text.data == NULL)
-		buf_puts(&e->text, "");
-	e->cur = e->text.len;
-}
-
-void
-editor_free(struct editor *e)
-{
-	buf_free(&e->text);
-	memset(e, 0, sizeof *e);
-}
-
-static const char *
-etext(const struct editor *e)
-{
-	return e->text.data != NULL ? e->text.data : "";
-}
-
-static size_t
-prev_char(const struct editor *e, size_t at)
-{
-	const char *s = etext(e);
-
-	if (at == 0)
-		return 0;
-	at--;
-	while (at > 0 && ((unsigned char)s[at] & 0xC0) == 0x80)
-		at--;
-	return at;
-}
-
-static size_t
-next_char(const struct editor *e, size_t at)
-{
-	const char *s = etext(e);
-
-	if (at >= e->text.len)
-		return e->text.len;
-	at++;
-	while (at < e->text.len && ((unsigned char)s[at] & 0xC0) == 0x80)
-		at++;
-	return at;
-}
-
-static void
-erase_range(struct editor *e, size_t from, size_t to)
-{
-	memmove(e->text.data + from, e->text.data + to, e->text.len - to + 1);
-	e->text.len -= to - from;
-}
-
-static void
-insert(struct editor *e, const char *s, size_t n)
-{
-	size_t tail = e->text.len - e->cur;
-	char *save = xstrndup(e->text.data + e->cur, tail);
-
-	e->text.len = e->cur;
-	buf_append(&e->text, s, n);
-	buf_append(&e->text, save, tail);
-	free(save);
-	e->cur += n;
-}
-
-/* Start of the line holding at, and the column (in characters) of at. */
-static size_t
-line_start(const struct editor *e, size_t at, size_t *col)
-{
-	const char *s = etext(e);
-	size_t st = at;
-
-	while (st > 0 && s[st - 1] != '\n')
-		st--;
-	if (col != NULL) {
-		*col = 0;
-		for (size_t i = st; i < at; i = next_char(e, i))
-			(*col)++;
-	}
-	return st;
-}
-
-static size_t
-advance_cols(const struct editor *e, size_t from, size_t cols)
-{
-	const char *s = etext(e);
-
-	while (cols > 0 && from < e->text.len && s[from] != '\n') {
-		from = next_char(e, from);
-		cols--;
-	}
-	return from;
-}
-
-int
-editor_key(struct editor *e, int key)
-{
-	const char *s = etext(e);
-
-	switch (key) {
-	case 127:
-	case 8:
-	case KEYS_FN | KEY_BACKSPACE:
-		if (e->cur > 0) {
-			size_t p = prev_char(e, e->cur);
-
-			erase_range(e, p, e->cur);
-			e->cur = p;
-		}
-		return 1;
-	case KEYS_FN | KEY_DC:
-		if (e->cur < e->text.len)
-			erase_range(e, e->cur, next_char(e, e->cur));
-		return 1;
-	case KEYS_FN | KEY_LEFT:
-		e->cur = prev_char(e, e->cur);
-		return 1;
-	case KEYS_FN | KEY_RIGHT:
-		e->cur = next_char(e, e->cur);
-		return 1;
-	case KEYS_FN | KEY_HOME:
-	case 1: /* C-a */
-		e->cur = line_start(e, e->cur, NULL);
-		return 1;
-	case KEYS_FN | KEY_END:
-	case 5: /* C-e */
-		while (e->cur < e->text.len && s[e->cur] != '\n')
-			e->cur++;
-		return 1;
-	case 21: /* C-u: clear the line */
-	{
-		size_t st = line_start(e, e->cur, NULL);
-
-		erase_range(e, st, e->cur);
-		e->cur = st;
-		return 1;
-	}
-	case KEYS_FN | KEY_UP:
-	case KEYS_FN | KEY_DOWN: {
-		size_t col, st = line_start(e, e->cur, &col);
-
-		if (!e->multiline)
-			return 0;
-		if (key == (KEYS_FN | KEY_UP)) {
-			if (st == 0)
-				return 1;
-			e->cur = advance_cols(e, line_start(e, st - 1, NULL), col);
-		} else {
-			size_t end = e->cur;
-
-			while (end < e->text.len && s[end] != '\n')
-				end++;
-			if (end >= e->text.len)
-				return 1;
-			e->cur = advance_cols(e, end + 1, col);
-		}
-		return 1;
-	}
-	case '\r':
-	case '\n':
-	case KEYS_FN | KEY_ENTER:
-		if (!e->multiline)
-			return 0;
-		insert(e, "\n", 1);
-		return 1;
-	default:
-		break;
-	}
-	if (key >= ' ' && key != 127 && !(key & KEYS_FN)) {
-		char mb[MB_LEN_MAX];
-		mbstate_t st;
-		size_t n;
-
-		memset(&st, 0, sizeof st);
-		n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n != (size_t)-1)
-			insert(e, mb, n);
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Draw the editor's text into win at y, x within h rows and w cells, lines
- * wrapped; returns the cursor position through cy/cx.
- */
-static void
-editor_draw(struct editor *e, WINDOW *win, int y, int x, int h, int w, attr_t attr, int *cy,
-            int *cx)
-{
-	const char *s = etext(e);
-	int line = 0, c = 0;
-	size_t i = 0;
-	mbstate_t st;
-
-	/* Lines of the cursor to keep visible. */
-	{
-		int ln = 0, cc = 0;
-
-		for (size_t k = 0; k < e->cur && k < e->text.len; k = next_char(e, k)) {
-			if (s[k] == '\n' || cc >= w) {
-				ln++;
-				cc = s[k] == '\n' ? 0 : 1;
-			} else
-				cc++;
-		}
-		if (ln < e->top)
-			e->top = ln;
-		if (ln >= e->top + h)
-			e->top = ln - h + 1;
-	}
-	memset(&st, 0, sizeof st);
-	*cy = y;
-	*cx = x;
-	for (;;) {
-		if (i == e->cur && line >= e->top && line < e->top + h) {
-			*cy = y + line - e->top;
-			*cx = x + c;
-		}
-		if (i >= e->text.len)
-			break;
-		if (s[i] == '\n') {
-			line++;
-			c = 0;
-			i++;
-			continue;
-		}
-		{
-			wchar_t wc[2] = { 0, 0 };
-			size_t n = mbrtowc(&wc[0], s + i, e->text.len - i, &st);
-			int cw;
-			cchar_t cc;
-
-			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-				memset(&st, 0, sizeof st);
-				n = 1;
-				wc[0] = L'?';
-			}
-			cw = wcwidth(wc[0]) > 0 ? wcwidth(wc[0]) : 1;
-			if (c + cw > w) {
-				line++;
-				c = 0;
-			}
-			if (line >= e->top && line < e->top + h) {
-				setcchar(&cc, wc, attr, 0, NULL);
-				mvwadd_wch(win, y + line - e->top, x + c, &cc);
-			}
-			c += cw;
-			i += n;
-		}
-	}
-}
-
-/* ---- drawing helpers ----------------------------------------------------------- */
-
-static WINDOW *
-box_win(struct tui *t, int y, int x, int h, int w, const char *title)
-{
-	WINDOW *win = newwin(h, w, y, x);
-	struct pane fake;
-
-	if (win == NULL)
-		return NULL;
-	memset(&fake, 0, sizeof fake);
-	fake.win = win;
-	fake.h = h;
-	fake.w = w;
-	fake.first = fake.last = 1;
-	/* pane_frame highlights the focused pane: use a pane index that never matches. */
-	{
-		enum pane_id save = t->focus;
-
-		t->focus = PANE__COUNT;
-		pane_frame(&fake, t, title, NULL);
-		t->focus = save;
-	}
-	return win;
-}
-
-/* Split text into lines (caller frees each and the array). */
-static char **
-split_lines(const char *text, size_t *n)
-{
-	char **v = NULL;
-	const char *s = text;
-
-	*n = 0;
-	while (*s != '\0' || s == text) {
-		const char *nl = strchr(s, '\n');
-		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-		struct buf line = BUF_INIT;
-
-		int indent = 1;
-
-		/* Indenting tabs become two spaces, other tabs one; CR is dropped. */
-		for (size_t i = 0; i < len; i++) {
-			if (s[i] == '\t')
-				buf_puts(&line, indent ? "  " : " ");
-			else if (s[i] != '\r')
-				buf_putc(&line, s[i]);
-			if (s[i] != '\t')
-				indent = 0;
-		}
-		v = xreallocarray(v, *n + 1, sizeof *v);
-		v[(*n)++] = line.data ? buf_detach(&line) : xstrdup("");
-		if (nl == NULL)
-			break;
-		s = nl + 1;
-	}
-	return v;
-}
 
 /* The area the overlays cover: between header and footer. */
 static void
@@ -352,545 +24,123 @@ area(struct tui *t, int *y, int *x, int *h, int *w)
 	*w = COLS;
 }
 
-/* ---- pager ------------------------------------------------------------------ */
+/* ---- pager and help ------------------------------------------------------------ */
 
 void
-pager_open(struct tui *t, const char *title, const char *text, int diff)
+views_pager(struct tui *t, const char *title, const char *text, int diff)
 {
-	pager_close(t);
-	t->pg_title = xstrdup(title);
-	t->pg_lines = split_lines(text, &t->pg_n);
-	/* A trailing newline leaves an empty last line: drop it. */
-	if (t->pg_n > 1 && t->pg_lines[t->pg_n - 1][0] == '\0')
-		free(t->pg_lines[--t->pg_n]);
-	t->pg_top = 0;
-	t->pg_diff = diff;
+	pager_open(&t->pager, title, text, diff);
 	t->ov = OV_PAGER;
 	t->dirty = 1;
 }
 
 void
-pager_close(struct tui *t)
-{
-	for (size_t i = 0; i < t->pg_n; i++)
-		free(t->pg_lines[i]);
-	free(t->pg_lines);
-	free(t->pg_title);
-	t->pg_lines = NULL;
-	t->pg_title = NULL;
-	t->pg_n = t->pg_top = 0;
-	if (t->ov == OV_PAGER || t->ov == OV_HELP)
-		t->ov = OV_NONE;
-	t->dirty = 1;
-}
-
-static void
-pager_draw(struct tui *t)
-{
-	int y, x, h, w;
-	WINDOW *win;
-	char title[256];
-
-	area(t, &y, &x, &h, &w);
-	snprintf(title, sizeof title, "%s · %zu/%zu · q close", t->pg_title,
-	         t->pg_n ? t->pg_top + 1 : 0, t->pg_n);
-	win = box_win(t, y, x, h, w, title);
-	if (win == NULL)
-		return;
-	for (int i = 0; i < h - 2 && t->pg_top + (size_t)i < t->pg_n; i++) {
-		const char *l = t->pg_lines[t->pg_top + (size_t)i];
-		int pair = 0;
-		attr_t a = A_NORMAL;
-
-		if (t->pg_diff) {
-			if (strncmp(l, "+++", 3) == 0 || strncmp(l, "---", 3) == 0 ||
-			    strncmp(l, "diff ", 5) == 0)
-				a = A_BOLD;
-			else if (l[0] == '+')
-				pair = colour_pair(COLOR_GREEN, -1);
-			else if (l[0] == '-')
-				pair = colour_pair(COLOR_RED, -1);
-			else if (strncmp(l, "@@", 2) == 0)
-				pair = colour_pair(COLOR_CYAN, -1);
-		}
-		put_clipped(win, 1 + i, 1, l, w - 2, a, pair);
-	}
-	wnoutrefresh(win);
-	delwin(win);
-}
-
-static int
-pager_key(struct tui *t, int key)
-{
-	int page = LINES - 5 > 1 ? LINES - 5 : 1;
-	enum tui_request req = keymap_lookup(&t->keys, key);
-
-	if (key == 'q' || key == KEY_ESCAPE || req == REQ_QUIT) {
-		pager_close(t);
-		return 1;
-	}
-	switch (req) {
-	case REQ_MOVE_DOWN:
-		if (t->pg_top + 1 < t->pg_n)
-			t->pg_top++;
-		break;
-	case REQ_MOVE_UP:
-		if (t->pg_top > 0)
-			t->pg_top--;
-		break;
-	case REQ_PAGE_DOWN:
-		t->pg_top += (size_t)page;
-		if (t->pg_top >= t->pg_n)
-			t->pg_top = t->pg_n ? t->pg_n - 1 : 0;
-		break;
-	case REQ_PAGE_UP:
-		t->pg_top = t->pg_top > (size_t)page ? t->pg_top - (size_t)page : 0;
-		break;
-	default:
-		if (key == 'g' || key == (KEYS_FN | KEY_HOME))
-			t->pg_top = 0;
-		else if (key == 'G' || key == (KEYS_FN | KEY_END))
-			t->pg_top = t->pg_n > (size_t)page ? t->pg_n - (size_t)page : 0;
-		break;
-	}
-	t->dirty = 1;
-	return 1;
-}
-
-void
 help_open(struct tui *t)
 {
-	struct buf b = BUF_INIT;
+	char *text = help_text(&t->keys);
 
-	buf_puts(&b, "Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)\n\n");
-	for (int r = REQ_NONE + 1; r < REQ__COUNT; r++) {
-		char keys[128];
-
-		keymap_keys_of(&t->keys, (enum tui_request)r, keys, sizeof keys);
-		buf_printf(&b, "  %-14s %-18s %s\n", keys[0] ? keys : "(unbound)",
-		           request_name((enum tui_request)r), request_help((enum tui_request)r));
-	}
-	buf_puts(&b,
-	         "\nAttached to an agent: every key goes to the agent; C-] comes back.\n"
-	         "Comment editor: C-s sends, Esc cancels. Forms: Tab next field, C-s starts.\n");
-	for (size_t i = 0; i < t->keys.nerrors; i++)
-		buf_printf(&b, "%s%s\n", i == 0 ? "\nkeys.conf:\n" : "", t->keys.errors[i]);
-	pager_open(t, "Help", b.data, 0);
+	views_pager(t, "Help", text, 0);
 	t->ov = OV_HELP;
-	buf_free(&b);
+	free(text);
 }
 
 /* ---- confirm ------------------------------------------------------------------ */
 
+/* Any key answers: y decides (reject, abort), the others cancel. */
 static void
-confirm_draw(struct tui *t)
+confirm_result(struct tui *t, enum overlay_result r)
 {
-	int w = str_width(t->cf_question) + 6, h = 5;
-	WINDOW *win;
+	struct confirm *cf = &t->confirm;
 
-	if (w > COLS)
-		w = COLS;
-	if (w < 30)
-		w = COLS < 30 ? COLS : 30;
-	win = box_win(t, (LINES - h) / 2, (COLS - w) / 2, h, w, "Confirm");
-	if (win == NULL)
-		return;
-	put_clipped(win, 1, 2, t->cf_question, w - 4, A_BOLD, colour_pair(COLOR_RED, -1));
-	put_clipped(win, 3, 2, "y yes · any other key: no", w - 4, A_DIM, 0);
-	wnoutrefresh(win);
-	delwin(win);
-}
-
-static int
-confirm_key(struct tui *t, int key)
-{
 	t->ov = OV_NONE;
 	t->dirty = 1;
-	free(t->cf_question);
-	t->cf_question = NULL;
-	if (key == 'y' || key == 'Y') {
-		if (strcmp(t->cf_action, "reject") == 0 || strcmp(t->cf_action, "abort") == 0)
-			app_decide(t, t->cf_run, t->cf_approval[0] ? t->cf_approval : NULL,
-			           t->cf_action, NULL);
+	if (r == OVERLAY_SUBMIT) {
+		if (strcmp(cf->action, "reject") == 0 || strcmp(cf->action, "abort") == 0)
+			app_decide(t, cf->run, cf->approval[0] ? cf->approval : NULL, cf->action,
+			           NULL);
 	} else
 		app_message(t, 0, "cancelled");
-	return 1;
+	confirm_free(cf);
 }
 
 /* ---- comment editor ------------------------------------------------------------- */
 
+/* Esc cancels; C-s sends the comment (not a blank one) with request_changes. */
 static void
-editor_overlay_draw(struct tui *t)
+comment_result(struct tui *t, enum overlay_result r)
 {
-	int y, x, h, w, cy, cx;
-	WINDOW *win;
-	char title[160];
-	size_t nsum = 0;
-	char **sum = split_lines(t->ed_summary ? t->ed_summary : "", &nsum);
-	int sumh;
+	struct comment *c = &t->comment;
 
-	area(t, &y, &x, &h, &w);
-	if (t->wide) { /* over the right pane */
-		x = t->panes[PANE_TERM].x;
-		w = t->panes[PANE_TERM].w;
-	}
-	snprintf(title, sizeof title, "Request changes · %.8s · C-s send · Esc cancel", t->ed_run);
-	win = box_win(t, y, x, h, w, title);
-	if (win == NULL)
-		goto out;
-	/* The summary, wrapped, over at most half of the box. */
-	sumh = 0;
-	for (size_t i = 0; i < nsum && sumh < (h - 2) / 2; i++)
-		sumh += put_wrapped(win, 1 + sumh, 2, sum[i][0] ? sum[i] : " ", w - 4,
-		                    (h - 2) / 2 - sumh, A_DIM, 0);
-	mvwhline_set(win, 1 + sumh, 1, WACS_HLINE, w - 2);
-	put_clipped(win, 1 + sumh, 2, " Your comment ", w - 4, A_BOLD, 0);
-	editor_draw(&t->ed, win, 2 + sumh, 2, h - 3 - sumh, w - 4, A_NORMAL, &cy, &cx);
-	/* The cursor cell, shown in reverse (the real cursor is hidden). */
-	{
-		cchar_t cc;
-
-		if (mvwin_wch(win, cy, cx, &cc) != ERR) {
-			wchar_t wc[CCHARW_MAX + 1];
-			attr_t a;
-			short pr;
-
-			getcchar(&cc, wc, &a, &pr, NULL);
-			setcchar(&cc, wc, a | A_REVERSE, pr, NULL);
-			mvwadd_wch(win, cy, cx, &cc);
-		}
-	}
-	wnoutrefresh(win);
-	delwin(win);
-out:
-	for (size_t i = 0; i < nsum; i++)
-		free(sum[i]);
-	free(sum);
-}
-
-static int
-editor_overlay_key(struct tui *t, int key)
-{
-	if (key == KEY_ESCAPE) {
+	if (r == OVERLAY_CANCEL) {
 		t->ov = OV_NONE;
-		editor_free(&t->ed);
+		comment_free(c);
 		app_message(t, 0, "request changes cancelled");
-		return 1;
-	}
-	if (key == KEY_CS) {
-		const char *c = etext(&t->ed);
-
-		while (*c == ' ' || *c == '\n')
-			c++;
-		if (*c == '\0') {
+	} else if (r == OVERLAY_SUBMIT) {
+		if (comment_blank(c)) {
 			app_message(t, 1, "write a comment first: it goes back to the agent");
-			return 1;
+			return;
 		}
 		t->ov = OV_NONE;
-		app_decide(t, t->ed_run, t->ed_approval, "request_changes", etext(&t->ed));
-		editor_free(&t->ed);
-		return 1;
-	}
-	editor_key(&t->ed, key);
-	t->dirty = 1;
-	return 1;
+		app_decide(t, c->run, c->approval, "request_changes", editor_text(&c->ed));
+		comment_free(c);
+	} else
+		t->dirty = 1;
 }
 
 /* ---- new-run form ------------------------------------------------------------- */
 
-static const char *const form_labels[FORM_FIELDS] = {
-	"Repository", "Base branch", "Template", "Requirements file", "Persona overrides",
-};
-
-static char *
-current_branch(const char *repo)
-{
-	char *path = xasprintf("%s/.git/HEAD", repo);
-	FILE *f = fopen(path, "r");
-	char line[256];
-	char *res = NULL;
-
-	free(path);
-	if (f == NULL)
-		return NULL;
-	if (fgets(line, sizeof line, f) != NULL && strncmp(line, "ref: refs/heads/", 16) == 0) {
-		line[strcspn(line, "\r\n")] = '\0';
-		res = xstrdup(line + 16);
-	}
-	fclose(f);
-	return res;
-}
-
 void
-form_open(struct tui *t)
+views_form_open(struct tui *t)
 {
-	char cwd[4096];
-	char *br;
-
-	form_close(t);
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		cwd[0] = '\0';
-	br = current_branch(cwd);
-	editor_init(&t->form.f[0], cwd, 0);
-	editor_init(&t->form.f[1], br ? br : "main", 0);
-	editor_init(&t->form.f[2], "development", 0);
-	editor_init(&t->form.f[3], "", 0);
-	editor_init(&t->form.f[4], "", 0);
-	free(br);
-	t->form.focus = 0;
+	views_form_close(t);
+	form_open(&t->form);
 	t->ov = OV_FORM;
 	t->dirty = 1;
 }
 
 void
-form_close(struct tui *t)
+views_form_close(struct tui *t)
 {
-	for (int i = 0; i < FORM_FIELDS; i++) {
-		editor_free(&t->form.f[i]);
-		free(t->form.msg[i]);
-		t->form.msg[i] = NULL;
-	}
-	free(t->form.error);
-	t->form.error = NULL;
+	form_free(&t->form);
 	if (t->ov == OV_FORM)
 		t->ov = OV_NONE;
 	t->dirty = 1;
 }
 
-static char *
-validate_field(int i, const char *v)
-{
-	struct stat st;
-
-	switch (i) {
-	case 0:
-		if (v[0] == '\0')
-			return xstrdup("the repository is required");
-		if (stat(v, &st) != 0)
-			return xasprintf("%s: %s", v, strerror(errno));
-		if (!S_ISDIR(st.st_mode))
-			return xasprintf("%s is not a directory", v);
-		{
-			char *g = xasprintf("%s/.git", v);
-			int ok = stat(g, &st) == 0;
-
-			free(g);
-			if (!ok)
-				return xasprintf("%s is not a git repository (no .git)", v);
-		}
-		return NULL;
-	case 1:
-		if (v[0] == '\0')
-			return xstrdup("the base branch is required");
-		if (strpbrk(v, " \t~^:?*[\\") != NULL)
-			return xstrdup("not a valid branch name");
-		return NULL;
-	case 2:
-		if (v[0] == '\0')
-			return xstrdup("the template is required (e.g. development)");
-		return NULL;
-	case 3:
-		if (v[0] == '\0')
-			return xstrdup("a requirements file (Markdown) is required");
-		if (stat(v, &st) != 0)
-			return xasprintf("%s: %s", v, strerror(errno));
-		if (!S_ISREG(st.st_mode))
-			return xasprintf("%s is not a regular file", v);
-		if (st.st_size == 0)
-			return xasprintf("%s is empty", v);
-		if (st.st_size > 512 * 1024)
-			return xasprintf("%s is larger than 512 KiB", v);
-		if (access(v, R_OK) != 0)
-			return xasprintf("%s: %s", v, strerror(errno));
-		return NULL;
-	case 4: {
-		char *copy = xstrdup(v), *save = NULL;
-		char *res = NULL;
-
-		for (char *tok = strtok_r(copy, " ,", &save); tok != NULL && res == NULL;
-		     tok = strtok_r(NULL, " ,", &save)) {
-			char *eq = strchr(tok, '=');
-
-			if (eq == NULL || eq == tok || eq[1] == '\0' ||
-			    (eq[1] == '@' && eq[2] == '\0'))
-				res = xasprintf("'%s': expected role=persona, role=@backend or "
-				                "role=persona@backend",
-				                tok);
-		}
-		free(copy);
-		return res;
-	}
-	default:
-		return NULL;
-	}
-}
-
-/* Validate every field; 1 when all are good. */
-static int
-form_validate(struct tui *t)
-{
-	int ok = 1;
-
-	for (int i = 0; i < FORM_FIELDS; i++) {
-		free(t->form.msg[i]);
-		t->form.msg[i] = validate_field(i, etext(&t->form.f[i]));
-		if (t->form.msg[i] != NULL)
-			ok = 0;
-	}
-	return ok;
-}
-
+/* Esc cancels; a valid form starts the run. */
 static void
-form_draw(struct tui *t)
+form_result(struct tui *t, enum overlay_result r)
 {
-	int y, x, h, w, cy = 0, cx = 0;
-	WINDOW *win;
-	int lw = 19;
-
-	area(t, &y, &x, &h, &w);
-	if (w > 100) {
-		x = (w - 100) / 2;
-		w = 100;
-	}
-	if (h > 18) {
-		y += (h - 18) / 2;
-		h = 18;
-	}
-	win = box_win(t, y, x, h, w, "New run · Tab next field · C-s start · Esc cancel");
-	if (win == NULL)
-		return;
-	for (int i = 0; i < FORM_FIELDS; i++) {
-		int row = 1 + 3 * i;
-		int focused = t->form.focus == i;
-		int ey, ex;
-
-		if (row + 1 >= h - 1)
-			break;
-		put_clipped(win, row, 2, form_labels[i], lw, focused ? A_BOLD : A_NORMAL, 0);
-		mvwhline(win, row, 2 + lw, ' ', w - 4 - lw);
-		editor_draw(&t->form.f[i], win, row, 2 + lw, 1, w - 4 - lw,
-		            focused ? A_UNDERLINE : A_NORMAL, &ey, &ex);
-		if (focused) {
-			cy = ey;
-			cx = ex;
-		}
-		if (t->form.msg[i] != NULL)
-			put_clipped(win, row + 1, 2 + lw, t->form.msg[i], w - 4 - lw, A_BOLD,
-			            colour_pair(COLOR_RED, -1));
-		else if (i == 4)
-			put_clipped(win, row + 1, 2 + lw,
-			            "optional: planner=persona reviewer=@backend", w - 4 - lw,
-			            A_DIM, 0);
-	}
-	if (t->form.error != NULL)
-		put_wrapped(win, h - 3, 2, t->form.error, w - 4, 2, A_BOLD,
-		            colour_pair(COLOR_RED, -1));
-	{
-		cchar_t cc;
-
-		if (mvwin_wch(win, cy, cx, &cc) != ERR) {
-			wchar_t wc[CCHARW_MAX + 1];
-			attr_t a;
-			short pr;
-
-			getcchar(&cc, wc, &a, &pr, NULL);
-			setcchar(&cc, wc, a | A_REVERSE, pr, NULL);
-			mvwadd_wch(win, cy, cx, &cc);
-		}
-	}
-	wnoutrefresh(win);
-	delwin(win);
-}
-
-static int
-form_key(struct tui *t, int key)
-{
-	struct form *f = &t->form;
-
 	t->dirty = 1;
-	if (key == KEY_ESCAPE) {
-		form_close(t);
+	if (r == OVERLAY_CANCEL) {
+		views_form_close(t);
 		app_message(t, 0, "new run cancelled");
-		return 1;
-	}
-	if (key == '\t' || key == (KEYS_FN | KEY_DOWN) || key == '\r' || key == '\n' ||
-	    key == (KEYS_FN | KEY_ENTER)) {
-		free(f->msg[f->focus]);
-		f->msg[f->focus] = validate_field(f->focus, etext(&f->f[f->focus]));
-		if ((key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER)) &&
-		    f->focus == FORM_FIELDS - 1)
-			key = KEY_CS;
-		else {
-			f->focus = (f->focus + 1) % FORM_FIELDS;
-			return 1;
-		}
-	}
-	if (key == (KEYS_FN | KEY_BTAB) || key == (KEYS_FN | KEY_UP)) {
-		f->focus = (f->focus + FORM_FIELDS - 1) % FORM_FIELDS;
-		return 1;
-	}
-	if (key == KEY_CS) {
-		if (!form_validate(t)) {
-			for (int i = 0; i < FORM_FIELDS; i++)
-				if (f->msg[i] != NULL) {
-					f->focus = i;
-					break;
-				}
-			return 1;
-		}
+	} else if (r == OVERLAY_SUBMIT)
 		app_submit_form(t);
-		return 1;
-	}
-	editor_key(&f->f[f->focus], key);
-	free(f->msg[f->focus]);
-	f->msg[f->focus] = NULL;
-	return 1;
 }
 
 /* ---- filter ------------------------------------------------------------------ */
 
-static int
-filter_key(struct tui *t, int key)
+/* The runs list follows the filter as it is typed; Esc clears it, Enter keeps it. */
+static void
+filter_result(struct tui *t, enum overlay_result r)
 {
 	t->dirty = 1;
-	if (key == KEY_ESCAPE) {
+	if (r == OVERLAY_CANCEL) {
 		free(t->filter);
 		t->filter = NULL;
 		editor_free(&t->flt);
 		t->ov = OV_NONE;
 		t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
-		return 1;
-	}
-	if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER)) {
+	} else if (r == OVERLAY_DONE) {
 		editor_free(&t->flt);
 		t->ov = OV_NONE;
-		return 1;
+	} else {
+		free(t->filter);
+		t->filter = xstrdup(editor_text(&t->flt));
+		t->panes[PANE_RUNS].sel = 0;
+		t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
 	}
-	editor_key(&t->flt, key);
-	free(t->filter);
-	t->filter = xstrdup(etext(&t->flt));
-	t->panes[PANE_RUNS].sel = 0;
-	t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
-	return 1;
-}
-
-static void
-filter_draw(struct tui *t)
-{
-	WINDOW *win = newwin(1, COLS, LINES - 1, 0);
-	char *s;
-
-	if (win == NULL)
-		return;
-	s = xasprintf("/%s", etext(&t->flt));
-	put_clipped(win, 0, 0, s, COLS - 1, A_BOLD, 0);
-	put_clipped(win, 0, str_width(s) < COLS - 1 ? str_width(s) : COLS - 1, " ", 1, A_REVERSE,
-	            0);
-	put_clipped(win, 0, str_width(s) + 2 < COLS ? str_width(s) + 2 : COLS,
-	            "  Enter keep · Esc clear", COLS - str_width(s) - 2, A_DIM, 0);
-	free(s);
-	wnoutrefresh(win);
-	delwin(win);
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
@@ -898,22 +148,31 @@ filter_draw(struct tui *t)
 void
 views_draw(struct tui *t)
 {
+	int y, x, h, w;
+
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
-		pager_draw(t);
+		area(t, &y, &x, &h, &w);
+		pager_draw(&t->pager, y, x, h, w);
 		break;
 	case OV_CONFIRM:
-		confirm_draw(t);
+		confirm_draw(&t->confirm);
 		break;
 	case OV_EDITOR:
-		editor_overlay_draw(t);
+		area(t, &y, &x, &h, &w);
+		if (t->wide) { /* over the right pane */
+			x = t->panes[PANE_TERM].x;
+			w = t->panes[PANE_TERM].w;
+		}
+		comment_draw(&t->comment, y, x, h, w);
 		break;
 	case OV_FORM:
-		form_draw(t);
+		area(t, &y, &x, &h, &w);
+		form_draw(&t->form, y, x, h, w);
 		break;
 	case OV_FILTER:
-		filter_draw(t);
+		filter_draw(&t->flt);
 		break;
 	default:
 		break;
@@ -926,15 +185,24 @@ views_key(struct tui *t, int key)
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
-		return pager_key(t, key);
+		if (pager_key(&t->pager, &t->keys, key) == OVERLAY_DONE) {
+			pager_free(&t->pager);
+			t->ov = OV_NONE;
+		}
+		t->dirty = 1;
+		return 1;
 	case OV_CONFIRM:
-		return confirm_key(t, key);
+		confirm_result(t, confirm_key(&t->confirm, key));
+		return 1;
 	case OV_EDITOR:
-		return editor_overlay_key(t, key);
+		comment_result(t, comment_key(&t->comment, key));
+		return 1;
 	case OV_FORM:
-		return form_key(t, key);
+		form_result(t, form_key(&t->form, key));
+		return 1;
 	case OV_FILTER:
-		return filter_key(t, key);
+		filter_result(t, filter_key(&t->flt, key));
+		return 1;
 	default:
 		return 0;
 	}

@@ -1,0 +1,42 @@
+/*
+ * Drawing helpers every part of the TUI shares — the panes, the overlays,
+ * the header, footer and attach bar: UTF-8 text put clipped or wrapped to
+ * a number of cells, its display width, and a pane's frame with its title.
+ */
+#ifndef DEVFLOW_TUI_DRAW_H
+#define DEVFLOW_TUI_DRAW_H
+
+#include <curses.h>
+#include <stddef.h>
+
+struct pane;
+struct tui;
+
+/*
+ * Erase win (h rows, w cells) and frame it: tees instead of corners atop
+ * unless first, no bottom line unless last; the title at the top left, the
+ * note (or NULL) at the top right; highlighted when focused.
+ */
+void frame_draw(WINDOW *win, int h, int w, int first, int last, int focused, const char *title,
+                const char *note);
+/* Frame helper: draw p's frame with title (and right-aligned note). */
+void pane_frame(struct pane *p, struct tui *t, const char *title, const char *note);
+/* A framed window over the screen, titled; NULL when it cannot be made. */
+WINDOW *box_win(int y, int x, int h, int w, const char *title);
+/*
+ * Split text into lines, indenting tabs as two spaces, other tabs one,
+ * CRs dropped; *n gets the count. The caller frees each line and the array.
+ */
+char **split_lines(const char *text, size_t *n);
+/* Put UTF-8 s at y, x of win clipped to width cells; returns the cells used. */
+int put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, int pair);
+/*
+ * Put UTF-8 s from y, x wrapped at width cells over at most maxrows rows;
+ * returns the rows used.
+ */
+int put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr,
+                int pair);
+/* Display width of UTF-8 s (invalid bytes count 1). */
+int str_width(const char *s);
+
+#endif

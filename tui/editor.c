@@ -1,0 +1,290 @@
+/*
+ * A text with a cursor, the comment editor's and each form field's and the
+ * filter's: UTF-8 aware moves and edits (Backspace, Delete, arrows, Home,
+ * End, C-a, C-e, C-u), lines when multiline, and drawing wrapped into a
+ * window with the cursor line kept in view.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "lib/xalloc.h"
+#include "editor.h"
+#include "keys.h"
+
+void
+editor_init(struct editor *e, const char *text, int multiline)
+{
+	memset(e, 0, sizeof *e);
+	e->multiline = multiline;
+	buf_puts(&e->text, text != NULL ? text : "");
+	if (e->text.data == NULL)
+		buf_puts(&e->text, "");
+	e->cur = e->text.len;
+}
+
+void
+editor_free(struct editor *e)
+{
+	buf_free(&e->text);
+	memset(e, 0, sizeof *e);
+}
+
+const char *
+editor_text(const struct editor *e)
+{
+	return e->text.data != NULL ? e->text.data : "";
+}
+
+static size_t
+prev_char(const struct editor *e, size_t at)
+{
+	const char *s = editor_text(e);
+
+	if (at == 0)
+		return 0;
+	at--;
+	while (at > 0 && ((unsigned char)s[at] & 0xC0) == 0x80)
+		at--;
+	return at;
+}
+
+static size_t
+next_char(const struct editor *e, size_t at)
+{
+	const char *s = editor_text(e);
+
+	if (at >= e->text.len)
+		return e->text.len;
+	at++;
+	while (at < e->text.len && ((unsigned char)s[at] & 0xC0) == 0x80)
+		at++;
+	return at;
+}
+
+static void
+erase_range(struct editor *e, size_t from, size_t to)
+{
+	memmove(e->text.data + from, e->text.data + to, e->text.len - to + 1);
+	e->text.len -= to - from;
+}
+
+static void
+insert(struct editor *e, const char *s, size_t n)
+{
+	size_t tail = e->text.len - e->cur;
+	char *save = xstrndup(e->text.data + e->cur, tail);
+
+	e->text.len = e->cur;
+	buf_append(&e->text, s, n);
+	buf_append(&e->text, save, tail);
+	free(save);
+	e->cur += n;
+}
+
+/* Start of the line holding at, and the column (in characters) of at. */
+static size_t
+line_start(const struct editor *e, size_t at, size_t *col)
+{
+	const char *s = editor_text(e);
+	size_t st = at;
+
+	while (st > 0 && s[st - 1] != '\n')
+		st--;
+	if (col != NULL) {
+		*col = 0;
+		for (size_t i = st; i < at; i = next_char(e, i))
+			(*col)++;
+	}
+	return st;
+}
+
+static size_t
+advance_cols(const struct editor *e, size_t from, size_t cols)
+{
+	const char *s = editor_text(e);
+
+	while (cols > 0 && from < e->text.len && s[from] != '\n') {
+		from = next_char(e, from);
+		cols--;
+	}
+	return from;
+}
+
+int
+editor_key(struct editor *e, int key)
+{
+	const char *s = editor_text(e);
+
+	switch (key) {
+	case 127:
+	case 8:
+	case KEYS_FN | KEY_BACKSPACE:
+		if (e->cur > 0) {
+			size_t p = prev_char(e, e->cur);
+
+			erase_range(e, p, e->cur);
+			e->cur = p;
+		}
+		return 1;
+	case KEYS_FN | KEY_DC:
+		if (e->cur < e->text.len)
+			erase_range(e, e->cur, next_char(e, e->cur));
+		return 1;
+	case KEYS_FN | KEY_LEFT:
+		e->cur = prev_char(e, e->cur);
+		return 1;
+	case KEYS_FN | KEY_RIGHT:
+		e->cur = next_char(e, e->cur);
+		return 1;
+	case KEYS_FN | KEY_HOME:
+	case 1: /* C-a */
+		e->cur = line_start(e, e->cur, NULL);
+		return 1;
+	case KEYS_FN | KEY_END:
+	case 5: /* C-e */
+		while (e->cur < e->text.len && s[e->cur] != '\n')
+			e->cur++;
+		return 1;
+	case 21: /* C-u: clear the line */
+	{
+		size_t st = line_start(e, e->cur, NULL);
+
+		erase_range(e, st, e->cur);
+		e->cur = st;
+		return 1;
+	}
+	case KEYS_FN | KEY_UP:
+	case KEYS_FN | KEY_DOWN: {
+		size_t col, st = line_start(e, e->cur, &col);
+
+		if (!e->multiline)
+			return 0;
+		if (key == (KEYS_FN | KEY_UP)) {
+			if (st == 0)
+				return 1;
+			e->cur = advance_cols(e, line_start(e, st - 1, NULL), col);
+		} else {
+			size_t end = e->cur;
+
+			while (end < e->text.len && s[end] != '\n')
+				end++;
+			if (end >= e->text.len)
+				return 1;
+			e->cur = advance_cols(e, end + 1, col);
+		}
+		return 1;
+	}
+	case '\r':
+	case '\n':
+	case KEYS_FN | KEY_ENTER:
+		if (!e->multiline)
+			return 0;
+		insert(e, "\n", 1);
+		return 1;
+	default:
+		break;
+	}
+	if (key >= ' ' && key != 127 && !(key & KEYS_FN)) {
+		char mb[MB_LEN_MAX];
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof st);
+		n = wcrtomb(mb, (wchar_t)key, &st);
+		if (n != (size_t)-1)
+			insert(e, mb, n);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Draw the editor's text into win at y, x within h rows and w cells, lines
+ * wrapped; returns the cursor position through cy/cx.
+ */
+void
+editor_draw(struct editor *e, WINDOW *win, int y, int x, int h, int w, attr_t attr, int *cy,
+            int *cx)
+{
+	const char *s = editor_text(e);
+	int line = 0, c = 0;
+	size_t i = 0;
+	mbstate_t st;
+
+	/* Lines of the cursor to keep visible. */
+	{
+		int ln = 0, cc = 0;
+
+		for (size_t k = 0; k < e->cur && k < e->text.len; k = next_char(e, k)) {
+			if (s[k] == '\n' || cc >= w) {
+				ln++;
+				cc = s[k] == '\n' ? 0 : 1;
+			} else
+				cc++;
+		}
+		if (ln < e->top)
+			e->top = ln;
+		if (ln >= e->top + h)
+			e->top = ln - h + 1;
+	}
+	memset(&st, 0, sizeof st);
+	*cy = y;
+	*cx = x;
+	for (;;) {
+		if (i == e->cur && line >= e->top && line < e->top + h) {
+			*cy = y + line - e->top;
+			*cx = x + c;
+		}
+		if (i >= e->text.len)
+			break;
+		if (s[i] == '\n') {
+			line++;
+			c = 0;
+			i++;
+			continue;
+		}
+		{
+			wchar_t wc[2] = { 0, 0 };
+			size_t n = mbrtowc(&wc[0], s + i, e->text.len - i, &st);
+			int cw;
+			cchar_t cc;
+
+			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+				memset(&st, 0, sizeof st);
+				n = 1;
+				wc[0] = L'?';
+			}
+			cw = wcwidth(wc[0]) > 0 ? wcwidth(wc[0]) : 1;
+			if (c + cw > w) {
+				line++;
+				c = 0;
+			}
+			if (line >= e->top && line < e->top + h) {
+				setcchar(&cc, wc, attr, 0, NULL);
+				mvwadd_wch(win, y + line - e->top, x + c, &cc);
+			}
+			c += cw;
+			i += n;
+		}
+	}
+}
+
+void
+editor_show_cursor(WINDOW *win, int cy, int cx)
+{
+	cchar_t cc;
+
+	if (mvwin_wch(win, cy, cx, &cc) != ERR) {
+		wchar_t wc[CCHARW_MAX + 1];
+		attr_t a;
+		short pr;
+
+		getcchar(&cc, wc, &a, &pr, NULL);
+		setcchar(&cc, wc, a | A_REVERSE, pr, NULL);
+		mvwadd_wch(win, cy, cx, &cc);
+	}
+}

@@ -1,0 +1,108 @@
+/*
+ * The overlays over the panes — the pager (the help screen is one), the
+ * confirmation, the comment editor, the new-run form and the runs filter —
+ * each a file with its own state struct. They know nothing of the
+ * application: each draws into the area it is given, and a key returns a
+ * result (like htop's HandlerResult) that the application (views.c) acts on.
+ */
+#ifndef DEVFLOW_TUI_OVERLAY_H
+#define DEVFLOW_TUI_OVERLAY_H
+
+#include <curses.h>
+#include <stddef.h>
+
+#include "lib/error.h"
+#include "editor.h"
+#include "keys.h"
+
+#define KEY_CS 19 /* C-s */
+#define KEY_ESCAPE 27
+
+enum overlay_result {
+	OVERLAY_KEEP,    /* the key was used; the overlay stays */
+	OVERLAY_DONE,    /* finished: the application closes it */
+	OVERLAY_CANCEL,  /* the user backed out: closed, and the application says so */
+	OVERLAY_SUBMIT,  /* the user confirmed: the application acts on what it holds */
+	OVERLAY_CHANGED, /* its text changed: the application follows it as typed */
+};
+
+/* pager.c: a text to scroll (artifacts, diffs with + - @@ coloured, reports, help) */
+struct pager {
+	char *title;
+	char **lines;
+	size_t n, top;
+	int diff; /* colour + / - / @@ lines */
+};
+
+/* Show a copy of text (what pg showed before is freed). */
+void pager_open(struct pager *pg, const char *title, const char *text, int diff);
+/* Free what pg holds; pg is zeroed. */
+void pager_free(struct pager *pg);
+void pager_draw(const struct pager *pg, int y, int x, int h, int w);
+/* Scroll for key (bindings in keys); q, Esc or quit: OVERLAY_DONE. */
+enum overlay_result pager_key(struct pager *pg, const struct keymap *keys, int key);
+
+/* comment.c: the request-changes comment editor over the artifact's summary */
+struct comment {
+	struct editor ed;
+	char run[DF_ID_MAX], approval[DF_ID_MAX];
+	char *summary; /* the artifact's summary, NULL when none */
+};
+
+/* A new empty comment on run_id's approval_id under summary (owned from now on). */
+void comment_open(struct comment *c, const char *run_id, const char *approval_id, char *summary);
+/* Free the comment and the summary. */
+void comment_free(struct comment *c);
+/* 1 when the comment holds only blanks. */
+int comment_blank(const struct comment *c);
+void comment_draw(struct comment *c, int y, int x, int h, int w);
+/* Esc: OVERLAY_CANCEL; C-s: OVERLAY_SUBMIT; other keys edit the comment. */
+enum overlay_result comment_key(struct comment *c, int key);
+
+/* confirm.c: a question a destructive key asks first */
+struct confirm {
+	char *question;
+	char action[32]; /* the decision: "reject" or "abort" */
+	char run[DF_ID_MAX], approval[DF_ID_MAX];
+};
+
+/* Ask question (owned from now on) before action on run_id's approval_id. */
+void confirm_open(struct confirm *cf, const char *action, const char *run_id,
+                  const char *approval_id, char *question);
+/* Free the question (action, run and approval stay). */
+void confirm_free(struct confirm *cf);
+/* Draw the question centred on the screen. */
+void confirm_draw(const struct confirm *cf);
+/* y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. */
+enum overlay_result confirm_key(struct confirm *cf, int key);
+
+/* filter.c: the runs filter, its text in an editor over the footer */
+void filter_draw(const struct editor *e);
+/* Esc: OVERLAY_CANCEL; Enter: OVERLAY_DONE; other keys edit: OVERLAY_CHANGED. */
+enum overlay_result filter_key(struct editor *e, int key);
+
+/* form.c: the new-run form */
+#define FORM_FIELDS 5
+struct form {
+	struct editor f[FORM_FIELDS];
+	char *msg[FORM_FIELDS]; /* validation message per field, or NULL */
+	int focus;
+	char *error; /* the server's refusal */
+};
+
+/* The form's fields at their defaults (the repository of the working directory). */
+void form_open(struct form *f);
+/* Free the fields, the messages and the error. */
+void form_free(struct form *f);
+/* Draw the form centred in the area, at most 100 × 18. */
+void form_draw(struct form *f, int y, int x, int h, int w);
+/*
+ * Esc: OVERLAY_CANCEL; C-s (or Enter on the last field) with every field
+ * valid: OVERLAY_SUBMIT; other keys move between or edit the fields.
+ */
+enum overlay_result form_key(struct form *f, int key);
+
+/* help.c: the help screen, a pager over this text (the caller frees it) */
+char *help_text(const struct keymap *keys);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * What the server's messages change: replies to the TUI's requests (matched
+ * to the pending request by id) update the model, the panes, the overlays
+ * waiting on them (pager, comment editor, new-run form) or the status line;
+ * events ask for the statuses and runs they touch; screen messages update
+ * the agent terminal. New queue items notify (OSC 9, bell) as keys.conf says.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/xalloc.h"
+#include "app.h"
+
+static int
+followed(struct tui *t, const struct model_run *r)
+{
+	return !model_state_terminal(r->state) ||
+	       (t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0);
+}
+
+static void
+notify_new_items(struct tui *t, int armed)
+{
+	for (size_t i = 0; i < t->model.nqueue; i++) {
+		const struct model_item *it = &t->model.queue[i];
+		char *key =
+		    xasprintf("%s|%s|%s|%s", it->run_id, it->approval_id ? it->approval_id : "",
+		              it->session ? it->session : "", it->detail);
+		int seen = 0;
+
+		for (size_t k = 0; k < t->nseen && !seen; k++)
+			seen = strcmp(t->seen_items[k], key) == 0;
+		if (seen) {
+			free(key);
+			continue;
+		}
+		t->seen_items = xreallocarray(t->seen_items, t->nseen + 1, sizeof *t->seen_items);
+		t->seen_items[t->nseen++] = key;
+		if (!armed)
+			continue;
+		if (t->keys.notify & KEYS_NOTIFY_OSC9) {
+			fprintf(t->out, "\033]9;devflow: run %.8s: %s %s\a", it->run_id,
+			        it->kind == MODEL_ITEM_GATE ? it->label : "agent asks", it->detail);
+			fflush(t->out);
+		}
+		if (t->keys.notify & KEYS_NOTIFY_BELL)
+			beep();
+	}
+}
+
+static void
+refresh_panes(struct tui *t)
+{
+	for (int i = 0; i < PANE__COUNT; i++)
+		t->panes[i].ops->reload(&t->panes[i], t);
+	t->dirty = 1;
+}
+
+static char *
+result_text(const cJSON *res, const char *const *names)
+{
+	if (cJSON_IsString(res))
+		return xstrdup(res->valuestring);
+	for (size_t i = 0; names[i] != NULL; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, names[i]);
+
+		if (cJSON_IsString(v))
+			return xstrdup(v->valuestring);
+	}
+	{
+		char *s = cJSON_Print(res);
+		char *r = xstrdup(s ? s : "null");
+
+		cJSON_free(s);
+		return r;
+	}
+}
+
+static const char *
+result_str(const cJSON *res, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The diff op's text under a list of the changed files ("  M path"). */
+static char *
+diff_with_files(const cJSON *res, const char *text)
+{
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files"), *f;
+	struct buf b = BUF_INIT;
+	int n = cJSON_GetArraySize(files);
+
+	if (n == 0)
+		return xstrdup(text);
+	buf_printf(&b, "%d file%s changed%s\n", n, n == 1 ? "" : "s",
+	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "files_truncated"))
+	               ? " (list cut)"
+	               : "");
+	cJSON_ArrayForEach(f, files)
+	{
+		const char *st = result_str(f, "status"), *path = result_str(f, "path");
+
+		buf_printf(&b, "  %s %s\n", st ? st : "?", path ? path : "?");
+	}
+	buf_putc(&b, '\n');
+	buf_puts(&b, text);
+	return buf_detach(&b);
+}
+
+/* The summary's lines about the artifact itself: what the reviewer decides on. */
+static void
+summary_lines(struct buf *b, const cJSON *res)
+{
+	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(res, "json"), *v;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")))
+		buf_printf(b, "\nValidation: INVALID (%d errors)",
+		           cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "errors")));
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
+		buf_puts(b, "\n(the file changed since it was validated)");
+	if (!cJSON_IsObject(doc)) {
+		const char *fe = result_str(res, "file_error");
+
+		buf_printf(b, "\n(the artifact cannot be shown%s%s)", fe ? ": " : "", fe ? fe : "");
+		return;
+	}
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "summary")))
+		buf_printf(b, "\nSummary: %s", v->valuestring);
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(doc, "verdict")))
+		buf_printf(b, "\nVerdict: %s", v->valuestring);
+	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "phases"))) {
+		const cJSON *p;
+		int first = 1;
+
+		buf_printf(b, "\nPhases (%d):", cJSON_GetArraySize(v));
+		cJSON_ArrayForEach(p, v)
+		{
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(p, "key");
+
+			if (cJSON_IsString(k))
+				buf_printf(b, "%s %s", first ? "" : ",", k->valuestring);
+			first = 0;
+		}
+	}
+	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "findings")))
+		buf_printf(b, "\nFindings: %d", cJSON_GetArraySize(v));
+	if (cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(doc, "filesChanged")))
+		buf_printf(b, "\nFiles changed: %d", cJSON_GetArraySize(v));
+}
+
+/* The artifact op answered for the editor: its summary under the first line. */
+static void
+artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m)
+{
+	struct buf b = BUF_INIT;
+	const char *nl;
+
+	if (t->ov != OV_EDITOR || strcmp(t->comment.run, run_id) != 0 || t->comment.summary == NULL)
+		return; /* the editor closed or moved on meanwhile */
+	nl = strchr(t->comment.summary, '\n');
+	buf_append(&b, t->comment.summary,
+	           nl ? (size_t)(nl - t->comment.summary) : strlen(t->comment.summary));
+	if (m->ok)
+		summary_lines(&b, m->result);
+	else
+		buf_printf(&b, "\n(the artifact cannot be shown: %s)", m->error.message);
+	free(t->comment.summary);
+	t->comment.summary = buf_detach(&b);
+	t->dirty = 1;
+}
+
+/* The artifact op answered for `v`: pretty JSON under its validation result. */
+static void
+artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
+{
+	const cJSON *res = m->result, *errs, *e, *doc;
+	const char *schema, *text;
+	struct buf b = BUF_INIT;
+	char *title;
+
+	if (!m->ok) {
+		app_message_error(t, &m->error);
+		return;
+	}
+	schema = result_str(res, "schema");
+	buf_printf(&b, "%s  (%s)\n", result_str(res, "path") ? result_str(res, "path") : "?",
+	           schema ? schema : "no schema");
+	buf_printf(&b, "validation: %s against %s (attempt %d)\n",
+	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")) ? "valid"
+	                                                                        : "INVALID",
+	           schema ? schema : "?",
+	           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res, "attempt")));
+	errs = cJSON_GetObjectItemCaseSensitive(res, "errors");
+	cJSON_ArrayForEach(e, errs)
+	{
+		if (cJSON_IsString(e))
+			buf_printf(&b, "  ✗ %s\n", e->valuestring);
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
+		buf_puts(&b, "note: the file changed since it was validated; shown as it is now\n");
+	buf_putc(&b, '\n');
+	doc = cJSON_GetObjectItemCaseSensitive(res, "json");
+	if (doc != NULL && !cJSON_IsNull(doc)) {
+		char *pretty = cJSON_Print(doc);
+
+		buf_puts(&b, pretty);
+		cJSON_free(pretty);
+	} else if ((text = result_str(res, "text")) != NULL) {
+		buf_puts(&b, "(not JSON)\n");
+		buf_puts(&b, text);
+	} else {
+		buf_printf(&b, "(the file cannot be read: %s)\n",
+		           result_str(res, "file_error") ? result_str(res, "file_error") : "?");
+	}
+	title = xasprintf("Artifact · run %.8s · %s", run_id,
+	                  result_str(res, "phase") ? result_str(res, "phase") : "?");
+	views_pager(t, title, b.data, 0);
+	free(title);
+	buf_free(&b);
+}
+
+/* ls answered: the runs; fetch the statuses of the followed, drop the others'. */
+static void
+ls_reply(struct tui *t, struct proto_msg *m)
+{
+	if (m->ok && model_set_runs(&t->model, m->result, time(NULL)) == 0) {
+		t->loaded = 1;
+		for (size_t k = 0; k < t->model.nruns; k++)
+			if (followed(t, &t->model.runs[k]))
+				app_want_status(t, t->model.runs[k].id);
+		for (size_t k = t->model.nstatuses; k-- > 0;) {
+			struct model_run *r = model_run(&t->model, t->model.statuses[k].run_id);
+
+			if (r == NULL || !followed(t, r))
+				model_drop_status(&t->model, t->model.statuses[k].run_id);
+		}
+		refresh_panes(t);
+	} else if (!m->ok)
+		app_message_error(t, &m->error);
+	if (t->want_ls) {
+		t->want_ls = 0;
+		app_want_ls(t);
+	}
+}
+
+/* status answered for p: the run's status; again when one was wanted meanwhile. */
+static void
+status_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
+{
+	if (m->ok) {
+		model_set_status(&t->model, m->result, time(NULL));
+		notify_new_items(t, t->loaded > 1);
+		refresh_panes(t);
+		app_follow_session(t);
+	} else if (m->error.code == DF_E_RUN_NOT_FOUND)
+		model_drop_status(&t->model, p->run_id);
+	else
+		app_message_error(t, &m->error);
+	for (size_t k = 0; k < t->nwant_status; k++)
+		if (strcmp(t->want_status[k], p->run_id) == 0) {
+			free(t->want_status[k]);
+			t->want_status[k] = t->want_status[--t->nwant_status];
+			app_want_status(t, p->run_id);
+			break;
+		}
+}
+
+/* start answered: select the new run, or show the refusal in the form. */
+static void
+start_reply(struct tui *t, struct proto_msg *m)
+{
+	if (m->ok) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m->result, "run_id");
+
+		if (!cJSON_IsString(id))
+			id = cJSON_GetObjectItemCaseSensitive(m->result, "runId");
+		if (!cJSON_IsString(id))
+			id = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
+		views_form_close(t);
+		if (cJSON_IsString(id)) {
+			app_message(t, 0, "started run %.8s", id->valuestring);
+			app_select_run(t, id->valuestring);
+		} else
+			app_message(t, 0, "run started");
+		app_want_ls(t);
+	} else if (t->ov == OV_FORM) {
+		free(t->form.error);
+		t->form.error = m->error.hint[0]
+		                    ? xasprintf("%s (%s)", m->error.message, m->error.hint)
+		                    : xstrdup(m->error.message);
+		t->dirty = 1;
+	} else
+		app_message_error(t, &m->error);
+}
+
+/* diff or report answered: the text in the pager. */
+static void
+text_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
+{
+	static const char *const dnames[] = { "diff", "text", NULL };
+	static const char *const rnames[] = { "markdown", "md", "text", NULL };
+	char *text, *title;
+
+	if (!m->ok) {
+		app_message_error(t, &m->error);
+		return;
+	}
+	text = result_text(m->result, p->kind == PEND_DIFF ? dnames : rnames);
+	title = xasprintf("%s · run %.8s", p->kind == PEND_DIFF ? "Diff" : "Report", p->run_id);
+	if (p->kind == PEND_DIFF && text[0] == '\0') {
+		free(text);
+		text = xstrdup("(no changes against the base)");
+	} else if (p->kind == PEND_DIFF) {
+		char *body = diff_with_files(m->result, text);
+
+		free(text);
+		text = body;
+		free(title);
+		title = xasprintf("Diff · run %.8s against %s", p->run_id,
+		                  result_str(m->result, "base") ? result_str(m->result, "base")
+		                                                : "the base");
+	}
+	views_pager(t, title, text, p->kind == PEND_DIFF);
+	free(title);
+	free(text);
+}
+
+static void
+on_reply(struct tui *t, struct proto_msg *m)
+{
+	struct pending p;
+	size_t i;
+
+	for (i = 0; i < t->npend; i++)
+		if (t->pend[i].id == m->id)
+			break;
+	if (i == t->npend) {
+		if (!m->ok)
+			app_message_error(t, &m->error);
+		return;
+	}
+	p = t->pend[i];
+	t->pend[i] = t->pend[--t->npend];
+	switch (p.kind) {
+	case PEND_LS:
+		ls_reply(t, m);
+		break;
+	case PEND_STATUS:
+		status_reply(t, &p, m);
+		break;
+	case PEND_DECIDE:
+	case PEND_PAUSE:
+		if (p.kind == PEND_DECIDE)
+			app_mark(m->ok ? "decided" : "decision-refused");
+		if (m->ok)
+			app_message(t, 0, "%s: done for run %.8s", p.what, p.run_id);
+		else
+			app_message_error(t, &m->error);
+		if (p.run_id[0])
+			app_want_status(t, p.run_id);
+		break;
+	case PEND_START:
+		start_reply(t, m);
+		break;
+	case PEND_DIFF:
+	case PEND_REPORT:
+		text_reply(t, &p, m);
+		break;
+	case PEND_ARTIFACT:
+		if (strcmp(p.what, "editor") == 0)
+			artifact_to_editor(t, p.run_id, m);
+		else
+			artifact_to_pager(t, p.run_id, m);
+		break;
+	case PEND_SUB:
+		if (!m->ok && strcmp(p.run_id, "screen") == 0) {
+			/* No picture: say so in the pane, not in the status line. */
+			free(t->term.error);
+			t->term.error = xstrdup(m->error.message);
+			t->dirty = 1;
+			break;
+		}
+		if (!m->ok)
+			app_message_error(t, &m->error);
+		break;
+	case PEND_OTHER:
+		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
+			app_message_error(t, &m->error);
+		break;
+	}
+}
+
+void
+app_on_message(struct tui *t, struct proto_msg *m)
+{
+	struct df_error err;
+
+	switch (m->kind) {
+	case PROTO_MSG_EVENT: {
+		struct proto_event ev;
+
+		if (proto_event_parse(m->json, &ev, &err) != 0)
+			return;
+		if (model_add_event(&t->model, ev.run_id, ev.seq, ev.type, ev.payload, ev.ts))
+			t->dirty = 1;
+		{
+			struct model_run *r = model_run(&t->model, ev.run_id);
+
+			/* A followed run's status says all; ls only for runs not known yet. */
+			if (r == NULL || strcmp(ev.type, "run.created") == 0)
+				app_want_ls(t);
+			if (r == NULL || followed(t, r))
+				app_want_status(t, ev.run_id);
+		}
+		break;
+	}
+	case PROTO_MSG_SCREEN: {
+		struct proto_screen s;
+
+		memset(&s, 0, sizeof s);
+		if (proto_screen_parse(m->json, &s, &err) == 0)
+			term_apply(t, &s);
+		proto_screen_free(&s);
+		break;
+	}
+	case PROTO_MSG_REPLY:
+		on_reply(t, m);
+		break;
+	default:
+		break;
+	}
+}
