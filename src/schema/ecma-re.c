@@ -153,7 +153,7 @@ rx_hex(const char **p, int n, uint32_t *cp)
 	uint32_t v = 0;
 
 	for (int i = 0; i < n; i++) {
-		int h = hexval((unsigned char)(*p)[i]);
+		int h = sch_hexval((unsigned char)(*p)[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + (uint32_t)h;
@@ -217,9 +217,9 @@ rx_char_escape(struct rx *x, uint32_t *cp)
 			if (e == NULL || e == p + 1 || e - p > 9)
 				return rx_fail(x, "bad \\u{...} escape");
 			for (const char *q = p + 1; q < e; q++) {
-				if (hexval((unsigned char)*q) < 0)
+				if (sch_hexval((unsigned char)*q) < 0)
 					return rx_fail(x, "bad \\u{...} escape");
-				v = v * 16 + (uint32_t)hexval((unsigned char)*q);
+				v = v * 16 + (uint32_t)sch_hexval((unsigned char)*q);
 			}
 			p = e + 1;
 			*cp = v;
@@ -719,7 +719,7 @@ rx_locale(void)
 }
 
 int
-rx_compile(const char *pattern, regex_t *re, char *why, size_t whylen)
+sch_rx_compile(const char *pattern, regex_t *re, char *why, size_t whylen)
 {
 	struct rx x = { .p = pattern };
 	locale_t loc = rx_locale(), old = (locale_t)0;
@@ -765,7 +765,7 @@ rx_compile(const char *pattern, regex_t *re, char *why, size_t whylen)
 }
 
 int
-rx_search(const regex_t *re, const char *s)
+sch_rx_search(const regex_t *re, const char *s)
 {
 	locale_t loc = rx_locale(), old = (locale_t)0;
 	size_t len = strlen(s);

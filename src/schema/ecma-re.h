@@ -14,9 +14,9 @@
  * regfree), or -1 with why filled (an unsupported feature or the regcomp
  * error).
  */
-int rx_compile(const char *pattern, regex_t *re, char *why, size_t whylen);
+int sch_rx_compile(const char *pattern, regex_t *re, char *why, size_t whylen);
 
 /* Whether the compiled pattern matches anywhere in the NUL-terminated s. */
-int rx_search(const regex_t *re, const char *s);
+int sch_rx_search(const regex_t *re, const char *s);
 
 #endif

@@ -26,7 +26,7 @@
 #include "uri.h"
 
 const struct index_entry *
-index_find(const struct index *idx, const char *key)
+sch_index_find(const struct index *idx, const char *key)
 {
 	for (size_t i = 0; i < idx->nkeys; i++)
 		if (strcmp(idx->keys[i].key, key) == 0)
@@ -44,7 +44,7 @@ index_base_entry(const struct index *idx, const cJSON *node)
 }
 
 const char *
-index_base_of(const struct index *idx, const cJSON *node)
+sch_index_base_of(const struct index *idx, const cJSON *node)
 {
 	for (size_t i = 0; i < idx->nbases; i++)
 		if (idx->bases[i].node == node)
@@ -75,7 +75,7 @@ index_add_base(struct index *idx, const cJSON *node, const char *uri)
 }
 
 void
-index_truncate(struct index *idx, size_t nkeys, size_t nbases)
+sch_index_truncate(struct index *idx, size_t nkeys, size_t nbases)
 {
 	while (idx->nkeys > nkeys)
 		free(idx->keys[--idx->nkeys].key);
@@ -86,9 +86,9 @@ index_truncate(struct index *idx, size_t nkeys, size_t nbases)
 }
 
 void
-index_free(struct index *idx)
+sch_index_free(struct index *idx)
 {
-	index_truncate(idx, 0, 0);
+	sch_index_truncate(idx, 0, 0);
 	free(idx->keys);
 	free(idx->bases);
 	memset(idx, 0, sizeof(*idx));
@@ -169,7 +169,7 @@ walk_fail(struct walk *w, const char *fmt, ...)
 static int
 walk_key(struct walk *w, const char *key, const cJSON *node, const char *base, int dynamic)
 {
-	const struct index_entry *e = index_find(w->idx, key);
+	const struct index_entry *e = sch_index_find(w->idx, key);
 
 	if (e != NULL && e->node != node)
 		return walk_fail(w, "\"%s\" is defined twice", key);
@@ -189,13 +189,13 @@ walk_child(struct walk *w, const char *kw, const char *sub, size_t i, const cJSO
 	size_t mark = w->spath.len;
 	int rc;
 
-	pointer_push(&w->spath, kw);
+	sch_pointer_push(&w->spath, kw);
 	if (sub != NULL)
-		pointer_push(&w->spath, sub);
+		sch_pointer_push(&w->spath, sub);
 	else if (i != (size_t)-1)
-		pointer_push_index(&w->spath, i);
+		sch_pointer_push_index(&w->spath, i);
 	rc = walk_schema(w, s, base);
-	buf_truncate(&w->spath, mark);
+	sch_buf_truncate(&w->spath, mark);
 	return rc;
 }
 
@@ -208,11 +208,11 @@ walk_keyword(struct walk *w, const cJSON *kv)
 	regex_t re;
 	const cJSON *e;
 
-	if (in_list(kw_unsupported, k))
+	if (sch_in_list(kw_unsupported, k))
 		return walk_fail(w, "keyword \"%s\" is not supported", k);
-	if (in_list(kw_count, k) && !is_count(kv))
+	if (sch_in_list(kw_count, k) && !is_count(kv))
 		return walk_fail(w, "\"%s\" must be a non-negative integer", k);
-	if (in_list(kw_number, k)) {
+	if (sch_in_list(kw_number, k)) {
 		if (!cJSON_IsNumber(kv))
 			return walk_fail(w, "\"%s\" must be a number", k);
 		if (strcmp(k, "multipleOf") == 0 && !(kv->valuedouble > 0))
@@ -220,12 +220,12 @@ walk_keyword(struct walk *w, const cJSON *kv)
 	}
 	if (strcmp(k, "type") == 0) {
 		if (cJSON_IsString(kv)) {
-			if (!in_list(type_names, kv->valuestring))
+			if (!sch_in_list(type_names, kv->valuestring))
 				return walk_fail(w, "unknown type \"%s\"", kv->valuestring);
 		} else if (cJSON_IsArray(kv)) {
 			cJSON_ArrayForEach(e, kv)
 			{
-				if (!cJSON_IsString(e) || !in_list(type_names, e->valuestring))
+				if (!cJSON_IsString(e) || !sch_in_list(type_names, e->valuestring))
 					return walk_fail(w, "\"type\" must list type names");
 			}
 		} else {
@@ -264,7 +264,7 @@ walk_keyword(struct walk *w, const cJSON *kv)
 	} else if (strcmp(k, "pattern") == 0) {
 		if (!cJSON_IsString(kv))
 			return walk_fail(w, "\"pattern\" must be a string");
-		if (rx_compile(kv->valuestring, &re, why, sizeof(why)) < 0)
+		if (sch_rx_compile(kv->valuestring, &re, why, sizeof(why)) < 0)
 			return walk_fail(w, "invalid pattern \"%s\": %s", kv->valuestring, why);
 		regfree(&re);
 	} else if ((strcmp(k, "$ref") == 0 || strcmp(k, "$dynamicRef") == 0) &&
@@ -287,21 +287,21 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		return walk_fail(w, "a schema must be an object or a boolean");
 	kv = cJSON_GetObjectItemCaseSensitive(s, "$schema");
 	if (kv != NULL && !cJSON_IsString(kv))
-		return pointer_push(&w->spath, "$schema"),
+		return sch_pointer_push(&w->spath, "$schema"),
 		       walk_fail(w, "\"$schema\" must be a string");
 	kv = cJSON_GetObjectItemCaseSensitive(s, "$id");
 	if (kv != NULL) {
 		if (!cJSON_IsString(kv))
-			return pointer_push(&w->spath, "$id"),
+			return sch_pointer_push(&w->spath, "$id"),
 			       walk_fail(w, "\"$id\" must be a string");
 		tmp = uri_resolve(base, kv->valuestring);
 		if (strchr(tmp, '#') != NULL && strchr(tmp, '#')[1] != '\0') {
 			free(tmp);
-			pointer_push(&w->spath, "$id");
+			sch_pointer_push(&w->spath, "$id");
 			return walk_fail(w, "\"$id\" must not have a fragment");
 		}
 		*strchrnul(tmp, '#') = '\0';
-		base = index_base_of(w->idx, s);
+		base = sch_index_base_of(w->idx, s);
 		if (base == NULL)
 			base = index_add_base(w->idx, s, tmp);
 		free(tmp);
@@ -323,7 +323,7 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 		if (kv == NULL)
 			continue;
 		if (!cJSON_IsString(kv) || !is_anchor_name(kv->valuestring))
-			return pointer_push(&w->spath, anchors[i]),
+			return sch_pointer_push(&w->spath, anchors[i]),
 			       walk_fail(w, "\"%s\" must be a plain name", anchors[i]);
 		tmp = xasprintf("%s#%s", base, kv->valuestring);
 		int rc = walk_key(w, tmp, s, base, i == 1);
@@ -338,16 +338,16 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 
 		size_t mark = w->spath.len;
 
-		pointer_push(&w->spath, k);
+		sch_pointer_push(&w->spath, k);
 		if (walk_keyword(w, kv) < 0)
 			return -1;
-		buf_truncate(&w->spath, mark);
-		if (in_list(kw_single, k)) {
+		sch_buf_truncate(&w->spath, mark);
+		if (sch_in_list(kw_single, k)) {
 			if (walk_child(w, k, NULL, (size_t)-1, kv, base) < 0)
 				return -1;
-		} else if (in_list(kw_array, k)) {
+		} else if (sch_in_list(kw_array, k)) {
 			if (!cJSON_IsArray(kv) || cJSON_GetArraySize(kv) == 0)
-				return pointer_push(&w->spath, k),
+				return sch_pointer_push(&w->spath, k),
 				       walk_fail(w, "\"%s\" must be a non-empty array of schemas",
 				                 k);
 			cJSON_ArrayForEach(e, kv)
@@ -355,9 +355,9 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 				if (walk_child(w, k, NULL, i++, e, base) < 0)
 					return -1;
 			}
-		} else if (in_list(kw_object, k) || strcmp(k, "dependencies") == 0) {
+		} else if (sch_in_list(kw_object, k) || strcmp(k, "dependencies") == 0) {
 			if (!cJSON_IsObject(kv))
-				return pointer_push(&w->spath, k),
+				return sch_pointer_push(&w->spath, k),
 				       walk_fail(w, "\"%s\" must be an object of schemas", k);
 			cJSON_ArrayForEach(e, kv)
 			{
@@ -366,8 +366,8 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 				if (strcmp(k, "patternProperties") == 0) {
 					char why[160];
 					regex_t re;
-					if (rx_compile(e->string, &re, why, sizeof(why)) < 0) {
-						pointer_push(&w->spath, k);
+					if (sch_rx_compile(e->string, &re, why, sizeof(why)) < 0) {
+						sch_pointer_push(&w->spath, k);
 						return walk_fail(w, "invalid pattern \"%s\": %s",
 						                 e->string, why);
 					}
@@ -383,8 +383,8 @@ walk_schema(struct walk *w, const cJSON *s, const char *base)
 }
 
 int
-index_document(struct index *idx, size_t doc, const cJSON *root, const char *base,
-               const char *const *extra, const char *source, struct df_error *err)
+sch_index_document(struct index *idx, size_t doc, const cJSON *root, const char *base,
+                   const char *const *extra, const char *source, struct df_error *err)
 {
 	struct walk w = { .root = root, .idx = idx, .doc = doc, .source = source, .err = err };
 	size_t nk = idx->nkeys, nb = idx->nbases;
@@ -403,12 +403,12 @@ index_document(struct index *idx, size_t doc, const cJSON *root, const char *bas
 		rc = walk_schema(&w, root, rootbase);
 	buf_free(&w.spath);
 	if (rc < 0)
-		index_truncate(idx, nk, nb);
+		sch_index_truncate(idx, nk, nb);
 	return rc;
 }
 
 char *
-document_base(const cJSON *root, const char *fallback)
+sch_document_base(const cJSON *root, const char *fallback)
 {
 	const cJSON *id =
 	    cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "$id") : NULL;

@@ -173,7 +173,7 @@ ann_has_item(const struct ann *a, size_t i)
 }
 
 void
-ann_merge(struct ann *dst, const struct ann *src)
+sch_ann_merge(struct ann *dst, const struct ann *src)
 {
 	for (size_t i = 0; i < src->nprops; i++)
 		ann_prop(dst, src->props[i]);
@@ -186,7 +186,7 @@ ann_merge(struct ann *dst, const struct ann *src)
 }
 
 void
-ann_free(struct ann *a)
+sch_ann_free(struct ann *a)
 {
 	free(a->props);
 	free(a->found);
@@ -215,7 +215,7 @@ eval_type(struct vctx *c, const cJSON *t, const cJSON *inst)
 	if (cJSON_IsString(t)) {
 		if (has_type(inst, t->valuestring))
 			return 1;
-		verr_add(c, "type", "expected %s, got %s", t->valuestring, json_type(inst));
+		sch_verr_add(c, "type", "expected %s, got %s", t->valuestring, json_type(inst));
 		return 0;
 	}
 	if (!cJSON_IsArray(t))
@@ -235,8 +235,8 @@ eval_type(struct vctx *c, const cJSON *t, const cJSON *inst)
 			           e->valuestring);
 		n++;
 	}
-	verr_add(c, "type", "expected %s, got %s", want.data ? want.data : "nothing",
-	         json_type(inst));
+	sch_verr_add(c, "type", "expected %s, got %s", want.data ? want.data : "nothing",
+	             json_type(inst));
 	buf_free(&want);
 	return 0;
 }
@@ -258,10 +258,10 @@ eval_enum(struct vctx *c, const cJSON *en, const cJSON *inst)
 		return 0;
 	list = canon_json(en);
 	if (strlen(list) <= 200)
-		verr_add(c, "enum", "expected one of %s", list);
+		sch_verr_add(c, "enum", "expected one of %s", list);
 	else
-		verr_add(c, "enum", "value is not one of the %d allowed values",
-		         cJSON_GetArraySize(en));
+		sch_verr_add(c, "enum", "value is not one of the %d allowed values",
+		             cJSON_GetArraySize(en));
 	free(list);
 	return 0;
 }
@@ -277,9 +277,9 @@ eval_const(struct vctx *c, const cJSON *k, const cJSON *inst)
 		return 0;
 	want = canon_json(k);
 	if (strlen(want) <= 200)
-		verr_add(c, "const", "expected %s", want);
+		sch_verr_add(c, "const", "expected %s", want);
 	else
-		verr_add(c, "const", "value differs from the required constant");
+		sch_verr_add(c, "const", "value differs from the required constant");
 	free(want);
 	return 0;
 }
@@ -306,35 +306,35 @@ eval_number(struct vctx *c, const cJSON *s, const cJSON *inst)
 	const cJSON *k;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kwc(c, s, "minimum")) && !(d >= k->valuedouble)) {
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "minimum")) && !(d >= k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
-		verr_add(c, "minimum", "must be >= %s, got %s", a, b);
+		sch_verr_add(c, "minimum", "must be >= %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kwc(c, s, "maximum")) && !(d <= k->valuedouble)) {
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "maximum")) && !(d <= k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
-		verr_add(c, "maximum", "must be <= %s, got %s", a, b);
+		sch_verr_add(c, "maximum", "must be <= %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kwc(c, s, "exclusiveMinimum")) && !(d > k->valuedouble)) {
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "exclusiveMinimum")) && !(d > k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
-		verr_add(c, "exclusiveMinimum", "must be > %s, got %s", a, b);
+		sch_verr_add(c, "exclusiveMinimum", "must be > %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kwc(c, s, "exclusiveMaximum")) && !(d < k->valuedouble)) {
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "exclusiveMaximum")) && !(d < k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
-		verr_add(c, "exclusiveMaximum", "must be < %s, got %s", a, b);
+		sch_verr_add(c, "exclusiveMaximum", "must be < %s, got %s", a, b);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kwc(c, s, "multipleOf")) && k->valuedouble > 0 &&
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "multipleOf")) && k->valuedouble > 0 &&
 	    !is_multiple(d, k->valuedouble)) {
 		fmt_number(k->valuedouble, a, sizeof(a));
 		fmt_number(d, b, sizeof(b));
-		verr_add(c, "multipleOf", "must be a multiple of %s, got %s", a, b);
+		sch_verr_add(c, "multipleOf", "must be a multiple of %s, got %s", a, b);
 		STEP(0);
 	}
 	return ok;
@@ -348,21 +348,21 @@ eval_string(struct vctx *c, const cJSON *s, const cJSON *inst)
 	const regex_t *re;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kwc(c, s, "minLength")) && (double)len < k->valuedouble) {
-		verr_add(c, "minLength", "must be at least %.0f character%s long, got %zu",
-		         k->valuedouble, PLURAL(k->valuedouble), len);
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "minLength")) && (double)len < k->valuedouble) {
+		sch_verr_add(c, "minLength", "must be at least %.0f character%s long, got %zu",
+		             k->valuedouble, PLURAL(k->valuedouble), len);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kwc(c, s, "maxLength")) && (double)len > k->valuedouble) {
-		verr_add(c, "maxLength", "must be at most %.0f character%s long, got %zu",
-		         k->valuedouble, PLURAL(k->valuedouble), len);
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "maxLength")) && (double)len > k->valuedouble) {
+		sch_verr_add(c, "maxLength", "must be at most %.0f character%s long, got %zu",
+		             k->valuedouble, PLURAL(k->valuedouble), len);
 		STEP(0);
 	}
-	if (cJSON_IsString(k = kwc(c, s, "pattern"))) {
-		if (rx_get(c, k->valuestring, &re) < 0)
+	if (cJSON_IsString(k = sch_kwc(c, s, "pattern"))) {
+		if (sch_rx_get(c, k->valuestring, &re) < 0)
 			return -1;
-		if (!rx_search(re, inst->valuestring)) {
-			verr_add(c, "pattern", "does not match pattern \"%s\"", k->valuestring);
+		if (!sch_rx_search(re, inst->valuestring)) {
+			sch_verr_add(c, "pattern", "does not match pattern \"%s\"", k->valuestring);
 			STEP(0);
 		}
 	}
@@ -376,17 +376,17 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 	const cJSON *k, *e, *sub;
 	int ok = 1;
 
-	if (cJSON_IsNumber(k = kwc(c, s, "minItems")) && (double)n < k->valuedouble) {
-		verr_add(c, "minItems", "expected at least %.0f item%s, got %zu", k->valuedouble,
-		         PLURAL(k->valuedouble), n);
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "minItems")) && (double)n < k->valuedouble) {
+		sch_verr_add(c, "minItems", "expected at least %.0f item%s, got %zu",
+		             k->valuedouble, PLURAL(k->valuedouble), n);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kwc(c, s, "maxItems")) && (double)n > k->valuedouble) {
-		verr_add(c, "maxItems", "expected at most %.0f item%s, got %zu", k->valuedouble,
-		         PLURAL(k->valuedouble), n);
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "maxItems")) && (double)n > k->valuedouble) {
+		sch_verr_add(c, "maxItems", "expected at most %.0f item%s, got %zu", k->valuedouble,
+		             PLURAL(k->valuedouble), n);
 		STEP(0);
 	}
-	if (cJSON_IsTrue(kwc(c, s, "uniqueItems"))) {
+	if (cJSON_IsTrue(sch_kwc(c, s, "uniqueItems"))) {
 		size_t a = 0, b;
 		const cJSON *x, *y;
 		int dup = 0;
@@ -395,35 +395,36 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 			for (y = x->next, b = a + 1; y && !dup; y = y->next, b++)
 				if (json_equal(x, y)) {
 					dup = 1;
-					verr_add(c, "uniqueItems", "items %zu and %zu are equal", a,
-					         b);
+					sch_verr_add(c, "uniqueItems",
+					             "items %zu and %zu are equal", a, b);
 				}
 		if (dup)
 			STEP(0);
 	}
-	if (cJSON_IsArray(k = kwc(c, s, "prefixItems"))) {
+	if (cJSON_IsArray(k = sch_kwc(c, s, "prefixItems"))) {
 		for (i = 0, e = inst->child, sub = k->child; e && sub;
 		     i++, e = e->next, sub = sub->next)
-			STEP(eval_child(c, sub, base, e, NULL, i, i));
+			STEP(sch_eval_child(c, sub, base, e, NULL, i, i));
 		nprefix = (size_t)cJSON_GetArraySize(k);
 		if (ann != NULL && ann->items < nprefix)
 			ann->items = nprefix;
 	}
-	if ((k = kwc(c, s, "items")) != NULL && (cJSON_IsObject(k) || cJSON_IsBool(k))) {
+	if ((k = sch_kwc(c, s, "items")) != NULL && (cJSON_IsObject(k) || cJSON_IsBool(k))) {
 		for (i = 0, e = inst->child; e; i++, e = e->next)
 			if (i >= nprefix)
-				STEP(eval_child(c, k, base, e, NULL, i, i));
+				STEP(sch_eval_child(c, k, base, e, NULL, i, i));
 		if (ann != NULL)
 			ann->all_items = 1;
 	}
-	if ((k = kwc(c, s, "contains")) != NULL) {
-		const cJSON *kmin = kwc(c, s, "minContains"), *kmax = kwc(c, s, "maxContains");
+	if ((k = sch_kwc(c, s, "contains")) != NULL) {
+		const cJSON *kmin = sch_kwc(c, s, "minContains"),
+		            *kmax = sch_kwc(c, s, "maxContains");
 		double min = cJSON_IsNumber(kmin) ? kmin->valuedouble : 1;
 		size_t found = 0;
 		int r;
 
 		for (i = 0, e = inst->child; e; i++, e = e->next) {
-			r = eval_child_quiet(c, k, base, e, NULL, i, i);
+			r = sch_eval_child_quiet(c, k, base, e, NULL, i, i);
 			if (r < 0)
 				return -1;
 			if (r == 1)
@@ -432,18 +433,20 @@ eval_array(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, 
 		}
 		if ((double)found < min) {
 			if (found == 0 && !cJSON_IsNumber(kmin))
-				verr_add(c, "contains", "no item matches the \"contains\" schema");
+				sch_verr_add(c, "contains",
+				             "no item matches the \"contains\" schema");
 			else
-				verr_add(c, cJSON_IsNumber(kmin) ? "minContains" : "contains",
-				         "expected at least %.0f item%s matching \"contains\", "
-				         "found %zu",
-				         min, PLURAL(min), found);
+				sch_verr_add(c, cJSON_IsNumber(kmin) ? "minContains" : "contains",
+				             "expected at least %.0f item%s matching \"contains\", "
+				             "found %zu",
+				             min, PLURAL(min), found);
 			STEP(0);
 		}
 		if (cJSON_IsNumber(kmax) && (double)found > kmax->valuedouble) {
-			verr_add(c, "maxContains",
-			         "expected at most %.0f item%s matching \"contains\", found %zu",
-			         kmax->valuedouble, PLURAL(kmax->valuedouble), found);
+			sch_verr_add(
+			    c, "maxContains",
+			    "expected at most %.0f item%s matching \"contains\", found %zu",
+			    kmax->valuedouble, PLURAL(kmax->valuedouble), found);
 			STEP(0);
 		}
 	}
@@ -461,13 +464,13 @@ eval_required_list(struct vctx *c, const cJSON *list, const cJSON *inst, const c
 	{
 		if (cJSON_IsString(r) && !cJSON_HasObjectItem(inst, r->valuestring)) {
 			if (because != NULL)
-				verr_add(c, kwname,
-				         "missing property \"%s\" (required when \"%s\" is "
-				         "present)",
-				         r->valuestring, because);
+				sch_verr_add(c, kwname,
+				             "missing property \"%s\" (required when \"%s\" is "
+				             "present)",
+				             r->valuestring, because);
 			else
-				verr_add(c, kwname, "missing required property \"%s\"",
-				         r->valuestring);
+				sch_verr_add(c, kwname, "missing required property \"%s\"",
+				             r->valuestring);
 			STEP(0);
 		}
 	}
@@ -477,25 +480,25 @@ eval_required_list(struct vctx *c, const cJSON *list, const cJSON *inst, const c
 static int
 eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
-	const cJSON *props = kwc(c, s, "properties"), *pp = kwc(c, s, "patternProperties");
+	const cJSON *props = sch_kwc(c, s, "properties"), *pp = sch_kwc(c, s, "patternProperties");
 	const cJSON *k, *m, *p;
 	size_t n = (size_t)cJSON_GetArraySize(inst), ord;
 	const regex_t *re;
 	int ok = 1, r;
 
-	if (cJSON_IsNumber(k = kwc(c, s, "minProperties")) && (double)n < k->valuedouble) {
-		verr_add(c, "minProperties", "expected at least %.0f propert%s, got %zu",
-		         k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "minProperties")) && (double)n < k->valuedouble) {
+		sch_verr_add(c, "minProperties", "expected at least %.0f propert%s, got %zu",
+		             k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
 		STEP(0);
 	}
-	if (cJSON_IsNumber(k = kwc(c, s, "maxProperties")) && (double)n > k->valuedouble) {
-		verr_add(c, "maxProperties", "expected at most %.0f propert%s, got %zu",
-		         k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
+	if (cJSON_IsNumber(k = sch_kwc(c, s, "maxProperties")) && (double)n > k->valuedouble) {
+		sch_verr_add(c, "maxProperties", "expected at most %.0f propert%s, got %zu",
+		             k->valuedouble, k->valuedouble == 1 ? "y" : "ies", n);
 		STEP(0);
 	}
-	if (cJSON_IsArray(k = kwc(c, s, "required")))
+	if (cJSON_IsArray(k = sch_kwc(c, s, "required")))
 		STEP(eval_required_list(c, k, inst, "required", NULL));
-	if (cJSON_IsObject(k = kwc(c, s, "dependentRequired"))) {
+	if (cJSON_IsObject(k = sch_kwc(c, s, "dependentRequired"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (cJSON_HasObjectItem(inst, m->string))
@@ -503,7 +506,7 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 				    eval_required_list(c, m, inst, "dependentRequired", m->string));
 		}
 	}
-	if (cJSON_IsObject(k = kwc(c, s, "dependencies"))) {
+	if (cJSON_IsObject(k = sch_kwc(c, s, "dependencies"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (!cJSON_HasObjectItem(inst, m->string))
@@ -511,14 +514,14 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 			if (cJSON_IsArray(m))
 				STEP(eval_required_list(c, m, inst, "dependencies", m->string));
 			else
-				STEP(eval(c, m, base, inst, ann));
+				STEP(sch_eval(c, m, base, inst, ann));
 		}
 	}
-	if (cJSON_IsObject(k = kwc(c, s, "dependentSchemas"))) {
+	if (cJSON_IsObject(k = sch_kwc(c, s, "dependentSchemas"))) {
 		cJSON_ArrayForEach(m, k)
 		{
 			if (cJSON_HasObjectItem(inst, m->string))
-				STEP(eval(c, m, base, inst, ann));
+				STEP(sch_eval(c, m, base, inst, ann));
 		}
 	}
 	ord = 0;
@@ -526,40 +529,40 @@ eval_object(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
 	{
 		int known = 0;
 
-		if (cJSON_IsObject(props) && (p = kw(props, m->string)) != NULL) {
+		if (cJSON_IsObject(props) && (p = sch_kw(props, m->string)) != NULL) {
 			known = 1;
 			ann_prop(ann, m);
-			STEP(eval_child(c, p, base, m, m->string, 0, ord));
+			STEP(sch_eval_child(c, p, base, m, m->string, 0, ord));
 		}
 		if (cJSON_IsObject(pp)) {
 			cJSON_ArrayForEach(p, pp)
 			{
-				if (rx_get(c, p->string, &re) < 0)
+				if (sch_rx_get(c, p->string, &re) < 0)
 					return -1;
-				if (rx_search(re, m->string)) {
+				if (sch_rx_search(re, m->string)) {
 					known = 1;
 					ann_prop(ann, m);
-					STEP(eval_child(c, p, base, m, m->string, 0, ord));
+					STEP(sch_eval_child(c, p, base, m, m->string, 0, ord));
 				}
 			}
 		}
-		if (!known && (k = kwc(c, s, "additionalProperties")) != NULL) {
+		if (!known && (k = sch_kwc(c, s, "additionalProperties")) != NULL) {
 			ann_prop(ann, m);
 			if (cJSON_IsFalse(k)) {
-				verr_add(c, "additionalProperties",
-				         "property \"%s\" is not allowed", m->string);
+				sch_verr_add(c, "additionalProperties",
+				             "property \"%s\" is not allowed", m->string);
 				STEP(0);
 			} else {
-				STEP(eval_child(c, k, base, m, m->string, 0, ord));
+				STEP(sch_eval_child(c, k, base, m, m->string, 0, ord));
 			}
 		}
-		if ((k = kwc(c, s, "propertyNames")) != NULL) {
+		if ((k = sch_kwc(c, s, "propertyNames")) != NULL) {
 			cJSON *name = cJSON_CreateString(m->string);
-			r = eval_quiet(c, k, base, name, NULL);
+			r = sch_eval_quiet(c, k, base, name, NULL);
 			cJSON_Delete(name);
 			if (r == 0)
-				verr_add(c, "propertyNames", "property name \"%s\" is not allowed",
-				         m->string);
+				sch_verr_add(c, "propertyNames",
+				             "property name \"%s\" is not allowed", m->string);
 			STEP(r);
 		}
 		ord++;
@@ -574,14 +577,14 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 	const cJSON *k, *e;
 	int ok = 1, r;
 
-	if (cJSON_IsArray(k = kwc(c, s, "allOf"))) {
-		cJSON_ArrayForEach(e, k) STEP(eval(c, e, base, inst, ann));
+	if (cJSON_IsArray(k = sch_kwc(c, s, "allOf"))) {
+		cJSON_ArrayForEach(e, k) STEP(sch_eval(c, e, base, inst, ann));
 	}
-	if (cJSON_IsArray(k = kwc(c, s, "anyOf"))) {
+	if (cJSON_IsArray(k = sch_kwc(c, s, "anyOf"))) {
 		int any = 0;
 		cJSON_ArrayForEach(e, k)
 		{
-			if ((r = eval_quiet(c, e, base, inst, ann)) < 0)
+			if ((r = sch_eval_quiet(c, e, base, inst, ann)) < 0)
 				return -1;
 			if (r == 1) {
 				any = 1;
@@ -590,45 +593,45 @@ eval_applicators(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 			}
 		}
 		if (!any) {
-			verr_add(c, "anyOf", "does not match any of the %d \"anyOf\" schemas",
-			         cJSON_GetArraySize(k));
+			sch_verr_add(c, "anyOf", "does not match any of the %d \"anyOf\" schemas",
+			             cJSON_GetArraySize(k));
 			STEP(0);
 		}
 	}
-	if (cJSON_IsArray(k = kwc(c, s, "oneOf"))) {
+	if (cJSON_IsArray(k = sch_kwc(c, s, "oneOf"))) {
 		int matched = 0;
 		cJSON_ArrayForEach(e, k)
 		{
-			if ((r = eval_quiet(c, e, base, inst, ann)) < 0)
+			if ((r = sch_eval_quiet(c, e, base, inst, ann)) < 0)
 				return -1;
 			matched += r;
 		}
 		if (matched == 0) {
-			verr_add(c, "oneOf", "does not match any of the %d \"oneOf\" schemas",
-			         cJSON_GetArraySize(k));
+			sch_verr_add(c, "oneOf", "does not match any of the %d \"oneOf\" schemas",
+			             cJSON_GetArraySize(k));
 			STEP(0);
 		} else if (matched > 1) {
-			verr_add(c, "oneOf",
-			         "matches %d of the \"oneOf\" schemas, expected exactly one",
-			         matched);
+			sch_verr_add(c, "oneOf",
+			             "matches %d of the \"oneOf\" schemas, expected exactly one",
+			             matched);
 			STEP(0);
 		}
 	}
-	if ((k = kwc(c, s, "not")) != NULL) {
-		if ((r = eval_quiet(c, k, base, inst, NULL)) < 0)
+	if ((k = sch_kwc(c, s, "not")) != NULL) {
+		if ((r = sch_eval_quiet(c, k, base, inst, NULL)) < 0)
 			return -1;
 		if (r == 1) {
-			verr_add(c, "not", "must not match the \"not\" schema");
+			sch_verr_add(c, "not", "must not match the \"not\" schema");
 			STEP(0);
 		}
 	}
-	if ((k = kwc(c, s, "if")) != NULL) {
+	if ((k = sch_kwc(c, s, "if")) != NULL) {
 		const cJSON *branch;
-		if ((r = eval_quiet(c, k, base, inst, ann)) < 0)
+		if ((r = sch_eval_quiet(c, k, base, inst, ann)) < 0)
 			return -1;
-		branch = kw(s, r ? "then" : "else");
+		branch = sch_kw(s, r ? "then" : "else");
 		if (branch != NULL)
-			STEP(eval(c, branch, base, inst, ann));
+			STEP(sch_eval(c, branch, base, inst, ann));
 	}
 	return ok;
 }
@@ -642,30 +645,30 @@ eval_unevaluated(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 	size_t i;
 	int ok = 1;
 
-	if (cJSON_IsArray(inst) && (k = kwc(c, s, "unevaluatedItems")) != NULL) {
+	if (cJSON_IsArray(inst) && (k = sch_kwc(c, s, "unevaluatedItems")) != NULL) {
 		for (i = 0, e = inst->child; e; i++, e = e->next) {
 			if (ann_has_item(ann, i))
 				continue;
 			if (cJSON_IsFalse(k)) {
-				verr_add(c, "unevaluatedItems", "item %zu is not allowed", i);
+				sch_verr_add(c, "unevaluatedItems", "item %zu is not allowed", i);
 				STEP(0);
 			} else {
-				STEP(eval_child(c, k, base, e, NULL, i, i));
+				STEP(sch_eval_child(c, k, base, e, NULL, i, i));
 			}
 		}
 		ann->all_items = 1;
 	}
-	if (cJSON_IsObject(inst) && (k = kwc(c, s, "unevaluatedProperties")) != NULL) {
+	if (cJSON_IsObject(inst) && (k = sch_kwc(c, s, "unevaluatedProperties")) != NULL) {
 		i = 0;
 		cJSON_ArrayForEach(e, inst)
 		{
 			if (!ann_has_prop(ann, e)) {
 				if (cJSON_IsFalse(k)) {
-					verr_add(c, "unevaluatedProperties",
-					         "property \"%s\" is not allowed", e->string);
+					sch_verr_add(c, "unevaluatedProperties",
+					             "property \"%s\" is not allowed", e->string);
 					STEP(0);
 				} else {
-					STEP(eval_child(c, k, base, e, e->string, 0, i));
+					STEP(sch_eval_child(c, k, base, e, e->string, 0, i));
 				}
 			}
 			i++;
@@ -676,12 +679,12 @@ eval_unevaluated(struct vctx *c, const cJSON *s, const char *base, const cJSON *
 }
 
 int
-eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
+sch_eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
 	const cJSON *k;
 	int ok = 1, r;
 
-	if (cJSON_IsString(k = kwc(c, s, "$ref"))) {
+	if (cJSON_IsString(k = sch_kwc(c, s, "$ref"))) {
 		const cJSON *target;
 		const char *tbase;
 
@@ -690,13 +693,13 @@ eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, s
 			                    "$ref \"%s\": more than %d references without "
 			                    "progress (infinite recursion)",
 			                    k->valuestring, MAX_REF_HOPS);
-		if (resolve_ref(c, base, k->valuestring, &target, &tbase) < 0)
+		if (sch_resolve_ref(c, base, k->valuestring, &target, &tbase) < 0)
 			return -1;
-		r = eval(c, target, tbase, inst, ann);
+		r = sch_eval(c, target, tbase, inst, ann);
 		c->hops--;
 		STEP(r);
 	}
-	if (cJSON_IsString(k = kwc(c, s, "$dynamicRef"))) {
+	if (cJSON_IsString(k = sch_kwc(c, s, "$dynamicRef"))) {
 		const cJSON *target;
 		const char *tbase;
 
@@ -705,17 +708,17 @@ eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, s
 			                    "$dynamicRef \"%s\": more than %d references without "
 			                    "progress (infinite recursion)",
 			                    k->valuestring, MAX_REF_HOPS);
-		if (resolve_dynamic_ref(c, base, k->valuestring, &target, &tbase) < 0)
+		if (sch_resolve_dynamic_ref(c, base, k->valuestring, &target, &tbase) < 0)
 			return -1;
-		r = eval(c, target, tbase, inst, ann);
+		r = sch_eval(c, target, tbase, inst, ann);
 		c->hops--;
 		STEP(r);
 	}
-	if ((k = kwc(c, s, "type")) != NULL)
+	if ((k = sch_kwc(c, s, "type")) != NULL)
 		STEP(eval_type(c, k, inst));
-	if ((k = kwc(c, s, "enum")) != NULL)
+	if ((k = sch_kwc(c, s, "enum")) != NULL)
 		STEP(eval_enum(c, k, inst));
-	if ((k = kwc(c, s, "const")) != NULL)
+	if ((k = sch_kwc(c, s, "const")) != NULL)
 		STEP(eval_const(c, k, inst));
 	if (cJSON_IsNumber(inst))
 		STEP(eval_number(c, s, inst));

@@ -27,7 +27,7 @@ schema_registry_new(void)
 static void
 registry_truncate(struct schema_registry *reg, size_t ndocs, size_t nkeys, size_t nbases)
 {
-	index_truncate(&reg->idx, nkeys, nbases);
+	sch_index_truncate(&reg->idx, nkeys, nbases);
 	while (reg->ndocs > ndocs) {
 		struct doc *d = &reg->docs[--reg->ndocs];
 		cJSON_Delete(d->json);
@@ -41,7 +41,7 @@ schema_registry_free(struct schema_registry *reg)
 	if (reg == NULL)
 		return;
 	registry_truncate(reg, 0, 0, 0);
-	index_free(&reg->idx);
+	sch_index_free(&reg->idx);
 	free(reg->docs);
 	free(reg);
 }
@@ -71,9 +71,9 @@ schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char
 		                    "%s: the schema has no \"$id\"", source);
 	if (uri != NULL)
 		ruri = uri_strip_fragment(uri);
-	base = document_base(schema, ruri ? ruri : SCHEMA_BASE_URI);
+	base = sch_document_base(schema, ruri ? ruri : SCHEMA_BASE_URI);
 	/* The same document again is harmless; other content under a used $id is not. */
-	dup = index_find(&reg->idx, base);
+	dup = sch_index_find(&reg->idx, base);
 	if (dup != NULL) {
 		const cJSON *old = reg->docs[dup->doc].json;
 		if (dup->node == old && cJSON_Compare(old, schema, 1)) {
@@ -97,8 +97,8 @@ schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char
 		reg->docs = xreallocarray(reg->docs, reg->capdocs, sizeof(*reg->docs));
 	}
 	reg->docs[reg->ndocs] = (struct doc){ cJSON_Duplicate(schema, 1), xstrdup(source) };
-	rc = index_document(&reg->idx, reg->ndocs, reg->docs[reg->ndocs].json, base, extra, source,
-	                    err);
+	rc = sch_index_document(&reg->idx, reg->ndocs, reg->docs[reg->ndocs].json, base, extra,
+	                        source, err);
 	if (rc == 0) {
 		reg->ndocs++;
 	} else {
@@ -182,11 +182,11 @@ schema_registry_load_dir(struct schema_registry *reg, const char *dir, struct df
 const cJSON *
 schema_registry_get(const struct schema_registry *reg, const char *id)
 {
-	const struct index_entry *e = index_find(&reg->idx, id);
+	const struct index_entry *e = sch_index_find(&reg->idx, id);
 
 	if (e == NULL && strchr(id, '#') != NULL && strchr(id, '#')[1] == '\0') {
 		char *s = uri_strip_fragment(id);
-		e = index_find(&reg->idx, s);
+		e = sch_index_find(&reg->idx, s);
 		free(s);
 	}
 	return e ? e->node : NULL;

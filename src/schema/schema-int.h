@@ -60,16 +60,16 @@ struct schema_registry {
 /* index.c: the index of schema documents. */
 
 /* The entry for key (a URI or a short id), or NULL. */
-const struct index_entry *index_find(const struct index *idx, const char *key);
+const struct index_entry *sch_index_find(const struct index *idx, const char *key);
 
 /* The base URI recorded for node (a resource or a document root), or NULL. */
-const char *index_base_of(const struct index *idx, const cJSON *node);
+const char *sch_index_base_of(const struct index *idx, const cJSON *node);
 
 /* Drop entries added after the marks (undoing a failed add). */
-void index_truncate(struct index *idx, size_t nkeys, size_t nbases);
+void sch_index_truncate(struct index *idx, size_t nkeys, size_t nbases);
 
 /* Free every entry and reset idx to empty (idx itself is the caller's). */
-void index_free(struct index *idx);
+void sch_index_free(struct index *idx);
 
 /*
  * Index one document into idx: its root under base (and under extra keys,
@@ -78,28 +78,28 @@ void index_free(struct index *idx);
  * NULL). doc is the document's number in the registry. On error idx is left
  * as it was.
  */
-int index_document(struct index *idx, size_t doc, const cJSON *root, const char *base,
-                   const char *const *extra, const char *source, struct df_error *err);
+int sch_index_document(struct index *idx, size_t doc, const cJSON *root, const char *base,
+                       const char *const *extra, const char *source, struct df_error *err);
 
 /* The base URI a document starts from: its $id against fallback, else fallback. Caller frees. */
-char *document_base(const cJSON *root, const char *fallback);
+char *sch_document_base(const cJSON *root, const char *fallback);
 
 /* schema.c: helpers the files share. */
 
 /* Whether s is in the NULL-terminated list. */
-int in_list(const char *const *list, const char *s);
+int sch_in_list(const char *const *list, const char *s);
 
 /* Append "/" and token to the JSON pointer in b, escaped ("~" "~0", "/" "~1"). */
-void pointer_push(struct buf *b, const char *token);
+void sch_pointer_push(struct buf *b, const char *token);
 
 /* Append "/" and the array index i to the JSON pointer in b. */
-void pointer_push_index(struct buf *b, size_t i);
+void sch_pointer_push_index(struct buf *b, size_t i);
 
 /* Cut b back to len bytes (a JSON pointer back to its parent). */
-void buf_truncate(struct buf *b, size_t len);
+void sch_buf_truncate(struct buf *b, size_t len);
 
 /* uri.c: the value of hex digit c, or -1 (also for the regex escapes \xHH and \uXXXX). */
-int hexval(int c);
+int sch_hexval(int c);
 
 /* Validation: schema.c evaluates, keywords.c checks the keywords. */
 
@@ -152,55 +152,56 @@ struct ann {
  * what s evaluated there when s is valid; a schema with unevaluated*
  * gathers its own. Returns 1 valid, 0 invalid, -1 error (c->err).
  */
-int eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann);
+int sch_eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann);
 
 /* Evaluate s against the child of the instance at key (or index), ordinal ord. */
-int eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, const char *key,
-               size_t index, size_t ord);
+int sch_eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                   const char *key, size_t index, size_t ord);
 
 /* Evaluate without recording errors: only whether inst is valid. */
-int eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
-               struct ann *ann);
-int eval_child_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
-                     const char *key, size_t index, size_t ord);
+int sch_eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                   struct ann *ann);
+int sch_eval_child_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                         const char *key, size_t index, size_t ord);
 
 /* Record an error at the current instance path (when errors are collected). Returns 0. */
-int verr_add(struct vctx *c, const char *keyword, const char *fmt, ...)
+int sch_verr_add(struct vctx *c, const char *keyword, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The value of keyword name in the schema object s, or NULL. */
-const cJSON *kw(const cJSON *s, const char *name);
+const cJSON *sch_kw(const cJSON *s, const char *name);
 
-/* As kw, and NULL also when the keyword's vocabulary is off for the current resource. */
-const cJSON *kwc(const struct vctx *c, const cJSON *s, const char *name);
+/* As sch_kw, and NULL also when the keyword's vocabulary is off for the current resource. */
+const cJSON *sch_kwc(const struct vctx *c, const cJSON *s, const char *name);
 
 /* The compiled pattern, from c's cache. Returns 0, or -1 with schema_invalid. */
-int rx_get(struct vctx *c, const char *pattern, const regex_t **re);
+int sch_rx_get(struct vctx *c, const char *pattern, const regex_t **re);
 
 /*
  * Resolve ref against base: the target node and the base URI in effect
  * there. Returns 0, or -1 with schema_not_found.
  */
-int resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
-                const char **nbase);
+int sch_resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
+                    const char **nbase);
 
 /*
  * $dynamicRef: resolved as $ref; when that lands on a $dynamicAnchor of the
  * fragment's name, the outermost resource of the dynamic scope with a
  * $dynamicAnchor of that name wins.
  */
-int resolve_dynamic_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
-                        const char **nbase);
+int sch_resolve_dynamic_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
+                            const char **nbase);
 
 /* keywords.c */
 
-/* Every keyword of the schema object s at inst ($ref first). Returns 1, 0 or -1 as eval. */
-int eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann);
+/* Every keyword of the schema object s at inst ($ref first). Returns 1, 0 or -1 as sch_eval. */
+int sch_eval_body(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                  struct ann *ann);
 
 /* Add what src evaluated to dst. */
-void ann_merge(struct ann *dst, const struct ann *src);
+void sch_ann_merge(struct ann *dst, const struct ann *src);
 
 /* Free what a holds (a itself is the caller's). */
-void ann_free(struct ann *a);
+void sch_ann_free(struct ann *a);
 
 #endif

@@ -43,7 +43,7 @@
 /* -------------------------------------------------------------- helpers -- */
 
 int
-in_list(const char *const *list, const char *s)
+sch_in_list(const char *const *list, const char *s)
 {
 	for (; *list; list++)
 		if (strcmp(*list, s) == 0)
@@ -52,7 +52,7 @@ in_list(const char *const *list, const char *s)
 }
 
 void
-pointer_push(struct buf *b, const char *token)
+sch_pointer_push(struct buf *b, const char *token)
 {
 	buf_putc(b, '/');
 	for (; *token; token++) {
@@ -66,13 +66,13 @@ pointer_push(struct buf *b, const char *token)
 }
 
 void
-pointer_push_index(struct buf *b, size_t i)
+sch_pointer_push_index(struct buf *b, size_t i)
 {
 	buf_printf(b, "/%zu", i);
 }
 
 void
-buf_truncate(struct buf *b, size_t len)
+sch_buf_truncate(struct buf *b, size_t len)
 {
 	b->len = len;
 	if (b->data != NULL)
@@ -94,7 +94,7 @@ struct rx_cache {
 };
 
 int
-verr_add(struct vctx *c, const char *keyword, const char *fmt, ...)
+sch_verr_add(struct vctx *c, const char *keyword, const char *fmt, ...)
 {
 	struct verr *e;
 	va_list ap;
@@ -153,20 +153,20 @@ verr_cmp(const void *pa, const void *pb)
 static const char *
 base_of(const struct vctx *c, const cJSON *node)
 {
-	const char *b = index_base_of(&c->local, node);
+	const char *b = sch_index_base_of(&c->local, node);
 
 	if (b == NULL && c->reg != NULL)
-		b = index_base_of(&c->reg->idx, node);
+		b = sch_index_base_of(&c->reg->idx, node);
 	return b;
 }
 
 static const struct index_entry *
 find_key(const struct vctx *c, const char *key)
 {
-	const struct index_entry *e = index_find(&c->local, key);
+	const struct index_entry *e = sch_index_find(&c->local, key);
 
 	if (e == NULL && c->reg != NULL)
-		e = index_find(&c->reg->idx, key);
+		e = sch_index_find(&c->reg->idx, key);
 	return e;
 }
 
@@ -211,8 +211,8 @@ pointer_walk(const struct vctx *c, const cJSON *node, const char *ptr, const cha
 }
 
 int
-resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
-            const char **nbase)
+sch_resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
+                const char **nbase)
 {
 	char *full = uri_resolve(base, ref), *res = uri_strip_fragment(full);
 	const char *hash = strchr(full, '#'), *frag = hash ? hash + 1 : "";
@@ -230,11 +230,11 @@ resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **nod
 		if (*frag == '\0') {
 			*node = e->node;
 		} else if (*frag == '/') {
-			char *ptr = percent_decode(frag);
+			char *ptr = sch_percent_decode(frag);
 			*node = pointer_walk(c, e->node, ptr, nbase);
 			free(ptr);
 		} else {
-			char *name = percent_decode(frag);
+			char *name = sch_percent_decode(frag);
 			char *key = xasprintf("%s#%s", e->base, name);
 			const struct index_entry *a = find_key(c, key);
 			if (a != NULL) {
@@ -254,18 +254,18 @@ resolve_ref(struct vctx *c, const char *base, const char *ref, const cJSON **nod
 }
 
 int
-resolve_dynamic_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
-                    const char **nbase)
+sch_resolve_dynamic_ref(struct vctx *c, const char *base, const char *ref, const cJSON **node,
+                        const char **nbase)
 {
 	const char *hash = strchr(ref, '#');
 	const cJSON *da;
 	char *name;
 
-	if (resolve_ref(c, base, ref, node, nbase) < 0)
+	if (sch_resolve_ref(c, base, ref, node, nbase) < 0)
 		return -1;
 	if (hash == NULL || hash[1] == '\0' || hash[1] == '/' || !cJSON_IsObject(*node))
 		return 0;
-	name = percent_decode(hash + 1);
+	name = sch_percent_decode(hash + 1);
 	da = cJSON_GetObjectItemCaseSensitive(*node, "$dynamicAnchor");
 	if (cJSON_IsString(da) && strcmp(da->valuestring, name) == 0) {
 		for (size_t i = 0; i < c->nscope; i++) {
@@ -285,7 +285,7 @@ resolve_dynamic_ref(struct vctx *c, const char *base, const char *ref, const cJS
 }
 
 int
-rx_get(struct vctx *c, const char *pattern, const regex_t **re)
+sch_rx_get(struct vctx *c, const char *pattern, const regex_t **re)
 {
 	char why[160];
 
@@ -298,7 +298,7 @@ rx_get(struct vctx *c, const char *pattern, const regex_t **re)
 		c->caprx = c->caprx ? c->caprx * 2 : 8;
 		c->rx = xreallocarray(c->rx, c->caprx, sizeof(*c->rx));
 	}
-	if (rx_compile(pattern, &c->rx[c->nrx].re, why, sizeof(why)) < 0)
+	if (sch_rx_compile(pattern, &c->rx[c->nrx].re, why, sizeof(why)) < 0)
 		return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
 		                    "invalid pattern \"%s\": %s", pattern, why);
 	c->rx[c->nrx].pattern = pattern;
@@ -307,54 +307,54 @@ rx_get(struct vctx *c, const char *pattern, const regex_t **re)
 }
 
 int
-eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, const char *key,
-           size_t index, size_t ord)
+sch_eval_child(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, const char *key,
+               size_t index, size_t ord)
 {
 	size_t mark = c->path.len;
 	int hops = c->hops, rc;
 
 	if (key != NULL)
-		pointer_push(&c->path, key);
+		sch_pointer_push(&c->path, key);
 	else
-		pointer_push_index(&c->path, index);
+		sch_pointer_push_index(&c->path, index);
 	if (c->nord == c->capord) {
 		c->capord = c->capord ? c->capord * 2 : 16;
 		c->ord = xreallocarray(c->ord, c->capord, sizeof(*c->ord));
 	}
 	c->ord[c->nord++] = ord;
 	c->hops = 0;
-	rc = eval(c, s, base, inst, NULL);
+	rc = sch_eval(c, s, base, inst, NULL);
 	c->hops = hops;
 	c->nord--;
-	buf_truncate(&c->path, mark);
+	sch_buf_truncate(&c->path, mark);
 	return rc;
 }
 
 int
-eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
+sch_eval_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
 	int save = c->collect, rc;
 
 	c->collect = 0;
-	rc = eval(c, s, base, inst, ann);
+	rc = sch_eval(c, s, base, inst, ann);
 	c->collect = save;
 	return rc;
 }
 
 int
-eval_child_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
-                 const char *key, size_t index, size_t ord)
+sch_eval_child_quiet(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst,
+                     const char *key, size_t index, size_t ord)
 {
 	int save = c->collect, rc;
 
 	c->collect = 0;
-	rc = eval_child(c, s, base, inst, key, index, ord);
+	rc = sch_eval_child(c, s, base, inst, key, index, ord);
 	c->collect = save;
 	return rc;
 }
 
 const cJSON *
-kw(const cJSON *s, const char *name)
+sch_kw(const cJSON *s, const char *name)
 {
 	return cJSON_GetObjectItemCaseSensitive(s, name);
 }
@@ -397,17 +397,17 @@ static const char *const vocab_validation[] = { "type",
 	                                        NULL };
 
 const cJSON *
-kwc(const struct vctx *c, const cJSON *s, const char *name)
+sch_kwc(const struct vctx *c, const cJSON *s, const char *name)
 {
 	if (c->vocab != V_ALL) {
-		if (!(c->vocab & V_APPLICATOR) && in_list(vocab_applicator, name))
+		if (!(c->vocab & V_APPLICATOR) && sch_in_list(vocab_applicator, name))
 			return NULL;
-		if (!(c->vocab & V_VALIDATION) && in_list(vocab_validation, name))
+		if (!(c->vocab & V_VALIDATION) && sch_in_list(vocab_validation, name))
 			return NULL;
 		if (!(c->vocab & V_UNEVALUATED) && strncmp(name, "unevaluated", 11) == 0)
 			return NULL;
 	}
-	return kw(s, name);
+	return sch_kw(s, name);
 }
 
 /*
@@ -438,7 +438,7 @@ vocab_for(struct vctx *c, const char *base, unsigned *out)
 	d = uri_strip_fragment(dialect);
 	e = find_key(c, d);
 	free(d);
-	if (e == NULL || (v = kw(e->node, "$vocabulary")) == NULL || !cJSON_IsObject(v))
+	if (e == NULL || (v = sch_kw(e->node, "$vocabulary")) == NULL || !cJSON_IsObject(v))
 		return 0;
 	*out = 0;
 	cJSON_ArrayForEach(m, v)
@@ -469,7 +469,7 @@ vocab_for(struct vctx *c, const char *base, unsigned *out)
 }
 
 int
-eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
+sch_eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct ann *ann)
 {
 	struct ann mine = { 0 };
 	const char *b;
@@ -479,7 +479,7 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct
 	if (cJSON_IsBool(s)) {
 		if (cJSON_IsTrue(s))
 			return 1;
-		verr_add(c, "false", "no value is allowed here");
+		sch_verr_add(c, "false", "no value is allowed here");
 		return 0;
 	}
 	if (!cJSON_IsObject(s))
@@ -489,10 +489,10 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct
 		return df_error_set(c->err, DF_FATAL, DF_E_SCHEMA_INVALID,
 		                    "schema nesting deeper than %d (infinite recursion?)",
 		                    MAX_DEPTH);
-	if (kwc(c, s, "$id") != NULL && (b = base_of(c, s)) != NULL)
+	if (sch_kwc(c, s, "$id") != NULL && (b = base_of(c, s)) != NULL)
 		base = b;
-	need = ann != NULL || kwc(c, s, "unevaluatedItems") != NULL ||
-	       kwc(c, s, "unevaluatedProperties") != NULL;
+	need = ann != NULL || sch_kwc(c, s, "unevaluatedItems") != NULL ||
+	       sch_kwc(c, s, "unevaluatedProperties") != NULL;
 	pushed = c->nscope == 0 || strcmp(c->scope[c->nscope - 1], base) != 0;
 	if (pushed) {
 		if (c->nscope == c->capscope) {
@@ -507,15 +507,15 @@ eval(struct vctx *c, const cJSON *s, const char *base, const cJSON *inst, struct
 		}
 	}
 	c->depth++;
-	rc = eval_body(c, s, base, inst, need ? &mine : NULL);
+	rc = sch_eval_body(c, s, base, inst, need ? &mine : NULL);
 	c->depth--;
 	if (pushed) {
 		c->nscope--;
 		c->vocab = vocab;
 	}
 	if (rc == 1 && ann != NULL)
-		ann_merge(ann, &mine);
-	ann_free(&mine);
+		sch_ann_merge(ann, &mine);
+	sch_ann_free(&mine);
 	return rc;
 }
 
@@ -523,7 +523,7 @@ static void
 vctx_free(struct vctx *c)
 {
 	verrs_free(c);
-	index_free(&c->local);
+	sch_index_free(&c->local);
 	buf_free(&c->path);
 	free(c->ord);
 	free(c->scope);
@@ -539,7 +539,7 @@ run(struct vctx *c, const cJSON *schema, const char *base, const cJSON *instance
 	int rc;
 
 	c->collect = out != NULL;
-	rc = eval(c, schema, base, instance, NULL);
+	rc = sch_eval(c, schema, base, instance, NULL);
 	if (rc >= 0 && out != NULL) {
 		if (c->nerrs > 1)
 			qsort(c->errs, c->nerrs, sizeof(*c->errs), verr_cmp);
@@ -567,7 +567,7 @@ schema_validate(const struct schema_registry *reg, const char *schema_id, const 
 
 	if (out != NULL)
 		*out = (struct schema_errors){ 0, NULL };
-	if (resolve_ref(&c, NULL, schema_id, &target, &base) < 0) {
+	if (sch_resolve_ref(&c, NULL, schema_id, &target, &base) < 0) {
 		vctx_free(&c);
 		return df_error_set(err, DF_FATAL, DF_E_SCHEMA_NOT_FOUND, "unknown schema \"%s\"",
 		                    schema_id);
@@ -580,18 +580,18 @@ schema_validate_doc(const struct schema_registry *reg, const cJSON *schema, cons
                     struct schema_errors *out, struct df_error *err)
 {
 	struct vctx c = { .reg = reg, .err = err, .vocab = V_ALL };
-	char *base = document_base(schema, SCHEMA_BASE_URI);
+	char *base = sch_document_base(schema, SCHEMA_BASE_URI);
 	const char *rootbase;
 
 	if (out != NULL)
 		*out = (struct schema_errors){ 0, NULL };
-	if (index_document(&c.local, (size_t)-1, schema, base, NULL, NULL, err) < 0) {
+	if (sch_index_document(&c.local, (size_t)-1, schema, base, NULL, NULL, err) < 0) {
 		free(base);
 		vctx_free(&c);
 		return -1;
 	}
 	free(base);
-	rootbase = index_base_of(&c.local, schema);
+	rootbase = sch_index_base_of(&c.local, schema);
 	return run(&c, schema, rootbase, instance, out);
 }
 

@@ -192,7 +192,7 @@ uri_strip_fragment(const char *uri)
 }
 
 int
-hexval(int c)
+sch_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -204,13 +204,13 @@ hexval(int c)
 }
 
 char *
-percent_decode(const char *s)
+sch_percent_decode(const char *s)
 {
 	struct buf b = BUF_INIT;
 
 	for (; *s; s++) {
-		if (s[0] == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			buf_putc(&b, (char)(hexval(s[1]) * 16 + hexval(s[2])));
+		if (s[0] == '%' && sch_hexval(s[1]) >= 0 && sch_hexval(s[2]) >= 0) {
+			buf_putc(&b, (char)(sch_hexval(s[1]) * 16 + sch_hexval(s[2])));
 			s += 2;
 		} else {
 			buf_putc(&b, *s);

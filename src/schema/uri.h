@@ -12,6 +12,6 @@ char *uri_resolve(const char *base, const char *ref);
 char *uri_strip_fragment(const char *uri);
 
 /* s with its %XX escapes decoded (a malformed one stays as it is). Caller frees. */
-char *percent_decode(const char *s);
+char *sch_percent_decode(const char *s);
 
 #endif

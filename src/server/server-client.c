@@ -27,7 +27,7 @@
 /* Output */
 
 void
-client_want_write(struct sclient *c)
+srv_client_want_write(struct sclient *c)
 {
 	loop_fd_set(c->srv->loop, c->fd,
 	            LOOP_READ | (proto_writer_pending(&c->wr) > 0 ? LOOP_WRITE : 0));
@@ -35,30 +35,30 @@ client_want_write(struct sclient *c)
 
 /* Write what the socket takes; 0, or -1 when the client was closed. */
 int
-client_flush(struct sclient *c)
+srv_client_flush(struct sclient *c)
 {
 	struct df_error err;
 
 	if (c->dead)
 		return -1;
 	if (proto_writer_flush(&c->wr, c->fd, &err) != 0) {
-		client_close(c, "write failed: %s", err.message);
+		srv_client_close(c, "write failed: %s", err.message);
 		return -1;
 	}
 	if (proto_writer_pending(&c->wr) > MAX_BACKLOG) {
-		client_close(c, "too slow: %zu bytes unsent", proto_writer_pending(&c->wr));
+		srv_client_close(c, "too slow: %zu bytes unsent", proto_writer_pending(&c->wr));
 		return -1;
 	}
-	client_want_write(c);
+	srv_client_want_write(c);
 	if (proto_writer_pending(&c->wr) == 0 && c->frame_timer == 0) {
 		/* Frames held back while the socket was busy go out at the next boundary. */
 		for (struct ssub *s = c->subs; s != NULL; s = s->next) {
-			if (sub_pending(s)) {
+			if (srv_sub_pending(s)) {
 				uint64_t now = loop_now(c->srv->loop);
 				uint64_t due = c->last_frame + (uint64_t)c->srv->frame_ms;
 
 				c->frame_timer = loop_timer_add(
-				    c->srv->loop, due > now ? due - now : 0, frame_timer_cb, c);
+				    c->srv->loop, due > now ? due - now : 0, srv_frame_timer_cb, c);
 				break;
 			}
 		}
@@ -67,7 +67,7 @@ client_flush(struct sclient *c)
 }
 
 void
-client_queue(struct sclient *c, cJSON *msg)
+srv_client_queue(struct sclient *c, cJSON *msg)
 {
 	struct df_error err;
 
@@ -90,7 +90,7 @@ client_queue(struct sclient *c, cJSON *msg)
 /* Lifetime */
 
 void
-client_destroy(struct sclient *c)
+srv_client_destroy(struct sclient *c)
 {
 	struct server *srv = c->srv;
 
@@ -98,8 +98,8 @@ client_destroy(struct sclient *c)
 		struct ssub *s = c->subs;
 
 		c->subs = s->next;
-		watch_unref(srv, s->session);
-		sub_free(s);
+		srv_watch_unref(srv, s->session);
+		srv_sub_free(s);
 	}
 	for (size_t i = 0; i < c->nev_runs; i++)
 		free(c->ev_runs[i]);
@@ -113,14 +113,14 @@ client_destroy(struct sclient *c)
 
 /* Unlink and free dead clients not inside a dispatch. */
 void
-reap_clients(struct server *srv)
+srv_reap_clients(struct server *srv)
 {
 	for (struct sclient **pc = &srv->clients; *pc != NULL;) {
 		struct sclient *c = *pc;
 
 		if (c->dead && !c->in_dispatch) {
 			*pc = c->next;
-			client_destroy(c);
+			srv_client_destroy(c);
 		} else {
 			pc = &c->next;
 		}
@@ -128,7 +128,7 @@ reap_clients(struct server *srv)
 }
 
 void
-client_close(struct sclient *c, const char *fmt, ...)
+srv_client_close(struct sclient *c, const char *fmt, ...)
 {
 	char reason[1200];
 	va_list ap;
@@ -150,8 +150,8 @@ client_close(struct sclient *c, const char *fmt, ...)
 		struct ssub *s = c->subs;
 
 		c->subs = s->next;
-		watch_unref(c->srv, s->session);
-		sub_free(s);
+		srv_watch_unref(c->srv, s->session);
+		srv_sub_free(s);
 	}
 	if (c->frame_timer != 0) {
 		loop_timer_cancel(c->srv->loop, c->frame_timer);
@@ -161,14 +161,14 @@ client_close(struct sclient *c, const char *fmt, ...)
 
 /* A bad frame: tell the client why (best effort), log, close. */
 void
-client_reject(struct sclient *c, const struct df_error *e)
+srv_client_reject(struct sclient *c, const struct df_error *e)
 {
 	cJSON *rep = proto_reply_error(0, e);
 
 	proto_writer_queue(&c->wr, rep, NULL);
 	cJSON_Delete(rep);
 	proto_writer_flush(&c->wr, c->fd, NULL);
-	client_close(c, "%s", e->message);
+	srv_client_close(c, "%s", e->message);
 }
 
 int
@@ -196,7 +196,7 @@ client_readable(struct sclient *c)
 		enum proto_io io = proto_reader_read(&c->rd, c->fd, &err);
 
 		if (io == PROTO_IO_ERROR) {
-			client_close(c, "read failed: %s", err.message);
+			srv_client_close(c, "read failed: %s", err.message);
 			return;
 		}
 		if (io == PROTO_IO_AGAIN)
@@ -208,26 +208,26 @@ client_readable(struct sclient *c)
 		int r = proto_reader_pop(&c->rd, &m, &err);
 
 		if (r < 0) {
-			client_reject(c, &err);
+			srv_client_reject(c, &err);
 			return;
 		}
 		if (r == 0)
 			break;
-		r = dispatch(c, &m);
+		r = srv_dispatch(c, &m);
 		proto_msg_clear(&m);
 		if (r < 0 || c->dead)
 			return;
 	}
 	if (eof) {
 		if (proto_reader_eof(&c->rd, &err) != 0)
-			client_close(c, "%s", err.message);
+			srv_client_close(c, "%s", err.message);
 		else
-			client_close(c, "disconnected");
+			srv_client_close(c, "disconnected");
 	}
 }
 
 void
-client_io(struct loop *loop, int fd, unsigned events, void *arg)
+srv_client_io(struct loop *loop, int fd, unsigned events, void *arg)
 {
 	struct sclient *c = arg;
 	struct server *srv = c->srv;
@@ -236,13 +236,13 @@ client_io(struct loop *loop, int fd, unsigned events, void *arg)
 	(void)fd;
 	c->in_dispatch = 1;
 	if (events & LOOP_WRITE) {
-		if (client_flush(c) == 0 && proto_writer_pending(&c->wr) == 0)
-			client_pump(c, 0);
+		if (srv_client_flush(c) == 0 && proto_writer_pending(&c->wr) == 0)
+			srv_client_pump(c, 0);
 	}
 	if (!c->dead && (events & (LOOP_READ | LOOP_HUP)))
 		client_readable(c);
 	c->in_dispatch = 0;
-	reap_clients(srv);
+	srv_reap_clients(srv);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -257,7 +257,7 @@ server_push_event(struct server *srv, const struct store_event *ev)
 	struct df_error err;
 
 	cJSON_AddStringToObject(msg, "type", "event");
-	cJSON_AddItemToObject(msg, "event", event_json(ev));
+	cJSON_AddItemToObject(msg, "event", srv_event_json(ev));
 	frame = proto_encode(msg, &len, &err);
 	cJSON_Delete(msg);
 	if (frame == NULL) {
@@ -275,7 +275,7 @@ server_push_event(struct server *srv, const struct store_event *ev)
 		if (!want)
 			continue;
 		proto_writer_queue_frame(&c->wr, frame, len);
-		client_flush(c);
+		srv_client_flush(c);
 	}
 	free(frame);
 	/* No reap here: the caller may be inside a client's dispatch. */

@@ -22,8 +22,8 @@
 /* Argument helpers: every message names the op and the field. */
 
 int
-arg_str(const char *op, const cJSON *args, const char *name, int required, const char **out,
-        struct df_error *err)
+srv_arg_str(const char *op, const cJSON *args, const char *name, int required, const char **out,
+            struct df_error *err)
 {
 	const cJSON *v = args != NULL ? cJSON_GetObjectItemCaseSensitive(args, name) : NULL;
 
@@ -45,8 +45,8 @@ arg_str(const char *op, const cJSON *args, const char *name, int required, const
 }
 
 int
-arg_int(const char *op, const cJSON *args, const char *name, long long lo, long long hi,
-        long long def, long long *out, struct df_error *err)
+srv_arg_int(const char *op, const cJSON *args, const char *name, long long lo, long long hi,
+            long long def, long long *out, struct df_error *err)
 {
 	const cJSON *v = args != NULL ? cJSON_GetObjectItemCaseSensitive(args, name) : NULL;
 
@@ -68,7 +68,7 @@ arg_int(const char *op, const cJSON *args, const char *name, long long lo, long 
 }
 
 int
-arg_bool(const char *op, const cJSON *args, const char *name, int *out, struct df_error *err)
+srv_arg_bool(const char *op, const cJSON *args, const char *name, int *out, struct df_error *err)
 {
 	const cJSON *v = args != NULL ? cJSON_GetObjectItemCaseSensitive(args, name) : NULL;
 
@@ -83,17 +83,17 @@ arg_bool(const char *op, const cJSON *args, const char *name, int *out, struct d
 }
 
 int
-arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err)
+srv_arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err)
 {
 	const char *name;
 
-	if (arg_str(x->op, x->args, "run", 1, &name, err) != 0)
+	if (srv_arg_str(x->op, x->args, "run", 1, &name, err) != 0)
 		return -1;
-	return resolve_run(x->srv, name, run_id, err);
+	return srv_resolve_run(x->srv, name, run_id, err);
 }
 
 cJSON *
-jstr(const char *s)
+srv_jstr(const char *s)
 {
 	return s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
@@ -103,8 +103,8 @@ jstr(const char *s)
 
 /* Pick the one candidate matching prefix; kind names the thing in messages. */
 int
-pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out[DF_ID_MAX],
-            enum df_code none_code, struct df_error *err)
+srv_pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out[DF_ID_MAX],
+                enum df_code none_code, struct df_error *err)
 {
 	size_t matches = 0, first = 0, len = strlen(prefix);
 	struct buf list = BUF_INIT;
@@ -140,7 +140,7 @@ pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out
 }
 
 int
-resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct df_error *err)
+srv_resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct df_error *err)
 {
 	struct store_run *runs = NULL;
 	size_t n = 0;
@@ -152,14 +152,15 @@ resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct 
 	ids = xcalloc(n + 1, sizeof(*ids));
 	for (size_t i = 0; i < n; i++)
 		ids[i] = runs[i].id;
-	rc = pick_unique("run", prefix, ids, n, out, DF_E_RUN_NOT_FOUND, err);
+	rc = srv_pick_unique("run", prefix, ids, n, out, DF_E_RUN_NOT_FOUND, err);
 	free(ids);
 	store_runs_free(runs, n);
 	return rc;
 }
 
 int
-all_sessions(struct server *srv, const char *run_id, struct sess_list *out, struct df_error *err)
+srv_all_sessions(struct server *srv, const char *run_id, struct sess_list *out,
+                 struct df_error *err)
 {
 	struct store_run *runs = NULL;
 	size_t nr = 0;
@@ -191,7 +192,7 @@ all_sessions(struct server *srv, const char *run_id, struct sess_list *out, stru
 }
 
 struct session *
-live_session(struct server *srv, const char *id)
+srv_live_session(struct server *srv, const char *id)
 {
 	if (srv->sops == NULL || srv->sops->get == NULL)
 		return NULL;
@@ -199,22 +200,23 @@ live_session(struct server *srv, const char *id)
 }
 
 int
-resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct df_error *err)
+srv_resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX],
+                    struct df_error *err)
 {
 	struct sess_list sl;
 	char **ids;
 	int rc;
 
-	if (live_session(srv, prefix) != NULL && strlen(prefix) < DF_ID_MAX) {
+	if (srv_live_session(srv, prefix) != NULL && strlen(prefix) < DF_ID_MAX) {
 		snprintf(out, DF_ID_MAX, "%s", prefix);
 		return 0;
 	}
-	if (all_sessions(srv, NULL, &sl, err) != 0)
+	if (srv_all_sessions(srv, NULL, &sl, err) != 0)
 		return -1;
 	ids = xcalloc(sl.n + 1, sizeof(*ids));
 	for (size_t i = 0; i < sl.n; i++)
 		ids[i] = sl.v[i].id;
-	rc = pick_unique("session", prefix, ids, sl.n, out, DF_E_SESSION_NOT_FOUND, err);
+	rc = srv_pick_unique("session", prefix, ids, sl.n, out, DF_E_SESSION_NOT_FOUND, err);
 	free(ids);
 	store_sessions_free(sl.v, sl.n);
 	return rc;
@@ -227,14 +229,14 @@ resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX], str
  * and a run that is not found does not name the op either.
  */
 struct session *
-need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
-                  struct df_error *err)
+srv_need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
+                      struct df_error *err)
 {
 	struct session *s;
 
-	if (resolve_session(srv, name, id_out, err) != 0)
+	if (srv_resolve_session(srv, name, id_out, err) != 0)
 		return NULL;
-	if ((s = live_session(srv, id_out)) == NULL) {
+	if ((s = srv_live_session(srv, id_out)) == NULL) {
 		struct store_session row;
 
 		if (store_session_get(srv->store, id_out, &row, NULL) == 1) {
@@ -255,7 +257,7 @@ need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
 /* Events */
 
 cJSON *
-event_json(const struct store_event *ev)
+srv_event_json(const struct store_event *ev)
 {
 	cJSON *o = cJSON_CreateObject(), *pl = cJSON_Parse(ev->payload ? ev->payload : "{}");
 

@@ -112,78 +112,81 @@ struct op_ctx {
  * required string missing or empty, or an integer outside lo..hi is -1 with
  * invalid_argument naming "op.name".
  */
-int arg_str(const char *op, const cJSON *args, const char *name, int required, const char **out,
-            struct df_error *err);
-int arg_int(const char *op, const cJSON *args, const char *name, long long lo, long long hi,
-            long long def, long long *out, struct df_error *err);
-int arg_bool(const char *op, const cJSON *args, const char *name, int *out, struct df_error *err);
-/* The run named (by prefix) in the request's required args.run. */
-int arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err);
-/* A JSON string, or null for NULL. */
-cJSON *jstr(const char *s);
-
-int pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out[DF_ID_MAX],
-                enum df_code none_code, struct df_error *err);
-int resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX], struct df_error *err);
-int all_sessions(struct server *srv, const char *run_id, struct sess_list *out,
+int srv_arg_str(const char *op, const cJSON *args, const char *name, int required, const char **out,
+                struct df_error *err);
+int srv_arg_int(const char *op, const cJSON *args, const char *name, long long lo, long long hi,
+                long long def, long long *out, struct df_error *err);
+int srv_arg_bool(const char *op, const cJSON *args, const char *name, int *out,
                  struct df_error *err);
-/* The live session with that full id, or NULL. */
-struct session *live_session(struct server *srv, const char *id);
-int resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX],
+/* The run named (by prefix) in the request's required args.run. */
+int srv_arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err);
+/* A JSON string, or null for NULL. */
+cJSON *srv_jstr(const char *s);
+
+int srv_pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out[DF_ID_MAX],
+                    enum df_code none_code, struct df_error *err);
+int srv_resolve_run(struct server *srv, const char *prefix, char out[DF_ID_MAX],
                     struct df_error *err);
-struct session *need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
-                                  struct df_error *err);
+int srv_all_sessions(struct server *srv, const char *run_id, struct sess_list *out,
+                     struct df_error *err);
+/* The live session with that full id, or NULL. */
+struct session *srv_live_session(struct server *srv, const char *id);
+int srv_resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX],
+                        struct df_error *err);
+struct session *srv_need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
+                                      struct df_error *err);
 /* A run event as the protocol sends it (the caller frees it). */
-cJSON *event_json(const struct store_event *ev);
+cJSON *srv_event_json(const struct store_event *ev);
 
 /* ---- server-client.c: a client's frames in and out ----------------------- */
 
 /* Watch the client's socket for writing too while it has output queued. */
-void client_want_write(struct sclient *c);
+void srv_client_want_write(struct sclient *c);
 /* Write what the socket takes; 0, or -1 when the client was closed. */
-int client_flush(struct sclient *c);
+int srv_client_flush(struct sclient *c);
 /* Queue msg (freed) for the client; one too large for a frame becomes an error reply. */
-void client_queue(struct sclient *c, cJSON *msg);
+void srv_client_queue(struct sclient *c, cJSON *msg);
 /* Free a client (unlinked, or never linked). */
-void client_destroy(struct sclient *c);
+void srv_client_destroy(struct sclient *c);
 /* Unlink and free dead clients not inside a dispatch. */
-void reap_clients(struct server *srv);
+void srv_reap_clients(struct server *srv);
 /* Close the client's socket and end its subscriptions, logging why; freed later by reap_clients. */
-void client_close(struct sclient *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void srv_client_close(struct sclient *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A bad frame: tell the client why (best effort), log, close. */
-void client_reject(struct sclient *c, const struct df_error *e);
+void srv_client_reject(struct sclient *c, const struct df_error *e);
 /* The loop's callback for a client's socket (arg: the client). */
-void client_io(struct loop *loop, int fd, unsigned events, void *arg);
+void srv_client_io(struct loop *loop, int fd, unsigned events, void *arg);
 
 /* ---- server-ops.c: the request dispatcher and the ops -------------------- */
 
 /* One request; returns -1 when the client was closed. */
-int dispatch(struct sclient *c, const struct proto_msg *m);
+int srv_dispatch(struct sclient *c, const struct proto_msg *m);
 
 /* ---- server-screen.c: screens kept in sync with subscribers -------------- */
 
 /* A screen message for session sid: every non-blank row (full) or the dirty ones. */
-cJSON *screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty);
+cJSON *srv_screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty);
 /* A subscription's dirty set for a screen of rows rows; its next frame is a snapshot. */
-void sub_resize(struct ssub *s, int rows);
-void sub_free(struct ssub *s);
+void srv_sub_resize(struct ssub *s, int rows);
+void srv_sub_free(struct ssub *s);
 /* Whether the subscription has something to send. */
-int sub_pending(const struct ssub *s);
+int srv_sub_pending(const struct ssub *s);
 /* The client's frame interval has passed: send what is pending. */
-void frame_timer_cb(struct loop *loop, void *arg);
+void srv_frame_timer_cb(struct loop *loop, void *arg);
 /*
  * Send frames for dirty subscriptions when the socket has drained and the
  * frame interval has passed (force: now, e.g. the snapshot after subscribe).
  */
-void client_pump(struct sclient *c, int force);
+void srv_client_pump(struct sclient *c, int force);
 /* A subscriber starts or stops watching session sid's screen. */
-void watch_ref(struct server *srv, const char *sid);
-void watch_unref(struct server *srv, const char *sid);
+void srv_watch_ref(struct server *srv, const char *sid);
+void srv_watch_unref(struct server *srv, const char *sid);
 
 /* ---- server-job.c: the ops on a run's worktree --------------------------- */
 
 /* diff: 1 when the job was submitted (the reply comes later), or -1 with err. */
-int op_diff(struct op_ctx *x, cJSON **result, struct df_error *err);
-int op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err);
+int srv_op_diff(struct op_ctx *x, cJSON **result, struct df_error *err);
+int srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err);
 
 #endif

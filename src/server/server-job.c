@@ -164,27 +164,28 @@ diff_done(void *result, int cancelled, void *arg)
 		return;
 	}
 	if (j->rc == 0) {
-		client_queue(c, proto_reply_ok(j->req_id, j->result));
+		srv_client_queue(c, proto_reply_ok(j->req_id, j->result));
 		j->result = NULL;
 	} else {
 		if (j->err.run_id[0] == '\0')
 			snprintf(j->err.run_id, sizeof(j->err.run_id), "%s", j->run_id);
-		client_queue(c, proto_reply_error(j->req_id, &j->err));
+		srv_client_queue(c, proto_reply_error(j->req_id, &j->err));
 	}
-	client_flush(c);
+	srv_client_flush(c);
 	diff_job_free(j);
-	reap_clients(srv);
+	srv_reap_clients(srv);
 }
 
 int
-op_diff(struct op_ctx *x, cJSON **result, struct df_error *err)
+srv_op_diff(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	char run_id[DF_ID_MAX];
 	struct store_run run;
 	struct diff_job *j;
 
 	(void)result;
-	if (arg_run(x, run_id, err) != 0 || store_run_get(x->srv->store, run_id, &run, err) != 1)
+	if (srv_arg_run(x, run_id, err) != 0 ||
+	    store_run_get(x->srv->store, run_id, &run, err) != 1)
 		return -1;
 	j = xcalloc(1, sizeof(*j));
 	j->srv = x->srv;
@@ -263,7 +264,7 @@ out:
 }
 
 int
-op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
+srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	char run_id[DF_ID_MAX], now_hash[CANON_HASH_HEX], why[160];
 	const char *key;
@@ -275,8 +276,8 @@ op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 	cJSON *errs, *doc;
 	int r, rc = -1;
 
-	if (arg_run(x, run_id, err) != 0 ||
-	    arg_str("artifact", x->args, "phase", 0, &key, err) != 0 ||
+	if (srv_arg_run(x, run_id, err) != 0 ||
+	    srv_arg_str("artifact", x->args, "phase", 0, &key, err) != 0 ||
 	    store_run_get(x->srv->store, run_id, &run, err) != 1)
 		return -1;
 	if (artifact_phase(x->srv, run_id, key, &run, &ph, err) != 0)

@@ -37,11 +37,11 @@ op_start(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct store_run run;
 	int rc = -1;
 
-	if (arg_str("start", x->args, "requirements", 1, &req, err) != 0 ||
-	    arg_str("start", x->args, "repo", 1, &repo, err) != 0 ||
-	    arg_str("start", x->args, "base", 1, &base, err) != 0 ||
-	    arg_str("start", x->args, "template", 0, &tmpl, err) != 0 ||
-	    arg_int("start", x->args, "template_version", 0, 1000000, 0, &tver, err) != 0)
+	if (srv_arg_str("start", x->args, "requirements", 1, &req, err) != 0 ||
+	    srv_arg_str("start", x->args, "repo", 1, &repo, err) != 0 ||
+	    srv_arg_str("start", x->args, "base", 1, &base, err) != 0 ||
+	    srv_arg_str("start", x->args, "template", 0, &tmpl, err) != 0 ||
+	    srv_arg_int("start", x->args, "template_version", 0, 1000000, 0, &tver, err) != 0)
 		return -1;
 	if (repo[0] != '/')
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
@@ -160,7 +160,7 @@ run_summary(struct server *srv, const struct store_run *r, const struct store_ca
 			tname = tmpl[i].name;
 	cJSON_AddStringToObject(o, "id", r->id);
 	cJSON_AddStringToObject(o, "state", r->state);
-	cJSON_AddItemToObject(o, "template", jstr(tname));
+	cJSON_AddItemToObject(o, "template", srv_jstr(tname));
 	cJSON_AddStringToObject(o, "repo", r->repo_path);
 	cJSON_AddStringToObject(o, "base", r->base_branch);
 	if (r->current_phase_id != NULL &&
@@ -173,8 +173,8 @@ run_summary(struct server *srv, const struct store_run *r, const struct store_ca
 	}
 	cJSON_AddNumberToObject(o, "pending_approvals", count_pending(srv, r->id));
 	cJSON_AddStringToObject(o, "created_at", r->created_at);
-	cJSON_AddItemToObject(o, "ended_at", jstr(r->ended_at));
-	cJSON_AddItemToObject(o, "report", jstr(r->final_report_path));
+	cJSON_AddItemToObject(o, "ended_at", srv_jstr(r->ended_at));
+	cJSON_AddItemToObject(o, "report", srv_jstr(r->final_report_path));
 	return o;
 }
 
@@ -187,7 +187,7 @@ op_ls(struct op_ctx *x, cJSON **result, struct df_error *err)
 	int active;
 	cJSON *arr;
 
-	if (arg_bool("ls", x->args, "active", &active, err) != 0)
+	if (srv_arg_bool("ls", x->args, "active", &active, err) != 0)
 		return -1;
 	if (store_runs_list(x->srv->store, active, &runs, &n, err) != 0)
 		return -1;
@@ -210,7 +210,8 @@ op_status(struct op_ctx *x, cJSON **result, struct df_error *err)
 	char run_id[DF_ID_MAX];
 	char *text = NULL;
 
-	if (arg_run(x, run_id, err) != 0 || engine_status(x->srv->engine, run_id, &text, err) != 0)
+	if (srv_arg_run(x, run_id, err) != 0 ||
+	    engine_status(x->srv->engine, run_id, &text, err) != 0)
 		return -1;
 	*result = cJSON_Parse(text);
 	free(text);
@@ -236,7 +237,7 @@ pick_approval(struct server *srv, const char *run_id, const char *name, const ch
 	if (name != NULL) {
 		for (size_t i = 0; i < n; i++)
 			ids[i] = ap[i].id;
-		rc = pick_unique("approval", name, ids, n, out, DF_E_APPROVAL_NOT_FOUND, err);
+		rc = srv_pick_unique("approval", name, ids, n, out, DF_E_APPROVAL_NOT_FOUND, err);
 		goto out;
 	}
 	/* A token already used on this run's approvals replays that decision. */
@@ -285,11 +286,11 @@ op_decide(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct store_run run;
 	int replayed = 0, rc;
 
-	if (arg_run(x, run_id, err) != 0 ||
-	    arg_str("decide", x->args, "action", 1, &action_name, err) != 0 ||
-	    arg_str("decide", x->args, "token", 1, &token, err) != 0 ||
-	    arg_str("decide", x->args, "comment", 0, &comment, err) != 0 ||
-	    arg_str("decide", x->args, "approval", 0, &approval, err) != 0)
+	if (srv_arg_run(x, run_id, err) != 0 ||
+	    srv_arg_str("decide", x->args, "action", 1, &action_name, err) != 0 ||
+	    srv_arg_str("decide", x->args, "token", 1, &token, err) != 0 ||
+	    srv_arg_str("decide", x->args, "comment", 0, &comment, err) != 0 ||
+	    srv_arg_str("decide", x->args, "approval", 0, &approval, err) != 0)
 		return -1;
 	if (engine_action_parse(action_name, &action) != 0)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
@@ -328,7 +329,7 @@ op_decide(struct op_ctx *x, cJSON **result, struct df_error *err)
 	           replayed ? " (replayed)" : "", x->c->actor);
 	*result = cJSON_CreateObject();
 	cJSON_AddStringToObject(*result, "run_id", run_id);
-	cJSON_AddItemToObject(*result, "approval_id", jstr(appr[0] ? appr : NULL));
+	cJSON_AddItemToObject(*result, "approval_id", srv_jstr(appr[0] ? appr : NULL));
 	cJSON_AddStringToObject(*result, "action", engine_action_name(action));
 	cJSON_AddBoolToObject(*result, "replayed", replayed);
 	cJSON_AddStringToObject(*result, "actor", x->c->actor);
@@ -346,7 +347,7 @@ op_pause_resume(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct store_run run;
 	int pause = strcmp(x->op, "pause") == 0;
 
-	if (arg_run(x, run_id, err) != 0)
+	if (srv_arg_run(x, run_id, err) != 0)
 		return -1;
 	if ((pause ? engine_pause(x->srv->engine, run_id, err)
 	           : engine_resume(x->srv->engine, run_id, err)) != 0)
@@ -383,7 +384,8 @@ op_report(struct op_ctx *x, cJSON **result, struct df_error *err)
 	size_t len;
 	int rc = -1;
 
-	if (arg_run(x, run_id, err) != 0 || store_run_get(x->srv->store, run_id, &run, err) != 1)
+	if (srv_arg_run(x, run_id, err) != 0 ||
+	    store_run_get(x->srv->store, run_id, &run, err) != 1)
 		return -1;
 	if (run.final_report_path == NULL) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
@@ -431,10 +433,10 @@ op_events(struct op_ctx *x, cJSON **result, struct df_error *err)
 	size_t n = 0;
 	cJSON *arr;
 
-	if (arg_run(x, run_id, err) != 0 ||
-	    arg_int("events", x->args, "after_seq", 0, (long long)PROTO_MAX_ID, 0, &after, err) !=
-	        0 ||
-	    arg_int("events", x->args, "limit", 0, EVENTS_LIMIT_MAX, 1000, &limit, err) != 0)
+	if (srv_arg_run(x, run_id, err) != 0 ||
+	    srv_arg_int("events", x->args, "after_seq", 0, (long long)PROTO_MAX_ID, 0, &after,
+	                err) != 0 ||
+	    srv_arg_int("events", x->args, "limit", 0, EVENTS_LIMIT_MAX, 1000, &limit, err) != 0)
 		return -1;
 	if (store_events_list(x->srv->store, run_id, after, (size_t)limit, &ev, &n, err) != 0)
 		return -1;
@@ -446,7 +448,7 @@ op_events(struct op_ctx *x, cJSON **result, struct df_error *err)
 	}
 	arr = cJSON_AddArrayToObject(*result, "events");
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, event_json(&ev[i]));
+		cJSON_AddItemToArray(arr, srv_event_json(&ev[i]));
 	store_events_free(ev, n);
 	return 0;
 }
@@ -459,17 +461,17 @@ op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct sess_list sl;
 	cJSON *arr;
 
-	if (arg_str("sessions", x->args, "run", 0, &name, err) != 0)
+	if (srv_arg_str("sessions", x->args, "run", 0, &name, err) != 0)
 		return -1;
-	if (name != NULL && resolve_run(x->srv, name, run_id, err) != 0)
+	if (name != NULL && srv_resolve_run(x->srv, name, run_id, err) != 0)
 		return -1;
-	if (all_sessions(x->srv, name != NULL ? run_id : NULL, &sl, err) != 0)
+	if (srv_all_sessions(x->srv, name != NULL ? run_id : NULL, &sl, err) != 0)
 		return -1;
 	*result = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(*result, "sessions");
 	for (size_t i = 0; i < sl.n; i++) {
 		const struct store_session *s = &sl.v[i];
-		struct session *live = live_session(x->srv, s->id);
+		struct session *live = srv_live_session(x->srv, s->id);
 		cJSON *o = cJSON_CreateObject();
 		struct store_phase ph;
 
@@ -495,8 +497,8 @@ op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
 			cJSON_AddNumberToObject(o, "rows", rows);
 			cJSON_AddNumberToObject(o, "cols", cols);
 		}
-		cJSON_AddItemToObject(o, "transcript", jstr(s->transcript_path));
-		cJSON_AddItemToObject(o, "conversation_id", jstr(s->conversation_id));
+		cJSON_AddItemToObject(o, "transcript", srv_jstr(s->transcript_path));
+		cJSON_AddItemToObject(o, "conversation_id", srv_jstr(s->conversation_id));
 		cJSON_AddStringToObject(o, "created_at", s->created_at);
 		cJSON_AddItemToArray(arr, o);
 	}
@@ -514,10 +516,10 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	int spans, rows, cols;
 	char *text;
 
-	if (arg_str("capture", x->args, "session", 1, &name, err) != 0 ||
-	    arg_bool("capture", x->args, "spans", &spans, err) != 0)
+	if (srv_arg_str("capture", x->args, "session", 1, &name, err) != 0 ||
+	    srv_arg_bool("capture", x->args, "spans", &spans, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, name, sid, err)) == NULL)
+	if ((s = srv_need_live_session(x->srv, name, sid, err)) == NULL)
 		return -1;
 	scr = session_screen(s);
 	screen_size(scr, &rows, &cols);
@@ -529,7 +531,7 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	cJSON_AddStringToObject(*result, "text", text);
 	free(text);
 	if (spans)
-		cJSON_AddItemToObject(*result, "screen", screen_frame(sid, scr, 1, NULL));
+		cJSON_AddItemToObject(*result, "screen", srv_screen_frame(sid, scr, 1, NULL));
 	return 0;
 }
 
@@ -543,7 +545,7 @@ op_key(struct op_ctx *x, cJSON **result, struct df_error *err)
 	(void)result;
 	if (proto_key_parse(x->args, &k, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, k.session, sid, err)) == NULL)
+	if ((s = srv_need_live_session(x->srv, k.session, sid, err)) == NULL)
 		return -1;
 	if (k.key != PROTO_KEY_NONE) {
 		const char *name = proto_key_name(k.key);
@@ -565,7 +567,7 @@ op_paste(struct op_ctx *x, cJSON **result, struct df_error *err)
 	(void)result;
 	if (proto_paste_parse(x->args, &p, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, p.session, sid, err)) == NULL)
+	if ((s = srv_need_live_session(x->srv, p.session, sid, err)) == NULL)
 		return -1;
 	return session_paste(s, p.text, strlen(p.text), err);
 }
@@ -579,8 +581,8 @@ op_type(struct op_ctx *x, cJSON **result, struct df_error *err)
 	char sid[DF_ID_MAX];
 
 	(void)result;
-	if (arg_str("type", x->args, "session", 1, &name, err) != 0 ||
-	    arg_str("type", x->args, "text", 1, &text, err) != 0)
+	if (srv_arg_str("type", x->args, "session", 1, &name, err) != 0 ||
+	    srv_arg_str("type", x->args, "text", 1, &text, err) != 0)
 		return -1;
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
@@ -588,7 +590,7 @@ op_type(struct op_ctx *x, cJSON **result, struct df_error *err)
 			                    "type.text: control byte 0x%02x at %zu; send keys for "
 			                    "those",
 			                    *p, (size_t)(p - (const unsigned char *)text));
-	if ((s = need_live_session(x->srv, name, sid, err)) == NULL)
+	if ((s = srv_need_live_session(x->srv, name, sid, err)) == NULL)
 		return -1;
 	return session_write(s, text, strlen(text), err);
 }
@@ -603,7 +605,7 @@ op_resize(struct op_ctx *x, cJSON **result, struct df_error *err)
 	(void)result;
 	if (proto_resize_parse(x->args, &r, err) != 0)
 		return -1;
-	if ((s = need_live_session(x->srv, r.session, sid, err)) == NULL)
+	if ((s = srv_need_live_session(x->srv, r.session, sid, err)) == NULL)
 		return -1;
 	session_resize(s, r.rows, r.cols);
 	server_screen_changed(x->srv, sid);
@@ -617,12 +619,12 @@ op_hook(struct op_ctx *x, cJSON **result, struct df_error *err)
 	char sid[DF_ID_MAX];
 
 	(void)result;
-	if (arg_str("hook", x->args, "session", 1, &name, err) != 0 ||
-	    arg_str("hook", x->args, "event", 1, &kind, err) != 0 ||
-	    arg_str("hook", x->args, "conversation", 0, &conv, err) != 0 ||
-	    arg_str("hook", x->args, "detail", 0, &detail, err) != 0)
+	if (srv_arg_str("hook", x->args, "session", 1, &name, err) != 0 ||
+	    srv_arg_str("hook", x->args, "event", 1, &kind, err) != 0 ||
+	    srv_arg_str("hook", x->args, "conversation", 0, &conv, err) != 0 ||
+	    srv_arg_str("hook", x->args, "detail", 0, &detail, err) != 0)
 		return -1;
-	if (resolve_session(x->srv, name, sid, err) != 0)
+	if (srv_resolve_session(x->srv, name, sid, err) != 0)
 		return -1;
 	if (x->srv->sops == NULL || x->srv->sops->hook == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
@@ -653,7 +655,7 @@ op_subscribe(struct op_ctx *x, cJSON **result, struct df_error *err)
 			c->ev_all = on;
 			return 0;
 		}
-		if (on && resolve_run(x->srv, sub.run_id, run_id, err) != 0)
+		if (on && srv_resolve_run(x->srv, sub.run_id, run_id, err) != 0)
 			return -1;
 		if (!on)
 			snprintf(run_id, sizeof(run_id), "%s", sub.run_id);
@@ -679,21 +681,21 @@ op_subscribe(struct op_ctx *x, cJSON **result, struct df_error *err)
 
 		if (!on) {
 			/* A prefix names the session as in subscribe; a gone one by its full id. */
-			if (resolve_session(x->srv, sub.session, sid, NULL) != 0)
+			if (srv_resolve_session(x->srv, sub.session, sid, NULL) != 0)
 				snprintf(sid, sizeof(sid), "%s", sub.session);
 			for (struct ssub **ps = &c->subs; *ps != NULL; ps = &(*ps)->next) {
 				if (strcmp((*ps)->session, sid) == 0) {
 					struct ssub *d = *ps;
 
 					*ps = d->next;
-					watch_unref(x->srv, d->session);
-					sub_free(d);
+					srv_watch_unref(x->srv, d->session);
+					srv_sub_free(d);
 					break;
 				}
 			}
 			return 0;
 		}
-		if ((s = need_live_session(x->srv, sub.session, sid, err)) == NULL)
+		if ((s = srv_need_live_session(x->srv, sub.session, sid, err)) == NULL)
 			return -1;
 		for (struct ssub *p = c->subs; p != NULL; p = p->next)
 			if (strcmp(p->session, sid) == 0) {
@@ -707,10 +709,10 @@ op_subscribe(struct op_ctx *x, cJSON **result, struct df_error *err)
 
 			n->session = xstrdup(sid);
 			screen_size(session_screen(s), &rows, &cols);
-			sub_resize(n, rows);
+			srv_sub_resize(n, rows);
 			n->next = c->subs;
 			c->subs = n;
-			watch_ref(x->srv, sid);
+			srv_watch_ref(x->srv, sid);
 			x->snapshot = xstrdup(sid);
 		}
 	}
@@ -749,8 +751,8 @@ static const struct {
 	{ "pause", op_pause_resume },
 	{ "resume", op_pause_resume },
 	{ "report", op_report },
-	{ "diff", op_diff },
-	{ "artifact", op_artifact },
+	{ "diff", srv_op_diff },
+	{ "artifact", srv_op_artifact },
 	{ "events", op_events },
 	{ "sessions", op_sessions },
 	{ "capture", op_capture },
@@ -767,7 +769,7 @@ static const struct {
 
 /* One request; returns -1 when the client was closed. */
 int
-dispatch(struct sclient *c, const struct proto_msg *m)
+srv_dispatch(struct sclient *c, const struct proto_msg *m)
 {
 	struct server *srv = c->srv;
 	struct op_ctx x = { .srv = srv, .c = c, .id = m->id, .op = m->op, .args = m->args };
@@ -781,8 +783,8 @@ dispatch(struct sclient *c, const struct proto_msg *m)
 
 		if (c->hello) {
 			df_error_set(&err, DF_FATAL, DF_E_PROTOCOL, "hello: already said");
-			client_queue(c, proto_reply_error(m->id, &err));
-			return client_flush(c);
+			srv_client_queue(c, proto_reply_error(m->id, &err));
+			return srv_client_flush(c);
 		}
 		if (proto_hello_parse(m->args, &h, &err) != 0) {
 			cJSON *rep = proto_reply_error(m->id, &err);
@@ -790,20 +792,20 @@ dispatch(struct sclient *c, const struct proto_msg *m)
 			proto_writer_queue(&c->wr, rep, NULL);
 			cJSON_Delete(rep);
 			proto_writer_flush(&c->wr, c->fd, NULL);
-			client_close(c, "%s", err.message);
+			srv_client_close(c, "%s", err.message);
 			return -1;
 		}
 		c->hello = 1;
 		snprintf(c->name, sizeof(c->name), "%s", h.client != NULL ? h.client : "");
 		server_log(srv, "client %u (pid %ld, uid %lu, %s) says hello as %s", c->serial,
 		           (long)c->peer.pid, (unsigned long)c->peer.uid, c->actor, c->name);
-		client_queue(c, proto_reply_ok(m->id, proto_hello_result(getpid())));
-		return client_flush(c);
+		srv_client_queue(c, proto_reply_ok(m->id, proto_hello_result(getpid())));
+		return srv_client_flush(c);
 	}
 	if (!c->hello) {
 		df_error_set(&err, DF_FATAL, DF_E_PROTOCOL,
 		             "%s before hello: the first request must be hello", m->op);
-		client_reject(c, &err);
+		srv_client_reject(c, &err);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -825,18 +827,18 @@ dispatch(struct sclient *c, const struct proto_msg *m)
 	if (rc == 1)
 		return 0; /* the op replies later, from the loop */
 	if (rc == 0) {
-		client_queue(c, proto_reply_ok(m->id, result));
+		srv_client_queue(c, proto_reply_ok(m->id, result));
 	} else {
 		cJSON_Delete(result);
-		client_queue(c, proto_reply_error(m->id, &err));
+		srv_client_queue(c, proto_reply_error(m->id, &err));
 	}
-	if (client_flush(c) != 0) {
+	if (srv_client_flush(c) != 0) {
 		free(x.snapshot);
 		return -1;
 	}
 	if (x.snapshot != NULL) {
 		/* The snapshot follows the reply at once, whatever the frame pacing. */
-		client_pump(c, 1);
+		srv_client_pump(c, 1);
 		free(x.snapshot);
 		if (c->dead)
 			return -1;

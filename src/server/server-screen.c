@@ -88,7 +88,7 @@ row_hash(struct screen *scr, int y)
 
 /* A screen message for session sid: every non-blank row (full) or the dirty ones. */
 cJSON *
-screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty)
+srv_screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty)
 {
 	struct proto_screen ps = { 0 };
 	bool vis;
@@ -127,7 +127,7 @@ watch_find(struct server *srv, const char *sid)
 }
 
 void
-sub_resize(struct ssub *s, int rows)
+srv_sub_resize(struct ssub *s, int rows)
 {
 	free(s->dirty);
 	s->rows = rows;
@@ -139,7 +139,7 @@ sub_resize(struct ssub *s, int rows)
 static void
 watch_check(struct server *srv, struct watch *w)
 {
-	struct session *s = live_session(srv, w->session);
+	struct session *s = srv_live_session(srv, w->session);
 	struct screen *scr;
 	int rows, cols, crow, ccol, resized;
 	bool vis;
@@ -163,7 +163,7 @@ watch_check(struct server *srv, struct watch *w)
 			if (strcmp(sub->session, w->session) != 0)
 				continue;
 			if (sub->rows != rows)
-				sub_resize(sub, rows);
+				srv_sub_resize(sub, rows);
 			if (resized)
 				sub->full = 1;
 		}
@@ -194,7 +194,7 @@ watch_check(struct server *srv, struct watch *w)
 }
 
 void
-sub_free(struct ssub *s)
+srv_sub_free(struct ssub *s)
 {
 	free(s->session);
 	free(s->dirty);
@@ -202,7 +202,7 @@ sub_free(struct ssub *s)
 }
 
 int
-sub_pending(const struct ssub *s)
+srv_sub_pending(const struct ssub *s)
 {
 	if (s->full || s->meta)
 		return 1;
@@ -213,13 +213,13 @@ sub_pending(const struct ssub *s)
 }
 
 void
-frame_timer_cb(struct loop *loop, void *arg)
+srv_frame_timer_cb(struct loop *loop, void *arg)
 {
 	struct sclient *c = arg;
 
 	(void)loop;
 	c->frame_timer = 0;
-	client_pump(c, 0);
+	srv_client_pump(c, 0);
 }
 
 /*
@@ -227,7 +227,7 @@ frame_timer_cb(struct loop *loop, void *arg)
  * frame interval has passed (force: now, e.g. the snapshot after subscribe).
  */
 void
-client_pump(struct sclient *c, int force)
+srv_client_pump(struct sclient *c, int force)
 {
 	struct server *srv = c->srv;
 	uint64_t now;
@@ -236,11 +236,11 @@ client_pump(struct sclient *c, int force)
 	if (c->dead || c->subs == NULL)
 		return;
 	for (struct ssub *s = c->subs; s != NULL && !any; s = s->next)
-		any = sub_pending(s) && live_session(srv, s->session) != NULL;
+		any = srv_sub_pending(s) && srv_live_session(srv, s->session) != NULL;
 	if (!any)
 		return;
 	if (proto_writer_pending(&c->wr) > 0) {
-		client_want_write(c); /* resumed from the write callback */
+		srv_client_want_write(c); /* resumed from the write callback */
 		return;
 	}
 	now = loop_now(srv->loop);
@@ -248,7 +248,7 @@ client_pump(struct sclient *c, int force)
 		if (c->frame_timer == 0)
 			c->frame_timer =
 			    loop_timer_add(srv->loop, c->last_frame + (uint64_t)srv->frame_ms - now,
-			                   frame_timer_cb, c);
+			                   srv_frame_timer_cb, c);
 		return;
 	}
 	for (struct ssub *s = c->subs; s != NULL; s = s->next) {
@@ -256,7 +256,7 @@ client_pump(struct sclient *c, int force)
 
 		int rows, cols;
 
-		if (!sub_pending(s) || (sess = live_session(srv, s->session)) == NULL)
+		if (!srv_sub_pending(s) || (sess = srv_live_session(srv, s->session)) == NULL)
 			continue;
 		/*
 		 * The screen may have been resized since the last check (a resize op,
@@ -265,21 +265,22 @@ client_pump(struct sclient *c, int force)
 		 */
 		screen_size(session_screen(sess), &rows, &cols);
 		if (rows != s->rows)
-			sub_resize(s, rows);
-		client_queue(c, screen_frame(s->session, session_screen(sess), s->full, s->dirty));
+			srv_sub_resize(s, rows);
+		srv_client_queue(
+		    c, srv_screen_frame(s->session, session_screen(sess), s->full, s->dirty));
 		memset(s->dirty, 0, (size_t)(s->rows + 7) / 8);
 		s->full = 0;
 		s->meta = 0;
 	}
 	c->last_frame = now;
-	client_flush(c);
+	srv_client_flush(c);
 }
 
 static void
 pump_all(struct server *srv)
 {
 	for (struct sclient *c = srv->clients; c != NULL; c = c->next)
-		client_pump(c, 0);
+		srv_client_pump(c, 0);
 }
 
 static void
@@ -296,7 +297,7 @@ tick(struct loop *loop, void *arg)
 		w->changed = 0;
 	}
 	pump_all(srv);
-	reap_clients(srv);
+	srv_reap_clients(srv);
 	if (srv->watches != NULL && !srv->notify)
 		srv->tick_timer = loop_timer_add(srv->loop, (uint64_t)srv->frame_ms, tick, srv);
 }
@@ -318,7 +319,7 @@ server_screen_changed(struct server *srv, const char *session_id)
 }
 
 void
-watch_ref(struct server *srv, const char *sid)
+srv_watch_ref(struct server *srv, const char *sid)
 {
 	struct watch *w = watch_find(srv, sid);
 
@@ -336,7 +337,7 @@ watch_ref(struct server *srv, const char *sid)
 }
 
 void
-watch_unref(struct server *srv, const char *sid)
+srv_watch_unref(struct server *srv, const char *sid)
 {
 	for (struct watch **pw = &srv->watches; *pw != NULL; pw = &(*pw)->next) {
 		struct watch *w = *pw;

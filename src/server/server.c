@@ -94,10 +94,10 @@ listener_io(struct loop *loop, int fd, unsigned events, void *arg)
 		server_actor_name(peer.uid, c->actor, sizeof(c->actor));
 		proto_reader_init(&c->rd, PROTO_TO_SERVER);
 		proto_writer_init(&c->wr);
-		if (loop_fd_add(loop, cfd, LOOP_READ, client_io, c, &err) != 0) {
+		if (loop_fd_add(loop, cfd, LOOP_READ, srv_client_io, c, &err) != 0) {
 			server_log(srv, "cannot watch client: %s", err.message);
 			close(cfd);
-			client_destroy(c);
+			srv_client_destroy(c);
 			continue;
 		}
 		c->next = srv->clients;
@@ -181,11 +181,11 @@ server_free(struct server *srv)
 	for (struct sclient *c = srv->clients; c != NULL; c = c->next) {
 		if (!c->dead) {
 			proto_writer_flush(&c->wr, c->fd, NULL);
-			client_close(c, "server shutting down");
+			srv_client_close(c, "server shutting down");
 		}
 		c->in_dispatch = 0;
 	}
-	reap_clients(srv);
+	srv_reap_clients(srv);
 	while (srv->watches != NULL) {
 		struct watch *w = srv->watches;
 

@@ -35,19 +35,20 @@ store_approval_clear(struct store_approval *a)
 void
 store_approvals_free(struct store_approval *a, size_t n)
 {
-	rows_free(a, n, sizeof(*a), approval_clear);
+	st_rows_free(a, n, sizeof(*a), approval_clear);
 }
 
 int
 store_approval_insert(struct store *st, const struct store_approval *a, const char *ts,
                       struct df_error *err)
 {
-	return q_exec(st, err, "inserting approval request",
-	              "INSERT INTO approval_requests (id, run_id, phase_id, gate_key, kind, state, "
-	              "payload, created_at) VALUES (?, ?, ?, ?, COALESCE(?, 'gate'), COALESCE(?, "
-	              "'pending'), COALESCE(?, '{}'), COALESCE(?, " NOW_TS "))",
-	              "ssssssss", a->id, a->run_id, a->phase_id, a->gate_key, a->kind, a->state,
-	              a->payload, ts);
+	return st_q_exec(
+	    st, err, "inserting approval request",
+	    "INSERT INTO approval_requests (id, run_id, phase_id, gate_key, kind, state, "
+	    "payload, created_at) VALUES (?, ?, ?, ?, COALESCE(?, 'gate'), COALESCE(?, "
+	    "'pending'), COALESCE(?, '{}'), COALESCE(?, " NOW_TS "))",
+	    "ssssssss", a->id, a->run_id, a->phase_id, a->gate_key, a->kind, a->state, a->payload,
+	    ts);
 }
 
 static const char SQL_APPROVAL_GET[] =
@@ -60,34 +61,34 @@ int
 store_approval_get(struct store *st, const char *id, struct store_approval *out,
                    struct df_error *err)
 {
-	return q_one(st, q_prepare(st, err, SQL_APPROVAL_GET, "s", id), out, sizeof(*out),
-	             approval_fill, err, "reading approval request");
+	return st_q_one(st, st_q_prepare(st, err, SQL_APPROVAL_GET, "s", id), out, sizeof(*out),
+	                approval_fill, err, "reading approval request");
 }
 
 int
 store_approvals_list(struct store *st, const char *run_id, struct store_approval **out, size_t *n,
                      struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_APPROVALS_LIST, "s", run_id), sizeof(**out),
-	              approval_fill, approval_clear, (void **)out, n, err,
-	              "listing approval requests");
+	return st_q_list(st, st_q_prepare(st, err, SQL_APPROVALS_LIST, "s", run_id), sizeof(**out),
+	                 approval_fill, approval_clear, (void **)out, n, err,
+	                 "listing approval requests");
 }
 
 int
 store_approval_resolve(struct store *st, const char *id, const char *state, const char *ts,
                        struct df_error *err)
 {
-	return q_exec(st, err, "resolving approval request",
-	              "UPDATE approval_requests SET state = ?, resolved_at = COALESCE(?, " NOW_TS
-	              ") WHERE id = ?",
-	              "sss", state, ts, id);
+	return st_q_exec(st, err, "resolving approval request",
+	                 "UPDATE approval_requests SET state = ?, resolved_at = COALESCE(?, " NOW_TS
+	                 ") WHERE id = ?",
+	                 "sss", state, ts, id);
 }
 
 int
 store_approvals_abort_pending(struct store *st, const char *run_id, const char *ts,
                               struct df_error *err)
 {
-	return q_exec(
+	return st_q_exec(
 	    st, err, "aborting pending approvals",
 	    "UPDATE approval_requests SET state = 'aborted', resolved_at = COALESCE(?, " NOW_TS
 	    ") WHERE run_id = ? AND state = 'pending'",
@@ -101,10 +102,10 @@ static const char SQL_HUMAN_GATE[] =
 int
 store_approval_human_required_pending(struct store *st, const char *run_id, struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(st, err, SQL_HUMAN_GATE, "s", run_id);
+	sqlite3_stmt *s = st_q_prepare(st, err, SQL_HUMAN_GATE, "s", run_id);
 	int64_t n;
 
-	if (s == NULL || q_step(st, s, err, "looking for human-required gates") != 1)
+	if (s == NULL || st_q_step(st, s, err, "looking for human-required gates") != 1)
 		return -1;
 	n = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
@@ -136,14 +137,14 @@ store_decision_clear(struct store_decision *d)
 void
 store_decisions_free(struct store_decision *d, size_t n)
 {
-	rows_free(d, n, sizeof(*d), decision_clear);
+	st_rows_free(d, n, sizeof(*d), decision_clear);
 }
 
 int
 store_decision_insert(struct store *st, const struct store_decision *d, const char *ts,
                       struct df_error *err)
 {
-	return q_exec(
+	return st_q_exec(
 	    st, err, "recording approval decision",
 	    "INSERT INTO approval_decisions (id, approval_request_id, action, actor, "
 	    "comment, client_token, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, "
@@ -163,8 +164,9 @@ int
 store_decision_by_token(struct store *st, const char *approval_request_id, const char *client_token,
                         struct store_decision *out, struct df_error *err)
 {
-	return q_one(
-	    st, q_prepare(st, err, SQL_DECISION_BY_TOKEN, "ss", approval_request_id, client_token),
+	return st_q_one(
+	    st,
+	    st_q_prepare(st, err, SQL_DECISION_BY_TOKEN, "ss", approval_request_id, client_token),
 	    out, sizeof(*out), decision_fill, err, "reading approval decision");
 }
 
@@ -172,7 +174,7 @@ int
 store_decisions_list(struct store *st, const char *approval_request_id, struct store_decision **out,
                      size_t *n, struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_DECISIONS_LIST, "s", approval_request_id),
-	              sizeof(**out), decision_fill, decision_clear, (void **)out, n, err,
-	              "listing approval decisions");
+	return st_q_list(st, st_q_prepare(st, err, SQL_DECISIONS_LIST, "s", approval_request_id),
+	                 sizeof(**out), decision_fill, decision_clear, (void **)out, n, err,
+	                 "listing approval decisions");
 }

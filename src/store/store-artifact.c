@@ -36,14 +36,14 @@ store_artifact_clear(struct store_artifact *a)
 void
 store_artifacts_free(struct store_artifact *a, size_t n)
 {
-	rows_free(a, n, sizeof(*a), artifact_clear);
+	st_rows_free(a, n, sizeof(*a), artifact_clear);
 }
 
 int
 store_artifact_insert(struct store *st, const struct store_artifact *a, const char *ts,
                       struct df_error *err)
 {
-	return q_exec(
+	return st_q_exec(
 	    st, err, "recording artifact",
 	    "INSERT INTO artifacts (id, run_id, phase_id, path, schema_id, hash, valid, "
 	    "errors, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
@@ -63,8 +63,8 @@ int
 store_artifacts_list(struct store *st, const char *run_id, struct store_artifact **out, size_t *n,
                      struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_ARTIFACTS_LIST, "s", run_id), sizeof(**out),
-	              artifact_fill, artifact_clear, (void **)out, n, err, "listing artifacts");
+	return st_q_list(st, st_q_prepare(st, err, SQL_ARTIFACTS_LIST, "s", run_id), sizeof(**out),
+	                 artifact_fill, artifact_clear, (void **)out, n, err, "listing artifacts");
 }
 
 int
@@ -72,10 +72,10 @@ store_artifact_latest(struct store *st, const char *run_id, const char *phase_id
                       const char *schema_id, int valid_only, struct store_artifact *out,
                       struct df_error *err)
 {
-	return q_one(st,
-	             q_prepare(st, err, SQL_ARTIFACT_LATEST, "sssi", run_id, phase_id, schema_id,
-	                       valid_only ? 1 : 0),
-	             out, sizeof(*out), artifact_fill, err, "reading artifact");
+	return st_q_one(st,
+	                st_q_prepare(st, err, SQL_ARTIFACT_LATEST, "sssi", run_id, phase_id,
+	                             schema_id, valid_only ? 1 : 0),
+	                out, sizeof(*out), artifact_fill, err, "reading artifact");
 }
 
 /* The columns of review_findings read into struct store_finding (store-int.h: rows as data). */
@@ -96,14 +96,14 @@ STORE_ROWS(finding, struct store_finding, FINDING_COLUMNS)
 void
 store_findings_free(struct store_finding *f, size_t n)
 {
-	rows_free(f, n, sizeof(*f), finding_clear);
+	st_rows_free(f, n, sizeof(*f), finding_clear);
 }
 
 int
 store_finding_insert(struct store *st, const struct store_finding *f, const char *ts,
                      struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(
+	sqlite3_stmt *s = st_q_prepare(
 	    st, err,
 	    "INSERT INTO review_findings (id, run_id, phase_id, artifact_id, severity, message, "
 	    "file, line, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), COALESCE(?, " NOW_TS
@@ -111,7 +111,7 @@ store_finding_insert(struct store *st, const struct store_finding *f, const char
 	    "sssssssis", f->id, f->run_id, f->phase_id, f->artifact_id, f->severity, f->message,
 	    f->file, f->line, ts);
 
-	return s ? q_step(st, s, err, "recording finding") : -1;
+	return s ? st_q_step(st, s, err, "recording finding") : -1;
 }
 
 static const char SQL_FINDINGS_LIST[] =
@@ -121,8 +121,8 @@ int
 store_findings_list(struct store *st, const char *run_id, struct store_finding **out, size_t *n,
                     struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_FINDINGS_LIST, "s", run_id), sizeof(**out),
-	              finding_fill, finding_clear, (void **)out, n, err, "listing findings");
+	return st_q_list(st, st_q_prepare(st, err, SQL_FINDINGS_LIST, "s", run_id), sizeof(**out),
+	                 finding_fill, finding_clear, (void **)out, n, err, "listing findings");
 }
 
 /* The columns of commands read into struct store_command (store-int.h: rows as data). */
@@ -141,7 +141,7 @@ STORE_ROWS(command, struct store_command, COMMAND_COLUMNS)
 void
 store_commands_free(struct store_command *c, size_t n)
 {
-	rows_free(c, n, sizeof(*c), command_clear);
+	st_rows_free(c, n, sizeof(*c), command_clear);
 }
 
 static const char SQL_COMMAND_INSERT_EXIT[] =
@@ -156,10 +156,10 @@ store_command_insert(struct store *st, const struct store_command *c, const char
                      struct df_error *err)
 {
 	if (c->has_exit_code)
-		return q_exec(st, err, "recording command", SQL_COMMAND_INSERT_EXIT, "sssssis",
-		              c->id, c->run_id, c->phase_id, c->kind, c->argv, c->exit_code, ts);
-	return q_exec(st, err, "recording command", SQL_COMMAND_INSERT_NOEXIT, "ssssss", c->id,
-	              c->run_id, c->phase_id, c->kind, c->argv, ts);
+		return st_q_exec(st, err, "recording command", SQL_COMMAND_INSERT_EXIT, "sssssis",
+		                 c->id, c->run_id, c->phase_id, c->kind, c->argv, c->exit_code, ts);
+	return st_q_exec(st, err, "recording command", SQL_COMMAND_INSERT_NOEXIT, "ssssss", c->id,
+	                 c->run_id, c->phase_id, c->kind, c->argv, ts);
 }
 
 static const char SQL_COMMANDS_LIST[] =
@@ -169,6 +169,6 @@ int
 store_commands_list(struct store *st, const char *run_id, struct store_command **out, size_t *n,
                     struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_COMMANDS_LIST, "s", run_id), sizeof(**out),
-	              command_fill, command_clear, (void **)out, n, err, "listing commands");
+	return st_q_list(st, st_q_prepare(st, err, SQL_COMMANDS_LIST, "s", run_id), sizeof(**out),
+	                 command_fill, command_clear, (void **)out, n, err, "listing commands");
 }

@@ -86,18 +86,18 @@ catalog_put_tx(struct store *st, const struct catalog_sql *q, const struct store
 	sqlite3_stmt *s;
 	int rc;
 
-	s = q_prepare(st, err, q->select_one, "si", e->name, e->version);
+	s = st_q_prepare(st, err, q->select_one, "si", e->name, e->version);
 	if (s == NULL)
 		return -1;
-	rc = q_step(st, s, err, "reading the catalog");
+	rc = st_q_step(st, s, err, "reading the catalog");
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
 		char id[37];
 
 		new_uuid(id);
-		if (q_exec(st, err, "adding to the catalog", q->insert, "ssisss", id, e->name,
-		           e->version, e->hash, e->definition, e->source) != 0)
+		if (st_q_exec(st, err, "adding to the catalog", q->insert, "ssisss", id, e->name,
+		              e->version, e->hash, e->definition, e->source) != 0)
 			goto fail;
 		if (id_out)
 			*id_out = xstrdup(id);
@@ -106,12 +106,13 @@ catalog_put_tx(struct store *st, const struct catalog_sql *q, const struct store
 	catalog_fill(s, &old);
 	sqlite3_reset(s);
 	if (strcmp(old.hash, e->hash) == 0) {
-		rc = q_exec(st, err, "updating the catalog", q->refresh, "ss", e->source, old.id);
+		rc =
+		    st_q_exec(st, err, "updating the catalog", q->refresh, "ss", e->source, old.id);
 	} else {
 		int64_t refs;
 
-		s = q_prepare(st, err, q->referenced, "s", old.id);
-		if (s == NULL || q_step(st, s, err, "reading the catalog") != 1)
+		s = st_q_prepare(st, err, q->referenced, "s", old.id);
+		if (s == NULL || st_q_step(st, s, err, "reading the catalog") != 1)
 			goto fail;
 		refs = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
@@ -124,8 +125,8 @@ catalog_put_tx(struct store *st, const struct catalog_sql *q, const struct store
 			df_error_hint(err, "give the changed %s a new version", q->name);
 			goto fail;
 		}
-		rc = q_exec(st, err, "updating the catalog", q->replace, "ssss", e->hash,
-		            e->definition, e->source, old.id);
+		rc = st_q_exec(st, err, "updating the catalog", q->replace, "ssss", e->hash,
+		               e->definition, e->source, old.id);
 	}
 	if (rc != 0)
 		goto fail;
@@ -153,10 +154,10 @@ store_catalog_put(struct store *st, enum store_catalog_kind kind,
 		    "a catalog entry needs a kind, name, hash, definition and source");
 	if (id_out)
 		*id_out = NULL;
-	if (tx_enter(st, &own, err) != 0)
+	if (st_tx_enter(st, &own, err) != 0)
 		return -1;
 	rc = catalog_put_tx(st, &catalog_sql[kind], entry, id_out, err);
-	rc = tx_leave(st, own, rc, err);
+	rc = st_tx_leave(st, own, rc, err);
 	if (rc != 0 && id_out) {
 		free(*id_out);
 		*id_out = NULL;
@@ -172,8 +173,9 @@ store_catalog_list(struct store *st, enum store_catalog_kind kind, struct store_
 	*n = 0;
 	if ((unsigned)kind > STORE_CATALOG_BACKEND)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "unknown catalog kind");
-	return q_list(st, q_prepare(st, err, catalog_sql[kind].select_all, NULL), sizeof(**out),
-	              catalog_fill, catalog_clear, (void **)out, n, err, "listing the catalog");
+	return st_q_list(st, st_q_prepare(st, err, catalog_sql[kind].select_all, NULL),
+	                 sizeof(**out), catalog_fill, catalog_clear, (void **)out, n, err,
+	                 "listing the catalog");
 }
 
 int
@@ -187,10 +189,10 @@ store_catalog_get(struct store *st, enum store_catalog_kind kind, const char *na
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "a catalog lookup needs a kind and a name");
 	if (version > 0)
-		s = q_prepare(st, err, catalog_sql[kind].select_one, "si", name, version);
+		s = st_q_prepare(st, err, catalog_sql[kind].select_one, "si", name, version);
 	else
-		s = q_prepare(st, err, catalog_sql[kind].select_top, "s", name);
-	return q_one(st, s, out, sizeof(*out), catalog_fill, err, "reading the catalog");
+		s = st_q_prepare(st, err, catalog_sql[kind].select_top, "s", name);
+	return st_q_one(st, s, out, sizeof(*out), catalog_fill, err, "reading the catalog");
 }
 
 void
@@ -202,5 +204,5 @@ store_catalog_entry_clear(struct store_catalog_entry *e)
 void
 store_catalog_entries_free(struct store_catalog_entry *entries, size_t n)
 {
-	rows_free(entries, n, sizeof(*entries), catalog_clear);
+	st_rows_free(entries, n, sizeof(*entries), catalog_clear);
 }

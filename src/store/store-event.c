@@ -24,12 +24,12 @@ static int
 event_lookup(struct store *st, const char *run_id, const char *key, int64_t *seq,
              struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(st, err, SQL_EVENT_BY_KEY, "s", key);
+	sqlite3_stmt *s = st_q_prepare(st, err, SQL_EVENT_BY_KEY, "s", key);
 	int rc;
 
 	if (s == NULL)
 		return -1;
-	rc = q_step(st, s, err, "looking up event key");
+	rc = st_q_step(st, s, err, "looking up event key");
 	if (rc != 1)
 		return rc;
 	if (strcmp((const char *)sqlite3_column_text(s, 0), run_id) != 0) {
@@ -58,13 +58,13 @@ event_append_tx(struct store *st, const char *run_id, const char *phase_id, cons
 		*seq_out = seq;
 		return rc;
 	}
-	s = q_prepare(st, err, SQL_EVENT_NEXT_SEQ, "s", run_id);
-	if (s == NULL || q_step(st, s, err, "computing event seq") != 1)
+	s = st_q_prepare(st, err, SQL_EVENT_NEXT_SEQ, "s", run_id);
+	if (s == NULL || st_q_step(st, s, err, "computing event seq") != 1)
 		return -1;
 	seq = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	if (q_exec(st, err, "appending event", SQL_EVENT_INSERT, "ssIssss", run_id, phase_id, seq,
-	           type, payload ? payload : "{}", key, ts) != 0) {
+	if (st_q_exec(st, err, "appending event", SQL_EVENT_INSERT, "ssIssss", run_id, phase_id,
+	              seq, type, payload ? payload : "{}", key, ts) != 0) {
 		df_error_prefix(err, "event %s (%s) of run %s", type, key, run_id);
 		return -1;
 	}
@@ -87,11 +87,11 @@ store_event_append_phase(struct store *st, const char *run_id, const char *phase
 	    idempotency_key == NULL || *idempotency_key == '\0')
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "an event needs a run id, a type and an idempotency key");
-	if (tx_enter(st, &own, err) != 0)
+	if (st_tx_enter(st, &own, err) != 0)
 		return -1;
 	rc = event_append_tx(st, run_id, phase_id, type, payload_json_text, idempotency_key, ts,
 	                     &seq, err);
-	rc = tx_leave(st, own, rc, err);
+	rc = st_tx_leave(st, own, rc, err);
 	if (rc >= 0 && seq_out)
 		*seq_out = seq;
 	return rc;
@@ -127,32 +127,32 @@ int
 store_events_list(struct store *st, const char *run_id, int64_t after_seq, size_t limit,
                   struct store_event **out, size_t *n, struct df_error *err)
 {
-	return q_list(st,
-	              q_prepare(st, err, SQL_EVENTS_LIST, "sII", run_id, after_seq,
-	                        limit == 0 ? (int64_t)-1 : (int64_t)limit),
-	              sizeof(**out), event_fill, event_clear, (void **)out, n, err,
-	              "listing events");
+	return st_q_list(st,
+	                 st_q_prepare(st, err, SQL_EVENTS_LIST, "sII", run_id, after_seq,
+	                              limit == 0 ? (int64_t)-1 : (int64_t)limit),
+	                 sizeof(**out), event_fill, event_clear, (void **)out, n, err,
+	                 "listing events");
 }
 
 void
 store_events_free(struct store_event *events, size_t n)
 {
-	rows_free(events, n, sizeof(*events), event_clear);
+	st_rows_free(events, n, sizeof(*events), event_clear);
 }
 
 int
 store_events_tail(struct store *st, const char *run_id, size_t limit, struct store_event **out,
                   size_t *n, struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(st, err,
-	                            "SELECT COALESCE(MAX(seq), 0) FROM run_events "
-	                            "WHERE run_id = ?",
-	                            "s", run_id);
+	sqlite3_stmt *s = st_q_prepare(st, err,
+	                               "SELECT COALESCE(MAX(seq), 0) FROM run_events "
+	                               "WHERE run_id = ?",
+	                               "s", run_id);
 	int64_t max;
 
 	*out = NULL;
 	*n = 0;
-	if (s == NULL || q_step(st, s, err, "reading event seq") != 1)
+	if (s == NULL || st_q_step(st, s, err, "reading event seq") != 1)
 		return -1;
 	max = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
@@ -164,12 +164,12 @@ int
 store_events_count_cause(struct store *st, const char *phase_id, const char *type,
                          const char *cause, int64_t *n, struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(st, err,
-	                            "SELECT count(*) FROM run_events WHERE phase_id = ? AND "
-	                            "type = ? AND json_extract(payload, '$.cause') = ?",
-	                            "sss", phase_id, type, cause);
+	sqlite3_stmt *s = st_q_prepare(st, err,
+	                               "SELECT count(*) FROM run_events WHERE phase_id = ? AND "
+	                               "type = ? AND json_extract(payload, '$.cause') = ?",
+	                               "sss", phase_id, type, cause);
 
-	if (s == NULL || q_step(st, s, err, "counting events") != 1)
+	if (s == NULL || st_q_step(st, s, err, "counting events") != 1)
 		return -1;
 	*n = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);

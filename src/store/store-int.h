@@ -38,13 +38,13 @@ struct store {
 /* store-schema.c */
 
 /* PRAGMA user_version into *out: 0, or -1 with err (a file that is no database fails here). */
-int read_user_version(struct store *st, int *out, struct df_error *err);
+int st_read_user_version(struct store *st, int *out, struct df_error *err);
 
 /* database_too_new for a file of schema version version: -1 with err. */
-int too_new(struct store *st, int version, struct df_error *err);
+int st_too_new(struct store *st, int version, struct df_error *err);
 
 /* Apply the migrations the file lacks, each in its own transaction: 0 or -1 with err. */
-int migrate(struct store *st, struct df_error *err);
+int st_migrate(struct store *st, struct df_error *err);
 
 /* store.c */
 
@@ -54,13 +54,13 @@ int migrate(struct store *st, struct df_error *err);
  * says so); tx_leave commits or, when rc < 0, rolls back what tx_enter
  * began, and returns rc (-1 when the commit failed).
  */
-int tx_enter(struct store *st, int *own, struct df_error *err);
-int tx_leave(struct store *st, int own, int rc, struct df_error *err);
+int st_tx_enter(struct store *st, int *own, struct df_error *err);
+int st_tx_leave(struct store *st, int own, int rc, struct df_error *err);
 
 /* store-stmt.c: errors. */
 
 /* Translate the connection's last error (rc is the failing call's result); returns -1. */
-int db_error(struct store *st, int rc, struct df_error *err, const char *what);
+int st_db_error(struct store *st, int rc, struct df_error *err, const char *what);
 
 /*
  * store-stmt.c: prepared statements. q_prepare returns a cached statement,
@@ -69,33 +69,33 @@ int db_error(struct store *st, int rc, struct df_error *err, const char *what);
  * static text: the cache knows a statement by the pointer. Statements stay
  * owned by the cache.
  */
-sqlite3_stmt *q_prepare(struct store *st, struct df_error *err, const char *sql, const char *types,
-                        ...);
+sqlite3_stmt *st_q_prepare(struct store *st, struct df_error *err, const char *sql,
+                           const char *types, ...);
 
 /*
  * Step a statement: 1 for a row, 0 when done (the statement is reset), -1
  * with err (the raw result code in *rc_out when not NULL, for callers that
  * translate constraint failures themselves).
  */
-int q_step_rc(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what,
-              int *rc_out);
-int q_step(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what);
+int st_q_step_rc(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what,
+                 int *rc_out);
+int st_q_step(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what);
 
 /* Run a statement that returns no rows; 0 or -1 with err. */
-int q_exec(struct store *st, struct df_error *err, const char *what, const char *sql,
-           const char *types, ...);
+int st_q_exec(struct store *st, struct df_error *err, const char *what, const char *sql,
+              const char *types, ...);
 
 /* Run a script of statements (no arguments, not cached); 0 or -1 with err. */
-int q_script(struct store *st, const char *sql, struct df_error *err, const char *what);
+int st_q_script(struct store *st, const char *sql, struct df_error *err, const char *what);
 
 /* store-stmt.c: rows. */
 
 /* Column i as a string the caller frees (NULL for SQL NULL). */
-char *col_dup(sqlite3_stmt *s, int i);
+char *st_col_dup(sqlite3_stmt *s, int i);
 /* Column i into out, cut to cap ("" for SQL NULL). */
-void col_copy(sqlite3_stmt *s, int i, char *out, size_t cap);
-int col_int(sqlite3_stmt *s, int i);
-int col_is_null(sqlite3_stmt *s, int i);
+void st_col_copy(sqlite3_stmt *s, int i, char *out, size_t cap);
+int st_col_int(sqlite3_stmt *s, int i);
+int st_col_is_null(sqlite3_stmt *s, int i);
 
 typedef void (*row_fill_fn)(sqlite3_stmt *s, void *elem);
 typedef void (*elem_clear_fn)(void *elem);
@@ -105,15 +105,15 @@ typedef void (*elem_clear_fn)(void *elem);
  * filled. 0 with *out (the caller frees) and *n, or -1 with err (nothing
  * kept). s may be NULL (a failed q_prepare): -1.
  */
-int q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_clear_fn clear,
-           void **out, size_t *n, struct df_error *err, const char *what);
+int st_q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_clear_fn clear,
+              void **out, size_t *n, struct df_error *err, const char *what);
 
 /* The first row into out: 1, 0 when none (out zeroed), -1. s may be NULL: -1. */
-int q_one(struct store *st, sqlite3_stmt *s, void *out, size_t size, row_fill_fn fill,
-          struct df_error *err, const char *what);
+int st_q_one(struct store *st, sqlite3_stmt *s, void *out, size_t size, row_fill_fn fill,
+             struct df_error *err, const char *what);
 
 /* Clear each of the n elements of size in v, then free v. */
-void rows_free(void *v, size_t n, size_t size, elem_clear_fn clear);
+void st_rows_free(void *v, size_t n, size_t size, elem_clear_fn clear);
 
 /*
  * Rows as data. Each table read into a struct has its columns written once,
@@ -156,14 +156,14 @@ void rows_free(void *v, size_t n, size_t size, elem_clear_fn clear);
 #define COL_FILL(c, type)                                                                          \
 	COL_FILL_##type(c);                                                                        \
 	col++;
-#define COL_FILL_TEXT(c) row->c = col_dup(s, col)
-#define COL_FILL_TEXT_OR_NULL(c) row->c = col_dup(s, col)
-#define COL_FILL_INT(c) row->c = col_int(s, col)
+#define COL_FILL_TEXT(c) row->c = st_col_dup(s, col)
+#define COL_FILL_TEXT_OR_NULL(c) row->c = st_col_dup(s, col)
+#define COL_FILL_INT(c) row->c = st_col_int(s, col)
 #define COL_FILL_INT64(c) row->c = sqlite3_column_int64(s, col)
-#define COL_FILL_INT_OR_0(c) row->c = col_is_null(s, col) ? 0 : col_int(s, col)
+#define COL_FILL_INT_OR_0(c) row->c = st_col_is_null(s, col) ? 0 : st_col_int(s, col)
 #define COL_FILL_INT_OR_UNSET(c)                                                                   \
-	row->has_##c = !col_is_null(s, col);                                                       \
-	row->c = row->has_##c ? col_int(s, col) : 0
+	row->has_##c = !st_col_is_null(s, col);                                                    \
+	row->c = row->has_##c ? st_col_int(s, col) : 0
 
 #define COL_FREE(c, type) COL_FREE_##type(c)
 #define COL_FREE_TEXT(c) free(row->c);

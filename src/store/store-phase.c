@@ -38,20 +38,20 @@ store_phase_clear(struct store_phase *p)
 void
 store_phases_free(struct store_phase *p, size_t n)
 {
-	rows_free(p, n, sizeof(*p), phase_clear);
+	st_rows_free(p, n, sizeof(*p), phase_clear);
 }
 
 int
 store_phase_insert(struct store *st, const struct store_phase *p, const char *ts,
                    struct df_error *err)
 {
-	if (q_exec(st, err, "inserting phase",
-	           "INSERT INTO run_phases (id, run_id, phase_key, seq, state, attempts, repairs, "
-	           "definition, deadline_at, created_at, started_at, ended_at) VALUES (?, ?, ?, ?, "
-	           "COALESCE(?, 'pending'), ?, ?, ?, ?, COALESCE(?, " NOW_TS "), ?, ?)",
-	           "sssisiisssss", p->id, p->run_id, p->phase_key, p->seq, p->state, p->attempts,
-	           p->repairs, p->definition, p->deadline_at, ts, p->started_at,
-	           p->ended_at) != 0) {
+	if (st_q_exec(
+	        st, err, "inserting phase",
+	        "INSERT INTO run_phases (id, run_id, phase_key, seq, state, attempts, repairs, "
+	        "definition, deadline_at, created_at, started_at, ended_at) VALUES (?, ?, ?, ?, "
+	        "COALESCE(?, 'pending'), ?, ?, ?, ?, COALESCE(?, " NOW_TS "), ?, ?)",
+	        "sssisiisssss", p->id, p->run_id, p->phase_key, p->seq, p->state, p->attempts,
+	        p->repairs, p->definition, p->deadline_at, ts, p->started_at, p->ended_at) != 0) {
 		df_error_prefix(err, "phase %s of run %s", p->phase_key, p->run_id);
 		return -1;
 	}
@@ -61,7 +61,7 @@ store_phase_insert(struct store *st, const struct store_phase *p, const char *ts
 int
 store_phase_save(struct store *st, const struct store_phase *p, struct df_error *err)
 {
-	return q_exec(
+	return st_q_exec(
 	    st, err, "updating phase",
 	    "UPDATE run_phases SET state = ?, attempts = ?, repairs = ?, deadline_at = ?, "
 	    "started_at = ?, ended_at = ? WHERE id = ?",
@@ -77,14 +77,14 @@ int
 store_phase_get(struct store *st, const char *phase_id, struct store_phase *out,
                 struct df_error *err)
 {
-	return q_one(st, q_prepare(st, err, SQL_PHASE_GET, "s", phase_id), out, sizeof(*out),
-	             phase_fill, err, "reading phase");
+	return st_q_one(st, st_q_prepare(st, err, SQL_PHASE_GET, "s", phase_id), out, sizeof(*out),
+	                phase_fill, err, "reading phase");
 }
 
 int
 store_phases_list(struct store *st, const char *run_id, struct store_phase **out, size_t *n,
                   struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_PHASES_LIST, "s", run_id), sizeof(**out),
-	              phase_fill, phase_clear, (void **)out, n, err, "listing phases");
+	return st_q_list(st, st_q_prepare(st, err, SQL_PHASES_LIST, "s", run_id), sizeof(**out),
+	                 phase_fill, phase_clear, (void **)out, n, err, "listing phases");
 }

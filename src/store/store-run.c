@@ -37,15 +37,15 @@ int
 store_run_active_for(struct store *st, const char *repo_path, const char *base_branch,
                      char run_id[DF_ID_MAX], char state[DF_ID_MAX], struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(st, err, SQL_RUN_ACTIVE_FOR, "ss", repo_path, base_branch);
+	sqlite3_stmt *s = st_q_prepare(st, err, SQL_RUN_ACTIVE_FOR, "ss", repo_path, base_branch);
 	int rc;
 
 	if (s == NULL)
 		return -1;
-	rc = q_step(st, s, err, "looking up the active run");
+	rc = st_q_step(st, s, err, "looking up the active run");
 	if (rc == 1) {
-		col_copy(s, 0, run_id, DF_ID_MAX);
-		col_copy(s, 1, state, DF_ID_MAX);
+		st_col_copy(s, 0, run_id, DF_ID_MAX);
+		st_col_copy(s, 1, state, DF_ID_MAX);
 		sqlite3_reset(s);
 	}
 	return rc;
@@ -93,12 +93,12 @@ store_run_insert(struct store *st, const struct store_run_new *r, struct df_erro
 	if (!known_run_state(state))
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "unknown run state '%s'",
 		                    state);
-	s = q_prepare(st, err, SQL_RUN_INSERT, "sssssssss", r->id, r->template_id, r->template_hash,
-	              state, r->repo_path, r->base_branch, r->worktree_root, r->created_at,
-	              r->created_at);
+	s = st_q_prepare(st, err, SQL_RUN_INSERT, "sssssssss", r->id, r->template_id,
+	                 r->template_hash, state, r->repo_path, r->base_branch, r->worktree_root,
+	                 r->created_at, r->created_at);
 	if (s == NULL)
 		return -1;
-	rc = q_step_rc(st, s, err, "inserting run", &raw);
+	rc = st_q_step_rc(st, s, err, "inserting run", &raw);
 	if (rc < 0) {
 		maybe_active_run_exists(st, raw, r->repo_path, r->base_branch, err);
 		if (err && err->code != DF_E_ACTIVE_RUN_EXISTS)
@@ -124,10 +124,10 @@ store_run_set_state(struct store *st, const char *run_id, const char *state, str
 	if (state == NULL || !known_run_state(state))
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "unknown run state '%s'",
 		                    state ? state : "(null)");
-	s = q_prepare(st, err, SQL_RUN_GET_PAIR, "s", run_id);
+	s = st_q_prepare(st, err, SQL_RUN_GET_PAIR, "s", run_id);
 	if (s == NULL)
 		return -1;
-	rc = q_step(st, s, err, "reading run");
+	rc = st_q_step(st, s, err, "reading run");
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
@@ -137,13 +137,13 @@ store_run_set_state(struct store *st, const char *run_id, const char *state, str
 			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
 		return -1;
 	}
-	col_copy(s, 0, repo, sizeof(repo));
-	col_copy(s, 1, base, sizeof(base));
+	st_col_copy(s, 0, repo, sizeof(repo));
+	st_col_copy(s, 1, base, sizeof(base));
 	sqlite3_reset(s);
-	s = q_prepare(st, err, SQL_RUN_SET_STATE, "ss", state, run_id);
+	s = st_q_prepare(st, err, SQL_RUN_SET_STATE, "ss", state, run_id);
 	if (s == NULL)
 		return -1;
-	if (q_step_rc(st, s, err, "updating run state", &raw) < 0) {
+	if (st_q_step_rc(st, s, err, "updating run state", &raw) < 0) {
 		maybe_active_run_exists(st, raw, repo, base, err);
 		return -1;
 	}
@@ -185,8 +185,8 @@ static const char SQL_RUN_GET[] = "SELECT " RUN_COLS " FROM runs WHERE id = ?";
 int
 store_run_get(struct store *st, const char *run_id, struct store_run *out, struct df_error *err)
 {
-	return q_one(st, q_prepare(st, err, SQL_RUN_GET, "s", run_id), out, sizeof(*out), run_fill,
-	             err, "reading run");
+	return st_q_one(st, st_q_prepare(st, err, SQL_RUN_GET, "s", run_id), out, sizeof(*out),
+	                run_fill, err, "reading run");
 }
 
 static const char SQL_RUNS_ALL[] = "SELECT " RUN_COLS " FROM runs ORDER BY created_at, rowid";
@@ -198,14 +198,15 @@ int
 store_runs_list(struct store *st, int active_only, struct store_run **out, size_t *n,
                 struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, active_only ? SQL_RUNS_ACTIVE : SQL_RUNS_ALL, NULL),
-	              sizeof(**out), run_fill, run_clear, (void **)out, n, err, "listing runs");
+	return st_q_list(st,
+	                 st_q_prepare(st, err, active_only ? SQL_RUNS_ACTIVE : SQL_RUNS_ALL, NULL),
+	                 sizeof(**out), run_fill, run_clear, (void **)out, n, err, "listing runs");
 }
 
 void
 store_runs_free(struct store_run *runs, size_t n)
 {
-	rows_free(runs, n, sizeof(*runs), run_clear);
+	st_rows_free(runs, n, sizeof(*runs), run_clear);
 }
 
 static const char SQL_RUN_COUNT_ACTIVE[] =
@@ -214,9 +215,9 @@ static const char SQL_RUN_COUNT_ACTIVE[] =
 int
 store_run_count_active(struct store *st, int64_t *n, struct df_error *err)
 {
-	sqlite3_stmt *s = q_prepare(st, err, SQL_RUN_COUNT_ACTIVE, NULL);
+	sqlite3_stmt *s = st_q_prepare(st, err, SQL_RUN_COUNT_ACTIVE, NULL);
 
-	if (s == NULL || q_step(st, s, err, "counting active runs") != 1)
+	if (s == NULL || st_q_step(st, s, err, "counting active runs") != 1)
 		return -1;
 	*n = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
@@ -252,8 +253,8 @@ store_run_transition(struct store *st, const char *run_id, const char *state,
 			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
 		return -1;
 	}
-	s = q_prepare(st, err, SQL_RUN_TRANSITION, "ssss", state, paused_from_state, ts, run_id);
-	rc = s ? q_step_rc(st, s, err, "updating run state", &raw) : -1;
+	s = st_q_prepare(st, err, SQL_RUN_TRANSITION, "ssss", state, paused_from_state, ts, run_id);
+	rc = s ? st_q_step_rc(st, s, err, "updating run state", &raw) : -1;
 	if (rc < 0)
 		maybe_active_run_exists(st, raw, r.repo_path, r.base_branch, err);
 	store_run_clear(&r);
@@ -264,26 +265,26 @@ int
 store_run_set_current_phase(struct store *st, const char *run_id, const char *phase_id,
                             const char *ts, struct df_error *err)
 {
-	return q_exec(st, err, "setting the current phase",
-	              "UPDATE runs SET current_phase_id = ?, updated_at = COALESCE(?, " NOW_TS
-	              ") WHERE id = ?",
-	              "sss", phase_id, ts, run_id);
+	return st_q_exec(st, err, "setting the current phase",
+	                 "UPDATE runs SET current_phase_id = ?, updated_at = COALESCE(?, " NOW_TS
+	                 ") WHERE id = ?",
+	                 "sss", phase_id, ts, run_id);
 }
 
 int
 store_run_set_started(struct store *st, const char *run_id, const char *ts, struct df_error *err)
 {
-	return q_exec(st, err, "setting the run start",
-	              "UPDATE runs SET started_at = COALESCE(?1, " NOW_TS
-	              "), updated_at = COALESCE(?1, " NOW_TS ") WHERE id = ?2",
-	              "ss", ts, run_id);
+	return st_q_exec(st, err, "setting the run start",
+	                 "UPDATE runs SET started_at = COALESCE(?1, " NOW_TS
+	                 "), updated_at = COALESCE(?1, " NOW_TS ") WHERE id = ?2",
+	                 "ss", ts, run_id);
 }
 
 int
 store_run_set_report(struct store *st, const char *run_id, const char *path, const char *ts,
                      struct df_error *err)
 {
-	return q_exec(
+	return st_q_exec(
 	    st, err, "recording the final report",
 	    "UPDATE runs SET final_report_path = ?1, ended_at = COALESCE(ended_at, ?2, " NOW_TS
 	    "), updated_at = COALESCE(?2, " NOW_TS ") WHERE id = ?3",
@@ -295,14 +296,15 @@ store_run_delete(struct store *st, const char *run_id, struct df_error *err)
 {
 	int own, rc;
 
-	if (tx_enter(st, &own, err) != 0)
+	if (st_tx_enter(st, &own, err) != 0)
 		return -1;
 	/* run_events.phase_id and runs.current_phase_id point at phases: clear them first. */
-	rc = q_exec(st, err, "deleting run", "UPDATE runs SET current_phase_id = NULL WHERE id = ?",
-	            "s", run_id);
+	rc = st_q_exec(st, err, "deleting run",
+	               "UPDATE runs SET current_phase_id = NULL WHERE id = ?", "s", run_id);
 	if (rc == 0)
-		rc = q_exec(st, err, "deleting run", "DELETE FROM runs WHERE id = ?", "s", run_id);
-	return tx_leave(st, own, rc, err);
+		rc = st_q_exec(st, err, "deleting run", "DELETE FROM runs WHERE id = ?", "s",
+		               run_id);
+	return st_tx_leave(st, own, rc, err);
 }
 
 /* ---- inputs ---- */
@@ -322,7 +324,7 @@ int
 store_run_inputs_insert(struct store *st, const struct store_run_inputs *in, const char *ts,
                         struct df_error *err)
 {
-	return q_exec(
+	return st_q_exec(
 	    st, err, "inserting run inputs",
 	    "INSERT INTO run_inputs (run_id, requirements_md, objective, extra, input_hash, "
 	    "created_at) VALUES (?, ?, ?, COALESCE(?, '{}'), ?, COALESCE(?, " NOW_TS "))",
@@ -336,8 +338,8 @@ int
 store_run_inputs_get(struct store *st, const char *run_id, struct store_run_inputs *out,
                      struct df_error *err)
 {
-	return q_one(st, q_prepare(st, err, SQL_INPUTS_GET, "s", run_id), out, sizeof(*out),
-	             inputs_fill, err, "reading run inputs");
+	return st_q_one(st, st_q_prepare(st, err, SQL_INPUTS_GET, "s", run_id), out, sizeof(*out),
+	                inputs_fill, err, "reading run inputs");
 }
 
 void
@@ -367,7 +369,7 @@ int
 store_binding_insert(struct store *st, const struct store_binding *b, const char *ts,
                      struct df_error *err)
 {
-	return q_exec(
+	return st_q_exec(
 	    st, err, "inserting binding",
 	    "INSERT INTO run_bindings (id, run_id, role_id, persona_id, persona_hash, "
 	    "backend, binding_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, " NOW_TS
@@ -383,12 +385,12 @@ int
 store_bindings_list(struct store *st, const char *run_id, struct store_binding **out, size_t *n,
                     struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_BINDINGS_LIST, "s", run_id), sizeof(**out),
-	              binding_fill, binding_clear, (void **)out, n, err, "listing bindings");
+	return st_q_list(st, st_q_prepare(st, err, SQL_BINDINGS_LIST, "s", run_id), sizeof(**out),
+	                 binding_fill, binding_clear, (void **)out, n, err, "listing bindings");
 }
 
 void
 store_bindings_free(struct store_binding *b, size_t n)
 {
-	rows_free(b, n, sizeof(*b), binding_clear);
+	st_rows_free(b, n, sizeof(*b), binding_clear);
 }

@@ -189,7 +189,7 @@ static const char *const migrations[] = {
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION = number of migrations");
 
 int
-read_user_version(struct store *st, int *out, struct df_error *err)
+st_read_user_version(struct store *st, int *out, struct df_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
@@ -203,13 +203,13 @@ read_user_version(struct store *st, int *out, struct df_error *err)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_OK)
-		return db_error(st, sqlite3_extended_errcode(st->db), err,
-		                "reading schema version");
+		return st_db_error(st, sqlite3_extended_errcode(st->db), err,
+		                   "reading schema version");
 	return 0;
 }
 
 int
-too_new(struct store *st, int version, struct df_error *err)
+st_too_new(struct store *st, int version, struct df_error *err)
 {
 	df_error_set(err, DF_FATAL, DF_E_DATABASE_TOO_NEW,
 	             "database %s has schema version %d; this devflow knows up to %d", st->path,
@@ -224,18 +224,18 @@ too_new(struct store *st, int version, struct df_error *err)
  * workspace at once do not both apply the same migration.
  */
 int
-migrate(struct store *st, struct df_error *err)
+st_migrate(struct store *st, struct df_error *err)
 {
 	for (;;) {
 		char what[1100], pragma[64];
 		int v;
 
-		if (q_script(st, "BEGIN IMMEDIATE", err, "migrating the schema") != 0)
+		if (st_q_script(st, "BEGIN IMMEDIATE", err, "migrating the schema") != 0)
 			return -1;
-		if (read_user_version(st, &v, err) != 0)
+		if (st_read_user_version(st, &v, err) != 0)
 			goto fail;
 		if (v > (int)N_MIGRATIONS) {
-			too_new(st, v, err);
+			st_too_new(st, v, err);
 			goto fail;
 		}
 		if (v == (int)N_MIGRATIONS) {
@@ -244,8 +244,9 @@ migrate(struct store *st, struct df_error *err)
 		}
 		snprintf(what, sizeof(what), "migration %d of %s", v + 1, st->path);
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		if (q_script(st, migrations[v], err, what) != 0 ||
-		    q_script(st, pragma, err, what) != 0 || q_script(st, "COMMIT", err, what) != 0)
+		if (st_q_script(st, migrations[v], err, what) != 0 ||
+		    st_q_script(st, pragma, err, what) != 0 ||
+		    st_q_script(st, "COMMIT", err, what) != 0)
 			goto fail;
 	}
 fail:

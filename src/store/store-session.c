@@ -39,20 +39,21 @@ store_session_clear(struct store_session *x)
 void
 store_sessions_free(struct store_session *x, size_t n)
 {
-	rows_free(x, n, sizeof(*x), session_clear);
+	st_rows_free(x, n, sizeof(*x), session_clear);
 }
 
 int
 store_session_insert(struct store *st, const struct store_session *x, const char *ts,
                      struct df_error *err)
 {
-	return q_exec(st, err, "recording session",
-	              "INSERT INTO sessions (id, run_id, phase_id, role_id, backend, state, "
-	              "transcript_path, last_prompt_hash, conversation_id, created_at, updated_at) "
-	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, COALESCE(?9, " NOW_TS "), "
-	              "COALESCE(?9, " NOW_TS "))",
-	              "ssssssssss", x->id, x->run_id, x->phase_id, x->role_id, x->backend, x->state,
-	              x->transcript_path, x->last_prompt_hash, ts, x->conversation_id);
+	return st_q_exec(
+	    st, err, "recording session",
+	    "INSERT INTO sessions (id, run_id, phase_id, role_id, backend, state, "
+	    "transcript_path, last_prompt_hash, conversation_id, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, COALESCE(?9, " NOW_TS "), "
+	    "COALESCE(?9, " NOW_TS "))",
+	    "ssssssssss", x->id, x->run_id, x->phase_id, x->role_id, x->backend, x->state,
+	    x->transcript_path, x->last_prompt_hash, ts, x->conversation_id);
 }
 
 static const char SQL_SESSION_SAVE_EXIT[] =
@@ -67,11 +68,11 @@ store_session_save(struct store *st, const struct store_session *x, const char *
                    struct df_error *err)
 {
 	if (x->has_exit_status)
-		return q_exec(st, err, "updating session", SQL_SESSION_SAVE_EXIT, "sssisss",
-		              x->state, x->last_prompt_hash, x->conversation_id, x->exit_status,
-		              x->ended_at, ts, x->id);
-	return q_exec(st, err, "updating session", SQL_SESSION_SAVE, "ssssss", x->state,
-	              x->last_prompt_hash, x->conversation_id, x->ended_at, ts, x->id);
+		return st_q_exec(st, err, "updating session", SQL_SESSION_SAVE_EXIT, "sssisss",
+		                 x->state, x->last_prompt_hash, x->conversation_id, x->exit_status,
+		                 x->ended_at, ts, x->id);
+	return st_q_exec(st, err, "updating session", SQL_SESSION_SAVE, "ssssss", x->state,
+	                 x->last_prompt_hash, x->conversation_id, x->ended_at, ts, x->id);
 }
 
 static const char SQL_SESSION_GET[] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?";
@@ -81,14 +82,14 @@ static const char SQL_SESSIONS_LIST[] =
 int
 store_session_get(struct store *st, const char *id, struct store_session *out, struct df_error *err)
 {
-	return q_one(st, q_prepare(st, err, SQL_SESSION_GET, "s", id), out, sizeof(*out),
-	             session_fill, err, "reading session");
+	return st_q_one(st, st_q_prepare(st, err, SQL_SESSION_GET, "s", id), out, sizeof(*out),
+	                session_fill, err, "reading session");
 }
 
 int
 store_sessions_list(struct store *st, const char *run_id, struct store_session **out, size_t *n,
                     struct df_error *err)
 {
-	return q_list(st, q_prepare(st, err, SQL_SESSIONS_LIST, "s", run_id), sizeof(**out),
-	              session_fill, session_clear, (void **)out, n, err, "listing sessions");
+	return st_q_list(st, st_q_prepare(st, err, SQL_SESSIONS_LIST, "s", run_id), sizeof(**out),
+	                 session_fill, session_clear, (void **)out, n, err, "listing sessions");
 }

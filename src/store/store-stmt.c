@@ -20,7 +20,7 @@
 
 /* Translate the connection's last error (rc is the failing call's result). */
 int
-db_error(struct store *st, int rc, struct df_error *err, const char *what)
+st_db_error(struct store *st, int rc, struct df_error *err, const char *what)
 {
 	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
 	int prim = rc & 0xff;
@@ -70,7 +70,7 @@ q_vprepare(struct store *st, struct df_error *err, const char *sql, const char *
 	if (s == NULL) {
 		rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 		if (rc != SQLITE_OK) {
-			db_error(st, rc, err, "prepare");
+			st_db_error(st, rc, err, "prepare");
 			return NULL;
 		}
 		if (st->nstmts == STMT_CACHE_MAX)
@@ -101,7 +101,7 @@ q_vprepare(struct store *st, struct df_error *err, const char *sql, const char *
 			abort(); /* a programming error in this file */
 		}
 		if (rc != SQLITE_OK) {
-			db_error(st, rc, err, "bind");
+			st_db_error(st, rc, err, "bind");
 			return NULL;
 		}
 	}
@@ -109,7 +109,7 @@ q_vprepare(struct store *st, struct df_error *err, const char *sql, const char *
 }
 
 sqlite3_stmt *
-q_prepare(struct store *st, struct df_error *err, const char *sql, const char *types, ...)
+st_q_prepare(struct store *st, struct df_error *err, const char *sql, const char *types, ...)
 {
 	sqlite3_stmt *s;
 	va_list ap;
@@ -126,7 +126,7 @@ q_prepare(struct store *st, struct df_error *err, const char *sql, const char *t
  * translate constraint failures themselves).
  */
 int
-q_step_rc(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what, int *rc_out)
+st_q_step_rc(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what, int *rc_out)
 {
 	int rc;
 
@@ -151,21 +151,21 @@ q_step_rc(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *w
 	rc = sqlite3_extended_errcode(st->db);
 	if (rc_out)
 		*rc_out = rc;
-	db_error(st, rc, err, what);
+	st_db_error(st, rc, err, what);
 	sqlite3_reset(s);
 	return -1;
 }
 
 int
-q_step(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what)
+st_q_step(struct store *st, sqlite3_stmt *s, struct df_error *err, const char *what)
 {
-	return q_step_rc(st, s, err, what, NULL);
+	return st_q_step_rc(st, s, err, what, NULL);
 }
 
 /* Run a statement that returns no rows; 0 or -1 with err. */
 int
-q_exec(struct store *st, struct df_error *err, const char *what, const char *sql, const char *types,
-       ...)
+st_q_exec(struct store *st, struct df_error *err, const char *what, const char *sql,
+          const char *types, ...)
 {
 	sqlite3_stmt *s;
 	va_list ap;
@@ -176,14 +176,14 @@ q_exec(struct store *st, struct df_error *err, const char *what, const char *sql
 	va_end(ap);
 	if (s == NULL)
 		return -1;
-	while ((rc = q_step(st, s, err, what)) == 1)
+	while ((rc = st_q_step(st, s, err, what)) == 1)
 		;
 	return rc;
 }
 
 /* Run a script of statements (no arguments, not cached). */
 int
-q_script(struct store *st, const char *sql, struct df_error *err, const char *what)
+st_q_script(struct store *st, const char *sql, struct df_error *err, const char *what)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
@@ -194,7 +194,7 @@ q_script(struct store *st, const char *sql, struct df_error *err, const char *wh
 		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ||
 		    (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
 			sqlite3_free(msg);
-			return db_error(st, rc, err, what);
+			return st_db_error(st, rc, err, what);
 		}
 		sqlite3_free(msg);
 		return -1;
@@ -203,7 +203,7 @@ q_script(struct store *st, const char *sql, struct df_error *err, const char *wh
 }
 
 char *
-col_dup(sqlite3_stmt *s, int i)
+st_col_dup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -211,7 +211,7 @@ col_dup(sqlite3_stmt *s, int i)
 }
 
 void
-col_copy(sqlite3_stmt *s, int i, char *out, size_t cap)
+st_col_copy(sqlite3_stmt *s, int i, char *out, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -226,8 +226,8 @@ col_copy(sqlite3_stmt *s, int i, char *out, size_t cap)
 
 /* Step s to completion, one element of size per row. 0 or -1 (nothing kept). */
 int
-q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_clear_fn clear,
-       void **out, size_t *n, struct df_error *err, const char *what)
+st_q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_clear_fn clear,
+          void **out, size_t *n, struct df_error *err, const char *what)
 {
 	char *v = NULL;
 	size_t count = 0, cap = 0;
@@ -237,7 +237,7 @@ q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_cl
 	*n = 0;
 	if (s == NULL)
 		return -1;
-	while ((rc = q_step(st, s, err, what)) == 1) {
+	while ((rc = st_q_step(st, s, err, what)) == 1) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 8;
 			v = xreallocarray(v, cap, size);
@@ -247,7 +247,7 @@ q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_cl
 		count++;
 	}
 	if (rc < 0) {
-		rows_free(v, count, size, clear);
+		st_rows_free(v, count, size, clear);
 		return -1;
 	}
 	*out = v;
@@ -257,15 +257,15 @@ q_list(struct store *st, sqlite3_stmt *s, size_t size, row_fill_fn fill, elem_cl
 
 /* The first row into out: 1, 0 when none (out zeroed), -1. */
 int
-q_one(struct store *st, sqlite3_stmt *s, void *out, size_t size, row_fill_fn fill,
-      struct df_error *err, const char *what)
+st_q_one(struct store *st, sqlite3_stmt *s, void *out, size_t size, row_fill_fn fill,
+         struct df_error *err, const char *what)
 {
 	int rc;
 
 	memset(out, 0, size);
 	if (s == NULL)
 		return -1;
-	rc = q_step(st, s, err, what);
+	rc = st_q_step(st, s, err, what);
 	if (rc == 1) {
 		fill(s, out);
 		sqlite3_reset(s);
@@ -274,19 +274,19 @@ q_one(struct store *st, sqlite3_stmt *s, void *out, size_t size, row_fill_fn fil
 }
 
 int
-col_int(sqlite3_stmt *s, int i)
+st_col_int(sqlite3_stmt *s, int i)
 {
 	return sqlite3_column_int(s, i);
 }
 
 int
-col_is_null(sqlite3_stmt *s, int i)
+st_col_is_null(sqlite3_stmt *s, int i)
 {
 	return sqlite3_column_type(s, i) == SQLITE_NULL;
 }
 
 void
-rows_free(void *v, size_t n, size_t size, elem_clear_fn clear)
+st_rows_free(void *v, size_t n, size_t size, elem_clear_fn clear)
 {
 	for (size_t i = 0; i < n; i++)
 		clear((char *)v + i * size);

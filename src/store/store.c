@@ -128,12 +128,12 @@ pragma_setup(struct store *st, struct df_error *err)
 {
 	int memory = strcmp(st->path, ":memory:") == 0;
 
-	if (!memory && q_script(st, "PRAGMA journal_mode = WAL", err, "enabling WAL") != 0)
+	if (!memory && st_q_script(st, "PRAGMA journal_mode = WAL", err, "enabling WAL") != 0)
 		return -1;
-	return q_script(st,
-	                "PRAGMA foreign_keys = ON;"
-	                "PRAGMA synchronous = FULL;",
-	                err, "configuring the connection");
+	return st_q_script(st,
+	                   "PRAGMA foreign_keys = ON;"
+	                   "PRAGMA synchronous = FULL;",
+	                   err, "configuring the connection");
 }
 
 struct store *
@@ -161,7 +161,7 @@ store_open_path(const char *path, struct df_error *err)
 			df_error_set(err, DF_FATAL, DF_E_DATABASE, "cannot open database %s: %s",
 			             path, sqlite3_errstr(rc));
 		else
-			db_error(st, rc, err, "opening database");
+			st_db_error(st, rc, err, "opening database");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -170,17 +170,17 @@ store_open_path(const char *path, struct df_error *err)
 	 * same file may be running WAL recovery, which holds a lock briefly.
 	 */
 	if (sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS) != SQLITE_OK) {
-		db_error(st, sqlite3_errcode(st->db), err, "busy timeout");
+		st_db_error(st, sqlite3_errcode(st->db), err, "busy timeout");
 		goto fail;
 	}
 	/* Read the version before anything writes: a foreign file fails here. */
-	if (read_user_version(st, &version, err) != 0)
+	if (st_read_user_version(st, &version, err) != 0)
 		goto fail;
 	if (version > STORE_SCHEMA_VERSION) {
-		too_new(st, version, err);
+		st_too_new(st, version, err);
 		goto fail;
 	}
-	if (pragma_setup(st, err) != 0 || migrate(st, err) != 0)
+	if (pragma_setup(st, err) != 0 || st_migrate(st, err) != 0)
 		goto fail;
 	return st;
 fail:
@@ -244,7 +244,7 @@ store_user_version(struct store *st)
 {
 	int v = -1;
 
-	if (read_user_version(st, &v, NULL) != 0)
+	if (st_read_user_version(st, &v, NULL) != 0)
 		return -1;
 	return v;
 }
@@ -259,7 +259,7 @@ store_begin(struct store *st, struct df_error *err)
 	if (st->in_tx)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "a transaction is already open on %s", st->path);
-	if (q_exec(st, err, "begin transaction", "BEGIN IMMEDIATE", NULL) != 0)
+	if (st_q_exec(st, err, "begin transaction", "BEGIN IMMEDIATE", NULL) != 0)
 		return -1;
 	st->in_tx = 1;
 	return 0;
@@ -271,7 +271,7 @@ store_commit(struct store *st, struct df_error *err)
 	if (!st->in_tx)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "no transaction is open on %s", st->path);
-	if (q_exec(st, err, "commit", "COMMIT", NULL) != 0) {
+	if (st_q_exec(st, err, "commit", "COMMIT", NULL) != 0) {
 		store_rollback(st);
 		return -1;
 	}
@@ -335,14 +335,14 @@ store_now(char out[STORE_TS_MAX])
  * one and in their own otherwise.
  */
 int
-tx_enter(struct store *st, int *own, struct df_error *err)
+st_tx_enter(struct store *st, int *own, struct df_error *err)
 {
 	*own = !st->in_tx;
 	return *own ? store_begin(st, err) : 0;
 }
 
 int
-tx_leave(struct store *st, int own, int rc, struct df_error *err)
+st_tx_leave(struct store *st, int own, int rc, struct df_error *err)
 {
 	if (!own)
 		return rc;

@@ -32,6 +32,10 @@ bad=$(for f in src/*/*.[ch]; do
 done)
 is "$bad" "" "a bare include is of the same folder, and one of the same folder is bare"
 
+hits=$(grep -HoE '^#include "[^"]+/[^"/]+-int\.h"' src/*/*.[ch] tui/*.[ch] tests/unit/*.[ch] \
+	bench/*.c 2>/dev/null)
+is "$hits" "" "a folder's internal header (*-int.h) is included only inside the folder"
+
 is "$(outside src/lib 'NONE')" "" "lib/ includes nothing of ours"
 is "$(outside src/schema 'lib')" "" "schema/ includes only lib/"
 is "$(outside src/store 'lib')" "" "store/ includes only lib/"
