@@ -51,6 +51,7 @@ UNIT_TESTS = \
 	tests/unit/test_states \
 	tests/unit/test_store \
 	tests/unit/test_tui \
+	tests/unit/test_utf8 \
 	tests/unit/test_watch \
 	tests/unit/test_worker \
 	tests/unit/test_worktree

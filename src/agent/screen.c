@@ -13,6 +13,7 @@
 #include <vterm.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "screen.h"
 
@@ -60,6 +61,17 @@ struct screen {
 	bool altscreen;
 	char *title;
 };
+
+/* A character for others to read: a surrogate or a value past Unicode as U+FFFD. */
+static void
+put_utf8(struct buf *b, uint32_t c)
+{
+	char o[4];
+
+	if (c >= 0xd800 && c <= 0xdfff)
+		c = 0xfffd;
+	buf_append(b, o, utf8_encode(c, o));
+}
 
 static void
 screen_mark_rows(struct screen *s, int start, int end)
@@ -455,35 +467,6 @@ screen_cell(const struct screen *s, int row, int col, struct screen_cell *out)
 	out->width = v.width > 0 ? v.width : 1;
 }
 
-static void
-put_utf8(struct buf *b, uint32_t c)
-{
-	char o[4];
-
-	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		c = 0xfffd;
-	if (c < 0x80) {
-		buf_putc(b, (char)c);
-		return;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xc0 | (c >> 6));
-		o[1] = (char)(0x80 | (c & 0x3f));
-		buf_append(b, o, 2);
-	} else if (c < 0x10000) {
-		o[0] = (char)(0xe0 | (c >> 12));
-		o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (c & 0x3f));
-		buf_append(b, o, 3);
-	} else {
-		o[0] = (char)(0xf0 | (c >> 18));
-		o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		o[3] = (char)(0x80 | (c & 0x3f));
-		buf_append(b, o, 4);
-	}
-}
-
 static bool
 color_eq(const struct screen_color *a, const struct screen_color *b)
 {
@@ -803,43 +786,6 @@ screen_char(struct screen *s, uint32_t codepoint, unsigned mods)
 	vterm_keyboard_unichar(s->vt, codepoint, (VTermModifier)mods);
 }
 
-/* Decode one UTF-8 sequence; returns its length, or 0 (skip one byte) when invalid. */
-static size_t
-utf8_decode(const unsigned char *p, size_t len, uint32_t *out)
-{
-	uint32_t c;
-	size_t n;
-
-	if (p[0] < 0x80) {
-		*out = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*out = c;
-	return n;
-}
-
 void
 screen_paste(struct screen *s, const char *text, size_t len)
 {
@@ -894,7 +840,7 @@ send_token(struct screen *s, const char *tok, size_t len, struct df_error *err)
 	if (mods != 0) {
 		/* A modifier applies to exactly one character: C-c, M-x. */
 		uint32_t c;
-		size_t used = utf8_decode((const unsigned char *)p, n, &c);
+		size_t used = utf8_decode(p, n, &c);
 		if (used == 0 || used != n)
 			return df_error_set(
 			    err, DF_FATAL, DF_E_INVALID_ARGUMENT,
@@ -906,7 +852,7 @@ send_token(struct screen *s, const char *tok, size_t len, struct df_error *err)
 	}
 	for (size_t i = 0; i < n;) {
 		uint32_t c;
-		size_t used = utf8_decode((const unsigned char *)p + i, n - i, &c);
+		size_t used = utf8_decode(p + i, n - i, &c);
 		if (used == 0)
 			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 			                    "key '%.*s': invalid UTF-8", (int)len, tok);

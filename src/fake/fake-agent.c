@@ -29,6 +29,7 @@
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "fake.h"
 
@@ -159,23 +160,11 @@ static void __attribute__((format(printf, 1, 2))) outf(const char *fmt, ...)
 	free(s);
 }
 
-/* Display width of UTF-8 text, counting one column per code point. */
-static size_t
-text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			w++;
-	return w;
-}
-
 /* The tail of s that fits in width columns, on a code point boundary. */
 static const char *
 tail_fitting(const char *s, size_t width)
 {
-	size_t w = text_width(s);
+	size_t w = utf8_count(s);
 
 	while (w > width && *s != '\0') {
 		s++;
@@ -743,7 +732,7 @@ say_first_line(const char *label, const char *text)
 {
 	const char *nl = strchr(text, '\n');
 	int n = nl != NULL ? (int)(nl - text) : (int)strlen(text);
-	int room = cols - (int)text_width(label) - 8;
+	int room = cols - (int)utf8_count(label) - 8;
 
 	if (room < 10)
 		room = 10;
@@ -877,7 +866,7 @@ head_fitting(const char *s, size_t width)
 {
 	const char *p = s;
 
-	if (text_width(s) <= width)
+	if (utf8_count(s) <= width)
 		return xstrdup(s);
 	for (size_t w = 0; *p != '\0' && w + 1 < width; w++) {
 		p++;
@@ -919,7 +908,7 @@ banner(void)
 	tag = head_fitting("A scripted agent CLI for devflow's tests and demo.", (size_t)W - 1);
 	lines[1] = tag;
 	/* A path too long for the box keeps its end, marked as cut with "…". */
-	if (text_width(where) > (size_t)W - 7)
+	if (utf8_count(where) > (size_t)W - 7)
 		lines[2] = xasprintf(C_DIM "cwd: …%s" C_RESET, tail_fitting(where, (size_t)W - 8));
 	else
 		lines[2] = xasprintf(C_DIM "cwd: %s" C_RESET, where);

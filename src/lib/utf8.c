@@ -1,5 +1,5 @@
 /*
- * UTF-8 well-formedness (see utf8.h).
+ * UTF-8 well-formedness, decoding and encoding (see utf8.h).
  */
 #include "config.h"
 
@@ -74,4 +74,59 @@ utf8_text_check(const char *s, size_t n, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+size_t
+utf8_decode(const void *p, size_t n, uint32_t *out)
+{
+	const unsigned char *s = p;
+	size_t len = n > 0 ? utf8_seq(s, n) : 0;
+	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	uint32_t c;
+
+	if (len == 0)
+		return 0;
+	c = s[0] & lead_mask[len];
+	for (size_t i = 1; i < len; i++)
+		c = (c << 6) | (s[i] & 0x3f);
+	*out = c;
+	return len;
+}
+
+size_t
+utf8_encode(uint32_t c, char out[4])
+{
+	if (c > 0x10ffff)
+		c = 0xfffd;
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+size_t
+utf8_count(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
 }

@@ -1198,69 +1198,6 @@ proto_key_from_name(const char *name)
 
 static const char mod_letters[] = "sac"; /* shift, alt, ctrl: bits 0, 1, 2 */
 
-/* Encode one scalar value as UTF-8 into out (>= 5 bytes). */
-static void
-utf8_encode(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		out[1] = '\0';
-	} else if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		out[2] = '\0';
-	} else if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		out[3] = '\0';
-	} else {
-		out[0] = (char)(0xf0 | c >> 18);
-		out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (c & 0x3f));
-		out[4] = '\0';
-	}
-}
-
-/* Decode exactly one UTF-8 scalar value from s; -1 when s is not that. */
-static int
-utf8_decode_one(const char *s, uint32_t *out)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t c;
-	int n, i;
-
-	if (p[0] < 0x80) {
-		c = p[0];
-		n = 1;
-	} else if ((p[0] & 0xe0) == 0xc0) {
-		c = p[0] & 0x1f;
-		n = 2;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		c = p[0] & 0x0f;
-		n = 3;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		c = p[0] & 0x07;
-		n = 4;
-	} else {
-		return -1;
-	}
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if (p[n] != '\0')
-		return -1;
-	/* Overlong forms, surrogates and values past Unicode are not characters. */
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return -1;
-	*out = c;
-	return 0;
-}
-
 static void
 mods_string(unsigned mods, char out[4])
 {
@@ -1302,7 +1239,7 @@ proto_key_args(const struct proto_key *k)
 	if (k->key != PROTO_KEY_NONE) {
 		cJSON_AddStringToObject(j, "key", proto_key_name(k->key));
 	} else {
-		utf8_encode(k->ch, buf);
+		buf[utf8_encode(k->ch, buf)] = '\0';
 		cJSON_AddStringToObject(j, "char", buf);
 	}
 	mods_string(k->mods, buf);
@@ -1330,7 +1267,7 @@ proto_key_parse(const cJSON *args, struct proto_key *out, struct df_error *err)
 			return proto_fail(err, "key.key: unknown key name \"%s\"", name);
 		return 0;
 	}
-	if (utf8_decode_one(ch, &out->ch) < 0)
+	if (ch[0] == '\0' || utf8_decode(ch, strlen(ch), &out->ch) != strlen(ch))
 		return proto_fail(err, "key.char: expected exactly one UTF-8 character");
 	if (out->ch < 0x20 || out->ch == 0x7f || (out->ch >= 0x80 && out->ch < 0xa0))
 		return proto_fail(err,

@@ -53,35 +53,14 @@
 static uint32_t
 utf8_next(const char **p)
 {
-	const unsigned char *s = (const unsigned char *)*p;
 	uint32_t cp;
-	int n;
+	size_t n = utf8_decode(*p, strnlen(*p, 4), &cp);
 
-	if (s[0] < 0x80) {
-		*p += 1;
-		return s[0];
-	}
-	if ((s[0] & 0xE0) == 0xC0) {
-		cp = s[0] & 0x1F;
+	if (n == 0) {
+		cp = (unsigned char)**p;
 		n = 1;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		cp = s[0] & 0x0F;
-		n = 2;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		cp = s[0] & 0x07;
-		n = 3;
-	} else {
-		*p += 1;
-		return s[0];
 	}
-	for (int i = 1; i <= n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*p += 1;
-			return s[0];
-		}
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	*p += n + 1;
+	*p += n;
 	return cp;
 }
 
@@ -90,24 +69,7 @@ utf8_put(struct buf *b, uint32_t cp)
 {
 	char s[4];
 
-	if (cp < 0x80) {
-		buf_putc(b, (char)cp);
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xC0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3F));
-		buf_append(b, s, 2);
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xE0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[2] = (char)(0x80 | (cp & 0x3F));
-		buf_append(b, s, 3);
-	} else {
-		s[0] = (char)(0xF0 | (cp >> 18));
-		s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[3] = (char)(0x80 | (cp & 0x3F));
-		buf_append(b, s, 4);
-	}
+	buf_append(b, s, utf8_encode(cp, s));
 }
 
 /* ECMA-262 WhiteSpace and LineTerminator code points (\s). */

@@ -38,20 +38,10 @@
 
 #include "lib/buf.h"
 #include "lib/canon.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "ecma-re.h"
 #include "schema-int.h"
-
-static size_t
-utf8_length(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
 
 static const char *
 json_type(const cJSON *v)
@@ -343,7 +333,7 @@ eval_number(struct vctx *c, const cJSON *s, const cJSON *inst)
 static int
 eval_string(struct vctx *c, const cJSON *s, const cJSON *inst)
 {
-	size_t len = utf8_length(inst->valuestring);
+	size_t len = utf8_count(inst->valuestring);
 	const cJSON *k;
 	const regex_t *re;
 	int ok = 1;
