@@ -269,7 +269,7 @@ on_message(struct attach *a, const struct proto_msg *m)
 		if (proto_event_parse(m->json, &ev, NULL) == 0 &&
 		    (strcmp(ev.type, "session.exited") == 0 ||
 		     strcmp(ev.type, "session.failed") == 0) &&
-		    strcmp(verb_str(ev.payload, "sessionId", ""), a->session) == 0)
+		    strcmp(json_str(ev.payload, "sessionId", ""), a->session) == 0)
 			program_ended(a, ev.payload);
 	} else if (m->kind == PROTO_MSG_REPLY && !m->ok && m->error.code == DF_E_SESSION_FAILED) {
 		a->err = m->error;
@@ -295,20 +295,20 @@ attach_resolve(struct attach *a, const char *name, char sid[PROTO_MAX_NAME + 1])
 		return -1;
 	}
 	cJSON_Delete(args);
-	snprintf(sid, PROTO_MAX_NAME + 1, "%s", verb_str(res, "session", name));
+	snprintf(sid, PROTO_MAX_NAME + 1, "%s", json_str(res, "session", name));
 	cJSON_Delete(res);
 	a->session = sid;
 	if (client_call(a->c, "sessions", NULL, &res, &a->err) != 0)
 		return 0;
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
 	{
-		if (strcmp(verb_str(x, "id", ""), sid) != 0)
+		if (strcmp(json_str(x, "id", ""), sid) != 0)
 			continue;
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "live")))
 			a->ended = xstrdup("its program has ended");
 		args = cJSON_CreateObject();
 		cJSON_AddStringToObject(args, "topic", "events");
-		cJSON_AddStringToObject(args, "run_id", verb_str(x, "run_id", ""));
+		cJSON_AddStringToObject(args, "run_id", json_str(x, "run_id", ""));
 		client_call(a->c, "subscribe", args, NULL, &a->err);
 		cJSON_Delete(args);
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "proto/proto.h"
 #include "cli.h"
 #include "verb.h"
@@ -51,7 +52,7 @@ cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_OK;
 	}
 	if (!escapes) {
-		fputs(verb_str(res, "text", ""), stdout);
+		fputs(json_str(res, "text", ""), stdout);
 	} else {
 		struct proto_screen ps = { 0 };
 		struct df_error err;

@@ -30,6 +30,7 @@
 #include <git2.h>
 
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/xalloc.h"
 #include "tui/tui.h"
@@ -188,23 +189,23 @@ static const char *
 describe(const char *type, const cJSON *pl)
 {
 	static char line[512];
-	const char *phase = verb_str(pl, "phaseKey", verb_str(pl, "phase", ""));
+	const char *phase = json_str(pl, "phaseKey", json_str(pl, "phase", ""));
 
 	if (strcmp(type, "phase.started") == 0)
 		snprintf(line, sizeof(line), "phase %s started (%s)", phase,
-		         verb_str(pl, "roleId", "agent"));
+		         json_str(pl, "roleId", "agent"));
 	else if (strcmp(type, "phase.completed") == 0)
 		snprintf(line, sizeof(line), "phase %s completed", phase);
 	else if (strcmp(type, "artifact.validated") == 0)
-		snprintf(line, sizeof(line), "artifact %s is valid", verb_str(pl, "path", ""));
+		snprintf(line, sizeof(line), "artifact %s is valid", json_str(pl, "path", ""));
 	else if (strcmp(type, "artifact.invalid") == 0)
 		snprintf(line, sizeof(line), "artifact %s is invalid: a repair prompt goes back",
-		         verb_str(pl, "path", ""));
+		         json_str(pl, "path", ""));
 	else if (strcmp(type, "approval.requested") == 0)
 		snprintf(line, sizeof(line), "gate %s: waiting for a person",
-		         verb_str(pl, "gateKey", ""));
+		         json_str(pl, "gateKey", ""));
 	else if (strcmp(type, "approval.resolved") == 0)
-		snprintf(line, sizeof(line), "gate decided: %s", verb_str(pl, "action", ""));
+		snprintf(line, sizeof(line), "gate decided: %s", json_str(pl, "action", ""));
 	else
 		snprintf(line, sizeof(line), "%s", type);
 	return line;
@@ -237,7 +238,7 @@ decide(struct demo *d, const char *action, const char *comment, struct df_error 
 	rc = client_call(d->c, "decide", args, &res, err);
 	cJSON_Delete(args);
 	if (rc == 0 && !d->quiet)
-		printf("  -> %s by %s\n", action, verb_str(res, "actor", "?"));
+		printf("  -> %s by %s\n", action, json_str(res, "actor", "?"));
 	cJSON_Delete(res);
 	return rc;
 }
@@ -314,7 +315,7 @@ follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_
 			return -1;
 		cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(res, "events"))
 		{
-			const char *type = verb_str(ev, "type", "");
+			const char *type = json_str(ev, "type", "");
 
 			last = (int64_t)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
 			if (!d->quiet)
@@ -328,7 +329,7 @@ follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_
 			    strcmp(type, "run.aborted") == 0)
 				ended = 1;
 		}
-		snprintf(state, state_size, "%s", verb_str(res, "state", ""));
+		snprintf(state, state_size, "%s", json_str(res, "state", ""));
 		cJSON_Delete(res);
 		fflush(stdout);
 		if (ended)
@@ -416,7 +417,7 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_fail(ctx, &err);
 		goto out;
 	}
-	snprintf(d.run_id, sizeof(d.run_id), "%s", verb_str(res, "run_id", ""));
+	snprintf(d.run_id, sizeof(d.run_id), "%s", json_str(res, "run_id", ""));
 	cJSON_Delete(res);
 	res = NULL;
 	if (!d.quiet)
@@ -465,12 +466,12 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 		cJSON_AddStringToObject(o, "run_id", d.run_id);
 		cJSON_AddStringToObject(o, "state", state);
-		cJSON_AddStringToObject(o, "report", verb_str(res, "markdown_path", ""));
-		cJSON_AddStringToObject(o, "report_json", verb_str(res, "json_path", ""));
+		cJSON_AddStringToObject(o, "report", json_str(res, "markdown_path", ""));
+		cJSON_AddStringToObject(o, "report_json", json_str(res, "json_path", ""));
 		cli_print_json(o);
 	} else {
 		printf("run %s %s\nreport: %s\n", d.run_id, state,
-		       verb_str(res, "markdown_path", ""));
+		       json_str(res, "markdown_path", ""));
 	}
 	rc = strcmp(state, "completed") == 0 ? CLI_OK : CLI_ERROR;
 out:

@@ -21,6 +21,7 @@
 #include <vterm.h>
 
 #include "engine/catalog.h"
+#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/xalloc.h"
 #include "proto/sock.h"
@@ -155,7 +156,7 @@ check_agents(struct report *r)
 		char *found = catalog_which(cmd);
 		char *val = found != NULL ? xasprintf("%s (%s)", cmd, found) : NULL;
 
-		item(r, v[i].name, val, found != NULL, 0, verb_str(def, "install", NULL));
+		item(r, v[i].name, val, found != NULL, 0, json_str(def, "install", NULL));
 		free(val);
 		free(found);
 		cJSON_Delete(def);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -45,7 +46,7 @@ print_event(const struct cli_ctx *ctx, const cJSON *ev)
 		pl = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ev, "payload"));
 		printf("%4lld  %s  %-20s %s\n",
 		       cJSON_IsNumber(seq) ? (long long)seq->valuedouble : 0,
-		       verb_str(ev, "ts", ""), verb_str(ev, "type", "?"), pl != NULL ? pl : "{}");
+		       json_str(ev, "ts", ""), json_str(ev, "type", "?"), pl != NULL ? pl : "{}");
 		free(pl);
 	}
 	fflush(stdout);
@@ -85,7 +86,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (client_call(c, "events", args, &res, &err) != 0)
 		goto fail;
 	cJSON_Delete(args);
-	snprintf(run_id, sizeof(run_id), "%s", verb_str(res, "run_id", run));
+	snprintf(run_id, sizeof(run_id), "%s", json_str(res, "run_id", run));
 	cJSON_Delete(res);
 	res = NULL;
 	if (follow) {
@@ -110,7 +111,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		{
 			print_event(ctx, ev);
 			last = (long long)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
-			ended |= is_end(verb_str(ev, "type", ""));
+			ended |= is_end(json_str(ev, "type", ""));
 			n++;
 		}
 		cJSON_Delete(res);
@@ -131,7 +132,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 				if (cJSON_IsNumber(seq) && (long long)seq->valuedouble > last) {
 					print_event(ctx, e);
 					last = (long long)seq->valuedouble;
-					ended |= is_end(verb_str(e, "type", ""));
+					ended |= is_end(json_str(e, "type", ""));
 				}
 			}
 			proto_msg_clear(&m);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -50,10 +51,10 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 	{
 		const cJSON *pend = cJSON_GetObjectItemCaseSensitive(r, "pending_approvals");
 
-		printf("%-36s  %-17s  %-10s  %-7d  %-11s  %s@%s\n", verb_str(r, "id", "?"),
-		       verb_str(r, "state", "?"), verb_str(r, "phase", "-"),
-		       cJSON_IsNumber(pend) ? pend->valueint : 0, verb_str(r, "template", "?"),
-		       verb_str(r, "repo", "?"), verb_str(r, "base", "?"));
+		printf("%-36s  %-17s  %-10s  %-7d  %-11s  %s@%s\n", json_str(r, "id", "?"),
+		       json_str(r, "state", "?"), json_str(r, "phase", "-"),
+		       cJSON_IsNumber(pend) ? pend->valueint : 0, json_str(r, "template", "?"),
+		       json_str(r, "repo", "?"), json_str(r, "base", "?"));
 	}
 	cJSON_Delete(res);
 	return CLI_OK;

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -40,7 +41,7 @@ cmd_pause_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	printf("%s: %s\n", verb_str(res, "run_id", argv[1]), verb_str(res, "state", "?"));
+	printf("%s: %s\n", json_str(res, "run_id", argv[1]), json_str(res, "state", "?"));
 	cJSON_Delete(res);
 	return CLI_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -34,7 +35,7 @@ cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	md = verb_str(res, "markdown", "");
+	md = json_str(res, "markdown", "");
 	fputs(md, stdout);
 	if (md[0] != '\0' && md[strlen(md) - 1] != '\n')
 		putchar('\n');

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -46,10 +47,10 @@ cmd_sessions_exec(struct cli_ctx *ctx, int argc, char **argv)
 		       "ROLE", "BACKEND", "STATE", "LIVE");
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
 	{
-		printf("%-36s  %-8.8s  %-10s  %-12s  %-8s  %-20s  %s\n", verb_str(s, "id", "?"),
-		       verb_str(s, "run_id", "?"), verb_str(s, "phase", "-"),
-		       verb_str(s, "role", "?"), verb_str(s, "backend", "?"),
-		       verb_str(s, "state", "?"),
+		printf("%-36s  %-8.8s  %-10s  %-12s  %-8s  %-20s  %s\n", json_str(s, "id", "?"),
+		       json_str(s, "run_id", "?"), json_str(s, "phase", "-"),
+		       json_str(s, "role", "?"), json_str(s, "backend", "?"),
+		       json_str(s, "state", "?"),
 		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "live")) ? "yes" : "no");
 	}
 	cJSON_Delete(res);

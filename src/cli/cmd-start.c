@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/gitrepo.h"
+#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "verb.h"
@@ -119,8 +120,8 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		cli_print_json(res);
 	} else {
-		printf("started run %s (%s)\n", verb_str(res, "run_id", "?"),
-		       verb_str(res, "state", "?"));
+		printf("started run %s (%s)\n", json_str(res, "run_id", "?"),
+		       json_str(res, "state", "?"));
 		cJSON_Delete(res);
 	}
 out:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -35,41 +36,41 @@ cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	run = cJSON_GetObjectItemCaseSensitive(res, "run");
 	printf("run       %s\nstate     %s\nrepo      %s (base %s)\nworktree  %s\n",
-	       verb_str(run, "id", "?"), verb_str(run, "state", "?"),
-	       verb_str(run, "repoPath", "?"), verb_str(run, "baseBranch", "?"),
-	       verb_str(run, "worktreeRoot", "?"));
-	if (verb_str(run, "finalReportPath", NULL) != NULL)
-		printf("report    %s\n", verb_str(run, "finalReportPath", ""));
+	       json_str(run, "id", "?"), json_str(run, "state", "?"),
+	       json_str(run, "repoPath", "?"), json_str(run, "baseBranch", "?"),
+	       json_str(run, "worktreeRoot", "?"));
+	if (json_str(run, "finalReportPath", NULL) != NULL)
+		printf("report    %s\n", json_str(run, "finalReportPath", ""));
 	printf("\nphases:\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "phases"))
 	{
 		const cJSON *att = cJSON_GetObjectItemCaseSensitive(x, "attempts");
 
-		printf("  %-12s %-18s attempts %d\n", verb_str(x, "phaseKey", "?"),
-		       verb_str(x, "state", "?"), cJSON_IsNumber(att) ? att->valueint : 0);
+		printf("  %-12s %-18s attempts %d\n", json_str(x, "phaseKey", "?"),
+		       json_str(x, "state", "?"), cJSON_IsNumber(att) ? att->valueint : 0);
 	}
 	printf("\napprovals:\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "approvals"))
 	{
 		const cJSON *d;
 
-		printf("  %s  %-14s %s\n", verb_str(x, "id", "?"), verb_str(x, "gateKey", "?"),
-		       verb_str(x, "state", "?"));
+		printf("  %s  %-14s %s\n", json_str(x, "id", "?"), json_str(x, "gateKey", "?"),
+		       json_str(x, "state", "?"));
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions")) printf(
-		    "    %s by %s%s%s\n", verb_str(d, "action", "?"), verb_str(d, "actor", "?"),
-		    verb_str(d, "comment", NULL) ? ": " : "", verb_str(d, "comment", ""));
+		    "    %s by %s%s%s\n", json_str(d, "action", "?"), json_str(d, "actor", "?"),
+		    json_str(d, "comment", NULL) ? ": " : "", json_str(d, "comment", ""));
 	}
 	printf("\nsessions:\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
-	    printf("  %s  %-12s %-8s %s\n", verb_str(x, "id", "?"), verb_str(x, "roleId", "?"),
-	           verb_str(x, "backend", "?"), verb_str(x, "state", "?"));
+	    printf("  %s  %-12s %-8s %s\n", json_str(x, "id", "?"), json_str(x, "roleId", "?"),
+	           json_str(x, "backend", "?"), json_str(x, "state", "?"));
 	printf("\nlast events:\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "events"))
 	{
 		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(x, "seq");
 
 		printf("  %4d  %s  %s\n", cJSON_IsNumber(seq) ? seq->valueint : 0,
-		       verb_str(x, "ts", ""), verb_str(x, "type", "?"));
+		       json_str(x, "ts", ""), json_str(x, "type", "?"));
 	}
 	cJSON_Delete(res);
 	return CLI_OK;

@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
@@ -105,14 +106,6 @@ verb_read_file(const char *path, struct df_error *err)
 	return buf_detach(&b);
 }
 
-const char *
-verb_str(const cJSON *o, const char *name, const char *def)
-{
-	const cJSON *v = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
-
-	return cJSON_IsString(v) ? v->valuestring : def;
-}
-
 int
 verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action, int argc,
             char **argv)
@@ -156,9 +149,9 @@ verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	printf("%s: %s%s by %s; run is now %s\n", verb_str(res, "run_id", run), action,
+	printf("%s: %s%s by %s; run is now %s\n", json_str(res, "run_id", run), action,
 	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "replayed")) ? " (replayed)" : "",
-	       verb_str(res, "actor", "?"), verb_str(res, "state", "?"));
+	       json_str(res, "actor", "?"), json_str(res, "state", "?"));
 	cJSON_Delete(res);
 	return CLI_OK;
 }

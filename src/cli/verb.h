@@ -51,9 +51,6 @@ void verb_token(char out[37]);
  */
 char *verb_read_file(const char *path, struct df_error *err);
 
-/* A string member of o, or def when absent or not a string. */
-const char *verb_str(const cJSON *o, const char *name, const char *def);
-
 /* `devflow approve|changes|reject|abort RUN ...`: the decision verbs. */
 int verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action, int argc,
                 char **argv);

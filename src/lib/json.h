@@ -1,6 +1,6 @@
 /*
- * Values out of untrusted JSON (frames, artifacts, data files), read with
- * cJSON.
+ * Values out of JSON read with cJSON, untrusted (frames, artifacts, data
+ * files) or not, and the small builders that go with them.
  */
 #ifndef DEVFLOW_JSON_H
 #define DEVFLOW_JSON_H
@@ -15,5 +15,11 @@
  * untouched). min and max should lie within +-2^53.
  */
 int json_int(const cJSON *v, double min, double max, long long *out);
+
+/* The string member key of o, or dflt when o is NULL or the member is missing or not a string. */
+const char *json_str(const cJSON *o, const char *key, const char *dflt);
+
+/* A new string node of s, or a null node when s is NULL. */
+cJSON *json_str_or_null(const char *s);
 
 #endif

@@ -92,12 +92,6 @@ srv_arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err)
 	return srv_resolve_run(x->srv, name, run_id, err);
 }
 
-cJSON *
-srv_jstr(const char *s)
-{
-	return s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
 /* ------------------------------------------------------------------------ */
 /* Names: runs, sessions and approvals by a unique id prefix. */
 

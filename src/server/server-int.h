@@ -120,8 +120,6 @@ int srv_arg_bool(const char *op, const cJSON *args, const char *name, int *out,
                  struct df_error *err);
 /* The run named (by prefix) in the request's required args.run. */
 int srv_arg_run(struct op_ctx *x, char run_id[DF_ID_MAX], struct df_error *err);
-/* A JSON string, or null for NULL. */
-cJSON *srv_jstr(const char *s);
 
 int srv_pick_unique(const char *kind, const char *prefix, char **ids, size_t n, char out[DF_ID_MAX],
                     enum df_code none_code, struct df_error *err);

@@ -18,6 +18,7 @@
 
 #include "agent/screen.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "server-int.h"
 
@@ -160,7 +161,7 @@ run_summary(struct server *srv, const struct store_run *r, const struct store_ca
 			tname = tmpl[i].name;
 	cJSON_AddStringToObject(o, "id", r->id);
 	cJSON_AddStringToObject(o, "state", r->state);
-	cJSON_AddItemToObject(o, "template", srv_jstr(tname));
+	cJSON_AddItemToObject(o, "template", json_str_or_null(tname));
 	cJSON_AddStringToObject(o, "repo", r->repo_path);
 	cJSON_AddStringToObject(o, "base", r->base_branch);
 	if (r->current_phase_id != NULL &&
@@ -173,8 +174,8 @@ run_summary(struct server *srv, const struct store_run *r, const struct store_ca
 	}
 	cJSON_AddNumberToObject(o, "pending_approvals", count_pending(srv, r->id));
 	cJSON_AddStringToObject(o, "created_at", r->created_at);
-	cJSON_AddItemToObject(o, "ended_at", srv_jstr(r->ended_at));
-	cJSON_AddItemToObject(o, "report", srv_jstr(r->final_report_path));
+	cJSON_AddItemToObject(o, "ended_at", json_str_or_null(r->ended_at));
+	cJSON_AddItemToObject(o, "report", json_str_or_null(r->final_report_path));
 	return o;
 }
 
@@ -329,7 +330,7 @@ op_decide(struct op_ctx *x, cJSON **result, struct df_error *err)
 	           replayed ? " (replayed)" : "", x->c->actor);
 	*result = cJSON_CreateObject();
 	cJSON_AddStringToObject(*result, "run_id", run_id);
-	cJSON_AddItemToObject(*result, "approval_id", srv_jstr(appr[0] ? appr : NULL));
+	cJSON_AddItemToObject(*result, "approval_id", json_str_or_null(appr[0] ? appr : NULL));
 	cJSON_AddStringToObject(*result, "action", engine_action_name(action));
 	cJSON_AddBoolToObject(*result, "replayed", replayed);
 	cJSON_AddStringToObject(*result, "actor", x->c->actor);
@@ -497,8 +498,8 @@ op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
 			cJSON_AddNumberToObject(o, "rows", rows);
 			cJSON_AddNumberToObject(o, "cols", cols);
 		}
-		cJSON_AddItemToObject(o, "transcript", srv_jstr(s->transcript_path));
-		cJSON_AddItemToObject(o, "conversation_id", srv_jstr(s->conversation_id));
+		cJSON_AddItemToObject(o, "transcript", json_str_or_null(s->transcript_path));
+		cJSON_AddItemToObject(o, "conversation_id", json_str_or_null(s->conversation_id));
 		cJSON_AddStringToObject(o, "created_at", s->created_at);
 		cJSON_AddItemToArray(arr, o);
 	}
