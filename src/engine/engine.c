@@ -32,71 +32,12 @@
 #include "lib/paths.h"
 #include "lib/xalloc.h"
 #include "engine.h"
+#include "engine-int.h"
 #include "instructions.h"
 #include "report.h"
 #include "worktree.h"
 
-#define PLAN_SCHEMA "dev/phase-plan@1"
 #define STATUS_EVENTS_TAIL 20
-
-/* Session states (the session runtime may use more). */
-#define SS_STARTING "STARTING"
-#define SS_RUNNING "RUNNING"
-#define SS_IDLE "IDLE"
-#define SS_BUSY "BUSY"
-#define SS_NEEDS_INPUT "NEEDS_INPUT"
-#define SS_WAITING "WAITING_FOR_APPROVAL"
-#define SS_EXITED "EXITED"
-#define SS_STOPPED "STOPPED"
-#define SS_FAILED "FAILED_NEEDS_HUMAN"
-
-struct timer_ent {
-	uint64_t id;
-	char run_id[ENGINE_ID_MAX];
-	char phase_id[ENGINE_ID_MAX];
-	int attempt;
-};
-
-enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION, IT_RESUME_FAILED };
-
-struct item {
-	enum item_kind kind;
-	char *a, *b; /* session id + detail (or conversation id), or run id + path */
-	int ev, status;
-	uint64_t timer;
-};
-
-struct note {
-	char run_id[ENGINE_ID_MAX];
-	int64_t seq;
-};
-
-struct engine {
-	struct store *st;
-	const struct schema_registry *reg;
-	char *workspace;
-	char **backends;
-	size_t nbackends;
-	int max_runs, max_repairs, restart_limit;
-	int64_t timeout_ms;
-	size_t max_artifact; /* bytes: larger artifact files are refused unread */
-	const struct engine_host_ops *host;
-	void *hctx;
-	const struct engine_session_ops *drv;
-	void *dctx;
-
-	struct timer_ent *timers;
-	size_t ntimers, ctimers;
-	struct item *queue;
-	size_t qhead, qlen, qcap;
-	int depth;
-	struct note *notes;
-	size_t nnotes, cnotes;
-	char **stops; /* sessions to stop once the transaction is committed */
-	size_t nstops, cstops;
-	int64_t check_ms;     /* the self-check's period; 0: none */
-	uint64_t check_timer; /* its timer (host id), 0 when not armed */
-};
 
 /* ---------------------------------------------------------------------------
  * Plumbing.
@@ -388,17 +329,6 @@ enqueue(struct engine *e, const struct item *it)
 /* ---------------------------------------------------------------------------
  * Phase definitions (EnginePhaseDefinition), stored as JSON on each phase row.
  */
-
-struct phase_def {
-	char *key, *title;
-	char **roles;
-	size_t nroles;
-	char *art_path, *art_schema; /* NULL: no expected artifact */
-	char **gates;
-	size_t ngates;
-	int64_t timeout_ms; /* 0: default */
-	int max_repairs;    /* -1: default */
-};
 
 static void
 phase_def_clear(struct phase_def *d)

@@ -1,0 +1,92 @@
+/*
+ * The engine's insides, shared by its files and never included outside
+ * src/engine/ (the engine's API is engine.h): struct engine, the items of
+ * its work queue, phase definitions, and the helpers one file of the engine
+ * lends another.
+ */
+#ifndef DEVFLOW_ENGINE_INT_H
+#define DEVFLOW_ENGINE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* The phase plan's schema: a phase with it runs with the run in planning. */
+#define PLAN_SCHEMA "dev/phase-plan@1"
+
+/* Session states (the session runtime may use more). */
+#define SS_STARTING "STARTING"
+#define SS_RUNNING "RUNNING"
+#define SS_IDLE "IDLE"
+#define SS_BUSY "BUSY"
+#define SS_NEEDS_INPUT "NEEDS_INPUT"
+#define SS_WAITING "WAITING_FOR_APPROVAL"
+#define SS_EXITED "EXITED"
+#define SS_STOPPED "STOPPED"
+#define SS_FAILED "FAILED_NEEDS_HUMAN"
+
+/* A phase attempt's timeout, armed on the host's timers. */
+struct timer_ent {
+	uint64_t id;
+	char run_id[ENGINE_ID_MAX];
+	char phase_id[ENGINE_ID_MAX];
+	int attempt;
+};
+
+/* An event that arrived while the engine was inside a step, handled right after it. */
+enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION, IT_RESUME_FAILED };
+
+struct item {
+	enum item_kind kind;
+	char *a, *b; /* session id + detail (or conversation id), or run id + path */
+	int ev, status;
+	uint64_t timer;
+};
+
+/* An event appended in the open transaction: the host hears of it at commit. */
+struct note {
+	char run_id[ENGINE_ID_MAX];
+	int64_t seq;
+};
+
+struct engine {
+	struct store *st;
+	const struct schema_registry *reg;
+	char *workspace;
+	char **backends;
+	size_t nbackends;
+	int max_runs, max_repairs, restart_limit;
+	int64_t timeout_ms;
+	size_t max_artifact; /* bytes: larger artifact files are refused unread */
+	const struct engine_host_ops *host;
+	void *hctx;
+	const struct engine_session_ops *drv;
+	void *dctx;
+
+	struct timer_ent *timers;
+	size_t ntimers, ctimers;
+	struct item *queue;
+	size_t qhead, qlen, qcap;
+	int depth;
+	struct note *notes;
+	size_t nnotes, cnotes;
+	char **stops; /* sessions to stop once the transaction is committed */
+	size_t nstops, cstops;
+	int64_t check_ms;     /* the self-check's period; 0: none */
+	uint64_t check_timer; /* its timer (host id), 0 when not armed */
+};
+
+/* A phase definition (EnginePhaseDefinition), stored as JSON on each phase row. */
+struct phase_def {
+	char *key, *title;
+	char **roles;
+	size_t nroles;
+	char *art_path, *art_schema; /* NULL: no expected artifact */
+	char **gates;
+	size_t ngates;
+	int64_t timeout_ms; /* 0: default */
+	int max_repairs;    /* -1: default */
+};
+
+#endif
