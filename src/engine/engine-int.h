@@ -89,4 +89,7 @@ struct phase_def {
 	int max_repairs;    /* -1: default */
 };
 
+/* engine.c */
+int load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err);
+
 #endif
