@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "engine.h"
 
 /* The phase plan's schema: a phase with it runs with the run in planning. */
@@ -90,6 +92,24 @@ struct phase_def {
 };
 
 /* engine.c */
+void now_ts(struct engine *e, char out[STORE_TS_MAX]);
+void new_id(struct engine *e, char out[ENGINE_ID_MAX]);
+void set_ids(struct df_error *err, const char *run_id, const char *phase_id);
 int load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err);
+int tx_begin(struct engine *e, struct df_error *err);
+void tx_rollback(struct engine *e);
+int tx_commit(struct engine *e, struct df_error *err);
+int emit(struct engine *e, const char *run_id, const char *phase_id, const char *type,
+         cJSON *payload, struct df_error *err, const char *keyfmt, ...)
+    __attribute__((format(printf, 7, 8)));
+cJSON *payload_str(const char *k, ...);
+void step_failed(struct engine *e, const struct df_error *err);
+void pump(struct engine *e);
+int phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
+void phase_def_clear(struct phase_def *d);
+int end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
+            const char *phase_reason, struct df_error *err);
+void fail_run(struct engine *e, const char *run_id, const char *reason);
+int advance(struct engine *e, const char *run_id, struct df_error *err);
 
 #endif
