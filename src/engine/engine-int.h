@@ -92,6 +92,8 @@ struct phase_def {
 };
 
 /* engine.c */
+int is_terminal(const char *state);
+int is_mutable(const char *state);
 void now_ts(struct engine *e, char out[STORE_TS_MAX]);
 void new_id(struct engine *e, char out[ENGINE_ID_MAX]);
 void set_ids(struct df_error *err, const char *run_id, const char *phase_id);
@@ -104,12 +106,20 @@ int emit(struct engine *e, const char *run_id, const char *phase_id, const char 
     __attribute__((format(printf, 7, 8)));
 cJSON *payload_str(const char *k, ...);
 void step_failed(struct engine *e, const struct df_error *err);
+void cancel_timers(struct engine *e, const char *run_id, const char *phase_id);
+void push_stop(struct engine *e, const char *session_id);
 void pump(struct engine *e);
 int phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
 void phase_def_clear(struct phase_def *d);
+void ensure_report(struct engine *e, const char *run_id);
+int end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
+               const char *phase_reason, struct df_error *err);
 int end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
             const char *phase_reason, struct df_error *err);
 void fail_run(struct engine *e, const char *run_id, const char *reason);
 int advance(struct engine *e, const char *run_id, struct df_error *err);
+void advance_or_fail(struct engine *e, const char *run_id, const char *reason);
+int recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err);
+int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
 
 #endif

@@ -59,14 +59,14 @@ new_id(struct engine *e, char out[ENGINE_ID_MAX])
 	e->host->new_id(e->hctx, out);
 }
 
-static int
+int
 is_terminal(const char *state)
 {
 	return strcmp(state, "completed") == 0 || strcmp(state, "failed") == 0 ||
 	       strcmp(state, "aborted") == 0;
 }
 
-static int
+int
 is_mutable(const char *state)
 {
 	return strcmp(state, "executing") == 0 || strcmp(state, "planning") == 0;
@@ -109,7 +109,7 @@ load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_
 	return rc < 0 ? -1 : 0;
 }
 
-static void
+void
 push_stop(struct engine *e, const char *session_id)
 {
 	if (e->nstops == e->cstops) {
@@ -267,7 +267,7 @@ arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attemp
 }
 
 /* Cancel the run's timers (only phase_id's when not NULL). */
-static void
+void
 cancel_timers(struct engine *e, const char *run_id, const char *phase_id)
 {
 	size_t j = 0;
@@ -439,7 +439,7 @@ role_matches(const char *bound, const char *role)
  */
 
 /* Write the final report of a terminal run that has none; the stub when composing fails. */
-static void
+void
 ensure_report(struct engine *e, const char *run_id)
 {
 	struct df_error err, err2;
@@ -467,7 +467,7 @@ ensure_report(struct engine *e, const char *run_id)
  * pending approvals, and mark its sessions FAILED_NEEDS_HUMAN (queued for
  * stopping at commit).
  */
-static int
+int
 end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
            const char *phase_reason, struct df_error *err)
 {
@@ -1857,7 +1857,7 @@ advance(struct engine *e, const char *run_id, struct df_error *err)
 }
 
 /* Advance, failing the run with reason when advancing itself breaks. */
-static void
+void
 advance_or_fail(struct engine *e, const char *run_id, const char *reason)
 {
 	struct df_error err;
@@ -1867,441 +1867,6 @@ advance_or_fail(struct engine *e, const char *run_id, const char *reason)
 		step_failed(e, &err);
 		fail_run(e, run_id, reason);
 	}
-}
-
-/* ---------------------------------------------------------------------------
- * Approvals.
- */
-
-static const char *const action_names[] = { "approve", "request_changes", "reject", "abort" };
-static const char *const action_states[] = { "approved", "changes_requested", "rejected",
-	                                     "aborted" };
-
-const char *
-engine_action_name(enum engine_action action)
-{
-	if ((unsigned)action > ENGINE_ABORT)
-		return "unknown";
-	return action_names[action];
-}
-
-int
-engine_action_parse(const char *name, enum engine_action *out)
-{
-	for (int i = 0; name && i <= ENGINE_ABORT; i++)
-		if (strcmp(action_names[i], name) == 0) {
-			*out = (enum engine_action)i;
-			return 0;
-		}
-	return -1;
-}
-
-static int __attribute__((format(printf, 3, 4)))
-approval_conflict(struct df_error *err, const char *run_id, const char *fmt, ...)
-{
-	char hint[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(hint, sizeof(hint), fmt, ap);
-	va_end(ap);
-	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_CONFLICT,
-	             "approval decision conflicts with the current request state (%s)", hint);
-	df_error_hint(err, "%s", hint);
-	set_ids(err, run_id, NULL);
-	return -1;
-}
-
-/* Stop (in the open transaction) the sessions of a phase that are waiting or still running. */
-static int
-release_phase_sessions(struct engine *e, const char *run_id, const char *phase_id, const char *ts,
-                       struct df_error *err)
-{
-	struct store_session *ss = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	if (store_sessions_list(e->st, run_id, &ss, &n, err) != 0)
-		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (!ss[i].phase_id || strcmp(ss[i].phase_id, phase_id) != 0 ||
-		    strcmp(ss[i].state, SS_EXITED) == 0 || strcmp(ss[i].state, SS_STOPPED) == 0 ||
-		    strcmp(ss[i].state, SS_FAILED) == 0)
-			continue;
-		free(ss[i].state);
-		ss[i].state = xstrdup(SS_STOPPED);
-		rc = store_session_save(e->st, &ss[i], ts, err);
-		push_stop(e, ss[i].id);
-	}
-	store_sessions_free(ss, n);
-	return rc;
-}
-
-static int
-decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum engine_action act,
-          const char *token, const char *actor, const char *comment, int *replayed,
-          struct df_error *err)
-{
-	struct store_run run;
-	struct store_approval req;
-	struct store_decision prev;
-	struct store_phase ph;
-	char ts[STORE_TS_MAX], did[ENGINE_ID_MAX], *key = NULL;
-	const char *action = action_names[act];
-	int rc = -1, r, have_phase = 0;
-	cJSON *pl;
-
-	memset(&req, 0, sizeof(req));
-	memset(&prev, 0, sizeof(prev));
-	memset(&ph, 0, sizeof(ph));
-	if (load_run(e, run_id, &run, err) != 0)
-		return -1;
-	r = store_approval_get(e->st, approval_id, &req, err);
-	if (r < 0)
-		goto out;
-	if (r == 0 || strcmp(req.run_id, run_id) != 0) {
-		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_NOT_FOUND,
-		             "approval request %s does not exist in run %s", approval_id, run_id);
-		set_ids(err, run_id, NULL);
-		goto out;
-	}
-	r = store_decision_by_token(e->st, approval_id, token, &prev, err);
-	if (r < 0)
-		goto out;
-	if (r == 1) {
-		if (strcmp(prev.action, action) != 0) {
-			approval_conflict(err, run_id,
-			                  "client token already used for a different action (%s)",
-			                  prev.action);
-			goto out;
-		}
-		*replayed = 1;
-		rc = 0;
-		goto out;
-	}
-	if (is_terminal(run.state) ||
-	    (strcmp(run.state, "awaiting_approval") != 0 && strcmp(run.state, "paused") != 0)) {
-		approval_conflict(err, run_id, "run_state=%s", run.state);
-		goto out;
-	}
-	if (req.phase_id) {
-		have_phase = store_phase_get(e->st, req.phase_id, &ph, err);
-		if (have_phase < 0)
-			goto out;
-	}
-	if (strcmp(run.state, "paused") == 0) {
-		int human = req.phase_id == NULL || (have_phase && strcmp(ph.state, "failed") == 0);
-
-		if (!((act == ENGINE_REJECT || act == ENGINE_ABORT) && human)) {
-			approval_conflict(err, run_id, "%s",
-			                  "paused runs must be resumed before approval decisions");
-			goto out;
-		}
-	}
-	if (strcmp(req.state, "pending") != 0) {
-		approval_conflict(err, run_id, "approval_state=%s", req.state);
-		goto out;
-	}
-
-	now_ts(e, ts);
-	new_id(e, did);
-	key = xasprintf("%s:%s:%s", approval_id, action, token);
-	{
-		struct store_decision d = { .id = did,
-			                    .approval_request_id = (char *)approval_id,
-			                    .action = (char *)action,
-			                    .actor = (char *)actor,
-			                    .comment = (char *)comment,
-			                    .client_token = (char *)token,
-			                    .idempotency_key = key,
-			                    .created_at = NULL };
-
-		if (store_decision_insert(e->st, &d, ts, err) != 0 ||
-		    store_approval_resolve(e->st, approval_id, action_states[act], ts, err) != 0)
-			goto out;
-	}
-	pl = payload_str("approvalRequestId", approval_id, "action", action, "actor", actor,
-	                 "comment", comment, "gateKey", req.gate_key, NULL);
-	if (emit(e, run_id, req.phase_id, "approval.resolved", pl, err, "approval.resolved:%s:%s",
-	         approval_id, action) != 0)
-		goto out;
-	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES) {
-		char *cause = xasprintf("approval:%s:%s", approval_id, action);
-
-		if (have_phase) {
-			free(ph.ended_at);
-			if (act == ENGINE_APPROVE) {
-				free(ph.state);
-				ph.state = xstrdup("completed");
-				ph.ended_at = xstrdup(ts);
-			} else {
-				free(ph.state);
-				ph.state = xstrdup("pending");
-				ph.ended_at = NULL;
-				free(ph.started_at);
-				ph.started_at = NULL;
-				free(ph.deadline_at);
-				ph.deadline_at = NULL;
-			}
-			pl = payload_str("phaseKey", ph.phase_key, NULL);
-			cJSON_AddNumberToObject(pl, "attempt", ph.attempts);
-			if (store_phase_save(e->st, &ph, err) != 0 ||
-			    release_phase_sessions(e, run_id, ph.id, ts, err) != 0 ||
-			    (act == ENGINE_APPROVE &&
-			     emit(e, run_id, ph.id, "phase.completed", cJSON_Duplicate(pl, 1), err,
-			          "phase.completed:%s:%d", ph.id, ph.attempts) != 0)) {
-				cJSON_Delete(pl);
-				free(cause);
-				goto out;
-			}
-			cJSON_Delete(pl);
-		}
-		if (store_run_transition(e->st, run_id,
-		                         act == ENGINE_APPROVE ? "executing" : "planning", NULL, ts,
-		                         err) != 0 ||
-		    store_run_set_current_phase(
-		        e->st, run_id, act == ENGINE_APPROVE ? NULL : req.phase_id, ts, err) != 0 ||
-		    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
-		         "run.resumed:%s:%s", run_id, cause) != 0) {
-			free(cause);
-			goto out;
-		}
-		free(cause);
-	} else {
-		char *reason = xasprintf("approval_%s", action);
-
-		r = end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
-		               reason, err);
-		free(reason);
-		if (r != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(key);
-	store_run_clear(&run);
-	store_approval_clear(&req);
-	store_decision_clear(&prev);
-	store_phase_clear(&ph);
-	return rc;
-}
-
-static int
-decide_impl(struct engine *e, const char *run_id, const char *approval_id, enum engine_action act,
-            const char *token, const char *actor, const char *comment, int *replayed,
-            struct df_error *err)
-{
-	if (run_id == NULL || approval_id == NULL || token == NULL || *token == '\0' ||
-	    actor == NULL || *actor == '\0' || (unsigned)act > ENGINE_ABORT)
-		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-		                    "a decision needs a run, an approval request, an action, a "
-		                    "client token and an actor");
-	if (tx_begin(e, err) != 0)
-		return -1;
-	if (decide_tx(e, run_id, approval_id, act, token, actor, comment, replayed, err) != 0) {
-		tx_rollback(e);
-		return -1;
-	}
-	if (*replayed) {
-		tx_rollback(e); /* nothing was written */
-		return 0;
-	}
-	if (tx_commit(e, err) != 0)
-		return -1;
-	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES)
-		advance_or_fail(e, run_id, "approval_advance_failed");
-	else {
-		cancel_timers(e, run_id, NULL);
-		ensure_report(e, run_id);
-	}
-	return 0;
-}
-
-int
-engine_decide(struct engine *e, const char *run_id, const char *approval_id,
-              enum engine_action action, const char *client_token, const char *actor,
-              const char *comment, int *replayed, struct df_error *err)
-{
-	int rc, rep = 0;
-
-	e->depth++;
-	rc = decide_impl(e, run_id, approval_id, action, client_token, actor, comment, &rep, err);
-	e->depth--;
-	if (replayed)
-		*replayed = rep;
-	pump(e);
-	return rc;
-}
-
-/* ---------------------------------------------------------------------------
- * Pause, resume, abort.
- */
-
-static int
-state_changed(struct df_error *err, const char *run_id, const char *what, const char *state)
-{
-	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED, "cannot %s run %s: it is %s",
-	             what, run_id, state);
-	df_error_hint(err, "run_state=%s", state);
-	set_ids(err, run_id, NULL);
-	return -1;
-}
-
-static int
-pause_impl(struct engine *e, const char *run_id, struct df_error *err)
-{
-	struct store_run run;
-	char ts[STORE_TS_MAX], cause[ENGINE_ID_MAX + 8], id[ENGINE_ID_MAX];
-	int rc = -1;
-
-	if (tx_begin(e, err) != 0)
-		return -1;
-	if (load_run(e, run_id, &run, err) != 0) {
-		tx_rollback(e);
-		return -1;
-	}
-	if (strcmp(run.state, "paused") == 0) {
-		rc = 0;
-		goto rollback;
-	}
-	if (!is_mutable(run.state) && strcmp(run.state, "awaiting_approval") != 0) {
-		state_changed(err, run_id, "pause", run.state);
-		goto rollback;
-	}
-	now_ts(e, ts);
-	new_id(e, id);
-	snprintf(cause, sizeof(cause), "signal:%s", id);
-	if (store_run_transition(e->st, run_id, "paused", run.state, ts, err) != 0 ||
-	    emit(e, run_id, NULL, "run.paused",
-	         payload_str("cause", cause, "pausedFromState", run.state, NULL), err,
-	         "run.paused:%s:%s", run_id, cause) != 0)
-		goto rollback;
-	store_run_clear(&run);
-	return tx_commit(e, err);
-rollback:
-	tx_rollback(e);
-	store_run_clear(&run);
-	return rc;
-}
-
-int
-engine_pause(struct engine *e, const char *run_id, struct df_error *err)
-{
-	int rc;
-
-	e->depth++;
-	rc = pause_impl(e, run_id, err);
-	e->depth--;
-	pump(e);
-	return rc;
-}
-
-static int recheck_active_phase(struct engine *e, const char *run_id, int rearm,
-                                struct df_error *err);
-static int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
-
-static int
-resume_impl(struct engine *e, const char *run_id, struct df_error *err)
-{
-	struct store_run run;
-	char ts[STORE_TS_MAX], cause[ENGINE_ID_MAX + 8], id[ENGINE_ID_MAX];
-	const char *next;
-	int r, go_on;
-
-	if (tx_begin(e, err) != 0)
-		return -1;
-	if (load_run(e, run_id, &run, err) != 0) {
-		tx_rollback(e);
-		return -1;
-	}
-	if (strcmp(run.state, "paused") != 0) {
-		tx_rollback(e);
-		r = is_terminal(run.state) ? state_changed(err, run_id, "resume", run.state) : 0;
-		store_run_clear(&run);
-		return r;
-	}
-	r = store_approval_human_required_pending(e->st, run_id, err);
-	if (r != 0) {
-		if (r > 0)
-			approval_conflict(err, run_id, "%s",
-			                  "pending human-required gate must be resolved first");
-		tx_rollback(e);
-		store_run_clear(&run);
-		return -1;
-	}
-	next = run.paused_from_state ? run.paused_from_state : "executing";
-	go_on = is_mutable(next);
-	now_ts(e, ts);
-	new_id(e, id);
-	snprintf(cause, sizeof(cause), "signal:%s", id);
-	if (store_run_transition(e->st, run_id, next, NULL, ts, err) != 0 ||
-	    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
-	         "run.resumed:%s:%s", run_id, cause) != 0) {
-		tx_rollback(e);
-		store_run_clear(&run);
-		return -1;
-	}
-	store_run_clear(&run);
-	if (tx_commit(e, err) != 0)
-		return -1;
-	if (go_on) {
-		/*
-		 * A paused phase does not time out: its deadline starts over. An
-		 * artifact written meanwhile is judged first (work the agent
-		 * finished counts, even if the agent is gone since).
-		 */
-		if (recheck_active_phase(e, run_id, 1, err) != 0)
-			return -1;
-		/* The agent left while the run was paused, or died with a server. */
-		if (agent_gone_after_resume(e, run_id, err) != 0)
-			return -1;
-		advance_or_fail(e, run_id, "resume_advance_failed");
-	}
-	return 0;
-}
-
-int
-engine_resume(struct engine *e, const char *run_id, struct df_error *err)
-{
-	int rc;
-
-	e->depth++;
-	rc = resume_impl(e, run_id, err);
-	e->depth--;
-	pump(e);
-	return rc;
-}
-
-static int
-abort_impl(struct engine *e, const char *run_id, const char *reason, struct df_error *err)
-{
-	struct store_run run;
-
-	if (load_run(e, run_id, &run, err) != 0)
-		return -1;
-	if (is_terminal(run.state)) {
-		int r = strcmp(run.state, "aborted") == 0
-		            ? 0
-		            : state_changed(err, run_id, "abort", run.state);
-
-		store_run_clear(&run);
-		ensure_report(e, run_id);
-		return r;
-	}
-	store_run_clear(&run);
-	return end_run(e, run_id, "aborted", reason ? reason : "abort", "abort", err);
-}
-
-int
-engine_abort(struct engine *e, const char *run_id, const char *reason, struct df_error *err)
-{
-	int rc;
-
-	e->depth++;
-	rc = abort_impl(e, run_id, reason, err);
-	e->depth--;
-	pump(e);
-	return rc;
 }
 
 /* ---------------------------------------------------------------------------
@@ -2364,7 +1929,7 @@ check_and_advance(struct engine *e, const char *run_id, const char *phase_id, st
  * gives it a fresh deadline, 2 re-arms its stored one; then its artifact is
  * checked (it may have been written meanwhile).
  */
-static int
+int
 recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err)
 {
 	struct store_phase ph;
@@ -2453,7 +2018,7 @@ agent_unreachable(struct engine *e, const char *run_id, const char *phase_id, en
  * its own while the run was paused) or the phase restarts (the agent died
  * with a previous server). 0 or -1 with err.
  */
-static int
+int
 agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err)
 {
 	struct store_run run;
