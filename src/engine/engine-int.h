@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/canon.h"
 #include "engine.h"
 
 /* The phase plan's schema: a phase with it runs with the run in planning. */
@@ -108,7 +109,10 @@ cJSON *payload_str(const char *k, ...);
 void step_failed(struct engine *e, const struct df_error *err);
 void cancel_timers(struct engine *e, const char *run_id, const char *phase_id);
 void push_stop(struct engine *e, const char *session_id);
+void enqueue(struct engine *e, const struct item *it);
 void pump(struct engine *e);
+void hash_text(const char *text, char out[CANON_HASH_HEX]);
+int phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err);
 int phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
 void phase_def_clear(struct phase_def *d);
 void ensure_report(struct engine *e, const char *run_id);
@@ -119,7 +123,19 @@ int end_run(struct engine *e, const char *run_id, const char *final, const char 
 void fail_run(struct engine *e, const char *run_id, const char *reason);
 int advance(struct engine *e, const char *run_id, struct df_error *err);
 void advance_or_fail(struct engine *e, const char *run_id, const char *reason);
+int working_phase(struct engine *e, const char *run_id, struct store_phase *out,
+                  struct df_error *err);
+int phase_session(struct engine *e, const char *run_id, const char *phase_id,
+                  struct store_session *out, struct df_error *err);
+int check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
+                      struct df_error *err);
+int session_state_live(const char *state);
 int recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err);
 int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
+void arm_self_check(struct engine *e);
+int self_check_impl(struct engine *e, int *found, struct df_error *err);
+
+/* engine-event.c */
+void run_item(struct engine *e, struct item *it);
 
 #endif
