@@ -45,6 +45,7 @@ engine_sources = \
 	src/engine/engine.c src/engine/engine.h src/engine/engine-int.h \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
+	src/engine/engine-recover.c \
 	src/engine/engine-start.c \
 	src/engine/engine-status.c \
 	src/engine/instructions.c src/engine/instructions.h \

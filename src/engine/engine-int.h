@@ -92,7 +92,15 @@ struct phase_def {
 	int max_repairs;    /* -1: default */
 };
 
+/* Where the agent of a working phase is, seen from this server. */
+enum agent_where {
+	AGENT_LIVE,   /* its row is live and this server's driver runs it */
+	AGENT_EXITED, /* it exited on its own (the exit was recorded) */
+	AGENT_DEAD,   /* not live in this server: it died with a previous one, or never started */
+};
+
 /* engine.c */
+int64_t now_ms(struct engine *e);
 int is_terminal(const char *state);
 int is_mutable(const char *state);
 void now_ts(struct engine *e, char out[STORE_TS_MAX]);
@@ -107,6 +115,8 @@ int emit(struct engine *e, const char *run_id, const char *phase_id, const char 
     __attribute__((format(printf, 7, 8)));
 cJSON *payload_str(const char *k, ...);
 void step_failed(struct engine *e, const struct df_error *err);
+void arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt,
+               int64_t due);
 void cancel_timers(struct engine *e, const char *run_id, const char *phase_id);
 void push_stop(struct engine *e, const char *session_id);
 void enqueue(struct engine *e, const struct item *it);
@@ -129,7 +139,14 @@ int phase_session(struct engine *e, const char *run_id, const char *phase_id,
                   struct store_session *out, struct df_error *err);
 int check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
                       struct df_error *err);
+int restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
+                  struct df_error *err);
+
+/* engine-recover.c */
 int session_state_live(const char *state);
+enum agent_where agent_where(struct engine *e, const struct store_session *s);
+int agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
+                      enum agent_where w, struct df_error *err);
 int recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err);
 int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
 void arm_self_check(struct engine *e);
