@@ -43,6 +43,7 @@ engine_sources = \
 	src/engine/binding.c src/engine/binding.h \
 	src/engine/catalog.c src/engine/catalog.h \
 	src/engine/engine.c src/engine/engine.h src/engine/engine-int.h \
+	src/engine/engine-artifact.c \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
 	src/engine/engine-recover.c \

@@ -7,6 +7,7 @@
 #ifndef DEVFLOW_ENGINE_INT_H
 #define DEVFLOW_ENGINE_INT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,6 +93,19 @@ struct phase_def {
 	int max_repairs;    /* -1: default */
 };
 
+/* Everything a phase attempt needs besides the run and the phase. */
+struct attempt_ctx {
+	struct phase_def def;
+	struct store_run_inputs in;
+	struct store_binding *bindings;
+	size_t nbindings;
+	const struct store_binding *binding;
+	struct store_catalog_entry persona, backend;
+	char *persona_instructions;
+	char *artifact_abs;
+	char *schema_text;
+};
+
 /* Where the agent of a working phase is, seen from this server. */
 enum agent_where {
 	AGENT_LIVE,   /* its row is live and this server's driver runs it */
@@ -114,6 +128,7 @@ int emit(struct engine *e, const char *run_id, const char *phase_id, const char 
          cJSON *payload, struct df_error *err, const char *keyfmt, ...)
     __attribute__((format(printf, 7, 8)));
 cJSON *payload_str(const char *k, ...);
+char *xvasprintf(const char *fmt, va_list ap);
 void step_failed(struct engine *e, const struct df_error *err);
 void arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt,
                int64_t due);
@@ -122,6 +137,7 @@ void push_stop(struct engine *e, const char *session_id);
 void enqueue(struct engine *e, const struct item *it);
 void pump(struct engine *e);
 void hash_text(const char *text, char out[CANON_HASH_HEX]);
+int role_matches(const char *bound, const char *role);
 int phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err);
 int phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
 void phase_def_clear(struct phase_def *d);
@@ -133,14 +149,23 @@ int end_run(struct engine *e, const char *run_id, const char *final, const char 
 void fail_run(struct engine *e, const char *run_id, const char *reason);
 int advance(struct engine *e, const char *run_id, struct df_error *err);
 void advance_or_fail(struct engine *e, const char *run_id, const char *reason);
+int attempt_ctx_load(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+                     struct attempt_ctx *c, const char **reason, struct df_error *err);
+void attempt_ctx_clear(struct attempt_ctx *c);
+char *compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+              const struct attempt_ctx *c, int attempt, const char *comment,
+              const char *const *errors, size_t nerrors);
 int working_phase(struct engine *e, const char *run_id, struct store_phase *out,
                   struct df_error *err);
 int phase_session(struct engine *e, const char *run_id, const char *phase_id,
                   struct store_session *out, struct df_error *err);
-int check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
-                      struct df_error *err);
 int restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
                   struct df_error *err);
+
+/* engine-artifact.c */
+int check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
+                      struct df_error *err);
+int append_planned(struct engine *e, const struct store_run *run, struct df_error *err);
 
 /* engine-recover.c */
 int session_state_live(const char *state);
