@@ -46,6 +46,7 @@ engine_sources = \
 	src/engine/engine-artifact.c \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
+	src/engine/engine-phase.c \
 	src/engine/engine-recover.c \
 	src/engine/engine-start.c \
 	src/engine/engine-status.c \

@@ -113,61 +113,70 @@ enum agent_where {
 	AGENT_DEAD,   /* not live in this server: it died with a previous one, or never started */
 };
 
-/* engine.c */
+/*
+ * engine.c: plumbing (clock, ids, run states, transactions with their event
+ * notes, timers, the work queue), phase definitions, ending runs.
+ */
 int64_t now_ms(struct engine *e);
-int is_terminal(const char *state);
-int is_mutable(const char *state);
 void now_ts(struct engine *e, char out[STORE_TS_MAX]);
 void new_id(struct engine *e, char out[ENGINE_ID_MAX]);
+int is_terminal(const char *state);
+int is_mutable(const char *state);
+int phase_active(const char *state);
 void set_ids(struct df_error *err, const char *run_id, const char *phase_id);
 int load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err);
+void push_stop(struct engine *e, const char *session_id);
 int tx_begin(struct engine *e, struct df_error *err);
 void tx_rollback(struct engine *e);
 int tx_commit(struct engine *e, struct df_error *err);
+char *xvasprintf(const char *fmt, va_list ap);
 int emit(struct engine *e, const char *run_id, const char *phase_id, const char *type,
          cJSON *payload, struct df_error *err, const char *keyfmt, ...)
     __attribute__((format(printf, 7, 8)));
 cJSON *payload_str(const char *k, ...);
-char *xvasprintf(const char *fmt, va_list ap);
 void step_failed(struct engine *e, const struct df_error *err);
+void hash_text(const char *text, char out[CANON_HASH_HEX]);
 void arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt,
                int64_t due);
 void cancel_timers(struct engine *e, const char *run_id, const char *phase_id);
-void push_stop(struct engine *e, const char *session_id);
-void enqueue(struct engine *e, const struct item *it);
 void pump(struct engine *e);
-void hash_text(const char *text, char out[CANON_HASH_HEX]);
-int role_matches(const char *bound, const char *role);
-int phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err);
-int phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
+void enqueue(struct engine *e, const struct item *it);
 void phase_def_clear(struct phase_def *d);
+int phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
+int phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err);
+int role_matches(const char *bound, const char *role);
 void ensure_report(struct engine *e, const char *run_id);
 int end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
                const char *phase_reason, struct df_error *err);
 int end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
             const char *phase_reason, struct df_error *err);
 void fail_run(struct engine *e, const char *run_id, const char *reason);
-int advance(struct engine *e, const char *run_id, struct df_error *err);
-void advance_or_fail(struct engine *e, const char *run_id, const char *reason);
+
+/* engine-phase.c: phase attempts, advancing a run, restarting a phase. */
 int attempt_ctx_load(struct engine *e, const struct store_run *run, const struct store_phase *ph,
                      struct attempt_ctx *c, const char **reason, struct df_error *err);
 void attempt_ctx_clear(struct attempt_ctx *c);
 char *compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
               const struct attempt_ctx *c, int attempt, const char *comment,
               const char *const *errors, size_t nerrors);
-int working_phase(struct engine *e, const char *run_id, struct store_phase *out,
-                  struct df_error *err);
 int phase_session(struct engine *e, const char *run_id, const char *phase_id,
                   struct store_session *out, struct df_error *err);
+int working_phase(struct engine *e, const char *run_id, struct store_phase *out,
+                  struct df_error *err);
+int advance(struct engine *e, const char *run_id, struct df_error *err);
+void advance_or_fail(struct engine *e, const char *run_id, const char *reason);
 int restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
                   struct df_error *err);
 
-/* engine-artifact.c */
+/* engine-artifact.c: judging and recording artifacts, planned phases. */
 int check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
                       struct df_error *err);
 int append_planned(struct engine *e, const struct store_run *run, struct df_error *err);
 
-/* engine-recover.c */
+/* engine-event.c: session, artifact and timer events. */
+void run_item(struct engine *e, struct item *it);
+
+/* engine-recover.c: where an agent is, recovery, the self-check. */
 int session_state_live(const char *state);
 enum agent_where agent_where(struct engine *e, const struct store_session *s);
 int agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
@@ -176,8 +185,5 @@ int recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct
 int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
 void arm_self_check(struct engine *e);
 int self_check_impl(struct engine *e, int *found, struct df_error *err);
-
-/* engine-event.c */
-void run_item(struct engine *e, struct item *it);
 
 #endif
