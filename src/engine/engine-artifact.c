@@ -255,6 +255,369 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 	return 0;
 }
 
+/* What judging an artifact file found; nothing of it is written yet. */
+struct verdict {
+	char hash[CANON_HASH_HEX]; /* of the file, or of the reason it was refused unread */
+	cJSON *doc;                /* the parsed artifact; NULL when refused or not JSON */
+	struct strv errs;          /* "<instance path>: <message>" each; none when valid */
+	int valid;
+};
+
+static void
+verdict_clear(struct verdict *v)
+{
+	cJSON_Delete(v->doc);
+	strv_free(&v->errs);
+	memset(v, 0, sizeof(*v));
+}
+
+/*
+ * Judge the artifact file of the phase's current attempt: read it (within
+ * the engine's limit), parse it, validate it against its schema and, for a
+ * phase plan, against the plan rules. Writes nothing. Returns 1 with *v (the
+ * caller clears it), 0 when there is nothing to judge (no file, or this very
+ * file was judged already), or -1 with err; *fail_reason is then the reason
+ * the run fails for (the schema is not known), or NULL when judging itself
+ * broke (the store).
+ */
+static int
+judge_artifact(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+               const struct attempt_ctx *c, struct verdict *v, const char **fail_reason,
+               struct df_error *err)
+{
+	struct store_artifact last;
+	struct schema_errors serr = { 0 };
+	struct strv reserved = { 0 };
+	char *data = NULL;
+	size_t len = 0;
+	int r, have_last, valid, rc = -1;
+
+	memset(v, 0, sizeof(*v));
+	memset(&last, 0, sizeof(last));
+	*fail_reason = NULL;
+	r = read_artifact(e, c->artifact_abs, c->def.art_path, &data, &len);
+	if (r == 0)
+		return 0;
+	/* A refused file is judged by its reason: the same refusal is judged once. */
+	canon_sha256_hex(data, len, v->hash);
+	have_last = store_artifact_latest(e->st, run->id, ph->id, NULL, 0, &last, err);
+	if (have_last < 0)
+		goto out;
+	if (have_last && last.attempt == ph->attempts && strcmp(last.hash, v->hash) == 0) {
+		rc = 0; /* this very file was judged already */
+		goto out;
+	}
+	v->doc = r == 2 ? NULL : cJSON_ParseWithLength(data, len);
+	if (r == 2) {
+		strv_addf(&v->errs, "%s", data);
+	} else if (v->doc == NULL) {
+		const char *at = cJSON_GetErrorPtr();
+
+		strv_addf(&v->errs, ": not valid JSON (error near byte %ld)",
+		          at && at >= data && at <= data + len ? (long)(at - data) : 0L);
+	} else {
+		valid = schema_validate(e->reg, c->def.art_schema, v->doc, &serr, err);
+		if (valid < 0) {
+			*fail_reason = "schema_not_found";
+			goto out;
+		}
+		for (size_t i = 0; i < serr.count; i++) {
+			char *s = schema_error_format(&serr.items[i]);
+
+			strv_addf(&v->errs, "%s", s);
+			free(s);
+		}
+		if (valid && strcmp(c->def.art_schema, PLAN_SCHEMA) == 0) {
+			if (template_keys(e, run, &reserved, err) != 0)
+				goto out;
+			plan_rules(v->doc, run->worktree_root, reserved.v, reserved.n, c->bindings,
+			           c->nbindings, &v->errs);
+		}
+	}
+	v->valid = v->errs.n == 0;
+	rc = 1;
+out:
+	if (rc != 1)
+		verdict_clear(v);
+	store_artifact_clear(&last);
+	strv_free(&reserved);
+	schema_errors_free(&serr);
+	free(data);
+	return rc;
+}
+
+/*
+ * Record the verdict in the open transaction: the artifact row (with the
+ * errors of an invalid one), artifact.validated or artifact.invalid, and
+ * what a valid artifact says for the report (findings, commands).
+ */
+static int
+record_artifact(struct engine *e, const struct store_phase *ph, const struct attempt_ctx *c,
+                const struct verdict *v, const char *aid, const char *ts, struct df_error *err)
+{
+	cJSON *earr = cJSON_CreateArray(), *pl;
+	char *errors_json;
+	int rc;
+
+	for (size_t i = 0; i < v->errs.n; i++)
+		cJSON_AddItemToArray(earr, cJSON_CreateString(v->errs.v[i]));
+	errors_json = cJSON_PrintUnformatted(earr);
+	{
+		struct store_artifact a = { .id = (char *)aid,
+			                    .run_id = ph->run_id,
+			                    .phase_id = ph->id,
+			                    .path = c->def.art_path,
+			                    .schema_id = c->def.art_schema,
+			                    .hash = (char *)v->hash,
+			                    .valid = v->valid,
+			                    .errors = v->valid ? NULL : errors_json,
+			                    .attempt = ph->attempts };
+
+		rc = store_artifact_insert(e->st, &a, ts, err);
+	}
+	cJSON_free(errors_json);
+	if (rc != 0) {
+		cJSON_Delete(earr);
+		return -1;
+	}
+	pl = payload_str("phaseKey", ph->phase_key, "path", c->def.art_path, "schema",
+	                 c->def.art_schema, "hash", v->hash, NULL);
+	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
+	cJSON_AddNumberToObject(pl, "repair", ph->repairs);
+	if (!v->valid)
+		cJSON_AddItemToObject(pl, "errors", earr);
+	else
+		cJSON_Delete(earr);
+	if (emit(e, ph->run_id, ph->id, v->valid ? "artifact.validated" : "artifact.invalid", pl,
+	         err, "%s:%s:%d:%d", v->valid ? "artifact.validated" : "artifact.invalid", ph->id,
+	         ph->attempts, ph->repairs) != 0)
+		return -1;
+	return v->valid ? record_contents(e, ph, aid, v->doc, ts, err) : 0;
+}
+
+/* Valid, with a gate (in the open transaction): the phase and the run wait for a person. */
+static int
+request_approval(struct engine *e, struct store_phase *ph, const struct attempt_ctx *c,
+                 const struct verdict *v, struct store_session *sess, const char *ts,
+                 struct df_error *err)
+{
+	char req_id[ENGINE_ID_MAX];
+	struct store_approval a = { 0 };
+	char *payload;
+	cJSON *pl;
+	int r;
+
+	new_id(e, req_id);
+	free(ph->state);
+	ph->state = xstrdup("awaiting_approval");
+	pl = payload_str("phaseKey", ph->phase_key, "title", c->def.title, "artifactPath",
+	                 c->def.art_path, "schema", c->def.art_schema, "hash", v->hash, NULL);
+	payload = cJSON_PrintUnformatted(pl);
+	a.id = req_id;
+	a.run_id = ph->run_id;
+	a.phase_id = ph->id;
+	a.gate_key = c->def.gates[0];
+	a.payload = payload;
+	r = store_phase_save(e->st, ph, err) != 0 || store_approval_insert(e->st, &a, ts, err) != 0;
+	cJSON_free(payload);
+	if (r) {
+		cJSON_Delete(pl);
+		return -1;
+	}
+	cJSON_AddStringToObject(pl, "approvalRequestId", req_id);
+	cJSON_AddStringToObject(pl, "gateKey", c->def.gates[0]);
+	if (emit(e, ph->run_id, ph->id, "approval.requested", pl, err, "approval.requested:%s",
+	         req_id) != 0 ||
+	    store_run_transition(e->st, ph->run_id, "awaiting_approval", NULL, ts, err) != 0)
+		return -1;
+	if (sess && strcmp(sess->state, SS_EXITED) != 0) {
+		free(sess->state);
+		sess->state = xstrdup(SS_WAITING);
+		if (store_session_save(e->st, sess, ts, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Valid, without a gate (in the open transaction): the phase completed, its agent stops. */
+static int
+complete_phase(struct engine *e, struct store_phase *ph, struct store_session *sess, const char *ts,
+               struct df_error *err)
+{
+	cJSON *pl;
+
+	free(ph->state);
+	ph->state = xstrdup("completed");
+	free(ph->ended_at);
+	ph->ended_at = xstrdup(ts);
+	pl = payload_str("phaseKey", ph->phase_key, NULL);
+	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
+	if (store_phase_save(e->st, ph, err) != 0 ||
+	    emit(e, ph->run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d", ph->id,
+	         ph->attempts) != 0 ||
+	    store_run_set_current_phase(e->st, ph->run_id, NULL, ts, err) != 0)
+		return -1;
+	if (sess && strcmp(sess->state, SS_EXITED) != 0) {
+		free(sess->state);
+		sess->state = xstrdup(SS_STOPPED);
+		if (store_session_save(e->st, sess, ts, err) != 0)
+			return -1;
+		push_stop(e, sess->id);
+	}
+	return 0;
+}
+
+/*
+ * A valid artifact, in the open transaction (committed or rolled back
+ * here): the phase goes to its gate, or completes (*progressed: the caller
+ * advances the run). The phase's timeout is cancelled either way.
+ */
+static int
+accept_artifact(struct engine *e, struct store_phase *ph, const struct attempt_ctx *c,
+                const struct verdict *v, struct store_session *sess, const char *ts,
+                int *progressed, struct df_error *err)
+{
+	if (c->def.ngates > 0) {
+		if (request_approval(e, ph, c, v, sess, ts, err) != 0)
+			goto rollback;
+	} else {
+		if (complete_phase(e, ph, sess, ts, err) != 0)
+			goto rollback;
+		*progressed = 1;
+	}
+	if (tx_commit(e, err) != 0)
+		return -1;
+	cancel_timers(e, ph->run_id, ph->id);
+	return 0;
+rollback:
+	tx_rollback(e);
+	return -1;
+}
+
+/*
+ * Invalid with repairs left, the agent live, in the open transaction
+ * (committed or rolled back here): the phase counts one more repair and,
+ * once committed, the agent gets its instructions again with the errors to
+ * fix (their hash kept on the session).
+ */
+static int
+send_repair(struct engine *e, const struct store_run *run, struct store_phase *ph,
+            const struct attempt_ctx *c, const struct verdict *v, struct store_session *sess,
+            const char *ts, struct df_error *err)
+{
+	char phash[CANON_HASH_HEX];
+	char *text;
+
+	ph->repairs++;
+	if (store_phase_save(e->st, ph, err) != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	text =
+	    compose(e, run, ph, c, ph->attempts, NULL, (const char *const *)v->errs.v, v->errs.n);
+	hash_text(text, phash);
+	free(sess->last_prompt_hash);
+	sess->last_prompt_hash = xstrdup(phash);
+	if (store_session_save(e->st, sess, ts, err) != 0 || tx_commit(e, err) != 0) {
+		tx_rollback(e);
+		free(text);
+		return -1;
+	}
+	if (e->drv->send(e->dctx, sess->id, text, err) != 0) {
+		set_ids(err, run->id, ph->id);
+		step_failed(e, err);
+		fail_run(e, run->id, "session_failed");
+	}
+	free(text);
+	return 0;
+}
+
+/*
+ * Invalid with repairs left, but the repair prompt has no one to go to: the
+ * agent exited, or it is not live in this server (it died with a previous
+ * one). The open transaction (the invalid artifact) is committed; the
+ * agent's absence decides.
+ */
+static int
+repair_unreachable(struct engine *e, const struct store_phase *ph, enum agent_where where,
+                   struct df_error *err)
+{
+	if (tx_commit(e, err) != 0)
+		return -1;
+	return agent_unreachable(e, ph->run_id, ph->id, where, err);
+}
+
+/*
+ * Invalid with no repair left (or no session to repair it), in the open
+ * transaction (committed or rolled back here): the run fails,
+ * artifact_invalid.
+ */
+static int
+repairs_exhausted(struct engine *e, const char *run_id, struct df_error *err)
+{
+	if (end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) != 0 ||
+	    tx_commit(e, err) != 0) {
+		tx_rollback(e);
+		return -1;
+	}
+	cancel_timers(e, run_id, NULL);
+	ensure_report(e, run_id);
+	return 0;
+}
+
+/*
+ * Record the verdict and act on it, in one transaction: a valid artifact
+ * goes to its gate or completes its phase (*progressed), an invalid one goes
+ * back to its agent while repairs are left and the agent is there, or fails
+ * the run.
+ */
+static int
+settle_artifact(struct engine *e, const struct store_run *run, struct store_phase *ph,
+                const struct attempt_ctx *c, const struct verdict *v, int *progressed,
+                struct df_error *err)
+{
+	struct store_session sess;
+	char ts[STORE_TS_MAX], aid[ENGINE_ID_MAX];
+	int max_repairs = c->def.max_repairs >= 0 ? c->def.max_repairs : e->max_repairs;
+	int have_sess, rc = -1;
+	enum agent_where where;
+
+	now_ts(e, ts);
+	new_id(e, aid);
+	have_sess = phase_session(e, run->id, ph->id, &sess, err);
+	if (have_sess < 0)
+		goto out;
+	if (tx_begin(e, err) != 0)
+		goto out;
+	if (record_artifact(e, ph, c, v, aid, ts, err) != 0) {
+		tx_rollback(e);
+		goto out;
+	}
+	if (v->valid)
+		rc = accept_artifact(e, ph, c, v, have_sess ? &sess : NULL, ts, progressed, err);
+	else if (ph->repairs < max_repairs && have_sess &&
+	         (where = agent_where(e, &sess)) != AGENT_LIVE)
+		rc = repair_unreachable(e, ph, where, err);
+	else if (ph->repairs < max_repairs && have_sess)
+		rc = send_repair(e, run, ph, c, v, &sess, ts, err);
+	else
+		rc = repairs_exhausted(e, run->id, err);
+out:
+	store_session_clear(&sess);
+	return rc;
+}
+
+/* The phase cannot go on (err says why): the step failed, and the run fails with reason. */
+static int
+phase_cannot_go_on(struct engine *e, const char *run_id, const char *phase_id, const char *reason,
+                   struct df_error *err)
+{
+	set_ids(err, run_id, phase_id);
+	step_failed(e, err);
+	fail_run(e, run_id, reason);
+	return 0;
+}
+
 /*
  * Judge the artifact of the phase's current attempt, if the file is there
  * and was not judged already: record it, then repair, fail, ask for
@@ -267,25 +630,15 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 {
 	struct store_run run;
 	struct store_phase ph;
-	struct store_artifact last;
-	struct store_session sess;
 	struct attempt_ctx c;
-	struct strv errs = { 0 };
-	struct schema_errors serr = { 0 };
-	struct strv reserved = { 0 };
+	struct verdict v;
 	const char *reason = NULL;
-	char hash[CANON_HASH_HEX], ts[STORE_TS_MAX], aid[ENGINE_ID_MAX];
-	char *data = NULL, *errors_json = NULL, *repair_text = NULL;
-	size_t len = 0;
-	cJSON *doc = NULL, *pl, *earr = NULL;
-	int rc = -1, r, valid, have_last, max_repairs, have_sess = 0;
-	enum agent_where where;
+	int rc = -1, r;
 
 	*progressed = 0;
 	memset(&c, 0, sizeof(c));
 	memset(&ph, 0, sizeof(ph));
-	memset(&last, 0, sizeof(last));
-	memset(&sess, 0, sizeof(sess));
+	memset(&v, 0, sizeof(v));
 	if (load_run(e, run_id, &run, err) != 0)
 		return -1;
 	if (!is_mutable(run.state)) {
@@ -298,222 +651,26 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		goto out;
 	}
 	if (attempt_ctx_load(e, &run, &ph, &c, &reason, err) != 0) {
-		if (err && err->code == DF_E_DATABASE)
-			goto out;
-		set_ids(err, run_id, phase_id);
-		step_failed(e, err);
-		fail_run(e, run_id, reason);
-		rc = 0;
+		if (err == NULL || err->code != DF_E_DATABASE)
+			rc = phase_cannot_go_on(e, run_id, phase_id, reason, err);
 		goto out;
 	}
 	if (c.def.art_path == NULL) {
 		rc = 0;
 		goto out;
 	}
-	r = read_artifact(e, c.artifact_abs, c.def.art_path, &data, &len);
-	if (r == 0) {
-		rc = 0;
-		goto out;
-	}
-	/* A refused file is judged by its reason: the same refusal is judged once. */
-	canon_sha256_hex(data, len, hash);
-	have_last = store_artifact_latest(e->st, run_id, phase_id, NULL, 0, &last, err);
-	if (have_last < 0)
-		goto out;
-	if (have_last && last.attempt == ph.attempts && strcmp(last.hash, hash) == 0) {
-		rc = 0; /* this very file was judged already */
-		goto out;
-	}
-	doc = r == 2 ? NULL : cJSON_ParseWithLength(data, len);
-	if (r == 2) {
-		strv_addf(&errs, "%s", data);
-	} else if (doc == NULL) {
-		const char *at = cJSON_GetErrorPtr();
-
-		strv_addf(&errs, ": not valid JSON (error near byte %ld)",
-		          at && at >= data && at <= data + len ? (long)(at - data) : 0L);
-	} else {
-		valid = schema_validate(e->reg, c.def.art_schema, doc, &serr, err);
-		if (valid < 0) {
-			set_ids(err, run_id, phase_id);
-			step_failed(e, err);
-			fail_run(e, run_id, "schema_not_found");
-			rc = 0;
-			goto out;
-		}
-		for (size_t i = 0; i < serr.count; i++) {
-			char *s = schema_error_format(&serr.items[i]);
-
-			strv_addf(&errs, "%s", s);
-			free(s);
-		}
-		if (valid && strcmp(c.def.art_schema, PLAN_SCHEMA) == 0) {
-			if (template_keys(e, &run, &reserved, err) != 0)
-				goto out;
-			plan_rules(doc, run.worktree_root, reserved.v, reserved.n, c.bindings,
-			           c.nbindings, &errs);
-		}
-	}
-	valid = errs.n == 0;
-	max_repairs = c.def.max_repairs >= 0 ? c.def.max_repairs : e->max_repairs;
-	earr = cJSON_CreateArray();
-	for (size_t i = 0; i < errs.n; i++)
-		cJSON_AddItemToArray(earr, cJSON_CreateString(errs.v[i]));
-	errors_json = cJSON_PrintUnformatted(earr);
-	now_ts(e, ts);
-	new_id(e, aid);
-	have_sess = phase_session(e, run_id, phase_id, &sess, err);
-	if (have_sess < 0)
-		goto out_earr;
-
-	if (tx_begin(e, err) != 0)
-		goto out_earr;
-	{
-		struct store_artifact a = { .id = aid,
-			                    .run_id = (char *)run_id,
-			                    .phase_id = (char *)phase_id,
-			                    .path = c.def.art_path,
-			                    .schema_id = c.def.art_schema,
-			                    .hash = hash,
-			                    .valid = valid,
-			                    .errors = valid ? NULL : errors_json,
-			                    .attempt = ph.attempts };
-
-		if (store_artifact_insert(e->st, &a, ts, err) != 0)
-			goto rollback;
-	}
-	pl = payload_str("phaseKey", ph.phase_key, "path", c.def.art_path, "schema",
-	                 c.def.art_schema, "hash", hash, NULL);
-	cJSON_AddNumberToObject(pl, "attempt", ph.attempts);
-	cJSON_AddNumberToObject(pl, "repair", ph.repairs);
-	if (!valid)
-		cJSON_AddItemToObject(pl, "errors", cJSON_Duplicate(earr, 1));
-	if (emit(e, run_id, phase_id, valid ? "artifact.validated" : "artifact.invalid", pl, err,
-	         "%s:%s:%d:%d", valid ? "artifact.validated" : "artifact.invalid", phase_id,
-	         ph.attempts, ph.repairs) != 0)
-		goto rollback;
-
-	if (!valid && ph.repairs < max_repairs && have_sess &&
-	    (where = agent_where(e, &sess)) != AGENT_LIVE) {
-		/*
-		 * The repair prompt has no one to go to: the agent exited, or it
-		 * is not live in this server (it died with a previous one). The
-		 * invalid artifact stays recorded; the agent's absence decides.
-		 */
-		if (tx_commit(e, err) != 0)
-			goto out_earr;
-		rc = agent_unreachable(e, run_id, phase_id, where, err);
-		goto out_earr;
-	}
-	if (!valid && ph.repairs < max_repairs && have_sess) {
-		char phash[CANON_HASH_HEX];
-
-		ph.repairs++;
-		if (store_phase_save(e->st, &ph, err) != 0)
-			goto rollback;
-		repair_text = compose(e, &run, &ph, &c, ph.attempts, NULL,
-		                      (const char *const *)errs.v, errs.n);
-		hash_text(repair_text, phash);
-		free(sess.last_prompt_hash);
-		sess.last_prompt_hash = xstrdup(phash);
-		if (store_session_save(e->st, &sess, ts, err) != 0 || tx_commit(e, err) != 0)
-			goto rollback;
-		if (e->drv->send(e->dctx, sess.id, repair_text, err) != 0) {
-			set_ids(err, run_id, phase_id);
-			step_failed(e, err);
-			fail_run(e, run_id, "session_failed");
-		}
-		rc = 0;
-		goto out_earr;
-	}
-	if (!valid) {
-		if (end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) !=
-		        0 ||
-		    tx_commit(e, err) != 0)
-			goto rollback;
-		cancel_timers(e, run_id, NULL);
-		ensure_report(e, run_id);
-		rc = 0;
-		goto out_earr;
-	}
-	if (record_contents(e, &ph, aid, doc, ts, err) != 0)
-		goto rollback;
-	if (c.def.ngates > 0) {
-		char req_id[ENGINE_ID_MAX];
-		struct store_approval a = { 0 };
-		char *payload;
-
-		new_id(e, req_id);
-		free(ph.state);
-		ph.state = xstrdup("awaiting_approval");
-		pl = payload_str("phaseKey", ph.phase_key, "title", c.def.title, "artifactPath",
-		                 c.def.art_path, "schema", c.def.art_schema, "hash", hash, NULL);
-		payload = cJSON_PrintUnformatted(pl);
-		a.id = req_id;
-		a.run_id = (char *)run_id;
-		a.phase_id = (char *)phase_id;
-		a.gate_key = c.def.gates[0];
-		a.payload = payload;
-		r = store_phase_save(e->st, &ph, err) != 0 ||
-		    store_approval_insert(e->st, &a, ts, err) != 0;
-		cJSON_free(payload);
-		if (r)
-			goto rollback;
-		cJSON_AddStringToObject(pl, "approvalRequestId", req_id);
-		cJSON_AddStringToObject(pl, "gateKey", c.def.gates[0]);
-		if (emit(e, run_id, phase_id, "approval.requested", pl, err,
-		         "approval.requested:%s", req_id) != 0 ||
-		    store_run_transition(e->st, run_id, "awaiting_approval", NULL, ts, err) != 0)
-			goto rollback;
-		if (have_sess && strcmp(sess.state, SS_EXITED) != 0) {
-			free(sess.state);
-			sess.state = xstrdup(SS_WAITING);
-			if (store_session_save(e->st, &sess, ts, err) != 0)
-				goto rollback;
-		}
-	} else {
-		free(ph.state);
-		ph.state = xstrdup("completed");
-		free(ph.ended_at);
-		ph.ended_at = xstrdup(ts);
-		pl = payload_str("phaseKey", ph.phase_key, NULL);
-		cJSON_AddNumberToObject(pl, "attempt", ph.attempts);
-		if (store_phase_save(e->st, &ph, err) != 0 ||
-		    emit(e, run_id, phase_id, "phase.completed", pl, err, "phase.completed:%s:%d",
-		         phase_id, ph.attempts) != 0 ||
-		    store_run_set_current_phase(e->st, run_id, NULL, ts, err) != 0)
-			goto rollback;
-		if (have_sess && strcmp(sess.state, SS_EXITED) != 0) {
-			free(sess.state);
-			sess.state = xstrdup(SS_STOPPED);
-			if (store_session_save(e->st, &sess, ts, err) != 0)
-				goto rollback;
-			push_stop(e, sess.id);
-		}
-		*progressed = 1;
-	}
-	if (tx_commit(e, err) != 0)
-		goto out_earr;
-	cancel_timers(e, run_id, phase_id);
-	rc = 0;
-	goto out_earr;
-rollback:
-	tx_rollback(e);
-out_earr:
-	cJSON_Delete(earr);
+	r = judge_artifact(e, &run, &ph, &c, &v, &reason, err);
+	if (r == 1)
+		rc = settle_artifact(e, &run, &ph, &c, &v, progressed, err);
+	else if (r < 0 && reason != NULL)
+		rc = phase_cannot_go_on(e, run_id, phase_id, reason, err);
+	else
+		rc = r;
 out:
 	store_run_clear(&run);
 	store_phase_clear(&ph);
-	store_artifact_clear(&last);
-	store_session_clear(&sess);
 	attempt_ctx_clear(&c);
-	strv_free(&errs);
-	strv_free(&reserved);
-	schema_errors_free(&serr);
-	cJSON_Delete(doc);
-	free(data);
-	cJSON_free(errors_json);
-	free(repair_text);
+	verdict_clear(&v);
 	return rc;
 }
 
