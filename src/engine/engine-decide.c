@@ -80,73 +80,72 @@ release_phase_sessions(struct engine *e, const char *run_id, const char *phase_i
 	return rc;
 }
 
+/*
+ * May the decision be taken? 0 when it may, with *req and, when the request
+ * has a phase, *ph (*have_phase 1) loaded; 1 when the same client token
+ * took it already (a replay: nothing to do); -1 with err: approval_not_found,
+ * approval_conflict (the token used for another action, a run not awaiting
+ * approval, a paused run, a request no longer pending), a store error.
+ */
 static int
-decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum engine_action act,
-          const char *token, const char *actor, const char *comment, int *replayed,
-          struct df_error *err)
+decision_check(struct engine *e, const struct store_run *run, const char *approval_id,
+               enum engine_action act, const char *token, struct store_approval *req,
+               struct store_phase *ph, int *have_phase, struct df_error *err)
 {
-	struct store_run run;
-	struct store_approval req;
 	struct store_decision prev;
-	struct store_phase ph;
-	char ts[STORE_TS_MAX], did[ENGINE_ID_MAX], *key = NULL;
-	const char *action = action_names[act];
-	int rc = -1, r, have_phase = 0;
-	cJSON *pl;
+	int r;
 
-	memset(&req, 0, sizeof(req));
 	memset(&prev, 0, sizeof(prev));
-	memset(&ph, 0, sizeof(ph));
-	if (load_run(e, run_id, &run, err) != 0)
-		return -1;
-	r = store_approval_get(e->st, approval_id, &req, err);
+	r = store_approval_get(e->st, approval_id, req, err);
 	if (r < 0)
-		goto out;
-	if (r == 0 || strcmp(req.run_id, run_id) != 0) {
+		return -1;
+	if (r == 0 || strcmp(req->run_id, run->id) != 0) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_NOT_FOUND,
-		             "approval request %s does not exist in run %s", approval_id, run_id);
-		set_ids(err, run_id, NULL);
-		goto out;
+		             "approval request %s does not exist in run %s", approval_id, run->id);
+		set_ids(err, run->id, NULL);
+		return -1;
 	}
 	r = store_decision_by_token(e->st, approval_id, token, &prev, err);
-	if (r < 0)
-		goto out;
-	if (r == 1) {
-		if (strcmp(prev.action, action) != 0) {
-			approval_conflict(err, run_id,
-			                  "client token already used for a different action (%s)",
-			                  prev.action);
-			goto out;
-		}
-		*replayed = 1;
-		rc = 0;
-		goto out;
+	if (r == 1 && strcmp(prev.action, action_names[act]) != 0)
+		r = approval_conflict(err, run->id,
+		                      "client token already used for a different action (%s)",
+		                      prev.action);
+	store_decision_clear(&prev);
+	if (r != 0)
+		return r;
+	if (is_terminal(run->state) ||
+	    (strcmp(run->state, "awaiting_approval") != 0 && strcmp(run->state, "paused") != 0))
+		return approval_conflict(err, run->id, "run_state=%s", run->state);
+	if (req->phase_id) {
+		*have_phase = store_phase_get(e->st, req->phase_id, ph, err);
+		if (*have_phase < 0)
+			return -1;
 	}
-	if (is_terminal(run.state) ||
-	    (strcmp(run.state, "awaiting_approval") != 0 && strcmp(run.state, "paused") != 0)) {
-		approval_conflict(err, run_id, "run_state=%s", run.state);
-		goto out;
-	}
-	if (req.phase_id) {
-		have_phase = store_phase_get(e->st, req.phase_id, &ph, err);
-		if (have_phase < 0)
-			goto out;
-	}
-	if (strcmp(run.state, "paused") == 0) {
-		int human = req.phase_id == NULL || (have_phase && strcmp(ph.state, "failed") == 0);
+	if (strcmp(run->state, "paused") == 0) {
+		int human =
+		    req->phase_id == NULL || (*have_phase && strcmp(ph->state, "failed") == 0);
 
-		if (!((act == ENGINE_REJECT || act == ENGINE_ABORT) && human)) {
-			approval_conflict(err, run_id, "%s",
-			                  "paused runs must be resumed before approval decisions");
-			goto out;
-		}
+		if (!((act == ENGINE_REJECT || act == ENGINE_ABORT) && human))
+			return approval_conflict(
+			    err, run->id, "%s",
+			    "paused runs must be resumed before approval decisions");
 	}
-	if (strcmp(req.state, "pending") != 0) {
-		approval_conflict(err, run_id, "approval_state=%s", req.state);
-		goto out;
-	}
+	if (strcmp(req->state, "pending") != 0)
+		return approval_conflict(err, run->id, "approval_state=%s", req->state);
+	return 0;
+}
 
-	now_ts(e, ts);
+/* In the open transaction: the decision's row, its request resolved, approval.resolved. */
+static int
+record_decision(struct engine *e, const char *run_id, const char *approval_id,
+                const struct store_approval *req, enum engine_action act, const char *token,
+                const char *actor, const char *comment, const char *ts, struct df_error *err)
+{
+	char did[ENGINE_ID_MAX], *key;
+	const char *action = action_names[act];
+	cJSON *pl;
+	int rc;
+
 	new_id(e, did);
 	key = xasprintf("%s:%s:%s", approval_id, action, token);
 	{
@@ -159,72 +158,122 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 			                    .idempotency_key = key,
 			                    .created_at = NULL };
 
-		if (store_decision_insert(e->st, &d, ts, err) != 0 ||
-		    store_approval_resolve(e->st, approval_id, action_states[act], ts, err) != 0)
-			goto out;
+		rc = store_decision_insert(e->st, &d, ts, err) != 0 ||
+		             store_approval_resolve(e->st, approval_id, action_states[act], ts,
+		                                    err) != 0
+		         ? -1
+		         : 0;
 	}
+	free(key);
+	if (rc != 0)
+		return -1;
 	pl = payload_str("approvalRequestId", approval_id, "action", action, "actor", actor,
-	                 "comment", comment, "gateKey", req.gate_key, NULL);
-	if (emit(e, run_id, req.phase_id, "approval.resolved", pl, err, "approval.resolved:%s:%s",
-	         approval_id, action) != 0)
-		goto out;
-	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES) {
-		char *cause = xasprintf("approval:%s:%s", approval_id, action);
+	                 "comment", comment, "gateKey", req->gate_key, NULL);
+	return emit(e, run_id, req->phase_id, "approval.resolved", pl, err,
+	            "approval.resolved:%s:%s", approval_id, action);
+}
 
-		if (have_phase) {
-			free(ph.ended_at);
-			if (act == ENGINE_APPROVE) {
-				free(ph.state);
-				ph.state = xstrdup("completed");
-				ph.ended_at = xstrdup(ts);
-			} else {
-				free(ph.state);
-				ph.state = xstrdup("pending");
-				ph.ended_at = NULL;
-				free(ph.started_at);
-				ph.started_at = NULL;
-				free(ph.deadline_at);
-				ph.deadline_at = NULL;
-			}
-			pl = payload_str("phaseKey", ph.phase_key, NULL);
-			cJSON_AddNumberToObject(pl, "attempt", ph.attempts);
-			if (store_phase_save(e->st, &ph, err) != 0 ||
-			    release_phase_sessions(e, run_id, ph.id, ts, err) != 0 ||
-			    (act == ENGINE_APPROVE &&
-			     emit(e, run_id, ph.id, "phase.completed", cJSON_Duplicate(pl, 1), err,
-			          "phase.completed:%s:%d", ph.id, ph.attempts) != 0)) {
-				cJSON_Delete(pl);
-				free(cause);
-				goto out;
-			}
-			cJSON_Delete(pl);
-		}
-		if (store_run_transition(e->st, run_id,
-		                         act == ENGINE_APPROVE ? "executing" : "planning", NULL, ts,
-		                         err) != 0 ||
-		    store_run_set_current_phase(
-		        e->st, run_id, act == ENGINE_APPROVE ? NULL : req.phase_id, ts, err) != 0 ||
-		    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
-		         "run.resumed:%s:%s", run_id, cause) != 0) {
-			free(cause);
-			goto out;
-		}
-		free(cause);
+/*
+ * In the open transaction: the gate's phase completes (approve, with
+ * phase.completed) or is pending again (request_changes: it reruns with the
+ * comment), and its sessions stop.
+ */
+static int
+gate_phase_decided(struct engine *e, const char *run_id, struct store_phase *ph,
+                   enum engine_action act, const char *ts, struct df_error *err)
+{
+	cJSON *pl;
+
+	free(ph->ended_at);
+	free(ph->state);
+	if (act == ENGINE_APPROVE) {
+		ph->state = xstrdup("completed");
+		ph->ended_at = xstrdup(ts);
 	} else {
-		char *reason = xasprintf("approval_%s", action);
-
-		r = end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
-		               reason, err);
-		free(reason);
-		if (r != 0)
-			goto out;
+		ph->state = xstrdup("pending");
+		ph->ended_at = NULL;
+		free(ph->started_at);
+		ph->started_at = NULL;
+		free(ph->deadline_at);
+		ph->deadline_at = NULL;
 	}
+	if (store_phase_save(e->st, ph, err) != 0 ||
+	    release_phase_sessions(e, run_id, ph->id, ts, err) != 0)
+		return -1;
+	if (act != ENGINE_APPROVE)
+		return 0;
+	pl = payload_str("phaseKey", ph->phase_key, NULL);
+	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
+	return emit(e, run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d", ph->id,
+	            ph->attempts);
+}
+
+/*
+ * approve or request_changes, in the open transaction: the gate's phase
+ * (ph, NULL when the request has none) is decided, and the run goes on:
+ * executing after approve, planning at that phase after request_changes.
+ */
+static int
+run_goes_on(struct engine *e, const char *run_id, const char *approval_id,
+            const struct store_approval *req, struct store_phase *ph, enum engine_action act,
+            const char *ts, struct df_error *err)
+{
+	char *cause = xasprintf("approval:%s:%s", approval_id, action_names[act]);
+	int rc = -1;
+
+	if (ph && gate_phase_decided(e, run_id, ph, act, ts, err) != 0)
+		goto out;
+	if (store_run_transition(e->st, run_id, act == ENGINE_APPROVE ? "executing" : "planning",
+	                         NULL, ts, err) != 0 ||
+	    store_run_set_current_phase(e->st, run_id, act == ENGINE_APPROVE ? NULL : req->phase_id,
+	                                ts, err) != 0 ||
+	    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
+	         "run.resumed:%s:%s", run_id, cause) != 0)
+		goto out;
 	rc = 0;
 out:
-	free(key);
+	free(cause);
+	return rc;
+}
+
+static int
+decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum engine_action act,
+          const char *token, const char *actor, const char *comment, int *replayed,
+          struct df_error *err)
+{
+	struct store_run run;
+	struct store_approval req;
+	struct store_phase ph;
+	char ts[STORE_TS_MAX];
+	int rc = -1, r, have_phase = 0;
+
+	memset(&req, 0, sizeof(req));
+	memset(&ph, 0, sizeof(ph));
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = decision_check(e, &run, approval_id, act, token, &req, &ph, &have_phase, err);
+	if (r == 1)
+		*replayed = 1;
+	if (r != 0) {
+		rc = r == 1 ? 0 : -1;
+		goto out;
+	}
+	now_ts(e, ts);
+	if (record_decision(e, run_id, approval_id, &req, act, token, actor, comment, ts, err) != 0)
+		goto out;
+	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES) {
+		rc = run_goes_on(e, run_id, approval_id, &req, have_phase ? &ph : NULL, act, ts,
+		                 err);
+	} else {
+		char *reason = xasprintf("approval_%s", action_names[act]);
+
+		rc = end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
+		                reason, err);
+		free(reason);
+	}
+out:
 	store_run_clear(&run);
 	store_approval_clear(&req);
-	store_decision_clear(&prev);
 	store_phase_clear(&ph);
 	return rc;
 }
