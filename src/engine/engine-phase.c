@@ -402,6 +402,126 @@ fail:
 	fail_run(e, phase->run_id, reason);
 }
 
+/* What a new attempt begins with, chosen before its transaction. */
+struct attempt_start {
+	int attempt;
+	char sid[ENGINE_ID_MAX];    /* the new session */
+	char *transcript;           /* its transcript file */
+	char phash[CANON_HASH_HEX]; /* of its instructions */
+	const char *cause, *resume; /* may be NULL */
+	char ts[STORE_TS_MAX], deadline[STORE_TS_MAX];
+};
+
+/*
+ * The transaction that begins an attempt: the run in planning or executing
+ * at this phase, the phase running with its deadline, the new session's row
+ * (STARTING), phase.started and session.started.
+ */
+static int
+record_attempt(struct engine *e, const struct store_run *run, struct store_phase *ph,
+               const struct attempt_ctx *c, const struct attempt_start *as, struct df_error *err)
+{
+	const char *want = strcmp(c->def.art_schema, PLAN_SCHEMA) == 0 ? "planning" : "executing";
+	struct store_session sess;
+	cJSON *pl;
+
+	if (tx_begin(e, err) != 0)
+		return -1;
+	if (strcmp(run->state, want) != 0 &&
+	    store_run_transition(e->st, run->id, want, NULL, as->ts, err) != 0)
+		goto rollback;
+	if (store_run_set_current_phase(e->st, run->id, ph->id, as->ts, err) != 0)
+		goto rollback;
+	ph->attempts = as->attempt;
+	ph->repairs = 0;
+	free(ph->state);
+	ph->state = xstrdup("running");
+	free(ph->started_at);
+	ph->started_at = xstrdup(as->ts);
+	free(ph->ended_at);
+	ph->ended_at = NULL;
+	free(ph->deadline_at);
+	ph->deadline_at = xstrdup(as->deadline);
+	if (store_phase_save(e->st, ph, err) != 0)
+		goto rollback;
+	memset(&sess, 0, sizeof(sess));
+	sess.id = (char *)as->sid;
+	sess.run_id = run->id;
+	sess.phase_id = ph->id;
+	sess.role_id = c->binding->role_id;
+	sess.backend = c->binding->backend;
+	sess.state = SS_STARTING;
+	sess.transcript_path = as->transcript;
+	sess.last_prompt_hash = (char *)as->phash;
+	sess.conversation_id = (char *)as->resume;
+	if (store_session_insert(e->st, &sess, as->ts, err) != 0)
+		goto rollback;
+	pl = payload_str("phaseKey", ph->phase_key, "sessionId", as->sid, "roleId",
+	                 c->binding->role_id, "cause", as->cause, "resumedConversation", as->resume,
+	                 NULL);
+	cJSON_AddNumberToObject(pl, "attempt", as->attempt);
+	if (emit(e, run->id, ph->id, "phase.started", pl, err, "phase.started:%s:%d", ph->id,
+	         as->attempt) != 0)
+		goto rollback;
+	if (emit(e, run->id, ph->id, "session.started",
+	         payload_str("sessionId", as->sid, "roleId", c->binding->role_id, "backend",
+	                     c->binding->backend, "phaseKey", ph->phase_key, "resumedConversation",
+	                     as->resume, NULL),
+	         err, "session.started:%s", as->sid) != 0)
+		goto rollback;
+	return tx_commit(e, err);
+rollback:
+	tx_rollback(e);
+	return -1;
+}
+
+/*
+ * The agent has its instructions: the phase now waits for the artifact
+ * (running becomes awaiting_artifact, unless something moved it on
+ * meanwhile) and the session runs (STARTING becomes RUNNING).
+ */
+static int
+await_artifact(struct engine *e, const char *phase_id, const char *sid, int attempt, const char *ts,
+               struct df_error *err)
+{
+	struct store_phase cur;
+	struct store_session s2;
+	int r1, r2;
+
+	if (tx_begin(e, err) != 0)
+		return -1;
+	r1 = store_phase_get(e->st, phase_id, &cur, err);
+	r2 = r1 == 1 ? store_session_get(e->st, sid, &s2, err) : 0;
+	if (r1 < 0 || r2 < 0) {
+		store_phase_clear(&cur);
+		goto rollback;
+	}
+	if (r1 == 1 && strcmp(cur.state, "running") == 0 && cur.attempts == attempt) {
+		free(cur.state);
+		cur.state = xstrdup("awaiting_artifact");
+		if (store_phase_save(e->st, &cur, err) != 0) {
+			store_phase_clear(&cur);
+			store_session_clear(&s2);
+			goto rollback;
+		}
+	}
+	if (r2 == 1 && strcmp(s2.state, SS_STARTING) == 0) {
+		free(s2.state);
+		s2.state = xstrdup(SS_RUNNING);
+		if (store_session_save(e->st, &s2, ts, err) != 0) {
+			store_phase_clear(&cur);
+			store_session_clear(&s2);
+			goto rollback;
+		}
+	}
+	store_phase_clear(&cur);
+	store_session_clear(&s2);
+	return tx_commit(e, err);
+rollback:
+	tx_rollback(e);
+	return -1;
+}
+
 /*
  * Begin the next attempt of a pending phase: instructions, rows and events
  * in one transaction, the timeout, then the session. A phase that cannot
@@ -415,14 +535,13 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
             const char *cause, const char *conversation, struct df_error *err)
 {
 	struct attempt_ctx c;
-	struct store_session sess;
-	char sid[ENGINE_ID_MAX], ts[STORE_TS_MAX], deadline[STORE_TS_MAX], phash[CANON_HASH_HEX];
-	char *comment = NULL, *text = NULL, *transcript = NULL, *sdir = NULL;
-	const char *reason = NULL, *want, *resume = NULL;
+	struct attempt_start as;
+	char *comment = NULL, *text = NULL, *sdir = NULL;
+	const char *reason = NULL;
 	int64_t timeout, now;
-	int attempt, rc = -1;
-	cJSON *pl;
+	int rc = -1;
 
+	memset(&as, 0, sizeof(as));
 	if (attempt_ctx_load(e, run, ph, &c, &reason, err) != 0) {
 		if (err && err->code == DF_E_DATABASE)
 			goto out;
@@ -434,122 +553,40 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 		rc = skip_phase(e, ph, err);
 		goto out;
 	}
-	attempt = ph->attempts + 1;
+	as.attempt = ph->attempts + 1;
+	as.cause = cause;
 	if (conversation != NULL && *conversation != '\0' && backend_resumes(c.backend.definition))
-		resume = conversation;
+		as.resume = conversation;
 	move_stale_artifact(e, run->id, ph, c.artifact_abs, ph->attempts);
 	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0)
 		goto out;
-	text = compose(e, run, ph, &c, attempt, comment, NULL, 0);
-	hash_text(text, phash);
-	new_id(e, sid);
+	text = compose(e, run, ph, &c, as.attempt, comment, NULL, 0);
+	hash_text(text, as.phash);
+	new_id(e, as.sid);
 	sdir = xasprintf("%s/%s/sessions", e->workspace, run->id);
-	transcript = xasprintf("%s/%s.raw", sdir, sid);
+	as.transcript = xasprintf("%s/%s.raw", sdir, as.sid);
 	paths_mkdir_p(sdir, 0700);
 	now = now_ms(e);
 	timeout = c.def.timeout_ms > 0 ? c.def.timeout_ms : e->timeout_ms;
-	store_format_ts(now, ts);
-	store_format_ts(now + timeout, deadline);
-	want = strcmp(c.def.art_schema, PLAN_SCHEMA) == 0 ? "planning" : "executing";
-
-	if (tx_begin(e, err) != 0)
+	store_format_ts(now, as.ts);
+	store_format_ts(now + timeout, as.deadline);
+	if (record_attempt(e, run, ph, &c, &as, err) != 0)
 		goto out;
-	if (strcmp(run->state, want) != 0 &&
-	    store_run_transition(e->st, run->id, want, NULL, ts, err) != 0)
-		goto rollback;
-	if (store_run_set_current_phase(e->st, run->id, ph->id, ts, err) != 0)
-		goto rollback;
-	ph->attempts = attempt;
-	ph->repairs = 0;
-	free(ph->state);
-	ph->state = xstrdup("running");
-	free(ph->started_at);
-	ph->started_at = xstrdup(ts);
-	free(ph->ended_at);
-	ph->ended_at = NULL;
-	free(ph->deadline_at);
-	ph->deadline_at = xstrdup(deadline);
-	if (store_phase_save(e->st, ph, err) != 0)
-		goto rollback;
-	memset(&sess, 0, sizeof(sess));
-	sess.id = sid;
-	sess.run_id = run->id;
-	sess.phase_id = ph->id;
-	sess.role_id = c.binding->role_id;
-	sess.backend = c.binding->backend;
-	sess.state = SS_STARTING;
-	sess.transcript_path = transcript;
-	sess.last_prompt_hash = phash;
-	sess.conversation_id = (char *)resume;
-	if (store_session_insert(e->st, &sess, ts, err) != 0)
-		goto rollback;
-	pl = payload_str("phaseKey", ph->phase_key, "sessionId", sid, "roleId", c.binding->role_id,
-	                 "cause", cause, "resumedConversation", resume, NULL);
-	cJSON_AddNumberToObject(pl, "attempt", attempt);
-	if (emit(e, run->id, ph->id, "phase.started", pl, err, "phase.started:%s:%d", ph->id,
-	         attempt) != 0)
-		goto rollback;
-	if (emit(e, run->id, ph->id, "session.started",
-	         payload_str("sessionId", sid, "roleId", c.binding->role_id, "backend",
-	                     c.binding->backend, "phaseKey", ph->phase_key, "resumedConversation",
-	                     resume, NULL),
-	         err, "session.started:%s", sid) != 0)
-		goto rollback;
-	if (tx_commit(e, err) != 0)
-		goto out;
-	arm_timer(e, run->id, ph->id, attempt, now + timeout);
-
-	if (start_session(e, run, ph, &c, sid, transcript, resume, err) != 0 ||
-	    e->drv->send(e->dctx, sid, text, err) != 0) {
+	arm_timer(e, run->id, ph->id, as.attempt, now + timeout);
+	if (start_session(e, run, ph, &c, as.sid, as.transcript, as.resume, err) != 0 ||
+	    e->drv->send(e->dctx, as.sid, text, err) != 0) {
 		set_ids(err, run->id, ph->id);
 		step_failed(e, err);
 		fail_run(e, run->id, "session_failed");
 		rc = 0;
 		goto out;
 	}
-	/* The agent has its instructions: the phase now waits for the artifact. */
-	if (tx_begin(e, err) != 0)
-		goto out;
-	{
-		struct store_phase cur;
-		struct store_session s2;
-		int r1 = store_phase_get(e->st, ph->id, &cur, err);
-		int r2 = r1 == 1 ? store_session_get(e->st, sid, &s2, err) : 0;
-
-		if (r1 < 0 || r2 < 0) {
-			store_phase_clear(&cur);
-			goto rollback;
-		}
-		if (r1 == 1 && strcmp(cur.state, "running") == 0 && cur.attempts == attempt) {
-			free(cur.state);
-			cur.state = xstrdup("awaiting_artifact");
-			if (store_phase_save(e->st, &cur, err) != 0) {
-				store_phase_clear(&cur);
-				store_session_clear(&s2);
-				goto rollback;
-			}
-		}
-		if (r2 == 1 && strcmp(s2.state, SS_STARTING) == 0) {
-			free(s2.state);
-			s2.state = xstrdup(SS_RUNNING);
-			if (store_session_save(e->st, &s2, ts, err) != 0) {
-				store_phase_clear(&cur);
-				store_session_clear(&s2);
-				goto rollback;
-			}
-		}
-		store_phase_clear(&cur);
-		store_session_clear(&s2);
-	}
-	rc = tx_commit(e, err);
-	goto out;
-rollback:
-	tx_rollback(e);
+	rc = await_artifact(e, ph->id, as.sid, as.attempt, as.ts, err);
 out:
 	attempt_ctx_clear(&c);
 	free(comment);
 	free(text);
-	free(transcript);
+	free(as.transcript);
 	free(sdir);
 	return rc;
 }
