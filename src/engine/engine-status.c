@@ -21,46 +21,31 @@ jstr_or_null(const char *s)
 	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
-int
-engine_status(struct engine *e, const char *run_id, char **json_out, struct df_error *err)
+static void
+status_run(cJSON *o, const struct store_run *run)
 {
-	struct store_run run;
-	struct store_phase *ph = NULL;
-	struct store_approval *ap = NULL;
-	struct store_session *ss = NULL;
-	struct store_event *ev = NULL;
-	struct store_binding *bd = NULL;
-	struct store_catalog_entry *pc = NULL;
-	size_t np = 0, na = 0, ns = 0, nev = 0, nb = 0, npc = 0;
-	cJSON *o, *r, *arr;
-	char *text;
-	int rc = -1;
+	cJSON *r = cJSON_AddObjectToObject(o, "run");
 
-	*json_out = NULL;
-	if (load_run(e, run_id, &run, err) != 0)
-		return -1;
-	if (store_phases_list(e->st, run_id, &ph, &np, err) != 0 ||
-	    store_approvals_list(e->st, run_id, &ap, &na, err) != 0 ||
-	    store_sessions_list(e->st, run_id, &ss, &ns, err) != 0 ||
-	    store_events_tail(e->st, run_id, STATUS_EVENTS_TAIL, &ev, &nev, err) != 0 ||
-	    store_bindings_list(e->st, run_id, &bd, &nb, err) != 0 ||
-	    store_catalog_list(e->st, STORE_CATALOG_PERSONA, &pc, &npc, err) != 0)
-		goto out;
-	o = cJSON_CreateObject();
-	r = cJSON_AddObjectToObject(o, "run");
-	cJSON_AddStringToObject(r, "id", run.id);
-	cJSON_AddStringToObject(r, "state", run.state);
-	cJSON_AddItemToObject(r, "pausedFromState", jstr_or_null(run.paused_from_state));
-	cJSON_AddStringToObject(r, "repoPath", run.repo_path);
-	cJSON_AddStringToObject(r, "baseBranch", run.base_branch);
-	cJSON_AddStringToObject(r, "worktreeRoot", run.worktree_root);
-	cJSON_AddStringToObject(r, "templateHash", run.template_hash);
-	cJSON_AddItemToObject(r, "currentPhaseId", jstr_or_null(run.current_phase_id));
-	cJSON_AddItemToObject(r, "finalReportPath", jstr_or_null(run.final_report_path));
-	cJSON_AddStringToObject(r, "createdAt", run.created_at);
-	cJSON_AddItemToObject(r, "startedAt", jstr_or_null(run.started_at));
-	cJSON_AddItemToObject(r, "endedAt", jstr_or_null(run.ended_at));
-	arr = cJSON_AddArrayToObject(o, "phases");
+	cJSON_AddStringToObject(r, "id", run->id);
+	cJSON_AddStringToObject(r, "state", run->state);
+	cJSON_AddItemToObject(r, "pausedFromState", jstr_or_null(run->paused_from_state));
+	cJSON_AddStringToObject(r, "repoPath", run->repo_path);
+	cJSON_AddStringToObject(r, "baseBranch", run->base_branch);
+	cJSON_AddStringToObject(r, "worktreeRoot", run->worktree_root);
+	cJSON_AddStringToObject(r, "templateHash", run->template_hash);
+	cJSON_AddItemToObject(r, "currentPhaseId", jstr_or_null(run->current_phase_id));
+	cJSON_AddItemToObject(r, "finalReportPath", jstr_or_null(run->final_report_path));
+	cJSON_AddStringToObject(r, "createdAt", run->created_at);
+	cJSON_AddItemToObject(r, "startedAt", jstr_or_null(run->started_at));
+	cJSON_AddItemToObject(r, "endedAt", jstr_or_null(run->ended_at));
+}
+
+/* Each phase with its title, taken from the phase definition. */
+static void
+status_phases(cJSON *o, const struct store_phase *ph, size_t np)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "phases");
+
 	for (size_t i = 0; i < np; i++) {
 		cJSON *x = cJSON_CreateObject();
 
@@ -81,10 +66,16 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 		cJSON_AddItemToObject(x, "deadlineAt", jstr_or_null(ph[i].deadline_at));
 		cJSON_AddItemToArray(arr, x);
 	}
-	arr = cJSON_AddArrayToObject(o, "bindings");
+}
+
+static void
+status_bindings(cJSON *o, const struct store_binding *bd, size_t nb,
+                const struct store_catalog_entry *pc, size_t npc)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "bindings");
+
 	for (size_t i = 0; i < nb; i++) {
 		cJSON *x = cJSON_CreateObject();
-
 		const char *pname = bd[i].persona_id;
 
 		/* The persona's name for people; its catalog id beside it. */
@@ -97,7 +88,15 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 		cJSON_AddStringToObject(x, "backend", bd[i].backend);
 		cJSON_AddItemToArray(arr, x);
 	}
-	arr = cJSON_AddArrayToObject(o, "approvals");
+}
+
+/* Each approval request with its decisions (read here): 0, or -1 with err. */
+static int
+status_approvals(struct engine *e, cJSON *o, const struct store_approval *ap, size_t na,
+                 struct df_error *err)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "approvals");
+
 	for (size_t i = 0; i < na; i++) {
 		struct store_decision *d = NULL;
 		size_t nd = 0;
@@ -113,8 +112,7 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 		darr = cJSON_AddArrayToObject(x, "decisions");
 		if (store_decisions_list(e->st, ap[i].id, &d, &nd, err) != 0) {
 			cJSON_Delete(x);
-			cJSON_Delete(o);
-			goto out;
+			return -1;
 		}
 		for (size_t j = 0; j < nd; j++) {
 			cJSON *y = cJSON_CreateObject();
@@ -128,7 +126,14 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 		store_decisions_free(d, nd);
 		cJSON_AddItemToArray(arr, x);
 	}
-	arr = cJSON_AddArrayToObject(o, "sessions");
+	return 0;
+}
+
+static void
+status_sessions(cJSON *o, const struct store_session *ss, size_t ns)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "sessions");
+
 	for (size_t i = 0; i < ns; i++) {
 		cJSON *x = cJSON_CreateObject();
 
@@ -142,7 +147,13 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 			cJSON_AddNumberToObject(x, "exitStatus", ss[i].exit_status);
 		cJSON_AddItemToArray(arr, x);
 	}
-	arr = cJSON_AddArrayToObject(o, "events");
+}
+
+static void
+status_events(cJSON *o, const struct store_event *ev, size_t nev)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "events");
+
 	for (size_t i = 0; i < nev; i++) {
 		cJSON *x = cJSON_CreateObject();
 
@@ -154,6 +165,43 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 		cJSON_AddStringToObject(x, "ts", ev[i].ts);
 		cJSON_AddItemToArray(arr, x);
 	}
+}
+
+int
+engine_status(struct engine *e, const char *run_id, char **json_out, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase *ph = NULL;
+	struct store_approval *ap = NULL;
+	struct store_session *ss = NULL;
+	struct store_event *ev = NULL;
+	struct store_binding *bd = NULL;
+	struct store_catalog_entry *pc = NULL;
+	size_t np = 0, na = 0, ns = 0, nev = 0, nb = 0, npc = 0;
+	cJSON *o;
+	char *text;
+	int rc = -1;
+
+	*json_out = NULL;
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	if (store_phases_list(e->st, run_id, &ph, &np, err) != 0 ||
+	    store_approvals_list(e->st, run_id, &ap, &na, err) != 0 ||
+	    store_sessions_list(e->st, run_id, &ss, &ns, err) != 0 ||
+	    store_events_tail(e->st, run_id, STATUS_EVENTS_TAIL, &ev, &nev, err) != 0 ||
+	    store_bindings_list(e->st, run_id, &bd, &nb, err) != 0 ||
+	    store_catalog_list(e->st, STORE_CATALOG_PERSONA, &pc, &npc, err) != 0)
+		goto out;
+	o = cJSON_CreateObject();
+	status_run(o, &run);
+	status_phases(o, ph, np);
+	status_bindings(o, bd, nb, pc, npc);
+	if (status_approvals(e, o, ap, na, err) != 0) {
+		cJSON_Delete(o);
+		goto out;
+	}
+	status_sessions(o, ss, ns);
+	status_events(o, ev, nev);
 	text = cJSON_PrintUnformatted(o);
 	*json_out = xstrdup(text);
 	cJSON_free(text);
