@@ -61,7 +61,14 @@ agent_sources = \
 engine_sources = \
 	src/engine/binding.c src/engine/binding.h \
 	src/engine/catalog.c src/engine/catalog.h \
-	src/engine/engine.c src/engine/engine.h \
+	src/engine/engine.c src/engine/engine.h src/engine/engine-int.h \
+	src/engine/engine-artifact.c \
+	src/engine/engine-decide.c \
+	src/engine/engine-event.c \
+	src/engine/engine-phase.c \
+	src/engine/engine-recover.c \
+	src/engine/engine-start.c \
+	src/engine/engine-status.c \
 	src/engine/instructions.c src/engine/instructions.h \
 	src/engine/report.c src/engine/report.h \
 	src/engine/worktree.c src/engine/worktree.h

@@ -111,55 +111,46 @@ out:
 	return rc;
 }
 
-static cJSON *
-build_report(struct store *st, const struct store_run *run, const char *status, const char *now_ts,
-             struct df_error *err)
+static void
+report_bindings(cJSON *r, const struct store_binding *b, size_t nb)
 {
-	struct store_run_inputs in;
-	struct store_binding *b = NULL;
-	struct store_phase *p = NULL;
-	struct store_approval *a = NULL;
-	struct store_finding *f = NULL;
-	struct store_command *c = NULL;
-	struct store_artifact *art = NULL;
-	struct store_event *ev = NULL;
-	size_t nb = 0, np = 0, na = 0, nf = 0, nc = 0, nart = 0, nev = 0;
-	cJSON *r = NULL, *arr, *o, *unresolved;
-	int rc;
+	cJSON *arr = cJSON_AddArrayToObject(r, "bindings");
 
-	rc = store_run_inputs_get(st, run->id, &in, err);
-	if (rc < 0)
-		return NULL;
-	if (store_bindings_list(st, run->id, &b, &nb, err) != 0 ||
-	    store_phases_list(st, run->id, &p, &np, err) != 0 ||
-	    store_approvals_list(st, run->id, &a, &na, err) != 0 ||
-	    store_findings_list(st, run->id, &f, &nf, err) != 0 ||
-	    store_commands_list(st, run->id, &c, &nc, err) != 0 ||
-	    store_artifacts_list(st, run->id, &art, &nart, err) != 0 ||
-	    store_events_tail(st, run->id, REPORT_EVENTS_TAIL, &ev, &nev, err) != 0)
-		goto out;
-
-	r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "runId", run->id);
-	cJSON_AddStringToObject(r, "templateHash", run->template_hash);
-	arr = cJSON_AddArrayToObject(r, "bindings");
 	for (size_t i = 0; i < nb; i++) {
-		o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject();
+
 		cJSON_AddStringToObject(o, "roleId", b[i].role_id);
 		cJSON_AddStringToObject(o, "personaHash", b[i].persona_hash);
 		cJSON_AddStringToObject(o, "backend", b[i].backend);
 		cJSON_AddItemToArray(arr, o);
 	}
-	o = cJSON_AddObjectToObject(r, "inputs");
-	cJSON_AddStringToObject(o, "requirementsMd", in.requirements_md ? in.requirements_md : "");
-	cJSON_AddItemToObject(o, "objective", json_or(in.objective, cJSON_CreateNull()));
-	cJSON_AddItemToObject(o, "extra", json_or(in.extra, cJSON_CreateNull()));
-	cJSON_AddStringToObject(o, "inputHash", in.input_hash ? in.input_hash : "");
+}
 
-	unresolved = cJSON_CreateArray();
-	arr = cJSON_AddArrayToObject(r, "phases");
+static void
+report_inputs(cJSON *r, const struct store_run_inputs *in)
+{
+	cJSON *o = cJSON_AddObjectToObject(r, "inputs");
+
+	cJSON_AddStringToObject(o, "requirementsMd",
+	                        in->requirements_md ? in->requirements_md : "");
+	cJSON_AddItemToObject(o, "objective", json_or(in->objective, cJSON_CreateNull()));
+	cJSON_AddItemToObject(o, "extra", json_or(in->extra, cJSON_CreateNull()));
+	cJSON_AddStringToObject(o, "inputHash", in->input_hash ? in->input_hash : "");
+}
+
+/*
+ * The phases; those that failed, or did not finish in a run that did not
+ * complete, are added to unresolved.
+ */
+static void
+report_phases(cJSON *r, const struct store_phase *p, size_t np, const char *status,
+              cJSON *unresolved)
+{
+	cJSON *arr = cJSON_AddArrayToObject(r, "phases");
+
 	for (size_t i = 0; i < np; i++) {
-		o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject();
+
 		cJSON_AddStringToObject(o, "id", p[i].id);
 		cJSON_AddStringToObject(o, "phaseKey", p[i].phase_key);
 		cJSON_AddNumberToObject(o, "seq", p[i].seq);
@@ -181,18 +172,25 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 			cJSON_AddItemToArray(unresolved, u);
 		}
 	}
-	arr = cJSON_AddArrayToObject(r, "approvals");
+}
+
+/*
+ * The approval requests with their decisions (read here); pending ones are
+ * added to unresolved. 0, or -1 with err.
+ */
+static int
+report_approvals(struct store *st, cJSON *r, const struct store_approval *a, size_t na,
+                 cJSON *unresolved, struct df_error *err)
+{
+	cJSON *arr = cJSON_AddArrayToObject(r, "approvals");
+
 	for (size_t i = 0; i < na; i++) {
 		struct store_decision *d = NULL;
 		size_t nd = 0;
-		cJSON *darr;
+		cJSON *o, *darr;
 
-		if (store_decisions_list(st, a[i].id, &d, &nd, err) != 0) {
-			cJSON_Delete(unresolved);
-			cJSON_Delete(r);
-			r = NULL;
-			goto out;
-		}
+		if (store_decisions_list(st, a[i].id, &d, &nd, err) != 0)
+			return -1;
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "id", a[i].id);
 		cJSON_AddItemToObject(o, "phaseId", str_or_null(a[i].phase_id));
@@ -223,9 +221,17 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 			cJSON_AddItemToArray(unresolved, u);
 		}
 	}
-	arr = cJSON_AddArrayToObject(r, "findings");
+	return 0;
+}
+
+static void
+report_findings(cJSON *r, const struct store_finding *f, size_t nf)
+{
+	cJSON *arr = cJSON_AddArrayToObject(r, "findings");
+
 	for (size_t i = 0; i < nf; i++) {
-		o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject();
+
 		cJSON_AddItemToObject(o, "phaseId", str_or_null(f[i].phase_id));
 		cJSON_AddStringToObject(o, "severity", f[i].severity);
 		cJSON_AddStringToObject(o, "message", f[i].message);
@@ -236,9 +242,16 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 			cJSON_AddNullToObject(o, "line");
 		cJSON_AddItemToArray(arr, o);
 	}
-	arr = cJSON_AddArrayToObject(r, "commands");
+}
+
+static void
+report_commands(cJSON *r, const struct store_command *c, size_t nc)
+{
+	cJSON *arr = cJSON_AddArrayToObject(r, "commands");
+
 	for (size_t i = 0; i < nc; i++) {
-		o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject();
+
 		cJSON_AddStringToObject(o, "kind", c[i].kind);
 		cJSON_AddItemToObject(o, "argv", json_or(c[i].argv, cJSON_CreateArray()));
 		if (c[i].has_exit_code)
@@ -247,9 +260,16 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 			cJSON_AddNullToObject(o, "exit_code");
 		cJSON_AddItemToArray(arr, o);
 	}
-	arr = cJSON_AddArrayToObject(r, "artifacts");
+}
+
+static void
+report_artifacts(cJSON *r, const struct store_artifact *art, size_t nart)
+{
+	cJSON *arr = cJSON_AddArrayToObject(r, "artifacts");
+
 	for (size_t i = 0; i < nart; i++) {
-		o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject();
+
 		cJSON_AddStringToObject(o, "path", art[i].path);
 		cJSON_AddStringToObject(o, "schemaId", art[i].schema_id);
 		cJSON_AddStringToObject(o, "hash", art[i].hash);
@@ -259,8 +279,13 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 		cJSON_AddStringToObject(o, "createdAt", art[i].created_at);
 		cJSON_AddItemToArray(arr, o);
 	}
-	o = cJSON_AddObjectToObject(r, "events");
-	arr = cJSON_AddArrayToObject(o, "tail");
+}
+
+static void
+report_events(cJSON *r, const struct store_event *ev, size_t nev)
+{
+	cJSON *arr = cJSON_AddArrayToObject(cJSON_AddObjectToObject(r, "events"), "tail");
+
 	for (size_t i = 0; i < nev; i++) {
 		cJSON *x = cJSON_CreateObject();
 		char id[32];
@@ -273,6 +298,53 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 		cJSON_AddStringToObject(x, "ts", ev[i].ts);
 		cJSON_AddItemToArray(arr, x);
 	}
+}
+
+static cJSON *
+build_report(struct store *st, const struct store_run *run, const char *status, const char *now_ts,
+             struct df_error *err)
+{
+	struct store_run_inputs in;
+	struct store_binding *b = NULL;
+	struct store_phase *p = NULL;
+	struct store_approval *a = NULL;
+	struct store_finding *f = NULL;
+	struct store_command *c = NULL;
+	struct store_artifact *art = NULL;
+	struct store_event *ev = NULL;
+	size_t nb = 0, np = 0, na = 0, nf = 0, nc = 0, nart = 0, nev = 0;
+	cJSON *r = NULL, *unresolved;
+	int rc;
+
+	rc = store_run_inputs_get(st, run->id, &in, err);
+	if (rc < 0)
+		return NULL;
+	if (store_bindings_list(st, run->id, &b, &nb, err) != 0 ||
+	    store_phases_list(st, run->id, &p, &np, err) != 0 ||
+	    store_approvals_list(st, run->id, &a, &na, err) != 0 ||
+	    store_findings_list(st, run->id, &f, &nf, err) != 0 ||
+	    store_commands_list(st, run->id, &c, &nc, err) != 0 ||
+	    store_artifacts_list(st, run->id, &art, &nart, err) != 0 ||
+	    store_events_tail(st, run->id, REPORT_EVENTS_TAIL, &ev, &nev, err) != 0)
+		goto out;
+
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "runId", run->id);
+	cJSON_AddStringToObject(r, "templateHash", run->template_hash);
+	report_bindings(r, b, nb);
+	report_inputs(r, &in);
+	unresolved = cJSON_CreateArray();
+	report_phases(r, p, np, status, unresolved);
+	if (report_approvals(st, r, a, na, unresolved, err) != 0) {
+		cJSON_Delete(unresolved);
+		cJSON_Delete(r);
+		r = NULL;
+		goto out;
+	}
+	report_findings(r, f, nf);
+	report_commands(r, c, nc);
+	report_artifacts(r, art, nart);
+	report_events(r, ev, nev);
 	cJSON_AddItemToObject(r, "unresolved", unresolved);
 	cJSON_AddStringToObject(r, "endedAt", run->ended_at ? run->ended_at : now_ts);
 	cJSON_AddStringToObject(r, "status", status);
@@ -444,11 +516,203 @@ phase_key_of(const cJSON *phases, const char *phase_id)
 	return NULL;
 }
 
+/* The title, the run's status, times and hashes, and the requirements quoted. */
+static void
+md_header(struct buf *b, const cJSON *r)
+{
+	const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(r, "inputs");
+
+	buf_printf(b, "# devflow run %s\n\n", jstr(r, "runId", "?"));
+	buf_printf(b, "- Status: **%s**\n", jstr(r, "status", "?"));
+	buf_printf(b, "- Ended: %s\n", jstr(r, "endedAt", "?"));
+	buf_printf(b, "- Template hash: `%s`\n", jstr(r, "templateHash", "?"));
+	if (jstr(inputs, "inputHash", NULL))
+		buf_printf(b, "- Input hash: `%s`\n", jstr(inputs, "inputHash", ""));
+	buf_putc(b, '\n');
+
+	if (jstr(inputs, "requirementsMd", NULL)) {
+		buf_puts(b, "## Requirements\n\n");
+		quote(b, "", jstr(inputs, "requirementsMd", ""));
+		buf_putc(b, '\n');
+	}
+}
+
+static void
+md_bindings(struct buf *b, const cJSON *r)
+{
+	const cJSON *x;
+
+	buf_puts(b, "## Bindings\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "bindings")) == 0) {
+		buf_puts(b, "None recorded.\n\n");
+		return;
+	}
+	buf_puts(b, "| Role | Backend | Persona hash |\n|---|---|---|\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "bindings"))
+	{
+		buf_puts(b, "| ");
+		cell(b, jstr(x, "roleId", "?"));
+		buf_puts(b, " | ");
+		cell(b, jstr(x, "backend", "?"));
+		buf_printf(b, " | `%.12s` |\n", jstr(x, "personaHash", ""));
+	}
+	buf_putc(b, '\n');
+}
+
+static void
+md_phases(struct buf *b, const cJSON *phases)
+{
+	const cJSON *x;
+
+	buf_puts(b, "## Phases\n\n");
+	if (cJSON_GetArraySize(phases) == 0) {
+		buf_puts(b, "None recorded.\n\n");
+		return;
+	}
+	buf_puts(b, "| # | Phase | State | Attempts | Repairs |\n|---|---|---|---|---|\n");
+	cJSON_ArrayForEach(x, phases)
+	{
+		buf_printf(b, "| %ld | ", jint(x, "seq", 0));
+		cell(b, jstr(x, "phaseKey", "?"));
+		buf_printf(b, " | %s | %ld | %ld |\n", jstr(x, "state", "?"),
+		           jint(x, "attempts", 0), jint(x, "repairs", 0));
+	}
+	buf_putc(b, '\n');
+}
+
+/* Each gate with its phase and state, and each decision: who, when, and the comment quoted. */
+static void
+md_approvals(struct buf *b, const cJSON *r, const cJSON *phases)
+{
+	const cJSON *x;
+
+	buf_puts(b, "## Approvals\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "approvals")) == 0)
+		buf_puts(b, "None.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "approvals"))
+	{
+		const char *key = phase_key_of(phases, jstr(x, "phaseId", NULL));
+		const cJSON *d;
+
+		buf_printf(b, "- Gate **%s**", jstr(x, "gateKey", "?"));
+		if (key)
+			buf_printf(b, " (phase %s)", key);
+		buf_printf(b, ": %s\n", jstr(x, "state", "?"));
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions"))
+		{
+			const char *comment = jstr(d, "comment", NULL);
+
+			buf_printf(b, "  - %s by %s at %s%s\n", jstr(d, "action", "?"),
+			           jstr(d, "actor", "?"), jstr(d, "createdAt", "?"),
+			           comment && *comment ? ":" : "");
+			if (comment && *comment)
+				quote(b, "    ", comment);
+		}
+	}
+	buf_putc(b, '\n');
+}
+
+static void
+md_findings(struct buf *b, const cJSON *r)
+{
+	const cJSON *x;
+
+	buf_puts(b, "## Findings\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "findings")) == 0)
+		buf_puts(b, "None.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "findings"))
+	{
+		buf_printf(b, "- [%s] ", jstr(x, "severity", "?"));
+		if (jstr(x, "file", NULL)) {
+			buf_printf(b, "`%s", jstr(x, "file", ""));
+			if (jint(x, "line", 0) > 0)
+				buf_printf(b, ":%ld", jint(x, "line", 0));
+			buf_puts(b, "` ");
+		}
+		buf_printf(b, "%s\n", jstr(x, "message", ""));
+	}
+	buf_putc(b, '\n');
+}
+
+static void
+md_commands(struct buf *b, const cJSON *r)
+{
+	const cJSON *x;
+
+	buf_puts(b, "## Commands\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "commands")) == 0)
+		buf_puts(b, "None.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "commands"))
+	{
+		const cJSON *a, *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
+		int first = 1;
+
+		buf_printf(b, "- %s: `", jstr(x, "kind", "?"));
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x, "argv"))
+		{
+			buf_printf(b, "%s%s", first ? "" : " ",
+			           cJSON_IsString(a) ? a->valuestring : "?");
+			first = 0;
+		}
+		if (cJSON_IsNumber(ec))
+			buf_printf(b, "` exit %d\n", ec->valueint);
+		else
+			buf_puts(b, "` exit unknown\n");
+	}
+	buf_putc(b, '\n');
+}
+
+static void
+md_artifacts(struct buf *b, const cJSON *r)
+{
+	const cJSON *x;
+
+	buf_puts(b, "## Artifacts\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "artifacts")) == 0) {
+		buf_puts(b, "None.\n\n");
+		return;
+	}
+	buf_puts(b, "| Path | Schema | Valid | SHA-256 |\n|---|---|---|---|\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "artifacts"))
+	{
+		buf_puts(b, "| ");
+		cell(b, jstr(x, "path", "?"));
+		buf_puts(b, " | ");
+		cell(b, jstr(x, "schemaId", "?"));
+		buf_printf(b, " | %s | `%s` |\n",
+		           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "valid")) ? "yes"
+		                                                                      : "no",
+		           jstr(x, "hash", ""));
+	}
+	buf_putc(b, '\n');
+}
+
+static void
+md_unresolved(struct buf *b, const cJSON *r)
+{
+	const cJSON *x;
+
+	buf_puts(b, "## Unresolved\n\n");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "unresolved")) == 0)
+		buf_puts(b, "Nothing.\n");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "unresolved"))
+	{
+		if (cJSON_IsString(x))
+			buf_printf(b, "- %s\n", x->valuestring);
+		else if (strcmp(jstr(x, "type", ""), "approval") == 0)
+			buf_printf(b, "- approval %s (gate %s) is %s\n", jstr(x, "approvalId", "?"),
+			           jstr(x, "gateKey", "?"), jstr(x, "state", "?"));
+		else
+			buf_printf(b, "- phase %s is %s\n", jstr(x, "phaseKey", "?"),
+			           jstr(x, "state", "?"));
+	}
+}
+
 char *
 report_markdown(const char *report_json)
 {
 	cJSON *r = cJSON_Parse(report_json ? report_json : "");
-	const cJSON *phases, *x, *inputs;
+	const cJSON *phases;
 	struct buf b = BUF_INIT;
 
 	if (!cJSON_IsObject(r)) {
@@ -456,150 +720,14 @@ report_markdown(const char *report_json)
 		return NULL;
 	}
 	phases = cJSON_GetObjectItemCaseSensitive(r, "phases");
-	buf_printf(&b, "# devflow run %s\n\n", jstr(r, "runId", "?"));
-	buf_printf(&b, "- Status: **%s**\n", jstr(r, "status", "?"));
-	buf_printf(&b, "- Ended: %s\n", jstr(r, "endedAt", "?"));
-	buf_printf(&b, "- Template hash: `%s`\n", jstr(r, "templateHash", "?"));
-	inputs = cJSON_GetObjectItemCaseSensitive(r, "inputs");
-	if (jstr(inputs, "inputHash", NULL))
-		buf_printf(&b, "- Input hash: `%s`\n", jstr(inputs, "inputHash", ""));
-	buf_putc(&b, '\n');
-
-	if (jstr(inputs, "requirementsMd", NULL)) {
-		buf_puts(&b, "## Requirements\n\n");
-		quote(&b, "", jstr(inputs, "requirementsMd", ""));
-		buf_putc(&b, '\n');
-	}
-
-	buf_puts(&b, "## Bindings\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "bindings")) == 0)
-		buf_puts(&b, "None recorded.\n\n");
-	else {
-		buf_puts(&b, "| Role | Backend | Persona hash |\n|---|---|---|\n");
-		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "bindings"))
-		{
-			buf_puts(&b, "| ");
-			cell(&b, jstr(x, "roleId", "?"));
-			buf_puts(&b, " | ");
-			cell(&b, jstr(x, "backend", "?"));
-			buf_printf(&b, " | `%.12s` |\n", jstr(x, "personaHash", ""));
-		}
-		buf_putc(&b, '\n');
-	}
-
-	buf_puts(&b, "## Phases\n\n");
-	if (cJSON_GetArraySize(phases) == 0)
-		buf_puts(&b, "None recorded.\n\n");
-	else {
-		buf_puts(&b, "| # | Phase | State | Attempts | Repairs |\n|---|---|---|---|---|\n");
-		cJSON_ArrayForEach(x, phases)
-		{
-			buf_printf(&b, "| %ld | ", jint(x, "seq", 0));
-			cell(&b, jstr(x, "phaseKey", "?"));
-			buf_printf(&b, " | %s | %ld | %ld |\n", jstr(x, "state", "?"),
-			           jint(x, "attempts", 0), jint(x, "repairs", 0));
-		}
-		buf_putc(&b, '\n');
-	}
-
-	buf_puts(&b, "## Approvals\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "approvals")) == 0)
-		buf_puts(&b, "None.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "approvals"))
-	{
-		const char *key = phase_key_of(phases, jstr(x, "phaseId", NULL));
-		const cJSON *d;
-
-		buf_printf(&b, "- Gate **%s**", jstr(x, "gateKey", "?"));
-		if (key)
-			buf_printf(&b, " (phase %s)", key);
-		buf_printf(&b, ": %s\n", jstr(x, "state", "?"));
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions"))
-		{
-			const char *comment = jstr(d, "comment", NULL);
-
-			buf_printf(&b, "  - %s by %s at %s%s\n", jstr(d, "action", "?"),
-			           jstr(d, "actor", "?"), jstr(d, "createdAt", "?"),
-			           comment && *comment ? ":" : "");
-			if (comment && *comment)
-				quote(&b, "    ", comment);
-		}
-	}
-	buf_putc(&b, '\n');
-
-	buf_puts(&b, "## Findings\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "findings")) == 0)
-		buf_puts(&b, "None.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "findings"))
-	{
-		buf_printf(&b, "- [%s] ", jstr(x, "severity", "?"));
-		if (jstr(x, "file", NULL)) {
-			buf_printf(&b, "`%s", jstr(x, "file", ""));
-			if (jint(x, "line", 0) > 0)
-				buf_printf(&b, ":%ld", jint(x, "line", 0));
-			buf_puts(&b, "` ");
-		}
-		buf_printf(&b, "%s\n", jstr(x, "message", ""));
-	}
-	buf_putc(&b, '\n');
-
-	buf_puts(&b, "## Commands\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "commands")) == 0)
-		buf_puts(&b, "None.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "commands"))
-	{
-		const cJSON *a, *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
-		int first = 1;
-
-		buf_printf(&b, "- %s: `", jstr(x, "kind", "?"));
-		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x, "argv"))
-		{
-			buf_printf(&b, "%s%s", first ? "" : " ",
-			           cJSON_IsString(a) ? a->valuestring : "?");
-			first = 0;
-		}
-		if (cJSON_IsNumber(ec))
-			buf_printf(&b, "` exit %d\n", ec->valueint);
-		else
-			buf_puts(&b, "` exit unknown\n");
-	}
-	buf_putc(&b, '\n');
-
-	buf_puts(&b, "## Artifacts\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "artifacts")) == 0)
-		buf_puts(&b, "None.\n\n");
-	else {
-		buf_puts(&b, "| Path | Schema | Valid | SHA-256 |\n|---|---|---|---|\n");
-		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "artifacts"))
-		{
-			buf_puts(&b, "| ");
-			cell(&b, jstr(x, "path", "?"));
-			buf_puts(&b, " | ");
-			cell(&b, jstr(x, "schemaId", "?"));
-			buf_printf(&b, " | %s | `%s` |\n",
-			           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "valid"))
-			               ? "yes"
-			               : "no",
-			           jstr(x, "hash", ""));
-		}
-		buf_putc(&b, '\n');
-	}
-
-	buf_puts(&b, "## Unresolved\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "unresolved")) == 0)
-		buf_puts(&b, "Nothing.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "unresolved"))
-	{
-		if (cJSON_IsString(x))
-			buf_printf(&b, "- %s\n", x->valuestring);
-		else if (strcmp(jstr(x, "type", ""), "approval") == 0)
-			buf_printf(&b, "- approval %s (gate %s) is %s\n",
-			           jstr(x, "approvalId", "?"), jstr(x, "gateKey", "?"),
-			           jstr(x, "state", "?"));
-		else
-			buf_printf(&b, "- phase %s is %s\n", jstr(x, "phaseKey", "?"),
-			           jstr(x, "state", "?"));
-	}
+	md_header(&b, r);
+	md_bindings(&b, r);
+	md_phases(&b, phases);
+	md_approvals(&b, r, phases);
+	md_findings(&b, r);
+	md_commands(&b, r);
+	md_artifacts(&b, r);
+	md_unresolved(&b, r);
 	cJSON_Delete(r);
 	return buf_detach(&b);
 }

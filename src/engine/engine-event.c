@@ -1,0 +1,407 @@
+/*
+ * What happens to a run from outside: session reports (idle, busy, needs
+ * input, exited, the agent's conversation id, a failed resume), a file
+ * written at the expected artifact path, a timer due. Each is queued
+ * (engine_session_event, engine_artifact_event, engine_timer_fired, ...)
+ * and handled by run_item once the engine is between steps.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/canon.h"
+#include "lib/xalloc.h"
+#include "engine-int.h"
+#include "worktree.h"
+
+static int
+on_session(struct engine *e, const char *sid, int kind, const char *detail, int status,
+           struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX], qhash[CANON_HASH_HEX];
+	char *prev = NULL;
+	int r, rc = -1;
+	cJSON *pl;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	now_ts(e, ts);
+	prev = xstrdup(s.state);
+	if (tx_begin(e, err) != 0)
+		goto out;
+	switch (kind) {
+	case ENGINE_SESSION_IDLE:
+		if (session_state_live(s.state)) {
+			free(s.state);
+			s.state = xstrdup(SS_IDLE);
+		}
+		if (store_session_save(e->st, &s, ts, err) != 0 ||
+		    emit(e, s.run_id, s.phase_id, "session.idle",
+		         payload_str("sessionId", sid, "roleId", s.role_id, "dedupKey",
+		                     s.last_prompt_hash, NULL),
+		         err, "session.idle:%s:%s", sid,
+		         s.last_prompt_hash ? s.last_prompt_hash : "-") != 0)
+			goto rollback;
+		break;
+	case ENGINE_SESSION_BUSY:
+		if (session_state_live(s.state)) {
+			free(s.state);
+			s.state = xstrdup(SS_BUSY);
+			if (store_session_save(e->st, &s, ts, err) != 0)
+				goto rollback;
+		}
+		break;
+	case ENGINE_SESSION_NEEDS_INPUT:
+		hash_text(detail ? detail : "", qhash);
+		if (session_state_live(s.state)) {
+			free(s.state);
+			s.state = xstrdup(SS_NEEDS_INPUT);
+		}
+		if (store_session_save(e->st, &s, ts, err) != 0 ||
+		    emit(e, s.run_id, s.phase_id, "session.needs_input",
+		         payload_str("sessionId", sid, "roleId", s.role_id, "question",
+		                     detail ? detail : "", NULL),
+		         err, "session.needs_input:%s:%s:%.16s", sid,
+		         s.last_prompt_hash ? s.last_prompt_hash : "-", qhash) != 0)
+			goto rollback;
+		break;
+	case ENGINE_SESSION_EXITED:
+		if (session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0) {
+			free(s.state);
+			s.state = xstrdup(SS_EXITED);
+		}
+		if (!s.has_exit_status) {
+			s.has_exit_status = 1;
+			s.exit_status = status;
+		}
+		if (s.ended_at == NULL)
+			s.ended_at = xstrdup(ts);
+		pl = payload_str("sessionId", sid, "roleId", s.role_id, NULL);
+		cJSON_AddNumberToObject(pl, "status", status);
+		if (store_session_save(e->st, &s, ts, err) != 0 ||
+		    emit(e, s.run_id, s.phase_id, "session.exited", pl, err, "session.exited:%s",
+		         sid) != 0)
+			goto rollback;
+		break;
+	default:
+		goto rollback;
+	}
+	if (tx_commit(e, err) != 0)
+		goto out;
+	rc = 0;
+	if (s.phase_id == NULL)
+		goto out;
+	if (kind == ENGINE_SESSION_IDLE)
+		rc = check_and_advance(e, s.run_id, s.phase_id, err);
+	if (kind == ENGINE_SESSION_EXITED && session_state_live(prev)) {
+		struct store_phase ph;
+		struct store_session newest;
+		struct store_run run;
+
+		if (check_and_advance(e, s.run_id, s.phase_id, err) != 0)
+			goto out_fail;
+		/* Exited without a valid artifact: the agent is gone, the phase fails. */
+		if (store_phase_get(e->st, s.phase_id, &ph, err) < 0)
+			goto out_fail;
+		if (phase_session(e, s.run_id, s.phase_id, &newest, err) < 0 ||
+		    store_run_get(e->st, s.run_id, &run, err) < 0) {
+			store_phase_clear(&ph);
+			store_session_clear(&newest);
+			goto out_fail;
+		}
+		if (ph.state && newest.id && strcmp(newest.id, sid) == 0 && run.state &&
+		    is_mutable(run.state) &&
+		    (strcmp(ph.state, "running") == 0 ||
+		     strcmp(ph.state, "awaiting_artifact") == 0))
+			fail_run(e, s.run_id, "session_exited");
+		store_phase_clear(&ph);
+		store_session_clear(&newest);
+		store_run_clear(&run);
+	}
+	goto out;
+out_fail:
+	rc = -1;
+	goto out;
+rollback:
+	tx_rollback(e);
+out:
+	free(prev);
+	store_session_clear(&s);
+	return rc;
+}
+
+/*
+ * path with its directory resolved and its last component as spelled (as
+ * worktree_path_inside names an artifact: a final symbolic link is itself),
+ * or NULL when the directory cannot be resolved. The caller frees.
+ */
+static char *
+real_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real, *out;
+
+	if (slash == NULL || slash == path)
+		return NULL;
+	dir = xstrndup(path, (size_t)(slash - path));
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL)
+		return NULL;
+	out = xasprintf("%s%s", real, slash);
+	free(real);
+	return out;
+}
+
+static int
+on_artifact(struct engine *e, const char *run_id, const char *path, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct phase_def def;
+	char *abs = NULL, *real = NULL;
+	int r, rc = 0;
+
+	r = store_run_get(e->st, run_id, &run, err);
+	if (r <= 0)
+		return r;
+	if (!is_mutable(run.state) || (r = working_phase(e, run_id, &ph, err)) <= 0) {
+		store_run_clear(&run);
+		return r < 0 ? -1 : 0;
+	}
+	if (phase_def_parse(&ph, &def, err) == 0) {
+		if (def.art_path &&
+		    worktree_path_inside(run.worktree_root, def.art_path, &abs, NULL) == 0) {
+			real = real_dir_of(path);
+			if (strcmp(abs, real ? real : path) == 0)
+				rc = check_and_advance(e, run_id, ph.id, err);
+		}
+		phase_def_clear(&def);
+	}
+	free(abs);
+	free(real);
+	store_phase_clear(&ph);
+	store_run_clear(&run);
+	return rc;
+}
+
+int
+engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct phase_def def;
+	int r;
+
+	*abs_out = NULL;
+	if (load_run(e, run_id, &run, err) != 0)
+		return -1;
+	r = working_phase(e, run_id, &ph, err);
+	if (r == 1) {
+		r = phase_def_parse(&ph, &def, err) == 0 ? 0 : -1;
+		if (r == 0 && def.art_path)
+			r = worktree_path_inside(run.worktree_root, def.art_path, abs_out, err) == 0
+			        ? 1
+			        : -1;
+		phase_def_clear(&def); /* zeroed when parsing failed */
+		store_phase_clear(&ph);
+	}
+	store_run_clear(&run);
+	return r;
+}
+
+static int
+on_timer(struct engine *e, uint64_t id, struct df_error *err)
+{
+	struct timer_ent t;
+	struct store_phase ph;
+	struct store_run run;
+	size_t i;
+	int r, fail = 0;
+
+	if (id != 0 && id == e->check_timer) {
+		e->check_timer = 0;
+		r = self_check_impl(e, NULL, err);
+		arm_self_check(e);
+		return r;
+	}
+	for (i = 0; i < e->ntimers; i++)
+		if (e->timers[i].id == id)
+			break;
+	if (i == e->ntimers)
+		return 0;
+	t = e->timers[i];
+	e->timers[i] = e->timers[--e->ntimers];
+	r = store_run_get(e->st, t.run_id, &run, err);
+	if (r <= 0)
+		return r;
+	if (!is_mutable(run.state)) {
+		store_run_clear(&run);
+		return 0; /* paused runs do not time out; resume re-arms */
+	}
+	store_run_clear(&run);
+	if (check_and_advance(e, t.run_id, t.phase_id, err) != 0)
+		return -1;
+	r = store_phase_get(e->st, t.phase_id, &ph, err);
+	if (r <= 0)
+		return r;
+	if (ph.attempts == t.attempt &&
+	    (strcmp(ph.state, "running") == 0 || strcmp(ph.state, "awaiting_artifact") == 0 ||
+	     strcmp(ph.state, "validating") == 0))
+		fail = 1;
+	store_phase_clear(&ph);
+	if (fail && store_run_get(e->st, t.run_id, &run, err) == 1) {
+		fail = is_mutable(run.state);
+		store_run_clear(&run);
+		if (fail)
+			return end_run(e, t.run_id, "failed", "phase_timeout", "phase_timeout",
+			               err);
+	}
+	return 0;
+}
+
+/* The agent CLI's own conversation id for a session, kept on its row. */
+static int
+on_conversation(struct engine *e, const char *sid, const char *conversation, struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX];
+	int r;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	if (s.conversation_id != NULL && strcmp(s.conversation_id, conversation) == 0) {
+		store_session_clear(&s);
+		return 0;
+	}
+	free(s.conversation_id);
+	s.conversation_id = xstrdup(conversation);
+	now_ts(e, ts);
+	r = tx_begin(e, err) == 0 && store_session_save(e->st, &s, ts, err) == 0 &&
+	            tx_commit(e, err) == 0
+	        ? 0
+	        : -1;
+	if (r != 0)
+		tx_rollback(e);
+	store_session_clear(&s);
+	return r;
+}
+
+/* The driver started a resumed session afresh: say so, and forget the conversation. */
+static int
+on_resume_failed(struct engine *e, const char *sid, int status, struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX];
+	cJSON *pl;
+	int r;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r <= 0)
+		return r;
+	pl = payload_str("sessionId", s.id, "conversation", s.conversation_id, NULL);
+	cJSON_AddNumberToObject(pl, "status", status);
+	free(s.conversation_id);
+	s.conversation_id = NULL;
+	now_ts(e, ts);
+	if (tx_begin(e, err) != 0) {
+		cJSON_Delete(pl);
+		store_session_clear(&s);
+		return -1;
+	}
+	if (store_session_save(e->st, &s, ts, err) != 0 ||
+	    emit(e, s.run_id, s.phase_id, "session.resume_failed", pl, err,
+	         "session.resume_failed:%s", s.id) != 0) {
+		tx_rollback(e);
+		store_session_clear(&s);
+		return -1;
+	}
+	store_session_clear(&s);
+	return tx_commit(e, err);
+}
+
+void
+run_item(struct engine *e, struct item *it)
+{
+	struct df_error err;
+	int rc = 0;
+
+	df_error_clear(&err);
+	switch (it->kind) {
+	case IT_SESSION:
+		rc = on_session(e, it->a, it->ev, it->b, it->status, &err);
+		break;
+	case IT_ARTIFACT:
+		rc = on_artifact(e, it->a, it->b, &err);
+		break;
+	case IT_TIMER:
+		rc = on_timer(e, it->timer, &err);
+		break;
+	case IT_CONVERSATION:
+		rc = on_conversation(e, it->a, it->b, &err);
+		break;
+	case IT_RESUME_FAILED:
+		rc = on_resume_failed(e, it->a, it->status, &err);
+		break;
+	}
+	if (rc != 0)
+		step_failed(e, &err);
+}
+
+void
+engine_session_event(struct engine *e, const char *session_id, enum engine_session_event_kind kind,
+                     const char *detail, int status)
+{
+	struct item it = { .kind = IT_SESSION,
+		           .a = xstrdup(session_id),
+		           .b = detail ? xstrdup(detail) : NULL,
+		           .ev = (int)kind,
+		           .status = status };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_session_conversation(struct engine *e, const char *session_id, const char *conversation_id)
+{
+	struct item it = { .kind = IT_CONVERSATION,
+		           .a = xstrdup(session_id),
+		           .b = xstrdup(conversation_id) };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_session_resume_failed(struct engine *e, const char *session_id, int status)
+{
+	struct item it = { .kind = IT_RESUME_FAILED, .a = xstrdup(session_id), .status = status };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_artifact_event(struct engine *e, const char *run_id, const char *abs_path)
+{
+	struct item it = { .kind = IT_ARTIFACT, .a = xstrdup(run_id), .b = xstrdup(abs_path) };
+
+	enqueue(e, &it);
+	pump(e);
+}
+
+void
+engine_timer_fired(struct engine *e, uint64_t timer_id)
+{
+	struct item it = { .kind = IT_TIMER, .timer = timer_id };
+
+	enqueue(e, &it);
+	pump(e);
+}
