@@ -38,7 +38,7 @@ static void __attribute__((format(printf, 2, 3))) strv_addf(struct strv *s, cons
 		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
 	}
 	va_start(ap, fmt);
-	s->v[s->n++] = xvasprintf(fmt, ap);
+	s->v[s->n++] = eng_xvasprintf(fmt, ap);
 	va_end(ap);
 }
 
@@ -118,7 +118,7 @@ plan_rules(const cJSON *plan, const char *worktree, char *const *reserved, size_
 			int bound = 0;
 
 			for (size_t x = 0; cJSON_IsString(role) && x < nb; x++)
-				if (role_matches(b[x].role_id, role->valuestring))
+				if (eng_role_matches(b[x].role_id, role->valuestring))
 					bound = 1;
 			if (cJSON_IsString(role) && !bound)
 				strv_addf(errs,
@@ -215,7 +215,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 
 		if (!cJSON_IsString(sev) || !cJSON_IsString(msg))
 			continue;
-		new_id(e, id);
+		eng_new_id(e, id);
 		f.id = id;
 		f.run_id = ph->run_id;
 		f.phase_id = ph->id;
@@ -238,7 +238,7 @@ record_contents(struct engine *e, const struct store_phase *ph, const char *arti
 
 		if (!cJSON_IsString(kind) || !cJSON_IsArray(argv))
 			continue;
-		new_id(e, id);
+		eng_new_id(e, id);
 		argv_text = cJSON_PrintUnformatted(argv);
 		c.id = id;
 		c.run_id = ph->run_id;
@@ -380,17 +380,17 @@ record_artifact(struct engine *e, const struct store_phase *ph, const struct att
 		cJSON_Delete(earr);
 		return -1;
 	}
-	pl = payload_str("phaseKey", ph->phase_key, "path", c->def.art_path, "schema",
-	                 c->def.art_schema, "hash", v->hash, NULL);
+	pl = eng_payload_str("phaseKey", ph->phase_key, "path", c->def.art_path, "schema",
+	                     c->def.art_schema, "hash", v->hash, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
 	cJSON_AddNumberToObject(pl, "repair", ph->repairs);
 	if (!v->valid)
 		cJSON_AddItemToObject(pl, "errors", earr);
 	else
 		cJSON_Delete(earr);
-	if (emit(e, ph->run_id, ph->id, v->valid ? "artifact.validated" : "artifact.invalid", pl,
-	         err, "%s:%s:%d:%d", v->valid ? "artifact.validated" : "artifact.invalid", ph->id,
-	         ph->attempts, ph->repairs) != 0)
+	if (eng_emit(e, ph->run_id, ph->id, v->valid ? "artifact.validated" : "artifact.invalid",
+	             pl, err, "%s:%s:%d:%d", v->valid ? "artifact.validated" : "artifact.invalid",
+	             ph->id, ph->attempts, ph->repairs) != 0)
 		return -1;
 	return v->valid ? record_contents(e, ph, aid, v->doc, ts, err) : 0;
 }
@@ -407,11 +407,11 @@ request_approval(struct engine *e, struct store_phase *ph, const struct attempt_
 	cJSON *pl;
 	int r;
 
-	new_id(e, req_id);
+	eng_new_id(e, req_id);
 	free(ph->state);
 	ph->state = xstrdup("awaiting_approval");
-	pl = payload_str("phaseKey", ph->phase_key, "title", c->def.title, "artifactPath",
-	                 c->def.art_path, "schema", c->def.art_schema, "hash", v->hash, NULL);
+	pl = eng_payload_str("phaseKey", ph->phase_key, "title", c->def.title, "artifactPath",
+	                     c->def.art_path, "schema", c->def.art_schema, "hash", v->hash, NULL);
 	payload = cJSON_PrintUnformatted(pl);
 	a.id = req_id;
 	a.run_id = ph->run_id;
@@ -426,8 +426,8 @@ request_approval(struct engine *e, struct store_phase *ph, const struct attempt_
 	}
 	cJSON_AddStringToObject(pl, "approvalRequestId", req_id);
 	cJSON_AddStringToObject(pl, "gateKey", c->def.gates[0]);
-	if (emit(e, ph->run_id, ph->id, "approval.requested", pl, err, "approval.requested:%s",
-	         req_id) != 0 ||
+	if (eng_emit(e, ph->run_id, ph->id, "approval.requested", pl, err, "approval.requested:%s",
+	             req_id) != 0 ||
 	    store_run_transition(e->st, ph->run_id, "awaiting_approval", NULL, ts, err) != 0)
 		return -1;
 	if (sess && strcmp(sess->state, SS_EXITED) != 0) {
@@ -450,11 +450,11 @@ complete_phase(struct engine *e, struct store_phase *ph, struct store_session *s
 	ph->state = xstrdup("completed");
 	free(ph->ended_at);
 	ph->ended_at = xstrdup(ts);
-	pl = payload_str("phaseKey", ph->phase_key, NULL);
+	pl = eng_payload_str("phaseKey", ph->phase_key, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
 	if (store_phase_save(e->st, ph, err) != 0 ||
-	    emit(e, ph->run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d", ph->id,
-	         ph->attempts) != 0 ||
+	    eng_emit(e, ph->run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d",
+	             ph->id, ph->attempts) != 0 ||
 	    store_run_set_current_phase(e->st, ph->run_id, NULL, ts, err) != 0)
 		return -1;
 	if (sess && strcmp(sess->state, SS_EXITED) != 0) {
@@ -462,7 +462,7 @@ complete_phase(struct engine *e, struct store_phase *ph, struct store_session *s
 		sess->state = xstrdup(SS_STOPPED);
 		if (store_session_save(e->st, sess, ts, err) != 0)
 			return -1;
-		push_stop(e, sess->id);
+		eng_push_stop(e, sess->id);
 	}
 	return 0;
 }
@@ -485,12 +485,12 @@ accept_artifact(struct engine *e, struct store_phase *ph, const struct attempt_c
 			goto rollback;
 		*progressed = 1;
 	}
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		return -1;
-	cancel_timers(e, ph->run_id, ph->id);
+	eng_cancel_timers(e, ph->run_id, ph->id);
 	return 0;
 rollback:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 	return -1;
 }
 
@@ -510,23 +510,23 @@ send_repair(struct engine *e, const struct store_run *run, struct store_phase *p
 
 	ph->repairs++;
 	if (store_phase_save(e->st, ph, err) != 0) {
-		tx_rollback(e);
+		eng_tx_rollback(e);
 		return -1;
 	}
-	text =
-	    compose(e, run, ph, c, ph->attempts, NULL, (const char *const *)v->errs.v, v->errs.n);
-	hash_text(text, phash);
+	text = eng_compose(e, run, ph, c, ph->attempts, NULL, (const char *const *)v->errs.v,
+	                   v->errs.n);
+	eng_hash_text(text, phash);
 	free(sess->last_prompt_hash);
 	sess->last_prompt_hash = xstrdup(phash);
-	if (store_session_save(e->st, sess, ts, err) != 0 || tx_commit(e, err) != 0) {
-		tx_rollback(e);
+	if (store_session_save(e->st, sess, ts, err) != 0 || eng_tx_commit(e, err) != 0) {
+		eng_tx_rollback(e);
 		free(text);
 		return -1;
 	}
 	if (e->drv->send(e->dctx, sess->id, text, err) != 0) {
-		set_ids(err, run->id, ph->id);
-		step_failed(e, err);
-		fail_run(e, run->id, "session_failed");
+		eng_set_ids(err, run->id, ph->id);
+		eng_step_failed(e, err);
+		eng_fail_run(e, run->id, "session_failed");
 	}
 	free(text);
 	return 0;
@@ -542,9 +542,9 @@ static int
 repair_unreachable(struct engine *e, const struct store_phase *ph, enum agent_where where,
                    struct df_error *err)
 {
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		return -1;
-	return agent_unreachable(e, ph->run_id, ph->id, where, err);
+	return eng_agent_unreachable(e, ph->run_id, ph->id, where, err);
 }
 
 /*
@@ -555,13 +555,13 @@ repair_unreachable(struct engine *e, const struct store_phase *ph, enum agent_wh
 static int
 repairs_exhausted(struct engine *e, const char *run_id, struct df_error *err)
 {
-	if (end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) != 0 ||
-	    tx_commit(e, err) != 0) {
-		tx_rollback(e);
+	if (eng_end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) != 0 ||
+	    eng_tx_commit(e, err) != 0) {
+		eng_tx_rollback(e);
 		return -1;
 	}
-	cancel_timers(e, run_id, NULL);
-	ensure_report(e, run_id);
+	eng_cancel_timers(e, run_id, NULL);
+	eng_ensure_report(e, run_id);
 	return 0;
 }
 
@@ -582,21 +582,21 @@ settle_artifact(struct engine *e, const struct store_run *run, struct store_phas
 	int have_sess, rc = -1;
 	enum agent_where where;
 
-	now_ts(e, ts);
-	new_id(e, aid);
-	have_sess = phase_session(e, run->id, ph->id, &sess, err);
+	eng_now_ts(e, ts);
+	eng_new_id(e, aid);
+	have_sess = eng_phase_session(e, run->id, ph->id, &sess, err);
 	if (have_sess < 0)
 		goto out;
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		goto out;
 	if (record_artifact(e, ph, c, v, aid, ts, err) != 0) {
-		tx_rollback(e);
+		eng_tx_rollback(e);
 		goto out;
 	}
 	if (v->valid)
 		rc = accept_artifact(e, ph, c, v, have_sess ? &sess : NULL, ts, progressed, err);
 	else if (ph->repairs < max_repairs && have_sess &&
-	         (where = agent_where(e, &sess)) != AGENT_LIVE)
+	         (where = eng_agent_where(e, &sess)) != AGENT_LIVE)
 		rc = repair_unreachable(e, ph, where, err);
 	else if (ph->repairs < max_repairs && have_sess)
 		rc = send_repair(e, run, ph, c, v, &sess, ts, err);
@@ -612,9 +612,9 @@ static int
 phase_cannot_go_on(struct engine *e, const char *run_id, const char *phase_id, const char *reason,
                    struct df_error *err)
 {
-	set_ids(err, run_id, phase_id);
-	step_failed(e, err);
-	fail_run(e, run_id, reason);
+	eng_set_ids(err, run_id, phase_id);
+	eng_step_failed(e, err);
+	eng_fail_run(e, run_id, reason);
 	return 0;
 }
 
@@ -639,9 +639,9 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 	memset(&c, 0, sizeof(c));
 	memset(&ph, 0, sizeof(ph));
 	memset(&v, 0, sizeof(v));
-	if (load_run(e, run_id, &run, err) != 0)
+	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
-	if (!is_mutable(run.state)) {
+	if (!eng_is_mutable(run.state)) {
 		rc = 0;
 		goto out;
 	}
@@ -650,7 +650,7 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		rc = r < 0 ? -1 : 0;
 		goto out;
 	}
-	if (attempt_ctx_load(e, &run, &ph, &c, &reason, err) != 0) {
+	if (eng_attempt_ctx_load(e, &run, &ph, &c, &reason, err) != 0) {
 		if (err == NULL || err->code != DF_E_DATABASE)
 			rc = phase_cannot_go_on(e, run_id, phase_id, reason, err);
 		goto out;
@@ -669,21 +669,22 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 out:
 	store_run_clear(&run);
 	store_phase_clear(&ph);
-	attempt_ctx_clear(&c);
+	eng_attempt_ctx_clear(&c);
 	verdict_clear(&v);
 	return rc;
 }
 
 /* Check the artifact of a phase and advance when it completed. */
 int
-check_and_advance(struct engine *e, const char *run_id, const char *phase_id, struct df_error *err)
+eng_check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
+                      struct df_error *err)
 {
 	int progressed = 0;
 
 	if (check_artifact(e, run_id, phase_id, &progressed, err) != 0)
 		return -1;
 	if (progressed)
-		advance_or_fail(e, run_id, "advance_failed");
+		eng_advance_or_fail(e, run_id, "advance_failed");
 	return 0;
 }
 
@@ -695,7 +696,7 @@ check_and_advance(struct engine *e, const char *run_id, const char *phase_id, st
  * failed (advance again), 0 when there is nothing to add, -1 with err.
  */
 int
-append_planned(struct engine *e, const struct store_run *run, struct df_error *err)
+eng_append_planned(struct engine *e, const struct store_run *run, struct df_error *err)
 {
 	struct store_artifact art;
 	struct store_phase *ph = NULL;
@@ -754,8 +755,8 @@ append_planned(struct engine *e, const struct store_run *run, struct df_error *e
 	for (size_t i = 0; i < np; i++)
 		if (ph[i].seq > seq)
 			seq = ph[i].seq;
-	now_ts(e, ts);
-	if (tx_begin(e, err) != 0)
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0)
 		goto out;
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "phases"))
 	{
@@ -769,7 +770,7 @@ append_planned(struct engine *e, const struct store_run *run, struct df_error *e
 				exists = 1;
 		if (exists)
 			continue;
-		new_id(e, id);
+		eng_new_id(e, id);
 		def = cJSON_PrintUnformatted(x);
 		row.id = id;
 		row.run_id = run->id;
@@ -779,12 +780,12 @@ append_planned(struct engine *e, const struct store_run *run, struct df_error *e
 		r = store_phase_insert(e->st, &row, ts, err);
 		cJSON_free(def);
 		if (r != 0) {
-			tx_rollback(e);
+			eng_tx_rollback(e);
 			goto out;
 		}
 		added++;
 	}
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		goto out;
 	rc = added > 0;
 	goto out;
@@ -793,9 +794,9 @@ corrupt:
 		bad.code = DF_E_INTERNAL_STATE_CORRUPTION;
 		bad.class = DF_FATAL;
 	}
-	set_ids(&bad, run->id, art.phase_id);
-	step_failed(e, &bad);
-	fail_run(e, run->id, "internal_state_corruption");
+	eng_set_ids(&bad, run->id, art.phase_id);
+	eng_step_failed(e, &bad);
+	eng_fail_run(e, run->id, "internal_state_corruption");
 	rc = 1;
 out:
 	store_artifact_clear(&art);

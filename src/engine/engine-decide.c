@@ -51,7 +51,7 @@ approval_conflict(struct df_error *err, const char *run_id, const char *fmt, ...
 	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_CONFLICT,
 	             "approval decision conflicts with the current request state (%s)", hint);
 	df_error_hint(err, "%s", hint);
-	set_ids(err, run_id, NULL);
+	eng_set_ids(err, run_id, NULL);
 	return -1;
 }
 
@@ -74,7 +74,7 @@ release_phase_sessions(struct engine *e, const char *run_id, const char *phase_i
 		free(ss[i].state);
 		ss[i].state = xstrdup(SS_STOPPED);
 		rc = store_session_save(e->st, &ss[i], ts, err);
-		push_stop(e, ss[i].id);
+		eng_push_stop(e, ss[i].id);
 	}
 	store_sessions_free(ss, n);
 	return rc;
@@ -102,7 +102,7 @@ decision_check(struct engine *e, const struct store_run *run, const char *approv
 	if (r == 0 || strcmp(req->run_id, run->id) != 0) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_APPROVAL_NOT_FOUND,
 		             "approval request %s does not exist in run %s", approval_id, run->id);
-		set_ids(err, run->id, NULL);
+		eng_set_ids(err, run->id, NULL);
 		return -1;
 	}
 	r = store_decision_by_token(e->st, approval_id, token, &prev, err);
@@ -113,7 +113,7 @@ decision_check(struct engine *e, const struct store_run *run, const char *approv
 	store_decision_clear(&prev);
 	if (r != 0)
 		return r;
-	if (is_terminal(run->state) ||
+	if (eng_is_terminal(run->state) ||
 	    (strcmp(run->state, "awaiting_approval") != 0 && strcmp(run->state, "paused") != 0))
 		return approval_conflict(err, run->id, "run_state=%s", run->state);
 	if (req->phase_id) {
@@ -146,7 +146,7 @@ record_decision(struct engine *e, const char *run_id, const char *approval_id,
 	cJSON *pl;
 	int rc;
 
-	new_id(e, did);
+	eng_new_id(e, did);
 	key = xasprintf("%s:%s:%s", approval_id, action, token);
 	{
 		struct store_decision d = { .id = did,
@@ -167,10 +167,10 @@ record_decision(struct engine *e, const char *run_id, const char *approval_id,
 	free(key);
 	if (rc != 0)
 		return -1;
-	pl = payload_str("approvalRequestId", approval_id, "action", action, "actor", actor,
-	                 "comment", comment, "gateKey", req->gate_key, NULL);
-	return emit(e, run_id, req->phase_id, "approval.resolved", pl, err,
-	            "approval.resolved:%s:%s", approval_id, action);
+	pl = eng_payload_str("approvalRequestId", approval_id, "action", action, "actor", actor,
+	                     "comment", comment, "gateKey", req->gate_key, NULL);
+	return eng_emit(e, run_id, req->phase_id, "approval.resolved", pl, err,
+	                "approval.resolved:%s:%s", approval_id, action);
 }
 
 /*
@@ -202,10 +202,10 @@ gate_phase_decided(struct engine *e, const char *run_id, struct store_phase *ph,
 		return -1;
 	if (act != ENGINE_APPROVE)
 		return 0;
-	pl = payload_str("phaseKey", ph->phase_key, NULL);
+	pl = eng_payload_str("phaseKey", ph->phase_key, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
-	return emit(e, run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d", ph->id,
-	            ph->attempts);
+	return eng_emit(e, run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d",
+	                ph->id, ph->attempts);
 }
 
 /*
@@ -227,8 +227,8 @@ run_goes_on(struct engine *e, const char *run_id, const char *approval_id,
 	                         NULL, ts, err) != 0 ||
 	    store_run_set_current_phase(e->st, run_id, act == ENGINE_APPROVE ? NULL : req->phase_id,
 	                                ts, err) != 0 ||
-	    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
-	         "run.resumed:%s:%s", run_id, cause) != 0)
+	    eng_emit(e, run_id, NULL, "run.resumed", eng_payload_str("cause", cause, NULL), err,
+	             "run.resumed:%s:%s", run_id, cause) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -249,7 +249,7 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 
 	memset(&req, 0, sizeof(req));
 	memset(&ph, 0, sizeof(ph));
-	if (load_run(e, run_id, &run, err) != 0)
+	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
 	r = decision_check(e, &run, approval_id, act, token, &req, &ph, &have_phase, err);
 	if (r == 1)
@@ -258,7 +258,7 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 		rc = r == 1 ? 0 : -1;
 		goto out;
 	}
-	now_ts(e, ts);
+	eng_now_ts(e, ts);
 	if (record_decision(e, run_id, approval_id, &req, act, token, actor, comment, ts, err) != 0)
 		goto out;
 	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES) {
@@ -267,8 +267,8 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 	} else {
 		char *reason = xasprintf("approval_%s", action_names[act]);
 
-		rc = end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
-		                reason, err);
+		rc = eng_end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
+		                    reason, err);
 		free(reason);
 	}
 out:
@@ -288,23 +288,23 @@ decide_impl(struct engine *e, const char *run_id, const char *approval_id, enum 
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                    "a decision needs a run, an approval request, an action, a "
 		                    "client token and an actor");
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
 	if (decide_tx(e, run_id, approval_id, act, token, actor, comment, replayed, err) != 0) {
-		tx_rollback(e);
+		eng_tx_rollback(e);
 		return -1;
 	}
 	if (*replayed) {
-		tx_rollback(e); /* nothing was written */
+		eng_tx_rollback(e); /* nothing was written */
 		return 0;
 	}
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		return -1;
 	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES)
-		advance_or_fail(e, run_id, "approval_advance_failed");
+		eng_advance_or_fail(e, run_id, "approval_advance_failed");
 	else {
-		cancel_timers(e, run_id, NULL);
-		ensure_report(e, run_id);
+		eng_cancel_timers(e, run_id, NULL);
+		eng_ensure_report(e, run_id);
 	}
 	return 0;
 }
@@ -321,7 +321,7 @@ engine_decide(struct engine *e, const char *run_id, const char *approval_id,
 	e->depth--;
 	if (replayed)
 		*replayed = rep;
-	pump(e);
+	eng_pump(e);
 	return rc;
 }
 
@@ -335,7 +335,7 @@ state_changed(struct df_error *err, const char *run_id, const char *what, const 
 	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED, "cannot %s run %s: it is %s",
 	             what, run_id, state);
 	df_error_hint(err, "run_state=%s", state);
-	set_ids(err, run_id, NULL);
+	eng_set_ids(err, run_id, NULL);
 	return -1;
 }
 
@@ -346,32 +346,32 @@ pause_impl(struct engine *e, const char *run_id, struct df_error *err)
 	char ts[STORE_TS_MAX], cause[ENGINE_ID_MAX + 8], id[ENGINE_ID_MAX];
 	int rc = -1;
 
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
-	if (load_run(e, run_id, &run, err) != 0) {
-		tx_rollback(e);
+	if (eng_load_run(e, run_id, &run, err) != 0) {
+		eng_tx_rollback(e);
 		return -1;
 	}
 	if (strcmp(run.state, "paused") == 0) {
 		rc = 0;
 		goto rollback;
 	}
-	if (!is_mutable(run.state) && strcmp(run.state, "awaiting_approval") != 0) {
+	if (!eng_is_mutable(run.state) && strcmp(run.state, "awaiting_approval") != 0) {
 		state_changed(err, run_id, "pause", run.state);
 		goto rollback;
 	}
-	now_ts(e, ts);
-	new_id(e, id);
+	eng_now_ts(e, ts);
+	eng_new_id(e, id);
 	snprintf(cause, sizeof(cause), "signal:%s", id);
 	if (store_run_transition(e->st, run_id, "paused", run.state, ts, err) != 0 ||
-	    emit(e, run_id, NULL, "run.paused",
-	         payload_str("cause", cause, "pausedFromState", run.state, NULL), err,
-	         "run.paused:%s:%s", run_id, cause) != 0)
+	    eng_emit(e, run_id, NULL, "run.paused",
+	             eng_payload_str("cause", cause, "pausedFromState", run.state, NULL), err,
+	             "run.paused:%s:%s", run_id, cause) != 0)
 		goto rollback;
 	store_run_clear(&run);
-	return tx_commit(e, err);
+	return eng_tx_commit(e, err);
 rollback:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 	store_run_clear(&run);
 	return rc;
 }
@@ -384,7 +384,7 @@ engine_pause(struct engine *e, const char *run_id, struct df_error *err)
 	e->depth++;
 	rc = pause_impl(e, run_id, err);
 	e->depth--;
-	pump(e);
+	eng_pump(e);
 	return rc;
 }
 
@@ -396,15 +396,16 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 	const char *next;
 	int r, go_on;
 
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
-	if (load_run(e, run_id, &run, err) != 0) {
-		tx_rollback(e);
+	if (eng_load_run(e, run_id, &run, err) != 0) {
+		eng_tx_rollback(e);
 		return -1;
 	}
 	if (strcmp(run.state, "paused") != 0) {
-		tx_rollback(e);
-		r = is_terminal(run.state) ? state_changed(err, run_id, "resume", run.state) : 0;
+		eng_tx_rollback(e);
+		r = eng_is_terminal(run.state) ? state_changed(err, run_id, "resume", run.state)
+		                               : 0;
 		store_run_clear(&run);
 		return r;
 	}
@@ -413,24 +414,24 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 		if (r > 0)
 			approval_conflict(err, run_id, "%s",
 			                  "pending human-required gate must be resolved first");
-		tx_rollback(e);
+		eng_tx_rollback(e);
 		store_run_clear(&run);
 		return -1;
 	}
 	next = run.paused_from_state ? run.paused_from_state : "executing";
-	go_on = is_mutable(next);
-	now_ts(e, ts);
-	new_id(e, id);
+	go_on = eng_is_mutable(next);
+	eng_now_ts(e, ts);
+	eng_new_id(e, id);
 	snprintf(cause, sizeof(cause), "signal:%s", id);
 	if (store_run_transition(e->st, run_id, next, NULL, ts, err) != 0 ||
-	    emit(e, run_id, NULL, "run.resumed", payload_str("cause", cause, NULL), err,
-	         "run.resumed:%s:%s", run_id, cause) != 0) {
-		tx_rollback(e);
+	    eng_emit(e, run_id, NULL, "run.resumed", eng_payload_str("cause", cause, NULL), err,
+	             "run.resumed:%s:%s", run_id, cause) != 0) {
+		eng_tx_rollback(e);
 		store_run_clear(&run);
 		return -1;
 	}
 	store_run_clear(&run);
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		return -1;
 	if (go_on) {
 		/*
@@ -438,12 +439,12 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 		 * artifact written meanwhile is judged first (work the agent
 		 * finished counts, even if the agent is gone since).
 		 */
-		if (recheck_active_phase(e, run_id, 1, err) != 0)
+		if (eng_recheck_active_phase(e, run_id, 1, err) != 0)
 			return -1;
 		/* The agent left while the run was paused, or died with a server. */
-		if (agent_gone_after_resume(e, run_id, err) != 0)
+		if (eng_agent_gone_after_resume(e, run_id, err) != 0)
 			return -1;
-		advance_or_fail(e, run_id, "resume_advance_failed");
+		eng_advance_or_fail(e, run_id, "resume_advance_failed");
 	}
 	return 0;
 }
@@ -456,7 +457,7 @@ engine_resume(struct engine *e, const char *run_id, struct df_error *err)
 	e->depth++;
 	rc = resume_impl(e, run_id, err);
 	e->depth--;
-	pump(e);
+	eng_pump(e);
 	return rc;
 }
 
@@ -465,19 +466,19 @@ abort_impl(struct engine *e, const char *run_id, const char *reason, struct df_e
 {
 	struct store_run run;
 
-	if (load_run(e, run_id, &run, err) != 0)
+	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
-	if (is_terminal(run.state)) {
+	if (eng_is_terminal(run.state)) {
 		int r = strcmp(run.state, "aborted") == 0
 		            ? 0
 		            : state_changed(err, run_id, "abort", run.state);
 
 		store_run_clear(&run);
-		ensure_report(e, run_id);
+		eng_ensure_report(e, run_id);
 		return r;
 	}
 	store_run_clear(&run);
-	return end_run(e, run_id, "aborted", reason ? reason : "abort", "abort", err);
+	return eng_end_run(e, run_id, "aborted", reason ? reason : "abort", "abort", err);
 }
 
 int
@@ -488,6 +489,6 @@ engine_abort(struct engine *e, const char *run_id, const char *reason, struct df
 	e->depth++;
 	rc = abort_impl(e, run_id, reason, err);
 	e->depth--;
-	pump(e);
+	eng_pump(e);
 	return rc;
 }

@@ -30,26 +30,26 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 	r = store_session_get(e->st, sid, &s, err);
 	if (r <= 0)
 		return r;
-	now_ts(e, ts);
+	eng_now_ts(e, ts);
 	prev = xstrdup(s.state);
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		goto out;
 	switch (kind) {
 	case ENGINE_SESSION_IDLE:
-		if (session_state_live(s.state)) {
+		if (eng_session_state_live(s.state)) {
 			free(s.state);
 			s.state = xstrdup(SS_IDLE);
 		}
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
-		    emit(e, s.run_id, s.phase_id, "session.idle",
-		         payload_str("sessionId", sid, "roleId", s.role_id, "dedupKey",
-		                     s.last_prompt_hash, NULL),
-		         err, "session.idle:%s:%s", sid,
-		         s.last_prompt_hash ? s.last_prompt_hash : "-") != 0)
+		    eng_emit(e, s.run_id, s.phase_id, "session.idle",
+		             eng_payload_str("sessionId", sid, "roleId", s.role_id, "dedupKey",
+		                             s.last_prompt_hash, NULL),
+		             err, "session.idle:%s:%s", sid,
+		             s.last_prompt_hash ? s.last_prompt_hash : "-") != 0)
 			goto rollback;
 		break;
 	case ENGINE_SESSION_BUSY:
-		if (session_state_live(s.state)) {
+		if (eng_session_state_live(s.state)) {
 			free(s.state);
 			s.state = xstrdup(SS_BUSY);
 			if (store_session_save(e->st, &s, ts, err) != 0)
@@ -57,21 +57,21 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 		}
 		break;
 	case ENGINE_SESSION_NEEDS_INPUT:
-		hash_text(detail ? detail : "", qhash);
-		if (session_state_live(s.state)) {
+		eng_hash_text(detail ? detail : "", qhash);
+		if (eng_session_state_live(s.state)) {
 			free(s.state);
 			s.state = xstrdup(SS_NEEDS_INPUT);
 		}
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
-		    emit(e, s.run_id, s.phase_id, "session.needs_input",
-		         payload_str("sessionId", sid, "roleId", s.role_id, "question",
-		                     detail ? detail : "", NULL),
-		         err, "session.needs_input:%s:%s:%.16s", sid,
-		         s.last_prompt_hash ? s.last_prompt_hash : "-", qhash) != 0)
+		    eng_emit(e, s.run_id, s.phase_id, "session.needs_input",
+		             eng_payload_str("sessionId", sid, "roleId", s.role_id, "question",
+		                             detail ? detail : "", NULL),
+		             err, "session.needs_input:%s:%s:%.16s", sid,
+		             s.last_prompt_hash ? s.last_prompt_hash : "-", qhash) != 0)
 			goto rollback;
 		break;
 	case ENGINE_SESSION_EXITED:
-		if (session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0) {
+		if (eng_session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0) {
 			free(s.state);
 			s.state = xstrdup(SS_EXITED);
 		}
@@ -81,44 +81,44 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 		}
 		if (s.ended_at == NULL)
 			s.ended_at = xstrdup(ts);
-		pl = payload_str("sessionId", sid, "roleId", s.role_id, NULL);
+		pl = eng_payload_str("sessionId", sid, "roleId", s.role_id, NULL);
 		cJSON_AddNumberToObject(pl, "status", status);
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
-		    emit(e, s.run_id, s.phase_id, "session.exited", pl, err, "session.exited:%s",
-		         sid) != 0)
+		    eng_emit(e, s.run_id, s.phase_id, "session.exited", pl, err,
+		             "session.exited:%s", sid) != 0)
 			goto rollback;
 		break;
 	default:
 		goto rollback;
 	}
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		goto out;
 	rc = 0;
 	if (s.phase_id == NULL)
 		goto out;
 	if (kind == ENGINE_SESSION_IDLE)
-		rc = check_and_advance(e, s.run_id, s.phase_id, err);
-	if (kind == ENGINE_SESSION_EXITED && session_state_live(prev)) {
+		rc = eng_check_and_advance(e, s.run_id, s.phase_id, err);
+	if (kind == ENGINE_SESSION_EXITED && eng_session_state_live(prev)) {
 		struct store_phase ph;
 		struct store_session newest;
 		struct store_run run;
 
-		if (check_and_advance(e, s.run_id, s.phase_id, err) != 0)
+		if (eng_check_and_advance(e, s.run_id, s.phase_id, err) != 0)
 			goto out_fail;
 		/* Exited without a valid artifact: the agent is gone, the phase fails. */
 		if (store_phase_get(e->st, s.phase_id, &ph, err) < 0)
 			goto out_fail;
-		if (phase_session(e, s.run_id, s.phase_id, &newest, err) < 0 ||
+		if (eng_phase_session(e, s.run_id, s.phase_id, &newest, err) < 0 ||
 		    store_run_get(e->st, s.run_id, &run, err) < 0) {
 			store_phase_clear(&ph);
 			store_session_clear(&newest);
 			goto out_fail;
 		}
 		if (ph.state && newest.id && strcmp(newest.id, sid) == 0 && run.state &&
-		    is_mutable(run.state) &&
+		    eng_is_mutable(run.state) &&
 		    (strcmp(ph.state, "running") == 0 ||
 		     strcmp(ph.state, "awaiting_artifact") == 0))
-			fail_run(e, s.run_id, "session_exited");
+			eng_fail_run(e, s.run_id, "session_exited");
 		store_phase_clear(&ph);
 		store_session_clear(&newest);
 		store_run_clear(&run);
@@ -128,7 +128,7 @@ out_fail:
 	rc = -1;
 	goto out;
 rollback:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 out:
 	free(prev);
 	store_session_clear(&s);
@@ -170,18 +170,18 @@ on_artifact(struct engine *e, const char *run_id, const char *path, struct df_er
 	r = store_run_get(e->st, run_id, &run, err);
 	if (r <= 0)
 		return r;
-	if (!is_mutable(run.state) || (r = working_phase(e, run_id, &ph, err)) <= 0) {
+	if (!eng_is_mutable(run.state) || (r = eng_working_phase(e, run_id, &ph, err)) <= 0) {
 		store_run_clear(&run);
 		return r < 0 ? -1 : 0;
 	}
-	if (phase_def_parse(&ph, &def, err) == 0) {
+	if (eng_phase_def_parse(&ph, &def, err) == 0) {
 		if (def.art_path &&
 		    worktree_path_inside(run.worktree_root, def.art_path, &abs, NULL) == 0) {
 			real = real_dir_of(path);
 			if (strcmp(abs, real ? real : path) == 0)
-				rc = check_and_advance(e, run_id, ph.id, err);
+				rc = eng_check_and_advance(e, run_id, ph.id, err);
 		}
-		phase_def_clear(&def);
+		eng_phase_def_clear(&def);
 	}
 	free(abs);
 	free(real);
@@ -199,16 +199,16 @@ engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out, s
 	int r;
 
 	*abs_out = NULL;
-	if (load_run(e, run_id, &run, err) != 0)
+	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
-	r = working_phase(e, run_id, &ph, err);
+	r = eng_working_phase(e, run_id, &ph, err);
 	if (r == 1) {
-		r = phase_def_parse(&ph, &def, err) == 0 ? 0 : -1;
+		r = eng_phase_def_parse(&ph, &def, err) == 0 ? 0 : -1;
 		if (r == 0 && def.art_path)
 			r = worktree_path_inside(run.worktree_root, def.art_path, abs_out, err) == 0
 			        ? 1
 			        : -1;
-		phase_def_clear(&def); /* zeroed when parsing failed */
+		eng_phase_def_clear(&def); /* zeroed when parsing failed */
 		store_phase_clear(&ph);
 	}
 	store_run_clear(&run);
@@ -226,8 +226,8 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 
 	if (id != 0 && id == e->check_timer) {
 		e->check_timer = 0;
-		r = self_check_impl(e, NULL, err);
-		arm_self_check(e);
+		r = eng_self_check_impl(e, NULL, err);
+		eng_arm_self_check(e);
 		return r;
 	}
 	for (i = 0; i < e->ntimers; i++)
@@ -240,12 +240,12 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 	r = store_run_get(e->st, t.run_id, &run, err);
 	if (r <= 0)
 		return r;
-	if (!is_mutable(run.state)) {
+	if (!eng_is_mutable(run.state)) {
 		store_run_clear(&run);
 		return 0; /* paused runs do not time out; resume re-arms */
 	}
 	store_run_clear(&run);
-	if (check_and_advance(e, t.run_id, t.phase_id, err) != 0)
+	if (eng_check_and_advance(e, t.run_id, t.phase_id, err) != 0)
 		return -1;
 	r = store_phase_get(e->st, t.phase_id, &ph, err);
 	if (r <= 0)
@@ -256,11 +256,11 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 		fail = 1;
 	store_phase_clear(&ph);
 	if (fail && store_run_get(e->st, t.run_id, &run, err) == 1) {
-		fail = is_mutable(run.state);
+		fail = eng_is_mutable(run.state);
 		store_run_clear(&run);
 		if (fail)
-			return end_run(e, t.run_id, "failed", "phase_timeout", "phase_timeout",
-			               err);
+			return eng_end_run(e, t.run_id, "failed", "phase_timeout", "phase_timeout",
+			                   err);
 	}
 	return 0;
 }
@@ -282,13 +282,13 @@ on_conversation(struct engine *e, const char *sid, const char *conversation, str
 	}
 	free(s.conversation_id);
 	s.conversation_id = xstrdup(conversation);
-	now_ts(e, ts);
-	r = tx_begin(e, err) == 0 && store_session_save(e->st, &s, ts, err) == 0 &&
-	            tx_commit(e, err) == 0
+	eng_now_ts(e, ts);
+	r = eng_tx_begin(e, err) == 0 && store_session_save(e->st, &s, ts, err) == 0 &&
+	            eng_tx_commit(e, err) == 0
 	        ? 0
 	        : -1;
 	if (r != 0)
-		tx_rollback(e);
+		eng_tx_rollback(e);
 	store_session_clear(&s);
 	return r;
 }
@@ -305,29 +305,29 @@ on_resume_failed(struct engine *e, const char *sid, int status, struct df_error 
 	r = store_session_get(e->st, sid, &s, err);
 	if (r <= 0)
 		return r;
-	pl = payload_str("sessionId", s.id, "conversation", s.conversation_id, NULL);
+	pl = eng_payload_str("sessionId", s.id, "conversation", s.conversation_id, NULL);
 	cJSON_AddNumberToObject(pl, "status", status);
 	free(s.conversation_id);
 	s.conversation_id = NULL;
-	now_ts(e, ts);
-	if (tx_begin(e, err) != 0) {
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0) {
 		cJSON_Delete(pl);
 		store_session_clear(&s);
 		return -1;
 	}
 	if (store_session_save(e->st, &s, ts, err) != 0 ||
-	    emit(e, s.run_id, s.phase_id, "session.resume_failed", pl, err,
-	         "session.resume_failed:%s", s.id) != 0) {
-		tx_rollback(e);
+	    eng_emit(e, s.run_id, s.phase_id, "session.resume_failed", pl, err,
+	             "session.resume_failed:%s", s.id) != 0) {
+		eng_tx_rollback(e);
 		store_session_clear(&s);
 		return -1;
 	}
 	store_session_clear(&s);
-	return tx_commit(e, err);
+	return eng_tx_commit(e, err);
 }
 
 void
-run_item(struct engine *e, struct item *it)
+eng_run_item(struct engine *e, struct item *it)
 {
 	struct df_error err;
 	int rc = 0;
@@ -351,7 +351,7 @@ run_item(struct engine *e, struct item *it)
 		break;
 	}
 	if (rc != 0)
-		step_failed(e, &err);
+		eng_step_failed(e, &err);
 }
 
 void
@@ -364,8 +364,8 @@ engine_session_event(struct engine *e, const char *session_id, enum engine_sessi
 		           .ev = (int)kind,
 		           .status = status };
 
-	enqueue(e, &it);
-	pump(e);
+	eng_enqueue(e, &it);
+	eng_pump(e);
 }
 
 void
@@ -375,8 +375,8 @@ engine_session_conversation(struct engine *e, const char *session_id, const char
 		           .a = xstrdup(session_id),
 		           .b = xstrdup(conversation_id) };
 
-	enqueue(e, &it);
-	pump(e);
+	eng_enqueue(e, &it);
+	eng_pump(e);
 }
 
 void
@@ -384,8 +384,8 @@ engine_session_resume_failed(struct engine *e, const char *session_id, int statu
 {
 	struct item it = { .kind = IT_RESUME_FAILED, .a = xstrdup(session_id), .status = status };
 
-	enqueue(e, &it);
-	pump(e);
+	eng_enqueue(e, &it);
+	eng_pump(e);
 }
 
 void
@@ -393,8 +393,8 @@ engine_artifact_event(struct engine *e, const char *run_id, const char *abs_path
 {
 	struct item it = { .kind = IT_ARTIFACT, .a = xstrdup(run_id), .b = xstrdup(abs_path) };
 
-	enqueue(e, &it);
-	pump(e);
+	eng_enqueue(e, &it);
+	eng_pump(e);
 }
 
 void
@@ -402,6 +402,6 @@ engine_timer_fired(struct engine *e, uint64_t timer_id)
 {
 	struct item it = { .kind = IT_TIMER, .timer = timer_id };
 
-	enqueue(e, &it);
-	pump(e);
+	eng_enqueue(e, &it);
+	eng_pump(e);
 }

@@ -117,73 +117,74 @@ enum agent_where {
  * engine.c: plumbing (clock, ids, run states, transactions with their event
  * notes, timers, the work queue), phase definitions, ending runs.
  */
-int64_t now_ms(struct engine *e);
-void now_ts(struct engine *e, char out[STORE_TS_MAX]);
-void new_id(struct engine *e, char out[ENGINE_ID_MAX]);
-int is_terminal(const char *state);
-int is_mutable(const char *state);
-int phase_active(const char *state);
-void set_ids(struct df_error *err, const char *run_id, const char *phase_id);
-int load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err);
-void push_stop(struct engine *e, const char *session_id);
-int tx_begin(struct engine *e, struct df_error *err);
-void tx_rollback(struct engine *e);
-int tx_commit(struct engine *e, struct df_error *err);
-char *xvasprintf(const char *fmt, va_list ap);
-int emit(struct engine *e, const char *run_id, const char *phase_id, const char *type,
-         cJSON *payload, struct df_error *err, const char *keyfmt, ...)
+int64_t eng_now_ms(struct engine *e);
+void eng_now_ts(struct engine *e, char out[STORE_TS_MAX]);
+void eng_new_id(struct engine *e, char out[ENGINE_ID_MAX]);
+int eng_is_terminal(const char *state);
+int eng_is_mutable(const char *state);
+int eng_phase_active(const char *state);
+void eng_set_ids(struct df_error *err, const char *run_id, const char *phase_id);
+int eng_load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err);
+void eng_push_stop(struct engine *e, const char *session_id);
+int eng_tx_begin(struct engine *e, struct df_error *err);
+void eng_tx_rollback(struct engine *e);
+int eng_tx_commit(struct engine *e, struct df_error *err);
+char *eng_xvasprintf(const char *fmt, va_list ap);
+int eng_emit(struct engine *e, const char *run_id, const char *phase_id, const char *type,
+             cJSON *payload, struct df_error *err, const char *keyfmt, ...)
     __attribute__((format(printf, 7, 8)));
-cJSON *payload_str(const char *k, ...);
-void step_failed(struct engine *e, const struct df_error *err);
-void hash_text(const char *text, char out[CANON_HASH_HEX]);
-void arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt,
-               int64_t due);
-void cancel_timers(struct engine *e, const char *run_id, const char *phase_id);
-void pump(struct engine *e);
-void enqueue(struct engine *e, const struct item *it);
-void phase_def_clear(struct phase_def *d);
-int phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
-int phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err);
-int role_matches(const char *bound, const char *role);
-void ensure_report(struct engine *e, const char *run_id);
-int end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
-               const char *phase_reason, struct df_error *err);
-int end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
-            const char *phase_reason, struct df_error *err);
-void fail_run(struct engine *e, const char *run_id, const char *reason);
+cJSON *eng_payload_str(const char *k, ...);
+void eng_step_failed(struct engine *e, const struct df_error *err);
+void eng_hash_text(const char *text, char out[CANON_HASH_HEX]);
+void eng_arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt,
+                   int64_t due);
+void eng_cancel_timers(struct engine *e, const char *run_id, const char *phase_id);
+void eng_pump(struct engine *e);
+void eng_enqueue(struct engine *e, const struct item *it);
+void eng_phase_def_clear(struct phase_def *d);
+int eng_phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err);
+int eng_phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err);
+int eng_role_matches(const char *bound, const char *role);
+void eng_ensure_report(struct engine *e, const char *run_id);
+int eng_end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
+                   const char *phase_reason, struct df_error *err);
+int eng_end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
+                const char *phase_reason, struct df_error *err);
+void eng_fail_run(struct engine *e, const char *run_id, const char *reason);
 
 /* engine-phase.c: phase attempts, advancing a run, restarting a phase. */
-int attempt_ctx_load(struct engine *e, const struct store_run *run, const struct store_phase *ph,
-                     struct attempt_ctx *c, const char **reason, struct df_error *err);
-void attempt_ctx_clear(struct attempt_ctx *c);
-char *compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
-              const struct attempt_ctx *c, int attempt, const char *comment,
-              const char *const *errors, size_t nerrors);
-int phase_session(struct engine *e, const char *run_id, const char *phase_id,
-                  struct store_session *out, struct df_error *err);
-int working_phase(struct engine *e, const char *run_id, struct store_phase *out,
-                  struct df_error *err);
-int advance(struct engine *e, const char *run_id, struct df_error *err);
-void advance_or_fail(struct engine *e, const char *run_id, const char *reason);
-int restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
-                  struct df_error *err);
+int eng_attempt_ctx_load(struct engine *e, const struct store_run *run,
+                         const struct store_phase *ph, struct attempt_ctx *c, const char **reason,
+                         struct df_error *err);
+void eng_attempt_ctx_clear(struct attempt_ctx *c);
+char *eng_compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+                  const struct attempt_ctx *c, int attempt, const char *comment,
+                  const char *const *errors, size_t nerrors);
+int eng_phase_session(struct engine *e, const char *run_id, const char *phase_id,
+                      struct store_session *out, struct df_error *err);
+int eng_working_phase(struct engine *e, const char *run_id, struct store_phase *out,
+                      struct df_error *err);
+int eng_advance(struct engine *e, const char *run_id, struct df_error *err);
+void eng_advance_or_fail(struct engine *e, const char *run_id, const char *reason);
+int eng_restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
+                      struct df_error *err);
 
 /* engine-artifact.c: judging and recording artifacts, planned phases. */
-int check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
-                      struct df_error *err);
-int append_planned(struct engine *e, const struct store_run *run, struct df_error *err);
+int eng_check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
+                          struct df_error *err);
+int eng_append_planned(struct engine *e, const struct store_run *run, struct df_error *err);
 
 /* engine-event.c: session, artifact and timer events. */
-void run_item(struct engine *e, struct item *it);
+void eng_run_item(struct engine *e, struct item *it);
 
 /* engine-recover.c: where an agent is, recovery, the self-check. */
-int session_state_live(const char *state);
-enum agent_where agent_where(struct engine *e, const struct store_session *s);
-int agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
-                      enum agent_where w, struct df_error *err);
-int recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err);
-int agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
-void arm_self_check(struct engine *e);
-int self_check_impl(struct engine *e, int *found, struct df_error *err);
+int eng_session_state_live(const char *state);
+enum agent_where eng_agent_where(struct engine *e, const struct store_session *s);
+int eng_agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
+                          enum agent_where w, struct df_error *err);
+int eng_recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err);
+int eng_agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err);
+void eng_arm_self_check(struct engine *e);
+int eng_self_check_impl(struct engine *e, int *found, struct df_error *err);
 
 #endif

@@ -81,9 +81,9 @@ reviewer_comment(struct engine *e, const char *run_id, const char *phase_id, cha
 }
 
 void
-attempt_ctx_clear(struct attempt_ctx *c)
+eng_attempt_ctx_clear(struct attempt_ctx *c)
 {
-	phase_def_clear(&c->def);
+	eng_phase_def_clear(&c->def);
 	store_run_inputs_clear(&c->in);
 	store_bindings_free(c->bindings, c->nbindings);
 	store_catalog_entry_clear(&c->persona);
@@ -99,8 +99,8 @@ attempt_ctx_clear(struct attempt_ctx *c)
  * the phase failure reason when the phase cannot run (the caller fails it).
  */
 int
-attempt_ctx_load(struct engine *e, const struct store_run *run, const struct store_phase *ph,
-                 struct attempt_ctx *c, const char **reason, struct df_error *err)
+eng_attempt_ctx_load(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+                     struct attempt_ctx *c, const char **reason, struct df_error *err)
 {
 	struct store_catalog_entry *personas = NULL;
 	size_t npersonas = 0;
@@ -110,7 +110,7 @@ attempt_ctx_load(struct engine *e, const struct store_run *run, const struct sto
 
 	memset(c, 0, sizeof(*c));
 	*reason = "internal_state_corruption";
-	if (phase_def_parse(ph, &c->def, err) != 0)
+	if (eng_phase_def_parse(ph, &c->def, err) != 0)
 		return -1;
 	if (store_run_inputs_get(e->st, run->id, &c->in, err) != 1 ||
 	    store_bindings_list(e->st, run->id, &c->bindings, &c->nbindings, err) != 0)
@@ -119,13 +119,13 @@ attempt_ctx_load(struct engine *e, const struct store_run *run, const struct sto
 		return 0;
 	for (size_t r = 0; r < c->def.nroles && c->binding == NULL; r++)
 		for (size_t i = 0; i < c->nbindings && c->binding == NULL; i++)
-			if (role_matches(c->bindings[i].role_id, c->def.roles[r]))
+			if (eng_role_matches(c->bindings[i].role_id, c->def.roles[r]))
 				c->binding = &c->bindings[i];
 	if (c->binding == NULL) {
 		df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
 		             "no binding of run %s plays a role of phase %s", run->id,
 		             ph->phase_key);
-		set_ids(err, run->id, ph->id);
+		eng_set_ids(err, run->id, ph->id);
 		return -1;
 	}
 	if (store_catalog_list(e->st, STORE_CATALOG_PERSONA, &personas, &npersonas, err) != 0)
@@ -167,7 +167,7 @@ attempt_ctx_load(struct engine *e, const struct store_run *run, const struct sto
 	cJSON_Delete(bdef);
 	*reason = "workspace_permissions";
 	if (worktree_path_inside(run->worktree_root, c->def.art_path, &c->artifact_abs, err) != 0) {
-		set_ids(err, run->id, ph->id);
+		eng_set_ids(err, run->id, ph->id);
 		return -1;
 	}
 	*reason = "schema_not_found";
@@ -176,7 +176,7 @@ attempt_ctx_load(struct engine *e, const struct store_run *run, const struct sto
 		df_error_set(err, DF_FATAL, DF_E_SCHEMA_NOT_FOUND,
 		             "phase %s expects an artifact of schema %s, which is not known",
 		             ph->phase_key, c->def.art_schema);
-		set_ids(err, run->id, ph->id);
+		eng_set_ids(err, run->id, ph->id);
 		return -1;
 	}
 	c->schema_text = cJSON_Print(schema);
@@ -184,9 +184,9 @@ attempt_ctx_load(struct engine *e, const struct store_run *run, const struct sto
 }
 
 char *
-compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
-        const struct attempt_ctx *c, int attempt, const char *comment, const char *const *errors,
-        size_t nerrors)
+eng_compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+            const struct attempt_ctx *c, int attempt, const char *comment,
+            const char *const *errors, size_t nerrors)
 {
 	char *scenario = scenario_for(c->in.extra, ph->phase_key, nerrors > 0);
 	struct instructions_input in = {
@@ -232,8 +232,8 @@ move_stale_artifact(struct engine *e, const char *run_id, const struct store_pha
 
 		df_error_set(&err, DF_FATAL, DF_E_IO, "cannot move the stale artifact %s to %s: %s",
 		             abs, dest, strerror(errno));
-		set_ids(&err, run_id, ph->id);
-		step_failed(e, &err);
+		eng_set_ids(&err, run_id, ph->id);
+		eng_step_failed(e, &err);
 		unlink(abs); /* never take an old file for the new attempt */
 	}
 	free(dir);
@@ -242,8 +242,8 @@ move_stale_artifact(struct engine *e, const char *run_id, const struct store_pha
 
 /* The newest session of a phase: 1 and *out, 0 when none, -1. */
 int
-phase_session(struct engine *e, const char *run_id, const char *phase_id, struct store_session *out,
-              struct df_error *err)
+eng_phase_session(struct engine *e, const char *run_id, const char *phase_id,
+                  struct store_session *out, struct df_error *err)
 {
 	struct store_session *ss = NULL;
 	size_t n = 0;
@@ -324,23 +324,23 @@ skip_phase(struct engine *e, struct store_phase *ph, struct df_error *err)
 	char ts[STORE_TS_MAX];
 	cJSON *pl;
 
-	now_ts(e, ts);
-	if (tx_begin(e, err) != 0)
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
 	ph->attempts++;
 	free(ph->state);
 	ph->state = xstrdup("skipped");
 	free(ph->ended_at);
 	ph->ended_at = xstrdup(ts);
-	pl = payload_str("phaseKey", ph->phase_key, NULL);
+	pl = eng_payload_str("phaseKey", ph->phase_key, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
 	if (store_phase_save(e->st, ph, err) != 0 ||
-	    emit(e, ph->run_id, ph->id, "phase.skipped", pl, err, "phase.skipped:%s:%d", ph->id,
-	         ph->attempts) != 0) {
-		tx_rollback(e);
+	    eng_emit(e, ph->run_id, ph->id, "phase.skipped", pl, err, "phase.skipped:%s:%d", ph->id,
+	             ph->attempts) != 0) {
+		eng_tx_rollback(e);
 		return -1;
 	}
-	return tx_commit(e, err);
+	return eng_tx_commit(e, err);
 }
 
 /* 1 when the backend definition (JSON text) says how to resume a conversation. */
@@ -366,40 +366,40 @@ fail_phase_and_run(struct engine *e, const struct store_phase *phase, const char
 	int attempt;
 
 	if (cause)
-		step_failed(e, cause);
-	if (tx_begin(e, &err) != 0)
+		eng_step_failed(e, cause);
+	if (eng_tx_begin(e, &err) != 0)
 		goto fail;
 	if (store_phase_get(e->st, phase->id, &ph, &err) != 1) {
-		tx_rollback(e);
+		eng_tx_rollback(e);
 		goto fail;
 	}
-	now_ts(e, ts);
-	if (!phase_active(ph.state) && strcmp(ph.state, "failed") != 0) {
+	eng_now_ts(e, ts);
+	if (!eng_phase_active(ph.state) && strcmp(ph.state, "failed") != 0) {
 		attempt = ph.attempts + 1;
 		ph.attempts = attempt;
 		free(ph.state);
 		ph.state = xstrdup("failed");
 		free(ph.ended_at);
 		ph.ended_at = xstrdup(ts);
-		pl = payload_str("phaseKey", ph.phase_key, "reason", reason, "message",
-		                 cause ? cause->message : NULL, NULL);
+		pl = eng_payload_str("phaseKey", ph.phase_key, "reason", reason, "message",
+		                     cause ? cause->message : NULL, NULL);
 		cJSON_AddNumberToObject(pl, "attempt", attempt);
 		if (store_phase_save(e->st, &ph, &err) != 0 ||
-		    emit(e, ph.run_id, ph.id, "phase.failed", pl, &err, "phase.failed:%s:%d", ph.id,
-		         attempt) != 0) {
+		    eng_emit(e, ph.run_id, ph.id, "phase.failed", pl, &err, "phase.failed:%s:%d",
+		             ph.id, attempt) != 0) {
 			store_phase_clear(&ph);
-			tx_rollback(e);
+			eng_tx_rollback(e);
 			goto fail;
 		}
 	}
 	store_phase_clear(&ph);
-	if (tx_commit(e, &err) != 0)
+	if (eng_tx_commit(e, &err) != 0)
 		goto fail;
-	fail_run(e, phase->run_id, reason);
+	eng_fail_run(e, phase->run_id, reason);
 	return;
 fail:
-	step_failed(e, &err);
-	fail_run(e, phase->run_id, reason);
+	eng_step_failed(e, &err);
+	eng_fail_run(e, phase->run_id, reason);
 }
 
 /* What a new attempt begins with, chosen before its transaction. */
@@ -425,7 +425,7 @@ record_attempt(struct engine *e, const struct store_run *run, struct store_phase
 	struct store_session sess;
 	cJSON *pl;
 
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
 	if (strcmp(run->state, want) != 0 &&
 	    store_run_transition(e->st, run->id, want, NULL, as->ts, err) != 0)
@@ -456,22 +456,22 @@ record_attempt(struct engine *e, const struct store_run *run, struct store_phase
 	sess.conversation_id = (char *)as->resume;
 	if (store_session_insert(e->st, &sess, as->ts, err) != 0)
 		goto rollback;
-	pl = payload_str("phaseKey", ph->phase_key, "sessionId", as->sid, "roleId",
-	                 c->binding->role_id, "cause", as->cause, "resumedConversation", as->resume,
-	                 NULL);
+	pl = eng_payload_str("phaseKey", ph->phase_key, "sessionId", as->sid, "roleId",
+	                     c->binding->role_id, "cause", as->cause, "resumedConversation",
+	                     as->resume, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", as->attempt);
-	if (emit(e, run->id, ph->id, "phase.started", pl, err, "phase.started:%s:%d", ph->id,
-	         as->attempt) != 0)
+	if (eng_emit(e, run->id, ph->id, "phase.started", pl, err, "phase.started:%s:%d", ph->id,
+	             as->attempt) != 0)
 		goto rollback;
-	if (emit(e, run->id, ph->id, "session.started",
-	         payload_str("sessionId", as->sid, "roleId", c->binding->role_id, "backend",
-	                     c->binding->backend, "phaseKey", ph->phase_key, "resumedConversation",
-	                     as->resume, NULL),
-	         err, "session.started:%s", as->sid) != 0)
+	if (eng_emit(e, run->id, ph->id, "session.started",
+	             eng_payload_str("sessionId", as->sid, "roleId", c->binding->role_id, "backend",
+	                             c->binding->backend, "phaseKey", ph->phase_key,
+	                             "resumedConversation", as->resume, NULL),
+	             err, "session.started:%s", as->sid) != 0)
 		goto rollback;
-	return tx_commit(e, err);
+	return eng_tx_commit(e, err);
 rollback:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 	return -1;
 }
 
@@ -488,7 +488,7 @@ await_artifact(struct engine *e, const char *phase_id, const char *sid, int atte
 	struct store_session s2;
 	int r1, r2;
 
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
 	r1 = store_phase_get(e->st, phase_id, &cur, err);
 	r2 = r1 == 1 ? store_session_get(e->st, sid, &s2, err) : 0;
@@ -516,9 +516,9 @@ await_artifact(struct engine *e, const char *phase_id, const char *sid, int atte
 	}
 	store_phase_clear(&cur);
 	store_session_clear(&s2);
-	return tx_commit(e, err);
+	return eng_tx_commit(e, err);
 rollback:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 	return -1;
 }
 
@@ -542,7 +542,7 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 	int rc = -1;
 
 	memset(&as, 0, sizeof(as));
-	if (attempt_ctx_load(e, run, ph, &c, &reason, err) != 0) {
+	if (eng_attempt_ctx_load(e, run, ph, &c, &reason, err) != 0) {
 		if (err && err->code == DF_E_DATABASE)
 			goto out;
 		fail_phase_and_run(e, ph, reason, err);
@@ -560,30 +560,30 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 	move_stale_artifact(e, run->id, ph, c.artifact_abs, ph->attempts);
 	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0)
 		goto out;
-	text = compose(e, run, ph, &c, as.attempt, comment, NULL, 0);
-	hash_text(text, as.phash);
-	new_id(e, as.sid);
+	text = eng_compose(e, run, ph, &c, as.attempt, comment, NULL, 0);
+	eng_hash_text(text, as.phash);
+	eng_new_id(e, as.sid);
 	sdir = xasprintf("%s/%s/sessions", e->workspace, run->id);
 	as.transcript = xasprintf("%s/%s.raw", sdir, as.sid);
 	paths_mkdir_p(sdir, 0700);
-	now = now_ms(e);
+	now = eng_now_ms(e);
 	timeout = c.def.timeout_ms > 0 ? c.def.timeout_ms : e->timeout_ms;
 	store_format_ts(now, as.ts);
 	store_format_ts(now + timeout, as.deadline);
 	if (record_attempt(e, run, ph, &c, &as, err) != 0)
 		goto out;
-	arm_timer(e, run->id, ph->id, as.attempt, now + timeout);
+	eng_arm_timer(e, run->id, ph->id, as.attempt, now + timeout);
 	if (start_session(e, run, ph, &c, as.sid, as.transcript, as.resume, err) != 0 ||
 	    e->drv->send(e->dctx, as.sid, text, err) != 0) {
-		set_ids(err, run->id, ph->id);
-		step_failed(e, err);
-		fail_run(e, run->id, "session_failed");
+		eng_set_ids(err, run->id, ph->id);
+		eng_step_failed(e, err);
+		eng_fail_run(e, run->id, "session_failed");
 		rc = 0;
 		goto out;
 	}
 	rc = await_artifact(e, ph->id, as.sid, as.attempt, as.ts, err);
 out:
-	attempt_ctx_clear(&c);
+	eng_attempt_ctx_clear(&c);
 	free(comment);
 	free(text);
 	free(as.transcript);
@@ -593,7 +593,8 @@ out:
 
 /* The run's phase that waits for an agent (running, awaiting_artifact, validating): 1/0/-1. */
 int
-working_phase(struct engine *e, const char *run_id, struct store_phase *out, struct df_error *err)
+eng_working_phase(struct engine *e, const char *run_id, struct store_phase *out,
+                  struct df_error *err)
 {
 	struct store_phase *ph = NULL;
 	size_t n = 0;
@@ -625,30 +626,30 @@ complete_run(struct engine *e, const char *run_id, struct df_error *err)
 	char ts[STORE_TS_MAX];
 	int done = 0;
 
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
-	if (load_run(e, run_id, &run, err) != 0)
+	if (eng_load_run(e, run_id, &run, err) != 0)
 		goto fail;
-	if (is_mutable(run.state)) {
-		now_ts(e, ts);
+	if (eng_is_mutable(run.state)) {
+		eng_now_ts(e, ts);
 		if (store_run_transition(e->st, run_id, "completed", NULL, ts, err) != 0 ||
-		    emit(e, run_id, NULL, "run.completed", NULL, err, "run.completed:%s", run_id) !=
-		        0) {
+		    eng_emit(e, run_id, NULL, "run.completed", NULL, err, "run.completed:%s",
+		             run_id) != 0) {
 			store_run_clear(&run);
 			goto fail;
 		}
 		done = 1;
 	}
 	store_run_clear(&run);
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		return -1;
 	if (done) {
-		cancel_timers(e, run_id, NULL);
-		ensure_report(e, run_id);
+		eng_cancel_timers(e, run_id, NULL);
+		eng_ensure_report(e, run_id);
 	}
 	return 0;
 fail:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 	return -1;
 }
 
@@ -657,7 +658,7 @@ fail:
  * when the run waits (for an agent, a person) or ends.
  */
 int
-advance(struct engine *e, const char *run_id, struct df_error *err)
+eng_advance(struct engine *e, const char *run_id, struct df_error *err)
 {
 	for (;;) {
 		struct store_run run;
@@ -665,29 +666,29 @@ advance(struct engine *e, const char *run_id, struct df_error *err)
 		size_t np = 0, i;
 		int rc = 0, wait = 0;
 
-		if (load_run(e, run_id, &run, err) != 0)
+		if (eng_load_run(e, run_id, &run, err) != 0)
 			return -1;
 		if (strcmp(run.state, "bound") == 0) {
 			char ts[STORE_TS_MAX];
 
-			now_ts(e, ts);
-			if (tx_begin(e, err) != 0 ||
+			eng_now_ts(e, ts);
+			if (eng_tx_begin(e, err) != 0 ||
 			    store_run_transition(e->st, run_id, "executing", NULL, ts, err) != 0) {
-				tx_rollback(e);
+				eng_tx_rollback(e);
 				store_run_clear(&run);
 				return -1;
 			}
 			store_run_clear(&run);
-			if (tx_commit(e, err) != 0)
+			if (eng_tx_commit(e, err) != 0)
 				return -1;
 			continue;
 		}
-		if (is_terminal(run.state)) {
+		if (eng_is_terminal(run.state)) {
 			store_run_clear(&run);
-			ensure_report(e, run_id);
+			eng_ensure_report(e, run_id);
 			return 0;
 		}
-		if (!is_mutable(run.state)) {
+		if (!eng_is_mutable(run.state)) {
 			store_run_clear(&run);
 			return 0;
 		}
@@ -696,7 +697,7 @@ advance(struct engine *e, const char *run_id, struct df_error *err)
 			return -1;
 		}
 		for (i = 0; i < np; i++)
-			if (phase_active(ph[i].state))
+			if (eng_phase_active(ph[i].state))
 				wait = 1;
 		if (!wait) {
 			for (i = 0; i < np; i++)
@@ -705,7 +706,7 @@ advance(struct engine *e, const char *run_id, struct df_error *err)
 			if (i < np)
 				rc = phase_begin(e, &run, &ph[i], NULL, NULL, err);
 			else {
-				rc = append_planned(e, &run, err);
+				rc = eng_append_planned(e, &run, err);
 				if (rc == 0)
 					rc = complete_run(e, run_id, err);
 				else if (rc == 1)
@@ -723,14 +724,14 @@ advance(struct engine *e, const char *run_id, struct df_error *err)
 
 /* Advance, failing the run with reason when advancing itself breaks. */
 void
-advance_or_fail(struct engine *e, const char *run_id, const char *reason)
+eng_advance_or_fail(struct engine *e, const char *run_id, const char *reason)
 {
 	struct df_error err;
 
-	if (advance(e, run_id, &err) != 0) {
-		set_ids(&err, run_id, NULL);
-		step_failed(e, &err);
-		fail_run(e, run_id, reason);
+	if (eng_advance(e, run_id, &err) != 0) {
+		eng_set_ids(&err, run_id, NULL);
+		eng_step_failed(e, &err);
+		eng_fail_run(e, run_id, reason);
 	}
 }
 
@@ -740,7 +741,8 @@ advance_or_fail(struct engine *e, const char *run_id, const char *reason)
 
 /* The working phase's agent died with the server: restart the phase or give up. */
 int
-restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, struct df_error *err)
+eng_restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
+                  struct df_error *err)
 {
 	struct store_session s;
 	struct store_run run;
@@ -753,27 +755,27 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 	                             err) != 0)
 		return -1;
 	if (e->restart_limit >= 0 && restarts >= e->restart_limit)
-		return end_run(e, run_id, "failed", "process_restart_unrecovered",
-		               "process_restart_unrecovered", err);
-	have_s = phase_session(e, run_id, ph->id, &s, err);
+		return eng_end_run(e, run_id, "failed", "process_restart_unrecovered",
+		                   "process_restart_unrecovered", err);
+	have_s = eng_phase_session(e, run_id, ph->id, &s, err);
 	if (have_s < 0)
 		return -1;
-	now_ts(e, ts);
-	if (tx_begin(e, err) != 0) {
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0) {
 		store_session_clear(&s);
 		return -1;
 	}
-	if (have_s && (session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0)) {
+	if (have_s && (eng_session_state_live(s.state) || strcmp(s.state, SS_WAITING) == 0)) {
 		/* A process still running here (a self-check's restart) is stopped at commit. */
 		if (e->drv->alive(e->dctx, s.id))
-			push_stop(e, s.id);
+			eng_push_stop(e, s.id);
 		free(s.state);
 		s.state = xstrdup(SS_FAILED);
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
-		    emit(e, run_id, ph->id, "session.failed",
-		         payload_str("sessionId", s.id, "roleId", s.role_id, "reason",
-		                     "process_restart", NULL),
-		         err, "session.failed:%s", s.id) != 0)
+		    eng_emit(e, run_id, ph->id, "session.failed",
+		             eng_payload_str("sessionId", s.id, "roleId", s.role_id, "reason",
+		                             "process_restart", NULL),
+		             err, "session.failed:%s", s.id) != 0)
 			goto rollback;
 	}
 	/* Back to pending; the attempt counter goes on from where it was. */
@@ -785,12 +787,12 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 	if (have_s && s.conversation_id != NULL)
 		conversation = xstrdup(s.conversation_id);
 	store_session_clear(&s);
-	if (tx_commit(e, err) != 0) {
+	if (eng_tx_commit(e, err) != 0) {
 		free(conversation);
 		return -1;
 	}
-	cancel_timers(e, run_id, ph->id);
-	if (load_run(e, run_id, &run, err) != 0) {
+	eng_cancel_timers(e, run_id, ph->id);
+	if (eng_load_run(e, run_id, &run, err) != 0) {
 		free(conversation);
 		return -1;
 	}
@@ -799,7 +801,7 @@ restart_phase(struct engine *e, const char *run_id, struct store_phase *ph, stru
 	free(conversation);
 	return rc;
 rollback:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 	store_session_clear(&s);
 	return -1;
 }

@@ -38,19 +38,19 @@ parse_ts(const char *ts)
  * checked (it may have been written meanwhile).
  */
 int
-recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err)
+eng_recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_error *err)
 {
 	struct store_phase ph;
 	struct phase_def def;
-	int r = working_phase(e, run_id, &ph, err);
-	int64_t due, now = now_ms(e);
+	int r = eng_working_phase(e, run_id, &ph, err);
+	int64_t due, now = eng_now_ms(e);
 
 	if (r <= 0)
 		return r;
-	if (rearm && phase_def_parse(&ph, &def, err) == 0) {
+	if (rearm && eng_phase_def_parse(&ph, &def, err) == 0) {
 		int64_t timeout = def.timeout_ms > 0 ? def.timeout_ms : e->timeout_ms;
 
-		phase_def_clear(&def);
+		eng_phase_def_clear(&def);
 		due = rearm == 2 ? parse_ts(ph.deadline_at) : -1;
 		if (due < 0) {
 			char ts[STORE_TS_MAX];
@@ -59,24 +59,25 @@ recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct df_
 			store_format_ts(due, ts);
 			free(ph.deadline_at);
 			ph.deadline_at = xstrdup(ts);
-			if (tx_begin(e, err) != 0 || store_phase_save(e->st, &ph, err) != 0 ||
-			    tx_commit(e, err) != 0) {
-				tx_rollback(e);
+			if (eng_tx_begin(e, err) != 0 || store_phase_save(e->st, &ph, err) != 0 ||
+			    eng_tx_commit(e, err) != 0) {
+				eng_tx_rollback(e);
 				store_phase_clear(&ph);
 				return -1;
 			}
 		}
-		cancel_timers(e, run_id, ph.id);
-		arm_timer(e, run_id, ph.id, ph.attempts, due);
+		eng_cancel_timers(e, run_id, ph.id);
+		eng_arm_timer(e, run_id, ph.id, ph.attempts, due);
 	}
-	r = strcmp(ph.state, "awaiting_artifact") == 0 ? check_and_advance(e, run_id, ph.id, err)
-	                                               : 0;
+	r = strcmp(ph.state, "awaiting_artifact") == 0
+	        ? eng_check_and_advance(e, run_id, ph.id, err)
+	        : 0;
 	store_phase_clear(&ph);
 	return r;
 }
 
 int
-session_state_live(const char *state)
+eng_session_state_live(const char *state)
 {
 	return strcmp(state, SS_STARTING) == 0 || strcmp(state, SS_RUNNING) == 0 ||
 	       strcmp(state, SS_IDLE) == 0 || strcmp(state, SS_BUSY) == 0 ||
@@ -84,13 +85,13 @@ session_state_live(const char *state)
 }
 
 enum agent_where
-agent_where(struct engine *e, const struct store_session *s)
+eng_agent_where(struct engine *e, const struct store_session *s)
 {
 	if (s == NULL || s->id == NULL)
 		return AGENT_DEAD;
 	if (strcmp(s->state, SS_EXITED) == 0)
 		return AGENT_EXITED;
-	if ((session_state_live(s->state) || strcmp(s->state, SS_WAITING) == 0) &&
+	if ((eng_session_state_live(s->state) || strcmp(s->state, SS_WAITING) == 0) &&
 	    e->drv->alive(e->dctx, s->id))
 		return AGENT_LIVE;
 	return AGENT_DEAD;
@@ -102,20 +103,20 @@ agent_where(struct engine *e, const struct store_session *s)
  * phase restarts, cause process_restart, or fails past the limit).
  */
 int
-agent_unreachable(struct engine *e, const char *run_id, const char *phase_id, enum agent_where w,
-                  struct df_error *err)
+eng_agent_unreachable(struct engine *e, const char *run_id, const char *phase_id,
+                      enum agent_where w, struct df_error *err)
 {
 	struct store_phase ph;
 	int r;
 
 	if (w == AGENT_EXITED) {
-		fail_run(e, run_id, "session_exited");
+		eng_fail_run(e, run_id, "session_exited");
 		return 0;
 	}
 	r = store_phase_get(e->st, phase_id, &ph, err);
 	if (r <= 0)
 		return r;
-	r = restart_phase(e, run_id, &ph, err);
+	r = eng_restart_phase(e, run_id, &ph, err);
 	store_phase_clear(&ph);
 	return r;
 }
@@ -127,7 +128,7 @@ agent_unreachable(struct engine *e, const char *run_id, const char *phase_id, en
  * with a previous server). 0 or -1 with err.
  */
 int
-agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err)
+eng_agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *err)
 {
 	struct store_run run;
 	struct store_phase ph;
@@ -135,23 +136,23 @@ agent_gone_after_resume(struct engine *e, const char *run_id, struct df_error *e
 	enum agent_where w;
 	int r;
 
-	if (load_run(e, run_id, &run, err) != 0)
+	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
-	r = is_mutable(run.state);
+	r = eng_is_mutable(run.state);
 	store_run_clear(&run);
 	if (!r)
 		return 0;
-	r = working_phase(e, run_id, &ph, err);
+	r = eng_working_phase(e, run_id, &ph, err);
 	if (r <= 0)
 		return r;
-	r = phase_session(e, run_id, ph.id, &s, err);
+	r = eng_phase_session(e, run_id, ph.id, &s, err);
 	if (r < 0) {
 		store_phase_clear(&ph);
 		return -1;
 	}
-	w = agent_where(e, r == 1 ? &s : NULL);
+	w = eng_agent_where(e, r == 1 ? &s : NULL);
 	store_session_clear(&s);
-	r = w == AGENT_LIVE ? 0 : agent_unreachable(e, run_id, ph.id, w, err);
+	r = w == AGENT_LIVE ? 0 : eng_agent_unreachable(e, run_id, ph.id, w, err);
 	store_phase_clear(&ph);
 	return r;
 }
@@ -172,32 +173,34 @@ fail_dead_sessions(struct engine *e, const char *run_id, struct df_error *err)
 
 	if (store_sessions_list(e->st, run_id, &ss, &n, err) != 0)
 		return -1;
-	now_ts(e, ts);
-	if (tx_begin(e, err) != 0) {
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0) {
 		store_sessions_free(ss, n);
 		return -1;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		if ((!session_state_live(ss[i].state) && strcmp(ss[i].state, SS_WAITING) != 0) ||
+		if ((!eng_session_state_live(ss[i].state) &&
+		     strcmp(ss[i].state, SS_WAITING) != 0) ||
 		    e->drv->alive(e->dctx, ss[i].id))
 			continue;
 		free(ss[i].state);
 		ss[i].state = xstrdup(SS_FAILED);
 		dirty = 1;
-		rc = store_session_save(e->st, &ss[i], ts, err) != 0 ||
-		             emit(e, run_id, ss[i].phase_id, "session.failed",
-		                  payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id,
-		                              "reason", "process_restart", NULL),
-		                  err, "session.failed:%s", ss[i].id) != 0
-		         ? -1
-		         : 0;
+		rc =
+		    store_session_save(e->st, &ss[i], ts, err) != 0 ||
+		            eng_emit(e, run_id, ss[i].phase_id, "session.failed",
+		                     eng_payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id,
+		                                     "reason", "process_restart", NULL),
+		                     err, "session.failed:%s", ss[i].id) != 0
+		        ? -1
+		        : 0;
 	}
 	store_sessions_free(ss, n);
 	if (rc != 0 || !dirty) {
-		tx_rollback(e);
+		eng_tx_rollback(e);
 		return rc;
 	}
-	return tx_commit(e, err);
+	return eng_tx_commit(e, err);
 }
 
 static int
@@ -207,34 +210,34 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 	struct store_session s;
 	int r, alive;
 
-	if (is_terminal(run->state)) {
-		ensure_report(e, run->id);
+	if (eng_is_terminal(run->state)) {
+		eng_ensure_report(e, run->id);
 		return 0;
 	}
 	/* Runs waiting for a person stay as they are; their dead agents' rows do not. */
 	if (strcmp(run->state, "awaiting_approval") == 0 || strcmp(run->state, "paused") == 0)
 		return fail_dead_sessions(e, run->id, err);
 	if (strcmp(run->state, "created") == 0)
-		return end_run(e, run->id, "failed", "process_restart_unrecovered",
-		               "process_restart_unrecovered", err);
+		return eng_end_run(e, run->id, "failed", "process_restart_unrecovered",
+		                   "process_restart_unrecovered", err);
 	if (strcmp(run->state, "bound") == 0)
-		return advance(e, run->id, err);
-	r = working_phase(e, run->id, &ph, err);
+		return eng_advance(e, run->id, err);
+	r = eng_working_phase(e, run->id, &ph, err);
 	if (r < 0)
 		return -1;
 	if (r == 0)
-		return advance(e, run->id, err);
-	r = phase_session(e, run->id, ph.id, &s, err);
+		return eng_advance(e, run->id, err);
+	r = eng_phase_session(e, run->id, ph.id, &s, err);
 	if (r < 0) {
 		store_phase_clear(&ph);
 		return -1;
 	}
-	alive = r == 1 && session_state_live(s.state) && e->drv->alive(e->dctx, s.id);
+	alive = r == 1 && eng_session_state_live(s.state) && e->drv->alive(e->dctx, s.id);
 	store_session_clear(&s);
 	if (alive)
-		r = recheck_active_phase(e, run->id, 2, err);
+		r = eng_recheck_active_phase(e, run->id, 2, err);
 	else
-		r = restart_phase(e, run->id, &ph, err);
+		r = eng_restart_phase(e, run->id, &ph, err);
 	store_phase_clear(&ph);
 	return r;
 }
@@ -252,9 +255,9 @@ recover_impl(struct engine *e, struct df_error *err)
 
 		df_error_clear(&rerr);
 		if (recover_run(e, &runs[i], &rerr) != 0) {
-			set_ids(&rerr, runs[i].id, NULL);
-			step_failed(e, &rerr);
-			fail_run(e, runs[i].id, "process_restart_unrecovered");
+			eng_set_ids(&rerr, runs[i].id, NULL);
+			eng_step_failed(e, &rerr);
+			eng_fail_run(e, runs[i].id, "process_restart_unrecovered");
 		}
 	}
 	store_runs_free(runs, n);
@@ -269,7 +272,7 @@ engine_recover(struct engine *e, struct df_error *err)
 	e->depth++;
 	rc = recover_impl(e, err);
 	e->depth--;
-	pump(e);
+	eng_pump(e);
 	return rc;
 }
 
@@ -278,10 +281,10 @@ engine_recover(struct engine *e, struct df_error *err)
  */
 
 void
-arm_self_check(struct engine *e)
+eng_arm_self_check(struct engine *e)
 {
 	if (e->check_ms > 0 && e->check_timer == 0)
-		e->check_timer = e->host->timer_add(e->hctx, now_ms(e) + e->check_ms);
+		e->check_timer = e->host->timer_add(e->hctx, eng_now_ms(e) + e->check_ms);
 }
 
 static int
@@ -318,23 +321,23 @@ check_working_run(struct engine *e, const struct store_run *run, char *what, siz
 			pending = &ph[i];
 	}
 	if (work != NULL) {
-		r = phase_session(e, run->id, work->id, &s, err);
+		r = eng_phase_session(e, run->id, work->id, &s, err);
 		if (r < 0)
 			goto out;
-		w = agent_where(e, r == 1 ? &s : NULL);
+		w = eng_agent_where(e, r == 1 ? &s : NULL);
 		store_session_clear(&s);
 		if (strcmp(work->state, "running") == 0) {
 			/* Its attempt never got as far as waiting for the artifact. */
 			snprintf(what, n,
 			         "phase %s (attempt %d) never reached its agent: restarted",
 			         work->phase_key, work->attempts);
-			r = restart_phase(e, run->id, work, err);
+			r = eng_restart_phase(e, run->id, work, err);
 		} else if (w == AGENT_LIVE) {
 			r = 0;
 			if (!has_timer(e, run->id, work->id)) {
 				snprintf(what, n, "phase %s had no timeout armed: re-armed",
 				         work->phase_key);
-				r = recheck_active_phase(e, run->id, 2, err);
+				r = eng_recheck_active_phase(e, run->id, 2, err);
 			} else {
 				what[0] = '\0';
 			}
@@ -343,17 +346,17 @@ check_working_run(struct engine *e, const struct store_run *run, char *what, siz
 			         work->phase_key,
 			         w == AGENT_EXITED ? "gone" : "not live in this server",
 			         w == AGENT_EXITED ? "the run fails" : "restarted");
-			r = agent_unreachable(e, run->id, work->id, w, err);
+			r = eng_agent_unreachable(e, run->id, work->id, w, err);
 		}
 	} else if (gate) {
 		what[0] = '\0'; /* a person decides */
 	} else if (pending != NULL) {
 		snprintf(what, n, "phase %s is pending and nothing started it: restarted",
 		         pending->phase_key);
-		r = restart_phase(e, run->id, pending, err);
+		r = eng_restart_phase(e, run->id, pending, err);
 	} else {
 		snprintf(what, n, "%s", "no phase is left to wait for: advanced");
-		r = advance(e, run->id, err);
+		r = eng_advance(e, run->id, err);
 	}
 out:
 	store_phases_free(ph, np);
@@ -370,24 +373,24 @@ check_run(struct engine *e, const struct store_run *run, char *what, size_t n, s
 	int r;
 
 	what[0] = '\0';
-	if (is_terminal(run->state)) {
+	if (eng_is_terminal(run->state)) {
 		if (run->final_report_path != NULL)
 			return 0;
 		snprintf(what, n, "%s", "it has no final report: written");
-		ensure_report(e, run->id);
+		eng_ensure_report(e, run->id);
 		return 1;
 	}
 	if (strcmp(run->state, "created") == 0) {
 		/* engine_start is synchronous: a run still "created" is a start that died. */
 		snprintf(what, n, "%s", "its start never finished: failed (start_run_failed)");
-		r = end_run(e, run->id, "failed", "start_run_failed", "start_run_failed", err);
+		r = eng_end_run(e, run->id, "failed", "start_run_failed", "start_run_failed", err);
 		return r < 0 ? -1 : 1;
 	}
 	if (strcmp(run->state, "bound") == 0) {
 		snprintf(what, n, "%s", "bound, and no phase started: advanced");
-		return advance(e, run->id, err) < 0 ? -1 : 1;
+		return eng_advance(e, run->id, err) < 0 ? -1 : 1;
 	}
-	if (!is_mutable(run->state))
+	if (!eng_is_mutable(run->state))
 		return 0; /* paused, awaiting_approval: a person decides */
 	r = check_working_run(e, run, what, n, err);
 	if (r < 0)
@@ -396,7 +399,7 @@ check_run(struct engine *e, const struct store_run *run, char *what, size_t n, s
 }
 
 int
-self_check_impl(struct engine *e, int *found, struct df_error *err)
+eng_self_check_impl(struct engine *e, int *found, struct df_error *err)
 {
 	struct store_run *runs = NULL;
 	size_t n = 0;
@@ -419,9 +422,9 @@ self_check_impl(struct engine *e, int *found, struct df_error *err)
 		if (r < 0) {
 			/* As at recovery; with the disk still full this fails too, and the next
 			 * check retries. */
-			set_ids(&rerr, runs[i].id, NULL);
-			step_failed(e, &rerr);
-			fail_run(e, runs[i].id, "process_restart_unrecovered");
+			eng_set_ids(&rerr, runs[i].id, NULL);
+			eng_step_failed(e, &rerr);
+			eng_fail_run(e, runs[i].id, "process_restart_unrecovered");
 		}
 	}
 	store_runs_free(runs, n);
@@ -436,8 +439,8 @@ engine_self_check(struct engine *e, int *found, struct df_error *err)
 	int rc;
 
 	e->depth++;
-	rc = self_check_impl(e, found, err);
+	rc = eng_self_check_impl(e, found, err);
 	e->depth--;
-	pump(e);
+	eng_pump(e);
 	return rc;
 }

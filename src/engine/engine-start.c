@@ -51,7 +51,7 @@ active_run_error(struct engine *e, const char *repo, const char *base, struct df
 	             "an active run already exists for %s on %s: run %s (%s)", repo, base, id,
 	             state);
 	df_error_hint(err, "{\"currentRunId\":\"%s\",\"currentState\":\"%s\"}", id, state);
-	set_ids(err, id, NULL);
+	eng_set_ids(err, id, NULL);
 	return -1;
 }
 
@@ -157,7 +157,7 @@ plan_start(struct engine *e, const struct engine_start_request *req, struct star
 
 		snprintf(what, sizeof(what), "phase %d of template %s@%d (%s)", (int)p->nphases,
 		         tname, tversion, p->tpl.source);
-		if (phase_def_from(ph, &d, what, err) != 0) {
+		if (eng_phase_def_from(ph, &d, what, err) != 0) {
 			if (err)
 				err->code = DF_E_TEMPLATE_LOAD_FAILED;
 			goto fail;
@@ -167,12 +167,12 @@ plan_start(struct engine *e, const struct engine_start_request *req, struct star
 				df_error_set(err, DF_FATAL, DF_E_TEMPLATE_LOAD_FAILED,
 				             "template %s@%d (%s) repeats phase key '%s'", tname,
 				             tversion, p->tpl.source, d.key);
-				phase_def_clear(&d);
+				eng_phase_def_clear(&d);
 				goto fail;
 			}
 		p->phase_keys[p->nphases] = xstrdup(d.key);
 		p->phase_json[p->nphases++] = cJSON_PrintUnformatted(ph);
-		phase_def_clear(&d);
+		eng_phase_def_clear(&d);
 	}
 	if (store_catalog_list(e->st, STORE_CATALOG_PERSONA, &p->personas, &p->npersonas, err) != 0)
 		goto fail;
@@ -213,8 +213,8 @@ insert_run(struct engine *e, const struct engine_start_request *req, struct star
 	int64_t active = 0;
 	cJSON *pl;
 
-	now_ts(e, ts);
-	if (tx_begin(e, err) != 0)
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
 	if (active_run_error(e, p->repo, req->base_branch, err) != 0)
 		goto fail;
@@ -250,7 +250,7 @@ insert_run(struct engine *e, const struct engine_start_request *req, struct star
 		char id[ENGINE_ID_MAX];
 		struct store_phase ph = { 0 };
 
-		new_id(e, id);
+		eng_new_id(e, id);
 		ph.id = id;
 		ph.run_id = p->run_id;
 		ph.phase_key = p->phase_keys[i];
@@ -269,18 +269,18 @@ insert_run(struct engine *e, const struct engine_start_request *req, struct star
 			                   .backend = p->b[i].backend,
 			                   .binding_hash = p->b[i].binding_hash };
 
-		new_id(e, id);
+		eng_new_id(e, id);
 		if (store_binding_insert(e->st, &b, ts, err) != 0)
 			goto fail;
 	}
-	pl = payload_str("templateName", p->tpl.name, "templateHash", p->tpl.hash, "repoPath",
-	                 p->repo, "baseBranch", req->base_branch, NULL);
+	pl = eng_payload_str("templateName", p->tpl.name, "templateHash", p->tpl.hash, "repoPath",
+	                     p->repo, "baseBranch", req->base_branch, NULL);
 	cJSON_AddNumberToObject(pl, "templateVersion", p->tpl.version);
-	if (emit(e, p->run_id, NULL, "run.created", pl, err, "run.created:%s", p->run_id) != 0)
+	if (eng_emit(e, p->run_id, NULL, "run.created", pl, err, "run.created:%s", p->run_id) != 0)
 		goto fail;
-	return tx_commit(e, err);
+	return eng_tx_commit(e, err);
 fail:
-	tx_rollback(e);
+	eng_tx_rollback(e);
 	return -1;
 }
 
@@ -302,7 +302,7 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 	if (req->run_id)
 		snprintf(p.run_id, sizeof(p.run_id), "%s", req->run_id);
 	else
-		new_id(e, p.run_id);
+		eng_new_id(e, p.run_id);
 	if (plan_start(e, req, &p, err) != 0)
 		goto out;
 	p.rundir = xasprintf("%s/%s", e->workspace, p.run_id);
@@ -317,38 +317,39 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 	if (worktree_create(p.repo, req->base_branch, p.run_id, p.root, err) != 0) {
 		struct df_error err2;
 
-		set_ids(err, p.run_id, NULL);
+		eng_set_ids(err, p.run_id, NULL);
 		if (store_run_delete(e->st, p.run_id, &err2) != 0) {
 			/* It cannot go: it must not stay active (the self-check retries). */
-			set_ids(&err2, p.run_id, NULL);
-			step_failed(e, &err2);
-			if (end_run(e, p.run_id, "failed", "start_run_failed", "start_run_failed",
-			            &err2) != 0)
-				step_failed(e, &err2);
+			eng_set_ids(&err2, p.run_id, NULL);
+			eng_step_failed(e, &err2);
+			if (eng_end_run(e, p.run_id, "failed", "start_run_failed",
+			                "start_run_failed", &err2) != 0)
+				eng_step_failed(e, &err2);
 		}
 		if (!rundir_existed)
 			remove_tree(p.rundir);
 		goto out;
 	}
 	snprintf(run_id_out, ENGINE_ID_MAX, "%s", p.run_id);
-	now_ts(e, ts);
-	if (tx_begin(e, err) != 0)
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0)
 		goto fail_run;
 	if (store_run_transition(e->st, p.run_id, "bound", NULL, ts, err) != 0 ||
 	    store_run_set_started(e->st, p.run_id, ts, err) != 0 ||
-	    emit(e, p.run_id, NULL, "run.started", payload_str("templateHash", p.tpl.hash, NULL),
-	         err, "run.started:%s", p.run_id) != 0) {
-		tx_rollback(e);
+	    eng_emit(e, p.run_id, NULL, "run.started",
+	             eng_payload_str("templateHash", p.tpl.hash, NULL), err, "run.started:%s",
+	             p.run_id) != 0) {
+		eng_tx_rollback(e);
 		goto fail_run;
 	}
-	if (tx_commit(e, err) != 0 || advance(e, p.run_id, err) != 0)
+	if (eng_tx_commit(e, err) != 0 || eng_advance(e, p.run_id, err) != 0)
 		goto fail_run;
 	rc = 0;
 	goto out;
 fail_run:
-	set_ids(err, p.run_id, NULL);
-	step_failed(e, err);
-	fail_run(e, p.run_id, "start_run_failed");
+	eng_set_ids(err, p.run_id, NULL);
+	eng_step_failed(e, err);
+	eng_fail_run(e, p.run_id, "start_run_failed");
 out:
 	start_plan_clear(&p);
 	return rc;
@@ -363,6 +364,6 @@ engine_start(struct engine *e, const struct engine_start_request *req,
 	e->depth++;
 	rc = start_impl(e, req, run_id_out, err);
 	e->depth--;
-	pump(e);
+	eng_pump(e);
 	return rc;
 }

@@ -183,7 +183,7 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 	int rc = -1;
 
 	*json_out = NULL;
-	if (load_run(e, run_id, &run, err) != 0)
+	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
 	if (store_phases_list(e->st, run_id, &ph, &np, err) != 0 ||
 	    store_approvals_list(e->st, run_id, &ap, &na, err) != 0 ||

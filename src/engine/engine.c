@@ -39,45 +39,45 @@
  */
 
 int64_t
-now_ms(struct engine *e)
+eng_now_ms(struct engine *e)
 {
 	return e->host->now_ms(e->hctx);
 }
 
 void
-now_ts(struct engine *e, char out[STORE_TS_MAX])
+eng_now_ts(struct engine *e, char out[STORE_TS_MAX])
 {
-	store_format_ts(now_ms(e), out);
+	store_format_ts(eng_now_ms(e), out);
 }
 
 void
-new_id(struct engine *e, char out[ENGINE_ID_MAX])
+eng_new_id(struct engine *e, char out[ENGINE_ID_MAX])
 {
 	e->host->new_id(e->hctx, out);
 }
 
 int
-is_terminal(const char *state)
+eng_is_terminal(const char *state)
 {
 	return strcmp(state, "completed") == 0 || strcmp(state, "failed") == 0 ||
 	       strcmp(state, "aborted") == 0;
 }
 
 int
-is_mutable(const char *state)
+eng_is_mutable(const char *state)
 {
 	return strcmp(state, "executing") == 0 || strcmp(state, "planning") == 0;
 }
 
 int
-phase_active(const char *state)
+eng_phase_active(const char *state)
 {
 	return strcmp(state, "running") == 0 || strcmp(state, "awaiting_artifact") == 0 ||
 	       strcmp(state, "validating") == 0 || strcmp(state, "awaiting_approval") == 0;
 }
 
 void
-set_ids(struct df_error *err, const char *run_id, const char *phase_id)
+eng_set_ids(struct df_error *err, const char *run_id, const char *phase_id)
 {
 	if (err == NULL)
 		return;
@@ -91,13 +91,13 @@ static int
 run_not_found(struct df_error *err, const char *run_id)
 {
 	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND, "run %s does not exist", run_id);
-	set_ids(err, run_id, NULL);
+	eng_set_ids(err, run_id, NULL);
 	return -1;
 }
 
 /* 0 with *run, or -1 (run_not_found or a store error). */
 int
-load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err)
+eng_load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_error *err)
 {
 	int rc = store_run_get(e->st, run_id, run, err);
 
@@ -107,7 +107,7 @@ load_run(struct engine *e, const char *run_id, struct store_run *run, struct df_
 }
 
 void
-push_stop(struct engine *e, const char *session_id)
+eng_push_stop(struct engine *e, const char *session_id)
 {
 	if (e->nstops == e->cstops) {
 		e->cstops = e->cstops ? e->cstops * 2 : 8;
@@ -125,7 +125,7 @@ clear_stops(struct engine *e)
 }
 
 int
-tx_begin(struct engine *e, struct df_error *err)
+eng_tx_begin(struct engine *e, struct df_error *err)
 {
 	e->nnotes = 0;
 	clear_stops(e);
@@ -133,7 +133,7 @@ tx_begin(struct engine *e, struct df_error *err)
 }
 
 void
-tx_rollback(struct engine *e)
+eng_tx_rollback(struct engine *e)
 {
 	store_rollback(e->st);
 	e->nnotes = 0;
@@ -142,7 +142,7 @@ tx_rollback(struct engine *e)
 
 /* Commit, then tell the host about the new events and stop the sessions the step ended. */
 int
-tx_commit(struct engine *e, struct df_error *err)
+eng_tx_commit(struct engine *e, struct df_error *err)
 {
 	if (store_commit(e->st, err) != 0) {
 		e->nnotes = 0;
@@ -169,7 +169,7 @@ tx_commit(struct engine *e, struct df_error *err)
 }
 
 char *
-xvasprintf(const char *fmt, va_list ap)
+eng_xvasprintf(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	int n;
@@ -190,8 +190,8 @@ xvasprintf(const char *fmt, va_list ap)
  * The idempotency key is printf-formatted. A replayed key adds nothing.
  */
 int
-emit(struct engine *e, const char *run_id, const char *phase_id, const char *type, cJSON *payload,
-     struct df_error *err, const char *keyfmt, ...)
+eng_emit(struct engine *e, const char *run_id, const char *phase_id, const char *type,
+         cJSON *payload, struct df_error *err, const char *keyfmt, ...)
 {
 	char ts[STORE_TS_MAX], *text, *key;
 	int64_t seq = 0;
@@ -199,11 +199,11 @@ emit(struct engine *e, const char *run_id, const char *phase_id, const char *typ
 	int rc;
 
 	va_start(ap, keyfmt);
-	key = xvasprintf(keyfmt, ap);
+	key = eng_xvasprintf(keyfmt, ap);
 	va_end(ap);
 	text = payload ? cJSON_PrintUnformatted(payload) : NULL;
 	cJSON_Delete(payload);
-	now_ts(e, ts);
+	eng_now_ts(e, ts);
 	rc = store_event_append_phase(e->st, run_id, phase_id, type, text ? text : "{}", key, ts,
 	                              &seq, err);
 	cJSON_free(text);
@@ -221,7 +221,7 @@ emit(struct engine *e, const char *run_id, const char *phase_id, const char *typ
 
 /* A payload object from key/value string pairs, NULL-terminated (a NULL value is skipped). */
 cJSON *
-payload_str(const char *k, ...)
+eng_payload_str(const char *k, ...)
 {
 	cJSON *o = cJSON_CreateObject();
 	va_list ap;
@@ -239,14 +239,14 @@ payload_str(const char *k, ...)
 }
 
 void
-step_failed(struct engine *e, const struct df_error *err)
+eng_step_failed(struct engine *e, const struct df_error *err)
 {
 	if (e->host->step_failed)
 		e->host->step_failed(e->hctx, err);
 }
 
 void
-hash_text(const char *text, char out[CANON_HASH_HEX])
+eng_hash_text(const char *text, char out[CANON_HASH_HEX])
 {
 	canon_sha256_hex(text, strlen(text), out);
 }
@@ -254,7 +254,7 @@ hash_text(const char *text, char out[CANON_HASH_HEX])
 /* ---- timers ---- */
 
 void
-arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt, int64_t due)
+eng_arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attempt, int64_t due)
 {
 	uint64_t id = e->host->timer_add(e->hctx, due);
 
@@ -271,7 +271,7 @@ arm_timer(struct engine *e, const char *run_id, const char *phase_id, int attemp
 
 /* Cancel the run's timers (only phase_id's when not NULL). */
 void
-cancel_timers(struct engine *e, const char *run_id, const char *phase_id)
+eng_cancel_timers(struct engine *e, const char *run_id, const char *phase_id)
 {
 	size_t j = 0;
 
@@ -290,7 +290,7 @@ cancel_timers(struct engine *e, const char *run_id, const char *phase_id)
 /* ---- the work queue ---- */
 
 void
-pump(struct engine *e)
+eng_pump(struct engine *e)
 {
 	if (e->depth > 0)
 		return;
@@ -300,7 +300,7 @@ pump(struct engine *e)
 
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qlen--;
-		run_item(e, &it);
+		eng_run_item(e, &it);
 		free(it.a);
 		free(it.b);
 	}
@@ -308,7 +308,7 @@ pump(struct engine *e)
 }
 
 void
-enqueue(struct engine *e, const struct item *it)
+eng_enqueue(struct engine *e, const struct item *it)
 {
 	if (e->qlen == e->qcap) {
 		size_t ncap = e->qcap ? e->qcap * 2 : 16;
@@ -330,7 +330,7 @@ enqueue(struct engine *e, const struct item *it)
  */
 
 void
-phase_def_clear(struct phase_def *d)
+eng_phase_def_clear(struct phase_def *d)
 {
 	free(d->key);
 	free(d->title);
@@ -365,7 +365,7 @@ str_array(const cJSON *arr, size_t *n, int *ok)
 
 /* Parse one phase definition object; 0 or -1 with internal_state_corruption naming what. */
 int
-phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err)
+eng_phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_error *err)
 {
 	const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "key");
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
@@ -405,7 +405,7 @@ phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_
 	if (json_int(rep, 0, 1000, &n) == 0)
 		d->max_repairs = (int)n;
 	if (!ok) {
-		phase_def_clear(d);
+		eng_phase_def_clear(d);
 		return df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
 		                    "%s is not a phase definition", what);
 	}
@@ -413,22 +413,22 @@ phase_def_from(const cJSON *o, struct phase_def *d, const char *what, struct df_
 }
 
 int
-phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err)
+eng_phase_def_parse(const struct store_phase *ph, struct phase_def *d, struct df_error *err)
 {
 	cJSON *o = cJSON_Parse(ph->definition ? ph->definition : "");
 	char what[160];
 	int rc;
 
 	snprintf(what, sizeof(what), "the stored definition of phase %s", ph->phase_key);
-	rc = phase_def_from(o, d, what, err);
+	rc = eng_phase_def_from(o, d, what, err);
 	cJSON_Delete(o);
-	set_ids(rc ? err : NULL, ph->run_id, ph->id);
+	eng_set_ids(rc ? err : NULL, ph->run_id, ph->id);
 	return rc;
 }
 
 /* Does binding role id bound play role (exactly, or as role#n)? */
 int
-role_matches(const char *bound, const char *role)
+eng_role_matches(const char *bound, const char *role)
 {
 	size_t n = strlen(role);
 
@@ -441,7 +441,7 @@ role_matches(const char *bound, const char *role)
 
 /* Write the final report of a terminal run that has none; the stub when composing fails. */
 void
-ensure_report(struct engine *e, const char *run_id)
+eng_ensure_report(struct engine *e, const char *run_id)
 {
 	struct df_error err, err2;
 	struct store_run run;
@@ -449,14 +449,14 @@ ensure_report(struct engine *e, const char *run_id)
 
 	if (store_run_get(e->st, run_id, &run, &err) != 1)
 		return;
-	if (is_terminal(run.state) && run.final_report_path == NULL) {
-		now_ts(e, ts);
+	if (eng_is_terminal(run.state) && run.final_report_path == NULL) {
+		eng_now_ts(e, ts);
 		if (report_compose(e->st, e->reg, e->workspace, run_id, run.state, ts, &err) != 0) {
-			set_ids(&err, run_id, NULL);
-			step_failed(e, &err);
+			eng_set_ids(&err, run_id, NULL);
+			eng_step_failed(e, &err);
 			if (report_write_stub(e->st, e->workspace, run_id, run.state, ts, &err2) !=
 			    0)
-				step_failed(e, &err2);
+				eng_step_failed(e, &err2);
 		}
 	}
 	store_run_clear(&run);
@@ -469,8 +469,8 @@ ensure_report(struct engine *e, const char *run_id)
  * stopping at commit).
  */
 int
-end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
-           const char *phase_reason, struct df_error *err)
+eng_end_run_tx(struct engine *e, const char *run_id, const char *final, const char *reason,
+               const char *phase_reason, struct df_error *err)
 {
 	struct store_phase *ph = NULL;
 	struct store_session *ss = NULL;
@@ -478,7 +478,7 @@ end_run_tx(struct engine *e, const char *run_id, const char *final, const char *
 	char ts[STORE_TS_MAX];
 	int rc = -1;
 
-	now_ts(e, ts);
+	eng_now_ts(e, ts);
 	if (store_phases_list(e->st, run_id, &ph, &np, err) != 0 ||
 	    store_sessions_list(e->st, run_id, &ss, &ns, err) != 0)
 		goto out;
@@ -486,7 +486,7 @@ end_run_tx(struct engine *e, const char *run_id, const char *final, const char *
 		cJSON *pl;
 		int attempt = ph[i].attempts > 0 ? ph[i].attempts : 1;
 
-		if (!phase_active(ph[i].state))
+		if (!eng_phase_active(ph[i].state))
 			continue;
 		free(ph[i].state);
 		ph[i].state = xstrdup("failed");
@@ -494,17 +494,17 @@ end_run_tx(struct engine *e, const char *run_id, const char *final, const char *
 		ph[i].ended_at = xstrdup(ts);
 		if (store_phase_save(e->st, &ph[i], err) != 0)
 			goto out;
-		pl = payload_str("phaseKey", ph[i].phase_key, "reason", phase_reason, NULL);
+		pl = eng_payload_str("phaseKey", ph[i].phase_key, "reason", phase_reason, NULL);
 		cJSON_AddNumberToObject(pl, "attempt", attempt);
-		if (emit(e, run_id, ph[i].id, "phase.failed", pl, err, "phase.failed:%s:%d",
-		         ph[i].id, attempt) != 0)
+		if (eng_emit(e, run_id, ph[i].id, "phase.failed", pl, err, "phase.failed:%s:%d",
+		             ph[i].id, attempt) != 0)
 			goto out;
 	}
 	if (store_run_transition(e->st, run_id, final, NULL, ts, err) != 0)
 		goto out;
-	if (emit(e, run_id, NULL, strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed",
-	         payload_str("reason", reason, NULL), err, "%s:%s",
-	         strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed", run_id) != 0)
+	if (eng_emit(e, run_id, NULL, strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed",
+	             eng_payload_str("reason", reason, NULL), err, "%s:%s",
+	             strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed", run_id) != 0)
 		goto out;
 	if (store_approvals_abort_pending(e->st, run_id, ts, err) != 0)
 		goto out;
@@ -512,13 +512,13 @@ end_run_tx(struct engine *e, const char *run_id, const char *final, const char *
 		if (strcmp(ss[i].state, SS_STOPPED) == 0 || strcmp(ss[i].state, SS_FAILED) == 0)
 			continue;
 		if (strcmp(ss[i].state, SS_EXITED) != 0)
-			push_stop(e, ss[i].id);
+			eng_push_stop(e, ss[i].id);
 		free(ss[i].state);
 		ss[i].state = xstrdup(SS_FAILED);
 		if (store_session_save(e->st, &ss[i], ts, err) != 0 ||
-		    emit(e, run_id, ss[i].phase_id, "session.failed",
-		         payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id, NULL), err,
-		         "session.failed:%s", ss[i].id) != 0)
+		    eng_emit(e, run_id, ss[i].phase_id, "session.failed",
+		             eng_payload_str("sessionId", ss[i].id, "roleId", ss[i].role_id, NULL),
+		             err, "session.failed:%s", ss[i].id) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -533,39 +533,41 @@ out:
  * then stop its sessions and timers and write its report. 0 or -1 with err.
  */
 int
-end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
-        const char *phase_reason, struct df_error *err)
+eng_end_run(struct engine *e, const char *run_id, const char *final, const char *reason,
+            const char *phase_reason, struct df_error *err)
 {
 	struct store_run run;
 	int rc;
 
-	if (tx_begin(e, err) != 0)
+	if (eng_tx_begin(e, err) != 0)
 		return -1;
-	if (load_run(e, run_id, &run, err) != 0) {
-		tx_rollback(e);
+	if (eng_load_run(e, run_id, &run, err) != 0) {
+		eng_tx_rollback(e);
 		return -1;
 	}
-	rc = is_terminal(run.state) ? 0 : end_run_tx(e, run_id, final, reason, phase_reason, err);
+	rc = eng_is_terminal(run.state)
+	         ? 0
+	         : eng_end_run_tx(e, run_id, final, reason, phase_reason, err);
 	store_run_clear(&run);
 	if (rc != 0) {
-		tx_rollback(e);
+		eng_tx_rollback(e);
 		return -1;
 	}
-	if (tx_commit(e, err) != 0)
+	if (eng_tx_commit(e, err) != 0)
 		return -1;
-	cancel_timers(e, run_id, NULL);
-	ensure_report(e, run_id);
+	eng_cancel_timers(e, run_id, NULL);
+	eng_ensure_report(e, run_id);
 	return 0;
 }
 
 void
-fail_run(struct engine *e, const char *run_id, const char *reason)
+eng_fail_run(struct engine *e, const char *run_id, const char *reason)
 {
 	struct df_error err;
 
-	if (end_run(e, run_id, "failed", reason, reason, &err) != 0) {
-		set_ids(&err, run_id, NULL);
-		step_failed(e, &err);
+	if (eng_end_run(e, run_id, "failed", reason, reason, &err) != 0) {
+		eng_set_ids(&err, run_id, NULL);
+		eng_step_failed(e, &err);
 	}
 }
 
@@ -638,7 +640,7 @@ engine_new(const struct engine_config *cfg, struct df_error *err)
 	e->check_ms = cfg->self_check_ms > 0   ? cfg->self_check_ms
 	              : cfg->self_check_ms < 0 ? 0
 	                                       : ENGINE_DEFAULT_SELF_CHECK_MS;
-	arm_self_check(e);
+	eng_arm_self_check(e);
 	return e;
 }
 
