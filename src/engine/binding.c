@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/buf.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "binding.h"
 
@@ -247,12 +248,6 @@ binding_free(struct binding *b, size_t n)
 	free(b);
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int
 binding_input_hash(const char *template_hash, const struct binding *b, size_t n,
                    const char *requirements_md, const char *objective_json, const char *repo_path,
@@ -274,7 +269,7 @@ binding_input_hash(const char *template_hash, const struct binding *b, size_t n,
 	hashes = xcalloc(n + 1, sizeof(*hashes));
 	for (size_t i = 0; i < n; i++)
 		hashes[i] = b[i].binding_hash;
-	qsort(hashes, n, sizeof(*hashes), cmp_str);
+	qsort(hashes, n, sizeof(*hashes), str_cmp_ptr);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "templateHash", template_hash);
 	arr = cJSON_AddArrayToObject(o, "bindings");

@@ -21,6 +21,7 @@
 #include "lib/buf.h"
 #include "lib/ere.h"
 #include "lib/paths.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "catalog.h"
 #include "worktree.h"
@@ -101,12 +102,6 @@ read_json(const char *path, struct df_error *err)
 	return json;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * The *.json files of dir, sorted, as full paths (*out, *n; free each and
  * the array). A missing dir gives no files when optional, else an error.
@@ -147,7 +142,7 @@ list_json(const char *dir, int optional, char ***out, size_t *n, struct df_error
 	}
 	closedir(d);
 	if (count > 1)
-		qsort(v, count, sizeof(*v), cmp_str);
+		qsort(v, count, sizeof(*v), str_cmp_ptr);
 	*out = v;
 	*n = count;
 	return 0;

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,25 +16,10 @@
 #include <cjson/cJSON.h>
 
 #include "lib/canon.h"
+#include "lib/paths.h"
 #include "lib/xalloc.h"
 #include "engine-int.h"
 #include "worktree.h"
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* Remove a directory this engine created for a run that did not start. */
-static void
-remove_tree(const char *dir)
-{
-	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static int
 active_run_error(struct engine *e, const char *repo, const char *base, struct df_error *err)
@@ -311,7 +295,8 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 		goto out;
 	if (insert_run(e, req, &p, err) != 0) {
 		if (!rundir_existed)
-			remove_tree(p.rundir);
+			paths_remove_tree(
+			    p.rundir); /* the run directory of a run that did not start */
 		goto out;
 	}
 	if (worktree_create(p.repo, req->base_branch, p.run_id, p.root, err) != 0) {
@@ -327,7 +312,7 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 				eng_step_failed(e, &err2);
 		}
 		if (!rundir_existed)
-			remove_tree(p.rundir);
+			paths_remove_tree(p.rundir);
 		goto out;
 	}
 	snprintf(run_id_out, ENGINE_ID_MAX, "%s", p.run_id);

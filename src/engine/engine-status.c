@@ -10,16 +10,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "engine-int.h"
 
 #define STATUS_EVENTS_TAIL 20
-
-static cJSON *
-jstr_or_null(const char *s)
-{
-	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
 
 static void
 status_run(cJSON *o, const struct store_run *run)
@@ -28,16 +23,16 @@ status_run(cJSON *o, const struct store_run *run)
 
 	cJSON_AddStringToObject(r, "id", run->id);
 	cJSON_AddStringToObject(r, "state", run->state);
-	cJSON_AddItemToObject(r, "pausedFromState", jstr_or_null(run->paused_from_state));
+	cJSON_AddItemToObject(r, "pausedFromState", json_str_or_null(run->paused_from_state));
 	cJSON_AddStringToObject(r, "repoPath", run->repo_path);
 	cJSON_AddStringToObject(r, "baseBranch", run->base_branch);
 	cJSON_AddStringToObject(r, "worktreeRoot", run->worktree_root);
 	cJSON_AddStringToObject(r, "templateHash", run->template_hash);
-	cJSON_AddItemToObject(r, "currentPhaseId", jstr_or_null(run->current_phase_id));
-	cJSON_AddItemToObject(r, "finalReportPath", jstr_or_null(run->final_report_path));
+	cJSON_AddItemToObject(r, "currentPhaseId", json_str_or_null(run->current_phase_id));
+	cJSON_AddItemToObject(r, "finalReportPath", json_str_or_null(run->final_report_path));
 	cJSON_AddStringToObject(r, "createdAt", run->created_at);
-	cJSON_AddItemToObject(r, "startedAt", jstr_or_null(run->started_at));
-	cJSON_AddItemToObject(r, "endedAt", jstr_or_null(run->ended_at));
+	cJSON_AddItemToObject(r, "startedAt", json_str_or_null(run->started_at));
+	cJSON_AddItemToObject(r, "endedAt", json_str_or_null(run->ended_at));
 }
 
 /* Each phase with its title, taken from the phase definition. */
@@ -56,14 +51,15 @@ status_phases(cJSON *o, const struct store_phase *ph, size_t np)
 			const cJSON *t = cJSON_GetObjectItemCaseSensitive(def, "title");
 
 			cJSON_AddItemToObject(
-			    x, "title", jstr_or_null(cJSON_IsString(t) ? t->valuestring : NULL));
+			    x, "title",
+			    json_str_or_null(cJSON_IsString(t) ? t->valuestring : NULL));
 			cJSON_Delete(def);
 		}
 		cJSON_AddNumberToObject(x, "seq", ph[i].seq);
 		cJSON_AddStringToObject(x, "state", ph[i].state);
 		cJSON_AddNumberToObject(x, "attempts", ph[i].attempts);
 		cJSON_AddNumberToObject(x, "repairs", ph[i].repairs);
-		cJSON_AddItemToObject(x, "deadlineAt", jstr_or_null(ph[i].deadline_at));
+		cJSON_AddItemToObject(x, "deadlineAt", json_str_or_null(ph[i].deadline_at));
 		cJSON_AddItemToArray(arr, x);
 	}
 }
@@ -103,7 +99,7 @@ status_approvals(struct engine *e, cJSON *o, const struct store_approval *ap, si
 		cJSON *x = cJSON_CreateObject(), *darr;
 
 		cJSON_AddStringToObject(x, "id", ap[i].id);
-		cJSON_AddItemToObject(x, "phaseId", jstr_or_null(ap[i].phase_id));
+		cJSON_AddItemToObject(x, "phaseId", json_str_or_null(ap[i].phase_id));
 		cJSON_AddStringToObject(x, "gateKey", ap[i].gate_key);
 		cJSON_AddStringToObject(x, "kind", ap[i].kind);
 		cJSON_AddStringToObject(x, "state", ap[i].state);
@@ -119,7 +115,7 @@ status_approvals(struct engine *e, cJSON *o, const struct store_approval *ap, si
 
 			cJSON_AddStringToObject(y, "action", d[j].action);
 			cJSON_AddStringToObject(y, "actor", d[j].actor);
-			cJSON_AddItemToObject(y, "comment", jstr_or_null(d[j].comment));
+			cJSON_AddItemToObject(y, "comment", json_str_or_null(d[j].comment));
 			cJSON_AddStringToObject(y, "createdAt", d[j].created_at);
 			cJSON_AddItemToArray(darr, y);
 		}
@@ -138,11 +134,11 @@ status_sessions(cJSON *o, const struct store_session *ss, size_t ns)
 		cJSON *x = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(x, "id", ss[i].id);
-		cJSON_AddItemToObject(x, "phaseId", jstr_or_null(ss[i].phase_id));
+		cJSON_AddItemToObject(x, "phaseId", json_str_or_null(ss[i].phase_id));
 		cJSON_AddStringToObject(x, "roleId", ss[i].role_id);
 		cJSON_AddStringToObject(x, "backend", ss[i].backend);
 		cJSON_AddStringToObject(x, "state", ss[i].state);
-		cJSON_AddItemToObject(x, "transcriptPath", jstr_or_null(ss[i].transcript_path));
+		cJSON_AddItemToObject(x, "transcriptPath", json_str_or_null(ss[i].transcript_path));
 		if (ss[i].has_exit_status)
 			cJSON_AddNumberToObject(x, "exitStatus", ss[i].exit_status);
 		cJSON_AddItemToArray(arr, x);
@@ -160,7 +156,7 @@ status_events(cJSON *o, const struct store_event *ev, size_t nev)
 		cJSON_AddNumberToObject(x, "id", (double)ev[i].id);
 		cJSON_AddNumberToObject(x, "seq", (double)ev[i].seq);
 		cJSON_AddStringToObject(x, "type", ev[i].type);
-		cJSON_AddItemToObject(x, "phaseId", jstr_or_null(ev[i].phase_id));
+		cJSON_AddItemToObject(x, "phaseId", json_str_or_null(ev[i].phase_id));
 		cJSON_AddItemToObject(x, "payload", cJSON_Parse(ev[i].payload));
 		cJSON_AddStringToObject(x, "ts", ev[i].ts);
 		cJSON_AddItemToArray(arr, x);

@@ -24,12 +24,6 @@
 #include "report.h"
 
 static cJSON *
-str_or_null(const char *s)
-{
-	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
-static cJSON *
 json_or(const char *text, cJSON *fallback)
 {
 	cJSON *v = text ? cJSON_Parse(text) : NULL;
@@ -157,8 +151,8 @@ report_phases(cJSON *r, const struct store_phase *p, size_t np, const char *stat
 		cJSON_AddStringToObject(o, "state", p[i].state);
 		cJSON_AddNumberToObject(o, "attempts", p[i].attempts);
 		cJSON_AddNumberToObject(o, "repairs", p[i].repairs);
-		cJSON_AddItemToObject(o, "startedAt", str_or_null(p[i].started_at));
-		cJSON_AddItemToObject(o, "endedAt", str_or_null(p[i].ended_at));
+		cJSON_AddItemToObject(o, "startedAt", json_str_or_null(p[i].started_at));
+		cJSON_AddItemToObject(o, "endedAt", json_str_or_null(p[i].ended_at));
 		cJSON_AddItemToArray(arr, o);
 		if (strcmp(p[i].state, "failed") == 0 ||
 		    (strcmp(status, "completed") != 0 && strcmp(p[i].state, "completed") != 0 &&
@@ -193,19 +187,19 @@ report_approvals(struct store *st, cJSON *r, const struct store_approval *a, siz
 			return -1;
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "id", a[i].id);
-		cJSON_AddItemToObject(o, "phaseId", str_or_null(a[i].phase_id));
+		cJSON_AddItemToObject(o, "phaseId", json_str_or_null(a[i].phase_id));
 		cJSON_AddStringToObject(o, "gateKey", a[i].gate_key);
 		cJSON_AddStringToObject(o, "kind", a[i].kind);
 		cJSON_AddStringToObject(o, "state", a[i].state);
 		cJSON_AddStringToObject(o, "createdAt", a[i].created_at);
-		cJSON_AddItemToObject(o, "resolvedAt", str_or_null(a[i].resolved_at));
+		cJSON_AddItemToObject(o, "resolvedAt", json_str_or_null(a[i].resolved_at));
 		darr = cJSON_AddArrayToObject(o, "decisions");
 		for (size_t j = 0; j < nd; j++) {
 			cJSON *x = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(x, "action", d[j].action);
 			cJSON_AddStringToObject(x, "actor", d[j].actor);
-			cJSON_AddItemToObject(x, "comment", str_or_null(d[j].comment));
+			cJSON_AddItemToObject(x, "comment", json_str_or_null(d[j].comment));
 			cJSON_AddStringToObject(x, "createdAt", d[j].created_at);
 			cJSON_AddItemToArray(darr, x);
 		}
@@ -232,10 +226,10 @@ report_findings(cJSON *r, const struct store_finding *f, size_t nf)
 	for (size_t i = 0; i < nf; i++) {
 		cJSON *o = cJSON_CreateObject();
 
-		cJSON_AddItemToObject(o, "phaseId", str_or_null(f[i].phase_id));
+		cJSON_AddItemToObject(o, "phaseId", json_str_or_null(f[i].phase_id));
 		cJSON_AddStringToObject(o, "severity", f[i].severity);
 		cJSON_AddStringToObject(o, "message", f[i].message);
-		cJSON_AddItemToObject(o, "file", str_or_null(f[i].file));
+		cJSON_AddItemToObject(o, "file", json_str_or_null(f[i].file));
 		if (f[i].line > 0)
 			cJSON_AddNumberToObject(o, "line", f[i].line);
 		else
@@ -274,7 +268,7 @@ report_artifacts(cJSON *r, const struct store_artifact *art, size_t nart)
 		cJSON_AddStringToObject(o, "schemaId", art[i].schema_id);
 		cJSON_AddStringToObject(o, "hash", art[i].hash);
 		cJSON_AddBoolToObject(o, "valid", art[i].valid);
-		cJSON_AddItemToObject(o, "phaseId", str_or_null(art[i].phase_id));
+		cJSON_AddItemToObject(o, "phaseId", json_str_or_null(art[i].phase_id));
 		cJSON_AddNumberToObject(o, "attempt", art[i].attempt);
 		cJSON_AddStringToObject(o, "createdAt", art[i].created_at);
 		cJSON_AddItemToArray(arr, o);
@@ -457,14 +451,6 @@ report_write_stub(struct store *st, const char *workspace, const char *run_id, c
 
 /* ---- Markdown ---- */
 
-static const char *
-jstr(const cJSON *o, const char *key, const char *dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : dflt;
-}
-
 static long
 jint(const cJSON *o, const char *key, long dflt)
 {
@@ -510,8 +496,8 @@ phase_key_of(const cJSON *phases, const char *phase_id)
 		return NULL;
 	cJSON_ArrayForEach(p, phases)
 	{
-		if (strcmp(jstr(p, "id", ""), phase_id) == 0)
-			return jstr(p, "phaseKey", NULL);
+		if (strcmp(json_str(p, "id", ""), phase_id) == 0)
+			return json_str(p, "phaseKey", NULL);
 	}
 	return NULL;
 }
@@ -522,17 +508,17 @@ md_header(struct buf *b, const cJSON *r)
 {
 	const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(r, "inputs");
 
-	buf_printf(b, "# devflow run %s\n\n", jstr(r, "runId", "?"));
-	buf_printf(b, "- Status: **%s**\n", jstr(r, "status", "?"));
-	buf_printf(b, "- Ended: %s\n", jstr(r, "endedAt", "?"));
-	buf_printf(b, "- Template hash: `%s`\n", jstr(r, "templateHash", "?"));
-	if (jstr(inputs, "inputHash", NULL))
-		buf_printf(b, "- Input hash: `%s`\n", jstr(inputs, "inputHash", ""));
+	buf_printf(b, "# devflow run %s\n\n", json_str(r, "runId", "?"));
+	buf_printf(b, "- Status: **%s**\n", json_str(r, "status", "?"));
+	buf_printf(b, "- Ended: %s\n", json_str(r, "endedAt", "?"));
+	buf_printf(b, "- Template hash: `%s`\n", json_str(r, "templateHash", "?"));
+	if (json_str(inputs, "inputHash", NULL))
+		buf_printf(b, "- Input hash: `%s`\n", json_str(inputs, "inputHash", ""));
 	buf_putc(b, '\n');
 
-	if (jstr(inputs, "requirementsMd", NULL)) {
+	if (json_str(inputs, "requirementsMd", NULL)) {
 		buf_puts(b, "## Requirements\n\n");
-		quote(b, "", jstr(inputs, "requirementsMd", ""));
+		quote(b, "", json_str(inputs, "requirementsMd", ""));
 		buf_putc(b, '\n');
 	}
 }
@@ -551,10 +537,10 @@ md_bindings(struct buf *b, const cJSON *r)
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "bindings"))
 	{
 		buf_puts(b, "| ");
-		cell(b, jstr(x, "roleId", "?"));
+		cell(b, json_str(x, "roleId", "?"));
 		buf_puts(b, " | ");
-		cell(b, jstr(x, "backend", "?"));
-		buf_printf(b, " | `%.12s` |\n", jstr(x, "personaHash", ""));
+		cell(b, json_str(x, "backend", "?"));
+		buf_printf(b, " | `%.12s` |\n", json_str(x, "personaHash", ""));
 	}
 	buf_putc(b, '\n');
 }
@@ -573,8 +559,8 @@ md_phases(struct buf *b, const cJSON *phases)
 	cJSON_ArrayForEach(x, phases)
 	{
 		buf_printf(b, "| %ld | ", jint(x, "seq", 0));
-		cell(b, jstr(x, "phaseKey", "?"));
-		buf_printf(b, " | %s | %ld | %ld |\n", jstr(x, "state", "?"),
+		cell(b, json_str(x, "phaseKey", "?"));
+		buf_printf(b, " | %s | %ld | %ld |\n", json_str(x, "state", "?"),
 		           jint(x, "attempts", 0), jint(x, "repairs", 0));
 	}
 	buf_putc(b, '\n');
@@ -591,19 +577,19 @@ md_approvals(struct buf *b, const cJSON *r, const cJSON *phases)
 		buf_puts(b, "None.\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "approvals"))
 	{
-		const char *key = phase_key_of(phases, jstr(x, "phaseId", NULL));
+		const char *key = phase_key_of(phases, json_str(x, "phaseId", NULL));
 		const cJSON *d;
 
-		buf_printf(b, "- Gate **%s**", jstr(x, "gateKey", "?"));
+		buf_printf(b, "- Gate **%s**", json_str(x, "gateKey", "?"));
 		if (key)
 			buf_printf(b, " (phase %s)", key);
-		buf_printf(b, ": %s\n", jstr(x, "state", "?"));
+		buf_printf(b, ": %s\n", json_str(x, "state", "?"));
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions"))
 		{
-			const char *comment = jstr(d, "comment", NULL);
+			const char *comment = json_str(d, "comment", NULL);
 
-			buf_printf(b, "  - %s by %s at %s%s\n", jstr(d, "action", "?"),
-			           jstr(d, "actor", "?"), jstr(d, "createdAt", "?"),
+			buf_printf(b, "  - %s by %s at %s%s\n", json_str(d, "action", "?"),
+			           json_str(d, "actor", "?"), json_str(d, "createdAt", "?"),
 			           comment && *comment ? ":" : "");
 			if (comment && *comment)
 				quote(b, "    ", comment);
@@ -622,14 +608,14 @@ md_findings(struct buf *b, const cJSON *r)
 		buf_puts(b, "None.\n");
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "findings"))
 	{
-		buf_printf(b, "- [%s] ", jstr(x, "severity", "?"));
-		if (jstr(x, "file", NULL)) {
-			buf_printf(b, "`%s", jstr(x, "file", ""));
+		buf_printf(b, "- [%s] ", json_str(x, "severity", "?"));
+		if (json_str(x, "file", NULL)) {
+			buf_printf(b, "`%s", json_str(x, "file", ""));
 			if (jint(x, "line", 0) > 0)
 				buf_printf(b, ":%ld", jint(x, "line", 0));
 			buf_puts(b, "` ");
 		}
-		buf_printf(b, "%s\n", jstr(x, "message", ""));
+		buf_printf(b, "%s\n", json_str(x, "message", ""));
 	}
 	buf_putc(b, '\n');
 }
@@ -647,7 +633,7 @@ md_commands(struct buf *b, const cJSON *r)
 		const cJSON *a, *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
 		int first = 1;
 
-		buf_printf(b, "- %s: `", jstr(x, "kind", "?"));
+		buf_printf(b, "- %s: `", json_str(x, "kind", "?"));
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x, "argv"))
 		{
 			buf_printf(b, "%s%s", first ? "" : " ",
@@ -676,13 +662,13 @@ md_artifacts(struct buf *b, const cJSON *r)
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "artifacts"))
 	{
 		buf_puts(b, "| ");
-		cell(b, jstr(x, "path", "?"));
+		cell(b, json_str(x, "path", "?"));
 		buf_puts(b, " | ");
-		cell(b, jstr(x, "schemaId", "?"));
+		cell(b, json_str(x, "schemaId", "?"));
 		buf_printf(b, " | %s | `%s` |\n",
 		           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "valid")) ? "yes"
 		                                                                      : "no",
-		           jstr(x, "hash", ""));
+		           json_str(x, "hash", ""));
 	}
 	buf_putc(b, '\n');
 }
@@ -699,12 +685,13 @@ md_unresolved(struct buf *b, const cJSON *r)
 	{
 		if (cJSON_IsString(x))
 			buf_printf(b, "- %s\n", x->valuestring);
-		else if (strcmp(jstr(x, "type", ""), "approval") == 0)
-			buf_printf(b, "- approval %s (gate %s) is %s\n", jstr(x, "approvalId", "?"),
-			           jstr(x, "gateKey", "?"), jstr(x, "state", "?"));
+		else if (strcmp(json_str(x, "type", ""), "approval") == 0)
+			buf_printf(b, "- approval %s (gate %s) is %s\n",
+			           json_str(x, "approvalId", "?"), json_str(x, "gateKey", "?"),
+			           json_str(x, "state", "?"));
 		else
-			buf_printf(b, "- phase %s is %s\n", jstr(x, "phaseKey", "?"),
-			           jstr(x, "state", "?"));
+			buf_printf(b, "- phase %s is %s\n", json_str(x, "phaseKey", "?"),
+			           json_str(x, "state", "?"));
 	}
 }
 

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <strings.h>
@@ -309,27 +308,6 @@ check_run_id(const char *run_id, struct df_error *err)
 		    "run id '%s' is not a single path component of at most %d bytes",
 		    run_id != NULL ? run_id : "(null)", DF_ID_MAX - 1);
 	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-/* rm -rf path, not following symlinks. Returns 0 or -1 with errno. */
-static int
-remove_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static bool
@@ -776,8 +754,8 @@ create_in(git_repository *repo, const char *repo_path, const char *base_branch, 
 			         "creating the worktree");
 		df_error_hint(err, "%s", hint);
 		/* Nothing at admin or root existed before: all of it is ours. */
-		remove_tree(admin);
-		remove_tree(root);
+		paths_remove_tree(admin);
+		paths_remove_tree(root);
 		delete_branch_ref(repo, branch);
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -142,4 +143,24 @@ paths_mkdir_p(const char *dir, unsigned mode)
 	}
 	free(p);
 	return rc;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int
+paths_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -1,7 +1,8 @@
 /*
  * Where devflow finds things: the built-in data and schemas (the source tree
  * when running from the build tree, the installed data directory otherwise),
- * the user's configuration directory, and the workspace.
+ * the user's configuration directory, and the workspace; making and removing
+ * directory trees.
  */
 #ifndef DEVFLOW_PATHS_H
 #define DEVFLOW_PATHS_H
@@ -41,5 +42,9 @@ char *paths_workspace(const char *override);
 
 /* Create dir and its parents with the given mode; 0 or -1 with errno. */
 int paths_mkdir_p(const char *dir, unsigned mode);
+
+/* rm -rf path, never following a symbolic link. 0 (also when path is not there), or -1 with errno.
+ */
+int paths_remove_tree(const char *path);
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/str.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "proto.h"
@@ -1014,18 +1015,6 @@ proto_screen_json(const struct proto_screen *s)
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 parse_color(const cJSON *span, const char *path, const char *key, int32_t *out,
             struct df_error *err)
 {
@@ -1045,7 +1034,7 @@ parse_color(const cJSON *span, const char *path, const char *key, int32_t *out,
 		int i;
 
 		for (i = 1; i < 7; i++) {
-			int h = hexval(v->valuestring[i]);
+			int h = str_hexval(v->valuestring[i]);
 
 			if (h < 0)
 				break;

@@ -44,6 +44,7 @@
 
 #include "lib/buf.h"
 #include "lib/ere.h"
+#include "lib/str.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "ecma-re.h"
@@ -115,7 +116,7 @@ rx_hex(const char **p, int n, uint32_t *cp)
 	uint32_t v = 0;
 
 	for (int i = 0; i < n; i++) {
-		int h = sch_hexval((unsigned char)(*p)[i]);
+		int h = str_hexval((unsigned char)(*p)[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + (uint32_t)h;
@@ -179,9 +180,9 @@ rx_char_escape(struct rx *x, uint32_t *cp)
 			if (e == NULL || e == p + 1 || e - p > 9)
 				return rx_fail(x, "bad \\u{...} escape");
 			for (const char *q = p + 1; q < e; q++) {
-				if (sch_hexval((unsigned char)*q) < 0)
+				if (str_hexval((unsigned char)*q) < 0)
 					return rx_fail(x, "bad \\u{...} escape");
-				v = v * 16 + (uint32_t)sch_hexval((unsigned char)*q);
+				v = v * 16 + (uint32_t)str_hexval((unsigned char)*q);
 			}
 			p = e + 1;
 			*cp = v;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "schema-int.h"
 #include "schema.h"
@@ -112,12 +113,6 @@ schema_registry_add(struct schema_registry *reg, const cJSON *schema, const char
 }
 
 static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 load_dir_rec(struct schema_registry *reg, const char *dir, int depth, struct df_error *err)
 {
 	DIR *d;
@@ -141,7 +136,7 @@ load_dir_rec(struct schema_registry *reg, const char *dir, int depth, struct df_
 		names[n++] = xasprintf("%s/%s", dir, de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	qsort(names, n, sizeof(*names), str_cmp_ptr);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct stat st;
 		size_t len = strlen(names[i]);

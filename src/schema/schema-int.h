@@ -98,9 +98,6 @@ void sch_pointer_push_index(struct buf *b, size_t i);
 /* Cut b back to len bytes (a JSON pointer back to its parent). */
 void sch_buf_truncate(struct buf *b, size_t len);
 
-/* uri.c: the value of hex digit c, or -1 (also for the regex escapes \xHH and \uXXXX). */
-int sch_hexval(int c);
-
 /* Validation: schema.c evaluates, keywords.c checks the keywords. */
 
 /* Vocabularies that a metaschema's "$vocabulary" can turn off. */

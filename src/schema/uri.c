@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "schema-int.h"
 #include "uri.h"
@@ -191,26 +192,14 @@ uri_strip_fragment(const char *uri)
 	return h ? xstrndup(uri, (size_t)(h - uri)) : xstrdup(uri);
 }
 
-int
-sch_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 sch_percent_decode(const char *s)
 {
 	struct buf b = BUF_INIT;
 
 	for (; *s; s++) {
-		if (s[0] == '%' && sch_hexval(s[1]) >= 0 && sch_hexval(s[2]) >= 0) {
-			buf_putc(&b, (char)(sch_hexval(s[1]) * 16 + sch_hexval(s[2])));
+		if (s[0] == '%' && str_hexval(s[1]) >= 0 && str_hexval(s[2]) >= 0) {
+			buf_putc(&b, (char)(str_hexval(s[1]) * 16 + str_hexval(s[2])));
 			s += 2;
 		} else {
 			buf_putc(&b, *s);

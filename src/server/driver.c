@@ -22,6 +22,7 @@
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/paths.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "driver.h"
 
@@ -93,14 +94,6 @@ struct driver {
 };
 
 static void
-strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 entry_free(struct entry *en)
 {
 	if (en == NULL)
@@ -113,13 +106,13 @@ entry_free(struct entry *en)
 	free(en->role_id);
 	free(en->backend);
 	free(en->backend_json);
-	strv_free(en->argv);
-	strv_free(en->fresh_argv);
+	str_vec_free(en->argv);
+	str_vec_free(en->fresh_argv);
 	for (size_t i = 0; i < en->ntaken; i++)
 		free(en->taken[i]);
 	free(en->taken);
 	free(en->resumed);
-	strv_free(en->env);
+	str_vec_free(en->env);
 	free(en->cwd);
 	free(en->transcript);
 	for (size_t i = 0; i < en->nq; i++)
@@ -161,7 +154,7 @@ note_taken(struct entry *en, const char *text)
 static void
 resume_settled(struct entry *en)
 {
-	strv_free(en->fresh_argv);
+	str_vec_free(en->fresh_argv);
 	en->fresh_argv = NULL;
 	for (size_t i = 0; i < en->ntaken; i++)
 		free(en->taken[i]);
@@ -496,7 +489,7 @@ resume_fall_back(struct entry *en, int status)
 		en->taken = NULL;
 		en->ntaken = 0;
 	}
-	strv_free(en->argv);
+	str_vec_free(en->argv);
 	en->argv = en->fresh_argv;
 	en->fresh_argv = NULL;
 	en->resume_failed = true;
@@ -641,7 +634,7 @@ spawn(struct entry *en, const char *prompt, struct df_error *err)
 	en->turns++;
 	rc = 0;
 out:
-	strv_free(argv);
+	str_vec_free(argv);
 	free(transcript);
 	patterns_free(&pats);
 	cJSON_Delete(doc);
@@ -775,7 +768,7 @@ build_argv(struct driver *d, const struct engine_session_spec *spec, const cJSON
 		argv[n++] = agentcfg_subst(spec->argv[i], &vars);
 	if (append_args(argv, &n, rargv, "/resume/argv", &vars, spec->backend, err) != 0 ||
 	    append_args(argv, &n, hargv, "/hooks/argv", &vars, spec->backend, err) != 0) {
-		strv_free(argv);
+		str_vec_free(argv);
 		return NULL;
 	}
 	return argv;
@@ -938,7 +931,7 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 	}
 	if (resolve_program(argv, spec, doc, err) != 0) {
 		cJSON_Delete(doc);
-		strv_free(argv);
+		str_vec_free(argv);
 		return -1;
 	}
 	/* Resuming: the resumed command line first, the fresh one kept for a failed resume. */
@@ -947,21 +940,21 @@ drv_start(void *ctx, const struct engine_session_spec *spec, struct df_error *er
 		if ((rargv = build_argv(d, spec, doc, conv, err)) == NULL ||
 		    resolve_program(rargv, spec, doc, err) != 0) {
 			cJSON_Delete(doc);
-			strv_free(argv);
-			strv_free(rargv);
+			str_vec_free(argv);
+			str_vec_free(rargv);
 			return -1;
 		}
 	}
 	if (make_transcript_dir(spec, err) != 0) {
-		strv_free(argv);
-		strv_free(rargv);
+		str_vec_free(argv);
+		str_vec_free(rargv);
 		cJSON_Delete(doc);
 		return -1;
 	}
 	/* The CLI's own configuration, before anything of it runs. */
 	if (apply_config(d, spec, doc, err) != 0) {
-		strv_free(argv);
-		strv_free(rargv);
+		str_vec_free(argv);
+		str_vec_free(rargv);
 		cJSON_Delete(doc);
 		return -1;
 	}

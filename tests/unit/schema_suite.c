@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "schema/schema.h"
 
@@ -72,12 +73,6 @@ skipped_case(const char *rel, const char *description)
 	return NULL;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorted names in dir (without . entries); the caller frees each and the array. */
 static char **
 list_dir(const char *dir, size_t *n)
@@ -100,7 +95,7 @@ list_dir(const char *dir, size_t *n)
 		names[(*n)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, *n, sizeof(*names), cmp_str);
+	qsort(names, *n, sizeof(*names), str_cmp_ptr);
 	return names;
 }
 
