@@ -14,21 +14,22 @@
 #include <cjson/cJSON.h>
 
 #include "lib/canon.h"
+#include "store/states.h"
 #include "engine.h"
 
 /* The phase plan's schema: a phase with it runs with the run in planning. */
 #define PLAN_SCHEMA "dev/phase-plan@1"
 
-/* Session states (the session runtime may use more). */
-#define SS_STARTING "STARTING"
-#define SS_RUNNING "RUNNING"
-#define SS_IDLE "IDLE"
-#define SS_BUSY "BUSY"
-#define SS_NEEDS_INPUT "NEEDS_INPUT"
-#define SS_WAITING "WAITING_FOR_APPROVAL"
-#define SS_EXITED "EXITED"
-#define SS_STOPPED "STOPPED"
-#define SS_FAILED "FAILED_NEEDS_HUMAN"
+/* Session states by name (store/states.h lists them). */
+#define SS_STARTING df_session_state_name(DF_SESSION_STARTING)
+#define SS_RUNNING df_session_state_name(DF_SESSION_RUNNING)
+#define SS_IDLE df_session_state_name(DF_SESSION_IDLE)
+#define SS_BUSY df_session_state_name(DF_SESSION_BUSY)
+#define SS_NEEDS_INPUT df_session_state_name(DF_SESSION_NEEDS_INPUT)
+#define SS_WAITING df_session_state_name(DF_SESSION_WAITING)
+#define SS_EXITED df_session_state_name(DF_SESSION_EXITED)
+#define SS_STOPPED df_session_state_name(DF_SESSION_STOPPED)
+#define SS_FAILED df_session_state_name(DF_SESSION_FAILED)
 
 /* A phase attempt's timeout, armed on the host's timers. */
 struct timer_ent {

@@ -450,7 +450,7 @@ record_attempt(struct engine *e, const struct store_run *run, struct store_phase
 	sess.phase_id = ph->id;
 	sess.role_id = c->binding->role_id;
 	sess.backend = c->binding->backend;
-	sess.state = SS_STARTING;
+	sess.state = (char *)SS_STARTING;
 	sess.transcript_path = as->transcript;
 	sess.last_prompt_hash = (char *)as->phash;
 	sess.conversation_id = (char *)as->resume;

@@ -79,9 +79,7 @@ eng_recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct
 int
 eng_session_state_live(const char *state)
 {
-	return strcmp(state, SS_STARTING) == 0 || strcmp(state, SS_RUNNING) == 0 ||
-	       strcmp(state, SS_IDLE) == 0 || strcmp(state, SS_BUSY) == 0 ||
-	       strcmp(state, SS_NEEDS_INPUT) == 0;
+	return (df_session_state_flags(state) & DF_ST_LIVE) != 0;
 }
 
 enum agent_where

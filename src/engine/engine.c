@@ -59,21 +59,19 @@ eng_new_id(struct engine *e, char out[ENGINE_ID_MAX])
 int
 eng_is_terminal(const char *state)
 {
-	return strcmp(state, "completed") == 0 || strcmp(state, "failed") == 0 ||
-	       strcmp(state, "aborted") == 0;
+	return (df_run_state_flags(state) & DF_ST_TERMINAL) != 0;
 }
 
 int
 eng_is_mutable(const char *state)
 {
-	return strcmp(state, "executing") == 0 || strcmp(state, "planning") == 0;
+	return (df_run_state_flags(state) & DF_ST_LIVE) != 0;
 }
 
 int
 eng_phase_active(const char *state)
 {
-	return strcmp(state, "running") == 0 || strcmp(state, "awaiting_artifact") == 0 ||
-	       strcmp(state, "validating") == 0 || strcmp(state, "awaiting_approval") == 0;
+	return (df_phase_state_flags(state) & DF_ST_LIVE) != 0;
 }
 
 void

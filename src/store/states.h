@@ -48,9 +48,9 @@
 	SEP X(DF_APPROVAL_CHANGES_REQUESTED, "changes_requested", DF_ST_TERMINAL)                  \
 	SEP X(DF_APPROVAL_ABORTED, "aborted", DF_ST_TERMINAL)
 
-/* Agent sessions (live: its process runs and takes input). */
+/* Agent sessions (live: its process is starting or running). */
 #define DF_SESSION_STATES(X, SEP)                                                                  \
-	X(DF_SESSION_STARTING, "STARTING", 0u)                                                     \
+	X(DF_SESSION_STARTING, "STARTING", DF_ST_LIVE)                                             \
 	SEP X(DF_SESSION_RUNNING, "RUNNING", DF_ST_LIVE)                                           \
 	SEP X(DF_SESSION_IDLE, "IDLE", DF_ST_LIVE)                                                 \
 	SEP X(DF_SESSION_BUSY, "BUSY", DF_ST_LIVE)                                                 \

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "states.h"
 #include "store-int.h"
 
 /* ---------------------------------------------------------------------------
@@ -14,13 +15,9 @@
  * i + 1. Never edit a released entry: append a new one.
  */
 
-#define RUN_STATES                                                                                 \
-	"'created','bound','executing','planning','awaiting_approval','paused','completed',"       \
-	"'failed','aborted'"
-#define PHASE_STATES                                                                               \
-	"'pending','running','awaiting_artifact','validating','awaiting_approval','completed',"    \
-	"'failed','skipped'"
-#define APPROVAL_STATES "'pending','approved','rejected','changes_requested','aborted'"
+#define RUN_STATES DF_STATES_SQL(DF_RUN_STATES)
+#define PHASE_STATES DF_STATES_SQL(DF_PHASE_STATES)
+#define APPROVAL_STATES DF_STATES_SQL(DF_APPROVAL_STATES)
 
 #define CATALOG_TABLE(table)                                                                       \
 	"CREATE TABLE " table " (\n"                                                               \

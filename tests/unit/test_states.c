@@ -88,7 +88,7 @@ test_flags(void **state)
 	assert_true(df_approval_state_flags("changes_requested") & DF_ST_TERMINAL);
 	assert_true(df_session_state_flags("NEEDS_INPUT") & DF_ST_LIVE);
 	assert_false(df_session_state_flags("WAITING_FOR_APPROVAL") & DF_ST_LIVE);
-	assert_false(df_session_state_flags("STARTING") & DF_ST_LIVE);
+	assert_true(df_session_state_flags("STARTING") & DF_ST_LIVE);
 	assert_true(df_session_state_flags("STOPPED") & DF_ST_TERMINAL);
 }
 
