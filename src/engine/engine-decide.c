@@ -492,3 +492,53 @@ engine_abort(struct engine *e, const char *run_id, const char *reason, struct df
 	eng_pump(e);
 	return rc;
 }
+
+/* A run's pending approvals: any (1 or 0), and one that needs a person. */
+static int
+pending_approvals(struct engine *e, const char *run_id, int *any, int *human, struct df_error *err)
+{
+	struct store_approval *ap;
+	size_t n;
+
+	if (store_approvals_list(e->st, run_id, &ap, &n, err) != 0)
+		return -1;
+	*any = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ap[i].state, df_approval_state_name(DF_APPROVAL_PENDING)) == 0)
+			*any = 1;
+	store_approvals_free(ap, n);
+	*human = *any ? store_approval_human_required_pending(e->st, run_id, err) : 0;
+	return *human < 0 ? -1 : 0;
+}
+
+int
+engine_run_actions(struct engine *e, const char *run_id, const char *names[ENGINE_RUN_ACTIONS_MAX],
+                   struct df_error *err)
+{
+	struct store_run run;
+	unsigned flags;
+	int any, human, paused, gate, n = 0;
+
+	if (eng_load_run(e, run_id, &run, err) != 0)
+		return -1;
+	flags = df_run_state_flags(run.state);
+	paused = strcmp(run.state, "paused") == 0;
+	gate = strcmp(run.state, "awaiting_approval") == 0;
+	if ((flags & DF_ST_TERMINAL) || pending_approvals(e, run_id, &any, &human, err) != 0) {
+		store_run_clear(&run);
+		return (flags & DF_ST_TERMINAL) ? 0 : -1;
+	}
+	store_run_clear(&run);
+	if (gate && any) {
+		names[n++] = engine_action_name(ENGINE_APPROVE);
+		names[n++] = engine_action_name(ENGINE_REQUEST_CHANGES);
+	}
+	if ((gate && any) || (paused && human))
+		names[n++] = engine_action_name(ENGINE_REJECT);
+	if ((flags & DF_ST_LIVE) || gate)
+		names[n++] = "pause";
+	if (paused && !human)
+		names[n++] = "resume";
+	names[n++] = engine_action_name(ENGINE_ABORT);
+	return n;
+}

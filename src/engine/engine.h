@@ -180,6 +180,20 @@ const char *engine_action_name(enum engine_action action);
 /* 0 and *out, or -1 for an unknown name. */
 int engine_action_parse(const char *name, enum engine_action *out);
 
+/* The most names engine_run_actions gives. */
+#define ENGINE_RUN_ACTIONS_MAX 6
+
+/*
+ * What a person may ask of the run now, by the rules the ops apply: the
+ * names of "approve", "request_changes", "reject" (a pending approval
+ * waits; a paused run takes only reject, and only for a gate that needs a
+ * person), "pause", "resume" (not while such a gate waits) and "abort", in
+ * that order, into names (static strings). Returns how many, or -1 with err
+ * (run_not_found). Clients show these instead of re-implementing the rules.
+ */
+int engine_run_actions(struct engine *e, const char *run_id,
+                       const char *names[ENGINE_RUN_ACTIONS_MAX], struct df_error *err);
+
 /*
  * A person's decision on an approval request. Idempotent by client_token:
  * the same token and action replays (0, *replayed = 1, nothing changes);

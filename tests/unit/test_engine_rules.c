@@ -640,6 +640,78 @@ test_rule_paused_run_accepts_only_reject_or_abort_for_human_gate(void **state)
 	assert_string_equal(h_run_state(h, run), "aborted");
 }
 
+/* The run's actions as one space-separated string. */
+static const char *
+actions(struct harness *h, const char *run)
+{
+	static char buf[128];
+	const char *names[ENGINE_RUN_ACTIONS_MAX];
+	struct df_error err;
+	int n = engine_run_actions(h->e, run, names, &err);
+
+	buf[0] = '\0';
+	if (n < 0)
+		return err.message;
+	for (int i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "",
+		         names[i]);
+	return buf;
+}
+
+/* What engine_run_actions says matches what the ops accept, state by state. */
+static void
+test_rule_run_actions_are_what_the_ops_accept(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], req[ENGINE_ID_MAX];
+	struct df_error err;
+
+	h_script(h, "plan", H_PLAN_OK, H_IDLE);
+	h_script(h, "implement", H_CHANGE_OK, H_NONE);
+	h_must_start(h, NULL, run);
+	assert_string_equal(actions(h, run), "approve request_changes reject pause abort");
+	h_must_pause(h, run);
+	/* Paused at a gate that is not human-required: nothing but resume and abort. */
+	assert_string_equal(actions(h, run), "resume abort");
+	assert_int_equal(h_pending_approval(h, run, req), 1);
+	assert_int_equal(engine_decide(h->e, run, req, ENGINE_REJECT, "r", "x", NULL, NULL, &err),
+	                 -1);
+	/* A human-required gate: reject (and abort), and no resume. */
+	add_human_gate(h, run, "human-1");
+	assert_string_equal(actions(h, run), "reject abort");
+	assert_int_equal(engine_resume(h->e, run, &err), -1);
+	assert_int_equal(
+	    engine_decide(h->e, run, "human-1", ENGINE_APPROVE, "a", "x", NULL, NULL, &err), -1);
+	assert_string_equal(actions(h, run), "reject abort");
+	store_approvals_abort_pending(h->st, run, "2026-01-01T00:00:00.000Z", NULL);
+	assert_string_equal(actions(h, run), "resume abort");
+	assert_string_equal(engine_run_actions(h->e, "no-such-run", (const char *[6]){ 0 }, &err) <
+	                            0
+	                        ? df_code_name(err.code)
+	                        : "",
+	                    "run_not_found");
+	(void)req;
+}
+
+static void
+test_rule_run_actions_while_working_and_after_the_end(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+
+	h_script(h, "plan", H_PLAN_OK, H_IDLE);
+	h_must_start(h, NULL, run);
+	h_must_decide(h, run, ENGINE_APPROVE, "t", "alice", NULL);
+	assert_string_equal(h_run_state(h, run), "executing");
+	assert_string_equal(actions(h, run), "pause abort");
+	assert_int_equal(
+	    engine_decide(h->e, run, "nope", ENGINE_APPROVE, "u", "x", NULL, NULL, &err), -1);
+	assert_int_equal(engine_abort(h->e, run, "done", &err), 0);
+	assert_string_equal(actions(h, run), "");
+	assert_int_equal(engine_pause(h->e, run, &err), -1);
+}
+
 /* ---- approve / request_changes / reject / abort ---- */
 
 static void
@@ -1275,6 +1347,8 @@ main(void)
 		T(test_rule_decisions_idempotent_by_client_token),
 		T(test_rule_decisions_conflict_on_terminal_not_awaiting_or_not_pending),
 		T(test_rule_paused_run_accepts_only_reject_or_abort_for_human_gate),
+		T(test_rule_run_actions_are_what_the_ops_accept),
+		T(test_rule_run_actions_while_working_and_after_the_end),
 		T(test_rule_approve_completes_phase_and_continues),
 		T(test_rule_request_changes_reruns_phase_with_comment),
 		T(test_rule_reject_fails_and_abort_aborts_with_cleanup),
