@@ -3,6 +3,9 @@
 # only lib/; agent/ (the agent terminal) never engine/; the front ends
 # (cli/, tui/) reach the server only through proto/ (tests/integration/layers.sh).
 
+EXTRA_DIST += src/lib/README src/schema/README src/store/README src/agent/README \
+	src/engine/README src/server/README src/proto/README src/cli/README src/fake/README
+
 # Generic helpers: buffers, allocation, errors, time, paths, hashing, the
 # event loop, the worker thread, inotify, git's environment, regex bounds,
 # UTF-8 and integers out of untrusted JSON.

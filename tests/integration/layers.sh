@@ -47,6 +47,17 @@ is "$(outside src/server 'lib|schema|store|agent|engine|proto')" "" "server/ inc
 is "$(outside src/fake 'lib')" "" "the fake agent includes only lib/"
 is "$(outside tui 'lib|proto')" "" "tui/ includes only proto/ and lib/"
 
+# Each folder's README names each of its files (a cmd-*.c by the pattern).
+missing=$(for d in src/*/ tui/; do
+	for f in "$d"*.[ch]; do
+		b=$(basename "$f")
+		case $b in cmd-*.c) b='cmd-\*\.c' ;; *) b=$(printf '%s' "$b" | sed 's/\./\\./') ;; esac
+		stem=$(basename "$f" | sed 's/\.[ch]$//')
+		grep -qE "(^|[^a-z-])($b|$stem\.\[ch\])([^a-z]|$)" "${d}README" 2>/dev/null || echo "$f"
+	done
+done)
+is "$missing" "" "each folder's README lists its files"
+
 hits=$(grep -lE '#include[[:space:]]*[<"](n?curses|ncursesw/)' src/*/*.[ch] 2>/dev/null)
 is "$hits" "" "src/ never includes curses"
 
