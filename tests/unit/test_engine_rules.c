@@ -644,14 +644,16 @@ test_rule_paused_run_accepts_only_reject_or_abort_for_human_gate(void **state)
 static const char *
 actions(struct harness *h, const char *run)
 {
-	static char buf[128];
+	static char buf[sizeof(((struct df_error *)0)->message)];
 	const char *names[ENGINE_RUN_ACTIONS_MAX];
 	struct df_error err;
 	int n = engine_run_actions(h->e, run, names, &err);
 
 	buf[0] = '\0';
-	if (n < 0)
-		return err.message;
+	if (n < 0) {
+		snprintf(buf, sizeof(buf), "%s", err.message);
+		return buf;
+	}
 	for (int i = 0; i < n; i++)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "",
 		         names[i]);
