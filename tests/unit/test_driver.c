@@ -303,6 +303,29 @@ wait_args(struct fx *f, struct driver *d, const char *wt)
 	return text;
 }
 
+/* The agent's arguments, one a line, are want (freed here). */
+static void
+assert_args(struct fx *f, struct driver *d, const char *wt, char *want)
+{
+	char *text = wait_args(f, d, wt);
+
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+}
+
+/* The file dir/rel exists and holds needle. */
+static void
+assert_file_has(const char *dir, const char *rel, const char *needle)
+{
+	char *p = xasprintf("%s/%s", dir, rel), *text = slurp(p);
+
+	assert_non_null(text);
+	assert_non_null(strstr(text, needle));
+	free(text);
+	free(p);
+}
+
 static void
 test_config_files_and_hooks(void **state)
 {
@@ -344,18 +367,11 @@ test_config_files_and_hooks(void **state)
 	free(want);
 	free(text);
 	free(p);
-	p = xasprintf("%s/.gemini/settings.json", home);
-	text = slurp(p);
-	assert_non_null(text);
-	assert_non_null(strstr(text, "\"/opt/df/bin/devflow hook idle\""));
-	free(text);
-	free(p);
+	assert_file_has(home, ".gemini/settings.json", "\"/opt/df/bin/devflow hook idle\"");
 	/* argv: {worktree} replaced, hooks.argv appended with {devflow} replaced. */
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n--settings\n{\"cmd\":\"/opt/df/bin/devflow hook idle\"}\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(
+	    f, d, wt,
+	    xasprintf("--dir=%s\n--settings\n{\"cmd\":\"/opt/df/bin/devflow hook idle\"}\n", wt));
 	driver_free(d);
 	free(home);
 	free(wt);
@@ -366,7 +382,7 @@ static void
 test_hooks_off(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/h2.raw", f->dir), *p, *text, *want;
+	char *home, *wt, *tr = xasprintf("%s/sessions/h2.raw", f->dir), *p;
 	struct driver *d = hooked_driver(f, false, &home, &wt);
 	struct engine_session_spec sp = spec_for(f, "h2", HOOKED_ARGV, 5, "paste", tr);
 	struct df_error err;
@@ -375,20 +391,12 @@ test_hooks_off(void **state)
 	sp.backend_json = HOOKED;
 	sp.cwd = wt;
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n", wt);
-	assert_string_equal(text, want); /* no hooks.argv */
-	free(want);
-	free(text);
+	assert_args(f, d, wt, xasprintf("--dir=%s\n", wt)); /* no hooks.argv */
 	p = xasprintf("%s/.gemini/settings.json", home);
 	assert_int_equal(stat(p, &sb), -1); /* no hooks.configFiles */
 	free(p);
-	p = xasprintf("%s/.claude.json", home);
-	text = slurp(p); /* configFiles still apply: they are not hooks */
-	assert_non_null(text);
-	assert_non_null(strstr(text, "hasTrustDialogAccepted"));
-	free(text);
-	free(p);
+	/* configFiles still apply: they are not hooks */
+	assert_file_has(home, ".claude.json", "hasTrustDialogAccepted");
 	driver_free(d);
 	free(home);
 	free(wt);
@@ -430,12 +438,7 @@ test_config_file_refused(void **state)
 	sp.envc = 1;
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
 	free(p);
-	p = xasprintf("%s/.claude.json", other);
-	text = slurp(p);
-	assert_non_null(text);
-	assert_non_null(strstr(text, "hasTrustDialogAccepted"));
-	free(text);
-	free(p);
+	assert_file_has(other, ".claude.json", "hasTrustDialogAccepted");
 	free(other);
 
 	assert_int_equal(driver_hook_kind_parse("needs-input", &k), 0);
@@ -467,7 +470,7 @@ static void
 test_resume_appends_argv(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/r1.raw", f->dir), *text, *want;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r1.raw", f->dir), *want;
 	char *bj = resume_backend("{\"argv\":[\"--resume\",\"{conversation}\"]}", "paste");
 	struct driver *d = hooked_driver(f, true, &home, &wt);
 	struct engine_session_spec sp = spec_for(f, "r1", HOOKED_ARGV, 5, "paste", tr);
@@ -480,11 +483,9 @@ test_resume_appends_argv(void **state)
 	sp.cwd = wt;
 	sp.resume_conversation = "conv-9";
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n--resume\nconv-9\n--hook\n/opt/df/bin/devflow hook idle\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(
+	    f, d, wt,
+	    xasprintf("--dir=%s\n--resume\nconv-9\n--hook\n/opt/df/bin/devflow hook idle\n", wt));
 	driver_sessions_list(d, &si, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(si[0].resumed, "conv-9");
@@ -500,11 +501,7 @@ test_resume_appends_argv(void **state)
 	sp.resume_conversation = NULL;
 	sp.session_id = "r1b";
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(f, d, wt, xasprintf("--dir=%s\n", wt));
 	driver_sessions_list(d, &si, &n);
 	assert_null(si[0].resumed);
 	driver_sessions_free(si, n);
@@ -519,7 +516,7 @@ static void
 test_resume_replaces_argv(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/r2.raw", f->dir), *text;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r2.raw", f->dir);
 	char *bj = resume_backend(
 	    "{\"replace\":true,\"argv\":[\"sh\",\"-c\",\"printf '%s\\\\n' \\\"$@\\\" >args.tmp && "
 	    "mv args.tmp args.txt; exec sleep 30\",\"agent\",\"resume\",\"{conversation}\","
@@ -528,18 +525,14 @@ test_resume_replaces_argv(void **state)
 	struct driver *d = hooked_driver(f, false, &home, &wt);
 	struct engine_session_spec sp = spec_for(f, "r2", HOOKED_ARGV, 5, "paste", tr);
 	struct df_error err;
-	char *want;
 
 	sp.backend = "r";
 	sp.backend_json = bj;
 	sp.cwd = wt;
 	sp.resume_conversation = "thr-7";
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("resume\nthr-7\n--cd=%s\n", wt); /* not the backend's argv */
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	/* not the backend's argv */
+	assert_args(f, d, wt, xasprintf("resume\nthr-7\n--cd=%s\n", wt));
 	driver_free(d);
 	free(bj);
 	free(home);
@@ -563,7 +556,7 @@ static void
 test_resume_failure_starts_afresh(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/r3.raw", f->dir), *text, *want, *p;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r3.raw", f->dir), *text, *p;
 	char *bj = resume_backend("{\"argv\":[\"--resume\",\"{conversation}\"]}", "paste");
 	struct driver *d;
 	struct engine_session_spec sp = spec_for(f, "r3", PICKY_ARGV, 5, "paste", tr);
@@ -581,11 +574,7 @@ test_resume_failure_starts_afresh(void **state)
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
 	assert_int_equal(driver_engine_ops.send(d, "r3", "do the work", &err), 0);
 	/* The fresh process got its arguments without --resume, and the instructions. */
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(f, d, wt, xasprintf("--dir=%s\n", wt));
 	p = xasprintf("%s/got.txt", wt);
 	end = wall_ms() + 10000;
 	while (((text = slurp(p)) == NULL || strstr(text, "do the work") == NULL) &&
