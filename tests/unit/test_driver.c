@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "server/driver.h"
 
@@ -79,10 +80,7 @@ teardown(void **state)
 static uint64_t
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 static struct engine_session_spec

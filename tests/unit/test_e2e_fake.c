@@ -24,6 +24,7 @@
 
 #include "agent/session.h"
 #include "engine/engine.h"
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "schema/schema.h"
 #include "server/driver.h"
@@ -48,10 +49,7 @@ struct fx {
 static uint64_t
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 static void

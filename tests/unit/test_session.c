@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "agent/session.h"
+#include "lib/clock.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 
@@ -99,10 +100,7 @@ teardown(void **state)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 /* Run the loop until the session exits or ms pass; true when it exited. */
