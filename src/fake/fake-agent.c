@@ -147,24 +147,13 @@ out(const char *s)
 	out_n(s, strlen(s));
 }
 
-/* fmt formatted with ap (abort when out of memory); the caller frees. */
-static char *
-vformat(const char *fmt, va_list ap)
-{
-	char *s = NULL;
-
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	return s;
-}
-
 static void __attribute__((format(printf, 1, 2))) outf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
 
 	va_start(ap, fmt);
-	s = vformat(fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	out(s);
 	free(s);
@@ -223,7 +212,7 @@ static void __attribute__((format(printf, 2, 3))) say(const char *style, const c
 	char *s;
 
 	va_start(ap, fmt);
-	s = vformat(fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	outf(ERASE_LINE "%s%s" C_RESET "\n", style, s);
 	free(s);
