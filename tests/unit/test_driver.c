@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "server/driver.h"
@@ -244,20 +245,17 @@ static const char *const HOOKED_ARGV[] = { "sh", "-c",
 	                                   "mv args.tmp args.txt; exec sleep 30",
 	                                   "agent", "--dir={worktree}" };
 
+/* The file's text, or NULL when it cannot be read (yet). The caller frees. */
 static char *
 slurp(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char *s;
-	size_t n;
+	struct buf b = BUF_INIT;
 
-	if (fp == NULL)
+	if (buf_read_file(&b, path, 0) != 0) {
+		buf_free(&b);
 		return NULL;
-	s = xcalloc(1, 1 << 16);
-	n = fread(s, 1, (1 << 16) - 1, fp);
-	s[n] = '\0';
-	fclose(fp);
-	return s;
+	}
+	return buf_detach(&b);
 }
 
 static void

@@ -24,6 +24,7 @@
 
 #include "agent/session.h"
 #include "engine/engine.h"
+#include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "schema/schema.h"
@@ -58,22 +59,17 @@ sh(const char *cmd)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The file's text, or NULL when it cannot be read (yet). The caller frees. */
 static char *
 slurp(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	char *text;
-	long n;
+	struct buf b = BUF_INIT;
 
-	if (fp == NULL)
+	if (buf_read_file(&b, path, 0) != 0) {
+		buf_free(&b);
 		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	text = xcalloc((size_t)n + 1, 1);
-	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	return text;
+	}
+	return buf_detach(&b);
 }
 
 static void

@@ -56,16 +56,14 @@ static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
 static char *
 sh_vout(const char *fmt, va_list ap)
 {
-	char *cmd, chunk[4096];
+	char *cmd;
 	struct buf b = BUF_INIT;
 	FILE *p;
-	size_t n;
 
 	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
 	p = popen(cmd, "r");
 	assert_non_null(p);
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		buf_append(&b, chunk, n);
+	assert_int_equal(buf_read_stream(&b, p, 0), 0);
 	pclose(p);
 	free(cmd);
 	while (b.len > 0 && b.data[b.len - 1] == '\n')
