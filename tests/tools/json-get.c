@@ -20,16 +20,12 @@
 static char *
 slurp(const char *path)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
 
-	if (f == NULL)
+	if (buf_read_file(&b, path, 0) != 0) {
+		buf_free(&b);
 		return NULL;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
+	}
 	return buf_detach(&b);
 }
 
