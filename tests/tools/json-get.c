@@ -17,17 +17,6 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
-static char *
-slurp(const char *path)
-{
-	struct buf b = BUF_INIT;
-
-	if (buf_read_file(&b, path, 0) != 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
 
 static const cJSON *
 walk(const cJSON *cur, const char *path)
@@ -64,7 +53,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: json-get FILE [PATH]\n");
 		return 64;
 	}
-	if ((text = slurp(argv[1])) == NULL) {
+	if ((text = buf_file_text(argv[1], 0)) == NULL) {
 		fprintf(stderr, "json-get: cannot read %s\n", argv[1]);
 		return 1;
 	}

@@ -245,19 +245,6 @@ static const char *const HOOKED_ARGV[] = { "sh", "-c",
 	                                   "mv args.tmp args.txt; exec sleep 30",
 	                                   "agent", "--dir={worktree}" };
 
-/* The file's text, or NULL when it cannot be read (yet). The caller frees. */
-static char *
-slurp(const char *path)
-{
-	struct buf b = BUF_INIT;
-
-	if (buf_read_file(&b, path, 0) != 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
 static void
 write_text(const char *path, const char *text)
 {
@@ -292,7 +279,7 @@ wait_args(struct fx *f, struct driver *d, const char *wt)
 	uint64_t end = wall_ms() + 10000;
 
 	(void)d;
-	while ((text = slurp(path)) == NULL && wall_ms() < end)
+	while ((text = buf_file_text(path, 0)) == NULL && wall_ms() < end)
 		loop_run_once(f->loop, 50, NULL);
 	free(path);
 	assert_non_null(text);
@@ -314,7 +301,7 @@ assert_args(struct fx *f, struct driver *d, const char *wt, char *want)
 static void
 assert_file_has(const char *dir, const char *rel, const char *needle)
 {
-	char *p = xasprintf("%s/%s", dir, rel), *text = slurp(p);
+	char *p = xasprintf("%s/%s", dir, rel), *text = buf_file_text(p, 0);
 
 	assert_non_null(text);
 	assert_non_null(strstr(text, needle));
@@ -341,7 +328,7 @@ test_config_files_and_hooks(void **state)
 	              "\"oauthAccount\":{\"id\":\"u\"}}");
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
 	/* Merged before the agent started. */
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	j = cJSON_Parse(text);
 	assert_non_null(j);
 	want =
@@ -356,7 +343,7 @@ test_config_files_and_hooks(void **state)
 	free(text);
 	free(p);
 	p = xasprintf("%s/.agent/local.json", wt);
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	want = xasprintf("\"root\":\t\"%s\"", wt);
 	assert_non_null(text);
 	assert_non_null(strstr(text, want));
@@ -420,7 +407,7 @@ test_config_file_refused(void **state)
 	assert_non_null(strstr(err.message, "backend h"));
 	assert_non_null(strstr(err.message, "/configFiles/0"));
 	assert_non_null(strstr(err.message, p));
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	assert_string_equal(text, "{ broken"); /* untouched */
 	free(text);
 	assert_null(driver_session(d, "h3"));
@@ -573,7 +560,7 @@ test_resume_failure_starts_afresh(void **state)
 	assert_args(f, d, wt, xasprintf("--dir=%s\n", wt));
 	p = xasprintf("%s/got.txt", wt);
 	end = wall_ms() + 10000;
-	while (((text = slurp(p)) == NULL || strstr(text, "do the work") == NULL) &&
+	while (((text = buf_file_text(p, 0)) == NULL || strstr(text, "do the work") == NULL) &&
 	       wall_ms() < end) {
 		free(text);
 		loop_run_once(f->loop, 50, NULL);
@@ -591,12 +578,12 @@ test_resume_failure_starts_afresh(void **state)
 	assert_true(si[0].running);
 	driver_sessions_free(si, n);
 	/* The resumed process's transcript, then the fresh one's. */
-	text = slurp(tr);
+	text = buf_file_text(tr, 0);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "No conversation found"));
 	free(text);
 	p = xasprintf("%s.2", tr);
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	assert_non_null(text);
 	free(text);
 	free(p);
@@ -633,7 +620,7 @@ test_resume_failure_once_argv_mode(void **state)
 		loop_run_once(f->loop, 50, NULL);
 	assert_int_equal(f->exits, 1); /* the fresh process's failure is the session's exit */
 	p = xasprintf("%s/calls.txt", f->dir);
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	assert_string_equal(text, "[the task][--resume][c-1]\n[the task]\n");
 	free(text);
 	free(p);
