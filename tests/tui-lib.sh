@@ -37,6 +37,37 @@ tui_wait_state() {
 	return 1
 }
 
+# tui_plan_waiting_80x24: the 80x24 screen (stacked lists) of the one run
+# RUN1 whose plan waits for approval, as tui-flow.sh and tui-layouts.sh see it.
+tui_plan_waiting_80x24() {
+	cat <<'EOS'
+ devflow  1 run · 1 waiting                                               ? help
+┌ Runs ────────────────────────────────────────────────────────────────────────┐
+│▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
+│ 1 plan      Plan the work awaiting_approval planner → planner/fake           │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
+│⚑ RUN1xxxx plan_review   plan.json valid                                   AGE│
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+└──────────────────────────────────────────────────────────────────────────────┘
+ a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+EOS
+}
+
 # tui_run SIZE SCRIPT-FILE: the TUI, headless, at SIZE (COLSxROWS).
 # TUI_WRAP runs it under a tool, e.g. TUI_WRAP="valgrind --error-exitcode=9".
 tui_run() {

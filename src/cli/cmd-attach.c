@@ -191,30 +191,29 @@ on_key(void *arg, const char *name, uint32_t ch, unsigned mods)
 	send_req(a, "key", proto_key_args(&k));
 }
 
+/* The op "type" or "paste" with TEXT (LEN bytes) for the attached session. */
 static void
-on_text(void *arg, const char *text, size_t len)
+send_text(struct attach *a, const char *op, const char *text, size_t len)
 {
-	struct attach *a = arg;
 	cJSON *args = cJSON_CreateObject();
 	char *t = xstrndup(text, len);
 
 	cJSON_AddStringToObject(args, "session", a->session);
 	cJSON_AddStringToObject(args, "text", t);
 	free(t);
-	send_req(a, "type", args);
+	send_req(a, op, args);
+}
+
+static void
+on_text(void *arg, const char *text, size_t len)
+{
+	send_text(arg, "type", text, len);
 }
 
 static void
 on_paste(void *arg, const char *text, size_t len)
 {
-	struct attach *a = arg;
-	cJSON *args = cJSON_CreateObject();
-	char *t = xstrndup(text, len);
-
-	cJSON_AddStringToObject(args, "session", a->session);
-	cJSON_AddStringToObject(args, "text", t);
-	free(t);
-	send_req(a, "paste", args);
+	send_text(arg, "paste", text, len);
 }
 
 static void

@@ -47,9 +47,7 @@ backends_exec(struct cli_ctx *ctx, int argc, char **argv)
 		       "HASH", "SOURCE");
 	for (size_t i = 0; i < n; i++) {
 		cJSON *def = cJSON_Parse(v[i].definition);
-		const cJSON *argv0 =
-		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(def, "argv"), 0);
-		const char *cmd = cJSON_IsString(argv0) ? argv0->valuestring : "";
+		const char *cmd = catalog_backend_command(def);
 		char *found = catalog_which(cmd);
 
 		if (arr != NULL) {

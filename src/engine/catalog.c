@@ -662,6 +662,14 @@ catalog_snapshot(enum store_catalog_kind kind, struct store_catalog_entry **out,
 	return rc;
 }
 
+const char *
+catalog_backend_command(const cJSON *def)
+{
+	const cJSON *argv0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(def, "argv"), 0);
+
+	return cJSON_IsString(argv0) ? argv0->valuestring : "";
+}
+
 char *
 catalog_which(const char *prog)
 {

@@ -111,4 +111,10 @@ int catalog_snapshot(enum store_catalog_kind kind, struct store_catalog_entry **
  */
 char *catalog_which(const char *prog);
 
+/*
+ * A backend definition's command: the first item of its "argv" when that is a
+ * string, else "" (def may be NULL). The string belongs to def.
+ */
+const char *catalog_backend_command(const cJSON *def);
+
 #endif

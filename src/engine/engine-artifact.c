@@ -38,7 +38,7 @@ static void __attribute__((format(printf, 2, 3))) strv_addf(struct strv *s, cons
 		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
 	}
 	va_start(ap, fmt);
-	s->v[s->n++] = eng_xvasprintf(fmt, ap);
+	s->v[s->n++] = xvasprintf(fmt, ap);
 	va_end(ap);
 }
 

@@ -130,7 +130,6 @@ void eng_push_stop(struct engine *e, const char *session_id);
 int eng_tx_begin(struct engine *e, struct df_error *err);
 void eng_tx_rollback(struct engine *e);
 int eng_tx_commit(struct engine *e, struct df_error *err);
-char *eng_xvasprintf(const char *fmt, va_list ap);
 int eng_emit(struct engine *e, const char *run_id, const char *phase_id, const char *type,
              cJSON *payload, struct df_error *err, const char *keyfmt, ...)
     __attribute__((format(printf, 7, 8)));

@@ -166,23 +166,6 @@ eng_tx_commit(struct engine *e, struct df_error *err)
 	return 0;
 }
 
-char *
-eng_xvasprintf(const char *fmt, va_list ap)
-{
-	va_list ap2;
-	int n;
-	char *s;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		abort();
-	s = xmalloc((size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
 /*
  * Append an event in the open transaction; payload is consumed (NULL = {}).
  * The idempotency key is printf-formatted. A replayed key adds nothing.
@@ -197,7 +180,7 @@ eng_emit(struct engine *e, const char *run_id, const char *phase_id, const char 
 	int rc;
 
 	va_start(ap, keyfmt);
-	key = eng_xvasprintf(keyfmt, ap);
+	key = xvasprintf(keyfmt, ap);
 	va_end(ap);
 	text = payload ? cJSON_PrintUnformatted(payload) : NULL;
 	cJSON_Delete(payload);

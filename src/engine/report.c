@@ -132,6 +132,22 @@ report_inputs(cJSON *r, const struct store_run_inputs *in)
 	cJSON_AddStringToObject(o, "inputHash", in->input_hash ? in->input_hash : "");
 }
 
+/* An item of unresolved: {"type": TYPE, "<TYPE>Id": ID, KEY_NAME: KEY, "state": STATE}. */
+static void
+unresolved_add(cJSON *unresolved, const char *type, const char *id, const char *key_name,
+               const char *key, const char *state)
+{
+	cJSON *u = cJSON_CreateObject();
+	char id_name[32];
+
+	snprintf(id_name, sizeof(id_name), "%sId", type);
+	cJSON_AddStringToObject(u, "type", type);
+	cJSON_AddStringToObject(u, id_name, id);
+	cJSON_AddStringToObject(u, key_name, key);
+	cJSON_AddStringToObject(u, "state", state);
+	cJSON_AddItemToArray(unresolved, u);
+}
+
 /*
  * The phases; those that failed, or did not finish in a run that did not
  * complete, are added to unresolved.
@@ -157,13 +173,8 @@ report_phases(cJSON *r, const struct store_phase *p, size_t np, const char *stat
 		if (strcmp(p[i].state, "failed") == 0 ||
 		    (strcmp(status, "completed") != 0 && strcmp(p[i].state, "completed") != 0 &&
 		     strcmp(p[i].state, "skipped") != 0)) {
-			cJSON *u = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(u, "type", "phase");
-			cJSON_AddStringToObject(u, "phaseId", p[i].id);
-			cJSON_AddStringToObject(u, "phaseKey", p[i].phase_key);
-			cJSON_AddStringToObject(u, "state", p[i].state);
-			cJSON_AddItemToArray(unresolved, u);
+			unresolved_add(unresolved, "phase", p[i].id, "phaseKey", p[i].phase_key,
+			               p[i].state);
 		}
 	}
 }
@@ -205,15 +216,9 @@ report_approvals(struct store *st, cJSON *r, const struct store_approval *a, siz
 		}
 		store_decisions_free(d, nd);
 		cJSON_AddItemToArray(arr, o);
-		if (strcmp(a[i].state, "pending") == 0) {
-			cJSON *u = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(u, "type", "approval");
-			cJSON_AddStringToObject(u, "approvalId", a[i].id);
-			cJSON_AddStringToObject(u, "gateKey", a[i].gate_key);
-			cJSON_AddStringToObject(u, "state", a[i].state);
-			cJSON_AddItemToArray(unresolved, u);
-		}
+		if (strcmp(a[i].state, "pending") == 0)
+			unresolved_add(unresolved, "approval", a[i].id, "gateKey", a[i].gate_key,
+			               a[i].state);
 	}
 	return 0;
 }
@@ -523,23 +528,43 @@ md_header(struct buf *b, const cJSON *r)
 	}
 }
 
+/*
+ * "## TITLE" and a blank line; for an empty (or missing) list NONE after it
+ * and NULL, else the list, for the caller to write its items.
+ */
+static const cJSON *
+md_section(struct buf *b, const char *title, const cJSON *list, const char *none)
+{
+	buf_printf(b, "## %s\n\n", title);
+	if (cJSON_GetArraySize(list) > 0)
+		return list;
+	buf_puts(b, none);
+	return NULL;
+}
+
+/* A table row's first two cells, "| ONE | TWO", escaped. */
+static void
+md_cells(struct buf *b, const char *one, const char *two)
+{
+	buf_puts(b, "| ");
+	cell(b, one);
+	buf_puts(b, " | ");
+	cell(b, two);
+}
+
 static void
 md_bindings(struct buf *b, const cJSON *r)
 {
-	const cJSON *x;
+	const cJSON *x, *list;
 
-	buf_puts(b, "## Bindings\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "bindings")) == 0) {
-		buf_puts(b, "None recorded.\n\n");
+	list = md_section(b, "Bindings", cJSON_GetObjectItemCaseSensitive(r, "bindings"),
+	                  "None recorded.\n\n");
+	if (list == NULL)
 		return;
-	}
 	buf_puts(b, "| Role | Backend | Persona hash |\n|---|---|---|\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "bindings"))
+	cJSON_ArrayForEach(x, list)
 	{
-		buf_puts(b, "| ");
-		cell(b, json_str(x, "roleId", "?"));
-		buf_puts(b, " | ");
-		cell(b, json_str(x, "backend", "?"));
+		md_cells(b, json_str(x, "roleId", "?"), json_str(x, "backend", "?"));
 		buf_printf(b, " | `%.12s` |\n", json_str(x, "personaHash", ""));
 	}
 	buf_putc(b, '\n');
@@ -550,11 +575,8 @@ md_phases(struct buf *b, const cJSON *phases)
 {
 	const cJSON *x;
 
-	buf_puts(b, "## Phases\n\n");
-	if (cJSON_GetArraySize(phases) == 0) {
-		buf_puts(b, "None recorded.\n\n");
+	if (md_section(b, "Phases", phases, "None recorded.\n\n") == NULL)
 		return;
-	}
 	buf_puts(b, "| # | Phase | State | Attempts | Repairs |\n|---|---|---|---|---|\n");
 	cJSON_ArrayForEach(x, phases)
 	{
@@ -570,12 +592,13 @@ md_phases(struct buf *b, const cJSON *phases)
 static void
 md_approvals(struct buf *b, const cJSON *r, const cJSON *phases)
 {
-	const cJSON *x;
+	const cJSON *x, *list;
 
-	buf_puts(b, "## Approvals\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "approvals")) == 0)
-		buf_puts(b, "None.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "approvals"))
+	list = md_section(b, "Approvals", cJSON_GetObjectItemCaseSensitive(r, "approvals"),
+	                  "None.\n\n");
+	if (list == NULL)
+		return;
+	cJSON_ArrayForEach(x, list)
 	{
 		const char *key = phase_key_of(phases, json_str(x, "phaseId", NULL));
 		const cJSON *d;
@@ -601,12 +624,13 @@ md_approvals(struct buf *b, const cJSON *r, const cJSON *phases)
 static void
 md_findings(struct buf *b, const cJSON *r)
 {
-	const cJSON *x;
+	const cJSON *x, *list;
 
-	buf_puts(b, "## Findings\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "findings")) == 0)
-		buf_puts(b, "None.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "findings"))
+	list =
+	    md_section(b, "Findings", cJSON_GetObjectItemCaseSensitive(r, "findings"), "None.\n\n");
+	if (list == NULL)
+		return;
+	cJSON_ArrayForEach(x, list)
 	{
 		buf_printf(b, "- [%s] ", json_str(x, "severity", "?"));
 		if (json_str(x, "file", NULL)) {
@@ -623,12 +647,13 @@ md_findings(struct buf *b, const cJSON *r)
 static void
 md_commands(struct buf *b, const cJSON *r)
 {
-	const cJSON *x;
+	const cJSON *x, *list;
 
-	buf_puts(b, "## Commands\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "commands")) == 0)
-		buf_puts(b, "None.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "commands"))
+	list =
+	    md_section(b, "Commands", cJSON_GetObjectItemCaseSensitive(r, "commands"), "None.\n\n");
+	if (list == NULL)
+		return;
+	cJSON_ArrayForEach(x, list)
 	{
 		const cJSON *a, *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
 		int first = 1;
@@ -651,20 +676,16 @@ md_commands(struct buf *b, const cJSON *r)
 static void
 md_artifacts(struct buf *b, const cJSON *r)
 {
-	const cJSON *x;
+	const cJSON *x, *list;
 
-	buf_puts(b, "## Artifacts\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "artifacts")) == 0) {
-		buf_puts(b, "None.\n\n");
+	list = md_section(b, "Artifacts", cJSON_GetObjectItemCaseSensitive(r, "artifacts"),
+	                  "None.\n\n");
+	if (list == NULL)
 		return;
-	}
 	buf_puts(b, "| Path | Schema | Valid | SHA-256 |\n|---|---|---|---|\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "artifacts"))
+	cJSON_ArrayForEach(x, list)
 	{
-		buf_puts(b, "| ");
-		cell(b, json_str(x, "path", "?"));
-		buf_puts(b, " | ");
-		cell(b, json_str(x, "schemaId", "?"));
+		md_cells(b, json_str(x, "path", "?"), json_str(x, "schemaId", "?"));
 		buf_printf(b, " | %s | `%s` |\n",
 		           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "valid")) ? "yes"
 		                                                                      : "no",
@@ -676,12 +697,13 @@ md_artifacts(struct buf *b, const cJSON *r)
 static void
 md_unresolved(struct buf *b, const cJSON *r)
 {
-	const cJSON *x;
+	const cJSON *x, *list;
 
-	buf_puts(b, "## Unresolved\n\n");
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "unresolved")) == 0)
-		buf_puts(b, "Nothing.\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "unresolved"))
+	list = md_section(b, "Unresolved", cJSON_GetObjectItemCaseSensitive(r, "unresolved"),
+	                  "Nothing.\n");
+	if (list == NULL)
+		return;
+	cJSON_ArrayForEach(x, list)
 	{
 		if (cJSON_IsString(x))
 			buf_printf(b, "- %s\n", x->valuestring);

@@ -150,11 +150,10 @@ out(const char *s)
 static void __attribute__((format(printf, 1, 2))) outf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	out(s);
 	free(s);
@@ -210,11 +209,10 @@ line_rows(const char *s)
 static void __attribute__((format(printf, 2, 3))) say(const char *style, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	outf(ERASE_LINE "%s%s" C_RESET "\n", style, s);
 	free(s);

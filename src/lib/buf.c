@@ -134,6 +134,20 @@ buf_read_file(struct buf *b, const char *path, size_t max)
 	return rc;
 }
 
+char *
+buf_file_text(const char *path, size_t max)
+{
+	struct buf b = BUF_INIT;
+	int saved;
+
+	if (buf_read_file(&b, path, max) == 0)
+		return buf_detach(&b);
+	saved = errno;
+	buf_free(&b);
+	errno = saved;
+	return NULL;
+}
+
 void
 buf_format_size(unsigned long long n, char *out, size_t outlen)
 {

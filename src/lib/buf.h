@@ -43,6 +43,12 @@ int buf_read_stream(struct buf *b, FILE *f, size_t max);
 int buf_read_file(struct buf *b, const char *path, size_t max);
 
 /*
+ * The file at path read as buf_read_file does, as a new string (the caller
+ * frees), or NULL with errno set when buf_read_file fails.
+ */
+char *buf_file_text(const char *path, size_t max);
+
+/*
  * Read the regular file at path, for files someone else controls (an
  * agent's artifact, a file in its worktree): append it to b, refusing
  * instead of blocking or exhausting memory. The last component must not be a

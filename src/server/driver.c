@@ -20,6 +20,7 @@
 #include "agent/agentcfg.h"
 #include "engine/catalog.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/str.h"
@@ -49,10 +50,10 @@ struct entry {
 	char **fresh_argv;
 	char **taken;
 	size_t ntaken;
-	char *resumed;       /* the conversation the session was started resuming, or NULL */
-	bool resume_failed;  /* it could not, and was started afresh */
-	bool falling_back;   /* inside on_exited, about to start afresh */
-	uint64_t spawned_ms; /* when the current process started (monotonic) */
+	char *resumed;      /* the conversation the session was started resuming, or NULL */
+	bool resume_failed; /* it could not, and was started afresh */
+	bool falling_back;  /* inside on_exited, about to start afresh */
+	int64_t spawned_ms; /* when the current process started (monotonic) */
 	char *cwd, *transcript;
 	bool argv_mode;
 	unsigned submit_delay_ms;
@@ -129,15 +130,6 @@ find(struct driver *d, const char *id)
 		if (strcmp(d->v[i]->id, id) == 0)
 			return d->v[i];
 	return NULL;
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* The resumed process took text: keep a copy while it may still fail to resume. */
@@ -526,7 +518,7 @@ on_exited(struct session *s, const struct session_exit *ex, void *arg)
 		return;
 	if (en->fresh_argv != NULL) {
 		if (status != 0 && !en->ended && !d->shutting_down &&
-		    mono_ms() - en->spawned_ms < RESUME_WINDOW_MS)
+		    clock_mono_ms() - en->spawned_ms < RESUME_WINDOW_MS)
 			en->falling_back = true;
 		else
 			resume_settled(en);
@@ -624,7 +616,7 @@ spawn(struct entry *en, const char *prompt, struct df_error *err)
 	sc.cols = d->opts.cols;
 	sc.transcript_path = transcript;
 	sc.grace_ms = d->opts.grace_ms;
-	en->spawned_ms = mono_ms();
+	en->spawned_ms = clock_mono_ms();
 	en->s = session_spawn(d->loop, &sc, &session_cbs, en, err);
 	if (en->s == NULL) {
 		df_error_prefix(err, "backend %s", en->backend);

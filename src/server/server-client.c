@@ -89,23 +89,30 @@ srv_client_queue(struct sclient *c, cJSON *msg)
 /* ------------------------------------------------------------------------ */
 /* Lifetime */
 
-void
-srv_client_destroy(struct sclient *c)
+/* End c's subscriptions (their screens unwatched) and its frame timer. */
+static void
+client_unsubscribe(struct sclient *c)
 {
-	struct server *srv = c->srv;
-
 	while (c->subs != NULL) {
 		struct ssub *s = c->subs;
 
 		c->subs = s->next;
-		srv_watch_unref(srv, s->session);
+		srv_watch_unref(c->srv, s->session);
 		srv_sub_free(s);
 	}
+	if (c->frame_timer != 0) {
+		loop_timer_cancel(c->srv->loop, c->frame_timer);
+		c->frame_timer = 0;
+	}
+}
+
+void
+srv_client_destroy(struct sclient *c)
+{
+	client_unsubscribe(c);
 	for (size_t i = 0; i < c->nev_runs; i++)
 		free(c->ev_runs[i]);
 	free(c->ev_runs);
-	if (c->frame_timer != 0)
-		loop_timer_cancel(srv->loop, c->frame_timer);
 	proto_reader_free(&c->rd);
 	proto_writer_free(&c->wr);
 	free(c);
@@ -146,17 +153,7 @@ srv_client_close(struct sclient *c, const char *fmt, ...)
 	c->fd = -1;
 	c->dead = 1;
 	/* Subscriptions end now, so nothing else is sent or watched for it. */
-	while (c->subs != NULL) {
-		struct ssub *s = c->subs;
-
-		c->subs = s->next;
-		srv_watch_unref(c->srv, s->session);
-		srv_sub_free(s);
-	}
-	if (c->frame_timer != 0) {
-		loop_timer_cancel(c->srv->loop, c->frame_timer);
-		c->frame_timer = 0;
-	}
+	client_unsubscribe(c);
 }
 
 /* A bad frame: tell the client why (best effort), log, close. */

@@ -180,6 +180,8 @@ void srv_client_pump(struct sclient *c, int force);
 /* A subscriber starts or stops watching session sid's screen. */
 void srv_watch_ref(struct server *srv, const char *sid);
 void srv_watch_unref(struct server *srv, const char *sid);
+/* Free a watch taken off srv->watches. */
+void srv_watch_free(struct watch *w);
 
 /* ---- server-job.c: the ops on a run's worktree --------------------------- */
 

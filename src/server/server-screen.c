@@ -337,6 +337,15 @@ srv_watch_ref(struct server *srv, const char *sid)
 }
 
 void
+srv_watch_free(struct watch *w)
+{
+	free(w->session);
+	free(w->hash);
+	free(w->title);
+	free(w);
+}
+
+void
 srv_watch_unref(struct server *srv, const char *sid)
 {
 	for (struct watch **pw = &srv->watches; *pw != NULL; pw = &(*pw)->next) {
@@ -347,10 +356,7 @@ srv_watch_unref(struct server *srv, const char *sid)
 		if (--w->refs > 0)
 			return;
 		*pw = w->next;
-		free(w->session);
-		free(w->hash);
-		free(w->title);
-		free(w);
+		srv_watch_free(w);
 		break;
 	}
 	if (srv->watches == NULL && srv->tick_timer != 0) {

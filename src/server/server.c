@@ -190,10 +190,7 @@ server_free(struct server *srv)
 		struct watch *w = srv->watches;
 
 		srv->watches = w->next;
-		free(w->session);
-		free(w->hash);
-		free(w->title);
-		free(w);
+		srv_watch_free(w);
 	}
 	if (srv->tick_timer != 0)
 		loop_timer_cancel(srv->loop, srv->tick_timer);

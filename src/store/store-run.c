@@ -29,6 +29,16 @@ known_run_state(const char *state)
 	return 0;
 }
 
+/* run_not_found for RUN_ID, the run named in the error; returns -1. */
+static int
+run_not_found(const char *run_id, struct df_error *err)
+{
+	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND, "run %s does not exist", run_id);
+	if (err)
+		snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
+	return -1;
+}
+
 static const char SQL_RUN_ACTIVE_FOR[] =
     "SELECT id, state FROM runs WHERE repo_path = ? AND base_branch = ? "
     "AND state NOT IN ('completed','failed','aborted') ORDER BY created_at LIMIT 1";
@@ -130,13 +140,8 @@ store_run_set_state(struct store *st, const char *run_id, const char *state, str
 	rc = st_q_step(st, s, err, "reading run");
 	if (rc < 0)
 		return -1;
-	if (rc == 0) {
-		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND, "run %s does not exist",
-		             run_id);
-		if (err)
-			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
-		return -1;
-	}
+	if (rc == 0)
+		return run_not_found(run_id, err);
 	st_col_copy(s, 0, repo, sizeof(repo));
 	st_col_copy(s, 1, base, sizeof(base));
 	sqlite3_reset(s);
@@ -246,13 +251,8 @@ store_run_transition(struct store *st, const char *run_id, const char *state,
 	rc = store_run_get(st, run_id, &r, err);
 	if (rc < 0)
 		return -1;
-	if (rc == 0) {
-		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_NOT_FOUND, "run %s does not exist",
-		             run_id);
-		if (err)
-			snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
-		return -1;
-	}
+	if (rc == 0)
+		return run_not_found(run_id, err);
 	s = st_q_prepare(st, err, SQL_RUN_TRANSITION, "ssss", state, paused_from_state, ts, run_id);
 	rc = s ? st_q_step_rc(st, s, err, "updating run state", &raw) : -1;
 	if (rc < 0)

@@ -45,33 +45,7 @@ EOS
 tui_run 80x24 "$T_TMP/script"
 is "$?" 0 "the script ran to its end"
 
-tui_is "$T_TMP/waiting" "$(cat <<'EOS'
- devflow  1 run · 1 waiting                                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
-│ 1 plan      Plan the work awaiting_approval planner → planner/fake           │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
-│⚑ RUN1xxxx plan_review   plan.json valid                                   AGE│
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-└──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
-EOS
-)" "80x24: the plan waits for approval" "$id"
+tui_is "$T_TMP/waiting" "$(tui_plan_waiting_80x24)" "80x24: the plan waits for approval" "$id"
 
 tui_is "$T_TMP/editor" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help

@@ -136,33 +136,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 EOS
 )" "resized to 200x50: every column of the runs" "$id"
 
-tui_is "$T_TMP/narrow" "$(cat <<'EOS'
- devflow  1 run · 1 waiting                                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
-│ 1 plan      Plan the work awaiting_approval planner → planner/fake           │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
-│⚑ RUN1xxxx plan_review   plan.json valid                                   AGE│
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-│                                                                              │
-└──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
-EOS
-)" "resized to 80x24: stacked lists" "$id"
+tui_is "$T_TMP/narrow" "$(tui_plan_waiting_80x24)" "resized to 80x24: stacked lists" "$id"
 
 tui_is "$T_TMP/terminal" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help

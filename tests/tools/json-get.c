@@ -17,21 +17,6 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	return buf_detach(&b);
-}
 
 static const cJSON *
 walk(const cJSON *cur, const char *path)
@@ -68,7 +53,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: json-get FILE [PATH]\n");
 		return 64;
 	}
-	if ((text = slurp(argv[1])) == NULL) {
+	if ((text = buf_file_text(argv[1], 0)) == NULL) {
 		fprintf(stderr, "json-get: cannot read %s\n", argv[1]);
 		return 1;
 	}

@@ -382,6 +382,22 @@ h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX], s
 	return engine_start(h->e, &req, run_id, err);
 }
 
+void
+h_fake_request(struct engine_start_request *req, const char *repo, const char *base)
+{
+	static const struct binding_override ov[] = {
+		{ .role = "planner", .backend = "fake" },
+		{ .role = "implementer", .backend = "fake" },
+		{ .role = "reviewer", .backend = "fake" },
+	};
+
+	req->requirements_md = "x";
+	req->repo_path = repo;
+	req->base_branch = base;
+	req->overrides = ov;
+	req->noverrides = 3;
+}
+
 int
 h_setup(void **state)
 {

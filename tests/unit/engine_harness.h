@@ -88,6 +88,12 @@ void h_free(struct harness *h);
  */
 void h_restart(struct harness *h, int sessions_survive);
 
+/*
+ * A start request on repo at base with the requirements "x" and every role
+ * pinned to the fake backend; the request's other fields are left as they are.
+ */
+void h_fake_request(struct engine_start_request *req, const char *repo, const char *base);
+
 /* cmocka fixtures: a new harness in *state, and its end. */
 int h_setup(void **state);
 int h_teardown(void **state);

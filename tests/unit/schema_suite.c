@@ -107,10 +107,15 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * fn(path, sub, ctx) for each .json file below root/rel, depth first in name
+ * order; sub is the file's path from root.
+ */
 static void
-register_remotes(struct schema_registry *reg, const char *root, const char *rel)
+walk_json(const char *root, const char *rel,
+          void (*fn)(const char *path, const char *sub, void *ctx), void *ctx)
 {
-	char *dir = xasprintf("%s/%s", root, rel);
+	char *dir = rel[0] ? xasprintf("%s/%s", root, rel) : xstrdup(root);
 	size_t n;
 	char **names = list_dir(dir, &n);
 
@@ -119,24 +124,31 @@ register_remotes(struct schema_registry *reg, const char *root, const char *rel)
 		char *path = xasprintf("%s/%s", root, sub);
 		size_t len = strlen(sub);
 
-		if (is_dir(path)) {
-			register_remotes(reg, root, sub);
-		} else if (len > 5 && strcmp(sub + len - 5, ".json") == 0) {
-			struct df_error err;
-			char *uri = xasprintf("http://localhost:1234/%s", sub);
-			cJSON *j = schema_json_load(path, &err);
-
-			if (j == NULL || schema_registry_add(reg, j, uri, path, &err) < 0)
-				printf("# remote %s not registered: %s\n", uri, err.message);
-			cJSON_Delete(j);
-			free(uri);
-		}
+		if (is_dir(path))
+			walk_json(root, sub, fn, ctx);
+		else if (len > 5 && strcmp(sub + len - 5, ".json") == 0)
+			fn(path, sub, ctx);
 		free(path);
 		free(sub);
 		free(names[i]);
 	}
 	free(names);
 	free(dir);
+}
+
+/* A remote schema, registered at http://localhost:1234/<sub> (ctx: the registry). */
+static void
+register_remote(const char *path, const char *sub, void *ctx)
+{
+	struct schema_registry *reg = ctx;
+	struct df_error err;
+	char *uri = xasprintf("http://localhost:1234/%s", sub);
+	cJSON *j = schema_json_load(path, &err);
+
+	if (j == NULL || schema_registry_add(reg, j, uri, path, &err) < 0)
+		printf("# remote %s not registered: %s\n", uri, err.message);
+	cJSON_Delete(j);
+	free(uri);
 }
 
 static unsigned
@@ -244,29 +256,17 @@ run_file(const struct schema_registry *reg, const char *path, const char *rel, s
 	cJSON_Delete(cases);
 }
 
+struct suite_run {
+	const struct schema_registry *reg;
+	struct counts *total;
+};
+
 static void
-run_dir(const struct schema_registry *reg, const char *root, const char *rel, struct counts *total)
+run_one(const char *path, const char *sub, void *ctx)
 {
-	char *dir = rel[0] ? xasprintf("%s/%s", root, rel) : xstrdup(root);
-	size_t n;
-	char **names = list_dir(dir, &n);
+	struct suite_run *r = ctx;
 
-	for (size_t i = 0; i < n; i++) {
-		char *sub = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
-		char *path = xasprintf("%s/%s", root, sub);
-		size_t len = strlen(sub);
-
-		if (is_dir(path)) {
-			run_dir(reg, root, sub, total);
-		} else if (len > 5 && strcmp(sub + len - 5, ".json") == 0) {
-			run_file(reg, path, sub, total);
-		}
-		free(path);
-		free(sub);
-		free(names[i]);
-	}
-	free(names);
-	free(dir);
+	run_file(r->reg, path, sub, r->total);
 }
 
 int
@@ -290,8 +290,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	reg = schema_registry_new();
-	register_remotes(reg, remotes, "");
-	run_dir(reg, tests, "", &total);
+	walk_json(remotes, "", register_remote, reg);
+	walk_json(tests, "", run_one, &(struct suite_run){ reg, &total });
 	printf("total: %u passed, %u failed, %u skipped\n", total.pass, total.fail, total.skip);
 	schema_registry_free(reg);
 	free(remotes);

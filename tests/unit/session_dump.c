@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "agent/session.h"
+#include "lib/clock.h"
 #include "lib/loop.h"
 
 struct state {
@@ -36,10 +37,7 @@ struct state {
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 static void

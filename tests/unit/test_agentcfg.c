@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "agent/agentcfg.h"
+#include "lib/buf.h"
 #include "lib/xalloc.h"
 
 struct fx {
@@ -63,15 +64,10 @@ write_file(const char *path, const char *text, mode_t mode)
 static char *
 read_file(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char *s = xcalloc(1, 1 << 16);
-	size_t n;
+	struct buf b = BUF_INIT;
 
-	assert_non_null(fp);
-	n = fread(s, 1, (1 << 16) - 1, fp);
-	s[n] = '\0';
-	fclose(fp);
-	return s;
+	assert_int_equal(buf_read_file(&b, path, 0), 0);
+	return buf_detach(&b);
 }
 
 static cJSON *

@@ -129,16 +129,10 @@ patterns_free(struct patterns *p)
 static char *
 read_file(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
 
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(fp);
+	if (buf_read_file(&b, path, 0) != 0)
+		fail_msg("cannot read %s", path);
 	return buf_detach(&b);
 }
 

@@ -316,42 +316,46 @@ raw_server(int fd, int other, const char *reply)
 	return pid;
 }
 
+/*
+ * A client's hello to a raw server that answers with reply: client_open_fd
+ * fails (err says why) and the server ends.
+ */
+static void
+hello_refused(const char *reply, struct df_error *err)
+{
+	int sv[2], status;
+	pid_t pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = raw_server(sv[1], sv[0], reply);
+	close(sv[1]);
+	assert_null(client_open_fd(sv[0], "t", 5000, err));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 static void
 test_hello_version_mismatch(void **state)
 {
 	struct df_error err;
-	struct client *c;
-	int sv[2], status;
-	pid_t pid;
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	pid = raw_server(sv[1], sv[0],
-	                 "{\"id\":1,\"ok\":true,\"result\":{\"protocol\":99,\"server\":"
-	                 "\"devflow\",\"version\":\"9.0.0\",\"pid\":12345}}");
-	close(sv[1]);
-	c = client_open_fd(sv[0], "t", 5000, &err);
-	assert_null(c);
+	hello_refused("{\"id\":1,\"ok\":true,\"result\":{\"protocol\":99,\"server\":"
+	              "\"devflow\",\"version\":\"9.0.0\",\"pid\":12345}}",
+	              &err);
 	assert_int_equal(err.code, DF_E_PROTOCOL);
 	assert_string_equal(
 	    err.message, "hello: protocol version mismatch: the server (devflow 9.0.0, pid 12345) "
 	                 "speaks protocol 99, this client speaks 1");
 	assert_contains(err.hint, "kill-server");
-	assert_int_equal(waitpid(pid, &status, 0), pid);
 
 	/* The server refusing the client's version is reported as the server said it. */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	pid = raw_server(sv[1], sv[0],
-	                 "{\"id\":1,\"ok\":false,\"error\":{\"class\":\"fatal\",\"code\":"
-	                 "\"protocol_error\",\"message\":\"protocol version mismatch: t "
-	                 "speaks protocol 1, this server speaks 2\"}}");
-	close(sv[1]);
-	c = client_open_fd(sv[0], "t", 5000, &err);
-	assert_null(c);
+	hello_refused("{\"id\":1,\"ok\":false,\"error\":{\"class\":\"fatal\",\"code\":"
+	              "\"protocol_error\",\"message\":\"protocol version mismatch: t "
+	              "speaks protocol 1, this server speaks 2\"}}",
+	              &err);
 	assert_int_equal(err.code, DF_E_PROTOCOL);
 	assert_string_equal(err.message, "hello: protocol version mismatch: t speaks protocol 1, "
 	                                 "this server speaks 2");
-	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
 static void
@@ -359,22 +363,16 @@ test_server_level_error_reply(void **state)
 {
 	struct df_error err;
 	struct client *c;
-	int sv[2], status;
-	pid_t pid;
+	int sv[2];
 
 	(void)state;
 	/* A reply with id 0 (the server explaining why it drops us) ends the pending call. */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	pid = raw_server(sv[1], sv[0],
-	                 "{\"id\":0,\"ok\":false,\"error\":{\"class\":\"retryable\",\"code\":"
-	                 "\"server_unavailable\",\"message\":\"the server is shutting "
-	                 "down\"}}");
-	close(sv[1]);
-	c = client_open_fd(sv[0], "t", 5000, &err);
-	assert_null(c);
+	hello_refused("{\"id\":0,\"ok\":false,\"error\":{\"class\":\"retryable\",\"code\":"
+	              "\"server_unavailable\",\"message\":\"the server is shutting "
+	              "down\"}}",
+	              &err);
 	assert_int_equal(err.code, DF_E_SERVER_UNAVAILABLE);
 	assert_string_equal(err.message, "hello: the server is shutting down");
-	assert_int_equal(waitpid(pid, &status, 0), pid);
 
 	/* Said and gone before we even write: the failed write still finds the reason. */
 	{

@@ -19,6 +19,8 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "server/driver.h"
 
@@ -79,10 +81,7 @@ teardown(void **state)
 static uint64_t
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 static struct engine_session_spec
@@ -246,22 +245,6 @@ static const char *const HOOKED_ARGV[] = { "sh", "-c",
 	                                   "mv args.tmp args.txt; exec sleep 30",
 	                                   "agent", "--dir={worktree}" };
 
-static char *
-slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *s;
-	size_t n;
-
-	if (fp == NULL)
-		return NULL;
-	s = xcalloc(1, 1 << 16);
-	n = fread(s, 1, (1 << 16) - 1, fp);
-	s[n] = '\0';
-	fclose(fp);
-	return s;
-}
-
 static void
 write_text(const char *path, const char *text)
 {
@@ -296,11 +279,34 @@ wait_args(struct fx *f, struct driver *d, const char *wt)
 	uint64_t end = wall_ms() + 10000;
 
 	(void)d;
-	while ((text = slurp(path)) == NULL && wall_ms() < end)
+	while ((text = buf_file_text(path, 0)) == NULL && wall_ms() < end)
 		loop_run_once(f->loop, 50, NULL);
 	free(path);
 	assert_non_null(text);
 	return text;
+}
+
+/* The agent's arguments, one a line, are want (freed here). */
+static void
+assert_args(struct fx *f, struct driver *d, const char *wt, char *want)
+{
+	char *text = wait_args(f, d, wt);
+
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+}
+
+/* The file dir/rel exists and holds needle. */
+static void
+assert_file_has(const char *dir, const char *rel, const char *needle)
+{
+	char *p = xasprintf("%s/%s", dir, rel), *text = buf_file_text(p, 0);
+
+	assert_non_null(text);
+	assert_non_null(strstr(text, needle));
+	free(text);
+	free(p);
 }
 
 static void
@@ -322,7 +328,7 @@ test_config_files_and_hooks(void **state)
 	              "\"oauthAccount\":{\"id\":\"u\"}}");
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
 	/* Merged before the agent started. */
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	j = cJSON_Parse(text);
 	assert_non_null(j);
 	want =
@@ -337,25 +343,18 @@ test_config_files_and_hooks(void **state)
 	free(text);
 	free(p);
 	p = xasprintf("%s/.agent/local.json", wt);
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	want = xasprintf("\"root\":\t\"%s\"", wt);
 	assert_non_null(text);
 	assert_non_null(strstr(text, want));
 	free(want);
 	free(text);
 	free(p);
-	p = xasprintf("%s/.gemini/settings.json", home);
-	text = slurp(p);
-	assert_non_null(text);
-	assert_non_null(strstr(text, "\"/opt/df/bin/devflow hook idle\""));
-	free(text);
-	free(p);
+	assert_file_has(home, ".gemini/settings.json", "\"/opt/df/bin/devflow hook idle\"");
 	/* argv: {worktree} replaced, hooks.argv appended with {devflow} replaced. */
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n--settings\n{\"cmd\":\"/opt/df/bin/devflow hook idle\"}\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(
+	    f, d, wt,
+	    xasprintf("--dir=%s\n--settings\n{\"cmd\":\"/opt/df/bin/devflow hook idle\"}\n", wt));
 	driver_free(d);
 	free(home);
 	free(wt);
@@ -366,7 +365,7 @@ static void
 test_hooks_off(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/h2.raw", f->dir), *p, *text, *want;
+	char *home, *wt, *tr = xasprintf("%s/sessions/h2.raw", f->dir), *p;
 	struct driver *d = hooked_driver(f, false, &home, &wt);
 	struct engine_session_spec sp = spec_for(f, "h2", HOOKED_ARGV, 5, "paste", tr);
 	struct df_error err;
@@ -375,20 +374,12 @@ test_hooks_off(void **state)
 	sp.backend_json = HOOKED;
 	sp.cwd = wt;
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n", wt);
-	assert_string_equal(text, want); /* no hooks.argv */
-	free(want);
-	free(text);
+	assert_args(f, d, wt, xasprintf("--dir=%s\n", wt)); /* no hooks.argv */
 	p = xasprintf("%s/.gemini/settings.json", home);
 	assert_int_equal(stat(p, &sb), -1); /* no hooks.configFiles */
 	free(p);
-	p = xasprintf("%s/.claude.json", home);
-	text = slurp(p); /* configFiles still apply: they are not hooks */
-	assert_non_null(text);
-	assert_non_null(strstr(text, "hasTrustDialogAccepted"));
-	free(text);
-	free(p);
+	/* configFiles still apply: they are not hooks */
+	assert_file_has(home, ".claude.json", "hasTrustDialogAccepted");
 	driver_free(d);
 	free(home);
 	free(wt);
@@ -416,7 +407,7 @@ test_config_file_refused(void **state)
 	assert_non_null(strstr(err.message, "backend h"));
 	assert_non_null(strstr(err.message, "/configFiles/0"));
 	assert_non_null(strstr(err.message, p));
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	assert_string_equal(text, "{ broken"); /* untouched */
 	free(text);
 	assert_null(driver_session(d, "h3"));
@@ -430,12 +421,7 @@ test_config_file_refused(void **state)
 	sp.envc = 1;
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
 	free(p);
-	p = xasprintf("%s/.claude.json", other);
-	text = slurp(p);
-	assert_non_null(text);
-	assert_non_null(strstr(text, "hasTrustDialogAccepted"));
-	free(text);
-	free(p);
+	assert_file_has(other, ".claude.json", "hasTrustDialogAccepted");
 	free(other);
 
 	assert_int_equal(driver_hook_kind_parse("needs-input", &k), 0);
@@ -467,7 +453,7 @@ static void
 test_resume_appends_argv(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/r1.raw", f->dir), *text, *want;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r1.raw", f->dir), *want;
 	char *bj = resume_backend("{\"argv\":[\"--resume\",\"{conversation}\"]}", "paste");
 	struct driver *d = hooked_driver(f, true, &home, &wt);
 	struct engine_session_spec sp = spec_for(f, "r1", HOOKED_ARGV, 5, "paste", tr);
@@ -480,11 +466,9 @@ test_resume_appends_argv(void **state)
 	sp.cwd = wt;
 	sp.resume_conversation = "conv-9";
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n--resume\nconv-9\n--hook\n/opt/df/bin/devflow hook idle\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(
+	    f, d, wt,
+	    xasprintf("--dir=%s\n--resume\nconv-9\n--hook\n/opt/df/bin/devflow hook idle\n", wt));
 	driver_sessions_list(d, &si, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(si[0].resumed, "conv-9");
@@ -500,11 +484,7 @@ test_resume_appends_argv(void **state)
 	sp.resume_conversation = NULL;
 	sp.session_id = "r1b";
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(f, d, wt, xasprintf("--dir=%s\n", wt));
 	driver_sessions_list(d, &si, &n);
 	assert_null(si[0].resumed);
 	driver_sessions_free(si, n);
@@ -519,7 +499,7 @@ static void
 test_resume_replaces_argv(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/r2.raw", f->dir), *text;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r2.raw", f->dir);
 	char *bj = resume_backend(
 	    "{\"replace\":true,\"argv\":[\"sh\",\"-c\",\"printf '%s\\\\n' \\\"$@\\\" >args.tmp && "
 	    "mv args.tmp args.txt; exec sleep 30\",\"agent\",\"resume\",\"{conversation}\","
@@ -528,18 +508,14 @@ test_resume_replaces_argv(void **state)
 	struct driver *d = hooked_driver(f, false, &home, &wt);
 	struct engine_session_spec sp = spec_for(f, "r2", HOOKED_ARGV, 5, "paste", tr);
 	struct df_error err;
-	char *want;
 
 	sp.backend = "r";
 	sp.backend_json = bj;
 	sp.cwd = wt;
 	sp.resume_conversation = "thr-7";
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
-	text = wait_args(f, d, wt);
-	want = xasprintf("resume\nthr-7\n--cd=%s\n", wt); /* not the backend's argv */
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	/* not the backend's argv */
+	assert_args(f, d, wt, xasprintf("resume\nthr-7\n--cd=%s\n", wt));
 	driver_free(d);
 	free(bj);
 	free(home);
@@ -563,7 +539,7 @@ static void
 test_resume_failure_starts_afresh(void **state)
 {
 	struct fx *f = *state;
-	char *home, *wt, *tr = xasprintf("%s/sessions/r3.raw", f->dir), *text, *want, *p;
+	char *home, *wt, *tr = xasprintf("%s/sessions/r3.raw", f->dir), *text, *p;
 	char *bj = resume_backend("{\"argv\":[\"--resume\",\"{conversation}\"]}", "paste");
 	struct driver *d;
 	struct engine_session_spec sp = spec_for(f, "r3", PICKY_ARGV, 5, "paste", tr);
@@ -581,14 +557,10 @@ test_resume_failure_starts_afresh(void **state)
 	assert_int_equal(driver_engine_ops.start(d, &sp, &err), 0);
 	assert_int_equal(driver_engine_ops.send(d, "r3", "do the work", &err), 0);
 	/* The fresh process got its arguments without --resume, and the instructions. */
-	text = wait_args(f, d, wt);
-	want = xasprintf("--dir=%s\n", wt);
-	assert_string_equal(text, want);
-	free(want);
-	free(text);
+	assert_args(f, d, wt, xasprintf("--dir=%s\n", wt));
 	p = xasprintf("%s/got.txt", wt);
 	end = wall_ms() + 10000;
-	while (((text = slurp(p)) == NULL || strstr(text, "do the work") == NULL) &&
+	while (((text = buf_file_text(p, 0)) == NULL || strstr(text, "do the work") == NULL) &&
 	       wall_ms() < end) {
 		free(text);
 		loop_run_once(f->loop, 50, NULL);
@@ -606,12 +578,12 @@ test_resume_failure_starts_afresh(void **state)
 	assert_true(si[0].running);
 	driver_sessions_free(si, n);
 	/* The resumed process's transcript, then the fresh one's. */
-	text = slurp(tr);
+	text = buf_file_text(tr, 0);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "No conversation found"));
 	free(text);
 	p = xasprintf("%s.2", tr);
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	assert_non_null(text);
 	free(text);
 	free(p);
@@ -648,7 +620,7 @@ test_resume_failure_once_argv_mode(void **state)
 		loop_run_once(f->loop, 50, NULL);
 	assert_int_equal(f->exits, 1); /* the fresh process's failure is the session's exit */
 	p = xasprintf("%s/calls.txt", f->dir);
-	text = slurp(p);
+	text = buf_file_text(p, 0);
 	assert_string_equal(text, "[the task][--resume][c-1]\n[the task]\n");
 	free(text);
 	free(p);

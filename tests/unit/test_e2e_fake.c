@@ -24,6 +24,8 @@
 
 #include "agent/session.h"
 #include "engine/engine.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "schema/schema.h"
 #include "server/driver.h"
@@ -48,34 +50,13 @@ struct fx {
 static uint64_t
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 static void
 sh(const char *cmd)
 {
 	assert_int_equal(system(cmd), 0);
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *text;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	text = xcalloc((size_t)n + 1, 1);
-	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	return text;
 }
 
 static void
@@ -420,11 +401,11 @@ check_report(struct fx *f)
 	assert_int_equal(store_run_get(runtime_store(f->rt), f->run, &r, NULL), 1);
 	assert_non_null(r.final_report_path);
 	/* The store names the Markdown; the JSON is beside it. */
-	md = slurp(r.final_report_path);
+	md = buf_file_text(r.final_report_path, 0);
 	assert_non_null(md);
 	assert_non_null(strstr(md, f->run));
 	mdpath = xasprintf("%s/%s/%s.report.json", f->ws, f->run, f->run);
-	json = slurp(mdpath);
+	json = buf_file_text(mdpath, 0);
 	assert_non_null(json);
 	assert_int_equal(schema_registry_load_dir(reg, schemas, &err), 0);
 	doc = cJSON_Parse(json);
@@ -464,14 +445,14 @@ test_development_with_changes_requested(void **state)
 	wait_approval(f, first, second);
 	assert_int_equal(count_events(f, "phase.started"), 2);
 	newest_session(f, &sid, &transcript);
-	text = slurp(transcript);
+	text = buf_file_text(transcript, 0);
 	assert_non_null(text);
 	assert_non_null(strstr(text, comment)); /* the agent showed it on its screen */
 	free(text);
 	free(sid);
 	free(transcript);
 	p = worktree_file(f, "plan.json");
-	plan = slurp(p);
+	plan = buf_file_text(p, 0);
 	free(p);
 	assert_non_null(plan);
 	assert_non_null(strstr(plan, "Addressed the reviewer comment"));
@@ -482,7 +463,7 @@ test_development_with_changes_requested(void **state)
 	/* implement, then review with its final_review gate */
 	wait_approval(f, second, final);
 	notes = worktree_file(f, "NOTES.md");
-	text = slurp(notes);
+	text = buf_file_text(notes, 0);
 	assert_non_null(text); /* the implementer really edited the worktree */
 	free(text);
 	free(notes);
@@ -512,7 +493,7 @@ test_invalid_then_ok_is_repaired(void **state)
 	assert_int_equal(count_events(f, "artifact.validated"), 1);
 	assert_int_equal(count_events(f, "phase.started"), 1); /* repaired in the same attempt */
 	newest_session(f, &sid, &transcript);
-	text = slurp(transcript);
+	text = buf_file_text(transcript, 0);
 	assert_non_null(strstr(text, "Repair attempt")); /* the repair prompt reached the agent */
 	free(text);
 	free(sid);
@@ -610,7 +591,7 @@ test_argv_backend_then_paste_repair(void **state)
 	assert_int_equal(count_events(f, "artifact.invalid"), 1);
 	assert_int_equal(count_events(f, "artifact.validated"), 1);
 	newest_session(f, &sid, &transcript);
-	text = slurp(transcript);
+	text = buf_file_text(transcript, 0);
 	/* The first instructions came in argv (no paste summary), the repair as a paste. */
 	assert_non_null(strstr(text, "Repair attempt"));
 	assert_non_null(strstr(text, "[pasted "));

@@ -288,20 +288,13 @@ test_disk_full_when_a_start_cleans_up_fails_the_run_later(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX];
 	struct engine_start_request req = { 0 };
-	static const struct binding_override ov[] = { { .role = "planner", .backend = "fake" },
-		                                      { .role = "implementer", .backend = "fake" },
-		                                      { .role = "reviewer", .backend = "fake" } };
 	struct df_error err;
 
 	h->max_runs = 1;
 	h_engine(h);
 	/* The worktree cannot be made, and the run cannot be deleted: it stays "created". */
-	req.requirements_md = "x";
-	req.repo_path = h->repo;
-	req.base_branch = "no-such-branch";
+	h_fake_request(&req, h->repo, "no-such-branch");
 	req.run_id = "nobranch";
-	req.overrides = ov;
-	req.noverrides = 3;
 	store_fault_disk_full(h->st, 1);
 	assert_int_equal(engine_start(h->e, &req, run, &err), -1);
 	assert_int_equal(err.code, DF_E_WORKTREE_CREATE_FAILED);

@@ -49,19 +49,11 @@ put_template(struct harness *h, const char *json)
 static int
 start_template(struct harness *h, const char *name, char run[ENGINE_ID_MAX], struct df_error *err)
 {
-	static const struct binding_override ov[] = {
-		{ .role = "planner", .backend = "fake" },
-		{ .role = "implementer", .backend = "fake" },
-		{ .role = "reviewer", .backend = "fake" },
-	};
 	struct engine_start_request req = { 0 };
 
+	h_fake_request(&req, h->repo, "main");
 	req.requirements_md = "Do it.";
-	req.repo_path = h->repo;
-	req.base_branch = "main";
 	req.template_name = name;
-	req.overrides = ov;
-	req.noverrides = 3;
 	return engine_start(h->e, &req, run, err);
 }
 
@@ -102,19 +94,8 @@ test_rule_one_active_run_per_repo_and_base(void **state)
 	/* Another spelling of the same repository is the same key. */
 	alias = xasprintf("%s/alias", h->dir);
 	assert_int_equal(symlink(h->repo, alias), 0);
-	req.requirements_md = "x";
-	req.repo_path = alias;
-	req.base_branch = "main";
+	h_fake_request(&req, alias, "main");
 	req.run_id = "loser";
-	{
-		static const struct binding_override ov[] = {
-			{ .role = "planner", .backend = "fake" },
-			{ .role = "implementer", .backend = "fake" },
-			{ .role = "reviewer", .backend = "fake" }
-		};
-		req.overrides = ov;
-		req.noverrides = 3;
-	}
 	assert_int_equal(engine_start(h->e, &req, run2, &err), -1);
 	assert_int_equal(err.code, DF_E_ACTIVE_RUN_EXISTS);
 	assert_int_equal(err.class, DF_HUMAN_REQUIRED);
@@ -219,17 +200,8 @@ test_rule_max_concurrent_runs(void **state)
 	new_repo(h, "two", &repo2);
 	new_repo(h, "three", &repo3);
 	h_must_start(h, NULL, run);
-	req.requirements_md = "x";
-	req.base_branch = "main";
-	req.repo_path = repo2;
+	h_fake_request(&req, repo2, "main");
 	{
-		static const struct binding_override ov[] = {
-			{ .role = "planner", .backend = "fake" },
-			{ .role = "implementer", .backend = "fake" },
-			{ .role = "reviewer", .backend = "fake" }
-		};
-		req.overrides = ov;
-		req.noverrides = 3;
 		assert_int_equal(engine_start(h->e, &req, run, &err), 0);
 		req.repo_path = repo3;
 		assert_int_equal(engine_start(h->e, &req, run, &err), -1);
@@ -270,20 +242,9 @@ test_rule_worktree_at_workspace_run_main(void **state)
 	assert_int_equal(engine_abort(h->e, run, NULL, &err), 0);
 
 	/* A requested root outside <workspace>/<run-id> is refused; nothing is created. */
-	req.requirements_md = "x";
-	req.repo_path = h->repo;
-	req.base_branch = "main";
+	h_fake_request(&req, h->repo, "main");
 	req.run_id = "escape";
 	req.worktree_root = "../elsewhere";
-	{
-		static const struct binding_override ov[] = {
-			{ .role = "planner", .backend = "fake" },
-			{ .role = "implementer", .backend = "fake" },
-			{ .role = "reviewer", .backend = "fake" }
-		};
-		req.overrides = ov;
-		req.noverrides = 3;
-	}
 	assert_int_equal(engine_start(h->e, &req, run, &err), -1);
 	assert_int_equal(err.code, DF_E_WORKSPACE_PERMISSIONS);
 	assert_int_equal(store_run_get(h->st, "escape", &r, NULL), 0);
@@ -299,19 +260,12 @@ test_rule_failed_worktree_creation_removes_the_run(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX], *dir;
 	struct engine_start_request req = { 0 };
-	static const struct binding_override ov[] = { { .role = "planner", .backend = "fake" },
-		                                      { .role = "implementer", .backend = "fake" },
-		                                      { .role = "reviewer", .backend = "fake" } };
 	struct store_run r;
 	struct df_error err;
 	struct stat sb;
 
-	req.requirements_md = "x";
-	req.repo_path = h->repo;
-	req.base_branch = "no-such-branch";
+	h_fake_request(&req, h->repo, "no-such-branch");
 	req.run_id = "nobranch";
-	req.overrides = ov;
-	req.noverrides = 3;
 	assert_int_equal(engine_start(h->e, &req, run, &err), -1);
 	assert_int_equal(err.code, DF_E_WORKTREE_CREATE_FAILED);
 	assert_int_equal(store_run_get(h->st, "nobranch", &r, NULL), 0);
@@ -760,9 +714,6 @@ test_rule_reject_fails_and_abort_aborts_with_cleanup(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX], *repo2;
 	struct engine_start_request req = { 0 };
-	static const struct binding_override ov[] = { { .role = "planner", .backend = "fake" },
-		                                      { .role = "implementer", .backend = "fake" },
-		                                      { .role = "reviewer", .backend = "fake" } };
 	struct df_error err;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
@@ -774,11 +725,7 @@ test_rule_reject_fails_and_abort_aborts_with_cleanup(void **state)
 	assert_int_equal(h->sess[0].alive, 0);
 
 	new_repo(h, "other", &repo2);
-	req.requirements_md = "x";
-	req.repo_path = repo2;
-	req.base_branch = "main";
-	req.overrides = ov;
-	req.noverrides = 3;
+	h_fake_request(&req, repo2, "main");
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	assert_int_equal(engine_start(h->e, &req, run, &err), 0);
 	h_must_decide(h, run, ENGINE_ABORT, "t", "alice", NULL);
@@ -962,20 +909,13 @@ test_rule_restart_waiting_runs_stay(void **state)
 	struct harness *h = *state;
 	char run[ENGINE_ID_MAX], run2[ENGINE_ID_MAX], *repo2;
 	struct engine_start_request req = { 0 };
-	static const struct binding_override ov[] = { { .role = "planner", .backend = "fake" },
-		                                      { .role = "implementer", .backend = "fake" },
-		                                      { .role = "reviewer", .backend = "fake" } };
 	struct df_error err;
 	int before, before2;
 
 	h_script(h, "plan", H_PLAN_OK, H_IDLE);
 	h_must_start(h, NULL, run);
 	new_repo(h, "paused", &repo2);
-	req.requirements_md = "x";
-	req.repo_path = repo2;
-	req.base_branch = "main";
-	req.overrides = ov;
-	req.noverrides = 3;
+	h_fake_request(&req, repo2, "main");
 	assert_int_equal(engine_start(h->e, &req, run2, &err), 0);
 	assert_int_equal(engine_pause(h->e, run2, &err), 0);
 	before = h_event_total(h, run);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "engine/report.h"
+#include "lib/buf.h"
 #include "lib/canon.h"
 #include "lib/xalloc.h"
 #include "engine_harness.h"
@@ -25,18 +26,10 @@
 static char *
 slurp(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	char *data;
-	long len;
+	struct buf b = BUF_INIT;
 
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	data = xcalloc(1, (size_t)len + 1);
-	assert_int_equal(fread(data, 1, (size_t)len, fp), (size_t)len);
-	fclose(fp);
-	return data;
+	assert_int_equal(buf_read_file(&b, path, 0), 0);
+	return buf_detach(&b);
 }
 
 /* A full development run with one change request; returns the run id. */

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "agent/session.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 
@@ -99,10 +101,7 @@ teardown(void **state)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_mono_ms();
 }
 
 /* Run the loop until the session exits or ms pass; true when it exited. */
@@ -137,21 +136,12 @@ run_until_text(struct loop *loop, struct session *s, const char *needle, unsigne
 static char *
 slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
+	struct buf b = BUF_INIT;
 
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = 0;
-	fclose(f);
+	assert_int_equal(buf_read_file(&b, path, 0), 0);
 	if (len != NULL)
-		*len = (size_t)n;
-	return data;
+		*len = b.len;
+	return buf_detach(&b);
 }
 
 static struct session *

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "store/store.h"
 
@@ -71,19 +72,12 @@ write_file(const char *path, const void *data, size_t len)
 static char *
 read_file(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	char *data;
-	long n;
+	struct buf b = BUF_INIT;
 
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	rewind(fp);
-	data = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return data;
+	assert_int_equal(buf_read_file(&b, path, 0), 0);
+	if (len != NULL)
+		*len = b.len;
+	return buf_detach(&b);
 }
 
 static int

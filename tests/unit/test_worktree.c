@@ -53,27 +53,57 @@ static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
 	return rc == -1 ? -1 : WEXITSTATUS(rc);
 }
 
-/* Output of a shell command without its trailing newline. The caller frees. */
-static char *__attribute__((format(printf, 1, 2))) sh_out(const char *fmt, ...)
+static char *
+sh_vout(const char *fmt, va_list ap)
 {
-	va_list ap;
-	char *cmd, chunk[4096];
+	char *cmd;
 	struct buf b = BUF_INIT;
 	FILE *p;
-	size_t n;
 
-	va_start(ap, fmt);
 	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
-	va_end(ap);
 	p = popen(cmd, "r");
 	assert_non_null(p);
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		buf_append(&b, chunk, n);
+	assert_int_equal(buf_read_stream(&b, p, 0), 0);
 	pclose(p);
 	free(cmd);
 	while (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
 	return buf_detach(&b);
+}
+
+/* Output of a shell command without its trailing newline. The caller frees. */
+static char *__attribute__((format(printf, 1, 2))) sh_out(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = sh_vout(fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+/* The shell command's output, without its trailing newline, is want. */
+static void __attribute__((format(printf, 2, 3))) sh_is(const char *want, const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = sh_vout(fmt, ap);
+	va_end(ap);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+/* The worktree root's HEAD is the commit of rev in repo. */
+static void
+head_is(const char *root, const char *repo, const char *rev)
+{
+	sh_is("same",
+	      "test \"$(git -C '%s' rev-parse HEAD)\" = \"$(git -C '%s' rev-parse %s)\" "
+	      "&& echo same",
+	      root, repo, rev);
 }
 
 static bool
@@ -165,7 +195,7 @@ start(const char *ws, const char *repo, const char *base, const char *run_id)
 static void
 test_create_from_main(void **state)
 {
-	char *repo = make_repo(), *ws = fresh_dir("ws"), *root = NULL, *want, *out, *rundir;
+	char *repo = make_repo(), *ws = fresh_dir("ws"), *root = NULL, *want, *rundir;
 	struct df_error err;
 	struct stat st;
 
@@ -179,35 +209,18 @@ test_create_from_main(void **state)
 	assert_false(exists(root));
 
 	assert_int_equal(worktree_create(repo, "main", "run1", root, &err), 0);
-	out = sh_out("git -C '%s' rev-parse --abbrev-ref HEAD", root);
-	assert_string_equal(out, "devflow/run1/main");
-	free(out);
-	out = sh_out("git -C '%s' status --porcelain", root);
-	assert_string_equal(out, "");
-	free(out);
-	out = sh_out("cat '%s/README'", root);
-	assert_string_equal(out, "hello");
-	free(out);
-	out = sh_out("test -e '%s/feature.txt' && echo yes || echo no", root);
-	assert_string_equal(out, "no");
-	free(out);
-	out = sh_out("test \"$(git -C '%s' rev-parse HEAD)\" = \"$(git -C '%s' rev-parse main)\" "
-	             "&& echo same",
-	             root, repo);
-	assert_string_equal(out, "same");
-	free(out);
-	out = sh_out("git -C '%s' worktree list --porcelain | grep -c '^worktree %s$'", repo, root);
-	assert_string_equal(out, "1");
-	free(out);
-	out = sh_out("git -C '%s' worktree list --porcelain | grep -c "
-	             "'^branch refs/heads/devflow/run1/main$'",
-	             repo);
-	assert_string_equal(out, "1");
-	free(out);
+	sh_is("devflow/run1/main", "git -C '%s' rev-parse --abbrev-ref HEAD", root);
+	sh_is("", "git -C '%s' status --porcelain", root);
+	sh_is("hello", "cat '%s/README'", root);
+	sh_is("no", "test -e '%s/feature.txt' && echo yes || echo no", root);
+	head_is(root, repo, "main");
+	sh_is("1", "git -C '%s' worktree list --porcelain | grep -c '^worktree %s$'", repo, root);
+	sh_is("1",
+	      "git -C '%s' worktree list --porcelain | grep -c "
+	      "'^branch refs/heads/devflow/run1/main$'",
+	      repo);
 	/* The repository's own checkout is untouched. */
-	out = sh_out("git -C '%s' rev-parse --abbrev-ref HEAD", repo);
-	assert_string_equal(out, "main");
-	free(out);
+	sh_is("main", "git -C '%s' rev-parse --abbrev-ref HEAD", repo);
 
 	free(rundir);
 	free(want);
@@ -219,33 +232,19 @@ test_create_from_main(void **state)
 static void
 test_create_from_other_branch(void **state)
 {
-	char *repo = make_repo(), *ws = fresh_dir("ws"), *root, *out;
+	char *repo = make_repo(), *ws = fresh_dir("ws"), *root;
 
 	(void)state;
 	root = start(ws, repo, "feature", "run2");
-	out =
-	    sh_out("test \"$(git -C '%s' rev-parse HEAD)\" = \"$(git -C '%s' rev-parse feature)\" "
-	           "&& echo same",
-	           root, repo);
-	assert_string_equal(out, "same");
-	free(out);
-	out = sh_out("cat '%s/feature.txt'", root);
-	assert_string_equal(out, "f");
-	free(out);
-	out = sh_out("git -C '%s' status --porcelain", root);
-	assert_string_equal(out, "");
-	free(out);
+	head_is(root, repo, "feature");
+	sh_is("f", "cat '%s/feature.txt'", root);
+	sh_is("", "git -C '%s' status --porcelain", root);
 	free(root);
 
 	/* A remote-tracking branch is accepted when no local branch has the name. */
 	assert_int_equal(sh("git -C '%s' update-ref refs/remotes/origin/rel feature", repo), 0);
 	root = start(ws, repo, "origin/rel", "run3");
-	out =
-	    sh_out("test \"$(git -C '%s' rev-parse HEAD)\" = \"$(git -C '%s' rev-parse feature)\" "
-	           "&& echo same",
-	           root, repo);
-	assert_string_equal(out, "same");
-	free(out);
+	head_is(root, repo, "feature");
 	free(root);
 	free(ws);
 	free(repo);
@@ -677,9 +676,7 @@ test_failed_create_cleans_up(void **state)
 	out = sh_out("cat '%s'", blocker);
 	assert_string_equal(out, "x"); /* what was there before is untouched */
 	free(out);
-	out = sh_out("git -C '%s' worktree list | wc -l", repo);
-	assert_string_equal(out, "1");
-	free(out);
+	sh_is("1", "git -C '%s' worktree list | wc -l", repo);
 	/* The same run id works once the obstacle is gone. */
 	assert_int_equal(unlink(blocker), 0);
 	assert_int_equal(mkdir(blocker, 0700), 0);
@@ -696,9 +693,7 @@ test_failed_create_cleans_up(void **state)
 	assert_non_null(strstr(err.message, root));
 	assert_non_null(strstr(err.message, "already exists"));
 	assert_false(branch_exists(repo, "devflow/run8/main"));
-	out = sh_out("cat '%s'", root);
-	assert_string_equal(out, "keep");
-	free(out);
+	sh_is("keep", "cat '%s'", root);
 	free(root);
 
 	/* The branch or the worktree already existing. */
@@ -707,9 +702,7 @@ test_failed_create_cleans_up(void **state)
 	assert_int_equal(err.class, DF_HUMAN_REQUIRED);
 	assert_non_null(strstr(err.message, "branch devflow/run9/main already exists"));
 	assert_true(exists(root)); /* the existing worktree survives the refusal */
-	out = sh_out("git -C '%s' status --porcelain", root);
-	assert_string_equal(out, "");
-	free(out);
+	sh_is("", "git -C '%s' status --porcelain", root);
 	free(root);
 	assert_int_equal(sh("git -C '%s' branch -q devflow/run10/main main && "
 	                    "mkdir -p '%s/.git/worktrees/run11'",
@@ -736,7 +729,7 @@ test_failed_create_cleans_up(void **state)
 static void
 test_remove(void **state)
 {
-	char *repo = make_repo(), *ws = fresh_dir("ws"), *root, *admin, *out, *other;
+	char *repo = make_repo(), *ws = fresh_dir("ws"), *root, *admin, *other;
 	struct df_error err;
 
 	(void)state;
@@ -760,9 +753,7 @@ test_remove(void **state)
 	assert_false(exists(admin));
 	assert_false(branch_exists(repo, "devflow/rm1/main"));
 	assert_true(exists("/etc")); /* a symlink in the tree is not followed */
-	out = sh_out("git -C '%s' worktree list | wc -l", repo);
-	assert_string_equal(out, "1");
-	free(out);
+	sh_is("1", "git -C '%s' worktree list | wc -l", repo);
 	/* Idempotent. */
 	assert_int_equal(worktree_remove(repo, "rm1", root, true, &err), 0);
 	free(admin);
