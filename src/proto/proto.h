@@ -68,6 +68,9 @@ struct proto_msg {
 	cJSON *json;           /* the whole message, owned */
 };
 
+/* What a JSON value is, for messages: "a string", "an object", "null", "nothing" (NULL), ... */
+const char *proto_type_name(const cJSON *j);
+
 /* Release msg->json and zero msg. Safe on a zeroed or cleared msg. */
 void proto_msg_clear(struct proto_msg *msg);
 

@@ -20,6 +20,7 @@
 #include "lib/json.h"
 #include "lib/xalloc.h"
 #include "proto/proto.h"
+#include "proto/result.h"
 
 /* A frame with the given payload, header computed from its length. */
 static void
@@ -995,6 +996,194 @@ test_json_int(void **state)
 	}
 }
 
+/* The keys of object o, in order, space-separated (a static buffer). */
+static const char *
+keys_of(const cJSON *o)
+{
+	static char buf[512];
+	const cJSON *k;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(k, o)
+	{
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", buf[0] ? " " : "",
+		         k->string);
+	}
+	return buf;
+}
+
+static void
+test_result_simple_round_trips(void **state)
+{
+	struct df_error err;
+	cJSON *pl = cJSON_Parse("{\"status\":\"completed\"}"), *j;
+	struct result_start st, st2;
+	struct result_decide d, d2;
+	struct result_report r, r2;
+	struct result_run_state rs;
+
+	(void)state;
+	st = (struct result_start){ .run_id = "r1", .state = "planning", .worktree_root = "/w" };
+	j = result_start_json(&st);
+	assert_string_equal(keys_of(j), "runId state worktreeRoot");
+	assert_int_equal(result_start_parse(j, &st2, &err), 0);
+	assert_string_equal(st2.run_id, "r1");
+	assert_string_equal(st2.worktree_root, "/w");
+	cJSON_Delete(j);
+
+	d = (struct result_decide){
+		.run_id = "r1", .action = "abort", .replayed = 1, .state = "x"
+	};
+	j = result_decide_json(&d);
+	assert_string_equal(keys_of(j), "runId approvalId action replayed actor state");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "approvalId")));
+	assert_int_equal(result_decide_parse(j, &d2, &err), 0);
+	assert_null(d2.approval_id);
+	assert_int_equal(d2.replayed, 1);
+	assert_string_equal(d2.action, "abort");
+	cJSON_Delete(j);
+
+	r = (struct result_report){
+		.run_id = "r1", .state = "completed", .markdown = "# r", .report = pl
+	};
+	j = result_report_json(&r);
+	assert_string_equal(keys_of(j), "runId state markdownPath jsonPath markdown report");
+	assert_int_equal(result_report_parse(j, &r2, &err), 0);
+	assert_string_equal(cJSON_GetObjectItem(r2.report, "status")->valuestring, "completed");
+	cJSON_Delete(j);
+
+	j = result_run_state_json(&(struct result_run_state){ .run_id = "r1", .state = "paused" });
+	assert_string_equal(keys_of(j), "runId state");
+	cJSON_DeleteItemFromObject(j, "state");
+	assert_int_equal(result_run_state_parse(j, &rs, &err), -1);
+	assert_string_equal(err.message, "result: missing \"state\"");
+	cJSON_Delete(j);
+	cJSON_Delete(pl);
+}
+
+static void
+test_result_ls_round_trip(void **state)
+{
+	struct df_error err;
+	struct result_ls_run runs[2] = {
+		{ .id = "r1",
+		  .state = "executing",
+		  .phase = "plan",
+		  .pending_approvals = 2,
+		  .actions = { { "pause", "abort" }, 2 } },
+		{ .id = "r2", .state = "completed", .terminal = 1 },
+	};
+	struct result_ls ls = { runs, 2 }, back;
+	cJSON *j = result_ls_json(&ls);
+
+	(void)state;
+	assert_string_equal(keys_of(j), "runs");
+	assert_string_equal(keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "runs"), 0)),
+	                    "id state template repoPath baseBranch phase phaseState "
+	                    "pendingApprovals createdAt endedAt finalReportPath terminal actions");
+	assert_int_equal(result_ls_parse(j, &back, &err), 0);
+	assert_int_equal(back.nruns, 2);
+	assert_int_equal(back.runs[0].pending_approvals, 2);
+	assert_int_equal(back.runs[0].actions.n, 2);
+	assert_true(result_actions_has(&back.runs[0].actions, "abort"));
+	assert_false(result_actions_has(&back.runs[0].actions, "resume"));
+	assert_true(back.runs[1].terminal);
+	assert_null(back.runs[1].phase);
+	result_ls_free(&back);
+	/* A field of the wrong type names its path. */
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "runs"), 1), "terminal",
+	                          cJSON_CreateString("yes"));
+	assert_int_equal(result_ls_parse(j, &back, &err), -1);
+	assert_int_equal(err.code, DF_E_PROTOCOL);
+	assert_string_equal(err.message, "ls.runs[1].terminal: expected a boolean, got a string");
+	result_ls_free(&back);
+	cJSON_Delete(j);
+}
+
+static void
+test_result_status_round_trip(void **state)
+{
+	struct df_error err;
+	cJSON *pl = cJSON_Parse("{\"phaseKey\":\"plan\"}");
+	struct result_decision dec = { .action = "approve", .actor = "me" };
+	struct result_phase ph = { .id = "p1", .phase_key = "plan", .state = "running", .seq = 1 };
+	struct result_binding bd = { .role_id = "planner",
+		                     .persona = "planner",
+		                     .backend = "fake" };
+	struct result_approval ap = {
+		.id = "a1", .state = "approved", .payload = pl, .decisions = &dec, .ndecisions = 1
+	};
+	struct result_session ss = { .id = "s1", .state = "EXITED", .has_exit_status = 1 };
+	struct result_event ev = { .run_id = "r1", .seq = 3, .type = "run.created", .payload = pl };
+	struct result_status st = { .run = { .id = "r1", .state = "executing" },
+		                    .phases = &ph,
+		                    .nphases = 1,
+		                    .bindings = &bd,
+		                    .nbindings = 1,
+		                    .approvals = &ap,
+		                    .napprovals = 1,
+		                    .sessions = &ss,
+		                    .nsessions = 1,
+		                    .events = &ev,
+		                    .nevents = 1 },
+	                     back;
+	cJSON *j = result_status_json(&st);
+
+	(void)state;
+	assert_string_equal(keys_of(j), "run phases bindings approvals sessions events");
+	assert_string_equal(keys_of(cJSON_GetObjectItem(j, "run")),
+	                    "id state pausedFromState repoPath baseBranch worktreeRoot "
+	                    "templateHash currentPhaseId finalReportPath createdAt startedAt "
+	                    "endedAt terminal actions");
+	assert_string_equal(keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sessions"), 0)),
+	                    "id phaseId roleId backend state transcriptPath exitStatus");
+	assert_int_equal(result_status_parse(j, &back, &err), 0);
+	assert_string_equal(back.phases[0].phase_key, "plan");
+	assert_string_equal(back.bindings[0].role_id, "planner");
+	assert_int_equal(back.approvals[0].ndecisions, 1);
+	assert_string_equal(back.approvals[0].decisions[0].actor, "me");
+	assert_true(back.sessions[0].has_exit_status);
+	assert_int_equal(back.events[0].seq, 3);
+	result_status_free(&back);
+	cJSON_Delete(j);
+	cJSON_Delete(pl);
+}
+
+static void
+test_result_events_and_sessions(void **state)
+{
+	struct df_error err;
+	struct result_event ev = { .run_id = "r1", .seq = 1, .type = "run.created" };
+	struct result_events es = { .run_id = "r1",
+		                    .state = "planning",
+		                    .events = &ev,
+		                    .nevents = 1 },
+	                     eb;
+	struct result_sessions_item it = {
+		.id = "s1", .run_id = "r1", .state = "RUNNING", .live = 1, .screen = 1
+	};
+	struct result_sessions sl = { &it, 1 }, sb;
+	cJSON *j = result_events_json(&es);
+
+	(void)state;
+	assert_string_equal(keys_of(j), "runId state events");
+	assert_int_equal(result_events_parse(j, &eb, &err), 0);
+	assert_int_equal(eb.nevents, 1);
+	assert_null(eb.events[0].phase_id);
+	result_events_free(&eb);
+	cJSON_Delete(j);
+	j = result_sessions_json(&sl);
+	/* pid, rows and cols only while the server holds the session's terminal */
+	assert_string_equal(keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sessions"), 0)),
+	                    "id runId phase roleId backend state live screen transcriptPath "
+	                    "conversationId createdAt");
+	assert_int_equal(result_sessions_parse(j, &sb, &err), 0);
+	assert_false(sb.sessions[0].has_terminal);
+	assert_true(sb.sessions[0].live);
+	result_sessions_free(&sb);
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
@@ -1025,6 +1214,10 @@ main(void)
 		cmocka_unit_test(test_args_errors),
 		cmocka_unit_test(test_round_trip_session_args),
 		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_result_simple_round_trips),
+		cmocka_unit_test(test_result_ls_round_trip),
+		cmocka_unit_test(test_result_status_round_trip),
+		cmocka_unit_test(test_result_events_and_sessions),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
