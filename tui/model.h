@@ -6,8 +6,7 @@
  * gates pending a decision and agents asking a question, across all runs,
  * oldest first. No curses here: the panes draw it, unit tests read it.
  *
- * Field names are read tolerantly (camelCase as the engine's status JSON,
- * or snake_case), so that the TUI and the server can evolve separately.
+ * The results are read through their decoders (proto/result.h).
  */
 #ifndef DEVFLOW_TUI_MODEL_H
 #define DEVFLOW_TUI_MODEL_H
@@ -17,6 +16,8 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+
+#include "proto/result.h"
 
 struct model_run {
 	char *id, *state, *repo, *base, *template_name, *phase;
@@ -82,15 +83,14 @@ void model_free(struct model *m);
 int model_state_terminal(const char *state);
 
 /*
- * Replace the run list from an `ls` result (an array of runs, or an object
- * with "runs"). Keeps what statuses know about waiting. Returns 0, or -1
- * when the result has no list.
+ * Replace the run list from an `ls` result. Keeps what statuses know about
+ * waiting. Returns 0, or -1 when the result does not decode.
  */
 int model_set_runs(struct model *m, const cJSON *result, time_t now);
 
 /*
- * Store a `status` result (object with run, phases, approvals, sessions,
- * events) and rebuild the queue. Returns 0, or -1 when it has no run id.
+ * Store a `status` result (run, phases, bindings, approvals, sessions,
+ * events) and rebuild the queue. Returns 0, or -1 when it does not decode.
  */
 int model_set_status(struct model *m, const cJSON *result, time_t now);
 

@@ -60,26 +60,6 @@ refresh_panes(struct tui *t)
 	t->dirty = 1;
 }
 
-static char *
-result_text(const cJSON *res, const char *const *names)
-{
-	if (cJSON_IsString(res))
-		return xstrdup(res->valuestring);
-	for (size_t i = 0; names[i] != NULL; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, names[i]);
-
-		if (cJSON_IsString(v))
-			return xstrdup(v->valuestring);
-	}
-	{
-		char *s = cJSON_Print(res);
-		char *r = xstrdup(s ? s : "null");
-
-		cJSON_free(s);
-		return r;
-	}
-}
-
 static const char *
 result_str(const cJSON *res, const char *name)
 {
@@ -99,7 +79,7 @@ diff_with_files(const cJSON *res, const char *text)
 	if (n == 0)
 		return xstrdup(text);
 	buf_printf(&b, "%d file%s changed%s\n", n, n == 1 ? "" : "s",
-	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "files_truncated"))
+	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "filesTruncated"))
 	               ? " (list cut)"
 	               : "");
 	cJSON_ArrayForEach(f, files)
@@ -125,7 +105,7 @@ summary_lines(struct buf *b, const cJSON *res)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
 		buf_puts(b, "\n(the file changed since it was validated)");
 	if (!cJSON_IsObject(doc)) {
-		const char *fe = result_str(res, "file_error");
+		const char *fe = result_str(res, "fileError");
 
 		buf_printf(b, "\n(the artifact cannot be shown%s%s)", fe ? ": " : "", fe ? fe : "");
 		return;
@@ -216,7 +196,7 @@ artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
 		buf_puts(&b, text);
 	} else {
 		buf_printf(&b, "(the file cannot be read: %s)\n",
-		           result_str(res, "file_error") ? result_str(res, "file_error") : "?");
+		           result_str(res, "fileError") ? result_str(res, "fileError") : "?");
 	}
 	title = xasprintf("Artifact · run %.8s · %s", run_id,
 	                  result_str(res, "phase") ? result_str(res, "phase") : "?");
@@ -276,17 +256,13 @@ static void
 start_reply(struct tui *t, struct proto_msg *m)
 {
 	if (m->ok) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m->result, "run_id");
+		struct result_start st;
+		struct df_error err;
 
-		if (!cJSON_IsString(id))
-			id = cJSON_GetObjectItemCaseSensitive(m->result, "runId");
-		if (!cJSON_IsString(id))
-			id = cJSON_GetObjectItemCaseSensitive(
-			    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
 		views_form_close(t);
-		if (cJSON_IsString(id)) {
-			app_message(t, 0, "started run %.8s", id->valuestring);
-			app_select_run(t, id->valuestring);
+		if (result_start_parse(m->result, &st, &err) == 0) {
+			app_message(t, 0, "started run %.8s", st.run_id);
+			app_select_run(t, st.run_id);
 		} else
 			app_message(t, 0, "run started");
 		app_want_ls(t);
@@ -304,15 +280,22 @@ start_reply(struct tui *t, struct proto_msg *m)
 static void
 text_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
 {
-	static const char *const dnames[] = { "diff", "text", NULL };
-	static const char *const rnames[] = { "markdown", "md", "text", NULL };
+	struct result_report rep;
+	struct df_error err;
 	char *text, *title;
 
 	if (!m->ok) {
 		app_message_error(t, &m->error);
 		return;
 	}
-	text = result_text(m->result, p->kind == PEND_DIFF ? dnames : rnames);
+	if (p->kind == PEND_DIFF)
+		text = xstrdup(result_str(m->result, "text") ? result_str(m->result, "text") : "");
+	else if (result_report_parse(m->result, &rep, &err) == 0)
+		text = xstrdup(rep.markdown != NULL ? rep.markdown : "");
+	else {
+		app_message_error(t, &err);
+		return;
+	}
 	title = xasprintf("%s · run %.8s", p->kind == PEND_DIFF ? "Diff" : "Report", p->run_id);
 	if (p->kind == PEND_DIFF && text[0] == '\0') {
 		free(text);

@@ -869,9 +869,13 @@ proto_event_json(const struct proto_event *ev)
 	cJSON *j = cJSON_CreateObject(), *e = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(j, "type", "event");
-	cJSON_AddStringToObject(e, "run_id", ev->run_id);
+	cJSON_AddStringToObject(e, "runId", ev->run_id);
 	cJSON_AddNumberToObject(e, "seq", (double)ev->seq);
 	cJSON_AddStringToObject(e, "type", ev->type);
+	if (ev->phase_id != NULL)
+		cJSON_AddStringToObject(e, "phaseId", ev->phase_id);
+	else
+		cJSON_AddNullToObject(e, "phaseId");
 	cJSON_AddItemToObject(e, "payload",
 	                      ev->payload != NULL ? cJSON_Duplicate(ev->payload, 1)
 	                                          : cJSON_CreateObject());
@@ -890,9 +894,11 @@ proto_event_parse(const cJSON *msg, struct proto_event *ev, struct df_error *err
 	if (check_args(msg, "message", err) < 0 ||
 	    (e = get_object(msg, "message", "event", err)) == NULL)
 		return -1;
-	if (get_string(e, "event", "run_id", 1, PROTO_MAX_NAME, &ev->run_id, err) < 0 ||
+	if (get_string(e, "event", "runId", 1, PROTO_MAX_NAME, &ev->run_id, err) < 0 ||
 	    get_int(e, "event", "seq", 0, (double)PROTO_MAX_ID, &seq, err) < 0 ||
 	    get_string(e, "event", "type", 1, PROTO_MAX_NAME, &ev->type, err) < 0 ||
+	    (!cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e, "phaseId")) &&
+	     get_string(e, "event", "phaseId", 0, 0, &ev->phase_id, err) < 0) ||
 	    get_string(e, "event", "ts", 1, PROTO_MAX_NAME, &ev->ts, err) < 0 ||
 	    (payload = get_object(e, "event", "payload", err)) == NULL)
 		return -1;

@@ -77,9 +77,9 @@ diff_run(void *arg)
 		return j;
 	}
 	j->result = cJSON_CreateObject();
-	cJSON_AddStringToObject(j->result, "run_id", j->run_id);
+	cJSON_AddStringToObject(j->result, "runId", j->run_id);
 	cJSON_AddStringToObject(j->result, "base", j->base);
-	cJSON_AddStringToObject(j->result, "worktree", j->root);
+	cJSON_AddStringToObject(j->result, "worktreeRoot", j->root);
 	files = cJSON_AddArrayToObject(j->result, "files");
 	for (size_t i = 0; i < n; i++) {
 		cJSON *f = cJSON_CreateObject();
@@ -122,8 +122,8 @@ diff_run(void *arg)
 
 			while (cJSON_GetArraySize(files) > keep)
 				cJSON_DeleteItemFromArray(files, cJSON_GetArraySize(files) - 1);
-			cJSON_DeleteItemFromObjectCaseSensitive(j->result, "files_truncated");
-			cJSON_AddBoolToObject(j->result, "files_truncated", 1);
+			cJSON_DeleteItemFromObjectCaseSensitive(j->result, "filesTruncated");
+			cJSON_AddBoolToObject(j->result, "filesTruncated", 1);
 		}
 	}
 	free(text);
@@ -295,9 +295,9 @@ srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 		goto out;
 	}
 	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "run_id", run_id);
+	cJSON_AddStringToObject(*result, "runId", run_id);
 	cJSON_AddStringToObject(*result, "phase", ph.phase_key);
-	cJSON_AddStringToObject(*result, "phase_id", ph.id);
+	cJSON_AddStringToObject(*result, "phaseId", ph.id);
 	cJSON_AddStringToObject(*result, "path", a.path);
 	cJSON_AddStringToObject(*result, "schema", a.schema_id);
 	cJSON_AddNumberToObject(*result, "attempt", a.attempt);
@@ -307,7 +307,7 @@ srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 	if (errs != NULL && !cJSON_IsArray(errs))
 		cJSON_Delete(errs);
 	cJSON_AddStringToObject(*result, "hash", a.hash);
-	cJSON_AddStringToObject(*result, "validated_at", a.created_at);
+	cJSON_AddStringToObject(*result, "validatedAt", a.created_at);
 	/* The file as it is now: the agent may have rewritten it since it was judged. */
 	if (worktree_path_inside(run.worktree_root, a.path, &abs, err) != 0) {
 		cJSON_Delete(*result);
@@ -319,7 +319,7 @@ srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 		char *fe = xasprintf("%s %s%s", a.path, why, errno == EFBIG ? ": not shown" : "");
 
 		cJSON_AddNullToObject(*result, "json");
-		cJSON_AddStringToObject(*result, "file_error", fe);
+		cJSON_AddStringToObject(*result, "fileError", fe);
 		free(fe);
 	} else {
 		canon_sha256_hex(data.data != NULL ? data.data : "", data.len, now_hash);

@@ -335,7 +335,7 @@ test_hello_version_mismatch(void **state)
 	assert_int_equal(err.code, DF_E_PROTOCOL);
 	assert_string_equal(
 	    err.message, "hello: protocol version mismatch: the server (devflow 9.0.0, pid 12345) "
-	                 "speaks protocol 99, this client speaks 1");
+	                 "speaks protocol 99, this client speaks 2");
 	assert_contains(err.hint, "kill-server");
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 

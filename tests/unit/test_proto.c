@@ -122,7 +122,7 @@ test_reader_several_frames_in_one_buffer(void **state)
 
 	(void)state;
 	put_frame(&b, "{\"id\":7,\"ok\":true,\"result\":{\"runs\":[]}}");
-	put_frame(&b, "{\"type\":\"event\",\"event\":{\"run_id\":\"r\",\"seq\":3,"
+	put_frame(&b, "{\"type\":\"event\",\"event\":{\"runId\":\"r\",\"seq\":3,"
 	              "\"type\":\"run.started\",\"payload\":{},\"ts\":\"2026-01-01T00:00:00Z\"}}");
 	put_frame(&b, "{\"id\":8,\"ok\":false,\"error\":{\"class\":\"human_required\","
 	              "\"code\":\"approval_conflict\",\"message\":\"m\",\"run_id\":\"r\"}}");
@@ -371,7 +371,7 @@ test_reader_bad_server_envelopes(void **state)
 	    "reply.error: missing \"message\"");
 	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"gossip\"}",
 	                   "message.type: unknown message type \"gossip\"");
-	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"event\",\"event\":{\"run_id\":\"r\"}}",
+	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"event\",\"event\":{\"runId\":\"r\"}}",
 	                   "event: missing \"seq\"");
 	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"screen\"}", "screen: missing \"session\"");
 }
@@ -890,9 +890,9 @@ test_args_errors(void **state)
 	                  "subscribe.session: not allowed with topic \"events\"");
 	expect_args_error(paste_parse, "{\"session\":\"s\",\"text\":1}",
 	                  "paste.text: expected a string, got a number");
-	expect_args_error(hello_parse, "{\"version\":2,\"client\":\"devflow-tui 9\"}",
-	                  "protocol version mismatch: devflow-tui 9 speaks protocol 2, this server "
-	                  "speaks 1");
+	expect_args_error(hello_parse, "{\"version\":3,\"client\":\"devflow-tui 9\"}",
+	                  "protocol version mismatch: devflow-tui 9 speaks protocol 3, this server "
+	                  "speaks 2");
 	expect_args_error(hello_parse, "{\"client\":\"x\"}", "hello: missing \"version\"");
 }
 
@@ -958,7 +958,7 @@ test_hello(void **state)
 	cJSON_ReplaceItemInObject(res, "protocol", cJSON_CreateNumber(PROTO_VERSION + 1));
 	assert_int_equal(proto_hello_check(res, &pid, &err), -1);
 	assert_int_equal(err.code, DF_E_PROTOCOL);
-	assert_non_null(strstr(err.message, "speaks protocol 2, this client speaks 1"));
+	assert_non_null(strstr(err.message, "speaks protocol 3, this client speaks 2"));
 	assert_non_null(strstr(err.hint, "devflow kill-server"));
 	cJSON_Delete(res);
 }
