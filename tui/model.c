@@ -32,6 +32,8 @@ run_clear(struct model_run *r)
 	free(r->base);
 	free(r->template_name);
 	free(r->phase);
+	for (size_t i = 0; i < r->nactions; i++)
+		free(r->actions[i]);
 }
 
 static void
@@ -108,10 +110,24 @@ model_free(struct model *m)
 }
 
 int
-model_state_terminal(const char *state)
+model_run_allows(const struct model_run *r, const char *action)
 {
-	return state != NULL && (strcmp(state, "completed") == 0 || strcmp(state, "failed") == 0 ||
-	                         strcmp(state, "aborted") == 0);
+	for (size_t i = 0; i < r->nactions; i++)
+		if (strcmp(r->actions[i], action) == 0)
+			return 1;
+	return 0;
+}
+
+/* The run's terminal flag and actions from a result. */
+static void
+run_set_actions(struct model_run *r, int terminal, const struct result_actions *a)
+{
+	for (size_t i = 0; i < r->nactions; i++)
+		free(r->actions[i]);
+	r->terminal = terminal;
+	for (size_t i = 0; i < a->n; i++)
+		r->actions[i] = xstrdup(a->name[i]);
+	r->nactions = a->n;
 }
 
 static char *
@@ -178,7 +194,7 @@ static int
 run_cmp(const void *a, const void *b)
 {
 	const struct model_run *x = a, *y = b;
-	int tx = model_state_terminal(x->state), ty = model_state_terminal(y->state);
+	int tx = x->terminal, ty = y->terminal;
 
 	if (tx != ty)
 		return tx - ty;
@@ -213,6 +229,7 @@ model_set_runs(struct model *m, const cJSON *result, time_t now)
 		r->created = model_parse_time(o->created_at);
 		r->waiting = o->pending_approvals > 0 || (st != NULL && st->nitems > 0);
 		r->changed = old != NULL && strcmp(old->state, r->state) == 0 ? old->changed : now;
+		run_set_actions(r, o->terminal, &o->actions);
 	}
 	qsort(nv, ls.nruns, sizeof *nv, run_cmp);
 	for (size_t i = 0; i < m->nruns; i++)
@@ -559,6 +576,7 @@ model_set_status(struct model *m, const cJSON *result, time_t now)
 			r->changed = now;
 		}
 		r->waiting = ns.nitems > 0;
+		run_set_actions(r, st.run.terminal, &st.run.actions);
 		for (size_t i = 0; st.run.current_phase_id != NULL && i < ns.nphases; i++)
 			if (strcmp(ns.phases[i].id, st.run.current_phase_id) == 0) {
 				free(r->phase);

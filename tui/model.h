@@ -6,7 +6,9 @@
  * gates pending a decision and agents asking a question, across all runs,
  * oldest first. No curses here: the panes draw it, unit tests read it.
  *
- * The results are read through their decoders (proto/result.h).
+ * The results are read through their decoders (proto/result.h); whether a
+ * run is over and what may be asked of it now come from the server (the
+ * run's terminal and actions), not from rules of the TUI's own.
  */
 #ifndef DEVFLOW_TUI_MODEL_H
 #define DEVFLOW_TUI_MODEL_H
@@ -24,6 +26,9 @@ struct model_run {
 	time_t created; /* 0 when unknown */
 	time_t changed; /* when the state was last seen to change (waiting since) */
 	int waiting;    /* a gate or a question waits for a person */
+	int terminal;   /* the run is over */
+	char *actions[RESULT_ACTIONS_MAX]; /* what may be asked of it now (result.h) */
+	size_t nactions;
 };
 
 struct model_phase {
@@ -79,8 +84,8 @@ struct model {
 void model_init(struct model *m);
 void model_free(struct model *m);
 
-/* 1 for completed, failed and aborted. */
-int model_state_terminal(const char *state);
+/* 1 when the server lists action ("pause", "abort", ...) as allowed for run r now. */
+int model_run_allows(const struct model_run *r, const char *action);
 
 /*
  * Replace the run list from an `ls` result. Keeps what statuses know about

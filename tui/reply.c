@@ -18,8 +18,7 @@
 static int
 followed(struct tui *t, const struct model_run *r)
 {
-	return !model_state_terminal(r->state) ||
-	       (t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0);
+	return !r->terminal || (t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0);
 }
 
 static void
