@@ -32,8 +32,8 @@ run_clear(struct model_run *r)
 	free(r->base);
 	free(r->template_name);
 	free(r->phase);
-	for (size_t i = 0; i < r->nactions; i++)
-		free(r->actions[i]);
+	for (size_t i = 0; i < r->actions.n; i++)
+		free((char *)r->actions.name[i]);
 }
 
 static void
@@ -109,25 +109,16 @@ model_free(struct model *m)
 	memset(m, 0, sizeof *m);
 }
 
-int
-model_run_allows(const struct model_run *r, const char *action)
-{
-	for (size_t i = 0; i < r->nactions; i++)
-		if (strcmp(r->actions[i], action) == 0)
-			return 1;
-	return 0;
-}
-
 /* The run's terminal flag and actions from a result. */
 static void
 run_set_actions(struct model_run *r, int terminal, const struct result_actions *a)
 {
-	for (size_t i = 0; i < r->nactions; i++)
-		free(r->actions[i]);
+	for (size_t i = 0; i < r->actions.n; i++)
+		free((char *)r->actions.name[i]);
 	r->terminal = terminal;
 	for (size_t i = 0; i < a->n; i++)
-		r->actions[i] = xstrdup(a->name[i]);
-	r->nactions = a->n;
+		r->actions.name[i] = xstrdup(a->name[i]);
+	r->actions.n = a->n;
 }
 
 static char *

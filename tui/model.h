@@ -23,12 +23,11 @@
 
 struct model_run {
 	char *id, *state, *repo, *base, *template_name, *phase;
-	time_t created; /* 0 when unknown */
-	time_t changed; /* when the state was last seen to change (waiting since) */
-	int waiting;    /* a gate or a question waits for a person */
-	int terminal;   /* the run is over */
-	char *actions[RESULT_ACTIONS_MAX]; /* what may be asked of it now (result.h) */
-	size_t nactions;
+	time_t created;                /* 0 when unknown */
+	time_t changed;                /* when the state was last seen to change (waiting since) */
+	int waiting;                   /* a gate or a question waits for a person */
+	int terminal;                  /* the run is over */
+	struct result_actions actions; /* what may be asked of it now; names are copies */
 };
 
 struct model_phase {
@@ -83,9 +82,6 @@ struct model {
 
 void model_init(struct model *m);
 void model_free(struct model *m);
-
-/* 1 when the server lists action ("pause", "abort", ...) as allowed for run r now. */
-int model_run_allows(const struct model_run *r, const char *action);
 
 /*
  * Replace the run list from an `ls` result. Keeps what statuses know about

@@ -19,11 +19,8 @@ rawres() {
 
 make_repo "$T_TMP/repo"
 make_repo "$T_TMP/repo2"
-printf '# Add a greeting\n' >"$T_TMP/req.md"
-dj start --repo "$T_TMP/repo" --requirements "$T_TMP/req.md" --backend planner=fake \
-	--backend implementer=fake --backend reviewer=fake
+run=$(start_run "$T_TMP/repo")
 ok $? "start"
-run=$(jv result.runId)
 is "$(keys result)" "runId state worktreeRoot" "start: runId state worktreeRoot"
 wait_until 20 state_is "$run" awaiting_approval
 ok $? "the plan reaches its gate"
@@ -86,9 +83,7 @@ rawres report '{"run":"'"$run"'"}'
 is "$(keys result)" "runId state markdownPath jsonPath markdown report" "report: its files and texts"
 
 # A run whose planner stays silent can be paused and resumed.
-dj start --repo "$T_TMP/repo2" --requirements "$T_TMP/req.md" --backend planner=fake \
-	--backend implementer=fake --backend reviewer=fake --scenario plan=silent
-run2=$(jv result.runId)
+run2=$(start_run "$T_TMP/repo2" --scenario plan=silent)
 dj pause "$run2"
 ok $? "pause"
 is "$(keys result)" "runId state" "pause: runId state"

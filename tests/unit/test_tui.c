@@ -211,11 +211,11 @@ test_model_runs(void **state)
 	assert_int_equal(m.runs[1].created, model_parse_time("2026-11-25T08:00:00Z"));
 	/* What may be asked of a run is the server's list, not a rule of the TUI. */
 	assert_true(m.runs[2].terminal);
-	assert_false(model_run_allows(&m.runs[2], "abort"));
+	assert_false(result_actions_has(&m.runs[2].actions, "abort"));
 	assert_false(m.runs[0].terminal);
-	assert_true(model_run_allows(&m.runs[0], "pause"));
-	assert_false(model_run_allows(&m.runs[0], "resume"));
-	assert_true(model_run_allows(&m.runs[1], "request_changes"));
+	assert_true(result_actions_has(&m.runs[0].actions, "pause"));
+	assert_false(result_actions_has(&m.runs[0].actions, "resume"));
+	assert_true(result_actions_has(&m.runs[1].actions, "request_changes"));
 	/* A result that does not decode (a run without an id, no list) changes nothing. */
 	assert_int_equal(model_set_runs(&m, bad, 1000), -1);
 	assert_int_equal(model_set_runs(&m, cJSON_GetObjectItem(ls, "runs"), 1000), -1);
