@@ -287,6 +287,7 @@ attach_resolve(struct attach *a, const char *name, char sid[PROTO_MAX_NAME + 1])
 {
 	cJSON *args = cJSON_CreateObject(), *res = NULL;
 	struct result_sessions sl;
+	struct result_capture cap;
 
 	cJSON_AddStringToObject(args, "session", name);
 	if (client_call(a->c, "capture", args, &res, &a->err) != 0) {
@@ -295,7 +296,12 @@ attach_resolve(struct attach *a, const char *name, char sid[PROTO_MAX_NAME + 1])
 		return -1;
 	}
 	cJSON_Delete(args);
-	snprintf(sid, PROTO_MAX_NAME + 1, "%s", json_str(res, "session", name));
+	if (result_capture_parse(res, &cap, &a->err) != 0) {
+		cJSON_Delete(res);
+		df_error_prefix(&a->err, "attach");
+		return -1;
+	}
+	snprintf(sid, PROTO_MAX_NAME + 1, "%s", cap.session);
 	cJSON_Delete(res);
 	a->session = sid;
 	if (client_call(a->c, "sessions", NULL, &res, &a->err) != 0)

@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 
-#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 

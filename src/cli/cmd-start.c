@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "lib/gitrepo.h"
-#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "verb.h"

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 

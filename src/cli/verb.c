@@ -12,7 +12,6 @@
 #include <uuid/uuid.h>
 
 #include "lib/buf.h"
-#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"

@@ -215,6 +215,53 @@ static const struct shape sessions_item_shape = { sessions_item_fields,
 	                                          NFIELDS(sessions_item_fields),
 	                                          sizeof(struct result_sessions_item) };
 
+static const struct field diff_fields[] = {
+	FSTR(result_diff, run_id, "runId"),
+	FOSTR(result_diff, base, "base"),
+	FOSTR(result_diff, worktree_root, "worktreeRoot"),
+};
+static const struct field diff_tail_fields[] = {
+	FOSTR(result_diff, text, "text"),
+	FBOOL(result_diff, truncated, "truncated"),
+	FBOOL(result_diff, files_truncated, "filesTruncated"),
+};
+
+static const struct field diff_file_fields[] = {
+	FSTR(result_diff_file, path, "path"),
+	FSTR(result_diff_file, status, "status"),
+};
+static const struct shape diff_file_shape = { diff_file_fields, NFIELDS(diff_file_fields),
+	                                      sizeof(struct result_diff_file) };
+
+static const struct field artifact_fields[] = {
+	FSTR(result_artifact, run_id, "runId"),
+	FOSTR(result_artifact, phase, "phase"),
+	FOSTR(result_artifact, phase_id, "phaseId"),
+	FOSTR(result_artifact, path, "path"),
+	FOSTR(result_artifact, schema, "schema"),
+	FINT(result_artifact, attempt, "attempt"),
+	FBOOL(result_artifact, valid, "valid"),
+	FJSON(result_artifact, errors, "errors"),
+	FOSTR(result_artifact, hash, "hash"),
+	FOSTR(result_artifact, validated_at, "validatedAt"),
+	FBOOL(result_artifact, changed, "changed"),
+	FJSON(result_artifact, json, "json"),
+	FOSTR(result_artifact, text, "text"),
+	FOSTR(result_artifact, file_error, "fileError"),
+};
+
+static const struct field capture_fields[] = {
+	FSTR(result_capture, session, "session"), FINT(result_capture, rows, "rows"),
+	FINT(result_capture, cols, "cols"),       FOSTR(result_capture, text, "text"),
+	FJSON(result_capture, screen, "screen"),
+};
+
+static const struct field ping_fields[] = {
+	FINT(result_ping, pid, "pid"),
+	FOSTR(result_ping, workspace, "workspace"),
+	FINT(result_ping, clients, "clients"),
+};
+
 int
 result_actions_has(const struct result_actions *a, const char *name)
 {
@@ -627,4 +674,68 @@ result_sessions_free(struct result_sessions *r)
 {
 	free(r->sessions);
 	memset(r, 0, sizeof(*r));
+}
+
+cJSON *
+result_diff_json(const struct result_diff *r)
+{
+	cJSON *o = enc_object(diff_fields, NFIELDS(diff_fields), r);
+
+	enc_array(o, "files", &diff_file_shape, r->files, r->nfiles);
+	enc_fields(o, diff_tail_fields, NFIELDS(diff_tail_fields), r);
+	return o;
+}
+
+int
+result_diff_parse(const cJSON *j, struct result_diff *r, struct df_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	if (dec_fields(j, "diff", diff_fields, NFIELDS(diff_fields), r, err) != 0 ||
+	    dec_fields(j, "diff", diff_tail_fields, NFIELDS(diff_tail_fields), r, err) != 0)
+		return -1;
+	return dec_array(j, "diff", "files", &diff_file_shape, (void **)&r->files, &r->nfiles, err);
+}
+
+void
+result_diff_free(struct result_diff *r)
+{
+	free(r->files);
+	memset(r, 0, sizeof(*r));
+}
+
+cJSON *
+result_artifact_json(const struct result_artifact *r)
+{
+	return enc_object(artifact_fields, NFIELDS(artifact_fields), r);
+}
+
+int
+result_artifact_parse(const cJSON *j, struct result_artifact *r, struct df_error *err)
+{
+	return dec_plain(j, "artifact", artifact_fields, NFIELDS(artifact_fields), r, sizeof(*r),
+	                 err);
+}
+
+cJSON *
+result_capture_json(const struct result_capture *r)
+{
+	return enc_object(capture_fields, NFIELDS(capture_fields), r);
+}
+
+int
+result_capture_parse(const cJSON *j, struct result_capture *r, struct df_error *err)
+{
+	return dec_plain(j, "capture", capture_fields, NFIELDS(capture_fields), r, sizeof(*r), err);
+}
+
+cJSON *
+result_ping_json(const struct result_ping *r)
+{
+	return enc_object(ping_fields, NFIELDS(ping_fields), r);
+}
+
+int
+result_ping_parse(const cJSON *j, struct result_ping *r, struct df_error *err)
+{
+	return dec_plain(j, "ping", ping_fields, NFIELDS(ping_fields), r, sizeof(*r), err);
 }

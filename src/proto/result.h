@@ -155,6 +155,49 @@ struct result_sessions {
 	size_t nsessions;
 };
 
+/* diff: the worktree against its base; files_truncated when the list was cut to fit. */
+struct result_diff_file {
+	const char *path, *status; /* status: "A", "D", "M", "T" or "?" */
+};
+
+struct result_diff {
+	const char *run_id, *base, *worktree_root;
+	struct result_diff_file *files;
+	size_t nfiles;
+	const char *text;
+	int truncated, files_truncated;
+};
+
+/*
+ * artifact: the stored validation of a phase's artifact and the file as it
+ * is now: json (its document), else text (not JSON), else file_error.
+ */
+struct result_artifact {
+	const char *run_id, *phase, *phase_id, *path, *schema;
+	int64_t attempt;
+	int valid;
+	const cJSON *errors; /* an array of messages */
+	const char *hash, *validated_at;
+	int changed;
+	const cJSON *json;
+	const char *text, *file_error;
+};
+
+/* capture: a session's screen as text, and as a screen message when asked (else NULL). */
+struct result_capture {
+	const char *session;
+	int64_t rows, cols;
+	const char *text;
+	const cJSON *screen;
+};
+
+/* ping: the server's pid, workspace and number of clients. */
+struct result_ping {
+	int64_t pid;
+	const char *workspace;
+	int64_t clients;
+};
+
 /*
  * Encoders: a new tree (the caller deletes it); JSON members (payload,
  * report) are copied. Decoders: 0 with *r filled, or -1 with err
@@ -190,5 +233,18 @@ void result_status_free(struct result_status *r);
 cJSON *result_sessions_json(const struct result_sessions *r);
 int result_sessions_parse(const cJSON *j, struct result_sessions *r, struct df_error *err);
 void result_sessions_free(struct result_sessions *r);
+
+cJSON *result_diff_json(const struct result_diff *r);
+int result_diff_parse(const cJSON *j, struct result_diff *r, struct df_error *err);
+void result_diff_free(struct result_diff *r);
+
+cJSON *result_artifact_json(const struct result_artifact *r);
+int result_artifact_parse(const cJSON *j, struct result_artifact *r, struct df_error *err);
+
+cJSON *result_capture_json(const struct result_capture *r);
+int result_capture_parse(const cJSON *j, struct result_capture *r, struct df_error *err);
+
+cJSON *result_ping_json(const struct result_ping *r);
+int result_ping_parse(const cJSON *j, struct result_ping *r, struct df_error *err);
 
 #endif

@@ -18,7 +18,6 @@
 
 #include "agent/screen.h"
 #include "lib/buf.h"
-#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "store/states.h"
 #include "server-int.h"
@@ -550,6 +549,7 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct screen *scr;
 	int spans, rows, cols;
 	char *text;
+	cJSON *frame;
 
 	if (srv_arg_str("capture", x->args, "session", 1, &name, err) != 0 ||
 	    srv_arg_bool("capture", x->args, "spans", &spans, err) != 0)
@@ -559,14 +559,11 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	scr = session_screen(s);
 	screen_size(scr, &rows, &cols);
 	text = screen_dump_text(scr);
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "session", sid);
-	cJSON_AddNumberToObject(*result, "rows", rows);
-	cJSON_AddNumberToObject(*result, "cols", cols);
-	cJSON_AddStringToObject(*result, "text", text);
+	frame = spans ? srv_screen_frame(sid, scr, 1, NULL) : NULL;
+	*result = result_capture_json(&(struct result_capture){
+	    .session = sid, .rows = rows, .cols = cols, .text = text, .screen = frame });
+	cJSON_Delete(frame);
 	free(text);
-	if (spans)
-		cJSON_AddItemToObject(*result, "screen", srv_screen_frame(sid, scr, 1, NULL));
 	return 0;
 }
 
@@ -768,10 +765,9 @@ static int
 op_ping(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	(void)err;
-	*result = cJSON_CreateObject();
-	cJSON_AddNumberToObject(*result, "pid", getpid());
-	cJSON_AddStringToObject(*result, "workspace", x->srv->workspace);
-	cJSON_AddNumberToObject(*result, "clients", server_client_count(x->srv));
+	*result = result_ping_json(&(struct result_ping){ .pid = getpid(),
+	                                                  .workspace = x->srv->workspace,
+	                                                  .clients = server_client_count(x->srv) });
 	return 0;
 }
 

@@ -62,10 +62,16 @@ is "$(keys result.events.0)" "runId seq type phaseId payload ts" "events: an eve
 
 rawres artifact '{"run":"'"$run"'"}'
 is "$(keys result)" \
-	"runId phase phaseId path schema attempt valid errors hash validatedAt changed json" \
+	"runId phase phaseId path schema attempt valid errors hash validatedAt changed json text fileError" \
 	"artifact: the stored validation and the file"
 rawres diff '{"run":"'"$run"'"}'
-is "$(keys result)" "runId base worktreeRoot files text truncated" "diff: runId base worktreeRoot files text truncated"
+is "$(keys result)" "runId base worktreeRoot files text truncated filesTruncated" "diff: the files and the text"
+is "$(keys result.files.0)" "path status" "diff: a file"
+sess=$(last_session "$run")
+dj capture "$sess"
+is "$(keys result)" "session rows cols text screen" "capture: session rows cols text screen"
+rawres ping '{}'
+is "$(keys result)" "pid workspace clients" "ping: pid workspace clients"
 
 dj approve "$run"
 ok $? "approve the plan"

@@ -1184,6 +1184,39 @@ test_result_events_and_sessions(void **state)
 	cJSON_Delete(j);
 }
 
+static void
+test_result_diff_and_artifact(void **state)
+{
+	struct df_error err;
+	struct result_diff_file f[2] = { { "a.c", "M" }, { "b.c", "?" } };
+	struct result_diff d = { .run_id = "r1",
+		                 .base = "main",
+		                 .files = f,
+		                 .nfiles = 2,
+		                 .text = "",
+		                 .files_truncated = 1 },
+	                   db;
+	struct result_artifact a = { .run_id = "r1", .phase = "plan", .file_error = "gone" }, ab;
+	cJSON *j = result_diff_json(&d);
+
+	(void)state;
+	assert_string_equal(keys_of(j),
+	                    "runId base worktreeRoot files text truncated filesTruncated");
+	assert_int_equal(result_diff_parse(j, &db, &err), 0);
+	assert_int_equal(db.nfiles, 2);
+	assert_string_equal(db.files[1].status, "?");
+	assert_true(db.files_truncated);
+	result_diff_free(&db);
+	cJSON_Delete(j);
+	j = result_artifact_json(&a);
+	assert_string_equal(keys_of(j), "runId phase phaseId path schema attempt valid errors hash "
+	                                "validatedAt changed json text fileError");
+	assert_int_equal(result_artifact_parse(j, &ab, &err), 0);
+	assert_null(ab.json);
+	assert_string_equal(ab.file_error, "gone");
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
@@ -1218,6 +1251,7 @@ main(void)
 		cmocka_unit_test(test_result_ls_round_trip),
 		cmocka_unit_test(test_result_status_round_trip),
 		cmocka_unit_test(test_result_events_and_sessions),
+		cmocka_unit_test(test_result_diff_and_artifact),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
