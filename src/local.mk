@@ -83,6 +83,7 @@ proto_sources = \
 	src/proto/client.c src/proto/client.h \
 	src/proto/keyin.c src/proto/keyin.h \
 	src/proto/proto.c src/proto/proto.h \
+	src/proto/result.c src/proto/result.h \
 	src/proto/sock.c src/proto/sock.h
 
 # The server: its loop and clients, the runtime that assembles it, and the

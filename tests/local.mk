@@ -68,6 +68,7 @@ SHELL_TESTS = \
 	tests/integration/layers.sh \
 	tests/integration/schema-suite.test \
 	tests/integration/session-render.sh \
+	tests/integration/proto-results.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \

@@ -163,7 +163,7 @@ ask_abort(struct tui *t)
 		app_message(t, 1, "cannot abort: no run selected");
 		return;
 	}
-	if (model_state_terminal(r->state)) {
+	if (!result_actions_has(&r->actions, "abort")) {
 		app_message(t, 1, "cannot abort: run %.8s is already %s", r->id, r->state);
 		return;
 	}
@@ -181,10 +181,10 @@ toggle_pause(struct tui *t)
 		app_message(t, 1, "cannot pause: no run selected");
 		return;
 	}
-	if (strcmp(r->state, "paused") == 0)
+	/* The server's list of actions says which of the two applies now, if any. */
+	if (result_actions_has(&r->actions, "resume"))
 		app_send(t, "resume", app_run_args(r->id), PEND_PAUSE, r->id);
-	else if (strcmp(r->state, "planning") == 0 || strcmp(r->state, "executing") == 0 ||
-	         strcmp(r->state, "awaiting_approval") == 0)
+	else if (result_actions_has(&r->actions, "pause"))
 		app_send(t, "pause", app_run_args(r->id), PEND_PAUSE, r->id);
 	else
 		app_message(t, 1, "cannot pause run %.8s: it is %s", r->id, r->state);

@@ -230,7 +230,7 @@ app_select_run(struct tui *t, const char *run_id)
 	if (t->sel_run != NULL) {
 		struct model_run *old = model_run(&t->model, t->sel_run);
 
-		if (old != NULL && model_state_terminal(old->state))
+		if (old != NULL && old->terminal)
 			model_drop_status(&t->model, t->sel_run);
 	}
 	free(t->sel_run);

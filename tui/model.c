@@ -5,13 +5,13 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "model.h"
 
@@ -32,6 +32,8 @@ run_clear(struct model_run *r)
 	free(r->base);
 	free(r->template_name);
 	free(r->phase);
+	for (size_t i = 0; i < r->actions.n; i++)
+		free((char *)r->actions.name[i]);
 }
 
 static void
@@ -107,47 +109,22 @@ model_free(struct model *m)
 	memset(m, 0, sizeof *m);
 }
 
-int
-model_state_terminal(const char *state)
+/* The run's terminal flag and actions from a result. */
+static void
+run_set_actions(struct model_run *r, int terminal, const struct result_actions *a)
 {
-	return state != NULL && (strcmp(state, "completed") == 0 || strcmp(state, "failed") == 0 ||
-	                         strcmp(state, "aborted") == 0);
-}
-
-/* The first of the NULL-terminated names that is a string member of o. */
-static const char *
-jstr(const cJSON *o, ...)
-{
-	va_list ap;
-	const char *name, *res = NULL;
-
-	va_start(ap, o);
-	while ((name = va_arg(ap, const char *)) != NULL) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-		if (cJSON_IsString(v) && v->valuestring != NULL) {
-			res = v->valuestring;
-			break;
-		}
-	}
-	va_end(ap);
-	return res;
+	for (size_t i = 0; i < r->actions.n; i++)
+		free((char *)r->actions.name[i]);
+	r->terminal = terminal;
+	for (size_t i = 0; i < a->n; i++)
+		r->actions.name[i] = xstrdup(a->name[i]);
+	r->actions.n = a->n;
 }
 
 static char *
 dupor(const char *s, const char *dflt)
 {
 	return s != NULL ? xstrdup(s) : dflt != NULL ? xstrdup(dflt) : NULL;
-}
-
-static double
-jnum(const cJSON *o, const char *a, const char *b, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (!cJSON_IsNumber(v) && b != NULL)
-		v = cJSON_GetObjectItemCaseSensitive(o, b);
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
 time_t
@@ -208,7 +185,7 @@ static int
 run_cmp(const void *a, const void *b)
 {
 	const struct model_run *x = a, *y = b;
-	int tx = model_state_terminal(x->state), ty = model_state_terminal(y->state);
+	int tx = x->terminal, ty = y->terminal;
 
 	if (tx != ty)
 		return tx - ty;
@@ -220,66 +197,38 @@ run_cmp(const void *a, const void *b)
 int
 model_set_runs(struct model *m, const cJSON *result, time_t now)
 {
-	const cJSON *arr = result, *o;
+	struct result_ls ls;
 	struct model_run *nv;
-	size_t n = 0;
+	struct df_error err;
 
-	if (cJSON_IsObject(result))
-		arr = cJSON_GetObjectItemCaseSensitive(result, "runs");
-	if (!cJSON_IsArray(arr))
+	if (result_ls_parse(result, &ls, &err) != 0) {
+		result_ls_free(&ls);
 		return -1;
-	nv = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *nv);
-	cJSON_ArrayForEach(o, arr)
-	{
-		struct model_run *r = &nv[n];
-		const char *id = jstr(o, "id", "run_id", "runId", NULL);
-		const char *repo = jstr(o, "repoPath", "repo_path", "repo", NULL);
-		const cJSON *w;
-		struct model_run *old;
-
-		if (id == NULL)
-			continue;
-		r->id = xstrdup(id);
-		r->state = dupor(jstr(o, "state", NULL), "?");
-		r->repo = jstr(o, "repoName", "repo_name", NULL) != NULL
-		              ? xstrdup(jstr(o, "repoName", "repo_name", NULL))
-		              : basename_dup(repo);
-		if (r->repo == NULL)
-			r->repo = xstrdup("");
-		r->base = dupor(jstr(o, "baseBranch", "base_branch", "base", NULL), "");
-		r->template_name =
-		    dupor(jstr(o, "templateName", "template_name", "template", NULL), "");
-		r->phase = dupor(jstr(o, "currentPhase", "current_phase", "currentPhaseKey",
-		                      "current_phase_key", "phase", NULL),
-		                 "");
-		r->created = model_parse_time(jstr(o, "createdAt", "created_at", NULL));
-		w = cJSON_GetObjectItemCaseSensitive(o, "waiting");
-		if (w == NULL)
-			w = cJSON_GetObjectItemCaseSensitive(o, "pending_approvals");
-		r->waiting = cJSON_IsTrue(w) || (cJSON_IsNumber(w) && w->valueint > 0) ||
-		             strcmp(r->state, "awaiting_approval") == 0;
-		old = model_run(m, id);
-		r->changed = old != NULL && strcmp(old->state, r->state) == 0 ? old->changed : now;
-		{
-			const char *since = jstr(o, "updatedAt", "updated_at", NULL);
-
-			if (since != NULL && model_parse_time(since) != 0)
-				r->changed = model_parse_time(since);
-		}
-		{
-			struct model_status *st = model_status(m, id);
-
-			if (st != NULL && st->nitems > 0)
-				r->waiting = 1;
-		}
-		n++;
 	}
-	qsort(nv, n, sizeof *nv, run_cmp);
+	nv = xcalloc(ls.nruns + 1, sizeof *nv);
+	for (size_t i = 0; i < ls.nruns; i++) {
+		const struct result_ls_run *o = &ls.runs[i];
+		struct model_run *r = &nv[i], *old = model_run(m, o->id);
+		struct model_status *st = model_status(m, o->id);
+
+		r->id = xstrdup(o->id);
+		r->state = xstrdup(o->state);
+		r->repo = o->repo_path != NULL ? basename_dup(o->repo_path) : xstrdup("");
+		r->base = dupor(o->base_branch, "");
+		r->template_name = dupor(o->template_name, "");
+		r->phase = dupor(o->phase, "");
+		r->created = model_parse_time(o->created_at);
+		r->waiting = o->pending_approvals > 0 || (st != NULL && st->nitems > 0);
+		r->changed = old != NULL && strcmp(old->state, r->state) == 0 ? old->changed : now;
+		run_set_actions(r, o->terminal, &o->actions);
+	}
+	qsort(nv, ls.nruns, sizeof *nv, run_cmp);
 	for (size_t i = 0; i < m->nruns; i++)
 		run_clear(&m->runs[i]);
 	free(m->runs);
 	m->runs = nv;
-	m->nruns = n;
+	m->nruns = ls.nruns;
+	result_ls_free(&ls);
 	return 0;
 }
 
@@ -351,37 +300,40 @@ char *
 model_event_text(const char *type, const cJSON *payload)
 {
 	struct buf b = BUF_INIT;
-	const char *ph = jstr(payload, "phaseKey", "phase", NULL);
+	const char *ph = json_str(payload, "phaseKey", NULL);
 	const cJSON *v;
 
 	if (strcmp(type, "phase.started") == 0 && ph != NULL) {
 		buf_puts(&b, ph);
 		if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(payload, "attempt")))
 			buf_printf(&b, " (attempt %d)", v->valueint);
-		if (jstr(payload, "roleId", NULL) != NULL)
-			buf_printf(&b, " %s", jstr(payload, "roleId", NULL));
+		if (json_str(payload, "roleId", NULL) != NULL)
+			buf_printf(&b, " %s", json_str(payload, "roleId", NULL));
 	} else if (strncmp(type, "artifact.", 9) == 0) {
-		const char *p = jstr(payload, "path", "artifactPath", NULL);
+		const char *p = json_str(payload, "path", NULL);
 
 		buf_puts(&b, p != NULL ? p : ph != NULL ? ph : "");
 	} else if (strcmp(type, "approval.requested") == 0) {
-		buf_puts(&b, jstr(payload, "gateKey", NULL) ? jstr(payload, "gateKey", NULL) : "");
+		buf_puts(&b, json_str(payload, "gateKey", NULL) ? json_str(payload, "gateKey", NULL)
+		                                                : "");
 	} else if (strcmp(type, "approval.resolved") == 0) {
-		const char *a = jstr(payload, "action", NULL), *c = jstr(payload, "comment", NULL);
+		const char *a = json_str(payload, "action", NULL),
+		           *c = json_str(payload, "comment", NULL);
 
 		buf_printf(&b, "%s", a ? a : "");
 		if (c != NULL && c[0] != '\0')
 			buf_printf(&b, " \"%s\"", c);
 	} else if (strcmp(type, "session.needs_input") == 0) {
-		const char *q = jstr(payload, "question", NULL), *r = jstr(payload, "roleId", NULL);
+		const char *q = json_str(payload, "question", NULL),
+		           *r = json_str(payload, "roleId", NULL);
 		char *line = question_line(q ? q : "");
 
 		buf_printf(&b, "%s asks \"%s\"", r ? r : "agent", line);
 		free(line);
 	} else if (ph != NULL) {
 		buf_puts(&b, ph);
-		if (jstr(payload, "reason", NULL) != NULL)
-			buf_printf(&b, " %s", jstr(payload, "reason", NULL));
+		if (json_str(payload, "reason", NULL) != NULL)
+			buf_printf(&b, " %s", json_str(payload, "reason", NULL));
 	} else {
 		cJSON_ArrayForEach(v, payload)
 		{
@@ -436,127 +388,100 @@ question_line(const char *q)
 
 /* The question of the latest session.needs_input event of session sid. */
 static const char *
-question_of(const cJSON *events, const char *sid, time_t *since)
+question_of(const struct result_status *st, const char *sid, time_t *since)
 {
-	const cJSON *e;
 	const char *q = NULL;
 
-	cJSON_ArrayForEach(e, events)
-	{
-		const char *type = jstr(e, "type", NULL);
-		const cJSON *pl = cJSON_GetObjectItemCaseSensitive(e, "payload");
-		const char *s = jstr(pl, "sessionId", NULL);
+	for (size_t i = 0; i < st->nevents; i++) {
+		const struct result_event *e = &st->events[i];
+		const char *s = json_str(e->payload, "sessionId", NULL);
 
-		if (type != NULL && strcmp(type, "session.needs_input") == 0 && s != NULL &&
+		if (strcmp(e->type, "session.needs_input") == 0 && s != NULL &&
 		    strcmp(s, sid) == 0) {
-			q = jstr(pl, "question", NULL);
-			*since = model_parse_time(jstr(e, "ts", NULL));
+			q = json_str(e->payload, "question", NULL);
+			*since = model_parse_time(e->ts);
 		}
 	}
 	return q;
 }
 
-/* The status's sessions (those with an id). */
+/* The status's sessions. */
 static void
-status_sessions(struct model_status *ns, const cJSON *arr)
+status_sessions(struct model_status *ns, const struct result_status *st)
 {
-	const cJSON *o;
+	ns->sessions = xcalloc(st->nsessions + 1, sizeof *ns->sessions);
+	for (size_t i = 0; i < st->nsessions; i++) {
+		const struct result_session *o = &st->sessions[i];
+		struct model_session *x = &ns->sessions[ns->nsessions++];
 
-	ns->sessions = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *ns->sessions);
-	cJSON_ArrayForEach(o, arr)
-	{
-		struct model_session *x = &ns->sessions[ns->nsessions];
-
-		if (jstr(o, "id", NULL) == NULL)
-			continue;
-		x->id = xstrdup(jstr(o, "id", NULL));
-		x->phase_id = dupor(jstr(o, "phaseId", "phase_id", NULL), "");
-		x->role = dupor(jstr(o, "roleId", "role_id", "role", NULL), "");
-		x->backend = dupor(jstr(o, "backend", NULL), "");
-		x->state = dupor(jstr(o, "state", NULL), "");
-		ns->nsessions++;
+		x->id = xstrdup(o->id);
+		x->phase_id = dupor(o->phase_id, "");
+		x->role = dupor(o->role_id, "");
+		x->backend = dupor(o->backend, "");
+		x->state = xstrdup(o->state);
 	}
 }
 
 /*
- * Phase o into p: its role, persona and backend from the phase, else from
- * its latest session, else from the run's bindings of its role.
+ * Phase o into p: its role and backend from its latest session, its persona
+ * (and backend when no session says) from the run's bindings of that role.
  */
 static void
-status_phase(struct model_status *ns, struct model_phase *p, const cJSON *o, const cJSON *bindings)
+status_phase(struct model_status *ns, struct model_phase *p, const struct result_phase *o,
+             const struct result_status *st)
 {
-	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(o, "roles");
-	const char *role = jstr(o, "roleId", "role_id", "role", NULL);
-	const cJSON *b;
+	const char *role = NULL;
 
-	p->id = dupor(jstr(o, "id", NULL), "");
-	p->key = dupor(jstr(o, "phaseKey", "phase_key", "key", NULL), "?");
-	p->title = dupor(jstr(o, "title", NULL), "");
-	p->state = dupor(jstr(o, "state", NULL), "?");
-	p->seq = (int)jnum(o, "seq", NULL, (double)ns->nphases + 1);
-	p->attempts = (int)jnum(o, "attempts", NULL, 0);
-	if (role == NULL && cJSON_IsArray(roles) && cJSON_GetArraySize(roles) > 0 &&
-	    cJSON_IsString(cJSON_GetArrayItem(roles, 0)))
-		role = cJSON_GetArrayItem(roles, 0)->valuestring;
-	/* The role and backend of the phase's latest session when the phase says none. */
+	p->id = xstrdup(o->id);
+	p->key = xstrdup(o->phase_key);
+	p->title = dupor(o->title, "");
+	p->state = xstrdup(o->state);
+	p->seq = (int)o->seq;
+	p->attempts = (int)o->attempts;
 	for (size_t i = ns->nsessions; i-- > 0;)
 		if (strcmp(ns->sessions[i].phase_id, p->id) == 0) {
-			if (role == NULL)
-				role = ns->sessions[i].role;
-			if (p->backend == NULL && ns->sessions[i].backend[0] != '\0')
+			role = ns->sessions[i].role;
+			if (ns->sessions[i].backend[0] != '\0')
 				p->backend = xstrdup(ns->sessions[i].backend);
 			break;
 		}
 	p->role = dupor(role, "");
-	p->persona = dupor(jstr(o, "persona", NULL), NULL);
-	if (p->backend == NULL)
-		p->backend = dupor(jstr(o, "backend", NULL), NULL);
-	cJSON_ArrayForEach(b, bindings)
-	{
-		const char *rid = jstr(b, "roleId", "role_id", "role", NULL);
+	for (size_t i = 0; i < st->nbindings; i++) {
+		const struct result_binding *b = &st->bindings[i];
 
-		if (rid == NULL || strcmp(rid, p->role) != 0)
+		if (strcmp(b->role_id, p->role) != 0)
 			continue;
 		if (p->persona == NULL)
-			p->persona =
-			    dupor(jstr(b, "persona", "personaName", "persona_name", NULL), NULL);
+			p->persona = dupor(b->persona, NULL);
 		if (p->backend == NULL)
-			p->backend = dupor(jstr(b, "backend", NULL), NULL);
+			p->backend = dupor(b->backend, NULL);
 	}
 }
 
-/* The queue items of run id: its pending gates, then its sessions that need input. */
+/* The queue items of the run: its pending gates, then its sessions that need input. */
 static void
-status_items(struct model_status *ns, const cJSON *arr, const cJSON *events, const char *id,
-             time_t now)
+status_items(struct model_status *ns, const struct result_status *st, time_t now)
 {
-	const cJSON *o;
-
-	ns->items = xcalloc((size_t)cJSON_GetArraySize(arr) + ns->nsessions + 1, sizeof *ns->items);
-	cJSON_ArrayForEach(o, arr)
-	{
+	ns->items = xcalloc(st->napprovals + ns->nsessions + 1, sizeof *ns->items);
+	for (size_t i = 0; i < st->napprovals; i++) {
+		const struct result_approval *o = &st->approvals[i];
 		struct model_item *it = &ns->items[ns->nitems];
-		const cJSON *pl = cJSON_GetObjectItemCaseSensitive(o, "payload");
-		const char *st = jstr(o, "state", NULL);
-		const char *path = jstr(pl, "artifactPath", "path", NULL);
+		const char *path = json_str(o->payload, "artifactPath", NULL);
 
-		if (st == NULL || strcmp(st, "pending") != 0 || jstr(o, "id", NULL) == NULL)
+		if (strcmp(o->state, "pending") != 0)
 			continue;
 		it->kind = MODEL_ITEM_GATE;
-		it->run_id = xstrdup(id);
-		it->approval_id = xstrdup(jstr(o, "id", NULL));
-		it->label = dupor(jstr(o, "gateKey", "gate_key", NULL), "gate");
-		it->phase_key = dupor(jstr(pl, "phaseKey", NULL), NULL);
+		it->run_id = xstrdup(st->run.id);
+		it->approval_id = xstrdup(o->id);
+		it->label = dupor(o->gate_key, "gate");
+		it->phase_key = dupor(json_str(o->payload, "phaseKey", NULL), NULL);
 		it->artifact_path = dupor(path, NULL);
-		it->schema = dupor(jstr(pl, "schema", NULL), NULL);
-		if (path != NULL) {
-			struct buf b = BUF_INIT;
-
-			buf_printf(&b, "%s valid", path);
-			it->detail = buf_detach(&b);
-		} else
-			it->detail = xstrdup(jstr(o, "kind", NULL) ? jstr(o, "kind", NULL) : "");
-		it->since = model_parse_time(jstr(o, "createdAt", "created_at", NULL));
+		it->schema = dupor(json_str(o->payload, "schema", NULL), NULL);
+		if (path != NULL)
+			it->detail = xasprintf("%s valid", path);
+		else
+			it->detail = xstrdup(o->kind ? o->kind : "");
+		it->since = model_parse_time(o->created_at);
 		if (it->since == 0)
 			it->since = now;
 		ns->nitems++;
@@ -568,9 +493,9 @@ status_items(struct model_status *ns, const cJSON *arr, const cJSON *events, con
 
 		if (strcmp(ns->sessions[i].state, "NEEDS_INPUT") != 0)
 			continue;
-		q = question_of(events, ns->sessions[i].id, &since);
+		q = question_of(st, ns->sessions[i].id, &since);
 		it->kind = MODEL_ITEM_QUESTION;
-		it->run_id = xstrdup(id);
+		it->run_id = xstrdup(st->run.id);
 		it->label = xstrdup(ns->sessions[i].role);
 		it->session = xstrdup(ns->sessions[i].id);
 		it->detail = q != NULL ? question_line(q) : xstrdup("needs input");
@@ -610,58 +535,46 @@ status_store(struct model *m, struct model_status *ns)
 int
 model_set_status(struct model *m, const cJSON *result, time_t now)
 {
-	const cJSON *run = cJSON_GetObjectItemCaseSensitive(result, "run");
-	const cJSON *arr, *o;
-	const cJSON *events = cJSON_GetObjectItemCaseSensitive(result, "events");
-	const cJSON *bindings = cJSON_GetObjectItemCaseSensitive(result, "bindings");
-	const char *id = jstr(run, "id", "run_id", "runId", NULL);
+	struct result_status st;
 	struct model_status ns;
 	struct model_run *r;
-	const char *cur_phase_id;
+	struct df_error err;
 
-	if (id == NULL)
+	if (result_status_parse(result, &st, &err) != 0) {
+		result_status_free(&st);
 		return -1;
+	}
 	memset(&ns, 0, sizeof ns);
-	ns.run_id = xstrdup(id);
-	ns.state = dupor(jstr(run, "state", NULL), "?");
-	ns.worktree = dupor(jstr(run, "worktreeRoot", "worktree_root", "worktree", NULL), NULL);
-	ns.report_path = dupor(jstr(run, "finalReportPath", "final_report_path", NULL), NULL);
-	cur_phase_id = jstr(run, "currentPhaseId", "current_phase_id", NULL);
-
-	status_sessions(&ns, cJSON_GetObjectItemCaseSensitive(result, "sessions"));
-	arr = cJSON_GetObjectItemCaseSensitive(result, "phases");
-	ns.phases = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *ns.phases);
-	cJSON_ArrayForEach(o, arr)
-	{
-		status_phase(&ns, &ns.phases[ns.nphases], o, bindings);
-		ns.nphases++;
-	}
-	status_items(&ns, cJSON_GetObjectItemCaseSensitive(result, "approvals"), events, id, now);
-	cJSON_ArrayForEach(o, events)
-	{
-		const char *type = jstr(o, "type", NULL);
-
-		if (type == NULL)
-			continue;
-		add_event(&ns, (int64_t)jnum(o, "seq", NULL, 0), type,
-		          cJSON_GetObjectItemCaseSensitive(o, "payload"), jstr(o, "ts", NULL));
-	}
+	ns.run_id = xstrdup(st.run.id);
+	ns.state = xstrdup(st.run.state);
+	ns.worktree = dupor(st.run.worktree_root, NULL);
+	ns.report_path = dupor(st.run.final_report_path, NULL);
+	status_sessions(&ns, &st);
+	ns.phases = xcalloc(st.nphases + 1, sizeof *ns.phases);
+	for (size_t i = 0; i < st.nphases; i++)
+		status_phase(&ns, &ns.phases[ns.nphases++], &st.phases[i], &st);
+	status_items(&ns, &st, now);
+	for (size_t i = 0; i < st.nevents; i++)
+		add_event(&ns, st.events[i].seq, st.events[i].type, st.events[i].payload,
+		          st.events[i].ts);
 	status_store(m, &ns);
 
-	r = model_run(m, id);
+	r = model_run(m, st.run.id);
 	if (r != NULL) {
-		if (strcmp(r->state, ns.state) != 0) {
+		if (strcmp(r->state, st.run.state) != 0) {
 			free(r->state);
-			r->state = xstrdup(ns.state);
+			r->state = xstrdup(st.run.state);
 			r->changed = now;
 		}
 		r->waiting = ns.nitems > 0;
-		for (size_t i = 0; cur_phase_id != NULL && i < ns.nphases; i++)
-			if (strcmp(ns.phases[i].id, cur_phase_id) == 0) {
+		run_set_actions(r, st.run.terminal, &st.run.actions);
+		for (size_t i = 0; st.run.current_phase_id != NULL && i < ns.nphases; i++)
+			if (strcmp(ns.phases[i].id, st.run.current_phase_id) == 0) {
 				free(r->phase);
 				r->phase = xstrdup(ns.phases[i].key);
 			}
 	}
+	result_status_free(&st);
 	rebuild_queue(m);
 	return 0;
 }

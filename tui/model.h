@@ -6,8 +6,9 @@
  * gates pending a decision and agents asking a question, across all runs,
  * oldest first. No curses here: the panes draw it, unit tests read it.
  *
- * Field names are read tolerantly (camelCase as the engine's status JSON,
- * or snake_case), so that the TUI and the server can evolve separately.
+ * The results are read through their decoders (proto/result.h); whether a
+ * run is over and what may be asked of it now come from the server (the
+ * run's terminal and actions), not from rules of the TUI's own.
  */
 #ifndef DEVFLOW_TUI_MODEL_H
 #define DEVFLOW_TUI_MODEL_H
@@ -18,11 +19,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "proto/result.h"
+
 struct model_run {
 	char *id, *state, *repo, *base, *template_name, *phase;
-	time_t created; /* 0 when unknown */
-	time_t changed; /* when the state was last seen to change (waiting since) */
-	int waiting;    /* a gate or a question waits for a person */
+	time_t created;                /* 0 when unknown */
+	time_t changed;                /* when the state was last seen to change (waiting since) */
+	int waiting;                   /* a gate or a question waits for a person */
+	int terminal;                  /* the run is over */
+	struct result_actions actions; /* what may be asked of it now; names are copies */
 };
 
 struct model_phase {
@@ -78,19 +83,15 @@ struct model {
 void model_init(struct model *m);
 void model_free(struct model *m);
 
-/* 1 for completed, failed and aborted. */
-int model_state_terminal(const char *state);
-
 /*
- * Replace the run list from an `ls` result (an array of runs, or an object
- * with "runs"). Keeps what statuses know about waiting. Returns 0, or -1
- * when the result has no list.
+ * Replace the run list from an `ls` result. Keeps what statuses know about
+ * waiting. Returns 0, or -1 when the result does not decode.
  */
 int model_set_runs(struct model *m, const cJSON *result, time_t now);
 
 /*
- * Store a `status` result (object with run, phases, approvals, sessions,
- * events) and rebuild the queue. Returns 0, or -1 when it has no run id.
+ * Store a `status` result (run, phases, bindings, approvals, sessions,
+ * events) and rebuild the queue. Returns 0, or -1 when it does not decode.
  */
 int model_set_status(struct model *m, const cJSON *result, time_t now);
 

@@ -185,7 +185,7 @@ runs_draw(struct pane *p, struct tui *t)
 		int rw, left;
 		attr_t a;
 		int pair;
-		int term = model_state_terminal(r->state);
+		int term = r->terminal;
 		const char *shown_phase = term ? "" : r->phase;
 
 		{

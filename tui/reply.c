@@ -18,8 +18,7 @@
 static int
 followed(struct tui *t, const struct model_run *r)
 {
-	return !model_state_terminal(r->state) ||
-	       (t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0);
+	return !r->terminal || (t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0);
 }
 
 static void
@@ -60,72 +59,35 @@ refresh_panes(struct tui *t)
 	t->dirty = 1;
 }
 
-static char *
-result_text(const cJSON *res, const char *const *names)
-{
-	if (cJSON_IsString(res))
-		return xstrdup(res->valuestring);
-	for (size_t i = 0; names[i] != NULL; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, names[i]);
-
-		if (cJSON_IsString(v))
-			return xstrdup(v->valuestring);
-	}
-	{
-		char *s = cJSON_Print(res);
-		char *r = xstrdup(s ? s : "null");
-
-		cJSON_free(s);
-		return r;
-	}
-}
-
-static const char *
-result_str(const cJSON *res, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, name);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* The diff op's text under a list of the changed files ("  M path"). */
 static char *
-diff_with_files(const cJSON *res, const char *text)
+diff_with_files(const struct result_diff *d)
 {
-	const cJSON *files = cJSON_GetObjectItemCaseSensitive(res, "files"), *f;
 	struct buf b = BUF_INIT;
-	int n = cJSON_GetArraySize(files);
 
-	if (n == 0)
-		return xstrdup(text);
-	buf_printf(&b, "%d file%s changed%s\n", n, n == 1 ? "" : "s",
-	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "files_truncated"))
-	               ? " (list cut)"
-	               : "");
-	cJSON_ArrayForEach(f, files)
-	{
-		const char *st = result_str(f, "status"), *path = result_str(f, "path");
-
-		buf_printf(&b, "  %s %s\n", st ? st : "?", path ? path : "?");
-	}
+	if (d->nfiles == 0)
+		return xstrdup(d->text != NULL ? d->text : "");
+	buf_printf(&b, "%zu file%s changed%s\n", d->nfiles, d->nfiles == 1 ? "" : "s",
+	           d->files_truncated ? " (list cut)" : "");
+	for (size_t i = 0; i < d->nfiles; i++)
+		buf_printf(&b, "  %s %s\n", d->files[i].status, d->files[i].path);
 	buf_putc(&b, '\n');
-	buf_puts(&b, text);
+	buf_puts(&b, d->text != NULL ? d->text : "");
 	return buf_detach(&b);
 }
 
 /* The summary's lines about the artifact itself: what the reviewer decides on. */
 static void
-summary_lines(struct buf *b, const cJSON *res)
+summary_lines(struct buf *b, const struct result_artifact *res)
 {
-	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(res, "json"), *v;
+	const cJSON *doc = res->json, *v;
 
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")))
-		buf_printf(b, "\nValidation: INVALID (%d errors)",
-		           cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "errors")));
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
+	if (!res->valid)
+		buf_printf(b, "\nValidation: INVALID (%d errors)", cJSON_GetArraySize(res->errors));
+	if (res->changed)
 		buf_puts(b, "\n(the file changed since it was validated)");
 	if (!cJSON_IsObject(doc)) {
-		const char *fe = result_str(res, "file_error");
+		const char *fe = res->file_error;
 
 		buf_printf(b, "\n(the artifact cannot be shown%s%s)", fe ? ": " : "", fe ? fe : "");
 		return;
@@ -159,6 +121,8 @@ static void
 artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m)
 {
 	struct buf b = BUF_INIT;
+	struct result_artifact res;
+	struct df_error err;
 	const char *nl;
 
 	if (t->ov != OV_EDITOR || strcmp(t->comment.run, run_id) != 0 || t->comment.summary == NULL)
@@ -166,10 +130,12 @@ artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m)
 	nl = strchr(t->comment.summary, '\n');
 	buf_append(&b, t->comment.summary,
 	           nl ? (size_t)(nl - t->comment.summary) : strlen(t->comment.summary));
-	if (m->ok)
-		summary_lines(&b, m->result);
+	if (!m->ok)
+		err = m->error;
+	if (m->ok && result_artifact_parse(m->result, &res, &err) == 0)
+		summary_lines(&b, &res);
 	else
-		buf_printf(&b, "\n(the artifact cannot be shown: %s)", m->error.message);
+		buf_printf(&b, "\n(the artifact cannot be shown: %s)", err.message);
 	free(t->comment.summary);
 	t->comment.summary = buf_detach(&b);
 	t->dirty = 1;
@@ -179,8 +145,10 @@ artifact_to_editor(struct tui *t, const char *run_id, const struct proto_msg *m)
 static void
 artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
 {
-	const cJSON *res = m->result, *errs, *e, *doc;
-	const char *schema, *text;
+	struct result_artifact res;
+	struct df_error err;
+	const cJSON *e;
+	const char *schema;
 	struct buf b = BUF_INIT;
 	char *title;
 
@@ -188,38 +156,35 @@ artifact_to_pager(struct tui *t, const char *run_id, const struct proto_msg *m)
 		app_message_error(t, &m->error);
 		return;
 	}
-	schema = result_str(res, "schema");
-	buf_printf(&b, "%s  (%s)\n", result_str(res, "path") ? result_str(res, "path") : "?",
-	           schema ? schema : "no schema");
-	buf_printf(&b, "validation: %s against %s (attempt %d)\n",
-	           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "valid")) ? "valid"
-	                                                                        : "INVALID",
-	           schema ? schema : "?",
-	           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res, "attempt")));
-	errs = cJSON_GetObjectItemCaseSensitive(res, "errors");
-	cJSON_ArrayForEach(e, errs)
+	if (result_artifact_parse(m->result, &res, &err) != 0) {
+		app_message_error(t, &err);
+		return;
+	}
+	schema = res.schema;
+	buf_printf(&b, "%s  (%s)\n", res.path ? res.path : "?", schema ? schema : "no schema");
+	buf_printf(&b, "validation: %s against %s (attempt %d)\n", res.valid ? "valid" : "INVALID",
+	           schema ? schema : "?", (int)res.attempt);
+	cJSON_ArrayForEach(e, res.errors)
 	{
 		if (cJSON_IsString(e))
 			buf_printf(&b, "  ✗ %s\n", e->valuestring);
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "changed")))
+	if (res.changed)
 		buf_puts(&b, "note: the file changed since it was validated; shown as it is now\n");
 	buf_putc(&b, '\n');
-	doc = cJSON_GetObjectItemCaseSensitive(res, "json");
-	if (doc != NULL && !cJSON_IsNull(doc)) {
-		char *pretty = cJSON_Print(doc);
+	if (res.json != NULL) {
+		char *pretty = cJSON_Print(res.json);
 
 		buf_puts(&b, pretty);
 		cJSON_free(pretty);
-	} else if ((text = result_str(res, "text")) != NULL) {
+	} else if (res.text != NULL) {
 		buf_puts(&b, "(not JSON)\n");
-		buf_puts(&b, text);
+		buf_puts(&b, res.text);
 	} else {
 		buf_printf(&b, "(the file cannot be read: %s)\n",
-		           result_str(res, "file_error") ? result_str(res, "file_error") : "?");
+		           res.file_error ? res.file_error : "?");
 	}
-	title = xasprintf("Artifact · run %.8s · %s", run_id,
-	                  result_str(res, "phase") ? result_str(res, "phase") : "?");
+	title = xasprintf("Artifact · run %.8s · %s", run_id, res.phase ? res.phase : "?");
 	views_pager(t, title, b.data, 0);
 	free(title);
 	buf_free(&b);
@@ -276,17 +241,13 @@ static void
 start_reply(struct tui *t, struct proto_msg *m)
 {
 	if (m->ok) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m->result, "run_id");
+		struct result_start st;
+		struct df_error err;
 
-		if (!cJSON_IsString(id))
-			id = cJSON_GetObjectItemCaseSensitive(m->result, "runId");
-		if (!cJSON_IsString(id))
-			id = cJSON_GetObjectItemCaseSensitive(
-			    cJSON_GetObjectItemCaseSensitive(m->result, "run"), "id");
 		views_form_close(t);
-		if (cJSON_IsString(id)) {
-			app_message(t, 0, "started run %.8s", id->valuestring);
-			app_select_run(t, id->valuestring);
+		if (result_start_parse(m->result, &st, &err) == 0) {
+			app_message(t, 0, "started run %.8s", st.run_id);
+			app_select_run(t, st.run_id);
 		} else
 			app_message(t, 0, "run started");
 		app_want_ls(t);
@@ -300,36 +261,56 @@ start_reply(struct tui *t, struct proto_msg *m)
 		app_message_error(t, &m->error);
 }
 
-/* diff or report answered: the text in the pager. */
+/* diff answered: the changed files and the text in the pager. */
 static void
-text_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
+diff_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
 {
-	static const char *const dnames[] = { "diff", "text", NULL };
-	static const char *const rnames[] = { "markdown", "md", "text", NULL };
+	struct result_diff d;
+	struct df_error err;
 	char *text, *title;
 
 	if (!m->ok) {
 		app_message_error(t, &m->error);
 		return;
 	}
-	text = result_text(m->result, p->kind == PEND_DIFF ? dnames : rnames);
-	title = xasprintf("%s · run %.8s", p->kind == PEND_DIFF ? "Diff" : "Report", p->run_id);
-	if (p->kind == PEND_DIFF && text[0] == '\0') {
-		free(text);
-		text = xstrdup("(no changes against the base)");
-	} else if (p->kind == PEND_DIFF) {
-		char *body = diff_with_files(m->result, text);
-
-		free(text);
-		text = body;
-		free(title);
-		title = xasprintf("Diff · run %.8s against %s", p->run_id,
-		                  result_str(m->result, "base") ? result_str(m->result, "base")
-		                                                : "the base");
+	if (result_diff_parse(m->result, &d, &err) != 0) {
+		result_diff_free(&d);
+		app_message_error(t, &err);
+		return;
 	}
-	views_pager(t, title, text, p->kind == PEND_DIFF);
+	if (d.text == NULL || d.text[0] == '\0') {
+		text = xstrdup("(no changes against the base)");
+		title = xasprintf("Diff · run %.8s", p->run_id);
+	} else {
+		text = diff_with_files(&d);
+		title = xasprintf("Diff · run %.8s against %s", p->run_id,
+		                  d.base ? d.base : "the base");
+	}
+	views_pager(t, title, text, 1);
 	free(title);
 	free(text);
+	result_diff_free(&d);
+}
+
+/* report answered: the Markdown in the pager. */
+static void
+report_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
+{
+	struct result_report rep;
+	struct df_error err;
+	char *title;
+
+	if (!m->ok) {
+		app_message_error(t, &m->error);
+		return;
+	}
+	if (result_report_parse(m->result, &rep, &err) != 0) {
+		app_message_error(t, &err);
+		return;
+	}
+	title = xasprintf("Report · run %.8s", p->run_id);
+	views_pager(t, title, rep.markdown != NULL ? rep.markdown : "", 0);
+	free(title);
 }
 
 static void
@@ -370,8 +351,10 @@ on_reply(struct tui *t, struct proto_msg *m)
 		start_reply(t, m);
 		break;
 	case PEND_DIFF:
+		diff_reply(t, &p, m);
+		break;
 	case PEND_REPORT:
-		text_reply(t, &p, m);
+		report_reply(t, &p, m);
 		break;
 	case PEND_ARTIFACT:
 		if (strcmp(p.what, "editor") == 0)

@@ -285,7 +285,8 @@ static int
 attach_resolve(struct attach *a, const char *name, char sid[PROTO_MAX_NAME + 1])
 {
 	cJSON *args = cJSON_CreateObject(), *res = NULL;
-	const cJSON *x;
+	struct result_sessions sl;
+	struct result_capture cap;
 
 	cJSON_AddStringToObject(args, "session", name);
 	if (client_call(a->c, "capture", args, &res, &a->err) != 0) {
@@ -294,23 +295,30 @@ attach_resolve(struct attach *a, const char *name, char sid[PROTO_MAX_NAME + 1])
 		return -1;
 	}
 	cJSON_Delete(args);
-	snprintf(sid, PROTO_MAX_NAME + 1, "%s", json_str(res, "session", name));
+	if (result_capture_parse(res, &cap, &a->err) != 0) {
+		cJSON_Delete(res);
+		df_error_prefix(&a->err, "attach");
+		return -1;
+	}
+	snprintf(sid, PROTO_MAX_NAME + 1, "%s", cap.session);
 	cJSON_Delete(res);
 	a->session = sid;
 	if (client_call(a->c, "sessions", NULL, &res, &a->err) != 0)
 		return 0;
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
-	{
-		if (strcmp(json_str(x, "id", ""), sid) != 0)
+	if (result_sessions_parse(res, &sl, &a->err) != 0)
+		sl.nsessions = 0;
+	for (size_t i = 0; i < sl.nsessions; i++) {
+		if (strcmp(sl.sessions[i].id, sid) != 0)
 			continue;
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "live")))
+		if (!sl.sessions[i].live)
 			a->ended = xstrdup("its program has ended");
 		args = cJSON_CreateObject();
 		cJSON_AddStringToObject(args, "topic", "events");
-		cJSON_AddStringToObject(args, "run_id", json_str(x, "run_id", ""));
+		cJSON_AddStringToObject(args, "run_id", sl.sessions[i].run_id);
 		client_call(a->c, "subscribe", args, NULL, &a->err);
 		cJSON_Delete(args);
 	}
+	result_sessions_free(&sl);
 	cJSON_Delete(res);
 	return 0;
 }

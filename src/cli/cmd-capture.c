@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "lib/json.h"
 #include "proto/proto.h"
 #include "cli.h"
 #include "verb.h"
@@ -29,6 +28,8 @@ cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 	const char *name = NULL;
 	int escapes = 0, rc;
 	cJSON *args, *res = NULL;
+	struct result_capture cap;
+	struct df_error err;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-e") == 0)
@@ -51,16 +52,16 @@ cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
+	if (result_capture_parse(res, &cap, &err) != 0)
+		return verb_bad_result(ctx, res, &err);
 	if (!escapes) {
-		fputs(json_str(res, "text", ""), stdout);
+		fputs(cap.text != NULL ? cap.text : "", stdout);
 	} else {
 		struct proto_screen ps = { 0 };
-		struct df_error err;
 		struct buf b = BUF_INIT;
 		size_t k = 0;
 
-		if (proto_screen_parse(cJSON_GetObjectItemCaseSensitive(res, "screen"), &ps,
-		                       &err) != 0) {
+		if (proto_screen_parse(cap.screen, &ps, &err) != 0) {
 			proto_screen_free(&ps);
 			cJSON_Delete(res);
 			return cli_fail(ctx, &err);

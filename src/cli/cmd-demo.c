@@ -303,7 +303,7 @@ follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_
 	/* Subscribed first, so no event is missed between the log and the pushes. */
 	for (;;) {
 		cJSON *res = NULL;
-		const cJSON *ev;
+		struct result_events evs;
 		int pending_gate = 0, ended = 0, rc;
 
 		args = cJSON_CreateObject();
@@ -313,14 +313,17 @@ follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_
 		cJSON_Delete(args);
 		if (rc != 0)
 			return -1;
-		cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(res, "events"))
-		{
-			const char *type = json_str(ev, "type", "");
+		if (result_events_parse(res, &evs, err) != 0) {
+			result_events_free(&evs);
+			cJSON_Delete(res);
+			return -1;
+		}
+		for (size_t i = 0; i < evs.nevents; i++) {
+			const char *type = evs.events[i].type;
 
-			last = (int64_t)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
+			last = evs.events[i].seq;
 			if (!d->quiet)
-				printf("  %s\n", describe(type, cJSON_GetObjectItemCaseSensitive(
-				                                    ev, "payload")));
+				printf("  %s\n", describe(type, evs.events[i].payload));
 			if (strcmp(type, "approval.requested") == 0)
 				pending_gate = 1;
 			else if (strcmp(type, "approval.resolved") == 0)
@@ -329,7 +332,8 @@ follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_
 			    strcmp(type, "run.aborted") == 0)
 				ended = 1;
 		}
-		snprintf(state, state_size, "%s", json_str(res, "state", ""));
+		snprintf(state, state_size, "%s", evs.state);
+		result_events_free(&evs);
 		cJSON_Delete(res);
 		fflush(stdout);
 		if (ended)
@@ -367,6 +371,38 @@ follow(struct demo *d, int timeout_s, char *state, size_t state_size, struct df_
 				return -1;
 		}
 	}
+}
+
+/* The ended run's report: where it is, as text or JSON. Returns the exit code. */
+static int
+demo_report(const struct cli_ctx *ctx, struct demo *d, const char *state)
+{
+	cJSON *args = cJSON_CreateObject(), *res = NULL;
+	struct result_report rep;
+	struct df_error err;
+	int r;
+
+	cJSON_AddStringToObject(args, "run", d->run_id);
+	r = client_call(d->c, "report", args, &res, &err);
+	cJSON_Delete(args);
+	if (r != 0 || result_report_parse(res, &rep, &err) != 0) {
+		cJSON_Delete(res);
+		return cli_fail(ctx, &err);
+	}
+	if (ctx->json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "runId", d->run_id);
+		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddItemToObject(o, "markdownPath", json_str_or_null(rep.markdown_path));
+		cJSON_AddItemToObject(o, "jsonPath", json_str_or_null(rep.json_path));
+		cli_print_json(o);
+	} else {
+		printf("run %s %s\nreport: %s\n", d->run_id, state,
+		       rep.markdown_path ? rep.markdown_path : "");
+	}
+	cJSON_Delete(res);
+	return strcmp(state, "completed") == 0 ? CLI_OK : CLI_ERROR;
 }
 
 static int
@@ -417,7 +453,15 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_fail(ctx, &err);
 		goto out;
 	}
-	snprintf(d.run_id, sizeof(d.run_id), "%s", json_str(res, "run_id", ""));
+	{
+		struct result_start st;
+
+		if (result_start_parse(res, &st, &err) != 0) {
+			rc = cli_fail(ctx, &err);
+			goto out;
+		}
+		snprintf(d.run_id, sizeof(d.run_id), "%s", st.run_id);
+	}
 	cJSON_Delete(res);
 	res = NULL;
 	if (!d.quiet)
@@ -443,7 +487,7 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (ctx->json) {
 			cJSON *o = cJSON_CreateObject();
 
-			cJSON_AddStringToObject(o, "run_id", d.run_id);
+			cJSON_AddStringToObject(o, "runId", d.run_id);
 			cJSON_AddStringToObject(o, "state", state);
 			cli_print_json(o);
 		} else {
@@ -453,27 +497,7 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_CONFLICT;
 		goto out;
 	}
-	args = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "run", d.run_id);
-	r = client_call(d.c, "report", args, &res, &err);
-	cJSON_Delete(args);
-	if (r != 0) {
-		rc = cli_fail(ctx, &err);
-		goto out;
-	}
-	if (ctx->json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "run_id", d.run_id);
-		cJSON_AddStringToObject(o, "state", state);
-		cJSON_AddStringToObject(o, "report", json_str(res, "markdown_path", ""));
-		cJSON_AddStringToObject(o, "report_json", json_str(res, "json_path", ""));
-		cli_print_json(o);
-	} else {
-		printf("run %s %s\nreport: %s\n", d.run_id, state,
-		       json_str(res, "markdown_path", ""));
-	}
-	rc = strcmp(state, "completed") == 0 ? CLI_OK : CLI_ERROR;
+	rc = demo_report(ctx, &d, state);
 out:
 	cJSON_Delete(res);
 	client_free(d.c);

@@ -62,6 +62,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct client *c;
 	cJSON *args, *res = NULL;
 	const cJSON *ev;
+	struct result_events evs;
 	char run_id[64];
 
 	for (int i = 1; i < argc; i++) {
@@ -86,7 +87,13 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (client_call(c, "events", args, &res, &err) != 0)
 		goto fail;
 	cJSON_Delete(args);
-	snprintf(run_id, sizeof(run_id), "%s", json_str(res, "run_id", run));
+	args = NULL;
+	if (result_events_parse(res, &evs, &err) != 0) {
+		result_events_free(&evs);
+		goto fail;
+	}
+	snprintf(run_id, sizeof(run_id), "%s", evs.run_id);
+	result_events_free(&evs);
 	cJSON_Delete(res);
 	res = NULL;
 	if (follow) {
@@ -107,13 +114,18 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (client_call(c, "events", args, &res, &err) != 0)
 			goto fail;
 		cJSON_Delete(args);
-		cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(res, "events"))
-		{
-			print_event(ctx, ev);
-			last = (long long)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble;
-			ended |= is_end(json_str(ev, "type", ""));
-			n++;
+		args = NULL;
+		if (result_events_parse(res, &evs, &err) != 0) {
+			result_events_free(&evs);
+			goto fail;
 		}
+		ev = cJSON_GetObjectItemCaseSensitive(res, "events");
+		for (size_t i = 0; i < evs.nevents; i++, n++) {
+			print_event(ctx, cJSON_GetArrayItem(ev, (int)i));
+			last = evs.events[i].seq;
+			ended |= is_end(evs.events[i].type);
+		}
+		result_events_free(&evs);
 		cJSON_Delete(res);
 		res = NULL;
 		if (n < 1000)
@@ -147,6 +159,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	client_free(c);
 	return rc;
 fail:
+	cJSON_Delete(res);
 	cJSON_Delete(args);
 	client_free(c);
 	return cli_fail(ctx, &err);

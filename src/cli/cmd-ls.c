@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -24,7 +23,8 @@ static int
 cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	cJSON *args = cJSON_CreateObject(), *res = NULL;
-	const cJSON *runs, *r;
+	struct result_ls ls;
+	struct df_error err;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -41,21 +41,24 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	runs = cJSON_GetObjectItemCaseSensitive(res, "runs");
-	if (cJSON_GetArraySize(runs) == 0)
+	if (result_ls_parse(res, &ls, &err) != 0) {
+		result_ls_free(&ls);
+		return verb_bad_result(ctx, res, &err);
+	}
+	if (ls.nruns == 0)
 		printf("no runs (start one with `devflow start` or try `devflow demo`)\n");
 	else
 		printf("%-36s  %-17s  %-10s  %-7s  %-11s  %s\n", "RUN", "STATE", "PHASE", "GATES",
 		       "TEMPLATE", "REPOSITORY");
-	cJSON_ArrayForEach(r, runs)
-	{
-		const cJSON *pend = cJSON_GetObjectItemCaseSensitive(r, "pending_approvals");
+	for (size_t i = 0; i < ls.nruns; i++) {
+		const struct result_ls_run *r = &ls.runs[i];
 
-		printf("%-36s  %-17s  %-10s  %-7d  %-11s  %s@%s\n", json_str(r, "id", "?"),
-		       json_str(r, "state", "?"), json_str(r, "phase", "-"),
-		       cJSON_IsNumber(pend) ? pend->valueint : 0, json_str(r, "template", "?"),
-		       json_str(r, "repo", "?"), json_str(r, "base", "?"));
+		printf("%-36s  %-17s  %-10s  %-7d  %-11s  %s@%s\n", r->id, r->state,
+		       r->phase ? r->phase : "-", (int)r->pending_approvals,
+		       r->template_name ? r->template_name : "?", r->repo_path ? r->repo_path : "?",
+		       r->base_branch ? r->base_branch : "?");
 	}
+	result_ls_free(&ls);
 	cJSON_Delete(res);
 	return CLI_OK;
 }

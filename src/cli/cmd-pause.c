@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 
-#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -33,6 +32,8 @@ static int
 cmd_pause_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	cJSON *res = NULL;
+	struct result_run_state st;
+	struct df_error err;
 	int rc;
 
 	if ((rc = verb_run_call(ctx, ctx->cmd, ctx->cmd->op, argc, argv, &res)) != CLI_OK)
@@ -41,7 +42,9 @@ cmd_pause_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	printf("%s: %s\n", json_str(res, "run_id", argv[1]), json_str(res, "state", "?"));
+	if (result_run_state_parse(res, &st, &err) != 0)
+		return verb_bad_result(ctx, res, &err);
+	printf("%s: %s\n", st.run_id, st.state);
 	cJSON_Delete(res);
 	return CLI_OK;
 }

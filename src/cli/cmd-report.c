@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -26,6 +25,8 @@ cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	cJSON *res = NULL;
 	const char *md;
+	struct result_report rep;
+	struct df_error err;
 	int rc;
 
 	if ((rc = verb_run_call(ctx, &cmd_report_entry, "report", argc, argv, &res)) != CLI_OK)
@@ -35,7 +36,9 @@ cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	md = json_str(res, "markdown", "");
+	if (result_report_parse(res, &rep, &err) != 0)
+		return verb_bad_result(ctx, res, &err);
+	md = rep.markdown != NULL ? rep.markdown : "";
 	fputs(md, stdout);
 	if (md[0] != '\0' && md[strlen(md) - 1] != '\n')
 		putchar('\n');

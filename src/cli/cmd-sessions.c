@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -25,7 +24,8 @@ static int
 cmd_sessions_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	cJSON *args = cJSON_CreateObject(), *res = NULL;
-	const cJSON *s;
+	struct result_sessions sl;
+	struct df_error err;
 	int rc;
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -40,19 +40,23 @@ cmd_sessions_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "sessions")) == 0)
+	if (result_sessions_parse(res, &sl, &err) != 0) {
+		result_sessions_free(&sl);
+		return verb_bad_result(ctx, res, &err);
+	}
+	if (sl.nsessions == 0)
 		printf("no sessions\n");
 	else
 		printf("%-36s  %-8s  %-10s  %-12s  %-8s  %-20s  %s\n", "SESSION", "RUN", "PHASE",
 		       "ROLE", "BACKEND", "STATE", "LIVE");
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
-	{
-		printf("%-36s  %-8.8s  %-10s  %-12s  %-8s  %-20s  %s\n", json_str(s, "id", "?"),
-		       json_str(s, "run_id", "?"), json_str(s, "phase", "-"),
-		       json_str(s, "role", "?"), json_str(s, "backend", "?"),
-		       json_str(s, "state", "?"),
-		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "live")) ? "yes" : "no");
+	for (size_t i = 0; i < sl.nsessions; i++) {
+		const struct result_sessions_item *s = &sl.sessions[i];
+
+		printf("%-36s  %-8.8s  %-10s  %-12s  %-8s  %-20s  %s\n", s->id, s->run_id,
+		       s->phase ? s->phase : "-", s->role_id ? s->role_id : "?",
+		       s->backend ? s->backend : "?", s->state, s->live ? "yes" : "no");
 	}
+	result_sessions_free(&sl);
 	cJSON_Delete(res);
 	return CLI_OK;
 }

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "lib/gitrepo.h"
-#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "verb.h"
@@ -120,8 +119,13 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		cli_print_json(res);
 	} else {
-		printf("started run %s (%s)\n", json_str(res, "run_id", "?"),
-		       json_str(res, "state", "?"));
+		struct result_start st;
+
+		if (result_start_parse(res, &st, &err) != 0) {
+			rc = verb_bad_result(ctx, res, &err);
+			goto out;
+		}
+		printf("started run %s (%s)\n", st.run_id, st.state);
 		cJSON_Delete(res);
 	}
 out:

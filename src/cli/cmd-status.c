@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json.h"
 #include "cli.h"
 #include "verb.h"
 
@@ -21,11 +20,49 @@ const struct cmd_entry cmd_status_entry = {
 	.exec = cmd_status_exec,
 };
 
+#define OR(s, d) ((s) != NULL ? (s) : (d))
+
+static void
+print_status(const struct result_status *st)
+{
+	const struct result_run *run = &st->run;
+
+	printf("run       %s\nstate     %s\nrepo      %s (base %s)\nworktree  %s\n", run->id,
+	       run->state, OR(run->repo_path, "?"), OR(run->base_branch, "?"),
+	       OR(run->worktree_root, "?"));
+	if (run->final_report_path != NULL)
+		printf("report    %s\n", run->final_report_path);
+	printf("\nphases:\n");
+	for (size_t i = 0; i < st->nphases; i++)
+		printf("  %-12s %-18s attempts %d\n", st->phases[i].phase_key, st->phases[i].state,
+		       (int)st->phases[i].attempts);
+	printf("\napprovals:\n");
+	for (size_t i = 0; i < st->napprovals; i++) {
+		const struct result_approval *a = &st->approvals[i];
+
+		printf("  %s  %-14s %s\n", a->id, OR(a->gate_key, "?"), a->state);
+		for (size_t k = 0; k < a->ndecisions; k++)
+			printf("    %s by %s%s%s\n", a->decisions[k].action,
+			       OR(a->decisions[k].actor, "?"), a->decisions[k].comment ? ": " : "",
+			       OR(a->decisions[k].comment, ""));
+	}
+	printf("\nsessions:\n");
+	for (size_t i = 0; i < st->nsessions; i++)
+		printf("  %s  %-12s %-8s %s\n", st->sessions[i].id,
+		       OR(st->sessions[i].role_id, "?"), OR(st->sessions[i].backend, "?"),
+		       st->sessions[i].state);
+	printf("\nlast events:\n");
+	for (size_t i = 0; i < st->nevents; i++)
+		printf("  %4d  %s  %s\n", (int)st->events[i].seq, OR(st->events[i].ts, ""),
+		       st->events[i].type);
+}
+
 static int
 cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	cJSON *res = NULL;
-	const cJSON *run, *x;
+	struct result_status st;
+	struct df_error err;
 	int rc;
 
 	if ((rc = verb_run_call(ctx, &cmd_status_entry, "status", argc, argv, &res)) != CLI_OK)
@@ -34,44 +71,12 @@ cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	run = cJSON_GetObjectItemCaseSensitive(res, "run");
-	printf("run       %s\nstate     %s\nrepo      %s (base %s)\nworktree  %s\n",
-	       json_str(run, "id", "?"), json_str(run, "state", "?"),
-	       json_str(run, "repoPath", "?"), json_str(run, "baseBranch", "?"),
-	       json_str(run, "worktreeRoot", "?"));
-	if (json_str(run, "finalReportPath", NULL) != NULL)
-		printf("report    %s\n", json_str(run, "finalReportPath", ""));
-	printf("\nphases:\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "phases"))
-	{
-		const cJSON *att = cJSON_GetObjectItemCaseSensitive(x, "attempts");
-
-		printf("  %-12s %-18s attempts %d\n", json_str(x, "phaseKey", "?"),
-		       json_str(x, "state", "?"), cJSON_IsNumber(att) ? att->valueint : 0);
+	if (result_status_parse(res, &st, &err) != 0) {
+		result_status_free(&st);
+		return verb_bad_result(ctx, res, &err);
 	}
-	printf("\napprovals:\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "approvals"))
-	{
-		const cJSON *d;
-
-		printf("  %s  %-14s %s\n", json_str(x, "id", "?"), json_str(x, "gateKey", "?"),
-		       json_str(x, "state", "?"));
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(x, "decisions")) printf(
-		    "    %s by %s%s%s\n", json_str(d, "action", "?"), json_str(d, "actor", "?"),
-		    json_str(d, "comment", NULL) ? ": " : "", json_str(d, "comment", ""));
-	}
-	printf("\nsessions:\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "sessions"))
-	    printf("  %s  %-12s %-8s %s\n", json_str(x, "id", "?"), json_str(x, "roleId", "?"),
-	           json_str(x, "backend", "?"), json_str(x, "state", "?"));
-	printf("\nlast events:\n");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "events"))
-	{
-		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(x, "seq");
-
-		printf("  %4d  %s  %s\n", cJSON_IsNumber(seq) ? seq->valueint : 0,
-		       json_str(x, "ts", ""), json_str(x, "type", "?"));
-	}
+	print_status(&st);
+	result_status_free(&st);
 	cJSON_Delete(res);
 	return CLI_OK;
 }

@@ -12,7 +12,6 @@
 #include <uuid/uuid.h>
 
 #include "lib/buf.h"
-#include "lib/json.h"
 #include "lib/paths.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
@@ -72,6 +71,13 @@ verb_call(const struct cli_ctx *ctx, const char *op, cJSON *args, cJSON **result
 	return CLI_OK;
 }
 
+int
+verb_bad_result(const struct cli_ctx *ctx, cJSON *res, const struct df_error *err)
+{
+	cJSON_Delete(res);
+	return cli_fail(ctx, err);
+}
+
 void
 verb_token(char out[37])
 {
@@ -111,6 +117,8 @@ verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action
             char **argv)
 {
 	const char *run = NULL, *comment = NULL, *approval = NULL;
+	struct result_decide d;
+	struct df_error err;
 	char token[37];
 	cJSON *args, *res = NULL;
 	int rc;
@@ -149,9 +157,10 @@ verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	printf("%s: %s%s by %s; run is now %s\n", json_str(res, "run_id", run), action,
-	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "replayed")) ? " (replayed)" : "",
-	       json_str(res, "actor", "?"), json_str(res, "state", "?"));
+	if (result_decide_parse(res, &d, &err) != 0)
+		return verb_bad_result(ctx, res, &err);
+	printf("%s: %s%s by %s; run is now %s\n", d.run_id, d.action,
+	       d.replayed ? " (replayed)" : "", d.actor != NULL ? d.actor : "?", d.state);
 	cJSON_Delete(res);
 	return CLI_OK;
 }

@@ -14,6 +14,7 @@
 #include "lib/error.h"
 #include "proto/client.h"
 #include "proto/proto.h"
+#include "proto/result.h"
 #include "cli.h"
 
 /* The absolute workspace path for ctx (--workspace, $DEVFLOW_WORKSPACE, XDG). Caller frees. */
@@ -39,6 +40,12 @@ int verb_call(const struct cli_ctx *ctx, const char *op, cJSON *args, cJSON **re
  */
 int verb_run_call(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *op, int argc,
                   char **argv, cJSON **result);
+
+/*
+ * A result that does not decode (result.h): free res, print err (cli_fail)
+ * and return its exit code.
+ */
+int verb_bad_result(const struct cli_ctx *ctx, cJSON *res, const struct df_error *err);
 
 /* A new random client token (a UUID) into out. */
 void verb_token(char out[37]);

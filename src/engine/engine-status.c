@@ -153,7 +153,7 @@ status_events(cJSON *o, const struct store_event *ev, size_t nev)
 	for (size_t i = 0; i < nev; i++) {
 		cJSON *x = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(x, "id", (double)ev[i].id);
+		cJSON_AddStringToObject(x, "runId", ev[i].run_id);
 		cJSON_AddNumberToObject(x, "seq", (double)ev[i].seq);
 		cJSON_AddStringToObject(x, "type", ev[i].type);
 		cJSON_AddItemToObject(x, "phaseId", json_str_or_null(ev[i].phase_id));

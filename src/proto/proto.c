@@ -43,8 +43,8 @@ proto_fail(struct df_error *err, const char *fmt, ...)
 /* ------------------------------------------------------------------------ */
 /* Field helpers: each names the path "<where>.<key>" in its error. */
 
-static const char *
-type_name(const cJSON *j)
+const char *
+proto_type_name(const cJSON *j)
 {
 	if (j == NULL)
 		return "nothing";
@@ -78,7 +78,7 @@ get_string(const cJSON *obj, const char *where, const char *key, int required, s
 	}
 	if (!cJSON_IsString(v) || v->valuestring == NULL)
 		return proto_fail(err, "%s.%s: expected a string, got %s", where, key,
-		                  type_name(v));
+		                  proto_type_name(v));
 	if (maxlen > 0 && v->valuestring[0] == '\0')
 		return proto_fail(err, "%s.%s: must not be empty", where, key);
 	if (maxlen > 0 && strlen(v->valuestring) > maxlen)
@@ -99,7 +99,7 @@ get_int(const cJSON *obj, const char *where, const char *key, double min, double
 		return proto_fail(err, "%s: missing \"%s\"", where, key);
 	if (!cJSON_IsNumber(v))
 		return proto_fail(err, "%s.%s: expected an integer, got %s", where, key,
-		                  type_name(v));
+		                  proto_type_name(v));
 	d = v->valuedouble;
 	if (!isfinite(d) || d != floor(d))
 		return proto_fail(err, "%s.%s: expected an integer, got %g", where, key, d);
@@ -119,7 +119,7 @@ get_bool(const cJSON *obj, const char *where, const char *key, int *out, struct 
 		return proto_fail(err, "%s: missing \"%s\"", where, key);
 	if (!cJSON_IsBool(v))
 		return proto_fail(err, "%s.%s: expected a boolean, got %s", where, key,
-		                  type_name(v));
+		                  proto_type_name(v));
 	*out = cJSON_IsTrue(v);
 	return 0;
 }
@@ -134,7 +134,8 @@ get_object(const cJSON *obj, const char *where, const char *key, struct df_error
 		return NULL;
 	}
 	if (!cJSON_IsObject(v)) {
-		proto_fail(err, "%s.%s: expected an object, got %s", where, key, type_name(v));
+		proto_fail(err, "%s.%s: expected an object, got %s", where, key,
+		           proto_type_name(v));
 		return NULL;
 	}
 	return v;
@@ -144,7 +145,8 @@ static int
 check_args(const cJSON *args, const char *where, struct df_error *err)
 {
 	if (!cJSON_IsObject(args))
-		return proto_fail(err, "%s: expected an object, got %s", where, type_name(args));
+		return proto_fail(err, "%s: expected an object, got %s", where,
+		                  proto_type_name(args));
 	return 0;
 }
 
@@ -193,7 +195,8 @@ parse_request(struct proto_msg *msg, struct df_error *err)
 	msg->op = op;
 	args = cJSON_GetObjectItemCaseSensitive(j, "args");
 	if (args != NULL && !cJSON_IsObject(args))
-		return proto_fail(err, "request.args: expected an object, got %s", type_name(args));
+		return proto_fail(err, "request.args: expected an object, got %s",
+		                  proto_type_name(args));
 	msg->args = args;
 	return 0;
 }
@@ -492,7 +495,7 @@ proto_reader_pop(struct proto_reader *r, struct proto_msg *msg, struct df_error 
 		return reader_break(r, err);
 	}
 	if (!cJSON_IsObject(j)) {
-		proto_fail(err, "frame is JSON but not an object (got %s)", type_name(j));
+		proto_fail(err, "frame is JSON but not an object (got %s)", proto_type_name(j));
 		cJSON_Delete(j);
 		return reader_break(r, err);
 	}
@@ -576,7 +579,8 @@ proto_encode(const cJSON *msg, size_t *len, struct df_error *err)
 	size_t n;
 
 	if (!cJSON_IsObject(msg)) {
-		proto_fail(err, "cannot send %s: a message must be a JSON object", type_name(msg));
+		proto_fail(err, "cannot send %s: a message must be a JSON object",
+		           proto_type_name(msg));
 		return NULL;
 	}
 	text = cJSON_PrintUnformatted(msg);
@@ -865,9 +869,13 @@ proto_event_json(const struct proto_event *ev)
 	cJSON *j = cJSON_CreateObject(), *e = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(j, "type", "event");
-	cJSON_AddStringToObject(e, "run_id", ev->run_id);
+	cJSON_AddStringToObject(e, "runId", ev->run_id);
 	cJSON_AddNumberToObject(e, "seq", (double)ev->seq);
 	cJSON_AddStringToObject(e, "type", ev->type);
+	if (ev->phase_id != NULL)
+		cJSON_AddStringToObject(e, "phaseId", ev->phase_id);
+	else
+		cJSON_AddNullToObject(e, "phaseId");
 	cJSON_AddItemToObject(e, "payload",
 	                      ev->payload != NULL ? cJSON_Duplicate(ev->payload, 1)
 	                                          : cJSON_CreateObject());
@@ -886,9 +894,11 @@ proto_event_parse(const cJSON *msg, struct proto_event *ev, struct df_error *err
 	if (check_args(msg, "message", err) < 0 ||
 	    (e = get_object(msg, "message", "event", err)) == NULL)
 		return -1;
-	if (get_string(e, "event", "run_id", 1, PROTO_MAX_NAME, &ev->run_id, err) < 0 ||
+	if (get_string(e, "event", "runId", 1, PROTO_MAX_NAME, &ev->run_id, err) < 0 ||
 	    get_int(e, "event", "seq", 0, (double)PROTO_MAX_ID, &seq, err) < 0 ||
 	    get_string(e, "event", "type", 1, PROTO_MAX_NAME, &ev->type, err) < 0 ||
+	    (!cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e, "phaseId")) &&
+	     get_string(e, "event", "phaseId", 0, 0, &ev->phase_id, err) < 0) ||
 	    get_string(e, "event", "ts", 1, PROTO_MAX_NAME, &ev->ts, err) < 0 ||
 	    (payload = get_object(e, "event", "payload", err)) == NULL)
 		return -1;
@@ -1085,7 +1095,7 @@ parse_row(const cJSON *r, const char *path, struct proto_screen *out, struct df_
 	spans = cJSON_GetObjectItemCaseSensitive(r, "spans");
 	if (!cJSON_IsArray(spans))
 		return proto_fail(err, "%s.spans: expected an array, got %s", path,
-		                  type_name(spans));
+		                  proto_type_name(spans));
 	row = proto_screen_add_row(out, (int)y);
 	cJSON_ArrayForEach(span, spans)
 	{
@@ -1147,7 +1157,8 @@ proto_screen_parse(const cJSON *msg, struct proto_screen *out, struct df_error *
 	out->cursor_col = (int)ccol;
 	rows = cJSON_GetObjectItemCaseSensitive(msg, "rows");
 	if (!cJSON_IsArray(rows))
-		return proto_fail(err, "screen.rows: expected an array, got %s", type_name(rows));
+		return proto_fail(err, "screen.rows: expected an array, got %s",
+		                  proto_type_name(rows));
 	cJSON_ArrayForEach(r, rows)
 	{
 		char path[64];

@@ -28,7 +28,7 @@
 #include "lib/error.h"
 
 /* Bumped on any incompatible change; checked by the hello handshake. */
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 /* Largest payload (the JSON text, header excluded), in bytes. */
 #define PROTO_MAX_FRAME (1024 * 1024)
 #define PROTO_HEADER 4
@@ -67,6 +67,9 @@ struct proto_msg {
 	struct df_error error; /* reply without ok: the error it carries */
 	cJSON *json;           /* the whole message, owned */
 };
+
+/* What a JSON value is, for messages: "a string", "an object", "null", "nothing" (NULL), ... */
+const char *proto_type_name(const cJSON *j);
 
 /* Release msg->json and zero msg. Safe on a zeroed or cleared msg. */
 void proto_msg_clear(struct proto_msg *msg);
@@ -229,12 +232,13 @@ cJSON *proto_hello_result(pid_t server_pid);
 int proto_hello_check(const cJSON *result, pid_t *pid, struct df_error *err);
 
 /* ------------------------------------------------------------------------ */
-/* Events: {type: "event", event: {run_id, seq, type, payload, ts}} */
+/* Events: {type: "event", event: {runId, seq, type, phaseId, payload, ts}} (result.h) */
 
 struct proto_event {
 	const char *run_id;
 	int64_t seq;
-	const char *type; /* e.g. "phase.started" */
+	const char *type;     /* e.g. "phase.started" */
+	const char *phase_id; /* NULL when none */
 	const cJSON *payload;
 	const char *ts; /* ISO 8601 time of the run_events row */
 };

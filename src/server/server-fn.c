@@ -253,14 +253,16 @@ srv_need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MA
 cJSON *
 srv_event_json(const struct store_event *ev)
 {
-	cJSON *o = cJSON_CreateObject(), *pl = cJSON_Parse(ev->payload ? ev->payload : "{}");
+	cJSON *pl = cJSON_Parse(ev->payload ? ev->payload : "{}"), *o;
 
-	cJSON_AddStringToObject(o, "run_id", ev->run_id);
-	cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
-	cJSON_AddStringToObject(o, "type", ev->type);
-	cJSON_AddItemToObject(o, "payload", pl != NULL ? pl : cJSON_CreateObject());
-	cJSON_AddStringToObject(o, "ts", ev->ts ? ev->ts : "");
-	if (ev->phase_id != NULL)
-		cJSON_AddStringToObject(o, "phase_id", ev->phase_id);
+	if (pl == NULL)
+		pl = cJSON_CreateObject();
+	o = result_event_json(&(struct result_event){ .run_id = ev->run_id,
+	                                              .seq = ev->seq,
+	                                              .type = ev->type,
+	                                              .phase_id = ev->phase_id,
+	                                              .payload = pl,
+	                                              .ts = ev->ts ? ev->ts : "" });
+	cJSON_Delete(pl);
 	return o;
 }

@@ -15,6 +15,7 @@
 
 #include "lib/loop.h"
 #include "proto/proto.h"
+#include "proto/result.h"
 #include "proto/sock.h"
 #include "store/store.h"
 #include "server.h"

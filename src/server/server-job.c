@@ -65,7 +65,8 @@ diff_run(void *arg)
 	struct worktree_change *ch = NULL;
 	size_t n = 0, len, cap;
 	char *text = NULL;
-	cJSON *files;
+	struct result_diff d = { 0 };
+	char(*st)[2];
 
 	df_error_clear(&j->err);
 	if (j->hook != NULL)
@@ -76,20 +77,17 @@ diff_run(void *arg)
 		j->rc = -1;
 		return j;
 	}
-	j->result = cJSON_CreateObject();
-	cJSON_AddStringToObject(j->result, "run_id", j->run_id);
-	cJSON_AddStringToObject(j->result, "base", j->base);
-	cJSON_AddStringToObject(j->result, "worktree", j->root);
-	files = cJSON_AddArrayToObject(j->result, "files");
+	d.run_id = j->run_id;
+	d.base = j->base;
+	d.worktree_root = j->root;
+	d.files = xcalloc(n + 1, sizeof(*d.files));
+	st = xcalloc(n + 1, sizeof(*st));
 	for (size_t i = 0; i < n; i++) {
-		cJSON *f = cJSON_CreateObject();
-		char st[2] = { ch[i].status, '\0' };
-
-		cJSON_AddStringToObject(f, "path", ch[i].path);
-		cJSON_AddStringToObject(f, "status", st);
-		cJSON_AddItemToArray(files, f);
+		st[i][0] = ch[i].status;
+		d.files[i].path = ch[i].path;
+		d.files[i].status = st[i];
 	}
-	worktree_changes_free(ch, n);
+	d.nfiles = n;
 	/*
 	 * The reply must fit in one frame: cut the text (at a line boundary,
 	 * with a note) until the encoded reply does; escaping may grow it.
@@ -101,10 +99,10 @@ diff_run(void *arg)
 		char *enc;
 		size_t elen;
 
-		cJSON_DeleteItemFromObjectCaseSensitive(j->result, "text");
-		cJSON_DeleteItemFromObjectCaseSensitive(j->result, "truncated");
-		cJSON_AddStringToObject(j->result, "text", shown);
-		cJSON_AddBoolToObject(j->result, "truncated", cap < len);
+		d.text = shown;
+		d.truncated = cap < len;
+		cJSON_Delete(j->result);
+		j->result = result_diff_json(&d);
 		free(shown);
 		enc = cJSON_PrintUnformatted(j->result);
 		elen = strlen(enc);
@@ -116,16 +114,15 @@ diff_run(void *arg)
 		cap = cap > elen - PROTO_MAX_FRAME + DIFF_REPLY_SLACK + 4096
 		          ? cap - (elen - PROTO_MAX_FRAME + DIFF_REPLY_SLACK + 4096)
 		          : 0;
-		if (cap == 0 && cJSON_GetArraySize(files) > 0) {
+		if (cap == 0 && d.nfiles > 0) {
 			/* Even without text it is too big: a huge file list; keep its head. */
-			int keep = cJSON_GetArraySize(files) / 2;
-
-			while (cJSON_GetArraySize(files) > keep)
-				cJSON_DeleteItemFromArray(files, cJSON_GetArraySize(files) - 1);
-			cJSON_DeleteItemFromObjectCaseSensitive(j->result, "files_truncated");
-			cJSON_AddBoolToObject(j->result, "files_truncated", 1);
+			d.nfiles /= 2;
+			d.files_truncated = 1;
 		}
 	}
+	worktree_changes_free(ch, n);
+	free(d.files);
+	free(st);
 	free(text);
 	j->rc = 0;
 	return j;
@@ -273,7 +270,9 @@ srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct store_artifact a = { 0 };
 	char *abs = NULL;
 	struct buf data = BUF_INIT;
-	cJSON *errs, *doc;
+	struct result_artifact res = { 0 };
+	cJSON *errs = NULL, *doc = NULL;
+	char *fe = NULL;
 	int r, rc = -1;
 
 	if (srv_arg_run(x, run_id, err) != 0 ||
@@ -294,47 +293,42 @@ srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err)
 		snprintf(err->run_id, sizeof(err->run_id), "%s", run_id);
 		goto out;
 	}
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "run_id", run_id);
-	cJSON_AddStringToObject(*result, "phase", ph.phase_key);
-	cJSON_AddStringToObject(*result, "phase_id", ph.id);
-	cJSON_AddStringToObject(*result, "path", a.path);
-	cJSON_AddStringToObject(*result, "schema", a.schema_id);
-	cJSON_AddNumberToObject(*result, "attempt", a.attempt);
-	cJSON_AddBoolToObject(*result, "valid", a.valid);
+	res.run_id = run_id;
+	res.phase = ph.phase_key;
+	res.phase_id = ph.id;
+	res.path = a.path;
+	res.schema = a.schema_id;
+	res.attempt = a.attempt;
+	res.valid = a.valid;
 	errs = a.errors != NULL ? cJSON_Parse(a.errors) : NULL;
-	cJSON_AddItemToObject(*result, "errors", cJSON_IsArray(errs) ? errs : cJSON_CreateArray());
-	if (errs != NULL && !cJSON_IsArray(errs))
+	if (!cJSON_IsArray(errs)) {
 		cJSON_Delete(errs);
-	cJSON_AddStringToObject(*result, "hash", a.hash);
-	cJSON_AddStringToObject(*result, "validated_at", a.created_at);
-	/* The file as it is now: the agent may have rewritten it since it was judged. */
-	if (worktree_path_inside(run.worktree_root, a.path, &abs, err) != 0) {
-		cJSON_Delete(*result);
-		*result = NULL;
-		goto out;
+		errs = cJSON_CreateArray();
 	}
+	res.errors = errs;
+	res.hash = a.hash;
+	res.validated_at = a.created_at;
+	/* The file as it is now: the agent may have rewritten it since it was judged. */
+	if (worktree_path_inside(run.worktree_root, a.path, &abs, err) != 0)
+		goto out;
 	/* The agent controls the file: never block on it (a FIFO), never follow a final link. */
 	if (buf_read_regular(&data, abs, ARTIFACT_MAX, why, sizeof(why)) != 0) {
-		char *fe = xasprintf("%s %s%s", a.path, why, errno == EFBIG ? ": not shown" : "");
-
-		cJSON_AddNullToObject(*result, "json");
-		cJSON_AddStringToObject(*result, "file_error", fe);
-		free(fe);
+		fe = xasprintf("%s %s%s", a.path, why, errno == EFBIG ? ": not shown" : "");
+		res.file_error = fe;
 	} else {
 		canon_sha256_hex(data.data != NULL ? data.data : "", data.len, now_hash);
-		cJSON_AddBoolToObject(*result, "changed", strcmp(now_hash, a.hash) != 0);
+		res.changed = strcmp(now_hash, a.hash) != 0;
 		doc = cJSON_ParseWithLength(data.data != NULL ? data.data : "", data.len);
-		if (doc != NULL)
-			cJSON_AddItemToObject(*result, "json", doc);
-		else {
-			cJSON_AddNullToObject(*result, "json");
-			cJSON_AddStringToObject(*result, "text",
-			                        data.data != NULL ? data.data : "");
-		}
+		res.json = doc;
+		if (doc == NULL)
+			res.text = data.data != NULL ? data.data : "";
 	}
+	*result = result_artifact_json(&res);
 	rc = 0;
 out:
+	cJSON_Delete(errs);
+	cJSON_Delete(doc);
+	free(fe);
 	buf_free(&data);
 	free(abs);
 	store_artifact_clear(&a);

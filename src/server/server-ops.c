@@ -18,8 +18,8 @@
 
 #include "agent/screen.h"
 #include "lib/buf.h"
-#include "lib/json.h"
 #include "lib/xalloc.h"
+#include "store/states.h"
 #include "server-int.h"
 
 #define EVENTS_LIMIT_MAX 10000
@@ -117,13 +117,11 @@ op_start(struct op_ctx *x, cJSON **result, struct df_error *err)
 	}
 	server_log(x->srv, "run %s started by %s (repo %s, base %s)", run_id, x->c->actor, repo,
 	           base);
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "run_id", run_id);
-	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
-		cJSON_AddStringToObject(*result, "state", run.state);
-		cJSON_AddStringToObject(*result, "worktree", run.worktree_root);
-		store_run_clear(&run);
-	}
+	if (store_run_get(x->srv->store, run_id, &run, err) != 1)
+		goto out;
+	*result = result_start_json(&(struct result_start){
+	    .run_id = run_id, .state = run.state, .worktree_root = run.worktree_root });
+	store_run_clear(&run);
 	rc = 0;
 out:
 	free(ov);
@@ -148,35 +146,44 @@ count_pending(struct server *srv, const char *run_id)
 	return k;
 }
 
-static cJSON *
-run_summary(struct server *srv, const struct store_run *r, const struct store_catalog_entry *tmpl,
-            size_t ntmpl)
+/* The run's terminal flag and the actions the engine allows now (none on error). */
+static void
+run_actions(struct server *srv, const char *run_id, const char *state, int *terminal,
+            struct result_actions *a)
 {
-	cJSON *o = cJSON_CreateObject();
-	struct store_phase ph;
-	const char *tname = NULL;
+	const char *names[ENGINE_RUN_ACTIONS_MAX];
+	int n = engine_run_actions(srv->engine, run_id, names, NULL);
 
+	_Static_assert(RESULT_ACTIONS_MAX == ENGINE_RUN_ACTIONS_MAX, "one bound for the actions");
+	*terminal = (df_run_state_flags(state) & DF_ST_TERMINAL) != 0;
+	a->n = 0;
+	for (int i = 0; i < n; i++)
+		a->name[a->n++] = names[i];
+}
+
+/* Run r as ls lists it; its current phase (when it has one) goes into *ph, cleared by the caller.
+ */
+static void
+run_summary(struct server *srv, const struct store_run *r, const struct store_catalog_entry *tmpl,
+            size_t ntmpl, struct store_phase *ph, struct result_ls_run *o)
+{
 	for (size_t i = 0; i < ntmpl; i++)
 		if (strcmp(tmpl[i].id, r->template_id) == 0)
-			tname = tmpl[i].name;
-	cJSON_AddStringToObject(o, "id", r->id);
-	cJSON_AddStringToObject(o, "state", r->state);
-	cJSON_AddItemToObject(o, "template", json_str_or_null(tname));
-	cJSON_AddStringToObject(o, "repo", r->repo_path);
-	cJSON_AddStringToObject(o, "base", r->base_branch);
+			o->template_name = tmpl[i].name;
+	o->id = r->id;
+	o->state = r->state;
+	o->repo_path = r->repo_path;
+	o->base_branch = r->base_branch;
 	if (r->current_phase_id != NULL &&
-	    store_phase_get(srv->store, r->current_phase_id, &ph, NULL) == 1) {
-		cJSON_AddStringToObject(o, "phase", ph.phase_key);
-		cJSON_AddStringToObject(o, "phase_state", ph.state);
-		store_phase_clear(&ph);
-	} else {
-		cJSON_AddNullToObject(o, "phase");
+	    store_phase_get(srv->store, r->current_phase_id, ph, NULL) == 1) {
+		o->phase = ph->phase_key;
+		o->phase_state = ph->state;
 	}
-	cJSON_AddNumberToObject(o, "pending_approvals", count_pending(srv, r->id));
-	cJSON_AddStringToObject(o, "created_at", r->created_at);
-	cJSON_AddItemToObject(o, "ended_at", json_str_or_null(r->ended_at));
-	cJSON_AddItemToObject(o, "report", json_str_or_null(r->final_report_path));
-	return o;
+	o->pending_approvals = count_pending(srv, r->id);
+	o->created_at = r->created_at;
+	o->ended_at = r->ended_at;
+	o->final_report_path = r->final_report_path;
+	run_actions(srv, r->id, r->state, &o->terminal, &o->actions);
 }
 
 static int
@@ -184,9 +191,10 @@ op_ls(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	struct store_run *runs = NULL;
 	struct store_catalog_entry *tmpl = NULL;
+	struct store_phase *ph;
+	struct result_ls ls;
 	size_t n = 0, nt = 0;
 	int active;
-	cJSON *arr;
 
 	if (srv_arg_bool("ls", x->args, "active", &active, err) != 0)
 		return -1;
@@ -196,10 +204,16 @@ op_ls(struct op_ctx *x, cJSON **result, struct df_error *err)
 		store_runs_free(runs, n);
 		return -1;
 	}
-	*result = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(*result, "runs");
+	ph = xcalloc(n + 1, sizeof(*ph));
+	ls.runs = xcalloc(n + 1, sizeof(*ls.runs));
+	ls.nruns = n;
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, run_summary(x->srv, &runs[i], tmpl, nt));
+		run_summary(x->srv, &runs[i], tmpl, nt, &ph[i], &ls.runs[i]);
+	*result = result_ls_json(&ls);
+	for (size_t i = 0; i < n; i++)
+		store_phase_clear(&ph[i]);
+	free(ph);
+	free(ls.runs);
 	store_catalog_entries_free(tmpl, nt);
 	store_runs_free(runs, n);
 	return 0;
@@ -210,15 +224,28 @@ op_status(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	char run_id[DF_ID_MAX];
 	char *text = NULL;
+	cJSON *doc;
+	struct result_status st;
 
 	if (srv_arg_run(x, run_id, err) != 0 ||
 	    engine_status(x->srv->engine, run_id, &text, err) != 0)
 		return -1;
-	*result = cJSON_Parse(text);
+	/* The engine's document read as the result it is, then written as one with the actions. */
+	doc = cJSON_Parse(text);
 	free(text);
-	if (*result == NULL)
+	if (result_status_parse(doc, &st, err) != 0) {
+		char why[sizeof(err->message)];
+
+		snprintf(why, sizeof(why), "%s", err->message);
+		result_status_free(&st);
+		cJSON_Delete(doc);
 		return df_error_set(err, DF_FATAL, DF_E_INTERNAL_STATE_CORRUPTION,
-		                    "status of run %s is not JSON", run_id);
+		                    "status of run %s is not a status result: %s", run_id, why);
+	}
+	run_actions(x->srv, st.run.id, st.run.state, &st.run.terminal, &st.run.actions);
+	*result = result_status_json(&st);
+	result_status_free(&st);
+	cJSON_Delete(doc);
 	return 0;
 }
 
@@ -328,16 +355,15 @@ op_decide(struct op_ctx *x, cJSON **result, struct df_error *err)
 	}
 	server_log(x->srv, "run %s: %s%s by %s", run_id, engine_action_name(action),
 	           replayed ? " (replayed)" : "", x->c->actor);
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "run_id", run_id);
-	cJSON_AddItemToObject(*result, "approval_id", json_str_or_null(appr[0] ? appr : NULL));
-	cJSON_AddStringToObject(*result, "action", engine_action_name(action));
-	cJSON_AddBoolToObject(*result, "replayed", replayed);
-	cJSON_AddStringToObject(*result, "actor", x->c->actor);
-	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
-		cJSON_AddStringToObject(*result, "state", run.state);
-		store_run_clear(&run);
-	}
+	if (store_run_get(x->srv->store, run_id, &run, err) != 1)
+		return -1;
+	*result = result_decide_json(&(struct result_decide){ .run_id = run_id,
+	                                                      .approval_id = appr[0] ? appr : NULL,
+	                                                      .action = engine_action_name(action),
+	                                                      .replayed = replayed,
+	                                                      .actor = x->c->actor,
+	                                                      .state = run.state });
+	store_run_clear(&run);
 	return 0;
 }
 
@@ -354,12 +380,11 @@ op_pause_resume(struct op_ctx *x, cJSON **result, struct df_error *err)
 	           : engine_resume(x->srv->engine, run_id, err)) != 0)
 		return -1;
 	server_log(x->srv, "run %s: %s by %s", run_id, x->op, x->c->actor);
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "run_id", run_id);
-	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
-		cJSON_AddStringToObject(*result, "state", run.state);
-		store_run_clear(&run);
-	}
+	if (store_run_get(x->srv->store, run_id, &run, err) != 1)
+		return -1;
+	*result = result_run_state_json(
+	    &(struct result_run_state){ .run_id = run_id, .state = run.state });
+	store_run_clear(&run);
 	return 0;
 }
 
@@ -404,16 +429,17 @@ op_report(struct op_ctx *x, cJSON **result, struct df_error *err)
 	if ((md = slurp(run.final_report_path, err)) == NULL ||
 	    (json = slurp(json_path, err)) == NULL)
 		goto out;
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "run_id", run_id);
-	cJSON_AddStringToObject(*result, "state", run.state);
-	cJSON_AddStringToObject(*result, "markdown_path", run.final_report_path);
-	cJSON_AddStringToObject(*result, "json_path", json_path);
-	cJSON_AddStringToObject(*result, "markdown", md);
 	{
 		cJSON *rep = cJSON_Parse(json);
 
-		cJSON_AddItemToObject(*result, "report", rep != NULL ? rep : cJSON_CreateNull());
+		*result = result_report_json(
+		    &(struct result_report){ .run_id = run_id,
+		                             .state = run.state,
+		                             .markdown_path = run.final_report_path,
+		                             .json_path = json_path,
+		                             .markdown = md,
+		                             .report = rep });
+		cJSON_Delete(rep);
 	}
 	rc = 0;
 out:
@@ -433,6 +459,7 @@ op_events(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct store_run run;
 	size_t n = 0;
 	cJSON *arr;
+	int rc;
 
 	if (srv_arg_run(x, run_id, err) != 0 ||
 	    srv_arg_int("events", x->args, "after_seq", 0, (long long)PROTO_MAX_ID, 0, &after,
@@ -441,17 +468,47 @@ op_events(struct op_ctx *x, cJSON **result, struct df_error *err)
 		return -1;
 	if (store_events_list(x->srv->store, run_id, after, (size_t)limit, &ev, &n, err) != 0)
 		return -1;
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "run_id", run_id);
-	if (store_run_get(x->srv->store, run_id, &run, NULL) == 1) {
-		cJSON_AddStringToObject(*result, "state", run.state);
+	if ((rc = store_run_get(x->srv->store, run_id, &run, err)) == 1) {
+		/* The events are encoded one by one (srv_event_json), as they are pushed. */
+		*result = result_events_json(
+		    &(struct result_events){ .run_id = run_id, .state = run.state });
+		arr = cJSON_GetObjectItemCaseSensitive(*result, "events");
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, srv_event_json(&ev[i]));
 		store_run_clear(&run);
 	}
-	arr = cJSON_AddArrayToObject(*result, "events");
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, srv_event_json(&ev[i]));
 	store_events_free(ev, n);
-	return 0;
+	return rc == 1 ? 0 : -1;
+}
+
+/* Session s as the sessions op lists it; its phase (when it has one) goes into *ph. */
+static void
+session_item(struct server *srv, const struct store_session *s, struct store_phase *ph,
+             struct result_sessions_item *o)
+{
+	struct session *live = srv_live_session(srv, s->id);
+
+	o->id = s->id;
+	o->run_id = s->run_id;
+	if (s->phase_id != NULL && store_phase_get(srv->store, s->phase_id, ph, NULL) == 1)
+		o->phase = ph->phase_key;
+	o->role_id = s->role_id;
+	o->backend = s->backend;
+	o->state = s->state;
+	o->live = live != NULL && session_running(live);
+	o->screen = live != NULL;
+	if (live != NULL) {
+		int rows, cols;
+
+		screen_size(session_screen(live), &rows, &cols);
+		o->has_terminal = 1;
+		o->pid = session_pid(live);
+		o->rows = rows;
+		o->cols = cols;
+	}
+	o->transcript_path = s->transcript_path;
+	o->conversation_id = s->conversation_id;
+	o->created_at = s->created_at;
 }
 
 static int
@@ -460,7 +517,8 @@ op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
 	const char *name;
 	char run_id[DF_ID_MAX];
 	struct sess_list sl;
-	cJSON *arr;
+	struct store_phase *ph;
+	struct result_sessions out;
 
 	if (srv_arg_str("sessions", x->args, "run", 0, &name, err) != 0)
 		return -1;
@@ -468,41 +526,16 @@ op_sessions(struct op_ctx *x, cJSON **result, struct df_error *err)
 		return -1;
 	if (srv_all_sessions(x->srv, name != NULL ? run_id : NULL, &sl, err) != 0)
 		return -1;
-	*result = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(*result, "sessions");
-	for (size_t i = 0; i < sl.n; i++) {
-		const struct store_session *s = &sl.v[i];
-		struct session *live = srv_live_session(x->srv, s->id);
-		cJSON *o = cJSON_CreateObject();
-		struct store_phase ph;
-
-		cJSON_AddStringToObject(o, "id", s->id);
-		cJSON_AddStringToObject(o, "run_id", s->run_id);
-		if (s->phase_id != NULL &&
-		    store_phase_get(x->srv->store, s->phase_id, &ph, NULL) == 1) {
-			cJSON_AddStringToObject(o, "phase", ph.phase_key);
-			store_phase_clear(&ph);
-		} else {
-			cJSON_AddNullToObject(o, "phase");
-		}
-		cJSON_AddStringToObject(o, "role", s->role_id);
-		cJSON_AddStringToObject(o, "backend", s->backend);
-		cJSON_AddStringToObject(o, "state", s->state);
-		cJSON_AddBoolToObject(o, "live", live != NULL && session_running(live));
-		cJSON_AddBoolToObject(o, "screen", live != NULL);
-		if (live != NULL) {
-			int rows, cols;
-
-			screen_size(session_screen(live), &rows, &cols);
-			cJSON_AddNumberToObject(o, "pid", session_pid(live));
-			cJSON_AddNumberToObject(o, "rows", rows);
-			cJSON_AddNumberToObject(o, "cols", cols);
-		}
-		cJSON_AddItemToObject(o, "transcript", json_str_or_null(s->transcript_path));
-		cJSON_AddItemToObject(o, "conversation_id", json_str_or_null(s->conversation_id));
-		cJSON_AddStringToObject(o, "created_at", s->created_at);
-		cJSON_AddItemToArray(arr, o);
-	}
+	ph = xcalloc(sl.n + 1, sizeof(*ph));
+	out.sessions = xcalloc(sl.n + 1, sizeof(*out.sessions));
+	out.nsessions = sl.n;
+	for (size_t i = 0; i < sl.n; i++)
+		session_item(x->srv, &sl.v[i], &ph[i], &out.sessions[i]);
+	*result = result_sessions_json(&out);
+	for (size_t i = 0; i < sl.n; i++)
+		store_phase_clear(&ph[i]);
+	free(ph);
+	free(out.sessions);
 	store_sessions_free(sl.v, sl.n);
 	return 0;
 }
@@ -516,6 +549,7 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	struct screen *scr;
 	int spans, rows, cols;
 	char *text;
+	cJSON *frame;
 
 	if (srv_arg_str("capture", x->args, "session", 1, &name, err) != 0 ||
 	    srv_arg_bool("capture", x->args, "spans", &spans, err) != 0)
@@ -525,14 +559,11 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	scr = session_screen(s);
 	screen_size(scr, &rows, &cols);
 	text = screen_dump_text(scr);
-	*result = cJSON_CreateObject();
-	cJSON_AddStringToObject(*result, "session", sid);
-	cJSON_AddNumberToObject(*result, "rows", rows);
-	cJSON_AddNumberToObject(*result, "cols", cols);
-	cJSON_AddStringToObject(*result, "text", text);
+	frame = spans ? srv_screen_frame(sid, scr, 1, NULL) : NULL;
+	*result = result_capture_json(&(struct result_capture){
+	    .session = sid, .rows = rows, .cols = cols, .text = text, .screen = frame });
+	cJSON_Delete(frame);
 	free(text);
-	if (spans)
-		cJSON_AddItemToObject(*result, "screen", srv_screen_frame(sid, scr, 1, NULL));
 	return 0;
 }
 
@@ -734,10 +765,9 @@ static int
 op_ping(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	(void)err;
-	*result = cJSON_CreateObject();
-	cJSON_AddNumberToObject(*result, "pid", getpid());
-	cJSON_AddStringToObject(*result, "workspace", x->srv->workspace);
-	cJSON_AddNumberToObject(*result, "clients", server_client_count(x->srv));
+	*result = result_ping_json(&(struct result_ping){ .pid = getpid(),
+	                                                  .workspace = x->srv->workspace,
+	                                                  .clients = server_client_count(x->srv) });
 	return 0;
 }
 

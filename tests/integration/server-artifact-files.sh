@@ -15,8 +15,8 @@ printf '# Add a greeting\n' >"$T_TMP/req.md"
 start_silent() {
 	dj start --repo "$1" --requirements "$T_TMP/req.md" --backend planner=fake \
 		--backend implementer=fake --backend reviewer=fake --scenario plan=silent
-	run=$(jv result.run_id)
-	wt=$(jv result.worktree)
+	run=$(jv result.runId)
+	wt=$(jv result.worktreeRoot)
 }
 
 # wait_invalid N: wait (20 s at most, even when the server does not answer)

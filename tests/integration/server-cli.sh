@@ -29,7 +29,7 @@ is $? 1 "an unknown run is an error (1)"
 dj approve "$short"
 ok $? "approve the plan"
 is "$(jv result.actor)" "$(id -un)" "the actor is the calling user"
-plan_gate=$(jv result.approval_id)
+plan_gate=$(jv result.approvalId)
 "$DEVFLOW" approve "$short" --approval "$plan_gate" >/dev/null 2>&1
 is $? 3 "approving the decided plan gate again (a new token) is a conflict (3)"
 wait_until 30 state_is "$run" awaiting_approval
@@ -61,7 +61,7 @@ like "$out" "^# devflow run $run" "report prints the Markdown report"
 like "$out" "Say bonjour too" "the report shows the change request"
 dj report "$run"
 is "$(jv result.report.status)" completed "report --json carries the report object"
-ok $([ -f "$(jv result.json_path)" ]; echo $?) "the JSON report file exists"
+ok $([ -f "$(jv result.jsonPath)" ]; echo $?) "the JSON report file exists"
 "$DEVFLOW" approve "$run" >/dev/null 2>&1
 is $? 3 "a decision on a completed run is a conflict (3)"
 out=$("$DEVFLOW" logs "$run")

@@ -22,5 +22,5 @@ ok $([ -x "$repo/greet.sh" ] && (cd "$repo" && ./test.sh >/dev/null); echo $?) \
 dj demo --headless --auto-approve
 ok $? "a second demo runs beside the first (--json)"
 is "$(jv result.state)" completed "its JSON says completed"
-ok $([ -f "$(jv result.report_json)" ]; echo $?) "and gives the JSON report's path"
+ok $([ -f "$(jv result.jsonPath)" ]; echo $?) "and gives the JSON report's path"
 done_testing

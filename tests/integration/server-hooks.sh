@@ -89,7 +89,7 @@ printf '# Add a greeting\n' >"$T_TMP/req.md"
 dj start --repo "$T_TMP/repo" --requirements "$T_TMP/req.md" --backend planner=hooktest \
 	--backend implementer=fake --backend reviewer=fake
 ok $? "start a run with the hooktest backend"
-run=$(jv result.run_id)
+run=$(jv result.runId)
 wait_until 30 state_is "$run" awaiting_approval
 ok $? "the plan reaches its gate, by hook alone"
 dj status "$run"
@@ -114,7 +114,7 @@ like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook busy for session $sess \\(co
 like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook idle for session $sess \\(conversation thr-codex-2\\)" \
 	"... and Codex's thread-id from the argument"
 dj sessions "$run"
-is "$(jv result.sessions.0.conversation_id)" "thr-codex-2" \
+is "$(jv result.sessions.0.conversationId)" "thr-codex-2" \
 	"sessions --json shows the last conversation id"
 
 # The verb outside an agent, and with a server that does not know the session.
@@ -133,7 +133,7 @@ make_repo "$T_TMP/repo2"
 dj start --repo "$T_TMP/repo2" --requirements "$T_TMP/req.md" --backend planner=hooktest \
 	--backend implementer=fake --backend reviewer=fake
 ok $? "start a second run"
-run2=$(jv result.run_id)
+run2=$(jv result.runId)
 wait_until 20 state_is "$run2" failed
 ok $? "a run whose agent configuration cannot be merged fails"
 failure=$(grep "run $run2: step failed" "$DEVFLOW_WORKSPACE/server.log")

@@ -67,7 +67,7 @@ start_run() {
 	_repo=$1; shift
 	printf '# Add a greeting\n' >"$T_TMP/req.md"
 	dj start --repo "$_repo" --requirements "$T_TMP/req.md" --backend planner=fake \
-		--backend implementer=fake --backend reviewer=fake "$@" && jv result.run_id
+		--backend implementer=fake --backend reviewer=fake "$@" && jv result.runId
 }
 
 # The id of the newest session of a run.

@@ -3,7 +3,8 @@
  * without python or jq. `json-get FILE` checks that FILE is JSON;
  * `json-get FILE PATH` prints the value at PATH, a dot-separated list of
  * object keys and array indexes ("phases.0.key"): strings raw, anything
- * else as compact JSON. Exit status: 0 found, 1 FILE unreadable or not
+ * else as compact JSON; `json-get -k FILE PATH` prints the keys of the object
+ * there, in order, separated by spaces. Exit status: 0 found, 1 FILE unreadable or not
  * JSON, 2 PATH not there, 64 usage.
  */
 #include "config.h"
@@ -47,10 +48,15 @@ main(int argc, char **argv)
 	char *text;
 	cJSON *doc;
 	const cJSON *v;
-	int rc = 0;
+	int rc = 0, keys = 0;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: json-get FILE [PATH]\n");
+	if (argc > 1 && strcmp(argv[1], "-k") == 0) {
+		keys = 1;
+		argc--;
+		argv++;
+	}
+	if (argc < 2 || argc > 3 || (keys && argc != 3)) {
+		fprintf(stderr, "usage: json-get [-k] FILE [PATH]\n");
 		return 64;
 	}
 	if ((text = buf_file_text(argv[1], 0)) == NULL) {
@@ -67,6 +73,15 @@ main(int argc, char **argv)
 		if ((v = walk(doc, argv[2])) == NULL) {
 			fprintf(stderr, "json-get: %s has no %s\n", argv[1], argv[2]);
 			rc = 2;
+		} else if (keys) {
+			const cJSON *k;
+
+			cJSON_ArrayForEach(k, v)
+			{
+				if (k->string != NULL)
+					printf("%s%s", k == v->child ? "" : " ", k->string);
+			}
+			putchar('\n');
 		} else if (cJSON_IsString(v)) {
 			printf("%s\n", v->valuestring);
 		} else {

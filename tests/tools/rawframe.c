@@ -10,6 +10,8 @@
  * `rawframe SOCKET raw JSON` sends JSON, as written, as one frame after
  * hello (a request with id 2, say) and prints the reply to it ("ok", or
  * "reply: <code>: <message>") or the closing reply; exit 0 when either came.
+ * `rawframe SOCKET result JSON` does the same but prints a successful
+ * reply's result as compact JSON instead of "ok".
  */
 #include "config.h"
 
@@ -51,9 +53,11 @@ main(int argc, char **argv)
 	unsigned char *frame;
 	size_t len;
 
-	if (argc != 3 && !(argc == 4 && strcmp(argv[2], "raw") == 0)) {
+	int result = argc == 4 && strcmp(argv[2], "result") == 0;
+
+	if (argc != 3 && !(argc == 4 && (strcmp(argv[2], "raw") == 0 || result))) {
 		fprintf(stderr, "usage: rawframe SOCKET garbage|oversize|array|truncated|nohello\n"
-		                "       rawframe SOCKET raw JSON\n");
+		                "       rawframe SOCKET raw|result JSON\n");
 		return 64;
 	}
 	if ((fd = sock_connect(argv[1], 2000, &err)) < 0) {
@@ -78,7 +82,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[2], "truncated") == 0) {
 		send_all(fd, "\0\0\0\x20{\"id\":2,", 11);
 		shutdown(fd, SHUT_WR);
-	} else if (strcmp(argv[2], "raw") == 0) {
+	} else if (strcmp(argv[2], "raw") == 0 || result) {
 		unsigned char hdr[4];
 		size_t n = strlen(argv[3]);
 
@@ -110,7 +114,12 @@ main(int argc, char **argv)
 			if (m.kind == PROTO_MSG_REPLY && m.id == 0) {
 				printf("error: %s\n", m.error.message);
 			} else if (m.kind == PROTO_MSG_REPLY && m.id > 1 && argc == 4) {
-				if (m.ok)
+				if (m.ok && result) {
+					char *s = cJSON_PrintUnformatted(m.result);
+
+					printf("%s\n", s != NULL ? s : "null");
+					cJSON_free(s);
+				} else if (m.ok)
 					printf("ok\n");
 				else
 					printf("reply: %s: %s\n", df_code_name(m.error.code),

@@ -345,7 +345,7 @@ test_hello_version_mismatch(void **state)
 	assert_int_equal(err.code, DF_E_PROTOCOL);
 	assert_string_equal(
 	    err.message, "hello: protocol version mismatch: the server (devflow 9.0.0, pid 12345) "
-	                 "speaks protocol 99, this client speaks 1");
+	                 "speaks protocol 99, this client speaks 2");
 	assert_contains(err.hint, "kill-server");
 
 	/* The server refusing the client's version is reported as the server said it. */

@@ -20,6 +20,7 @@
 #include "lib/json.h"
 #include "lib/xalloc.h"
 #include "proto/proto.h"
+#include "proto/result.h"
 
 /* A frame with the given payload, header computed from its length. */
 static void
@@ -121,7 +122,7 @@ test_reader_several_frames_in_one_buffer(void **state)
 
 	(void)state;
 	put_frame(&b, "{\"id\":7,\"ok\":true,\"result\":{\"runs\":[]}}");
-	put_frame(&b, "{\"type\":\"event\",\"event\":{\"run_id\":\"r\",\"seq\":3,"
+	put_frame(&b, "{\"type\":\"event\",\"event\":{\"runId\":\"r\",\"seq\":3,"
 	              "\"type\":\"run.started\",\"payload\":{},\"ts\":\"2026-01-01T00:00:00Z\"}}");
 	put_frame(&b, "{\"id\":8,\"ok\":false,\"error\":{\"class\":\"human_required\","
 	              "\"code\":\"approval_conflict\",\"message\":\"m\",\"run_id\":\"r\"}}");
@@ -370,7 +371,7 @@ test_reader_bad_server_envelopes(void **state)
 	    "reply.error: missing \"message\"");
 	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"gossip\"}",
 	                   "message.type: unknown message type \"gossip\"");
-	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"event\",\"event\":{\"run_id\":\"r\"}}",
+	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"event\",\"event\":{\"runId\":\"r\"}}",
 	                   "event: missing \"seq\"");
 	expect_frame_error(PROTO_TO_CLIENT, "{\"type\":\"screen\"}", "screen: missing \"session\"");
 }
@@ -889,9 +890,9 @@ test_args_errors(void **state)
 	                  "subscribe.session: not allowed with topic \"events\"");
 	expect_args_error(paste_parse, "{\"session\":\"s\",\"text\":1}",
 	                  "paste.text: expected a string, got a number");
-	expect_args_error(hello_parse, "{\"version\":2,\"client\":\"devflow-tui 9\"}",
-	                  "protocol version mismatch: devflow-tui 9 speaks protocol 2, this server "
-	                  "speaks 1");
+	expect_args_error(hello_parse, "{\"version\":3,\"client\":\"devflow-tui 9\"}",
+	                  "protocol version mismatch: devflow-tui 9 speaks protocol 3, this server "
+	                  "speaks 2");
 	expect_args_error(hello_parse, "{\"client\":\"x\"}", "hello: missing \"version\"");
 }
 
@@ -957,7 +958,7 @@ test_hello(void **state)
 	cJSON_ReplaceItemInObject(res, "protocol", cJSON_CreateNumber(PROTO_VERSION + 1));
 	assert_int_equal(proto_hello_check(res, &pid, &err), -1);
 	assert_int_equal(err.code, DF_E_PROTOCOL);
-	assert_non_null(strstr(err.message, "speaks protocol 2, this client speaks 1"));
+	assert_non_null(strstr(err.message, "speaks protocol 3, this client speaks 2"));
 	assert_non_null(strstr(err.hint, "devflow kill-server"));
 	cJSON_Delete(res);
 }
@@ -995,6 +996,227 @@ test_json_int(void **state)
 	}
 }
 
+/* The keys of object o, in order, space-separated (a static buffer). */
+static const char *
+keys_of(const cJSON *o)
+{
+	static char buf[512];
+	const cJSON *k;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(k, o)
+	{
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", buf[0] ? " " : "",
+		         k->string);
+	}
+	return buf;
+}
+
+static void
+test_result_simple_round_trips(void **state)
+{
+	struct df_error err;
+	cJSON *pl = cJSON_Parse("{\"status\":\"completed\"}"), *j;
+	struct result_start st, st2;
+	struct result_decide d, d2;
+	struct result_report r, r2;
+	struct result_run_state rs;
+
+	(void)state;
+	st = (struct result_start){ .run_id = "r1", .state = "planning", .worktree_root = "/w" };
+	j = result_start_json(&st);
+	assert_string_equal(keys_of(j), "runId state worktreeRoot");
+	assert_int_equal(result_start_parse(j, &st2, &err), 0);
+	assert_string_equal(st2.run_id, "r1");
+	assert_string_equal(st2.worktree_root, "/w");
+	cJSON_Delete(j);
+
+	d = (struct result_decide){
+		.run_id = "r1", .action = "abort", .replayed = 1, .state = "x"
+	};
+	j = result_decide_json(&d);
+	assert_string_equal(keys_of(j), "runId approvalId action replayed actor state");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "approvalId")));
+	assert_int_equal(result_decide_parse(j, &d2, &err), 0);
+	assert_null(d2.approval_id);
+	assert_int_equal(d2.replayed, 1);
+	assert_string_equal(d2.action, "abort");
+	cJSON_Delete(j);
+
+	r = (struct result_report){
+		.run_id = "r1", .state = "completed", .markdown = "# r", .report = pl
+	};
+	j = result_report_json(&r);
+	assert_string_equal(keys_of(j), "runId state markdownPath jsonPath markdown report");
+	assert_int_equal(result_report_parse(j, &r2, &err), 0);
+	assert_string_equal(cJSON_GetObjectItem(r2.report, "status")->valuestring, "completed");
+	cJSON_Delete(j);
+
+	j = result_run_state_json(&(struct result_run_state){ .run_id = "r1", .state = "paused" });
+	assert_string_equal(keys_of(j), "runId state");
+	cJSON_DeleteItemFromObject(j, "state");
+	assert_int_equal(result_run_state_parse(j, &rs, &err), -1);
+	assert_string_equal(err.message, "result: missing \"state\"");
+	cJSON_Delete(j);
+	cJSON_Delete(pl);
+}
+
+static void
+test_result_ls_round_trip(void **state)
+{
+	struct df_error err;
+	struct result_ls_run runs[2] = {
+		{ .id = "r1",
+		  .state = "executing",
+		  .phase = "plan",
+		  .pending_approvals = 2,
+		  .actions = { { "pause", "abort" }, 2 } },
+		{ .id = "r2", .state = "completed", .terminal = 1 },
+	};
+	struct result_ls ls = { runs, 2 }, back;
+	cJSON *j = result_ls_json(&ls);
+
+	(void)state;
+	assert_string_equal(keys_of(j), "runs");
+	assert_string_equal(keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "runs"), 0)),
+	                    "id state template repoPath baseBranch phase phaseState "
+	                    "pendingApprovals createdAt endedAt finalReportPath terminal actions");
+	assert_int_equal(result_ls_parse(j, &back, &err), 0);
+	assert_int_equal(back.nruns, 2);
+	assert_int_equal(back.runs[0].pending_approvals, 2);
+	assert_int_equal(back.runs[0].actions.n, 2);
+	assert_true(result_actions_has(&back.runs[0].actions, "abort"));
+	assert_false(result_actions_has(&back.runs[0].actions, "resume"));
+	assert_true(back.runs[1].terminal);
+	assert_null(back.runs[1].phase);
+	result_ls_free(&back);
+	/* A field of the wrong type names its path. */
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "runs"), 1), "terminal",
+	                          cJSON_CreateString("yes"));
+	assert_int_equal(result_ls_parse(j, &back, &err), -1);
+	assert_int_equal(err.code, DF_E_PROTOCOL);
+	assert_string_equal(err.message, "ls.runs[1].terminal: expected a boolean, got a string");
+	result_ls_free(&back);
+	cJSON_Delete(j);
+}
+
+static void
+test_result_status_round_trip(void **state)
+{
+	struct df_error err;
+	cJSON *pl = cJSON_Parse("{\"phaseKey\":\"plan\"}");
+	struct result_decision dec = { .action = "approve", .actor = "me" };
+	struct result_phase ph = { .id = "p1", .phase_key = "plan", .state = "running", .seq = 1 };
+	struct result_binding bd = { .role_id = "planner",
+		                     .persona = "planner",
+		                     .backend = "fake" };
+	struct result_approval ap = {
+		.id = "a1", .state = "approved", .payload = pl, .decisions = &dec, .ndecisions = 1
+	};
+	struct result_session ss = { .id = "s1", .state = "EXITED", .has_exit_status = 1 };
+	struct result_event ev = { .run_id = "r1", .seq = 3, .type = "run.created", .payload = pl };
+	struct result_status st = { .run = { .id = "r1", .state = "executing" },
+		                    .phases = &ph,
+		                    .nphases = 1,
+		                    .bindings = &bd,
+		                    .nbindings = 1,
+		                    .approvals = &ap,
+		                    .napprovals = 1,
+		                    .sessions = &ss,
+		                    .nsessions = 1,
+		                    .events = &ev,
+		                    .nevents = 1 },
+	                     back;
+	cJSON *j = result_status_json(&st);
+
+	(void)state;
+	assert_string_equal(keys_of(j), "run phases bindings approvals sessions events");
+	assert_string_equal(keys_of(cJSON_GetObjectItem(j, "run")),
+	                    "id state pausedFromState repoPath baseBranch worktreeRoot "
+	                    "templateHash currentPhaseId finalReportPath createdAt startedAt "
+	                    "endedAt terminal actions");
+	assert_string_equal(keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sessions"), 0)),
+	                    "id phaseId roleId backend state transcriptPath exitStatus");
+	assert_int_equal(result_status_parse(j, &back, &err), 0);
+	assert_string_equal(back.phases[0].phase_key, "plan");
+	assert_string_equal(back.bindings[0].role_id, "planner");
+	assert_int_equal(back.approvals[0].ndecisions, 1);
+	assert_string_equal(back.approvals[0].decisions[0].actor, "me");
+	assert_true(back.sessions[0].has_exit_status);
+	assert_int_equal(back.events[0].seq, 3);
+	result_status_free(&back);
+	cJSON_Delete(j);
+	cJSON_Delete(pl);
+}
+
+static void
+test_result_events_and_sessions(void **state)
+{
+	struct df_error err;
+	struct result_event ev = { .run_id = "r1", .seq = 1, .type = "run.created" };
+	struct result_events es = { .run_id = "r1",
+		                    .state = "planning",
+		                    .events = &ev,
+		                    .nevents = 1 },
+	                     eb;
+	struct result_sessions_item it = {
+		.id = "s1", .run_id = "r1", .state = "RUNNING", .live = 1, .screen = 1
+	};
+	struct result_sessions sl = { &it, 1 }, sb;
+	cJSON *j = result_events_json(&es);
+
+	(void)state;
+	assert_string_equal(keys_of(j), "runId state events");
+	assert_int_equal(result_events_parse(j, &eb, &err), 0);
+	assert_int_equal(eb.nevents, 1);
+	assert_null(eb.events[0].phase_id);
+	result_events_free(&eb);
+	cJSON_Delete(j);
+	j = result_sessions_json(&sl);
+	/* pid, rows and cols only while the server holds the session's terminal */
+	assert_string_equal(keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sessions"), 0)),
+	                    "id runId phase roleId backend state live screen transcriptPath "
+	                    "conversationId createdAt");
+	assert_int_equal(result_sessions_parse(j, &sb, &err), 0);
+	assert_false(sb.sessions[0].has_terminal);
+	assert_true(sb.sessions[0].live);
+	result_sessions_free(&sb);
+	cJSON_Delete(j);
+}
+
+static void
+test_result_diff_and_artifact(void **state)
+{
+	struct df_error err;
+	struct result_diff_file f[2] = { { "a.c", "M" }, { "b.c", "?" } };
+	struct result_diff d = { .run_id = "r1",
+		                 .base = "main",
+		                 .files = f,
+		                 .nfiles = 2,
+		                 .text = "",
+		                 .files_truncated = 1 },
+	                   db;
+	struct result_artifact a = { .run_id = "r1", .phase = "plan", .file_error = "gone" }, ab;
+	cJSON *j = result_diff_json(&d);
+
+	(void)state;
+	assert_string_equal(keys_of(j),
+	                    "runId base worktreeRoot files text truncated filesTruncated");
+	assert_int_equal(result_diff_parse(j, &db, &err), 0);
+	assert_int_equal(db.nfiles, 2);
+	assert_string_equal(db.files[1].status, "?");
+	assert_true(db.files_truncated);
+	result_diff_free(&db);
+	cJSON_Delete(j);
+	j = result_artifact_json(&a);
+	assert_string_equal(keys_of(j), "runId phase phaseId path schema attempt valid errors hash "
+	                                "validatedAt changed json text fileError");
+	assert_int_equal(result_artifact_parse(j, &ab, &err), 0);
+	assert_null(ab.json);
+	assert_string_equal(ab.file_error, "gone");
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
@@ -1025,6 +1247,11 @@ main(void)
 		cmocka_unit_test(test_args_errors),
 		cmocka_unit_test(test_round_trip_session_args),
 		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_result_simple_round_trips),
+		cmocka_unit_test(test_result_ls_round_trip),
+		cmocka_unit_test(test_result_status_round_trip),
+		cmocka_unit_test(test_result_events_and_sessions),
+		cmocka_unit_test(test_result_diff_and_artifact),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -381,7 +381,7 @@ start_run(struct t *t, struct tc *c, char run_id[64])
 	tc_call(t, c, "start", a, &m);
 	if (!m.ok)
 		fail_msg("start: %s", m.error.message);
-	snprintf(run_id, 64, "%s", jget(m.result, "run_id"));
+	snprintf(run_id, 64, "%s", jget(m.result, "runId"));
 	proto_msg_clear(&m);
 }
 
@@ -575,7 +575,7 @@ test_artifact_and_status_fields(void **state)
 	tc_call(t, &c, "artifact", args1("run", run_id), &m);
 	if (!m.ok)
 		fail_msg("artifact: %s", m.error.message);
-	assert_string_equal(jget(m.result, "run_id"), run_id);
+	assert_string_equal(jget(m.result, "runId"), run_id);
 	assert_string_equal(jget(m.result, "phase"), "plan");
 	assert_string_equal(jget(m.result, "path"), "plan.json");
 	assert_string_equal(jget(m.result, "schema"), "dev/phase-plan@1");
@@ -597,7 +597,7 @@ test_artifact_and_status_fields(void **state)
 		alarm(0);
 		assert_true(m.ok);
 		assert_true(cJSON_IsNull(jobj(m.result, "json")));
-		assert_string_equal(jget(m.result, "file_error"),
+		assert_string_equal(jget(m.result, "fileError"),
 		                    "plan.json is a FIFO, not a regular file");
 		proto_msg_clear(&m);
 		unlink(plan);
@@ -716,7 +716,7 @@ test_diff_off_the_loop(void **state)
 	tc_call(t, &c, "diff", args1("run", run_id), &m);
 	if (!m.ok)
 		fail_msg("diff: %s", m.error.message);
-	assert_string_equal(jget(m.result, "run_id"), run_id);
+	assert_string_equal(jget(m.result, "runId"), run_id);
 	assert_string_equal(jget(m.result, "base"), "main");
 	{
 		const cJSON *f = find_file(jobj(m.result, "files"), "hello.c");

@@ -179,21 +179,24 @@ test_model_runs(void **state)
 	cJSON *ls =
 	    parse("{\"runs\": ["
 	          "{\"id\": \"r-old\", \"state\": \"completed\", \"template\": \"development\","
-	          " \"repo\": \"/src/billing/\", \"base\": \"main\", \"phase\": null,"
-	          " \"pending_approvals\": 0, \"created_at\": \"2026-11-25T07:00:00.000Z\"},"
+	          " \"repoPath\": \"/src/billing/\", \"baseBranch\": \"main\", \"phase\": null,"
+	          " \"pendingApprovals\": 0, \"createdAt\": \"2026-11-25T07:00:00.000Z\","
+	          " \"terminal\": true, \"actions\": []},"
 	          "{\"id\": \"r-a\", \"state\": \"awaiting_approval\", \"template\": "
-	          "\"development\", \"repo\": \"/src/calc\", \"base\": \"dev\", \"phase\": "
-	          "\"plan\", \"pending_approvals\": 1, \"created_at\": "
-	          "\"2026-11-25T08:00:00.000Z\"},"
-	          "{\"id\": \"r-b\", \"state\": \"executing\", \"repo\": \"/src/web\", "
-	          "\"base\": \"main\", \"phase\": \"implement\", \"created_at\": "
-	          "\"2026-11-25T09:00:00.000Z\"},"
-	          "{\"state\": \"executing\"}]}");
+	          "\"development\", \"repoPath\": \"/src/calc\", \"baseBranch\": \"dev\", "
+	          "\"phase\": \"plan\", \"pendingApprovals\": 1, \"createdAt\": "
+	          "\"2026-11-25T08:00:00.000Z\", \"terminal\": false, \"actions\": [\"approve\", "
+	          "\"request_changes\", \"reject\", \"pause\", \"abort\"]},"
+	          "{\"id\": \"r-b\", \"state\": \"executing\", \"repoPath\": \"/src/web\", "
+	          "\"baseBranch\": \"main\", \"phase\": \"implement\", \"createdAt\": "
+	          "\"2026-11-25T09:00:00.000Z\", \"terminal\": false, \"actions\": [\"pause\", "
+	          "\"abort\"]}]}");
+	cJSON *bad = parse("{\"runs\": [{\"state\": \"executing\"}]}");
 
 	(void)state;
 	model_init(&m);
 	assert_int_equal(model_set_runs(&m, ls, 1000), 0);
-	assert_int_equal(m.nruns, 3); /* the run without an id is left out */
+	assert_int_equal(m.nruns, 3);
 	/* Active runs first, newest first; then the finished ones. */
 	assert_string_equal(m.runs[0].id, "r-b");
 	assert_string_equal(m.runs[1].id, "r-a");
@@ -206,8 +209,18 @@ test_model_runs(void **state)
 	assert_int_equal(m.runs[1].waiting, 1);
 	assert_int_equal(m.runs[0].waiting, 0);
 	assert_int_equal(m.runs[1].created, model_parse_time("2026-11-25T08:00:00Z"));
-	assert_int_equal(model_set_runs(&m, cJSON_GetObjectItem(ls, "runs"), 1000), 0);
-	assert_int_equal(model_set_runs(&m, cJSON_GetObjectItem(ls, "nope"), 1000), -1);
+	/* What may be asked of a run is the server's list, not a rule of the TUI. */
+	assert_true(m.runs[2].terminal);
+	assert_false(result_actions_has(&m.runs[2].actions, "abort"));
+	assert_false(m.runs[0].terminal);
+	assert_true(result_actions_has(&m.runs[0].actions, "pause"));
+	assert_false(result_actions_has(&m.runs[0].actions, "resume"));
+	assert_true(result_actions_has(&m.runs[1].actions, "request_changes"));
+	/* A result that does not decode (a run without an id, no list) changes nothing. */
+	assert_int_equal(model_set_runs(&m, bad, 1000), -1);
+	assert_int_equal(model_set_runs(&m, cJSON_GetObjectItem(ls, "runs"), 1000), -1);
+	assert_int_equal(m.nruns, 3);
+	cJSON_Delete(bad);
 	cJSON_Delete(ls);
 	model_free(&m);
 }
@@ -230,9 +243,10 @@ static const char *status_a =
     "\"fake\", \"state\": \"EXITED\"},"
     "             {\"id\": \"s2\", \"phaseId\": \"p1\", \"roleId\": \"planner\", \"backend\": "
     "\"claude\", \"state\": \"WAITING_FOR_APPROVAL\"}],"
-    "\"events\": [{\"seq\": 1, \"type\": \"run.created\", \"payload\": {}, \"ts\": "
-    "\"2026-11-25T08:00:00Z\"},"
-    "            {\"seq\": 2, \"type\": \"phase.started\", \"payload\": {\"phaseKey\": \"plan\", "
+    "\"events\": [{\"runId\": \"r-a\", \"seq\": 1, \"type\": \"run.created\", \"payload\": "
+    "{}, \"ts\": \"2026-11-25T08:00:00Z\"},"
+    "            {\"runId\": \"r-a\", \"seq\": 2, \"type\": \"phase.started\", \"payload\": "
+    "{\"phaseKey\": \"plan\", "
     "\"attempt\": 2}, \"ts\": \"2026-11-25T08:02:00Z\"}]}";
 
 static const char *status_b =
@@ -242,7 +256,8 @@ static const char *status_b =
     "\"approvals\": [],"
     "\"sessions\": [{\"id\": \"t1\", \"phaseId\": \"q1\", \"roleId\": \"implementer\", "
     "\"backend\": \"fake\", \"state\": \"NEEDS_INPUT\"}],"
-    "\"events\": [{\"seq\": 7, \"type\": \"session.needs_input\", \"payload\": {\"sessionId\": "
+    "\"events\": [{\"runId\": \"r-b\", \"seq\": 7, \"type\": \"session.needs_input\", \"payload\": "
+    "{\"sessionId\": "
     "\"t1\", \"roleId\": \"implementer\", \"question\": \"● Reading\\n? Run the test suite? "
     "(y/n)\\n\\n\"}, \"ts\": \"2026-11-25T08:03:00Z\"}]}";
 
@@ -353,8 +368,6 @@ test_model_text(void **state)
 	assert_string_equal(t, "request_changes \"two lines\"");
 	free(t);
 	cJSON_Delete(pl);
-	assert_true(model_state_terminal("aborted"));
-	assert_false(model_state_terminal("paused"));
 }
 
 static void
