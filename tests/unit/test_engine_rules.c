@@ -600,7 +600,7 @@ actions(struct harness *h, const char *run)
 {
 	static char buf[sizeof(((struct df_error *)0)->message)];
 	const char *names[ENGINE_RUN_ACTIONS_MAX];
-	static struct df_error err; /* its message may be returned */
+	struct df_error err;
 	int n = engine_run_actions(h->e, run, names, &err);
 
 	buf[0] = '\0';
