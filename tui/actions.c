@@ -20,13 +20,10 @@
 static const struct model_item *
 target_item(struct tui *t, enum model_item_kind kind)
 {
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue) {
-		const struct model_item *it = &t->model.queue[t->panes[PANE_QUEUE].sel];
+	const struct model_item *it = app_queue_item(t);
 
-		if (kind == 0 || it->kind == kind)
-			return it;
-		return NULL;
-	}
+	if (it != NULL)
+		return kind == 0 || it->kind == kind ? it : NULL;
 	if (t->sel_run == NULL)
 		return NULL;
 	for (size_t i = 0; i < t->model.nqueue; i++)
@@ -42,7 +39,7 @@ no_gate(struct tui *t, const char *verb)
 {
 	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
 
-	if ((t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue) ||
+	if (app_queue_item(t) != NULL ||
 	    (t->focus != PANE_QUEUE && target_item(t, MODEL_ITEM_QUESTION) != NULL))
 		app_message(
 		    t, 1, "cannot %s: the agent asks a question — press Enter to attach and answer",
@@ -156,8 +153,7 @@ ask_abort(struct tui *t)
 	const struct model_item *it;
 	struct model_run *r;
 
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+	app_select_queue_run(t);
 	r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
 	if (r == NULL) {
 		app_message(t, 1, "cannot abort: no run selected");
@@ -194,8 +190,7 @@ toggle_pause(struct tui *t)
 static void
 request_text(struct tui *t, enum tui_request req)
 {
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+	app_select_queue_run(t);
 	if (t->sel_run == NULL) {
 		app_message(t, 1, "no run selected");
 		return;

@@ -161,8 +161,8 @@ app_want_status(struct tui *t, const char *run_id)
 
 /* ---- terminal subscription ------------------------------------------------------ */
 
-static void
-pane_inner(const struct pane *p, int *rows, int *cols)
+void
+app_pane_inner(const struct pane *p, int *rows, int *cols)
 {
 	*rows = p->h - 1 - (p->last ? 1 : 0);
 	*cols = p->w - 2;
@@ -207,7 +207,7 @@ app_follow_session(struct tui *t)
 		rows = LINES - 1;
 		cols = COLS;
 	} else if (t->panes[PANE_TERM].h > 2)
-		pane_inner(&t->panes[PANE_TERM], &rows, &cols);
+		app_pane_inner(&t->panes[PANE_TERM], &rows, &cols);
 	if (rows < 1 || cols < 1 || (rows == t->term.sent_rows && cols == t->term.sent_cols))
 		return;
 	{
@@ -217,6 +217,23 @@ app_follow_session(struct tui *t)
 		t->term.sent_cols = cols;
 		app_send(t, "resize", proto_resize_args(&rz), PEND_OTHER, NULL);
 	}
+}
+
+const struct model_item *
+app_queue_item(const struct tui *t)
+{
+	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
+		return &t->model.queue[t->panes[PANE_QUEUE].sel];
+	return NULL;
+}
+
+void
+app_select_queue_run(struct tui *t)
+{
+	const struct model_item *it = app_queue_item(t);
+
+	if (it != NULL)
+		app_select_run(t, it->run_id);
 }
 
 void
@@ -429,6 +446,23 @@ struct footer_item {
 	int prio; /* lower first when space is short */
 };
 
+/*
+ * The key an item shows in the footer (its first binding, Enter as ⏎) into
+ * k, or NULL when the item is not shown: above maxprio, unbound, or the
+ * terminal toggle on a wide screen.
+ */
+static const char *
+footer_key(const struct tui *t, const struct footer_item *it, int maxprio, char *k, size_t ksize)
+{
+	if (it->prio > maxprio || (it->req == REQ_TERMINAL && t->wide))
+		return NULL;
+	keymap_keys_of(&t->keys, it->req, k, ksize);
+	if (k[0] == '\0')
+		return NULL;
+	*strchrnul(k, ' ') = '\0';
+	return strcmp(k, "Enter") == 0 ? "⏎" : k;
+}
+
 static void
 draw_footer(struct tui *t)
 {
@@ -457,16 +491,11 @@ draw_footer(struct tui *t)
 			width = 0;
 			for (int i = 0; i < n; i++) {
 				char k[128];
+				const char *shown = footer_key(t, &items[i], maxprio, k, sizeof k);
 
-				if (items[i].prio > maxprio ||
-				    (items[i].req == REQ_TERMINAL && t->wide))
-					continue;
-				keymap_keys_of(&t->keys, items[i].req, k, sizeof k);
-				if (k[0] == '\0')
-					continue;
-				*strchrnul(k, ' ') = '\0';
-				width += str_width(strcmp(k, "Enter") == 0 ? "⏎" : k) + 1 +
-				         str_width(items[i].label) + 2;
+				if (shown != NULL)
+					width +=
+					    str_width(shown) + 1 + str_width(items[i].label) + 2;
 			}
 			if (width <= COLS - 1 || maxprio == 0)
 				break;
@@ -476,16 +505,10 @@ draw_footer(struct tui *t)
 
 			for (int i = 0; i < n; i++) {
 				char k[128];
-				const char *shown;
+				const char *shown = footer_key(t, &items[i], maxprio, k, sizeof k);
 
-				if (items[i].prio > maxprio ||
-				    (items[i].req == REQ_TERMINAL && t->wide))
+				if (shown == NULL)
 					continue;
-				keymap_keys_of(&t->keys, items[i].req, k, sizeof k);
-				if (k[0] == '\0')
-					continue;
-				*strchrnul(k, ' ') = '\0';
-				shown = strcmp(k, "Enter") == 0 ? "⏎" : k;
 				if (x >= COLS - 1)
 					break;
 				x += put_clipped(w, 0, x, shown, COLS - 1 - x, A_BOLD, 0);

@@ -151,6 +151,12 @@ size_t app_visible_runs(struct tui *t, struct model_run ***out);
 
 /* Select run_id (NULL: none): phases, events and terminal follow it. */
 void app_select_run(struct tui *t, const char *run_id);
+/* The highlighted item of the "Waiting for you" pane when it has the focus, else NULL. */
+const struct model_item *app_queue_item(const struct tui *t);
+/* Select the run of the highlighted queue item, when the queue has the focus. */
+void app_select_queue_run(struct tui *t);
+/* The rows and columns inside a pane's frame (rows may be below 1 when tiny). */
+void app_pane_inner(const struct pane *p, int *rows, int *cols);
 
 /* Send a request; kind tags its reply. Returns 0, or -1 (message shown). */
 int app_send(struct tui *t, const char *op, cJSON *args, enum pend_kind kind, const char *run_id);

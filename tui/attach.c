@@ -75,8 +75,7 @@ app_attach(struct tui *t)
 	const struct model_status *s;
 	const struct model_session *ss;
 
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-		app_select_run(t, t->model.queue[t->panes[PANE_QUEUE].sel].run_id);
+	app_select_queue_run(t);
 	if (t->sel_run == NULL) {
 		app_message(t, 1, "cannot attach: no run selected");
 		return;
@@ -130,20 +129,6 @@ app_flush_typed(struct tui *t)
 	buf_reset(&t->typed);
 }
 
-/* Append key's character to b in UTF-8 (nothing when it has none). */
-static void
-put_char(struct buf *b, int key)
-{
-	char mb[MB_LEN_MAX];
-	mbstate_t st;
-	size_t n;
-
-	memset(&st, 0, sizeof st);
-	n = wcrtomb(mb, (wchar_t)key, &st);
-	if (n != (size_t)-1)
-		buf_append(b, mb, n);
-}
-
 /*
  * A key while attached: to the agent. Runs of printable characters go as
  * text (`type`, flushed after each batch of keys), the others as key events.
@@ -154,7 +139,7 @@ app_attach_key(struct tui *t, int key)
 	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
 
 	if (key >= 32 && key != 127 && !(key & KEYS_FN) && !t->pasting) {
-		put_char(&t->typed, key);
+		put_key_char(&t->typed, key);
 		return;
 	}
 	if (key == (KEYS_FN | KEYS_PASTE_START)) {
@@ -170,7 +155,7 @@ app_attach_key(struct tui *t, int key)
 		else if (key == '\t')
 			buf_putc(&t->pasted, '\t');
 		else if (!(key & KEYS_FN) && key >= 32 && key != 127)
-			put_char(&t->pasted, key);
+			put_key_char(&t->pasted, key);
 		return;
 	}
 	if (key == (KEYS_FN | KEYS_PASTE_END)) {

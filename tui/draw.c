@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -15,28 +16,48 @@
 #include "colour.h"
 #include "draw.h"
 
+size_t
+mbchar_next(const char *s, size_t len, mbstate_t *st, wchar_t *wc, int *cw)
+{
+	size_t n = mbrtowc(wc, s, len, st);
+
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		memset(st, 0, sizeof *st);
+		*wc = L'?';
+		*cw = 1;
+		return 1;
+	}
+	*cw = wcwidth(*wc);
+	if (*cw < 0)
+		*cw = 1;
+	return n;
+}
+
+void
+put_key_char(struct buf *b, int key)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	size_t n;
+
+	memset(&st, 0, sizeof st);
+	n = wcrtomb(mb, (wchar_t)key, &st);
+	if (n != (size_t)-1)
+		buf_append(b, mb, n);
+}
+
 int
 str_width(const char *s)
 {
 	mbstate_t st;
-	int w = 0;
+	int w = 0, cw;
 	size_t len = strlen(s);
 
 	memset(&st, 0, sizeof st);
 	while (len > 0) {
 		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, len, &st);
-		int cw;
+		size_t n = mbchar_next(s, len, &st, &wc, &cw);
 
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cw = 1;
-		} else {
-			cw = wcwidth(wc);
-			if (cw < 0)
-				cw = 1;
-		}
 		w += cw;
 		s += n;
 		len -= n;
@@ -55,22 +76,14 @@ put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, in
 	wmove(win, y, x);
 	while (len > 0 && used < width) {
 		wchar_t wc[2] = { 0, 0 };
-		size_t n = mbrtowc(&wc[0], s, len, &st);
 		int cw;
+		size_t n = mbchar_next(s, len, &st, &wc[0], &cw);
 		cchar_t cc;
 
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			wc[0] = L'?';
-		}
 		if (wc[0] < L' ' || wc[0] == 127)
 			wc[0] = L' ';
-		cw = wcwidth(wc[0]);
-		if (cw < 0) {
+		else if (wcwidth(wc[0]) < 0)
 			wc[0] = L'?';
-			cw = 1;
-		}
 		if (cw == 0) { /* a combining character: attach to the previous cell */
 			s += n;
 			len -= n;

@@ -8,6 +8,9 @@
 
 #include <curses.h>
 #include <stddef.h>
+#include <wchar.h>
+
+#include "lib/buf.h"
 
 struct pane;
 struct tui;
@@ -38,5 +41,14 @@ int put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows
                 int pair);
 /* Display width of UTF-8 s (invalid bytes count 1). */
 int str_width(const char *s);
+/*
+ * The next character of s (len > 0 bytes) in the locale's encoding: its
+ * length, with *wc and *cw its cells (0 for a combining character, 1 for
+ * one wcwidth does not know); a byte that starts no character is one '?'
+ * of one cell, and st starts over.
+ */
+size_t mbchar_next(const char *s, size_t len, mbstate_t *st, wchar_t *wc, int *cw);
+/* Append the character of a curses key to b in the locale's encoding (nothing when none). */
+void put_key_char(struct buf *b, int key);
 
 #endif

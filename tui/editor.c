@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #include "lib/xalloc.h"
+#include "draw.h"
 #include "editor.h"
 #include "keys.h"
 
@@ -189,14 +190,11 @@ editor_key(struct editor *e, int key)
 		break;
 	}
 	if (key >= ' ' && key != 127 && !(key & KEYS_FN)) {
-		char mb[MB_LEN_MAX];
-		mbstate_t st;
-		size_t n;
+		struct buf mb = BUF_INIT;
 
-		memset(&st, 0, sizeof st);
-		n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n != (size_t)-1)
-			insert(e, mb, n);
+		put_key_char(&mb, key);
+		insert(e, mb.data, mb.len);
+		buf_free(&mb);
 		return 1;
 	}
 	return 0;
@@ -249,16 +247,12 @@ editor_draw(struct editor *e, WINDOW *win, int y, int x, int h, int w, attr_t at
 		}
 		{
 			wchar_t wc[2] = { 0, 0 };
-			size_t n = mbrtowc(&wc[0], s + i, e->text.len - i, &st);
 			int cw;
+			size_t n = mbchar_next(s + i, e->text.len - i, &st, &wc[0], &cw);
 			cchar_t cc;
 
-			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-				memset(&st, 0, sizeof st);
-				n = 1;
-				wc[0] = L'?';
-			}
-			cw = wcwidth(wc[0]) > 0 ? wcwidth(wc[0]) : 1;
+			if (cw == 0) /* shown in a cell of its own */
+				cw = 1;
 			if (c + cw > w) {
 				line++;
 				c = 0;

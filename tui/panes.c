@@ -32,8 +32,9 @@ fill(WINDOW *win, int y, int x, int width, attr_t attr, int pair)
 static int
 content_rows(const struct pane *p)
 {
-	int r = p->h - 1 - (p->last ? 1 : 0);
+	int r, c;
 
+	app_pane_inner(p, &r, &c);
 	return r < 0 ? 0 : r;
 }
 
@@ -96,22 +97,15 @@ scroll_to(struct pane *p, size_t n, int rows)
 static void
 col(struct buf *b, const char *s, int width)
 {
-	int w = 0;
+	int w = 0, cw;
 	mbstate_t st;
 	size_t len = strlen(s);
 
 	memset(&st, 0, sizeof st);
 	while (len > 0) {
 		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, len, &st);
-		int cw;
+		size_t n = mbchar_next(s, len, &st, &wc, &cw);
 
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cw = 1;
-		} else
-			cw = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
 		if (w + cw > width)
 			break;
 		buf_append(b, s, n);
