@@ -52,6 +52,35 @@ print_event(const struct cli_ctx *ctx, const cJSON *ev)
 	fflush(stdout);
 }
 
+/*
+ * The run's events after seq after (at most limit, 0: the server's page),
+ * into *res and evs (the caller frees both). 0, or -1 with err and nothing
+ * to free.
+ */
+static int
+fetch_events(struct client *c, const char *run, long long after, int limit, cJSON **res,
+             struct result_events *evs, struct df_error *err)
+{
+	cJSON *args = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddStringToObject(args, "run", run);
+	cJSON_AddNumberToObject(args, "after_seq", (double)after);
+	if (limit > 0)
+		cJSON_AddNumberToObject(args, "limit", limit);
+	rc = client_call(c, "events", args, res, err);
+	cJSON_Delete(args);
+	if (rc != 0)
+		return -1;
+	if (result_events_parse(*res, evs, err) != 0) {
+		result_events_free(evs);
+		cJSON_Delete(*res);
+		*res = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -60,7 +89,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	int follow = 0, ended = 0, rc = CLI_OK;
 	struct df_error err;
 	struct client *c;
-	cJSON *args, *res = NULL;
+	cJSON *args = NULL, *res = NULL;
 	const cJSON *ev;
 	struct result_events evs;
 	char run_id[64];
@@ -80,18 +109,8 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if ((c = verb_connect(ctx, 1, &err)) == NULL)
 		return cli_fail(ctx, &err);
 	/* Resolve the name once, so the subscription and the history agree. */
-	args = cJSON_CreateObject();
-	cJSON_AddStringToObject(args, "run", run);
-	cJSON_AddNumberToObject(args, "after_seq", (double)after);
-	cJSON_AddNumberToObject(args, "limit", 1);
-	if (client_call(c, "events", args, &res, &err) != 0)
+	if (fetch_events(c, run, after, 1, &res, &evs, &err) != 0)
 		goto fail;
-	cJSON_Delete(args);
-	args = NULL;
-	if (result_events_parse(res, &evs, &err) != 0) {
-		result_events_free(&evs);
-		goto fail;
-	}
 	snprintf(run_id, sizeof(run_id), "%s", evs.run_id);
 	result_events_free(&evs);
 	cJSON_Delete(res);
@@ -103,22 +122,14 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (client_call(c, "subscribe", args, NULL, &err) != 0)
 			goto fail;
 		cJSON_Delete(args);
+		args = NULL;
 	}
 	last = after;
 	for (;;) {
 		int n = 0;
 
-		args = cJSON_CreateObject();
-		cJSON_AddStringToObject(args, "run", run_id);
-		cJSON_AddNumberToObject(args, "after_seq", (double)last);
-		if (client_call(c, "events", args, &res, &err) != 0)
+		if (fetch_events(c, run_id, last, 0, &res, &evs, &err) != 0)
 			goto fail;
-		cJSON_Delete(args);
-		args = NULL;
-		if (result_events_parse(res, &evs, &err) != 0) {
-			result_events_free(&evs);
-			goto fail;
-		}
 		ev = cJSON_GetObjectItemCaseSensitive(res, "events");
 		for (size_t i = 0; i < evs.nevents; i++, n++) {
 			print_event(ctx, cJSON_GetArrayItem(ev, (int)i));
@@ -131,7 +142,6 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (n < 1000)
 			break;
 	}
-	args = NULL;
 	while (follow && !ended) {
 		struct proto_msg m;
 		struct pollfd p = { client_fd(c), client_poll_events(c), 0 };
@@ -139,11 +149,13 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		while (client_pop(c, &m) == 1) {
 			if (m.kind == PROTO_MSG_EVENT) {
 				const cJSON *e = cJSON_GetObjectItemCaseSensitive(m.json, "event");
-				const cJSON *seq = cJSON_GetObjectItemCaseSensitive(e, "seq");
+				long long seq;
 
-				if (cJSON_IsNumber(seq) && (long long)seq->valuedouble > last) {
+				if (json_int(cJSON_GetObjectItemCaseSensitive(e, "seq"), 0,
+				             9007199254740992.0, &seq) == 0 &&
+				    seq > last) {
 					print_event(ctx, e);
-					last = (long long)seq->valuedouble;
+					last = seq;
 					ended |= is_end(json_str(e, "type", ""));
 				}
 			}
