@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "lib/clock.h"
 #include "lib/paths.h"
 #include "lib/xalloc.h"
 #include "app.h"
@@ -28,15 +29,6 @@
 #include "tui.h"
 
 #define FRAME_MS 33
-
-int64_t
-app_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 app_message(struct tui *t, int err, const char *fmt, ...)
@@ -84,7 +76,7 @@ app_mark_at(const char *label, int64_t ms)
 void
 app_mark(const char *label)
 {
-	app_mark_at(label, app_now_ms());
+	app_mark_at(label, clock_mono_ms());
 }
 
 /* ---- requests ---------------------------------------------------------------- */
@@ -734,7 +726,7 @@ main_loop(struct tui *t, struct script *sc)
 	while (!t->quit) {
 		struct pollfd pfd[2];
 		int nfd = 0, timeout = 1000;
-		int64_t now = app_now_ms();
+		int64_t now = clock_mono_ms();
 
 		take_messages(t);
 		app_flush_typed(t);
@@ -769,7 +761,7 @@ main_loop(struct tui *t, struct script *sc)
 		} else if (idle(t) || sc->wait_text != NULL || sc->sleep_until > 0)
 			timeout = 20;
 		if (t->dirty) {
-			int64_t due = last_frame + FRAME_MS - app_now_ms();
+			int64_t due = last_frame + FRAME_MS - clock_mono_ms();
 
 			timeout = due < 0 ? 0 : (int)due;
 		}

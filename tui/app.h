@@ -196,8 +196,6 @@ void help_open(struct tui *t);
 void app_message_error(struct tui *t, const struct df_error *e);
 /* Fetch the runs list (again when one is in flight). */
 void app_want_ls(struct tui *t);
-/* Monotonic milliseconds. */
-int64_t app_now_ms(void);
 /*
  * Benchmarks: with DEVFLOW_TUI_MARKS=FILE, append "LABEL MS" (at ms, or
  * now) to it.

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/gitrepo.h"
 #include "lib/xalloc.h"
 #include "colour.h"
 #include "draw.h"
@@ -20,25 +21,6 @@
 static const char *const form_labels[FORM_FIELDS] = {
 	"Repository", "Base branch", "Template", "Requirements file", "Persona overrides",
 };
-
-static char *
-current_branch(const char *repo)
-{
-	char *path = xasprintf("%s/.git/HEAD", repo);
-	FILE *f = fopen(path, "r");
-	char line[256];
-	char *res = NULL;
-
-	free(path);
-	if (f == NULL)
-		return NULL;
-	if (fgets(line, sizeof line, f) != NULL && strncmp(line, "ref: refs/heads/", 16) == 0) {
-		line[strcspn(line, "\r\n")] = '\0';
-		res = xstrdup(line + 16);
-	}
-	fclose(f);
-	return res;
-}
 
 void
 form_open(struct form *f)
@@ -49,7 +31,7 @@ form_open(struct form *f)
 	form_free(f);
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		cwd[0] = '\0';
-	br = current_branch(cwd);
+	br = gitrepo_current_branch(cwd);
 	editor_init(&f->f[0], cwd, 0);
 	editor_init(&f->f[1], br ? br : "main", 0);
 	editor_init(&f->f[2], "development", 0);

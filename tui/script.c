@@ -14,6 +14,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 #include "app.h"
 
@@ -93,7 +94,7 @@ wait_met(struct script *sc)
 		return 0;
 	free(sc->wait_text);
 	sc->wait_text = NULL;
-	sc->waited_at = app_now_ms();
+	sc->waited_at = clock_mono_ms();
 	return 1;
 }
 
@@ -114,7 +115,7 @@ script_waiting(struct tui *t, struct script *sc)
 		app_render(t);
 	if (wait_met(sc))
 		return 0;
-	if (app_now_ms() > sc->wait_deadline)
+	if (clock_mono_ms() > sc->wait_deadline)
 		script_fail(t, sc, "timed out waiting for '%s'%s", sc->wait_text,
 		            sc->wait_gone ? " to go" : "");
 	return 1;
@@ -225,7 +226,7 @@ script_command(struct tui *t, struct script *sc, const char *line)
 
 		sc->wait_text = xstrdup(line + (gone ? 11 : 10));
 		sc->wait_gone = gone;
-		sc->wait_deadline = app_now_ms() + (e ? atoi(e) : 20000);
+		sc->wait_deadline = clock_mono_ms() + (e ? atoi(e) : 20000);
 		return 0;
 	}
 	if (strncmp(line, ":paste ", 7) == 0) {
@@ -251,7 +252,7 @@ script_command(struct tui *t, struct script *sc, const char *line)
 		return 0;
 	}
 	if (strncmp(line, ":sleep ", 7) == 0) {
-		sc->sleep_until = app_now_ms() + atoi(line + 7);
+		sc->sleep_until = clock_mono_ms() + atoi(line + 7);
 		return 0;
 	}
 	script_fail(t, sc, "unknown script command '%s'", line);
@@ -268,7 +269,7 @@ script_step(struct tui *t, struct script *sc)
 		size_t len;
 
 		if (sc->sleep_until > 0) {
-			if (app_now_ms() < sc->sleep_until)
+			if (clock_mono_ms() < sc->sleep_until)
 				return;
 			sc->sleep_until = 0;
 		}

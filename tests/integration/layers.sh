@@ -65,7 +65,7 @@ hits=$(grep -lE 'sqlite3' src/*/*.[ch] tui/*.[ch] 2>/dev/null | grep -v '^src/st
 is "$hits" "" "SQL and sqlite3 only in src/store/"
 
 hits=$(grep -lE 'sqlite3|git_repository|vterm_' tui/*.[ch] 2>/dev/null)
-is "$hits" "" "tui/ runs no SQL, no libgit2, no libvterm"
+is "$hits" "" "tui/ runs no SQL, no libvterm and no libgit2 of its own (lib/gitrepo reads a branch)"
 
 hits=$(grep -LE '^#include "config.h"' src/*/*.c tui/*.c 2>/dev/null)
 is "$hits" "" "every .c file includes config.h"

@@ -170,4 +170,14 @@ printf ':dump %s\n' "$T_TMP/c" >"$T_TMP/script3"
 LC_ALL=C LANG=C tui_run 80x24 "$T_TMP/script3"
 is "$?" 0 "LC_ALL=C: the TUI runs"
 like "$(sed -n 2p "$T_TMP/c")" "^┌ Runs ─+┐$" "LC_ALL=C: frames are still drawn in UTF-8"
+
+# The form's base branch is the one checked out where the TUI was opened:
+# in a subdirectory of a linked worktree, that worktree's own branch.
+git -C "$REPO" worktree add -q -b wt-feature "$T_TMP/linked" 2>/dev/null
+mkdir -p "$T_TMP/linked/sub"
+cd "$T_TMP/linked/sub" || exit 1
+printf 'n\n:dump %s\nEscape\nq\n' "$T_TMP/wtform" >"$T_TMP/script4"
+tui_run 80x24 "$T_TMP/script4"
+like "$(grep 'Base branch' "$T_TMP/wtform")" "│ Base branch +wt-feature +│" \
+	"in a linked worktree's subdirectory the form offers that worktree's branch"
 done_testing
