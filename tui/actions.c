@@ -224,7 +224,7 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_MOVE_UP:
 	case REQ_PAGE_DOWN:
 	case REQ_PAGE_UP:
-		if (fp->h == 0 || !fp->ops->handle(fp, t, req))
+		if (fp->h == 0 || !app_pane_handle(t, fp, req))
 			pane_move(fp, t, req);
 		return;
 	case REQ_NEXT_PANE:

@@ -211,6 +211,33 @@ app_follow_session(struct tui *t)
 	}
 }
 
+/* Do what a pane asked. */
+static int
+pane_result_apply(struct tui *t, enum pane_result r, const char *run)
+{
+	if (r == PANE_SELECT_RUN)
+		app_select_run(t, run);
+	return r != PANE_IGNORED;
+}
+
+int
+app_pane_handle(struct tui *t, struct pane *p, enum tui_request req)
+{
+	const char *run = NULL;
+	enum pane_result r = p->ops->handle(p, t, req, &run);
+
+	return pane_result_apply(t, r, run);
+}
+
+void
+app_pane_reload(struct tui *t, struct pane *p)
+{
+	const char *run = NULL;
+	enum pane_result r = p->ops->reload(p, t, &run);
+
+	pane_result_apply(t, r, run);
+}
+
 const struct model_item *
 app_queue_item(const struct tui *t)
 {

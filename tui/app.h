@@ -26,14 +26,22 @@
 struct tui;
 struct pane;
 
+/*
+ * What a pane's handler asks of the app (as htop's HandlerResult): nothing
+ * (the request was not the pane's), nothing more, or to select a run (its
+ * id in *run, NULL for none). Panes never call up into the app.
+ */
+enum pane_result { PANE_IGNORED, PANE_HANDLED, PANE_SELECT_RUN };
+
 struct pane_ops {
 	const char *name;
 	/* Draw the pane into p->win (frame included); no refresh. */
 	void (*draw)(struct pane *p, struct tui *t);
-	/* Act on a request while focused: 1 when handled, 0 to let the app do it. */
-	int (*handle)(struct pane *p, struct tui *t, enum tui_request req);
-	/* The model changed: clamp the selection, follow what it shows. */
-	void (*reload)(struct pane *p, struct tui *t);
+	/* Act on a request while focused. */
+	enum pane_result (*handle)(struct pane *p, struct tui *t, enum tui_request req,
+	                           const char **run);
+	/* The model changed: clamp the selection, say which run it now shows. */
+	enum pane_result (*reload)(struct pane *p, struct tui *t, const char **run);
 	/* Number of lines of content (for moves and paging). */
 	size_t (*count)(struct pane *p, struct tui *t);
 };
@@ -151,6 +159,10 @@ size_t app_visible_runs(struct tui *t, struct model_run ***out);
 
 /* Select run_id (NULL: none): phases, events and terminal follow it. */
 void app_select_run(struct tui *t, const char *run_id);
+/* A request to the focused pane p, and what it asks done: 1 when it was the pane's. */
+int app_pane_handle(struct tui *t, struct pane *p, enum tui_request req);
+/* Reload pane p after the model changed, and do what it asks. */
+void app_pane_reload(struct tui *t, struct pane *p);
 /* The highlighted item of the "Waiting for you" pane when it has the focus, else NULL. */
 const struct model_item *app_queue_item(const struct tui *t);
 /* Select the run of the highlighted queue item, when the queue has the focus. */

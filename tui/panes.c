@@ -239,11 +239,12 @@ runs_draw(struct pane *p, struct tui *t)
 	free(v);
 }
 
-static void
-runs_refresh(struct pane *p, struct tui *t)
+static enum pane_result
+runs_refresh(struct pane *p, struct tui *t, const char **run)
 {
 	struct model_run **v;
 	size_t n = app_visible_runs(t, &v);
+	enum pane_result r = PANE_HANDLED;
 
 	/* Keep the selection on the selected run when the list changes. */
 	if (t->sel_run != NULL)
@@ -252,27 +253,33 @@ runs_refresh(struct pane *p, struct tui *t)
 				p->sel = i;
 	if (p->sel >= n)
 		p->sel = n ? n - 1 : 0;
-	if (n > 0 && (t->sel_run == NULL || strcmp(v[p->sel]->id, t->sel_run) != 0))
-		app_select_run(t, v[p->sel]->id);
-	else if (n == 0 && t->sel_run != NULL)
-		app_select_run(t, NULL);
+	if (n > 0 && (t->sel_run == NULL || strcmp(v[p->sel]->id, t->sel_run) != 0)) {
+		*run = v[p->sel]->id;
+		r = PANE_SELECT_RUN;
+	} else if (n == 0 && t->sel_run != NULL) {
+		*run = NULL;
+		r = PANE_SELECT_RUN;
+	}
 	free(v);
+	return r;
 }
 
-static int
-runs_handle(struct pane *p, struct tui *t, enum tui_request req)
+static enum pane_result
+runs_handle(struct pane *p, struct tui *t, enum tui_request req, const char **run)
 {
-	if (!pane_move(p, t, req))
-		return 0;
-	{
-		struct model_run **v;
-		size_t n = app_visible_runs(t, &v);
+	struct model_run **v;
+	size_t n;
+	enum pane_result r = PANE_HANDLED;
 
-		if (p->sel < n)
-			app_select_run(t, v[p->sel]->id);
-		free(v);
+	if (!pane_move(p, t, req))
+		return PANE_IGNORED;
+	n = app_visible_runs(t, &v);
+	if (p->sel < n) {
+		*run = v[p->sel]->id;
+		r = PANE_SELECT_RUN;
 	}
-	return 1;
+	free(v);
+	return r;
 }
 
 const struct pane_ops runs_ops = {
@@ -396,19 +403,22 @@ phases_draw(struct pane *p, struct tui *t)
 	}
 }
 
-static int
-list_handle(struct pane *p, struct tui *t, enum tui_request req)
+static enum pane_result
+list_handle(struct pane *p, struct tui *t, enum tui_request req, const char **run)
 {
-	return pane_move(p, t, req);
+	(void)run;
+	return pane_move(p, t, req) ? PANE_HANDLED : PANE_IGNORED;
 }
 
-static void
-list_refresh(struct pane *p, struct tui *t)
+static enum pane_result
+list_refresh(struct pane *p, struct tui *t, const char **run)
 {
 	size_t n = p->ops->count(p, t);
 
+	(void)run;
 	if (p->sel >= n)
 		p->sel = n ? n - 1 : 0;
+	return PANE_HANDLED;
 }
 
 const struct pane_ops phases_ops = {
@@ -470,14 +480,15 @@ queue_draw(struct pane *p, struct tui *t)
 	}
 }
 
-static int
-queue_handle(struct pane *p, struct tui *t, enum tui_request req)
+static enum pane_result
+queue_handle(struct pane *p, struct tui *t, enum tui_request req, const char **run)
 {
 	if (!pane_move(p, t, req))
-		return 0;
-	if (p->sel < t->model.nqueue)
-		app_select_run(t, t->model.queue[p->sel].run_id);
-	return 1;
+		return PANE_IGNORED;
+	if (p->sel >= t->model.nqueue)
+		return PANE_HANDLED;
+	*run = t->model.queue[p->sel].run_id;
+	return PANE_SELECT_RUN;
 }
 
 const struct pane_ops queue_ops = {

@@ -55,7 +55,7 @@ static void
 refresh_panes(struct tui *t)
 {
 	for (int i = 0; i < PANE__COUNT; i++)
-		t->panes[i].ops->reload(&t->panes[i], t);
+		app_pane_reload(t, &t->panes[i]);
 	t->dirty = 1;
 }
 

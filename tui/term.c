@@ -261,20 +261,23 @@ term_draw(struct pane *p, struct tui *t)
 	}
 }
 
-static int
-term_handle(struct pane *p, struct tui *t, enum tui_request req)
+static enum pane_result
+term_handle(struct pane *p, struct tui *t, enum tui_request req, const char **run)
 {
 	(void)p;
 	(void)t;
 	(void)req;
-	return 0;
+	(void)run;
+	return PANE_IGNORED;
 }
 
-static void
-term_refresh(struct pane *p, struct tui *t)
+static enum pane_result
+term_refresh(struct pane *p, struct tui *t, const char **run)
 {
 	(void)p;
 	(void)t;
+	(void)run;
+	return PANE_HANDLED;
 }
 
 static size_t

@@ -131,7 +131,7 @@ filter_result(struct tui *t, enum overlay_result r)
 		t->filter = NULL;
 		editor_free(&t->flt);
 		t->ov = OV_NONE;
-		t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
+		app_pane_reload(t, &t->panes[PANE_RUNS]);
 	} else if (r == OVERLAY_DONE) {
 		editor_free(&t->flt);
 		t->ov = OV_NONE;
@@ -139,7 +139,7 @@ filter_result(struct tui *t, enum overlay_result r)
 		free(t->filter);
 		t->filter = xstrdup(editor_text(&t->flt));
 		t->panes[PANE_RUNS].sel = 0;
-		t->panes[PANE_RUNS].ops->reload(&t->panes[PANE_RUNS], t);
+		app_pane_reload(t, &t->panes[PANE_RUNS]);
 	}
 }
 
