@@ -409,7 +409,7 @@ request_approval(struct engine *e, struct store_phase *ph, const struct attempt_
 
 	eng_new_id(e, req_id);
 	free(ph->state);
-	ph->state = xstrdup("awaiting_approval");
+	ph->state = xstrdup(DF_PHASE(AWAITING_APPROVAL));
 	pl = eng_payload_str("phaseKey", ph->phase_key, "title", c->def.title, "artifactPath",
 	                     c->def.art_path, "schema", c->def.art_schema, "hash", v->hash, NULL);
 	payload = cJSON_PrintUnformatted(pl);
@@ -428,7 +428,7 @@ request_approval(struct engine *e, struct store_phase *ph, const struct attempt_
 	cJSON_AddStringToObject(pl, "gateKey", c->def.gates[0]);
 	if (eng_emit(e, ph->run_id, ph->id, "approval.requested", pl, err, "approval.requested:%s",
 	             req_id) != 0 ||
-	    store_run_transition(e->st, ph->run_id, "awaiting_approval", NULL, ts, err) != 0)
+	    store_run_transition(e->st, ph->run_id, DF_RUN(AWAITING_APPROVAL), NULL, ts, err) != 0)
 		return -1;
 	if (sess && strcmp(sess->state, SS_EXITED) != 0) {
 		free(sess->state);
@@ -447,7 +447,7 @@ complete_phase(struct engine *e, struct store_phase *ph, struct store_session *s
 	cJSON *pl;
 
 	free(ph->state);
-	ph->state = xstrdup("completed");
+	ph->state = xstrdup(DF_PHASE(COMPLETED));
 	free(ph->ended_at);
 	ph->ended_at = xstrdup(ts);
 	pl = eng_payload_str("phaseKey", ph->phase_key, NULL);
@@ -555,7 +555,8 @@ repair_unreachable(struct engine *e, const struct store_phase *ph, enum agent_wh
 static int
 repairs_exhausted(struct engine *e, const char *run_id, struct df_error *err)
 {
-	if (eng_end_run_tx(e, run_id, "failed", "artifact_invalid", "artifact_invalid", err) != 0 ||
+	if (eng_end_run_tx(e, run_id, DF_RUN(FAILED), "artifact_invalid", "artifact_invalid",
+	                   err) != 0 ||
 	    eng_tx_commit(e, err) != 0) {
 		eng_tx_rollback(e);
 		return -1;
@@ -646,7 +647,7 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		goto out;
 	}
 	r = store_phase_get(e->st, phase_id, &ph, err);
-	if (r <= 0 || strcmp(ph.state, "awaiting_artifact") != 0) {
+	if (r <= 0 || strcmp(ph.state, DF_PHASE(AWAITING_ARTIFACT)) != 0) {
 		rc = r < 0 ? -1 : 0;
 		goto out;
 	}

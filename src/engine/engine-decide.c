@@ -113,24 +113,24 @@ decision_check(struct engine *e, const struct store_run *run, const char *approv
 	store_decision_clear(&prev);
 	if (r != 0)
 		return r;
-	if (eng_is_terminal(run->state) ||
-	    (strcmp(run->state, "awaiting_approval") != 0 && strcmp(run->state, "paused") != 0))
+	if (eng_is_terminal(run->state) || (strcmp(run->state, DF_RUN(AWAITING_APPROVAL)) != 0 &&
+	                                    strcmp(run->state, DF_RUN(PAUSED)) != 0))
 		return approval_conflict(err, run->id, "run_state=%s", run->state);
 	if (req->phase_id) {
 		*have_phase = store_phase_get(e->st, req->phase_id, ph, err);
 		if (*have_phase < 0)
 			return -1;
 	}
-	if (strcmp(run->state, "paused") == 0) {
-		int human =
-		    req->phase_id == NULL || (*have_phase && strcmp(ph->state, "failed") == 0);
+	if (strcmp(run->state, DF_RUN(PAUSED)) == 0) {
+		int human = req->phase_id == NULL ||
+		            (*have_phase && strcmp(ph->state, DF_PHASE(FAILED)) == 0);
 
 		if (!((act == ENGINE_REJECT || act == ENGINE_ABORT) && human))
 			return approval_conflict(
 			    err, run->id, "%s",
 			    "paused runs must be resumed before approval decisions");
 	}
-	if (strcmp(req->state, "pending") != 0)
+	if (strcmp(req->state, DF_APPROVAL(PENDING)) != 0)
 		return approval_conflict(err, run->id, "approval_state=%s", req->state);
 	return 0;
 }
@@ -187,10 +187,10 @@ gate_phase_decided(struct engine *e, const char *run_id, struct store_phase *ph,
 	free(ph->ended_at);
 	free(ph->state);
 	if (act == ENGINE_APPROVE) {
-		ph->state = xstrdup("completed");
+		ph->state = xstrdup(DF_PHASE(COMPLETED));
 		ph->ended_at = xstrdup(ts);
 	} else {
-		ph->state = xstrdup("pending");
+		ph->state = xstrdup(DF_PHASE(PENDING));
 		ph->ended_at = NULL;
 		free(ph->started_at);
 		ph->started_at = NULL;
@@ -223,8 +223,9 @@ run_goes_on(struct engine *e, const char *run_id, const char *approval_id,
 
 	if (ph && gate_phase_decided(e, run_id, ph, act, ts, err) != 0)
 		goto out;
-	if (store_run_transition(e->st, run_id, act == ENGINE_APPROVE ? "executing" : "planning",
-	                         NULL, ts, err) != 0 ||
+	if (store_run_transition(e->st, run_id,
+	                         act == ENGINE_APPROVE ? DF_RUN(EXECUTING) : DF_RUN(PLANNING), NULL,
+	                         ts, err) != 0 ||
 	    store_run_set_current_phase(e->st, run_id, act == ENGINE_APPROVE ? NULL : req->phase_id,
 	                                ts, err) != 0 ||
 	    eng_emit(e, run_id, NULL, "run.resumed", eng_payload_str("cause", cause, NULL), err,
@@ -267,7 +268,8 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 	} else {
 		char *reason = xasprintf("approval_%s", action_names[act]);
 
-		rc = eng_end_run_tx(e, run_id, act == ENGINE_ABORT ? "aborted" : "failed", reason,
+		rc = eng_end_run_tx(e, run_id,
+		                    act == ENGINE_ABORT ? DF_RUN(ABORTED) : DF_RUN(FAILED), reason,
 		                    reason, err);
 		free(reason);
 	}
@@ -352,18 +354,18 @@ pause_impl(struct engine *e, const char *run_id, struct df_error *err)
 		eng_tx_rollback(e);
 		return -1;
 	}
-	if (strcmp(run.state, "paused") == 0) {
+	if (strcmp(run.state, DF_RUN(PAUSED)) == 0) {
 		rc = 0;
 		goto rollback;
 	}
-	if (!eng_is_mutable(run.state) && strcmp(run.state, "awaiting_approval") != 0) {
+	if (!eng_is_mutable(run.state) && strcmp(run.state, DF_RUN(AWAITING_APPROVAL)) != 0) {
 		state_changed(err, run_id, "pause", run.state);
 		goto rollback;
 	}
 	eng_now_ts(e, ts);
 	eng_new_id(e, id);
 	snprintf(cause, sizeof(cause), "signal:%s", id);
-	if (store_run_transition(e->st, run_id, "paused", run.state, ts, err) != 0 ||
+	if (store_run_transition(e->st, run_id, DF_RUN(PAUSED), run.state, ts, err) != 0 ||
 	    eng_emit(e, run_id, NULL, "run.paused",
 	             eng_payload_str("cause", cause, "pausedFromState", run.state, NULL), err,
 	             "run.paused:%s:%s", run_id, cause) != 0)
@@ -402,7 +404,7 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 		eng_tx_rollback(e);
 		return -1;
 	}
-	if (strcmp(run.state, "paused") != 0) {
+	if (strcmp(run.state, DF_RUN(PAUSED)) != 0) {
 		eng_tx_rollback(e);
 		r = eng_is_terminal(run.state) ? state_changed(err, run_id, "resume", run.state)
 		                               : 0;
@@ -418,7 +420,7 @@ resume_impl(struct engine *e, const char *run_id, struct df_error *err)
 		store_run_clear(&run);
 		return -1;
 	}
-	next = run.paused_from_state ? run.paused_from_state : "executing";
+	next = run.paused_from_state ? run.paused_from_state : DF_RUN(EXECUTING);
 	go_on = eng_is_mutable(next);
 	eng_now_ts(e, ts);
 	eng_new_id(e, id);
@@ -469,7 +471,7 @@ abort_impl(struct engine *e, const char *run_id, const char *reason, struct df_e
 	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
 	if (eng_is_terminal(run.state)) {
-		int r = strcmp(run.state, "aborted") == 0
+		int r = strcmp(run.state, DF_RUN(ABORTED)) == 0
 		            ? 0
 		            : state_changed(err, run_id, "abort", run.state);
 
@@ -478,7 +480,7 @@ abort_impl(struct engine *e, const char *run_id, const char *reason, struct df_e
 		return r;
 	}
 	store_run_clear(&run);
-	return eng_end_run(e, run_id, "aborted", reason ? reason : "abort", "abort", err);
+	return eng_end_run(e, run_id, DF_RUN(ABORTED), reason ? reason : "abort", "abort", err);
 }
 
 int
@@ -522,8 +524,8 @@ engine_run_actions(struct engine *e, const char *run_id, const char *names[ENGIN
 	if (eng_load_run(e, run_id, &run, err) != 0)
 		return -1;
 	flags = df_run_state_flags(run.state);
-	paused = strcmp(run.state, "paused") == 0;
-	gate = strcmp(run.state, "awaiting_approval") == 0;
+	paused = strcmp(run.state, DF_RUN(PAUSED)) == 0;
+	gate = strcmp(run.state, DF_RUN(AWAITING_APPROVAL)) == 0;
 	if ((flags & DF_ST_TERMINAL) || pending_approvals(e, run_id, &any, &human, err) != 0) {
 		store_run_clear(&run);
 		return (flags & DF_ST_TERMINAL) ? 0 : -1;

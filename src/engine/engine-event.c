@@ -116,8 +116,8 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 		}
 		if (ph.state && newest.id && strcmp(newest.id, sid) == 0 && run.state &&
 		    eng_is_mutable(run.state) &&
-		    (strcmp(ph.state, "running") == 0 ||
-		     strcmp(ph.state, "awaiting_artifact") == 0))
+		    (strcmp(ph.state, DF_PHASE(RUNNING)) == 0 ||
+		     strcmp(ph.state, DF_PHASE(AWAITING_ARTIFACT)) == 0))
 			eng_fail_run(e, s.run_id, "session_exited");
 		store_phase_clear(&ph);
 		store_session_clear(&newest);
@@ -250,17 +250,17 @@ on_timer(struct engine *e, uint64_t id, struct df_error *err)
 	r = store_phase_get(e->st, t.phase_id, &ph, err);
 	if (r <= 0)
 		return r;
-	if (ph.attempts == t.attempt &&
-	    (strcmp(ph.state, "running") == 0 || strcmp(ph.state, "awaiting_artifact") == 0 ||
-	     strcmp(ph.state, "validating") == 0))
+	if (ph.attempts == t.attempt && (strcmp(ph.state, DF_PHASE(RUNNING)) == 0 ||
+	                                 strcmp(ph.state, DF_PHASE(AWAITING_ARTIFACT)) == 0 ||
+	                                 strcmp(ph.state, DF_PHASE(VALIDATING)) == 0))
 		fail = 1;
 	store_phase_clear(&ph);
 	if (fail && store_run_get(e->st, t.run_id, &run, err) == 1) {
 		fail = eng_is_mutable(run.state);
 		store_run_clear(&run);
 		if (fail)
-			return eng_end_run(e, t.run_id, "failed", "phase_timeout", "phase_timeout",
-			                   err);
+			return eng_end_run(e, t.run_id, DF_RUN(FAILED), "phase_timeout",
+			                   "phase_timeout", err);
 	}
 	return 0;
 }

@@ -329,7 +329,7 @@ skip_phase(struct engine *e, struct store_phase *ph, struct df_error *err)
 		return -1;
 	ph->attempts++;
 	free(ph->state);
-	ph->state = xstrdup("skipped");
+	ph->state = xstrdup(DF_PHASE(SKIPPED));
 	free(ph->ended_at);
 	ph->ended_at = xstrdup(ts);
 	pl = eng_payload_str("phaseKey", ph->phase_key, NULL);
@@ -374,11 +374,11 @@ fail_phase_and_run(struct engine *e, const struct store_phase *phase, const char
 		goto fail;
 	}
 	eng_now_ts(e, ts);
-	if (!eng_phase_active(ph.state) && strcmp(ph.state, "failed") != 0) {
+	if (!eng_phase_active(ph.state) && strcmp(ph.state, DF_PHASE(FAILED)) != 0) {
 		attempt = ph.attempts + 1;
 		ph.attempts = attempt;
 		free(ph.state);
-		ph.state = xstrdup("failed");
+		ph.state = xstrdup(DF_PHASE(FAILED));
 		free(ph.ended_at);
 		ph.ended_at = xstrdup(ts);
 		pl = eng_payload_str("phaseKey", ph.phase_key, "reason", reason, "message",
@@ -421,7 +421,8 @@ static int
 record_attempt(struct engine *e, const struct store_run *run, struct store_phase *ph,
                const struct attempt_ctx *c, const struct attempt_start *as, struct df_error *err)
 {
-	const char *want = strcmp(c->def.art_schema, PLAN_SCHEMA) == 0 ? "planning" : "executing";
+	const char *want =
+	    strcmp(c->def.art_schema, PLAN_SCHEMA) == 0 ? DF_RUN(PLANNING) : DF_RUN(EXECUTING);
 	struct store_session sess;
 	cJSON *pl;
 
@@ -435,7 +436,7 @@ record_attempt(struct engine *e, const struct store_run *run, struct store_phase
 	ph->attempts = as->attempt;
 	ph->repairs = 0;
 	free(ph->state);
-	ph->state = xstrdup("running");
+	ph->state = xstrdup(DF_PHASE(RUNNING));
 	free(ph->started_at);
 	ph->started_at = xstrdup(as->ts);
 	free(ph->ended_at);
@@ -496,9 +497,9 @@ await_artifact(struct engine *e, const char *phase_id, const char *sid, int atte
 		store_phase_clear(&cur);
 		goto rollback;
 	}
-	if (r1 == 1 && strcmp(cur.state, "running") == 0 && cur.attempts == attempt) {
+	if (r1 == 1 && strcmp(cur.state, DF_PHASE(RUNNING)) == 0 && cur.attempts == attempt) {
 		free(cur.state);
-		cur.state = xstrdup("awaiting_artifact");
+		cur.state = xstrdup(DF_PHASE(AWAITING_ARTIFACT));
 		if (store_phase_save(e->st, &cur, err) != 0) {
 			store_phase_clear(&cur);
 			store_session_clear(&s2);
@@ -604,9 +605,9 @@ eng_working_phase(struct engine *e, const char *run_id, struct store_phase *out,
 	if (store_phases_list(e->st, run_id, &ph, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n && !found; i++)
-		if (strcmp(ph[i].state, "running") == 0 ||
-		    strcmp(ph[i].state, "awaiting_artifact") == 0 ||
-		    strcmp(ph[i].state, "validating") == 0) {
+		if (strcmp(ph[i].state, DF_PHASE(RUNNING)) == 0 ||
+		    strcmp(ph[i].state, DF_PHASE(AWAITING_ARTIFACT)) == 0 ||
+		    strcmp(ph[i].state, DF_PHASE(VALIDATING)) == 0) {
 			*out = ph[i];
 			memset(&ph[i], 0, sizeof(ph[i]));
 			found = 1;
@@ -632,7 +633,7 @@ complete_run(struct engine *e, const char *run_id, struct df_error *err)
 		goto fail;
 	if (eng_is_mutable(run.state)) {
 		eng_now_ts(e, ts);
-		if (store_run_transition(e->st, run_id, "completed", NULL, ts, err) != 0 ||
+		if (store_run_transition(e->st, run_id, DF_RUN(COMPLETED), NULL, ts, err) != 0 ||
 		    eng_emit(e, run_id, NULL, "run.completed", NULL, err, "run.completed:%s",
 		             run_id) != 0) {
 			store_run_clear(&run);
@@ -668,12 +669,13 @@ eng_advance(struct engine *e, const char *run_id, struct df_error *err)
 
 		if (eng_load_run(e, run_id, &run, err) != 0)
 			return -1;
-		if (strcmp(run.state, "bound") == 0) {
+		if (strcmp(run.state, DF_RUN(BOUND)) == 0) {
 			char ts[STORE_TS_MAX];
 
 			eng_now_ts(e, ts);
 			if (eng_tx_begin(e, err) != 0 ||
-			    store_run_transition(e->st, run_id, "executing", NULL, ts, err) != 0) {
+			    store_run_transition(e->st, run_id, DF_RUN(EXECUTING), NULL, ts, err) !=
+			        0) {
 				eng_tx_rollback(e);
 				store_run_clear(&run);
 				return -1;
@@ -701,7 +703,7 @@ eng_advance(struct engine *e, const char *run_id, struct df_error *err)
 				wait = 1;
 		if (!wait) {
 			for (i = 0; i < np; i++)
-				if (strcmp(ph[i].state, "pending") == 0)
+				if (strcmp(ph[i].state, DF_PHASE(PENDING)) == 0)
 					break;
 			if (i < np)
 				rc = phase_begin(e, &run, &ph[i], NULL, NULL, err);
@@ -755,7 +757,7 @@ eng_restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
 	                             err) != 0)
 		return -1;
 	if (e->restart_limit >= 0 && restarts >= e->restart_limit)
-		return eng_end_run(e, run_id, "failed", "process_restart_unrecovered",
+		return eng_end_run(e, run_id, DF_RUN(FAILED), "process_restart_unrecovered",
 		                   "process_restart_unrecovered", err);
 	have_s = eng_phase_session(e, run_id, ph->id, &s, err);
 	if (have_s < 0)
@@ -780,7 +782,7 @@ eng_restart_phase(struct engine *e, const char *run_id, struct store_phase *ph,
 	}
 	/* Back to pending; the attempt counter goes on from where it was. */
 	free(ph->state);
-	ph->state = xstrdup("pending");
+	ph->state = xstrdup(DF_PHASE(PENDING));
 	if (store_phase_save(e->st, ph, err) != 0)
 		goto rollback;
 	/* The dead agent's conversation: the new session resumes it where the backend can. */

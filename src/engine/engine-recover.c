@@ -69,7 +69,7 @@ eng_recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct
 		eng_cancel_timers(e, run_id, ph.id);
 		eng_arm_timer(e, run_id, ph.id, ph.attempts, due);
 	}
-	r = strcmp(ph.state, "awaiting_artifact") == 0
+	r = strcmp(ph.state, DF_PHASE(AWAITING_ARTIFACT)) == 0
 	        ? eng_check_and_advance(e, run_id, ph.id, err)
 	        : 0;
 	store_phase_clear(&ph);
@@ -213,12 +213,13 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 		return 0;
 	}
 	/* Runs waiting for a person stay as they are; their dead agents' rows do not. */
-	if (strcmp(run->state, "awaiting_approval") == 0 || strcmp(run->state, "paused") == 0)
+	if (strcmp(run->state, DF_RUN(AWAITING_APPROVAL)) == 0 ||
+	    strcmp(run->state, DF_RUN(PAUSED)) == 0)
 		return fail_dead_sessions(e, run->id, err);
-	if (strcmp(run->state, "created") == 0)
-		return eng_end_run(e, run->id, "failed", "process_restart_unrecovered",
+	if (strcmp(run->state, DF_RUN(CREATED)) == 0)
+		return eng_end_run(e, run->id, DF_RUN(FAILED), "process_restart_unrecovered",
 		                   "process_restart_unrecovered", err);
-	if (strcmp(run->state, "bound") == 0)
+	if (strcmp(run->state, DF_RUN(BOUND)) == 0)
 		return eng_advance(e, run->id, err);
 	r = eng_working_phase(e, run->id, &ph, err);
 	if (r < 0)
@@ -309,13 +310,13 @@ check_working_run(struct engine *e, const struct store_run *run, char *what, siz
 	if (store_phases_list(e->st, run->id, &ph, &np, err) != 0)
 		return -1;
 	for (size_t i = 0; i < np; i++) {
-		if (work == NULL && (strcmp(ph[i].state, "running") == 0 ||
-		                     strcmp(ph[i].state, "awaiting_artifact") == 0 ||
-		                     strcmp(ph[i].state, "validating") == 0))
+		if (work == NULL && (strcmp(ph[i].state, DF_PHASE(RUNNING)) == 0 ||
+		                     strcmp(ph[i].state, DF_PHASE(AWAITING_ARTIFACT)) == 0 ||
+		                     strcmp(ph[i].state, DF_PHASE(VALIDATING)) == 0))
 			work = &ph[i];
-		if (strcmp(ph[i].state, "awaiting_approval") == 0)
+		if (strcmp(ph[i].state, DF_PHASE(AWAITING_APPROVAL)) == 0)
 			gate = 1;
-		if (pending == NULL && strcmp(ph[i].state, "pending") == 0)
+		if (pending == NULL && strcmp(ph[i].state, DF_PHASE(PENDING)) == 0)
 			pending = &ph[i];
 	}
 	if (work != NULL) {
@@ -324,7 +325,7 @@ check_working_run(struct engine *e, const struct store_run *run, char *what, siz
 			goto out;
 		w = eng_agent_where(e, r == 1 ? &s : NULL);
 		store_session_clear(&s);
-		if (strcmp(work->state, "running") == 0) {
+		if (strcmp(work->state, DF_PHASE(RUNNING)) == 0) {
 			/* Its attempt never got as far as waiting for the artifact. */
 			snprintf(what, n,
 			         "phase %s (attempt %d) never reached its agent: restarted",
@@ -378,13 +379,14 @@ check_run(struct engine *e, const struct store_run *run, char *what, size_t n, s
 		eng_ensure_report(e, run->id);
 		return 1;
 	}
-	if (strcmp(run->state, "created") == 0) {
+	if (strcmp(run->state, DF_RUN(CREATED)) == 0) {
 		/* engine_start is synchronous: a run still "created" is a start that died. */
 		snprintf(what, n, "%s", "its start never finished: failed (start_run_failed)");
-		r = eng_end_run(e, run->id, "failed", "start_run_failed", "start_run_failed", err);
+		r = eng_end_run(e, run->id, DF_RUN(FAILED), "start_run_failed", "start_run_failed",
+		                err);
 		return r < 0 ? -1 : 1;
 	}
-	if (strcmp(run->state, "bound") == 0) {
+	if (strcmp(run->state, DF_RUN(BOUND)) == 0) {
 		snprintf(what, n, "%s", "bound, and no phase started: advanced");
 		return eng_advance(e, run->id, err) < 0 ? -1 : 1;
 	}

@@ -307,7 +307,7 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 			/* It cannot go: it must not stay active (the self-check retries). */
 			eng_set_ids(&err2, p.run_id, NULL);
 			eng_step_failed(e, &err2);
-			if (eng_end_run(e, p.run_id, "failed", "start_run_failed",
+			if (eng_end_run(e, p.run_id, DF_RUN(FAILED), "start_run_failed",
 			                "start_run_failed", &err2) != 0)
 				eng_step_failed(e, &err2);
 		}
@@ -319,7 +319,7 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 	eng_now_ts(e, ts);
 	if (eng_tx_begin(e, err) != 0)
 		goto fail_run;
-	if (store_run_transition(e->st, p.run_id, "bound", NULL, ts, err) != 0 ||
+	if (store_run_transition(e->st, p.run_id, DF_RUN(BOUND), NULL, ts, err) != 0 ||
 	    store_run_set_started(e->st, p.run_id, ts, err) != 0 ||
 	    eng_emit(e, p.run_id, NULL, "run.started",
 	             eng_payload_str("templateHash", p.tpl.hash, NULL), err, "run.started:%s",

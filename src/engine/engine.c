@@ -470,7 +470,7 @@ eng_end_run_tx(struct engine *e, const char *run_id, const char *final, const ch
 		if (!eng_phase_active(ph[i].state))
 			continue;
 		free(ph[i].state);
-		ph[i].state = xstrdup("failed");
+		ph[i].state = xstrdup(DF_PHASE(FAILED));
 		free(ph[i].ended_at);
 		ph[i].ended_at = xstrdup(ts);
 		if (store_phase_save(e->st, &ph[i], err) != 0)
@@ -483,9 +483,10 @@ eng_end_run_tx(struct engine *e, const char *run_id, const char *final, const ch
 	}
 	if (store_run_transition(e->st, run_id, final, NULL, ts, err) != 0)
 		goto out;
-	if (eng_emit(e, run_id, NULL, strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed",
-	             eng_payload_str("reason", reason, NULL), err, "%s:%s",
-	             strcmp(final, "aborted") == 0 ? "run.aborted" : "run.failed", run_id) != 0)
+	if (eng_emit(
+	        e, run_id, NULL, strcmp(final, DF_RUN(ABORTED)) == 0 ? "run.aborted" : "run.failed",
+	        eng_payload_str("reason", reason, NULL), err, "%s:%s",
+	        strcmp(final, DF_RUN(ABORTED)) == 0 ? "run.aborted" : "run.failed", run_id) != 0)
 		goto out;
 	if (store_approvals_abort_pending(e->st, run_id, ts, err) != 0)
 		goto out;
@@ -546,7 +547,7 @@ eng_fail_run(struct engine *e, const char *run_id, const char *reason)
 {
 	struct df_error err;
 
-	if (eng_end_run(e, run_id, "failed", reason, reason, &err) != 0) {
+	if (eng_end_run(e, run_id, DF_RUN(FAILED), reason, reason, &err) != 0) {
 		eng_set_ids(&err, run_id, NULL);
 		eng_step_failed(e, &err);
 	}

@@ -20,6 +20,7 @@
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/paths.h"
+#include "store/states.h"
 #include "lib/xalloc.h"
 #include "report.h"
 
@@ -170,9 +171,10 @@ report_phases(cJSON *r, const struct store_phase *p, size_t np, const char *stat
 		cJSON_AddItemToObject(o, "startedAt", json_str_or_null(p[i].started_at));
 		cJSON_AddItemToObject(o, "endedAt", json_str_or_null(p[i].ended_at));
 		cJSON_AddItemToArray(arr, o);
-		if (strcmp(p[i].state, "failed") == 0 ||
-		    (strcmp(status, "completed") != 0 && strcmp(p[i].state, "completed") != 0 &&
-		     strcmp(p[i].state, "skipped") != 0)) {
+		if (strcmp(p[i].state, DF_PHASE(FAILED)) == 0 ||
+		    (strcmp(status, DF_RUN(COMPLETED)) != 0 &&
+		     strcmp(p[i].state, DF_PHASE(COMPLETED)) != 0 &&
+		     strcmp(p[i].state, DF_PHASE(SKIPPED)) != 0)) {
 			unresolved_add(unresolved, "phase", p[i].id, "phaseKey", p[i].phase_key,
 			               p[i].state);
 		}
@@ -216,7 +218,7 @@ report_approvals(struct store *st, cJSON *r, const struct store_approval *a, siz
 		}
 		store_decisions_free(d, nd);
 		cJSON_AddItemToArray(arr, o);
-		if (strcmp(a[i].state, "pending") == 0)
+		if (strcmp(a[i].state, DF_APPROVAL(PENDING)) == 0)
 			unresolved_add(unresolved, "approval", a[i].id, "gateKey", a[i].gate_key,
 			               a[i].state);
 	}

@@ -79,6 +79,12 @@ const char *df_phase_state_name(enum df_phase_state s);
 const char *df_approval_state_name(enum df_approval_state s);
 const char *df_session_state_name(enum df_session_state s);
 
+/* A state's name by its short enum name: DF_RUN(PAUSED) is "paused"; a misspelt one does not
+ * compile. */
+#define DF_RUN(x) df_run_state_name(DF_RUN_##x)
+#define DF_PHASE(x) df_phase_state_name(DF_PHASE_##x)
+#define DF_APPROVAL(x) df_approval_state_name(DF_APPROVAL_##x)
+
 /* The state of a name: 0 with *out, or -1 for a name no state has (or NULL). */
 int df_run_state_parse(const char *name, enum df_run_state *out);
 int df_phase_state_parse(const char *name, enum df_phase_state *out);
