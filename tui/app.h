@@ -146,7 +146,7 @@ struct tui {
 	SCREEN *scr;
 	uint64_t token_seq;
 	struct buf typed;  /* attached: printable keys not yet sent (one `type` request) */
-	struct buf pasted; /* attached: a bracketed paste being received */
+	struct buf pasted; /* a bracketed paste being received (text, never keys) */
 	int pasting;
 	int rc;
 };
@@ -202,6 +202,11 @@ void views_form_open(struct tui *t);
 void views_form_close(struct tui *t);
 /* Open the help screen (a pager). */
 void help_open(struct tui *t);
+/* Ask question (owned from now on) before action on run_id's approval_id. */
+void views_confirm(struct tui *t, const char *action, const char *run_id, const char *approval_id,
+                   char *question);
+/* A paste into the open overlay's text field: 1 when it took it, 0 when none has one. */
+int views_paste(struct tui *t, const char *text);
 
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */
@@ -246,8 +251,8 @@ void app_attach_key(struct tui *t, int key);
 void app_flush_typed(struct tui *t);
 /* Draw the attached screen: the agent's terminal over a status line. */
 void app_draw_attach(struct tui *t);
-/* Turn the terminal's bracketed paste mode on or off (not headless). */
-void app_bracketed_paste(struct tui *t, int on);
+/* A bracketed paste while attached: to the agent as one `paste`. */
+void app_attach_paste(struct tui *t, const char *text);
 
 /* script.c: the headless script mode (tui.h) */
 struct script {

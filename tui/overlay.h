@@ -73,7 +73,10 @@ void confirm_open(struct confirm *cf, const char *action, const char *run_id,
 void confirm_free(struct confirm *cf);
 /* Draw the question centred on the screen. */
 void confirm_draw(const struct confirm *cf);
-/* y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. */
+/*
+ * y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. (A paste is no
+ * key: the application never hands one to the confirmation.)
+ */
 enum overlay_result confirm_key(struct confirm *cf, int key);
 
 /* filter.c: the runs filter, its text in an editor over the footer */
@@ -101,6 +104,8 @@ void form_draw(struct form *f, int y, int x, int h, int w);
  * valid: OVERLAY_SUBMIT; other keys move between or edit the fields.
  */
 enum overlay_result form_key(struct form *f, int key);
+/* A paste into the focused field (editor_paste), its message cleared. */
+void form_paste(struct form *f, const char *text);
 
 /* help.c: the help screen, a pager over this text (the caller frees it) */
 char *help_text(const struct keymap *keys);

@@ -170,7 +170,7 @@ script_type(struct tui *t, const char *s)
 	}
 }
 
-/* `:paste TEXT`: a bracketed paste of TEXT, with \n for newlines. */
+/* `:paste TEXT`: a bracketed paste of TEXT, with \n for newlines and \t for tabs. */
 static void
 script_paste(struct tui *t, const char *p)
 {
@@ -182,8 +182,8 @@ script_paste(struct tui *t, const char *p)
 		wchar_t wc;
 		size_t k;
 
-		if (p[0] == '\\' && p[1] == 'n') {
-			app_key(t, '\r');
+		if (p[0] == '\\' && (p[1] == 'n' || p[1] == 't')) {
+			app_key(t, p[1] == 'n' ? '\r' : '\t');
 			p += 2;
 			continue;
 		}

@@ -46,6 +46,15 @@ help_open(struct tui *t)
 
 /* ---- confirm ------------------------------------------------------------------ */
 
+void
+views_confirm(struct tui *t, const char *action, const char *run_id, const char *approval_id,
+              char *question)
+{
+	confirm_open(&t->confirm, action, run_id, approval_id, question);
+	t->ov = OV_CONFIRM;
+	t->dirty = 1;
+}
+
 /* Any key answers: y decides (reject, abort), the others cancel. */
 static void
 confirm_result(struct tui *t, enum overlay_result r)
@@ -202,6 +211,27 @@ views_key(struct tui *t, int key)
 		return 1;
 	case OV_FILTER:
 		filter_result(t, filter_key(&t->flt, key));
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+views_paste(struct tui *t, const char *text)
+{
+	switch (t->ov) {
+	case OV_EDITOR:
+		editor_paste(&t->comment.ed, text);
+		t->dirty = 1;
+		return 1;
+	case OV_FORM:
+		form_paste(&t->form, text);
+		t->dirty = 1;
+		return 1;
+	case OV_FILTER:
+		editor_paste(&t->flt, text);
+		filter_result(t, OVERLAY_CHANGED);
 		return 1;
 	default:
 		return 0;
