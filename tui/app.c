@@ -577,20 +577,31 @@ app_render(struct tui *t)
 
 /* ---- keys ---------------------------------------------------------------------- */
 
-/* Read every key curses has; returns 1 when any was read. */
+void
+app_drop_typeahead(struct tui *t)
+{
+	flushinp();
+	t->typeahead_dropped = 1;
+}
+
+/*
+ * Read every key curses has (but none after one that asked a question);
+ * returns 1 when any was read.
+ */
 static int
 read_keys(struct tui *t)
 {
 	wint_t wc;
 	int r, any = 0;
 
+	t->typeahead_dropped = 0;
 	while ((r = wget_wch(stdscr, &wc)) != ERR) {
 		any = 1;
 		if (r == KEY_CODE_YES)
 			app_key(t, KEYS_FN | (int)wc);
 		else
 			app_key(t, (int)wc);
-		if (t->quit)
+		if (t->quit || t->typeahead_dropped)
 			break;
 	}
 	app_flush_typed(t);

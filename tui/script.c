@@ -150,7 +150,10 @@ script_dump(struct tui *t, struct script *sc, const char *path)
 	return 0;
 }
 
-/* `:type TEXT`: each character of TEXT as a key. */
+/*
+ * `:type TEXT`: each character of TEXT as a key, typed ahead: the rest is
+ * dropped when one asks a question (as curses' flushinp drops a terminal's).
+ */
 static void
 script_type(struct tui *t, const char *s)
 {
@@ -158,7 +161,8 @@ script_type(struct tui *t, const char *s)
 	size_t n = strlen(s);
 
 	memset(&st, 0, sizeof st);
-	while (n > 0) {
+	t->typeahead_dropped = 0;
+	while (n > 0 && !t->typeahead_dropped) {
 		wchar_t wc;
 		size_t k = mbrtowc(&wc, s, n, &st);
 

@@ -53,6 +53,7 @@ views_confirm(struct tui *t, const char *action, const char *run_id, const char 
 	confirm_open(&t->confirm, action, run_id, approval_id, question);
 	t->ov = OV_CONFIRM;
 	t->dirty = 1;
+	app_drop_typeahead(t);
 }
 
 /* Any key answers: y decides (reject, abort), the others cancel. */

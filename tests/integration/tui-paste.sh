@@ -2,8 +2,9 @@
 # Nothing the user did not mean is ever executed: a paste is text, inserted
 # in a text field (the comment editor, a form field, the filter) and
 # ignored elsewhere, never taken as keys (a paste of "Xylophone notes" into
-# the runs view once aborted a run: X asked, y answered); a paste does not
-# answer a confirmation.
+# the runs view once aborted a run: X asked, y answered); a confirmation
+# takes only an answer pressed after it appeared (keys typed ahead are
+# dropped, a paste does not answer it).
 . "$top_srcdir/tests/tui-lib.sh"
 
 footer() { tail -n 1 "$1"; }
@@ -14,6 +15,10 @@ cat >"$T_TMP/script" <<EOS
 :wait-for plan_review
 :paste Xylophone notes
 :dump $T_TMP/pasted
+:type Xylophone
+:dump $T_TMP/typeahead
+n
+:dump $T_TMP/typeahead-no
 X
 :paste y
 :dump $T_TMP/confirm-paste
@@ -45,6 +50,11 @@ echo ' paste ignored: not in a text field')" \
 	"a paste of \"Xylophone notes\" into the runs view is ignored, and says so" "$id"
 like "$("$DEVFLOW" ls)" "^$id +awaiting_approval" "the paste aborted nothing: the run still waits"
 
+like "$(cat "$T_TMP/typeahead")" "Abort run $short \(repo\)\? Its agents are stopped\." \
+	"X typed with more keys behind it asks"
+unlike "$(cat "$T_TMP/typeahead")" "New run" "the keys typed ahead of the question are dropped (no form)"
+is "$(footer "$T_TMP/typeahead-no")" " cancelled" "n pressed after the question appeared answers it"
+
 like "$(cat "$T_TMP/confirm-paste")" "Abort run $short" "a paste of y does not answer the question"
 is "$(footer "$T_TMP/confirm-paste")" " paste ignored: not in a text field" "and it says the paste was ignored"
 like "$("$DEVFLOW" ls)" "^$id +awaiting_approval" "the run was not aborted"
@@ -62,5 +72,5 @@ like "$(cat "$T_TMP/form")" "Persona overrides" "and the form stays open on that
 out=$(cat "$T_TMP/out")
 like "$out" "$(printf '\033')\[\?2004h" "bracketed paste is on from the start"
 like "$(printf '%s' "$out" | tail -c 200)" "$(printf '\033')\[\?2004l" "and off at exit"
-like "$("$DEVFLOW" ls)" "^$id +awaiting_approval" "nothing pasted changed the run"
+like "$("$DEVFLOW" ls)" "^$id +awaiting_approval" "nothing pasted or typed ahead changed the run"
 done_testing

@@ -53,6 +53,19 @@ ok $? "a bracketed paste into the runs view is ignored, and says so"
 screen=$(tm capture-pane -p -t tui)
 unlike "$screen" "Abort run|New run" "the paste asked nothing and opened no form"
 like "$("$DEVFLOW" ls)" "^$id +awaiting_approval " "the paste left the run as it was"
+# Without the paste markers the text is keys: X asks, and the keys that
+# came with it are dropped, so only a key pressed after the question answers.
+tm paste-buffer -b xylo -t tui
+wait_screen "Abort run $short"
+ok $? "unmarked, the pasted X asks"
+sleep 0.3
+screen=$(tm capture-pane -p -t tui)
+like "$screen" "Abort run $short" "the y pasted behind it did not answer"
+unlike "$screen" "New run" "nor did the n behind it open the form"
+tm send-keys -t tui n
+wait_screen " cancelled"
+ok $? "n pressed after the question answers it"
+like "$("$DEVFLOW" ls)" "^$id +awaiting_approval " "the run still waits for its gate"
 tm send-keys -t tui C-l
 wait_screen "X abort"
 ok $? "the next key clears the message: the footer is back"
