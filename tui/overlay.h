@@ -55,6 +55,8 @@ void comment_open(struct comment *c, const char *run_id, const char *approval_id
 void comment_free(struct comment *c);
 /* 1 when the comment holds only blanks. */
 int comment_blank(const struct comment *c);
+/* 1 when the comment runs over more than one line (Esc asks before dropping it). */
+int comment_multiline(const struct comment *c);
 void comment_draw(struct comment *c, int y, int x, int h, int w);
 /* Esc: OVERLAY_CANCEL; C-s: OVERLAY_SUBMIT; other keys edit the comment. */
 enum overlay_result comment_key(struct comment *c, int key);

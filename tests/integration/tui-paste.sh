@@ -4,7 +4,8 @@
 # ignored elsewhere, never taken as keys (a paste of "Xylophone notes" into
 # the runs view once aborted a run: X asked, y answered); a confirmation
 # takes only an answer pressed after it appeared (keys typed ahead are
-# dropped, a paste does not answer it).
+# dropped, a paste does not answer it); Esc on a comment of more than one
+# line asks before throwing it away.
 . "$top_srcdir/tests/tui-lib.sh"
 
 footer() { tail -n 1 "$1"; }
@@ -30,6 +31,16 @@ Enter
 :paste first line\n\tsecond line
 :dump $T_TMP/comment
 Esc
+:dump $T_TMP/discard
+n
+:dump $T_TMP/kept
+Esc
+y
+:dump $T_TMP/discarded
+c
+:type one line
+Esc
+:dump $T_TMP/one-line
 /
 :paste zz\nd
 :dump $T_TMP/filter
@@ -62,6 +73,12 @@ like "$("$DEVFLOW" ls)" "^$id +awaiting_approval" "the run was not aborted"
 like "$(cat "$T_TMP/comment")" "│ notes: +│" "the comment keeps what was typed"
 like "$(cat "$T_TMP/comment")" "│ first line +│" "a paste into the comment editor is inserted"
 like "$(cat "$T_TMP/comment")" "│         second line +│" "with its tab as spaces to the next stop of 8"
+
+like "$(cat "$T_TMP/discard")" "Discard this comment\?" "Esc on a comment of more than one line asks"
+like "$(cat "$T_TMP/kept")" "│ first line +│" "n keeps the comment in its editor"
+unlike "$(cat "$T_TMP/kept")" "Discard this comment" "and the question is gone"
+is "$(footer "$T_TMP/discarded")" " request changes cancelled" "y throws the comment away"
+is "$(footer "$T_TMP/one-line")" " request changes cancelled" "Esc on a one-line comment does not ask"
 
 like "$(footer "$T_TMP/filter")" "^/zz d " "a paste into the filter is inserted, its newline a space"
 unlike "$(cat "$T_TMP/filter")" "diff" "the text after the newline ran no key (d: diff)"
