@@ -88,6 +88,7 @@ SHELL_TESTS = \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
+	tests/integration/tui-paste.sh \
 	tests/integration/tui-reconnect.sh \
 	tests/integration/tui-tmux.sh \
 	tests/integration/tui-views.sh

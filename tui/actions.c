@@ -16,6 +16,7 @@
 
 #include "lib/xalloc.h"
 #include "app.h"
+#include "draw.h"
 
 static const struct model_item *
 target_item(struct tui *t, enum model_item_kind kind)
@@ -137,16 +138,6 @@ open_changes(struct tui *t, const struct model_item *it)
 	t->dirty = 1;
 }
 
-/* Ask question first; yes decides action on run_id's approval_id. */
-static void
-ask_first(struct tui *t, const char *action, const char *run_id, const char *approval_id,
-          char *question)
-{
-	confirm_open(&t->confirm, action, run_id, approval_id, question);
-	t->ov = OV_CONFIRM;
-	t->dirty = 1;
-}
-
 static void
 ask_abort(struct tui *t)
 {
@@ -164,8 +155,9 @@ ask_abort(struct tui *t)
 		return;
 	}
 	it = target_item(t, MODEL_ITEM_GATE);
-	ask_first(t, "abort", r->id, it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "",
-	          xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo));
+	views_confirm(t, "abort", r->id,
+	              it && strcmp(it->run_id, r->id) == 0 ? it->approval_id : "",
+	              xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo));
 }
 
 static void
@@ -252,7 +244,7 @@ do_request(struct tui *t, enum tui_request req)
 			no_gate(t, "reject");
 			return;
 		}
-		ask_first(
+		views_confirm(
 		    t, "reject", it->run_id, it->approval_id,
 		    xasprintf("Reject %s of run %.8s? The run fails.", it->label, it->run_id));
 		return;
@@ -346,6 +338,53 @@ app_submit_form(struct tui *t)
 	t->dirty = 1;
 }
 
+/*
+ * A whole paste is text: to the agent while attached, into the open text
+ * field, else ignored — never keys.
+ */
+static void
+take_paste(struct tui *t, const char *text)
+{
+	if (text[0] == '\0')
+		return;
+	if (t->ov == OV_ATTACH)
+		app_attach_paste(t, text);
+	else if (!views_paste(t, text))
+		app_message(t, 1, "paste ignored: not in a text field");
+}
+
+/*
+ * Between the bracketed-paste markers every key is text (Enter a newline),
+ * collected until the end marker hands the paste over whole. 1 when key
+ * was the paste's.
+ */
+static int
+paste_key(struct tui *t, int key)
+{
+	if (key == (KEYS_FN | KEYS_PASTE_START)) {
+		app_flush_typed(t);
+		t->pasting = 1;
+		buf_reset(&t->pasted);
+		return 1;
+	}
+	if (key == (KEYS_FN | KEYS_PASTE_END)) {
+		if (t->pasting)
+			take_paste(t, t->pasted.data != NULL ? t->pasted.data : "");
+		t->pasting = 0;
+		buf_reset(&t->pasted);
+		return 1;
+	}
+	if (!t->pasting)
+		return 0;
+	if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER))
+		buf_putc(&t->pasted, '\n');
+	else if (key == '\t')
+		buf_putc(&t->pasted, '\t');
+	else if (!(key & KEYS_FN) && key >= 32 && key != 127)
+		put_key_char(&t->pasted, key);
+	return 1;
+}
+
 void
 app_key(struct tui *t, int key)
 {
@@ -353,15 +392,17 @@ app_key(struct tui *t, int key)
 		app_layout(t);
 		return;
 	}
-	if (t->ov == OV_ATTACH) {
-		app_attach_key(t, key);
-		return;
-	}
-	/* A message stays until the next key. */
-	if (t->message != NULL && t->ov != OV_FORM) {
+	/* A message stays until the next key (or paste). */
+	if (t->message != NULL && t->ov != OV_FORM && t->ov != OV_ATTACH && !t->pasting) {
 		free(t->message);
 		t->message = NULL;
 		t->dirty = 1;
+	}
+	if (paste_key(t, key))
+		return;
+	if (t->ov == OV_ATTACH) {
+		app_attach_key(t, key);
+		return;
 	}
 	if (views_key(t, key))
 		return;

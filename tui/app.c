@@ -577,20 +577,31 @@ app_render(struct tui *t)
 
 /* ---- keys ---------------------------------------------------------------------- */
 
-/* Read every key curses has; returns 1 when any was read. */
+void
+app_drop_typeahead(struct tui *t)
+{
+	flushinp();
+	t->typeahead_dropped = 1;
+}
+
+/*
+ * Read every key curses has (but none after one that asked a question);
+ * returns 1 when any was read.
+ */
 static int
 read_keys(struct tui *t)
 {
 	wint_t wc;
 	int r, any = 0;
 
+	t->typeahead_dropped = 0;
 	while ((r = wget_wch(stdscr, &wc)) != ERR) {
 		any = 1;
 		if (r == KEY_CODE_YES)
 			app_key(t, KEYS_FN | (int)wc);
 		else
 			app_key(t, (int)wc);
-		if (t->quit)
+		if (t->quit || t->typeahead_dropped)
 			break;
 	}
 	app_flush_typed(t);
@@ -682,6 +693,20 @@ tty_open(struct tui *t)
 	return 0;
 }
 
+/*
+ * Bracketed paste mode, on for the whole TUI: the terminal marks a paste
+ * (ESC [200~ … ESC [201~), so a pasted text arrives as text — inserted in
+ * a text field, sent to the agent while attached, ignored elsewhere —
+ * and is never taken for keys (a paste of "Xylophone notes" would abort a
+ * run: X asks, y answers). Written in headless mode too, for the tests.
+ */
+static void
+bracketed_paste(struct tui *t, int on)
+{
+	fputs(on ? "\033[?2004h" : "\033[?2004l", t->out);
+	fflush(t->out);
+}
+
 /* Start curses on t->out (keys from in when headless). 0, or -1 (said why). */
 static int
 curses_start(struct tui *t, FILE *in)
@@ -707,6 +732,7 @@ curses_start(struct tui *t, FILE *in)
 	define_key("\033[201~", KEYS_PASTE_END);
 	curs_set(0);
 	colour_start();
+	bracketed_paste(t, 1);
 	return 0;
 }
 
@@ -850,8 +876,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		app_message(&t, 0, "started the devflow server for %s", t.workspace);
 
 	main_loop(&t, &sc);
-	if (t.ov == OV_ATTACH)
-		app_bracketed_paste(&t, 0);
+	bracketed_paste(&t, 0);
 	for (int i = 0; i < PANE__COUNT; i++)
 		place(&t.panes[i], 0, 0, 0, 0, 0, 0);
 	endwin();

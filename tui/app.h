@@ -146,8 +146,9 @@ struct tui {
 	SCREEN *scr;
 	uint64_t token_seq;
 	struct buf typed;  /* attached: printable keys not yet sent (one `type` request) */
-	struct buf pasted; /* attached: a bracketed paste being received */
+	struct buf pasted; /* a bracketed paste being received (text, never keys) */
 	int pasting;
+	int typeahead_dropped; /* a question opened: the keys read behind it are dropped */
 	int rc;
 };
 
@@ -202,12 +203,26 @@ void views_form_open(struct tui *t);
 void views_form_close(struct tui *t);
 /* Open the help screen (a pager). */
 void help_open(struct tui *t);
+/*
+ * Ask question (owned from now on) before action on run_id's approval_id;
+ * the keys typed ahead of it are dropped (app_drop_typeahead).
+ */
+void views_confirm(struct tui *t, const char *action, const char *run_id, const char *approval_id,
+                   char *question);
+/* A paste into the open overlay's text field: 1 when it took it, 0 when none has one. */
+int views_paste(struct tui *t, const char *text);
 
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */
 void app_message_error(struct tui *t, const struct df_error *e);
 /* Fetch the runs list (again when one is in flight). */
 void app_want_ls(struct tui *t);
+/*
+ * A question was asked: drop the keys typed ahead of it (curses' and the
+ * terminal's, and the rest of the batch being read, a script's :type too),
+ * so that only an answer pressed after it appeared answers it.
+ */
+void app_drop_typeahead(struct tui *t);
 /*
  * Benchmarks: with DEVFLOW_TUI_MARKS=FILE, append "LABEL MS" (at ms, or
  * now) to it.
@@ -246,8 +261,8 @@ void app_attach_key(struct tui *t, int key);
 void app_flush_typed(struct tui *t);
 /* Draw the attached screen: the agent's terminal over a status line. */
 void app_draw_attach(struct tui *t);
-/* Turn the terminal's bracketed paste mode on or off (not headless). */
-void app_bracketed_paste(struct tui *t, int on);
+/* A bracketed paste while attached: to the agent as one `paste`. */
+void app_attach_paste(struct tui *t, const char *text);
 
 /* script.c: the headless script mode (tui.h) */
 struct script {

@@ -1,8 +1,8 @@
 /*
  * Attach mode: the agent's terminal fills the screen and every key goes to
  * the agent — printable runs as text (one `type` request a batch of keys),
- * bracketed pastes as one `paste`, the rest as key events — until C-]
- * comes back to the panes.
+ * the rest as key events — until C-] comes back to the panes; a bracketed
+ * paste (collected by actions.c) goes as one `paste`.
  */
 #include "config.h"
 
@@ -56,19 +56,6 @@ app_draw_attach(struct tui *t)
 	delwin(s);
 }
 
-/*
- * While attached the terminal marks pastes (bracketed paste mode), so a
- * pasted text reaches the agent as one paste, not as typed lines.
- */
-void
-app_bracketed_paste(struct tui *t, int on)
-{
-	if (t->headless)
-		return;
-	fputs(on ? "\033[?2004h" : "\033[?2004l", t->out);
-	fflush(t->out);
-}
-
 void
 app_attach(struct tui *t)
 {
@@ -92,7 +79,6 @@ app_attach(struct tui *t)
 		return;
 	}
 	t->ov = OV_ATTACH;
-	app_bracketed_paste(t, 1);
 	free(t->message);
 	t->message = NULL;
 	t->full_redraw = 1;
@@ -103,9 +89,6 @@ app_attach(struct tui *t)
 static void
 detach(struct tui *t)
 {
-	app_bracketed_paste(t, 0);
-	t->pasting = 0;
-	buf_reset(&t->pasted);
 	t->ov = OV_NONE;
 	t->full_redraw = 1;
 	t->dirty = 1;
@@ -129,6 +112,16 @@ app_flush_typed(struct tui *t)
 	buf_reset(&t->typed);
 }
 
+void
+app_attach_paste(struct tui *t, const char *text)
+{
+	struct proto_paste pp = { t->term.session, text };
+
+	app_flush_typed(t);
+	if (t->term.session != NULL && text[0] != '\0')
+		app_send(t, "paste", proto_paste_args(&pp), PEND_OTHER, NULL);
+}
+
 /*
  * A key while attached: to the agent. Runs of printable characters go as
  * text (`type`, flushed after each batch of keys), the others as key events.
@@ -138,33 +131,8 @@ app_attach_key(struct tui *t, int key)
 {
 	struct proto_key k = { t->term.session, PROTO_KEY_NONE, 0, 0 };
 
-	if (key >= 32 && key != 127 && !(key & KEYS_FN) && !t->pasting) {
+	if (key >= 32 && key != 127 && !(key & KEYS_FN)) {
 		put_key_char(&t->typed, key);
-		return;
-	}
-	if (key == (KEYS_FN | KEYS_PASTE_START)) {
-		app_flush_typed(t);
-		t->pasting = 1;
-		buf_reset(&t->pasted);
-		return;
-	}
-	if (t->pasting && key != (KEYS_FN | KEYS_PASTE_END)) {
-		/* Inside a bracketed paste every key is text; Enter is a newline. */
-		if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER))
-			buf_putc(&t->pasted, '\n');
-		else if (key == '\t')
-			buf_putc(&t->pasted, '\t');
-		else if (!(key & KEYS_FN) && key >= 32 && key != 127)
-			put_key_char(&t->pasted, key);
-		return;
-	}
-	if (key == (KEYS_FN | KEYS_PASTE_END)) {
-		struct proto_paste pp = { t->term.session, t->pasted.data ? t->pasted.data : "" };
-
-		t->pasting = 0;
-		if (t->term.session != NULL && t->pasted.len > 0)
-			app_send(t, "paste", proto_paste_args(&pp), PEND_OTHER, NULL);
-		buf_reset(&t->pasted);
 		return;
 	}
 	app_flush_typed(t);

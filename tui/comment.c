@@ -1,12 +1,14 @@
 /*
  * The request-changes comment editor: the gate's artifact summary on top
  * (its first line at once, the rest when the artifact arrives), the
- * comment below; C-s sends, Esc cancels.
+ * comment below; C-s sends, Esc cancels (the application asks first when
+ * the comment runs over more than one line).
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "draw.h"
 #include "overlay.h"
@@ -37,6 +39,12 @@ comment_blank(const struct comment *c)
 	while (*s == ' ' || *s == '\n')
 		s++;
 	return *s == '\0';
+}
+
+int
+comment_multiline(const struct comment *c)
+{
+	return !comment_blank(c) && strchr(editor_text(&c->ed), '\n') != NULL;
 }
 
 void

@@ -200,6 +200,35 @@ editor_key(struct editor *e, int key)
 	return 0;
 }
 
+void
+editor_paste(struct editor *e, const char *text)
+{
+	size_t n = strlen(text), i = 0;
+
+	while (!e->multiline && n > 0 && text[n - 1] == '\n')
+		n--;
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && (unsigned char)text[j] >= ' ' && text[j] != 127)
+			j++;
+		if (j > i) {
+			insert(e, text + i, j - i);
+			i = j;
+			continue;
+		}
+		if (text[i] == '\n')
+			insert(e, e->multiline ? "\n" : " ", 1);
+		else if (text[i] == '\t') {
+			size_t col;
+
+			line_start(e, e->cur, &col);
+			insert(e, "        ", 8 - col % 8);
+		}
+		i++;
+	}
+}
+
 /*
  * Draw the editor's text into win at y, x within h rows and w cells, lines
  * wrapped; returns the cursor position through cy/cx.

@@ -26,6 +26,12 @@ const char *editor_text(const struct editor *e);
 /* Edit e for key (KEYS_FN | curses code for function keys): 1 when used. */
 int editor_key(struct editor *e, int key);
 /*
+ * Insert a pasted text at the cursor: a tab as spaces to the next column
+ * of 8, other control characters left out; in a one-line editor newlines
+ * become spaces and final ones are dropped.
+ */
+void editor_paste(struct editor *e, const char *text);
+/*
  * Draw the editor's text into win at y, x within h rows and w cells, lines
  * wrapped; returns the cursor position through cy/cx.
  */

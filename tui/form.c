@@ -221,3 +221,11 @@ form_key(struct form *f, int key)
 	f->msg[f->focus] = NULL;
 	return OVERLAY_KEEP;
 }
+
+void
+form_paste(struct form *f, const char *text)
+{
+	editor_paste(&f->f[f->focus], text);
+	free(f->msg[f->focus]);
+	f->msg[f->focus] = NULL;
+}

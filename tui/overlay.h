@@ -55,6 +55,8 @@ void comment_open(struct comment *c, const char *run_id, const char *approval_id
 void comment_free(struct comment *c);
 /* 1 when the comment holds only blanks. */
 int comment_blank(const struct comment *c);
+/* 1 when the comment runs over more than one line (Esc asks before dropping it). */
+int comment_multiline(const struct comment *c);
 void comment_draw(struct comment *c, int y, int x, int h, int w);
 /* Esc: OVERLAY_CANCEL; C-s: OVERLAY_SUBMIT; other keys edit the comment. */
 enum overlay_result comment_key(struct comment *c, int key);
@@ -73,7 +75,10 @@ void confirm_open(struct confirm *cf, const char *action, const char *run_id,
 void confirm_free(struct confirm *cf);
 /* Draw the question centred on the screen. */
 void confirm_draw(const struct confirm *cf);
-/* y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. */
+/*
+ * y or Y: OVERLAY_SUBMIT; any other key: OVERLAY_CANCEL. (A paste is no
+ * key: the application never hands one to the confirmation.)
+ */
 enum overlay_result confirm_key(struct confirm *cf, int key);
 
 /* filter.c: the runs filter, its text in an editor over the footer */
@@ -101,6 +106,8 @@ void form_draw(struct form *f, int y, int x, int h, int w);
  * valid: OVERLAY_SUBMIT; other keys move between or edit the fields.
  */
 enum overlay_result form_key(struct form *f, int key);
+/* A paste into the focused field (editor_paste), its message cleared. */
+void form_paste(struct form *f, const char *text);
 
 /* help.c: the help screen, a pager over this text (the caller frees it) */
 char *help_text(const struct keymap *keys);

@@ -150,7 +150,10 @@ script_dump(struct tui *t, struct script *sc, const char *path)
 	return 0;
 }
 
-/* `:type TEXT`: each character of TEXT as a key. */
+/*
+ * `:type TEXT`: each character of TEXT as a key, typed ahead: the rest is
+ * dropped when one asks a question (as curses' flushinp drops a terminal's).
+ */
 static void
 script_type(struct tui *t, const char *s)
 {
@@ -158,7 +161,8 @@ script_type(struct tui *t, const char *s)
 	size_t n = strlen(s);
 
 	memset(&st, 0, sizeof st);
-	while (n > 0) {
+	t->typeahead_dropped = 0;
+	while (n > 0 && !t->typeahead_dropped) {
 		wchar_t wc;
 		size_t k = mbrtowc(&wc, s, n, &st);
 
@@ -170,7 +174,7 @@ script_type(struct tui *t, const char *s)
 	}
 }
 
-/* `:paste TEXT`: a bracketed paste of TEXT, with \n for newlines. */
+/* `:paste TEXT`: a bracketed paste of TEXT, with \n for newlines and \t for tabs. */
 static void
 script_paste(struct tui *t, const char *p)
 {
@@ -182,8 +186,8 @@ script_paste(struct tui *t, const char *p)
 		wchar_t wc;
 		size_t k;
 
-		if (p[0] == '\\' && p[1] == 'n') {
-			app_key(t, '\r');
+		if (p[0] == '\\' && (p[1] == 'n' || p[1] == 't')) {
+			app_key(t, p[1] == 'n' ? '\r' : '\t');
 			p += 2;
 			continue;
 		}

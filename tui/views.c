@@ -46,15 +46,34 @@ help_open(struct tui *t)
 
 /* ---- confirm ------------------------------------------------------------------ */
 
-/* Any key answers: y decides (reject, abort), the others cancel. */
+void
+views_confirm(struct tui *t, const char *action, const char *run_id, const char *approval_id,
+              char *question)
+{
+	confirm_open(&t->confirm, action, run_id, approval_id, question);
+	t->ov = OV_CONFIRM;
+	t->dirty = 1;
+	app_drop_typeahead(t);
+}
+
+/*
+ * Any key answers: y decides (reject, abort) or throws the comment away
+ * (discard), the others cancel — back to the comment for discard.
+ */
 static void
 confirm_result(struct tui *t, enum overlay_result r)
 {
 	struct confirm *cf = &t->confirm;
+	int discard = strcmp(cf->action, "discard") == 0;
 
 	t->ov = OV_NONE;
 	t->dirty = 1;
-	if (r == OVERLAY_SUBMIT) {
+	if (discard && r == OVERLAY_SUBMIT) {
+		comment_free(&t->comment);
+		app_message(t, 0, "request changes cancelled");
+	} else if (discard) {
+		t->ov = OV_EDITOR;
+	} else if (r == OVERLAY_SUBMIT) {
 		if (strcmp(cf->action, "reject") == 0 || strcmp(cf->action, "abort") == 0)
 			app_decide(t, cf->run, cf->approval[0] ? cf->approval : NULL, cf->action,
 			           NULL);
@@ -65,13 +84,18 @@ confirm_result(struct tui *t, enum overlay_result r)
 
 /* ---- comment editor ------------------------------------------------------------- */
 
-/* Esc cancels; C-s sends the comment (not a blank one) with request_changes. */
+/*
+ * Esc cancels (asking first when the comment runs over more than one
+ * line); C-s sends the comment (not a blank one) with request_changes.
+ */
 static void
 comment_result(struct tui *t, enum overlay_result r)
 {
 	struct comment *c = &t->comment;
 
-	if (r == OVERLAY_CANCEL) {
+	if (r == OVERLAY_CANCEL && comment_multiline(c)) {
+		views_confirm(t, "discard", c->run, c->approval, xstrdup("Discard this comment?"));
+	} else if (r == OVERLAY_CANCEL) {
 		t->ov = OV_NONE;
 		comment_free(c);
 		app_message(t, 0, "request changes cancelled");
@@ -145,6 +169,20 @@ filter_result(struct tui *t, enum overlay_result r)
 
 /* ---- dispatch --------------------------------------------------------------- */
 
+/* The comment editor: over the agent's pane when wide, else over the panes. */
+static void
+draw_comment(struct tui *t)
+{
+	int y, x, h, w;
+
+	area(t, &y, &x, &h, &w);
+	if (t->wide) {
+		x = t->panes[PANE_TERM].x;
+		w = t->panes[PANE_TERM].w;
+	}
+	comment_draw(&t->comment, y, x, h, w);
+}
+
 void
 views_draw(struct tui *t)
 {
@@ -157,15 +195,12 @@ views_draw(struct tui *t)
 		pager_draw(&t->pager, y, x, h, w);
 		break;
 	case OV_CONFIRM:
+		if (strcmp(t->confirm.action, "discard") == 0)
+			draw_comment(t); /* the comment the question is about */
 		confirm_draw(&t->confirm);
 		break;
 	case OV_EDITOR:
-		area(t, &y, &x, &h, &w);
-		if (t->wide) { /* over the right pane */
-			x = t->panes[PANE_TERM].x;
-			w = t->panes[PANE_TERM].w;
-		}
-		comment_draw(&t->comment, y, x, h, w);
+		draw_comment(t);
 		break;
 	case OV_FORM:
 		area(t, &y, &x, &h, &w);
@@ -202,6 +237,27 @@ views_key(struct tui *t, int key)
 		return 1;
 	case OV_FILTER:
 		filter_result(t, filter_key(&t->flt, key));
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+views_paste(struct tui *t, const char *text)
+{
+	switch (t->ov) {
+	case OV_EDITOR:
+		editor_paste(&t->comment.ed, text);
+		t->dirty = 1;
+		return 1;
+	case OV_FORM:
+		form_paste(&t->form, text);
+		t->dirty = 1;
+		return 1;
+	case OV_FILTER:
+		editor_paste(&t->flt, text);
+		filter_result(t, OVERLAY_CHANGED);
 		return 1;
 	default:
 		return 0;

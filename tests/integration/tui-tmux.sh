@@ -1,7 +1,8 @@
 #!/bin/sh
 # End to end in a real terminal: the devflow binary in tmux (120x40), driven
-# with send-keys and read with capture-pane, through the demo flow; q
-# detaches and the server goes on. It runs as one tmux_case: started again,
+# with send-keys and read with capture-pane, through the demo flow (a
+# paste-buffer into the runs view changes nothing); q detaches and the
+# server goes on. It runs as one tmux_case: started again,
 # on a new run, if tmux itself died.
 . "$top_srcdir/tests/tui-lib.sh"
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
@@ -42,6 +43,32 @@ like "$screen" "│⚑ $short plan_review +plan.json valid +[0-9]+[smh]│" "the
 wait_screen "Wrote plan.json"
 ok $? "the agent's screen is drawn"
 like "$(printf '%s\n' "$screen" | tail -n 1)" "^ a approve  c changes  x reject  X abort" "the footer lists the keys"
+
+# A paste is text, never keys: "Xylophone notes" pasted into the runs view
+# (X would ask to abort the run, y answer, n open the form) is ignored.
+tm set-buffer -b xylo "Xylophone notes"
+tm paste-buffer -p -b xylo -t tui
+wait_screen "paste ignored: not in a text field"
+ok $? "a bracketed paste into the runs view is ignored, and says so"
+screen=$(tm capture-pane -p -t tui)
+unlike "$screen" "Abort run|New run" "the paste asked nothing and opened no form"
+like "$("$DEVFLOW" ls)" "^$id +awaiting_approval " "the paste left the run as it was"
+# Without the paste markers the text is keys: X asks, and the keys that
+# came with it are dropped, so only a key pressed after the question answers.
+tm paste-buffer -b xylo -t tui
+wait_screen "Abort run $short"
+ok $? "unmarked, the pasted X asks"
+sleep 0.3
+screen=$(tm capture-pane -p -t tui)
+like "$screen" "Abort run $short" "the y pasted behind it did not answer"
+unlike "$screen" "New run" "nor did the n behind it open the form"
+tm send-keys -t tui n
+wait_screen " cancelled"
+ok $? "n pressed after the question answers it"
+like "$("$DEVFLOW" ls)" "^$id +awaiting_approval " "the run still waits for its gate"
+tm send-keys -t tui C-l
+wait_screen "X abort"
+ok $? "the next key clears the message: the footer is back"
 
 # A live resize (SIGWINCH, KEY_RESIZE): stacked at 80x24, side by side again at 120x40.
 tm resize-window -t tui -x 80 -y 24
