@@ -42,14 +42,14 @@ no_gate(struct tui *t, const char *verb)
 
 	if (app_queue_item(t) != NULL ||
 	    (t->focus != PANE_QUEUE && target_item(t, MODEL_ITEM_QUESTION) != NULL))
-		app_message(
-		    t, 1, "cannot %s: the agent asks a question — press Enter to attach and answer",
+		app_refuse(
+		    t, "cannot %s: the agent asks a question — press Enter to attach and answer",
 		    verb);
 	else if (r == NULL)
-		app_message(t, 1, "cannot %s: no run selected", verb);
+		app_refuse(t, "cannot %s: no run selected", verb);
 	else
-		app_message(t, 1, "cannot %s: run %.8s is %s, no gate waits for a decision", verb,
-		            r->id, r->state);
+		app_refuse(t, "cannot %s: run %.8s is %s, no gate waits for a decision", verb,
+		           r->id, r->state);
 }
 
 void
@@ -147,11 +147,11 @@ ask_abort(struct tui *t)
 	app_select_queue_run(t);
 	r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
 	if (r == NULL) {
-		app_message(t, 1, "cannot abort: no run selected");
+		app_refuse(t, "cannot abort: no run selected");
 		return;
 	}
 	if (!result_actions_has(&r->actions, "abort")) {
-		app_message(t, 1, "cannot abort: run %.8s is already %s", r->id, r->state);
+		app_refuse(t, "cannot abort: run %.8s is already %s", r->id, r->state);
 		return;
 	}
 	it = target_item(t, MODEL_ITEM_GATE);
@@ -166,7 +166,7 @@ toggle_pause(struct tui *t)
 	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
 
 	if (r == NULL) {
-		app_message(t, 1, "cannot pause: no run selected");
+		app_refuse(t, "cannot pause: no run selected");
 		return;
 	}
 	/* The server's list of actions says which of the two applies now, if any. */
@@ -175,7 +175,7 @@ toggle_pause(struct tui *t)
 	else if (result_actions_has(&r->actions, "pause"))
 		app_send(t, "pause", app_run_args(r->id), PEND_PAUSE, r->id);
 	else
-		app_message(t, 1, "cannot pause run %.8s: it is %s", r->id, r->state);
+		app_refuse(t, "cannot pause run %.8s: it is %s", r->id, r->state);
 }
 
 /* REQ_DIFF, REQ_REPORT: ask for the text; the reply opens the pager. */
@@ -184,7 +184,7 @@ request_text(struct tui *t, enum tui_request req)
 {
 	app_select_queue_run(t);
 	if (t->sel_run == NULL) {
-		app_message(t, 1, "no run selected");
+		app_refuse(t, "no run selected");
 		return;
 	}
 	app_send(t, req == REQ_DIFF ? "diff" : "report", app_run_args(t->sel_run),

@@ -48,6 +48,19 @@ app_message(struct tui *t, int err, const char *fmt, ...)
 }
 
 void
+app_refuse(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	app_message(t, 1, "%s", tmp);
+	app_drop_typeahead(t);
+}
+
+void
 app_message_error(struct tui *t, const struct df_error *e)
 {
 	if (e->hint[0] != '\0')

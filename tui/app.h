@@ -224,6 +224,11 @@ void app_want_ls(struct tui *t);
  */
 void app_drop_typeahead(struct tui *t);
 /*
+ * An action refused here: the message as an error, and the keys typed
+ * behind it dropped (they were typed for a state the person was wrong about).
+ */
+void app_refuse(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
  * Benchmarks: with DEVFLOW_TUI_MARKS=FILE, append "LABEL MS" (at ms, or
  * now) to it.
  */

@@ -64,18 +64,18 @@ app_attach(struct tui *t)
 
 	app_select_queue_run(t);
 	if (t->sel_run == NULL) {
-		app_message(t, 1, "cannot attach: no run selected");
+		app_refuse(t, "cannot attach: no run selected");
 		return;
 	}
 	s = model_status(&t->model, t->sel_run);
 	ss = model_live_session(s);
 	if (ss == NULL) {
-		app_message(t, 1, "cannot attach: run %.8s has no agent session", t->sel_run);
+		app_refuse(t, "cannot attach: run %.8s has no agent session", t->sel_run);
 		return;
 	}
 	if (!model_session_live(ss->state)) {
-		app_message(t, 1, "cannot attach: the agent of run %.8s has ended (%s)", t->sel_run,
-		            ss->state);
+		app_refuse(t, "cannot attach: the agent of run %.8s has ended (%s)", t->sel_run,
+		           ss->state);
 		return;
 	}
 	t->ov = OV_ATTACH;

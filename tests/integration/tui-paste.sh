@@ -90,4 +90,18 @@ out=$(cat "$T_TMP/out")
 like "$out" "$(printf '\033')\[\?2004h" "bracketed paste is on from the start"
 like "$(printf '%s' "$out" | tail -c 200)" "$(printf '\033')\[\?2004l" "and off at exit"
 like "$("$DEVFLOW" ls)" "^$id +awaiting_approval" "nothing pasted or typed ahead changed the run"
+
+# A refused action drops the keys typed behind it too: on an aborted run,
+# p (refused) with n typed ahead opens no form.
+cat >"$T_TMP/script2" <<EOS
+X
+y
+:wait-for aborted
+:type pn
+:dump $T_TMP/refused
+EOS
+tui_run 80x24 "$T_TMP/script2"
+is "$?" 0 "the second script ran to its end"
+is "$(footer "$T_TMP/refused")" " cannot pause run $short: it is aborted" "p on an aborted run is refused"
+unlike "$(cat "$T_TMP/refused")" "New run" "and the n typed behind it was dropped (no form)"
 done_testing
