@@ -495,6 +495,50 @@ footer_key(const struct tui *t, const struct footer_item *it, int maxprio, char 
 	return strcmp(k, "Enter") == 0 ? "⏎" : k;
 }
 
+/*
+ * The keys an open overlay takes, as "KEY label" pairs, shown in the
+ * footer instead of the main view's keys; NULL when none is open (the
+ * filter's editor covers the footer itself).
+ */
+static const char *const *
+overlay_hints(const struct tui *t)
+{
+	static const char *const pager[] = { "j/k scroll", "PgDn/PgUp page", "g/G top/end",
+		                             "q close", NULL };
+	static const char *const confirm[] = { "y yes", "n no", NULL };
+	static const char *const editor[] = { "C-s send", "Esc cancel", NULL };
+	static const char *const form[] = { "Tab next", "C-s start", "Esc cancel", NULL };
+
+	switch (t->ov) {
+	case OV_HELP:
+	case OV_PAGER:
+		return pager;
+	case OV_CONFIRM:
+		return confirm;
+	case OV_EDITOR:
+		return editor;
+	case OV_FORM:
+		return form;
+	default:
+		return NULL;
+	}
+}
+
+/* Put the "KEY label" pairs from x: the key bold. */
+static void
+put_hints(WINDOW *w, int x, const char *const *hints)
+{
+	for (size_t i = 0; hints[i] != NULL && x < COLS - 1; i++) {
+		const char *sp = strchr(hints[i], ' ');
+		char key[32];
+
+		snprintf(key, sizeof key, "%.*s", (int)(sp - hints[i]), hints[i]);
+		x += put_clipped(w, 0, x, key, COLS - 1 - x, A_BOLD, 0);
+		x += put_clipped(w, 0, x, sp, COLS - 1 - x, A_NORMAL, 0);
+		x += put_clipped(w, 0, x, "  ", COLS - 1 - x, A_NORMAL, 0);
+	}
+}
+
 static void
 draw_footer(struct tui *t)
 {
@@ -515,6 +559,8 @@ draw_footer(struct tui *t)
 	if (t->message != NULL) {
 		put_clipped(w, 0, 1, t->message, COLS - 2, A_BOLD,
 		            t->message_err ? colour_pair(COLOR_RED, -1) : 0);
+	} else if (overlay_hints(t) != NULL) {
+		put_hints(w, 1, overlay_hints(t));
 	} else {
 		int n = (int)(sizeof items / sizeof items[0]);
 		int maxprio = 3, width;

@@ -71,7 +71,7 @@ tui_is "$T_TMP/editor" "$(cat <<'EOS'
 │                                                                              │
 │                                                                              │
 └──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+ C-s send  Esc cancel
 EOS
 )" "c opens the comment editor with the artifact's summary" "$id"
 
@@ -155,7 +155,7 @@ tui_is "$T_TMP/report" "$(cat <<'EOS'
 │| implementer | fake | `56a3d7abdbd4` |                                       │
 │| planner | fake | `ee49c529781d` |                                           │
 └──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+ j/k scroll  PgDn/PgUp page  g/G top/end  q close
 EOS
 )" "a approves the review; r shows the report" "$id"
 

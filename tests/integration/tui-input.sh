@@ -102,7 +102,7 @@ tui_is "$T_TMP/help" "$(cat <<'EOS'
 │  /              filter             Filter the runs by text                   │
 │  t              toggle-terminal    Show the agent terminal over the lists (na│
 └──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+ j/k scroll  PgDn/PgUp page  g/G top/end  q close
 EOS
 )" "? shows every request with its keys (J and C-y from keys.conf)"
 
@@ -130,7 +130,7 @@ tui_is "$T_TMP/form" "$(cat <<'EOS'
 └──────────────────────────────────────────────────────────────────────────────┘
 │                                                                              │
 └──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+ Tab next  C-s start  Esc cancel
 EOS
 )" "the form validates in place: the requirements file is required"
 

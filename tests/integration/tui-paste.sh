@@ -64,6 +64,7 @@ like "$("$DEVFLOW" ls)" "^$id +awaiting_approval" "the paste aborted nothing: th
 like "$(cat "$T_TMP/typeahead")" "Abort run $short \(repo\)\? Its agents are stopped\." \
 	"X typed with more keys behind it asks"
 unlike "$(cat "$T_TMP/typeahead")" "New run" "the keys typed ahead of the question are dropped (no form)"
+is "$(footer "$T_TMP/typeahead")" " y yes  n no" "the footer shows the question's keys, not the main view's"
 is "$(footer "$T_TMP/typeahead-no")" " cancelled" "n pressed after the question appeared answers it"
 
 like "$(cat "$T_TMP/confirm-paste")" "Abort run $short" "a paste of y does not answer the question"

@@ -54,7 +54,7 @@ tui_is "$T_TMP/diff" "$(cat <<'EOS'
 │+++ b/plan.json                                                               │
 │@@ -0,0 +1,22 @@                                                              │
 └──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+ j/k scroll  PgDn/PgUp page  g/G top/end  q close
 EOS
 )" "d: the worktree's diff against main, its files first" "$id"
 
@@ -82,7 +82,7 @@ tui_is "$T_TMP/artifact" "$(cat <<'EOS'
 │      "expectedArtifact": {                                                   │
 │        "path": "review.json",                                                │
 └──────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  ⏎ attach  t terminal  ? help  q detach
+ j/k scroll  PgDn/PgUp page  g/G top/end  q close
 EOS
 )" "v: the plan with the server's validation result" "$id"
 
