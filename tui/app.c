@@ -30,33 +30,36 @@
 
 #define FRAME_MS 33
 
+static void
+vmessage(struct tui *t, int err, const char *fmt, va_list ap)
+{
+	char tmp[2048];
+
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	free(t->message);
+	t->message = xstrdup(tmp);
+	t->message_err = err;
+	t->dirty = 1;
+}
+
 void
 app_message(struct tui *t, int err, const char *fmt, ...)
 {
 	va_list ap;
-	struct buf b = BUF_INIT;
-	char tmp[2048];
 
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	vmessage(t, err, fmt, ap);
 	va_end(ap);
-	buf_puts(&b, tmp);
-	free(t->message);
-	t->message = buf_detach(&b);
-	t->message_err = err;
-	t->dirty = 1;
 }
 
 void
 app_refuse(struct tui *t, const char *fmt, ...)
 {
 	va_list ap;
-	char tmp[2048];
 
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	vmessage(t, 1, fmt, ap);
 	va_end(ap);
-	app_message(t, 1, "%s", tmp);
 	app_drop_typeahead(t);
 }
 

@@ -152,7 +152,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 				long long seq;
 
 				if (json_int(cJSON_GetObjectItemCaseSensitive(e, "seq"), 0,
-				             9007199254740992.0, &seq) == 0 &&
+				             JSON_INT_LIMIT, &seq) == 0 &&
 				    seq > last) {
 					print_event(ctx, e);
 					last = seq;

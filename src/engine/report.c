@@ -464,7 +464,7 @@ jint(const cJSON *o, const char *key, long dflt)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	long long n;
 
-	return json_int(v, -9007199254740992.0, 9007199254740992.0, &n) == 0 ? (long)n : dflt;
+	return json_int(v, -JSON_INT_LIMIT, JSON_INT_LIMIT, &n) == 0 ? (long)n : dflt;
 }
 
 /* Markdown table cells may not hold '|' or newlines. */

@@ -16,6 +16,9 @@
  */
 int json_int(const cJSON *v, double min, double max, long long *out);
 
+/* 2^53: beyond it a JSON number (a double) no longer holds every integer. */
+#define JSON_INT_LIMIT 9007199254740992.0
+
 /* The string member key of o, or dflt when o is NULL or the member is missing or not a string. */
 const char *json_str(const cJSON *o, const char *key, const char *dflt);
 
