@@ -53,6 +53,7 @@ struct screen {
 	/* scrollback ring */
 	struct sb_line *sb;
 	size_t sb_cap, sb_start, sb_len;
+	uint64_t sb_dropped; /* lines ever pushed off the ring's top */
 	/* damage */
 	unsigned char *damage;
 	int ndamaged;
@@ -170,8 +171,10 @@ cb_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 	struct sb_line line = { 0, NULL, 0, NULL };
 	int n = cols;
 
-	if (s->sb_cap == 0)
+	if (s->sb_cap == 0) {
+		s->sb_dropped++;
 		return 0;
+	}
 	/* A full ring recycles its oldest line's storage: no allocation per scrolled line. */
 	struct sb_line *slot = &s->sb[(s->sb_start + s->sb_len) % s->sb_cap];
 	if (s->sb_len == s->sb_cap) {
@@ -214,10 +217,12 @@ cb_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 		n--;
 	line.n = n;
 	*slot = line;
-	if (s->sb_len == s->sb_cap)
+	if (s->sb_len == s->sb_cap) {
 		s->sb_start = (s->sb_start + 1) % s->sb_cap;
-	else
+		s->sb_dropped++;
+	} else {
 		s->sb_len++;
+	}
 	return 1;
 }
 
@@ -583,6 +588,12 @@ size_t
 screen_scrollback_count(const struct screen *s)
 {
 	return s->sb_len;
+}
+
+uint64_t
+screen_scrollback_dropped(const struct screen *s)
+{
+	return s->sb_dropped;
 }
 
 static void

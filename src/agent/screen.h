@@ -106,6 +106,12 @@ void screen_row_spans(const struct screen *s, int row, struct screen_row *out);
 
 /* Scrollback: lines above the screen, index 0 = oldest kept. */
 size_t screen_scrollback_count(const struct screen *s);
+/*
+ * How many lines have fallen off the scrollback's top since the screen was
+ * made (the oldest discarded to make room): dropped + index numbers a line
+ * for good, so a reader of the history keeps its place while lines arrive.
+ */
+uint64_t screen_scrollback_dropped(const struct screen *s);
 void screen_scrollback_spans(const struct screen *s, size_t index, struct screen_row *out);
 /* The plain text of a scrollback line, right-trimmed; the caller frees. */
 char *screen_scrollback_text(const struct screen *s, size_t index);

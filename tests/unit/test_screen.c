@@ -212,6 +212,7 @@ test_scrollback_push_and_pop(void **state)
 	screen_flush(s);
 	/* 12000 lines + the empty cursor line on 5 rows: 11996 pushed, 10000 kept. */
 	assert_int_equal(screen_scrollback_count(s), 10000);
+	assert_int_equal(screen_scrollback_dropped(s), 1996);
 	char *t = screen_scrollback_text(s, 0);
 	assert_string_equal(t, "line 1996");
 	free(t);
@@ -232,6 +233,8 @@ test_scrollback_push_and_pop(void **state)
 	screen_feed(s, "\xe4\xb8\xad\xe6\x96\x87 wide\r\n\r\n\r\n\r\n\r\n", 22);
 	screen_flush(s);
 	screen_resize(s, 8, 20);
+	/* Lines pulled back come off the bottom: the top's numbering holds. */
+	assert_int_equal(screen_scrollback_dropped(s), 2001);
 	t = screen_row_text(s, 0);
 	assert_string_equal(t, "line 11998");
 	free(t);
