@@ -42,6 +42,7 @@ UNIT_TESTS = \
 	tests/unit/test_keyin \
 	tests/unit/test_loop \
 	tests/unit/test_proto \
+	tests/unit/test_question \
 	tests/unit/test_report \
 	tests/unit/test_schema \
 	tests/unit/test_screen \

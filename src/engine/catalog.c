@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/question.h"
 #include "agent/screen.h"
 #include "lib/buf.h"
 #include "lib/ere.h"
@@ -403,6 +404,16 @@ check_backend(const char *file, const cJSON *json, struct df_error *err)
 		snprintf(path, sizeof(path), "/screen/trust/%d/keys", i++);
 		if (screen_keys_valid(keys, &kerr) != 0)
 			return invalid(err, file, path, "%s", kerr.message);
+	}
+	{
+		struct question_set qs;
+		struct df_error qerr;
+
+		if (question_set_parse(cJSON_GetObjectItemCaseSensitive(screen, "questions"),
+		                       "/screen/questions", &qs, &qerr) != 0)
+			return df_error_set(err, DF_FATAL, DF_E_CATALOG_INVALID, "%s: %s", file,
+			                    qerr.message);
+		question_set_free(&qs);
 	}
 	if (check_config_files(file, "/configFiles",
 	                       cJSON_GetObjectItemCaseSensitive(json, "configFiles"), err) != 0 ||

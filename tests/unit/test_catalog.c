@@ -523,6 +523,54 @@ test_backend_bad_fields(void **state)
 	expect_fail(t, DF_E_CATALOG_INVALID, "/screen/trust/0/keys", "C-xy", NULL);
 }
 
+/* A backend file under the user's directory with these screen.questions. */
+static void
+put_questions(struct tree *t, const char *questions)
+{
+	char *text = xasprintf("{\"name\":\"q\",\"version\":1,\"argv\":[\"q\"],"
+	                       "\"prompt\":{\"mode\":\"paste\",\"submitDelayMs\":0},"
+	                       "\"screen\":{\"ready\":[],\"busy\":[],\"needsInput\":[],"
+	                       "\"questions\":%s,\"trust\":[],\"lastLines\":5,\"stableMs\":300},"
+	                       "\"install\":\"x\"}",
+	                       questions);
+
+	put(t->config, "backends/q.json", text);
+	free(text);
+}
+
+static void
+test_backend_questions(void **state)
+{
+	struct tree *t = *state;
+	struct df_error err;
+	struct catalog *cat;
+
+	put_questions(t, "[{\"match\":\"Proceed\\\\?\",\"answers\":["
+	                 "{\"key\":\"1\",\"label\":\"Yes\",\"send\":\"1\"},"
+	                 "{\"key\":\"n\",\"label\":\"No\",\"send\":\"Escape\"}]}]");
+	cat = catalog_load(t->share, t->config, &err);
+	if (cat == NULL)
+		fail_msg("%s", err.message);
+	catalog_free(cat);
+	/* The schema's shape: one digit or lowercase letter. */
+	put_questions(t, "[{\"match\":\"x\",\"answers\":[{\"key\":\"Yes\",\"label\":\"Y\","
+	                 "\"send\":\"y\"}]}]");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/config/backends/q.json",
+	            "/screen/questions/0/answers/0/key", NULL);
+	/* What the schema cannot say, by the JSON path of what is wrong. */
+	put_questions(t, "[{\"match\":\"x\",\"answers\":["
+	                 "{\"key\":\"y\",\"label\":\"Y\",\"send\":\"y\"},"
+	                 "{\"key\":\"y\",\"label\":\"N\",\"send\":\"n\"}]}]");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/config/backends/q.json",
+	            "/screen/questions/0/answers/1/key", "same key", NULL);
+	put_questions(t, "[{\"match\":\"x\",\"answers\":["
+	                 "{\"key\":\"y\",\"label\":\"Y\",\"send\":\"C-xy\"}]}]");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/screen/questions/0/answers/0/send", "C-xy", NULL);
+	put_questions(t, "[{\"match\":\"(x\",\"answers\":["
+	                 "{\"key\":\"y\",\"label\":\"Y\",\"send\":\"y\"}]}]");
+	expect_fail(t, DF_E_CATALOG_INVALID, "/screen/questions/0/match", "(x", NULL);
+}
+
 static void
 test_persona_role_suffix(void **state)
 {
@@ -678,6 +726,7 @@ main(void)
 		T(test_bad_backend_pattern),
 		T(test_backend_optional_fields),
 		T(test_backend_bad_fields),
+		T(test_backend_questions),
 		T(test_argv_mode_needs_prompt),
 		T(test_persona_role_suffix),
 		T(test_persona_unknown_backend_accepted),
