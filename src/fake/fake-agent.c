@@ -725,6 +725,78 @@ ask_yes_no(void)
 	}
 }
 
+/* The permission dialog of the "permission" scenario, drawn as Claude Code draws its own. */
+static const char *const permission_lines[] = {
+	" Do you want to proceed?",
+	" " C_CYAN "❯" C_RESET " 1. Yes",
+	"   2. Yes, and don't ask again for make commands",
+	"   3. No",
+	C_DIM " Esc to cancel" C_RESET,
+};
+#define PERMISSION_LINES (sizeof permission_lines / sizeof permission_lines[0])
+
+/* Take the last n finished lines off the history and the screen (an answered dialog). */
+static void
+hist_erase(size_t n)
+{
+	int up = 0;
+
+	for (; n > 0 && hist_n > 0; n--) {
+		size_t last = (hist_first + hist_n - 1) % HISTORY_LINES;
+
+		up += line_rows(hist[last]);
+		free(hist[last]);
+		hist_n--;
+	}
+	if (up > 0)
+		outf("\033[%dA", up);
+	out("\r\033[J");
+	buf_reset(&cur_line); /* the cursor moves are no text */
+}
+
+/*
+ * Ask the question of the "permission" scenario like Claude Code's
+ * permission dialog: a tool call, "Do you want to proceed?" and numbered
+ * choices under a ❯ cursor. 1, 2 or 3 choose, Enter takes the highlighted
+ * one (1), Esc is No; other keys (an arrow's escape sequence too) are
+ * ignored. Once answered the dialog is erased, as Claude Code erases its
+ * own. Returns the choice, 1 to 3, or -1 when the user interrupted.
+ */
+static int
+ask_permission(void)
+{
+	int choice = 0;
+
+	say("", C_BULLET "●" C_RESET " Bash(make test)");
+	for (size_t i = 0; i < PERMISSION_LINES; i++)
+		say("", "%s", permission_lines[i]);
+	while (choice == 0) {
+		int c = read_byte(-1);
+
+		if (c == -2)
+			quit(0);
+		if (c >= '1' && c <= '3')
+			choice = c - '0';
+		else if (c == '\r' || c == '\n')
+			choice = 1;
+		else if (c == 0x03)
+			choice = -1;
+		else if (c == 0x1b) {
+			int k = read_byte(50);
+
+			if (k < 0) {
+				choice = 3;
+			} else if (k == '[' || k == 'O') {
+				/* A function key: skip its sequence to the final byte. */
+				while ((k = read_byte(50)) >= 0 && !(k >= 0x40 && k <= 0x7e))
+					;
+			}
+		}
+	}
+	hist_erase(PERMISSION_LINES);
+	return choice;
+}
+
 static void
 say_first_line(const char *label, const char *text)
 {
@@ -808,6 +880,22 @@ run_instructions(const char *text)
 		}
 		break;
 	}
+	case FAKE_S_PERMISSION: {
+		int choice = ask_permission();
+
+		if (choice < 0) {
+			say(C_DIM, "  Interrupted; nothing written.");
+			goto done;
+		}
+		if (choice == 3) {
+			say("", C_BULLET "●" C_RESET " Not running make test (you said no)");
+		} else {
+			spin("Running make test");
+			say("", C_BULLET "●" C_RESET " Ran make test%s: no tests to run here",
+			    choice == 2 ? " (allowed from now on)" : "");
+		}
+		break;
+	}
 	case FAKE_S_GARBAGE:
 		spin("Writing");
 		artifact = fake_garbage(&in);
@@ -846,7 +934,8 @@ write:
 		goto done;
 	}
 	say(C_GREEN C_BOLD, "✓ Wrote %s", in.artifact_path);
-	if (scenario != FAKE_S_OK && scenario != FAKE_S_ASK && !fake_scenario_valid(scenario, &in))
+	if (scenario != FAKE_S_OK && scenario != FAKE_S_ASK && scenario != FAKE_S_PERMISSION &&
+	    !fake_scenario_valid(scenario, &in))
 		say(C_DIM, "  (scenario %s: this artifact is %s on purpose)", name,
 		    scenario == FAKE_S_GARBAGE ? "not JSON" : "invalid");
 	say(C_DIM, "  Done in %.1fs", elapsed_s());

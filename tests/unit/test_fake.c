@@ -166,8 +166,9 @@ test_scenarios(void **state)
 	assert_int_equal(fake_scenario_lookup("invalid-then-ok"), FAKE_S_INVALID_THEN_OK);
 	assert_int_equal(fake_scenario_lookup("crash"), FAKE_S_CRASH);
 	assert_int_equal(fake_scenario_lookup("Ok"), -1);
-	assert_string_equal(fake_scenario_list(),
-	                    "ok, invalid-then-ok, invalid, garbage, silent, ask, crash");
+	assert_string_equal(
+	    fake_scenario_list(),
+	    "ok, invalid-then-ok, invalid, garbage, silent, ask, permission, crash");
 	assert_string_equal(fake_scenario_name(FAKE_S_SILENT), "silent");
 
 	assert_int_equal(fake_instr_parse("devflow phase: implement — Do\nArtifact path: a\n"
