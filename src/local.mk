@@ -122,6 +122,7 @@ devflow_SOURCES = \
 	src/cli/cmd-logs.c \
 	src/cli/cmd-sessions.c \
 	src/cli/cmd-capture.c \
+	src/cli/cmd-answer.c \
 	src/cli/cmd-attach.c \
 	src/cli/cmd-hook.c \
 	src/cli/cmd-server.c \

@@ -81,6 +81,7 @@ SHELL_TESTS = \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
 	tests/integration/server-hooks.sh \
+	tests/integration/server-answer.sh \
 	tests/integration/server-artifact-files.sh \
 	tests/integration/server-frames.sh \
 	tests/integration/patterns.sh \

@@ -311,6 +311,19 @@ detect_screen_changed(struct detect *d)
 	detect_set_state(d, DETECT_BUSY, NULL);
 }
 
+void
+detect_answered(struct detect *d)
+{
+	if (d->state == DETECT_EXITED)
+		return;
+	d->state = DETECT_BUSY;
+	loop_timer_cancel(d->loop, d->quiet_timer);
+	loop_timer_cancel(d->loop, d->stable_timer);
+	d->stable_timer = 0;
+	d->last_change = loop_now(d->loop);
+	d->quiet_timer = loop_timer_add(d->loop, d->stable_ms, detect_quiet, d);
+}
+
 static void
 detect_prompt_done(struct detect *d, enum detect_prompt_result r)
 {

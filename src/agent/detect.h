@@ -88,6 +88,14 @@ void detect_free(struct detect *d);
 /* The screen changed (call after each batch of output). */
 void detect_screen_changed(struct detect *d);
 
+/*
+ * A person answered the question on screen (its keys were sent): the state
+ * is busy at once, without a state callback (the caller reports the
+ * answer), and the screen is looked at afresh stable_ms from now even if it
+ * never changes, so a question still or again on screen is reported again.
+ */
+void detect_answered(struct detect *d);
+
 /* The agent exited: state DETECT_EXITED, a pending prompt fails, timers stop. */
 void detect_exited(struct detect *d);
 

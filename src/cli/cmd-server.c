@@ -87,7 +87,22 @@ sess_hook(void *ctx, const char *id, const char *kind, const char *conversation,
 	return driver_hook(runtime_driver(st->rt), id, k, detail, err);
 }
 
-static const struct server_session_ops sess_ops = { sess_get, sess_hook };
+static int
+sess_answer(void *ctx, const char *id, const char *choice, const char *actor,
+            struct server_answer *out, struct df_error *err)
+{
+	struct srv_state *st = ctx;
+	struct driver_answer a;
+
+	if (driver_answer(runtime_driver(st->rt), id, choice, actor, &a, err) != 0)
+		return -1;
+	out->choice = a.choice;
+	out->label = a.label;
+	out->question = a.question;
+	return 0;
+}
+
+static const struct server_session_ops sess_ops = { sess_get, sess_hook, sess_answer };
 
 static void
 on_event(const struct store_event *ev, void *ctx)

@@ -29,6 +29,7 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_capture_entry;
+extern const struct cmd_entry cmd_answer_entry;
 extern const struct cmd_entry cmd_attach_entry;
 extern const struct cmd_entry cmd_hook_entry;
 extern const struct cmd_entry cmd_server_entry;
@@ -53,6 +54,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_logs_entry,
 	&cmd_sessions_entry,
 	&cmd_capture_entry,
+	&cmd_answer_entry,
 	&cmd_attach_entry,
 	&cmd_hook_entry,
 	&cmd_server_entry,

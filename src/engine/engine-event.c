@@ -17,10 +17,28 @@
 #include "engine-int.h"
 #include "worktree.h"
 
-static int
-on_session(struct engine *e, const char *sid, int kind, const char *detail, int status,
-           struct df_error *err)
+/* The session.needs_input payload: the question, and its text and choices when known. */
+static cJSON *
+needs_input_payload(const struct store_session *s, const char *detail, const struct item *it)
 {
+	cJSON *pl = eng_payload_str("sessionId", s->id, "roleId", s->role_id, "question",
+	                            detail ? detail : "", NULL);
+	cJSON *choices = it->d != NULL ? cJSON_Parse(it->d) : NULL;
+
+	if (it->c != NULL && cJSON_IsArray(choices)) {
+		cJSON_AddStringToObject(pl, "text", it->c);
+		cJSON_AddItemToObject(pl, "choices", choices);
+	} else {
+		cJSON_Delete(choices);
+	}
+	return pl;
+}
+
+static int
+on_session(struct engine *e, const struct item *it, struct df_error *err)
+{
+	const char *sid = it->a, *detail = it->b;
+	int kind = it->ev, status = it->status;
 	struct store_session s;
 	char ts[STORE_TS_MAX], qhash[CANON_HASH_HEX];
 	char *prev = NULL;
@@ -64,9 +82,8 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 		}
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
 		    eng_emit(e, s.run_id, s.phase_id, "session.needs_input",
-		             eng_payload_str("sessionId", sid, "roleId", s.role_id, "question",
-		                             detail ? detail : "", NULL),
-		             err, "session.needs_input:%s:%s:%.16s", sid,
+		             needs_input_payload(&s, detail, it), err,
+		             "session.needs_input:%s:%s:%.16s", sid,
 		             s.last_prompt_hash ? s.last_prompt_hash : "-", qhash) != 0)
 			goto rollback;
 		break;
@@ -335,7 +352,7 @@ eng_run_item(struct engine *e, struct item *it)
 	df_error_clear(&err);
 	switch (it->kind) {
 	case IT_SESSION:
-		rc = on_session(e, it->a, it->ev, it->b, it->status, &err);
+		rc = on_session(e, it, &err);
 		break;
 	case IT_ARTIFACT:
 		rc = on_artifact(e, it->a, it->b, &err);
@@ -366,6 +383,72 @@ engine_session_event(struct engine *e, const char *session_id, enum engine_sessi
 
 	eng_enqueue(e, &it);
 	eng_pump(e);
+}
+
+void
+engine_session_asks(struct engine *e, const char *session_id, const char *detail, const char *text,
+                    const char *choices_json)
+{
+	struct item it = { .kind = IT_SESSION,
+		           .a = xstrdup(session_id),
+		           .b = detail ? xstrdup(detail) : NULL,
+		           .c = text ? xstrdup(text) : NULL,
+		           .d = choices_json ? xstrdup(choices_json) : NULL,
+		           .ev = ENGINE_SESSION_NEEDS_INPUT };
+
+	eng_enqueue(e, &it);
+	eng_pump(e);
+}
+
+static int
+answered_impl(struct engine *e, const char *sid, const char *choice, const char *label,
+              const char *question, const char *actor, struct df_error *err)
+{
+	struct store_session s;
+	char ts[STORE_TS_MAX];
+	int r;
+
+	r = store_session_get(e->st, sid, &s, err);
+	if (r == 0)
+		return df_error_set(err, DF_FATAL, DF_E_SESSION_NOT_FOUND, "session %s: unknown",
+		                    sid);
+	if (r < 0)
+		return -1;
+	eng_now_ts(e, ts);
+	if (strcmp(s.state, SS_NEEDS_INPUT) == 0) {
+		free(s.state);
+		s.state = xstrdup(SS_BUSY);
+	}
+	r = -1;
+	if (eng_tx_begin(e, err) != 0)
+		goto out;
+	/* One answer a question asked: the time tells two askings apart. */
+	if (store_session_save(e->st, &s, ts, err) != 0 ||
+	    eng_emit(e, s.run_id, s.phase_id, "session.answered",
+	             eng_payload_str("sessionId", sid, "roleId", s.role_id, "choice", choice,
+	                             "label", label, "question", question, "actor", actor, NULL),
+	             err, "session.answered:%s:%s:%s", sid, ts, choice) != 0) {
+		eng_tx_rollback(e);
+		goto out;
+	}
+	r = eng_tx_commit(e, err);
+out:
+	store_session_clear(&s);
+	return r;
+}
+
+int
+engine_session_answered(struct engine *e, const char *session_id, const char *choice,
+                        const char *label, const char *question, const char *actor,
+                        struct df_error *err)
+{
+	int rc;
+
+	e->depth++;
+	rc = answered_impl(e, session_id, choice, label, question, actor, err);
+	e->depth--;
+	eng_pump(e);
+	return rc;
 }
 
 void

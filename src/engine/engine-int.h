@@ -45,6 +45,7 @@ enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION, IT_RESUME_F
 struct item {
 	enum item_kind kind;
 	char *a, *b; /* session id + detail (or conversation id), or run id + path */
+	char *c, *d; /* a question's text and choices (JSON), or NULL */
 	int ev, status;
 	uint64_t timer;
 };

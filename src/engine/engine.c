@@ -284,6 +284,8 @@ eng_pump(struct engine *e)
 		eng_run_item(e, &it);
 		free(it.a);
 		free(it.b);
+		free(it.c);
+		free(it.d);
 	}
 	e->depth--;
 }
@@ -639,6 +641,8 @@ engine_free(struct engine *e)
 	while (e->qlen > 0) {
 		free(e->queue[e->qhead].a);
 		free(e->queue[e->qhead].b);
+		free(e->queue[e->qhead].c);
+		free(e->queue[e->qhead].d);
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qlen--;
 	}

@@ -258,6 +258,25 @@ void engine_session_event(struct engine *e, const char *session_id,
                           enum engine_session_event_kind kind, const char *detail, int status);
 
 /*
+ * A session asks a question its backend declares answers for: as
+ * ENGINE_SESSION_NEEDS_INPUT with detail, and the session.needs_input event
+ * also carries the question's text and its choices (choices_json: a JSON
+ * array of {key, label}). Unknown sessions are ignored.
+ */
+void engine_session_asks(struct engine *e, const char *session_id, const char *detail,
+                         const char *text, const char *choices_json);
+
+/*
+ * A person answered a session's question (the driver sent the answer's
+ * keys): a session waiting for input is busy again and session.answered
+ * records {sessionId, roleId, choice, label, question, actor}. Returns 0, or
+ * -1 with err (session_not_found, a store error).
+ */
+int engine_session_answered(struct engine *e, const char *session_id, const char *choice,
+                            const char *label, const char *question, const char *actor,
+                            struct df_error *err);
+
+/*
  * The agent CLI told its own conversation id for a session (Claude Code's
  * session_id, Codex's thread-id): kept on the session's row
  * (store_session.conversation_id), for resuming the conversation later.

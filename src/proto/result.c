@@ -87,6 +87,12 @@ static const struct field decide_fields[] = {
 	FOSTR(result_decide, actor, "actor"),  FSTR(result_decide, state, "state"),
 };
 
+static const struct field answer_fields[] = {
+	FSTR(result_answer, session, "session"), FSTR(result_answer, choice, "choice"),
+	FOSTR(result_answer, label, "label"),    FOSTR(result_answer, question, "question"),
+	FOSTR(result_answer, actor, "actor"),
+};
+
 static const struct field report_fields[] = {
 	FSTR(result_report, run_id, "runId"),
 	FSTR(result_report, state, "state"),
@@ -504,6 +510,18 @@ int
 result_decide_parse(const cJSON *j, struct result_decide *r, struct df_error *err)
 {
 	return dec_plain(j, "decide", decide_fields, NFIELDS(decide_fields), r, sizeof(*r), err);
+}
+
+cJSON *
+result_answer_json(const struct result_answer *r)
+{
+	return enc_object(answer_fields, NFIELDS(answer_fields), r);
+}
+
+int
+result_answer_parse(const cJSON *j, struct result_answer *r, struct df_error *err)
+{
+	return dec_plain(j, "answer", answer_fields, NFIELDS(answer_fields), r, sizeof(*r), err);
 }
 
 cJSON *

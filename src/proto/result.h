@@ -53,6 +53,11 @@ struct result_decide {
 	int replayed;
 };
 
+/* answer: the answer sent to a session's question, and who answered. */
+struct result_answer {
+	const char *session, *choice, *label, *question, *actor;
+};
+
 /* report: the files of the run's report, its Markdown and its JSON document. */
 struct result_report {
 	const char *run_id, *state, *markdown_path, *json_path, *markdown;
@@ -211,6 +216,9 @@ int result_run_state_parse(const cJSON *j, struct result_run_state *r, struct df
 
 cJSON *result_decide_json(const struct result_decide *r);
 int result_decide_parse(const cJSON *j, struct result_decide *r, struct df_error *err);
+
+cJSON *result_answer_json(const struct result_answer *r);
+int result_answer_parse(const cJSON *j, struct result_answer *r, struct df_error *err);
 
 cJSON *result_report_json(const struct result_report *r);
 int result_report_parse(const cJSON *j, struct result_report *r, struct df_error *err);

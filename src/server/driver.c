@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "agent/agentcfg.h"
+#include "agent/question.h"
 #include "engine/catalog.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -69,7 +70,8 @@ struct entry {
 	enum detect_state state;
 	char **queue; /* instructions waiting */
 	size_t nq;
-	unsigned long seq; /* creation order */
+	unsigned long seq;             /* creation order */
+	struct question_set questions; /* the backend's answerable questions */
 };
 
 struct grave {
@@ -120,6 +122,7 @@ entry_free(struct entry *en)
 		free(en->queue[i]);
 	free(en->queue);
 	free(en->inflight);
+	question_set_free(&en->questions);
 	free(en);
 }
 
@@ -407,12 +410,48 @@ screen_tail(struct entry *en)
 	return tail;
 }
 
+/*
+ * The agent needs input: the engine hears the question (detail, else the
+ * screen's last lines) and, when the backend knows the question on screen,
+ * its text and answers.
+ */
+static void
+report_needs_input(struct entry *en, const char *detail)
+{
+	struct driver *d = en->d;
+	char *tail = screen_tail(en), *text = NULL, *choices;
+	const struct question_def *q = question_find(&en->questions, tail, &text);
+	cJSON *arr;
+
+	if (detail == NULL || *detail == '\0')
+		detail = tail;
+	if (q == NULL) {
+		report(en, ENGINE_SESSION_NEEDS_INPUT, detail, 0);
+		free(tail);
+		return;
+	}
+	arr = cJSON_CreateArray();
+	for (size_t i = 0; i < q->nanswers; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "key", q->answers[i].key);
+		cJSON_AddStringToObject(c, "label", q->answers[i].label);
+		cJSON_AddItemToArray(arr, c);
+	}
+	choices = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	if (d->engine && !d->shutting_down)
+		engine_session_asks(d->engine, en->id, detail, text, choices);
+	cJSON_free(choices);
+	free(text);
+	free(tail);
+}
+
 static void
 on_detect_state(void *arg, enum detect_state state, const char *matched)
 {
 	struct entry *en = arg;
 	struct driver *d = en->d;
-	char *q;
 
 	(void)matched;
 	en->state = state;
@@ -425,9 +464,7 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 			report(en, ENGINE_SESSION_BUSY, NULL, 0);
 			break;
 		case DETECT_NEEDS_INPUT:
-			q = screen_tail(en);
-			report(en, ENGINE_SESSION_NEEDS_INPUT, q, 0);
-			free(q);
+			report_needs_input(en, NULL);
 			break;
 		case DETECT_STARTING:
 		case DETECT_EXITED: /* reported by the session's exit, with its status */
@@ -873,6 +910,11 @@ entry_new(struct driver *d, const struct engine_session_spec *spec, char **argv,
 
 		if (json_int(ll, 1, DRIVER_MAX_LAST_LINES, &n) == 0)
 			en->last_lines = (unsigned)n;
+		/* The catalog judged them; a definition it did not see offers no answers. */
+		question_set_parse(
+		    cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(doc, "screen"), "questions"),
+		    "/screen/questions", &en->questions, NULL);
 	}
 	cJSON_Delete(doc);
 	return en;
@@ -1188,7 +1230,6 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
             const char *detail, struct df_error *err)
 {
 	struct entry *en = find(d, session_id);
-	char *q = NULL;
 
 	if (en == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "hook: no session %s",
@@ -1208,10 +1249,7 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 		break;
 	case DRIVER_HOOK_NEEDS_INPUT:
 		en->state = DETECT_NEEDS_INPUT;
-		if (detail == NULL || *detail == '\0')
-			detail = q = screen_tail(en);
-		report(en, ENGINE_SESSION_NEEDS_INPUT, detail, 0);
-		free(q);
+		report_needs_input(en, detail);
 		break;
 	default:
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "hook: unknown kind %d",
@@ -1227,4 +1265,84 @@ driver_on_change(struct driver *d, driver_change_cb *cb, void *ctx)
 {
 	d->cb = cb;
 	d->cb_ctx = ctx;
+}
+
+/* The question on the session's screen, and its text (*text, freed by the caller). */
+static const struct question_def *
+question_on_screen(struct entry *en, char **text)
+{
+	char *tail = screen_tail(en);
+	const struct question_def *q = question_find(&en->questions, tail, text);
+
+	free(tail);
+	return q;
+}
+
+/* "1 Yes, 2 Always, 3 No" into a new string. */
+static char *
+answers_text(const struct question_def *q)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < q->nanswers; i++)
+		buf_printf(&b, "%s%s %s", i ? ", " : "", q->answers[i].key, q->answers[i].label);
+	return buf_detach(&b);
+}
+
+int
+driver_answer(struct driver *d, const char *session_id, const char *choice, const char *actor,
+              struct driver_answer *out, struct df_error *err)
+{
+	struct entry *en = find(d, session_id);
+	const struct question_def *q;
+	const struct question_answer *a;
+	char *text = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (en == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_SESSION_NOT_FOUND,
+		                    "answer: no session %s in this server", session_id);
+	if (en->ended || en->s == NULL || !session_running(en->s))
+		return df_error_set(err, DF_HUMAN_REQUIRED, DF_E_SESSION_FAILED,
+		                    "answer: session %s has ended; it asks nothing", session_id);
+	if (en->state != DETECT_NEEDS_INPUT) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
+		             "answer: session %s is not asking a question now (it is %s)",
+		             session_id, detect_state_name(en->state));
+		df_error_hint(err, "its question may have been answered already");
+		return -1;
+	}
+	if ((q = question_on_screen(en, &text)) == NULL) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_INVALID_ARGUMENT,
+		             "answer: session %s asks a question backend %s declares no answers "
+		             "for",
+		             session_id, en->backend);
+		df_error_hint(err, "attach to answer it: devflow attach %s", session_id);
+		return -1;
+	}
+	if ((a = question_answer(q, choice)) == NULL) {
+		char *all = answers_text(q);
+
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "answer.choice: '%s' is not an answer to \"%s\" (answers: %s)", choice,
+		             text, all);
+		free(all);
+		free(text);
+		return -1;
+	}
+	if (session_send_keys(en->s, a->send, err) != 0) {
+		free(text);
+		return -1;
+	}
+	/* Answered: no longer waiting for a person, whatever the screen shows next. */
+	en->state = DETECT_BUSY;
+	if (en->det != NULL)
+		detect_answered(en->det);
+	out->choice = a->key;
+	out->label = a->label;
+	out->question = text;
+	if (d->engine && !d->shutting_down)
+		engine_session_answered(d->engine, en->id, a->key, a->label, text, actor, NULL);
+	notify(d, en, DRIVER_STATE);
+	return 0;
 }

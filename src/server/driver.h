@@ -159,6 +159,26 @@ int driver_hook_kind_parse(const char *name, enum driver_hook_kind *out);
 int driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind,
                 const char *detail, struct df_error *err);
 
+/* An answer sent (driver_answer): borrowed from the session's backend, question owned. */
+struct driver_answer {
+	const char *choice, *label; /* the answer's key and label */
+	char *question;             /* the question's text; the caller frees */
+};
+
+/*
+ * A person answers the question session_id asks: the answer of the
+ * backend's question on screen (screen.questions) whose key is choice has
+ * its keys sent, the session stops waiting for a person at once (the
+ * detector looks at the screen afresh; a question asked again is reported
+ * again), and the engine records session.answered with actor. Returns 0
+ * with *out, or -1 with err: session_not_found (not in this server),
+ * session_failed (ended), run_state_changed (not asking now),
+ * invalid_argument (a question with no declared answers, or no answer with
+ * that key: the message lists them).
+ */
+int driver_answer(struct driver *d, const char *session_id, const char *choice, const char *actor,
+                  struct driver_answer *out, struct df_error *err);
+
 enum driver_change {
 	DRIVER_OUTPUT, /* new output: the screen has damage */
 	DRIVER_STATE,  /* the detected state changed */

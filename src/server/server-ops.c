@@ -670,6 +670,35 @@ op_hook(struct op_ctx *x, cJSON **result, struct df_error *err)
 	return x->srv->sops->hook(x->srv->sctx, sid, kind, conv, detail, err);
 }
 
+/* A person answers the question a session asks, with the key of one of its answers. */
+static int
+op_answer(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	const char *name, *choice;
+	char sid[DF_ID_MAX];
+	struct server_answer a = { 0 };
+
+	if (srv_arg_str("answer", x->args, "session", 1, &name, err) != 0 ||
+	    srv_arg_str("answer", x->args, "choice", 1, &choice, err) != 0)
+		return -1;
+	if (srv_resolve_session(x->srv, name, sid, err) != 0)
+		return -1;
+	if (x->srv->sops == NULL || x->srv->sops->answer == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "answer: this server runs no agent sessions");
+	if (x->srv->sops->answer(x->srv->sctx, sid, choice, x->c->actor, &a, err) != 0)
+		return -1;
+	server_log(x->srv, "session %s: answered %s (%s) by %s", sid, a.choice, a.label,
+	           x->c->actor);
+	*result = result_answer_json(&(struct result_answer){ .session = sid,
+	                                                      .choice = a.choice,
+	                                                      .label = a.label,
+	                                                      .question = a.question,
+	                                                      .actor = x->c->actor });
+	free(a.question);
+	return 0;
+}
+
 static int
 op_subscribe(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
@@ -792,6 +821,7 @@ static const struct {
 	{ "type", op_type },
 	{ "resize", op_resize },
 	{ "hook", op_hook },
+	{ "answer", op_answer },
 	{ "subscribe", op_subscribe },
 	{ "unsubscribe", op_subscribe },
 	{ "shutdown", op_shutdown },

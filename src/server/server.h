@@ -3,7 +3,7 @@
  * <workspace>/devflow.sock, accepts clients on the caller's poll loop, checks
  * their hello, answers their requests against the engine and the store
  * (start, ls, status, decide, pause, resume, report, events, sessions,
- * capture, key, paste, resize, hook, subscribe, shutdown), pushes committed
+ * capture, key, paste, resize, hook, answer, subscribe, shutdown), pushes committed
  * run events to subscribers, and keeps subscribed clients in sync with agent
  * screens by state: per client and session a dirty-row set, filled when a
  * screen changes and drained into one frame per session when the client's
@@ -28,6 +28,12 @@
 
 struct server;
 
+/* An answer sent to a session's question: the choice's key and label, the question's text. */
+struct server_answer {
+	const char *choice, *label;
+	char *question;
+};
+
 /* How the server reaches live agent sessions (the runtime's driver in production). */
 struct server_session_ops {
 	/* The live session with that id, or NULL when it has no process here. */
@@ -41,6 +47,14 @@ struct server_session_ops {
 	 */
 	int (*hook)(void *ctx, const char *session_id, const char *kind, const char *conversation,
 	            const char *detail, struct df_error *err);
+	/*
+	 * A person (actor) answers the question the session asks with the answer
+	 * whose key is choice: its keys are sent and session.answered recorded.
+	 * Returns 0 with *out (out->question is the server's to free), or -1 with
+	 * err. May be NULL (answers are then refused with invalid_argument).
+	 */
+	int (*answer)(void *ctx, const char *session_id, const char *choice, const char *actor,
+	              struct server_answer *out, struct df_error *err);
 };
 
 struct server_config {

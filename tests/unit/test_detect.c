@@ -244,6 +244,38 @@ test_busy_marker_vetoes_idle(void **state)
 	fx_free(f);
 }
 
+/*
+ * An answer from the queue: busy at once without a state callback (the
+ * driver reports the answer); a question still on screen after stable_ms
+ * (the agent did not take the keys) is reported again, and one asked anew
+ * after output is reported as any question.
+ */
+static void
+test_answered_question_comes_back(void **state)
+{
+	struct fx *f = fx_new(4);
+
+	(void)state;
+	agent(f, "Run rm -rf build? (y/n) ");
+	advance(f, 500);
+	assert_int_equal(detect_state(f->d), DETECT_NEEDS_INPUT);
+	detect_answered(f->d);
+	assert_int_equal(detect_state(f->d), DETECT_BUSY);
+	assert_string_equal(f->states, "busy needs_input");
+	advance(f, 1499);
+	assert_int_equal(detect_state(f->d), DETECT_BUSY);
+	advance(f, 1);
+	assert_int_equal(detect_state(f->d), DETECT_NEEDS_INPUT);
+	assert_string_equal(f->states, "busy needs_input needs_input");
+	/* Answered, taken, and asked again. */
+	detect_answered(f->d);
+	agent(f, "y\r\nRun make test? (y/n) ");
+	advance(f, 500);
+	assert_int_equal(detect_state(f->d), DETECT_NEEDS_INPUT);
+	assert_string_equal(f->states, "busy needs_input needs_input needs_input");
+	fx_free(f);
+}
+
 static void
 test_needs_input_after_output_quiets(void **state)
 {
@@ -468,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_only_last_lines_count),
 		cmocka_unit_test(test_busy_marker_vetoes_idle),
 		cmocka_unit_test(test_needs_input_after_output_quiets),
+		cmocka_unit_test(test_answered_question_comes_back),
 		cmocka_unit_test(test_trust_dialog_answered_once_per_appearance),
 		cmocka_unit_test(test_prompt_paste_enter_verify),
 		cmocka_unit_test(test_prompt_enter_retried_once),

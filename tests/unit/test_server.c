@@ -70,7 +70,7 @@ hook(void *ctx, const char *id, const char *kind, const char *conversation, cons
 	return 0;
 }
 
-static const struct server_session_ops sops = { get_session, hook };
+static const struct server_session_ops sops = { .get = get_session, .hook = hook };
 
 static void
 on_shutdown(void *ctx)
