@@ -797,6 +797,39 @@ ask_permission(void)
 	return choice;
 }
 
+/*
+ * The question of the "ask" or "permission" scenario, asked and acted on.
+ * Returns 0, or -1 when the user interrupted (nothing is to be written).
+ */
+static int
+ask_question(int scenario)
+{
+	int yes, choice;
+
+	if (scenario == FAKE_S_ASK) {
+		if ((yes = ask_yes_no()) < 0)
+			return -1;
+		if (yes) {
+			spin("Running the test suite");
+			say("",
+			    C_BULLET "●" C_RESET " Running the test suite: no tests to run here");
+		} else {
+			say("", C_BULLET "●" C_RESET " Skipping the test suite");
+		}
+		return 0;
+	}
+	if ((choice = ask_permission()) < 0)
+		return -1;
+	if (choice == 3) {
+		say("", C_BULLET "●" C_RESET " Not running make test (you said no)");
+	} else {
+		spin("Running make test");
+		say("", C_BULLET "●" C_RESET " Ran make test%s: no tests to run here",
+		    choice == 2 ? " (allowed from now on)" : "");
+	}
+	return 0;
+}
+
 static void
 say_first_line(const char *label, const char *text)
 {
@@ -865,37 +898,13 @@ run_instructions(const char *text)
 			spin("Thinking");
 		out(ERASE_LINE);
 		goto done;
-	case FAKE_S_ASK: {
-		int yes = ask_yes_no();
-		if (yes < 0) {
+	case FAKE_S_ASK:
+	case FAKE_S_PERMISSION:
+		if (ask_question(scenario) < 0) {
 			say(C_DIM, "  Interrupted; nothing written.");
 			goto done;
 		}
-		if (yes) {
-			spin("Running the test suite");
-			say("",
-			    C_BULLET "●" C_RESET " Running the test suite: no tests to run here");
-		} else {
-			say("", C_BULLET "●" C_RESET " Skipping the test suite");
-		}
 		break;
-	}
-	case FAKE_S_PERMISSION: {
-		int choice = ask_permission();
-
-		if (choice < 0) {
-			say(C_DIM, "  Interrupted; nothing written.");
-			goto done;
-		}
-		if (choice == 3) {
-			say("", C_BULLET "●" C_RESET " Not running make test (you said no)");
-		} else {
-			spin("Running make test");
-			say("", C_BULLET "●" C_RESET " Ran make test%s: no tests to run here",
-			    choice == 2 ? " (allowed from now on)" : "");
-		}
-		break;
-	}
 	case FAKE_S_GARBAGE:
 		spin("Writing");
 		artifact = fake_garbage(&in);
