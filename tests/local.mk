@@ -86,6 +86,7 @@ SHELL_TESTS = \
 	tests/integration/server-frames.sh \
 	tests/integration/patterns.sh \
 	tests/integration/tui-ask.sh \
+	tests/integration/tui-answer.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-input.sh \

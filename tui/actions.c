@@ -260,6 +260,11 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_ATTACH:
 		app_attach(t);
 		return;
+	case REQ_ANSWER:
+		/* Reached only through a binding of the main view (keys.conf). */
+		app_refuse(t, "answer: focus a question in \"Waiting for you\" and press the key "
+		              "of one of its answers");
+		return;
 	case REQ_ARTIFACT:
 		view_artifact(t);
 		return;
@@ -338,6 +343,52 @@ app_submit_form(struct tui *t)
 	t->dirty = 1;
 }
 
+/* "1 Yes, 2 Always, 3 No" into a new string. */
+static char *
+choices_text(const struct model_item *it)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < it->nchoices; i++)
+		buf_printf(&b, "%s%s %s", i ? ", " : "", it->choices[i].key, it->choices[i].label);
+	return buf_detach(&b);
+}
+
+/*
+ * With a question focused, a key bound to answer in the question's context
+ * (KEYS_QUESTION: y, n, digits) sends the answer of that key when the
+ * backend declares one, and is refused, listing the answers, when it does
+ * not (an n meant as "no" must not open the new-run form). 1 when the key
+ * was the question's.
+ */
+static int
+question_key(struct tui *t, int key)
+{
+	const struct model_item *it = app_question_item(t);
+	const struct model_choice *c;
+	char k[8];
+	cJSON *a;
+
+	if (it == NULL || key < 0x20 || key >= 0x7f ||
+	    keymap_lookup(&t->keys, KEYS_QUESTION | key) != REQ_ANSWER)
+		return 0;
+	snprintf(k, sizeof k, "%c", key);
+	if ((c = model_item_choice(it, k)) == NULL) {
+		char *all = choices_text(it);
+
+		app_refuse(t, "%s is not an answer to this question (%s)", k, all);
+		free(all);
+		return 1;
+	}
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "session", it->session);
+	cJSON_AddStringToObject(a, "choice", c->key);
+	if (app_send(t, "answer", a, PEND_ANSWER, it->run_id) == 0)
+		snprintf(t->pend[t->npend - 1].what, sizeof t->pend[0].what, "%s (%s)", c->key,
+		         c->label);
+	return 1;
+}
+
 /*
  * A whole paste is text: to the agent while attached, into the open text
  * field, else ignored — never keys.
@@ -405,6 +456,8 @@ app_key(struct tui *t, int key)
 		return;
 	}
 	if (views_key(t, key))
+		return;
+	if (question_key(t, key))
 		return;
 	{
 		enum tui_request req = keymap_lookup(&t->keys, key);

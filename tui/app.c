@@ -262,6 +262,14 @@ app_queue_item(const struct tui *t)
 	return NULL;
 }
 
+const struct model_item *
+app_question_item(const struct tui *t)
+{
+	const struct model_item *it = app_queue_item(t);
+
+	return it != NULL && it->kind == MODEL_ITEM_QUESTION && it->nchoices > 0 ? it : NULL;
+}
+
 void
 app_select_queue_run(struct tui *t)
 {
@@ -542,6 +550,36 @@ put_hints(WINDOW *w, int x, const char *const *hints)
 	}
 }
 
+/*
+ * With a question focused, the footer lists its answers ("1 Yes  2 Always
+ * 3 No") before attaching, moving on and detaching.
+ */
+static void
+question_hints(struct tui *t, WINDOW *w, const struct model_item *it)
+{
+	static const struct footer_item rest[] = {
+		{ REQ_ATTACH, "attach", 0 },
+		{ REQ_NEXT_PANE, "next pane", 0 },
+		{ REQ_QUIT, "detach", 0 },
+	};
+	const char **hints = xcalloc(it->nchoices + 4, sizeof *hints);
+	size_t n = 0;
+
+	for (size_t i = 0; i < it->nchoices; i++)
+		hints[n++] = xasprintf("%s %s", it->choices[i].key, it->choices[i].label);
+	for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
+		char k[128];
+		const char *shown = footer_key(t, &rest[i], 0, k, sizeof k);
+
+		if (shown != NULL)
+			hints[n++] = xasprintf("%s %s", shown, rest[i].label);
+	}
+	put_hints(w, 1, hints);
+	for (size_t i = 0; i < n; i++)
+		free((char *)hints[i]);
+	free(hints);
+}
+
 static void
 draw_footer(struct tui *t)
 {
@@ -564,6 +602,8 @@ draw_footer(struct tui *t)
 		            t->message_err ? colour_pair(COLOR_RED, -1) : 0);
 	} else if (overlay_hints(t) != NULL) {
 		put_hints(w, 1, overlay_hints(t));
+	} else if (app_question_item(t) != NULL) {
+		question_hints(t, w, app_question_item(t));
 	} else {
 		int n = (int)(sizeof items / sizeof items[0]);
 		int maxprio = 3, width;

@@ -89,6 +89,7 @@ enum pend_kind {
 	PEND_REPORT,
 	PEND_ARTIFACT, /* what: "view" or "editor" */
 	PEND_SUB,
+	PEND_ANSWER, /* what: the choice's key and label */
 	PEND_OTHER,
 };
 
@@ -166,6 +167,8 @@ int app_pane_handle(struct tui *t, struct pane *p, enum tui_request req);
 void app_pane_reload(struct tui *t, struct pane *p);
 /* The highlighted item of the "Waiting for you" pane when it has the focus, else NULL. */
 const struct model_item *app_queue_item(const struct tui *t);
+/* The highlighted queue item when it is a question with declared answers, else NULL. */
+const struct model_item *app_question_item(const struct tui *t);
 /* Select the run of the highlighted queue item, when the queue has the focus. */
 void app_select_queue_run(struct tui *t);
 /* The rows and columns inside a pane's frame (rows may be below 1 when tiny). */

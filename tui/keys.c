@@ -115,6 +115,7 @@ keys_parse(const char *name)
 void
 keys_name(int key, char out[KEYS_NAME_MAX])
 {
+	key &= ~KEYS_QUESTION;
 	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
 		if (named[i].key == key) {
 			snprintf(out, KEYS_NAME_MAX, "%s", named[i].name);
@@ -183,6 +184,19 @@ static const struct keymap_entry default_keys[] = {
 	{ KEYS_FN | KEY_F(1), REQ_HELP },
 	{ 12 /* C-l */, REQ_REDRAW },
 	{ 'q', REQ_QUIT },
+	/* With a question focused: the answers its backend declares (y/n, digits). */
+	{ KEYS_QUESTION | 'y', REQ_ANSWER },
+	{ KEYS_QUESTION | 'n', REQ_ANSWER },
+	{ KEYS_QUESTION | '1', REQ_ANSWER },
+	{ KEYS_QUESTION | '2', REQ_ANSWER },
+	{ KEYS_QUESTION | '3', REQ_ANSWER },
+	{ KEYS_QUESTION | '4', REQ_ANSWER },
+	{ KEYS_QUESTION | '5', REQ_ANSWER },
+	{ KEYS_QUESTION | '6', REQ_ANSWER },
+	{ KEYS_QUESTION | '7', REQ_ANSWER },
+	{ KEYS_QUESTION | '8', REQ_ANSWER },
+	{ KEYS_QUESTION | '9', REQ_ANSWER },
+	{ KEYS_QUESTION | '0', REQ_ANSWER },
 };
 /* clang-format on */
 
@@ -231,6 +245,16 @@ keymap_lookup(const struct keymap *km, int key)
 	return REQ_NONE;
 }
 
+/* Does req have all ten digits (in the same context as key) bound? */
+static int
+all_digits(const struct keymap *km, enum tui_request req, int ctx)
+{
+	for (int d = '0'; d <= '9'; d++)
+		if (keymap_lookup(km, ctx | d) != req)
+			return 0;
+	return 1;
+}
+
 void
 keymap_keys_of(const struct keymap *km, enum tui_request req, char *out, size_t n)
 {
@@ -241,11 +265,15 @@ keymap_keys_of(const struct keymap *km, enum tui_request req, char *out, size_t 
 	out[0] = '\0';
 	for (size_t i = 0; i < km->n; i++) {
 		char name[KEYS_NAME_MAX];
-		int w;
+		int w, key = km->v[i].key, ctx = key & KEYS_QUESTION;
 
 		if (km->v[i].req != req)
 			continue;
-		keys_name(km->v[i].key, name);
+		keys_name(key, name);
+		/* The answers' digits, all ten bound, read as one range. */
+		if ((key & ~KEYS_QUESTION) >= '0' && (key & ~KEYS_QUESTION) <= '9' &&
+		    all_digits(km, req, ctx))
+			snprintf(name, sizeof name, "0-9");
 		/* Enter is bound twice (CR and curses' KEY_ENTER): name it once. */
 		if (strstr(out, name) != NULL)
 			continue;

@@ -26,6 +26,12 @@
 #define KEYS_PASTE_START (KEY_MAX + 1)
 #define KEYS_PASTE_END (KEY_MAX + 2)
 #define KEYS_NAME_MAX 24
+/*
+ * A binding for the key while a question with declared answers is focused
+ * in the queue (y, n and digits answer it): looked up before the key's own
+ * binding, named as the key itself.
+ */
+#define KEYS_QUESTION 0x20000000
 
 /* The key named name ("j", "Tab", "C-s", "PgDn", "F5", "é"), or -1. */
 int keys_parse(const char *name);

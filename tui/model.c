@@ -47,6 +47,11 @@ item_clear(struct model_item *it)
 	free(it->phase_key);
 	free(it->artifact_path);
 	free(it->schema);
+	for (size_t i = 0; i < it->nchoices; i++) {
+		free(it->choices[i].key);
+		free(it->choices[i].label);
+	}
+	free(it->choices);
 }
 
 static void
@@ -277,6 +282,47 @@ item_copy(struct model_item *dst, const struct model_item *src)
 	dst->artifact_path = dupor(src->artifact_path, NULL);
 	dst->schema = dupor(src->schema, NULL);
 	dst->since = src->since;
+	dst->choices = src->nchoices ? xcalloc(src->nchoices, sizeof *dst->choices) : NULL;
+	for (size_t i = 0; i < src->nchoices; i++) {
+		dst->choices[i].key = xstrdup(src->choices[i].key);
+		dst->choices[i].label = xstrdup(src->choices[i].label);
+	}
+	dst->nchoices = src->nchoices;
+}
+
+const struct model_choice *
+model_item_choice(const struct model_item *it, const char *key)
+{
+	for (size_t i = 0; i < it->nchoices; i++)
+		if (strcmp(it->choices[i].key, key) == 0)
+			return &it->choices[i];
+	return NULL;
+}
+
+/*
+ * The question's text and answers, when its event carries them (its backend
+ * declares them): the text as the item's detail, the choices copied.
+ */
+static void
+item_question(struct model_item *it, const cJSON *payload)
+{
+	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(payload, "choices"), *c;
+	const char *text = json_str(payload, "text", NULL);
+
+	if (text == NULL || !cJSON_IsArray(choices))
+		return;
+	it->choices = xcalloc((size_t)cJSON_GetArraySize(choices) + 1, sizeof *it->choices);
+	cJSON_ArrayForEach(c, choices)
+	{
+		const char *k = json_str(c, "key", NULL), *l = json_str(c, "label", NULL);
+
+		if (k == NULL || l == NULL)
+			continue;
+		it->choices[it->nchoices].key = xstrdup(k);
+		it->choices[it->nchoices++].label = xstrdup(l);
+	}
+	free(it->detail);
+	it->detail = xstrdup(text);
 }
 
 static void
@@ -323,10 +369,18 @@ model_event_text(const char *type, const cJSON *payload)
 		buf_printf(&b, "%s", a ? a : "");
 		if (c != NULL && c[0] != '\0')
 			buf_printf(&b, " \"%s\"", c);
+	} else if (strcmp(type, "session.answered") == 0) {
+		const char *c = json_str(payload, "choice", NULL),
+		           *l = json_str(payload, "label", NULL),
+		           *a = json_str(payload, "actor", NULL);
+
+		buf_printf(&b, "%s (%s) by %s", c ? c : "?", l ? l : "", a ? a : "?");
 	} else if (strcmp(type, "session.needs_input") == 0) {
 		const char *q = json_str(payload, "question", NULL),
 		           *r = json_str(payload, "roleId", NULL);
-		char *line = question_line(q ? q : "");
+		char *line = json_str(payload, "text", NULL) != NULL
+		                 ? xstrdup(json_str(payload, "text", NULL))
+		                 : question_line(q ? q : "");
 
 		buf_printf(&b, "%s asks \"%s\"", r ? r : "agent", line);
 		free(line);
@@ -386,11 +440,11 @@ question_line(const char *q)
 	return xstrndup(start, (size_t)(end - start));
 }
 
-/* The question of the latest session.needs_input event of session sid. */
-static const char *
+/* The payload of the latest session.needs_input event of session sid, or NULL. */
+static const cJSON *
 question_of(const struct result_status *st, const char *sid, time_t *since)
 {
-	const char *q = NULL;
+	const cJSON *q = NULL;
 
 	for (size_t i = 0; i < st->nevents; i++) {
 		const struct result_event *e = &st->events[i];
@@ -398,7 +452,7 @@ question_of(const struct result_status *st, const char *sid, time_t *since)
 
 		if (strcmp(e->type, "session.needs_input") == 0 && s != NULL &&
 		    strcmp(s, sid) == 0) {
-			q = json_str(e->payload, "question", NULL);
+			q = e->payload;
 			*since = model_parse_time(e->ts);
 		}
 	}
@@ -488,17 +542,20 @@ status_items(struct model_status *ns, const struct result_status *st, time_t now
 	}
 	for (size_t i = 0; i < ns->nsessions; i++) {
 		struct model_item *it = &ns->items[ns->nitems];
+		const cJSON *pl;
 		const char *q;
 		time_t since = 0;
 
 		if (strcmp(ns->sessions[i].state, "NEEDS_INPUT") != 0)
 			continue;
-		q = question_of(st, ns->sessions[i].id, &since);
+		pl = question_of(st, ns->sessions[i].id, &since);
+		q = json_str(pl, "question", NULL);
 		it->kind = MODEL_ITEM_QUESTION;
 		it->run_id = xstrdup(st->run.id);
 		it->label = xstrdup(ns->sessions[i].role);
 		it->session = xstrdup(ns->sessions[i].id);
 		it->detail = q != NULL ? question_line(q) : xstrdup("needs input");
+		item_question(it, pl);
 		it->since = since != 0 ? since : now;
 		ns->nitems++;
 	}

@@ -50,12 +50,23 @@ enum model_item_kind {
 	MODEL_ITEM_QUESTION, /* an agent needing input */
 };
 
+/* An answer a question offers (its backend declares them): the key to press and its label. */
+struct model_choice {
+	char *key, *label;
+};
+
 struct model_item {
 	enum model_item_kind kind;
 	char *run_id, *approval_id, *label, *detail, *session, *phase_key;
 	char *artifact_path, *schema;
 	time_t since;
+	/* A question's answers, from its session.needs_input event; none: attach to answer. */
+	struct model_choice *choices;
+	size_t nchoices;
 };
+
+/* The choice of it whose key is key, or NULL. */
+const struct model_choice *model_item_choice(const struct model_item *it, const char *key);
 
 /* The status of one run. */
 struct model_status {

@@ -438,6 +438,45 @@ queue_count(struct pane *p, struct tui *t)
 	return t->model.nqueue;
 }
 
+/*
+ * A question whose answers are known, on row y after the head in b (its
+ * role "asks" and an open quote): its text, cut with "…" where the row is
+ * short so that the answers after it ("1 Yes · 2 Always · 3 No", keys
+ * bold) always show.
+ */
+static void
+queue_question(struct pane *p, struct tui *t, const struct model_item *it, int y, struct buf *b,
+               int width, attr_t a, int pair)
+{
+	struct buf ans = BUF_INIT;
+	int x, room, tw;
+
+	(void)t;
+	for (size_t k = 0; k < it->nchoices; k++)
+		buf_printf(&ans, "%s%s %s", k ? " · " : "", it->choices[k].key,
+		           it->choices[k].label);
+	x = 1 + put_clipped(p->win, y, 1, b->data, width, a, pair);
+	/* Room for the text between the quotes, the answers two cells after them. */
+	room = width - (x - 1) - 1 - 2 - str_width(ans.data);
+	tw = str_width(it->detail);
+	if (room >= tw) {
+		x += put_clipped(p->win, y, x, it->detail, tw, a, pair);
+	} else if (room > 1) {
+		x += put_clipped(p->win, y, x, it->detail, room - 1, a, pair);
+		x += put_clipped(p->win, y, x, "…", 1, a, pair);
+	}
+	x += put_clipped(p->win, y, x, "\"", 1 + width - x, a, pair);
+	x += 2;
+	for (size_t k = 0; k < it->nchoices && x < 1 + width; k++) {
+		if (k > 0)
+			x += put_clipped(p->win, y, x, " · ", 1 + width - x, a, pair);
+		x += put_clipped(p->win, y, x, it->choices[k].key, 1 + width - x, a | A_BOLD, pair);
+		x += put_clipped(p->win, y, x, " ", 1 + width - x, a, pair);
+		x += put_clipped(p->win, y, x, it->choices[k].label, 1 + width - x, a, pair);
+	}
+	buf_free(&ans);
+}
+
 static void
 queue_draw(struct pane *p, struct tui *t)
 {
@@ -468,13 +507,18 @@ queue_draw(struct pane *p, struct tui *t)
 			col(&b, it->label, 13);
 			buf_putc(&b, ' ');
 			buf_puts(&b, it->detail);
+		} else if (it->nchoices > 0) {
+			buf_printf(&b, "%s asks \"", it->label);
 		} else
 			buf_printf(&b, "%s asks \"%s\"", it->label, it->detail);
 		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL)
 			pair = colour_pair(COLOR_YELLOW, -1);
 		fill(p->win, 1 + i, 1, inner, a, pair);
-		put_clipped(p->win, 1 + i, 1, b.data, inner - aw - 1, a, pair);
+		if (it->kind == MODEL_ITEM_QUESTION && it->nchoices > 0)
+			queue_question(p, t, it, 1 + i, &b, inner - aw - 1, a, pair);
+		else
+			put_clipped(p->win, 1 + i, 1, b.data, inner - aw - 1, a, pair);
 		put_clipped(p->win, 1 + i, 1 + inner - aw, age, aw, a, pair);
 		buf_free(&b);
 	}

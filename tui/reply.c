@@ -347,6 +347,15 @@ on_reply(struct tui *t, struct proto_msg *m)
 		if (p.run_id[0])
 			app_want_status(t, p.run_id);
 		break;
+	case PEND_ANSWER:
+		if (m->ok)
+			app_message(t, 0, "answered %s for run %.8s", p.what, p.run_id);
+		else
+			app_message_error(t, &m->error);
+		/* Answered or not, the queue shows what the server says now. */
+		if (p.run_id[0])
+			app_want_status(t, p.run_id);
+		break;
 	case PEND_START:
 		start_reply(t, m);
 		break;

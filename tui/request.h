@@ -22,6 +22,7 @@
 	X(PAUSE, "pause", "Pause or resume the run")                                               \
 	X(NEW_RUN, "new-run", "Start a new run (form)")                                            \
 	X(ATTACH, "attach", "Attach to the agent's terminal (C-] comes back)")                     \
+	X(ANSWER, "answer", "Answer the focused question with that key")                           \
 	X(ARTIFACT, "view-artifact", "Show the artifact awaiting approval")                        \
 	X(DIFF, "view-diff", "Show the worktree's diff against the base")                          \
 	X(REPORT, "view-report", "Show the run's final report")                                    \

@@ -48,7 +48,7 @@ tui_is "$T_TMP/asks" "$(cat <<'EOS'
 │                                                                                                  │
 │                                                                                                  │
 ├ Waiting for you ───────────────────────────────────────────────────────────────────────────── 1 ─┤
-│? RUN1xxxx planner asks "? Run the test suite? (y/n)"                                          AGE│
+│? RUN1xxxx planner asks "? Run the test suite? (y/n)"  y Yes · n No                            AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │

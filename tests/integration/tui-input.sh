@@ -80,7 +80,7 @@ is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/29 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/30 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │
@@ -96,11 +96,11 @@ tui_is "$T_TMP/help" "$(cat <<'EOS'
 │  p              pause              Pause or resume the run                   │
 │  n              new-run            Start a new run (form)                    │
 │  Enter Return   attach             Attach to the agent's terminal (C-] comes │
+│  y n 0-9        answer             Answer the focused question with that key │
 │  v              view-artifact      Show the artifact awaiting approval       │
 │  d              view-diff          Show the worktree's diff against the base │
 │  r              view-report        Show the run's final report               │
 │  /              filter             Filter the runs by text                   │
-│  t              toggle-terminal    Show the agent terminal over the lists (na│
 └──────────────────────────────────────────────────────────────────────────────┘
  j/k scroll  PgDn/PgUp page  g/G top/end  q close
 EOS

@@ -96,9 +96,9 @@ test_recorded_questions(void **state)
 	expect("claude", "needsInput-apikey-100x30.txt", "Do you want to use this API key?",
 	       "1, 2");
 	expect("codex", "needsInput-permission-80x24.txt",
-	       "Would you like to run the following command?", "y, p, n");
+	       "Would you like to run the following command?", "1, 2, 3");
 	expect("codex", "needsInput-permission-100x30.txt",
-	       "Would you like to run the following command?", "y, p, n");
+	       "Would you like to run the following command?", "1, 2, 3");
 	/* Inside Gemini's box: the borders are not the question's. */
 	expect("gemini", "needsInput-permission-80x24.txt", "Allow execution of [Shell]?",
 	       "1, 2, 3");
