@@ -438,39 +438,63 @@ queue_count(struct pane *p, struct tui *t)
 	return t->model.nqueue;
 }
 
+/* The shortest a question's text is cut to before its answers shrink to their keys. */
+#define QUEUE_TEXT_MIN 12
+
 /*
  * A question whose answers are known, on row y after the head in b (its
- * role "asks" and an open quote): its text, cut with "…" where the row is
- * short so that the answers after it ("1 Yes · 2 Always · 3 No", keys
- * bold) always show.
+ * role "asks" and an open quote): its text, cut after a word with "…"
+ * where the row is short so that the answers after it always show: "1 Yes · 2 Always · 3 No"
+ * (keys bold), or only their keys "1/2/3" where even that leaves the text
+ * less than QUEUE_TEXT_MIN cells (the footer lists them whole once the
+ * question is focused).
  */
 static void
 queue_question(struct pane *p, struct tui *t, const struct model_item *it, int y, struct buf *b,
                int width, attr_t a, int pair)
 {
 	struct buf ans = BUF_INIT;
-	int x, room, tw;
+	int x, room, tw, compact = 0;
 
 	(void)t;
 	for (size_t k = 0; k < it->nchoices; k++)
 		buf_printf(&ans, "%s%s %s", k ? " · " : "", it->choices[k].key,
 		           it->choices[k].label);
 	x = 1 + put_clipped(p->win, y, 1, b->data, width, a, pair);
+	tw = str_width(it->detail);
 	/* Room for the text between the quotes, the answers two cells after them. */
 	room = width - (x - 1) - 1 - 2 - str_width(ans.data);
-	tw = str_width(it->detail);
+	if (room < tw && room < QUEUE_TEXT_MIN) {
+		compact = 1;
+		room = width - (x - 1) - 1 - 2 - (int)(2 * it->nchoices - 1);
+	}
 	if (room >= tw) {
 		x += put_clipped(p->win, y, x, it->detail, tw, a, pair);
 	} else if (room > 1) {
-		x += put_clipped(p->win, y, x, it->detail, room - 1, a, pair);
+		struct buf cut = BUF_INIT;
+
+		/* Cut at a word's end where one fits, never inside a word. */
+		col(&cut, it->detail, room - 1);
+		while (cut.len > 0 && cut.data[cut.len - 1] == ' ')
+			cut.data[--cut.len] = '\0';
+		if (cut.len < strlen(it->detail) && it->detail[cut.len] != ' ' &&
+		    strrchr(cut.data, ' ') != NULL) {
+			cut.len = (size_t)(strrchr(cut.data, ' ') - cut.data);
+			cut.data[cut.len] = '\0';
+		}
+		x += put_clipped(p->win, y, x, cut.data, room - 1, a, pair);
 		x += put_clipped(p->win, y, x, "…", 1, a, pair);
+		buf_free(&cut);
 	}
 	x += put_clipped(p->win, y, x, "\"", 1 + width - x, a, pair);
 	x += 2;
 	for (size_t k = 0; k < it->nchoices && x < 1 + width; k++) {
 		if (k > 0)
-			x += put_clipped(p->win, y, x, " · ", 1 + width - x, a, pair);
+			x += put_clipped(p->win, y, x, compact ? "/" : " · ", 1 + width - x, a,
+			                 pair);
 		x += put_clipped(p->win, y, x, it->choices[k].key, 1 + width - x, a | A_BOLD, pair);
+		if (compact)
+			continue;
 		x += put_clipped(p->win, y, x, " ", 1 + width - x, a, pair);
 		x += put_clipped(p->win, y, x, it->choices[k].label, 1 + width - x, a, pair);
 	}

@@ -2,8 +2,8 @@
 # End to end in a real terminal: the devflow binary in tmux (120x40), driven
 # with send-keys and read with capture-pane, through the demo flow (a
 # paste-buffer into the runs view changes nothing); q detaches and the
-# server goes on. It runs as one tmux_case: started again,
-# on a new run, if tmux itself died.
+# server goes on; then a question answered from the queue. Each part is a
+# tmux_case: started again, on a new run, if tmux itself died.
 . "$top_srcdir/tests/tui-lib.sh"
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 
@@ -99,4 +99,37 @@ ok $? "q quits the TUI with status 0"
 like "$("$DEVFLOW" ls)" "^$id +completed" "the server goes on after the TUI detached"
 }
 tmux_case "the TUI in tmux" case_tui
+
+# Answering from the queue: the fake agent's Claude-Code-style permission
+# question, focused, is answered with 1; a bracketed paste of "1" first
+# answers nothing.
+aid=
+case_answer() {
+[ -n "$aid" ] && "$DEVFLOW" abort "$aid" >/dev/null 2>&1
+aid=$(tui_start --scenario plan=permission)
+tm new-session -d -s tui -x 120 -y 40 \
+	"env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_DATA_HOME='$XDG_DATA_HOME' TERM=xterm-256color LANG=C.UTF-8 '$DEVFLOW'; echo tui-exited \$?; sleep 30"
+wait_screen 'planner asks "Do you want…"  1/2/3'
+ok $? "the queue shows the question and its answers' keys (the pane is narrow)"
+tm send-keys -t tui Tab
+tm send-keys -t tui Tab
+wait_screen " 1 Yes  2 Always  3 No  ⏎ attach"
+ok $? "focused, the footer lists the answers"
+tm set-buffer -b one "1"
+tm paste-buffer -p -b one -t tui
+wait_screen "paste ignored: not in a text field"
+ok $? "a paste of 1 is text, not an answer"
+like "$("$DEVFLOW" ls)" "^$aid +planning " "the run still waits for its agent"
+tm send-keys -t tui 1
+wait_screen "answered 1 (Yes) for run"
+ok $? "1 answers the question"
+wait_screen "plan_review"
+ok $? "the agent went on: the plan waits for approval"
+like "$("$DEVFLOW" --json logs "$aid" | grep session.answered)" "\"actor\": *\"$(id -un)\"" \
+	"session.answered records who answered"
+tm send-keys -t tui q
+wait_screen "tui-exited 0"
+ok $? "q quits"
+}
+tmux_case "answering from the queue in tmux" case_answer
 done_testing
