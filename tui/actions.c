@@ -34,14 +34,33 @@ target_item(struct tui *t, enum model_item_kind kind)
 	return NULL;
 }
 
+/* "1 Yes, 2 Always, 3 No" into a new string. */
+static char *
+choices_text(const struct model_item *it)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < it->nchoices; i++)
+		buf_printf(&b, "%s%s %s", i ? ", " : "", it->choices[i].key, it->choices[i].label);
+	return buf_detach(&b);
+}
+
 /* Explain why there is no gate to act on. */
 static void
 no_gate(struct tui *t, const char *verb)
 {
 	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
+	const struct model_item *q = app_question_item(t);
 
-	if (app_queue_item(t) != NULL ||
-	    (t->focus != PANE_QUEUE && target_item(t, MODEL_ITEM_QUESTION) != NULL))
+	if (q != NULL) {
+		char *all = choices_text(q);
+
+		app_refuse(t,
+		           "cannot %s: the agent asks a question — answer it (%s) or press Enter",
+		           verb, all);
+		free(all);
+	} else if (app_queue_item(t) != NULL ||
+	           (t->focus != PANE_QUEUE && target_item(t, MODEL_ITEM_QUESTION) != NULL))
 		app_refuse(
 		    t, "cannot %s: the agent asks a question — press Enter to attach and answer",
 		    verb);
@@ -341,17 +360,6 @@ app_submit_form(struct tui *t)
 	f->error = xstrdup("starting…");
 	app_send(t, "start", a, PEND_START, NULL);
 	t->dirty = 1;
-}
-
-/* "1 Yes, 2 Always, 3 No" into a new string. */
-static char *
-choices_text(const struct model_item *it)
-{
-	struct buf b = BUF_INIT;
-
-	for (size_t i = 0; i < it->nchoices; i++)
-		buf_printf(&b, "%s%s %s", i ? ", " : "", it->choices[i].key, it->choices[i].label);
-	return buf_detach(&b);
 }
 
 /*
