@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,15 +36,37 @@ needs_input_payload(const struct store_session *s, const char *detail, const str
 	return pl;
 }
 
+/*
+ * How many times session sid of run_id has been answered from the queue: a
+ * question asked again after an answer is a new one, even on the very same
+ * screen, so its idempotency key counts them.
+ */
+static int
+answers_given(struct engine *e, const char *run_id, const char *sid)
+{
+	struct store_event *ev = NULL;
+	size_t n = 0;
+	int k = 0;
+
+	if (store_events_list(e->st, run_id, 0, SIZE_MAX, &ev, &n, NULL) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ev[i].type, "session.answered") == 0 && ev[i].payload != NULL &&
+		    strstr(ev[i].payload, sid) != NULL)
+			k++;
+	store_events_free(ev, n);
+	return k;
+}
+
 static int
 on_session(struct engine *e, const struct item *it, struct df_error *err)
 {
 	const char *sid = it->a, *detail = it->b;
 	int kind = it->ev, status = it->status;
 	struct store_session s;
-	char ts[STORE_TS_MAX], qhash[CANON_HASH_HEX];
+	char ts[STORE_TS_MAX], qhash[CANON_HASH_HEX], again[16] = "";
 	char *prev = NULL;
-	int r, rc = -1;
+	int r, n, rc = -1;
 	cJSON *pl;
 
 	r = store_session_get(e->st, sid, &s, err);
@@ -76,6 +100,9 @@ on_session(struct engine *e, const struct item *it, struct df_error *err)
 		break;
 	case ENGINE_SESSION_NEEDS_INPUT:
 		eng_hash_text(detail ? detail : "", qhash);
+		n = answers_given(e, s.run_id, sid);
+		if (n > 0)
+			snprintf(again, sizeof again, ":%d", n);
 		if (eng_session_state_live(s.state)) {
 			free(s.state);
 			s.state = xstrdup(SS_NEEDS_INPUT);
@@ -83,8 +110,8 @@ on_session(struct engine *e, const struct item *it, struct df_error *err)
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
 		    eng_emit(e, s.run_id, s.phase_id, "session.needs_input",
 		             needs_input_payload(&s, detail, it), err,
-		             "session.needs_input:%s:%s:%.16s", sid,
-		             s.last_prompt_hash ? s.last_prompt_hash : "-", qhash) != 0)
+		             "session.needs_input:%s:%s:%.16s%s", sid,
+		             s.last_prompt_hash ? s.last_prompt_hash : "-", qhash, again) != 0)
 			goto rollback;
 		break;
 	case ENGINE_SESSION_EXITED:

@@ -543,6 +543,45 @@ test_session_events_are_recorded_once(void **state)
 	h_event_total(h, run);
 }
 
+/*
+ * An answer from the queue: the session is busy again at once, the answer
+ * and its actor are recorded, and the same question asked again after it is
+ * a new session.needs_input (reports of one asking stay one event).
+ */
+static void
+test_answered_question(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+	struct store_session s;
+	const char *sid;
+
+	assert_int_equal(h_start(h, NULL, run, &err), 0);
+	sid = h_last_session(h, run)->id;
+	engine_session_asks(h->e, sid, "tail\nDo you want to proceed?", "Do you want to proceed?",
+	                    "[{\"key\":\"1\",\"label\":\"Yes\"}]");
+	assert_int_equal(store_session_get(h->st, sid, &s, &err), 1);
+	assert_string_equal(s.state, "NEEDS_INPUT");
+	store_session_clear(&s);
+	assert_int_equal(engine_session_answered(h->e, sid, "1", "Yes", "Do you want to proceed?",
+	                                         "alice", &err),
+	                 0);
+	assert_int_equal(store_session_get(h->st, sid, &s, &err), 1);
+	assert_string_equal(s.state, "BUSY");
+	store_session_clear(&s);
+	assert_int_equal(h_count_events(h, run, "session.answered"), 1);
+	/* Asked again, the very same screen: a new question. */
+	engine_session_asks(h->e, sid, "tail\nDo you want to proceed?", "Do you want to proceed?",
+	                    "[{\"key\":\"1\",\"label\":\"Yes\"}]");
+	engine_session_asks(h->e, sid, "tail\nDo you want to proceed?", "Do you want to proceed?",
+	                    "[{\"key\":\"1\",\"label\":\"Yes\"}]");
+	assert_int_equal(h_count_events(h, run, "session.needs_input"), 2);
+	assert_int_equal(
+	    engine_session_answered(h->e, "no-such-session", "1", "Yes", "q", "alice", &err), -1);
+	assert_int_equal(err.code, DF_E_SESSION_NOT_FOUND);
+}
+
 static void
 test_conversation_id_kept(void **state)
 {
@@ -942,6 +981,7 @@ main(void)
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_backend_missing_from_the_catalog, h_setup,
 		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_answered_question, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_conversation_id_kept, h_setup, h_teardown),
 		cmocka_unit_test(test_production_host_defaults),
 	};
