@@ -19,6 +19,8 @@ Tab
 :dump $T_TMP/pasted
 n
 :dump $T_TMP/refused
+a
+:dump $T_TMP/approve
 1
 :wait-for plan_review
 :dump $T_TMP/answered
@@ -67,6 +69,9 @@ like "$(cat "$T_TMP/pasted")" 'asks "Do you want to proceed\?"' "and the questio
 is "$(tail -n 1 "$T_TMP/refused")" " n is not an answer to this question (1 Yes, 2 Always, 3 No)" \
 	"n, which this question does not offer, is refused with its answers"
 unlike "$(cat "$T_TMP/refused")" "New run" "and opens no new-run form"
+is "$(tail -n 1 "$T_TMP/approve")" \
+	" cannot approve: the agent asks a question — answer it (1 Yes, 2 Always, 3 No) or press Enter" \
+	"a gate key on the question says how to answer it"
 
 tui_is "$T_TMP/answered" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                               ? help
