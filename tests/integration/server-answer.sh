@@ -12,6 +12,9 @@
 . "$top_srcdir/tests/integration/server-lib.sh"
 
 make_repo "$T_TMP/repo"
+# Slow steps after the answer, so "at once" is seen before the agent has
+# written its plan and the session waits at the gate.
+export DEVFLOW_FAKE_STEP_MS=1500
 run=$(start_run "$T_TMP/repo" --scenario plan=permission)
 ok $? "a run whose plan agent asks permission started"
 sid=$(last_session "$run")
