@@ -40,6 +40,7 @@ UNIT_TESTS = \
 	tests/unit/test_fake \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
+	tests/unit/test_list \
 	tests/unit/test_loop \
 	tests/unit/test_proto \
 	tests/unit/test_report \
@@ -117,6 +118,8 @@ tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
 tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
+# The list panes' position (tui/list.c): no curses.
+tests_unit_test_list_SOURCES = tests/unit/test_list.c tui/list.c
 
 # The kill -9 soak: runs, pauses, change requests, approvals and a server
 # killed at random moments; never part of `make check` (SOAK_SECONDS,

@@ -257,8 +257,8 @@ app_pane_reload(struct tui *t, struct pane *p)
 const struct model_item *
 app_queue_item(const struct tui *t)
 {
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-		return &t->model.queue[t->panes[PANE_QUEUE].sel];
+	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].list.sel < t->model.nqueue)
+		return &t->model.queue[t->panes[PANE_QUEUE].list.sel];
 	return NULL;
 }
 
@@ -287,8 +287,8 @@ app_select_run(struct tui *t, const char *run_id)
 	}
 	free(t->sel_run);
 	t->sel_run = run_id ? xstrdup(run_id) : NULL;
-	t->panes[PANE_PHASES].sel = t->panes[PANE_PHASES].top = 0;
-	t->panes[PANE_EVENTS].sel = t->panes[PANE_EVENTS].top = 0;
+	t->panes[PANE_PHASES].list.sel = t->panes[PANE_PHASES].list.top = 0;
+	t->panes[PANE_EVENTS].list.sel = t->panes[PANE_EVENTS].list.top = 0;
 	if (run_id != NULL && model_status(&t->model, run_id) == NULL)
 		app_want_status(t, run_id);
 	app_follow_session(t);

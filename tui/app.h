@@ -19,6 +19,7 @@
 #include "proto/proto.h"
 #include "editor.h"
 #include "keys.h"
+#include "list.h"
 #include "model.h"
 #include "overlay.h"
 #include "request.h"
@@ -51,9 +52,9 @@ enum pane_id { PANE_RUNS, PANE_PHASES, PANE_QUEUE, PANE_EVENTS, PANE_TERM, PANE_
 struct pane {
 	const struct pane_ops *ops;
 	WINDOW *win;
-	int y, x, h, w;  /* placement; h == 0: hidden */
-	int first, last; /* first/last of its column: which frame corners to draw */
-	size_t sel, top;
+	int y, x, h, w;   /* placement; h == 0: hidden */
+	int first, last;  /* first/last of its column: which frame corners to draw */
+	struct list list; /* selection and first row shown */
 };
 
 /* The agent terminal's picture (from screen messages). */

@@ -14,6 +14,7 @@ devflow_SOURCES += \
 	tui/form.c \
 	tui/help.c \
 	tui/keys.c tui/keys.h \
+	tui/list.c tui/list.h \
 	tui/model.c tui/model.h \
 	tui/overlay.h \
 	tui/pager.c \

@@ -43,54 +43,17 @@ pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pa
 {
 	*attr = A_NORMAL;
 	*pair = 0;
-	if (line == p->sel && t->focus == (enum pane_id)(p - t->panes))
+	if (line == p->list.sel && t->focus == (enum pane_id)(p - t->panes))
 		*attr = A_REVERSE;
 }
 
 int
 pane_move(struct pane *p, struct tui *t, enum tui_request req)
 {
-	size_t n = p->ops->count(p, t);
-	size_t page = (size_t)(content_rows(p) > 1 ? content_rows(p) - 1 : 1);
-
-	switch (req) {
-	case REQ_MOVE_DOWN:
-		if (p->sel + 1 < n)
-			p->sel++;
-		break;
-	case REQ_MOVE_UP:
-		if (p->sel > 0)
-			p->sel--;
-		break;
-	case REQ_PAGE_DOWN:
-		p->sel = p->sel + page < n ? p->sel + page : (n ? n - 1 : 0);
-		break;
-	case REQ_PAGE_UP:
-		p->sel = p->sel > page ? p->sel - page : 0;
-		break;
-	default:
+	if (!list_move(&p->list, p->ops->count(p, t), content_rows(p), req))
 		return 0;
-	}
 	t->dirty = 1;
 	return 1;
-}
-
-/* Keep sel inside [0, n) and visible in a window of rows lines. */
-static void
-scroll_to(struct pane *p, size_t n, int rows)
-{
-	if (n == 0)
-		p->sel = 0;
-	else if (p->sel >= n)
-		p->sel = n - 1;
-	if (rows <= 0)
-		return;
-	if (p->sel < p->top)
-		p->top = p->sel;
-	if (p->sel >= p->top + (size_t)rows)
-		p->top = p->sel - (size_t)rows + 1;
-	if (p->top + (size_t)rows > n)
-		p->top = n > (size_t)rows ? n - (size_t)rows : 0;
 }
 
 /* Pad or clip s to exactly width cells into b. */
@@ -165,14 +128,14 @@ runs_draw(struct pane *p, struct tui *t)
 	else
 		snprintf(title, sizeof title, "Runs");
 	pane_frame(p, t, title, NULL);
-	scroll_to(p, n, rows);
+	list_clamp(&p->list, n, rows);
 	if (n == 0 && rows > 0)
 		put_clipped(p->win, 1, 2,
 		            t->model.nruns ? "no run matches the filter"
 		                           : "no runs yet — press n to start one",
 		            inner - 2, A_DIM, 0);
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_run *r = v[p->top + (size_t)i];
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_run *r = v[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
 		char age[16], right[24];
 		int selected = t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0;
@@ -227,7 +190,7 @@ runs_draw(struct pane *p, struct tui *t)
 					buf_putc(&b, ' ');
 				}
 		}
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (term && a == A_NORMAL)
 			a = A_DIM;
 		fill(p->win, 1 + i, 1, inner, a, pair);
@@ -250,11 +213,10 @@ runs_refresh(struct pane *p, struct tui *t, const char **run)
 	if (t->sel_run != NULL)
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(v[i]->id, t->sel_run) == 0)
-				p->sel = i;
-	if (p->sel >= n)
-		p->sel = n ? n - 1 : 0;
-	if (n > 0 && (t->sel_run == NULL || strcmp(v[p->sel]->id, t->sel_run) != 0)) {
-		*run = v[p->sel]->id;
+				p->list.sel = i;
+	list_clamp(&p->list, n, 0);
+	if (n > 0 && (t->sel_run == NULL || strcmp(v[p->list.sel]->id, t->sel_run) != 0)) {
+		*run = v[p->list.sel]->id;
 		r = PANE_SELECT_RUN;
 	} else if (n == 0 && t->sel_run != NULL) {
 		*run = NULL;
@@ -274,8 +236,8 @@ runs_handle(struct pane *p, struct tui *t, enum tui_request req, const char **ru
 	if (!pane_move(p, t, req))
 		return PANE_IGNORED;
 	n = app_visible_runs(t, &v);
-	if (p->sel < n) {
-		*run = v[p->sel]->id;
+	if (p->list.sel < n) {
+		*run = v[p->list.sel]->id;
 		r = PANE_SELECT_RUN;
 	}
 	free(v);
@@ -365,9 +327,9 @@ phases_draw(struct pane *p, struct tui *t)
 	snprintf(title, sizeof title, t->sel_run ? "Phases · %.8s" : "Phases",
 	         t->sel_run ? t->sel_run : "");
 	pane_frame(p, t, title, NULL);
-	scroll_to(p, n, rows);
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_phase *ph = &s->phases[p->top + (size_t)i];
+	list_clamp(&p->list, n, rows);
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_phase *ph = &s->phases[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
 		char *bind = phase_binding(ph);
 		attr_t a;
@@ -389,7 +351,7 @@ phases_draw(struct pane *p, struct tui *t)
 			buf_puts(&b, "   ");
 		buf_puts(&b, bind);
 		free(bind);
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL && strcmp(ph->state, "awaiting_approval") == 0) {
 			a = A_BOLD;
 			pair = colour_pair(COLOR_YELLOW, -1);
@@ -416,8 +378,7 @@ list_refresh(struct pane *p, struct tui *t, const char **run)
 	size_t n = p->ops->count(p, t);
 
 	(void)run;
-	if (p->sel >= n)
-		p->sel = n ? n - 1 : 0;
+	list_clamp(&p->list, n, 0);
 	return PANE_HANDLED;
 }
 
@@ -449,11 +410,11 @@ queue_draw(struct pane *p, struct tui *t)
 	if (n > 0)
 		snprintf(note, sizeof note, "%zu", n);
 	pane_frame(p, t, "Waiting for you", note);
-	scroll_to(p, n, rows);
+	list_clamp(&p->list, n, rows);
 	if (n == 0 && rows > 0)
 		put_clipped(p->win, 1, 2, "nothing waits for you", inner - 2, A_DIM, 0);
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_item *it = &t->model.queue[p->top + (size_t)i];
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_item *it = &t->model.queue[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
 		char age[16];
 		attr_t a;
@@ -470,7 +431,7 @@ queue_draw(struct pane *p, struct tui *t)
 			buf_puts(&b, it->detail);
 		} else
 			buf_printf(&b, "%s asks \"%s\"", it->label, it->detail);
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL)
 			pair = colour_pair(COLOR_YELLOW, -1);
 		fill(p->win, 1 + i, 1, inner, a, pair);
@@ -485,9 +446,9 @@ queue_handle(struct pane *p, struct tui *t, enum tui_request req, const char **r
 {
 	if (!pane_move(p, t, req))
 		return PANE_IGNORED;
-	if (p->sel >= t->model.nqueue)
+	if (p->list.sel >= t->model.nqueue)
 		return PANE_HANDLED;
-	*run = t->model.queue[p->sel].run_id;
+	*run = t->model.queue[p->list.sel].run_id;
 	return PANE_SELECT_RUN;
 }
 
@@ -521,17 +482,17 @@ events_draw(struct pane *p, struct tui *t)
 	snprintf(title, sizeof title, t->sel_run ? "Events · %.8s" : "Events",
 	         t->sel_run ? t->sel_run : "");
 	pane_frame(p, t, title, NULL);
-	scroll_to(p, n, rows);
+	list_clamp(&p->list, n, rows);
 	/* Newest first. */
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_event *e = &s->events[n - 1 - (p->top + (size_t)i)];
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_event *e = &s->events[n - 1 - (p->list.top + (size_t)i)];
 		struct buf b = BUF_INIT;
 		attr_t a;
 		int pair;
 		const char *tm = strchr(e->ts, 'T');
 
 		buf_printf(&b, "%.8s %s %s", tm ? tm + 1 : e->ts, e->type, e->text);
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL && (strstr(e->type, "failed") || strstr(e->type, "invalid") ||
 		                      strstr(e->type, "aborted")))
 			pair = colour_pair(COLOR_RED, -1);

@@ -162,7 +162,7 @@ filter_result(struct tui *t, enum overlay_result r)
 	} else {
 		free(t->filter);
 		t->filter = xstrdup(editor_text(&t->flt));
-		t->panes[PANE_RUNS].sel = 0;
+		t->panes[PANE_RUNS].list.sel = 0;
 		app_pane_reload(t, &t->panes[PANE_RUNS]);
 	}
 }
