@@ -89,6 +89,7 @@ SHELL_TESTS = \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
+	tests/integration/tui-lists.sh \
 	tests/integration/tui-paste.sh \
 	tests/integration/tui-reconnect.sh \
 	tests/integration/tui-tmux.sh \
@@ -98,7 +99,8 @@ SHELL_TESTS = \
 # json-get (reads JSON files; no python or jq needed), and echo-server (a
 # tiny protocol server test_client starts through the client's autostart).
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
-	tests/tools/json-get tests/tools/rawframe tests/tools/subreaper tests/unit/echo-server
+	tests/tools/json-get tests/tools/rawframe tests/tools/subreaper tests/unit/echo-server \
+	bench/tui-fill
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
 	tests/fixtures/screens tests/fixtures/jsonschema-test-suite tests/tools/screen-recording

@@ -216,6 +216,8 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_MOVE_UP:
 	case REQ_PAGE_DOWN:
 	case REQ_PAGE_UP:
+	case REQ_MOVE_FIRST:
+	case REQ_MOVE_LAST:
 		if (fp->h == 0 || !app_pane_handle(t, fp, req))
 			pane_move(fp, t, req);
 		return;

@@ -11,6 +11,7 @@
 #include "lib/xalloc.h"
 #include "colour.h"
 #include "draw.h"
+#include "list.h"
 #include "overlay.h"
 
 void
@@ -75,34 +76,13 @@ pager_draw(const struct pager *pg, int y, int x, int h, int w)
 enum overlay_result
 pager_key(struct pager *pg, const struct keymap *keys, int key)
 {
-	int page = LINES - 5 > 1 ? LINES - 5 : 1;
 	enum tui_request req = keymap_lookup(keys, key);
+	struct list l = { pg->top, pg->top };
 
 	if (key == 'q' || key == KEY_ESCAPE || req == REQ_QUIT)
 		return OVERLAY_DONE;
-	switch (req) {
-	case REQ_MOVE_DOWN:
-		if (pg->top + 1 < pg->n)
-			pg->top++;
-		break;
-	case REQ_MOVE_UP:
-		if (pg->top > 0)
-			pg->top--;
-		break;
-	case REQ_PAGE_DOWN:
-		pg->top += (size_t)page;
-		if (pg->top >= pg->n)
-			pg->top = pg->n ? pg->n - 1 : 0;
-		break;
-	case REQ_PAGE_UP:
-		pg->top = pg->top > (size_t)page ? pg->top - (size_t)page : 0;
-		break;
-	default:
-		if (key == 'g' || key == (KEYS_FN | KEY_HOME))
-			pg->top = 0;
-		else if (key == 'G' || key == (KEYS_FN | KEY_END))
-			pg->top = pg->n > (size_t)page ? pg->n - (size_t)page : 0;
-		break;
-	}
+	/* The rows shown: the screen less header, footer and the box's frame. */
+	if (list_scroll(&l, pg->n, LINES - 4, req))
+		pg->top = l.top;
 	return OVERLAY_KEEP;
 }

@@ -56,6 +56,21 @@ pane_move(struct pane *p, struct tui *t, enum tui_request req)
 	return 1;
 }
 
+/*
+ * Frame a list pane of n rows: the selection clamped and kept in view
+ * first, so that the position in the title's note ("12/301") is the one
+ * drawn.
+ */
+static void
+list_frame(struct pane *p, struct tui *t, const char *title, size_t n)
+{
+	char pos[48];
+
+	list_clamp(&p->list, n, content_rows(p));
+	list_indicator(&p->list, n, pos, sizeof pos);
+	pane_frame(p, t, title, pos);
+}
+
 /* Pad or clip s to exactly width cells into b. */
 static void
 col(struct buf *b, const char *s, int width)
@@ -127,8 +142,7 @@ runs_draw(struct pane *p, struct tui *t)
 		snprintf(title, sizeof title, "Runs · /%s", t->filter);
 	else
 		snprintf(title, sizeof title, "Runs");
-	pane_frame(p, t, title, NULL);
-	list_clamp(&p->list, n, rows);
+	list_frame(p, t, title, n);
 	if (n == 0 && rows > 0)
 		put_clipped(p->win, 1, 2,
 		            t->model.nruns ? "no run matches the filter"
@@ -326,8 +340,7 @@ phases_draw(struct pane *p, struct tui *t)
 		tw = inner - base - 1 < maxt ? inner - base - 1 : maxt;
 	snprintf(title, sizeof title, t->sel_run ? "Phases · %.8s" : "Phases",
 	         t->sel_run ? t->sel_run : "");
-	pane_frame(p, t, title, NULL);
-	list_clamp(&p->list, n, rows);
+	list_frame(p, t, title, n);
 	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
 		struct model_phase *ph = &s->phases[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
@@ -405,12 +418,8 @@ queue_draw(struct pane *p, struct tui *t)
 	int rows = content_rows(p), inner = p->w - 2;
 	size_t n = t->model.nqueue;
 	time_t now = time(NULL);
-	char note[32] = "";
 
-	if (n > 0)
-		snprintf(note, sizeof note, "%zu", n);
-	pane_frame(p, t, "Waiting for you", note);
-	list_clamp(&p->list, n, rows);
+	list_frame(p, t, "Waiting for you", n);
 	if (n == 0 && rows > 0)
 		put_clipped(p->win, 1, 2, "nothing waits for you", inner - 2, A_DIM, 0);
 	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
@@ -481,8 +490,7 @@ events_draw(struct pane *p, struct tui *t)
 
 	snprintf(title, sizeof title, t->sel_run ? "Events · %.8s" : "Events",
 	         t->sel_run ? t->sel_run : "");
-	pane_frame(p, t, title, NULL);
-	list_clamp(&p->list, n, rows);
+	list_frame(p, t, title, n);
 	/* Newest first. */
 	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
 		struct model_event *e = &s->events[n - 1 - (p->list.top + (size_t)i)];

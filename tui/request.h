@@ -13,6 +13,8 @@
 	X(MOVE_UP, "move-up", "Move the selection up")                                             \
 	X(PAGE_DOWN, "page-down", "Scroll a page down")                                            \
 	X(PAGE_UP, "page-up", "Scroll a page up")                                                  \
+	X(MOVE_FIRST, "move-first-line", "Move to the first line")                                 \
+	X(MOVE_LAST, "move-last-line", "Move to the last line")                                    \
 	X(NEXT_PANE, "next-pane", "Focus the next pane")                                           \
 	X(PREV_PANE, "prev-pane", "Focus the previous pane")                                       \
 	X(APPROVE, "approve", "Approve the gate awaiting you")                                     \

@@ -77,21 +77,21 @@ EOS
 
 tui_is "$T_TMP/revised" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
+┌ Runs ────────────────────────────────────────────────────────────────── 1/1 ─┐
 │▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────── 1/1 ─┤
 │ 1 plan      Plan the work awaiting_approval ×2 planner → planner/fake        │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────── 1/1 ─┤
 │⚑ RUN1xxxx plan_review   plan.json valid                                   AGE│
 │                                                                              │
 │                                                                              │
@@ -105,21 +105,21 @@ EOS
 
 tui_is "$T_TMP/review" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
+┌ Runs ────────────────────────────────────────────────────────────────── 1/1 ─┐
 │▶ RUN1xxxx repo      main     development  awaiting_approval review       ⚑AGE│
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────── 1/3 ─┤
 │ 1 plan      Plan the work completed         ×2 planner → planner/fake        │
 │ 2 implement Implement the completed            implementer → implementer/fake│
 │ 3 review    Review the ch awaiting_approval    reviewer → reviewer/fake      │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────── 1/1 ─┤
 │⚑ RUN1xxxx final_review  review.json valid                                 AGE│
 │                                                                              │
 │                                                                              │

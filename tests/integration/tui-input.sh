@@ -80,13 +80,15 @@ is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/29 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/31 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │
 │  k Up           move-up            Move the selection up                     │
 │  PgDn Space     page-down          Scroll a page down                        │
 │  PgUp           page-up            Scroll a page up                          │
+│  g Home         move-first-line    Move to the first line                    │
+│  G End          move-last-line     Move to the last line                     │
 │  Tab            next-pane          Focus the next pane                       │
 │  BTab           prev-pane          Focus the previous pane                   │
 │  a C-y          approve            Approve the gate awaiting you             │
@@ -99,8 +101,6 @@ tui_is "$T_TMP/help" "$(cat <<'EOS'
 │  v              view-artifact      Show the artifact awaiting approval       │
 │  d              view-diff          Show the worktree's diff against the base │
 │  r              view-report        Show the run's final report               │
-│  /              filter             Filter the runs by text                   │
-│  t              toggle-terminal    Show the agent terminal over the lists (na│
 └──────────────────────────────────────────────────────────────────────────────┘
  j/k scroll  PgDn/PgUp page  g/G top/end  q close
 EOS
@@ -169,7 +169,7 @@ like "$(sed -n 3p "$T_TMP/nc")" "$short" "NO_COLOR: the runs are shown"
 printf ':dump %s\n' "$T_TMP/c" >"$T_TMP/script3"
 LC_ALL=C LANG=C tui_run 80x24 "$T_TMP/script3"
 is "$?" 0 "LC_ALL=C: the TUI runs"
-like "$(sed -n 2p "$T_TMP/c")" "^┌ Runs ─+┐$" "LC_ALL=C: frames are still drawn in UTF-8"
+like "$(sed -n 2p "$T_TMP/c")" "^┌ Runs ─+( [0-9]+/[0-9]+ ─)?┐$" "LC_ALL=C: frames are still drawn in UTF-8"
 
 # The form's base branch is the one checked out where the TUI was opened:
 # in a subdirectory of a linked worktree, that worktree's own branch.

@@ -37,7 +37,7 @@ tm new-session -d -s tui -x 120 -y 40 \
 wait_screen "plan_review"
 ok $? "the TUI shows the gate"
 screen=$(tm capture-pane -p -t tui)
-like "$(printf '%s\n' "$screen" | sed -n 2p)" "^┌ Runs ─+┐┌ Agent · run $short · plan · planner → fake ─+( [a-z_]+ ─)?┐$" \
+like "$(printf '%s\n' "$screen" | sed -n 2p)" "^┌ Runs ─+( [0-9]+/[0-9]+ ─)?┐┌ Agent · run $short · plan · planner → fake ─+( [a-z_]+ ─)?┐$" \
 	"120x40: runs on the left, the agent on the right"
 like "$screen" "│⚑ $short plan_review +plan.json valid +[0-9]+[smh]│" "the queue lists the gate"
 wait_screen "Wrote plan.json"
@@ -76,7 +76,7 @@ wait_screen "t terminal"
 ok $? "resized to 80x24: the footer offers t"
 screen=$(tm capture-pane -p -t tui)
 line=$(printf '%s\n' "$screen" | sed -n 2p)
-like "$line" "^┌ Runs ─+┐$" "80x24: the runs pane stands alone on its line"
+like "$line" "^┌ Runs ─+( [0-9]+/[0-9]+ ─)?┐$" "80x24: the runs pane stands alone on its line"
 is "$(printf '%s' "$line" | LC_ALL=C.UTF-8 wc -m | tr -d ' ')" 80 "80x24: the runs take the whole width"
 tm resize-window -t tui -x 120 -y 40
 wait_screen "┐┌ Agent"
