@@ -270,9 +270,11 @@ do_request(struct tui *t, enum tui_request req)
 		request_text(t, req);
 		return;
 	case REQ_FILTER:
-		editor_init(&t->flt, t->filter, 0);
-		t->ov = OV_FILTER;
-		t->dirty = 1;
+		find_open(t);
+		return;
+	case REQ_FIND_NEXT:
+	case REQ_FIND_PREV:
+		find_next(t, req == REQ_FIND_NEXT ? 1 : -1);
 		return;
 	case REQ_TERMINAL:
 		toggle_terminal(t);

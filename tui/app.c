@@ -715,6 +715,7 @@ tui_free(struct tui *t)
 	free(t->pend);
 	free(t->sel_run);
 	free(t->filter);
+	free(t->search);
 	confirm_free(&t->confirm);
 	free(t->message);
 	free(t->banner);

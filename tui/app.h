@@ -38,13 +38,18 @@ struct pane_ops {
 	const char *name;
 	/* Draw the pane into p->win (frame included); no refresh. */
 	void (*draw)(struct pane *p, struct tui *t);
-	/* Act on a request while focused. */
+	/*
+	 * Act on a request while focused; REQ_NONE: the selection was just set
+	 * from outside (a click, a row found), act on it as on a move.
+	 */
 	enum pane_result (*handle)(struct pane *p, struct tui *t, enum tui_request req,
 	                           const char **run);
 	/* The model changed: clamp the selection, say which run it now shows. */
 	enum pane_result (*reload)(struct pane *p, struct tui *t, const char **run);
 	/* Number of lines of content (for moves and paging). */
 	size_t (*count)(struct pane *p, struct tui *t);
+	/* Append the text of row i that a search looks in to b (NULL: no rows to search). */
+	void (*row_text)(struct pane *p, struct tui *t, size_t i, struct buf *b);
 };
 
 enum pane_id { PANE_RUNS, PANE_PHASES, PANE_QUEUE, PANE_EVENTS, PANE_TERM, PANE__COUNT };
@@ -113,6 +118,8 @@ struct tui {
 
 	char *sel_run; /* selected run id, NULL when none */
 	char *filter;  /* runs filter, NULL when none */
+	char *search;  /* the last text searched for (n, N), NULL when none */
+	int searching; /* OV_FILTER searches the focused list instead of filtering the runs */
 
 	struct pending *pend;
 	size_t npend;
@@ -212,6 +219,14 @@ void views_confirm(struct tui *t, const char *action, const char *run_id, const 
                    char *question);
 /* A paste into the open overlay's text field: 1 when it took it, 0 when none has one. */
 int views_paste(struct tui *t, const char *text);
+
+/* find.c: the runs filter and the search in lists */
+/* `/`: the runs filter, empty, when the runs have the focus; else a search of the focused list. */
+void find_open(struct tui *t);
+/* A key's result in the filter or search line (OV_FILTER). */
+void find_result(struct tui *t, enum overlay_result r);
+/* n (dir 1), N (dir -1): the next or previous row of the focused list matching t->search. */
+void find_next(struct tui *t, int dir);
 
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */

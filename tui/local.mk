@@ -11,6 +11,7 @@ devflow_SOURCES += \
 	tui/draw.c tui/draw.h \
 	tui/editor.c tui/editor.h \
 	tui/filter.c \
+	tui/find.c \
 	tui/form.c \
 	tui/help.c \
 	tui/keys.c tui/keys.h \

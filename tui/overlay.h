@@ -81,8 +81,8 @@ void confirm_draw(const struct confirm *cf);
  */
 enum overlay_result confirm_key(struct confirm *cf, int key);
 
-/* filter.c: the runs filter, its text in an editor over the footer */
-void filter_draw(const struct editor *e);
+/* filter.c: the runs filter or a search, its text in an editor over the footer, hint after it */
+void filter_draw(const struct editor *e, const char *hint);
 /* Esc: OVERLAY_CANCEL; Enter: OVERLAY_DONE; other keys edit: OVERLAY_CHANGED. */
 enum overlay_result filter_key(struct editor *e, int key);
 

@@ -50,6 +50,11 @@ pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pa
 int
 pane_move(struct pane *p, struct tui *t, enum tui_request req)
 {
+	/* The selection was set from outside (a click, a row found): nothing to move. */
+	if (req == REQ_NONE) {
+		t->dirty = 1;
+		return 1;
+	}
 	if (!list_move(&p->list, p->ops->count(p, t), content_rows(p), req))
 		return 0;
 	t->dirty = 1;
@@ -143,11 +148,18 @@ runs_draw(struct pane *p, struct tui *t)
 	else
 		snprintf(title, sizeof title, "Runs");
 	list_frame(p, t, title, n);
-	if (n == 0 && rows > 0)
-		put_clipped(p->win, 1, 2,
-		            t->model.nruns ? "no run matches the filter"
-		                           : "no runs yet — press n to start one",
-		            inner - 2, A_DIM, 0);
+	if (n == 0 && rows > 0) {
+		char k[64], *empty;
+
+		/* The key that starts one, as bound (keys.conf may move it). */
+		keymap_keys_of(&t->keys, REQ_NEW_RUN, k, sizeof k);
+		*strchrnul(k, ' ') = '\0';
+		empty = t->model.nruns ? xstrdup("no run matches the filter")
+		        : k[0]         ? xasprintf("no runs yet — press %s to start one", k)
+		                       : xstrdup("no runs yet");
+		put_clipped(p->win, 1, 2, empty, inner - 2, A_DIM, 0);
+		free(empty);
+	}
 	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
 		struct model_run *r = v[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
@@ -258,12 +270,26 @@ runs_handle(struct pane *p, struct tui *t, enum tui_request req, const char **ru
 	return r;
 }
 
+static void
+runs_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	struct model_run **v;
+	size_t n = app_visible_runs(t, &v);
+
+	(void)p;
+	if (i < n)
+		buf_printf(b, "%s %s %s %s %s %s", v[i]->id, v[i]->repo, v[i]->base,
+		           v[i]->template_name, v[i]->state, v[i]->phase);
+	free(v);
+}
+
 const struct pane_ops runs_ops = {
 	.name = "runs",
 	.draw = runs_draw,
 	.handle = runs_handle,
 	.reload = runs_refresh,
 	.count = runs_count,
+	.row_text = runs_row_text,
 };
 
 /* ---- Phases ---------------------------------------------------------------- */
@@ -395,12 +421,28 @@ list_refresh(struct pane *p, struct tui *t, const char **run)
 	return PANE_HANDLED;
 }
 
+static void
+phases_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	struct model_status *s = sel_status(t);
+
+	(void)p;
+	if (s != NULL && i < s->nphases) {
+		struct model_phase *ph = &s->phases[i];
+		char *bind = phase_binding(ph);
+
+		buf_printf(b, "%d %s %s %s%s", ph->seq, ph->key, ph->title, ph->state, bind);
+		free(bind);
+	}
+}
+
 const struct pane_ops phases_ops = {
 	.name = "phases",
 	.draw = phases_draw,
 	.handle = list_handle,
 	.reload = list_refresh,
 	.count = phases_count,
+	.row_text = phases_row_text,
 };
 
 /* ---- Approval queue ------------------------------------------------------------ */
@@ -461,12 +503,22 @@ queue_handle(struct pane *p, struct tui *t, enum tui_request req, const char **r
 	return PANE_SELECT_RUN;
 }
 
+static void
+queue_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	(void)p;
+	if (i < t->model.nqueue)
+		buf_printf(b, "%s %s %s", t->model.queue[i].run_id, t->model.queue[i].label,
+		           t->model.queue[i].detail);
+}
+
 const struct pane_ops queue_ops = {
 	.name = "queue",
 	.draw = queue_draw,
 	.handle = queue_handle,
 	.reload = list_refresh,
 	.count = queue_count,
+	.row_text = queue_row_text,
 };
 
 /* ---- Events ---------------------------------------------------------------- */
@@ -512,10 +564,25 @@ events_draw(struct pane *p, struct tui *t)
 	}
 }
 
+/* Row i as shown: newest first. */
+static void
+events_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	struct model_status *s = sel_status(t);
+
+	(void)p;
+	if (s != NULL && i < s->nevents) {
+		struct model_event *e = &s->events[s->nevents - 1 - i];
+
+		buf_printf(b, "%s %s %s", e->ts, e->type, e->text);
+	}
+}
+
 const struct pane_ops events_ops = {
 	.name = "events",
 	.draw = events_draw,
 	.handle = list_handle,
 	.reload = list_refresh,
 	.count = events_count,
+	.row_text = events_row_text,
 };

@@ -27,7 +27,9 @@
 	X(ARTIFACT, "view-artifact", "Show the artifact awaiting approval")                        \
 	X(DIFF, "view-diff", "Show the worktree's diff against the base")                          \
 	X(REPORT, "view-report", "Show the run's final report")                                    \
-	X(FILTER, "filter", "Filter the runs by text")                                             \
+	X(FILTER, "filter", "Filter the runs by text; in other lists and help, search")            \
+	X(FIND_NEXT, "find-next", "Find the next row matching the last / text")                    \
+	X(FIND_PREV, "find-prev", "Find the previous row matching the last / text")                \
 	X(TERMINAL, "toggle-terminal", "Show the agent terminal over the lists (narrow screens)")  \
 	X(HELP, "help", "Show this help")                                                          \
 	X(REDRAW, "redraw", "Redraw the screen")                                                   \

@@ -50,4 +50,51 @@ like "$(title "$T_TMP/s-end" Runs)" "─ 301/301 ─┐$" "End: the last"
 like "$(title "$T_TMP/s-home" Runs)" "─ 1/301 ─┐$" "Home: the first"
 like "$(title "$T_TMP/s-end" Events)" "─ 1/[0-9]+ ─┤$" "the events of the selected run have their position too"
 
+# / opens empty (it used to add to the old text); n and N find the next
+# and previous row holding the last text typed after /, in any list.
+cat >"$T_TMP/find" <<EOS
+:wait-for bench300
+/
+:type bench29
+Enter
+:dump $T_TMP/s-filtered
+/
+:dump $T_TMP/s-reopened
+:type bench1
+Enter
+:dump $T_TMP/s-refiltered
+/
+Esc
+G
+n
+:dump $T_TMP/s-next
+N
+:dump $T_TMP/s-prev
+Tab
+Tab
+Tab
+/
+:type CREATED
+:dump $T_TMP/s-typing
+Enter
+:dump $T_TMP/s-found
+/
+:type zzz
+Enter
+:dump $T_TMP/s-none
+EOS
+tui_run 120x40 "$T_TMP/find"
+is "$?" 0 "the search script ran to its end"
+like "$(title "$T_TMP/s-filtered" Runs)" "^┌ Runs · /bench29 ─+ 1/10 ─┐$" "/bench29 Enter: the 10 runs that match"
+is "$(tail -n 1 "$T_TMP/s-reopened")" "/    Enter keep · Esc clear" "/ again opens an empty line"
+like "$(title "$T_TMP/s-reopened" Runs)" "^┌ Runs ─+ 2/301 ─┐$" "and the list shows every run while it is empty, the selected one (bench299) still selected"
+like "$(title "$T_TMP/s-refiltered" Runs)" "^┌ Runs · /bench1 ─+ 1/100 ─┐$" "what is typed then is the whole filter"
+is "$(selected "$T_TMP/s-next")" bench199 "G n: the next run holding the last text (bench1), round the end"
+like "$(title "$T_TMP/s-next" Runs)" " 102/301 ─┐$" "n: its position"
+is "$(selected "$T_TMP/s-prev")" bench100 "N: the previous one, round the top"
+like "$(title "$T_TMP/s-prev" Runs)" " 201/301 ─┐$" "N: its position"
+is "$(tail -n 1 "$T_TMP/s-typing")" "/CREATED    Enter find · Esc cancel" "/ in the events pane searches"
+like "$(title "$T_TMP/s-found" Events)" " 2/2 ─┤$" "Enter selects the event that holds it (case ignored)"
+like "$(tail -n 1 "$T_TMP/s-none")" "no row of the events pane holds \"zzz\"" "a text no row holds says so"
+
 done_testing

@@ -45,7 +45,7 @@ Esc
 :paste zz\nd
 :dump $T_TMP/filter
 Esc
-n
+s
 Tab
 Tab
 Tab
