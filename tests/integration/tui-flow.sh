@@ -51,8 +51,8 @@ tui_is "$T_TMP/editor" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
 ┌ Request changes · RUN1xxxx · C-s send · Esc cancel ──────────────────────────┐
 │ plan_review · plan · plan.json (dev/phase-plan@1)                            │
-│ Summary: Plan for "Plan the work": implement the requirements, then review t │
-│ he change.                                                                   │
+│ Summary: Plan for "Plan the work": implement the requirements, then review   │
+│ the change.                                                                  │
 │ Phases (2): implement, review                                                │
 │─ Your comment ───────────────────────────────────────────────────────────────│
 │ Please split the plan                                                        │
