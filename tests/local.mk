@@ -117,7 +117,8 @@ tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)
 tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
 # The TUI's terminal-free parts (keys, model, colours, word wrapping), built from tui/ sources.
-tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c tui/draw.c
+tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c tui/draw.c \
+	tui/abbrev.c
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
 # The list panes' position (tui/list.c): no curses.

@@ -43,7 +43,7 @@ tui_plan_waiting_80x24() {
 	cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
 ┌ Runs ────────────────────────────────────────────────────────────────── 1/1 ─┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
+│▶ RUN1xxxx repo main development awaiting_approval plan                   ⚑AGE│
 │                                                                              │
 │                                                                              │
 │                                                                              │

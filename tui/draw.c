@@ -104,6 +104,24 @@ wrap_line(const char *s, int width, size_t *next)
 	return len;
 }
 
+char *
+clip_words(const char *s, int width)
+{
+	struct buf b = BUF_INIT;
+	size_t next, n;
+
+	if (str_width(s) <= width)
+		return xstrdup(s);
+	if (width <= 1)
+		return xstrdup(width == 1 ? "…" : "");
+	n = wrap_line(s, width - 1, &next);
+	buf_append(&b, s, n);
+	while (b.len > 0 && strchr(" ,;:.-/", b.data[b.len - 1]) != NULL)
+		b.len--;
+	buf_puts(&b, "…");
+	return buf_detach(&b);
+}
+
 void
 wrap_hanging(struct buf *b, const char *first, const char *s, int indent, int width)
 {

@@ -53,6 +53,12 @@ size_t wrap_line(const char *s, int width, size_t *next);
  * blanks (a hanging indent, as the help's description column).
  */
 void wrap_hanging(struct buf *b, const char *first, const char *s, int indent, int width);
+/*
+ * A copy of s that fits width cells (the caller frees it): s itself when
+ * it fits, else the words that fit and "…", or when not even the first
+ * word does, as much of it as fits and "…" — never a word cut unmarked.
+ */
+char *clip_words(const char *s, int width);
 /* Display width of UTF-8 s (invalid bytes count 1). */
 int str_width(const char *s);
 /*

@@ -2,6 +2,7 @@
 # Its sources are part of the devflow binary (`devflow` with no verb opens it).
 EXTRA_DIST += tui/README
 devflow_SOURCES += \
+	tui/abbrev.c tui/abbrev.h \
 	tui/actions.c \
 	tui/app.c tui/app.h \
 	tui/attach.c \

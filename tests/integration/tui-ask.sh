@@ -35,7 +35,7 @@ is "$?" 0 "the script ran to its end"
 tui_is "$T_TMP/asks" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                               ? help
 ┌ Runs ────────────────────────────────────────────────────────────────────────────────────── 1/1 ─┐
-│▶ RUN1xxxx repo      main     development  planning          plan                             ⚑AGE│
+│▶ RUN1xxxx repo main development planning          plan                                       ⚑AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
@@ -106,7 +106,7 @@ EOS
 tui_is "$T_TMP/answered" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                               ? help
 ┌ Runs ────────────────────────────────────────────────────────────────────────────────────── 1/1 ─┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan                             ⚑AGE│
+│▶ RUN1xxxx repo main development awaiting_approval plan                                       ⚑AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │

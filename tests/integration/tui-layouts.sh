@@ -33,7 +33,7 @@ is "$?" 0 "the script ran to its end"
 wide_want=$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                   ? help
 ┌ Runs ────────────────────────────────────── 1/1 ─┐┌ Agent · run RUN1xxxx · plan · planner → fake ────────────────────┐
-│▶ RUN1xxxx repo      awaiting_approval plan   ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
+│▶ RUN1xxxx repo main awaiting_approval plan   ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
 │                                                  │││ ✻ devflow fake agent  v0.1.0                             │      │
 │                                                  │││ A scripted agent CLI for devflow's tests and demo.       │      │
 │                                                  │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │      │
@@ -65,7 +65,7 @@ wide_want=$(cat <<'EOS'
 │ HH:MM:SS session.started plan                    ││                                                                  │
 │ HH:MM:SS phase.started plan (attempt 1) planner  ││                                                                  │
 │ HH:MM:SS run.started                             ││                                                                  │
-│ HH:MM:SS run.created development /tmp/devflow-tes││                                                                  │
+│ HH:MM:SS run.created development…                ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
@@ -85,7 +85,7 @@ tui_is "$T_TMP/readme-capture" "$wide_want" "the README's 120x40 capture is the 
 tui_is "$T_TMP/wider" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                                                                                                   ? help
 ┌ Runs ────────────────────────────────────────────────────────────────────────── 1/1 ─┐┌ Agent · run RUN1xxxx · plan · planner → fake ───────────────────────────────────────── waiting_for_approval ─┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan                 ⚑AGE││╭──────────────────────────────────────────────────────────╮                                                  │
+│▶ RUN1xxxx repo main development awaiting_approval plan                           ⚑AGE││╭──────────────────────────────────────────────────────────╮                                                  │
 │                                                                                      │││ ✻ devflow fake agent  v0.1.0                             │                                                  │
 │                                                                                      │││ A scripted agent CLI for devflow's tests and demo.       │                                                  │
 │                                                                                      │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                                                  │
@@ -132,7 +132,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
 └──────────────────────────────────────────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  X abort  p pause  v artifact  d diff  r report  ⏎ attach  n new  / filter  ? help  q detach
+ a approve  c changes  x reject  X abort  p pause  v artifact  d diff  r report  ⏎ attach  s new  / filter  ? help  q detach
 EOS
 )" "resized to 200x50: every column of the runs" "$id"
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "proto/proto.h"
+#include "tui/abbrev.h"
 #include "tui/colour.h"
 #include "tui/draw.h"
 #include "tui/keys.h"
@@ -450,6 +451,28 @@ test_wrap_words(void **state)
 	buf_free(&b);
 }
 
+static void
+test_abbrev(void **state)
+{
+	struct buf b = BUF_INIT;
+	const char *states[] = { "created",           "bound",   "executing", "planning",
+		                 "awaiting_approval", "paused",  "completed", "failed",
+		                 "aborted",           "pending", "running",   "awaiting_artifact",
+		                 "validating",        "skipped" };
+
+	(void)state;
+	assert_string_equal(abbrev_state("awaiting_approval"), "await_appr");
+	assert_string_equal(abbrev_state("awaiting_artifact"), "await_art");
+	assert_string_equal(abbrev_state("planning"), "planning");
+	/* Every run and phase state fits the short column, by name or short form. */
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+		assert_true(strlen(abbrev_state(states[i])) <= ABBREV_STATE_WIDTH);
+	abbrev_legend(&b, "  ");
+	assert_string_equal(b.data,
+	                    "  await_appr   awaiting_approval\n  await_art    awaiting_artifact\n");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -463,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_model_text),
 		cmocka_unit_test(test_colour_mapping),
 		cmocka_unit_test(test_wrap_words),
+		cmocka_unit_test(test_abbrev),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
