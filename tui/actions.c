@@ -394,6 +394,7 @@ app_key(struct tui *t, int key)
 {
 	if (key == (KEYS_FN | KEY_RESIZE)) {
 		app_layout(t);
+		views_resized(t);
 		return;
 	}
 	/* A message stays until the next key (or paste). */

@@ -507,7 +507,9 @@ static const char *const *
 overlay_hints(const struct tui *t)
 {
 	static const char *const pager[] = { "j/k scroll", "PgDn/PgUp page", "g/G top/end",
-		                             "q close", NULL };
+		                             "/ find",     "n/N next/prev",  "q close",
+		                             NULL };
+	static const char *const finding[] = { "Enter find", "Esc cancel", NULL };
 	static const char *const confirm[] = { "y yes", "n no", NULL };
 	static const char *const editor[] = { "C-s send", "Esc cancel", NULL };
 	static const char *const form[] = { "Tab next", "C-s start", "Esc cancel", NULL };
@@ -515,7 +517,7 @@ overlay_hints(const struct tui *t)
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
-		return pager;
+		return t->pager.finding ? finding : pager;
 	case OV_CONFIRM:
 		return confirm;
 	case OV_EDITOR:

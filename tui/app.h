@@ -211,6 +211,8 @@ void views_form_open(struct tui *t);
 void views_form_close(struct tui *t);
 /* Open the help screen (a pager). */
 void help_open(struct tui *t);
+/* The screen was resized: the help, when open, is wrapped anew. */
+void views_resized(struct tui *t);
 /*
  * Ask question (owned from now on) before action on run_id's approval_id;
  * the keys typed ahead of it are dropped (app_drop_typeahead).

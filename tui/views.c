@@ -38,11 +38,28 @@ views_pager(struct tui *t, const char *title, const char *text, int diff)
 void
 help_open(struct tui *t)
 {
-	char *text = help_text(&t->keys);
+	/* Wrapped to the pager box's inside. */
+	char *text = help_text(&t->keys, COLS - 2);
 
 	views_pager(t, "Help", text, 0);
 	t->ov = OV_HELP;
 	free(text);
+}
+
+void
+views_resized(struct tui *t)
+{
+	char *search;
+	size_t top;
+
+	if (t->ov != OV_HELP || t->pager.finding)
+		return;
+	/* The help again, wrapped to the new width: the search and about the place kept. */
+	search = t->pager.search ? xstrdup(t->pager.search) : NULL;
+	top = t->pager.top;
+	help_open(t);
+	t->pager.search = search;
+	t->pager.top = top < t->pager.n ? top : (t->pager.n ? t->pager.n - 1 : 0);
 }
 
 /* ---- confirm ------------------------------------------------------------------ */

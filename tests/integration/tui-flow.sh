@@ -198,7 +198,7 @@ tui_is "$T_TMP/report" "$(cat <<'EOS'
 │| implementer | fake | `56a3d7abdbd4` |                                       │
 │| planner | fake | `ee49c529781d` |                                           │
 └──────────────────────────────────────────────────────────────────────────────┘
- j/k scroll  PgDn/PgUp page  g/G top/end  q close
+ j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS
 )" "a approves the review; r shows the report" "$id"
 

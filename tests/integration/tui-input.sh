@@ -80,7 +80,7 @@ is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/33 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/51 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │
@@ -93,16 +93,16 @@ tui_is "$T_TMP/help" "$(cat <<'EOS'
 │  BTab           prev-pane          Focus the previous pane                   │
 │  a C-y          approve            Approve the gate awaiting you             │
 │  c              request-changes    Request changes, with a comment           │
-│  x              reject             Reject the gate: the run fails (asks first│
+│  x              reject             Reject the gate: the run fails (asks      │
+│                                    first)                                    │
 │  X              abort              Abort the run (asks first)                │
 │  p              pause              Pause or resume the run                   │
 │  s              new-run            Start a new run (form)                    │
 │  Enter Return   attach             Attach to the agent's terminal (C-] comes │
+│                                    back)                                     │
 │  v              view-artifact      Show the artifact awaiting approval       │
-│  d              view-diff          Show the worktree's diff against the base │
-│  r              view-report        Show the run's final report               │
 └──────────────────────────────────────────────────────────────────────────────┘
- j/k scroll  PgDn/PgUp page  g/G top/end  q close
+ j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS
 )" "? shows every request with its keys (J and C-y from keys.conf)"
 

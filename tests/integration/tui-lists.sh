@@ -97,4 +97,67 @@ is "$(tail -n 1 "$T_TMP/s-typing")" "/CREATED    Enter find · Esc cancel" "/ in
 like "$(title "$T_TMP/s-found" Events)" " 2/2 ─┤$" "Enter selects the event that holds it (case ignored)"
 like "$(tail -n 1 "$T_TMP/s-none")" "no row of the events pane holds \"zzz\"" "a text no row holds says so"
 
+# Help wraps at words (the descriptions under their column) instead of
+# clipping at 80 columns, is wrapped anew on a resize, and / searches it.
+cat >"$T_TMP/help" <<EOS
+:wait-for bench300
+?
+:dump $T_TMP/s-help
+/
+:type help
+Enter
+:dump $T_TMP/s-help-found
+n
+:dump $T_TMP/s-help-next
+N
+:dump $T_TMP/s-help-prev
+/
+:type zzz
+Enter
+:dump $T_TMP/s-help-none
+g
+:resize 120x40
+:dump $T_TMP/s-help-wide
+G
+:dump $T_TMP/s-help-end
+EOS
+tui_run 80x24 "$T_TMP/help"
+is "$?" 0 "the help script ran to its end"
+tui_is "$T_TMP/s-help" "$(cat <<'EOS'
+ devflow  301 runs · 0 waiting                                            ? help
+┌ Help · 1/47 · q close ───────────────────────────────────────────────────────┐
+│Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
+│                                                                              │
+│  j Down         move-down          Move the selection down                   │
+│  k Up           move-up            Move the selection up                     │
+│  PgDn Space     page-down          Scroll a page down                        │
+│  PgUp           page-up            Scroll a page up                          │
+│  g Home         move-first-line    Move to the first line                    │
+│  G End          move-last-line     Move to the last line                     │
+│  Tab            next-pane          Focus the next pane                       │
+│  BTab           prev-pane          Focus the previous pane                   │
+│  a              approve            Approve the gate awaiting you             │
+│  c              request-changes    Request changes, with a comment           │
+│  x              reject             Reject the gate: the run fails (asks      │
+│                                    first)                                    │
+│  X              abort              Abort the run (asks first)                │
+│  p              pause              Pause or resume the run                   │
+│  s              new-run            Start a new run (form)                    │
+│  Enter Return   attach             Attach to the agent's terminal (C-] comes │
+│                                    back)                                     │
+│  v              view-artifact      Show the artifact awaiting approval       │
+└──────────────────────────────────────────────────────────────────────────────┘
+ j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
+EOS
+)" "? at 80x24: descriptions wrapped at words under their column"
+is "$(sed -n 3p "$T_TMP/s-help-found")" "│                                    and help, search                          │" \
+	"/help Enter: the first line holding it on top (filter's, wrapped)"
+is "$(sed -n 3p "$T_TMP/s-help-next")" "│  ? F1           help               Show this help                            │" \
+	"n: the next one"
+is "$(sed -n 3p "$T_TMP/s-help-prev")" "$(sed -n 3p "$T_TMP/s-help-found")" "N: the previous one"
+like "$(sed -n 23p "$T_TMP/s-help-none")" "^└ no line holds \"zzz\" ─+┘$" "a text no line holds says so"
+like "$(cat "$T_TMP/s-help-wide")" "│  x              reject             Reject the gate: the run fails \(asks first\) +│" \
+	"resized to 120x40: the help is wrapped anew"
+like "$(cat "$T_TMP/s-help-end")" "│  await_appr   awaiting_approval +│" "the help lists the short names of narrow columns"
+
 done_testing
