@@ -405,6 +405,17 @@ app_key(struct tui *t, int key)
 	}
 	if (paste_key(t, key))
 		return;
+	/* A mouse event is never a key: read it whole, whatever is open. */
+	if (key == (KEYS_FN | KEY_MOUSE)) {
+		if (t->ov != OV_ATTACH)
+			mouse_key(t);
+		else {
+			MEVENT ev;
+
+			getmouse(&ev);
+		}
+		return;
+	}
 	if (t->ov == OV_ATTACH) {
 		app_attach_key(t, key);
 		return;

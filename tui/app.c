@@ -796,6 +796,7 @@ curses_start(struct tui *t, FILE *in)
 	define_key("\033[200~", KEYS_PASTE_START);
 	define_key("\033[201~", KEYS_PASTE_END);
 	curs_set(0);
+	mouse_start();
 	colour_start();
 	bracketed_paste(t, 1);
 	return 0;

@@ -230,6 +230,18 @@ void find_result(struct tui *t, enum overlay_result r);
 /* n (dir 1), N (dir -1): the next or previous row of the focused list matching t->search. */
 void find_next(struct tui *t, int dir);
 
+/* mouse.c: clicks and the wheel */
+enum mouse_kind { MOUSE_CLICK, MOUSE_WHEEL_UP, MOUSE_WHEEL_DOWN };
+/* Ask the terminal for button presses and the wheel (no motion, no releases). */
+void mouse_start(void);
+/* A curses KEY_MOUSE: read the event and act on it (nothing when it is none of ours). */
+void mouse_key(struct tui *t);
+/*
+ * A click or a wheel notch at screen row y, column x (from 0): select the
+ * row or focus the pane under it, scroll the list, the pager or help.
+ */
+void app_mouse(struct tui *t, enum mouse_kind kind, int y, int x);
+
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */
 void app_message_error(struct tui *t, const struct df_error *e);

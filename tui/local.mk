@@ -18,6 +18,7 @@ devflow_SOURCES += \
 	tui/keys.c tui/keys.h \
 	tui/list.c tui/list.h \
 	tui/model.c tui/model.h \
+	tui/mouse.c \
 	tui/overlay.h \
 	tui/pager.c \
 	tui/panes.c \

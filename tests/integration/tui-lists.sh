@@ -97,6 +97,43 @@ is "$(tail -n 1 "$T_TMP/s-typing")" "/CREATED    Enter find · Esc cancel" "/ in
 like "$(title "$T_TMP/s-found" Events)" " 2/2 ─┤$" "Enter selects the event that holds it (case ignored)"
 like "$(tail -n 1 "$T_TMP/s-none")" "no row of the events pane holds \"zzz\"" "a text no row holds says so"
 
+# The mouse: a click selects the row under it or focuses the pane, the
+# wheel scrolls the list under it (the selection with it) and the help.
+cat >"$T_TMP/mouse" <<EOS
+:wait-for bench300
+:click 10 7
+:dump $T_TMP/s-click
+:wheel down 10 5
+:dump $T_TMP/s-wheel
+:wheel up 10 5
+:dump $T_TMP/s-wheel-up
+:click 5 30
+:dump $T_TMP/s-click-events
+k
+:dump $T_TMP/s-focus
+?
+:wheel down 40 10
+:dump $T_TMP/s-help-wheel
+:click 40 10
+q
+EOS
+tui_run 120x40 "$T_TMP/mouse"
+is "$?" 0 "the mouse script ran to its end"
+is "$(selected "$T_TMP/s-click")" bench296 "a click on the 5th row selects its run"
+like "$(title "$T_TMP/s-click" Runs)" " 5/301 ─┐$" "and the position follows"
+is "$(selected "$T_TMP/s-wheel")" bench293 "the wheel down scrolls 3 rows, the selection with them"
+like "$(sed -n 3p "$T_TMP/s-wheel")" "^│  bench297 " "the list scrolled: bench297 is the first row shown"
+is "$(selected "$T_TMP/s-wheel-up")" bench296 "the wheel up scrolls back"
+like "$(title "$T_TMP/s-click-events" Events)" " 2/2 ─┤$" "a click on the events' 2nd row selects it"
+like "$(title "$T_TMP/s-focus" Events)" " 1/2 ─┤$" "and focuses the events: k moves there"
+is "$(selected "$T_TMP/s-focus")" bench296 "not in the runs"
+like "$(sed -n 2p "$T_TMP/s-help-wheel")" "^┌ Help · 4/[0-9]+ · q close" "the wheel scrolls the help"
+
+printf ':click 0 3\n' >"$T_TMP/badclick"
+tui_run 120x40 "$T_TMP/badclick" 2>"$T_TMP/badclick.err"
+is "$?" 1 "a mouse line out of the screen fails the script"
+like "$(head -n 1 "$T_TMP/badclick.err")" "bad mouse line ':click 0 3' \(:click COL ROW, :wheel up\|down COL ROW, from 1 within 120x40\)" "and says why"
+
 # Help wraps at words (the descriptions under their column) instead of
 # clipping at 80 columns, is wrapped anew on a resize, and / searches it.
 cat >"$T_TMP/help" <<EOS

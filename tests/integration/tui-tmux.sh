@@ -82,6 +82,17 @@ tm resize-window -t tui -x 120 -y 40
 wait_screen "┐┌ Agent"
 ok $? "resized back to 120x40: the agent's terminal is back on the right"
 
+# The mouse through tmux (the TUI asks for it, tmux passes xterm's SGR
+# reports on): a press on the events' 3rd row (screen row 31, from 1)
+# selects it, the wheel scrolls down 3; nothing of it is taken for keys.
+tm send-keys -t tui -l "$(printf '\033[<0;5;31M\033[<0;5;31m')"
+wait_screen " 3/7 ─┤"
+ok $? "a click on the events' 3rd row selects it"
+tm send-keys -t tui -l "$(printf '\033[<65;5;31M')"
+wait_screen " 6/7 ─┤"
+ok $? "the wheel scrolls the events"
+unlike "$(tm capture-pane -p -t tui)" "not bound" "no part of the mouse reports was taken for a key"
+
 tm send-keys -t tui a
 wait_screen "final_review"
 ok $? "a approved the plan; the review waits"
