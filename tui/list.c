@@ -90,6 +90,16 @@ list_scroll(struct list *l, size_t n, int rows, enum tui_request req)
 }
 
 void
+list_scroll_lines(struct list *l, size_t n, int lines)
+{
+	if (lines < 0)
+		l->top = l->top > (size_t)-lines ? l->top - (size_t)-lines : 0;
+	else if (n > 0)
+		l->top = l->top + (size_t)lines < n ? l->top + (size_t)lines : n - 1;
+	l->sel = l->top;
+}
+
+void
 list_wheel(struct list *l, size_t n, int rows, int lines)
 {
 	size_t d = lines < 0 ? (size_t)-lines : (size_t)lines;

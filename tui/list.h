@@ -40,6 +40,10 @@ void list_clamp(struct list *l, size_t n, int rows);
  */
 int list_scroll(struct list *l, size_t n, int rows, enum tui_request req);
 
+/* A view without a selection: its first row lines rows down (negative: up), down to the last row.
+ */
+void list_scroll_lines(struct list *l, size_t n, int lines);
+
 /*
  * The mouse wheel: lines rows down (negative: up), the selection with
  * the view, so it stays on the row under the pointer where it can.

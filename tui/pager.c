@@ -192,8 +192,8 @@ pager_key(struct pager *pg, const struct keymap *keys, int key)
 void
 pager_wheel(struct pager *pg, int lines)
 {
-	if (lines < 0)
-		pg->top = pg->top > (size_t)-lines ? pg->top - (size_t)-lines : 0;
-	else if (pg->n > 0)
-		pg->top = pg->top + (size_t)lines < pg->n ? pg->top + (size_t)lines : pg->n - 1;
+	struct list l = { pg->top, pg->top };
+
+	list_scroll_lines(&l, pg->n, lines);
+	pg->top = l.top;
 }

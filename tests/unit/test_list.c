@@ -113,6 +113,17 @@ test_scroll(void **state)
 	list_scroll(&l, 5, 10, REQ_MOVE_LAST);
 	assert_int_equal(l.top, 0);
 	assert_int_equal(list_scroll(&l, 5, 10, REQ_HELP), 0);
+	/* The wheel over a view: by lines, down to the last row at the top. */
+	l.top = 0;
+	list_scroll_lines(&l, 100, 3);
+	assert_int_equal(l.top, 3);
+	list_scroll_lines(&l, 100, -5);
+	assert_int_equal(l.top, 0);
+	l.top = 98;
+	list_scroll_lines(&l, 100, 3);
+	assert_int_equal(l.top, 99);
+	list_scroll_lines(&l, 0, 3);
+	assert_int_equal(l.top, 99);
 }
 
 static void
