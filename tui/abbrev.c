@@ -29,5 +29,5 @@ void
 abbrev_legend(struct buf *b, const char *indent)
 {
 	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
-		buf_printf(b, "%s%-12s %s\n", indent, states[i].abbr, states[i].name);
+		buf_printf(b, "%s%-14s %s\n", indent, states[i].abbr, states[i].name);
 }

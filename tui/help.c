@@ -55,6 +55,9 @@ help_text(const struct keymap *keys, int width)
 	}
 	buf_puts(&b, "\nShort names in narrow columns:\n");
 	abbrev_legend(&b, "  ");
+	wrap_hanging(&b, "  reviewer/fake  ",
+	             "reviewer → reviewer/fake: a phase's role played by the persona of its name",
+	             17, width);
 	for (size_t i = 0; i < keys->nerrors; i++) {
 		if (i == 0)
 			buf_puts(&b, "\nkeys.conf:\n");

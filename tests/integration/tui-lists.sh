@@ -162,7 +162,7 @@ tui_run 80x24 "$T_TMP/help"
 is "$?" 0 "the help script ran to its end"
 tui_is "$T_TMP/s-help" "$(cat <<'EOS'
  devflow  301 runs · 0 waiting                                            ? help
-┌ Help · 1/47 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/49 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down         move-down          Move the selection down                   │
@@ -195,6 +195,6 @@ is "$(sed -n 3p "$T_TMP/s-help-prev")" "$(sed -n 3p "$T_TMP/s-help-found")" "N: 
 like "$(sed -n 23p "$T_TMP/s-help-none")" "^└ no line holds \"zzz\" ─+┘$" "a text no line holds says so"
 like "$(cat "$T_TMP/s-help-wide")" "│  x              reject             Reject the gate: the run fails \(asks first\) +│" \
 	"resized to 120x40: the help is wrapped anew"
-like "$(cat "$T_TMP/s-help-end")" "│  await_appr   awaiting_approval +│" "the help lists the short names of narrow columns"
+like "$(cat "$T_TMP/s-help-end")" "│  await_appr     awaiting_approval +│" "the help lists the short names of narrow columns"
 
 done_testing

@@ -468,8 +468,8 @@ test_abbrev(void **state)
 	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 		assert_true(strlen(abbrev_state(states[i])) <= ABBREV_STATE_WIDTH);
 	abbrev_legend(&b, "  ");
-	assert_string_equal(b.data,
-	                    "  await_appr   awaiting_approval\n  await_art    awaiting_artifact\n");
+	assert_string_equal(
+	    b.data, "  await_appr     awaiting_approval\n  await_art      awaiting_artifact\n");
 	buf_free(&b);
 }
 
