@@ -1,7 +1,7 @@
 /*
  * The runs filter and the search in lists (`/`, `n`, `N`). With the runs
  * focused, `/` filters them: the line opens empty and the list follows
- * it as typed, Enter keeps it, Esc clears it. In the other lists `/`
+ * it as typed (case ignored, as in a search), Enter keeps it, Esc clears it. In the other lists `/`
  * searches: Enter selects the first row from the selection on that holds
  * the text (case ignored). Either way the text is the one `n` and `N`
  * look for next, in whichever list has the focus (as less and tig's n).

@@ -112,11 +112,13 @@ app_visible_runs(struct tui *t, struct model_run ***out)
 	for (size_t i = 0; i < t->model.nruns; i++) {
 		struct model_run *r = &t->model.runs[i];
 
-		if (t->filter != NULL && t->filter[0] != '\0' && strstr(r->id, t->filter) == NULL &&
-		    strstr(r->repo, t->filter) == NULL && strstr(r->state, t->filter) == NULL &&
-		    strstr(r->base, t->filter) == NULL &&
-		    strstr(r->template_name, t->filter) == NULL &&
-		    strstr(r->phase, t->filter) == NULL)
+		if (t->filter != NULL && t->filter[0] != '\0' &&
+		    strcasestr(r->id, t->filter) == NULL &&
+		    strcasestr(r->repo, t->filter) == NULL &&
+		    strcasestr(r->state, t->filter) == NULL &&
+		    strcasestr(r->base, t->filter) == NULL &&
+		    strcasestr(r->template_name, t->filter) == NULL &&
+		    strcasestr(r->phase, t->filter) == NULL)
 			continue;
 		v[n++] = r;
 	}

@@ -55,7 +55,7 @@ like "$(title "$T_TMP/s-end" Events)" "─ 1/[0-9]+ ─┤$" "the events of the 
 cat >"$T_TMP/find" <<EOS
 :wait-for bench300
 /
-:type bench29
+:type BENCH29
 Enter
 :dump $T_TMP/s-filtered
 /
@@ -85,7 +85,7 @@ Enter
 EOS
 tui_run 120x40 "$T_TMP/find"
 is "$?" 0 "the search script ran to its end"
-like "$(title "$T_TMP/s-filtered" Runs)" "^┌ Runs · /bench29 ─+ 1/10 ─┐$" "/bench29 Enter: the 10 runs that match"
+like "$(title "$T_TMP/s-filtered" Runs)" "^┌ Runs · /BENCH29 ─+ 1/10 ─┐$" "/BENCH29 Enter: the 10 runs that match (case ignored, as in a search)"
 is "$(tail -n 1 "$T_TMP/s-reopened")" "/    Enter keep · Esc clear" "/ again opens an empty line"
 like "$(title "$T_TMP/s-reopened" Runs)" "^┌ Runs ─+ 2/301 ─┐$" "and the list shows every run while it is empty, the selected one (bench299) still selected"
 like "$(title "$T_TMP/s-refiltered" Runs)" "^┌ Runs · /bench1 ─+ 1/100 ─┐$" "what is typed then is the whole filter"
