@@ -21,11 +21,10 @@ bench-server: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT) bench/approve-latency
 
 # The TUI: first full screen with 1,000 runs and 100,000 events, and key a
 # to decision recorded to screen updated (docs/tui.md).
-EXTRA_PROGRAMS += bench/tui-fill
+# Also built by `make check`: tests/integration/tui-lists.sh fills 301 runs with it.
 bench_tui_fill_SOURCES = bench/tui-fill.c
 bench_tui_fill_LDADD = $(DEVFLOW_LIBS)
 EXTRA_DIST += bench/tui-bench.sh
-CLEANFILES += bench/tui-fill$(EXEEXT)
 bench-tui: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT) bench/tui-fill$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/tui-bench.sh $(builddir)
 

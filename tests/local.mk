@@ -40,6 +40,7 @@ UNIT_TESTS = \
 	tests/unit/test_fake \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
+	tests/unit/test_list \
 	tests/unit/test_loop \
 	tests/unit/test_proto \
 	tests/unit/test_question \
@@ -91,6 +92,7 @@ SHELL_TESTS = \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
+	tests/integration/tui-lists.sh \
 	tests/integration/tui-paste.sh \
 	tests/integration/tui-reconnect.sh \
 	tests/integration/tui-tmux.sh \
@@ -100,7 +102,8 @@ SHELL_TESTS = \
 # json-get (reads JSON files; no python or jq needed), and echo-server (a
 # tiny protocol server test_client starts through the client's autostart).
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/schema_suite tests/unit/session_dump \
-	tests/tools/json-get tests/tools/rawframe tests/tools/subreaper tests/unit/echo-server
+	tests/tools/json-get tests/tools/rawframe tests/tools/subreaper tests/unit/echo-server \
+	bench/tui-fill
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh tests/tui-lib.sh $(SHELL_TESTS) \
 	tests/fixtures/screens tests/fixtures/jsonschema-test-suite tests/tools/screen-recording
@@ -116,10 +119,13 @@ ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)
 tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
-# The TUI's terminal-free parts (keys, model, colours), built from tui/ sources.
-tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c
+# The TUI's terminal-free parts (keys, model, colours, word wrapping), built from tui/ sources.
+tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c tui/draw.c \
+	tui/abbrev.c
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
+# The list panes' position (tui/list.c): no curses.
+tests_unit_test_list_SOURCES = tests/unit/test_list.c tui/list.c
 
 # The kill -9 soak: runs, pauses, change requests, approvals and a server
 # killed at random moments; never part of `make check` (SOAK_SECONDS,

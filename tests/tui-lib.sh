@@ -42,21 +42,21 @@ tui_wait_state() {
 tui_plan_waiting_80x24() {
 	cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
+┌ Runs ────────────────────────────────────────────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo main development awaiting_approval plan                   ⚑AGE│
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────── 1/1 ─┤
 │ 1 plan      Plan the work awaiting_approval planner → planner/fake           │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────── 1/1 ─┤
 │⚑ RUN1xxxx plan_review   plan.json valid                                   AGE│
 │                                                                              │
 │                                                                              │

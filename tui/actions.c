@@ -235,6 +235,8 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_MOVE_UP:
 	case REQ_PAGE_DOWN:
 	case REQ_PAGE_UP:
+	case REQ_MOVE_FIRST:
+	case REQ_MOVE_LAST:
 		if (fp->h == 0 || !app_pane_handle(t, fp, req))
 			pane_move(fp, t, req);
 		return;
@@ -292,9 +294,11 @@ do_request(struct tui *t, enum tui_request req)
 		request_text(t, req);
 		return;
 	case REQ_FILTER:
-		editor_init(&t->flt, t->filter, 0);
-		t->ov = OV_FILTER;
-		t->dirty = 1;
+		find_open(t);
+		return;
+	case REQ_FIND_NEXT:
+	case REQ_FIND_PREV:
+		find_next(t, req == REQ_FIND_NEXT ? 1 : -1);
 		return;
 	case REQ_TERMINAL:
 		toggle_terminal(t);
@@ -366,7 +370,7 @@ app_submit_form(struct tui *t)
  * With a question focused, a key bound to answer in the question's context
  * (KEYS_QUESTION: y, n, digits) sends the answer of that key when the
  * backend declares one, and is refused, listing the answers, when it does
- * not (an n meant as "no" must not open the new-run form). 1 when the key
+ * not (an n meant as "no" must not search as the main view's n does). 1 when the key
  * was the question's.
  */
 static int
@@ -449,6 +453,7 @@ app_key(struct tui *t, int key)
 {
 	if (key == (KEYS_FN | KEY_RESIZE)) {
 		app_layout(t);
+		views_resized(t);
 		return;
 	}
 	/* A message stays until the next key (or paste). */
@@ -459,6 +464,17 @@ app_key(struct tui *t, int key)
 	}
 	if (paste_key(t, key))
 		return;
+	/* A mouse event is never a key: read it whole, whatever is open. */
+	if (key == (KEYS_FN | KEY_MOUSE)) {
+		if (t->ov != OV_ATTACH)
+			mouse_key(t);
+		else {
+			MEVENT ev;
+
+			getmouse(&ev);
+		}
+		return;
+	}
 	if (t->ov == OV_ATTACH) {
 		app_attach_key(t, key);
 		return;

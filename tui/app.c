@@ -257,8 +257,8 @@ app_pane_reload(struct tui *t, struct pane *p)
 const struct model_item *
 app_queue_item(const struct tui *t)
 {
-	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].sel < t->model.nqueue)
-		return &t->model.queue[t->panes[PANE_QUEUE].sel];
+	if (t->focus == PANE_QUEUE && t->panes[PANE_QUEUE].list.sel < t->model.nqueue)
+		return &t->model.queue[t->panes[PANE_QUEUE].list.sel];
 	return NULL;
 }
 
@@ -295,8 +295,8 @@ app_select_run(struct tui *t, const char *run_id)
 	}
 	free(t->sel_run);
 	t->sel_run = run_id ? xstrdup(run_id) : NULL;
-	t->panes[PANE_PHASES].sel = t->panes[PANE_PHASES].top = 0;
-	t->panes[PANE_EVENTS].sel = t->panes[PANE_EVENTS].top = 0;
+	t->panes[PANE_PHASES].list.sel = t->panes[PANE_PHASES].list.top = 0;
+	t->panes[PANE_EVENTS].list.sel = t->panes[PANE_EVENTS].list.top = 0;
 	if (run_id != NULL && model_status(&t->model, run_id) == NULL)
 		app_want_status(t, run_id);
 	app_follow_session(t);
@@ -515,7 +515,9 @@ static const char *const *
 overlay_hints(const struct tui *t)
 {
 	static const char *const pager[] = { "j/k scroll", "PgDn/PgUp page", "g/G top/end",
-		                             "q close", NULL };
+		                             "/ find",     "n/N next/prev",  "q close",
+		                             NULL };
+	static const char *const finding[] = { "Enter find", "Esc cancel", NULL };
 	static const char *const confirm[] = { "y yes", "n no", NULL };
 	static const char *const editor[] = { "C-s send", "Esc cancel", NULL };
 	static const char *const form[] = { "Tab next", "C-s start", "Esc cancel", NULL };
@@ -523,7 +525,7 @@ overlay_hints(const struct tui *t)
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
-		return pager;
+		return t->pager.finding ? finding : pager;
 	case OV_CONFIRM:
 		return confirm;
 	case OV_EDITOR:
@@ -755,6 +757,7 @@ tui_free(struct tui *t)
 	free(t->pend);
 	free(t->sel_run);
 	free(t->filter);
+	free(t->search);
 	confirm_free(&t->confirm);
 	free(t->message);
 	free(t->banner);
@@ -833,6 +836,7 @@ curses_start(struct tui *t, FILE *in)
 	define_key("\033[200~", KEYS_PASTE_START);
 	define_key("\033[201~", KEYS_PASTE_END);
 	curs_set(0);
+	mouse_start();
 	colour_start();
 	bracketed_paste(t, 1);
 	return 0;

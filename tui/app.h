@@ -19,6 +19,7 @@
 #include "proto/proto.h"
 #include "editor.h"
 #include "keys.h"
+#include "list.h"
 #include "model.h"
 #include "overlay.h"
 #include "request.h"
@@ -37,13 +38,18 @@ struct pane_ops {
 	const char *name;
 	/* Draw the pane into p->win (frame included); no refresh. */
 	void (*draw)(struct pane *p, struct tui *t);
-	/* Act on a request while focused. */
+	/*
+	 * Act on a request while focused; REQ_NONE: the selection was just set
+	 * from outside (a click, a row found), act on it as on a move.
+	 */
 	enum pane_result (*handle)(struct pane *p, struct tui *t, enum tui_request req,
 	                           const char **run);
 	/* The model changed: clamp the selection, say which run it now shows. */
 	enum pane_result (*reload)(struct pane *p, struct tui *t, const char **run);
 	/* Number of lines of content (for moves and paging). */
 	size_t (*count)(struct pane *p, struct tui *t);
+	/* Append the text of row i that a search looks in to b (NULL: no rows to search). */
+	void (*row_text)(struct pane *p, struct tui *t, size_t i, struct buf *b);
 };
 
 enum pane_id { PANE_RUNS, PANE_PHASES, PANE_QUEUE, PANE_EVENTS, PANE_TERM, PANE__COUNT };
@@ -51,9 +57,9 @@ enum pane_id { PANE_RUNS, PANE_PHASES, PANE_QUEUE, PANE_EVENTS, PANE_TERM, PANE_
 struct pane {
 	const struct pane_ops *ops;
 	WINDOW *win;
-	int y, x, h, w;  /* placement; h == 0: hidden */
-	int first, last; /* first/last of its column: which frame corners to draw */
-	size_t sel, top;
+	int y, x, h, w;   /* placement; h == 0: hidden */
+	int first, last;  /* first/last of its column: which frame corners to draw */
+	struct list list; /* selection and first row shown */
 };
 
 /* The agent terminal's picture (from screen messages). */
@@ -113,6 +119,8 @@ struct tui {
 
 	char *sel_run; /* selected run id, NULL when none */
 	char *filter;  /* runs filter, NULL when none */
+	char *search;  /* the last text searched for (n, N), NULL when none */
+	int searching; /* OV_FILTER searches the focused list instead of filtering the runs */
 
 	struct pending *pend;
 	size_t npend;
@@ -206,6 +214,8 @@ void views_form_open(struct tui *t);
 void views_form_close(struct tui *t);
 /* Open the help screen (a pager). */
 void help_open(struct tui *t);
+/* The screen was resized: the help, when open, is wrapped anew. */
+void views_resized(struct tui *t);
 /*
  * Ask question (owned from now on) before action on run_id's approval_id;
  * the keys typed ahead of it are dropped (app_drop_typeahead).
@@ -214,6 +224,26 @@ void views_confirm(struct tui *t, const char *action, const char *run_id, const 
                    char *question);
 /* A paste into the open overlay's text field: 1 when it took it, 0 when none has one. */
 int views_paste(struct tui *t, const char *text);
+
+/* find.c: the runs filter and the search in lists */
+/* `/`: the runs filter, empty, when the runs have the focus; else a search of the focused list. */
+void find_open(struct tui *t);
+/* A key's result in the filter or search line (OV_FILTER). */
+void find_result(struct tui *t, enum overlay_result r);
+/* n (dir 1), N (dir -1): the next or previous row of the focused list matching t->search. */
+void find_next(struct tui *t, int dir);
+
+/* mouse.c: clicks and the wheel */
+enum mouse_kind { MOUSE_CLICK, MOUSE_WHEEL_UP, MOUSE_WHEEL_DOWN };
+/* Ask the terminal for button presses and the wheel (no motion, no releases). */
+void mouse_start(void);
+/* A curses KEY_MOUSE: read the event and act on it (nothing when it is none of ours). */
+void mouse_key(struct tui *t);
+/*
+ * A click or a wheel notch at screen row y, column x (from 0): select the
+ * row or focus the pane under it, scroll the list, the pager or help.
+ */
+void app_mouse(struct tui *t, enum mouse_kind kind, int y, int x);
 
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */

@@ -65,6 +65,80 @@ str_width(const char *s)
 	return w;
 }
 
+size_t
+wrap_line(const char *s, int width, size_t *next)
+{
+	size_t len = strcspn(s, "\n"), i = 0, brk = 0, after = 0;
+	int cells = 0;
+	mbstate_t st;
+
+	memset(&st, 0, sizeof st);
+	while (i < len) {
+		wchar_t wc;
+		int cw;
+		size_t n = mbchar_next(s + i, len - i, &st, &wc, &cw);
+
+		if (s[i] == ' ') {
+			/* The line may end before this blank run, the next start after it. */
+			if (i > 0 && s[i - 1] != ' ')
+				brk = i;
+			after = i + 1;
+		} else if (cells + cw > width) {
+			if (brk > 0) {
+				*next = after;
+				return brk;
+			}
+			/* One word wider than the line: cut it (at least one character). */
+			if (i == 0)
+				i = n;
+			*next = i;
+			return i;
+		}
+		cells += cw;
+		i += n;
+	}
+	/* The end of the line (or of s): trailing blanks left out. */
+	*next = s[len] == '\n' ? len + 1 : len;
+	while (len > 0 && s[len - 1] == ' ')
+		len--;
+	return len;
+}
+
+char *
+clip_words(const char *s, int width)
+{
+	struct buf b = BUF_INIT;
+	size_t next, n;
+
+	if (str_width(s) <= width)
+		return xstrdup(s);
+	if (width <= 1)
+		return xstrdup(width == 1 ? "…" : "");
+	n = wrap_line(s, width - 1, &next);
+	buf_append(&b, s, n);
+	while (b.len > 0 && strchr(" ,;:.-/", b.data[b.len - 1]) != NULL)
+		b.len--;
+	buf_puts(&b, "…");
+	return buf_detach(&b);
+}
+
+void
+wrap_hanging(struct buf *b, const char *first, const char *s, int indent, int width)
+{
+	int w = width - indent > 1 ? width - indent : 1;
+
+	buf_puts(b, first);
+	do {
+		size_t next, n = wrap_line(s, w, &next);
+
+		buf_append(b, s, n);
+		buf_putc(b, '\n');
+		s += next;
+		if (*s != '\0')
+			buf_printf(b, "%*s", indent, "");
+	} while (*s != '\0');
+}
+
 int
 put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr, int pair)
 {
@@ -104,28 +178,15 @@ int
 put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr, int pair)
 {
 	int rows = 0;
-	mbstate_t st;
 
 	while (*s != '\0' && rows < maxrows && width > 0) {
-		int used = put_clipped(win, y + rows, x, s, width, attr, pair), cells = 0;
+		size_t next, n = wrap_line(s, width, &next);
+		char *line = xstrndup(s, n);
 
-		/* Skip the bytes of the cells drawn. */
-		memset(&st, 0, sizeof st);
-		while (*s != '\0' && cells < used) {
-			wchar_t wc;
-			size_t n = mbrtowc(&wc, s, strlen(s), &st);
-
-			if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-				memset(&st, 0, sizeof st);
-				n = 1;
-				wc = L'?';
-			}
-			cells += wcwidth(wc) > 0 ? wcwidth(wc) : (wcwidth(wc) == 0 ? 0 : 1);
-			s += n;
-		}
+		put_clipped(win, y + rows, x, line, width, attr, pair);
+		free(line);
 		rows++;
-		if (used == 0)
-			break;
+		s += next;
 	}
 	return rows;
 }

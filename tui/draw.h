@@ -39,6 +39,26 @@ int put_clipped(WINDOW *win, int y, int x, const char *s, int width, attr_t attr
  */
 int put_wrapped(WINDOW *win, int y, int x, const char *s, int width, int maxrows, attr_t attr,
                 int pair);
+/*
+ * The first line of s wrapped at width cells at a word boundary: its
+ * length in bytes (the blanks it breaks at left out), and in *next where
+ * the next line starts (the blanks after the break skipped, a newline
+ * passed). A word longer than width is cut at width: there is nothing
+ * else to do with it. The last line has *next at the terminating NUL.
+ */
+size_t wrap_line(const char *s, int width, size_t *next);
+/*
+ * Append s wrapped at width cells to b, each line ended by a newline: the
+ * first after first (already indent cells wide), the others after indent
+ * blanks (a hanging indent, as the help's description column).
+ */
+void wrap_hanging(struct buf *b, const char *first, const char *s, int indent, int width);
+/*
+ * A copy of s that fits width cells (the caller frees it): s itself when
+ * it fits, else the words that fit and "…", or when not even the first
+ * word does, as much of it as fits and "…" — never a word cut unmarked.
+ */
+char *clip_words(const char *s, int width);
 /* Display width of UTF-8 s (invalid bytes count 1). */
 int str_width(const char *s);
 /*

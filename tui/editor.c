@@ -1,8 +1,8 @@
 /*
  * A text with a cursor, the comment editor's and each form field's and the
  * filter's: UTF-8 aware moves and edits (Backspace, Delete, arrows, Home,
- * End, C-a, C-e, C-u), lines when multiline, and drawing wrapped into a
- * window with the cursor line kept in view.
+ * End, C-a, C-e, C-u), lines when multiline, and drawing wrapped at words
+ * into a window with the cursor line kept in view.
  */
 #include "config.h"
 
@@ -230,69 +230,68 @@ editor_paste(struct editor *e, const char *text)
 }
 
 /*
- * Draw the editor's text into win at y, x within h rows and w cells, lines
- * wrapped; returns the cursor position through cy/cx.
+ * The visual line and column of the cursor in e's text wrapped at words
+ * to w cells (wrap_line, as editor_draw draws it). A cursor past the last
+ * cell of a line (after the blank a line broke at) is shown at the start
+ * of the next, where what is typed goes.
  */
+static void
+cursor_place(const struct editor *e, int w, int *line, int *col)
+{
+	const char *s = editor_text(e);
+	size_t off = 0;
+	int ln = 0;
+
+	for (;;) {
+		size_t next;
+		int last;
+
+		wrap_line(s + off, w, &next);
+		last = s[off + next] == '\0' && (next == 0 || s[off + next - 1] != '\n');
+		/* next 0: the empty line after a final newline (or an empty text). */
+		if (e->cur < off + next || (last && e->cur <= off + next) || next == 0) {
+			char *before = xstrndup(s + off, e->cur - off);
+			int c = str_width(before);
+
+			free(before);
+			*line = c >= w ? ln + 1 : ln;
+			*col = c >= w ? 0 : c;
+			return;
+		}
+		off += next;
+		ln++;
+	}
+}
+
 void
 editor_draw(struct editor *e, WINDOW *win, int y, int x, int h, int w, attr_t attr, int *cy,
             int *cx)
 {
 	const char *s = editor_text(e);
-	int line = 0, c = 0;
-	size_t i = 0;
-	mbstate_t st;
+	int line = 0, cl, cc;
+	size_t off = 0;
 
-	/* Lines of the cursor to keep visible. */
-	{
-		int ln = 0, cc = 0;
+	if (w < 1 || h < 1)
+		return;
+	/* The cursor's line kept in view. */
+	cursor_place(e, w, &cl, &cc);
+	if (cl < e->top)
+		e->top = cl;
+	if (cl >= e->top + h)
+		e->top = cl - h + 1;
+	*cy = y + cl - e->top;
+	*cx = x + cc;
+	while (s[off] != '\0' && line < e->top + h) {
+		size_t next, n = wrap_line(s + off, w, &next);
 
-		for (size_t k = 0; k < e->cur && k < e->text.len; k = next_char(e, k)) {
-			if (s[k] == '\n' || cc >= w) {
-				ln++;
-				cc = s[k] == '\n' ? 0 : 1;
-			} else
-				cc++;
-		}
-		if (ln < e->top)
-			e->top = ln;
-		if (ln >= e->top + h)
-			e->top = ln - h + 1;
-	}
-	memset(&st, 0, sizeof st);
-	*cy = y;
-	*cx = x;
-	for (;;) {
-		if (i == e->cur && line >= e->top && line < e->top + h) {
-			*cy = y + line - e->top;
-			*cx = x + c;
-		}
-		if (i >= e->text.len)
-			break;
-		if (s[i] == '\n') {
-			line++;
-			c = 0;
-			i++;
-			continue;
-		}
-		{
-			wchar_t wc[2] = { 0, 0 };
-			int cw;
-			size_t n = mbchar_next(s + i, e->text.len - i, &st, &wc[0], &cw);
-			cchar_t cc;
+		if (line >= e->top) {
+			char *seg = xstrndup(s + off, n);
 
-			if (cw == 0) /* shown in a cell of its own */
-				cw = 1;
-			if (c + cw > w) {
-				line++;
-				c = 0;
-			}
-			if (line >= e->top && line < e->top + h) {
-				setcchar(&cc, wc, attr, 0, NULL);
-				mvwadd_wch(win, y + line - e->top, x + c, &cc);
-			}
-			c += cw;
-			i += n;
+			put_clipped(win, y + line - e->top, x, seg, w, attr, 0);
+			free(seg);
 		}
+		off += next;
+		line++;
 	}
 }
 

@@ -33,7 +33,8 @@ int editor_key(struct editor *e, int key);
 void editor_paste(struct editor *e, const char *text);
 /*
  * Draw the editor's text into win at y, x within h rows and w cells, lines
- * wrapped; returns the cursor position through cy/cx.
+ * wrapped at words (a word wider than w cut); returns the cursor position
+ * through cy/cx.
  */
 void editor_draw(struct editor *e, WINDOW *win, int y, int x, int h, int w, attr_t attr, int *cy,
                  int *cx);

@@ -1,6 +1,7 @@
 /*
- * The runs filter: a line over the footer where the text is typed (the
- * runs list follows it as it is typed); Enter keeps it, Esc clears it.
+ * The line over the footer where `/` text is typed: the runs filter (the
+ * runs list follows it as it is typed; Enter keeps it, Esc clears it) or
+ * a search of another list (find.c acts on it).
  */
 #include "config.h"
 
@@ -11,7 +12,7 @@
 #include "overlay.h"
 
 void
-filter_draw(const struct editor *e)
+filter_draw(const struct editor *e, const char *hint)
 {
 	WINDOW *win = newwin(1, COLS, LINES - 1, 0);
 	char *s;
@@ -22,8 +23,13 @@ filter_draw(const struct editor *e)
 	put_clipped(win, 0, 0, s, COLS - 1, A_BOLD, 0);
 	put_clipped(win, 0, str_width(s) < COLS - 1 ? str_width(s) : COLS - 1, " ", 1, A_REVERSE,
 	            0);
-	put_clipped(win, 0, str_width(s) + 2 < COLS ? str_width(s) + 2 : COLS,
-	            "  Enter keep · Esc clear", COLS - str_width(s) - 2, A_DIM, 0);
+	{
+		char *h = xasprintf("  %s", hint);
+
+		put_clipped(win, 0, str_width(s) + 2 < COLS ? str_width(s) + 2 : COLS, h,
+		            COLS - str_width(s) - 2, A_DIM, 0);
+		free(h);
+	}
 	free(s);
 	wnoutrefresh(win);
 	delwin(win);

@@ -2,6 +2,7 @@
 # Its sources are part of the devflow binary (`devflow` with no verb opens it).
 EXTRA_DIST += tui/README
 devflow_SOURCES += \
+	tui/abbrev.c tui/abbrev.h \
 	tui/actions.c \
 	tui/app.c tui/app.h \
 	tui/attach.c \
@@ -11,10 +12,13 @@ devflow_SOURCES += \
 	tui/draw.c tui/draw.h \
 	tui/editor.c tui/editor.h \
 	tui/filter.c \
+	tui/find.c \
 	tui/form.c \
 	tui/help.c \
 	tui/keys.c tui/keys.h \
+	tui/list.c tui/list.h \
 	tui/model.c tui/model.h \
+	tui/mouse.c \
 	tui/overlay.h \
 	tui/pager.c \
 	tui/panes.c \

@@ -31,7 +31,11 @@ struct pager {
 	char *title;
 	char **lines;
 	size_t n, top;
-	int diff; /* colour + / - / @@ lines */
+	int diff;           /* colour + / - / @@ lines */
+	struct editor find; /* the search text being typed after / */
+	int finding;        /* find takes the keys */
+	char *search;       /* the last text searched for (n, N), NULL when none */
+	char *note;         /* what the last search found not, NULL when none */
 };
 
 /* Show a copy of text (what pg showed before is freed). */
@@ -39,8 +43,16 @@ void pager_open(struct pager *pg, const char *title, const char *text, int diff)
 /* Free what pg holds; pg is zeroed. */
 void pager_free(struct pager *pg);
 void pager_draw(const struct pager *pg, int y, int x, int h, int w);
-/* Scroll for key (bindings in keys); q, Esc or quit: OVERLAY_DONE. */
+/*
+ * Scroll for key (bindings in keys); q, Esc or quit: OVERLAY_DONE. `/`
+ * (filter) opens a search line: Enter shows the first line from the top
+ * on that holds the text (case ignored), n and N the next and previous
+ * (find-next, find-prev); the matches are shown in reverse.
+ */
 enum overlay_result pager_key(struct pager *pg, const struct keymap *keys, int key);
+
+/* The mouse wheel: lines down (negative: up), down to the last line at the top. */
+void pager_wheel(struct pager *pg, int lines);
 
 /* comment.c: the request-changes comment editor over the artifact's summary */
 struct comment {
@@ -81,8 +93,8 @@ void confirm_draw(const struct confirm *cf);
  */
 enum overlay_result confirm_key(struct confirm *cf, int key);
 
-/* filter.c: the runs filter, its text in an editor over the footer */
-void filter_draw(const struct editor *e);
+/* filter.c: the runs filter or a search, its text in an editor over the footer, hint after it */
+void filter_draw(const struct editor *e, const char *hint);
 /* Esc: OVERLAY_CANCEL; Enter: OVERLAY_DONE; other keys edit: OVERLAY_CHANGED. */
 enum overlay_result filter_key(struct editor *e, int key);
 
@@ -109,7 +121,10 @@ enum overlay_result form_key(struct form *f, int key);
 /* A paste into the focused field (editor_paste), its message cleared. */
 void form_paste(struct form *f, const char *text);
 
-/* help.c: the help screen, a pager over this text (the caller frees it) */
-char *help_text(const struct keymap *keys);
+/*
+ * help.c: the help screen, a pager over this text wrapped at width cells
+ * (the caller frees it)
+ */
+char *help_text(const struct keymap *keys, int width);
 
 #endif

@@ -14,6 +14,7 @@
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
+#include "abbrev.h"
 #include "draw.h"
 
 /* Fill the rest of a line inside the frame with blanks in attr. */
@@ -43,54 +44,37 @@ pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pa
 {
 	*attr = A_NORMAL;
 	*pair = 0;
-	if (line == p->sel && t->focus == (enum pane_id)(p - t->panes))
+	if (line == p->list.sel && t->focus == (enum pane_id)(p - t->panes))
 		*attr = A_REVERSE;
 }
 
 int
 pane_move(struct pane *p, struct tui *t, enum tui_request req)
 {
-	size_t n = p->ops->count(p, t);
-	size_t page = (size_t)(content_rows(p) > 1 ? content_rows(p) - 1 : 1);
-
-	switch (req) {
-	case REQ_MOVE_DOWN:
-		if (p->sel + 1 < n)
-			p->sel++;
-		break;
-	case REQ_MOVE_UP:
-		if (p->sel > 0)
-			p->sel--;
-		break;
-	case REQ_PAGE_DOWN:
-		p->sel = p->sel + page < n ? p->sel + page : (n ? n - 1 : 0);
-		break;
-	case REQ_PAGE_UP:
-		p->sel = p->sel > page ? p->sel - page : 0;
-		break;
-	default:
-		return 0;
+	/* The selection was set from outside (a click, a row found): nothing to move. */
+	if (req == REQ_NONE) {
+		t->dirty = 1;
+		return 1;
 	}
+	if (!list_move(&p->list, p->ops->count(p, t), content_rows(p), req))
+		return 0;
 	t->dirty = 1;
 	return 1;
 }
 
-/* Keep sel inside [0, n) and visible in a window of rows lines. */
+/*
+ * Frame a list pane of n rows: the selection clamped and kept in view
+ * first, so that the position in the title's note ("12/301") is the one
+ * drawn.
+ */
 static void
-scroll_to(struct pane *p, size_t n, int rows)
+list_frame(struct pane *p, struct tui *t, const char *title, size_t n)
 {
-	if (n == 0)
-		p->sel = 0;
-	else if (p->sel >= n)
-		p->sel = n - 1;
-	if (rows <= 0)
-		return;
-	if (p->sel < p->top)
-		p->top = p->sel;
-	if (p->sel >= p->top + (size_t)rows)
-		p->top = p->sel - (size_t)rows + 1;
-	if (p->top + (size_t)rows > n)
-		p->top = n > (size_t)rows ? n - (size_t)rows : 0;
+	char pos[48];
+
+	list_clamp(&p->list, n, content_rows(p));
+	list_indicator(&p->list, n, pos, sizeof pos);
+	pane_frame(p, t, title, pos);
 }
 
 /* Pad or clip s to exactly width cells into b. */
@@ -128,11 +112,13 @@ app_visible_runs(struct tui *t, struct model_run ***out)
 	for (size_t i = 0; i < t->model.nruns; i++) {
 		struct model_run *r = &t->model.runs[i];
 
-		if (t->filter != NULL && t->filter[0] != '\0' && strstr(r->id, t->filter) == NULL &&
-		    strstr(r->repo, t->filter) == NULL && strstr(r->state, t->filter) == NULL &&
-		    strstr(r->base, t->filter) == NULL &&
-		    strstr(r->template_name, t->filter) == NULL &&
-		    strstr(r->phase, t->filter) == NULL)
+		if (t->filter != NULL && t->filter[0] != '\0' &&
+		    strcasestr(r->id, t->filter) == NULL &&
+		    strcasestr(r->repo, t->filter) == NULL &&
+		    strcasestr(r->state, t->filter) == NULL &&
+		    strcasestr(r->base, t->filter) == NULL &&
+		    strcasestr(r->template_name, t->filter) == NULL &&
+		    strcasestr(r->phase, t->filter) == NULL)
 			continue;
 		v[n++] = r;
 	}
@@ -151,6 +137,95 @@ runs_count(struct pane *p, struct tui *t)
 	return n;
 }
 
+/* How long r has been (waiting: since its oldest queue item) into age. */
+static void
+run_age(struct tui *t, const struct model_run *r, time_t now, char age[16])
+{
+	time_t since = r->created ? r->created : r->changed;
+
+	for (size_t k = 0; r->waiting && k < t->model.nqueue; k++)
+		if (strcmp(t->model.queue[k].run_id, r->id) == 0) {
+			since = t->model.queue[k].since;
+			break;
+		}
+	model_age(now - since, age);
+}
+
+/* The runs' columns in display order. */
+enum { RC_REPO, RC_BASE, RC_TEMPLATE, RC_STATE, RC_PHASE, RC__COUNT };
+
+struct runs_cols {
+	int on[RC__COUNT], width[RC__COUNT];
+	int abbr; /* states by their short names (abbrev.h) */
+	int left; /* cells for the columns, the age's left aside */
+};
+
+static int
+max_width(int w, const char *s, int cap)
+{
+	int sw = str_width(s);
+
+	if (sw > cap)
+		sw = cap;
+	return sw > w ? sw : w;
+}
+
+/* Add column c when it fits in *used: 1 when it did. */
+static int
+runs_col_fits(struct runs_cols *c, int col, int width, int *used)
+{
+	if (width <= 0 || *used + width + 1 > c->left)
+		return 0;
+	c->on[col] = 1;
+	c->width[col] = width;
+	*used += width + 1;
+	return 1;
+}
+
+/*
+ * The columns the runs get in inner cells: each as wide as its widest
+ * entry (states 17, the longest state), by priority — repository, state,
+ * phase, then base and template where they fit. When the first three do
+ * not fit, states take their short names (abbrev.h), then the phase goes:
+ * a name is never cut mid-word (a repository over 20 cells ends in "…").
+ */
+static void
+runs_layout(struct tui *t, struct model_run **v, size_t n, int inner, time_t now,
+            struct runs_cols *c)
+{
+	int w[RC__COUNT] = { 0 }, rw = 0, used;
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < n; i++) {
+		char age[16], right[24];
+
+		run_age(t, v[i], now, age);
+		snprintf(right, sizeof right, "%s%s", v[i]->waiting ? "⚑ " : "", age);
+		rw = max_width(rw, right, 24);
+		w[RC_REPO] = max_width(w[RC_REPO], v[i]->repo, 20);
+		w[RC_BASE] = max_width(w[RC_BASE], v[i]->base, 16);
+		w[RC_TEMPLATE] = max_width(w[RC_TEMPLATE], v[i]->template_name, 16);
+		if (!v[i]->terminal)
+			w[RC_PHASE] = max_width(w[RC_PHASE], v[i]->phase, 16);
+	}
+	/* States are a known few: the longest one's width keeps the column put. */
+	w[RC_STATE] = n > 0 ? 17 : 0;
+	c->left = inner - rw - 1;
+	/* "▶ " and the id: 10 cells, each column one more for its blank. */
+	if (10 + w[RC_REPO] + 1 + w[RC_STATE] + 1 + (w[RC_PHASE] ? w[RC_PHASE] + 1 : 0) > c->left &&
+	    w[RC_STATE] > ABBREV_STATE_WIDTH) {
+		c->abbr = 1;
+		w[RC_STATE] = ABBREV_STATE_WIDTH;
+	}
+	used = 10;
+	if (!runs_col_fits(c, RC_REPO, w[RC_REPO], &used) && c->left - used - 1 >= 4)
+		runs_col_fits(c, RC_REPO, c->left - used - 1, &used);
+	if (runs_col_fits(c, RC_STATE, w[RC_STATE], &used))
+		runs_col_fits(c, RC_PHASE, w[RC_PHASE], &used);
+	if (runs_col_fits(c, RC_BASE, w[RC_BASE], &used))
+		runs_col_fits(c, RC_TEMPLATE, w[RC_TEMPLATE], &used);
+}
+
 static void
 runs_draw(struct pane *p, struct tui *t)
 {
@@ -159,79 +234,64 @@ runs_draw(struct pane *p, struct tui *t)
 	int rows = content_rows(p), inner = p->w - 2;
 	time_t now = time(NULL);
 	char title[128];
+	struct runs_cols cols;
 
 	if (t->filter != NULL && t->filter[0] != '\0')
 		snprintf(title, sizeof title, "Runs · /%s", t->filter);
 	else
 		snprintf(title, sizeof title, "Runs");
-	pane_frame(p, t, title, NULL);
-	scroll_to(p, n, rows);
-	if (n == 0 && rows > 0)
-		put_clipped(p->win, 1, 2,
-		            t->model.nruns ? "no run matches the filter"
-		                           : "no runs yet — press n to start one",
-		            inner - 2, A_DIM, 0);
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_run *r = v[p->top + (size_t)i];
+	list_frame(p, t, title, n);
+	if (n == 0 && rows > 0) {
+		char k[64], *empty;
+
+		/* The key that starts one, as bound (keys.conf may move it). */
+		keymap_keys_of(&t->keys, REQ_NEW_RUN, k, sizeof k);
+		*strchrnul(k, ' ') = '\0';
+		empty = t->model.nruns ? xstrdup("no run matches the filter")
+		        : k[0]         ? xasprintf("no runs yet — press %s to start one", k)
+		                       : xstrdup("no runs yet");
+		put_clipped(p->win, 1, 2, empty, inner - 2, A_DIM, 0);
+		free(empty);
+	}
+	runs_layout(t, v, n, inner, now, &cols);
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_run *r = v[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
 		char age[16], right[24];
 		int selected = t->sel_run != NULL && strcmp(t->sel_run, r->id) == 0;
-		int rw, left;
+		int rw;
 		attr_t a;
 		int pair;
 		int term = r->terminal;
 		const char *shown_phase = term ? "" : r->phase;
 
-		{
-			time_t since = r->created ? r->created : r->changed;
-
-			/* A waiting run shows how long it has waited: its oldest queue item. */
-			for (size_t k = 0; r->waiting && k < t->model.nqueue; k++)
-				if (strcmp(t->model.queue[k].run_id, r->id) == 0) {
-					since = t->model.queue[k].since;
-					break;
-				}
-			model_age(now - since, age);
-		}
+		/* A waiting run shows how long it has waited. */
+		run_age(t, r, now, age);
 		snprintf(right, sizeof right, "%s%s", r->waiting ? "⚑ " : "", age);
 		rw = str_width(right);
 		buf_puts(&b, selected ? "▶ " : "  ");
 		col(&b, r->id, 8);
 		buf_putc(&b, ' ');
-		left = inner - rw - 1;
-		/* Columns in display order; the narrower the pane, the fewer (by priority). */
 		{
-			const char *val[5] = { r->repo, r->base, r->template_name, r->state,
-				               shown_phase };
-			int width[5] = { 9, 8, 12, 17, 10 };
-			static const int order[5] = { 0, 3, 4, 1, 2 }; /* by priority */
-			int on[5] = { 0 }, used = 10;
+			const char *val[RC__COUNT] = { r->repo, r->base, r->template_name,
+				                       cols.abbr ? abbrev_state(r->state)
+				                                 : r->state,
+				                       shown_phase };
 
-			for (int k = 0; k < 5; k++) {
-				int c = order[k];
+			for (int c = 0; c < RC__COUNT; c++)
+				if (cols.on[c]) {
+					char *shown = clip_words(val[c], cols.width[c]);
 
-				if (used + width[c] + 1 <= left) {
-					on[c] = 1;
-					used += width[c] + 1;
-				} else if (left - used >= 6) {
-					/* The first column that does not fit gets what is left. */
-					on[c] = 1;
-					width[c] = left - used - 1;
-					break;
-				} else
-					break;
-			}
-			for (int c = 0; c < 5; c++)
-				if (on[c]) {
-					col(&b, val[c], width[c]);
+					col(&b, shown, cols.width[c]);
 					buf_putc(&b, ' ');
+					free(shown);
 				}
 		}
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (term && a == A_NORMAL)
 			a = A_DIM;
 		fill(p->win, 1 + i, 1, inner, a, pair);
-		put_clipped(p->win, 1 + i, 1, b.data, left, a, pair);
+		put_clipped(p->win, 1 + i, 1, b.data, cols.left, a, pair);
 		put_clipped(p->win, 1 + i, 1 + inner - rw, right, rw, r->waiting ? a | A_BOLD : a,
 		            r->waiting && a == A_NORMAL ? colour_pair(COLOR_YELLOW, -1) : pair);
 		buf_free(&b);
@@ -250,11 +310,10 @@ runs_refresh(struct pane *p, struct tui *t, const char **run)
 	if (t->sel_run != NULL)
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(v[i]->id, t->sel_run) == 0)
-				p->sel = i;
-	if (p->sel >= n)
-		p->sel = n ? n - 1 : 0;
-	if (n > 0 && (t->sel_run == NULL || strcmp(v[p->sel]->id, t->sel_run) != 0)) {
-		*run = v[p->sel]->id;
+				p->list.sel = i;
+	list_clamp(&p->list, n, 0);
+	if (n > 0 && (t->sel_run == NULL || strcmp(v[p->list.sel]->id, t->sel_run) != 0)) {
+		*run = v[p->list.sel]->id;
 		r = PANE_SELECT_RUN;
 	} else if (n == 0 && t->sel_run != NULL) {
 		*run = NULL;
@@ -274,12 +333,25 @@ runs_handle(struct pane *p, struct tui *t, enum tui_request req, const char **ru
 	if (!pane_move(p, t, req))
 		return PANE_IGNORED;
 	n = app_visible_runs(t, &v);
-	if (p->sel < n) {
-		*run = v[p->sel]->id;
+	if (p->list.sel < n) {
+		*run = v[p->list.sel]->id;
 		r = PANE_SELECT_RUN;
 	}
 	free(v);
 	return r;
+}
+
+static void
+runs_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	struct model_run **v;
+	size_t n = app_visible_runs(t, &v);
+
+	(void)p;
+	if (i < n)
+		buf_printf(b, "%s %s %s %s %s %s", v[i]->id, v[i]->repo, v[i]->base,
+		           v[i]->template_name, v[i]->state, v[i]->phase);
+	free(v);
 }
 
 const struct pane_ops runs_ops = {
@@ -288,6 +360,7 @@ const struct pane_ops runs_ops = {
 	.handle = runs_handle,
 	.reload = runs_refresh,
 	.count = runs_count,
+	.row_text = runs_row_text,
 };
 
 /* ---- Phases ---------------------------------------------------------------- */
@@ -307,23 +380,125 @@ phases_count(struct pane *p, struct tui *t)
 	return s != NULL ? s->nphases : 0;
 }
 
-/* " role → persona/backend", or "" when the phase names no role. */
+/*
+ * " role → persona/backend", or "" when the phase names no role; brief:
+ * " persona/backend" when the role is the persona's name (as it mostly
+ * is), for narrow panes.
+ */
 static char *
-phase_binding(const struct model_phase *ph)
+phase_binding(const struct model_phase *ph, int brief)
 {
 	if (ph->role[0] == '\0')
 		return xstrdup("");
 	if (ph->persona == NULL && ph->backend == NULL)
 		return xasprintf(" %s", ph->role);
+	if (brief && ph->persona != NULL && strcmp(ph->persona, ph->role) == 0)
+		return xasprintf(" %s%s%s", ph->persona, ph->backend ? "/" : "",
+		                 ph->backend ? ph->backend : "");
 	return xasprintf(" %s → %s%s%s", ph->role, ph->persona ? ph->persona : "",
 	                 ph->persona && ph->backend ? "/" : "", ph->backend ? ph->backend : "");
 }
 
+/* How the phases are drawn: column widths, the short forms used. */
+struct phases_cols {
+	int kw, sw, aw, rw, tw; /* key, state, attempts, binding, title (0: none) */
+	int brief;              /* bindings as " persona/backend" */
+	int abbr;               /* states by their short names (abbrev.h) */
+	int bind;               /* the bindings shown at all */
+};
+
+static int
+phases_base(const struct phases_cols *c)
+{
+	return 3 + c->kw + 1 + c->sw + c->aw + (c->bind ? c->rw : 0);
+}
+
 /*
- * seq key [title] state [×n] role → persona/backend. Columns are as wide as
- * their widest entry; the title takes what is left (at least 8 cells, else it
- * is left out), and what still does not fit is clipped on the right.
+ * The columns of n phases in inner cells: each as wide as its widest
+ * entry. What does not fit is shortened deliberately, in this order:
+ * the title (left out below 8 cells, else ending in "…" at a word), the
+ * bindings (" persona/backend" when the role is the persona's), the
+ * states (abbrev.h), then the bindings go — never a key or name cut.
  */
+static void
+phases_layout(const struct model_status *s, size_t n, int inner, struct phases_cols *c)
+{
+	int sw = 0, swa = 0, rwf = 0, rwb = 0, maxt = 0;
+
+	memset(c, 0, sizeof *c);
+	for (size_t k = 0; k < n; k++) {
+		char *full = phase_binding(&s->phases[k], 0),
+		     *brief = phase_binding(&s->phases[k], 1);
+
+		c->kw = max_width(c->kw, s->phases[k].key, 16);
+		sw = max_width(sw, s->phases[k].state, 32);
+		swa = max_width(swa, abbrev_state(s->phases[k].state), 32);
+		maxt = max_width(maxt, s->phases[k].title, 1000);
+		rwf = max_width(rwf, full, 1000);
+		rwb = max_width(rwb, brief, 1000);
+		if (s->phases[k].attempts > 1)
+			c->aw = 3;
+		free(full);
+		free(brief);
+	}
+	c->bind = 1;
+	c->sw = sw;
+	c->rw = rwf;
+	if (phases_base(c) > inner) {
+		c->brief = 1;
+		c->rw = rwb;
+	}
+	if (phases_base(c) > inner) {
+		c->abbr = 1;
+		c->sw = swa;
+	}
+	if (phases_base(c) > inner)
+		c->bind = 0;
+	/*
+	 * Where there is room, keys get 9 cells and states 17 (the longest), so
+	 * the columns stay put as phases arrive and states change.
+	 */
+	if (!c->abbr &&
+	    3 + (c->kw < 9 ? 9 : c->kw) + 1 + 17 + c->aw + (c->bind ? c->rw : 0) <= inner) {
+		c->kw = c->kw < 9 ? 9 : c->kw;
+		c->sw = 17;
+	}
+	/* The title comes last: only when every other column is whole. */
+	if (c->bind && !c->brief && maxt > 0 && inner - phases_base(c) - 1 >= 8)
+		c->tw = inner - phases_base(c) - 1 < maxt ? inner - phases_base(c) - 1 : maxt;
+}
+
+/* One phase's line into b, as the columns say. */
+static void
+phase_line(struct buf *b, const struct model_phase *ph, const struct phases_cols *c)
+{
+	char num[16];
+
+	snprintf(num, sizeof num, "%2d ", ph->seq);
+	buf_puts(b, num);
+	col(b, ph->key, c->kw);
+	buf_putc(b, ' ');
+	if (c->tw > 0) {
+		char *title = clip_words(ph->title, c->tw);
+
+		col(b, title, c->tw);
+		buf_putc(b, ' ');
+		free(title);
+	}
+	col(b, c->abbr ? abbrev_state(ph->state) : ph->state, c->sw);
+	if (ph->attempts > 1)
+		buf_printf(b, " ×%d", ph->attempts);
+	else if (c->aw > 0)
+		buf_puts(b, "   ");
+	if (c->bind) {
+		char *bind = phase_binding(ph, c->brief);
+
+		buf_puts(b, bind);
+		free(bind);
+	}
+}
+
+/* seq key [title] state [×n] role → persona/backend (phases_layout says how wide). */
 static void
 phases_draw(struct pane *p, struct tui *t)
 {
@@ -331,65 +506,20 @@ phases_draw(struct pane *p, struct tui *t)
 	int rows = content_rows(p), inner = p->w - 2;
 	char title[64];
 	size_t n = s != NULL ? s->nphases : 0;
-	int kw = 0, sw = 0, aw = 0, rw = 0, tw = 0, maxt = 0, base;
+	struct phases_cols c;
 
-	for (size_t k = 0; k < n; k++) {
-		char *bind = phase_binding(&s->phases[k]);
-		int w;
-
-		if ((w = str_width(s->phases[k].key)) > kw)
-			kw = w;
-		if ((w = str_width(s->phases[k].state)) > sw)
-			sw = w;
-		if ((w = str_width(s->phases[k].title)) > maxt)
-			maxt = w;
-		if ((w = str_width(bind)) > rw)
-			rw = w;
-		if (s->phases[k].attempts > 1)
-			aw = 3;
-		free(bind);
-	}
-	if (kw > 16)
-		kw = 16;
-	/*
-	 * Where there is room, keys get 9 cells and states 17 (the longest), so
-	 * the columns stay put as phases arrive and states change.
-	 */
-	if (3 + 10 + 17 + aw + rw <= inner) {
-		kw = kw < 9 ? 9 : kw;
-		sw = 17;
-	}
-	base = 3 + kw + 1 + sw + aw + rw;
-	if (maxt > 0 && inner - base - 1 >= 8)
-		tw = inner - base - 1 < maxt ? inner - base - 1 : maxt;
+	phases_layout(s, n, inner, &c);
 	snprintf(title, sizeof title, t->sel_run ? "Phases · %.8s" : "Phases",
 	         t->sel_run ? t->sel_run : "");
-	pane_frame(p, t, title, NULL);
-	scroll_to(p, n, rows);
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_phase *ph = &s->phases[p->top + (size_t)i];
+	list_frame(p, t, title, n);
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_phase *ph = &s->phases[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
-		char *bind = phase_binding(ph);
 		attr_t a;
 		int pair;
-		char num[16];
 
-		snprintf(num, sizeof num, "%2d ", ph->seq);
-		buf_puts(&b, num);
-		col(&b, ph->key, kw);
-		buf_putc(&b, ' ');
-		if (tw > 0) {
-			col(&b, ph->title, tw);
-			buf_putc(&b, ' ');
-		}
-		col(&b, ph->state, sw);
-		if (ph->attempts > 1)
-			buf_printf(&b, " ×%d", ph->attempts);
-		else if (aw > 0)
-			buf_puts(&b, "   ");
-		buf_puts(&b, bind);
-		free(bind);
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		phase_line(&b, ph, &c);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL && strcmp(ph->state, "awaiting_approval") == 0) {
 			a = A_BOLD;
 			pair = colour_pair(COLOR_YELLOW, -1);
@@ -416,9 +546,23 @@ list_refresh(struct pane *p, struct tui *t, const char **run)
 	size_t n = p->ops->count(p, t);
 
 	(void)run;
-	if (p->sel >= n)
-		p->sel = n ? n - 1 : 0;
+	list_clamp(&p->list, n, 0);
 	return PANE_HANDLED;
+}
+
+static void
+phases_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	struct model_status *s = sel_status(t);
+
+	(void)p;
+	if (s != NULL && i < s->nphases) {
+		struct model_phase *ph = &s->phases[i];
+		char *bind = phase_binding(ph, 0);
+
+		buf_printf(b, "%d %s %s %s%s", ph->seq, ph->key, ph->title, ph->state, bind);
+		free(bind);
+	}
 }
 
 const struct pane_ops phases_ops = {
@@ -427,6 +571,7 @@ const struct pane_ops phases_ops = {
 	.handle = list_handle,
 	.reload = list_refresh,
 	.count = phases_count,
+	.row_text = phases_row_text,
 };
 
 /* ---- Approval queue ------------------------------------------------------------ */
@@ -507,16 +652,12 @@ queue_draw(struct pane *p, struct tui *t)
 	int rows = content_rows(p), inner = p->w - 2;
 	size_t n = t->model.nqueue;
 	time_t now = time(NULL);
-	char note[32] = "";
 
-	if (n > 0)
-		snprintf(note, sizeof note, "%zu", n);
-	pane_frame(p, t, "Waiting for you", note);
-	scroll_to(p, n, rows);
+	list_frame(p, t, "Waiting for you", n);
 	if (n == 0 && rows > 0)
 		put_clipped(p->win, 1, 2, "nothing waits for you", inner - 2, A_DIM, 0);
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_item *it = &t->model.queue[p->top + (size_t)i];
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_item *it = &t->model.queue[p->list.top + (size_t)i];
 		struct buf b = BUF_INIT;
 		char age[16];
 		attr_t a;
@@ -535,14 +676,18 @@ queue_draw(struct pane *p, struct tui *t)
 			buf_printf(&b, "%s asks \"", it->label);
 		} else
 			buf_printf(&b, "%s asks \"%s\"", it->label, it->detail);
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL)
 			pair = colour_pair(COLOR_YELLOW, -1);
 		fill(p->win, 1 + i, 1, inner, a, pair);
-		if (it->kind == MODEL_ITEM_QUESTION && it->nchoices > 0)
+		if (it->kind == MODEL_ITEM_QUESTION && it->nchoices > 0) {
 			queue_question(p, t, it, 1 + i, &b, inner - aw - 1, a, pair);
-		else
-			put_clipped(p->win, 1 + i, 1, b.data, inner - aw - 1, a, pair);
+		} else {
+			char *shown = clip_words(b.data, inner - aw - 1);
+
+			put_clipped(p->win, 1 + i, 1, shown, inner - aw - 1, a, pair);
+			free(shown);
+		}
 		put_clipped(p->win, 1 + i, 1 + inner - aw, age, aw, a, pair);
 		buf_free(&b);
 	}
@@ -553,10 +698,19 @@ queue_handle(struct pane *p, struct tui *t, enum tui_request req, const char **r
 {
 	if (!pane_move(p, t, req))
 		return PANE_IGNORED;
-	if (p->sel >= t->model.nqueue)
+	if (p->list.sel >= t->model.nqueue)
 		return PANE_HANDLED;
-	*run = t->model.queue[p->sel].run_id;
+	*run = t->model.queue[p->list.sel].run_id;
 	return PANE_SELECT_RUN;
+}
+
+static void
+queue_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	(void)p;
+	if (i < t->model.nqueue)
+		buf_printf(b, "%s %s %s", t->model.queue[i].run_id, t->model.queue[i].label,
+		           t->model.queue[i].detail);
 }
 
 const struct pane_ops queue_ops = {
@@ -565,6 +719,7 @@ const struct pane_ops queue_ops = {
 	.handle = queue_handle,
 	.reload = list_refresh,
 	.count = queue_count,
+	.row_text = queue_row_text,
 };
 
 /* ---- Events ---------------------------------------------------------------- */
@@ -588,26 +743,44 @@ events_draw(struct pane *p, struct tui *t)
 
 	snprintf(title, sizeof title, t->sel_run ? "Events · %.8s" : "Events",
 	         t->sel_run ? t->sel_run : "");
-	pane_frame(p, t, title, NULL);
-	scroll_to(p, n, rows);
+	list_frame(p, t, title, n);
 	/* Newest first. */
-	for (int i = 0; i < rows && p->top + (size_t)i < n; i++) {
-		struct model_event *e = &s->events[n - 1 - (p->top + (size_t)i)];
+	for (int i = 0; i < rows && p->list.top + (size_t)i < n; i++) {
+		struct model_event *e = &s->events[n - 1 - (p->list.top + (size_t)i)];
 		struct buf b = BUF_INIT;
 		attr_t a;
 		int pair;
 		const char *tm = strchr(e->ts, 'T');
 
 		buf_printf(&b, "%.8s %s %s", tm ? tm + 1 : e->ts, e->type, e->text);
-		pane_line_attr(p, t, p->top + (size_t)i, &a, &pair);
+		pane_line_attr(p, t, p->list.top + (size_t)i, &a, &pair);
 		if (a == A_NORMAL && (strstr(e->type, "failed") || strstr(e->type, "invalid") ||
 		                      strstr(e->type, "aborted")))
 			pair = colour_pair(COLOR_RED, -1);
 		else if (a == A_NORMAL && strncmp(e->type, "approval.", 9) == 0)
 			pair = colour_pair(COLOR_YELLOW, -1);
 		fill(p->win, 1 + i, 1, inner, a, pair);
-		put_clipped(p->win, 1 + i, 2, b.data, inner - 1, a, pair);
+		{
+			char *shown = clip_words(b.data, inner - 1);
+
+			put_clipped(p->win, 1 + i, 2, shown, inner - 1, a, pair);
+			free(shown);
+		}
 		buf_free(&b);
+	}
+}
+
+/* Row i as shown: newest first. */
+static void
+events_row_text(struct pane *p, struct tui *t, size_t i, struct buf *b)
+{
+	struct model_status *s = sel_status(t);
+
+	(void)p;
+	if (s != NULL && i < s->nevents) {
+		struct model_event *e = &s->events[s->nevents - 1 - i];
+
+		buf_printf(b, "%s %s %s", e->ts, e->type, e->text);
 	}
 }
 
@@ -617,4 +790,5 @@ const struct pane_ops events_ops = {
 	.handle = list_handle,
 	.reload = list_refresh,
 	.count = events_count,
+	.row_text = events_row_text,
 };

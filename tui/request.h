@@ -13,6 +13,8 @@
 	X(MOVE_UP, "move-up", "Move the selection up")                                             \
 	X(PAGE_DOWN, "page-down", "Scroll a page down")                                            \
 	X(PAGE_UP, "page-up", "Scroll a page up")                                                  \
+	X(MOVE_FIRST, "move-first-line", "Move to the first line")                                 \
+	X(MOVE_LAST, "move-last-line", "Move to the last line")                                    \
 	X(NEXT_PANE, "next-pane", "Focus the next pane")                                           \
 	X(PREV_PANE, "prev-pane", "Focus the previous pane")                                       \
 	X(APPROVE, "approve", "Approve the gate awaiting you")                                     \
@@ -26,7 +28,9 @@
 	X(ARTIFACT, "view-artifact", "Show the artifact awaiting approval")                        \
 	X(DIFF, "view-diff", "Show the worktree's diff against the base")                          \
 	X(REPORT, "view-report", "Show the run's final report")                                    \
-	X(FILTER, "filter", "Filter the runs by text")                                             \
+	X(FILTER, "filter", "Filter the runs by text; in other lists and help, search")            \
+	X(FIND_NEXT, "find-next", "Find the next row matching the last / text")                    \
+	X(FIND_PREV, "find-prev", "Find the previous row matching the last / text")                \
 	X(TERMINAL, "toggle-terminal", "Show the agent terminal over the lists (narrow screens)")  \
 	X(HELP, "help", "Show this help")                                                          \
 	X(REDRAW, "redraw", "Redraw the screen")                                                   \

@@ -201,6 +201,35 @@ script_paste(struct tui *t, const char *p)
 }
 
 /*
+ * `:click COL ROW`, `:wheel up|down COL ROW`: the mouse as the terminal
+ * reports it, columns and rows from 1 (as xterm counts, and as the lines
+ * of a :dump are numbered). 0, or -1 (the script failed: a bad line).
+ */
+static int
+script_mouse(struct tui *t, struct script *sc, const char *line)
+{
+	char dir[8] = "", extra;
+	int col, row, n;
+	enum mouse_kind kind = MOUSE_CLICK;
+
+	if (strncmp(line, ":click ", 7) == 0)
+		n = sscanf(line + 7, "%d %d %c", &col, &row, &extra) == 2 ? 2 : -1;
+	else if (sscanf(line + 7, "%7s %d %d %c", dir, &col, &row, &extra) == 3 &&
+	         (strcmp(dir, "up") == 0 || strcmp(dir, "down") == 0)) {
+		kind = dir[0] == 'u' ? MOUSE_WHEEL_UP : MOUSE_WHEEL_DOWN;
+		n = 2;
+	} else
+		n = -1;
+	if (n < 0 || col < 1 || row < 1 || col > COLS || row > LINES)
+		return script_fail(t, sc,
+		                   "bad mouse line '%s' (:click COL ROW, :wheel up|down COL ROW, "
+		                   "from 1 within %dx%d)",
+		                   line, COLS, LINES);
+	app_mouse(t, kind, row - 1, col - 1);
+	return 0;
+}
+
+/*
  * Run the script command line (":..."): 1 when the script step ends there
  * (the UI has a key to act on, or the script failed), 0 to read on.
  */
@@ -232,6 +261,10 @@ script_command(struct tui *t, struct script *sc, const char *line)
 		sc->wait_gone = gone;
 		sc->wait_deadline = clock_mono_ms() + (e ? atoi(e) : 20000);
 		return 0;
+	}
+	if (strncmp(line, ":click ", 7) == 0 || strncmp(line, ":wheel ", 7) == 0) {
+		script_mouse(t, sc, line);
+		return 1;
 	}
 	if (strncmp(line, ":paste ", 7) == 0) {
 		script_paste(t, line + 7);

@@ -1,7 +1,8 @@
 /*
  * The overlay open over the panes (t->ov), as the application sees it:
  * opening one, drawing it in its area, and acting on the result of a key
- * in it — close it, say it was cancelled, decide, start the run, filter.
+ * in it — close it, say it was cancelled, decide, start the run (the
+ * filter and the search line are find.c's).
  * The overlays themselves, each with its state, are pager.c (and help.c),
  * confirm.c, comment.c, form.c and filter.c (overlay.h).
  */
@@ -37,11 +38,28 @@ views_pager(struct tui *t, const char *title, const char *text, int diff)
 void
 help_open(struct tui *t)
 {
-	char *text = help_text(&t->keys);
+	/* Wrapped to the pager box's inside. */
+	char *text = help_text(&t->keys, COLS - 2);
 
 	views_pager(t, "Help", text, 0);
 	t->ov = OV_HELP;
 	free(text);
+}
+
+void
+views_resized(struct tui *t)
+{
+	char *search;
+	size_t top;
+
+	if (t->ov != OV_HELP || t->pager.finding)
+		return;
+	/* The help again, wrapped to the new width: the search and about the place kept. */
+	search = t->pager.search ? xstrdup(t->pager.search) : NULL;
+	top = t->pager.top;
+	help_open(t);
+	t->pager.search = search;
+	t->pager.top = top < t->pager.n ? top : (t->pager.n ? t->pager.n - 1 : 0);
 }
 
 /* ---- confirm ------------------------------------------------------------------ */
@@ -143,30 +161,6 @@ form_result(struct tui *t, enum overlay_result r)
 		app_submit_form(t);
 }
 
-/* ---- filter ------------------------------------------------------------------ */
-
-/* The runs list follows the filter as it is typed; Esc clears it, Enter keeps it. */
-static void
-filter_result(struct tui *t, enum overlay_result r)
-{
-	t->dirty = 1;
-	if (r == OVERLAY_CANCEL) {
-		free(t->filter);
-		t->filter = NULL;
-		editor_free(&t->flt);
-		t->ov = OV_NONE;
-		app_pane_reload(t, &t->panes[PANE_RUNS]);
-	} else if (r == OVERLAY_DONE) {
-		editor_free(&t->flt);
-		t->ov = OV_NONE;
-	} else {
-		free(t->filter);
-		t->filter = xstrdup(editor_text(&t->flt));
-		t->panes[PANE_RUNS].sel = 0;
-		app_pane_reload(t, &t->panes[PANE_RUNS]);
-	}
-}
-
 /* ---- dispatch --------------------------------------------------------------- */
 
 /* The comment editor: over the agent's pane when wide, else over the panes. */
@@ -207,7 +201,8 @@ views_draw(struct tui *t)
 		form_draw(&t->form, y, x, h, w);
 		break;
 	case OV_FILTER:
-		filter_draw(&t->flt);
+		filter_draw(&t->flt,
+		            t->searching ? "Enter find · Esc cancel" : "Enter keep · Esc clear");
 		break;
 	default:
 		break;
@@ -236,7 +231,7 @@ views_key(struct tui *t, int key)
 		form_result(t, form_key(&t->form, key));
 		return 1;
 	case OV_FILTER:
-		filter_result(t, filter_key(&t->flt, key));
+		find_result(t, filter_key(&t->flt, key));
 		return 1;
 	default:
 		return 0;
@@ -257,7 +252,7 @@ views_paste(struct tui *t, const char *text)
 		return 1;
 	case OV_FILTER:
 		editor_paste(&t->flt, text);
-		filter_result(t, OVERLAY_CHANGED);
+		find_result(t, OVERLAY_CHANGED);
 		return 1;
 	default:
 		return 0;

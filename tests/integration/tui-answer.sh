@@ -3,7 +3,7 @@
 # permission question (scenario `permission`) waits in "Waiting for you"
 # with its text and the answers its backend declares; with it focused the
 # footer lists them, a paste of "1" or "y" is text and answers nothing, a
-# key it does not offer (n) is refused without opening the new-run form,
+# key it does not offer (n) is refused instead of acting as its main-view binding,
 # and 1 answers: the item leaves the queue, the run goes on to its gate,
 # and session.answered records the answer and who gave it.
 . "$top_srcdir/tests/tui-lib.sh"
@@ -31,25 +31,25 @@ is "$?" 0 "the script ran to its end"
 
 tui_is "$T_TMP/asks" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  planning          plan                             ⚑AGE│
+┌ Runs ────────────────────────────────────────────────────────────────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo main development planning          plan                                       ⚑AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │ 1 plan      Plan the work awaiting_artifact planner → planner/fake                               │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Waiting for you ───────────────────────────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │? RUN1xxxx planner asks "Do you want to proceed?"  1 Yes · 2 Always · 3 No                     AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/6 ─┤
 │ HH:MM:SS session.needs_input planner asks "Do you want to proceed?"                              │
 │ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS session.started plan                                                                    │
@@ -68,32 +68,32 @@ is "$(tail -n 1 "$T_TMP/pasted")" " paste ignored: not in a text field" \
 like "$(cat "$T_TMP/pasted")" 'asks "Do you want to proceed\?"' "and the question still waits"
 is "$(tail -n 1 "$T_TMP/refused")" " n is not an answer to this question (1 Yes, 2 Always, 3 No)" \
 	"n, which this question does not offer, is refused with its answers"
-unlike "$(cat "$T_TMP/refused")" "New run" "and opens no new-run form"
+unlike "$(cat "$T_TMP/refused")" "New run|Find" "and opens neither the new-run form nor a search"
 is "$(tail -n 1 "$T_TMP/approve")" \
 	" cannot approve: the agent asks a question — answer it (1 Yes, 2 Always, 3 No) or press Enter" \
 	"a gate key on the question says how to answer it"
 
 tui_is "$T_TMP/answered" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan                             ⚑AGE│
+┌ Runs ────────────────────────────────────────────────────────────────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo main development awaiting_approval plan                                       ⚑AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │ 1 plan      Plan the work awaiting_approval planner → planner/fake                               │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Waiting for you ───────────────────────────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │⚑ RUN1xxxx plan_review   plan.json valid                                                       AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/9 ─┤
 │ HH:MM:SS approval.requested plan_review                                                          │
 │ HH:MM:SS artifact.validated plan.json                                                            │
 │ HH:MM:SS session.answered 1 (Yes) by USER                                                        │

@@ -34,25 +34,25 @@ is "$?" 0 "the script ran to its end"
 
 tui_is "$T_TMP/asks" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  planning          plan                             ⚑AGE│
+┌ Runs ────────────────────────────────────────────────────────────────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo main development planning          plan                                       ⚑AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │ 1 plan      Plan the work awaiting_artifact planner → planner/fake                               │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Waiting for you ───────────────────────────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │? RUN1xxxx planner asks "? Run the test suite? (y/n)"  y Yes · n No                            AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/6 ─┤
 │ HH:MM:SS session.needs_input planner asks "? Run the test suite? (y/n)"                          │
 │ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS session.started plan                                                                    │
@@ -105,25 +105,25 @@ EOS
 
 tui_is "$T_TMP/answered" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan                             ⚑AGE│
+┌ Runs ────────────────────────────────────────────────────────────────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo main development awaiting_approval plan                                       ⚑AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │ 1 plan      Plan the work awaiting_approval planner → planner/fake                               │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Waiting for you ───────────────────────────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────────────────────────── 1/1 ─┤
 │⚑ RUN1xxxx plan_review   plan.json valid                                                       AGE│
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────────────┤
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/8 ─┤
 │ HH:MM:SS approval.requested plan_review                                                          │
 │ HH:MM:SS artifact.validated plan.json                                                            │
 │ HH:MM:SS session.needs_input planner asks "? Run the test suite? (y/n)"                          │

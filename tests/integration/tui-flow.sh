@@ -35,6 +35,11 @@ C-s
 a
 :wait-for final_review
 :dump $T_TMP/review
+:resize 120x40
+:dump $T_TMP/review-wide
+:resize 40x24
+:dump $T_TMP/review-narrow
+:resize 80x24
 a
 :wait-for completed
 r
@@ -51,8 +56,8 @@ tui_is "$T_TMP/editor" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
 ┌ Request changes · RUN1xxxx · C-s send · Esc cancel ──────────────────────────┐
 │ plan_review · plan · plan.json (dev/phase-plan@1)                            │
-│ Summary: Plan for "Plan the work": implement the requirements, then review t │
-│ he change.                                                                   │
+│ Summary: Plan for "Plan the work": implement the requirements, then review   │
+│ the change.                                                                  │
 │ Phases (2): implement, review                                                │
 │─ Your comment ───────────────────────────────────────────────────────────────│
 │ Please split the plan                                                        │
@@ -77,21 +82,21 @@ EOS
 
 tui_is "$T_TMP/revised" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan         ⚑AGE│
+┌ Runs ────────────────────────────────────────────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo main development awaiting_approval plan                   ⚑AGE│
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────── 1/1 ─┤
 │ 1 plan      Plan the work awaiting_approval ×2 planner → planner/fake        │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────── 1/1 ─┤
 │⚑ RUN1xxxx plan_review   plan.json valid                                   AGE│
 │                                                                              │
 │                                                                              │
@@ -105,21 +110,21 @@ EOS
 
 tui_is "$T_TMP/review" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval review       ⚑AGE│
+┌ Runs ────────────────────────────────────────────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo main development awaiting_approval review                 ⚑AGE│
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────┤
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────── 1/3 ─┤
 │ 1 plan      Plan the work completed         ×2 planner → planner/fake        │
-│ 2 implement Implement the completed            implementer → implementer/fake│
-│ 3 review    Review the ch awaiting_approval    reviewer → reviewer/fake      │
+│ 2 implement Implement…    completed            implementer → implementer/fake│
+│ 3 review    Review the…   awaiting_approval    reviewer → reviewer/fake      │
 │                                                                              │
 │                                                                              │
 │                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────── 1 ─┤
+├ Waiting for you ─────────────────────────────────────────────────────── 1/1 ─┤
 │⚑ RUN1xxxx final_review  review.json valid                                 AGE│
 │                                                                              │
 │                                                                              │
@@ -130,6 +135,44 @@ tui_is "$T_TMP/review" "$(cat <<'EOS'
  approve: done for run RUN1xxxx
 EOS
 )" "a approves: implement and review run, the final review waits" "$id"
+
+# Column widths: whole names at 120x40 (the left column is 52 cells),
+# short ones from a fixed table when narrower, never a word cut.
+wide=$(sed -En '3p;13,15p' "$T_TMP/review-wide" | sed -E 's/^(.{52}).*/\1/')
+is "$(printf '%s\n' "$wide" | tui_norm /dev/stdin "$id")" "$(cat <<'EOS'
+│▶ RUN1xxxx repo main awaiting_approval review ⚑AGE│
+│ 1 plan      completed         ×2 planner/fake    │
+│ 2 implement completed            implementer/fake│
+│ 3 review    awaiting_approval    reviewer/fake   │
+EOS
+)" "120x40: states, phase keys and backends whole (a binding shortened to persona/backend)"
+tui_is "$T_TMP/review-narrow" "$(cat <<'EOS'
+ devflow  1 run · 1 waiting       ? help
+┌ Runs ────────────────────────── 1/1 ─┐
+│▶ RUN1xxxx repo await_appr review ⚑AGE│
+│                                      │
+│                                      │
+│                                      │
+│                                      │
+│                                      │
+├ Phases · RUN1xxxx ───────────── 1/3 ─┤
+│ 1 plan      completed  ×2            │
+│ 2 implement completed                │
+│ 3 review    await_appr               │
+│                                      │
+│                                      │
+│                                      │
+├ Waiting for you ─────────────── 1/1 ─┤
+│⚑ RUN1xxxx final_review…           AGE│
+│                                      │
+│                                      │
+│                                      │
+│                                      │
+│                                      │
+└──────────────────────────────────────┘
+ approve: done for run RUN1xxxx
+EOS
+)" "40x24: states by their short names (the help's legend), the bindings left out" "$id"
 
 tui_is "$T_TMP/report" "$(cat <<'EOS'
  devflow  1 run · 0 waiting                                               ? help
@@ -155,7 +198,7 @@ tui_is "$T_TMP/report" "$(cat <<'EOS'
 │| implementer | fake | `56a3d7abdbd4` |                                       │
 │| planner | fake | `ee49c529781d` |                                           │
 └──────────────────────────────────────────────────────────────────────────────┘
- j/k scroll  PgDn/PgUp page  g/G top/end  q close
+ j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS
 )" "a approves the review; r shows the report" "$id"
 
@@ -171,7 +214,7 @@ like "$events" "run.resumed" "p again resumed the run"
 # A new TUI on the finished run: its agent's session has ended.
 printf ':dump %s\n' "$T_TMP/after" >"$T_TMP/script2"
 tui_run 120x40 "$T_TMP/script2"
-like "$(sed -n 3p "$T_TMP/after")" "│▶ ${id%"${id#????????}"} repo +completed .*││ the agent's session has ended \((stopped|exited)\) +│$" \
+like "$(sed -n 3p "$T_TMP/after")" "│▶ ${id%"${id#????????}"} repo .*completed .*││ the agent's session has ended \((stopped|exited)\) +│$" \
 	"a finished run's agent pane says the session has ended"
 
 report=$("$DEVFLOW" report "$id")

@@ -27,7 +27,7 @@ Z
 ?
 :dump $T_TMP/help
 q
-n
+s
 Tab
 Tab
 Tab
@@ -44,7 +44,7 @@ C-s
 :wait-for started run
 :wait-for plan_review
 :dump $T_TMP/started
-n
+s
 Tab
 Tab
 Tab
@@ -73,43 +73,43 @@ is "$?" 0 "the script ran to its end"
 
 like "$(footer "$T_TMP/start")" "^ ~/\.config/devflow/keys\.conf:3: unknown request .frobnicate." \
 	"a bad keys.conf line is reported with file:line"
-like "$(sed -n 3p "$T_TMP/start")" "no runs yet — press n to start one" "an empty workspace says how to start"
+like "$(sed -n 3p "$T_TMP/start")" "no runs yet — press s to start one" "an empty workspace says how to start"
 is "$(footer "$T_TMP/approve")" " cannot approve: no run selected" "a with nothing selected: a message"
 is "$(footer "$T_TMP/abort")" " cannot abort: no run selected" "X with nothing selected: a message"
 is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)" "an unbound key: a message"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/30 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/54 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │
 │  k Up           move-up            Move the selection up                     │
 │  PgDn Space     page-down          Scroll a page down                        │
 │  PgUp           page-up            Scroll a page up                          │
+│  g Home         move-first-line    Move to the first line                    │
+│  G End          move-last-line     Move to the last line                     │
 │  Tab            next-pane          Focus the next pane                       │
 │  BTab           prev-pane          Focus the previous pane                   │
 │  a C-y          approve            Approve the gate awaiting you             │
 │  c              request-changes    Request changes, with a comment           │
-│  x              reject             Reject the gate: the run fails (asks first│
+│  x              reject             Reject the gate: the run fails (asks      │
+│                                    first)                                    │
 │  X              abort              Abort the run (asks first)                │
 │  p              pause              Pause or resume the run                   │
-│  n              new-run            Start a new run (form)                    │
+│  s              new-run            Start a new run (form)                    │
 │  Enter Return   attach             Attach to the agent's terminal (C-] comes │
+│                                    back)                                     │
 │  y n 0-9        answer             Answer the focused question with that key │
-│  v              view-artifact      Show the artifact awaiting approval       │
-│  d              view-diff          Show the worktree's diff against the base │
-│  r              view-report        Show the run's final report               │
-│  /              filter             Filter the runs by text                   │
 └──────────────────────────────────────────────────────────────────────────────┘
- j/k scroll  PgDn/PgUp page  g/G top/end  q close
+ j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS
 )" "? shows every request with its keys (J and C-y from keys.conf)"
 
 tui_is "$T_TMP/form" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
 ┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│ no runs yet — press n to start one                                           │
+│ no runs yet — press s to start one                                           │
 ┌ New run · Tab next field · C-s start · Esc cancel ───────────────────────────┐
 │ Repository         @TMP@/repo                             │
 │                                                                              │
@@ -169,14 +169,14 @@ like "$(sed -n 3p "$T_TMP/nc")" "$short" "NO_COLOR: the runs are shown"
 printf ':dump %s\n' "$T_TMP/c" >"$T_TMP/script3"
 LC_ALL=C LANG=C tui_run 80x24 "$T_TMP/script3"
 is "$?" 0 "LC_ALL=C: the TUI runs"
-like "$(sed -n 2p "$T_TMP/c")" "^┌ Runs ─+┐$" "LC_ALL=C: frames are still drawn in UTF-8"
+like "$(sed -n 2p "$T_TMP/c")" "^┌ Runs ─+( [0-9]+/[0-9]+ ─)?┐$" "LC_ALL=C: frames are still drawn in UTF-8"
 
 # The form's base branch is the one checked out where the TUI was opened:
 # in a subdirectory of a linked worktree, that worktree's own branch.
 git -C "$REPO" worktree add -q -b wt-feature "$T_TMP/linked" 2>/dev/null
 mkdir -p "$T_TMP/linked/sub"
 cd "$T_TMP/linked/sub" || exit 1
-printf 'n\n:dump %s\nEscape\nq\n' "$T_TMP/wtform" >"$T_TMP/script4"
+printf 's\n:dump %s\nEscape\nq\n' "$T_TMP/wtform" >"$T_TMP/script4"
 tui_run 80x24 "$T_TMP/script4"
 like "$(grep 'Base branch' "$T_TMP/wtform")" "│ Base branch +wt-feature +│" \
 	"in a linked worktree's subdirectory the form offers that worktree's branch"

@@ -32,8 +32,8 @@ is "$?" 0 "the script ran to its end"
 
 wide_want=$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                   ? help
-┌ Runs ────────────────────────────────────────────┐┌ Agent · run RUN1xxxx · plan · planner → fake ────────────────────┐
-│▶ RUN1xxxx repo      awaiting_approval plan   ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
+┌ Runs ────────────────────────────────────── 1/1 ─┐┌ Agent · run RUN1xxxx · plan · planner → fake ────────────────────┐
+│▶ RUN1xxxx repo main awaiting_approval plan   ⚑AGE││╭──────────────────────────────────────────────────────────╮      │
 │                                                  │││ ✻ devflow fake agent  v0.1.0                             │      │
 │                                                  │││ A scripted agent CLI for devflow's tests and demo.       │      │
 │                                                  │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │      │
@@ -42,7 +42,7 @@ wide_want=$(cat <<'EOS'
 │                                                  ││ quits.                                                           │
 │                                                  ││                                                                  │
 │                                                  ││> [pasted 44 lines]                                               │
-├ Phases · RUN1xxxx ───────────────────────────────┤│● Phase plan — Plan the work (scenario ok, from the default)      │
+├ Phases · RUN1xxxx ───────────────────────── 1/1 ─┤│● Phase plan — Plan the work (scenario ok, from the default)      │
 │ 1 plan awaiting_approval planner → planner/fake  ││● Reading instructions (44 lines)                                 │
 │                                                  ││● Reading schema dev/phase-plan@1                                 │
 │                                                  ││● Writing plan.json                                               │
@@ -51,21 +51,21 @@ wide_want=$(cat <<'EOS'
 │                                                  ││                                                                  │
 │                                                  ││>                                                                 │
 │                                                  ││                                                                  │
-├ Waiting for you ───────────────────────────── 1 ─┤│                                                                  │
+├ Waiting for you ─────────────────────────── 1/1 ─┤│                                                                  │
 │⚑ RUN1xxxx plan_review   plan.json valid       AGE││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
-├ Events · RUN1xxxx ───────────────────────────────┤│                                                                  │
+├ Events · RUN1xxxx ───────────────────────── 1/7 ─┤│                                                                  │
 │ HH:MM:SS approval.requested plan_review          ││                                                                  │
 │ HH:MM:SS artifact.validated plan.json            ││                                                                  │
 │ HH:MM:SS session.idle planner                    ││                                                                  │
 │ HH:MM:SS session.started plan                    ││                                                                  │
 │ HH:MM:SS phase.started plan (attempt 1) planner  ││                                                                  │
 │ HH:MM:SS run.started                             ││                                                                  │
-│ HH:MM:SS run.created development /tmp/devflow-tes││                                                                  │
+│ HH:MM:SS run.created development…                ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
@@ -84,8 +84,8 @@ tui_is "$T_TMP/readme-capture" "$wide_want" "the README's 120x40 capture is the 
 
 tui_is "$T_TMP/wider" "$(cat <<'EOS'
  devflow  ws ~/.local/share/devflow   1 run · 1 waiting for you                                                                                                                                   ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────────────┐┌ Agent · run RUN1xxxx · plan · planner → fake ───────────────────────────────────────── waiting_for_approval ─┐
-│▶ RUN1xxxx repo      main     development  awaiting_approval plan                 ⚑AGE││╭──────────────────────────────────────────────────────────╮                                                  │
+┌ Runs ────────────────────────────────────────────────────────────────────────── 1/1 ─┐┌ Agent · run RUN1xxxx · plan · planner → fake ───────────────────────────────────────── waiting_for_approval ─┐
+│▶ RUN1xxxx repo main development awaiting_approval plan                           ⚑AGE││╭──────────────────────────────────────────────────────────╮                                                  │
 │                                                                                      │││ ✻ devflow fake agent  v0.1.0                             │                                                  │
 │                                                                                      │││ A scripted agent CLI for devflow's tests and demo.       │                                                  │
 │                                                                                      │││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                                                  │
@@ -97,7 +97,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││● Reading instructions (44 lines)                                                                             │
 │                                                                                      ││● Reading schema dev/phase-plan@1                                                                             │
 │                                                                                      ││● Writing plan.json                                                                                           │
-├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────────────┤│✓ Wrote plan.json                                                                                             │
+├ Phases · RUN1xxxx ───────────────────────────────────────────────────────────── 1/1 ─┤│✓ Wrote plan.json                                                                                             │
 │ 1 plan      Plan the work awaiting_approval planner → planner/fake                   ││  Done in #.#s                                                                                                │
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││>                                                                                                             │
@@ -108,7 +108,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
-├ Waiting for you ───────────────────────────────────────────────────────────────── 1 ─┤│                                                                                                              │
+├ Waiting for you ─────────────────────────────────────────────────────────────── 1/1 ─┤│                                                                                                              │
 │⚑ RUN1xxxx plan_review   plan.json valid                                           AGE││                                                                                                              │
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
@@ -117,7 +117,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
-├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────┤│                                                                                                              │
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────── 1/7 ─┤│                                                                                                              │
 │ HH:MM:SS approval.requested plan_review                                              ││                                                                                                              │
 │ HH:MM:SS artifact.validated plan.json                                                ││                                                                                                              │
 │ HH:MM:SS session.idle planner                                                        ││                                                                                                              │
@@ -132,7 +132,7 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
 └──────────────────────────────────────────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
- a approve  c changes  x reject  X abort  p pause  v artifact  d diff  r report  ⏎ attach  n new  / filter  ? help  q detach
+ a approve  c changes  x reject  X abort  p pause  v artifact  d diff  r report  ⏎ attach  s new  / filter  ? help  q detach
 EOS
 )" "resized to 200x50: every column of the runs" "$id"
 

@@ -41,11 +41,16 @@ c
 :type one line
 Esc
 :dump $T_TMP/one-line
+c
+:type The plan reads well, but the second step should say which files it changes and how the tests will show it
+:dump $T_TMP/wrapped
+C-u
+Esc
 /
 :paste zz\nd
 :dump $T_TMP/filter
 Esc
-n
+s
 Tab
 Tab
 Tab
@@ -80,6 +85,12 @@ like "$(cat "$T_TMP/kept")" "│ first line +│" "n keeps the comment in its ed
 unlike "$(cat "$T_TMP/kept")" "Discard this comment" "and the question is gone"
 is "$(footer "$T_TMP/discarded")" " request changes cancelled" "y throws the comment away"
 is "$(footer "$T_TMP/one-line")" " request changes cancelled" "Esc on a one-line comment does not ask"
+# The comment editor wraps at words (the box is 76 cells wide inside at 80x24).
+is "$(sed -n '/Your comment/,+2p' "$T_TMP/wrapped" | sed 1d)" "$(cat <<'EOS'
+│ The plan reads well, but the second step should say which files it changes   │
+│ and how the tests will show it                                               │
+EOS
+)" "the comment editor wraps at words"
 
 like "$(footer "$T_TMP/filter")" "^/zz d " "a paste into the filter is inserted, its newline a space"
 unlike "$(cat "$T_TMP/filter")" "diff" "the text after the newline ran no key (d: diff)"

@@ -37,7 +37,7 @@ tm new-session -d -s tui -x 120 -y 40 \
 wait_screen "plan_review"
 ok $? "the TUI shows the gate"
 screen=$(tm capture-pane -p -t tui)
-like "$(printf '%s\n' "$screen" | sed -n 2p)" "^┌ Runs ─+┐┌ Agent · run $short · plan · planner → fake ─+( [a-z_]+ ─)?┐$" \
+like "$(printf '%s\n' "$screen" | sed -n 2p)" "^┌ Runs ─+( [0-9]+/[0-9]+ ─)?┐┌ Agent · run $short · plan · planner → fake ─+( [a-z_]+ ─)?┐$" \
 	"120x40: runs on the left, the agent on the right"
 like "$screen" "│⚑ $short plan_review +plan.json valid +[0-9]+[smh]│" "the queue lists the gate"
 wait_screen "Wrote plan.json"
@@ -76,11 +76,22 @@ wait_screen "t terminal"
 ok $? "resized to 80x24: the footer offers t"
 screen=$(tm capture-pane -p -t tui)
 line=$(printf '%s\n' "$screen" | sed -n 2p)
-like "$line" "^┌ Runs ─+┐$" "80x24: the runs pane stands alone on its line"
+like "$line" "^┌ Runs ─+( [0-9]+/[0-9]+ ─)?┐$" "80x24: the runs pane stands alone on its line"
 is "$(printf '%s' "$line" | LC_ALL=C.UTF-8 wc -m | tr -d ' ')" 80 "80x24: the runs take the whole width"
 tm resize-window -t tui -x 120 -y 40
 wait_screen "┐┌ Agent"
 ok $? "resized back to 120x40: the agent's terminal is back on the right"
+
+# The mouse through tmux (the TUI asks for it, tmux passes xterm's SGR
+# reports on): a press on the events' 3rd row (screen row 31, from 1)
+# selects it, the wheel scrolls down 3; nothing of it is taken for keys.
+tm send-keys -t tui -l "$(printf '\033[<0;5;31M\033[<0;5;31m')"
+wait_screen " 3/7 ─┤"
+ok $? "a click on the events' 3rd row selects it"
+tm send-keys -t tui -l "$(printf '\033[<65;5;31M')"
+wait_screen " 6/7 ─┤"
+ok $? "the wheel scrolls the events"
+unlike "$(tm capture-pane -p -t tui)" "not bound" "no part of the mouse reports was taken for a key"
 
 tm send-keys -t tui a
 wait_screen "final_review"

@@ -54,7 +54,7 @@ tui_is "$T_TMP/diff" "$(cat <<'EOS'
 │+++ b/plan.json                                                               │
 │@@ -0,0 +1,22 @@                                                              │
 └──────────────────────────────────────────────────────────────────────────────┘
- j/k scroll  PgDn/PgUp page  g/G top/end  q close
+ j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS
 )" "d: the worktree's diff against main, its files first" "$id"
 
@@ -82,7 +82,7 @@ tui_is "$T_TMP/artifact" "$(cat <<'EOS'
 │      "expectedArtifact": {                                                   │
 │        "path": "review.json",                                                │
 └──────────────────────────────────────────────────────────────────────────────┘
- j/k scroll  PgDn/PgUp page  g/G top/end  q close
+ j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS
 )" "v: the plan with the server's validation result" "$id"
 

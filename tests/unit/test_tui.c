@@ -19,7 +19,9 @@
 #include <cmocka.h>
 
 #include "proto/proto.h"
+#include "tui/abbrev.h"
 #include "tui/colour.h"
+#include "tui/draw.h"
 #include "tui/keys.h"
 #include "tui/model.h"
 
@@ -402,6 +404,75 @@ test_colour_mapping(void **state)
 	assert_int_equal(colour_map(4, 0, &bold), -1);
 }
 
+/* wrap_line over all of s: the lines joined by '|'. */
+static char *
+wrapped(const char *s, int width)
+{
+	struct buf b = BUF_INIT;
+
+	while (*s != '\0') {
+		size_t next, n = wrap_line(s, width, &next);
+
+		buf_append(&b, s, n);
+		buf_putc(&b, '|');
+		s += next;
+	}
+	return buf_detach(&b);
+}
+
+static void
+test_wrap_words(void **state)
+{
+	char *w;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	w = wrapped("Show the agent terminal over the lists (narrow screens)", 20);
+	assert_string_equal(w, "Show the agent|terminal over the|lists (narrow|screens)|");
+	free(w);
+	/* A word that fits exactly, blanks runs, a newline, wide characters. */
+	w = wrapped("abcd efgh  ijkl\nmn", 4);
+	assert_string_equal(w, "abcd|efgh|ijkl|mn|");
+	free(w);
+	w = wrapped("日本語 テキスト", 6);
+	assert_string_equal(w, "日本語|テキス|ト|");
+	free(w);
+	/* A word longer than the line is cut: nothing else fits it. */
+	w = wrapped("awaiting_approval x", 8);
+	assert_string_equal(w, "awaiting|_approva|l x|");
+	free(w);
+	/* Indenting blanks stay. */
+	w = wrapped("  two words", 20);
+	assert_string_equal(w, "  two words|");
+	free(w);
+	wrap_hanging(&b, "  k   ", "Move the selection up, one row", 6, 20);
+	assert_string_equal(b.data, "  k   Move the\n      selection up,\n      one row\n");
+	buf_free(&b);
+}
+
+static void
+test_abbrev(void **state)
+{
+	struct buf b = BUF_INIT;
+	const char *states[] = { "created",           "bound",   "executing", "planning",
+		                 "awaiting_approval", "paused",  "completed", "failed",
+		                 "aborted",           "pending", "running",   "awaiting_artifact",
+		                 "validating",        "skipped" };
+
+	(void)state;
+	assert_string_equal(abbrev_state("awaiting_approval"), "await_appr");
+	assert_string_equal(abbrev_state("awaiting_artifact"), "await_art");
+	assert_string_equal(abbrev_state("planning"), "planning");
+	/* Every run and phase state fits the short column, by name or short form. */
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+		assert_true(strlen(abbrev_state(states[i])) <= ABBREV_STATE_WIDTH);
+	abbrev_legend(&b, "  ");
+	assert_string_equal(
+	    b.data, "  await_appr     awaiting_approval\n  await_art      awaiting_artifact\n");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -414,6 +485,8 @@ main(void)
 		cmocka_unit_test(test_model_status_and_queue),
 		cmocka_unit_test(test_model_text),
 		cmocka_unit_test(test_colour_mapping),
+		cmocka_unit_test(test_wrap_words),
+		cmocka_unit_test(test_abbrev),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
