@@ -41,6 +41,7 @@ UNIT_TESTS = \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
 	tests/unit/test_loop \
+	tests/unit/test_messages \
 	tests/unit/test_proto \
 	tests/unit/test_report \
 	tests/unit/test_schema \
@@ -90,6 +91,7 @@ SHELL_TESTS = \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-paste.sh \
 	tests/integration/tui-reconnect.sh \
+	tests/integration/tui-status.sh \
 	tests/integration/tui-tmux.sh \
 	tests/integration/tui-views.sh
 
@@ -117,6 +119,10 @@ tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
 tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
+# The status line's messages: fitting, expiry and history (draw.c measures text).
+tests_unit_test_messages_SOURCES = tests/unit/test_messages.c tui/messages.c tui/draw.c tui/colour.c
+tests_unit_test_messages_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
+tests_unit_test_messages_LDADD = $(LDADD) $(NCURSESW_LIBS)
 
 # The kill -9 soak: runs, pauses, change requests, approvals and a server
 # killed at random moments; never part of `make check` (SOAK_SECONDS,

@@ -278,6 +278,9 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_HELP:
 		help_open(t);
 		return;
+	case REQ_MESSAGES:
+		app_messages_open(t);
+		return;
 	case REQ_REDRAW:
 		t->full_redraw = 1;
 		t->dirty = 1;
@@ -392,10 +395,16 @@ app_key(struct tui *t, int key)
 		app_layout(t);
 		return;
 	}
+	/* Typed before the server said whether the decision stands: held till it does. */
+	if (app_awaiting_decision(t) && t->ov != OV_ATTACH) {
+		t->held = xreallocarray(t->held, t->nheld + 1, sizeof *t->held);
+		t->held[t->nheld++] = key;
+		return;
+	}
 	/* A message stays until the next key (or paste). */
-	if (t->message != NULL && t->ov != OV_FORM && t->ov != OV_ATTACH && !t->pasting) {
-		free(t->message);
-		t->message = NULL;
+	if (messages_current(&t->msgs) != NULL && t->ov != OV_FORM && t->ov != OV_ATTACH &&
+	    !t->pasting) {
+		messages_hide(&t->msgs);
 		t->dirty = 1;
 	}
 	if (paste_key(t, key))

@@ -22,6 +22,7 @@
 
 #include "lib/clock.h"
 #include "lib/paths.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
@@ -36,9 +37,7 @@ vmessage(struct tui *t, int err, const char *fmt, va_list ap)
 	char tmp[2048];
 
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	free(t->message);
-	t->message = xstrdup(tmp);
-	t->message_err = err;
+	messages_add(&t->msgs, err, tmp, NULL, app_now_ms(t), time(NULL));
 	t->dirty = 1;
 }
 
@@ -66,10 +65,23 @@ app_refuse(struct tui *t, const char *fmt, ...)
 void
 app_message_error(struct tui *t, const struct df_error *e)
 {
-	if (e->hint[0] != '\0')
-		app_message(t, 1, "%s (%s)", e->message, e->hint);
-	else
-		app_message(t, 1, "%s", e->message);
+	messages_add(&t->msgs, 1, e->message, e->hint, app_now_ms(t), time(NULL));
+	t->dirty = 1;
+}
+
+int64_t
+app_now_ms(const struct tui *t)
+{
+	return t->headless ? t->vclock : clock_mono_ms();
+}
+
+void
+app_messages_open(struct tui *t)
+{
+	char *text = messages_history(&t->msgs, COLS - 2);
+
+	views_pager(t, "Messages", text, 0);
+	free(text);
 }
 
 /*
@@ -142,6 +154,29 @@ pending_has(struct tui *t, enum pend_kind kind, const char *run_id)
 		    (run_id == NULL || strcmp(t->pend[i].run_id, run_id) == 0))
 			return 1;
 	return 0;
+}
+
+int
+app_awaiting_decision(struct tui *t)
+{
+	return pending_has(t, PEND_DECIDE, NULL) || pending_has(t, PEND_PAUSE, NULL);
+}
+
+void
+app_release_keys(struct tui *t, int ok)
+{
+	int *keys = t->held;
+	size_t n = t->nheld;
+
+	t->held = NULL;
+	t->nheld = 0;
+	if (!ok && n > 0)
+		app_drop_typeahead(t);
+	t->typeahead_dropped = 0;
+	/* A key may send another decision (the rest is held again) or ask (the rest goes). */
+	for (size_t i = 0; ok && i < n && !t->typeahead_dropped && !t->quit; i++)
+		app_key(t, keys[i]);
+	free(keys);
 }
 
 void
@@ -305,6 +340,7 @@ lost(struct tui *t, const struct df_error *e)
 	free(t->banner);
 	t->banner = xasprintf("server connection lost — reconnecting… (%s)", e->message);
 	t->npend = 0;
+	app_release_keys(t, 0); /* typed for a server that went */
 	t->want_ls = 0;
 	for (size_t i = 0; i < t->nwant_status; i++)
 		free(t->want_status[i]);
@@ -542,6 +578,37 @@ put_hints(WINDOW *w, int x, const char *const *hints)
 	}
 }
 
+/*
+ * The status line's message, fitted to the width (messages_fit): a long
+ * one takes the row above the footer too, over the panes' bottom frame,
+ * until it goes. Returns 0 when there is no message to show.
+ */
+static int
+draw_message(struct tui *t, WINDOW *w)
+{
+	const struct message *msg = messages_current(&t->msgs);
+	int pair = msg != NULL && msg->err ? colour_pair(COLOR_RED, -1) : 0;
+	size_t n;
+	char **rows;
+
+	if (msg == NULL)
+		return 0;
+	rows = messages_fit(msg, COLS - 2, LINES >= 10 ? 2 : 1, &n);
+	if (n > 1) {
+		WINDOW *above = newwin(1, COLS, LINES - 2, 0);
+
+		if (above != NULL) {
+			werase(above);
+			put_clipped(above, 0, 1, rows[0], COLS - 2, A_BOLD, pair);
+			wnoutrefresh(above);
+			delwin(above);
+		}
+	}
+	put_clipped(w, 0, 1, rows[n - 1], COLS - 2, A_BOLD, pair);
+	str_vec_free(rows);
+	return 1;
+}
+
 static void
 draw_footer(struct tui *t)
 {
@@ -559,9 +626,8 @@ draw_footer(struct tui *t)
 	if (w == NULL)
 		return;
 	werase(w);
-	if (t->message != NULL) {
-		put_clipped(w, 0, 1, t->message, COLS - 2, A_BOLD,
-		            t->message_err ? colour_pair(COLOR_RED, -1) : 0);
+	if (draw_message(t, w)) {
+		/* the message has the line */
 	} else if (overlay_hints(t) != NULL) {
 		put_hints(w, 1, overlay_hints(t));
 	} else {
@@ -625,8 +691,13 @@ app_render(struct tui *t)
 			p->ops->draw(p, t);
 			wnoutrefresh(p->win);
 		}
-		draw_footer(t);
+		/* The filter's editor is drawn on the footer's line; a message over the overlays.
+		 */
+		if (t->ov == OV_FILTER)
+			draw_footer(t);
 		views_draw(t);
+		if (t->ov != OV_FILTER)
+			draw_footer(t);
 	}
 	doupdate();
 	/* A pair recycled during this frame recoloured older cells: draw again. */
@@ -713,10 +784,11 @@ tui_free(struct tui *t)
 		free(t->seen_items[i]);
 	free(t->seen_items);
 	free(t->pend);
+	free(t->held);
 	free(t->sel_run);
 	free(t->filter);
 	confirm_free(&t->confirm);
-	free(t->message);
+	messages_free(&t->msgs);
 	free(t->banner);
 	free(t->workspace);
 	buf_free(&t->typed);
@@ -845,6 +917,8 @@ main_loop(struct tui *t, struct script *sc)
 
 		take_messages(t);
 		app_flush_typed(t);
+		if (messages_expire(&t->msgs, app_now_ms(t)))
+			t->dirty = 1;
 		if (t->loaded == 1 && t->npend == 0 && t->nwant_status == 0) {
 			/* The first picture is complete: new queue items notify from now on. */
 			t->loaded = 2;
@@ -879,6 +953,12 @@ main_loop(struct tui *t, struct script *sc)
 			int64_t due = last_frame + FRAME_MS - clock_mono_ms();
 
 			timeout = due < 0 ? 0 : (int)due;
+		}
+		if (!t->headless && messages_due(&t->msgs) >= 0) {
+			int64_t due = messages_due(&t->msgs) - clock_mono_ms();
+
+			if (due < timeout)
+				timeout = due < 0 ? 0 : (int)due;
 		}
 		if (t->client != NULL && client_queued(t->client) > 0)
 			timeout = 0;

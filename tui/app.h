@@ -19,6 +19,7 @@
 #include "proto/proto.h"
 #include "editor.h"
 #include "keys.h"
+#include "messages.h"
 #include "model.h"
 #include "overlay.h"
 #include "request.h"
@@ -127,9 +128,9 @@ struct tui {
 	struct form form;       /* OV_FORM */
 	struct editor flt;      /* OV_FILTER: the filter being typed */
 
-	char *message; /* status bar message */
-	int message_err;
-	char *banner; /* connection lost */
+	struct messages msgs; /* the status line's message and the history (messages.h) */
+	int64_t vclock;       /* headless: the clock messages expire on, moved by :sleep */
+	char *banner;         /* connection lost */
 	time_t reconnect_at;
 
 	int wide;        /* side-by-side layout */
@@ -149,6 +150,8 @@ struct tui {
 	struct buf pasted; /* a bracketed paste being received (text, never keys) */
 	int pasting;
 	int typeahead_dropped; /* a question opened: the keys read behind it are dropped */
+	int *held;             /* keys typed while a decision's reply is outstanding */
+	size_t nheld;
 	int rc;
 };
 
@@ -215,6 +218,14 @@ int views_paste(struct tui *t, const char *text);
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */
 void app_message_error(struct tui *t, const struct df_error *e);
+/*
+ * The clock the status line's messages expire on (ms): the monotonic
+ * clock, or in headless mode the script's, which only :sleep moves (so a
+ * test sees a message expire exactly when it means to).
+ */
+int64_t app_now_ms(const struct tui *t);
+/* The message history in the pager (the `messages` request). */
+void app_messages_open(struct tui *t);
 /* Fetch the runs list (again when one is in flight). */
 void app_want_ls(struct tui *t);
 /*
@@ -228,6 +239,17 @@ void app_drop_typeahead(struct tui *t);
  * behind it dropped (they were typed for a state the person was wrong about).
  */
 void app_refuse(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Is a decision (decide, pause, resume) waiting for the server's reply?
+ * The keys typed meanwhile are held (app_key) until it comes.
+ */
+int app_awaiting_decision(struct tui *t);
+/*
+ * The reply came: act on the held keys in order (ok), or drop them with
+ * the rest of the type-ahead (refused: they were typed for a state the
+ * server says is not there).
+ */
+void app_release_keys(struct tui *t, int ok);
 /*
  * Benchmarks: with DEVFLOW_TUI_MARKS=FILE, append "LABEL MS" (at ms, or
  * now) to it.

@@ -181,6 +181,7 @@ static const struct keymap_entry default_keys[] = {
 	{ 't', REQ_TERMINAL },
 	{ '?', REQ_HELP },
 	{ KEYS_FN | KEY_F(1), REQ_HELP },
+	{ 'M', REQ_MESSAGES },
 	{ 12 /* C-l */, REQ_REDRAW },
 	{ 'q', REQ_QUIT },
 };

@@ -14,6 +14,7 @@ devflow_SOURCES += \
 	tui/form.c \
 	tui/help.c \
 	tui/keys.c tui/keys.h \
+	tui/messages.c tui/messages.h \
 	tui/model.c tui/model.h \
 	tui/overlay.h \
 	tui/pager.c \

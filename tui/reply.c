@@ -346,6 +346,7 @@ on_reply(struct tui *t, struct proto_msg *m)
 			app_message_error(t, &m->error);
 		if (p.run_id[0])
 			app_want_status(t, p.run_id);
+		app_release_keys(t, m->ok);
 		break;
 	case PEND_START:
 		start_reply(t, m);

@@ -28,6 +28,7 @@
 	X(FILTER, "filter", "Filter the runs by text")                                             \
 	X(TERMINAL, "toggle-terminal", "Show the agent terminal over the lists (narrow screens)")  \
 	X(HELP, "help", "Show this help")                                                          \
+	X(MESSAGES, "messages", "Show the status line's messages so far, in full")                 \
 	X(REDRAW, "redraw", "Redraw the screen")                                                   \
 	X(QUIT, "quit", "Quit the TUI (detach: the runs go on)")
 

@@ -71,8 +71,8 @@ cd "$REPO" || exit 1
 DEVFLOW_TUI_OUTPUT="$T_TMP/out" tui_run 80x24 "$T_TMP/script"
 is "$?" 0 "the script ran to its end"
 
-like "$(footer "$T_TMP/start")" "^ ~/\.config/devflow/keys\.conf:3: unknown request .frobnicate." \
-	"a bad keys.conf line is reported with file:line"
+like "$(tail -n 2 "$T_TMP/start" | tr '\n' ' ')" "^ ~/\.config/devflow/keys\.conf:3: unknown request .frobnicate. \(see .\?. for the +list\) $" \
+	"a bad keys.conf line is reported with file:line (in two rows, no word cut)"
 like "$(sed -n 3p "$T_TMP/start")" "no runs yet — press n to start one" "an empty workspace says how to start"
 is "$(footer "$T_TMP/approve")" " cannot approve: no run selected" "a with nothing selected: a message"
 is "$(footer "$T_TMP/abort")" " cannot abort: no run selected" "X with nothing selected: a message"
@@ -80,7 +80,7 @@ is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/29 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/30 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │

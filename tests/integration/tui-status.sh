@@ -1,0 +1,68 @@
+#!/bin/sh
+# The status line tells the truth: a message is fitted to the width at word
+# boundaries (a long server error reads in two rows, never cut mid-word), is
+# fitted anew after a resize, goes on the next key or after a few seconds
+# (the script's :sleep moves the clock messages expire on), and stays whole
+# in the message history (M); errors are words, never JSON. Keys typed
+# behind a request the server refuses are dropped like those behind one the
+# TUI refuses.
+. "$top_srcdir/tests/tui-lib.sh"
+
+footer() { tail -n 1 "$1"; }
+
+id=$(tui_start)
+short=$(printf %s "$id" | cut -c1-8)
+tui_wait_state "$id" awaiting_approval
+"$DEVFLOW" pause "$id" >/dev/null
+tui_wait_state "$id" paused
+cat >"$T_TMP/script" <<EOS
+:wait-for plan_review
+:type ap
+:wait-for approval decision
+:dump $T_TMP/refused
+:resize 120x40
+:dump $T_TMP/wide
+:resize 80x24
+M
+:dump $T_TMP/history
+q
+:dump $T_TMP/closed
+n
+Esc
+:dump $T_TMP/cancelled
+:sleep 4900
+:dump $T_TMP/still
+:sleep 200
+:dump $T_TMP/expired
+EOS
+DEVFLOW_TUI_OUTPUT="$T_TMP/out" tui_run 80x24 "$T_TMP/script"
+is "$?" 0 "the script ran to its end"
+
+like "$("$DEVFLOW" ls)" "^$id +paused " \
+	"the p typed behind the refused approval did not resume the run"
+tui_is "$T_TMP/refused" "$(tui_plan_waiting_80x24 | sed 's/awaiting_approval plan  /paused            plan  /' |
+	sed '$d' | sed '$d'
+echo ' approval decision conflicts with the current request state (paused runs must'
+echo ' be resumed before approval decisions)')" \
+	"80x24: the server's refusal in two rows, every word whole, the hint said once" "$id"
+like "$(footer "$T_TMP/wide")" "^ approval decision conflicts with the current request state \(paused runs must be resumed before approval decisions\)$" \
+	"120x40: fitted anew after the resize, in one row"
+like "$(sed -n 39p "$T_TMP/wide")" "─┘" "120x40: the panes' frame is whole again above it"
+like "$(cat "$T_TMP/history")" "Messages" "M opens the message history"
+like "$(cat "$T_TMP/history")" "[0-9:]{8}  error: approval decision conflicts with the current request" \
+	"the history holds the error, its time first"
+like "$(cat "$T_TMP/history")" "│ +\(paused runs must be resumed before approval decisions\) +│" \
+	"its text whole, wrapped under its time"
+like "$(footer "$T_TMP/closed")" "^ a approve" "the key that opened it took the message off the line"
+is "$(footer "$T_TMP/cancelled")" " new run cancelled" "a message"
+is "$(footer "$T_TMP/still")" " new run cancelled" "stays for a few seconds"
+like "$(footer "$T_TMP/expired")" "^ a approve  c changes" "and goes after 5 s: the keys are back"
+
+# Errors are words: a second run on the same repository and base is refused
+# with the run that holds them, not with JSON.
+out=$("$DEVFLOW" start --requirements "$T_TMP/req.md" --repo "$REPO" --base main \
+	--backend planner=fake --backend implementer=fake --backend reviewer=fake 2>&1)
+like "$out" "active run already exists for .* run $id \(paused\)" "a second run is refused"
+unlike "$out" "[{}\"]|currentRunId" "in words, no JSON"
+like "$out" "hint: .*$short" "the hint says what to do about the run in the way"
+done_testing
