@@ -27,6 +27,7 @@
 #include "app.h"
 #include "colour.h"
 #include "draw.h"
+#include "tty.h"
 #include "tui.h"
 
 #define FRAME_MS 33
@@ -841,16 +842,46 @@ bracketed_paste(struct tui *t, int on)
 	fflush(t->out);
 }
 
+/* The terminal the TUI draws on: $TERM, or headless xterm-256color when unset. */
+static const char *
+term_name(const struct tui *t)
+{
+	const char *term = getenv("TERM");
+
+	if (term != NULL && term[0] != '\0')
+		return term;
+	return t->headless ? "xterm-256color" : "";
+}
+
+/*
+ * A terminal that cannot move the cursor would show a blank screen that
+ * still acts on keys: refused, saying why, before curses takes the screen or
+ * a server is started. 0, or -1 (said why).
+ */
+static int
+term_check(const struct tui *t)
+{
+	const char *term = term_name(t);
+	int r = tty_can_address(term, fileno(t->out));
+
+	if (r == 1)
+		return 0;
+	fprintf(
+	    stderr,
+	    "devflow: the TUI needs a terminal that can move the cursor: TERM=%s %s\n"
+	    "hint: run it in a terminal such as xterm, tmux or screen (e.g. TERM=xterm-256color), "
+	    "or use the verbs (devflow --help)\n",
+	    term, r < 0 ? "is unknown here" : "cannot");
+	return -1;
+}
+
 /* Start curses on t->out (keys from in when headless). 0, or -1 (said why). */
 static int
 curses_start(struct tui *t, FILE *in)
 {
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
-	t->scr = newterm(
-	    t->headless ? (getenv("TERM") && getenv("TERM")[0] ? getenv("TERM") : "xterm-256color")
-	                : NULL,
-	    t->out, t->headless ? in : stdin);
+	t->scr = newterm(t->headless ? term_name(t) : NULL, t->out, t->headless ? in : stdin);
 	if (t->scr == NULL) {
 		fprintf(stderr, "devflow: cannot initialise the terminal (TERM=%s)\n",
 		        getenv("TERM") ? getenv("TERM") : "");
@@ -993,6 +1024,8 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	load_keys(&t);
 	t.headless = script != NULL && script[0] != '\0';
 	if (t.headless ? script_open(&t, &sc, script, &in) != 0 : tty_open(&t) != 0)
+		goto fail_early;
+	if (term_check(&t) != 0)
 		goto fail_early;
 	if (connect_server(&t, 1, &err) != 0) {
 		fprintf(stderr, "devflow: %s\n", err.message);

@@ -23,6 +23,7 @@ devflow_SOURCES += \
 	tui/request.h \
 	tui/script.c \
 	tui/term.c \
+	tui/tty.c tui/tty.h \
 	tui/tui.h \
 	tui/views.c
 devflow_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)

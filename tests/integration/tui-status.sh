@@ -10,6 +10,20 @@
 
 footer() { tail -n 1 "$1"; }
 
+# A terminal that cannot move the cursor is refused before curses takes
+# it (and before a server is started), not drawn blank while keys act.
+printf 'n\n' >"$T_TMP/dumb-script"
+for term in dumb unknown-terminal-xyz; do
+	: >"$T_TMP/dumb-out"
+	err=$(TERM=$term DEVFLOW_TUI_OUTPUT="$T_TMP/dumb-out" tui_run 80x24 "$T_TMP/dumb-script" 2>&1)
+	is "$?" 1 "TERM=$term: refused with status 1"
+	like "$err" "^devflow: the TUI needs a terminal that can move the cursor: TERM=$term (cannot|is unknown)" \
+		"TERM=$term: it says why"
+	is "$(wc -c <"$T_TMP/dumb-out" | tr -d ' ')" 0 "TERM=$term: nothing was drawn"
+done
+test ! -e "$XDG_DATA_HOME/devflow/devflow.sock"
+ok $? "no server was started for it"
+
 id=$(tui_start)
 short=$(printf %s "$id" | cut -c1-8)
 tui_wait_state "$id" awaiting_approval
