@@ -83,6 +83,16 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 			s.ended_at = xstrdup(ts);
 		pl = eng_payload_str("sessionId", sid, "roleId", s.role_id, NULL);
 		cJSON_AddNumberToObject(pl, "status", status);
+		/*
+		 * Stopped by devflow: the engine ended the session (STOPPED when a
+		 * phase moved on, FAILED_NEEDS_HUMAN when the run was aborted or
+		 * failed) before the process went, so its status is the signal
+		 * devflow sent (143), not news. Said, so that a client reads
+		 * "stopped" instead of a crash.
+		 */
+		cJSON_AddBoolToObject(pl, "stopped",
+		                      strcmp(s.state, SS_STOPPED) == 0 ||
+		                          strcmp(s.state, SS_FAILED) == 0);
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
 		    eng_emit(e, s.run_id, s.phase_id, "session.exited", pl, err,
 		             "session.exited:%s", sid) != 0)

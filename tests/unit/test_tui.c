@@ -368,6 +368,18 @@ test_model_text(void **state)
 	assert_string_equal(t, "request_changes \"two lines\"");
 	free(t);
 	cJSON_Delete(pl);
+	/* An agent devflow stopped reads "stopped", not its status 143; a crash gives its status.
+	 */
+	pl = parse("{\"roleId\": \"planner\", \"status\": 143, \"stopped\": true}");
+	t = model_event_text("session.exited", pl);
+	assert_string_equal(t, "planner stopped");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"roleId\": \"planner\", \"status\": 3, \"stopped\": false}");
+	t = model_event_text("session.exited", pl);
+	assert_string_equal(t, "planner ended with status 3");
+	free(t);
+	cJSON_Delete(pl);
 }
 
 static void
