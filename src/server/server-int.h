@@ -190,4 +190,9 @@ void srv_watch_free(struct watch *w);
 int srv_op_diff(struct op_ctx *x, cJSON **result, struct df_error *err);
 int srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err);
 
+/* ---- server-catalog.c: what the catalog offers a new run ------------------- */
+
+/* backends: the catalog's backends, which are available, and a template's roles. */
+int srv_op_backends(struct op_ctx *x, cJSON **result, struct df_error *err);
+
 #endif

@@ -796,6 +796,7 @@ static const struct {
 	{ "unsubscribe", op_subscribe },
 	{ "shutdown", op_shutdown },
 	{ "ping", op_ping },
+	{ "backends", srv_op_backends },
 };
 
 /* One request; returns -1 when the client was closed. */
