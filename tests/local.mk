@@ -87,6 +87,7 @@ SHELL_TESTS = \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
+	tests/integration/tui-form.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-paste.sh \

@@ -90,6 +90,7 @@ enum pend_kind {
 	PEND_REPORT,
 	PEND_ARTIFACT, /* what: "view" or "editor" */
 	PEND_SUB,
+	PEND_BACKENDS, /* for the new-run form */
 	PEND_OTHER,
 };
 

@@ -36,8 +36,8 @@ active_run_error(struct engine *e, const char *repo, const char *base, struct df
 	             state);
 	/* Words for a person; the run's id travels in the error's run_id for programs. */
 	df_error_hint(err,
-	              "one run at a time per repository and base: let run %.8s finish or abort it "
-	              "(devflow abort %.8s), or start from another base branch",
+	              "one run per repository and base: let run %.8s finish, abort it (devflow "
+	              "abort %.8s) or use another base branch",
 	              id, id);
 	eng_set_ids(err, id, NULL);
 	return -1;

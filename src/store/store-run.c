@@ -79,8 +79,8 @@ maybe_active_run_exists(struct store *st, int rc, const char *repo_path, const c
 	             "an active run already exists for %s on %s: run %s (%s)", repo_path,
 	             base_branch, id, state);
 	df_error_hint(err,
-	              "one run at a time per repository and base: let run %.8s finish or abort it "
-	              "(devflow abort %.8s), or start from another base branch",
+	              "one run per repository and base: let run %.8s finish, abort it (devflow "
+	              "abort %.8s) or use another base branch",
 	              id, id);
 	if (err)
 		snprintf(err->run_id, sizeof(err->run_id), "%s", id);

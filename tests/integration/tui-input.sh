@@ -108,8 +108,6 @@ EOS
 
 tui_is "$T_TMP/form" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│ no runs yet — press n to start one                                           │
 ┌ New run · Tab next field · C-s start · Esc cancel ───────────────────────────┐
 │ Repository         @TMP@/repo                             │
 │                                                                              │
@@ -123,11 +121,13 @@ tui_is "$T_TMP/form" "$(cat <<'EOS'
 │ Requirements file                                                            │
 │                    a requirements file (Markdown) is required                │
 │                                                                              │
+│ Agent backend      ‹ fake ›  the only one installed here                     │
+│                                                                              │
+│                                                                              │
 │ Persona overrides                                                            │
-│                    optional: planner=persona reviewer=@backend               │
+│                    e.g. reviewer=@fake (backend), planner=NAME (persona)     │
 │                                                                              │
 │                                                                              │
-└──────────────────────────────────────────────────────────────────────────────┘
 │                                                                              │
 └──────────────────────────────────────────────────────────────────────────────┘
  Tab next  C-s start  Esc cancel
@@ -139,9 +139,10 @@ like "$(cat "$T_TMP/form2")" "│ +@?[^ ]*missing.md: No such file or dire" "a m
 id=$("$DEVFLOW" ls | sed -n 's/^\([0-9a-f-]\{36\}\) .*/\1/p' | head -n 1)
 short=$(printf %s "$id" | cut -c1-8)
 like "$(cat "$T_TMP/started")" "plan_review" "the form started a run that reached its gate"
-like "$(cat "$T_TMP/refused")" "│ an active run already exists for .*/repo on main: run +│" \
+like "$(cat "$T_TMP/refused")" "│ an active run already exists for .*/repo on main: run(…|  +│)" \
 	"the server's refusal is shown in the form"
-like "$(cat "$T_TMP/refused")" "│ $short" "wrapped over two lines"
+like "$(cat "$T_TMP/refused")" "│ \\(one run per repository and base: let run $short finish, abort it \\(devflow +│" \
+	"wrapped at words over three lines, its hint whole"
 is "$("$DEVFLOW" ls | grep -c .)" 2 "and no second run was made"
 like "$(cat "$T_TMP/confirm")" "Abort run $short \(repo\)\? Its agents are stopped\." "X asks first"
 like "$("$DEVFLOW" ls)" "^$id +aborted" "y aborted the run"
