@@ -84,6 +84,7 @@ SHELL_TESTS = \
 	tests/integration/server-artifact-files.sh \
 	tests/integration/server-frames.sh \
 	tests/integration/patterns.sh \
+	tests/integration/tui-agent-state.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \

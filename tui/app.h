@@ -67,6 +67,7 @@ struct term_screen {
 	int have;                 /* a snapshot arrived */
 	int sent_rows, sent_cols; /* the last size we asked for */
 	char *error;              /* why there is no picture (the subscription failed) */
+	char *state;              /* what the server's detection says now ("busy"), or NULL */
 };
 
 enum overlay {

@@ -87,7 +87,15 @@ sess_hook(void *ctx, const char *id, const char *kind, const char *conversation,
 	return driver_hook(runtime_driver(st->rt), id, k, detail, err);
 }
 
-static const struct server_session_ops sess_ops = { sess_get, sess_hook };
+static const char *
+sess_state(void *ctx, const char *id)
+{
+	struct srv_state *st = ctx;
+
+	return driver_session_state(runtime_driver(st->rt), id);
+}
+
+static const struct server_session_ops sess_ops = { sess_get, sess_hook, sess_state };
 
 static void
 on_event(const struct store_event *ev, void *ctx)

@@ -41,6 +41,11 @@ struct server_session_ops {
 	 */
 	int (*hook)(void *ctx, const char *session_id, const char *kind, const char *conversation,
 	            const char *detail, struct df_error *err);
+	/*
+	 * What screen detection says of the live session now ("busy", "idle",
+	 * ...), or NULL; screen frames carry it. May be NULL.
+	 */
+	const char *(*state)(void *ctx, const char *session_id);
 };
 
 struct server_config {
