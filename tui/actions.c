@@ -285,6 +285,9 @@ do_request(struct tui *t, enum tui_request req)
 		t->full_redraw = 1;
 		t->dirty = 1;
 		return;
+	case REQ_SUSPEND:
+		app_suspend(t);
+		return;
 	case REQ_QUIT:
 		t->quit = 1;
 		return;

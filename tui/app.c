@@ -10,11 +10,14 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -901,6 +904,109 @@ curses_start(struct tui *t, FILE *in)
 	return 0;
 }
 
+/* ---- suspend (C-z) ---------------------------------------------------------------- */
+
+/* A SIGTSTP from outside (kill -TSTP): the handler only notes it and wakes the loop. */
+static volatile sig_atomic_t tstp_pending;
+static int wake_fd = -1;
+
+static void
+on_tstp(int sig)
+{
+	int saved = errno;
+	char c = 'z';
+
+	(void)sig;
+	tstp_pending = 1;
+	if (wake_fd >= 0 && write(wake_fd, &c, 1) < 0) {
+		/* full: the loop wakes anyway */
+	}
+	errno = saved;
+}
+
+/* Our SIGTSTP handler (over curses' own, which knows nothing of paste mode) and its pipe. */
+static void
+tstp_install(struct tui *t)
+{
+	struct sigaction sa;
+
+	t->wake[0] = t->wake[1] = -1;
+	if (t->headless)
+		return;
+	if (pipe(t->wake) == 0) {
+		for (int i = 0; i < 2; i++) {
+			fcntl(t->wake[i], F_SETFL, fcntl(t->wake[i], F_GETFL) | O_NONBLOCK);
+			fcntl(t->wake[i], F_SETFD, FD_CLOEXEC);
+		}
+		wake_fd = t->wake[1];
+	} else
+		t->wake[0] = t->wake[1] = -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_tstp;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTSTP, &sa, NULL);
+}
+
+static void
+tstp_remove(struct tui *t)
+{
+	if (t->headless)
+		return;
+	signal(SIGTSTP, SIG_DFL);
+	wake_fd = -1;
+	for (int i = 0; i < 2; i++)
+		if (t->wake[i] >= 0)
+			close(t->wake[i]);
+	t->wake[0] = t->wake[1] = -1;
+}
+
+/* The size the terminal has now (it may have changed while stopped), for curses. */
+static void
+take_size(struct tui *t)
+{
+	struct winsize ws;
+
+	if (t->headless || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
+	    ws.ws_col == 0)
+		return;
+	if (ws.ws_row != LINES || ws.ws_col != COLS)
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+void
+app_suspend(struct tui *t)
+{
+	char buf[64];
+
+	app_flush_typed(t);
+	bracketed_paste(t, 0);
+	endwin();
+	fflush(t->out);
+	if (!t->headless) {
+		struct sigaction dfl, ours;
+
+		/* Stop the job as the terminal's C-z would; we go on here after fg (SIGCONT). */
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		sigaction(SIGTSTP, &dfl, &ours);
+		kill(0, SIGTSTP);
+		sigaction(SIGTSTP, &ours, NULL);
+	}
+	tstp_pending = 0;
+	while (t->wake[0] >= 0 && read(t->wake[0], buf, sizeof buf) > 0)
+		;
+	/* Back: curses' modes, paste mode, the size of now, every cell drawn again. */
+	reset_prog_mode();
+	take_size(t);
+	refresh();
+	bracketed_paste(t, 1);
+	app_layout(t);
+	t->full_redraw = 1;
+	t->dirty = 1;
+}
+
 /* Take every message the client has read. */
 static void
 take_messages(struct tui *t)
@@ -978,6 +1084,12 @@ main_loop(struct tui *t, struct script *sc)
 			pfd[nfd].events = POLLIN;
 			pfd[nfd].revents = 0;
 			nfd++;
+			if (t->wake[0] >= 0) {
+				pfd[nfd].fd = t->wake[0];
+				pfd[nfd].events = POLLIN;
+				pfd[nfd].revents = 0;
+				nfd++;
+			}
 		} else if (idle(t) || sc->wait_text != NULL || sc->sleep_until > 0)
 			timeout = 20;
 		if (t->dirty) {
@@ -1000,6 +1112,8 @@ main_loop(struct tui *t, struct script *sc)
 			lost(t, &err);
 		if (!t->headless)
 			read_keys(t);
+		if (tstp_pending)
+			app_suspend(t);
 		clock_tick(t);
 	}
 }
@@ -1035,6 +1149,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	}
 	if (curses_start(&t, in) != 0)
 		goto fail_early;
+	tstp_install(&t);
 	t.panes[PANE_RUNS].ops = &runs_ops;
 	t.panes[PANE_PHASES].ops = &phases_ops;
 	t.panes[PANE_QUEUE].ops = &queue_ops;
@@ -1051,6 +1166,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		app_message(&t, 0, "started the devflow server for %s", t.workspace);
 
 	main_loop(&t, &sc);
+	tstp_remove(&t);
 	bracketed_paste(&t, 0);
 	for (int i = 0; i < PANE__COUNT; i++)
 		place(&t.panes[i], 0, 0, 0, 0, 0, 0);

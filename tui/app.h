@@ -152,6 +152,7 @@ struct tui {
 	struct buf pasted; /* a bracketed paste being received (text, never keys) */
 	int pasting;
 	int typeahead_dropped; /* a question opened: the keys read behind it are dropped */
+	int wake[2];           /* self-pipe: a SIGTSTP from outside wakes the loop */
 	int *held;             /* keys typed while a decision's reply is outstanding */
 	size_t nheld;
 	int rc;
@@ -260,6 +261,14 @@ void app_mark_at(const char *label, int64_t ms);
 void app_mark(const char *label);
 /* Draw what changed (everything after full_redraw) and update the screen. */
 void app_render(struct tui *t);
+/*
+ * C-z (raw mode: a key, not the terminal's SIGTSTP) or a SIGTSTP from
+ * outside: leave the screen as it was before the TUI (curses ended,
+ * bracketed paste off), stop the job, and when it goes on (fg, SIGCONT)
+ * take the screen back whole: paste mode, the layout for the size it has
+ * now, everything redrawn. Headless, everything but the stop.
+ */
+void app_suspend(struct tui *t);
 /* Place the panes for the screen's size (after a resize, a layout toggle). */
 void app_layout(struct tui *t);
 /* A new object {"run": run_id}: the arguments of most run requests. */

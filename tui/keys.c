@@ -183,6 +183,7 @@ static const struct keymap_entry default_keys[] = {
 	{ KEYS_FN | KEY_F(1), REQ_HELP },
 	{ 'M', REQ_MESSAGES },
 	{ 12 /* C-l */, REQ_REDRAW },
+	{ 26 /* C-z */, REQ_SUSPEND },
 	{ 'q', REQ_QUIT },
 };
 /* clang-format on */

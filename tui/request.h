@@ -30,6 +30,7 @@
 	X(HELP, "help", "Show this help")                                                          \
 	X(MESSAGES, "messages", "Show the status line's messages so far, in full")                 \
 	X(REDRAW, "redraw", "Redraw the screen")                                                   \
+	X(SUSPEND, "suspend", "Suspend the TUI to the shell (fg comes back)")                      \
 	X(QUIT, "quit", "Quit the TUI (detach: the runs go on)")
 
 enum tui_request {

@@ -72,6 +72,22 @@ is "$(footer "$T_TMP/cancelled")" " new run cancelled" "a message"
 is "$(footer "$T_TMP/still")" " new run cancelled" "stays for a few seconds"
 like "$(footer "$T_TMP/expired")" "^ a approve  c changes" "and goes after 5 s: the keys are back"
 
+# C-z leaves the screen as it was (paste mode off, curses ended) and takes
+# it back whole (headless: everything but the stop itself).
+cat >"$T_TMP/script-z" <<EOS
+:wait-for paused
+:dump $T_TMP/before-z
+C-z
+:dump $T_TMP/after-z
+EOS
+DEVFLOW_TUI_OUTPUT="$T_TMP/out-z" tui_run 80x24 "$T_TMP/script-z"
+is "$?" 0 "the C-z script ran to its end"
+is "$(grep -o "$(printf '\033')\[?2004l" "$T_TMP/out-z" | wc -l | tr -d ' ')" 2 \
+	"C-z turned bracketed paste off (and the exit once more)"
+is "$(grep -o "$(printf '\033')\[?2004h" "$T_TMP/out-z" | wc -l | tr -d ' ')" 2 \
+	"and on again when the TUI came back"
+is "$(tui_norm "$T_TMP/after-z")" "$(tui_norm "$T_TMP/before-z")" "the screen is back as it was"
+
 # Errors are words: a second run on the same repository and base is refused
 # with the run that holds them, not with JSON.
 out=$("$DEVFLOW" start --requirements "$T_TMP/req.md" --repo "$REPO" --base main \
