@@ -551,6 +551,8 @@ overlay_hints(const struct tui *t)
 	static const char *const confirm[] = { "y yes", "n no", NULL };
 	static const char *const editor[] = { "C-s send", "Esc cancel", NULL };
 	static const char *const form[] = { "Tab next", "C-s start", "Esc cancel", NULL };
+	static const char *const choice[] = { "←/→ choose", "Tab next", "C-s start", "Esc cancel",
+		                              NULL };
 
 	switch (t->ov) {
 	case OV_HELP:
@@ -561,7 +563,7 @@ overlay_hints(const struct tui *t)
 	case OV_EDITOR:
 		return editor;
 	case OV_FORM:
-		return form;
+		return t->form.focus == FORM_BACKEND ? choice : form;
 	default:
 		return NULL;
 	}

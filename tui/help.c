@@ -22,9 +22,9 @@ help_text(const struct keymap *keys)
 		buf_printf(&b, "  %-14s %-18s %s\n", k[0] ? k : "(unbound)",
 		           request_name((enum tui_request)r), request_help((enum tui_request)r));
 	}
-	buf_puts(&b,
-	         "\nAttached to an agent: every key goes to the agent; C-] comes back.\n"
-	         "Comment editor: C-s sends, Esc cancels. Forms: Tab next field, C-s starts.\n");
+	buf_puts(&b, "\nAttached to an agent: every key goes to the agent; C-] comes back.\n"
+	             "Comment editor: C-s sends, Esc cancels. Forms: Tab next field, C-s starts;\n"
+	             "the new run's agent backend: Left/Right or Space.\n");
 	for (size_t i = 0; i < keys->nerrors; i++)
 		buf_printf(&b, "%s%s\n", i == 0 ? "\nkeys.conf:\n" : "", keys->errors[i]);
 	return buf_detach(&b);

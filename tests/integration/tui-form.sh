@@ -56,6 +56,8 @@ like "$(row "$T_TMP/space" 'Agent backend')" "‹ fake ›  2/2" "Space too, rou
 like "$(row "$T_TMP/left" 'Agent backend')" "‹ codex ›  1/2" "Left the one before"
 like "$(row "$T_TMP/pasted" 'Agent backend')" "‹ codex ›  1/2" "a paste does not type into the choice"
 like "$(tail -n 1 "$T_TMP/pasted")" "paste ignored: not in a text field" "and says so"
+like "$(tail -n 1 "$T_TMP/first")" "^ Tab next  C-s start  Esc cancel" "the footer: the form's keys"
+like "$(tail -n 1 "$T_TMP/right")" "^ ←/→ choose  Tab next" "on the backend, how to choose first"
 run=$("$DEVFLOW" ls | sed -n 's/^\([0-9a-f-]*\) .*repo2@trunk$/\1/p')
 like "$("$DEVFLOW" status "$run")" "  [0-9a-f-]+  planner +codex " "the run was started on the backend chosen"
 is "$(cat "$XDG_STATE_HOME/devflow/tui.state")" "backend codex" "the choice is remembered in the state dir"
