@@ -413,8 +413,14 @@ app_key(struct tui *t, int key)
 		app_layout(t);
 		return;
 	}
-	/* Typed before the server said whether the decision stands: held till it does. */
-	if (app_awaiting_decision(t) && t->ov != OV_ATTACH) {
+	/*
+	 * Typed before the server said whether the decision stands: held till
+	 * it does. Not quit nor suspend: a server that never answers must not
+	 * keep the person in.
+	 */
+	if (app_awaiting_decision(t) && t->ov != OV_ATTACH &&
+	    !(t->ov == OV_NONE && (keymap_lookup(&t->keys, key) == REQ_QUIT ||
+	                           keymap_lookup(&t->keys, key) == REQ_SUSPEND))) {
 		t->held = xreallocarray(t->held, t->nheld + 1, sizeof *t->held);
 		t->held[t->nheld++] = key;
 		return;
