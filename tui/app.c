@@ -174,11 +174,15 @@ app_release_keys(struct tui *t, int ok)
 
 	t->held = NULL;
 	t->nheld = 0;
-	if (!ok && n > 0)
+	if (!ok) {
+		/* As after a refusal of the TUI's own (app_refuse): the rest goes too. */
 		app_drop_typeahead(t);
+		free(keys);
+		return;
+	}
 	t->typeahead_dropped = 0;
 	/* A key may send another decision (the rest is held again) or ask (the rest goes). */
-	for (size_t i = 0; ok && i < n && !t->typeahead_dropped && !t->quit; i++)
+	for (size_t i = 0; i < n && !t->typeahead_dropped && !t->quit; i++)
 		app_key(t, keys[i]);
 	free(keys);
 }
