@@ -160,7 +160,19 @@ test_keymap_load(void **state)
 	keymap_init(&km);
 	assert_int_equal(keymap_load(&km, "/nonexistent/keys.conf", NULL), 0);
 	assert_int_equal(km.nerrors, 0);
+	assert_null(km.default_backend);
 	keymap_free(&km);
+
+	/* The new-run form's default backend; the last line says. */
+	path = write_tmp("set default-backend claude\nset default-backend codex\nset colour red\n");
+	keymap_init(&km);
+	assert_int_equal(keymap_load(&km, path, "~/keys.conf"), 1);
+	assert_string_equal(km.default_backend, "codex");
+	assert_string_equal(km.errors[0], "~/keys.conf:3: expected `set notify osc9|bell|both|off` "
+	                                  "or `set default-backend NAME`");
+	keymap_free(&km);
+	unlink(path);
+	free(path);
 }
 
 static cJSON *
