@@ -224,6 +224,20 @@ draw_backend(const struct form *f, WINDOW *win, int row, int x, int w, int focus
 	note = f->nbackends > 1
 	           ? xasprintf("  %zu/%zu installed · ←/→ or Space", f->choice + 1, f->nbackends)
 	           : xstrdup("  the only one installed here");
+	/* Where there is room, the roles it goes to (never cut: all of them, or none). */
+	if (f->roles != NULL && f->roles[0] != NULL) {
+		struct buf rb = BUF_INIT;
+
+		buf_puts(&rb, "  for");
+		for (size_t i = 0; f->roles[i] != NULL; i++)
+			buf_printf(&rb, "%s %s", i ? "," : "", f->roles[i]);
+		buf_printf(&rb, " ·%s", note + 1);
+		if (str_width(rb.data) <= w - used) {
+			free(note);
+			note = buf_detach(&rb);
+		} else
+			buf_free(&rb);
+	}
 	put_clipped(win, row, x + used, note, w - used, A_DIM, 0);
 	free(note);
 }

@@ -70,6 +70,9 @@ cat >"$T_TMP/script2" <<EOS
 :wait-for plan_review
 n
 :wait-for installed
+:resize 120x40
+:dump $T_TMP/wide
+:resize 80x24
 Tab
 Tab
 Tab
@@ -82,6 +85,8 @@ EOS
 (cd "$REPO" && DEVFLOW_TUI_OUTPUT="$T_TMP/out" tui_run 80x24 "$T_TMP/script2")
 is "$?" 0 "the second script ran to its end"
 like "$(row "$T_TMP/refused" 'Agent backend')" "‹ fake ›" "the remembered backend is offered"
+like "$(row "$T_TMP/wide" 'Agent backend')" "‹ fake ›  for planner, implementer, reviewer · 2/2 installed · ←/→ or Space" \
+	"where there is room, the roles it goes to (the template's, from the server)"
 refusal=$(sed -n '/an active run/,/^└/p' "$T_TMP/refused" | sed 's/^│ *//; s/ *│$//' | tr '\n' ' ')
 # Fitted in three rows: the message (maybe abbreviated at a word) and the hint whole.
 like "$refusal" "^an active run already exists for [^ ]*/repo on main: (run $id \\(awaiting_approval\\)|run…) \\(one run per repository and base: let run ${id%%-*} finish, abort it \\(devflow abort ${id%%-*}\\) or use another base branch\\)" \
