@@ -92,6 +92,7 @@ proto_sources = \
 server_sources = \
 	src/server/driver.c src/server/driver.h \
 	src/server/runtime.c src/server/runtime.h \
+	src/server/server-catalog.c \
 	src/server/server-client.c \
 	src/server/server-fn.c \
 	src/server/server-int.h \

@@ -42,6 +42,7 @@ UNIT_TESTS = \
 	tests/unit/test_keyin \
 	tests/unit/test_list \
 	tests/unit/test_loop \
+	tests/unit/test_messages \
 	tests/unit/test_proto \
 	tests/unit/test_question \
 	tests/unit/test_report \
@@ -86,15 +87,18 @@ SHELL_TESTS = \
 	tests/integration/server-artifact-files.sh \
 	tests/integration/server-frames.sh \
 	tests/integration/patterns.sh \
+	tests/integration/tui-agent-state.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-answer.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
+	tests/integration/tui-form.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-lists.sh \
 	tests/integration/tui-paste.sh \
 	tests/integration/tui-reconnect.sh \
+	tests/integration/tui-status.sh \
 	tests/integration/tui-tmux.sh \
 	tests/integration/tui-views.sh
 
@@ -126,6 +130,10 @@ tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
 # The list panes' position (tui/list.c): no curses.
 tests_unit_test_list_SOURCES = tests/unit/test_list.c tui/list.c
+# The status line's messages: fitting, expiry and history (draw.c measures text).
+tests_unit_test_messages_SOURCES = tests/unit/test_messages.c tui/messages.c tui/draw.c tui/colour.c
+tests_unit_test_messages_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
+tests_unit_test_messages_LDADD = $(LDADD) $(NCURSESW_LIBS)
 
 # The kill -9 soak: runs, pauses, change requests, approvals and a server
 # killed at random moments; never part of `make check` (SOAK_SECONDS,

@@ -306,9 +306,15 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_HELP:
 		help_open(t);
 		return;
+	case REQ_MESSAGES:
+		app_messages_open(t);
+		return;
 	case REQ_REDRAW:
 		t->full_redraw = 1;
 		t->dirty = 1;
+		return;
+	case REQ_SUSPEND:
+		app_suspend(t);
 		return;
 	case REQ_QUIT:
 		t->quit = 1;
@@ -318,32 +324,18 @@ do_request(struct tui *t, enum tui_request req)
 	}
 }
 
-void
-app_submit_form(struct tui *t)
+/*
+ * The backends of the start: the form's choice for every role of the
+ * template, then the overrides' role=@backend pins over it. (The personas
+ * pinned go in personas.)
+ */
+static void
+form_bindings(const struct form *f, cJSON *personas, cJSON *backends)
 {
-	struct form *f = &t->form;
-	cJSON *a = cJSON_CreateObject(), *personas, *backends;
-	char *req = read_file(f->f[3].text.data, 1 << 20);
-	char *copy, *save = NULL;
-	char abs[4096];
+	char *copy = xstrdup(editor_text(&f->f[FORM_OVERRIDES])), *save = NULL;
 
-	if (req == NULL) {
-		free(f->msg[3]);
-		f->msg[3] = xasprintf("%s: %s", f->f[3].text.data, strerror(errno));
-		cJSON_Delete(a);
-		t->dirty = 1;
-		return;
-	}
-	if (realpath(f->f[0].text.data, abs) == NULL)
-		snprintf(abs, sizeof abs, "%s", f->f[0].text.data);
-	cJSON_AddStringToObject(a, "repo", abs);
-	cJSON_AddStringToObject(a, "base", f->f[1].text.data);
-	cJSON_AddStringToObject(a, "template", f->f[2].text.data);
-	cJSON_AddStringToObject(a, "requirements", req);
-	free(req);
-	personas = cJSON_CreateObject();
-	backends = cJSON_CreateObject();
-	copy = xstrdup(f->f[4].text.data ? f->f[4].text.data : "");
+	for (size_t i = 0; form_backend(f) != NULL && f->roles != NULL && f->roles[i] != NULL; i++)
+		cJSON_AddStringToObject(backends, f->roles[i], form_backend(f));
 	for (char *tok = strtok_r(copy, " ,", &save); tok != NULL;
 	     tok = strtok_r(NULL, " ,", &save)) {
 		char *eq = strchr(tok, '='), *at;
@@ -352,15 +344,44 @@ app_submit_form(struct tui *t)
 		at = strchr(eq + 1, '@');
 		if (at != NULL) {
 			*at = '\0';
+			cJSON_DeleteItemFromObjectCaseSensitive(backends, tok);
 			cJSON_AddStringToObject(backends, tok, at + 1);
 		}
 		if (eq[1] != '\0')
 			cJSON_AddStringToObject(personas, tok, eq + 1);
 	}
-	cJSON_AddItemToObject(a, "personas", personas);
-	cJSON_AddItemToObject(a, "backends", backends);
 	free(copy);
+}
+
+void
+app_submit_form(struct tui *t)
+{
+	struct form *f = &t->form;
+	cJSON *a = cJSON_CreateObject(), *personas, *backends;
+	const char *reqpath = editor_text(&f->f[FORM_REQUIREMENTS]);
+	char *req = read_file(reqpath, 1 << 20);
+	char abs[4096];
+
+	if (req == NULL) {
+		free(f->msg[FORM_REQUIREMENTS]);
+		f->msg[FORM_REQUIREMENTS] = xasprintf("%s: %s", reqpath, strerror(errno));
+		cJSON_Delete(a);
+		t->dirty = 1;
+		return;
+	}
+	if (realpath(editor_text(&f->f[FORM_REPO]), abs) == NULL)
+		snprintf(abs, sizeof abs, "%s", editor_text(&f->f[FORM_REPO]));
+	cJSON_AddStringToObject(a, "repo", abs);
+	cJSON_AddStringToObject(a, "base", editor_text(&f->f[FORM_BASE]));
+	cJSON_AddStringToObject(a, "template", editor_text(&f->f[FORM_TEMPLATE]));
+	cJSON_AddStringToObject(a, "requirements", req);
+	free(req);
+	personas = cJSON_AddObjectToObject(a, "personas");
+	backends = cJSON_AddObjectToObject(a, "backends");
+	form_bindings(f, personas, backends);
 	free(f->error);
+	free(f->error_hint);
+	f->error_hint = NULL;
 	f->error = xstrdup("starting…");
 	app_send(t, "start", a, PEND_START, NULL);
 	t->dirty = 1;
@@ -456,10 +477,22 @@ app_key(struct tui *t, int key)
 		views_resized(t);
 		return;
 	}
+	/*
+	 * Typed before the server said whether the decision stands: held till
+	 * it does. Not quit nor suspend: a server that never answers must not
+	 * keep the person in.
+	 */
+	if (app_awaiting_decision(t) && t->ov != OV_ATTACH &&
+	    !(t->ov == OV_NONE && (keymap_lookup(&t->keys, key) == REQ_QUIT ||
+	                           keymap_lookup(&t->keys, key) == REQ_SUSPEND))) {
+		t->held = xreallocarray(t->held, t->nheld + 1, sizeof *t->held);
+		t->held[t->nheld++] = key;
+		return;
+	}
 	/* A message stays until the next key (or paste). */
-	if (t->message != NULL && t->ov != OV_FORM && t->ov != OV_ATTACH && !t->pasting) {
-		free(t->message);
-		t->message = NULL;
+	if (messages_current(&t->msgs) != NULL && t->ov != OV_FORM && t->ov != OV_ATTACH &&
+	    !t->pasting) {
+		messages_hide(&t->msgs);
 		t->dirty = 1;
 	}
 	if (paste_key(t, key))

@@ -8,13 +8,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,10 +25,12 @@
 
 #include "lib/clock.h"
 #include "lib/paths.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "app.h"
 #include "colour.h"
 #include "draw.h"
+#include "tty.h"
 #include "tui.h"
 
 #define FRAME_MS 33
@@ -36,9 +41,7 @@ vmessage(struct tui *t, int err, const char *fmt, va_list ap)
 	char tmp[2048];
 
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	free(t->message);
-	t->message = xstrdup(tmp);
-	t->message_err = err;
+	messages_add(&t->msgs, err, tmp, NULL, app_now_ms(t), time(NULL));
 	t->dirty = 1;
 }
 
@@ -66,10 +69,23 @@ app_refuse(struct tui *t, const char *fmt, ...)
 void
 app_message_error(struct tui *t, const struct df_error *e)
 {
-	if (e->hint[0] != '\0')
-		app_message(t, 1, "%s (%s)", e->message, e->hint);
-	else
-		app_message(t, 1, "%s", e->message);
+	messages_add(&t->msgs, 1, e->message, e->hint, app_now_ms(t), time(NULL));
+	t->dirty = 1;
+}
+
+int64_t
+app_now_ms(const struct tui *t)
+{
+	return t->headless ? t->vclock : clock_mono_ms();
+}
+
+void
+app_messages_open(struct tui *t)
+{
+	char *text = messages_history(&t->msgs, COLS - 2);
+
+	views_pager(t, "Messages", text, 0);
+	free(text);
 }
 
 /*
@@ -142,6 +158,33 @@ pending_has(struct tui *t, enum pend_kind kind, const char *run_id)
 		    (run_id == NULL || strcmp(t->pend[i].run_id, run_id) == 0))
 			return 1;
 	return 0;
+}
+
+int
+app_awaiting_decision(struct tui *t)
+{
+	return pending_has(t, PEND_DECIDE, NULL) || pending_has(t, PEND_PAUSE, NULL);
+}
+
+void
+app_release_keys(struct tui *t, int ok)
+{
+	int *keys = t->held;
+	size_t n = t->nheld;
+
+	t->held = NULL;
+	t->nheld = 0;
+	if (!ok) {
+		/* As after a refusal of the TUI's own (app_refuse): the rest goes too. */
+		app_drop_typeahead(t);
+		free(keys);
+		return;
+	}
+	t->typeahead_dropped = 0;
+	/* A key may send another decision (the rest is held again) or ask (the rest goes). */
+	for (size_t i = 0; i < n && !t->typeahead_dropped && !t->quit; i++)
+		app_key(t, keys[i]);
+	free(keys);
 }
 
 void
@@ -313,6 +356,7 @@ lost(struct tui *t, const struct df_error *e)
 	free(t->banner);
 	t->banner = xasprintf("server connection lost — reconnecting… (%s)", e->message);
 	t->npend = 0;
+	app_release_keys(t, 0); /* typed for a server that went */
 	t->want_ls = 0;
 	for (size_t i = 0; i < t->nwant_status; i++)
 		free(t->want_status[i]);
@@ -521,6 +565,8 @@ overlay_hints(const struct tui *t)
 	static const char *const confirm[] = { "y yes", "n no", NULL };
 	static const char *const editor[] = { "C-s send", "Esc cancel", NULL };
 	static const char *const form[] = { "Tab next", "C-s start", "Esc cancel", NULL };
+	static const char *const choice[] = { "←/→ choose", "Tab next", "C-s start", "Esc cancel",
+		                              NULL };
 
 	switch (t->ov) {
 	case OV_HELP:
@@ -531,7 +577,7 @@ overlay_hints(const struct tui *t)
 	case OV_EDITOR:
 		return editor;
 	case OV_FORM:
-		return form;
+		return t->form.focus == FORM_BACKEND ? choice : form;
 	default:
 		return NULL;
 	}
@@ -582,6 +628,37 @@ question_hints(struct tui *t, WINDOW *w, const struct model_item *it)
 	free(hints);
 }
 
+/*
+ * The status line's message, fitted to the width (messages_fit): a long
+ * one takes the row above the footer too, over the panes' bottom frame,
+ * until it goes. Returns 0 when there is no message to show.
+ */
+static int
+draw_message(struct tui *t, WINDOW *w)
+{
+	const struct message *msg = messages_current(&t->msgs);
+	int pair = msg != NULL && msg->err ? colour_pair(COLOR_RED, -1) : 0;
+	size_t n;
+	char **rows;
+
+	if (msg == NULL)
+		return 0;
+	rows = messages_fit(msg, COLS - 2, LINES >= 10 ? 2 : 1, &n);
+	if (n > 1) {
+		WINDOW *above = newwin(1, COLS, LINES - 2, 0);
+
+		if (above != NULL) {
+			werase(above);
+			put_clipped(above, 0, 1, rows[0], COLS - 2, A_BOLD, pair);
+			wnoutrefresh(above);
+			delwin(above);
+		}
+	}
+	put_clipped(w, 0, 1, rows[n - 1], COLS - 2, A_BOLD, pair);
+	str_vec_free(rows);
+	return 1;
+}
+
 static void
 draw_footer(struct tui *t)
 {
@@ -599,9 +676,8 @@ draw_footer(struct tui *t)
 	if (w == NULL)
 		return;
 	werase(w);
-	if (t->message != NULL) {
-		put_clipped(w, 0, 1, t->message, COLS - 2, A_BOLD,
-		            t->message_err ? colour_pair(COLOR_RED, -1) : 0);
+	if (draw_message(t, w)) {
+		/* the message has the line */
 	} else if (overlay_hints(t) != NULL) {
 		put_hints(w, 1, overlay_hints(t));
 	} else if (app_question_item(t) != NULL) {
@@ -667,8 +743,13 @@ app_render(struct tui *t)
 			p->ops->draw(p, t);
 			wnoutrefresh(p->win);
 		}
-		draw_footer(t);
+		/* The filter's editor is drawn on the footer's line; a message over the overlays.
+		 */
+		if (t->ov == OV_FILTER)
+			draw_footer(t);
 		views_draw(t);
+		if (t->ov != OV_FILTER)
+			draw_footer(t);
 	}
 	doupdate();
 	/* A pair recycled during this frame recoloured older cells: draw again. */
@@ -755,11 +836,12 @@ tui_free(struct tui *t)
 		free(t->seen_items[i]);
 	free(t->seen_items);
 	free(t->pend);
+	free(t->held);
 	free(t->sel_run);
 	free(t->filter);
 	free(t->search);
 	confirm_free(&t->confirm);
-	free(t->message);
+	messages_free(&t->msgs);
 	free(t->banner);
 	free(t->workspace);
 	buf_free(&t->typed);
@@ -812,16 +894,46 @@ bracketed_paste(struct tui *t, int on)
 	fflush(t->out);
 }
 
+/* The terminal the TUI draws on: $TERM, or headless xterm-256color when unset. */
+static const char *
+term_name(const struct tui *t)
+{
+	const char *term = getenv("TERM");
+
+	if (term != NULL && term[0] != '\0')
+		return term;
+	return t->headless ? "xterm-256color" : "";
+}
+
+/*
+ * A terminal that cannot move the cursor would show a blank screen that
+ * still acts on keys: refused, saying why, before curses takes the screen or
+ * a server is started. 0, or -1 (said why).
+ */
+static int
+term_check(const struct tui *t)
+{
+	const char *term = term_name(t);
+	int r = tty_can_address(term, fileno(t->out));
+
+	if (r == 1)
+		return 0;
+	fprintf(
+	    stderr,
+	    "devflow: the TUI needs a terminal that can move the cursor: TERM=%s %s\n"
+	    "hint: run it in a terminal such as xterm, tmux or screen (e.g. TERM=xterm-256color), "
+	    "or use the verbs (devflow --help)\n",
+	    term, r < 0 ? "is unknown here" : "cannot");
+	return -1;
+}
+
 /* Start curses on t->out (keys from in when headless). 0, or -1 (said why). */
 static int
 curses_start(struct tui *t, FILE *in)
 {
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
-	t->scr = newterm(
-	    t->headless ? (getenv("TERM") && getenv("TERM")[0] ? getenv("TERM") : "xterm-256color")
-	                : NULL,
-	    t->out, t->headless ? in : stdin);
+	t->scr = newterm(t->headless ? term_name(t) : NULL, t->out, t->headless ? in : stdin);
 	if (t->scr == NULL) {
 		fprintf(stderr, "devflow: cannot initialise the terminal (TERM=%s)\n",
 		        getenv("TERM") ? getenv("TERM") : "");
@@ -840,6 +952,109 @@ curses_start(struct tui *t, FILE *in)
 	colour_start();
 	bracketed_paste(t, 1);
 	return 0;
+}
+
+/* ---- suspend (C-z) ---------------------------------------------------------------- */
+
+/* A SIGTSTP from outside (kill -TSTP): the handler only notes it and wakes the loop. */
+static volatile sig_atomic_t tstp_pending;
+static int wake_fd = -1;
+
+static void
+on_tstp(int sig)
+{
+	int saved = errno;
+	char c = 'z';
+
+	(void)sig;
+	tstp_pending = 1;
+	if (wake_fd >= 0 && write(wake_fd, &c, 1) < 0) {
+		/* full: the loop wakes anyway */
+	}
+	errno = saved;
+}
+
+/* Our SIGTSTP handler (over curses' own, which knows nothing of paste mode) and its pipe. */
+static void
+tstp_install(struct tui *t)
+{
+	struct sigaction sa;
+
+	t->wake[0] = t->wake[1] = -1;
+	if (t->headless)
+		return;
+	if (pipe(t->wake) == 0) {
+		for (int i = 0; i < 2; i++) {
+			fcntl(t->wake[i], F_SETFL, fcntl(t->wake[i], F_GETFL) | O_NONBLOCK);
+			fcntl(t->wake[i], F_SETFD, FD_CLOEXEC);
+		}
+		wake_fd = t->wake[1];
+	} else
+		t->wake[0] = t->wake[1] = -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_tstp;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTSTP, &sa, NULL);
+}
+
+static void
+tstp_remove(struct tui *t)
+{
+	if (t->headless)
+		return;
+	signal(SIGTSTP, SIG_DFL);
+	wake_fd = -1;
+	for (int i = 0; i < 2; i++)
+		if (t->wake[i] >= 0)
+			close(t->wake[i]);
+	t->wake[0] = t->wake[1] = -1;
+}
+
+/* The size the terminal has now (it may have changed while stopped), for curses. */
+static void
+take_size(struct tui *t)
+{
+	struct winsize ws;
+
+	if (t->headless || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
+	    ws.ws_col == 0)
+		return;
+	if (ws.ws_row != LINES || ws.ws_col != COLS)
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+void
+app_suspend(struct tui *t)
+{
+	char buf[64];
+
+	app_flush_typed(t);
+	bracketed_paste(t, 0);
+	endwin();
+	fflush(t->out);
+	if (!t->headless) {
+		struct sigaction dfl, ours;
+
+		/* Stop the job as the terminal's C-z would; we go on here after fg (SIGCONT). */
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		sigaction(SIGTSTP, &dfl, &ours);
+		kill(0, SIGTSTP);
+		sigaction(SIGTSTP, &ours, NULL);
+	}
+	tstp_pending = 0;
+	while (t->wake[0] >= 0 && read(t->wake[0], buf, sizeof buf) > 0)
+		;
+	/* Back: curses' modes, paste mode, the size of now, every cell drawn again. */
+	reset_prog_mode();
+	take_size(t);
+	refresh();
+	bracketed_paste(t, 1);
+	app_layout(t);
+	t->full_redraw = 1;
+	t->dirty = 1;
 }
 
 /* Take every message the client has read. */
@@ -889,6 +1104,8 @@ main_loop(struct tui *t, struct script *sc)
 
 		take_messages(t);
 		app_flush_typed(t);
+		if (messages_expire(&t->msgs, app_now_ms(t)))
+			t->dirty = 1;
 		if (t->loaded == 1 && t->npend == 0 && t->nwant_status == 0) {
 			/* The first picture is complete: new queue items notify from now on. */
 			t->loaded = 2;
@@ -917,12 +1134,24 @@ main_loop(struct tui *t, struct script *sc)
 			pfd[nfd].events = POLLIN;
 			pfd[nfd].revents = 0;
 			nfd++;
+			if (t->wake[0] >= 0) {
+				pfd[nfd].fd = t->wake[0];
+				pfd[nfd].events = POLLIN;
+				pfd[nfd].revents = 0;
+				nfd++;
+			}
 		} else if (idle(t) || sc->wait_text != NULL || sc->sleep_until > 0)
 			timeout = 20;
 		if (t->dirty) {
 			int64_t due = last_frame + FRAME_MS - clock_mono_ms();
 
 			timeout = due < 0 ? 0 : (int)due;
+		}
+		if (!t->headless && messages_due(&t->msgs) >= 0) {
+			int64_t due = messages_due(&t->msgs) - clock_mono_ms();
+
+			if (due < timeout)
+				timeout = due < 0 ? 0 : (int)due;
 		}
 		if (t->client != NULL && client_queued(t->client) > 0)
 			timeout = 0;
@@ -933,6 +1162,8 @@ main_loop(struct tui *t, struct script *sc)
 			lost(t, &err);
 		if (!t->headless)
 			read_keys(t);
+		if (tstp_pending)
+			app_suspend(t);
 		clock_tick(t);
 	}
 }
@@ -958,6 +1189,8 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	t.headless = script != NULL && script[0] != '\0';
 	if (t.headless ? script_open(&t, &sc, script, &in) != 0 : tty_open(&t) != 0)
 		goto fail_early;
+	if (term_check(&t) != 0)
+		goto fail_early;
 	if (connect_server(&t, 1, &err) != 0) {
 		fprintf(stderr, "devflow: %s\n", err.message);
 		if (err.hint[0])
@@ -966,6 +1199,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 	}
 	if (curses_start(&t, in) != 0)
 		goto fail_early;
+	tstp_install(&t);
 	t.panes[PANE_RUNS].ops = &runs_ops;
 	t.panes[PANE_PHASES].ops = &phases_ops;
 	t.panes[PANE_QUEUE].ops = &queue_ops;
@@ -982,6 +1216,7 @@ tui_main(const char *workspace, const uid_t *server_uid, const char *run_id)
 		app_message(&t, 0, "started the devflow server for %s", t.workspace);
 
 	main_loop(&t, &sc);
+	tstp_remove(&t);
 	bracketed_paste(&t, 0);
 	for (int i = 0; i < PANE__COUNT; i++)
 		place(&t.panes[i], 0, 0, 0, 0, 0, 0);

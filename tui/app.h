@@ -20,6 +20,7 @@
 #include "editor.h"
 #include "keys.h"
 #include "list.h"
+#include "messages.h"
 #include "model.h"
 #include "overlay.h"
 #include "request.h"
@@ -72,6 +73,7 @@ struct term_screen {
 	int have;                 /* a snapshot arrived */
 	int sent_rows, sent_cols; /* the last size we asked for */
 	char *error;              /* why there is no picture (the subscription failed) */
+	char *state;              /* what the server's detection says now ("busy"), or NULL */
 };
 
 enum overlay {
@@ -95,7 +97,8 @@ enum pend_kind {
 	PEND_REPORT,
 	PEND_ARTIFACT, /* what: "view" or "editor" */
 	PEND_SUB,
-	PEND_ANSWER, /* what: the choice's key and label */
+	PEND_ANSWER,   /* what: the choice's key and label */
+	PEND_BACKENDS, /* for the new-run form */
 	PEND_OTHER,
 };
 
@@ -136,9 +139,9 @@ struct tui {
 	struct form form;       /* OV_FORM */
 	struct editor flt;      /* OV_FILTER: the filter being typed */
 
-	char *message; /* status bar message */
-	int message_err;
-	char *banner; /* connection lost */
+	struct messages msgs; /* the status line's message and the history (messages.h) */
+	int64_t vclock;       /* headless: the clock messages expire on, moved by :sleep */
+	char *banner;         /* connection lost */
 	time_t reconnect_at;
 
 	int wide;        /* side-by-side layout */
@@ -158,6 +161,9 @@ struct tui {
 	struct buf pasted; /* a bracketed paste being received (text, never keys) */
 	int pasting;
 	int typeahead_dropped; /* a question opened: the keys read behind it are dropped */
+	int wake[2];           /* self-pipe: a SIGTSTP from outside wakes the loop */
+	int *held;             /* keys typed while a decision's reply is outstanding */
+	size_t nheld;
 	int rc;
 };
 
@@ -248,6 +254,14 @@ void app_mouse(struct tui *t, enum mouse_kind kind, int y, int x);
 /* app.c */
 /* Show e (and its hint) in the status bar as an error. */
 void app_message_error(struct tui *t, const struct df_error *e);
+/*
+ * The clock the status line's messages expire on (ms): the monotonic
+ * clock, or in headless mode the script's, which only :sleep moves (so a
+ * test sees a message expire exactly when it means to).
+ */
+int64_t app_now_ms(const struct tui *t);
+/* The message history in the pager (the `messages` request). */
+void app_messages_open(struct tui *t);
 /* Fetch the runs list (again when one is in flight). */
 void app_want_ls(struct tui *t);
 /*
@@ -262,6 +276,17 @@ void app_drop_typeahead(struct tui *t);
  */
 void app_refuse(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
+ * Is a decision (decide, pause, resume) waiting for the server's reply?
+ * The keys typed meanwhile are held (app_key) until it comes.
+ */
+int app_awaiting_decision(struct tui *t);
+/*
+ * The reply came: act on the held keys in order (ok), or drop them with
+ * the rest of the type-ahead (refused: they were typed for a state the
+ * server says is not there).
+ */
+void app_release_keys(struct tui *t, int ok);
+/*
  * Benchmarks: with DEVFLOW_TUI_MARKS=FILE, append "LABEL MS" (at ms, or
  * now) to it.
  */
@@ -269,6 +294,14 @@ void app_mark_at(const char *label, int64_t ms);
 void app_mark(const char *label);
 /* Draw what changed (everything after full_redraw) and update the screen. */
 void app_render(struct tui *t);
+/*
+ * C-z (raw mode: a key, not the terminal's SIGTSTP) or a SIGTSTP from
+ * outside: leave the screen as it was before the TUI (curses ended,
+ * bracketed paste off), stop the job, and when it goes on (fg, SIGCONT)
+ * take the screen back whole: paste mode, the layout for the size it has
+ * now, everything redrawn. Headless, everything but the stop.
+ */
+void app_suspend(struct tui *t);
 /* Place the panes for the screen's size (after a resize, a layout toggle). */
 void app_layout(struct tui *t);
 /* A new object {"run": run_id}: the arguments of most run requests. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "lib/str.h"
 #include "app.h"
 #include "colour.h"
 #include "draw.h"
@@ -45,10 +46,15 @@ app_draw_attach(struct tui *t)
 		wbkgdset(s, ' ' | (pair ? COLOR_PAIR(pair) : A_REVERSE));
 		werase(s);
 		put_clipped(s, 0, 0, line, COLS, pair ? A_NORMAL : A_REVERSE, pair);
-		if (t->message != NULL)
-			put_clipped(s, 0, str_width(line) + 2, t->message,
-			            COLS - str_width(line) - 2,
+		if (messages_current(&t->msgs) != NULL && COLS - str_width(line) - 2 > 0) {
+			size_t n;
+			char **rows = messages_fit(messages_current(&t->msgs),
+			                           COLS - str_width(line) - 2, 1, &n);
+
+			put_clipped(s, 0, str_width(line) + 2, rows[0], COLS - str_width(line) - 2,
 			            A_BOLD | (pair ? A_NORMAL : A_REVERSE), pair);
+			str_vec_free(rows);
+		}
 	}
 	wnoutrefresh(w);
 	wnoutrefresh(s);
@@ -79,8 +85,7 @@ app_attach(struct tui *t)
 		return;
 	}
 	t->ov = OV_ATTACH;
-	free(t->message);
-	t->message = NULL;
+	messages_hide(&t->msgs);
 	t->full_redraw = 1;
 	t->dirty = 1;
 	app_follow_session(t);

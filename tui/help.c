@@ -23,7 +23,8 @@ static const char *const paragraphs[] = {
 	"Mouse: a click selects a row or focuses a pane, the wheel scrolls the lists, the "
 	"pager and help. Hold Shift to select text with the terminal as usual.",
 	"Attached to an agent: every key goes to the agent; C-] comes back.",
-	"Comment editor: C-s sends, Esc cancels. Forms: Tab next field, C-s starts.",
+	"Comment editor: C-s sends, Esc cancels. Forms: Tab next field, C-s starts; the new "
+	"run's agent backend: Left/Right or Space.",
 };
 
 char *

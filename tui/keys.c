@@ -188,7 +188,9 @@ static const struct keymap_entry default_keys[] = {
 	{ 't', REQ_TERMINAL },
 	{ '?', REQ_HELP },
 	{ KEYS_FN | KEY_F(1), REQ_HELP },
+	{ 'M', REQ_MESSAGES },
 	{ 12 /* C-l */, REQ_REDRAW },
+	{ 26 /* C-z */, REQ_SUSPEND },
 	{ 'q', REQ_QUIT },
 	/* With a question focused: the answers its backend declares (y/n, digits). */
 	{ KEYS_QUESTION | 'y', REQ_ANSWER },
@@ -221,6 +223,7 @@ keymap_free(struct keymap *km)
 	for (size_t i = 0; i < km->nerrors; i++)
 		free(km->errors[i]);
 	free(km->errors);
+	free(km->default_backend);
 	free(km->v);
 	memset(km, 0, sizeof *km);
 }
@@ -367,13 +370,19 @@ keymap_load(struct keymap *km, const char *path, const char *shown)
 				continue;
 			}
 			keymap_bind(km, key, req);
+		} else if (strcmp(w[0], "set") == 0 && nw == 3 &&
+		           strcmp(w[1], "default-backend") == 0) {
+			/* The new-run form's backend when none was chosen before. */
+			free(km->default_backend);
+			km->default_backend = xstrdup(w[2]);
 		} else if (strcmp(w[0], "set") == 0) {
 			static const char *modes[] = { "off", "osc9", "bell", "both" };
 			int m = -1;
 
 			if (nw != 3 || strcmp(w[1], "notify") != 0) {
 				add_error(km, path, lineno,
-				          "expected `set notify osc9|bell|both|off`");
+				          "expected `set notify osc9|bell|both|off` or `set "
+				          "default-backend NAME`");
 				bad++;
 				continue;
 			}

@@ -5,6 +5,8 @@
  *
  *     bind KEY REQUEST      e.g. `bind J move-down`, `bind C-a approve`
  *     set notify MODE       osc9 (default), bell, both or off
+ *     set default-backend NAME   the new-run form's agent backend, when none
+ *                           was chosen before
  *     # a comment
  *
  * A bad line is reported as "file:line: what" and ignored; the others apply.
@@ -55,7 +57,8 @@ struct keymap {
 	struct keymap_entry *v;
 	size_t n, cap;
 	enum keys_notify notify;
-	char **errors; /* "file:line: message" for each bad line */
+	char *default_backend; /* `set default-backend NAME`, or NULL */
+	char **errors;         /* "file:line: message" for each bad line */
 	size_t nerrors;
 };
 

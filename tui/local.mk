@@ -17,6 +17,7 @@ devflow_SOURCES += \
 	tui/help.c \
 	tui/keys.c tui/keys.h \
 	tui/list.c tui/list.h \
+	tui/messages.c tui/messages.h \
 	tui/model.c tui/model.h \
 	tui/mouse.c \
 	tui/overlay.h \
@@ -26,6 +27,7 @@ devflow_SOURCES += \
 	tui/request.h \
 	tui/script.c \
 	tui/term.c \
+	tui/tty.c tui/tty.h \
 	tui/tui.h \
 	tui/views.c
 devflow_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)

@@ -384,6 +384,17 @@ model_event_text(const char *type, const cJSON *payload)
 
 		buf_printf(&b, "%s asks \"%s\"", r ? r : "agent", line);
 		free(line);
+	} else if (strcmp(type, "session.exited") == 0) {
+		const char *r = json_str(payload, "roleId", NULL);
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(payload, "status");
+
+		/* Stopped by devflow: its status is the signal devflow sent, no news. */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(payload, "stopped")))
+			buf_printf(&b, "%s stopped", r ? r : "agent");
+		else if (cJSON_IsNumber(st))
+			buf_printf(&b, "%s ended with status %d", r ? r : "agent", st->valueint);
+		else
+			buf_printf(&b, "%s ended", r ? r : "agent");
 	} else if (ph != NULL) {
 		buf_puts(&b, ph);
 		if (json_str(payload, "reason", NULL) != NULL)

@@ -99,27 +99,64 @@ void filter_draw(const struct editor *e, const char *hint);
 enum overlay_result filter_key(struct editor *e, int key);
 
 /* form.c: the new-run form */
-#define FORM_FIELDS 5
-struct form {
-	struct editor f[FORM_FIELDS];
-	char *msg[FORM_FIELDS]; /* validation message per field, or NULL */
-	int focus;
-	char *error; /* the server's refusal */
+enum form_field {
+	FORM_REPO,
+	FORM_BASE,
+	FORM_TEMPLATE,
+	FORM_REQUIREMENTS,
+	FORM_BACKEND, /* a choice among the backends the server can run, not text */
+	FORM_OVERRIDES,
+	FORM_FIELDS
 };
 
-/* The form's fields at their defaults (the repository of the working directory). */
-void form_open(struct form *f);
+struct result_backends;
+
+struct form {
+	struct editor f[FORM_FIELDS]; /* f[FORM_BACKEND] unused: the choice below */
+	char *msg[FORM_FIELDS];       /* validation message per field, or NULL */
+	int focus;
+	char *error;      /* the server's refusal (or "starting…") */
+	char *error_hint; /* its hint, or NULL */
+	char **backends;  /* the available backends, NULL-terminated; NULL until the server says */
+	size_t nbackends, choice;
+	char **roles;    /* the template's roles, NULL-terminated (NULL: not known) */
+	char *want;      /* the backend to choose when they come: remembered, else keys.conf's */
+	char *missing;   /* the backends not installed, "claude (npm install …)", or NULL */
+	int base_edited; /* the user typed the base: a new repository leaves it */
+	int want_roles;  /* the template changed: the application asks the server again */
+};
+
+/*
+ * The form's fields at their defaults: the repository of the working
+ * directory and its branch; want (copied, may be NULL) is the backend to
+ * choose once the server lists the available ones (form_set_backends).
+ */
+void form_open(struct form *f, const char *want);
+/*
+ * The server's backends reply: the available ones become the choice (want
+ * chosen when among them, else the first), the template's roles what a start
+ * binds. Strings are copied.
+ */
+void form_set_backends(struct form *f, const struct result_backends *r);
+/* The chosen backend, NULL while none is known (none available, or not asked yet). */
+const char *form_backend(const struct form *f);
 /* Free the fields, the messages and the error. */
 void form_free(struct form *f);
 /* Draw the form centred in the area, at most 100 × 18. */
 void form_draw(struct form *f, int y, int x, int h, int w);
 /*
  * Esc: OVERLAY_CANCEL; C-s (or Enter on the last field) with every field
- * valid: OVERLAY_SUBMIT; other keys move between or edit the fields.
+ * valid: OVERLAY_SUBMIT; other keys move between or edit the fields; on the
+ * backend, Left/Right and Space choose. Leaving the repository fills the
+ * base with its branch (unless the base was typed); leaving a changed
+ * template sets want_roles.
  */
 enum overlay_result form_key(struct form *f, int key);
-/* A paste into the focused field (editor_paste), its message cleared. */
-void form_paste(struct form *f, const char *text);
+/*
+ * A paste into the focused field (editor_paste), its message cleared: 1, or
+ * 0 on the backend choice, which takes no text.
+ */
+int form_paste(struct form *f, const char *text);
 
 /*
  * help.c: the help screen, a pager over this text wrapped at width cells

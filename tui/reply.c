@@ -253,12 +253,36 @@ start_reply(struct tui *t, struct proto_msg *m)
 		app_want_ls(t);
 	} else if (t->ov == OV_FORM) {
 		free(t->form.error);
-		t->form.error = m->error.hint[0]
-		                    ? xasprintf("%s (%s)", m->error.message, m->error.hint)
-		                    : xstrdup(m->error.message);
+		free(t->form.error_hint);
+		t->form.error = xstrdup(m->error.message);
+		t->form.error_hint = m->error.hint[0] ? xstrdup(m->error.hint) : NULL;
+		/* In the form, fitted; whole in the message history. */
+		app_message_error(t, &m->error);
+		messages_hide(&t->msgs);
 		t->dirty = 1;
 	} else
 		app_message_error(t, &m->error);
+}
+
+/* backends answered: the form's choice of the backends the server can run. */
+static void
+backends_reply(struct tui *t, struct proto_msg *m)
+{
+	struct result_backends r;
+	struct df_error err;
+
+	if (t->ov != OV_FORM)
+		return; /* the form closed meanwhile */
+	if (!m->ok)
+		err = m->error;
+	if (m->ok && result_backends_parse(m->result, &r, &err) == 0) {
+		form_set_backends(&t->form, &r);
+		result_backends_free(&r);
+	} else {
+		free(t->form.error);
+		t->form.error = xasprintf("cannot list the agent backends: %s", err.message);
+	}
+	t->dirty = 1;
 }
 
 /* diff answered: the changed files and the text in the pager. */
@@ -346,6 +370,7 @@ on_reply(struct tui *t, struct proto_msg *m)
 			app_message_error(t, &m->error);
 		if (p.run_id[0])
 			app_want_status(t, p.run_id);
+		app_release_keys(t, m->ok);
 		break;
 	case PEND_ANSWER:
 		if (m->ok)
@@ -361,6 +386,9 @@ on_reply(struct tui *t, struct proto_msg *m)
 		break;
 	case PEND_DIFF:
 		diff_reply(t, &p, m);
+		break;
+	case PEND_BACKENDS:
+		backends_reply(t, m);
 		break;
 	case PEND_REPORT:
 		report_reply(t, &p, m);

@@ -33,7 +33,9 @@
 	X(FIND_PREV, "find-prev", "Find the previous row matching the last / text")                \
 	X(TERMINAL, "toggle-terminal", "Show the agent terminal over the lists (narrow screens)")  \
 	X(HELP, "help", "Show this help")                                                          \
+	X(MESSAGES, "messages", "Show the status line's messages so far, in full")                 \
 	X(REDRAW, "redraw", "Redraw the screen")                                                   \
+	X(SUSPEND, "suspend", "Suspend the TUI to the shell (fg comes back)")                      \
 	X(QUIT, "quit", "Quit the TUI (detach: the runs go on)")
 
 enum tui_request {

@@ -290,6 +290,8 @@ script_command(struct tui *t, struct script *sc, const char *line)
 	}
 	if (strncmp(line, ":sleep ", 7) == 0) {
 		sc->sleep_until = clock_mono_ms() + atoi(line + 7);
+		/* The messages' clock moves by as much, and only here. */
+		t->vclock += atoi(line + 7);
 		return 0;
 	}
 	script_fail(t, sc, "unknown script command '%s'", line);

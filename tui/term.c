@@ -37,6 +37,7 @@ term_reset(struct tui *t)
 	free(ts->session);
 	free(ts->title);
 	free(ts->error);
+	free(ts->state);
 	memset(ts, 0, sizeof *ts);
 }
 
@@ -75,6 +76,8 @@ term_apply(struct tui *t, struct proto_screen *s)
 	ts->cursor_visible = s->cursor_visible;
 	free(ts->title);
 	ts->title = xstrdup(s->title != NULL ? s->title : "");
+	free(ts->state);
+	ts->state = s->state != NULL ? xstrdup(s->state) : NULL;
 	ts->have = 1;
 	t->dirty = 1;
 }
@@ -224,12 +227,24 @@ term_draw(struct pane *p, struct tui *t)
 			if (strcmp(s->phases[i].id, ss->phase_id) == 0)
 				phase = s->phases[i].key;
 	if (ss != NULL) {
+		/*
+		 * The session's state as status said it last, unless the screen
+		 * says what detection sees now: no event follows an agent from
+		 * idle to busy, so a spinner would sit under "idle". At a gate
+		 * the engine's waiting_for_approval says more (a redraw there
+		 * is no work).
+		 */
+		const char *st = ts->state != NULL && ts->session != NULL &&
+		                         strcmp(ts->session, ss->id) == 0 &&
+		                         model_session_live(ss->state) &&
+		                         strcmp(ss->state, "WAITING_FOR_APPROVAL") != 0
+		                     ? ts->state
+		                     : ss->state;
+
 		snprintf(title, sizeof title, "Agent · run %.8s · %s · %s → %s", t->sel_run, phase,
 		         ss->role, ss->backend);
-		for (size_t i = 0; i < sizeof note - 1 && ss->state[i]; i++)
-			note[i] =
-			    (char)(ss->state[i] >= 'A' && ss->state[i] <= 'Z' ? ss->state[i] + 32
-			                                                      : ss->state[i]);
+		for (size_t i = 0; i < sizeof note - 1 && st[i]; i++)
+			note[i] = (char)(st[i] >= 'A' && st[i] <= 'Z' ? st[i] + 32 : st[i]);
 	} else
 		snprintf(title, sizeof title, "Agent");
 	pane_frame(p, t, title, note);

@@ -8,9 +8,12 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "lib/paths.h"
 #include "lib/xalloc.h"
 #include "app.h"
 
@@ -131,13 +134,76 @@ comment_result(struct tui *t, enum overlay_result r)
 
 /* ---- new-run form ------------------------------------------------------------- */
 
+/*
+ * The last backend chosen in the form, remembered across sessions in
+ * $XDG_STATE_HOME/devflow/tui.state (a line "backend NAME"): state, not
+ * configuration (keys.conf's `set default-backend` is that).
+ */
+static char *
+state_path(void)
+{
+	char *dir = paths_state_dir(), *path = xasprintf("%s/tui.state", dir);
+
+	free(dir);
+	return path;
+}
+
+static char *
+remembered_backend(void)
+{
+	char *path = state_path(), line[256], *name = NULL;
+	FILE *f = fopen(path, "r");
+
+	free(path);
+	if (f == NULL)
+		return NULL;
+	while (name == NULL && fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "backend ", 8) == 0 && line[8] != '\0' && line[8] != '\n')
+			name = xstrndup(line + 8, strcspn(line + 8, "\r\n"));
+	fclose(f);
+	return name;
+}
+
+/* Remember backend for the next form; a failure to write only loses the memory. */
+static void
+remember_backend(const char *backend)
+{
+	char *dir = paths_state_dir(), *path = state_path(), *tmp = xasprintf("%s.tmp", path);
+	FILE *f;
+
+	if (paths_mkdir_p(dir, 0700) == 0 && (f = fopen(tmp, "w")) != NULL) {
+		fprintf(f, "backend %s\n", backend);
+		if (fclose(f) != 0 || rename(tmp, path) != 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	free(dir);
+}
+
+/* Ask the server which backends it can run, and the roles of the form's template. */
+static void
+ask_backends(struct tui *t)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(a, "template", editor_text(&t->form.f[FORM_TEMPLATE]));
+	t->form.want_roles = 0;
+	app_send(t, "backends", a, PEND_BACKENDS, NULL);
+}
+
 void
 views_form_open(struct tui *t)
 {
+	char *want = remembered_backend();
+
 	views_form_close(t);
-	form_open(&t->form);
+	/* The last choice, else the user's default from keys.conf. */
+	form_open(&t->form, want != NULL ? want : t->keys.default_backend);
+	free(want);
 	t->ov = OV_FORM;
 	t->dirty = 1;
+	ask_backends(t);
 }
 
 void
@@ -157,8 +223,12 @@ form_result(struct tui *t, enum overlay_result r)
 	if (r == OVERLAY_CANCEL) {
 		views_form_close(t);
 		app_message(t, 0, "new run cancelled");
-	} else if (r == OVERLAY_SUBMIT)
+	} else if (r == OVERLAY_SUBMIT) {
+		if (form_backend(&t->form) != NULL)
+			remember_backend(form_backend(&t->form));
 		app_submit_form(t);
+	} else if (t->form.want_roles)
+		ask_backends(t);
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
@@ -247,9 +317,8 @@ views_paste(struct tui *t, const char *text)
 		t->dirty = 1;
 		return 1;
 	case OV_FORM:
-		form_paste(&t->form, text);
 		t->dirty = 1;
-		return 1;
+		return form_paste(&t->form, text);
 	case OV_FILTER:
 		editor_paste(&t->flt, text);
 		find_result(t, OVERLAY_CHANGED);

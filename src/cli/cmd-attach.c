@@ -233,15 +233,24 @@ send_resize(struct attach *a)
 	send_req(a, "resize", proto_resize_args(&r));
 }
 
-/* The agent's program ended: the attach says so and ends. */
+/*
+ * The agent's program ended: the attach says so and ends. Stopped by
+ * devflow (session.failed: its run ended; session.exited marked stopped:
+ * an abort, a phase moving on) reads "stopped", its status (the signal
+ * devflow sent) being no news; a program that ended on its own gives its
+ * status.
+ */
 static void
-program_ended(struct attach *a, const cJSON *payload)
+program_ended(struct attach *a, const char *type, const cJSON *payload)
 {
 	long long status;
 
 	free(a->ended);
-	if (json_int(cJSON_GetObjectItemCaseSensitive(payload, "status"), INT_MIN, INT_MAX,
-	             &status) == 0)
+	if (strcmp(type, "session.failed") == 0 ||
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(payload, "stopped")))
+		a->ended = xstrdup("stopped by devflow");
+	else if (json_int(cJSON_GetObjectItemCaseSensitive(payload, "status"), INT_MIN, INT_MAX,
+	                  &status) == 0)
 		a->ended = xasprintf("its program ended with status %lld", status);
 	else
 		a->ended = xstrdup("its program has ended");
@@ -269,7 +278,7 @@ on_message(struct attach *a, const struct proto_msg *m)
 		    (strcmp(ev.type, "session.exited") == 0 ||
 		     strcmp(ev.type, "session.failed") == 0) &&
 		    strcmp(json_str(ev.payload, "sessionId", ""), a->session) == 0)
-			program_ended(a, ev.payload);
+			program_ended(a, ev.type, ev.payload);
 	} else if (m->kind == PROTO_MSG_REPLY && !m->ok && m->error.code == DF_E_SESSION_FAILED) {
 		a->err = m->error;
 		a->gone = a->failed = 1;

@@ -102,7 +102,17 @@ sess_answer(void *ctx, const char *id, const char *choice, const char *actor,
 	return 0;
 }
 
-static const struct server_session_ops sess_ops = { sess_get, sess_hook, sess_answer };
+static const char *
+sess_state(void *ctx, const char *id)
+{
+	struct srv_state *st = ctx;
+
+	return driver_session_state(runtime_driver(st->rt), id);
+}
+
+static const struct server_session_ops sess_ops = {
+	.get = sess_get, .hook = sess_hook, .answer = sess_answer, .state = sess_state
+};
 
 static void
 on_event(const struct store_event *ev, void *ctx)

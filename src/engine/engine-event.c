@@ -19,6 +19,23 @@
 #include "engine-int.h"
 #include "worktree.h"
 
+/*
+ * session.exited's payload. stopped: the engine had ended the session
+ * (STOPPED when a phase moved on, FAILED_NEEDS_HUMAN when the run was aborted
+ * or failed) before its process went, so its status is the signal devflow
+ * sent (143), not news; said, so that a client reads "stopped", not a crash.
+ */
+static cJSON *
+exited_payload(const char *sid, const struct store_session *s, int status)
+{
+	cJSON *pl = eng_payload_str("sessionId", sid, "roleId", s->role_id, NULL);
+
+	cJSON_AddNumberToObject(pl, "status", status);
+	cJSON_AddBoolToObject(
+	    pl, "stopped", strcmp(s->state, SS_STOPPED) == 0 || strcmp(s->state, SS_FAILED) == 0);
+	return pl;
+}
+
 /* The session.needs_input payload: the question, and its text and choices when known. */
 static cJSON *
 needs_input_payload(const struct store_session *s, const char *detail, const struct item *it)
@@ -125,8 +142,7 @@ on_session(struct engine *e, const struct item *it, struct df_error *err)
 		}
 		if (s.ended_at == NULL)
 			s.ended_at = xstrdup(ts);
-		pl = eng_payload_str("sessionId", sid, "roleId", s.role_id, NULL);
-		cJSON_AddNumberToObject(pl, "status", status);
+		pl = exited_payload(sid, &s, status);
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
 		    eng_emit(e, s.run_id, s.phase_id, "session.exited", pl, err,
 		             "session.exited:%s", sid) != 0)

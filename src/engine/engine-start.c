@@ -34,7 +34,11 @@ active_run_error(struct engine *e, const char *repo, const char *base, struct df
 	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_ACTIVE_RUN_EXISTS,
 	             "an active run already exists for %s on %s: run %s (%s)", repo, base, id,
 	             state);
-	df_error_hint(err, "{\"currentRunId\":\"%s\",\"currentState\":\"%s\"}", id, state);
+	/* Words for a person; the run's id travels in the error's run_id for programs. */
+	df_error_hint(err,
+	              "one run per repository and base: let run %.8s finish, abort it (devflow "
+	              "abort %.8s) or use another base branch",
+	              id, id);
 	eng_set_ids(err, id, NULL);
 	return -1;
 }

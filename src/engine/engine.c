@@ -628,6 +628,13 @@ engine_new(const struct engine_config *cfg, struct df_error *err)
 	return e;
 }
 
+const char *const *
+engine_backends(const struct engine *e, size_t *n)
+{
+	*n = e->nbackends;
+	return (const char *const *)e->backends;
+}
+
 void
 engine_free(struct engine *e)
 {

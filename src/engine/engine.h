@@ -137,6 +137,12 @@ struct engine *engine_new(const struct engine_config *cfg, struct df_error *err)
 /* Free the engine (cancelling its timers; sessions are left to the driver). NULL is a no-op. */
 void engine_free(struct engine *e);
 
+/*
+ * The backends a start may bind (those whose command was found), as the
+ * engine was configured; *n gets the count. Owned by the engine.
+ */
+const char *const *engine_backends(const struct engine *e, size_t *n);
+
 struct engine_start_request {
 	const char *requirements_md; /* required */
 	const char *repo_path;       /* required; any spelling of the repository's top level */

@@ -100,6 +100,12 @@ paths_config_dir(void)
 }
 
 char *
+paths_state_dir(void)
+{
+	return xdg_dir("XDG_STATE_HOME", ".local/state");
+}
+
+char *
 paths_workspace(const char *override)
 {
 	const char *env = getenv("DEVFLOW_WORKSPACE");

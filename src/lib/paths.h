@@ -35,6 +35,13 @@ const char *paths_self_exe(void);
 char *paths_config_dir(void);
 
 /*
+ * Where a user's state between sessions lives (the XDG base directory
+ * spec's history and choices, not configuration): $XDG_STATE_HOME/devflow,
+ * else $HOME/.local/state/devflow. The caller frees.
+ */
+char *paths_state_dir(void);
+
+/*
  * The workspace: override (when not NULL), else $DEVFLOW_WORKSPACE, else
  * $XDG_DATA_HOME/devflow, else $HOME/.local/share/devflow. The caller frees.
  */

@@ -938,6 +938,7 @@ proto_screen_free(struct proto_screen *s)
 	free(s->rowv);
 	free(s->session);
 	free(s->title);
+	free(s->state);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -999,6 +1000,8 @@ proto_screen_json(const struct proto_screen *s)
 	cJSON_AddNumberToObject(o, "col", s->cursor_col);
 	cJSON_AddBoolToObject(o, "visible", s->cursor_visible);
 	cJSON_AddStringToObject(j, "title", s->title != NULL ? s->title : "");
+	if (s->state != NULL)
+		cJSON_AddStringToObject(j, "state", s->state);
 	rows = cJSON_AddArrayToObject(j, "rows");
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct proto_row *row = &s->rowv[i];
@@ -1127,7 +1130,7 @@ int
 proto_screen_parse(const cJSON *msg, struct proto_screen *out, struct df_error *err)
 {
 	const cJSON *size, *cursor, *rows, *r;
-	const char *type, *session, *title;
+	const char *type, *session, *title, *state;
 	double nrows, ncols, crow, ccol;
 	size_t i = 0;
 
@@ -1147,10 +1150,12 @@ proto_screen_parse(const cJSON *msg, struct proto_screen *out, struct df_error *
 	    /* libvterm parks the cursor one past the last column after a full line. */
 	    get_int(cursor, "screen.cursor", "col", 0, ncols, &ccol, err) < 0 ||
 	    get_bool(cursor, "screen.cursor", "visible", &out->cursor_visible, err) < 0 ||
-	    get_string(msg, "screen", "title", 0, 0, &title, err) < 0)
+	    get_string(msg, "screen", "title", 0, 0, &title, err) < 0 ||
+	    get_string(msg, "screen", "state", 0, PROTO_MAX_NAME, &state, err) < 0)
 		return -1;
 	out->session = xstrdup(session);
 	out->title = xstrdup(title != NULL ? title : "");
+	out->state = state != NULL ? xstrdup(state) : NULL;
 	out->rows = (int)nrows;
 	out->cols = (int)ncols;
 	out->cursor_row = (int)crow;

@@ -317,6 +317,13 @@ struct proto_screen {
 	int rows, cols;
 	int cursor_row, cursor_col, cursor_visible;
 	char *title; /* "" when the terminal has none */
+	/*
+	 * What the server's screen detection says of the agent now ("busy",
+	 * "idle", "needs_input", "starting"), or NULL when it does not say:
+	 * live, unlike the session's state in status, which no event follows
+	 * from busy to idle and back.
+	 */
+	char *state;
 	size_t nrows;
 	struct proto_row *rowv;
 };

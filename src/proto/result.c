@@ -262,6 +262,22 @@ static const struct field capture_fields[] = {
 	FJSON(result_capture, screen, "screen"),
 };
 
+static const struct field backends_fields[] = {
+	FOSTR(result_backends, template_name, "template"),
+};
+static const struct field backend_fields[] = {
+	FSTR(result_backend, name, "name"),
+	FBOOL(result_backend, available, "available"),
+	FOSTR(result_backend, install, "install"),
+};
+static const struct shape backend_shape = { backend_fields, NFIELDS(backend_fields),
+	                                    sizeof(struct result_backend) };
+static const struct field role_fields[] = {
+	FSTR(result_role, role, "role"),
+};
+static const struct shape role_shape = { role_fields, NFIELDS(role_fields),
+	                                 sizeof(struct result_role) };
+
 static const struct field ping_fields[] = {
 	FINT(result_ping, pid, "pid"),
 	FOSTR(result_ping, workspace, "workspace"),
@@ -744,6 +760,35 @@ int
 result_capture_parse(const cJSON *j, struct result_capture *r, struct df_error *err)
 {
 	return dec_plain(j, "capture", capture_fields, NFIELDS(capture_fields), r, sizeof(*r), err);
+}
+
+cJSON *
+result_backends_json(const struct result_backends *r)
+{
+	cJSON *o = enc_object(backends_fields, NFIELDS(backends_fields), r);
+
+	enc_array(o, "backends", &backend_shape, r->backends, r->nbackends);
+	enc_array(o, "roles", &role_shape, r->roles, r->nroles);
+	return o;
+}
+
+int
+result_backends_parse(const cJSON *j, struct result_backends *r, struct df_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	if (dec_fields(j, "backends", backends_fields, NFIELDS(backends_fields), r, err) != 0 ||
+	    dec_array(j, "backends", "backends", &backend_shape, (void **)&r->backends,
+	              &r->nbackends, err) != 0)
+		return -1;
+	return dec_array(j, "backends", "roles", &role_shape, (void **)&r->roles, &r->nroles, err);
+}
+
+void
+result_backends_free(struct result_backends *r)
+{
+	free(r->backends);
+	free(r->roles);
+	memset(r, 0, sizeof(*r));
 }
 
 cJSON *

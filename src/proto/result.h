@@ -204,6 +204,30 @@ struct result_ping {
 };
 
 /*
+ * backends: the agent backends of the catalog, whether this server can run
+ * each (its command is found), how to install one that is missing, and the
+ * roles of a template (bare, "reviewer#2" as "reviewer"), each of which a
+ * start binds to a backend.
+ */
+struct result_backend {
+	const char *name;
+	int available;
+	const char *install;
+};
+
+struct result_role {
+	const char *role;
+};
+
+struct result_backends {
+	const char *template_name; /* NULL when none was asked or it is not in the catalog */
+	struct result_backend *backends;
+	size_t nbackends;
+	struct result_role *roles;
+	size_t nroles;
+};
+
+/*
  * Encoders: a new tree (the caller deletes it); JSON members (payload,
  * report) are copied. Decoders: 0 with *r filled, or -1 with err
  * (protocol_error); *r is zeroed first, so result_X_free is safe either way.
@@ -251,6 +275,10 @@ int result_artifact_parse(const cJSON *j, struct result_artifact *r, struct df_e
 
 cJSON *result_capture_json(const struct result_capture *r);
 int result_capture_parse(const cJSON *j, struct result_capture *r, struct df_error *err);
+
+cJSON *result_backends_json(const struct result_backends *r);
+int result_backends_parse(const cJSON *j, struct result_backends *r, struct df_error *err);
+void result_backends_free(struct result_backends *r);
 
 cJSON *result_ping_json(const struct result_ping *r);
 int result_ping_parse(const cJSON *j, struct result_ping *r, struct df_error *err);

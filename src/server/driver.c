@@ -1165,6 +1165,16 @@ driver_session(struct driver *d, const char *session_id)
 	return en ? en->s : NULL;
 }
 
+const char *
+driver_session_state(struct driver *d, const char *session_id)
+{
+	struct entry *en = find(d, session_id);
+
+	if (en == NULL || en->ended || en->state == DETECT_EXITED)
+		return NULL;
+	return detect_state_name(en->state);
+}
+
 void
 driver_sessions_list(struct driver *d, struct driver_session_info **out, size_t *n)
 {

@@ -122,6 +122,13 @@ void driver_free(struct driver *d);
  */
 struct session *driver_session(struct driver *d, const char *session_id);
 
+/*
+ * What the session's screen detection says now ("starting", "busy",
+ * "idle", "needs_input"), or NULL for an unknown or ended session (static
+ * strings).
+ */
+const char *driver_session_state(struct driver *d, const char *session_id);
+
 struct driver_session_info {
 	char *id, *run_id, *phase_id, *role_id, *backend;
 	enum detect_state state; /* what the session looks like now */

@@ -193,6 +193,14 @@ srv_live_session(struct server *srv, const char *id)
 	return srv->sops->get(srv->sctx, id);
 }
 
+const char *
+srv_live_state(struct server *srv, const char *id)
+{
+	if (srv->sops == NULL || srv->sops->state == NULL)
+		return NULL;
+	return srv->sops->state(srv->sctx, id);
+}
+
 int
 srv_resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX],
                     struct df_error *err)

@@ -60,6 +60,7 @@ struct watch {
 	uint64_t *hash;
 	int crow, ccol, cvis;
 	char *title;
+	char *state; /* what detection said at the last check, or NULL */
 	int refs;
 	struct watch *next;
 };
@@ -130,6 +131,8 @@ int srv_all_sessions(struct server *srv, const char *run_id, struct sess_list *o
                      struct df_error *err);
 /* The live session with that full id, or NULL. */
 struct session *srv_live_session(struct server *srv, const char *id);
+/* What detection says of the live session id now, or NULL (sops->state). */
+const char *srv_live_state(struct server *srv, const char *id);
 int srv_resolve_session(struct server *srv, const char *prefix, char out[DF_ID_MAX],
                         struct df_error *err);
 struct session *srv_need_live_session(struct server *srv, const char *name, char id_out[DF_ID_MAX],
@@ -165,7 +168,8 @@ int srv_dispatch(struct sclient *c, const struct proto_msg *m);
 /* ---- server-screen.c: screens kept in sync with subscribers -------------- */
 
 /* A screen message for session sid: every non-blank row (full) or the dirty ones. */
-cJSON *srv_screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty);
+cJSON *srv_screen_frame(const char *sid, struct screen *scr, const char *state, int full,
+                        const unsigned char *dirty);
 /* A subscription's dirty set for a screen of rows rows; its next frame is a snapshot. */
 void srv_sub_resize(struct ssub *s, int rows);
 void srv_sub_free(struct ssub *s);
@@ -189,5 +193,10 @@ void srv_watch_free(struct watch *w);
 /* diff: 1 when the job was submitted (the reply comes later), or -1 with err. */
 int srv_op_diff(struct op_ctx *x, cJSON **result, struct df_error *err);
 int srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err);
+
+/* ---- server-catalog.c: what the catalog offers a new run ------------------- */
+
+/* backends: the catalog's backends, which are available, and a template's roles. */
+int srv_op_backends(struct op_ctx *x, cJSON **result, struct df_error *err);
 
 #endif

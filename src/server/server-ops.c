@@ -559,7 +559,7 @@ op_capture(struct op_ctx *x, cJSON **result, struct df_error *err)
 	scr = session_screen(s);
 	screen_size(scr, &rows, &cols);
 	text = screen_dump_text(scr);
-	frame = spans ? srv_screen_frame(sid, scr, 1, NULL) : NULL;
+	frame = spans ? srv_screen_frame(sid, scr, srv_live_state(x->srv, sid), 1, NULL) : NULL;
 	*result = result_capture_json(&(struct result_capture){
 	    .session = sid, .rows = rows, .cols = cols, .text = text, .screen = frame });
 	cJSON_Delete(frame);
@@ -826,6 +826,7 @@ static const struct {
 	{ "unsubscribe", op_subscribe },
 	{ "shutdown", op_shutdown },
 	{ "ping", op_ping },
+	{ "backends", srv_op_backends },
 };
 
 /* One request; returns -1 when the client was closed. */

@@ -88,7 +88,8 @@ row_hash(struct screen *scr, int y)
 
 /* A screen message for session sid: every non-blank row (full) or the dirty ones. */
 cJSON *
-srv_screen_frame(const char *sid, struct screen *scr, int full, const unsigned char *dirty)
+srv_screen_frame(const char *sid, struct screen *scr, const char *state, int full,
+                 const unsigned char *dirty)
 {
 	struct proto_screen ps = { 0 };
 	bool vis;
@@ -108,6 +109,7 @@ srv_screen_frame(const char *sid, struct screen *scr, int full, const unsigned c
 	if (ps.cursor_col > ps.cols)
 		ps.cursor_col = ps.cols;
 	ps.title = xstrdup(screen_title(scr));
+	ps.state = state != NULL ? xstrdup(state) : NULL;
 	for (int y = 0; y < ps.rows; y++) {
 		if (full || (dirty != NULL && (dirty[y / 8] & (1u << (y % 8)))))
 			add_row(&ps, scr, y);
@@ -143,7 +145,7 @@ watch_check(struct server *srv, struct watch *w)
 	struct screen *scr;
 	int rows, cols, crow, ccol, resized;
 	bool vis;
-	const char *title;
+	const char *title, *state;
 
 	if (s == NULL)
 		return;
@@ -158,6 +160,7 @@ watch_check(struct server *srv, struct watch *w)
 	}
 	screen_cursor(scr, &crow, &ccol, &vis);
 	title = screen_title(scr);
+	state = srv_live_state(srv, w->session);
 	for (struct sclient *c = srv->clients; c != NULL; c = c->next) {
 		for (struct ssub *sub = c->subs; sub != NULL; sub = sub->next) {
 			if (strcmp(sub->session, w->session) != 0)
@@ -179,13 +182,17 @@ watch_check(struct server *srv, struct watch *w)
 				if (strcmp(sub->session, w->session) == 0)
 					sub->dirty[y / 8] |= (unsigned char)(1u << (y % 8));
 	}
+	/* A detected state of its own (busy to idle with no row changed) is news too. */
 	if (crow != w->crow || ccol != w->ccol || (int)vis != w->cvis ||
-	    strcmp(title, w->title != NULL ? w->title : "") != 0) {
+	    strcmp(title, w->title != NULL ? w->title : "") != 0 ||
+	    strcmp(state != NULL ? state : "", w->state != NULL ? w->state : "") != 0) {
 		w->crow = crow;
 		w->ccol = ccol;
 		w->cvis = vis;
 		free(w->title);
 		w->title = xstrdup(title);
+		free(w->state);
+		w->state = state != NULL ? xstrdup(state) : NULL;
 		for (struct sclient *c = srv->clients; c != NULL; c = c->next)
 			for (struct ssub *sub = c->subs; sub != NULL; sub = sub->next)
 				if (strcmp(sub->session, w->session) == 0)
@@ -266,8 +273,9 @@ srv_client_pump(struct sclient *c, int force)
 		screen_size(session_screen(sess), &rows, &cols);
 		if (rows != s->rows)
 			srv_sub_resize(s, rows);
-		srv_client_queue(
-		    c, srv_screen_frame(s->session, session_screen(sess), s->full, s->dirty));
+		srv_client_queue(c, srv_screen_frame(s->session, session_screen(sess),
+		                                     srv_live_state(srv, s->session), s->full,
+		                                     s->dirty));
 		memset(s->dirty, 0, (size_t)(s->rows + 7) / 8);
 		s->full = 0;
 		s->meta = 0;
@@ -342,6 +350,7 @@ srv_watch_free(struct watch *w)
 	free(w->session);
 	free(w->hash);
 	free(w->title);
+	free(w->state);
 	free(w);
 }
 

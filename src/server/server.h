@@ -55,6 +55,11 @@ struct server_session_ops {
 	 */
 	int (*answer)(void *ctx, const char *session_id, const char *choice, const char *actor,
 	              struct server_answer *out, struct df_error *err);
+	/*
+	 * What screen detection says of the live session now ("busy", "idle",
+	 * ...), or NULL; screen frames carry it. May be NULL.
+	 */
+	const char *(*state)(void *ctx, const char *session_id);
 };
 
 struct server_config {

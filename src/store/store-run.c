@@ -78,7 +78,10 @@ maybe_active_run_exists(struct store *st, int rc, const char *repo_path, const c
 	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_ACTIVE_RUN_EXISTS,
 	             "an active run already exists for %s on %s: run %s (%s)", repo_path,
 	             base_branch, id, state);
-	df_error_hint(err, "{\"currentRunId\":\"%s\",\"currentState\":\"%s\"}", id, state);
+	df_error_hint(err,
+	              "one run per repository and base: let run %.8s finish, abort it (devflow "
+	              "abort %.8s) or use another base branch",
+	              id, id);
 	if (err)
 		snprintf(err->run_id, sizeof(err->run_id), "%s", id);
 }

@@ -73,6 +73,18 @@ is "$(keys result)" "session rows cols text screen" "capture: session rows cols 
 rawres ping '{}'
 is "$(keys result)" "pid workspace clients" "ping: pid workspace clients"
 
+rawres backends '{"template":"development"}'
+is "$(keys result)" "template backends roles" "backends: template backends roles"
+is "$(keys result.backends.0)" "name available install" "backends: a backend"
+is "$(jv result.roles)" '[{"role":"planner"},{"role":"implementer"},{"role":"reviewer"}]' \
+	"backends: the template's roles, each once"
+like "$(cat "$T_TMP/out.json")" '"name":"fake","available":true' "backends: the fake agent is available"
+like "$(cat "$T_TMP/out.json")" '"name":"claude","available":false,"install":"npm install' \
+	"backends: claude is not installed here, and how to install it is said"
+rawres backends '{}'
+is "$(jv result.template)" null "backends without a template: no template"
+is "$(jv result.roles)" '[]' "and no roles"
+
 dj approve "$run"
 ok $? "approve the plan"
 is "$(keys result)" "runId approvalId action replayed actor state" "decide: the decision"

@@ -67,8 +67,8 @@ ok $? "abort the run: its agent is stopped"
 ended() { tm capture-pane -p -t t:w2 | grep -q 'attach2-exit=0'; }
 wait_until 15 ended
 ok $? "the attach ends by itself (exit 0)"
-like "$(tm capture-pane -p -t t:w2)" "\\[session $sess: its program (ended|has ended)" \
-	"and says the agent's program ended"
+like "$(tm capture-pane -p -t t:w2)" "\\[session $sess: stopped by devflow\\]" \
+	"and says devflow stopped the agent (not that its program ended with status 143)"
 "$DEVFLOW" attach nosuchsession </dev/null >/dev/null 2>&1
 is $? 1 "attach to an unknown session fails (not found: 1) before touching the terminal"
 }

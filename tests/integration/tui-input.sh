@@ -71,8 +71,8 @@ cd "$REPO" || exit 1
 DEVFLOW_TUI_OUTPUT="$T_TMP/out" tui_run 80x24 "$T_TMP/script"
 is "$?" 0 "the script ran to its end"
 
-like "$(footer "$T_TMP/start")" "^ ~/\.config/devflow/keys\.conf:3: unknown request .frobnicate." \
-	"a bad keys.conf line is reported with file:line"
+like "$(tail -n 2 "$T_TMP/start" | tr '\n' ' ')" "^ ~/\.config/devflow/keys\.conf:3: unknown request .frobnicate. \(see .\?. for the +list\) $" \
+	"a bad keys.conf line is reported with file:line (in two rows, no word cut)"
 like "$(sed -n 3p "$T_TMP/start")" "no runs yet — press s to start one" "an empty workspace says how to start"
 is "$(footer "$T_TMP/approve")" " cannot approve: no run selected" "a with nothing selected: a message"
 is "$(footer "$T_TMP/abort")" " cannot abort: no run selected" "X with nothing selected: a message"
@@ -80,7 +80,7 @@ is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/54 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/59 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │
@@ -108,8 +108,6 @@ EOS
 
 tui_is "$T_TMP/form" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Runs ────────────────────────────────────────────────────────────────────────┐
-│ no runs yet — press s to start one                                           │
 ┌ New run · Tab next field · C-s start · Esc cancel ───────────────────────────┐
 │ Repository         @TMP@/repo                             │
 │                                                                              │
@@ -123,25 +121,29 @@ tui_is "$T_TMP/form" "$(cat <<'EOS'
 │ Requirements file                                                            │
 │                    a requirements file (Markdown) is required                │
 │                                                                              │
+│ Agent backend      ‹ fake ›  the only one installed here                     │
+│                                                                              │
+│                                                                              │
 │ Persona overrides                                                            │
-│                    optional: planner=persona reviewer=@backend               │
+│                    e.g. reviewer=@fake (backend), planner=NAME (persona)     │
 │                                                                              │
 │                                                                              │
-└──────────────────────────────────────────────────────────────────────────────┘
 │                                                                              │
 └──────────────────────────────────────────────────────────────────────────────┘
  Tab next  C-s start  Esc cancel
 EOS
 )" "the form validates in place: the requirements file is required"
 
-like "$(cat "$T_TMP/form2")" "│ +@?[^ ]*missing.md: No such file or dire" "a missing requirements file is named"
+like "$(cat "$T_TMP/form2" | tr -s ' │\n' ' ')" " [^ ]*missing.md: No such file or directory " \
+	"a missing requirements file is named, its error whole over two rows"
 
 id=$("$DEVFLOW" ls | sed -n 's/^\([0-9a-f-]\{36\}\) .*/\1/p' | head -n 1)
 short=$(printf %s "$id" | cut -c1-8)
 like "$(cat "$T_TMP/started")" "plan_review" "the form started a run that reached its gate"
-like "$(cat "$T_TMP/refused")" "│ an active run already exists for .*/repo on main: run +│" \
+like "$(cat "$T_TMP/refused")" "│ an active run already exists for .*/repo on main: run(…|  +│)" \
 	"the server's refusal is shown in the form"
-like "$(cat "$T_TMP/refused")" "│ $short" "wrapped over two lines"
+like "$(cat "$T_TMP/refused")" "│ \\(one run per repository and base: let run $short finish, abort it \\(devflow +│" \
+	"wrapped at words over three lines, its hint whole"
 is "$("$DEVFLOW" ls | grep -c .)" 2 "and no second run was made"
 like "$(cat "$T_TMP/confirm")" "Abort run $short \(repo\)\? Its agents are stopped\." "X asks first"
 like "$("$DEVFLOW" ls)" "^$id +aborted" "y aborted the run"
@@ -176,7 +178,7 @@ like "$(sed -n 2p "$T_TMP/c")" "^┌ Runs ─+( [0-9]+/[0-9]+ ─)?┐$" "LC_ALL
 git -C "$REPO" worktree add -q -b wt-feature "$T_TMP/linked" 2>/dev/null
 mkdir -p "$T_TMP/linked/sub"
 cd "$T_TMP/linked/sub" || exit 1
-printf 's\n:dump %s\nEscape\nq\n' "$T_TMP/wtform" >"$T_TMP/script4"
+printf 's\n:dump %s\nEsc\nq\n' "$T_TMP/wtform" >"$T_TMP/script4"
 tui_run 80x24 "$T_TMP/script4"
 like "$(grep 'Base branch' "$T_TMP/wtform")" "│ Base branch +wt-feature +│" \
 	"in a linked worktree's subdirectory the form offers that worktree's branch"

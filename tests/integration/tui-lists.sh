@@ -162,7 +162,7 @@ tui_run 80x24 "$T_TMP/help"
 is "$?" 0 "the help script ran to its end"
 tui_is "$T_TMP/s-help" "$(cat <<'EOS'
  devflow  301 runs · 0 waiting                                            ? help
-┌ Help · 1/49 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/55 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down         move-down          Move the selection down                   │
@@ -182,7 +182,7 @@ tui_is "$T_TMP/s-help" "$(cat <<'EOS'
 │  s              new-run            Start a new run (form)                    │
 │  Enter Return   attach             Attach to the agent's terminal (C-] comes │
 │                                    back)                                     │
-│  v              view-artifact      Show the artifact awaiting approval       │
+│  y n 0-9        answer             Answer the focused question with that key │
 └──────────────────────────────────────────────────────────────────────────────┘
  j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS

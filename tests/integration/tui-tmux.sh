@@ -143,4 +143,38 @@ wait_screen "tui-exited 0"
 ok $? "q quits"
 }
 tmux_case "answering from the queue in tmux" case_answer
+# C-z in a shell with job control: the shell's prompt comes back on the
+# normal screen (curses ended, the TUI stopped), and fg takes the screen
+# back whole, at the size the terminal has now; TERM=dumb is refused.
+case_suspend() {
+tm new-session -d -s tui -x 80 -y 24 \
+	"env -i HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_DATA_HOME='$XDG_DATA_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' PATH='$PATH' TERM=xterm-256color LANG=C.UTF-8 PS1='shell\$ ' bash --norc --noprofile -i"
+wait_screen "shell\$"
+tm send-keys -t tui "'$DEVFLOW'" Enter
+wait_screen "? help"
+ok $? "the TUI runs in the shell"
+tm send-keys -t tui C-z
+wait_screen "Stopped"
+ok $? "C-z stops it: the shell says so"
+like "$(tm display -p -t tui '#{alternate_on} #{pane_current_command}')" "^0 bash$" \
+	"and the shell has the normal screen back"
+tm resize-window -t tui -x 120 -y 40
+tm send-keys -t tui fg Enter
+wait_screen "┐┌ Agent"
+ok $? "fg brings it back, laid out for the size of now (120x40)"
+like "$(tm capture-pane -p -t tui | tail -n 1)" "^ a approve  c changes" "the footer is drawn again"
+like "$(tm display -p -t tui '#{alternate_on} #{pane_current_command}')" "^1 " \
+	"on the alternate screen again"
+tm send-keys -t tui q
+wait_screen "shell\$"
+ok $? "q quits it to the shell"
+tm send-keys -t tui "TERM=dumb '$DEVFLOW'; echo dumb-exit=\$?" Enter
+wait_screen "dumb-exit=1"
+ok $? "TERM=dumb: refused with status 1"
+like "$(tm capture-pane -p -t tui)" "the TUI needs a terminal that can move the cursor: TERM=dumb cannot" \
+	"and says why"
+}
+if command -v bash >/dev/null 2>&1; then
+	tmux_case "C-z and fg in tmux" case_suspend
+fi
 done_testing

@@ -749,9 +749,29 @@ test_resume_after_the_agent_left(void **state)
 	s = h_last_session(h, run);
 	s->alive = 0;
 	engine_session_event(h->e, s->id, ENGINE_SESSION_EXITED, NULL, 0);
+	/* It left on its own: not stopped, its status is news. */
+	assert_non_null(strstr(h_last_payload(h, run, "session.exited"), "\"stopped\":false"));
 	assert_string_equal(h_run_state(h, run), "paused");
 	assert_int_equal(engine_resume(h->e, run, &err), 0);
 	assert_string_equal(h_run_state(h, run), "failed");
+}
+
+/* An agent devflow stopped (the run aborted) is "stopped", not a status 143 to report. */
+static void
+test_exit_after_stop(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+	struct h_sess *s;
+
+	assert_int_equal(h_start(h, NULL, run, &err), 0);
+	s = h_last_session(h, run);
+	assert_int_equal(engine_abort(h->e, run, "operator", &err), 0);
+	engine_session_event(h->e, s->id, ENGINE_SESSION_EXITED, NULL, 143);
+	assert_non_null(h_last_payload(h, run, "session.exited"));
+	assert_non_null(strstr(h_last_payload(h, run, "session.exited"), "\"stopped\":true"));
+	assert_non_null(strstr(h_last_payload(h, run, "session.exited"), "\"status\":143"));
 }
 
 static void
@@ -977,6 +997,7 @@ main(void)
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_the_agent_left, h_setup,
 		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_exit_after_stop, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_session_exit_after_a_valid_artifact, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_backend_missing_from_the_catalog, h_setup,

@@ -34,7 +34,8 @@ struct t {
 	struct harness *h;
 	struct loop *loop;
 	struct server *srv;
-	struct session *sess; /* the one live session, id "s-live" */
+	struct session *sess;   /* the one live session, id "s-live" */
+	const char *live_state; /* what its detection says (sops.state), or NULL */
 	int shutdown;
 	int log_fd;
 	char logpath[128];
@@ -70,7 +71,17 @@ hook(void *ctx, const char *id, const char *kind, const char *conversation, cons
 	return 0;
 }
 
-static const struct server_session_ops sops = { .get = get_session, .hook = hook };
+static const char *
+live_state(void *ctx, const char *id)
+{
+	struct t *t = ctx;
+
+	return strcmp(id, "s-live") == 0 ? t->live_state : NULL;
+}
+
+static const struct server_session_ops sops = { .get = get_session,
+	                                        .hook = hook,
+	                                        .state = live_state };
 
 static void
 on_shutdown(void *ctx)
@@ -958,6 +969,46 @@ frame_row(const cJSON *msg, int y, int *full)
 	return xstrdup(out.s);
 }
 
+/*
+ * A screen frame says what detection says of the agent, and a change of
+ * that alone (a spinner's screen turning idle, no row changed) sends one.
+ */
+static void
+test_screen_state(void **state)
+{
+	struct t *t = *state;
+	struct tc c;
+	struct proto_msg m;
+	struct proto_screen ps;
+	cJSON *a;
+
+	spawn_cat(t);
+	t->live_state = "busy";
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	a = args1("topic", "screen");
+	cJSON_AddStringToObject(a, "session", "s-live");
+	tc_call(t, &c, "subscribe", a, &m);
+	assert_true(m.ok);
+	proto_msg_clear(&m);
+	assert_int_equal(tc_next(t, &c, &m), 1);
+	assert_int_equal(m.kind, PROTO_MSG_SCREEN);
+	assert_int_equal(proto_screen_parse(m.json, &ps, NULL), 0);
+	assert_string_equal(ps.state, "busy");
+	proto_screen_free(&ps);
+	proto_msg_clear(&m);
+	t->live_state = "idle";
+	server_screen_changed(t->srv, "s-live");
+	assert_int_equal(tc_next(t, &c, &m), 1);
+	assert_int_equal(m.kind, PROTO_MSG_SCREEN);
+	assert_int_equal(proto_screen_parse(m.json, &ps, NULL), 0);
+	assert_string_equal(ps.state, "idle");
+	assert_int_equal(ps.nrows, 0);
+	proto_screen_free(&ps);
+	proto_msg_clear(&m);
+	tc_close(&c);
+}
+
 static void
 test_screens(void **state)
 {
@@ -1162,6 +1213,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_diff_truncated_to_a_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_op, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_screen_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_only_dirty_bits, setup, teardown),
 		cmocka_unit_test(test_actor_name),
 	};

@@ -162,7 +162,19 @@ test_keymap_load(void **state)
 	keymap_init(&km);
 	assert_int_equal(keymap_load(&km, "/nonexistent/keys.conf", NULL), 0);
 	assert_int_equal(km.nerrors, 0);
+	assert_null(km.default_backend);
 	keymap_free(&km);
+
+	/* The new-run form's default backend; the last line says. */
+	path = write_tmp("set default-backend claude\nset default-backend codex\nset colour red\n");
+	keymap_init(&km);
+	assert_int_equal(keymap_load(&km, path, "~/keys.conf"), 1);
+	assert_string_equal(km.default_backend, "codex");
+	assert_string_equal(km.errors[0], "~/keys.conf:3: expected `set notify osc9|bell|both|off` "
+	                                  "or `set default-backend NAME`");
+	keymap_free(&km);
+	unlink(path);
+	free(path);
 }
 
 static cJSON *
@@ -368,6 +380,18 @@ test_model_text(void **state)
 	pl = parse("{\"action\": \"request_changes\", \"comment\": \"two\\nlines\"}");
 	t = model_event_text("approval.resolved", pl);
 	assert_string_equal(t, "request_changes \"two lines\"");
+	free(t);
+	cJSON_Delete(pl);
+	/* An agent devflow stopped reads "stopped", not its status 143; a crash gives its status.
+	 */
+	pl = parse("{\"roleId\": \"planner\", \"status\": 143, \"stopped\": true}");
+	t = model_event_text("session.exited", pl);
+	assert_string_equal(t, "planner stopped");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"roleId\": \"planner\", \"status\": 3, \"stopped\": false}");
+	t = model_event_text("session.exited", pl);
+	assert_string_equal(t, "planner ended with status 3");
 	free(t);
 	cJSON_Delete(pl);
 }
