@@ -335,6 +335,20 @@ void proto_row_add_span(struct proto_row *row, int x, const char *text, size_t l
 cJSON *proto_screen_json(const struct proto_screen *s);
 
 /*
+ * A row's spans as the JSON array a screen message's row carries (the
+ * history op's lines carry it too); a new tree the caller deletes.
+ */
+cJSON *proto_spans_json(const struct proto_row *row);
+
+/*
+ * Read such an array (path names it in errors: "<path>.spans[2].x") into
+ * row, each span's x within 0..cols-1 and increasing. Returns 0, or -1
+ * with err (the spans read so far stay in row for the caller to free).
+ */
+int proto_spans_parse(const cJSON *spans, const char *path, int cols, struct proto_row *row,
+                      struct df_error *err);
+
+/*
  * Read a screen message into *out (which the caller frees with
  * proto_screen_free, also after an error). Checks every bound: size within
  * 1..PROTO_MAX_ROWS/COLS, y and x inside it, rows in increasing y, spans in
