@@ -81,6 +81,7 @@ engine_sources = \
 # terminal's keyboard input decoded into the protocol's keys.
 proto_sources = \
 	src/proto/client.c src/proto/client.h \
+	src/proto/histnum.c src/proto/histnum.h \
 	src/proto/keyin.c src/proto/keyin.h \
 	src/proto/proto.c src/proto/proto.h \
 	src/proto/result.c src/proto/result.h \
