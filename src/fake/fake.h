@@ -44,6 +44,7 @@ void fake_instr_free(struct fake_instr *in);
 	X(GARBAGE, "garbage")                                                                      \
 	X(SILENT, "silent")                                                                        \
 	X(ASK, "ask")                                                                              \
+	X(CHATTY, "chatty")                                                                        \
 	X(CRASH, "crash")
 
 enum fake_scenario {
@@ -70,8 +71,8 @@ char *fake_scenario_pick(const struct fake_instr *in, const char *map, const cha
                          const char **source);
 
 /*
- * Whether a scenario writes a schema-valid artifact for in: ok and ask
- * always, invalid-then-ok only on a repair attempt, others never.
+ * Whether a scenario writes a schema-valid artifact for in: ok, ask and
+ * chatty always, invalid-then-ok only on a repair attempt, others never.
  */
 int fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in);
 
