@@ -94,6 +94,7 @@ server_sources = \
 	src/server/runtime.c src/server/runtime.h \
 	src/server/server-client.c \
 	src/server/server-fn.c \
+	src/server/server-history.c \
 	src/server/server-int.h \
 	src/server/server-job.c \
 	src/server/server-ops.c \

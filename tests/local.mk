@@ -83,6 +83,7 @@ SHELL_TESTS = \
 	tests/integration/server-hooks.sh \
 	tests/integration/server-artifact-files.sh \
 	tests/integration/server-frames.sh \
+	tests/integration/server-history.sh \
 	tests/integration/patterns.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \

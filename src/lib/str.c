@@ -59,7 +59,8 @@ str_search(const char *hay, const char *needle)
 	for (const char *h = hay; *h; h++) {
 		size_t i = 0;
 
-		while (i < n && h[i] != '\0' && lower((unsigned char)h[i]) == (unsigned char)needle[i])
+		while (i < n && h[i] != '\0' &&
+		       lower((unsigned char)h[i]) == (unsigned char)needle[i])
 			i++;
 		if (i == n)
 			return (long)(h - hay);

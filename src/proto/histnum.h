@@ -48,7 +48,7 @@ int64_t histnum_index(const struct histnum *h, int64_t n);
  * oldest line); start after end is an error (invalid_argument, "op:
  * start S is after end E"; op names the request). Returns 0 or -1.
  */
-int histnum_range(const struct histnum *h, const int64_t *start, const int64_t *end,
-                  const char *op, int64_t *first, int64_t *last, struct df_error *err);
+int histnum_range(const struct histnum *h, const int64_t *start, const int64_t *end, const char *op,
+                  int64_t *first, int64_t *last, struct df_error *err);
 
 #endif
