@@ -190,6 +190,8 @@ int pane_move(struct pane *p, struct tui *t, enum tui_request req);
 void term_reset(struct tui *t);
 void term_apply(struct tui *t, struct proto_screen *s);
 void term_draw_full(struct tui *t, WINDOW *win, int rows, int cols);
+/* Draw a row of styled spans at row y of win, cut at limit cells (the cells after it untouched). */
+void term_draw_row(WINDOW *win, int y, const struct proto_row *row, int limit);
 
 /* views.c: the overlay open */
 /* Draw the open overlay (none: nothing). */

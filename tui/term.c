@@ -163,36 +163,39 @@ draw_span(WINDOW *win, int wy, int x0, int x, int limit, const struct proto_span
 }
 
 void
+term_draw_row(WINDOW *win, int y, const struct proto_row *row, int limit)
+{
+	int ncolors = colour_enabled() ? COLORS : 0;
+
+	wmove(win, y, 0);
+	for (size_t i = 0; i < row->nspans; i++) {
+		const struct proto_span *sp = &row->spans[i];
+		int bold = 0, b2 = 0, fg, bg, pair;
+		attr_t a = span_attrs(sp->attrs);
+		int end = i + 1 < row->nspans ? row->spans[i + 1].x : limit;
+
+		if (sp->x >= limit)
+			break;
+		fg = colour_map(sp->fg, ncolors, &bold);
+		bg = colour_map(sp->bg, ncolors, &b2);
+		if (bold)
+			a |= A_BOLD;
+		pair = colour_pair(fg, bg);
+		draw_span(win, y, 0, sp->x, end < limit ? end : limit, sp, a, pair);
+	}
+}
+
+void
 term_draw_full(struct tui *t, WINDOW *win, int rows, int cols)
 {
 	struct term_screen *ts = &t->term;
-	int ncolors = colour_enabled() ? COLORS : 0;
 
 	for (int y = 0; y < rows; y++) {
 		wmove(win, y, 0);
 		wclrtoeol(win);
 	}
-	for (int y = 0; y < rows && y < ts->rows; y++) {
-		struct proto_row *row = &ts->rowv[y];
-		int limit = cols < ts->cols ? cols : ts->cols;
-
-		wmove(win, y, 0);
-		for (size_t i = 0; i < row->nspans; i++) {
-			const struct proto_span *sp = &row->spans[i];
-			int bold = 0, b2 = 0, fg, bg, pair;
-			attr_t a = span_attrs(sp->attrs);
-			int end = i + 1 < row->nspans ? row->spans[i + 1].x : limit;
-
-			if (sp->x >= limit)
-				break;
-			fg = colour_map(sp->fg, ncolors, &bold);
-			bg = colour_map(sp->bg, ncolors, &b2);
-			if (bold)
-				a |= A_BOLD;
-			pair = colour_pair(fg, bg);
-			draw_span(win, y, 0, sp->x, end < limit ? end : limit, sp, a, pair);
-		}
-	}
+	for (int y = 0; y < rows && y < ts->rows; y++)
+		term_draw_row(win, y, &ts->rowv[y], cols < ts->cols ? cols : ts->cols);
 	if (ts->cursor_visible && ts->cursor_row < rows && ts->cursor_col < cols &&
 	    ts->cursor_row < ts->rows) {
 		cchar_t cc;
