@@ -38,6 +38,7 @@ UNIT_TESTS = \
 	tests/unit/test_ere \
 	tests/unit/test_error \
 	tests/unit/test_fake \
+	tests/unit/test_histbuf \
 	tests/unit/test_histnum \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
@@ -88,6 +89,7 @@ SHELL_TESTS = \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
 	tests/integration/tui-flow.sh \
+	tests/integration/tui-history.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-paste.sh \
@@ -119,6 +121,8 @@ tests_unit_test_server_SOURCES = tests/unit/test_server.c $(ENGINE_HARNESS)
 tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tui/keys.c tui/model.c tui/colour.c
 tests_unit_test_tui_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_tui_LDADD = $(LDADD) $(NCURSESW_LIBS)
+# The history mode's cache of fetched lines, terminal-free.
+tests_unit_test_histbuf_SOURCES = tests/unit/test_histbuf.c tui/histbuf.c tui/histbuf.h
 
 # The kill -9 soak: runs, pauses, change requests, approvals and a server
 # killed at random moments; never part of `make check` (SOAK_SECONDS,

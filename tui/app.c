@@ -512,6 +512,8 @@ overlay_hints(const struct tui *t)
 	static const char *const editor[] = { "C-s send", "Esc cancel", NULL };
 	static const char *const form[] = { "Tab next", "C-s start", "Esc cancel", NULL };
 
+	if (t->ov == OV_NONE && t->hist.on)
+		return history_hints();
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
@@ -626,6 +628,7 @@ app_render(struct tui *t)
 			wnoutrefresh(p->win);
 		}
 		draw_footer(t);
+		history_draw_prompt(t);
 		views_draw(t);
 	}
 	doupdate();

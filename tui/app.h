@@ -18,6 +18,7 @@
 #include "proto/client.h"
 #include "proto/proto.h"
 #include "editor.h"
+#include "history.h"
 #include "keys.h"
 #include "model.h"
 #include "overlay.h"
@@ -89,6 +90,8 @@ enum pend_kind {
 	PEND_REPORT,
 	PEND_ARTIFACT, /* what: "view" or "editor" */
 	PEND_SUB,
+	PEND_HISTORY,        /* history mode's lines */
+	PEND_HISTORY_SEARCH, /* history mode's search */
 	PEND_OTHER,
 };
 
@@ -109,6 +112,7 @@ struct tui {
 	struct pane panes[PANE__COUNT];
 	enum pane_id focus;
 	struct term_screen term;
+	struct history hist; /* history mode of the agent pane (history.h) */
 
 	char *sel_run; /* selected run id, NULL when none */
 	char *filter;  /* runs filter, NULL when none */

@@ -183,6 +183,7 @@ static const struct keymap_entry default_keys[] = {
 	{ KEYS_FN | KEY_F(1), REQ_HELP },
 	{ 12 /* C-l */, REQ_REDRAW },
 	{ 'q', REQ_QUIT },
+	{ '[', REQ_HISTORY },
 };
 /* clang-format on */
 

@@ -13,6 +13,8 @@ devflow_SOURCES += \
 	tui/filter.c \
 	tui/form.c \
 	tui/help.c \
+	tui/histbuf.c tui/histbuf.h \
+	tui/history.c tui/history.h \
 	tui/keys.c tui/keys.h \
 	tui/model.c tui/model.h \
 	tui/overlay.h \

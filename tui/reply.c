@@ -373,6 +373,12 @@ on_reply(struct tui *t, struct proto_msg *m)
 		if (!m->ok)
 			app_message_error(t, &m->error);
 		break;
+	case PEND_HISTORY:
+		history_reply(t, m);
+		break;
+	case PEND_HISTORY_SEARCH:
+		history_search_reply(t, m);
+		break;
 	case PEND_OTHER:
 		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
 			app_message_error(t, &m->error);

@@ -29,7 +29,8 @@
 	X(TERMINAL, "toggle-terminal", "Show the agent terminal over the lists (narrow screens)")  \
 	X(HELP, "help", "Show this help")                                                          \
 	X(REDRAW, "redraw", "Redraw the screen")                                                   \
-	X(QUIT, "quit", "Quit the TUI (detach: the runs go on)")
+	X(QUIT, "quit", "Quit the TUI (detach: the runs go on)")                                   \
+	X(HISTORY, "history", "Scroll back through the agent's output (also PgUp in its pane)")
 
 enum tui_request {
 	REQ_NONE,

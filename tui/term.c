@@ -33,6 +33,7 @@ term_reset(struct tui *t)
 {
 	struct term_screen *ts = &t->term;
 
+	history_close(t); /* its session is no longer shown */
 	free_rows(ts);
 	free(ts->session);
 	free(ts->title);
@@ -77,6 +78,7 @@ term_apply(struct tui *t, struct proto_screen *s)
 	ts->title = xstrdup(s->title != NULL ? s->title : "");
 	ts->have = 1;
 	t->dirty = 1;
+	history_screen_changed(t);
 }
 
 static attr_t
@@ -235,6 +237,14 @@ term_draw(struct pane *p, struct tui *t)
 			                                                      : ss->state[i]);
 	} else
 		snprintf(title, sizeof title, "Agent");
+	if (t->hist.on && ss != NULL) {
+		/* The position where it is sure to be seen: role and state make room for it. */
+		char pos[64];
+
+		history_note(t, pos, sizeof pos);
+		snprintf(title, sizeof title, "Agent · run %.8s · %s %s", t->sel_run, phase, pos);
+		note[0] = '\0';
+	}
 	pane_frame(p, t, title, note);
 	if (ss == NULL) {
 		put_clipped(p->win, 1, 2,
@@ -259,19 +269,24 @@ term_draw(struct pane *p, struct tui *t)
 		int r, c;
 
 		getmaxyx(inner, r, c);
-		term_draw_full(t, inner, r, c);
+		if (t->hist.on)
+			history_draw(t, inner, r, c);
+		else
+			term_draw_full(t, inner, r, c);
 		delwin(inner);
 	}
 }
 
+/* PgUp enters history mode, a page above the screen. */
 static enum pane_result
 term_handle(struct pane *p, struct tui *t, enum tui_request req, const char **run)
 {
 	(void)p;
-	(void)t;
-	(void)req;
 	(void)run;
-	return PANE_IGNORED;
+	if (req != REQ_PAGE_UP)
+		return PANE_IGNORED;
+	history_open(t, 1);
+	return PANE_HANDLED;
 }
 
 static enum pane_result
