@@ -2,13 +2,23 @@
 # History mode of the agent pane (like tmux's copy mode): an agent prints
 # 5,000 lines (fake scenario chatty); PgUp in its pane goes a page back, g
 # to the very first line, /pineapple finds the one line that says it (the
-# search runs on the server), n finds it again (wrapping), G goes to the
-# end and q back to the live screen; a key history mode does not know
-# returns to live and does nothing else.
+# search runs on the server), n finds it again (wrapping); the agent prints
+# more meanwhile and the view stays on the same lines; G goes to the end;
+# a key history mode does not know returns to live and does nothing else,
+# and the live screen has kept up.
 . "$top_srcdir/tests/tui-lib.sh"
 
 id=$(tui_start --scenario plan=chatty)
 tui_wait_state "$id" awaiting_approval
+"$DEVFLOW" --json sessions "$id" >"$T_TMP/sessions.json"
+sess=$("$top_builddir/tests/tools/json-get" "$T_TMP/sessions.json" result.sessions.0.id)
+# type TEXT then Enter into the agent's terminal, as another client would.
+to_agent() {
+	"$top_builddir/tests/tools/rawframe" "$XDG_DATA_HOME/devflow/devflow.sock" raw \
+		'{"id":2,"op":"type","args":{"session":"'"$sess"'","text":"'"$1"'"}}' >/dev/null &&
+		"$top_builddir/tests/tools/rawframe" "$XDG_DATA_HOME/devflow/devflow.sock" raw \
+			'{"id":2,"op":"key","args":{"session":"'"$sess"'","key":"Enter"}}' >/dev/null
+}
 cat >"$T_TMP/script" <<EOS
 :wait-for plan_review
 t
@@ -28,13 +38,18 @@ Enter
 n
 :wait-for search wrapped
 :dump $T_TMP/again
+:sh . "$T_TMP/to_agent" && to_agent "not instructions"
+:sleep 1500
+:dump $T_TMP/meanwhile
 G
 :dump $T_TMP/last
 a
 :wait-for back to the live screen
+:wait-for Artifact path
 :dump $T_TMP/live
 q
 EOS
+{ echo "sess=$sess"; type to_agent | tail -n +2; } >"$T_TMP/to_agent"
 tui_run 80x24 "$T_TMP/script"
 is "$?" 0 "the script ran to its end"
 
@@ -173,13 +188,36 @@ tui_is "$T_TMP/again" "$(cat <<'EOS'
  search wrapped: went on from the first line
 EOS
 )" "n: found again past the end (wrapped), the view stays" "$id"
+tui_is "$T_TMP/meanwhile" "$(cat <<'EOS'
+ devflow  1 run · 1 waiting                                               ? help
+┌ Agent · run RUN1xxxx · plan [history 1235/5020] ─────────────────────────────┐
+│● output line 1224 of 5000                                                    │
+│● output line 1225 of 5000                                                    │
+│● output line 1226 of 5000                                                    │
+│● output line 1227 of 5000                                                    │
+│● output line 1228 of 5000                                                    │
+│● output line 1229 of 5000                                                    │
+│● output line 1230 of 5000                                                    │
+│● output line 1231 of 5000                                                    │
+│● output line 1232 of 5000                                                    │
+│● output line 1233 of 5000                                                    │
+│● output line 1234 of 5000 — pineapple                                        │
+│● output line 1235 of 5000                                                    │
+│● output line 1236 of 5000                                                    │
+│● output line 1237 of 5000                                                    │
+│● output line 1238 of 5000                                                    │
+│● output line 1239 of 5000                                                    │
+│● output line 1240 of 5000                                                    │
+│● output line 1241 of 5000                                                    │
+│● output line 1242 of 5000                                                    │
+│● output line 1243 of 5000                                                    │
+└──────────────────────────────────────────────────────────────────────────────┘
+ search wrapped: went on from the first line
+EOS
+)" "the agent printed more meanwhile: the view stays on its lines, the total grows" "$id"
 tui_is "$T_TMP/last" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
-┌ Agent · run RUN1xxxx · plan [history 4997/5016] ─────────────────────────────┐
-│╭──────────────────────────────────────────────────────────╮                  │
-││ ✻ devflow fake agent  v0.1.0                             │                  │
-││ A scripted agent CLI for devflow's tests and demo.       │                  │
-││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                  │
+┌ Agent · run RUN1xxxx · plan [history 5001/5020] ─────────────────────────────┐
 │╰──────────────────────────────────────────────────────────╯                  │
 │  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D quits.     │
 │                                                                              │
@@ -194,6 +232,10 @@ tui_is "$T_TMP/last" "$(cat <<'EOS'
 │● Writing plan.json                                                           │
 │✓ Wrote plan.json                                                             │
 │  Done in #.#s                                                                │
+│                                                                              │
+│> not instructions                                                            │
+│✗ instructions: no 'Artifact path:' line in the header                        │
+│  (see docs/instructions.md for the instruction format)                       │
 │                                                                              │
 │>                                                                             │
 └──────────────────────────────────────────────────────────────────────────────┘
@@ -203,10 +245,6 @@ EOS
 tui_is "$T_TMP/live" "$(cat <<'EOS'
  devflow  1 run · 1 waiting                                               ? help
 ┌ Agent · run RUN1xxxx · plan · planner → fake ───────── waiting_for_approval ─┐
-│╭──────────────────────────────────────────────────────────╮                  │
-││ ✻ devflow fake agent  v0.1.0                             │                  │
-││ A scripted agent CLI for devflow's tests and demo.       │                  │
-││ cwd: …/devflow/RUN1xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx/main │                  │
 │╰──────────────────────────────────────────────────────────╯                  │
 │  Paste phase instructions and press Enter. Ctrl-C twice or Ctrl-D quits.     │
 │                                                                              │
@@ -221,6 +259,10 @@ tui_is "$T_TMP/live" "$(cat <<'EOS'
 │● Writing plan.json                                                           │
 │✓ Wrote plan.json                                                             │
 │  Done in #.#s                                                                │
+│                                                                              │
+│> not instructions                                                            │
+│✗ instructions: no 'Artifact path:' line in the header                        │
+│  (see docs/instructions.md for the instruction format)                       │
 │                                                                              │
 │>                                                                             │
 └──────────────────────────────────────────────────────────────────────────────┘
