@@ -88,6 +88,7 @@ SHELL_TESTS = \
 	tests/integration/patterns.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-demo.sh \
+	tests/integration/tui-events.sh \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-history.sh \
 	tests/integration/tui-input.sh \

@@ -218,6 +218,8 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_PAGE_UP:
 		if (fp->h == 0 || !app_pane_handle(t, fp, req))
 			pane_move(fp, t, req);
+		if (t->focus == PANE_EVENTS)
+			app_want_older_events(t);
 		return;
 	case REQ_NEXT_PANE:
 		next_pane(t, 1);

@@ -167,6 +167,32 @@ app_want_status(struct tui *t, const char *run_id)
 	t->want_status[t->nwant_status++] = xstrdup(run_id);
 }
 
+/* Events a page of the Events pane's way back holds. */
+#define EVENTS_PAGE 200
+
+void
+app_want_older_events(struct tui *t)
+{
+	struct model_status *s = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
+	struct pane *p = &t->panes[PANE_EVENTS];
+	int64_t oldest, after;
+	int rows, cols;
+	cJSON *a;
+
+	if (s == NULL || s->nevents == 0 || (oldest = s->events[0].seq) <= 1 ||
+	    pending_has(t, PEND_EVENTS, s->run_id))
+		return;
+	app_pane_inner(p, &rows, &cols);
+	if (p->sel + (size_t)(rows > 0 ? rows : 1) < s->nevents)
+		return; /* not near the oldest yet */
+	/* Seqs count up from 1 per run: the page before oldest is after_seq .. oldest - 1. */
+	after = oldest - 1 - EVENTS_PAGE > 0 ? oldest - 1 - EVENTS_PAGE : 0;
+	a = app_run_args(s->run_id);
+	cJSON_AddNumberToObject(a, "after_seq", (double)after);
+	cJSON_AddNumberToObject(a, "limit", (double)(oldest - 1 - after));
+	app_send(t, "events", a, PEND_EVENTS, s->run_id);
+}
+
 /* ---- terminal subscription ------------------------------------------------------ */
 
 void

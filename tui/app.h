@@ -92,6 +92,7 @@ enum pend_kind {
 	PEND_SUB,
 	PEND_HISTORY,        /* history mode's lines */
 	PEND_HISTORY_SEARCH, /* history mode's search */
+	PEND_EVENTS,         /* older events for the Events pane */
 	PEND_OTHER,
 };
 
@@ -184,6 +185,12 @@ void app_message(struct tui *t, int err, const char *fmt, ...)
 
 /* Fetch the status of run_id (coalesced with one in flight). */
 void app_want_status(struct tui *t, const char *run_id);
+/*
+ * The Events pane's selection came near the oldest event held: fetch the
+ * page before it (the `events` op by seq), unless it is the run's first
+ * or a page is on its way.
+ */
+void app_want_older_events(struct tui *t);
 
 /* Attributes for the focused selection line. */
 void pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pair);
