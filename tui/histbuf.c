@@ -17,21 +17,12 @@ histbuf_init(struct histbuf *hb)
 	memset(hb, 0, sizeof(*hb));
 }
 
-static void
-row_free(struct proto_row *row)
-{
-	for (size_t k = 0; k < row->nspans; k++)
-		free(row->spans[k].text);
-	free(row->spans);
-	memset(row, 0, sizeof(*row));
-}
-
 /* Drop rows [i, j) of the block's index space, keeping the rest in order. */
 static void
 cut(struct histbuf *hb, size_t i, size_t j)
 {
 	for (size_t k = i; k < j; k++)
-		row_free(&hb->rows[k]);
+		proto_row_clear(&hb->rows[k]);
 	memmove(&hb->rows[i], &hb->rows[j], (hb->n - j) * sizeof(*hb->rows));
 	memmove(&hb->state[i], &hb->state[j], hb->n - j);
 	hb->n -= j - i;
@@ -43,7 +34,7 @@ void
 histbuf_free(struct histbuf *hb)
 {
 	for (size_t i = 0; i < hb->n; i++)
-		row_free(&hb->rows[i]);
+		proto_row_clear(&hb->rows[i]);
 	free(hb->rows);
 	free(hb->state);
 	memset(hb, 0, sizeof(*hb));
@@ -100,7 +91,7 @@ histbuf_put(struct histbuf *hb, struct result_history *r, int64_t keep)
 		int64_t n = hb->base + (int64_t)i;
 
 		if (hb->state[i] == HISTBUF_LOOSE && (n < f || n >= f + c)) {
-			row_free(&hb->rows[i]);
+			proto_row_clear(&hb->rows[i]);
 			hb->state[i] = HISTBUF_EMPTY;
 		}
 	}
@@ -114,7 +105,7 @@ histbuf_put(struct histbuf *hb, struct result_history *r, int64_t keep)
 		for (int64_t k = 0; k < c; k++) {
 			size_t i = (size_t)(f + k - hb->base);
 
-			row_free(&hb->rows[i]);
+			proto_row_clear(&hb->rows[i]);
 			hb->rows[i] = r->lines[k];
 			hb->state[i] = f + k >= screen ? HISTBUF_LOOSE : HISTBUF_FINAL;
 		}

@@ -221,11 +221,31 @@ search_key(struct tui *t, int key)
 	t->dirty = 1;
 }
 
+/* 1 when key moves the view, with *delta the lines it moves the top by. */
+static int
+movement(struct tui *t, int key, enum tui_request req, int64_t *delta)
+{
+	const struct history *h = &t->hist;
+
+	if (req == REQ_MOVE_DOWN || req == REQ_MOVE_UP)
+		*delta = req == REQ_MOVE_DOWN ? 1 : -1;
+	else if (req == REQ_PAGE_DOWN || req == REQ_PAGE_UP)
+		*delta = req == REQ_PAGE_DOWN ? page(t) : -page(t);
+	else if (key == 'g' || key == (KEYS_FN | KEY_HOME))
+		*delta = histnum_first(&h->buf.hn) - h->top;
+	else if (key == 'G' || key == (KEYS_FN | KEY_END))
+		*delta = top_max(t) - h->top;
+	else
+		return 0;
+	return 1;
+}
+
 int
 history_key(struct tui *t, int key)
 {
 	struct history *h = &t->hist;
 	enum tui_request req;
+	int64_t delta;
 
 	if (!h->on)
 		return 0;
@@ -233,19 +253,11 @@ history_key(struct tui *t, int key)
 		search_key(t, key);
 		return 1;
 	}
-	if (!h->buf.have) /* nothing to move over yet: only leaving */
-		req = REQ_NONE;
-	else
-		req = keymap_lookup(&t->keys, key);
-	if (req == REQ_MOVE_DOWN || req == REQ_MOVE_UP)
-		move_by(t, req == REQ_MOVE_DOWN ? 1 : -1);
-	else if (req == REQ_PAGE_DOWN || req == REQ_PAGE_UP)
-		move_by(t, req == REQ_PAGE_DOWN ? page(t) : -page(t));
-	else if (h->buf.have && (key == 'g' || key == (KEYS_FN | KEY_HOME)))
-		move_by(t, histnum_first(&h->buf.hn) - h->top);
-	else if (h->buf.have && (key == 'G' || key == (KEYS_FN | KEY_END)))
-		move_by(t, top_max(t) - h->top);
-	else if (key == '/' || key == '?') {
+	req = keymap_lookup(&t->keys, key);
+	if (movement(t, key, req, &delta)) {
+		if (h->buf.have) /* else nothing to move over yet: a second PgUp stays */
+			move_by(t, delta);
+	} else if (key == '/' || key == '?') {
 		h->searching = key;
 		editor_init(&h->input, NULL, 0);
 		t->dirty = 1;

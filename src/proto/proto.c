@@ -930,11 +930,8 @@ proto_attrs_string(unsigned attrs, char out[8])
 void
 proto_screen_free(struct proto_screen *s)
 {
-	for (size_t i = 0; i < s->nrows; i++) {
-		for (size_t k = 0; k < s->rowv[i].nspans; k++)
-			free(s->rowv[i].spans[k].text);
-		free(s->rowv[i].spans);
-	}
+	for (size_t i = 0; i < s->nrows; i++)
+		proto_row_clear(&s->rowv[i]);
 	free(s->rowv);
 	free(s->session);
 	free(s->title);
@@ -951,6 +948,15 @@ proto_screen_add_row(struct proto_screen *s, int y)
 	memset(row, 0, sizeof(*row));
 	row->y = y;
 	return row;
+}
+
+void
+proto_row_clear(struct proto_row *row)
+{
+	for (size_t k = 0; k < row->nspans; k++)
+		free(row->spans[k].text);
+	free(row->spans);
+	memset(row, 0, sizeof(*row));
 }
 
 void

@@ -327,6 +327,9 @@ void proto_screen_free(struct proto_screen *s);
 /* Append a row (y) and return it; spans are added with proto_row_add_span. */
 struct proto_row *proto_screen_add_row(struct proto_screen *s, int y);
 
+/* Free a row's spans (their texts too) and zero it. */
+void proto_row_clear(struct proto_row *row);
+
 /* Append a span to row; text is copied (len bytes). */
 void proto_row_add_span(struct proto_row *row, int x, const char *text, size_t len, int32_t fg,
                         int32_t bg, unsigned attrs);

@@ -801,11 +801,8 @@ result_history_parse(const cJSON *j, struct result_history *r, struct df_error *
 void
 result_history_free(struct result_history *r)
 {
-	for (size_t i = 0; i < r->nlines; i++) {
-		for (size_t k = 0; k < r->lines[i].nspans; k++)
-			free(r->lines[i].spans[k].text);
-		free(r->lines[i].spans);
-	}
+	for (size_t i = 0; i < r->nlines; i++)
+		proto_row_clear(&r->lines[i]);
 	free(r->lines);
 	memset(r, 0, sizeof(*r));
 }

@@ -147,26 +147,31 @@ srv_op_history(struct op_ctx *x, cJSON **result, struct df_error *err)
 		return -1;
 	if (spans)
 		r.lines = xcalloc((size_t)limit + 1, sizeof(*r.lines));
+	/* A line that would take the reply past its budget is left for the next one. */
 	for (n = first; n <= last && n - first < limit; n++) {
+		size_t more;
+
 		if (spans) {
 			struct proto_row *pr = &r.lines[r.nlines];
 
-			pr->y = (int)r.nlines;
 			line_spans(scr, &h, n, pr);
-			bytes += row_bytes(pr);
-			r.nlines++;
+			if ((more = row_bytes(pr)) + bytes > HISTORY_BYTES_MAX && r.nlines > 0) {
+				proto_row_clear(pr);
+				break;
+			}
+			pr->y = (int)r.nlines++;
 		} else {
 			char *t = line_text(scr, &h, n);
 
-			bytes += 2 * strlen(t) + 2;
+			if ((more = 2 * strlen(t) + 2) + bytes > HISTORY_BYTES_MAX && n > first) {
+				free(t);
+				break;
+			}
 			buf_puts(&text, t);
 			buf_putc(&text, '\n');
 			free(t);
 		}
-		if (bytes > HISTORY_BYTES_MAX) {
-			n++;
-			break;
-		}
+		bytes += more;
 	}
 	r.session = sid;
 	r.history_size = h.size;

@@ -150,9 +150,7 @@ test_text(void **state)
 	s = histbuf_text(&row);
 	assert_string_equal(s, "  abcd");
 	free(s);
-	for (size_t k = 0; k < row.nspans; k++)
-		free(row.spans[k].text);
-	free(row.spans);
+	proto_row_clear(&row);
 }
 
 int
