@@ -118,8 +118,12 @@ history_open(struct tui *t, int page_up)
 		app_refuse(t, "no agent terminal to scroll back through");
 		return;
 	}
+	if (t->panes[PANE_TERM].h == 0 && !t->wide) {
+		t->show_term = 1; /* narrow: the agent's pane over the lists, as t does */
+		app_layout(t);
+	}
 	if (t->panes[PANE_TERM].h == 0) {
-		app_refuse(t, "the agent terminal is not shown (t shows it)");
+		app_refuse(t, "the screen is too small for the agent's pane");
 		return;
 	}
 	if (h->on)

@@ -5,7 +5,8 @@
 # search runs on the server), n finds it again (wrapping); the agent prints
 # more meanwhile and the view stays on the same lines; G goes to the end;
 # a key history mode does not know returns to live and does nothing else,
-# and the live screen has kept up.
+# and the live screen has kept up; [ from the lists (the history request)
+# shows the agent's pane in history mode.
 . "$top_srcdir/tests/tui-lib.sh"
 
 id=$(tui_start --scenario plan=chatty)
@@ -47,6 +48,11 @@ a
 :wait-for back to the live screen
 :wait-for Artifact path
 :dump $T_TMP/live
+t
+:wait-for Waiting for you
+[
+:wait-for [history
+:dump $T_TMP/bracket
 q
 EOS
 { echo "sess=$sess"; type to_agent | tail -n +2; } >"$T_TMP/to_agent"
@@ -269,5 +275,7 @@ tui_is "$T_TMP/live" "$(cat <<'EOS'
  back to the live screen
 EOS
 )" "a key history mode does not know: back to live, nothing approved" "$id"
+like "$(sed -n 2p "$T_TMP/bracket")" "^┌ Agent · run ${id%"${id#????????}"} · plan \[history [0-9]+/[0-9]+\] ─+┐$" \
+	"[ from the lists: the agent's pane, in history mode"
 
 done_testing
