@@ -27,8 +27,7 @@ static int cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_capture_entry = {
 	.name = "capture",
 	.usage = "SESSION [-e] [-S START] [-E END]",
-	.summary = "print an agent's screen or history (-e: with colours; -S/-E: lines as tmux "
-	           "numbers them)",
+	.summary = "print an agent's screen, or lines of its history (-S/-E; -e: colours)",
 	.exec = cmd_capture_exec,
 };
 
