@@ -240,7 +240,7 @@ cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *name = NULL;
 	struct capture_range r = { 0 };
-	int escapes = 0, ranged = 0, rc;
+	int escapes = 0, ranged = 0, s_given = 0, rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-e") == 0)
@@ -249,6 +249,7 @@ cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 			int s = argv[i][1] == 'S';
 
 			ranged = 1;
+			s_given |= s;
 			rc = line_number(ctx, argv[i], i + 1 < argc ? argv[i + 1] : NULL,
 			                 s ? &r.has_start : &r.has_end, s ? &r.start : &r.end);
 			if (rc != 0)
@@ -262,6 +263,16 @@ cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (name == NULL)
 		return cli_usage(ctx, &cmd_capture_entry, "which session? (SESSION is missing)");
+	if (ranged && !s_given) {
+		/* As tmux: without -S the capture starts at the screen's first row. */
+		r.has_start = 1;
+		r.start = 0;
+		if (r.has_end && r.end < 0)
+			return cli_usage(ctx, &cmd_capture_entry,
+			                 "-E %lld is above the screen's first row, where the "
+			                 "capture starts without -S (give -S too)",
+			                 (long long)r.end);
+	}
 	if (r.has_start && r.has_end && r.start > r.end)
 		return cli_usage(ctx, &cmd_capture_entry, "-S %lld is after -E %lld",
 		                 (long long)r.start, (long long)r.end);

@@ -100,6 +100,13 @@ like "$err" "-E needs a line number" "... saying so"
 err=$("$DEVFLOW" capture "$sess" -S 3 -E -3 2>&1)
 is $? 2 "-S after -E is a usage error"
 like "$err" "-S 3 is after -E -3" "... naming both"
+is "$("$DEVFLOW" capture "$sess" -E 2)" "$("$DEVFLOW" capture "$sess" -S 0 -E 2)" \
+	"without -S the capture starts at the screen's first row, as in tmux"
+is "$("$DEVFLOW" capture "$sess" -E 2 | wc -l)" 3 "... three rows for -E 2"
+err=$("$DEVFLOW" capture "$sess" -E -5 2>&1)
+is $? 2 "-E above the screen without -S is a usage error"
+like "$err" "-E -5 is above the screen's first row, where the capture starts without -S" \
+	"... saying where it starts"
 "$DEVFLOW" capture nosuch -S - >/dev/null 2>&1
 is $? 1 "an unknown session is an error (1)"
 
