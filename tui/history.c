@@ -214,6 +214,11 @@ search_key(struct tui *t, int key)
 	} else if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER)) {
 		const char *text = editor_text(&h->input);
 
+		if (strlen(text) > HISTORY_PATTERN_MAX) {
+			app_refuse(t, "a search of %zu bytes: at most %d", strlen(text),
+			           HISTORY_PATTERN_MAX);
+			return;
+		}
 		if (text[0] != '\0')
 			snprintf(h->pattern, sizeof h->pattern, "%s", text);
 		h->backward = h->searching == '?';
