@@ -97,7 +97,9 @@ history_range(struct op_ctx *x, const struct histnum *h, int64_t *first, int64_t
 	int64_t s, e;
 
 	for (int i = 0; i < 4; i++) {
-		has[i] = cJSON_GetObjectItemCaseSensitive(x->args, names[i]) != NULL;
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(x->args, names[i]);
+
+		has[i] = it != NULL && !cJSON_IsNull(it); /* null is absent, as srv_arg_int says */
 		if (srv_arg_int("history", x->args, names[i], i < 2 ? -LINE_MAX_ABS : 0,
 		                LINE_MAX_ABS, 0, &v[i], err) != 0)
 			return -1;

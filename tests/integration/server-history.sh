@@ -59,6 +59,9 @@ rawres history '{"session":"'"$sess"'","from":'"$first"',"to":'"$((first + 2))"'
 is "$(jv result.count) $(jv result.text)" "3 null" "from/to: stable numbers, with spans"
 is "$(keys result.lines.0)" "spans" "a line is its spans"
 is "$(keys result.lines.0.spans.0)" "x text fg bg attrs" "a span as screen messages have it"
+rawres history '{"session":"'"$sess"'","start":null,"end":-1}'
+is "$(jv result.first) $(jv result.start)" "$(jv result.dropped) -$size" \
+	"a null start is no start: from the history's first line"
 rawres history '{"session":"'"$sess"'","spans":true}'
 is "$(jv result.count) $(jv result.more)" "2000 true" "a reply holds at most 2,000 lines"
 
