@@ -40,7 +40,7 @@ n
 :wait-for search wrapped
 :dump $T_TMP/again
 :sh . "$T_TMP/to_agent" && to_agent "not instructions"
-:sleep 1500
+:wait-for 1235/5020]
 :dump $T_TMP/meanwhile
 G
 :dump $T_TMP/last
