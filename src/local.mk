@@ -82,6 +82,7 @@ engine_sources = \
 # terminal's keyboard input decoded into the protocol's keys.
 proto_sources = \
 	src/proto/client.c src/proto/client.h \
+	src/proto/histnum.c src/proto/histnum.h \
 	src/proto/keyin.c src/proto/keyin.h \
 	src/proto/proto.c src/proto/proto.h \
 	src/proto/result.c src/proto/result.h \
@@ -95,6 +96,7 @@ server_sources = \
 	src/server/server-catalog.c \
 	src/server/server-client.c \
 	src/server/server-fn.c \
+	src/server/server-history.c \
 	src/server/server-int.h \
 	src/server/server-job.c \
 	src/server/server-ops.c \

@@ -38,6 +38,8 @@ UNIT_TESTS = \
 	tests/unit/test_ere \
 	tests/unit/test_error \
 	tests/unit/test_fake \
+	tests/unit/test_histbuf \
+	tests/unit/test_histnum \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
 	tests/unit/test_list \
@@ -86,13 +88,16 @@ SHELL_TESTS = \
 	tests/integration/server-answer.sh \
 	tests/integration/server-artifact-files.sh \
 	tests/integration/server-frames.sh \
+	tests/integration/server-history.sh \
 	tests/integration/patterns.sh \
 	tests/integration/tui-agent-state.sh \
 	tests/integration/tui-ask.sh \
 	tests/integration/tui-answer.sh \
 	tests/integration/tui-demo.sh \
+	tests/integration/tui-events.sh \
 	tests/integration/tui-flow.sh \
 	tests/integration/tui-form.sh \
+	tests/integration/tui-history.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-lists.sh \
@@ -134,6 +139,8 @@ tests_unit_test_list_SOURCES = tests/unit/test_list.c tui/list.c
 tests_unit_test_messages_SOURCES = tests/unit/test_messages.c tui/messages.c tui/draw.c tui/colour.c
 tests_unit_test_messages_CFLAGS = $(AM_CFLAGS) $(NCURSESW_CFLAGS)
 tests_unit_test_messages_LDADD = $(LDADD) $(NCURSESW_LIBS)
+# The history mode's cache of fetched lines, terminal-free.
+tests_unit_test_histbuf_SOURCES = tests/unit/test_histbuf.c tui/histbuf.c tui/histbuf.h
 
 # The kill -9 soak: runs, pauses, change requests, approvals and a server
 # killed at random moments; never part of `make check` (SOAK_SECONDS,

@@ -239,6 +239,8 @@ do_request(struct tui *t, enum tui_request req)
 	case REQ_MOVE_LAST:
 		if (fp->h == 0 || !app_pane_handle(t, fp, req))
 			pane_move(fp, t, req);
+		if (t->focus == PANE_EVENTS)
+			app_want_older_events(t);
 		return;
 	case REQ_NEXT_PANE:
 		next_pane(t, 1);
@@ -285,6 +287,9 @@ do_request(struct tui *t, enum tui_request req)
 		/* Reached only through a binding of the main view (keys.conf). */
 		app_refuse(t, "answer: focus a question in \"Waiting for you\" and press the key "
 		              "of one of its answers");
+		return;
+	case REQ_HISTORY:
+		history_open(t, 0);
 		return;
 	case REQ_ARTIFACT:
 		view_artifact(t);
@@ -433,7 +438,7 @@ take_paste(struct tui *t, const char *text)
 		return;
 	if (t->ov == OV_ATTACH)
 		app_attach_paste(t, text);
-	else if (!views_paste(t, text))
+	else if (!views_paste(t, text) && !history_paste(t, text))
 		app_message(t, 1, "paste ignored: not in a text field");
 }
 
@@ -512,7 +517,7 @@ app_key(struct tui *t, int key)
 		app_attach_key(t, key);
 		return;
 	}
-	if (views_key(t, key))
+	if (views_key(t, key) || history_key(t, key))
 		return;
 	if (question_key(t, key))
 		return;

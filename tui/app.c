@@ -210,6 +210,32 @@ app_want_status(struct tui *t, const char *run_id)
 	t->want_status[t->nwant_status++] = xstrdup(run_id);
 }
 
+/* Events a page of the Events pane's way back holds. */
+#define EVENTS_PAGE 200
+
+void
+app_want_older_events(struct tui *t)
+{
+	struct model_status *s = t->sel_run ? model_status(&t->model, t->sel_run) : NULL;
+	struct pane *p = &t->panes[PANE_EVENTS];
+	int64_t oldest, after;
+	int rows, cols;
+	cJSON *a;
+
+	if (s == NULL || s->nevents == 0 || (oldest = s->events[0].seq) <= 1 ||
+	    pending_has(t, PEND_EVENTS, s->run_id))
+		return;
+	app_pane_inner(p, &rows, &cols);
+	if (p->list.sel + (size_t)(rows > 0 ? rows : 1) < s->nevents)
+		return; /* not near the oldest yet */
+	/* Seqs count up from 1 per run: the page before oldest is after_seq .. oldest - 1. */
+	after = oldest - 1 - EVENTS_PAGE > 0 ? oldest - 1 - EVENTS_PAGE : 0;
+	a = app_run_args(s->run_id);
+	cJSON_AddNumberToObject(a, "after_seq", (double)after);
+	cJSON_AddNumberToObject(a, "limit", (double)(oldest - 1 - after));
+	app_send(t, "events", a, PEND_EVENTS, s->run_id);
+}
+
 /* ---- terminal subscription ------------------------------------------------------ */
 
 void
@@ -568,6 +594,8 @@ overlay_hints(const struct tui *t)
 	static const char *const choice[] = { "←/→ choose", "Tab next", "C-s start", "Esc cancel",
 		                              NULL };
 
+	if (t->ov == OV_NONE && t->hist.on)
+		return history_hints();
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
@@ -750,6 +778,8 @@ app_render(struct tui *t)
 		views_draw(t);
 		if (t->ov != OV_FILTER)
 			draw_footer(t);
+		/* History mode's search line goes over the footer. */
+		history_draw_prompt(t);
 	}
 	doupdate();
 	/* A pair recycled during this frame recoloured older cells: draw again. */

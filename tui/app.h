@@ -18,6 +18,7 @@
 #include "proto/client.h"
 #include "proto/proto.h"
 #include "editor.h"
+#include "history.h"
 #include "keys.h"
 #include "list.h"
 #include "messages.h"
@@ -97,8 +98,11 @@ enum pend_kind {
 	PEND_REPORT,
 	PEND_ARTIFACT, /* what: "view" or "editor" */
 	PEND_SUB,
-	PEND_ANSWER,   /* what: the choice's key and label */
-	PEND_BACKENDS, /* for the new-run form */
+	PEND_ANSWER,         /* what: the choice's key and label */
+	PEND_BACKENDS,       /* for the new-run form */
+	PEND_HISTORY,        /* history mode's lines */
+	PEND_HISTORY_SEARCH, /* history mode's search */
+	PEND_EVENTS,         /* older events for the Events pane */
 	PEND_OTHER,
 };
 
@@ -119,6 +123,7 @@ struct tui {
 	struct pane panes[PANE__COUNT];
 	enum pane_id focus;
 	struct term_screen term;
+	struct history hist; /* history mode of the agent pane (history.h) */
 
 	char *sel_run; /* selected run id, NULL when none */
 	char *filter;  /* runs filter, NULL when none */
@@ -197,6 +202,12 @@ void app_message(struct tui *t, int err, const char *fmt, ...)
 
 /* Fetch the status of run_id (coalesced with one in flight). */
 void app_want_status(struct tui *t, const char *run_id);
+/*
+ * The Events pane's selection came near the oldest event held: fetch the
+ * page before it (the `events` op by seq), unless it is the run's first
+ * or a page is on its way.
+ */
+void app_want_older_events(struct tui *t);
 
 /* Attributes for the focused selection line. */
 void pane_line_attr(struct pane *p, struct tui *t, size_t line, attr_t *attr, int *pair);
@@ -207,6 +218,8 @@ int pane_move(struct pane *p, struct tui *t, enum tui_request req);
 void term_reset(struct tui *t);
 void term_apply(struct tui *t, struct proto_screen *s);
 void term_draw_full(struct tui *t, WINDOW *win, int rows, int cols);
+/* Draw a row of styled spans at row y of win, cut at limit cells (the cells after it untouched). */
+void term_draw_row(WINDOW *win, int y, const struct proto_row *row, int limit);
 
 /* views.c: the overlay open */
 /* Draw the open overlay (none: nothing). */

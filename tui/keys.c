@@ -205,6 +205,7 @@ static const struct keymap_entry default_keys[] = {
 	{ KEYS_QUESTION | '8', REQ_ANSWER },
 	{ KEYS_QUESTION | '9', REQ_ANSWER },
 	{ KEYS_QUESTION | '0', REQ_ANSWER },
+	{ '[', REQ_HISTORY },
 };
 /* clang-format on */
 

@@ -15,6 +15,8 @@ devflow_SOURCES += \
 	tui/find.c \
 	tui/form.c \
 	tui/help.c \
+	tui/histbuf.c tui/histbuf.h \
+	tui/history.c tui/history.h \
 	tui/keys.c tui/keys.h \
 	tui/list.c tui/list.h \
 	tui/messages.c tui/messages.h \

@@ -582,8 +582,24 @@ status_store(struct model *m, struct model_status *ns)
 		m->statuses = xreallocarray(m->statuses, m->nstatuses + 1, sizeof *m->statuses);
 		slot = &m->statuses[m->nstatuses++];
 	} else {
+		/* Keep the older events read further back (the Events pane's pages). */
+		int64_t oldest = ns->nevents > 0 ? ns->events[0].seq : INT64_MAX;
+		size_t k = 0;
+
+		while (k < slot->nevents && slot->events[k].seq < oldest)
+			k++;
+		if (k > 0) {
+			ns->events = xreallocarray(ns->events, ns->nevents + k, sizeof *ns->events);
+			memmove(&ns->events[k], ns->events, ns->nevents * sizeof *ns->events);
+			for (size_t i = 0; i < k; i++) {
+				ns->events[i] = slot->events[i];
+				slot->events[i].ts = slot->events[i].type = slot->events[i].text =
+				    NULL;
+			}
+			ns->nevents += k;
+		}
 		/* Keep pushed events newer than what the status returned. */
-		for (size_t i = 0; i < slot->nevents; i++)
+		for (size_t i = k; i < slot->nevents; i++)
 			if (slot->events[i].seq > ns->last_seq) {
 				struct model_event *e;
 
@@ -669,6 +685,42 @@ model_add_event(struct model *m, const char *run_id, int64_t seq, const char *ty
 		return 0;
 	add_event(s, seq, type, payload, ts);
 	return 1;
+}
+
+int
+model_add_older_events(struct model *m, const cJSON *result)
+{
+	struct result_events ev;
+	struct df_error err;
+	struct model_status *s;
+	size_t k = 0;
+
+	if (result_events_parse(result, &ev, &err) != 0) {
+		result_events_free(&ev);
+		return -1;
+	}
+	s = model_status(m, ev.run_id);
+	if (s != NULL) {
+		int64_t oldest = s->nevents > 0 ? s->events[0].seq : INT64_MAX;
+		struct model_status tmp;
+
+		/* The older ones, in order, built apart and then put before the rest. */
+		memset(&tmp, 0, sizeof tmp);
+		for (size_t i = 0; i < ev.nevents; i++)
+			if (ev.events[i].seq < oldest)
+				add_event(&tmp, ev.events[i].seq, ev.events[i].type,
+				          ev.events[i].payload, ev.events[i].ts);
+		k = tmp.nevents;
+		if (k > 0) {
+			s->events = xreallocarray(s->events, s->nevents + k, sizeof *s->events);
+			memmove(&s->events[k], s->events, s->nevents * sizeof *s->events);
+			memcpy(s->events, tmp.events, k * sizeof *s->events);
+			s->nevents += k;
+		}
+		free(tmp.events);
+	}
+	result_events_free(&ev);
+	return (int)k;
 }
 
 int

@@ -116,6 +116,14 @@ void model_drop_status(struct model *m, const char *run_id);
 int model_add_event(struct model *m, const char *run_id, int64_t seq, const char *type,
                     const cJSON *payload, const char *ts);
 
+/*
+ * Prepend the events of an `events` result older than the oldest its run's
+ * status holds (the Events pane scrolling back past the status's last 20).
+ * Returns how many were added (0 when the run is not followed), or -1 when
+ * the result does not decode.
+ */
+int model_add_older_events(struct model *m, const cJSON *result);
+
 struct model_run *model_run(struct model *m, const char *run_id);
 struct model_status *model_status(struct model *m, const char *run_id);
 

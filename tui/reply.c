@@ -410,6 +410,21 @@ on_reply(struct tui *t, struct proto_msg *m)
 		if (!m->ok)
 			app_message_error(t, &m->error);
 		break;
+	case PEND_HISTORY:
+		history_reply(t, m);
+		break;
+	case PEND_EVENTS:
+		/* Older events for the Events pane; more if the selection is still at the end. */
+		if (!m->ok)
+			app_message_error(t, &m->error);
+		else if (model_add_older_events(&t->model, m->result) > 0) {
+			t->dirty = 1;
+			app_want_older_events(t);
+		}
+		break;
+	case PEND_HISTORY_SEARCH:
+		history_search_reply(t, m);
+		break;
 	case PEND_OTHER:
 		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
 			app_message_error(t, &m->error);

@@ -36,7 +36,8 @@
 	X(MESSAGES, "messages", "Show the status line's messages so far, in full")                 \
 	X(REDRAW, "redraw", "Redraw the screen")                                                   \
 	X(SUSPEND, "suspend", "Suspend the TUI to the shell (fg comes back)")                      \
-	X(QUIT, "quit", "Quit the TUI (detach: the runs go on)")
+	X(QUIT, "quit", "Quit the TUI (detach: the runs go on)")                                   \
+	X(HISTORY, "history", "Scroll back through the agent's output (also PgUp in its pane)")
 
 enum tui_request {
 	REQ_NONE,

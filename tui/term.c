@@ -33,6 +33,7 @@ term_reset(struct tui *t)
 {
 	struct term_screen *ts = &t->term;
 
+	history_close(t); /* its session is no longer shown */
 	free_rows(ts);
 	free(ts->session);
 	free(ts->title);
@@ -80,6 +81,7 @@ term_apply(struct tui *t, struct proto_screen *s)
 	ts->state = s->state != NULL ? xstrdup(s->state) : NULL;
 	ts->have = 1;
 	t->dirty = 1;
+	history_screen_changed(t);
 }
 
 static attr_t
@@ -166,36 +168,39 @@ draw_span(WINDOW *win, int wy, int x0, int x, int limit, const struct proto_span
 }
 
 void
+term_draw_row(WINDOW *win, int y, const struct proto_row *row, int limit)
+{
+	int ncolors = colour_enabled() ? COLORS : 0;
+
+	wmove(win, y, 0);
+	for (size_t i = 0; i < row->nspans; i++) {
+		const struct proto_span *sp = &row->spans[i];
+		int bold = 0, b2 = 0, fg, bg, pair;
+		attr_t a = span_attrs(sp->attrs);
+		int end = i + 1 < row->nspans ? row->spans[i + 1].x : limit;
+
+		if (sp->x >= limit)
+			break;
+		fg = colour_map(sp->fg, ncolors, &bold);
+		bg = colour_map(sp->bg, ncolors, &b2);
+		if (bold)
+			a |= A_BOLD;
+		pair = colour_pair(fg, bg);
+		draw_span(win, y, 0, sp->x, end < limit ? end : limit, sp, a, pair);
+	}
+}
+
+void
 term_draw_full(struct tui *t, WINDOW *win, int rows, int cols)
 {
 	struct term_screen *ts = &t->term;
-	int ncolors = colour_enabled() ? COLORS : 0;
 
 	for (int y = 0; y < rows; y++) {
 		wmove(win, y, 0);
 		wclrtoeol(win);
 	}
-	for (int y = 0; y < rows && y < ts->rows; y++) {
-		struct proto_row *row = &ts->rowv[y];
-		int limit = cols < ts->cols ? cols : ts->cols;
-
-		wmove(win, y, 0);
-		for (size_t i = 0; i < row->nspans; i++) {
-			const struct proto_span *sp = &row->spans[i];
-			int bold = 0, b2 = 0, fg, bg, pair;
-			attr_t a = span_attrs(sp->attrs);
-			int end = i + 1 < row->nspans ? row->spans[i + 1].x : limit;
-
-			if (sp->x >= limit)
-				break;
-			fg = colour_map(sp->fg, ncolors, &bold);
-			bg = colour_map(sp->bg, ncolors, &b2);
-			if (bold)
-				a |= A_BOLD;
-			pair = colour_pair(fg, bg);
-			draw_span(win, y, 0, sp->x, end < limit ? end : limit, sp, a, pair);
-		}
-	}
+	for (int y = 0; y < rows && y < ts->rows; y++)
+		term_draw_row(win, y, &ts->rowv[y], cols < ts->cols ? cols : ts->cols);
 	if (ts->cursor_visible && ts->cursor_row < rows && ts->cursor_col < cols &&
 	    ts->cursor_row < ts->rows) {
 		cchar_t cc;
@@ -247,6 +252,14 @@ term_draw(struct pane *p, struct tui *t)
 			note[i] = (char)(st[i] >= 'A' && st[i] <= 'Z' ? st[i] + 32 : st[i]);
 	} else
 		snprintf(title, sizeof title, "Agent");
+	if (t->hist.on && ss != NULL) {
+		/* The position where it is sure to be seen: role and state make room for it. */
+		char pos[64];
+
+		history_note(t, pos, sizeof pos);
+		snprintf(title, sizeof title, "Agent · run %.8s · %s %s", t->sel_run, phase, pos);
+		note[0] = '\0';
+	}
 	pane_frame(p, t, title, note);
 	if (ss == NULL) {
 		put_clipped(p->win, 1, 2,
@@ -271,19 +284,24 @@ term_draw(struct pane *p, struct tui *t)
 		int r, c;
 
 		getmaxyx(inner, r, c);
-		term_draw_full(t, inner, r, c);
+		if (t->hist.on)
+			history_draw(t, inner, r, c);
+		else
+			term_draw_full(t, inner, r, c);
 		delwin(inner);
 	}
 }
 
+/* PgUp enters history mode, a page above the screen. */
 static enum pane_result
 term_handle(struct pane *p, struct tui *t, enum tui_request req, const char **run)
 {
 	(void)p;
-	(void)t;
-	(void)req;
 	(void)run;
-	return PANE_IGNORED;
+	if (req != REQ_PAGE_UP)
+		return PANE_IGNORED;
+	history_open(t, 1);
+	return PANE_HANDLED;
 }
 
 static enum pane_result

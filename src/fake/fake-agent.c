@@ -49,6 +49,8 @@
 #define NOTES_FILE "NOTES.md"
 #define SPIN_FRAME_MS 80
 #define SILENT_STEPS 8
+#define CHATTY_LINES 5000
+#define CHATTY_WORD_LINE 1234
 #define HISTORY_LINES 1000
 
 static struct termios saved_tio;
@@ -846,6 +848,15 @@ say_first_line(const char *label, const char *text)
 		    nl != NULL ? "…" : "");
 }
 
+/* The chatty scenario's long output, to scroll back through (history mode, capture -S/-E). */
+static void
+say_chatty(void)
+{
+	for (int i = 1; i <= CHATTY_LINES; i++)
+		say("", C_BULLET "●" C_RESET " output line %04d of %d%s", i, CHATTY_LINES,
+		    i == CHATTY_WORD_LINE ? " — pineapple" : "");
+}
+
 static void
 run_instructions(const char *text)
 {
@@ -905,6 +916,9 @@ run_instructions(const char *text)
 			goto done;
 		}
 		break;
+	case FAKE_S_CHATTY:
+		say_chatty();
+		break;
 	case FAKE_S_GARBAGE:
 		spin("Writing");
 		artifact = fake_garbage(&in);
@@ -943,8 +957,7 @@ write:
 		goto done;
 	}
 	say(C_GREEN C_BOLD, "✓ Wrote %s", in.artifact_path);
-	if (scenario != FAKE_S_OK && scenario != FAKE_S_ASK && scenario != FAKE_S_PERMISSION &&
-	    !fake_scenario_valid(scenario, &in))
+	if (!fake_scenario_valid(scenario, &in))
 		say(C_DIM, "  (scenario %s: this artifact is %s on purpose)", name,
 		    scenario == FAKE_S_GARBAGE ? "not JSON" : "invalid");
 	say(C_DIM, "  Done in %.1fs", elapsed_s());

@@ -341,6 +341,7 @@ fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in)
 	case FAKE_S_OK:
 	case FAKE_S_ASK:
 	case FAKE_S_PERMISSION:
+	case FAKE_S_CHATTY:
 		return 1;
 	case FAKE_S_INVALID_THEN_OK:
 		return in->repair;

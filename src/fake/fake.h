@@ -45,6 +45,7 @@ void fake_instr_free(struct fake_instr *in);
 	X(SILENT, "silent")                                                                        \
 	X(ASK, "ask")                                                                              \
 	X(PERMISSION, "permission")                                                                \
+	X(CHATTY, "chatty")                                                                        \
 	X(CRASH, "crash")
 
 enum fake_scenario {
@@ -72,7 +73,7 @@ char *fake_scenario_pick(const struct fake_instr *in, const char *map, const cha
 
 /*
  * Whether a scenario writes a schema-valid artifact for in: ok, ask and
- * permission always, invalid-then-ok only on a repair attempt, others never.
+ * permission and chatty always, invalid-then-ok only on a repair attempt, others never.
  */
 int fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in);
 

@@ -14,4 +14,12 @@ int str_hexval(int c);
 /* Free a NULL-terminated vector of strings and each string in it; NULL is fine. */
 void str_vec_free(char **v);
 
+/*
+ * The first occurrence of needle (non-empty) in hay, as less -i and vim's
+ * smartcase search: ASCII letters match either case unless needle holds an
+ * uppercase one ("error" finds "Error", "Error" not "error"); other bytes
+ * match exactly. Returns the byte offset, or -1 when there is none.
+ */
+long str_search(const char *hay, const char *needle);
+
 #endif

@@ -930,11 +930,8 @@ proto_attrs_string(unsigned attrs, char out[8])
 void
 proto_screen_free(struct proto_screen *s)
 {
-	for (size_t i = 0; i < s->nrows; i++) {
-		for (size_t k = 0; k < s->rowv[i].nspans; k++)
-			free(s->rowv[i].spans[k].text);
-		free(s->rowv[i].spans);
-	}
+	for (size_t i = 0; i < s->nrows; i++)
+		proto_row_clear(&s->rowv[i]);
 	free(s->rowv);
 	free(s->session);
 	free(s->title);
@@ -952,6 +949,15 @@ proto_screen_add_row(struct proto_screen *s, int y)
 	memset(row, 0, sizeof(*row));
 	row->y = y;
 	return row;
+}
+
+void
+proto_row_clear(struct proto_row *row)
+{
+	for (size_t k = 0; k < row->nspans; k++)
+		free(row->spans[k].text);
+	free(row->spans);
+	memset(row, 0, sizeof(*row));
 }
 
 void
@@ -985,6 +991,27 @@ color_json(int32_t c)
 }
 
 cJSON *
+proto_spans_json(const struct proto_row *row)
+{
+	cJSON *spans = cJSON_CreateArray();
+
+	for (size_t k = 0; k < row->nspans; k++) {
+		const struct proto_span *sp = &row->spans[k];
+		cJSON *span = cJSON_CreateObject();
+		char attrs[8];
+
+		cJSON_AddNumberToObject(span, "x", sp->x);
+		cJSON_AddStringToObject(span, "text", sp->text);
+		cJSON_AddItemToObject(span, "fg", color_json(sp->fg));
+		cJSON_AddItemToObject(span, "bg", color_json(sp->bg));
+		proto_attrs_string(sp->attrs, attrs);
+		cJSON_AddStringToObject(span, "attrs", attrs);
+		cJSON_AddItemToArray(spans, span);
+	}
+	return spans;
+}
+
+cJSON *
 proto_screen_json(const struct proto_screen *s)
 {
 	cJSON *j = cJSON_CreateObject(), *o, *rows;
@@ -1004,24 +1031,10 @@ proto_screen_json(const struct proto_screen *s)
 		cJSON_AddStringToObject(j, "state", s->state);
 	rows = cJSON_AddArrayToObject(j, "rows");
 	for (size_t i = 0; i < s->nrows; i++) {
-		const struct proto_row *row = &s->rowv[i];
-		cJSON *r = cJSON_CreateObject(), *spans;
+		cJSON *r = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(r, "y", row->y);
-		spans = cJSON_AddArrayToObject(r, "spans");
-		for (size_t k = 0; k < row->nspans; k++) {
-			const struct proto_span *sp = &row->spans[k];
-			cJSON *span = cJSON_CreateObject();
-			char attrs[8];
-
-			cJSON_AddNumberToObject(span, "x", sp->x);
-			cJSON_AddStringToObject(span, "text", sp->text);
-			cJSON_AddItemToObject(span, "fg", color_json(sp->fg));
-			cJSON_AddItemToObject(span, "bg", color_json(sp->bg));
-			proto_attrs_string(sp->attrs, attrs);
-			cJSON_AddStringToObject(span, "attrs", attrs);
-			cJSON_AddItemToArray(spans, span);
-		}
+		cJSON_AddNumberToObject(r, "y", s->rowv[i].y);
+		cJSON_AddItemToObject(r, "spans", proto_spans_json(&s->rowv[i]));
 		cJSON_AddItemToArray(rows, r);
 	}
 	return j;
@@ -1081,25 +1094,17 @@ parse_attrs(const cJSON *span, const char *path, unsigned *out, struct df_error 
 	return 0;
 }
 
-static int
-parse_row(const cJSON *r, const char *path, struct proto_screen *out, struct df_error *err)
+int
+proto_spans_parse(const cJSON *spans, const char *path, int cols, struct proto_row *row,
+                  struct df_error *err)
 {
-	const cJSON *spans, *span;
-	struct proto_row *row;
-	double y;
+	const cJSON *span;
 	size_t k = 0;
 	int last_x = -1;
 
-	if (check_args(r, path, err) < 0 || get_int(r, path, "y", 0, out->rows - 1, &y, err) < 0)
-		return -1;
-	if (out->nrows > 0 && (int)y <= out->rowv[out->nrows - 1].y)
-		return proto_fail(err, "%s.y: rows must come in increasing y (%d after %d)", path,
-		                  (int)y, out->rowv[out->nrows - 1].y);
-	spans = cJSON_GetObjectItemCaseSensitive(r, "spans");
 	if (!cJSON_IsArray(spans))
 		return proto_fail(err, "%s.spans: expected an array, got %s", path,
 		                  proto_type_name(spans));
-	row = proto_screen_add_row(out, (int)y);
 	cJSON_ArrayForEach(span, spans)
 	{
 		char spath[128];
@@ -1110,7 +1115,7 @@ parse_row(const cJSON *r, const char *path, struct proto_screen *out, struct df_
 
 		snprintf(spath, sizeof(spath), "%s.spans[%zu]", path, k++);
 		if (check_args(span, spath, err) < 0 ||
-		    get_int(span, spath, "x", 0, out->cols - 1, &x, err) < 0 ||
+		    get_int(span, spath, "x", 0, cols - 1, &x, err) < 0 ||
 		    get_string(span, spath, "text", 1, 0, &text, err) < 0 ||
 		    parse_color(span, spath, "fg", &fg, err) < 0 ||
 		    parse_color(span, spath, "bg", &bg, err) < 0 ||
@@ -1124,6 +1129,20 @@ parse_row(const cJSON *r, const char *path, struct proto_screen *out, struct df_
 		proto_row_add_span(row, (int)x, text, strlen(text), fg, bg, attrs);
 	}
 	return 0;
+}
+
+static int
+parse_row(const cJSON *r, const char *path, struct proto_screen *out, struct df_error *err)
+{
+	double y;
+
+	if (check_args(r, path, err) < 0 || get_int(r, path, "y", 0, out->rows - 1, &y, err) < 0)
+		return -1;
+	if (out->nrows > 0 && (int)y <= out->rowv[out->nrows - 1].y)
+		return proto_fail(err, "%s.y: rows must come in increasing y (%d after %d)", path,
+		                  (int)y, out->rowv[out->nrows - 1].y);
+	return proto_spans_parse(cJSON_GetObjectItemCaseSensitive(r, "spans"), path, out->cols,
+	                         proto_screen_add_row(out, (int)y), err);
 }
 
 int

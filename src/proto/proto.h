@@ -334,12 +334,29 @@ void proto_screen_free(struct proto_screen *s);
 /* Append a row (y) and return it; spans are added with proto_row_add_span. */
 struct proto_row *proto_screen_add_row(struct proto_screen *s, int y);
 
+/* Free a row's spans (their texts too) and zero it. */
+void proto_row_clear(struct proto_row *row);
+
 /* Append a span to row; text is copied (len bytes). */
 void proto_row_add_span(struct proto_row *row, int x, const char *text, size_t len, int32_t fg,
                         int32_t bg, unsigned attrs);
 
 /* Build a screen message. */
 cJSON *proto_screen_json(const struct proto_screen *s);
+
+/*
+ * A row's spans as the JSON array a screen message's row carries (the
+ * history op's lines carry it too); a new tree the caller deletes.
+ */
+cJSON *proto_spans_json(const struct proto_row *row);
+
+/*
+ * Read such an array (path names it in errors: "<path>.spans[2].x") into
+ * row, each span's x within 0..cols-1 and increasing. Returns 0, or -1
+ * with err (the spans read so far stay in row for the caller to free).
+ */
+int proto_spans_parse(const cJSON *spans, const char *path, int cols, struct proto_row *row,
+                      struct df_error *err);
 
 /*
  * Read a screen message into *out (which the caller frees with

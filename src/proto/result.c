@@ -278,6 +278,25 @@ static const struct field role_fields[] = {
 static const struct shape role_shape = { role_fields, NFIELDS(role_fields),
 	                                 sizeof(struct result_role) };
 
+static const struct field history_fields[] = {
+	FSTR(result_history, session, "session"), FINT(result_history, history_size, "historySize"),
+	FINT(result_history, rows, "rows"),       FINT(result_history, cols, "cols"),
+	FINT(result_history, dropped, "dropped"), FINT(result_history, first, "first"),
+	FINT(result_history, start, "start"),     FINT(result_history, count, "count"),
+	FBOOL(result_history, more, "more"),      FOSTR(result_history, text, "text"),
+};
+
+static const struct field history_search_fields[] = {
+	FSTR(result_history_search, session, "session"),
+	FBOOL(result_history_search, found, "found"),
+	FOINT(result_history_search, line, "line", has_line),
+	FOINT(result_history_search, start, "start", has_line),
+	FBOOL(result_history_search, wrapped, "wrapped"),
+	FINT(result_history_search, history_size, "historySize"),
+	FINT(result_history_search, rows, "rows"),
+	FINT(result_history_search, dropped, "dropped"),
+};
+
 static const struct field ping_fields[] = {
 	FINT(result_ping, pid, "pid"),
 	FOSTR(result_ping, workspace, "workspace"),
@@ -789,6 +808,79 @@ result_backends_free(struct result_backends *r)
 	free(r->backends);
 	free(r->roles);
 	memset(r, 0, sizeof(*r));
+}
+
+cJSON *
+result_history_json(const struct result_history *r)
+{
+	cJSON *o = enc_object(history_fields, NFIELDS(history_fields), r), *arr;
+
+	if (r->lines == NULL) {
+		cJSON_AddNullToObject(o, "lines");
+		return o;
+	}
+	arr = cJSON_AddArrayToObject(o, "lines");
+	for (size_t i = 0; i < r->nlines; i++) {
+		cJSON *line = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(line, "spans", proto_spans_json(&r->lines[i]));
+		cJSON_AddItemToArray(arr, line);
+	}
+	return o;
+}
+
+int
+result_history_parse(const cJSON *j, struct result_history *r, struct df_error *err)
+{
+	const cJSON *arr, *it;
+	char path[64];
+	int cols;
+
+	memset(r, 0, sizeof(*r));
+	if (dec_fields(j, "history", history_fields, NFIELDS(history_fields), r, err) != 0)
+		return -1;
+	arr = cJSON_GetObjectItemCaseSensitive(j, "lines");
+	if (arr == NULL || cJSON_IsNull(arr))
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return fail_type(err, "history", "lines", "an array", arr);
+	cols = r->cols >= 1 && r->cols <= PROTO_MAX_COLS ? (int)r->cols : PROTO_MAX_COLS;
+	r->lines = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*r->lines));
+	cJSON_ArrayForEach(it, arr)
+	{
+		struct proto_row *row = &r->lines[r->nlines];
+
+		snprintf(path, sizeof(path), "history.lines[%zu]", r->nlines);
+		row->y = (int)r->nlines++;
+		if (!cJSON_IsObject(it))
+			return fail_type(err, "history", path + 8, "an object", it);
+		if (proto_spans_parse(cJSON_GetObjectItemCaseSensitive(it, "spans"), path, cols,
+		                      row, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+result_history_free(struct result_history *r)
+{
+	for (size_t i = 0; i < r->nlines; i++)
+		proto_row_clear(&r->lines[i]);
+	free(r->lines);
+	memset(r, 0, sizeof(*r));
+}
+
+cJSON *
+result_history_search_json(const struct result_history_search *r)
+{
+	return enc_object(history_search_fields, NFIELDS(history_search_fields), r);
+}
+
+int
+result_history_search_parse(const cJSON *j, struct result_history_search *r, struct df_error *err)
+{
+	return dec_plain(j, "history-search", history_search_fields, NFIELDS(history_search_fields),
+	                 r, sizeof(*r), err);
 }
 
 cJSON *

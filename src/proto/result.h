@@ -196,6 +196,39 @@ struct result_capture {
 	const cJSON *screen;
 };
 
+struct proto_row;
+
+/*
+ * history: lines of a session's terminal, stable numbers first ..
+ * first + count - 1 (proto/histnum.h); start is first's tmux number. more:
+ * the range asked goes on after the last line returned (cut to fit one
+ * reply: ask again from first + count). Without spans, text holds the
+ * lines, each right-trimmed and followed by '\n', and lines is NULL; with
+ * them, lines holds count rows of spans (y the index) and text is NULL.
+ */
+struct result_history {
+	const char *session;
+	int64_t history_size, rows, cols, dropped;
+	int64_t first, start, count;
+	int more;
+	const char *text;
+	struct proto_row *lines; /* decoded: malloc'd, freed by result_history_free */
+	size_t nlines;
+};
+
+/*
+ * history-search: the nearest line from where the search started holding
+ * the text (line its stable number, start its tmux number), when found;
+ * wrapped when it was found past an end, starting over at the other.
+ */
+struct result_history_search {
+	const char *session;
+	int found, wrapped;
+	int has_line;
+	int64_t line, start;
+	int64_t history_size, rows, dropped;
+};
+
 /* ping: the server's pid, workspace and number of clients. */
 struct result_ping {
 	int64_t pid;
@@ -279,6 +312,13 @@ int result_capture_parse(const cJSON *j, struct result_capture *r, struct df_err
 cJSON *result_backends_json(const struct result_backends *r);
 int result_backends_parse(const cJSON *j, struct result_backends *r, struct df_error *err);
 void result_backends_free(struct result_backends *r);
+cJSON *result_history_json(const struct result_history *r);
+int result_history_parse(const cJSON *j, struct result_history *r, struct df_error *err);
+void result_history_free(struct result_history *r);
+
+cJSON *result_history_search_json(const struct result_history_search *r);
+int result_history_search_parse(const cJSON *j, struct result_history_search *r,
+                                struct df_error *err);
 
 cJSON *result_ping_json(const struct result_ping *r);
 int result_ping_parse(const cJSON *j, struct result_ping *r, struct df_error *err);

@@ -170,6 +170,9 @@ int srv_dispatch(struct sclient *c, const struct proto_msg *m);
 /* A screen message for session sid: every non-blank row (full) or the dirty ones. */
 cJSON *srv_screen_frame(const char *sid, struct screen *scr, const char *state, int full,
                         const unsigned char *dirty);
+struct screen_row;
+/* Append a screen model's row (its spans) to pr as the protocol's spans. */
+void srv_row_spans(struct proto_row *pr, const struct screen_row *row);
 /* A subscription's dirty set for a screen of rows rows; its next frame is a snapshot. */
 void srv_sub_resize(struct ssub *s, int rows);
 void srv_sub_free(struct ssub *s);
@@ -187,6 +190,12 @@ void srv_watch_ref(struct server *srv, const char *sid);
 void srv_watch_unref(struct server *srv, const char *sid);
 /* Free a watch taken off srv->watches. */
 void srv_watch_free(struct watch *w);
+
+/* ---- server-history.c: an agent terminal's history ---------------------- */
+
+/* history: lines of a session's history and screen; history-search: find a text in them. */
+int srv_op_history(struct op_ctx *x, cJSON **result, struct df_error *err);
+int srv_op_history_search(struct op_ctx *x, cJSON **result, struct df_error *err);
 
 /* ---- server-job.c: the ops on a run's worktree --------------------------- */
 

@@ -816,6 +816,8 @@ static const struct {
 	{ "events", op_events },
 	{ "sessions", op_sessions },
 	{ "capture", op_capture },
+	{ "history", srv_op_history },
+	{ "history-search", srv_op_history_search },
 	{ "key", op_key },
 	{ "paste", op_paste },
 	{ "type", op_type },

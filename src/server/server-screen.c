@@ -41,20 +41,25 @@ wire_attrs(const struct screen_attrs *a)
 	       (a->italic ? PROTO_ATTR_ITALIC : 0) | (a->reverse ? PROTO_ATTR_REVERSE : 0);
 }
 
-static void
-add_row(struct proto_screen *ps, struct screen *scr, int y)
+void
+srv_row_spans(struct proto_row *pr, const struct screen_row *row)
 {
-	struct screen_row row;
-	struct proto_row *pr = proto_screen_add_row(ps, y);
-
-	screen_row_spans(scr, y, &row);
-	for (size_t i = 0; i < row.n; i++) {
-		const struct screen_span *sp = &row.spans[i];
+	for (size_t i = 0; i < row->n; i++) {
+		const struct screen_span *sp = &row->spans[i];
 
 		proto_row_add_span(pr, sp->col, sp->text, strlen(sp->text),
 		                   wire_color(&sp->attrs.fg), wire_color(&sp->attrs.bg),
 		                   wire_attrs(&sp->attrs));
 	}
+}
+
+static void
+add_row(struct proto_screen *ps, struct screen *scr, int y)
+{
+	struct screen_row row;
+
+	screen_row_spans(scr, y, &row);
+	srv_row_spans(proto_screen_add_row(ps, y), &row);
 	screen_row_free(&row);
 }
 

@@ -5,7 +5,8 @@
  * client's frames in and out and the event pushes; server-ops.c the request
  * dispatcher and one function an op; server-job.c the ops on a run's
  * worktree (diff on the worker thread, artifact); server-screen.c the
- * screens kept in sync with their subscribers; server-fn.c what the ops
+ * screens kept in sync with their subscribers; server-history.c an agent
+ * terminal's history, read by range and searched; server-fn.c what the ops
  * share (arguments, names by prefix, events as JSON).
  */
 #include "config.h"

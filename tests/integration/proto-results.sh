@@ -70,6 +70,13 @@ is "$(keys result.files.0)" "path status" "diff: a file"
 sess=$(last_session "$run")
 dj capture "$sess"
 is "$(keys result)" "session rows cols text screen" "capture: session rows cols text screen"
+rawres history '{"session":"'"$sess"'","start":-2,"spans":true}'
+is "$(keys result)" "session historySize rows cols dropped first start count more text lines" \
+	"history: the range, where it stands, its lines"
+is "$(keys result.lines.0)" "spans" "history: a line"
+rawres history-search '{"session":"'"$sess"'","text":"plan"}'
+is "$(keys result)" "session found line start wrapped historySize rows dropped" \
+	"history-search: the line found"
 rawres ping '{}'
 is "$(keys result)" "pid workspace clients" "ping: pid workspace clients"
 

@@ -80,7 +80,7 @@ is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/59 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/61 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │

@@ -162,7 +162,7 @@ tui_run 80x24 "$T_TMP/help"
 is "$?" 0 "the help script ran to its end"
 tui_is "$T_TMP/s-help" "$(cat <<'EOS'
  devflow  301 runs · 0 waiting                                            ? help
-┌ Help · 1/55 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/57 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down         move-down          Move the selection down                   │

@@ -2,8 +2,9 @@
 # End to end in a real terminal: the devflow binary in tmux (120x40), driven
 # with send-keys and read with capture-pane, through the demo flow (a
 # paste-buffer into the runs view changes nothing); q detaches and the
-# server goes on; then a question answered from the queue. Each part is a
-# tmux_case: started again, on a new run, if tmux itself died.
+# server goes on; then a question answered from the queue, history mode on
+# an agent that printed 5,000 lines (PgUp, g, /pineapple, q), C-z and fg.
+# Each part is a tmux_case: started again, on a new run, if tmux itself died.
 . "$top_srcdir/tests/tui-lib.sh"
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 
@@ -111,6 +112,42 @@ like "$("$DEVFLOW" ls)" "^$id +completed" "the server goes on after the TUI deta
 }
 tmux_case "the TUI in tmux" case_tui
 
+# History mode (like tmux's copy mode) on an agent that printed 5,000 lines.
+hid=
+case_history() {
+[ -n "$hid" ] && "$DEVFLOW" abort "$hid" >/dev/null 2>&1
+hid=$(tui_start --scenario plan=chatty)
+tui_wait_state "$hid" awaiting_approval
+tm new-session -d -s tui -x 120 -y 40 \
+	"env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_DATA_HOME='$XDG_DATA_HOME' TERM=xterm-256color LANG=C.UTF-8 '$DEVFLOW'; echo tui-exited \$?; sleep 30"
+wait_screen "output line 5000 of 5000"
+ok $? "the agent's last lines are on its screen"
+tm send-keys -t tui Tab Tab Tab Tab PPage
+wait_screen "[history "
+ok $? "PgUp in the agent pane enters history mode"
+like "$(tm capture-pane -p -t tui | tail -n 1)" "j/k line +PgUp/PgDn page +g/G ends" \
+	"the footer lists history mode's keys"
+tm send-keys -t tui g
+wait_screen "[history 1/"
+ok $? "g goes to the first line"
+wait_screen "✻ devflow fake agent"
+ok $? "... the agent's banner, as it first drew it (fetched from the server)"
+tm send-keys -t tui / p i n e a p p l e Enter
+wait_screen "— pineapple"
+ok $? "/pineapple finds the line that says it"
+unlike "$(tm capture-pane -p -t tui)" "output line 4[0-9]{3} of" "... far back from the end"
+tm send-keys -t tui q
+wait_screen "back to the live screen"
+ok $? "q goes back to the live screen"
+wait_screen "output line 5000 of 5000"
+ok $? "... the agent's screen as it is"
+tm send-keys -t tui q
+wait_screen "tui-exited 0"
+ok $? "q quits the TUI"
+# One run per repository and base: the next case starts its own.
+"$DEVFLOW" abort "$hid" >/dev/null 2>&1
+}
+tmux_case "history mode in tmux" case_history
 # Answering from the queue: the fake agent's Claude-Code-style permission
 # question, focused, is answered with 1; a bracketed paste of "1" first
 # answers nothing.
@@ -141,6 +178,7 @@ like "$("$DEVFLOW" --json logs "$aid" | grep session.answered)" "\"actor\": *\"$
 tm send-keys -t tui q
 wait_screen "tui-exited 0"
 ok $? "q quits"
+"$DEVFLOW" abort "$aid" >/dev/null 2>&1
 }
 tmux_case "answering from the queue in tmux" case_answer
 # C-z in a shell with job control: the shell's prompt comes back on the

@@ -168,7 +168,7 @@ test_scenarios(void **state)
 	assert_int_equal(fake_scenario_lookup("Ok"), -1);
 	assert_string_equal(
 	    fake_scenario_list(),
-	    "ok, invalid-then-ok, invalid, garbage, silent, ask, permission, crash");
+	    "ok, invalid-then-ok, invalid, garbage, silent, ask, permission, chatty, crash");
 	assert_string_equal(fake_scenario_name(FAKE_S_SILENT), "silent");
 
 	assert_int_equal(fake_instr_parse("devflow phase: implement — Do\nArtifact path: a\n"
@@ -201,6 +201,7 @@ test_scenarios(void **state)
 
 	assert_true(fake_scenario_valid(FAKE_S_OK, &in));
 	assert_true(fake_scenario_valid(FAKE_S_ASK, &in));
+	assert_true(fake_scenario_valid(FAKE_S_CHATTY, &in));
 	assert_false(fake_scenario_valid(FAKE_S_INVALID_THEN_OK, &in));
 	assert_false(fake_scenario_valid(FAKE_S_INVALID, &in));
 	in.repair = 1;

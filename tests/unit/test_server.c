@@ -26,6 +26,7 @@
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "proto/proto.h"
+#include "proto/result.h"
 #include "proto/sock.h"
 #include "server/server.h"
 #include "engine_harness.h"
@@ -1198,6 +1199,88 @@ test_actor_name(void **state)
 	assert_string_equal(out, "uid:4000000000");
 }
 
+/*
+ * The history op never sends a frame over the limit: 2,500 lines of 150
+ * colour changes each (some 9 KiB of spans a line) come a few hundred a
+ * reply, each reply saying there is more, the next one going on from
+ * where it stopped.
+ */
+static void
+test_history_within_a_frame(void **state)
+{
+	static const char *const argv[] = {
+		"sh", "-c",
+		"awk 'BEGIN { for (i = 0; i < 2500; i++) { for (j = 0; j < 150; j++) "
+		"printf \"\\033[3%dmx\", j % 8; printf \"\\033[0m %d\\n\", i } }'; exec cat",
+		NULL
+	};
+	struct t *t = *state;
+	struct session_config cfg = { 0 };
+	struct df_error err;
+	struct result_history h;
+	struct tc c;
+	struct proto_msg m;
+	cJSON *a;
+	int64_t next;
+	int i;
+
+	cfg.argv = argv;
+	cfg.rows = 10;
+	cfg.cols = 200;
+	t->sess = session_spawn(t->loop, &cfg, &sess_ops, t, &err);
+	if (t->sess == NULL)
+		fail_msg("spawn: %s", err.message);
+	for (i = 0; i < 1000; i++) {
+		char *dump = screen_dump_text(session_screen(t->sess));
+		int done = strstr(dump, " 2499\n") != NULL;
+
+		free(dump);
+		if (done)
+			break;
+		loop_run_once(t->loop, 20, NULL);
+	}
+	assert_true(i < 1000);
+	tc_open(t, &c);
+	tc_hello(t, &c);
+	a = args1("session", "s-live");
+	cJSON_AddBoolToObject(a, "spans", 1);
+	tc_call(t, &c, "history", a, &m);
+	if (!m.ok)
+		fail_msg("history: %s", m.error.message);
+	assert_int_equal(result_history_parse(m.result, &h, &err), 0);
+	assert_true(h.more);
+	assert_true(h.count > 10 && h.count < 2000);
+	assert_int_equal(h.nlines, (size_t)h.count);
+	assert_int_equal(h.lines[0].nspans, 151);
+	next = h.first + h.count;
+	{
+		char want[32];
+
+		/* the last line returned is line count - 1 of the output */
+		snprintf(want, sizeof(want), " %lld", (long long)(h.count - 1));
+		assert_string_equal(h.lines[h.count - 1].spans[150].text, want);
+	}
+	result_history_free(&h);
+	proto_msg_clear(&m);
+	/* the next reply goes on from there */
+	a = args1("session", "s-live");
+	cJSON_AddBoolToObject(a, "spans", 1);
+	cJSON_AddNumberToObject(a, "from", (double)next);
+	tc_call(t, &c, "history", a, &m);
+	assert_true(m.ok);
+	assert_int_equal(result_history_parse(m.result, &h, &err), 0);
+	assert_int_equal(h.first, next);
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), " %lld", (long long)next);
+		assert_string_equal(h.lines[0].spans[150].text, want);
+	}
+	result_history_free(&h);
+	proto_msg_clear(&m);
+	tc_close(&c);
+}
+
 int
 main(void)
 {
@@ -1215,6 +1298,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_screens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screen_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_only_dirty_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_within_a_frame, setup, teardown),
 		cmocka_unit_test(test_actor_name),
 	};
 

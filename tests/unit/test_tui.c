@@ -348,6 +348,51 @@ test_model_status_and_queue(void **state)
 	model_free(&m);
 }
 
+/* The Events pane's way back: older pages prepended, kept across a status refresh. */
+static void
+test_model_older_events(void **state)
+{
+	struct model m;
+	cJSON *ls = parse("{\"runs\": [{\"id\": \"r-b\", \"state\": \"executing\"}]}");
+	cJSON *b = parse(status_b);
+	cJSON *older = parse("{\"runId\": \"r-b\", \"state\": \"executing\", \"events\": ["
+	                     "{\"runId\": \"r-b\", \"seq\": 5, \"type\": \"run.started\", "
+	                     "\"payload\": {}, \"ts\": \"t5\"},"
+	                     "{\"runId\": \"r-b\", \"seq\": 6, \"type\": \"phase.started\", "
+	                     "\"payload\": {}, \"ts\": \"t6\"},"
+	                     "{\"runId\": \"r-b\", \"seq\": 7, \"type\": \"session.needs_input\", "
+	                     "\"payload\": {}, \"ts\": \"t7\"}]}");
+	cJSON *bad = parse("{\"runId\": \"r-b\", \"events\": 3}");
+	struct model_status *s;
+
+	(void)state;
+	model_init(&m);
+	assert_int_equal(model_set_runs(&m, ls, 1000), 0);
+	assert_int_equal(model_set_status(&m, b, 1000), 0);
+	s = model_status(&m, "r-b");
+	assert_int_equal(s->nevents, 1);
+	/* Older than the oldest held: prepended (seq 7 is held already). */
+	assert_int_equal(model_add_older_events(&m, older), 2);
+	assert_int_equal(s->nevents, 3);
+	assert_int_equal(s->events[0].seq, 5);
+	assert_int_equal(s->events[1].seq, 6);
+	assert_int_equal(s->events[2].seq, 7);
+	/* Again: nothing new. A result that does not decode: nothing. */
+	assert_int_equal(model_add_older_events(&m, older), 0);
+	assert_int_equal(model_add_older_events(&m, bad), -1);
+	/* A refresh of the status (its last events) keeps what was read further back. */
+	assert_int_equal(model_set_status(&m, b, 1000), 0);
+	s = model_status(&m, "r-b");
+	assert_int_equal(s->nevents, 3);
+	assert_int_equal(s->events[0].seq, 5);
+	assert_int_equal(s->events[2].seq, 7);
+	cJSON_Delete(bad);
+	cJSON_Delete(older);
+	cJSON_Delete(b);
+	cJSON_Delete(ls);
+	model_free(&m);
+}
+
 static void
 test_model_text(void **state)
 {
@@ -507,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_keymap_load),
 		cmocka_unit_test(test_model_runs),
 		cmocka_unit_test(test_model_status_and_queue),
+		cmocka_unit_test(test_model_older_events),
 		cmocka_unit_test(test_model_text),
 		cmocka_unit_test(test_colour_mapping),
 		cmocka_unit_test(test_wrap_words),
