@@ -48,8 +48,10 @@ cover(struct histbuf *hb, int64_t lo, int64_t hi)
 	struct proto_row *rows = xcalloc(n + 1, sizeof(*rows));
 	unsigned char *state = xcalloc(n + 1, 1);
 
-	memcpy(&rows[off], hb->rows, hb->n * sizeof(*rows));
-	memcpy(&state[off], hb->state, hb->n);
+	if (hb->n > 0) { /* an empty block has no arrays to copy from */
+		memcpy(&rows[off], hb->rows, hb->n * sizeof(*rows));
+		memcpy(&state[off], hb->state, hb->n);
+	}
 	free(hb->rows);
 	free(hb->state);
 	hb->rows = rows;

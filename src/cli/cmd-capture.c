@@ -193,8 +193,11 @@ capture_history(struct cli_ctx *ctx, const char *name, int escapes, const struct
 	if (c == NULL)
 		return cli_fail(ctx, &err);
 	for (int next = 0; more; next = 1) {
-		if (client_call(c, "history", history_args(name, escapes, r, next, from, to), &res,
-		                &err) != 0) {
+		cJSON *args = history_args(name, escapes, r, next, from, to);
+		int called = client_call(c, "history", args, &res, &err);
+
+		cJSON_Delete(args); /* client_call borrows it */
+		if (called != 0) {
 			rc = cli_fail(ctx, &err);
 			break;
 		}
