@@ -111,6 +111,8 @@ bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/cli/main.c \
 	src/cli/cli.c src/cli/cli.h \
+	src/cli/args.c src/cli/args.h \
+	src/cli/cmd-help.c \
 	src/cli/verb.c src/cli/verb.h \
 	src/cli/cmd-start.c \
 	src/cli/cmd-ls.c \
