@@ -15,33 +15,31 @@
 
 static int cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt capture_opts[] = {
+	{ .short_name = 'e',
+	  .kind = ARGS_FLAG,
+	  .help = "keep colours and attributes, as SGR escapes" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_capture_entry = {
 	.name = "capture",
-	.usage = "SESSION [-e]",
 	.summary = "print an agent's screen (-e: with colours)",
+	.opts = capture_opts,
+	.args = cli_session_arg,
 	.exec = cmd_capture_exec,
 };
 
 static int
 cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *name = NULL;
-	int escapes = 0, rc;
+	const char *name = argv[1];
+	int escapes = args_has(ctx->args, "e"), rc;
 	cJSON *args, *res = NULL;
 	struct result_capture cap;
 	struct df_error err;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-e") == 0)
-			escapes = 1;
-		else if (argv[i][0] == '-' || name != NULL)
-			return cli_usage(ctx, &cmd_capture_entry, "unexpected argument '%s'",
-			                 argv[i]);
-		else
-			name = argv[i];
-	}
-	if (name == NULL)
-		return cli_usage(ctx, &cmd_capture_entry, "which session? (SESSION is missing)");
+	(void)argc; /* the table's one SESSION */
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "session", name);
 	if (escapes)
