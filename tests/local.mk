@@ -60,6 +60,7 @@ SHELL_TESTS = \
 	tests/integration/catalog-verbs.sh \
 	tests/integration/cli-basics.sh \
 	tests/integration/cli-errors.sh \
+	tests/integration/cli-help.sh \
 	tests/integration/cli-start-branch.sh \
 	tests/integration/cli-validate.sh \
 	tests/integration/data-files.sh \
