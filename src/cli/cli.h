@@ -15,12 +15,27 @@
 #include "lib/error.h"
 #include "args.h"
 
-/* Exit codes, documented in `devflow --help` and the README. */
+/*
+ * X(id, value, name, meaning): the one table of exit codes, the same for
+ * every verb. `devflow --help` prints it, devflow(1) lists it (man.sh holds
+ * the page to it) and cli_exit_code maps each error to it. `devflow hook`
+ * alone always exits 0: a hook must never break the agent.
+ */
+#define CLI_EXIT_CODES(X)                                                                          \
+	X(OK, 0, "ok", "success")                                                                  \
+	X(ERROR, 1, "error",                                                                       \
+	  "an error, including a run, session or approval that does not exist "                    \
+	  "(run_not_found, session_not_found, approval_not_found), a workspace that "              \
+	  "cannot be created and a server of another user refused")                                \
+	X(USAGE, 2, "usage", "a bad option or argument (invalid_argument), an ambiguous prefix")   \
+	X(CONFLICT, 3, "conflict or needs a person",                                               \
+	  "a conflict (active_run_exists, max_concurrent_runs, approval_conflict, "                \
+	  "run_state_changed) or something that needs a person (human_required)")
+
 enum cli_exit {
-	CLI_OK = 0,
-	CLI_ERROR = 1,
-	CLI_USAGE = 2,
-	CLI_CONFLICT = 3, /* a conflict, or something needs a person */
+#define CLI_X(id, value, name, meaning) CLI_##id = value,
+	CLI_EXIT_CODES(CLI_X)
+#undef CLI_X
 };
 
 struct cli_ctx {

@@ -117,8 +117,11 @@ cli_print_help(FILE *out)
 	}
 	buf_puts(&b, "\nglobal ");
 	args_help(&b, global_opts, NULL);
-	buf_puts(&b, "\nexit codes: 0 ok, 1 error, 2 usage, 3 conflict or needs a person\n"
-	             "workspace: --workspace, else $DEVFLOW_WORKSPACE, else "
+	buf_puts(&b, "\nexit codes:");
+#define CLI_X(id, value, name, meaning) buf_printf(&b, "%s %d %s", value ? "," : "", value, name);
+	CLI_EXIT_CODES(CLI_X)
+#undef CLI_X
+	buf_puts(&b, "\nworkspace: --workspace, else $DEVFLOW_WORKSPACE, else "
 	             "$XDG_DATA_HOME/devflow\n"
 	             "server-uid: the uid whose server to trust (default: you); clients refuse a\n"
 	             "workspace, socket or server of any other uid\n"
