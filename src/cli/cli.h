@@ -71,6 +71,9 @@ struct cmd_entry {
 extern const struct args_pos cli_run_arg[];
 extern const struct args_pos cli_session_arg[];
 
+/* The options before the verb (main.c). */
+extern const struct args_opt cli_global_opts[];
+
 /* NULL-terminated table of every verb, in help order. */
 extern const struct cmd_entry *const cli_commands[];
 

@@ -37,6 +37,7 @@ extern const struct cmd_entry cmd_kill_server_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_demo_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_complete_entry;
 
 /* One verb per line, so branches adding verbs merge cleanly. */
 /* clang-format off */
@@ -65,12 +66,13 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_backends_entry,
 	&cmd_validate_entry,
 	&cmd_help_entry,
+	&cmd_complete_entry,
 	NULL,
 };
 /* clang-format on */
 
 /* The options before the verb, parsed by the verbs' parser. */
-static const struct args_opt global_opts[] = {
+const struct args_opt cli_global_opts[] = {
 	{ .name = "workspace",
 	  .kind = ARGS_VALUE,
 	  .arg = "DIR",
@@ -116,7 +118,7 @@ cli_print_help(FILE *out)
 			buf_printf(&b, "%*s%s\n", 46 + 2 - width, "", c->summary);
 	}
 	buf_puts(&b, "\nglobal ");
-	args_help(&b, global_opts, NULL);
+	args_help(&b, cli_global_opts, NULL);
 	buf_puts(&b, "\nexit codes:");
 #define CLI_X(id, value, name, meaning) buf_printf(&b, "%s %d %s", value ? "," : "", value, name);
 	CLI_EXIT_CODES(CLI_X)
@@ -153,7 +155,7 @@ main(int argc, char **argv)
 	argc = n;
 	argv[argc] = NULL;
 
-	if (args_parse(global_opts, NULL, argc, argv, 1, &g, &err) != 0) {
+	if (args_parse(cli_global_opts, NULL, argc, argv, 1, &g, &err) != 0) {
 		args_free(&g);
 		fprintf(stderr, "devflow: %s\n", err.message);
 		cli_print_help(stderr);
