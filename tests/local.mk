@@ -67,6 +67,7 @@ SHELL_TESTS = \
 	tests/integration/fake-agent.sh \
 	tests/integration/hermetic.sh \
 	tests/integration/layers.sh \
+	tests/integration/man.sh \
 	tests/integration/schema-suite.test \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
