@@ -62,6 +62,7 @@ SHELL_TESTS = \
 	tests/integration/cli-errors.sh \
 	tests/integration/cli-help.sh \
 	tests/integration/cli-start-branch.sh \
+	tests/integration/completion.sh \
 	tests/integration/cli-validate.sh \
 	tests/integration/data-files.sh \
 	tests/integration/fake-agent.sh \
