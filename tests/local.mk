@@ -67,6 +67,7 @@ SHELL_TESTS = \
 	tests/integration/data-files.sh \
 	tests/integration/fake-agent.sh \
 	tests/integration/hermetic.sh \
+	tests/integration/install.sh \
 	tests/integration/layers.sh \
 	tests/integration/man.sh \
 	tests/integration/schema-suite.test \
