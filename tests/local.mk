@@ -59,6 +59,7 @@ UNIT_TESTS = \
 SHELL_TESTS = \
 	tests/integration/catalog-verbs.sh \
 	tests/integration/cli-basics.sh \
+	tests/integration/cli-config.sh \
 	tests/integration/cli-errors.sh \
 	tests/integration/cli-help.sh \
 	tests/integration/cli-start-branch.sh \

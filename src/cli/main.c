@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_server_entry;
 extern const struct cmd_entry cmd_kill_server_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_demo_entry;
+extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_complete_entry;
 
@@ -65,6 +66,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_personas_entry,
 	&cmd_backends_entry,
 	&cmd_validate_entry,
+	&cmd_config_entry,
 	&cmd_help_entry,
 	&cmd_complete_entry,
 	NULL,
