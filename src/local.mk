@@ -113,6 +113,7 @@ devflow_SOURCES = \
 	src/cli/cli.c src/cli/cli.h \
 	src/cli/args.c src/cli/args.h \
 	src/cli/cmd-help.c \
+	src/cli/cmd-reload.c \
 	src/cli/cmd-config.c \
 	src/cli/cmd-complete.c \
 	src/cli/verb.c src/cli/verb.h \

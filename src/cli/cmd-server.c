@@ -27,6 +27,7 @@
 
 #include "lib/paths.h"
 #include "lib/xalloc.h"
+#include "proto/result.h"
 #include "proto/sock.h"
 #include "server/driver.h"
 #include "server/runtime.h"
@@ -184,6 +185,40 @@ on_shutdown(void *ctx)
 	stop(ctx, "kill-server");
 }
 
+/* devflow reload: the runtime loads the catalog again. */
+static int
+on_reload(void *ctx, cJSON **result, struct df_error *err)
+{
+	struct srv_state *st = ctx;
+	struct runtime_reload r;
+
+	if (runtime_reload(st->rt, &r, err) != 0)
+		return -1;
+	*result = result_reload_json(&(struct result_reload){
+	    (int64_t)r.templates, (int64_t)r.personas, (int64_t)r.backends, (int64_t)r.available });
+	return 0;
+}
+
+/* The runtime reloaded by itself (the configuration folder changed): the log says how it went. */
+static void
+on_auto_reload(const struct runtime_reload *r, const struct df_error *err, void *ctx)
+{
+	struct srv_state *st = ctx;
+
+	if (st->srv == NULL)
+		return;
+	if (r == NULL)
+		server_log(st->srv,
+		           "configuration changed; reload failed, the catalog in use stays: %s",
+		           err->message);
+	else
+		server_log(
+		    st->srv,
+		    "configuration changed; catalog reloaded: %zu templates, %zu personas, %zu "
+		    "backends (%zu available)",
+		    r->templates, r->personas, r->backends, r->available);
+}
+
 /*
  * A size: digits, then optionally K, M or G (powers of 1024, "KiB" and "B"
  * spellings too), from 1 byte to 1 GiB. 0 with *out, or -1.
@@ -321,6 +356,9 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cfg.screen_notifications = 1;
 	cfg.on_shutdown = on_shutdown;
 	cfg.shutdown_ctx = &st;
+	cfg.on_reload = on_reload;
+	cfg.reload_ctx = &st;
+	runtime_on_reload(st.rt, on_auto_reload, &st);
 	if (runtime_recover(st.rt, &err) != 0) {
 		status = cli_fail(ctx, &err);
 		goto out;

@@ -37,6 +37,7 @@ extern const struct cmd_entry cmd_kill_server_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_demo_entry;
 extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_complete_entry;
 
@@ -62,6 +63,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_server_entry,
 	&cmd_kill_server_entry,
 	&cmd_doctor_entry,
+	&cmd_reload_entry,
 	&cmd_templates_entry,
 	&cmd_personas_entry,
 	&cmd_backends_entry,

@@ -72,6 +72,8 @@ dj capture "$sess"
 is "$(keys result)" "session rows cols text screen" "capture: session rows cols text screen"
 rawres ping '{}'
 is "$(keys result)" "pid workspace clients" "ping: pid workspace clients"
+rawres reload '{}'
+is "$(keys result)" "templates personas backends available" "reload: templates personas backends available"
 
 dj approve "$run"
 ok $? "approve the plan"
