@@ -289,14 +289,31 @@ args_usage(struct buf *b, const struct args_opt *opts, const struct args_pos *po
 	}
 }
 
-/* One help line: left (padded to the help column, or alone on its line when longer), help. */
+/*
+ * One entry: left (padded to the help column, or alone on its line when
+ * longer), then help, wrapped at spaces to fit 80 columns, each further
+ * line at the help column.
+ */
 static void
 help_line(struct buf *b, const char *left, const char *help)
 {
+	const int width = 80 - 2 - HELP_COLUMN;
+
 	if (strlen(left) + 2 > HELP_COLUMN)
-		buf_printf(b, "  %s\n  %-*s%s\n", left, HELP_COLUMN, "", help);
+		buf_printf(b, "  %s\n  %-*s", left, HELP_COLUMN, "");
 	else
-		buf_printf(b, "  %-*s%s\n", HELP_COLUMN, left, help);
+		buf_printf(b, "  %-*s", HELP_COLUMN, left);
+	while ((int)strlen(help) > width) {
+		int cut = width;
+
+		while (cut > 0 && help[cut] != ' ')
+			cut--;
+		if (cut == 0) /* one word longer than the line: let it be */
+			break;
+		buf_printf(b, "%.*s\n  %-*s", cut, help, HELP_COLUMN, "");
+		help += cut + 1;
+	}
+	buf_printf(b, "%s\n", help);
 }
 
 void

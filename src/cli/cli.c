@@ -176,8 +176,25 @@ cli_help(FILE *out, const struct cmd_entry *cmd)
 {
 	struct buf b = BUF_INIT;
 
+	struct buf u = BUF_INIT;
+	size_t indent = strlen("usage: devflow ") + strlen(cmd->name) + 1;
+	size_t col = strlen("usage: devflow ");
+
+	cli_cmd_usage(&u, cmd);
 	buf_puts(&b, "usage: devflow ");
-	cli_cmd_usage(&b, cmd);
+	/* Wrapped before a "[" to fit 80 columns, each further line under the first argument. */
+	for (const char *p = u.data, *next; p != NULL && *p != '\0'; p = next) {
+		next = strstr(p + 1, " [");
+		if (next == NULL)
+			next = p + strlen(p);
+		if (col > indent && col + (size_t)(next - p) > 80) {
+			buf_printf(&b, "\n%*s", (int)indent - 1, "");
+			col = indent - 1;
+		}
+		buf_printf(&b, "%.*s", (int)(next - p), p);
+		col += (size_t)(next - p);
+	}
+	buf_free(&u);
 	buf_printf(&b, "\n\n%s\n\n", cmd->summary);
 	if (cmd->usage == NULL)
 		args_help(&b, cmd->opts, cmd->args);

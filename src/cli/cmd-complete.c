@@ -32,7 +32,7 @@ static const struct args_pos complete_args[] = {
 
 const struct cmd_entry cmd_complete_entry = {
 	.name = "complete",
-	.summary = "print what the shell completion offers (verbs, a verb's options, ids)",
+	.summary = "print what the shell completion offers",
 	.args = complete_args,
 	.hidden = 1,
 	.exec = cmd_complete_exec,

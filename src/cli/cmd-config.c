@@ -22,7 +22,7 @@ static int cmd_config_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_config_entry = {
 	.name = "config",
-	.summary = "print the effective configuration and where each value came from",
+	.summary = "print the effective configuration and where each value comes from",
 	.exec = cmd_config_exec,
 };
 

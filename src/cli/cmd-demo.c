@@ -53,7 +53,7 @@ static const struct args_opt demo_opts[] = {
 
 const struct cmd_entry cmd_demo_entry = {
 	.name = "demo",
-	.summary = "try devflow: a sample repository and a run with the fake agent",
+	.summary = "try devflow: a sample repository, a run with the fake agent",
 	.opts = demo_opts,
 	.exec = cmd_demo_exec,
 };

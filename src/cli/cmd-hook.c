@@ -51,7 +51,7 @@ static const struct args_pos hook_args[] = {
 
 const struct cmd_entry cmd_hook_entry = {
 	.name = "hook",
-	.summary = "report an agent CLI hook for $DEVFLOW_SESSION_ID (idle, busy, needs-input)",
+	.summary = "report an agent CLI's hook: idle, busy or needs-input",
 	.args = hook_args,
 	.exec = cmd_hook_exec,
 };

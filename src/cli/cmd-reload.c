@@ -18,7 +18,7 @@ static int cmd_reload_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_reload_entry = {
 	.name = "reload",
-	.summary = "make the server load the templates, personas and backends again",
+	.summary = "make the server load changed templates, personas and backends",
 	.exec = cmd_reload_exec,
 };
 

@@ -80,14 +80,14 @@ const struct args_opt cli_global_opts[] = {
 	{ .name = "workspace",
 	  .kind = ARGS_VALUE,
 	  .arg = "DIR",
-	  .help = "the workspace (else $DEVFLOW_WORKSPACE, else $XDG_DATA_HOME/devflow)" },
+	  .help = "the workspace (see below)" },
 	{ .name = "server-uid",
 	  .kind = ARGS_VALUE,
 	  .arg = "UID",
-	  .help = "trust the server of this uid or user name (default: your own)" },
+	  .help = "trust the server of this uid or user (see below)" },
 	{ .name = "json",
 	  .kind = ARGS_FLAG,
-	  .help = "print results and errors as JSON (anywhere on the line)" },
+	  .help = "results and errors as JSON (anywhere on the line)" },
 	{ .name = "version",
 	  .short_name = 'V',
 	  .kind = ARGS_FLAG,
@@ -104,23 +104,12 @@ cli_print_help(FILE *out)
 	             "       devflow help VERB | VERB --help\n"
 	             "       devflow -V | --version | -h | --help\n\n"
 	             "Supervise AI coding-agent runs from a terminal; with no verb, the TUI.\n\n"
-	             "verbs:\n");
-	for (size_t i = 0; cli_commands[i] != NULL; i++) {
-		const struct cmd_entry *c = cli_commands[i];
-		size_t at = b.len;
-		int width;
-
-		if (c->hidden)
-			continue;
-		buf_puts(&b, "  ");
-		cli_cmd_usage(&b, c);
-		/* A usage too long for its column puts the summary on the next line. */
-		width = (int)(b.len - at);
-		if (width > 46)
-			buf_printf(&b, "\n  %-46s%s\n", "", c->summary);
-		else
-			buf_printf(&b, "%*s%s\n", 46 + 2 - width, "", c->summary);
-	}
+	             "verbs (devflow help VERB: its arguments and options):\n");
+	/* Names and summaries only, to fit 80 columns: a verb's usage is its own help's. */
+	for (size_t i = 0; cli_commands[i] != NULL; i++)
+		if (!cli_commands[i]->hidden)
+			buf_printf(&b, "  %-12s %s\n", cli_commands[i]->name,
+			           cli_commands[i]->summary);
 	buf_puts(&b, "\nglobal ");
 	args_help(&b, cli_global_opts, NULL);
 	buf_puts(&b, "\nexit codes:");

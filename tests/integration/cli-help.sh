@@ -10,17 +10,19 @@ out=$("$DEVFLOW" -V); rc=$?
 is "$rc" 0 "-V exits 0"
 is "$out" "$("$DEVFLOW" --version)" "-V prints the version, as --version"
 
-verbs=$("$DEVFLOW" --help | sed -n '/^verbs:/,/^$/p' | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p')
+verbs=$("$DEVFLOW" --help | sed -n '/^verbs/,/^$/p' | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p')
 like "$(echo $verbs)" '^demo start ls .* help$' "devflow --help lists the verbs"
 for v in $verbs; do
 	out=$("$DEVFLOW" "$v" --help); rc=$?
 	is "$rc" 0 "$v --help exits 0"
 	like "$(printf '%s\n' "$out" | head -1)" "^usage: devflow $v( |\$)" "... and starts with its usage"
+	long=$(printf '%s\n' "$out" | awk 'length($0) > 80')
+	is "$long" "" "... in 80 columns"
 	is "$("$DEVFLOW" "$v" -h)" "$out" "... $v -h prints the same"
 	is "$("$DEVFLOW" help "$v")" "$out" "... devflow help $v prints the same"
 	like "$out" '^  -h, --help  +print this help and exit$' "... and lists -h, --help"
 	# Each option of the usage line is explained, with its help.
-	usage=$(printf '%s\n' "$out" | head -1 | sed "s/^usage: devflow $v//")
+	usage=$(printf '%s\n' "$out" | sed '/^$/q' | sed "s/^usage: devflow $v//")
 	missing=
 	for o in $(printf '%s\n' "$usage" | grep -oE -- '(^| |\[)(--[a-z-]+|-[a-zA-Z])' | tr -d ' [' | sort -u); do
 		printf '%s\n' "$out" | grep -A1 -E -- "^ +(-[a-zA-Z], )?$o( [A-Z|=_-]+)?( |$)" |
@@ -34,7 +36,9 @@ done
 out=$("$DEVFLOW" start --help)
 like "$(printf '%s\n' "$out" | grep -A1 -e '--persona ROLE=PERSONA$')" \
 	'^ {28}the persona that plays a role \(may be repeated\)$' "start --help: a repeatable option says so"
-like "$(printf '%s\n' "$out" | grep -A1 -e '--requirements FILE|-$')" '^ {28}the .*\(required\)$' \
+like "$(printf '%s\n' "$out" | sed -n 2p)" '^ {21}\[--template TEMPLATE\] ' \
+	"start --help: the usage wraps under its first argument"
+like "$(printf '%s\n' "$out" | grep -A2 -e '--requirements FILE|-$')" '^ {28}.*\(required\)$' \
 	"start --help: a required option says so (under it: too long for the column)"
 like "$("$DEVFLOW" logs --help)" '^  -f, --follow +' "logs --help: a short option beside its long one"
 
