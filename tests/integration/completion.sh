@@ -26,6 +26,8 @@ is "$(words $(comp approve r1 --))" "--approval --comment --help" "a verb's opti
 is "$(words $(comp logs -))" "--after --follow --help -f -h" "... short ones too"
 is "$(words $(comp start --backend implementer = f))" "fake" \
 	"a backend name after --backend ROLE= (split at =, as bash does)"
+is "$(words $(comp start --backend implementer =))" "aider claude codex fake gemini" \
+	"... right after the = (the word bash completes is the = itself)"
 is "$(words $(comp start --backend implementer=cl))" "implementer=claude" \
 	"... and in one word"
 is "$(words $(comp start --persona planner = pl))" "planner" "a persona name after --persona ROLE="
