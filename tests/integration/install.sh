@@ -6,6 +6,8 @@
 
 command -v make >/dev/null 2>&1 || skip_all "make is not installed"
 dest=$T_TMP/inst
+# A make of its own, not a job of the make check that runs this test.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 out=$(make -C "$top_builddir" install DESTDIR="$dest" 2>&1); rc=$?
 is "$rc" 0 "make install DESTDIR=... succeeds"
 [ "$rc" -eq 0 ] || printf '%s\n' "$out" | tail -20 | sed 's/^/# /'
@@ -13,7 +15,7 @@ vars=$(make -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-di
 print-dirs:
 	@echo "prefix='$(prefix)' bindir='$(bindir)' mandir='$(mandir)' docdir='$(docdir)' datadir='$(datadir)' pkgdatadir='$(pkgdatadir)'"
 MK
-)
+	2>/dev/null | grep "^prefix=")
 like "$vars" "^prefix='/" "the install directories, from the Makefile"
 out=$(eval "DESTDIR='$dest' $vars sh '$top_srcdir/tests/install-check.sh'"); rc=$?
 printf '%s\n' "$out" | grep '^not ok' | sed 's/^/# /'
