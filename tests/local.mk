@@ -24,6 +24,7 @@ LDADD = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS = \
 	tests/unit/test_agentcfg \
+	tests/unit/test_args \
 	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
@@ -115,6 +116,7 @@ tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_H
 tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
 tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake/fake.c src/fake/fake.h
+tests_unit_test_args_SOURCES = tests/unit/test_args.c src/cli/args.c src/cli/args.h
 ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)

@@ -207,8 +207,8 @@ args_parse(const struct args_opt *opts, const struct args_pos *pos, int argc, ch
 		}
 		if (verbatim || s[0] != '-' || s[1] == '\0') {
 			a->pos[a->npos++] = s;
-			/* The rest is taken as it is: a command's own arguments, say. */
-			if (stop_at_pos || (rest >= 0 && a->npos > rest))
+			/* Once the REST argument is reached, the rest is taken as it is. */
+			if (stop_at_pos || (rest >= 0 && a->npos >= rest))
 				verbatim = 1;
 			continue;
 		}
