@@ -17,3 +17,10 @@ nobase_dist_pkgdata_DATA = \
 	schemas/dev/change-summary@1.json \
 	schemas/dev/review-findings@1.json \
 	schemas/common/final-report@1.json
+
+# Shell completion (data/completions/), installed where bash-completion and
+# zsh look for them.
+bashcompletiondir = $(datadir)/bash-completion/completions
+dist_bashcompletion_DATA = data/completions/bash/devflow
+zshcompletiondir = $(datadir)/zsh/site-functions
+dist_zshcompletion_DATA = data/completions/zsh/_devflow

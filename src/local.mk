@@ -115,6 +115,11 @@ bin_PROGRAMS += devflow
 devflow_SOURCES = \
 	src/cli/main.c \
 	src/cli/cli.c src/cli/cli.h \
+	src/cli/args.c src/cli/args.h \
+	src/cli/cmd-help.c \
+	src/cli/cmd-reload.c \
+	src/cli/cmd-config.c \
+	src/cli/cmd-complete.c \
 	src/cli/verb.c src/cli/verb.h \
 	src/cli/cmd-start.c \
 	src/cli/cmd-ls.c \

@@ -24,6 +24,7 @@ LDADD = $(DEVFLOW_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS = \
 	tests/unit/test_agentcfg \
+	tests/unit/test_args \
 	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
@@ -64,19 +65,25 @@ UNIT_TESTS = \
 SHELL_TESTS = \
 	tests/integration/catalog-verbs.sh \
 	tests/integration/cli-basics.sh \
+	tests/integration/cli-config.sh \
 	tests/integration/cli-errors.sh \
+	tests/integration/cli-help.sh \
 	tests/integration/cli-start-branch.sh \
+	tests/integration/completion.sh \
 	tests/integration/cli-validate.sh \
 	tests/integration/data-files.sh \
 	tests/integration/fake-agent.sh \
 	tests/integration/hermetic.sh \
+	tests/integration/install.sh \
 	tests/integration/layers.sh \
+	tests/integration/man.sh \
 	tests/integration/schema-suite.test \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
+	tests/integration/server-reload.sh \
 	tests/integration/server-restart.sh \
 	tests/integration/server-pause-restart.sh \
 	tests/integration/server-self-check.sh \
@@ -124,6 +131,7 @@ tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_H
 tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
 tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake/fake.c src/fake/fake.h
+tests_unit_test_args_SOURCES = tests/unit/test_args.c src/cli/args.c src/cli/args.h
 ECHO_SERVER = tests/unit/echo_server.c tests/unit/echo_server.h
 tests_unit_test_client_SOURCES = tests/unit/test_client.c $(ECHO_SERVER)
 tests_unit_echo_server_SOURCES = tests/unit/echo-server-main.c $(ECHO_SERVER)

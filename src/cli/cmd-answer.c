@@ -17,38 +17,33 @@
 
 static int cmd_answer_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_pos answer_args[] = {
+	{ .name = "SESSION",
+	  .kind = ARGS_REQUIRED,
+	  .help = "the agent session asking (an id prefix will do)" },
+	{ .name = "CHOICE",
+	  .kind = ARGS_REQUIRED,
+	  .help = "the key of one of the answers its backend declares (1, y, ...)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_answer_entry = {
 	.name = "answer",
-	.usage = "SESSION CHOICE",
 	.summary = "answer an agent's question (CHOICE: the key of one of its answers)",
+	.args = answer_args,
 	.exec = cmd_answer_exec,
 };
 
 static int
 cmd_answer_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *name = NULL, *choice = NULL;
+	const char *name = argv[1], *choice = argv[2];
 	cJSON *args, *res = NULL;
 	struct result_answer a;
 	struct df_error err;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return cli_usage(ctx, &cmd_answer_entry, "unknown option '%s'", argv[i]);
-		if (name == NULL)
-			name = argv[i];
-		else if (choice == NULL)
-			choice = argv[i];
-		else
-			return cli_usage(ctx, &cmd_answer_entry, "unexpected argument '%s'",
-			                 argv[i]);
-	}
-	if (name == NULL)
-		return cli_usage(ctx, &cmd_answer_entry, "which session? (SESSION is missing)");
-	if (choice == NULL)
-		return cli_usage(ctx, &cmd_answer_entry,
-		                 "which answer? (CHOICE is missing: a key such as 1 or y)");
+	(void)argc; /* the table's SESSION and CHOICE */
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "session", name);
 	cJSON_AddStringToObject(args, "choice", choice);

@@ -34,10 +34,19 @@
 
 static int cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt attach_opts[] = {
+	{ .name = "detach-key",
+	  .kind = ARGS_VALUE,
+	  .arg = "KEY",
+	  .help = "the control key that ends the attach (default C-])" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_attach_entry = {
 	.name = "attach",
-	.usage = "SESSION [--detach-key C-]]",
 	.summary = "attach to an agent's terminal (C-] detaches)",
+	.opts = attach_opts,
+	.args = cli_session_arg,
 	.exec = cmd_attach_exec,
 };
 
@@ -380,22 +389,14 @@ attach_loop(struct attach *a)
 static int
 cmd_attach_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *name = NULL, *dkey = "C-]";
+	const char *name = argv[1], *dkey = args_get(ctx->args, "detach-key");
 	struct attach a = { 0 };
 	char sid[PROTO_MAX_NAME + 1];
 	int detach_byte;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--detach-key") == 0 && i + 1 < argc)
-			dkey = argv[++i];
-		else if (argv[i][0] == '-' || name != NULL)
-			return cli_usage(ctx, &cmd_attach_entry, "unexpected argument '%s'",
-			                 argv[i]);
-		else
-			name = argv[i];
-	}
-	if (name == NULL)
-		return cli_usage(ctx, &cmd_attach_entry, "which session? (SESSION is missing)");
+	(void)argc; /* the table's one SESSION */
+	if (dkey == NULL)
+		dkey = "C-]";
 	if ((detach_byte = keyin_control_byte(dkey)) < 0)
 		return cli_usage(ctx, &cmd_attach_entry,
 		                 "--detach-key %s: expected a control key such as C-] or C-b",

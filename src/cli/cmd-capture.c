@@ -24,10 +24,27 @@
 
 static int cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt capture_opts[] = {
+	{ .short_name = 'e',
+	  .kind = ARGS_FLAG,
+	  .help = "keep colours and attributes, as SGR escapes" },
+	{ .short_name = 'S',
+	  .kind = ARGS_VALUE,
+	  .arg = "START",
+	  .help =
+	      "from this line: 0 the screen's first row, -1 the history's last line, - its first" },
+	{ .short_name = 'E',
+	  .kind = ARGS_VALUE,
+	  .arg = "END",
+	  .help = "to this line (as -S; - the screen's last row)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_capture_entry = {
 	.name = "capture",
-	.usage = "SESSION [-e] [-S START] [-E END]",
 	.summary = "print an agent's screen, or lines of its history (-S/-E; -e: colours)",
+	.opts = capture_opts,
+	.args = cli_session_arg,
 	.exec = cmd_capture_exec,
 };
 
@@ -44,8 +61,6 @@ line_number(struct cli_ctx *ctx, const char *flag, const char *s, int *has, int6
 	char *end;
 	long long v;
 
-	if (s == NULL)
-		return cli_usage(ctx, &cmd_capture_entry, "%s needs a line number (or -)", flag);
 	if (strcmp(s, "-") == 0) {
 		*has = 0;
 		return 0;
@@ -241,31 +256,16 @@ capture_history(struct cli_ctx *ctx, const char *name, int escapes, const struct
 static int
 cmd_capture_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *name = NULL;
+	const char *name = argv[1], *sv = args_get(ctx->args, "S"), *ev = args_get(ctx->args, "E");
 	struct capture_range r = { 0 };
-	int escapes = 0, ranged = 0, s_given = 0, rc;
+	int escapes = args_has(ctx->args, "e"), ranged = sv != NULL || ev != NULL;
+	int s_given = sv != NULL, rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-e") == 0)
-			escapes = 1;
-		else if (strcmp(argv[i], "-S") == 0 || strcmp(argv[i], "-E") == 0) {
-			int s = argv[i][1] == 'S';
-
-			ranged = 1;
-			s_given |= s;
-			rc = line_number(ctx, argv[i], i + 1 < argc ? argv[i + 1] : NULL,
-			                 s ? &r.has_start : &r.has_end, s ? &r.start : &r.end);
-			if (rc != 0)
-				return rc;
-			i++;
-		} else if (argv[i][0] == '-' || name != NULL)
-			return cli_usage(ctx, &cmd_capture_entry, "unexpected argument '%s'",
-			                 argv[i]);
-		else
-			name = argv[i];
-	}
-	if (name == NULL)
-		return cli_usage(ctx, &cmd_capture_entry, "which session? (SESSION is missing)");
+	(void)argc; /* the table's one SESSION */
+	if (sv != NULL && (rc = line_number(ctx, "-S", sv, &r.has_start, &r.start)) != 0)
+		return rc;
+	if (ev != NULL && (rc = line_number(ctx, "-E", ev, &r.has_end, &r.end)) != 0)
+		return rc;
 	if (ranged && !s_given) {
 		/* As tmux: without -S the capture starts at the screen's first row. */
 		r.has_start = 1;

@@ -39,10 +39,22 @@
 
 static int cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt demo_opts[] = {
+	{ .name = "headless",
+	  .kind = ARGS_FLAG,
+	  .help = "no TUI: print the run's progress and wait for it to end" },
+	{ .name = "auto-approve", .kind = ARGS_FLAG, .help = "approve each gate as it opens" },
+	{ .name = "timeout",
+	  .kind = ARGS_VALUE,
+	  .arg = "SECONDS",
+	  .help = "without the TUI, give up waiting after this long (default 600)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_demo_entry = {
 	.name = "demo",
-	.usage = "[--headless] [--auto-approve] [--timeout SECONDS]",
-	.summary = "try devflow: a sample repository and a run with the fake agent",
+	.summary = "try devflow: a sample repository, a run with the fake agent",
+	.opts = demo_opts,
 	.exec = cmd_demo_exec,
 };
 
@@ -413,20 +425,21 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	char *dir = NULL, *req_path = NULL, *repo = NULL, *req = NULL;
 	cJSON *args, *res = NULL, *b;
 	char state[64] = "";
-	int timeout_s = 600, rc = CLI_ERROR, r;
+	const char *timeout_arg = args_get(ctx->args, "timeout");
+	long long timeout_s = 600;
+	int rc = CLI_ERROR, r;
 
 	d.ctx = ctx;
 	d.quiet = ctx->json;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--headless") == 0)
-			d.headless = 1;
-		else if (strcmp(argv[i], "--auto-approve") == 0)
-			d.auto_approve = 1;
-		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
-			timeout_s = atoi(argv[++i]);
-		else
-			return cli_usage(ctx, &cmd_demo_entry, "unexpected argument '%s'", argv[i]);
-	}
+	(void)argc; /* the table takes no arguments */
+	(void)argv;
+	d.headless = args_has(ctx->args, "headless");
+	d.auto_approve = args_has(ctx->args, "auto-approve");
+	if (timeout_arg != NULL &&
+	    (cli_parse_count(timeout_arg, 1, &timeout_s) != 0 || timeout_s > 24 * 3600))
+		return cli_usage(ctx, &cmd_demo_entry,
+		                 "--timeout '%s': expected a number of seconds from 1 to 86400",
+		                 timeout_arg);
 	if (make_demo(ctx, &dir, &err) != 0)
 		return cli_fail(ctx, &err);
 	req_path = xasprintf("%s/requirements.md", dir);
@@ -478,7 +491,7 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 		         : CLI_ERROR;
 		goto out;
 	}
-	r = follow(&d, timeout_s, state, sizeof(state), &err);
+	r = follow(&d, (int)timeout_s, state, sizeof(state), &err);
 	if (r < 0) {
 		rc = cli_fail(ctx, &err);
 		goto out;

@@ -37,10 +37,22 @@
 
 static int cmd_hook_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+/* EVENT is optional so a hook without one still exits 0 (with a message): see above. */
+static const struct args_pos hook_args[] = {
+	{ .name = "EVENT",
+	  .kind = ARGS_OPTIONAL,
+	  .help = "idle, busy or needs-input (or Claude Code's Stop, Notification, "
+	          "UserPromptSubmit)" },
+	{ .name = "ARG",
+	  .kind = ARGS_REST,
+	  .help = "what the agent CLI passes, taken as it is (Codex: a JSON object)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_hook_entry = {
 	.name = "hook",
-	.usage = "EVENT [ARG...]",
-	.summary = "report an agent CLI hook for $DEVFLOW_SESSION_ID (idle, busy, needs-input)",
+	.summary = "report an agent CLI's hook: idle, busy or needs-input",
+	.args = hook_args,
 	.exec = cmd_hook_exec,
 };
 

@@ -19,7 +19,6 @@ static int cmd_kill_server_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_kill_server_entry = {
 	.name = "kill-server",
-	.usage = "",
 	.summary = "stop the workspace's server (runs are recovered by the next one)",
 	.exec = cmd_kill_server_exec,
 };
@@ -33,9 +32,8 @@ cmd_kill_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	pid_t pid;
 	int rc;
 
+	(void)argc; /* the table takes no arguments */
 	(void)argv;
-	if (argc != 1)
-		return cli_usage(ctx, &cmd_kill_server_entry, "takes no arguments");
 	if ((c = verb_connect(ctx, 0, &err)) == NULL)
 		return cli_fail(ctx, &err);
 	pid = client_server_pid(c);

@@ -17,10 +17,23 @@
 
 static int cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt logs_opts[] = {
+	{ .name = "follow",
+	  .short_name = 'f',
+	  .kind = ARGS_FLAG,
+	  .help = "then print each new event as it happens, until the run ends" },
+	{ .name = "after",
+	  .kind = ARGS_VALUE,
+	  .arg = "SEQ",
+	  .help = "only the events after event number SEQ" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
-	.usage = "RUN [--follow] [--after SEQ]",
 	.summary = "print a run's events (--follow: as they happen)",
+	.opts = logs_opts,
+	.args = cli_run_arg,
 	.exec = cmd_logs_exec,
 };
 
@@ -84,7 +97,7 @@ fetch_events(struct client *c, const char *run, long long after, int limit, cJSO
 static int
 cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *run = NULL;
+	const char *run = argv[1], *after_arg = args_get(ctx->args, "after");
 	long long after = 0, last;
 	int follow = 0, ended = 0, rc = CLI_OK;
 	struct df_error err;
@@ -94,18 +107,11 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct result_events evs;
 	char run_id[64];
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0)
-			follow = 1;
-		else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc)
-			after = atoll(argv[++i]);
-		else if (argv[i][0] == '-' || run != NULL)
-			return cli_usage(ctx, &cmd_logs_entry, "unexpected argument '%s'", argv[i]);
-		else
-			run = argv[i];
-	}
-	if (run == NULL)
-		return cli_usage(ctx, &cmd_logs_entry, "which run? (RUN is missing)");
+	(void)argc; /* the table's one RUN */
+	follow = args_has(ctx->args, "follow");
+	if (after_arg != NULL && cli_parse_count(after_arg, 0, &after) != 0)
+		return cli_usage(ctx, &cmd_logs_entry, "--after '%s': expected an event number",
+		                 after_arg);
 	if ((c = verb_connect(ctx, 1, &err)) == NULL)
 		return cli_fail(ctx, &err);
 	/* Resolve the name once, so the subscription and the history agree. */

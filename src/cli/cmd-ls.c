@@ -12,10 +12,17 @@
 
 static int cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt ls_opts[] = {
+	{ .name = "active",
+	  .kind = ARGS_FLAG,
+	  .help = "only active runs (not completed, failed or aborted)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_ls_entry = {
 	.name = "ls",
-	.usage = "[--active]",
 	.summary = "list runs",
+	.opts = ls_opts,
 	.exec = cmd_ls_exec,
 };
 
@@ -27,14 +34,10 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct df_error err;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--active") == 0) {
-			cJSON_AddTrueToObject(args, "active");
-		} else {
-			cJSON_Delete(args);
-			return cli_usage(ctx, &cmd_ls_entry, "unexpected argument '%s'", argv[i]);
-		}
-	}
+	(void)argc; /* the table takes no arguments */
+	(void)argv;
+	if (args_has(ctx->args, "active"))
+		cJSON_AddTrueToObject(args, "active");
 	if ((rc = verb_call(ctx, "ls", args, &res)) != CLI_OK)
 		return rc;
 	if (ctx->json) {

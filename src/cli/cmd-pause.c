@@ -14,16 +14,16 @@ static int cmd_pause_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_pause_entry = {
 	.name = "pause",
-	.usage = "RUN",
 	.summary = "pause a run",
+	.args = cli_run_arg,
 	.op = "pause",
 	.exec = cmd_pause_exec,
 };
 
 const struct cmd_entry cmd_resume_entry = {
 	.name = "resume",
-	.usage = "RUN",
 	.summary = "resume a paused run",
+	.args = cli_run_arg,
 	.op = "resume",
 	.exec = cmd_pause_exec,
 };

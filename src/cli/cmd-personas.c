@@ -17,7 +17,6 @@ static int personas_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_personas_entry = {
 	.name = "personas",
-	.usage = "[--json]",
 	.summary = "list agent personas",
 	.exec = personas_exec,
 };
@@ -47,8 +46,8 @@ personas_exec(struct cli_ctx *ctx, int argc, char **argv)
 	size_t n, nb;
 	cJSON *arr = NULL;
 
-	if (argc > 1)
-		return cli_usage(ctx, &cmd_personas_entry, "unexpected argument '%s'", argv[1]);
+	(void)argc; /* the table takes no arguments */
+	(void)argv;
 	if (catalog_snapshot(STORE_CATALOG_PERSONA, &v, &n, &err) != 0)
 		return cli_fail(ctx, &err);
 	if (catalog_snapshot(STORE_CATALOG_BACKEND, &b, &nb, &err) != 0) {

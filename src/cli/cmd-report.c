@@ -15,8 +15,8 @@ static int cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
-	.usage = "RUN [--json]",
 	.summary = "print a finished run's report (Markdown, or JSON)",
+	.args = cli_run_arg,
 	.exec = cmd_report_exec,
 };
 

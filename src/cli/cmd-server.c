@@ -27,6 +27,7 @@
 
 #include "lib/paths.h"
 #include "lib/xalloc.h"
+#include "proto/result.h"
 #include "proto/sock.h"
 #include "server/driver.h"
 #include "server/runtime.h"
@@ -35,11 +36,31 @@
 
 static int cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt server_opts[] = {
+	{ .name = "workspace",
+	  .kind = ARGS_VALUE,
+	  .arg = "DIR",
+	  .help = "the workspace to serve (as the global --workspace)" },
+	{ .name = "max-runs",
+	  .kind = ARGS_VALUE,
+	  .arg = "N",
+	  .help = "how many runs may be active at once (default 4)" },
+	{ .name = "max-artifact-size",
+	  .kind = ARGS_VALUE,
+	  .arg = "SIZE",
+	  .help = "the largest artifact read: bytes, or with K, M or G (default 8M, or "
+	          "$DEVFLOW_MAX_ARTIFACT_SIZE)" },
+	{ .name = "self-check",
+	  .kind = ARGS_VALUE,
+	  .arg = "SECONDS",
+	  .help = "how often to look for active runs nothing drives (default 30)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_server_entry = {
 	.name = "server",
-	.usage = "[--workspace DIR] [--max-runs N] [--max-artifact-size SIZE] "
-	         "[--self-check SECONDS]",
 	.summary = "run the workspace's server in the foreground",
+	.opts = server_opts,
 	.exec = cmd_server_exec,
 };
 
@@ -189,6 +210,40 @@ on_shutdown(void *ctx)
 	stop(ctx, "kill-server");
 }
 
+/* devflow reload: the runtime loads the catalog again. */
+static int
+on_reload(void *ctx, cJSON **result, struct df_error *err)
+{
+	struct srv_state *st = ctx;
+	struct runtime_reload r;
+
+	if (runtime_reload(st->rt, &r, err) != 0)
+		return -1;
+	*result = result_reload_json(&(struct result_reload){
+	    (int64_t)r.templates, (int64_t)r.personas, (int64_t)r.backends, (int64_t)r.available });
+	return 0;
+}
+
+/* The runtime reloaded by itself (the configuration folder changed): the log says how it went. */
+static void
+on_auto_reload(const struct runtime_reload *r, const struct df_error *err, void *ctx)
+{
+	struct srv_state *st = ctx;
+
+	if (st->srv == NULL)
+		return;
+	if (r == NULL)
+		server_log(st->srv,
+		           "configuration changed; reload failed, the catalog in use stays: %s",
+		           err->message);
+	else
+		server_log(
+		    st->srv,
+		    "configuration changed; catalog reloaded: %zu templates, %zu personas, %zu "
+		    "backends (%zu available)",
+		    r->templates, r->personas, r->backends, r->available);
+}
+
 /*
  * A size: digits, then optionally K, M or G (powers of 1024, "KiB" and "B"
  * spellings too), from 1 byte to 1 GiB. 0 with *out, or -1.
@@ -225,46 +280,63 @@ parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* The options' values into *ro; 0, or the usage error's exit code. */
 static int
-cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
+server_options(struct cli_ctx *ctx, struct runtime_options *ro)
 {
-	const char *ws_arg = ctx->workspace, *size_arg = NULL;
-	struct srv_state st = { 0 };
-	struct server_config cfg = { 0 };
-	struct sock_lock lk = { -1, NULL };
-	struct runtime_options ro = { .hooks = true }; /* the hook op below receives them */
-	struct df_error err;
-	char *ws, *logpath;
-	int log_fd = -1, status = CLI_ERROR, from_env = 0;
+	const char *size_arg = args_get(ctx->args, "max-artifact-size");
+	const char *runs_arg = args_get(ctx->args, "max-runs");
+	const char *check_arg = args_get(ctx->args, "self-check");
+	int from_env = 0;
+	long long n;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--workspace") == 0 && i + 1 < argc)
-			ws_arg = argv[++i];
-		else if (strncmp(argv[i], "--workspace=", 12) == 0)
-			ws_arg = argv[i] + 12;
-		else if (strcmp(argv[i], "--max-runs") == 0 && i + 1 < argc &&
-		         atoi(argv[i + 1]) > 0)
-			ro.max_concurrent_runs = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--max-artifact-size") == 0 && i + 1 < argc)
-			size_arg = argv[++i];
-		else if (strcmp(argv[i], "--self-check") == 0 && i + 1 < argc &&
-		         atoi(argv[i + 1]) > 0)
-			ro.self_check_ms = (int64_t)atoi(argv[++i]) * 1000;
-		else
-			return cli_usage(ctx, &cmd_server_entry, "unexpected argument '%s'",
-			                 argv[i]);
+	if (runs_arg != NULL) {
+		if (cli_parse_count(runs_arg, 1, &n) != 0 || n > 1000)
+			return cli_usage(ctx, &cmd_server_entry,
+			                 "--max-runs '%s': expected a number from 1 to 1000",
+			                 runs_arg);
+		ro->max_concurrent_runs = (int)n;
+	}
+	if (check_arg != NULL) {
+		if (cli_parse_count(check_arg, 1, &n) != 0 || n > 24 * 3600)
+			return cli_usage(ctx, &cmd_server_entry,
+			                 "--self-check '%s': expected seconds from 1 to 86400",
+			                 check_arg);
+		ro->self_check_ms = (int64_t)n * 1000;
 	}
 	if (size_arg == NULL && getenv("DEVFLOW_MAX_ARTIFACT_SIZE") != NULL &&
 	    *getenv("DEVFLOW_MAX_ARTIFACT_SIZE") != '\0') {
 		size_arg = getenv("DEVFLOW_MAX_ARTIFACT_SIZE");
 		from_env = 1;
 	}
-	if (size_arg != NULL && parse_size(size_arg, &ro.max_artifact_bytes) != 0)
+	if (size_arg != NULL && parse_size(size_arg, &ro->max_artifact_bytes) != 0)
 		return cli_usage(ctx, &cmd_server_entry,
 		                 "%s '%s': expected a size from 1 byte to 1G (bytes, or a "
 		                 "number with K, M or G)",
 		                 from_env ? "$DEVFLOW_MAX_ARTIFACT_SIZE" : "--max-artifact-size",
 		                 size_arg);
+	return 0;
+}
+
+static int
+cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *ws_arg = ctx->workspace;
+	struct srv_state st = { 0 };
+	struct server_config cfg = { 0 };
+	struct sock_lock lk = { -1, NULL };
+	struct runtime_options ro = { .hooks = true }; /* the hook op below receives them */
+	struct df_error err;
+	char *ws, *logpath;
+	int log_fd = -1, status = CLI_ERROR;
+
+	(void)argc; /* the table takes no arguments */
+	(void)argv;
+	if (args_get(ctx->args, "workspace") != NULL)
+		ws_arg = args_get(ctx->args, "workspace");
+	if ((status = server_options(ctx, &ro)) != 0)
+		return status;
+	status = CLI_ERROR;
 	ws = paths_workspace(ws_arg);
 	if (ws[0] != '/') {
 		char cwd[4096];
@@ -309,6 +381,9 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cfg.screen_notifications = 1;
 	cfg.on_shutdown = on_shutdown;
 	cfg.shutdown_ctx = &st;
+	cfg.on_reload = on_reload;
+	cfg.reload_ctx = &st;
+	runtime_on_reload(st.rt, on_auto_reload, &st);
 	if (runtime_recover(st.rt, &err) != 0) {
 		status = cli_fail(ctx, &err);
 		goto out;

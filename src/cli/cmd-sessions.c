@@ -13,10 +13,15 @@
 
 static int cmd_sessions_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_pos sessions_args[] = {
+	{ .name = "RUN", .kind = ARGS_OPTIONAL, .help = "only this run's sessions" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_sessions_entry = {
 	.name = "sessions",
-	.usage = "[RUN]",
 	.summary = "list agent sessions",
+	.args = sessions_args,
 	.exec = cmd_sessions_exec,
 };
 
@@ -28,10 +33,6 @@ cmd_sessions_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct df_error err;
 	int rc;
 
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		cJSON_Delete(args);
-		return cli_usage(ctx, &cmd_sessions_entry, "expected at most one RUN");
-	}
 	if (argc == 2)
 		cJSON_AddStringToObject(args, "run", argv[1]);
 	if ((rc = verb_call(ctx, "sessions", args, &res)) != CLI_OK)

@@ -20,74 +20,85 @@
 
 static int cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt start_opts[] = {
+	{ .name = "requirements",
+	  .kind = ARGS_VALUE,
+	  .arg = "FILE|-",
+	  .required = 1,
+	  .help = "the requirements document (Markdown); - reads standard input" },
+	{ .name = "repo",
+	  .kind = ARGS_VALUE,
+	  .arg = "DIR",
+	  .help = "the git repository to work on (default: the current directory)" },
+	{ .name = "base",
+	  .kind = ARGS_VALUE,
+	  .arg = "BRANCH",
+	  .help = "the branch the run starts from (default: the one checked out)" },
+	{ .name = "template",
+	  .kind = ARGS_VALUE,
+	  .arg = "TEMPLATE",
+	  .help = "the workflow template (default: development)" },
+	{ .name = "persona",
+	  .kind = ARGS_REPEAT,
+	  .arg = "ROLE=PERSONA",
+	  .help = "the persona that plays a role" },
+	{ .name = "backend",
+	  .kind = ARGS_REPEAT,
+	  .arg = "ROLE=BACKEND",
+	  .help = "the agent backend for a role" },
+	{ .name = "scenario",
+	  .kind = ARGS_REPEAT,
+	  .arg = "PHASE=SCENARIO",
+	  .help = "the fake agent's scenario for a phase (tests, the demo)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
-	.usage = "--requirements FILE|- [--repo DIR] [--base BRANCH] [...]",
-	.summary =
-	    "start a run (also --template T, --persona|--backend ROLE=X, --scenario PHASE=S)",
+	.summary = "start a run on a repository",
+	.opts = start_opts,
 	.exec = cmd_start_exec,
 };
 
-/* Add "KEY=VALUE" to the object map; 0, or -1 when malformed. */
+/* Add each "KEY=VALUE" of --name to the object map; 0, or -1 when one is malformed. */
 static int
-add_pair(cJSON *map, const char *spec)
+add_pairs(struct cli_ctx *ctx, cJSON *map, const char *name)
 {
-	const char *eq = strchr(spec, '=');
-	char *key;
+	for (const char *const *v = args_get_all(ctx->args, name); *v != NULL; v++) {
+		const char *eq = strchr(*v, '=');
+		char *key;
 
-	if (eq == NULL || eq == spec || eq[1] == '\0')
-		return -1;
-	key = xstrndup(spec, (size_t)(eq - spec));
-	cJSON_DeleteItemFromObjectCaseSensitive(map, key);
-	cJSON_AddStringToObject(map, key, eq + 1);
-	free(key);
+		if (eq == NULL || eq == *v || eq[1] == '\0')
+			return cli_usage(ctx, &cmd_start_entry, "--%s %s: expected KEY=VALUE", name,
+			                 *v);
+		key = xstrndup(*v, (size_t)(eq - *v));
+		cJSON_DeleteItemFromObjectCaseSensitive(map, key);
+		cJSON_AddStringToObject(map, key, eq + 1);
+		free(key);
+	}
 	return 0;
 }
 
 static int
 cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *req_path = NULL, *repo = ".", *base = NULL, *tmpl = NULL;
+	const char *req_path = args_get(ctx->args, "requirements"), *repo = ".", *base, *tmpl;
 	cJSON *personas = cJSON_CreateObject(), *backends = cJSON_CreateObject();
 	cJSON *scenarios = cJSON_CreateObject(), *args, *res = NULL;
 	char repo_abs[PATH_MAX], *branch = NULL, *req = NULL;
 	struct df_error err;
-	int rc = CLI_USAGE;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--requirements") == 0 && v != NULL)
-			req_path = argv[++i];
-		else if (strcmp(a, "--repo") == 0 && v != NULL)
-			repo = argv[++i];
-		else if (strcmp(a, "--base") == 0 && v != NULL)
-			base = argv[++i];
-		else if (strcmp(a, "--template") == 0 && v != NULL)
-			tmpl = argv[++i];
-		else if ((strcmp(a, "--persona") == 0 || strcmp(a, "--backend") == 0 ||
-		          strcmp(a, "--scenario") == 0) &&
-		         v != NULL) {
-			cJSON *map = a[2] == 'p' ? personas : a[2] == 'b' ? backends : scenarios;
-
-			if (add_pair(map, argv[++i]) != 0) {
-				rc = cli_usage(ctx, &cmd_start_entry, "%s %s: expected KEY=VALUE",
-				               a, argv[i]);
-				goto out;
-			}
-		} else {
-			rc = cli_usage(ctx, &cmd_start_entry, "%s '%s'",
-			               a[0] == '-' ? "unknown option or missing value for"
-			                           : "unexpected argument",
-			               a);
-			goto out;
-		}
-	}
-	if (req_path == NULL) {
-		rc = cli_usage(ctx, &cmd_start_entry,
-		               "--requirements FILE is required (- reads standard input)");
+	(void)argc; /* the table takes no arguments */
+	(void)argv;
+	if (args_get(ctx->args, "repo") != NULL)
+		repo = args_get(ctx->args, "repo");
+	base = args_get(ctx->args, "base");
+	tmpl = args_get(ctx->args, "template");
+	if ((rc = add_pairs(ctx, personas, "persona")) != 0 ||
+	    (rc = add_pairs(ctx, backends, "backend")) != 0 ||
+	    (rc = add_pairs(ctx, scenarios, "scenario")) != 0)
 		goto out;
-	}
 	if (realpath(repo, repo_abs) == NULL) {
 		df_error_set(&err, DF_FATAL, DF_E_INVALID_ARGUMENT, "--repo %s: no such directory",
 		             repo);

@@ -15,8 +15,8 @@ static int cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "RUN",
 	.summary = "show a run: phases, approvals, sessions, events",
+	.args = cli_run_arg,
 	.exec = cmd_status_exec,
 };
 

@@ -21,10 +21,25 @@
 
 static int cmd_validate_exec(struct cli_ctx *ctx, int argc, char **argv);
 
+static const struct args_opt validate_opts[] = {
+	{ .name = "schema",
+	  .kind = ARGS_VALUE,
+	  .arg = "ID|SCHEMA_FILE",
+	  .help = "a registry schema's id or URI, or a schema file (default: the "
+	          "document's own \"$schema\")" },
+	{ 0 },
+};
+
+static const struct args_pos validate_args[] = {
+	{ .name = "FILE", .kind = ARGS_REQUIRED, .help = "the JSON document to check" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_validate_entry = {
 	.name = "validate",
-	.usage = "FILE [--schema ID|SCHEMA_FILE]",
 	.summary = "check a JSON file against a JSON Schema",
+	.opts = validate_opts,
+	.args = validate_args,
 	.exec = cmd_validate_exec,
 };
 
@@ -76,32 +91,14 @@ print_result(const struct cli_ctx *ctx, const char *file, const char *schema, in
 static int
 cmd_validate_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *file = NULL, *schema_arg = NULL, *schema_name;
+	const char *file = argv[1], *schema_arg = args_get(ctx->args, "schema"), *schema_name;
 	struct schema_registry *reg = NULL;
 	struct schema_errors errs = { 0, NULL };
 	struct df_error err;
 	cJSON *doc = NULL, *schema_doc = NULL;
 	int rc, status;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--schema") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage(ctx, &cmd_validate_entry,
-				                 "--schema needs a schema id or file");
-			schema_arg = argv[++i];
-		} else if (strncmp(argv[i], "--schema=", 9) == 0) {
-			schema_arg = argv[i] + 9;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return cli_usage(ctx, &cmd_validate_entry, "unknown option '%s'", argv[i]);
-		} else if (file == NULL) {
-			file = argv[i];
-		} else {
-			return cli_usage(ctx, &cmd_validate_entry, "unexpected argument '%s'",
-			                 argv[i]);
-		}
-	}
-	if (file == NULL)
-		return cli_usage(ctx, &cmd_validate_entry, "which file? (FILE is missing)");
+	(void)argc; /* the table's one FILE */
 	if (schema_arg != NULL && schema_arg[0] == '\0')
 		return cli_usage(ctx, &cmd_validate_entry, "--schema needs a schema id or file");
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/paths.h"
 #include "tui/tui.h"
 #include "cli.h"
@@ -36,6 +37,10 @@ extern const struct cmd_entry cmd_server_entry;
 extern const struct cmd_entry cmd_kill_server_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_demo_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_reload_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_complete_entry;
 
 /* One verb per line, so branches adding verbs merge cleanly. */
 /* clang-format off */
@@ -60,41 +65,77 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_server_entry,
 	&cmd_kill_server_entry,
 	&cmd_doctor_entry,
+	&cmd_reload_entry,
 	&cmd_templates_entry,
 	&cmd_personas_entry,
 	&cmd_backends_entry,
 	&cmd_validate_entry,
+	&cmd_config_entry,
+	&cmd_help_entry,
+	&cmd_complete_entry,
 	NULL,
 };
 /* clang-format on */
 
-static void
-print_help(FILE *out)
+/* The options before the verb, parsed by the verbs' parser. */
+const struct args_opt cli_global_opts[] = {
+	{ .name = "workspace",
+	  .kind = ARGS_VALUE,
+	  .arg = "DIR",
+	  .help = "the workspace (see below)" },
+	{ .name = "server-uid",
+	  .kind = ARGS_VALUE,
+	  .arg = "UID",
+	  .help = "trust the server of this uid or user (see below)" },
+	{ .name = "json",
+	  .kind = ARGS_FLAG,
+	  .help = "results and errors as JSON (anywhere on the line)" },
+	{ .name = "version",
+	  .short_name = 'V',
+	  .kind = ARGS_FLAG,
+	  .help = "print the version and exit" },
+	{ 0 },
+};
+
+void
+cli_print_help(FILE *out)
 {
-	fprintf(out, "usage: devflow [--workspace DIR] [--server-uid UID] [--json] VERB [ARGS]\n"
-	             "       devflow --version | --help\n\n"
-	             "Supervise AI coding-agent runs from a terminal.\n\nverbs:\n");
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "usage: devflow [--workspace DIR] [--server-uid UID] [--json] VERB [ARGS]\n"
+	             "       devflow help VERB | VERB --help\n"
+	             "       devflow -V | --version | -h | --help\n\n"
+	             "Supervise AI coding-agent runs from a terminal; with no verb, the TUI.\n\n"
+	             "verbs (devflow help VERB: its arguments and options):\n");
+	/* Names and summaries only, to fit 80 columns: a verb's usage is its own help's. */
 	for (size_t i = 0; cli_commands[i] != NULL; i++)
-		/* A usage too long for its column puts the summary on the next line. */
-		if (strlen(cli_commands[i]->name) > 10 || strlen(cli_commands[i]->usage) > 34)
-			fprintf(out, "  %s %s\n  %-10s %-34s %s\n", cli_commands[i]->name,
-			        cli_commands[i]->usage, "", "", cli_commands[i]->summary);
-		else
-			fprintf(out, "  %-10s %-34s %s\n", cli_commands[i]->name,
-			        cli_commands[i]->usage, cli_commands[i]->summary);
-	fprintf(out, "\nexit codes: 0 ok, 1 error, 2 usage, 3 conflict or needs a person\n"
-	             "workspace: --workspace, else $DEVFLOW_WORKSPACE, else "
+		if (!cli_commands[i]->hidden)
+			buf_printf(&b, "  %-12s %s\n", cli_commands[i]->name,
+			           cli_commands[i]->summary);
+	buf_puts(&b, "\nglobal ");
+	args_help(&b, cli_global_opts, NULL);
+	buf_puts(&b, "\nexit codes:");
+#define CLI_X(id, value, name, meaning) buf_printf(&b, "%s %d %s", value ? "," : "", value, name);
+	CLI_EXIT_CODES(CLI_X)
+#undef CLI_X
+	buf_puts(&b, "\nworkspace: --workspace, else $DEVFLOW_WORKSPACE, else "
 	             "$XDG_DATA_HOME/devflow\n"
 	             "server-uid: the uid whose server to trust (default: you); clients refuse a\n"
-	             "workspace, socket or server of any other uid\n");
+	             "workspace, socket or server of any other uid\n"
+	             "more: man devflow\n");
+	fputs(b.data, out);
+	buf_free(&b);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { 0 };
+	const struct cmd_entry *cmd;
 	struct df_error err;
-	int i, n = 0;
+	struct args g;
+	const char *uid;
+	int i, n = 0, rc;
 
 	setlocale(LC_ALL, "");
 	/* Now, before the binary can be replaced: what a client execs to start a server. */
@@ -109,38 +150,38 @@ main(int argc, char **argv)
 	argc = n;
 	argv[argc] = NULL;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("devflow %s\n", PACKAGE_VERSION);
-			return CLI_OK;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			print_help(stdout);
-			return CLI_OK;
-		} else if (strcmp(argv[i], "--workspace") == 0 && i + 1 < argc) {
-			ctx.workspace = argv[++i];
-		} else if (strncmp(argv[i], "--workspace=", 12) == 0) {
-			ctx.workspace = argv[i] + 12;
-		} else if (strcmp(argv[i], "--server-uid") == 0 && i + 1 < argc) {
-			if (cli_parse_uid(argv[++i], &ctx.server_uid, &err) != 0)
-				return cli_fail(&ctx, &err);
-			ctx.server_uid_set = 1;
-		} else if (strncmp(argv[i], "--server-uid=", 13) == 0) {
-			if (cli_parse_uid(argv[i] + 13, &ctx.server_uid, &err) != 0)
-				return cli_fail(&ctx, &err);
-			ctx.server_uid_set = 1;
-		} else {
-			fprintf(stderr, "devflow: unknown option '%s'\n", argv[i]);
-			print_help(stderr);
-			return CLI_USAGE;
-		}
+	if (args_parse(cli_global_opts, NULL, argc, argv, 1, &g, &err) != 0) {
+		args_free(&g);
+		fprintf(stderr, "devflow: %s\n", err.message);
+		cli_print_help(stderr);
+		return CLI_USAGE;
 	}
-	if (i >= argc)
-		return tui_main(ctx.workspace, ctx.server_uid_set ? &ctx.server_uid : NULL, NULL);
-	for (size_t c = 0; cli_commands[c] != NULL; c++)
-		if (strcmp(cli_commands[c]->name, argv[i]) == 0) {
-			ctx.cmd = cli_commands[c];
-			return ctx.cmd->exec(&ctx, argc - i, argv + i);
+	if (g.help || args_has(&g, "version")) {
+		if (g.help)
+			cli_print_help(stdout);
+		else
+			printf("devflow %s\n", PACKAGE_VERSION);
+		args_free(&g);
+		return CLI_OK;
+	}
+	ctx.workspace = args_get(&g, "workspace");
+	if ((uid = args_get(&g, "server-uid")) != NULL) {
+		if (cli_parse_uid(uid, &ctx.server_uid, &err) != 0) {
+			args_free(&g);
+			return cli_fail(&ctx, &err);
 		}
-	fprintf(stderr, "devflow: unknown verb '%s' (see devflow --help)\n", argv[i]);
-	return CLI_USAGE;
+		ctx.server_uid_set = 1;
+	}
+	if (g.npos == 0) {
+		args_free(&g);
+		return tui_main(ctx.workspace, ctx.server_uid_set ? &ctx.server_uid : NULL, NULL);
+	}
+	if ((cmd = cli_find(g.pos[0])) == NULL) {
+		fprintf(stderr, "devflow: unknown verb '%s' (see devflow --help)\n", g.pos[0]);
+		args_free(&g);
+		return CLI_USAGE;
+	}
+	rc = cli_run(&ctx, cmd, g.npos, g.pos);
+	args_free(&g);
+	return rc;
 }

@@ -113,35 +113,17 @@ verb_read_file(const char *path, struct df_error *err)
 }
 
 int
-verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action, int argc,
-            char **argv)
+verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action, const char *run,
+            const char *comment, const char *approval)
 {
-	const char *run = NULL, *comment = NULL, *approval = NULL;
 	struct result_decide d;
 	struct df_error err;
 	char token[37];
 	cJSON *args, *res = NULL;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if ((strcmp(argv[i], "--comment") == 0 || strcmp(argv[i], "-m") == 0) &&
-		    i + 1 < argc)
-			comment = argv[++i];
-		else if (strncmp(argv[i], "--comment=", 10) == 0)
-			comment = argv[i] + 10;
-		else if (strcmp(argv[i], "--approval") == 0 && i + 1 < argc)
-			approval = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return cli_usage(ctx, cmd, "unknown option '%s'", argv[i]);
-		else if (run == NULL)
-			run = argv[i];
-		else
-			return cli_usage(ctx, cmd, "unexpected argument '%s'", argv[i]);
-	}
-	if (run == NULL)
-		return cli_usage(ctx, cmd, "which run? (RUN is missing)");
 	if (strcmp(action, "request_changes") == 0 && (comment == NULL || comment[0] == '\0'))
-		return cli_usage(ctx, cmd, "--comment is required: it goes back to the agent");
+		return cli_usage(ctx, cmd, "--comment is empty: it goes back to the agent");
 	verb_token(token);
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "run", run);
@@ -232,13 +214,10 @@ int
 verb_run_call(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *op, int argc,
               char **argv, cJSON **result)
 {
-	cJSON *args;
+	cJSON *args = cJSON_CreateObject();
 
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(ctx, cmd,
-		                 argc < 2 ? "which run? (RUN is missing)"
-		                          : "expected exactly one RUN");
-	args = cJSON_CreateObject();
+	(void)cmd; /* the table (cli_run_arg) made sure of the one RUN */
+	(void)argc;
 	cJSON_AddStringToObject(args, "run", argv[1]);
 	return verb_call(ctx, op, args, result);
 }

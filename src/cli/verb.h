@@ -34,9 +34,8 @@ struct client *verb_connect(const struct cli_ctx *ctx, int autostart, struct df_
 int verb_call(const struct cli_ctx *ctx, const char *op, cJSON *args, cJSON **result);
 
 /*
- * For verbs of the form `devflow VERB RUN`: check argv holds exactly one RUN
- * (a usage error for cmd otherwise), then verb_call(op, {run}). Returns as
- * verb_call.
+ * For verbs of the form `devflow VERB RUN` (args = cli_run_arg, so argv[1]
+ * is the RUN): verb_call(op, {run}). Returns as verb_call.
  */
 int verb_run_call(const struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *op, int argc,
                   char **argv, cJSON **result);
@@ -58,9 +57,13 @@ void verb_token(char out[37]);
  */
 char *verb_read_file(const char *path, struct df_error *err);
 
-/* `devflow approve|changes|reject|abort RUN ...`: the decision verbs. */
-int verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action, int argc,
-                char **argv);
+/*
+ * `devflow approve|changes|reject|abort RUN ...`: the decision verbs, once
+ * cmd's table has parsed RUN, its --comment (NULL when not given) and its
+ * --approval (NULL: the gate the run waits at). Returns the exit code.
+ */
+int verb_decide(struct cli_ctx *ctx, const struct cmd_entry *cmd, const char *action,
+                const char *run, const char *comment, const char *approval);
 
 /* Append the SGR sequence selecting fg, bg and attrs (after a reset) to b. */
 void verb_sgr(struct buf *b, int32_t fg, int32_t bg, unsigned attrs);

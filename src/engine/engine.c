@@ -576,6 +576,20 @@ engine_uuid_new_id(void *ctx, char out[ENGINE_ID_MAX])
 	uuid_unparse_lower(u, out);
 }
 
+void
+engine_set_catalog(struct engine *e, const struct schema_registry *schemas,
+                   const char *const *backends, size_t nbackends)
+{
+	for (size_t i = 0; i < e->nbackends; i++)
+		free(e->backends[i]);
+	free(e->backends);
+	e->reg = schemas;
+	e->nbackends = nbackends;
+	e->backends = xcalloc(nbackends + 1, sizeof(*e->backends));
+	for (size_t i = 0; i < nbackends; i++)
+		e->backends[i] = xstrdup(backends[i]);
+}
+
 struct engine *
 engine_new(const struct engine_config *cfg, struct df_error *err)
 {

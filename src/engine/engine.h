@@ -143,6 +143,15 @@ void engine_free(struct engine *e);
  */
 const char *const *engine_backends(const struct engine *e, size_t *n);
 
+/*
+ * After the catalog was loaded again (runtime_reload): the schema registry
+ * to use from now on (borrowed: the caller keeps the old one alive as long
+ * as the engine may still hold it) and the names of the available backends
+ * (copied), as in engine_config. Runs already bound keep their bindings.
+ */
+void engine_set_catalog(struct engine *e, const struct schema_registry *schemas,
+                        const char *const *backends, size_t nbackends);
+
 struct engine_start_request {
 	const char *requirements_md; /* required */
 	const char *repo_path;       /* required; any spelling of the repository's top level */

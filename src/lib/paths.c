@@ -117,6 +117,46 @@ paths_workspace(const char *override)
 	return xdg_dir("XDG_DATA_HOME", ".local/share");
 }
 
+/* Beside xdg_dir: which of its two ways it went. */
+static const char *
+xdg_origin(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+
+	if (v != NULL && v[0] == '/')
+		return strcmp(var, "XDG_DATA_HOME") == 0 ? "$XDG_DATA_HOME" : "$XDG_CONFIG_HOME";
+	return strcmp(fallback, ".config") == 0 ? "default ($HOME/.config)"
+	                                        : "default ($HOME/.local/share)";
+}
+
+const char *
+paths_workspace_origin(const char *override)
+{
+	const char *env = getenv("DEVFLOW_WORKSPACE");
+
+	if (override != NULL && *override != '\0')
+		return "--workspace";
+	if (env != NULL && *env != '\0')
+		return "$DEVFLOW_WORKSPACE";
+	return xdg_origin("XDG_DATA_HOME", ".local/share");
+}
+
+const char *
+paths_config_dir_origin(void)
+{
+	return xdg_origin("XDG_CONFIG_HOME", ".config");
+}
+
+const char *
+paths_share_dir_origin(void)
+{
+	const char *env = getenv("DEVFLOW_SHARE_DIR");
+
+	if (env != NULL && *env != '\0')
+		return "$DEVFLOW_SHARE_DIR";
+	return in_build_tree() ? "the source tree (running from the build tree)" : "installed";
+}
+
 int
 paths_mkdir_p(const char *dir, unsigned mode)
 {

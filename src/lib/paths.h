@@ -47,6 +47,17 @@ char *paths_state_dir(void);
  */
 char *paths_workspace(const char *override);
 
+/*
+ * Where paths_workspace(override), paths_config_dir() and paths_share_dir()
+ * took their value from, for `devflow config`: "--workspace",
+ * "$DEVFLOW_WORKSPACE", "$XDG_DATA_HOME", "$XDG_CONFIG_HOME",
+ * "$DEVFLOW_SHARE_DIR", "default ($HOME/...)", "the source tree (running
+ * from the build tree)" or "installed". Static strings.
+ */
+const char *paths_workspace_origin(const char *override);
+const char *paths_config_dir_origin(void);
+const char *paths_share_dir_origin(void);
+
 /* Create dir and its parents with the given mode; 0 or -1 with errno. */
 int paths_mkdir_p(const char *dir, unsigned mode);
 

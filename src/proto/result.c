@@ -303,6 +303,13 @@ static const struct field ping_fields[] = {
 	FINT(result_ping, clients, "clients"),
 };
 
+static const struct field reload_fields[] = {
+	FINT(result_reload, templates, "templates"),
+	FINT(result_reload, personas, "personas"),
+	FINT(result_reload, backends, "backends"),
+	FINT(result_reload, available, "available"),
+};
+
 int
 result_actions_has(const struct result_actions *a, const char *name)
 {
@@ -893,4 +900,16 @@ int
 result_ping_parse(const cJSON *j, struct result_ping *r, struct df_error *err)
 {
 	return dec_plain(j, "ping", ping_fields, NFIELDS(ping_fields), r, sizeof(*r), err);
+}
+
+cJSON *
+result_reload_json(const struct result_reload *r)
+{
+	return enc_object(reload_fields, NFIELDS(reload_fields), r);
+}
+
+int
+result_reload_parse(const cJSON *j, struct result_reload *r, struct df_error *err)
+{
+	return dec_plain(j, "reload", reload_fields, NFIELDS(reload_fields), r, sizeof(*r), err);
 }

@@ -323,4 +323,12 @@ int result_history_search_parse(const cJSON *j, struct result_history_search *r,
 cJSON *result_ping_json(const struct result_ping *r);
 int result_ping_parse(const cJSON *j, struct result_ping *r, struct df_error *err);
 
+/* reload: how many templates, personas and backends the catalog now has, and backends available. */
+struct result_reload {
+	int64_t templates, personas, backends, available;
+};
+
+cJSON *result_reload_json(const struct result_reload *r);
+int result_reload_parse(const cJSON *j, struct result_reload *r, struct df_error *err);
+
 #endif

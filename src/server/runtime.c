@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -60,6 +63,17 @@ struct runtime {
 	int failures;
 	unsigned grace_ms;
 	bool closing; /* runtime_free: the engine hears nothing more */
+	/* Reloading the catalog (runtime_reload) and watching the user's folder for it. */
+	char *share_dir, *config_dir; /* config_dir NULL: built-ins only */
+	struct catalog *
+	    *retired; /* catalogs replaced by a reload, kept: the engine borrowed them */
+	size_t nretired;
+	int cfg_fd;         /* inotify on the configuration folder, or -1 */
+	int cfg_parent_wd;  /* the watch on its nearest folder while it is missing, or -1 */
+	char *cfg_parent;   /* that folder */
+	uint64_t cfg_timer; /* the pending reload, or 0 */
+	runtime_reload_cb *reload_cb;
+	void *reload_ctx;
 };
 
 /* --- host ------------------------------------------------------------------------------ */
@@ -265,6 +279,10 @@ find_backends(struct runtime *rt)
 {
 	size_t n = catalog_count(rt->cat, STORE_CATALOG_BACKEND);
 
+	for (size_t i = 0; i < rt->nbackends; i++)
+		free(rt->backends[i]);
+	free(rt->backends);
+	rt->nbackends = 0;
 	rt->backends = xcalloc(n + 1, sizeof(*rt->backends));
 	for (size_t i = 0; i < n; i++) {
 		const struct catalog_item *it = catalog_get(rt->cat, STORE_CATALOG_BACKEND, i);
@@ -282,6 +300,173 @@ find_backends(struct runtime *rt)
 			rt->backends[rt->nbackends++] = xstrdup(it->name);
 		free(path);
 	}
+}
+
+/* --- reloading the catalog ---------------------------------------------------------- */
+
+int
+runtime_reload(struct runtime *rt, struct runtime_reload *r, struct df_error *err)
+{
+	struct catalog *cat = catalog_load(rt->share_dir, rt->config_dir, err);
+
+	if (cat == NULL)
+		return -1;
+	if (catalog_store(cat, rt->st, err) != 0) {
+		catalog_free(cat);
+		return -1;
+	}
+	/* The engine (and what it validates now) may still hold the old registry. */
+	rt->retired = xreallocarray(rt->retired, rt->nretired + 1, sizeof(*rt->retired));
+	rt->retired[rt->nretired++] = rt->cat;
+	rt->cat = cat;
+	find_backends(rt);
+	engine_set_catalog(rt->engine, catalog_registry(cat), (const char *const *)rt->backends,
+	                   rt->nbackends);
+	if (r != NULL) {
+		r->templates = catalog_count(cat, STORE_CATALOG_TEMPLATE);
+		r->personas = catalog_count(cat, STORE_CATALOG_PERSONA);
+		r->backends = catalog_count(cat, STORE_CATALOG_BACKEND);
+		r->available = rt->nbackends;
+	}
+	return 0;
+}
+
+void
+runtime_on_reload(struct runtime *rt, runtime_reload_cb *cb, void *ctx)
+{
+	rt->reload_cb = cb;
+	rt->reload_ctx = ctx;
+}
+
+/* The folders of the configuration folder the catalog reads. */
+static const char *const cfg_subdirs[] = { "templates", "personas", "backends", "schemas" };
+
+#define CFG_MASK (IN_ONLYDIR | IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM)
+
+/*
+ * Watch the configuration folder and each of its catalog folders that
+ * exists (again: inotify_add_watch of a watched folder changes nothing), or,
+ * while the folder itself is missing, its parent for it to appear.
+ */
+static void
+cfg_watch_add(struct runtime *rt)
+{
+	char *parent;
+
+	if (inotify_add_watch(rt->cfg_fd, rt->config_dir, CFG_MASK) < 0) {
+		/* The nearest folder there is, for the next one down to appear. */
+		parent = xstrdup(rt->config_dir);
+		rt->cfg_parent_wd = -1;
+		while (rt->cfg_parent_wd < 0 && strrchr(parent, '/') != NULL) {
+			*strrchr(parent, '/') = '\0';
+			rt->cfg_parent_wd = inotify_add_watch(rt->cfg_fd, parent[0] ? parent : "/",
+			                                      IN_ONLYDIR | IN_CREATE | IN_MOVED_TO);
+		}
+		free(rt->cfg_parent);
+		rt->cfg_parent = parent;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cfg_subdirs) / sizeof(cfg_subdirs[0]); i++) {
+		char *dir = xasprintf("%s/%s", rt->config_dir, cfg_subdirs[i]);
+
+		inotify_add_watch(rt->cfg_fd, dir, CFG_MASK);
+		free(dir);
+	}
+}
+
+static void
+cfg_reload_due(struct loop *loop, void *arg)
+{
+	struct runtime *rt = arg;
+	struct runtime_reload r;
+	struct df_error err;
+
+	(void)loop;
+	rt->cfg_timer = 0;
+	if (runtime_reload(rt, &r, &err) != 0) {
+		if (rt->reload_cb != NULL)
+			rt->reload_cb(NULL, &err, rt->reload_ctx);
+	} else if (rt->reload_cb != NULL) {
+		rt->reload_cb(&r, NULL, rt->reload_ctx);
+	}
+}
+
+/* Does this event touch the catalog? A .json file, or one of the folders appearing or going. */
+static bool
+cfg_event_matters(const struct runtime *rt, const struct inotify_event *ev)
+{
+	const char *n = ev->len > 0 ? ev->name : "";
+	size_t len = strlen(n);
+
+	if (ev->wd == rt->cfg_parent_wd) {
+		/* The folder on the way down to the configuration folder. */
+		size_t plen = strlen(rt->cfg_parent);
+		const char *next = rt->config_dir + plen + 1;
+
+		return strncmp(next, n, len) == 0 && (next[len] == '/' || next[len] == '\0');
+	}
+	if (ev->mask & IN_ISDIR) {
+		for (size_t i = 0; i < sizeof(cfg_subdirs) / sizeof(cfg_subdirs[0]); i++)
+			if (strcmp(n, cfg_subdirs[i]) == 0)
+				return true;
+		return false;
+	}
+	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".json") == 0;
+}
+
+static void
+cfg_on_events(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	struct runtime *rt = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool due = false;
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			due |= cfg_event_matters(rt, ev);
+			p += sizeof(*ev) + ev->len;
+		}
+	/* Editors and cp write in steps: one reload a moment after the last. */
+	if (due && !rt->closing) {
+		cfg_watch_add(rt); /* at once: a folder just made may get its files now */
+		if (rt->cfg_timer != 0)
+			loop_timer_cancel(loop, rt->cfg_timer);
+		rt->cfg_timer = loop_timer_add(loop, 200, cfg_reload_due, rt);
+	}
+}
+
+static void
+cfg_watch_start(struct runtime *rt)
+{
+	struct df_error err;
+
+	if (rt->config_dir == NULL || rt->config_dir[0] != '/')
+		return;
+	if ((rt->cfg_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return; /* no inotify: devflow reload still works */
+	cfg_watch_add(rt);
+	if (loop_fd_add(rt->loop, rt->cfg_fd, LOOP_READ, cfg_on_events, rt, &err) != 0) {
+		close(rt->cfg_fd);
+		rt->cfg_fd = -1;
+	}
+}
+
+static void
+cfg_watch_stop(struct runtime *rt)
+{
+	if (rt->cfg_timer != 0 && rt->loop != NULL)
+		loop_timer_cancel(rt->loop, rt->cfg_timer);
+	rt->cfg_timer = 0;
+	if (rt->cfg_fd < 0)
+		return;
+	if (rt->loop != NULL)
+		loop_fd_remove(rt->loop, rt->cfg_fd);
+	close(rt->cfg_fd);
+	rt->cfg_fd = -1;
 }
 
 struct runtime *
@@ -306,6 +491,7 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	}
 	rt = xcalloc(1, sizeof(*rt));
 	rt->workspace = xstrdup(workspace);
+	rt->cfg_fd = rt->cfg_parent_wd = -1;
 	rt->grace_ms = opts->grace_ms ? opts->grace_ms : 5000;
 	rt->st = store_open(workspace, err);
 	if (rt->st == NULL)
@@ -314,13 +500,14 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 		config_dir = paths_config_dir();
 	else if (*opts->config_dir != '\0')
 		config_dir = xstrdup(opts->config_dir);
-	rt->cat =
-	    catalog_load(opts->share_dir ? opts->share_dir : paths_share_dir(), config_dir, err);
-	free(config_dir);
+	rt->share_dir = xstrdup(opts->share_dir ? opts->share_dir : paths_share_dir());
+	rt->config_dir = config_dir;
+	rt->cat = catalog_load(rt->share_dir, rt->config_dir, err);
 	if (rt->cat == NULL || catalog_store(rt->cat, rt->st, err) != 0)
 		goto fail;
 	find_backends(rt);
 	rt->loop = loop_new(NULL);
+	cfg_watch_start(rt);
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.grace_ms = opts->grace_ms;
 	dopts.workspace = rt->workspace;
@@ -442,6 +629,7 @@ runtime_free(struct runtime *rt)
 	}
 	engine_free(rt->engine); /* cancels its timers through host_timer_cancel */
 	watch_free(rt->watch);
+	cfg_watch_stop(rt);
 	driver_free(rt->driver);
 	while (rt->timers) {
 		struct rt_timer *t = rt->timers;
@@ -463,6 +651,12 @@ runtime_free(struct runtime *rt)
 	free(rt->backends);
 	free(rt->subs);
 	catalog_free(rt->cat);
+	for (size_t i = 0; i < rt->nretired; i++)
+		catalog_free(rt->retired[i]);
+	free(rt->retired);
+	free(rt->share_dir);
+	free(rt->config_dir);
+	free(rt->cfg_parent);
 	store_close(rt->st);
 	free(rt->workspace);
 	free(rt);

@@ -94,6 +94,32 @@ void runtime_on_stranded(struct runtime *rt, runtime_stranded_cb *cb, void *ctx)
  */
 const struct df_error *runtime_last_failure(struct runtime *rt, int *count);
 
+/* What a reload found: how many templates, personas and backends, and how many are available. */
+struct runtime_reload {
+	size_t templates, personas, backends, available;
+};
+
+/*
+ * Load the catalog again from the folders it came from (the user's new or
+ * changed templates, personas, backends and schemas), check it and store it
+ * (catalog_load, catalog_store: all or nothing); only then does the engine
+ * use it, with the available backends found anew. On any error the catalog
+ * in use stays, and err names the file and what is wrong. *r (may be NULL)
+ * gets the counts. Returns 0 or -1 with err.
+ */
+int runtime_reload(struct runtime *rt, struct runtime_reload *r, struct df_error *err);
+
+/*
+ * The runtime watches the user's configuration folder (and its templates/,
+ * personas/, backends/ and schemas/, also when they appear later; inotify)
+ * and reloads by itself a moment after a .json file there changes. cb is
+ * told each such reload's outcome: r on success, else err (the old catalog
+ * stays). One callback; a second call replaces it, NULL removes it.
+ */
+typedef void runtime_reload_cb(const struct runtime_reload *r, const struct df_error *err,
+                               void *ctx);
+void runtime_on_reload(struct runtime *rt, runtime_reload_cb *cb, void *ctx);
+
 /*
  * Stop every session cleanly (SIGTERM, grace, SIGKILL; their runs are left
  * for the next server's recovery), then free everything. NULL is a no-op.

@@ -76,6 +76,8 @@ struct server {
 	int frame_ms;
 	void (*on_shutdown)(void *ctx);
 	void *shutdown_ctx;
+	int (*on_reload)(void *ctx, cJSON **result, struct df_error *err);
+	void *reload_ctx;
 	struct sock_listener listener;
 	int listening;
 	struct sclient *clients;

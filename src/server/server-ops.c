@@ -800,6 +800,21 @@ op_ping(struct op_ctx *x, cJSON **result, struct df_error *err)
 	return 0;
 }
 
+static int
+op_reload(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	if (x->srv->on_reload == NULL)
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "this server cannot reload its catalog");
+	if (x->srv->on_reload(x->srv->reload_ctx, result, err) != 0) {
+		server_log(x->srv, "reload by %s failed, the catalog in use stays: %s", x->c->actor,
+		           err->message);
+		return -1;
+	}
+	server_log(x->srv, "catalog reloaded by %s", x->c->actor);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct op_ctx *x, cJSON **result, struct df_error *err);
@@ -829,6 +844,7 @@ static const struct {
 	{ "shutdown", op_shutdown },
 	{ "ping", op_ping },
 	{ "backends", srv_op_backends },
+	{ "reload", op_reload },
 };
 
 /* One request; returns -1 when the client was closed. */

@@ -134,6 +134,8 @@ server_new(const struct server_config *cfg, struct df_error *err)
 	srv->notify = cfg->screen_notifications;
 	srv->on_shutdown = cfg->on_shutdown;
 	srv->shutdown_ctx = cfg->shutdown_ctx;
+	srv->on_reload = cfg->on_reload;
+	srv->reload_ctx = cfg->reload_ctx;
 	srv->diff_hook = cfg->diff_hook;
 	srv->diff_hook_ctx = cfg->diff_hook_ctx;
 	srv->listener.fd = -1;

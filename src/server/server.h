@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "agent/session.h"
 #include "engine/engine.h"
 #include "lib/error.h"
@@ -80,6 +82,13 @@ struct server_config {
 	/* Called once when a client asks the server to shut down (op "shutdown"); may be NULL. */
 	void (*on_shutdown)(void *ctx);
 	void *shutdown_ctx;
+	/*
+	 * Op "reload" (devflow reload): load the catalog again; 0 with *result
+	 * (struct result_reload's JSON), or -1 with err (the old catalog stays).
+	 * NULL: the op is refused.
+	 */
+	int (*on_reload)(void *ctx, cJSON **result, struct df_error *err);
+	void *reload_ctx;
 	/*
 	 * Tests: called on the worker thread before each diff (to make one slow);
 	 * it must touch nothing the loop owns. NULL in production.

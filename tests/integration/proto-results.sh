@@ -79,6 +79,8 @@ is "$(keys result)" "session found line start wrapped historySize rows dropped" 
 	"history-search: the line found"
 rawres ping '{}'
 is "$(keys result)" "pid workspace clients" "ping: pid workspace clients"
+rawres reload '{}'
+is "$(keys result)" "templates personas backends available" "reload: templates personas backends available"
 
 rawres backends '{"template":"development"}'
 is "$(keys result)" "template backends roles" "backends: template backends roles"

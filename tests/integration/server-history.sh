@@ -99,7 +99,7 @@ is $? 2 "capture -S abc is a usage error (2)"
 like "$err" "-S 'abc' is not a line number" "... naming the flag and the value"
 err=$("$DEVFLOW" capture "$sess" -E 2>&1)
 is $? 2 "-E without a number is a usage error"
-like "$err" "-E needs a line number" "... saying so"
+like "$err" "-E needs a value \\(END\\)" "... saying so"
 err=$("$DEVFLOW" capture "$sess" -S 3 -E -3 2>&1)
 is $? 2 "-S after -E is a usage error"
 like "$err" "-S 3 is after -E -3" "... naming both"
