@@ -38,6 +38,7 @@ UNIT_TESTS = \
 	tests/unit/test_ere \
 	tests/unit/test_error \
 	tests/unit/test_fake \
+	tests/unit/test_grid \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
 	tests/unit/test_loop \
