@@ -39,6 +39,7 @@ UNIT_TESTS = \
 	tests/unit/test_error \
 	tests/unit/test_fake \
 	tests/unit/test_grid \
+	tests/unit/test_history \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
 	tests/unit/test_loop \

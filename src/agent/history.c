@@ -1,0 +1,317 @@
+/*
+ * History lines in one allocation each: a header, runs of cells sharing a
+ * pen, then the cells' text. The text holds one token per cell so that a
+ * line decodes back to exactly the cells it came from: a code point in
+ * UTF-8, 0x01 for an erased cell, 0x02 for the right part of a wide
+ * character, each combining mark after its cell prefixed by 0x03 (terminals
+ * never store control characters, so these bytes are free). An 80-column
+ * line of one colour takes about 100 bytes instead of 80 16-byte cells.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+#include "lib/utf8.h"
+#include "lib/xalloc.h"
+
+enum { TOK_ERASED = 1, TOK_CONT = 2, TOK_MARK = 3 };
+
+/* Bytes malloc adds to each block, counted against the budget. */
+#define BLOCK_OVERHEAD 16
+
+struct hrun {
+	uint16_t ncells;
+	uint16_t attrs;
+	uint32_t fg, bg;
+};
+
+struct hline {
+	uint16_t ncells, nruns;
+	uint32_t nbytes;
+	/* nruns struct hrun, then nbytes of text */
+};
+
+struct history {
+	struct hline **ring;
+	size_t cap, start, len, max_lines;
+	size_t budget, bytes;
+	uint64_t dropped;
+	/* encoding scratch */
+	unsigned char *text;
+	struct hrun *runs;
+	int scratch_cols;
+};
+
+static size_t
+line_size(const struct hline *l)
+{
+	return sizeof *l + l->nruns * sizeof(struct hrun) + l->nbytes;
+}
+
+static const struct hrun *
+line_runs(const struct hline *l)
+{
+	return (const struct hrun *)(l + 1);
+}
+
+static const unsigned char *
+line_text(const struct hline *l)
+{
+	return (const unsigned char *)(line_runs(l) + l->nruns);
+}
+
+struct history *
+history_new(size_t max_lines)
+{
+	struct history *h = xcalloc(1, sizeof *h);
+
+	h->max_lines = max_lines;
+	h->budget = HISTORY_DEFAULT_BUDGET;
+	return h;
+}
+
+void
+history_free(struct history *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->len; i++)
+		free(h->ring[(h->start + i) % h->cap]);
+	free(h->ring);
+	free(h->text);
+	free(h->runs);
+	free(h);
+}
+
+static void
+drop_oldest(struct history *h)
+{
+	struct hline *l = h->ring[h->start];
+
+	h->bytes -= line_size(l) + BLOCK_OVERHEAD;
+	free(l);
+	h->start = (h->start + 1) % h->cap;
+	h->len--;
+	h->dropped++;
+}
+
+void
+history_set_budget(struct history *h, size_t bytes)
+{
+	h->budget = bytes;
+	while (h->len > 1 && h->bytes + h->cap * sizeof *h->ring > h->budget)
+		drop_oldest(h);
+}
+
+/* Room for one more line pointer: the ring grows by doubling up to max_lines. */
+static void
+ring_grow(struct history *h)
+{
+	size_t cap = h->cap ? h->cap * 2 : 64;
+
+	if (cap > h->max_lines)
+		cap = h->max_lines;
+	struct hline **ring = xcalloc(cap, sizeof *ring);
+	for (size_t i = 0; i < h->len; i++)
+		ring[i] = h->ring[(h->start + i) % h->cap];
+	free(h->ring);
+	h->ring = ring;
+	h->cap = cap;
+	h->start = 0;
+}
+
+/*
+ * A code point as UTF-8; a surrogate (which no UTF-8 decoder takes back) or
+ * a control character (which would read as a token) as U+FFFD.
+ */
+static size_t
+put_utf8(unsigned char *o, uint32_t c)
+{
+	if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff))
+		c = 0xfffd;
+	return utf8_encode(c, (char *)o);
+}
+
+/* The code point put_utf8 wrote at p (before end). */
+static size_t
+get_utf8(const unsigned char *p, const unsigned char *end, uint32_t *c)
+{
+	size_t n = utf8_decode(p, (size_t)(end - p), c);
+
+	if (n == 0) { /* cannot happen with what put_utf8 wrote; stay in step */
+		*c = 0xfffd;
+		n = 1;
+	}
+	return n;
+}
+
+/* A cell left out at the end of a line: blank, default colours, no attributes. */
+static bool
+trailing_blank(const struct grid_cell *c, uint16_t attr_xor)
+{
+	return (c->ch == 0 || c->ch == ' ') && c->fg == GRID_COLOR_DEFAULT &&
+	       c->bg == GRID_COLOR_DEFAULT && (c->attrs ^ attr_xor) == 0 &&
+	       !(c->flags & GRID_COMBINED);
+}
+
+/* Tokens of one cell into o; returns the bytes written (at most 1 + 4 + 5 * 5). */
+static size_t
+encode_cell(const struct grid_row *row, int col, unsigned char *o)
+{
+	uint32_t ch = row->cells[col].ch;
+	size_t n;
+
+	if (ch >= 0x20 && ch < 0x80 && !(row->cells[col].flags & GRID_COMBINED)) {
+		o[0] = (unsigned char)ch;
+		return 1;
+	}
+	if (ch == 0) {
+		o[0] = TOK_ERASED;
+		return 1;
+	}
+	if (ch == GRID_CONT) {
+		o[0] = TOK_CONT;
+		return 1;
+	}
+	n = put_utf8(o, ch);
+	if (row->cells[col].flags & GRID_COMBINED) {
+		uint32_t chars[GRID_MAX_CHARS];
+		int k = grid_row_chars(row, col, chars);
+		for (int i = 1; i < k; i++) {
+			o[n++] = TOK_MARK;
+			n += put_utf8(o + n, chars[i]);
+		}
+	}
+	return n;
+}
+
+void
+history_push(struct history *h, const struct grid_row *row, int cols, uint16_t attr_xor)
+{
+	int n = cols, nruns = 0;
+	size_t nbytes = 0;
+
+	if (h->max_lines == 0) {
+		h->dropped++;
+		return;
+	}
+	if (cols > h->scratch_cols) {
+		h->text = xreallocarray(h->text, (size_t)cols, 32);
+		h->runs = xreallocarray(h->runs, (size_t)cols, sizeof *h->runs);
+		h->scratch_cols = cols;
+	}
+	while (n > 0 && trailing_blank(&row->cells[n - 1], attr_xor))
+		n--;
+	for (int col = 0; col < n; col++) {
+		const struct grid_cell *c = &row->cells[col];
+		uint16_t attrs = c->attrs ^ attr_xor;
+		if (nruns == 0 || h->runs[nruns - 1].fg != c->fg ||
+		    h->runs[nruns - 1].bg != c->bg || h->runs[nruns - 1].attrs != attrs)
+			h->runs[nruns++] = (struct hrun){ 0, attrs, c->fg, c->bg };
+		h->runs[nruns - 1].ncells++;
+		nbytes += encode_cell(row, col, h->text + nbytes);
+	}
+	size_t size = sizeof(struct hline) + (size_t)nruns * sizeof(struct hrun) + nbytes;
+	while (h->len > 0 &&
+	       (h->len >= h->max_lines ||
+	        h->bytes + size + BLOCK_OVERHEAD + h->cap * sizeof *h->ring > h->budget))
+		drop_oldest(h);
+	if (h->len == h->cap)
+		ring_grow(h);
+	struct hline *l = xmalloc(size);
+	l->ncells = (uint16_t)n;
+	l->nruns = (uint16_t)nruns;
+	l->nbytes = (uint32_t)nbytes;
+	memcpy((struct hrun *)(l + 1), h->runs, (size_t)nruns * sizeof(struct hrun));
+	memcpy((unsigned char *)((struct hrun *)(l + 1) + nruns), h->text, nbytes);
+	h->ring[(h->start + h->len) % h->cap] = l;
+	h->len++;
+	h->bytes += size + BLOCK_OVERHEAD;
+}
+
+/* Cells of l into row, up to cols of them; the rest of row is left alone. */
+static void
+decode(const struct hline *l, struct grid_row *row, int cols)
+{
+	const struct hrun *runs = line_runs(l);
+	const unsigned char *p = line_text(l), *end = p + l->nbytes;
+	int col = 0;
+
+	row->ncomb = 0;
+	for (int i = 0; i < l->nruns; i++) {
+		for (int k = 0; k < runs[i].ncells; k++, col++) {
+			uint32_t ch, marks[GRID_MAX_CHARS - 1] = { 0 };
+			int nmarks = 0;
+			if (*p == TOK_ERASED || *p == TOK_CONT) {
+				ch = *p++ == TOK_ERASED ? 0 : GRID_CONT;
+			} else {
+				p += get_utf8(p, end, &ch);
+				while (p < end && *p == TOK_MARK) {
+					uint32_t m;
+					p += 1 + get_utf8(p + 1, end, &m);
+					if (nmarks < GRID_MAX_CHARS - 1)
+						marks[nmarks++] = m;
+				}
+			}
+			if (col >= cols)
+				continue;
+			row->cells[col] =
+			    (struct grid_cell){ ch, runs[i].fg, runs[i].bg, runs[i].attrs, 0 };
+			if (nmarks > 0)
+				grid_row_set_marks(row, col, marks);
+		}
+	}
+}
+
+int
+history_pop(struct history *h, struct grid_row *row, int cols)
+{
+	static const struct grid_pen plain = { 0, 0, 0 };
+
+	if (h->len == 0)
+		return -1;
+	size_t i = (h->start + h->len - 1) % h->cap;
+	struct hline *l = h->ring[i];
+	decode(l, row, cols);
+	if (l->ncells < cols)
+		grid_row_clear(row, l->ncells, cols, &plain);
+	h->bytes -= line_size(l) + BLOCK_OVERHEAD;
+	free(l);
+	h->ring[i] = NULL;
+	h->len--;
+	return 0;
+}
+
+size_t
+history_count(const struct history *h)
+{
+	return h->len;
+}
+
+uint64_t
+history_dropped(const struct history *h)
+{
+	return h->dropped;
+}
+
+size_t
+history_bytes(const struct history *h)
+{
+	return h->bytes + h->cap * sizeof *h->ring;
+}
+
+struct grid_row *
+history_row(const struct history *h, size_t index, int *ncells)
+{
+	static const struct grid_pen plain = { 0, 0, 0 };
+
+	if (index >= h->len)
+		return NULL;
+	const struct hline *l = h->ring[(h->start + index) % h->cap];
+	struct grid_row *row = grid_row_new(l->ncells > 0 ? l->ncells : 1, &plain);
+	decode(l, row, l->ncells);
+	*ncells = l->ncells;
+	return row;
+}
