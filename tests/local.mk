@@ -47,6 +47,7 @@ UNIT_TESTS = \
 	tests/unit/test_report \
 	tests/unit/test_schema \
 	tests/unit/test_screen \
+	tests/unit/test_screen_parity \
 	tests/unit/test_server \
 	tests/unit/test_session \
 	tests/unit/test_sock \

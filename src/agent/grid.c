@@ -151,10 +151,13 @@ grid_put(struct grid *g, int row, int col, const uint32_t *chars, int width,
 	c->flags = protect ? GRID_PROTECTED : 0;
 	if (chars[0] != 0 && chars[1] != 0)
 		grid_row_set_marks(r, col, chars + 1);
-	/* The cells under the right part keep their pen, as libvterm's screen did. */
+	/*
+	 * The cells under the right part keep their pen and protection, as
+	 * libvterm's screen did (a selective erase then spares them).
+	 */
 	for (int i = 1; i < width && col + i < g->cols; i++) {
 		r->cells[col + i].ch = GRID_CONT;
-		r->cells[col + i].flags = 0;
+		r->cells[col + i].flags &= (uint16_t)~GRID_COMBINED;
 	}
 }
 

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,9 +232,12 @@ history_push(struct history *h, const struct grid_row *row, int cols, uint16_t a
 	h->bytes += size + BLOCK_OVERHEAD;
 }
 
-/* Cells of l into row, up to cols of them; the rest of row is left alone. */
+/*
+ * Cells of l into row, up to cols of them; the rest of row is left alone.
+ * popping: the screen's way of taking a line back (see history_pop).
+ */
 static void
-decode(const struct hline *l, struct grid_row *row, int cols)
+decode(const struct hline *l, struct grid_row *row, int cols, uint16_t attr_xor, bool popping)
 {
 	const struct hrun *runs = line_runs(l);
 	const unsigned char *p = line_text(l), *end = p + l->nbytes;
@@ -257,8 +261,20 @@ decode(const struct hline *l, struct grid_row *row, int cols)
 			}
 			if (col >= cols)
 				continue;
+			/*
+			 * The right part of a wide character keeps the pen the row had,
+			 * as libvterm's screen rebuilt it (setting the wide cell marks
+			 * its neighbour, nothing more); a stray one is restored whole.
+			 */
+			if (popping && ch == GRID_CONT && col > 0 &&
+			    row->cells[col - 1].ch != GRID_CONT) {
+				row->cells[col].ch = GRID_CONT;
+				row->cells[col].flags = 0;
+				continue;
+			}
 			row->cells[col] =
-			    (struct grid_cell){ ch, runs[i].fg, runs[i].bg, runs[i].attrs, 0 };
+			    (struct grid_cell){ ch, runs[i].fg, runs[i].bg,
+				                (uint16_t)(runs[i].attrs ^ attr_xor), 0 };
 			if (nmarks > 0)
 				grid_row_set_marks(row, col, marks);
 		}
@@ -266,17 +282,17 @@ decode(const struct hline *l, struct grid_row *row, int cols)
 }
 
 int
-history_pop(struct history *h, struct grid_row *row, int cols)
+history_pop(struct history *h, struct grid_row *row, int cols, uint16_t attr_xor)
 {
-	static const struct grid_pen plain = { 0, 0, 0 };
+	const struct grid_pen blank = { 0, 0, attr_xor };
 
 	if (h->len == 0)
 		return -1;
 	size_t i = (h->start + h->len - 1) % h->cap;
 	struct hline *l = h->ring[i];
-	decode(l, row, cols);
+	decode(l, row, cols, attr_xor, true);
 	if (l->ncells < cols)
-		grid_row_clear(row, l->ncells, cols, &plain);
+		grid_row_clear(row, l->ncells, cols, &blank);
 	h->bytes -= line_size(l) + BLOCK_OVERHEAD;
 	free(l);
 	h->ring[i] = NULL;
@@ -311,7 +327,7 @@ history_row(const struct history *h, size_t index, int *ncells)
 		return NULL;
 	const struct hline *l = h->ring[(h->start + index) % h->cap];
 	struct grid_row *row = grid_row_new(l->ncells > 0 ? l->ncells : 1, &plain);
-	decode(l, row, l->ncells);
+	decode(l, row, l->ncells, 0, false);
 	*ncells = l->ncells;
 	return row;
 }

@@ -39,9 +39,11 @@ void history_push(struct history *h, const struct grid_row *row, int cols, uint1
 
 /*
  * Take the newest line back into row (cols cells wide; cells past the line
- * are blank in the default pen). Returns 0, or -1 when the history is empty.
+ * are blank in the default pen), attr_xor applied to every cell's
+ * attributes but the right parts of wide characters, which keep the pen row
+ * had. Returns 0, or -1 when the history is empty.
  */
-int history_pop(struct history *h, struct grid_row *row, int cols);
+int history_pop(struct history *h, struct grid_row *row, int cols, uint16_t attr_xor);
 
 /* Lines held; index 0 is the oldest. */
 size_t history_count(const struct history *h);

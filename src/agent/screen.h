@@ -104,6 +104,17 @@ void screen_cell(const struct screen *s, int row, int col, struct screen_cell *o
  */
 void screen_row_spans(const struct screen *s, int row, struct screen_row *out);
 
+/*
+ * Bound the memory of the scrollback in bytes (4 MiB unless set), besides
+ * its line count: the oldest lines are dropped to stay within it, at once
+ * if it is already over. Lines are kept compactly (about 100 bytes for 80
+ * columns of one colour), so the line count usually binds first.
+ */
+void screen_set_scrollback_bytes(struct screen *s, size_t bytes);
+
+/* Bytes the scrollback holds now. */
+size_t screen_scrollback_bytes(const struct screen *s);
+
 /* Scrollback: lines above the screen, index 0 = oldest kept. */
 size_t screen_scrollback_count(const struct screen *s);
 /*

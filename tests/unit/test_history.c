@@ -65,7 +65,7 @@ test_push_trims_and_round_trips(void **state)
 
 	/* Popped back into a narrower row: cut at its width, then blank. */
 	struct grid_row *into = row_of("zzzzzzzzzzzz", 12, &green);
-	assert_int_equal(history_pop(h, into, 12), 0);
+	assert_int_equal(history_pop(h, into, 12, 0), 0);
 	assert_int_equal(into->cells[0].ch, 'h');
 	assert_int_equal(into->cells[6].ch, 0x4e2d);
 	assert_int_equal(into->cells[7].ch, GRID_CONT);
@@ -73,7 +73,7 @@ test_push_trims_and_round_trips(void **state)
 	assert_int_equal(into->cells[10].ch, 0);
 	assert_int_equal(into->cells[10].bg, GRID_COLOR_DEFAULT);
 	assert_int_equal(history_count(h), 0);
-	assert_int_equal(history_pop(h, into, 12), -1);
+	assert_int_equal(history_pop(h, into, 12, 0), -1);
 	assert_int_equal(history_bytes(h), 64 * sizeof(void *));
 	grid_row_free(into);
 	grid_row_free(r);

@@ -254,6 +254,38 @@ test_scrollback_push_and_pop(void **state)
 }
 
 static void
+test_scrollback_byte_budget(void **state)
+{
+	struct screen *s = screen_new(5, 80, 10000, collect, NULL);
+	char line[128];
+
+	(void)state;
+	/* 80 columns of text: about 100 bytes a line, 10000 lines fit in the default 4 MiB. */
+	for (int i = 0; i < 10005; i++) {
+		int n = snprintf(
+		    line, sizeof line, "%06d %.*s\r\n", i, 73,
+		    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstu"
+		    "vwxyz");
+		screen_feed(s, line, (size_t)n);
+	}
+	assert_int_equal(screen_scrollback_count(s), 10000);
+	assert_true(screen_scrollback_bytes(s) < (size_t)2 << 20);
+	/* A smaller budget drops the oldest lines at once, and keeps to it. */
+	screen_set_scrollback_bytes(s, 300000);
+	size_t kept = screen_scrollback_count(s);
+	assert_true(kept > 1000 && kept < 2500);
+	assert_true(screen_scrollback_bytes(s) <= 300000);
+	assert_int_equal(screen_scrollback_dropped(s), 10001 - kept);
+	char *t = screen_scrollback_text(s, kept - 1);
+	assert_memory_equal(t, "010000 abc", 10);
+	free(t);
+	for (int i = 0; i < 1000; i++)
+		screen_feed(s, "more\r\n", 6);
+	assert_true(screen_scrollback_bytes(s) <= 300000);
+	screen_free(s);
+}
+
+static void
 test_damage_bits_cleared_on_read(void **state)
 {
 	struct screen *s = make(10, 10, "");
@@ -265,12 +297,49 @@ test_damage_bits_cleared_on_read(void **state)
 	screen_feed(s, "\x1b[3;1Ha\x1b[9;1Hb", 14);
 	screen_flush(s);
 	assert_true(screen_damaged(s));
-	/* Merged damage (VTERM_DAMAGE_SCROLL) covers rows 3 to 9, never rows 1 and 2. */
-	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 7);
-	assert_int_equal(bits[0], 0xfc);
+	/* Exactly the rows written to: 3 and 9 (not libvterm's merged rectangle 3-9). */
+	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 2);
+	assert_int_equal(bits[0], 1 << 2);
 	assert_int_equal(bits[1], 1 << 0);
+	/* A line feed at the bottom scrolls: every row changed. */
+	screen_feed(s, "\x1b[10;1H\n", 9);
+	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 10);
 	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 0);
 	assert_int_equal(bits[0], 0);
+	screen_free(s);
+}
+
+/*
+ * Streams that crashed libvterm's screen layer (and so the server): a
+ * repeat (REP) of a wide character from the last column wrote past the row;
+ * shrinking with text far below the cursor scrolled the cursor off the top
+ * and the next erase wrote above the buffer.
+ */
+static void
+test_streams_that_crashed_libvterm_screen(void **state)
+{
+	struct screen *s = make(5, 10, "\xe4\xb8\xad\x1b[1;10H\x1b[2b");
+	int row, col;
+
+	(void)state;
+	char *t = screen_row_text(s, 0);
+	/* The state puts it in the last column, where only half of it fits. */
+	assert_string_equal(t, "\xe4\xb8\xad       \xe4\xb8\xad");
+	free(t);
+	screen_free(s);
+
+	s = make(10, 10, "top\x1b[10;1Hbottom\x1b[2;1H");
+	screen_resize(s, 3, 10);
+	screen_cursor(s, &row, &col, NULL);
+	assert_int_equal(row, 0); /* scrolled up to the cursor, no further */
+	screen_feed(s, "\x1b[Jok", 6);
+	char *d = screen_dump_text(s);
+	assert_string_equal(d, "ok\n\n\n");
+	free(d);
+	assert_int_equal(screen_scrollback_count(s), 1);
+	t = screen_scrollback_text(s, 0);
+	assert_string_equal(t, "top");
+	free(t);
 	screen_free(s);
 }
 
@@ -375,7 +444,9 @@ main(void)
 		cmocka_unit_test(test_wide_characters),
 		cmocka_unit_test(test_altscreen_enter_leave),
 		cmocka_unit_test(test_scrollback_push_and_pop),
+		cmocka_unit_test(test_scrollback_byte_budget),
 		cmocka_unit_test(test_damage_bits_cleared_on_read),
+		cmocka_unit_test(test_streams_that_crashed_libvterm_screen),
 		cmocka_unit_test(test_title),
 		cmocka_unit_test(test_device_attributes_answered),
 		cmocka_unit_test(test_keys_follow_cursor_key_mode),
