@@ -19,8 +19,18 @@
 
 enum { TOK_ERASED = 1, TOK_CONT = 2, TOK_MARK = 3 };
 
-/* Bytes malloc adds to each block, counted against the budget. */
-#define BLOCK_OVERHEAD 16
+/*
+ * Lines are cut from 16 KiB chunks, oldest chunk first, and leave them in
+ * the same order: no allocation per line, and a chunk goes back to malloc
+ * once its last line has been dropped.
+ */
+#define CHUNK_SIZE ((size_t)16 << 10)
+
+struct chunk {
+	struct chunk *next; /* newer */
+	size_t used, cap;
+	unsigned char data[];
+};
 
 struct hrun {
 	uint16_t ncells;
@@ -37,7 +47,8 @@ struct hline {
 struct history {
 	struct hline **ring;
 	size_t cap, start, len, max_lines;
-	size_t budget, bytes;
+	struct chunk *oldest, *newest;
+	size_t budget, bytes; /* bytes: of the chunks */
 	uint64_t dropped;
 	/* encoding scratch */
 	unsigned char *text;
@@ -45,10 +56,59 @@ struct history {
 	int scratch_cols;
 };
 
+/* Bytes a line takes in its chunk (kept 8-byte aligned). */
 static size_t
 line_size(const struct hline *l)
 {
-	return sizeof *l + l->nruns * sizeof(struct hrun) + l->nbytes;
+	return (sizeof *l + l->nruns * sizeof(struct hrun) + l->nbytes + 7) & ~(size_t)7;
+}
+
+static void
+chunk_free_oldest(struct history *h)
+{
+	struct chunk *c = h->oldest;
+
+	h->oldest = c->next;
+	if (h->newest == c)
+		h->newest = NULL;
+	h->bytes -= c->cap;
+	free(c);
+}
+
+/* Room for size bytes (8-aligned) at the end of the newest chunk. */
+static struct hline *
+chunk_alloc(struct history *h, size_t size)
+{
+	struct chunk *c = h->newest;
+
+	if (c == NULL || c->used + size > c->cap) {
+		size_t cap = size > CHUNK_SIZE ? size : CHUNK_SIZE;
+		c = xmalloc(sizeof *c + cap);
+		c->next = NULL;
+		c->used = 0;
+		c->cap = cap;
+		if (h->newest != NULL)
+			h->newest->next = c;
+		else
+			h->oldest = c;
+		h->newest = c;
+		h->bytes += cap;
+	}
+	c->used += size;
+	return (struct hline *)(void *)(c->data + c->used - size);
+}
+
+static bool
+chunk_holds(const struct chunk *c, const void *p)
+{
+	return (const unsigned char *)p >= c->data && (const unsigned char *)p < c->data + c->used;
+}
+
+/* Would a line of size bytes need a new chunk? */
+static bool
+needs_chunk(const struct history *h, size_t size)
+{
+	return h->newest == NULL || h->newest->used + size > h->newest->cap;
 }
 
 static const struct hrun *
@@ -78,8 +138,8 @@ history_free(struct history *h)
 {
 	if (h == NULL)
 		return;
-	for (size_t i = 0; i < h->len; i++)
-		free(h->ring[(h->start + i) % h->cap]);
+	while (h->oldest != NULL)
+		chunk_free_oldest(h);
 	free(h->ring);
 	free(h->text);
 	free(h->runs);
@@ -89,13 +149,12 @@ history_free(struct history *h)
 static void
 drop_oldest(struct history *h)
 {
-	struct hline *l = h->ring[h->start];
-
-	h->bytes -= line_size(l) + BLOCK_OVERHEAD;
-	free(l);
+	h->ring[h->start] = NULL;
 	h->start = (h->start + 1) % h->cap;
 	h->len--;
 	h->dropped++;
+	while (h->oldest != NULL && (h->len == 0 || !chunk_holds(h->oldest, h->ring[h->start])))
+		chunk_free_oldest(h);
 }
 
 void
@@ -214,22 +273,21 @@ history_push(struct history *h, const struct grid_row *row, int cols, uint16_t a
 		h->runs[nruns - 1].ncells++;
 		nbytes += encode_cell(row, col, h->text + nbytes);
 	}
-	size_t size = sizeof(struct hline) + (size_t)nruns * sizeof(struct hrun) + nbytes;
+	struct hline head = { (uint16_t)n, (uint16_t)nruns, (uint32_t)nbytes };
+	size_t size = line_size(&head);
+	size_t grow = size > CHUNK_SIZE ? size : CHUNK_SIZE;
 	while (h->len > 0 &&
 	       (h->len >= h->max_lines ||
-	        h->bytes + size + BLOCK_OVERHEAD + h->cap * sizeof *h->ring > h->budget))
+	        (needs_chunk(h, size) && h->bytes + grow + h->cap * sizeof *h->ring > h->budget)))
 		drop_oldest(h);
 	if (h->len == h->cap)
 		ring_grow(h);
-	struct hline *l = xmalloc(size);
-	l->ncells = (uint16_t)n;
-	l->nruns = (uint16_t)nruns;
-	l->nbytes = (uint32_t)nbytes;
+	struct hline *l = chunk_alloc(h, size);
+	*l = head;
 	memcpy((struct hrun *)(l + 1), h->runs, (size_t)nruns * sizeof(struct hrun));
 	memcpy((unsigned char *)((struct hrun *)(l + 1) + nruns), h->text, nbytes);
 	h->ring[(h->start + h->len) % h->cap] = l;
 	h->len++;
-	h->bytes += size + BLOCK_OVERHEAD;
 }
 
 /*
@@ -293,8 +351,19 @@ history_pop(struct history *h, struct grid_row *row, int cols, uint16_t attr_xor
 	decode(l, row, cols, attr_xor, true);
 	if (l->ncells < cols)
 		grid_row_clear(row, l->ncells, cols, &blank);
-	h->bytes -= line_size(l) + BLOCK_OVERHEAD;
-	free(l);
+	/* The newest line ends the newest chunk: give its bytes back. */
+	h->newest->used = (size_t)((unsigned char *)l - h->newest->data);
+	if (h->newest->used == 0) {
+		struct chunk *gone = h->newest, **p = &h->oldest;
+		while (*p != gone)
+			p = &(*p)->next;
+		*p = NULL;
+		h->newest = h->oldest;
+		while (h->newest != NULL && h->newest->next != NULL)
+			h->newest = h->newest->next;
+		h->bytes -= gone->cap;
+		free(gone);
+	}
 	h->ring[i] = NULL;
 	h->len--;
 	return 0;

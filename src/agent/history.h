@@ -25,8 +25,9 @@ struct history *history_new(size_t max_lines);
 void history_free(struct history *h);
 
 /*
- * Bound the bytes the lines and their ring take (at least one line is kept
- * whatever its size); the oldest lines are dropped at once if over.
+ * Bound the bytes the lines and their ring take; the oldest lines are
+ * dropped at once if over. Lines are held in 16 KiB chunks, so the bound is
+ * kept chunk by chunk, and the newest line is kept whatever its size.
  */
 void history_set_budget(struct history *h, size_t bytes);
 
