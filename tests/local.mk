@@ -70,6 +70,7 @@ SHELL_TESTS = \
 	tests/integration/hermetic.sh \
 	tests/integration/layers.sh \
 	tests/integration/schema-suite.test \
+	tests/integration/screen-workout.sh \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
 	tests/integration/server-cli.sh \
