@@ -309,6 +309,51 @@ test_damage_bits_cleared_on_read(void **state)
 	screen_free(s);
 }
 
+/* The rows damaged by feeding bytes to s (after clearing), as a bit string "0110...". */
+static const char *
+damage_after(struct screen *s, const char *bytes)
+{
+	static char out[16];
+	unsigned char bits[2];
+	int rows;
+
+	screen_damage_take(s, NULL, 0);
+	screen_feed(s, bytes, strlen(bytes));
+	screen_damage_take(s, bits, sizeof bits);
+	screen_size(s, &rows, NULL);
+	for (int r = 0; r < rows; r++)
+		out[r] = bits[r / 8] & (1 << (r % 8)) ? '1' : '0';
+	out[rows] = 0;
+	return out;
+}
+
+/* The server sends only damaged rows: every kind of change must mark its rows. */
+static void
+test_damage_follows_every_change(void **state)
+{
+	struct screen *s = make(6, 10, "a\r\nb\r\nc\r\nd\r\ne\r\nf");
+
+	(void)state;
+	assert_string_equal(damage_after(s, "\x1b[2;3Hx"), "010000");       /* a glyph */
+	assert_string_equal(damage_after(s, "\x1b[3;1H\x1b[K"), "001000");  /* EL */
+	assert_string_equal(damage_after(s, "\x1b[4;1H\x1b[2@"), "000100"); /* ICH: cells moved */
+	assert_string_equal(damage_after(s, "\x1b[2;4r\x1b[4;1H\n"), "011100"); /* region scroll */
+	assert_string_equal(damage_after(s, "\x1b[r\x1b[6;1H\n"), "111111");    /* full scroll */
+	assert_string_equal(damage_after(s, "\x1b[1;2H\x1b[1J"), "100000");     /* ED above */
+	assert_string_equal(damage_after(s, "\x1b[?5h"), "111111");             /* DECSCNM */
+	assert_string_equal(damage_after(s, "\x1b[?5l\x1b[?1049h"), "111111");  /* alt screen */
+	assert_string_equal(damage_after(s, "\x1b[?1049l"), "111111");          /* and back */
+	assert_string_equal(damage_after(s, "\x1b[5;1H\x1b#6"), "000010");      /* DECDWL */
+	/* A cursor move damages no row, but the screen has changed. */
+	screen_damage_take(s, NULL, 0);
+	screen_feed(s, "\x1b[H", 3);
+	assert_true(screen_damaged(s));
+	assert_int_equal(screen_damage_take(s, NULL, 0), 0);
+	screen_resize(s, 4, 10);
+	assert_int_equal(screen_damage_take(s, NULL, 0), 4);
+	screen_free(s);
+}
+
 /*
  * Streams that crashed libvterm's screen layer (and so the server): a
  * repeat (REP) of a wide character from the last column wrote past the row;
@@ -446,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_scrollback_push_and_pop),
 		cmocka_unit_test(test_scrollback_byte_budget),
 		cmocka_unit_test(test_damage_bits_cleared_on_read),
+		cmocka_unit_test(test_damage_follows_every_change),
 		cmocka_unit_test(test_streams_that_crashed_libvterm_screen),
 		cmocka_unit_test(test_title),
 		cmocka_unit_test(test_device_attributes_answered),
