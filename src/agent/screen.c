@@ -267,12 +267,19 @@ cb_bell(void *user)
 	return 1;
 }
 
-/* A double-width line shows half its cells: the right half is blanked. */
+/*
+ * A double-width line shows half its cells: the right half is blanked. A
+ * row past the screen (the state restores a cursor saved before a shrink
+ * as it was) is refused: the state then leaves its line table alone instead
+ * of writing past its end.
+ */
 static int
 cb_setlineinfo(int row, const VTermLineInfo *newinfo, const VTermLineInfo *oldinfo, void *user)
 {
 	struct screen *s = user;
 
+	if (row < 0 || row >= s->rows)
+		return 0;
 	if (newinfo->doublewidth == oldinfo->doublewidth &&
 	    newinfo->doubleheight == oldinfo->doubleheight)
 		return 1;

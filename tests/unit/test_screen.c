@@ -386,6 +386,25 @@ test_streams_that_crashed_libvterm_screen(void **state)
 	assert_string_equal(t, "top");
 	free(t);
 	screen_free(s);
+
+	/*
+	 * A cursor saved on row 10, restored (as it was) after a shrink to 3
+	 * rows, then a double-width line there: libvterm's state asks about a
+	 * row past its line table, and wrote past it when the screen agreed
+	 * (caught by the sanitizer build).
+	 */
+	s = make(10, 10,
+	         "\x1b[10;1H\x1b"
+	         "7");
+	screen_resize(s, 3, 10);
+	screen_feed(s,
+	            "\x1b"
+	            "8\x1b#6x\x1b[Hok",
+	            11);
+	d = screen_dump_text(s);
+	assert_string_equal(d, "ok\n\n\n");
+	free(d);
+	screen_free(s);
 }
 
 static void
