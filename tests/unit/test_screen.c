@@ -490,6 +490,123 @@ test_garbage_input_survives(void **state)
 	screen_free(s);
 }
 
+/*
+ * Escape soup: fragments of sequences (cursor saves and restores, line
+ * attributes, margins, the alternate screen, wide and combining
+ * characters, bad UTF-8) glued at random, with resizes, budget changes and
+ * reads in between; the screen must stay consistent (the sanitizer build
+ * checks every access). REP is left out: libvterm repeats a glyph as many
+ * times as the parameter says, however large.
+ */
+static uint64_t soup_rng = 88172645463325252ull;
+
+static int
+soup_rnd(int n)
+{
+	soup_rng ^= soup_rng << 13;
+	soup_rng ^= soup_rng >> 7;
+	soup_rng ^= soup_rng << 17;
+	return (int)(soup_rng % (uint64_t)n);
+}
+
+static void
+test_escape_soup_survives(void **state)
+{
+	static const char *const bits[] = {
+		"\x1b[",
+		";",
+		"?",
+		"h",
+		"l",
+		"m",
+		"H",
+		"J",
+		"K",
+		"@",
+		"P",
+		"L",
+		"M",
+		"S",
+		"T",
+		"X",
+		"r",
+		"s",
+		"\x1b#6",
+		"\x1b#3",
+		"\x1b#5",
+		"\x1b"
+		"7",
+		"\x1b"
+		"8",
+		"\x1b"
+		"D",
+		"\x1bM",
+		"\x1b"
+		"E",
+		"\r",
+		"\n",
+		"\t",
+		"\b",
+		"\xe4\xb8\xad",
+		"\xf0\x9f\x98\x80",
+		"\xcc\x81",
+		"x",
+		"1",
+		"2",
+		"5",
+		"9",
+		"20",
+		"69",
+		"1049",
+		"47",
+		"\"q",
+		"\x1b]2;t\x07",
+		"\x1b"
+		"c",
+		"\x1b[!p",
+		"\xff",
+		"\xc3",
+		"80",
+		"200",
+	};
+	(void)state;
+	for (int k = 0; k < 200; k++) {
+		int rows = 1 + soup_rnd(30);
+		struct screen *s =
+		    screen_new(rows, 1 + soup_rnd(90), (size_t)soup_rnd(50), NULL, NULL);
+		for (int i = 0; i < 2000; i++) {
+			const char *p = bits[soup_rnd(sizeof bits / sizeof bits[0])];
+			screen_feed(s, p, strlen(p));
+			if (soup_rnd(300) == 0) {
+				screen_resize(s, 1 + soup_rnd(30), 1 + soup_rnd(90));
+				screen_size(s, &rows, NULL);
+			}
+			if (soup_rnd(500) == 0)
+				screen_set_scrollback_bytes(s, (size_t)soup_rnd(100000));
+			if (soup_rnd(100) == 0) {
+				struct screen_row r;
+				size_t n = screen_scrollback_count(s);
+				free(screen_dump_text(s));
+				screen_row_spans(s, soup_rnd(rows), &r);
+				screen_row_free(&r);
+				if (n > 0) {
+					screen_scrollback_spans(s, (size_t)soup_rnd(n), &r);
+					screen_row_free(&r);
+					free(screen_scrollback_text(s, (size_t)soup_rnd(n)));
+				}
+			}
+		}
+		screen_feed(s,
+		            "\x1b"
+		            "c\x1b[Hok",
+		            7);
+		char *d = screen_dump_text(s);
+		assert_memory_equal(d, "ok\n", 3);
+		free(d);
+		screen_free(s);
+	}
+}
+
 static int
 teardown(void **state)
 {
@@ -517,6 +634,7 @@ main(void)
 		cmocka_unit_test(test_keys_follow_cursor_key_mode),
 		cmocka_unit_test(test_paste_strips_escape_and_brackets),
 		cmocka_unit_test(test_garbage_input_survives),
+		cmocka_unit_test(test_escape_soup_survives),
 	};
 	return cmocka_run_group_tests_name("screen", tests, NULL, teardown);
 }
