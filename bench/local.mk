@@ -11,6 +11,20 @@ bench_session_throughput_LDADD = $(DEVFLOW_LIBS)
 bench-session: bench/session-throughput$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/run-session-throughput.sh $(builddir)
 
+# An agent-like stream (text, SGR colours, spinner redraws, a status box,
+# wide characters) through a session and through tmux, the median ratio of a
+# few runs, and the memory of a screen with a full 10,000-line history.
+EXTRA_PROGRAMS += bench/agent-stream bench/screen-rss
+CLEANFILES += bench/agent-stream$(EXEEXT) bench/screen-rss$(EXEEXT)
+EXTRA_DIST += bench/run-agent-stream.sh
+bench_agent_stream_SOURCES = bench/agent-stream.c
+bench_agent_stream_LDADD = $(DEVFLOW_LIBS)
+bench_screen_rss_SOURCES = bench/screen-rss.c
+bench_screen_rss_LDADD = $(DEVFLOW_LIBS)
+bench-agent: bench/agent-stream$(EXEEXT) bench/session-throughput$(EXEEXT) \
+	bench/screen-rss$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/run-agent-stream.sh $(builddir)
+
 # The server: CPU of an idle server with 20 fake-agent sessions, and the
 # latency from `devflow approve` to the next prompt on the agent's screen.
 bench_approve_latency_SOURCES = bench/approve-latency.c
@@ -28,5 +42,5 @@ EXTRA_DIST += bench/tui-bench.sh
 bench-tui: devflow$(EXEEXT) devflow-fake-agent$(EXEEXT) bench/tui-fill$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/tui-bench.sh $(builddir)
 
-bench: bench-session bench-server bench-tui
-.PHONY: bench bench-session bench-server bench-tui
+bench: bench-session bench-agent bench-server bench-tui
+.PHONY: bench bench-session bench-agent bench-server bench-tui

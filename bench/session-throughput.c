@@ -5,9 +5,11 @@
  * UTF-8 with wide characters), compared with tmux processing the same
  * stream at the same size, plus the session's peak memory growth.
  *
- *   session-throughput [-m MIB] [-r ROWS] [-c COLS] [-k] DIR
+ *   session-throughput [-m MIB] [-r ROWS] [-c COLS] [-f STREAM] [-k] DIR
  *
  * DIR receives the stream and the transcript (removed at the end unless -k).
+ * With -f the stream is that file instead (e.g. one made by agent-stream),
+ * left in place.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +26,8 @@
 #include "agent/session.h"
 #include "lib/buf.h"
 #include "lib/loop.h"
+
+#define USAGE "usage: session-throughput [-m MIB] [-r ROWS] [-c COLS] [-f STREAM] [-k] DIR\n"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -193,8 +198,9 @@ main(int argc, char **argv)
 	int rows = 40, cols = 120, opt;
 	size_t mib = 64;
 	bool keep = false;
+	const char *given = NULL;
 
-	while ((opt = getopt(argc, argv, "m:r:c:k")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:c:f:k")) != -1) {
 		switch (opt) {
 		case 'm':
 			mib = (size_t)atol(optarg);
@@ -208,26 +214,37 @@ main(int argc, char **argv)
 		case 'k':
 			keep = true;
 			break;
+		case 'f':
+			given = optarg;
+			break;
 		default:
-			fprintf(
-			    stderr,
-			    "usage: session-throughput [-m MIB] [-r ROWS] [-c COLS] [-k] DIR\n");
+			fputs(USAGE, stderr);
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr,
-		        "usage: session-throughput [-m MIB] [-r ROWS] [-c COLS] [-k] DIR\n");
+		fputs(USAGE, stderr);
 		return 2;
 	}
 	const char *dir = argv[optind];
 	char stream[4096], transcript[4096], cmd[8192];
 	snprintf(stream, sizeof stream, "%s/stream.bin", dir);
 	snprintf(transcript, sizeof transcript, "%s/session.raw", dir);
-	size_t bytes = mib << 20;
-	if (generate(stream, bytes, rows, cols) < 0)
-		return 1;
-	printf("stream: %zu MiB of mixed text and escape sequences, %dx%d\n", mib, cols, rows);
+	if (given != NULL) {
+		struct stat st;
+		if (stat(given, &st) != 0) {
+			perror(given);
+			return 1;
+		}
+		snprintf(stream, sizeof stream, "%s", given);
+		mib = (size_t)st.st_size >> 20;
+		printf("stream: %s, %zu MiB, %dx%d\n", given, mib, cols, rows);
+	} else {
+		if (generate(stream, mib << 20, rows, cols) < 0)
+			return 1;
+		printf("stream: %zu MiB of mixed text and escape sequences, %dx%d\n", mib, cols,
+		       rows);
+	}
 
 	/* The session. */
 	long rss_before = status_kib("VmRSS");
@@ -280,7 +297,8 @@ main(int argc, char **argv)
 	printf("memory:  RSS %ld KiB before, peak %ld KiB: +%ld KiB for the session\n", rss_before,
 	       rss_peak, rss_peak - rss_before);
 	if (!keep) {
-		unlink(stream);
+		if (given == NULL)
+			unlink(stream);
 		unlink(transcript);
 		snprintf(cmd, sizeof cmd, "%s/tmux.conf", dir);
 		unlink(cmd);

@@ -57,6 +57,8 @@ store_sources = \
 agent_sources = \
 	src/agent/agentcfg.c src/agent/agentcfg.h \
 	src/agent/detect.c src/agent/detect.h \
+	src/agent/grid.c src/agent/grid.h \
+	src/agent/history.c src/agent/history.h \
 	src/agent/question.c src/agent/question.h \
 	src/agent/screen.c src/agent/screen.h \
 	src/agent/session.c src/agent/session.h

@@ -39,8 +39,10 @@ UNIT_TESTS = \
 	tests/unit/test_ere \
 	tests/unit/test_error \
 	tests/unit/test_fake \
+	tests/unit/test_grid \
 	tests/unit/test_histbuf \
 	tests/unit/test_histnum \
+	tests/unit/test_history \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
 	tests/unit/test_list \
@@ -51,6 +53,7 @@ UNIT_TESTS = \
 	tests/unit/test_report \
 	tests/unit/test_schema \
 	tests/unit/test_screen \
+	tests/unit/test_screen_parity \
 	tests/unit/test_server \
 	tests/unit/test_session \
 	tests/unit/test_sock \
@@ -78,6 +81,7 @@ SHELL_TESTS = \
 	tests/integration/layers.sh \
 	tests/integration/man.sh \
 	tests/integration/schema-suite.test \
+	tests/integration/screen-workout.sh \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
 	tests/integration/server-cli.sh \

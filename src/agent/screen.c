@@ -1,9 +1,15 @@
 /*
- * Screen model over libvterm 0.1.4. libvterm owns the visible grid; this
- * module adds what it does not keep: the scrollback (cells copied out of
- * sb_pushline into a ring of compact lines, handed back through
- * sb_popline when the screen grows), the damaged-row set, the title and the
- * cursor visibility, and the conversions to spans and text.
+ * Screen model over libvterm 0.1.4's state layer. libvterm parses the bytes
+ * and keeps the terminal's state (cursor, modes, pen, tab stops, scroll
+ * region, charsets) and answers queries; its state callbacks drive our own
+ * grid (grid.[ch]): a table of row pointers, so that a line feed at the
+ * bottom moves pointers instead of the whole cell buffer, and lines leaving
+ * the top go straight to a compact history (history.[ch]). This module
+ * wires the two, keeps the damaged-row set, the title and the cursor
+ * visibility, and turns cells into spans and text. The cell semantics are
+ * those of libvterm's own screen layer (what the parity tests hold), e.g.
+ * erased cells take the whole pen and a line leaves for the history whenever
+ * a full-width scroll starts at the top row.
  */
 #include "config.h"
 
@@ -12,6 +18,8 @@
 
 #include <vterm.h>
 
+#include "grid.h"
+#include "history.h"
 #include "lib/buf.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
@@ -19,41 +27,18 @@
 
 #define SCREEN_MAX_DIM 1000
 
-/* A scrollback cell: 16 bytes instead of libvterm's 40. */
-struct sb_cell {
-	uint32_t ch; /* first code point; 0 blank; combining marks in the line's extras */
-	uint8_t width;
-	uint8_t flags;
-	uint8_t fgk, bgk;
-	uint8_t fg[3], bg[3];
-	uint8_t pad[2];
-};
-
-enum { SB_BOLD = 1, SB_UNDERLINE = 2, SB_REVERSE = 4, SB_ITALIC = 8, SB_CONT = 16 };
-
-struct sb_extra {
-	int col;
-	uint32_t chars[VTERM_MAX_CHARS_PER_CELL - 1];
-};
-
-struct sb_line {
-	int n; /* cells kept; the rest of the line is blank */
-	struct sb_cell *cells;
-	int nextra;
-	struct sb_extra *extra;
-};
-
 struct screen {
 	VTerm *vt;
-	VTermScreen *vs;
 	VTermState *state;
 	int rows, cols;
 	screen_output_fn *output;
 	void *arg;
-	/* scrollback ring */
-	struct sb_line *sb;
-	size_t sb_cap, sb_start, sb_len;
-	uint64_t sb_dropped; /* lines ever pushed off the ring's top */
+	struct grid *primary;
+	struct grid *alternate; /* made when a program first asks for it */
+	struct grid *g;         /* the one shown */
+	struct history *history;
+	struct grid_pen pen;
+	bool reverse; /* DECSCNM: the whole screen in reverse video */
 	/* damage */
 	unsigned char *damage;
 	int ndamaged;
@@ -62,6 +47,8 @@ struct screen {
 	bool altscreen;
 	char *title;
 };
+
+static const struct grid_pen plain_pen = { GRID_COLOR_DEFAULT, GRID_COLOR_DEFAULT, 0 };
 
 /* A character for others to read: a surrogate or a value past Unicode as U+FFFD. */
 static void
@@ -90,10 +77,19 @@ screen_mark_rows(struct screen *s, int start, int end)
 	}
 }
 
-static int
-cb_damage(VTermRect rect, void *user)
+static struct grid_rect
+rect_of(VTermRect r)
 {
-	screen_mark_rows(user, rect.start_row, rect.end_row);
+	return (struct grid_rect){ r.start_row, r.end_row, r.start_col, r.end_col };
+}
+
+static int
+cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
+{
+	struct screen *s = user;
+
+	grid_put(s->g, pos.row, pos.col, info->chars, info->width, &s->pen, info->protected_cell);
+	screen_mark_rows(s, pos.row, pos.row + 1);
 	return 1;
 }
 
@@ -109,6 +105,128 @@ cb_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
 	return 1;
 }
 
+/*
+ * Whole rows scrolled up from the top of the primary screen go to the
+ * history first, as libvterm's screen pushed them (even when the scroll
+ * region ends above the bottom row).
+ */
+static void
+scroll_rows(struct screen *s, int top, int bottom, int n)
+{
+	if (n > 0 && top == 0 && s->g == s->primary)
+		for (int i = 0; i < n; i++)
+			history_push(s->history, s->g->row[i], s->cols,
+			             s->reverse ? GRID_REVERSE : 0);
+	grid_scroll_rows(s->g, top, bottom, n, &s->pen);
+	screen_mark_rows(s, top, bottom);
+}
+
+/*
+ * The common case, a full-width vertical scroll, moves row pointers. The
+ * rest (margins, sideways, a scroll past the region) is left to the state,
+ * which moves cells with cb_moverect and blanks with cb_erase.
+ */
+static int
+cb_scrollrect(VTermRect rect, int downward, int rightward, void *user)
+{
+	struct screen *s = user;
+	int height = rect.end_row - rect.start_row;
+
+	if (rightward != 0 || rect.start_col != 0 || rect.end_col != s->cols ||
+	    abs(downward) >= height)
+		return 0;
+	scroll_rows(s, rect.start_row, rect.end_row, downward);
+	return 1;
+}
+
+static int
+cb_moverect(VTermRect dest, VTermRect src, void *user)
+{
+	struct screen *s = user;
+
+	grid_move(s->g, rect_of(dest), rect_of(src));
+	screen_mark_rows(s, dest.start_row, dest.end_row);
+	return 1;
+}
+
+static int
+cb_erase(VTermRect rect, int selective, void *user)
+{
+	struct screen *s = user;
+
+	grid_erase(s->g, rect_of(rect), selective != 0, &s->pen);
+	screen_mark_rows(s, rect.start_row, rect.end_row);
+	return 1;
+}
+
+static int
+cb_initpen(void *user)
+{
+	struct screen *s = user;
+
+	s->pen = plain_pen;
+	return 1;
+}
+
+static uint32_t
+color_from_vterm(const VTermColor *c, bool fg)
+{
+	if (fg ? VTERM_COLOR_IS_DEFAULT_FG(c) : VTERM_COLOR_IS_DEFAULT_BG(c))
+		return GRID_COLOR_DEFAULT;
+	if (VTERM_COLOR_IS_INDEXED(c))
+		return GRID_COLOR_INDEX | c->indexed.idx;
+	return GRID_COLOR_RGB | (uint32_t)c->rgb.red << 16 | (uint32_t)c->rgb.green << 8 |
+	       c->rgb.blue;
+}
+
+static void
+pen_flag(struct screen *s, uint16_t bit, bool on)
+{
+	s->pen.attrs = (uint16_t)(on ? s->pen.attrs | bit : s->pen.attrs & ~bit);
+}
+
+static int
+cb_setpenattr(VTermAttr attr, VTermValue *val, void *user)
+{
+	struct screen *s = user;
+	uint16_t a = s->pen.attrs;
+
+	switch (attr) {
+	case VTERM_ATTR_BOLD:
+		pen_flag(s, GRID_BOLD, val->boolean);
+		break;
+	case VTERM_ATTR_UNDERLINE:
+		a &= (uint16_t)~GRID_UNDERLINE;
+		s->pen.attrs = (uint16_t)(a | ((val->number & 3) << GRID_UNDERLINE_SHIFT));
+		break;
+	case VTERM_ATTR_ITALIC:
+		pen_flag(s, GRID_ITALIC, val->boolean);
+		break;
+	case VTERM_ATTR_BLINK:
+		pen_flag(s, GRID_BLINK, val->boolean);
+		break;
+	case VTERM_ATTR_REVERSE:
+		pen_flag(s, GRID_REVERSE, val->boolean);
+		break;
+	case VTERM_ATTR_STRIKE:
+		pen_flag(s, GRID_STRIKE, val->boolean);
+		break;
+	case VTERM_ATTR_FONT:
+		a &= (uint16_t)~GRID_FONT;
+		s->pen.attrs = (uint16_t)(a | ((val->number & 15) << GRID_FONT_SHIFT));
+		break;
+	case VTERM_ATTR_FOREGROUND:
+		s->pen.fg = color_from_vterm(&val->color, true);
+		break;
+	case VTERM_ATTR_BACKGROUND:
+		s->pen.bg = color_from_vterm(&val->color, false);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
 static int
 cb_settermprop(VTermProp prop, VTermValue *val, void *user)
 {
@@ -120,7 +238,17 @@ cb_settermprop(VTermProp prop, VTermValue *val, void *user)
 		s->cursor_moved = true;
 		break;
 	case VTERM_PROP_ALTSCREEN:
+		/* Entering, the state erases the alternate screen (damage enough). */
+		if (val->boolean && s->alternate == NULL)
+			s->alternate = grid_new(s->rows, s->cols, &s->pen);
+		s->g = val->boolean ? s->alternate : s->primary;
 		s->altscreen = val->boolean;
+		if (!val->boolean)
+			screen_mark_rows(s, 0, s->rows);
+		break;
+	case VTERM_PROP_REVERSE:
+		s->reverse = val->boolean;
+		screen_mark_rows(s, 0, s->rows);
 		break;
 	case VTERM_PROP_TITLE:
 		free(s->title);
@@ -132,161 +260,98 @@ cb_settermprop(VTermProp prop, VTermValue *val, void *user)
 	return 1;
 }
 
-static void
-sb_line_free(struct sb_line *l)
-{
-	free(l->cells);
-	free(l->extra);
-	memset(l, 0, sizeof *l);
-}
-
-static void
-color_to_sb(const VTermColor *c, bool fg, uint8_t *kind, uint8_t v[3])
-{
-	v[0] = v[1] = v[2] = 0;
-	if (fg ? VTERM_COLOR_IS_DEFAULT_FG(c) : VTERM_COLOR_IS_DEFAULT_BG(c)) {
-		*kind = SCREEN_COLOR_DEFAULT;
-	} else if (VTERM_COLOR_IS_INDEXED(c)) {
-		*kind = SCREEN_COLOR_INDEX;
-		v[0] = c->indexed.idx;
-	} else {
-		*kind = SCREEN_COLOR_RGB;
-		v[0] = c->rgb.red;
-		v[1] = c->rgb.green;
-		v[2] = c->rgb.blue;
-	}
-}
-
-static bool
-sb_cell_blank(const struct sb_cell *c)
-{
-	return (c->ch == 0 || c->ch == ' ') && c->flags == 0 && c->fgk == SCREEN_COLOR_DEFAULT &&
-	       c->bgk == SCREEN_COLOR_DEFAULT;
-}
-
 static int
-cb_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
+cb_bell(void *user)
 {
-	struct screen *s = user;
-	struct sb_line line = { 0, NULL, 0, NULL };
-	int n = cols;
-
-	if (s->sb_cap == 0) {
-		s->sb_dropped++;
-		return 0;
-	}
-	/* A full ring recycles its oldest line's storage: no allocation per scrolled line. */
-	struct sb_line *slot = &s->sb[(s->sb_start + s->sb_len) % s->sb_cap];
-	if (s->sb_len == s->sb_cap) {
-		free(slot->extra);
-		line.cells = slot->cells;
-	}
-	line.cells = xreallocarray(line.cells, (size_t)(cols > 0 ? cols : 1), sizeof *line.cells);
-	memset(line.cells, 0, (size_t)(cols > 0 ? cols : 1) * sizeof *line.cells);
-	for (int i = 0; i < cols; i++) {
-		const VTermScreenCell *v = &cells[i];
-		struct sb_cell *c = &line.cells[i];
-		if (v->chars[0] == (uint32_t)-1) {
-			c->flags |= SB_CONT;
-			c->width = 0;
-		} else {
-			c->ch = v->chars[0];
-			c->width = (uint8_t)(v->width > 0 ? v->width : 1);
-		}
-		if (v->attrs.bold)
-			c->flags |= SB_BOLD;
-		if (v->attrs.underline)
-			c->flags |= SB_UNDERLINE;
-		if (v->attrs.reverse)
-			c->flags |= SB_REVERSE;
-		if (v->attrs.italic)
-			c->flags |= SB_ITALIC;
-		color_to_sb(&v->fg, true, &c->fgk, c->fg);
-		color_to_sb(&v->bg, false, &c->bgk, c->bg);
-		if (c->ch != 0 && c->ch != (uint32_t)-1 && v->chars[1] != 0) {
-			line.extra =
-			    xreallocarray(line.extra, (size_t)line.nextra + 1, sizeof *line.extra);
-			struct sb_extra *e = &line.extra[line.nextra++];
-			memset(e, 0, sizeof *e);
-			e->col = i;
-			for (int k = 1; k < VTERM_MAX_CHARS_PER_CELL && v->chars[k]; k++)
-				e->chars[k - 1] = v->chars[k];
-		}
-	}
-	while (n > 0 && sb_cell_blank(&line.cells[n - 1]))
-		n--;
-	line.n = n;
-	*slot = line;
-	if (s->sb_len == s->sb_cap) {
-		s->sb_start = (s->sb_start + 1) % s->sb_cap;
-		s->sb_dropped++;
-	} else {
-		s->sb_len++;
-	}
+	(void)user;
 	return 1;
 }
 
-static void
-sb_to_color(struct screen *s, uint8_t kind, const uint8_t v[3], bool fg, VTermColor *out)
-{
-	if (kind == SCREEN_COLOR_INDEX) {
-		vterm_color_indexed(out, v[0]);
-	} else if (kind == SCREEN_COLOR_RGB) {
-		vterm_color_rgb(out, v[0], v[1], v[2]);
-	} else {
-		VTermColor dfg, dbg;
-		vterm_state_get_default_colors(s->state, &dfg, &dbg);
-		*out = fg ? dfg : dbg;
-	}
-}
-
+/*
+ * A double-width line shows half its cells: the right half is blanked. A
+ * row past the screen (the state restores a cursor saved before a shrink
+ * as it was) is refused: the state then leaves its line table alone instead
+ * of writing past its end.
+ */
 static int
-cb_sb_popline(int cols, VTermScreenCell *cells, void *user)
+cb_setlineinfo(int row, const VTermLineInfo *newinfo, const VTermLineInfo *oldinfo, void *user)
 {
 	struct screen *s = user;
 
-	if (s->sb_len == 0)
+	if (row < 0 || row >= s->rows)
 		return 0;
-	size_t idx = (s->sb_start + s->sb_len - 1) % s->sb_cap;
-	struct sb_line *l = &s->sb[idx];
-	for (int i = 0; i < cols; i++) {
-		VTermScreenCell *v = &cells[i];
-		memset(v, 0, sizeof *v);
-		v->width = 1;
-		if (i < l->n) {
-			const struct sb_cell *c = &l->cells[i];
-			if (!(c->flags & SB_CONT)) {
-				v->chars[0] = c->ch;
-				v->width = (char)c->width;
-			}
-			v->attrs.bold = !!(c->flags & SB_BOLD);
-			v->attrs.underline = !!(c->flags & SB_UNDERLINE);
-			v->attrs.reverse = !!(c->flags & SB_REVERSE);
-			v->attrs.italic = !!(c->flags & SB_ITALIC);
-			sb_to_color(s, c->fgk, c->fg, true, &v->fg);
-			sb_to_color(s, c->bgk, c->bg, false, &v->bg);
-		} else {
-			sb_to_color(s, SCREEN_COLOR_DEFAULT, NULL, true, &v->fg);
-			sb_to_color(s, SCREEN_COLOR_DEFAULT, NULL, false, &v->bg);
-		}
-	}
-	for (int k = 0; k < l->nextra; k++) {
-		int col = l->extra[k].col;
-		if (col < cols)
-			for (int j = 0; j < VTERM_MAX_CHARS_PER_CELL - 1; j++)
-				cells[col].chars[j + 1] = l->extra[k].chars[j];
-	}
-	sb_line_free(l);
-	s->sb_len--;
+	if (newinfo->doublewidth == oldinfo->doublewidth &&
+	    newinfo->doubleheight == oldinfo->doubleheight)
+		return 1;
+	if (newinfo->doublewidth)
+		grid_erase(s->g, (struct grid_rect){ row, row + 1, s->cols / 2, s->cols }, false,
+		           &s->pen);
+	screen_mark_rows(s, row, row + 1);
 	return 1;
 }
 
-static const VTermScreenCallbacks screen_callbacks = {
-	.damage = cb_damage,
+/*
+ * libvterm's screen semantics: shrinking the primary screen first scrolls
+ * into the history the rows that would fall off below, down to the cursor or
+ * the last non-blank row; growing it pulls lines back from the history.
+ * Cells are kept top-left, not reflowed. delta moves the cursor with them.
+ */
+static int
+cb_resize(int rows, int cols, VTermPos *delta, void *user)
+{
+	struct screen *s = user;
+	bool primary = s->g == s->primary;
+	int old_rows = s->rows;
+
+	if (primary && rows < old_rows) {
+		VTermPos cursor;
+		int r;
+
+		vterm_state_get_cursorpos(s->state, &cursor);
+		for (r = old_rows - 1; r >= rows; r--)
+			if (!grid_row_erased(s->primary->row[r], s->cols) || cursor.row == r)
+				break;
+		/*
+		 * Never past the cursor: libvterm's screen scrolled the cursor off
+		 * the top (a negative row its next erase crashed on) when text
+		 * stood far below it; what does not fit then is cut at the bottom.
+		 */
+		int n = r + 1 - rows;
+		if (n > cursor.row)
+			n = cursor.row;
+		if (n > 0) {
+			scroll_rows(s, 0, old_rows, n);
+			delta->row -= n;
+		}
+	}
+	grid_resize(s->primary, rows, cols, &s->pen);
+	if (s->alternate != NULL)
+		grid_resize(s->alternate, rows, cols, &s->pen);
+	s->rows = rows;
+	s->cols = cols;
+	if (primary)
+		for (int n = rows - old_rows; n > 0 && history_count(s->history) > 0; n--) {
+			grid_scroll_rows(s->primary, 0, rows, -1, &s->pen);
+			history_pop(s->history, s->primary->row[0], cols,
+			            s->reverse ? GRID_REVERSE : 0);
+			delta->row++;
+		}
+	screen_mark_rows(s, 0, rows);
+	return 1;
+}
+
+static const VTermStateCallbacks state_callbacks = {
+	.putglyph = cb_putglyph,
 	.movecursor = cb_movecursor,
+	.scrollrect = cb_scrollrect,
+	.moverect = cb_moverect,
+	.erase = cb_erase,
+	.initpen = cb_initpen,
+	.setpenattr = cb_setpenattr,
 	.settermprop = cb_settermprop,
-	.sb_pushline = cb_sb_pushline,
-	.sb_popline = cb_sb_popline,
+	.bell = cb_bell,
+	.resize = cb_resize,
+	.setlineinfo = cb_setlineinfo,
 };
 
 static void
@@ -313,27 +378,36 @@ screen_new(int rows, int cols, size_t scrollback, screen_output_fn *output, void
 	s->cols = clamp_dim(cols);
 	s->output = output;
 	s->arg = arg;
-	s->sb_cap = scrollback;
-	s->sb = scrollback ? xcalloc(scrollback, sizeof *s->sb) : NULL;
+	s->history = history_new(scrollback);
 	s->damage = xcalloc((size_t)(SCREEN_MAX_DIM + 7) / 8, 1);
 	s->cursor_visible = true;
 	s->title = xstrdup("");
+	s->pen = plain_pen;
+	s->primary = s->g = grid_new(s->rows, s->cols, &s->pen);
 	s->vt = vterm_new(s->rows, s->cols);
 	if (s->vt == NULL)
 		abort(); /* only fails on out-of-memory */
 	vterm_set_utf8(s->vt, 1);
 	vterm_output_set_callback(s->vt, screen_vterm_output, s);
 	s->state = vterm_obtain_state(s->vt);
-	s->vs = vterm_obtain_screen(s->vt);
-	vterm_screen_set_callbacks(s->vs, &screen_callbacks, s);
-	vterm_screen_enable_altscreen(s->vs, 1);
-	vterm_screen_set_damage_merge(s->vs, VTERM_DAMAGE_SCROLL);
-	vterm_screen_reset(s->vs, 1);
-	vterm_screen_flush_damage(s->vs);
+	vterm_state_set_callbacks(s->state, &state_callbacks, s);
+	vterm_state_reset(s->state, 1);
 	memset(s->damage, 0, (size_t)(SCREEN_MAX_DIM + 7) / 8);
 	s->ndamaged = 0;
 	s->cursor_moved = false;
 	return s;
+}
+
+void
+screen_set_scrollback_bytes(struct screen *s, size_t bytes)
+{
+	history_set_budget(s->history, bytes);
+}
+
+size_t
+screen_scrollback_bytes(const struct screen *s)
+{
+	return history_bytes(s->history);
 }
 
 void
@@ -342,9 +416,9 @@ screen_free(struct screen *s)
 	if (s == NULL)
 		return;
 	vterm_free(s->vt);
-	for (size_t i = 0; i < s->sb_len; i++)
-		sb_line_free(&s->sb[(s->sb_start + i) % s->sb_cap]);
-	free(s->sb);
+	grid_free(s->primary);
+	grid_free(s->alternate);
+	history_free(s->history);
 	free(s->damage);
 	free(s->title);
 	free(s);
@@ -359,7 +433,8 @@ screen_feed(struct screen *s, const char *bytes, size_t len)
 void
 screen_flush(struct screen *s)
 {
-	vterm_screen_flush_damage(s->vs);
+	/* Damage is recorded as it happens; nothing is held back any more. */
+	(void)s;
 }
 
 void
@@ -370,7 +445,6 @@ screen_resize(struct screen *s, int rows, int cols)
 	vterm_set_size(s->vt, rows, cols);
 	s->rows = rows;
 	s->cols = cols;
-	vterm_screen_flush_damage(s->vs);
 	screen_mark_rows(s, 0, rows);
 	s->cursor_moved = true;
 }
@@ -410,66 +484,57 @@ screen_altscreen(const struct screen *s)
 	return s->altscreen;
 }
 
-static void
-attrs_from_vterm(const VTermScreenCell *v, struct screen_attrs *a)
+static struct screen_color
+color_out(uint32_t c)
 {
-	uint8_t kind, val[3];
+	struct screen_color o = { SCREEN_COLOR_DEFAULT, 0, 0, 0, 0 };
 
-	memset(a, 0, sizeof *a);
-	color_to_sb(&v->fg, true, &kind, val);
-	a->fg =
-	    (struct screen_color){ .kind = kind, .index = kind == SCREEN_COLOR_INDEX ? val[0] : 0 };
-	if (kind == SCREEN_COLOR_RGB)
-		a->fg.r = val[0], a->fg.g = val[1], a->fg.b = val[2];
-	color_to_sb(&v->bg, false, &kind, val);
-	a->bg =
-	    (struct screen_color){ .kind = kind, .index = kind == SCREEN_COLOR_INDEX ? val[0] : 0 };
-	if (kind == SCREEN_COLOR_RGB)
-		a->bg.r = val[0], a->bg.g = val[1], a->bg.b = val[2];
-	a->bold = v->attrs.bold;
-	a->underline = v->attrs.underline != 0;
-	a->reverse = v->attrs.reverse;
-	a->italic = v->attrs.italic;
+	if (GRID_COLOR_KIND(c) == GRID_COLOR_INDEX) {
+		o.kind = SCREEN_COLOR_INDEX;
+		o.index = (uint8_t)c;
+	} else if (GRID_COLOR_KIND(c) == GRID_COLOR_RGB) {
+		o.kind = SCREEN_COLOR_RGB;
+		o.r = (uint8_t)(c >> 16);
+		o.g = (uint8_t)(c >> 8);
+		o.b = (uint8_t)c;
+	}
+	return o;
 }
 
+/* The attributes clients see of a cell; reverse is flipped by DECSCNM (rev). */
 static void
-attrs_from_sb(const struct sb_cell *c, struct screen_attrs *a)
+attrs_out(const struct grid_cell *c, bool rev, struct screen_attrs *a)
 {
-	memset(a, 0, sizeof *a);
-	a->fg.kind = c->fgk;
-	a->bg.kind = c->bgk;
-	if (c->fgk == SCREEN_COLOR_INDEX)
-		a->fg.index = c->fg[0];
-	else if (c->fgk == SCREEN_COLOR_RGB)
-		a->fg.r = c->fg[0], a->fg.g = c->fg[1], a->fg.b = c->fg[2];
-	if (c->bgk == SCREEN_COLOR_INDEX)
-		a->bg.index = c->bg[0];
-	else if (c->bgk == SCREEN_COLOR_RGB)
-		a->bg.r = c->bg[0], a->bg.g = c->bg[1], a->bg.b = c->bg[2];
-	a->bold = c->flags & SB_BOLD;
-	a->underline = c->flags & SB_UNDERLINE;
-	a->reverse = c->flags & SB_REVERSE;
-	a->italic = c->flags & SB_ITALIC;
+	a->fg = color_out(c->fg);
+	a->bg = color_out(c->bg);
+	a->bold = c->attrs & GRID_BOLD;
+	a->underline = (c->attrs & GRID_UNDERLINE) != 0;
+	a->reverse = ((c->attrs & GRID_REVERSE) != 0) != rev;
+	a->italic = c->attrs & GRID_ITALIC;
+}
+
+/* Cells a character covers: 2 when the next cell is its right part. */
+static int
+cell_width(const struct grid_row *r, int col, int ncells)
+{
+	return col + 1 < ncells && r->cells[col + 1].ch == GRID_CONT ? 2 : 1;
 }
 
 void
 screen_cell(const struct screen *s, int row, int col, struct screen_cell *out)
 {
-	VTermScreenCell v;
-
 	memset(out, 0, sizeof *out);
 	out->width = 1;
 	if (row < 0 || row >= s->rows || col < 0 || col >= s->cols)
 		return;
-	vterm_screen_get_cell(s->vs, (VTermPos){ .row = row, .col = col }, &v);
-	attrs_from_vterm(&v, &out->attrs);
-	if (v.chars[0] == (uint32_t)-1) {
+	const struct grid_row *r = s->g->row[row];
+	attrs_out(&r->cells[col], s->reverse, &out->attrs);
+	if (r->cells[col].ch == GRID_CONT) {
 		out->width = 0;
 		return;
 	}
-	for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && v.chars[i]; i++)
-		out->chars[i] = v.chars[i];
-	out->width = v.width > 0 ? v.width : 1;
+	grid_row_chars(r, col, out->chars);
+	out->width = cell_width(r, col, s->cols);
 }
 
 static bool
@@ -536,124 +601,110 @@ sb_add(struct span_builder *b, int col, const uint32_t *chars, int nchars, int w
 	b->cur.width = col + width - b->cur.col;
 }
 
+/* Spans of the first ncells cells of r, up to the last cell worth sending. */
 static void
-sb_finish(struct span_builder *b, struct screen_row *out)
+row_spans(const struct grid_row *r, int ncells, bool rev, struct screen_row *out)
 {
-	sb_close(b);
-	out->spans = b->all;
-	out->n = b->n;
+	struct span_builder b;
+	struct screen_attrs a;
+	int end = 0;
+
+	memset(&b, 0, sizeof b);
+	for (int col = 0; col < ncells; col++) {
+		const struct grid_cell *c = &r->cells[col];
+		if (c->ch == GRID_CONT)
+			continue;
+		attrs_out(c, rev, &a);
+		if ((c->ch != 0 && c->ch != ' ') || !attrs_plain(&a))
+			end = col + cell_width(r, col, ncells);
+	}
+	for (int col = 0; col < end;) {
+		uint32_t chars[GRID_MAX_CHARS];
+		if (r->cells[col].ch == GRID_CONT) {
+			col++;
+			continue;
+		}
+		int w = cell_width(r, col, ncells);
+		attrs_out(&r->cells[col], rev, &a);
+		grid_row_chars(r, col, chars);
+		sb_add(&b, col, chars, GRID_MAX_CHARS, w, &a);
+		col += w;
+	}
+	sb_close(&b);
+	out->spans = b.all;
+	out->n = b.n;
 }
 
 void
 screen_row_spans(const struct screen *s, int row, struct screen_row *out)
 {
-	struct span_builder b;
-	int end = 0;
-
-	memset(&b, 0, sizeof b);
 	memset(out, 0, sizeof *out);
 	if (row < 0 || row >= s->rows)
 		return;
-	/* Find the last cell worth sending. */
-	for (int col = 0; col < s->cols; col++) {
-		struct screen_cell c;
-		screen_cell(s, row, col, &c);
-		if (c.width == 0)
-			continue;
-		if ((c.chars[0] != 0 && c.chars[0] != ' ') || !attrs_plain(&c.attrs))
-			end = col + c.width;
-	}
-	for (int col = 0; col < end;) {
-		struct screen_cell c;
-		screen_cell(s, row, col, &c);
-		if (c.width == 0) {
-			col++;
-			continue;
-		}
-		sb_add(&b, col, c.chars, VTERM_MAX_CHARS_PER_CELL, c.width, &c.attrs);
-		col += c.width;
-	}
-	sb_finish(&b, out);
-}
-
-static const struct sb_line *
-sb_at(const struct screen *s, size_t index)
-{
-	if (index >= s->sb_len)
-		return NULL;
-	return &s->sb[(s->sb_start + index) % s->sb_cap];
+	row_spans(s->g->row[row], s->cols, s->reverse, out);
 }
 
 size_t
 screen_scrollback_count(const struct screen *s)
 {
-	return s->sb_len;
+	return history_count(s->history);
 }
 
 uint64_t
 screen_scrollback_dropped(const struct screen *s)
 {
-	return s->sb_dropped;
-}
-
-static void
-sb_line_chars(const struct sb_line *l, int col, uint32_t chars[VTERM_MAX_CHARS_PER_CELL])
-{
-	memset(chars, 0, sizeof(uint32_t) * VTERM_MAX_CHARS_PER_CELL);
-	chars[0] = l->cells[col].ch;
-	for (int k = 0; k < l->nextra; k++)
-		if (l->extra[k].col == col)
-			memcpy(chars + 1, l->extra[k].chars, sizeof l->extra[k].chars);
+	return history_dropped(s->history);
 }
 
 void
 screen_scrollback_spans(const struct screen *s, size_t index, struct screen_row *out)
 {
-	const struct sb_line *l = sb_at(s, index);
-	struct span_builder b;
+	int n;
+	struct grid_row *r = history_row(s->history, index, &n);
 
-	memset(&b, 0, sizeof b);
 	memset(out, 0, sizeof *out);
-	if (l == NULL)
+	if (r == NULL)
 		return;
-	for (int col = 0; col < l->n; col++) {
-		const struct sb_cell *c = &l->cells[col];
-		struct screen_attrs a;
-		uint32_t chars[VTERM_MAX_CHARS_PER_CELL];
-		if (c->flags & SB_CONT)
-			continue;
-		attrs_from_sb(c, &a);
-		sb_line_chars(l, col, chars);
-		sb_add(&b, col, chars, VTERM_MAX_CHARS_PER_CELL, c->width ? c->width : 1, &a);
-	}
-	sb_finish(&b, out);
+	row_spans(r, n, false, out);
+	grid_row_free(r);
 }
 
-static char *
-rtrim_detach(struct buf *b)
+/* The text of the first ncells cells of r, right-trimmed, appended to b. */
+static void
+row_text(const struct grid_row *r, int ncells, struct buf *b)
 {
-	while (b->len > 0 && b->data[b->len - 1] == ' ')
+	size_t start = b->len;
+
+	for (int col = 0; col < ncells; col++) {
+		uint32_t ch = r->cells[col].ch;
+		if (ch == GRID_CONT)
+			continue;
+		if (ch == 0)
+			buf_putc(b, ' ');
+		else if (ch < 0x80 && !(r->cells[col].flags & GRID_COMBINED))
+			buf_putc(b, (char)ch);
+		else {
+			uint32_t chars[GRID_MAX_CHARS];
+			int n = grid_row_chars(r, col, chars);
+			for (int k = 0; k < n; k++)
+				put_utf8(b, chars[k]);
+		}
+	}
+	while (b->len > start && b->data[b->len - 1] == ' ')
 		b->data[--b->len] = 0;
-	return buf_detach(b);
 }
 
 char *
 screen_scrollback_text(const struct screen *s, size_t index)
 {
-	const struct sb_line *l = sb_at(s, index);
 	struct buf b = BUF_INIT;
+	int n;
+	struct grid_row *r = history_row(s->history, index, &n);
 
-	for (int col = 0; l != NULL && col < l->n; col++) {
-		uint32_t chars[VTERM_MAX_CHARS_PER_CELL];
-		if (l->cells[col].flags & SB_CONT)
-			continue;
-		sb_line_chars(l, col, chars);
-		if (chars[0] == 0)
-			buf_putc(&b, ' ');
-		for (int k = 0; k < VTERM_MAX_CHARS_PER_CELL && chars[k]; k++)
-			put_utf8(&b, chars[k]);
-	}
-	return rtrim_detach(&b);
+	if (r != NULL)
+		row_text(r, n, &b);
+	grid_row_free(r);
+	return buf_detach(&b);
 }
 
 void
@@ -666,30 +717,13 @@ screen_row_free(struct screen_row *row)
 	row->n = 0;
 }
 
-static void
-row_text(const struct screen *s, int row, struct buf *b)
-{
-	for (int col = 0; col < s->cols; col++) {
-		VTermScreenCell v;
-		vterm_screen_get_cell(s->vs, (VTermPos){ .row = row, .col = col }, &v);
-		if (v.chars[0] == (uint32_t)-1)
-			continue;
-		if (v.chars[0] == 0)
-			buf_putc(b, ' ');
-		for (int k = 0; k < VTERM_MAX_CHARS_PER_CELL && v.chars[k]; k++)
-			put_utf8(b, v.chars[k]);
-	}
-	while (b->len > 0 && b->data[b->len - 1] == ' ')
-		b->data[--b->len] = 0;
-}
-
 char *
 screen_row_text(const struct screen *s, int row)
 {
 	struct buf b = BUF_INIT;
 
 	if (row >= 0 && row < s->rows)
-		row_text(s, row, &b);
+		row_text(s->g->row[row], s->cols, &b);
 	return buf_detach(&b);
 }
 
@@ -699,7 +733,7 @@ screen_dump_text(const struct screen *s)
 	struct buf b = BUF_INIT;
 
 	for (int r = 0; r < s->rows; r++) {
-		row_text(s, r, &b);
+		row_text(s->g->row[r], s->cols, &b);
 		buf_putc(&b, '\n');
 	}
 	return buf_detach(&b);

@@ -1,11 +1,12 @@
 /*
- * The screen model of one agent terminal: a libvterm terminal fed with the
- * bytes the agent prints, read back as rows of styled spans (what the server
- * sends to clients), as a plain-text dump (like `tmux capture-pane -p`), and
- * as the set of rows damaged since the last read. It keeps its own
- * scrollback and encodes keys and pastes against the terminal's modes
- * (cursor-key mode, bracketed paste), handing the resulting bytes to an
- * output callback. No curses, no I/O of its own.
+ * The screen model of one agent terminal: the bytes the agent prints go
+ * through libvterm's parser and state layer into our own grid of cells and
+ * compact history (grid.h, history.h), read back as rows of styled spans
+ * (what the server sends to clients), as a plain-text dump (like `tmux
+ * capture-pane -p`), and as the set of rows damaged since the last read.
+ * It encodes keys and pastes against the terminal's modes (cursor-key mode,
+ * bracketed paste), handing the resulting bytes to an output callback. No
+ * curses, no I/O of its own.
  */
 #ifndef DEVFLOW_SCREEN_H
 #define DEVFLOW_SCREEN_H
@@ -77,7 +78,7 @@ void screen_free(struct screen *s);
 /* Feed program output; damage is collected when the batch is flushed. */
 void screen_feed(struct screen *s, const char *bytes, size_t len);
 
-/* End of a batch of input: collect damage (libvterm reports it only now). */
+/* End of a batch of input. Damage is recorded as it happens: nothing waits for this. */
 void screen_flush(struct screen *s);
 
 /* Resize (rows and cols clamped to 1..1000). Every row becomes damaged. */
@@ -103,6 +104,17 @@ void screen_cell(const struct screen *s, int row, int col, struct screen_cell *o
  * frees with screen_row_free().
  */
 void screen_row_spans(const struct screen *s, int row, struct screen_row *out);
+
+/*
+ * Bound the memory of the scrollback in bytes (4 MiB unless set), besides
+ * its line count: the oldest lines are dropped to stay within it, at once
+ * if it is already over. Lines are kept compactly (about 100 bytes for 80
+ * columns of one colour), so the line count usually binds first.
+ */
+void screen_set_scrollback_bytes(struct screen *s, size_t bytes);
+
+/* Bytes the scrollback holds now. */
+size_t screen_scrollback_bytes(const struct screen *s);
 
 /* Scrollback: lines above the screen, index 0 = oldest kept. */
 size_t screen_scrollback_count(const struct screen *s);

@@ -479,6 +479,8 @@ session_spawn(struct loop *loop, const struct session_config *cfg, const struct 
 	s->title = xstrdup("");
 	s->screen =
 	    screen_new(rows, cols, cfg->scrollback ? cfg->scrollback : 10000, session_queue, s);
+	if (cfg->scrollback_bytes != 0)
+		screen_set_scrollback_bytes(s->screen, cfg->scrollback_bytes);
 	s->sigchld_id = loop_signal_add(loop, SIGCHLD, session_on_sigchld, s, err);
 	if (s->sigchld_id == 0 ||
 	    loop_fd_add(loop, master, LOOP_READ, session_on_pty, s, err) < 0) {

@@ -28,6 +28,7 @@ struct session_config {
 	int rows, cols;              /* 0 means 24 x 80 */
 	const char *transcript_path; /* raw output, created or truncated; NULL for none */
 	size_t scrollback;           /* lines; 0 means 10000 */
+	size_t scrollback_bytes;     /* its memory bound; 0 means 4 MiB */
 	unsigned grace_ms;           /* SIGTERM to SIGKILL; 0 means 5000 */
 	size_t read_budget;          /* bytes read per loop turn; 0 means 64 KiB */
 };

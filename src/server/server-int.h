@@ -58,6 +58,7 @@ struct watch {
 	int changed; /* told so by server_screen_changed, not checked yet */
 	int rows, cols;
 	uint64_t *hash;
+	const struct screen *screen; /* whose damage the hashes follow */
 	int crow, ccol, cvis;
 	char *title;
 	char *state; /* what detection said at the last check, or NULL */

@@ -3,8 +3,9 @@
  *
  * For every session someone watches, the server remembers a hash of each
  * row as last seen. When the screen may have changed (a notification, or
- * the frame tick that runs only while screens are watched) the rows whose
- * hash differs are marked dirty in every subscriber's set; a client gets one
+ * the frame tick that runs only while screens are watched) the rows the
+ * screen reports written since (its damage) whose hash differs are marked
+ * dirty in every subscriber's set; a client gets one
  * frame per dirty session holding the *current* content of its dirty rows,
  * once its socket has drained and its frame interval has passed. Nothing but
  * dirty bits accumulates for a slow client.
@@ -151,12 +152,16 @@ watch_check(struct server *srv, struct watch *w)
 	int rows, cols, crow, ccol, resized;
 	bool vis;
 	const char *title, *state;
+	unsigned char damaged[(1000 + 7) / 8]; /* screen.h: at most 1000 rows */
 
 	if (s == NULL)
 		return;
 	scr = session_screen(s);
 	screen_size(scr, &rows, &cols);
-	resized = rows != w->rows || cols != w->cols;
+	resized = rows != w->rows || cols != w->cols || w->screen != scr;
+	w->screen = scr;
+	/* Only rows written since the last check can differ from their hashes. */
+	screen_damage_take(scr, damaged, sizeof damaged);
 	if (resized) {
 		free(w->hash);
 		w->rows = rows;
@@ -177,6 +182,8 @@ watch_check(struct server *srv, struct watch *w)
 		}
 	}
 	for (int y = 0; y < rows; y++) {
+		if (!resized && !(damaged[y / 8] & (1u << (y % 8))))
+			continue;
 		uint64_t h = row_hash(scr, y);
 
 		if (!resized && h == w->hash[y])

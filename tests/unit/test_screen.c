@@ -254,6 +254,38 @@ test_scrollback_push_and_pop(void **state)
 }
 
 static void
+test_scrollback_byte_budget(void **state)
+{
+	struct screen *s = screen_new(5, 80, 10000, collect, NULL);
+	char line[128];
+
+	(void)state;
+	/* 80 columns of text: about 100 bytes a line, 10000 lines fit in the default 4 MiB. */
+	for (int i = 0; i < 10005; i++) {
+		int n = snprintf(
+		    line, sizeof line, "%06d %.*s\r\n", i, 73,
+		    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstu"
+		    "vwxyz");
+		screen_feed(s, line, (size_t)n);
+	}
+	assert_int_equal(screen_scrollback_count(s), 10000);
+	assert_true(screen_scrollback_bytes(s) < (size_t)2 << 20);
+	/* A smaller budget drops the oldest lines at once, and keeps to it. */
+	screen_set_scrollback_bytes(s, 300000);
+	size_t kept = screen_scrollback_count(s);
+	assert_true(kept > 1000 && kept < 2500);
+	assert_true(screen_scrollback_bytes(s) <= 300000);
+	assert_int_equal(screen_scrollback_dropped(s), 10001 - kept);
+	char *t = screen_scrollback_text(s, kept - 1);
+	assert_memory_equal(t, "010000 abc", 10);
+	free(t);
+	for (int i = 0; i < 1000; i++)
+		screen_feed(s, "more\r\n", 6);
+	assert_true(screen_scrollback_bytes(s) <= 300000);
+	screen_free(s);
+}
+
+static void
 test_damage_bits_cleared_on_read(void **state)
 {
 	struct screen *s = make(10, 10, "");
@@ -265,12 +297,113 @@ test_damage_bits_cleared_on_read(void **state)
 	screen_feed(s, "\x1b[3;1Ha\x1b[9;1Hb", 14);
 	screen_flush(s);
 	assert_true(screen_damaged(s));
-	/* Merged damage (VTERM_DAMAGE_SCROLL) covers rows 3 to 9, never rows 1 and 2. */
-	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 7);
-	assert_int_equal(bits[0], 0xfc);
+	/* Exactly the rows written to: 3 and 9 (not libvterm's merged rectangle 3-9). */
+	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 2);
+	assert_int_equal(bits[0], 1 << 2);
 	assert_int_equal(bits[1], 1 << 0);
+	/* A line feed at the bottom scrolls: every row changed. */
+	screen_feed(s, "\x1b[10;1H\n", 9);
+	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 10);
 	assert_int_equal(screen_damage_take(s, bits, sizeof bits), 0);
 	assert_int_equal(bits[0], 0);
+	screen_free(s);
+}
+
+/* The rows damaged by feeding bytes to s (after clearing), as a bit string "0110...". */
+static const char *
+damage_after(struct screen *s, const char *bytes)
+{
+	static char out[16];
+	unsigned char bits[2];
+	int rows;
+
+	screen_damage_take(s, NULL, 0);
+	screen_feed(s, bytes, strlen(bytes));
+	screen_damage_take(s, bits, sizeof bits);
+	screen_size(s, &rows, NULL);
+	for (int r = 0; r < rows; r++)
+		out[r] = bits[r / 8] & (1 << (r % 8)) ? '1' : '0';
+	out[rows] = 0;
+	return out;
+}
+
+/* The server sends only damaged rows: every kind of change must mark its rows. */
+static void
+test_damage_follows_every_change(void **state)
+{
+	struct screen *s = make(6, 10, "a\r\nb\r\nc\r\nd\r\ne\r\nf");
+
+	(void)state;
+	assert_string_equal(damage_after(s, "\x1b[2;3Hx"), "010000");       /* a glyph */
+	assert_string_equal(damage_after(s, "\x1b[3;1H\x1b[K"), "001000");  /* EL */
+	assert_string_equal(damage_after(s, "\x1b[4;1H\x1b[2@"), "000100"); /* ICH: cells moved */
+	assert_string_equal(damage_after(s, "\x1b[2;4r\x1b[4;1H\n"), "011100"); /* region scroll */
+	assert_string_equal(damage_after(s, "\x1b[r\x1b[6;1H\n"), "111111");    /* full scroll */
+	assert_string_equal(damage_after(s, "\x1b[1;2H\x1b[1J"), "100000");     /* ED above */
+	assert_string_equal(damage_after(s, "\x1b[?5h"), "111111");             /* DECSCNM */
+	assert_string_equal(damage_after(s, "\x1b[?5l\x1b[?1049h"), "111111");  /* alt screen */
+	assert_string_equal(damage_after(s, "\x1b[?1049l"), "111111");          /* and back */
+	assert_string_equal(damage_after(s, "\x1b[5;1H\x1b#6"), "000010");      /* DECDWL */
+	/* A cursor move damages no row, but the screen has changed. */
+	screen_damage_take(s, NULL, 0);
+	screen_feed(s, "\x1b[H", 3);
+	assert_true(screen_damaged(s));
+	assert_int_equal(screen_damage_take(s, NULL, 0), 0);
+	screen_resize(s, 4, 10);
+	assert_int_equal(screen_damage_take(s, NULL, 0), 4);
+	screen_free(s);
+}
+
+/*
+ * Streams that crashed libvterm's screen layer (and so the server): a
+ * repeat (REP) of a wide character from the last column wrote past the row;
+ * shrinking with text far below the cursor scrolled the cursor off the top
+ * and the next erase wrote above the buffer.
+ */
+static void
+test_streams_that_crashed_libvterm_screen(void **state)
+{
+	struct screen *s = make(5, 10, "\xe4\xb8\xad\x1b[1;10H\x1b[2b");
+	int row, col;
+
+	(void)state;
+	char *t = screen_row_text(s, 0);
+	/* The state puts it in the last column, where only half of it fits. */
+	assert_string_equal(t, "\xe4\xb8\xad       \xe4\xb8\xad");
+	free(t);
+	screen_free(s);
+
+	s = make(10, 10, "top\x1b[10;1Hbottom\x1b[2;1H");
+	screen_resize(s, 3, 10);
+	screen_cursor(s, &row, &col, NULL);
+	assert_int_equal(row, 0); /* scrolled up to the cursor, no further */
+	screen_feed(s, "\x1b[Jok", 6);
+	char *d = screen_dump_text(s);
+	assert_string_equal(d, "ok\n\n\n");
+	free(d);
+	assert_int_equal(screen_scrollback_count(s), 1);
+	t = screen_scrollback_text(s, 0);
+	assert_string_equal(t, "top");
+	free(t);
+	screen_free(s);
+
+	/*
+	 * A cursor saved on row 10, restored (as it was) after a shrink to 3
+	 * rows, then a double-width line there: libvterm's state asks about a
+	 * row past its line table, and wrote past it when the screen agreed
+	 * (caught by the sanitizer build).
+	 */
+	s = make(10, 10,
+	         "\x1b[10;1H\x1b"
+	         "7");
+	screen_resize(s, 3, 10);
+	screen_feed(s,
+	            "\x1b"
+	            "8\x1b#6x\x1b[Hok",
+	            11);
+	d = screen_dump_text(s);
+	assert_string_equal(d, "ok\n\n\n");
+	free(d);
 	screen_free(s);
 }
 
@@ -357,6 +490,123 @@ test_garbage_input_survives(void **state)
 	screen_free(s);
 }
 
+/*
+ * Escape soup: fragments of sequences (cursor saves and restores, line
+ * attributes, margins, the alternate screen, wide and combining
+ * characters, bad UTF-8) glued at random, with resizes, budget changes and
+ * reads in between; the screen must stay consistent (the sanitizer build
+ * checks every access). REP is left out: libvterm repeats a glyph as many
+ * times as the parameter says, however large.
+ */
+static uint64_t soup_rng = 88172645463325252ull;
+
+static int
+soup_rnd(int n)
+{
+	soup_rng ^= soup_rng << 13;
+	soup_rng ^= soup_rng >> 7;
+	soup_rng ^= soup_rng << 17;
+	return (int)(soup_rng % (uint64_t)n);
+}
+
+static void
+test_escape_soup_survives(void **state)
+{
+	static const char *const bits[] = {
+		"\x1b[",
+		";",
+		"?",
+		"h",
+		"l",
+		"m",
+		"H",
+		"J",
+		"K",
+		"@",
+		"P",
+		"L",
+		"M",
+		"S",
+		"T",
+		"X",
+		"r",
+		"s",
+		"\x1b#6",
+		"\x1b#3",
+		"\x1b#5",
+		"\x1b"
+		"7",
+		"\x1b"
+		"8",
+		"\x1b"
+		"D",
+		"\x1bM",
+		"\x1b"
+		"E",
+		"\r",
+		"\n",
+		"\t",
+		"\b",
+		"\xe4\xb8\xad",
+		"\xf0\x9f\x98\x80",
+		"\xcc\x81",
+		"x",
+		"1",
+		"2",
+		"5",
+		"9",
+		"20",
+		"69",
+		"1049",
+		"47",
+		"\"q",
+		"\x1b]2;t\x07",
+		"\x1b"
+		"c",
+		"\x1b[!p",
+		"\xff",
+		"\xc3",
+		"80",
+		"200",
+	};
+	(void)state;
+	for (int k = 0; k < 200; k++) {
+		int rows = 1 + soup_rnd(30);
+		struct screen *s =
+		    screen_new(rows, 1 + soup_rnd(90), (size_t)soup_rnd(50), NULL, NULL);
+		for (int i = 0; i < 2000; i++) {
+			const char *p = bits[soup_rnd(sizeof bits / sizeof bits[0])];
+			screen_feed(s, p, strlen(p));
+			if (soup_rnd(300) == 0) {
+				screen_resize(s, 1 + soup_rnd(30), 1 + soup_rnd(90));
+				screen_size(s, &rows, NULL);
+			}
+			if (soup_rnd(500) == 0)
+				screen_set_scrollback_bytes(s, (size_t)soup_rnd(100000));
+			if (soup_rnd(100) == 0) {
+				struct screen_row r;
+				size_t n = screen_scrollback_count(s);
+				free(screen_dump_text(s));
+				screen_row_spans(s, soup_rnd(rows), &r);
+				screen_row_free(&r);
+				if (n > 0) {
+					screen_scrollback_spans(s, (size_t)soup_rnd(n), &r);
+					screen_row_free(&r);
+					free(screen_scrollback_text(s, (size_t)soup_rnd(n)));
+				}
+			}
+		}
+		screen_feed(s,
+		            "\x1b"
+		            "c\x1b[Hok",
+		            7);
+		char *d = screen_dump_text(s);
+		assert_memory_equal(d, "ok\n", 3);
+		free(d);
+		screen_free(s);
+	}
+}
+
 static int
 teardown(void **state)
 {
@@ -375,12 +625,16 @@ main(void)
 		cmocka_unit_test(test_wide_characters),
 		cmocka_unit_test(test_altscreen_enter_leave),
 		cmocka_unit_test(test_scrollback_push_and_pop),
+		cmocka_unit_test(test_scrollback_byte_budget),
 		cmocka_unit_test(test_damage_bits_cleared_on_read),
+		cmocka_unit_test(test_damage_follows_every_change),
+		cmocka_unit_test(test_streams_that_crashed_libvterm_screen),
 		cmocka_unit_test(test_title),
 		cmocka_unit_test(test_device_attributes_answered),
 		cmocka_unit_test(test_keys_follow_cursor_key_mode),
 		cmocka_unit_test(test_paste_strips_escape_and_brackets),
 		cmocka_unit_test(test_garbage_input_survives),
+		cmocka_unit_test(test_escape_soup_survives),
 	};
 	return cmocka_run_group_tests_name("screen", tests, NULL, teardown);
 }
