@@ -18,9 +18,10 @@
 #include "worktree.h"
 
 static int
-on_session(struct engine *e, const char *sid, int kind, const char *detail, int status,
+on_session(struct engine *e, const char *sid, int kind, int source, const char *detail, int status,
            struct df_error *err)
 {
+	const char *from = source == ENGINE_FROM_HOOK ? "hook" : "screen";
 	struct store_session s;
 	char ts[STORE_TS_MAX], qhash[CANON_HASH_HEX];
 	char *prev = NULL;
@@ -43,7 +44,7 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
 		    eng_emit(e, s.run_id, s.phase_id, "session.idle",
 		             eng_payload_str("sessionId", sid, "roleId", s.role_id, "dedupKey",
-		                             s.last_prompt_hash, NULL),
+		                             s.last_prompt_hash, "source", from, NULL),
 		             err, "session.idle:%s:%s", sid,
 		             s.last_prompt_hash ? s.last_prompt_hash : "-") != 0)
 			goto rollback;
@@ -65,7 +66,7 @@ on_session(struct engine *e, const char *sid, int kind, const char *detail, int 
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
 		    eng_emit(e, s.run_id, s.phase_id, "session.needs_input",
 		             eng_payload_str("sessionId", sid, "roleId", s.role_id, "question",
-		                             detail ? detail : "", NULL),
+		                             detail ? detail : "", "source", from, NULL),
 		             err, "session.needs_input:%s:%s:%.16s", sid,
 		             s.last_prompt_hash ? s.last_prompt_hash : "-", qhash) != 0)
 			goto rollback;
@@ -335,7 +336,7 @@ eng_run_item(struct engine *e, struct item *it)
 	df_error_clear(&err);
 	switch (it->kind) {
 	case IT_SESSION:
-		rc = on_session(e, it->a, it->ev, it->b, it->status, &err);
+		rc = on_session(e, it->a, it->ev, it->source, it->b, it->status, &err);
 		break;
 	case IT_ARTIFACT:
 		rc = on_artifact(e, it->a, it->b, &err);
@@ -355,17 +356,26 @@ eng_run_item(struct engine *e, struct item *it)
 }
 
 void
-engine_session_event(struct engine *e, const char *session_id, enum engine_session_event_kind kind,
-                     const char *detail, int status)
+engine_session_event_from(struct engine *e, const char *session_id,
+                          enum engine_session_event_kind kind, enum engine_session_source source,
+                          const char *detail, int status)
 {
 	struct item it = { .kind = IT_SESSION,
 		           .a = xstrdup(session_id),
 		           .b = detail ? xstrdup(detail) : NULL,
 		           .ev = (int)kind,
-		           .status = status };
+		           .status = status,
+		           .source = (int)source };
 
 	eng_enqueue(e, &it);
 	eng_pump(e);
+}
+
+void
+engine_session_event(struct engine *e, const char *session_id, enum engine_session_event_kind kind,
+                     const char *detail, int status)
+{
+	engine_session_event_from(e, session_id, kind, ENGINE_FROM_SCREEN, detail, status);
 }
 
 void

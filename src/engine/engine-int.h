@@ -46,6 +46,7 @@ struct item {
 	enum item_kind kind;
 	char *a, *b; /* session id + detail (or conversation id), or run id + path */
 	int ev, status;
+	int source; /* IT_SESSION: enum engine_session_source */
 	uint64_t timer;
 };
 

@@ -163,12 +163,20 @@ notify(struct driver *d, struct entry *en, enum driver_change what)
 }
 
 static void
-report(struct entry *en, enum engine_session_event_kind kind, const char *detail, int status)
+report_from(struct entry *en, enum engine_session_event_kind kind,
+            enum engine_session_source source, const char *detail, int status)
 {
 	struct driver *d = en->d;
 
 	if (d->engine && !d->shutting_down)
-		engine_session_event(d->engine, en->id, kind, detail, status);
+		engine_session_event_from(d->engine, en->id, kind, source, detail, status);
+}
+
+/* What the screen (or the process's exit) says. */
+static void
+report(struct entry *en, enum engine_session_event_kind kind, const char *detail, int status)
+{
+	report_from(en, kind, ENGINE_FROM_SCREEN, detail, status);
 }
 
 /* --- reaping ----------------------------------------------------------------- */
@@ -1200,17 +1208,17 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 	switch (kind) {
 	case DRIVER_HOOK_IDLE:
 		en->state = DETECT_IDLE;
-		report(en, ENGINE_SESSION_IDLE, NULL, 0);
+		report_from(en, ENGINE_SESSION_IDLE, ENGINE_FROM_HOOK, NULL, 0);
 		break;
 	case DRIVER_HOOK_BUSY:
 		en->state = DETECT_BUSY;
-		report(en, ENGINE_SESSION_BUSY, NULL, 0);
+		report_from(en, ENGINE_SESSION_BUSY, ENGINE_FROM_HOOK, NULL, 0);
 		break;
 	case DRIVER_HOOK_NEEDS_INPUT:
 		en->state = DETECT_NEEDS_INPUT;
 		if (detail == NULL || *detail == '\0')
 			detail = q = screen_tail(en);
-		report(en, ENGINE_SESSION_NEEDS_INPUT, detail, 0);
+		report_from(en, ENGINE_SESSION_NEEDS_INPUT, ENGINE_FROM_HOOK, detail, 0);
 		free(q);
 		break;
 	default:

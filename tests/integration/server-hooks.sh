@@ -109,6 +109,7 @@ like "$log" "^busy: 0\$" "hook busy (JSON on stdin, extra arguments) exits 0"
 like "$log" "^idle: 0\$" "hook idle (a JSON argument) exits 0"
 "$DEVFLOW" logs "$run" >"$T_TMP/logs.txt"
 like "$(cat "$T_TMP/logs.txt")" "session.idle" "the engine heard the session go idle"
+like "$(grep session.idle "$T_TMP/logs.txt")" '"source":"hook"' "... from the CLI's hook (source hook)"
 like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook busy for session $sess \\(conversation conv-claude-1\\)" \
 	"the server got Claude Code's session_id from stdin"
 like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook idle for session $sess \\(conversation thr-codex-2\\)" \
@@ -116,6 +117,13 @@ like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook idle for session $sess \\(co
 dj sessions "$run"
 is "$(jv result.sessions.0.conversationId)" "thr-codex-2" \
 	"sessions --json shows the last conversation id"
+
+# The fake implementer has no hooks: its idle comes from the screen.
+dj approve "$run"
+wait_until 30 sh -c "'$DEVFLOW' logs '$run' >'$T_TMP/logs.txt' && grep session.idle '$T_TMP/logs.txt' | grep -q implementer"
+ok $? "approved, the fake implementer goes idle"
+like "$(grep session.idle "$T_TMP/logs.txt" | grep implementer)" '"source":"screen"' \
+	"an idle seen on the screen says so (source screen)"
 
 # The verb outside an agent, and with a server that does not know the session.
 out=$(env -u DEVFLOW_SESSION_ID "$DEVFLOW" hook idle 2>&1)
