@@ -25,6 +25,8 @@ command -v node >/dev/null 2>&1 || skip "node is not on PATH"
 mkdir -p "$cache" || skip "cannot create the cache folder $cache"
 cache=$(cd "$cache" && pwd)
 export npm_config_cache=${npm_config_cache:-$cache/npm}
+# npm's temporary files in the cache too, never in the caller's TMPDIR.
+mkdir -p "$cache/tmp" && export TMPDIR="$cache/tmp"
 # No update notices, audits or funding lines: a quiet, offline-safe install.
 export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
 

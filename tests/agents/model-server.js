@@ -26,12 +26,16 @@
 //                  prompt (Validation errors:) arrives
 //   permission     first a shell command the CLI asks a person about, then ok
 //   slow           hold each answer for "slowSeconds" (default 600) first
+//   invalid-then-slow  an invalid artifact, then hold the answers to the
+//                  repair prompt (a completed turn, then a busy agent: where a
+//                  test kills the server to see the conversation resumed)
 //   crash          kill the CLI (the process whose connection this is), once
 //                  per phase attempt, then ok
 //   echo-comment   ok, with the reviewer comment quoted in the artifact's
 //                  summary and the final text
-// Control: POST /_scenario {…} replaces the scenario; GET /_requests returns
-// the log so far; GET /_health answers "ok".
+// --scenario is JSON text or a file, read again on every request.
+// Control: POST /_scenario {…} replaces the scenario (when none is a file);
+// GET /_requests lists the requests so far; GET /_health answers "ok".
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -45,7 +49,15 @@ const opt = (name, def) => {
 const logFile = opt('log', process.env.MODEL_LOG || '');
 let scenario = {};
 const scen = opt('scenario', process.env.MODEL_SCENARIO || '');
-if (scen) scenario = JSON.parse(scen.trim().startsWith('{') ? scen : fs.readFileSync(scen, 'utf8'));
+// A scenario file is read again on every request: a test rewrites it
+// between steps. A missing or half-written file keeps the last one.
+function loadScenario() {
+	if (!scen) return;
+	try {
+		scenario = JSON.parse(scen.trim().startsWith('{') ? scen : fs.readFileSync(scen, 'utf8'));
+	} catch (e) { /* keep the last */ }
+}
+loadScenario();
 let nreq = 0;
 const crashed = new Set();
 const requests = [];
@@ -122,7 +134,8 @@ function decide(conv) {
 	const ins = conv.instruction;
 	if (!ins) return { kind: 'text', text: 'ok' };
 	const b = behaviour(ins);
-	const delay = b === 'slow' ? 1000 * (+scenario.slowSeconds || 600) : 0;
+	const slow = b === 'slow' || (b === 'invalid-then-slow' && ins.errors !== '');
+	const delay = slow ? 1000 * (+scenario.slowSeconds || 600) : 0;
 	const key = ins.phase + '#' + ins.attempt;
 	if (b === 'crash' && !crashed.has(key)) {
 		crashed.add(key);
@@ -133,7 +146,7 @@ function decide(conv) {
 		plan.push({ kind: 'shell', command: 'touch permission-granted.txt && ls' });
 	if (ins.schema === 'dev/change-summary@1')
 		plan.push({ kind: 'write', path: 'GREETING.md', content: 'Hello from the scripted model.\n' });
-	const valid = b !== 'invalid-then-ok' || ins.errors !== '';
+	const valid = !b.startsWith('invalid-then-') || ins.errors !== '';
 	plan.push({ kind: 'write', path: ins.path, content: JSON.stringify(artifact(ins, valid, b === 'echo-comment'), null, 2) + '\n' });
 	const said = b === 'echo-comment' && ins.comment ? ' The reviewer said: ' + ins.comment.trim() : '';
 	plan.push({ kind: 'text', text: 'Wrote ' + ins.path + ' for phase ' + ins.phase + '.' + said });
@@ -351,9 +364,15 @@ function chat(req, res, j) {
 		if (msgs[i].role === 'user' && text(msgs[i]).includes('devflow phase: ')) { ins = parseInstructions(text(msgs[i])); break; }
 		if (msgs[i].role === 'assistant') steps++;
 	}
-	const d = decide({ instruction: ins, steps, cwd: '' });
-	// aider edits files from fenced blocks in the answer ("whole" edit format).
-	const body = d.kind === 'write' ? d.path + '\n```\n' + d.content + '```\n' : d.text || 'ok';
+	// aider edits files from SEARCH/REPLACE blocks in the answer (its "diff"
+	// edit format; an empty SEARCH creates the file) and calls no tools: all
+	// the brain's writes go in one answer. Not run here (aider is not on npm).
+	let body = '', d = { kind: 'text' };
+	for (let i = 0; i < 10; i++) {
+		d = decide({ instruction: ins, steps: steps > 0 ? 99 : i, cwd: '' });
+		if (d.kind === 'write') body += d.path + '\n```\n<<<<<<< SEARCH\n=======\n' + d.content + '>>>>>>> REPLACE\n```\n\n';
+		else { body += d.text || 'ok'; break; }
+	}
 	later(req, res, d, () => {
 		const base = { id: 'chat_' + nreq, created: Math.floor(Date.now() / 1000), model: j.model || 'gpt' };
 		if (!j.stream)
@@ -404,6 +423,7 @@ const server = http.createServer((req, res) => {
 		let j = {};
 		try { j = body ? JSON.parse(body) : {}; } catch (e) { /* logged raw */ }
 		const url = req.url;
+		loadScenario();
 		if (url === '/_health') return res.end('ok\n');
 		if (url === '/_requests') return json(res, requests);
 		if (url === '/_scenario' && req.method === 'POST') {
