@@ -118,6 +118,14 @@ dj sessions "$run"
 is "$(jv result.sessions.0.conversationId)" "thr-codex-2" \
 	"sessions --json shows the last conversation id"
 
+# Codex's title generation is a turn of its own, quoting the instructions:
+# its notify is not the agent's idle, and its thread is no conversation.
+DEVFLOW_SESSION_ID=$sess "$DEVFLOW" hook idle '{"type":"agent-turn-complete","thread-id":"thr-title-3","input-messages":["Generate a concise, single-line task title.\n\nUser prompt:\ndevflow phase: plan — Plan the work"]}'
+is $? 0 "a Codex notify for its title thread exits 0"
+unlike "$(cat "$DEVFLOW_WORKSPACE/server.log")" "thr-title-3" "... and is not sent to the server"
+dj sessions "$run"
+is "$(jv result.sessions.0.conversationId)" "thr-codex-2" "the conversation id is still the agent's own"
+
 # The fake implementer has no hooks: its idle comes from the screen.
 dj approve "$run"
 wait_until 30 sh -c "'$DEVFLOW' logs '$run' >'$T_TMP/logs.txt' && grep session.idle '$T_TMP/logs.txt' | grep -q implementer"
