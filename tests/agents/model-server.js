@@ -143,7 +143,7 @@ function decide(conv) {
 	}
 	const plan = [];
 	if (b === 'permission')
-		plan.push({ kind: 'shell', command: 'touch permission-granted.txt && ls' });
+		plan.push({ kind: 'shell', command: 'make test > permission-granted.txt' });
 	if (ins.schema === 'dev/change-summary@1')
 		plan.push({ kind: 'write', path: 'GREETING.md', content: 'Hello from the scripted model.\n' });
 	const valid = !b.startsWith('invalid-then-') || ins.errors !== '';
