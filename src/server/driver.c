@@ -63,6 +63,7 @@ struct entry {
 	int turns;           /* processes spawned */
 	bool ended;          /* stopped, or exited for good */
 	bool hooked;         /* a hook has spoken for this session */
+	unsigned hook_kinds; /* 1 << DETECT_x of the states the backend's hooks report */
 	bool prompt_pending; /* detect has a prompt in flight: inflight */
 	char *inflight;
 	int exit_status; /* -1 while not ended by exit */
@@ -424,7 +425,7 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 
 	(void)matched;
 	en->state = state;
-	if (!en->hooked) {
+	if (!en->hooked || (en->hook_kinds & (1u << state)) == 0) {
 		switch (state) {
 		case DETECT_IDLE:
 			report(en, ENGINE_SESSION_IDLE, NULL, 0);
@@ -707,6 +708,36 @@ hooks_of(struct driver *d, const cJSON *doc)
 	return d->opts.hooks && cJSON_IsObject(hooks) && plain_path(d->devflow_bin) ? hooks : NULL;
 }
 
+/*
+ * The states a backend's hooks report (1 << DETECT_IDLE, ...), from the
+ * `hook KIND` commands they run: once a hook has spoken, the screen stops
+ * reporting those, and only those (Codex's notify says idle, never "needs
+ * input": its permission questions are still the screen's to report). A
+ * backend that installs no hooks of ours, yet whose session calls the hook
+ * verb (hooks a person wired by hand), is taken at its word for every state.
+ */
+static unsigned
+hook_kinds_of(const cJSON *hooks)
+{
+	static const struct {
+		const char *text;
+		enum detect_state state;
+	} kinds[] = {
+		{ "hook idle", DETECT_IDLE },
+		{ "hook busy", DETECT_BUSY },
+		{ "hook needs-input", DETECT_NEEDS_INPUT },
+		{ "hook needs_input", DETECT_NEEDS_INPUT },
+	};
+	char *text = hooks ? cJSON_PrintUnformatted(hooks) : NULL;
+	unsigned out = 0;
+
+	for (size_t i = 0; text && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strstr(text, kinds[i].text) != NULL)
+			out |= 1u << kinds[i].state;
+	cJSON_free(text);
+	return out != 0 ? out : ~0u;
+}
+
 /* Append the strings of arr (at JSON path where) to argv[*n], placeholders replaced. */
 static int
 append_args(char **argv, size_t *n, const cJSON *arr, const char *where,
@@ -882,6 +913,7 @@ entry_new(struct driver *d, const struct engine_session_spec *spec, char **argv,
 		if (json_int(ll, 1, DRIVER_MAX_LAST_LINES, &n) == 0)
 			en->last_lines = (unsigned)n;
 	}
+	en->hook_kinds = hook_kinds_of(hooks_of(d, doc));
 	cJSON_Delete(doc);
 	return en;
 }

@@ -33,7 +33,7 @@ cat >"$share/data/backends/hooktest.json" <<'JSON'
   "screen": {
     "ready": ["^this screen is never ready$"],
     "busy": [],
-    "needsInput": [],
+    "needsInput": ["^Allow this\\? \\(y/n\\)$"],
     "trust": [],
     "lastLines": 4,
     "stableMs": 100
@@ -74,6 +74,9 @@ ln "$HOME/plan.src" "$wt/plan.json"
 "$DEVFLOW_BIN" hook idle '{"type":"agent-turn-complete","thread-id":"thr-codex-2"}'
 echo "idle: $?" >>"$log"
 echo "waiting"
+# A question this CLI has no hook for: the screen must still report it.
+sleep 1
+echo "Allow this? (y/n)"
 exec sleep 60
 SH
 chmod +x "$T_TMP/bin/hook-agent"
@@ -117,6 +120,11 @@ like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook idle for session $sess \\(co
 dj sessions "$run"
 is "$(jv result.sessions.0.conversationId)" "thr-codex-2" \
 	"sessions --json shows the last conversation id"
+
+wait_until 20 sh -c "'$DEVFLOW' logs '$run' | grep -q session.needs_input"
+ok $? "a question the backend has no hook for is still reported after a hook spoke"
+like "$("$DEVFLOW" logs "$run" | grep session.needs_input)" '"question":"[^"]*Allow this\? \(y/n\)".*"source":"screen"' \
+	"... from the screen (its patterns), with the question"
 
 # Codex's title generation is a turn of its own, quoting the instructions:
 # its notify is not the agent's idle, and its thread is no conversation.
