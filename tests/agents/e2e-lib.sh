@@ -165,7 +165,7 @@ e2e_backend() {
 	make_repo "$repo"
 	comment="Say bonjour too, $B"
 	scenario '{"plan#1": "ok", "plan#2": "echo-comment", "implement#1": "invalid-then-slow",
-		"implement": "ok", "review": "ok", "slowSeconds": 600}'
+		"implement": "ok", "review": "permission", "slowSeconds": 600}'
 	printf '# Add a greeting\n\nWrite GREETING.md with a greeting.\n' >"$T_TMP/req-$B.md"
 	dj start --repo "$repo" --requirements "$T_TMP/req-$B.md" --backend "planner=$B" \
 		--backend "implementer=$B" --backend "reviewer=$B"
@@ -209,7 +209,7 @@ e2e_backend() {
 	wait_for 10 sh -c "[ -n \"\$('$DEVFLOW' --json sessions '$run' | tr -d ' \\t\\n' | grep -o '\"conversationId\":\"[^\"]*\"' | tail -1)\" ]"
 	conv=$(dj sessions "$run" && "$DEVFLOW" --json sessions "$run" |
 		node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")).result.sessions; const x = s[s.length - 1]; console.log(x.conversationId || "")')
-	echo "# $B: implement session $isess, conversation '${conv}'"
+	echo "# the implement session of $B: $isess, conversation '${conv}'"
 	pid=$(server_pid)
 	kill -9 "$pid"
 	wait_until 10 dead "$pid"
@@ -222,21 +222,23 @@ e2e_backend() {
 	started=$(events "$run" phase.started | grep process_restart)
 	like "$started" '"cause":"process_restart"' "$B: implement restarted for the dead server"
 	failed=$(events "$run" session.resume_failed)
-	if printf '%s' "$started" | grep -q '"resumedConversation"'; then
-		resumed=$(requests --protocol "$PROTO" --after "$last" --has "devflow phase: implement" \
-			--has "Attempt: 2" --has "Attempt: 1" --has "Validation errors:")
-		if [ -z "$failed" ]; then
-			ok $([ "$resumed" -gt 0 ]; echo $?) "$B: the resumed CLI's request carries the earlier turns (attempt 1 and its repair prompt)"
-			resume="resumed its conversation ($conv)"
-		else
-			like "$failed" '"sessionId"' "$B: resume failed (session.resume_failed) and the phase started over"
-			resume="resume failed, started over (session.resume_failed $failed)"
-		fi
+	resumed=$(requests --protocol "$PROTO" --after "$last" --has "devflow phase: implement" \
+		--has "Attempt: 2" --has "Attempt: 1" --has "Validation errors:")
+	if grep -q '"resume"' "$top_srcdir/data/backends/$B.json"; then
+		# The backend can resume: it must, with the conversation its hook told.
+		like "$started" "\"resumedConversation\":\"$conv\"" \
+			"$B: the restarted phase resumed the conversation the CLI's hook reported"
+		is "$failed" "" "$B: ... and the CLI took it (no session.resume_failed)"
+		ok $([ "$resumed" -gt 0 ]; echo $?) \
+			"$B: the resumed CLI's request carries the earlier turns (attempt 1 and its repair prompt)"
+		resume="resumed its conversation ($conv)"
+		[ -n "$failed" ] && resume="resume failed, started over (session.resume_failed $failed)"
+		[ "$resumed" -gt 0 ] || resume="$resume, but the earlier turns were not in its request"
 	else
 		fresh=$(requests --protocol "$PROTO" --after "$last" --has "devflow phase: implement" \
 			--has "Attempt: 2" --not "Attempt: 1")
-		ok $([ "$fresh" -gt 0 ]; echo $?) "$B: no conversation to resume: the phase started over (a fresh conversation)"
-		resume="started over (no conversation id to resume)"
+		ok $([ "$fresh" -gt 0 ]; echo $?) "$B: the backend has no resume: the phase started over (a fresh conversation)"
+		resume="started over (the backend has no resume)"
 	fi
 	out=$("$DEVFLOW" validate "$wt/change-summary.json" --schema dev/change-summary@1 2>&1)
 	st=$?
@@ -244,6 +246,24 @@ e2e_backend() {
 	[ $st -eq 0 ] && phases=$((phases + 1))
 	[ $st -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
 	ok $([ -s "$wt/GREETING.md" ]; echo $?) "$B: the implementer's code change is in the worktree"
+
+	# Review: first a shell command the CLI asks a person about, reported by
+	# the CLI's needs-input hook where the backend has one, else by the screen.
+	wait_for 120 sh -c "'$DEVFLOW' logs '$run' | grep session.needs_input | grep -q reviewer"
+	ok $? "$B: the reviewer's shell command is a question for a person (session.needs_input)"
+	q=$(events "$run" session.needs_input | grep reviewer | tail -1)
+	src=screen
+	grep -q 'hook needs-input' "$top_srcdir/data/backends/$B.json" && src=hook
+	like "$q" "\"source\":\"$src\"" "$B: ... reported by the $src"
+	echo "# $B asked: $(printf '%s' "$q" | sed -n 's/.*"question":"\([^"]*\)".*/\1/p' | cut -c1-160)"
+	rsess=$(phase_session "$run" review)
+	"$RAWFRAME" "$SOCK" result "{\"id\":2,\"op\":\"key\",\"args\":{\"session\":\"$rsess\",\"key\":\"Enter\"}}" >/dev/null 2>&1
+	ok $? "$B: answered yes (Enter, through the key op as an attached person would)"
+	wait_for 60 test -e "$wt/permission-granted.txt"
+	st=$?
+	ok $st "$B: the CLI ran the command once allowed"
+	perm=no
+	[ $st -eq 0 ] && perm="yes (asked by $src, answered with Enter)"
 
 	# Review, approved: the run completes with a valid report.
 	wait_for 120 state_is "$run" awaiting_approval
@@ -270,7 +290,7 @@ e2e_backend() {
 	late=$(hook_then_screen "$run")
 	ok $([ "$hooked" -gt 0 ] && [ -z "$late" ]; echo $?) \
 		"$B: idle and needs-input came from the CLI's hooks ($hooked by hook; by screen after a hook: ${late:-none})"
-	result "phases completed $phases/3; comment round trip $round; resume: $resume; hooks heard: $(hook_kinds "$run"); events from a hook $hooked, from the screen after a hook: ${late:-none}; $(($(date +%s) - t0)) s"
+	result "phases completed $phases/3; comment round trip $round; permission $perm; resume: $resume; hooks heard: $(hook_kinds "$run"); events from a hook $hooked, from the screen after a hook: ${late:-none}; $(($(date +%s) - t0)) s"
 }
 
 e2e_summary() {
