@@ -27,6 +27,16 @@ cache=$(cd "$cache" && pwd)
 export npm_config_cache=${npm_config_cache:-$cache/npm}
 # npm's temporary files in the cache too, never in the caller's TMPDIR.
 mkdir -p "$cache/tmp" && export TMPDIR="$cache/tmp"
+# Even `--version` writes state into the CLI's home (Codex's helper
+# binaries, Gemini CLI's project list): the CLIs run here with a home of
+# the cache's, never the caller's.
+mkdir -p "$cache/home" || skip "cannot create $cache/home"
+# version BIN: BIN --version with that home (and XDG directories in it).
+version() {
+	h=$cache/home
+	HOME=$h XDG_CONFIG_HOME=$h/.config XDG_CACHE_HOME=$h/.cache XDG_DATA_HOME=$h/.local/share \
+		XDG_STATE_HOME=$h/.local/state "$1" --version 2>&1
+}
 # No update notices, audits or funding lines: a quiet, offline-safe install.
 export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
 
@@ -47,7 +57,7 @@ for b in $backends; do
 	[ -n "$ver" ] || skip "data/backends/$b.json has no testedVersion"
 	dir=$cache/$b-$ver
 	# Installed and working: nothing to do (the marker is written last).
-	if [ -f "$dir/.installed" ] && "$dir/node_modules/.bin/$bin" --version >/dev/null 2>&1; then
+	if [ -f "$dir/.installed" ] && version "$dir/node_modules/.bin/$bin" >/dev/null; then
 		echo "$b $ver: $dir (cached)"
 		continue
 	fi
@@ -60,7 +70,7 @@ for b in $backends; do
 	fi
 	# The package's own launcher must run the CLI: Codex's is a native binary
 	# shipped as an optional dependency per platform, which npm may skip.
-	got=$("$dir/node_modules/.bin/$bin" --version 2>&1 | head -n 1)
+	got=$(version "$dir/node_modules/.bin/$bin" | head -n 1)
 	case $got in
 	*"$ver"*) ;;
 	*) skip "$pkg@$ver installed but '$bin --version' says: ${got:-nothing} (log: $dir/npm.log)" ;;
