@@ -1228,7 +1228,7 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
             const char *detail, struct df_error *err)
 {
 	struct entry *en = find(d, session_id);
-	char *q = NULL;
+	char *q = NULL, *tail;
 
 	if (en == NULL)
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "hook: no session %s",
@@ -1247,11 +1247,17 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 		report_from(en, ENGINE_SESSION_BUSY, ENGINE_FROM_HOOK, NULL, 0);
 		break;
 	case DRIVER_HOOK_NEEDS_INPUT:
+		/*
+		 * A hook's message says that the CLI asks ("Claude needs your
+		 * permission"), its screen what: the question carries both.
+		 */
 		en->state = DETECT_NEEDS_INPUT;
-		if (detail == NULL || *detail == '\0')
-			detail = q = screen_tail(en);
-		report_from(en, ENGINE_SESSION_NEEDS_INPUT, ENGINE_FROM_HOOK, detail, 0);
+		tail = screen_tail(en);
+		if (detail != NULL && *detail != '\0')
+			q = xasprintf("%s\n%s", detail, tail);
+		report_from(en, ENGINE_SESSION_NEEDS_INPUT, ENGINE_FROM_HOOK, q ? q : tail, 0);
 		free(q);
+		free(tail);
 		break;
 	default:
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "hook: unknown kind %d",
