@@ -22,6 +22,10 @@ backends=${*:-claude codex gemini}
 skip() { echo "install.sh: $*" >&2; echo "install.sh: skipping the agent suite (exit 77)" >&2; exit 77; }
 command -v npm >/dev/null 2>&1 || skip "npm is not on PATH (Node.js 20 and npm are needed to install the agent CLIs)"
 command -v node >/dev/null 2>&1 || skip "node is not on PATH"
+# Gemini CLI needs Node 20 (Claude Code 18, Codex 16): Debian 12's own
+# nodejs is 18, Node 20 comes from elsewhere (e.g. NodeSource).
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+[ "${major:-0}" -ge 20 ] 2>/dev/null || skip "node $(node --version 2>/dev/null) is too old: the agent CLIs need Node.js 20 or newer"
 mkdir -p "$cache" || skip "cannot create the cache folder $cache"
 cache=$(cd "$cache" && pwd)
 export npm_config_cache=${npm_config_cache:-$cache/npm}
