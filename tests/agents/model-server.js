@@ -365,12 +365,14 @@ function chat(req, res, j) {
 		if (msgs[i].role === 'assistant') steps++;
 	}
 	// aider edits files from SEARCH/REPLACE blocks in the answer (its "diff"
-	// edit format; an empty SEARCH creates the file) and calls no tools: all
-	// the brain's writes go in one answer. Not run here (aider is not on npm).
+	// edit format; an empty SEARCH creates the file), offers to run fenced
+	// shell commands, and calls no tools: all the brain's steps go in one
+	// answer. Not run here (aider is not on npm).
 	let body = '', d = { kind: 'text' };
 	for (let i = 0; i < 10; i++) {
 		d = decide({ instruction: ins, steps: steps > 0 ? 99 : i, cwd: '' });
 		if (d.kind === 'write') body += d.path + '\n```\n<<<<<<< SEARCH\n=======\n' + d.content + '>>>>>>> REPLACE\n```\n\n';
+		else if (d.kind === 'shell') body += '```bash\n' + d.command + '\n```\n\n'; // aider asks to run it
 		else { body += d.text || 'ok'; break; }
 	}
 	later(req, res, d, () => {
