@@ -10,6 +10,9 @@ E2E_RESULTS=
 # E2E_KEEP=1 keeps the scratch directory (requests.jsonl, the workspace) to look at.
 trap 'stop_server; [ -n "$MS_PID" ] && kill "$MS_PID" 2>/dev/null
 	if [ -n "${E2E_KEEP:-}" ]; then echo "# kept $T_TMP"; else rm -rf "$T_TMP"; fi' EXIT
+# A signal ends the test through its EXIT trap too: the servers and CLIs go.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s for SECONDS of wall
 # time (server-lib's wait_until counts polls, and these commands take a while).
@@ -291,6 +294,32 @@ e2e_backend() {
 	ok $([ "$hooked" -gt 0 ] && [ -z "$late" ]; echo $?) \
 		"$B: idle and needs-input came from the CLI's hooks ($hooked by hook; by screen after a hook: ${late:-none})"
 	result "phases completed $phases/3; comment round trip $round; permission $perm; resume: $resume; hooks heard: $(hook_kinds "$run"); events from a hook $hooked, from the screen after a hook: ${late:-none}; $(($(date +%s) - t0)) s"
+}
+
+# e2e_crash NAME: the CLI killed (SIGKILL) while it waits for its model:
+# the session's exit fails the phase and the run, with a report.
+e2e_crash() {
+	B=$1
+	command -v "$B" >/dev/null 2>&1 || return 0
+	repo=$T_TMP/repo-crash-$B
+	make_repo "$repo"
+	scenario '{"plan": "crash"}'
+	dj start --repo "$repo" --requirements "$T_TMP/req-$B.md" --backend "planner=$B" \
+		--backend "implementer=$B" --backend "reviewer=$B"
+	ok $? "$B: a run whose planner CLI will be killed starts"
+	run=$(jv result.runId)
+	wait_for 120 state_is "$run" failed
+	st=$?
+	ok $st "$B: the CLI was killed mid-turn and the run failed"
+	ex=$(events "$run" session.exited | tail -1)
+	like "$ex" '"status":[1-9]' "$B: session.exited with the CLI's status ($ex)"
+	like "$(events "$run" phase.failed)" '"phaseKey":"plan"' "$B: the plan phase failed"
+	dj report "$run"
+	is "$(jv result.report.status)" failed "$B: its report says failed"
+	crash=no
+	[ $st -eq 0 ] && crash="yes (the run failed, $(printf '%s' "$ex" | sed -n 's/.*"status":\([0-9]*\).*/status \1/p'))"
+	E2E_RESULTS="$E2E_RESULTS# $B: crash: $crash
+"
 }
 
 e2e_summary() {

@@ -7,10 +7,12 @@
 # its gate; a change request's comment reaches the model's next request; the
 # server is killed (SIGKILL) while the implementer works on its repair, and
 # the next server restarts the phase resuming the CLI's conversation (the
-# resumed request carries the earlier turns) or starting it over; the review
-# is approved and the run completes with a valid report. Every idle and
-# needs-input the engine heard must have come from the CLI's hook. TAP; the
-# per-CLI results are summed up as "# <cli>: ..." lines at the end.
+# resumed request carries the earlier turns) or starting it over; the
+# reviewer's shell command is a question for a person, answered; the review
+# is approved and the run completes with a valid report; a CLI killed
+# mid-turn fails its run. Idle and needs-input must have come from the CLI's
+# hooks where it has them. TAP; the per-CLI results are summed up as
+# "# <cli>: ..." lines at the end.
 #
 # The CLIs come from tests/agents/install.sh (exit 77 when npm cannot
 # install them: the whole suite is skipped, saying why). Each CLI runs with
@@ -63,6 +65,7 @@ echo "# model endpoint on 127.0.0.1:$MS_PORT"
 e2e_env
 for b in $E2E_BACKENDS; do
 	e2e_backend "$b"
+	e2e_crash "$b"
 done
 e2e_summary
 done_testing

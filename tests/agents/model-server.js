@@ -30,7 +30,7 @@
 //                  repair prompt (a completed turn, then a busy agent: where a
 //                  test kills the server to see the conversation resumed)
 //   crash          kill the CLI (the process whose connection this is), once
-//                  per phase attempt, then ok
+//                  per run, phase and attempt, then ok
 //   echo-comment   ok, with the reviewer comment quoted in the artifact's
 //                  summary and the final text
 // --scenario is JSON text or a file, read again on every request.
@@ -80,6 +80,7 @@ function parseInstructions(text) {
 	const head = t.match(/^devflow phase: (\S+)/);
 	return {
 		phase: head ? head[1] : '',
+		run: line('Run'),
 		attempt: +line('Attempt') || 1,
 		path: line('Artifact path'),
 		schema: line('Artifact schema'),
@@ -136,7 +137,7 @@ function decide(conv) {
 	const b = behaviour(ins);
 	const slow = b === 'slow' || (b === 'invalid-then-slow' && ins.errors !== '');
 	const delay = slow ? 1000 * (+scenario.slowSeconds || 600) : 0;
-	const key = ins.phase + '#' + ins.attempt;
+	const key = ins.run + ':' + ins.phase + '#' + ins.attempt;
 	if (b === 'crash' && !crashed.has(key)) {
 		crashed.add(key);
 		return { kind: 'crash' };
