@@ -64,6 +64,8 @@ node -e '
 	const j = require(process.argv[1]);
 	for (const a of j.argv) console.log(a.split("{worktree}").join(process.argv[2]));
 ' "$top_srcdir/data/backends/$B.json" "$repo" >"$T_TMP/argv"
+node -e 'for (const p of require(process.argv[1]).screen.ready) console.log(p)' \
+	"$top_srcdir/data/backends/$B.json" >"$T_TMP/ready"
 delay=$(node -e 'console.log(require(process.argv[1]).prompt.submitDelayMs / 1000)' \
 	"$top_srcdir/data/backends/$B.json")
 printf 'devflow phase: plan — Plan the work\nRun: rec\nRole: planner (persona planner@1)\nAttempt: 1\nArtifact path: plan.json\nArtifact schema: dev/phase-plan@1\n\nRequirements:\n# Add a greeting\n\nInstructions:\nPlan the work.\n\nSchema:\n```json\n{}\n```\n\nWhen you are done, write the artifact as JSON to the artifact path.\n' >"$T_TMP/prompt"
@@ -92,13 +94,26 @@ settle() {
 	while [ $_i -lt $(($3 * 2)) ]; do
 		_cur=$(t "$1" capture-pane -p -t rec 2>/dev/null)
 		if [ "$_cur" = "$_prev" ]; then _same=$((_same + 1)); else _same=0 _prev=$_cur; fi
-		[ $_same -ge $(($2 * 2)) ] && return 0
+		# A blank screen is a CLI still starting, not a settled one.
+		[ $_same -ge $(($2 * 2)) ] && [ -n "$(printf %s "$_cur" | tr -d ' \n')" ] && return 0
 		sleep 0.5
 		_i=$((_i + 1))
 	done
 	return 1
 }
+# ready SIZE: the screen matches one of the backend's ready patterns (as
+# devflow waits for before it pastes; a CLI still starting drops a paste).
+ready() {
+	t "$1" capture-pane -p -t rec | grep -Eq -f "$T_TMP/ready"
+}
 submit() {
+	_n=0
+	until ready "$1"; do
+		_n=$((_n + 1))
+		[ $_n -ge 150 ] && { echo "record.sh: $1: the screen never looked ready" >&2; break; }
+		sleep 0.2
+	done
+	settle "$1" 2 30
 	t "$1" load-buffer "$T_TMP/prompt"
 	t "$1" paste-buffer -p -t rec
 	sleep "$delay"
