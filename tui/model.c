@@ -404,11 +404,16 @@ model_event_text(const char *type, const cJSON *payload)
 		{
 			if (!cJSON_IsString(v) || strcmp(v->string, "sessionId") == 0 ||
 			    strcmp(v->string, "dedupKey") == 0 ||
-			    strcmp(v->string, "templateHash") == 0)
+			    strcmp(v->string, "templateHash") == 0 ||
+			    strcmp(v->string, "source") == 0)
 				continue;
 			buf_printf(&b, "%s%s", b.len ? " " : "", v->valuestring);
 		}
 	}
+	/* The screen is the default witness: only a CLI's own hook is named. */
+	if ((v = cJSON_GetObjectItemCaseSensitive(payload, "source")) != NULL &&
+	    cJSON_IsString(v) && strcmp(v->valuestring, "hook") == 0)
+		buf_puts(&b, " (hook)");
 	/* One line: newlines and tabs become spaces. */
 	for (size_t i = 0; i < b.len; i++)
 		if (b.data[i] == '\n' || b.data[i] == '\t' || b.data[i] == '\r')

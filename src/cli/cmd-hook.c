@@ -108,6 +108,26 @@ conversation_of(const cJSON *obj, const char *name)
 	return v->valuestring;
 }
 
+/*
+ * A Codex notify for a turn of a helper thread the CLI started itself: its
+ * title generation runs as a turn of its own whose input quotes the
+ * instructions devflow pasted after text of its own ("Generate a concise,
+ * single-line task title ... User prompt:\ndevflow phase: ..."), and it
+ * notifies "agent-turn-complete" with that thread's id, which names no
+ * saved conversation and says nothing of the agent's own turn (still
+ * running). The agent's turns start with the instructions themselves.
+ */
+static int
+helper_turn(const cJSON *notify)
+{
+	static const char mark[] = "devflow phase: ";
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(notify, "input-messages");
+	const cJSON *first = cJSON_IsArray(in) ? cJSON_GetArrayItem(in, 0) : NULL;
+
+	return cJSON_IsString(first) && strncmp(first->valuestring, mark, strlen(mark)) != 0 &&
+	       strstr(first->valuestring, mark) != NULL;
+}
+
 static int
 cmd_hook_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -127,6 +147,12 @@ cmd_hook_exec(struct cli_ctx *ctx, int argc, char **argv)
 	extra = xcalloc((size_t)argc, sizeof(*extra));
 	for (int i = 2; i < argc; i++) {
 		extra[i] = cJSON_Parse(argv[i]);
+		if (helper_turn(extra[i])) {
+			for (int j = 2; j <= i; j++)
+				cJSON_Delete(extra[j]);
+			free(extra);
+			return CLI_OK; /* not the agent's turn: nothing to report */
+		}
 		if (conv == NULL)
 			conv = conversation_of(extra[i], "thread-id");
 		if (conv == NULL)

@@ -41,7 +41,8 @@ static cJSON *
 needs_input_payload(const struct store_session *s, const char *detail, const struct item *it)
 {
 	cJSON *pl = eng_payload_str("sessionId", s->id, "roleId", s->role_id, "question",
-	                            detail ? detail : "", NULL);
+	                            detail ? detail : "", "source",
+	                            it->source == ENGINE_FROM_HOOK ? "hook" : "screen", NULL);
 	cJSON *choices = it->d != NULL ? cJSON_Parse(it->d) : NULL;
 
 	if (it->c != NULL && cJSON_IsArray(choices)) {
@@ -80,6 +81,7 @@ on_session(struct engine *e, const struct item *it, struct df_error *err)
 {
 	const char *sid = it->a, *detail = it->b;
 	int kind = it->ev, status = it->status;
+	const char *from = it->source == ENGINE_FROM_HOOK ? "hook" : "screen";
 	struct store_session s;
 	char ts[STORE_TS_MAX], qhash[CANON_HASH_HEX], again[16] = "";
 	char *prev = NULL;
@@ -102,7 +104,7 @@ on_session(struct engine *e, const struct item *it, struct df_error *err)
 		if (store_session_save(e->st, &s, ts, err) != 0 ||
 		    eng_emit(e, s.run_id, s.phase_id, "session.idle",
 		             eng_payload_str("sessionId", sid, "roleId", s.role_id, "dedupKey",
-		                             s.last_prompt_hash, NULL),
+		                             s.last_prompt_hash, "source", from, NULL),
 		             err, "session.idle:%s:%s", sid,
 		             s.last_prompt_hash ? s.last_prompt_hash : "-") != 0)
 			goto rollback;
@@ -415,24 +417,27 @@ eng_run_item(struct engine *e, struct item *it)
 }
 
 void
-engine_session_event(struct engine *e, const char *session_id, enum engine_session_event_kind kind,
-                     const char *detail, int status)
+engine_session_event_from(struct engine *e, const char *session_id,
+                          enum engine_session_event_kind kind, enum engine_session_source source,
+                          const char *detail, int status)
 {
 	struct item it = { .kind = IT_SESSION,
 		           .a = xstrdup(session_id),
 		           .b = detail ? xstrdup(detail) : NULL,
 		           .ev = (int)kind,
-		           .status = status };
+		           .status = status,
+		           .source = (int)source };
 
 	eng_enqueue(e, &it);
 	eng_pump(e);
 }
 
 void
-engine_session_asks(struct engine *e, const char *session_id, const char *detail, const char *text,
-                    const char *choices_json)
+engine_session_asks(struct engine *e, const char *session_id, enum engine_session_source source,
+                    const char *detail, const char *text, const char *choices_json)
 {
 	struct item it = { .kind = IT_SESSION,
+		           .source = source,
 		           .a = xstrdup(session_id),
 		           .b = detail ? xstrdup(detail) : NULL,
 		           .c = text ? xstrdup(text) : NULL,
@@ -492,6 +497,13 @@ engine_session_answered(struct engine *e, const char *session_id, const char *ch
 	e->depth--;
 	eng_pump(e);
 	return rc;
+}
+
+void
+engine_session_event(struct engine *e, const char *session_id, enum engine_session_event_kind kind,
+                     const char *detail, int status)
+{
+	engine_session_event_from(e, session_id, kind, ENGINE_FROM_SCREEN, detail, status);
 }
 
 void

@@ -47,6 +47,7 @@ struct item {
 	char *a, *b; /* session id + detail (or conversation id), or run id + path */
 	char *c, *d; /* a question's text and choices (JSON), or NULL */
 	int ev, status;
+	int source; /* IT_SESSION: enum engine_session_source */
 	uint64_t timer;
 };
 

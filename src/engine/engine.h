@@ -268,18 +268,28 @@ enum engine_session_event_kind {
 	ENGINE_SESSION_EXITED,      /* status: the exit status */
 };
 
-/* A session reports. Unknown sessions are ignored. */
+/* Who saw what a session reports: its screen's patterns, or the CLI's own hook. */
+enum engine_session_source {
+	ENGINE_FROM_SCREEN,
+	ENGINE_FROM_HOOK,
+};
+
+/*
+ * A session reports, as seen on its screen. Unknown sessions are ignored.
+ * Same as engine_session_event_from(..., ENGINE_FROM_SCREEN, ...).
+ */
 void engine_session_event(struct engine *e, const char *session_id,
                           enum engine_session_event_kind kind, const char *detail, int status);
 
 /*
  * A session asks a question its backend declares answers for: as
- * ENGINE_SESSION_NEEDS_INPUT with detail, and the session.needs_input event
+ * ENGINE_SESSION_NEEDS_INPUT with detail (seen by source), and the session.needs_input event
  * also carries the question's text and its choices (choices_json: a JSON
  * array of {key, label}). Unknown sessions are ignored.
  */
-void engine_session_asks(struct engine *e, const char *session_id, const char *detail,
-                         const char *text, const char *choices_json);
+void engine_session_asks(struct engine *e, const char *session_id,
+                         enum engine_session_source source, const char *detail, const char *text,
+                         const char *choices_json);
 
 /*
  * A person answered a session's question (the driver sent the answer's
@@ -290,6 +300,15 @@ void engine_session_asks(struct engine *e, const char *session_id, const char *d
 int engine_session_answered(struct engine *e, const char *session_id, const char *choice,
                             const char *label, const char *question, const char *actor,
                             struct df_error *err);
+
+/*
+ * A session reports, with who saw it: session.idle and session.needs_input
+ * carry it as "source" ("screen" or "hook"), so a reader can tell a CLI's
+ * own word from a pattern's guess. Unknown sessions are ignored.
+ */
+void engine_session_event_from(struct engine *e, const char *session_id,
+                               enum engine_session_event_kind kind,
+                               enum engine_session_source source, const char *detail, int status);
 
 /*
  * The agent CLI told its own conversation id for a session (Claude Code's

@@ -64,6 +64,7 @@ struct entry {
 	int turns;           /* processes spawned */
 	bool ended;          /* stopped, or exited for good */
 	bool hooked;         /* a hook has spoken for this session */
+	unsigned hook_kinds; /* 1 << DETECT_x of the states the backend's hooks report */
 	bool prompt_pending; /* detect has a prompt in flight: inflight */
 	char *inflight;
 	int exit_status; /* -1 while not ended by exit */
@@ -166,12 +167,20 @@ notify(struct driver *d, struct entry *en, enum driver_change what)
 }
 
 static void
-report(struct entry *en, enum engine_session_event_kind kind, const char *detail, int status)
+report_from(struct entry *en, enum engine_session_event_kind kind,
+            enum engine_session_source source, const char *detail, int status)
 {
 	struct driver *d = en->d;
 
 	if (d->engine && !d->shutting_down)
-		engine_session_event(d->engine, en->id, kind, detail, status);
+		engine_session_event_from(d->engine, en->id, kind, source, detail, status);
+}
+
+/* What the screen (or the process's exit) says. */
+static void
+report(struct entry *en, enum engine_session_event_kind kind, const char *detail, int status)
+{
+	report_from(en, kind, ENGINE_FROM_SCREEN, detail, status);
 }
 
 /* --- reaping ----------------------------------------------------------------- */
@@ -416,17 +425,24 @@ screen_tail(struct entry *en)
  * its text and answers.
  */
 static void
-report_needs_input(struct entry *en, const char *detail)
+report_needs_input(struct entry *en, enum engine_session_source source, const char *detail)
 {
 	struct driver *d = en->d;
-	char *tail = screen_tail(en), *text = NULL, *choices;
+	char *tail = screen_tail(en), *text = NULL, *choices, *both = NULL;
 	const struct question_def *q = question_find(&en->questions, tail, &text);
 	cJSON *arr;
 
-	if (detail == NULL || *detail == '\0')
+	/*
+	 * A hook's message says that the CLI asks ("Claude needs your
+	 * permission"), its screen what: the question carries both.
+	 */
+	if (detail != NULL && *detail != '\0')
+		detail = both = xasprintf("%s\n%s", detail, tail);
+	else
 		detail = tail;
 	if (q == NULL) {
-		report(en, ENGINE_SESSION_NEEDS_INPUT, detail, 0);
+		report_from(en, ENGINE_SESSION_NEEDS_INPUT, source, detail, 0);
+		free(both);
 		free(tail);
 		return;
 	}
@@ -441,8 +457,9 @@ report_needs_input(struct entry *en, const char *detail)
 	choices = cJSON_PrintUnformatted(arr);
 	cJSON_Delete(arr);
 	if (d->engine && !d->shutting_down)
-		engine_session_asks(d->engine, en->id, detail, text, choices);
+		engine_session_asks(d->engine, en->id, source, detail, text, choices);
 	cJSON_free(choices);
+	free(both);
 	free(text);
 	free(tail);
 }
@@ -455,7 +472,7 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 
 	(void)matched;
 	en->state = state;
-	if (!en->hooked) {
+	if (!en->hooked || (en->hook_kinds & (1u << state)) == 0) {
 		switch (state) {
 		case DETECT_IDLE:
 			report(en, ENGINE_SESSION_IDLE, NULL, 0);
@@ -464,7 +481,7 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 			report(en, ENGINE_SESSION_BUSY, NULL, 0);
 			break;
 		case DETECT_NEEDS_INPUT:
-			report_needs_input(en, NULL);
+			report_needs_input(en, ENGINE_FROM_SCREEN, NULL);
 			break;
 		case DETECT_STARTING:
 		case DETECT_EXITED: /* reported by the session's exit, with its status */
@@ -736,6 +753,36 @@ hooks_of(struct driver *d, const cJSON *doc)
 	return d->opts.hooks && cJSON_IsObject(hooks) && plain_path(d->devflow_bin) ? hooks : NULL;
 }
 
+/*
+ * The states a backend's hooks report (1 << DETECT_IDLE, ...), from the
+ * `hook KIND` commands they run: once a hook has spoken, the screen stops
+ * reporting those, and only those (Codex's notify says idle, never "needs
+ * input": its permission questions are still the screen's to report). A
+ * backend that installs no hooks of ours, yet whose session calls the hook
+ * verb (hooks a person wired by hand), is taken at its word for every state.
+ */
+static unsigned
+hook_kinds_of(const cJSON *hooks)
+{
+	static const struct {
+		const char *text;
+		enum detect_state state;
+	} kinds[] = {
+		{ "hook idle", DETECT_IDLE },
+		{ "hook busy", DETECT_BUSY },
+		{ "hook needs-input", DETECT_NEEDS_INPUT },
+		{ "hook needs_input", DETECT_NEEDS_INPUT },
+	};
+	char *text = hooks ? cJSON_PrintUnformatted(hooks) : NULL;
+	unsigned out = 0;
+
+	for (size_t i = 0; text && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strstr(text, kinds[i].text) != NULL)
+			out |= 1u << kinds[i].state;
+	cJSON_free(text);
+	return out != 0 ? out : ~0u;
+}
+
 /* Append the strings of arr (at JSON path where) to argv[*n], placeholders replaced. */
 static int
 append_args(char **argv, size_t *n, const cJSON *arr, const char *where,
@@ -916,6 +963,7 @@ entry_new(struct driver *d, const struct engine_session_spec *spec, char **argv,
 		        cJSON_GetObjectItemCaseSensitive(doc, "screen"), "questions"),
 		    "/screen/questions", &en->questions, NULL);
 	}
+	en->hook_kinds = hook_kinds_of(hooks_of(d, doc));
 	cJSON_Delete(doc);
 	return en;
 }
@@ -1251,15 +1299,15 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 	switch (kind) {
 	case DRIVER_HOOK_IDLE:
 		en->state = DETECT_IDLE;
-		report(en, ENGINE_SESSION_IDLE, NULL, 0);
+		report_from(en, ENGINE_SESSION_IDLE, ENGINE_FROM_HOOK, NULL, 0);
 		break;
 	case DRIVER_HOOK_BUSY:
 		en->state = DETECT_BUSY;
-		report(en, ENGINE_SESSION_BUSY, NULL, 0);
+		report_from(en, ENGINE_SESSION_BUSY, ENGINE_FROM_HOOK, NULL, 0);
 		break;
 	case DRIVER_HOOK_NEEDS_INPUT:
 		en->state = DETECT_NEEDS_INPUT;
-		report_needs_input(en, detail);
+		report_needs_input(en, ENGINE_FROM_HOOK, detail);
 		break;
 	default:
 		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "hook: unknown kind %d",

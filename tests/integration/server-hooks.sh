@@ -33,7 +33,7 @@ cat >"$share/data/backends/hooktest.json" <<'JSON'
   "screen": {
     "ready": ["^this screen is never ready$"],
     "busy": [],
-    "needsInput": [],
+    "needsInput": ["^Allow this\\? \\(y/n\\)$"],
     "trust": [],
     "lastLines": 4,
     "stableMs": 100
@@ -74,6 +74,9 @@ ln "$HOME/plan.src" "$wt/plan.json"
 "$DEVFLOW_BIN" hook idle '{"type":"agent-turn-complete","thread-id":"thr-codex-2"}'
 echo "idle: $?" >>"$log"
 echo "waiting"
+# A question this CLI has no hook for: the screen must still report it.
+sleep 1
+echo "Allow this? (y/n)"
 exec sleep 60
 SH
 chmod +x "$T_TMP/bin/hook-agent"
@@ -109,6 +112,7 @@ like "$log" "^busy: 0\$" "hook busy (JSON on stdin, extra arguments) exits 0"
 like "$log" "^idle: 0\$" "hook idle (a JSON argument) exits 0"
 "$DEVFLOW" logs "$run" >"$T_TMP/logs.txt"
 like "$(cat "$T_TMP/logs.txt")" "session.idle" "the engine heard the session go idle"
+like "$(grep session.idle "$T_TMP/logs.txt")" '"source":"hook"' "... from the CLI's hook (source hook)"
 like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook busy for session $sess \\(conversation conv-claude-1\\)" \
 	"the server got Claude Code's session_id from stdin"
 like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook idle for session $sess \\(conversation thr-codex-2\\)" \
@@ -116,6 +120,26 @@ like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "hook idle for session $sess \\(co
 dj sessions "$run"
 is "$(jv result.sessions.0.conversationId)" "thr-codex-2" \
 	"sessions --json shows the last conversation id"
+
+wait_until 20 sh -c "'$DEVFLOW' logs '$run' | grep -q session.needs_input"
+ok $? "a question the backend has no hook for is still reported after a hook spoke"
+like "$("$DEVFLOW" logs "$run" | grep session.needs_input)" '"question":"[^"]*Allow this\? \(y/n\)".*"source":"screen"' \
+	"... from the screen (its patterns), with the question"
+
+# Codex's title generation is a turn of its own, quoting the instructions:
+# its notify is not the agent's idle, and its thread is no conversation.
+DEVFLOW_SESSION_ID=$sess "$DEVFLOW" hook idle '{"type":"agent-turn-complete","thread-id":"thr-title-3","input-messages":["Generate a concise, single-line task title.\n\nUser prompt:\ndevflow phase: plan — Plan the work"]}'
+is $? 0 "a Codex notify for its title thread exits 0"
+unlike "$(cat "$DEVFLOW_WORKSPACE/server.log")" "thr-title-3" "... and is not sent to the server"
+dj sessions "$run"
+is "$(jv result.sessions.0.conversationId)" "thr-codex-2" "the conversation id is still the agent's own"
+
+# The fake implementer has no hooks: its idle comes from the screen.
+dj approve "$run"
+wait_until 30 sh -c "'$DEVFLOW' logs '$run' >'$T_TMP/logs.txt' && grep session.idle '$T_TMP/logs.txt' | grep -q implementer"
+ok $? "approved, the fake implementer goes idle"
+like "$(grep session.idle "$T_TMP/logs.txt" | grep implementer)" '"source":"screen"' \
+	"an idle seen on the screen says so (source screen)"
 
 # The verb outside an agent, and with a server that does not know the session.
 out=$(env -u DEVFLOW_SESSION_ID "$DEVFLOW" hook idle 2>&1)

@@ -659,6 +659,8 @@ test_hook_beats_pattern(void **state)
 	assert_int_equal(count_events(f, "session.needs_input"), 1);
 	payload = last_payload(f, "session.needs_input");
 	assert_non_null(strstr(payload, "Run the tests now?"));
+	/* ... and what the screen shows of it. */
+	assert_non_null(strstr(payload, "Run the test suite? (y/n)"));
 	assert_int_equal(session_send_keys(driver_session(d, sid), "y", &err), 0);
 	/* No pattern reports idle now, but the watcher sees the artifact. */
 	wait_approval(f, NULL, id);

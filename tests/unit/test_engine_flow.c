@@ -559,8 +559,8 @@ test_answered_question(void **state)
 
 	assert_int_equal(h_start(h, NULL, run, &err), 0);
 	sid = h_last_session(h, run)->id;
-	engine_session_asks(h->e, sid, "tail\nDo you want to proceed?", "Do you want to proceed?",
-	                    "[{\"key\":\"1\",\"label\":\"Yes\"}]");
+	engine_session_asks(h->e, sid, ENGINE_FROM_SCREEN, "tail\nDo you want to proceed?",
+	                    "Do you want to proceed?", "[{\"key\":\"1\",\"label\":\"Yes\"}]");
 	assert_int_equal(store_session_get(h->st, sid, &s, &err), 1);
 	assert_string_equal(s.state, "NEEDS_INPUT");
 	store_session_clear(&s);
@@ -572,10 +572,10 @@ test_answered_question(void **state)
 	store_session_clear(&s);
 	assert_int_equal(h_count_events(h, run, "session.answered"), 1);
 	/* Asked again, the very same screen: a new question. */
-	engine_session_asks(h->e, sid, "tail\nDo you want to proceed?", "Do you want to proceed?",
-	                    "[{\"key\":\"1\",\"label\":\"Yes\"}]");
-	engine_session_asks(h->e, sid, "tail\nDo you want to proceed?", "Do you want to proceed?",
-	                    "[{\"key\":\"1\",\"label\":\"Yes\"}]");
+	engine_session_asks(h->e, sid, ENGINE_FROM_SCREEN, "tail\nDo you want to proceed?",
+	                    "Do you want to proceed?", "[{\"key\":\"1\",\"label\":\"Yes\"}]");
+	engine_session_asks(h->e, sid, ENGINE_FROM_SCREEN, "tail\nDo you want to proceed?",
+	                    "Do you want to proceed?", "[{\"key\":\"1\",\"label\":\"Yes\"}]");
 	assert_int_equal(h_count_events(h, run, "session.needs_input"), 2);
 	assert_int_equal(
 	    engine_session_answered(h->e, "no-such-session", "1", "Yes", "q", "alice", &err), -1);

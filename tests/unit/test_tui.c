@@ -439,6 +439,22 @@ test_model_text(void **state)
 	assert_string_equal(t, "planner ended with status 3");
 	free(t);
 	cJSON_Delete(pl);
+	/* Who saw a session's state: the screen goes unsaid, a hook is named. */
+	pl = parse("{\"sessionId\": \"s1\", \"roleId\": \"planner\", \"source\": \"screen\"}");
+	t = model_event_text("session.idle", pl);
+	assert_string_equal(t, "planner");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"sessionId\": \"s1\", \"roleId\": \"planner\", \"source\": \"hook\"}");
+	t = model_event_text("session.idle", pl);
+	assert_string_equal(t, "planner (hook)");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"roleId\": \"planner\", \"question\": \"Proceed?\", \"source\": \"hook\"}");
+	t = model_event_text("session.needs_input", pl);
+	assert_string_equal(t, "planner asks \"Proceed?\" (hook)");
+	free(t);
+	cJSON_Delete(pl);
 }
 
 static void
