@@ -61,9 +61,15 @@ struct entry {
 	unsigned last_lines;
 	struct session *s; /* the current process; NULL before the first (argv mode) */
 	struct detect *det;
-	int turns;           /* processes spawned */
-	bool ended;          /* stopped, or exited for good */
-	bool hooked;         /* a hook has spoken for this session */
+	int turns;   /* processes spawned */
+	bool ended;  /* stopped, or exited for good */
+	bool hooked; /* a hook has spoken for this session */
+	/*
+	 * A hook's needs-input message while no question its backend declares
+	 * answers for was on screen yet (Gemini CLI tells before it draws the
+	 * dialog): the screen's next needs-input asks it again, with its answers.
+	 */
+	char *hook_question;
 	unsigned hook_kinds; /* 1 << DETECT_x of the states the backend's hooks report */
 	bool prompt_pending; /* detect has a prompt in flight: inflight */
 	char *inflight;
@@ -118,6 +124,7 @@ entry_free(struct entry *en)
 	free(en->resumed);
 	str_vec_free(en->env);
 	free(en->cwd);
+	free(en->hook_question);
 	free(en->transcript);
 	for (size_t i = 0; i < en->nq; i++)
 		free(en->queue[i]);
@@ -424,28 +431,21 @@ screen_tail(struct entry *en)
  * screen's last lines) and, when the backend knows the question on screen,
  * its text and answers.
  */
-static void
-report_needs_input(struct entry *en, enum engine_session_source source, const char *detail)
+/*
+ * If the screen's last lines hold a question the backend declares answers
+ * for, the session asks it (detail, its text and its answers) and true.
+ */
+static bool
+ask_declared(struct entry *en, enum engine_session_source source, const char *detail,
+             const char *tail)
 {
 	struct driver *d = en->d;
-	char *tail = screen_tail(en), *text = NULL, *choices, *both = NULL;
+	char *text = NULL, *choices;
 	const struct question_def *q = question_find(&en->questions, tail, &text);
 	cJSON *arr;
 
-	/*
-	 * A hook's message says that the CLI asks ("Claude needs your
-	 * permission"), its screen what: the question carries both.
-	 */
-	if (detail != NULL && *detail != '\0')
-		detail = both = xasprintf("%s\n%s", detail, tail);
-	else
-		detail = tail;
-	if (q == NULL) {
-		report_from(en, ENGINE_SESSION_NEEDS_INPUT, source, detail, 0);
-		free(both);
-		free(tail);
-		return;
-	}
+	if (q == NULL)
+		return false;
 	arr = cJSON_CreateArray();
 	for (size_t i = 0; i < q->nanswers; i++) {
 		cJSON *c = cJSON_CreateObject();
@@ -459,8 +459,36 @@ report_needs_input(struct entry *en, enum engine_session_source source, const ch
 	if (d->engine && !d->shutting_down)
 		engine_session_asks(d->engine, en->id, source, detail, text, choices);
 	cJSON_free(choices);
-	free(both);
 	free(text);
+	return true;
+}
+
+/*
+ * The session needs input: seen by source, with what a hook said (detail,
+ * or NULL). The question is that and the screen's last lines; where the
+ * backend declares its answers, the session asks it with them. A hook's
+ * question not on screen yet is kept for the screen to complete.
+ */
+static void
+report_needs_input(struct entry *en, enum engine_session_source source, const char *detail)
+{
+	char *tail = screen_tail(en), *both = NULL;
+	const char *said = detail != NULL ? detail : "";
+
+	/*
+	 * A hook's message says that the CLI asks ("Claude needs your
+	 * permission"), its screen what: the question carries both.
+	 */
+	if (*said != '\0')
+		both = xasprintf("%s\n%s", said, tail);
+	free(en->hook_question);
+	en->hook_question = NULL;
+	if (!ask_declared(en, source, both != NULL ? both : tail, tail)) {
+		report_from(en, ENGINE_SESSION_NEEDS_INPUT, source, both != NULL ? both : tail, 0);
+		if (source == ENGINE_FROM_HOOK)
+			en->hook_question = xstrdup(said);
+	}
+	free(both);
 	free(tail);
 }
 
@@ -472,6 +500,17 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 
 	(void)matched;
 	en->state = state;
+	if (state == DETECT_NEEDS_INPUT && en->hook_question != NULL) {
+		/* The dialog the hook told of is drawn now: asked again, with its answers. */
+		char *said = en->hook_question, *tail = screen_tail(en);
+		char *both = *said != '\0' ? xasprintf("%s\n%s", said, tail) : NULL;
+
+		en->hook_question = NULL;
+		ask_declared(en, ENGINE_FROM_HOOK, both != NULL ? both : tail, tail);
+		free(both);
+		free(tail);
+		free(said);
+	}
 	if (!en->hooked || (en->hook_kinds & (1u << state)) == 0) {
 		switch (state) {
 		case DETECT_IDLE:
@@ -1296,6 +1335,10 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 		return df_error_set(err, DF_FATAL, DF_E_SESSION_FAILED,
 		                    "hook: session %s has ended", session_id);
 	en->hooked = true;
+	if (kind != DRIVER_HOOK_NEEDS_INPUT) {
+		free(en->hook_question); /* whatever it asked is over */
+		en->hook_question = NULL;
+	}
 	switch (kind) {
 	case DRIVER_HOOK_IDLE:
 		en->state = DETECT_IDLE;

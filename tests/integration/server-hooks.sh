@@ -151,6 +151,74 @@ out=$(DEVFLOW_SESSION_ID=$sess DEVFLOW_WORKSPACE="$T_TMP/nowhere" "$DEVFLOW" hoo
 is "$?" 0 "no server: exit 0, and no server is started"
 ok $([ ! -e "$T_TMP/nowhere/devflow.sock" ]; echo $?) "... none was started"
 
+# A CLI whose needs-input hook fires before it draws its dialog (Gemini
+# CLI does): the question is asked at once from the hook, then again with
+# the answers its backend declares once the dialog is on screen, so the
+# queue can answer it.
+cat >"$share/data/backends/hookask.json" <<'JSON'
+{
+  "name": "hookask",
+  "version": 1,
+  "argv": ["hookask-agent", "--devflow={devflow}", "{prompt}"],
+  "env": {},
+  "prompt": { "mode": "argv", "submitDelayMs": 0 },
+  "hooks": {
+    "argv": [],
+    "configFiles": [
+      { "path": "~/.hookask.json",
+        "merge": { "Notification": "{devflow} hook needs-input", "Stop": "{devflow} hook idle" } }
+    ]
+  },
+  "screen": {
+    "ready": ["^this screen is never ready$"],
+    "busy": [],
+    "needsInput": ["^Allow this\\? \\(y/n\\)$"],
+    "questions": [
+      { "match": "^Allow this\\? \\(y/n\\)$",
+        "answers": [ { "key": "y", "label": "Yes", "send": "y Enter" },
+                     { "key": "n", "label": "No", "send": "n Enter" } ] }
+    ],
+    "trust": [],
+    "lastLines": 4,
+    "stableMs": 100
+  },
+  "install": "tests/integration/server-hooks.sh writes it"
+}
+JSON
+cat >"$T_TMP/bin/hookask-agent" <<'SH'
+#!/bin/sh
+for a in "$@"; do case $a in --devflow=*) dfbin=${a#--devflow=} ;; esac; done
+echo "working"
+echo '{"hook_event_name":"Notification","message":"Agent needs your permission"}' |
+	"$dfbin" hook needs-input
+sleep 1
+echo "Allow this? (y/n)"
+read -r answer
+echo "answered: $answer"
+exec sleep 60
+SH
+chmod +x "$T_TMP/bin/hookask-agent"
+"$DEVFLOW" kill-server >/dev/null 2>&1 # the catalog with hookask in it
+make_repo "$T_TMP/repo3"
+dj start --repo "$T_TMP/repo3" --requirements "$T_TMP/req.md" --backend planner=hookask \
+	--backend implementer=fake --backend reviewer=fake
+ok $? "start a run whose agent's hook tells of a question before its screen shows it"
+run3=$(jv result.runId)
+wait_until 20 sh -c "'$DEVFLOW' --json logs '$run3' | grep session.needs_input | grep -q choices"
+ok $? "once drawn, the question is asked again with its answers"
+asks=$("$DEVFLOW" --json logs "$run3" | grep session.needs_input)
+like "$(printf '%s\n' "$asks" | head -n 1)" '"question": *"Agent needs your permission' \
+	"first at once, from the hook's message"
+like "$(printf '%s\n' "$asks" | tail -n 1)" '"choices": *\[\{"key": *"y", *"label": *"Yes"\}' \
+	"then with the answers the backend declares"
+like "$(printf '%s\n' "$asks" | tail -n 1)" '"source": *"hook"' "... still the hook's question"
+sess3=$(last_session "$run3")
+"$DEVFLOW" answer "$sess3" y >/dev/null
+is $? 0 "answered y from the queue"
+wait_until 10 sh -c "'$DEVFLOW' capture '$sess3' | grep -q 'answered: y'"
+ok $? "... the agent got it"
+"$DEVFLOW" abort "$run3" >/dev/null
+
 # A user file devflow cannot merge: the next session fails to start, the file is kept.
 printf '{ "numStartups": 7, // a comment\n}\n' >"$HOME/.hooktest.json"
 make_repo "$T_TMP/repo2"
