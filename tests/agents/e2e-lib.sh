@@ -259,14 +259,20 @@ e2e_backend() {
 	grep -q 'hook needs-input' "$top_srcdir/data/backends/$B.json" && src=hook
 	like "$q" "\"source\":\"$src\"" "$B: ... reported by the $src"
 	echo "# $B asked: $(printf '%s' "$q" | sed -n 's/.*"question":"\([^"]*\)".*/\1/p' | cut -c1-160)"
+	like "$q" '"choices":\[\{"key":"1","label":"(Yes|Once)"' \
+		"$B: ... with the answers its backend declares (the queue offers them)"
 	rsess=$(phase_session "$run" review)
-	"$RAWFRAME" "$SOCK" result "{\"id\":2,\"op\":\"key\",\"args\":{\"session\":\"$rsess\",\"key\":\"Enter\"}}" >/dev/null 2>&1
-	ok $? "$B: answered yes (Enter, through the key op as an attached person would)"
+	out=$("$DEVFLOW" answer "$rsess" 1 2>&1)
+	st=$?
+	ok $st "$B: answered 1 from the queue (devflow answer, as the TUI's queue does)"
+	[ $st -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+	like "$(events "$run" session.answered | tail -1)" '"choice":"1"' \
+		"$B: ... recorded as session.answered with the choice"
 	wait_for 60 test -e "$wt/permission-granted.txt"
 	st=$?
 	ok $st "$B: the CLI ran the command once allowed"
 	perm=no
-	[ $st -eq 0 ] && perm="yes (asked by $src, answered with Enter)"
+	[ $st -eq 0 ] && perm="yes (asked by $src, answered 1 from the queue)"
 
 	# Review, approved: the run completes with a valid report.
 	wait_for 120 state_is "$run" awaiting_approval
