@@ -254,6 +254,9 @@ e2e_backend() {
 	# the CLI's needs-input hook where the backend has one, else by the screen.
 	wait_for 120 sh -c "'$DEVFLOW' logs '$run' | grep session.needs_input | grep -q reviewer"
 	ok $? "$B: the reviewer's shell command is a question for a person (session.needs_input)"
+	# A hook may tell before the dialog is drawn: its answers come with the
+	# question asked again once the screen shows it.
+	wait_for 30 sh -c "'$DEVFLOW' --json logs '$run' | grep session.needs_input | grep reviewer | grep -q choices"
 	q=$(events "$run" session.needs_input | grep reviewer | tail -1)
 	src=screen
 	grep -q 'hook needs-input' "$top_srcdir/data/backends/$B.json" && src=hook
