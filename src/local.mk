@@ -66,8 +66,10 @@ agent_sources = \
 engine_sources = \
 	src/engine/binding.c src/engine/binding.h \
 	src/engine/catalog.c src/engine/catalog.h \
+	src/engine/checkrun.c src/engine/checkrun.h \
 	src/engine/engine.c src/engine/engine.h src/engine/engine-int.h \
 	src/engine/engine-artifact.c \
+	src/engine/engine-check.c \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
 	src/engine/engine-phase.c \

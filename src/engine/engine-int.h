@@ -40,12 +40,19 @@ struct timer_ent {
 };
 
 /* An event that arrived while the engine was inside a step, handled right after it. */
-enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION, IT_RESUME_FAILED };
+enum item_kind {
+	IT_SESSION,
+	IT_ARTIFACT,
+	IT_TIMER,
+	IT_CONVERSATION,
+	IT_RESUME_FAILED,
+	IT_CHECK_DONE
+};
 
 struct item {
 	enum item_kind kind;
 	char *a, *b; /* session id + detail (or conversation id), or run id + path */
-	char *c, *d; /* a question's text and choices (JSON), or NULL */
+	char *c, *d; /* a question's text and choices (JSON), or NULL; a check's result (JSON) */
 	int ev, status;
 	uint64_t timer;
 };
@@ -81,6 +88,8 @@ struct engine {
 	size_t nstops, cstops;
 	int64_t check_ms;     /* the self-check's period; 0: none */
 	uint64_t check_timer; /* its timer (host id), 0 when not armed */
+	char **running;       /* check ids the host runs for this engine now */
+	size_t nrunning, crunning;
 };
 
 /* A phase definition (EnginePhaseDefinition), stored as JSON on each phase row. */
@@ -158,9 +167,15 @@ int eng_attempt_ctx_load(struct engine *e, const struct store_run *run,
                          const struct store_phase *ph, struct attempt_ctx *c, const char **reason,
                          struct df_error *err);
 void eng_attempt_ctx_clear(struct attempt_ctx *c);
+/* What an attempt's instructions carry besides a comment and validation errors. */
+struct compose_more {
+	const char *const *checks; /* "Check failures:" entries (a check repair) */
+	size_t nchecks;
+	const char *findings; /* "Review findings:" text (sent back by a review), or NULL */
+};
 char *eng_compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
                   const struct attempt_ctx *c, int attempt, const char *comment,
-                  const char *const *errors, size_t nerrors);
+                  const char *const *errors, size_t nerrors, const struct compose_more *more);
 int eng_phase_session(struct engine *e, const char *run_id, const char *phase_id,
                       struct store_session *out, struct df_error *err);
 int eng_working_phase(struct engine *e, const char *run_id, struct store_phase *out,
@@ -174,6 +189,21 @@ int eng_restart_phase(struct engine *e, const char *run_id, struct store_phase *
 int eng_check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
                           struct df_error *err);
 int eng_append_planned(struct engine *e, const struct store_run *run, struct df_error *err);
+
+/* engine-check.c: a phase's checks, run after its artifact validated. */
+int eng_checks_count(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+                     struct df_error *err);
+int eng_checks_next(struct engine *e, const char *run_id, const char *phase_id,
+                    struct df_error *err);
+int eng_check_done_item(struct engine *e, const struct item *it, struct df_error *err);
+int eng_checks_driven(struct engine *e, const char *phase_id);
+int eng_checks_failure_text(struct engine *e, const struct store_phase *ph, char ***out, size_t *n,
+                            struct df_error *err);
+void eng_checks_free(struct engine *e);
+
+/* engine-artifact.c, for checks: the phase's valid artifact is accepted (gate or complete). */
+int eng_accept_phase(struct engine *e, const char *run_id, const char *phase_id,
+                     const char *failed_check, struct df_error *err);
 
 /* engine-event.c: session, artifact and timer events. */
 void eng_run_item(struct engine *e, struct item *it);

@@ -226,6 +226,14 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 		return -1;
 	if (r == 0)
 		return eng_advance(e, run->id, err);
+	if (strcmp(ph.state, DF_PHASE(VALIDATING)) == 0) {
+		/* Its checks were running: the one that ran with the old server runs again. */
+		r = eng_recheck_active_phase(e, run->id, 2, err) == 0
+		        ? eng_checks_next(e, run->id, ph.id, err)
+		        : -1;
+		store_phase_clear(&ph);
+		return r;
+	}
 	r = eng_phase_session(e, run->id, ph.id, &s, err);
 	if (r < 0) {
 		store_phase_clear(&ph);
@@ -325,7 +333,17 @@ check_working_run(struct engine *e, const struct store_run *run, char *what, siz
 			goto out;
 		w = eng_agent_where(e, r == 1 ? &s : NULL);
 		store_session_clear(&s);
-		if (strcmp(work->state, DF_PHASE(RUNNING)) == 0) {
+		if (strcmp(work->state, DF_PHASE(VALIDATING)) == 0) {
+			r = 0;
+			what[0] = '\0';
+			if (!eng_checks_driven(e, work->id)) {
+				snprintf(what, n, "phase %s's checks ran in no process: run again",
+				         work->phase_key);
+				r = eng_checks_next(e, run->id, work->id, err);
+			}
+			if (r == 0 && !has_timer(e, run->id, work->id))
+				r = eng_recheck_active_phase(e, run->id, 2, err);
+		} else if (strcmp(work->state, DF_PHASE(RUNNING)) == 0) {
 			/* Its attempt never got as far as waiting for the artifact. */
 			snprintf(what, n,
 			         "phase %s (attempt %d) never reached its agent: restarted",

@@ -1,0 +1,346 @@
+/*
+ * Checks devflow runs itself (docs/engine.md "Checks") and review rounds
+ * (docs/engine.md "Review rounds"), on the engine harness: a real store and
+ * git repository, a fake clock, a scripted driver, and real commands run by
+ * the real check runner (checkrun_exec) in the run's worktree.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "lib/buf.h"
+#include "lib/xalloc.h"
+#include "engine_harness.h"
+
+/* A plan whose implement phase carries checks (a JSON array text) and options. */
+static char *
+plan_with(const char *checks, const char *impl_more, const char *review_more)
+{
+	return xasprintf(
+	    "{\"summary\":\"Do it.\",\"phases\":["
+	    "{\"key\":\"implement\",\"title\":\"Implement it\",\"roles\":[\"implementer\"],"
+	    "\"expectedArtifact\":{\"path\":\"change-summary.json\",\"schema\":\"dev/"
+	    "change-summary@1\"},\"gates\":[]%s%s%s},"
+	    "{\"key\":\"review\",\"title\":\"Review it\",\"roles\":[\"reviewer\"],"
+	    "\"expectedArtifact\":{\"path\":\"review.json\",\"schema\":\"dev/review-findings@1\"},"
+	    "\"gates\":[\"final_review\"]%s}]}",
+	    checks ? ",\"checks\":" : "", checks ? checks : "", impl_more ? impl_more : "",
+	    review_more ? review_more : "");
+}
+
+static void
+approve(struct harness *h, const char *run, const char *token)
+{
+	h_must_decide(h, run, ENGINE_APPROVE, token, "alice", NULL);
+}
+
+/* Start, get the plan (plan text) approved: the implement phase begins. */
+static void
+start_past_plan(struct harness *h, const char *plan, const char *extra, char run[ENGINE_ID_MAX])
+{
+	h_script(h, "plan", plan, H_IDLE);
+	h_must_start(h, extra, run);
+	assert_string_equal(h_phase_state(h, run, "plan"), "awaiting_approval");
+	approve(h, run, "p1");
+}
+
+/* The value of key in the run's last event of type (number), or -999 when absent. */
+static double
+last_num(struct harness *h, const char *run, const char *type, const char *key)
+{
+	cJSON *o = cJSON_Parse(h_last_payload(h, run, type));
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	double d = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsBool(v) ? cJSON_IsTrue(v) : -999;
+
+	cJSON_Delete(o);
+	return d;
+}
+
+static char *
+last_str(struct harness *h, const char *run, const char *type, const char *key)
+{
+	cJSON *o = cJSON_Parse(h_last_payload(h, run, type));
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	char *s = xstrdup(cJSON_IsString(v) ? v->valuestring : "");
+
+	cJSON_Delete(o);
+	return s;
+}
+
+static void
+test_check_passes_phase_goes_on(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX],
+	    *plan = plan_with(
+	        "[{\"name\":\"greet\",\"argv\":[\"sh\",\"-c\",\"echo hello from the check\"]}]",
+	        NULL, NULL),
+	    *out, *text;
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	assert_int_equal(h_count_events(h, run, "check.started"), 1);
+	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
+	assert_int_equal(h_count_events(h, run, "check.failed"), 0);
+	assert_true(last_num(h, run, "check.passed", "exitCode") == 0);
+	out = last_str(h, run, "check.passed", "outputPath");
+	assert_non_null(strstr(out, "/checks/implement.1.0.greet.log"));
+	text = buf_file_text(out, 4096);
+	assert_non_null(text);
+	assert_string_equal(text, "hello from the check\n");
+	free(text);
+	free(out);
+	out = last_str(h, run, "check.passed", "tail");
+	assert_string_equal(out, "hello from the check\n");
+	free(out);
+	approve(h, run, "f1");
+	assert_string_equal(h_run_state(h, run), "completed");
+	assert_int_equal(h->step_failures, 0);
+	free(plan);
+}
+
+/* A check that fails until the agent writes "fixed" in the worktree. */
+#define FIXABLE                                                                                    \
+	"[{\"name\":\"make-test\",\"argv\":[\"sh\",\"-c\",\"test -f fixed || { echo 'FAIL: "       \
+	"greeting is wrong'; exit 3; }\"]}]"
+
+static void
+test_check_fails_agent_repairs_it(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *plan = plan_with(FIXABLE, NULL, NULL);
+	const char *repair;
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script_fix(h, "implement", NULL, "fixed", "yes\n", H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	/* The repair prompt: the command, how it ended, the tail of its output. */
+	repair = h->texts[h->ntexts - 2];
+	assert_non_null(strstr(repair, "devflow phase: implement"));
+	assert_non_null(strstr(repair, "Check failures:\n- make-test: `sh -c test -f fixed"));
+	assert_non_null(strstr(repair, "exited with status 3"));
+	assert_non_null(strstr(repair, "```text\nFAIL: greeting is wrong\n```"));
+	assert_null(strstr(repair, "Validation errors:"));
+	assert_int_equal(h_count_events(h, run, "check.failed"), 1);
+	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
+	assert_true(last_num(h, run, "check.failed", "exitCode") == 3);
+	assert_true(last_num(h, run, "check.passed", "repair") == 1);
+	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
+	assert_int_equal(h_phase_attempts(h, run, "implement"), 1);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	assert_int_equal(h->step_failures, 0);
+	free(plan);
+}
+
+static void
+test_check_fails_past_repairs_fails_run(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *plan = plan_with(FIXABLE, ",\"maxRepairs\":1", NULL);
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "implement", NULL, H_IDLE); /* the repair changes nothing */
+	start_past_plan(h, plan, NULL, run);
+	assert_string_equal(h_run_state(h, run), "failed");
+	assert_string_equal(h_phase_state(h, run, "implement"), "failed");
+	assert_int_equal(h_count_events(h, run, "check.failed"), 2);
+	assert_non_null(strstr(h_last_payload(h, run, "run.failed"), "check_failed"));
+	free(plan);
+}
+
+static void
+test_check_fails_past_repairs_opens_gate(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX],
+	    *plan = plan_with(FIXABLE, ",\"maxRepairs\":0,\"onCheckFailure\":\"gate\"", NULL);
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	assert_string_equal(h_run_state(h, run), "awaiting_approval");
+	assert_string_equal(h_phase_state(h, run, "implement"), "awaiting_approval");
+	assert_non_null(
+	    strstr(h_last_payload(h, run, "approval.requested"), "\"failedCheck\":\"make-test\""));
+	assert_non_null(
+	    strstr(h_last_payload(h, run, "approval.requested"), "\"gateKey\":\"check_failed\""));
+	/* The person lets it through: the run goes on to the review. */
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	approve(h, run, "g1");
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	free(plan);
+}
+
+static void
+test_check_timeout_and_flood_are_cut(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *out,
+	    *plan = plan_with("[{\"name\":\"hang\",\"argv\":[\"sh\",\"-c\",\"echo started; exec "
+	                      "sleep 60\"],\"timeoutMs\":1000,\"required\":false},"
+	                      "{\"name\":\"flood\",\"argv\":[\"sh\",\"-c\",\"yes "
+	                      "0123456789 | head -c 3000000; echo; echo last line\"]}]",
+	                      NULL, NULL);
+	struct stat sb;
+	cJSON *o;
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	/* The hanging one was killed at its timeout; optional, so the phase went on. */
+	assert_int_equal(h_count_events(h, run, "check.failed"), 1);
+	o = cJSON_Parse(h_last_payload(h, run, "check.failed"));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "timedOut")));
+	assert_true(cJSON_GetObjectItemCaseSensitive(o, "durationMs")->valuedouble < 10000);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "tail")->valuestring, "started\n");
+	cJSON_Delete(o);
+	/* The flood passed, its output kept to the cap with a note. */
+	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
+	assert_true(last_num(h, run, "check.passed", "capped") == 1);
+	assert_true(last_num(h, run, "check.passed", "outputBytes") > 3000000);
+	out = last_str(h, run, "check.passed", "outputPath");
+	assert_int_equal(stat(out, &sb), 0);
+	assert_true(sb.st_size > (1 << 20) && sb.st_size < (1 << 20) + 200);
+	free(out);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	free(plan);
+}
+
+/* The repository's checks (the run's extra "checks") apply to its change-summary phases. */
+static void
+test_repo_checks_from_extra(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	const char *extra = "{\"checks\":" FIXABLE "}";
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script_fix(h, "implement", NULL, "fixed", "yes\n", H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	start_past_plan(h, H_PLAN_OK, extra, run);
+	assert_int_equal(h_count_events(h, run, "check.failed"), 1);
+	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
+	/* Only the change-summary phase ran them: not the plan, not the review. */
+	assert_int_equal(h_count_events(h, run, "check.started"), 2);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+}
+
+/* A server killed while a check ran: the recovering server runs it again. */
+static void
+test_check_running_at_restart_runs_again(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX],
+	    *plan = plan_with("[{\"name\":\"ok\",\"argv\":[\"true\"]}]", NULL, NULL), *cause;
+
+	h->checks_hold = 1;
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	assert_string_equal(h_phase_state(h, run, "implement"), "validating");
+	assert_int_equal(h_count_events(h, run, "check.started"), 1);
+	assert_int_equal(h->nchecks, 1);
+	h->checks_hold = 0;
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	h_restart(h, 0);
+	assert_int_equal(h_count_events(h, run, "check.started"), 2);
+	cause = last_str(h, run, "check.started", "cause");
+	assert_string_equal(cause, "process_restart");
+	free(cause);
+	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
+	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	free(plan);
+}
+
+/* The self-check finds a validating phase whose check runs nowhere, and runs it. */
+static void
+test_self_check_reruns_lost_check(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX],
+	    *plan = plan_with("[{\"name\":\"ok\",\"argv\":[\"true\"]}]", NULL, NULL);
+	struct df_error err;
+	int found = 0;
+
+	h->checks_hold = 1;
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	assert_string_equal(h_phase_state(h, run, "implement"), "validating");
+	/* Driven while it runs. */
+	assert_int_equal(engine_self_check(h->e, &found, &err), 0);
+	assert_int_equal(found, 0);
+	/*
+	 * A new engine on the same store (sessions alive, no recovery): the
+	 * old engine's check reports to it, which ignores a check it never ran.
+	 */
+	h_engine(h);
+	h->checks_hold = 0;
+	assert_int_equal(h_run_checks(h), 1);
+	assert_string_equal(h_phase_state(h, run, "implement"), "validating");
+	assert_int_equal(h_count_events(h, run, "check.passed"), 0);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	assert_int_equal(engine_self_check(h->e, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_non_null(strstr(h->stranded_what, "checks ran in no process"));
+	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
+	free(plan);
+}
+
+static void
+test_no_check_runner_fails_check_clearly(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX],
+	    *plan = plan_with("[{\"name\":\"ok\",\"argv\":[\"true\"]}]", ",\"maxRepairs\":0", NULL),
+	    *why;
+
+	h->no_check_runner = 1;
+	h_engine(h);
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	why = last_str(h, run, "check.failed", "error");
+	assert_string_equal(why, "this server runs no checks");
+	free(why);
+	assert_string_equal(h_run_state(h, run), "failed");
+	free(plan);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_check_passes_phase_goes_on, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_check_fails_agent_repairs_it, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_check_fails_past_repairs_fails_run, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_check_fails_past_repairs_opens_gate, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_check_timeout_and_flood_are_cut, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_repo_checks_from_extra, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_check_running_at_restart_runs_again, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_self_check_reruns_lost_check, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_no_check_runner_fails_check_clearly, h_setup,
+		                                h_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
