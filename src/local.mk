@@ -74,6 +74,7 @@ engine_sources = \
 	src/engine/engine-event.c \
 	src/engine/engine-phase.c \
 	src/engine/engine-recover.c \
+	src/engine/engine-review.c \
 	src/engine/engine-start.c \
 	src/engine/engine-status.c \
 	src/engine/instructions.c src/engine/instructions.h \
@@ -94,6 +95,7 @@ proto_sources = \
 # driver, the adapter between agent sessions and the engine.
 server_sources = \
 	src/server/driver.c src/server/driver.h \
+	src/server/checkjobs.c src/server/checkjobs.h \
 	src/server/runtime.c src/server/runtime.h \
 	src/server/server-catalog.c \
 	src/server/server-client.c \

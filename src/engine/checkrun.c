@@ -154,7 +154,10 @@ supervise(const struct checkrun_spec *spec, pid_t pid, struct pump *p, int64_t t
 		struct pollfd pfd = { .fd = p->fd_in, .events = POLLIN };
 		int wait_ms = due - now > 0 ? (int)(due - now < 100 ? due - now : 100) : 0;
 
-		if (now >= deadline && !p->res->timed_out) {
+		if (spec->cancel != NULL && *spec->cancel && kill_at < 0) {
+			kill(-pid, SIGKILL);
+			kill_at = now + 60 * 1000;
+		} else if (now >= deadline && !p->res->timed_out) {
 			p->res->timed_out = 1;
 			kill(-pid, SIGTERM);
 			kill_at = now + grace;

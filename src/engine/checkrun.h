@@ -28,6 +28,8 @@ struct checkrun_spec {
 	int64_t timeout_ms;      /* > 0 */
 	size_t max_output;       /* 0: CHECKRUN_DEFAULT_MAX_OUTPUT */
 	int64_t kill_grace_ms;   /* 0: CHECKRUN_KILL_GRACE_MS (tests shorten it) */
+	/* Optional: set nonzero from another thread to end the command now (shutdown). */
+	const volatile int *cancel;
 };
 
 struct checkrun_result {

@@ -574,6 +574,20 @@ repairs_exhausted(struct engine *e, const char *run_id, struct df_error *err)
 }
 
 /*
+ * Valid, and the review sent the phase it reviews back (a round, recorded in
+ * the open transaction, committed here): the run advances to that phase.
+ */
+static int
+review_round(struct engine *e, const struct store_phase *ph, int *progressed, struct df_error *err)
+{
+	if (eng_tx_commit(e, err) != 0)
+		return -1;
+	eng_cancel_timers(e, ph->run_id, ph->id);
+	*progressed = 1;
+	return 0;
+}
+
+/*
  * Valid, with checks to run, in the open transaction (committed or rolled
  * back here): the phase waits in validating while its checks run.
  */
@@ -603,7 +617,7 @@ settle_artifact(struct engine *e, const struct store_run *run, struct store_phas
 	struct store_session sess;
 	char ts[STORE_TS_MAX], aid[ENGINE_ID_MAX];
 	int max_repairs = c->def.max_repairs >= 0 ? c->def.max_repairs : e->max_repairs;
-	int have_sess, rc = -1, nchecks;
+	int have_sess, rc = -1, nchecks, round;
 	enum agent_where where;
 
 	eng_now_ts(e, ts);
@@ -617,7 +631,9 @@ settle_artifact(struct engine *e, const struct store_run *run, struct store_phas
 		eng_tx_rollback(e);
 		goto out;
 	}
-	if (v->valid && (nchecks = eng_checks_count(e, run, ph, err)) != 0)
+	if (v->valid && (round = eng_review_round(e, ph, v->doc, ts, err)) != 0)
+		rc = round < 0 ? (eng_tx_rollback(e), -1) : review_round(e, ph, progressed, err);
+	else if (v->valid && (nchecks = eng_checks_count(e, run, ph, err)) != 0)
 		rc = nchecks < 0 ? (eng_tx_rollback(e), -1) : begin_checks(e, ph, err);
 	else if (v->valid)
 		rc = accept_artifact(e, ph, c, v, have_sess ? &sess : NULL, ts, NULL, progressed,

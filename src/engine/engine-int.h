@@ -201,6 +201,15 @@ int eng_checks_failure_text(struct engine *e, const struct store_phase *ph, char
                             struct df_error *err);
 void eng_checks_free(struct engine *e);
 
+/* engine-review.c: review rounds. */
+int eng_review_round(struct engine *e, struct store_phase *ph, const cJSON *doc, const char *ts,
+                     struct df_error *err);
+int eng_review_changes_requested(struct engine *e, struct store_phase *ph, const char *approval_id,
+                                 const char *actor, const char *comment, const char *ts,
+                                 struct df_error *err);
+int eng_review_feedback(struct engine *e, const struct store_phase *ph, char **findings,
+                        char **comment, struct df_error *err);
+
 /* engine-artifact.c, for checks: the phase's valid artifact is accepted (gate or complete). */
 int eng_accept_phase(struct engine *e, const char *run_id, const char *phase_id,
                      const char *failed_check, struct df_error *err);

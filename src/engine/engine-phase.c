@@ -541,7 +541,8 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 {
 	struct attempt_ctx c;
 	struct attempt_start as;
-	char *comment = NULL, *text = NULL, *sdir = NULL;
+	struct compose_more more = { 0 };
+	char *comment = NULL, *text = NULL, *sdir = NULL, *findings = NULL, *rcomment = NULL;
 	const char *reason = NULL;
 	int64_t timeout, now;
 	int rc = -1;
@@ -563,9 +564,11 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 	if (conversation != NULL && *conversation != '\0' && backend_resumes(c.backend.definition))
 		as.resume = conversation;
 	move_stale_artifact(e, run->id, ph, c.artifact_abs, ph->attempts);
-	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0)
+	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0 ||
+	    eng_review_feedback(e, ph, &findings, comment ? &rcomment : &comment, err) != 0)
 		goto out;
-	text = eng_compose(e, run, ph, &c, as.attempt, comment, NULL, 0, NULL);
+	more.findings = findings;
+	text = eng_compose(e, run, ph, &c, as.attempt, comment, NULL, 0, &more);
 	eng_hash_text(text, as.phash);
 	eng_new_id(e, as.sid);
 	sdir = xasprintf("%s/%s/sessions", e->workspace, run->id);
@@ -590,6 +593,8 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 out:
 	eng_attempt_ctx_clear(&c);
 	free(comment);
+	free(findings);
+	free(rcomment);
 	free(text);
 	free(as.transcript);
 	free(sdir);

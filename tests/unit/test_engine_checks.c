@@ -319,6 +319,128 @@ test_no_check_runner_fails_check_clearly(void **state)
 	free(plan);
 }
 
+/* ---- review rounds ------------------------------------------------------- */
+
+static const char REVIEW_CHANGES[] =
+    "{\"verdict\":\"changes_requested\",\"summary\":\"The empty name crashes.\","
+    "\"findings\":[{\"severity\":\"major\",\"message\":\"handle the empty name\","
+    "\"file\":\"src/greet.c\",\"line\":7},{\"severity\":\"info\",\"message\":\"nice "
+    "tests\"}]}";
+
+/* The text sent for the n-th attempt of phase key (1-based), or NULL. */
+static const char *
+text_of(struct harness *h, const char *key, int attempt)
+{
+	char *head = xasprintf("devflow phase: %s ", key),
+	     *att = xasprintf("Attempt: %d\n", attempt);
+	const char *found = NULL;
+
+	for (size_t i = 0; i < h->ntexts && found == NULL; i++)
+		if (strncmp(h->texts[i], head, strlen(head)) == 0 && strstr(h->texts[i], att))
+			found = h->texts[i];
+	free(head);
+	free(att);
+	return found;
+}
+
+static void
+test_review_finding_reaches_implementer_then_passes(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	const char *again;
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", REVIEW_CHANGES, H_IDLE);
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	start_past_plan(h, H_PLAN_OK, NULL, run);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	assert_int_equal(h_phase_attempts(h, run, "implement"), 2);
+	assert_int_equal(h_phase_attempts(h, run, "review"), 2);
+	assert_int_equal(h_count_events(h, run, "review.round"), 1);
+	assert_non_null(strstr(h_last_payload(h, run, "review.round"), "\"round\":1"));
+	assert_non_null(strstr(h_last_payload(h, run, "review.round"), "\"cause\":\"review\""));
+	again = text_of(h, "implement", 2);
+	assert_non_null(again);
+	assert_non_null(strstr(again, "Review findings:\nThe review (review) asks for changes: The "
+	                              "empty name crashes.\n"
+	                              "- [major] src/greet.c:7: handle the empty name\n"
+	                              "- [info] nice tests\n"));
+	/* The first attempt had none; the second review none either. */
+	assert_null(strstr(text_of(h, "implement", 1), "Review findings:"));
+	assert_null(strstr(text_of(h, "review", 2), "Review findings:"));
+	assert_int_equal(h_count_events(h, run, "approval.requested"), 2);
+	approve(h, run, "f1");
+	assert_string_equal(h_run_state(h, run), "completed");
+	assert_int_equal(h->step_failures, 0);
+}
+
+static void
+test_review_rounds_stop_at_the_limit(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *plan = plan_with(NULL, NULL, ",\"maxReviewRounds\":1");
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", REVIEW_CHANGES, H_IDLE);
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", REVIEW_CHANGES, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	/* One round, then the person decides on the second changes_requested. */
+	assert_int_equal(h_count_events(h, run, "review.round"), 1);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	assert_int_equal(h_phase_attempts(h, run, "review"), 2);
+	free(plan);
+}
+
+static void
+test_change_request_at_final_gate_reaches_implementer(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	const char *again;
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	start_past_plan(h, H_PLAN_OK, NULL, run);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	h_must_decide(h, run, ENGINE_REQUEST_CHANGES, "rc1", "bob", "Say hello, not hi.");
+	again = text_of(h, "implement", 2);
+	assert_non_null(again);
+	assert_non_null(strstr(again, "Reviewer comment:\nSay hello, not hi.\n"));
+	assert_non_null(strstr(text_of(h, "review", 2), "Reviewer comment:\nSay hello, not hi.\n"));
+	assert_non_null(strstr(h_last_payload(h, run, "review.round"), "\"cause\":\"human\""));
+	assert_non_null(strstr(h_last_payload(h, run, "review.round"), "\"actor\":\"bob\""));
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	approve(h, run, "f2");
+	assert_string_equal(h_run_state(h, run), "completed");
+}
+
+/* A server killed after a round: the implementer's restarted attempt still has the findings. */
+static void
+test_review_round_survives_restart(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", REVIEW_CHANGES, H_IDLE);
+	h_script(h, "implement", NULL, H_NONE); /* the agent is working when the server dies */
+	start_past_plan(h, H_PLAN_OK, NULL, run);
+	assert_int_equal(h_phase_attempts(h, run, "implement"), 2);
+	assert_string_equal(h_phase_state(h, run, "implement"), "awaiting_artifact");
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	h_restart(h, 0);
+	assert_int_equal(h_phase_attempts(h, run, "implement"), 3);
+	assert_non_null(strstr(text_of(h, "implement", 3), "- [major] src/greet.c:7: handle"));
+	assert_int_equal(h_count_events(h, run, "review.round"), 1);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+}
+
 int
 main(void)
 {
@@ -339,6 +461,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_self_check_reruns_lost_check, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_no_check_runner_fails_check_clearly, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_review_finding_reaches_implementer_then_passes,
+		                                h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_review_rounds_stop_at_the_limit, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_change_request_at_final_gate_reaches_implementer, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_review_round_survives_restart, h_setup,
 		                                h_teardown),
 	};
 
