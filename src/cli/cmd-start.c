@@ -1,7 +1,7 @@
 /*
  * `devflow start --requirements FILE|- [--repo DIR] [--base BRANCH]
  * [--template NAME] [--persona ROLE=NAME]... [--backend ROLE=ID]...
- * [--scenario PHASE=NAME]...`: start a run on a repository. The repository
+ * [--scenario PHASE=NAME]... [--check 'CMD']...`: start a run on a repository. The repository
  * defaults to the current directory and the base branch to its checked-out
  * branch. --scenario picks the fake agent's scenario for a phase (tests and
  * the demo).
@@ -24,7 +24,8 @@ const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "--requirements FILE|- [--repo DIR] [--base BRANCH] [...]",
 	.summary =
-	    "start a run (also --template T, --persona|--backend ROLE=X, --scenario PHASE=S)",
+	    "start a run (also --template T, --persona|--backend ROLE=X, --scenario PHASE=S, "
+	    "--check CMD)",
 	.exec = cmd_start_exec,
 };
 
@@ -44,12 +45,69 @@ add_pair(cJSON *map, const char *spec)
 	return 0;
 }
 
+/*
+ * --check 'make test': a check run with sh -c in the worktree after every
+ * change-summary phase (docs/engine.md "Checks"), named from its command
+ * ("make-test"; "-2", "-3" ... when a name repeats). -1 for an empty one.
+ */
+static int
+add_check(cJSON *checks, const char *cmd)
+{
+	char name[65];
+	size_t n = 0;
+	int dash = 0, k = 1;
+	cJSON *c, *argv;
+
+	for (const char *p = cmd; *p && n < 48; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		         (*p >= '0' && *p <= '9') || *p == '.' || *p == '_';
+
+		if (ok) {
+			if (dash && n > 0)
+				name[n++] = '-';
+			name[n++] = *p;
+			dash = 0;
+		} else {
+			dash = 1;
+		}
+	}
+	name[n] = '\0';
+	if (n == 0)
+		return -1;
+	for (;;) {
+		const cJSON *x;
+		int used = 0;
+		char cand[65];
+
+		snprintf(cand, sizeof(cand), k == 1 ? "%s" : "%s-%d", name, k);
+		cJSON_ArrayForEach(x, checks)
+		{
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(x, "name")->valuestring,
+			           cand) == 0)
+				used = 1;
+		}
+		if (!used) {
+			snprintf(name, sizeof(name), "%s", cand);
+			break;
+		}
+		k++;
+	}
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "name", name);
+	argv = cJSON_AddArrayToObject(c, "argv");
+	cJSON_AddItemToArray(argv, cJSON_CreateString("sh"));
+	cJSON_AddItemToArray(argv, cJSON_CreateString("-c"));
+	cJSON_AddItemToArray(argv, cJSON_CreateString(cmd));
+	cJSON_AddItemToArray(checks, c);
+	return 0;
+}
+
 static int
 cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *req_path = NULL, *repo = ".", *base = NULL, *tmpl = NULL;
 	cJSON *personas = cJSON_CreateObject(), *backends = cJSON_CreateObject();
-	cJSON *scenarios = cJSON_CreateObject(), *args, *res = NULL;
+	cJSON *scenarios = cJSON_CreateObject(), *checks = cJSON_CreateArray(), *args, *res = NULL;
 	char repo_abs[PATH_MAX], *branch = NULL, *req = NULL;
 	struct df_error err;
 	int rc = CLI_USAGE;
@@ -65,9 +123,18 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 			base = argv[++i];
 		else if (strcmp(a, "--template") == 0 && v != NULL)
 			tmpl = argv[++i];
-		else if ((strcmp(a, "--persona") == 0 || strcmp(a, "--backend") == 0 ||
-		          strcmp(a, "--scenario") == 0) &&
-		         v != NULL) {
+		else if (strcmp(a, "--check") == 0 && v != NULL) {
+			if (add_check(checks, argv[++i]) != 0) {
+				rc = cli_usage(
+				    ctx, &cmd_start_entry,
+				    "--check '%s': expected a command, e.g. --check 'make "
+				    "test'",
+				    argv[i]);
+				goto out;
+			}
+		} else if ((strcmp(a, "--persona") == 0 || strcmp(a, "--backend") == 0 ||
+		            strcmp(a, "--scenario") == 0) &&
+		           v != NULL) {
 			cJSON *map = a[2] == 'p' ? personas : a[2] == 'b' ? backends : scenarios;
 
 			if (add_pair(map, argv[++i]) != 0) {
@@ -113,6 +180,10 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cJSON_AddItemToObject(args, "personas", personas);
 	cJSON_AddItemToObject(args, "backends", backends);
 	cJSON_AddItemToObject(args, "scenarios", scenarios);
+	if (cJSON_GetArraySize(checks) > 0) {
+		cJSON_AddItemToObject(args, "checks", checks);
+		checks = NULL;
+	}
 	personas = backends = scenarios = NULL;
 	if ((rc = verb_call(ctx, "start", args, &res)) != CLI_OK)
 		goto out;
@@ -132,6 +203,7 @@ out:
 	cJSON_Delete(personas);
 	cJSON_Delete(backends);
 	cJSON_Delete(scenarios);
+	cJSON_Delete(checks);
 	free(branch);
 	free(req);
 	return rc;

@@ -697,3 +697,106 @@ engine_check_done(struct engine *e, const char *check_id, const struct engine_ch
 	eng_enqueue(e, &it);
 	eng_pump(e);
 }
+
+/* ---- the repository's checks, at start ------------------------------------ */
+
+/* The largest devflow.json read. */
+#define REPO_CONFIG_MAX (64 * 1024)
+#define REPO_CONFIG_SCHEMA "devflow/repo-config@1"
+
+/* Validate {"checks": ...} as devflow/repo-config@1; -1 with err naming what and the path. */
+static int
+validate_repo_config(struct engine *e, const cJSON *doc, const char *what, struct df_error *err)
+{
+	struct schema_errors serr = { 0 };
+	int r;
+
+	if (e->reg == NULL)
+		return 0;
+	r = schema_validate(e->reg, REPO_CONFIG_SCHEMA, doc, &serr, err);
+	if (r == 1) {
+		cJSON *checks = cJSON_GetObjectItemCaseSensitive(doc, "checks");
+		const cJSON *c;
+		int i = 0;
+
+		cJSON_ArrayForEach(c, checks)
+		{
+			const cJSON *cwd = cJSON_GetObjectItemCaseSensitive(c, "cwd");
+			char why[256];
+
+			if (cJSON_IsString(cwd) &&
+			    worktree_artifact_path_check(cwd->valuestring, why, sizeof(why)) != 0)
+				return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+				                    "%s: /checks/%d/cwd: %s", what, i, why);
+			i++;
+		}
+		return 0;
+	}
+	if (r == 0) {
+		char *first = serr.count > 0 ? schema_error_format(&serr.items[0]) : NULL;
+
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "%s: %s", what,
+		             first ? first : "not valid");
+		df_error_hint(err, "see schemas/devflow/repo-config@1.json and docs/engine.md "
+		                   "\"Checks\"");
+		free(first);
+	}
+	schema_errors_free(&serr);
+	return -1;
+}
+
+int
+eng_checks_for_start(struct engine *e, const char *repo, const char *base, char **extra,
+                     struct df_error *err)
+{
+	cJSON *x = cJSON_Parse(*extra ? *extra : "{}"), *file = NULL, *merged;
+	cJSON *given = cJSON_GetObjectItemCaseSensitive(x, "checks");
+	char *text = NULL;
+	int r, rc = -1;
+
+	if (given != NULL) {
+		cJSON *doc = cJSON_CreateObject();
+
+		cJSON_AddItemReferenceToObject(doc, "checks", given);
+		r = validate_repo_config(e, doc, "the run's checks (--check)", err);
+		cJSON_Delete(doc);
+		if (r != 0)
+			goto out;
+	}
+	r = worktree_read_blob(repo, base, "devflow.json", REPO_CONFIG_MAX, &text, err);
+	if (r < 0) {
+		df_error_prefix(err, "devflow.json");
+		goto out;
+	}
+	if (r == 1) {
+		char *what = xasprintf("devflow.json (on %s)", base);
+
+		file = cJSON_Parse(text);
+		if (file == NULL)
+			df_error_set(err, DF_FATAL, DF_E_JSON_PARSE, "%s: not valid JSON", what);
+		r = file == NULL ? -1 : validate_repo_config(e, file, what, err);
+		free(what);
+		if (r != 0)
+			goto out;
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(file, "checks")) > 0) {
+		/* The start's own checks first: a name in both is the start's. */
+		merged = given ? cJSON_Duplicate(given, 1) : cJSON_CreateArray();
+		const cJSON *c;
+
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(file, "checks"))
+		{
+			cJSON_AddItemToArray(merged, cJSON_Duplicate(c, 1));
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(x, "checks");
+		cJSON_AddItemToObject(x, "checks", merged);
+		free(*extra);
+		*extra = cJSON_PrintUnformatted(x);
+	}
+	rc = 0;
+out:
+	cJSON_Delete(x);
+	cJSON_Delete(file);
+	free(text);
+	return rc;
+}

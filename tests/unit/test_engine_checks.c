@@ -319,6 +319,63 @@ test_no_check_runner_fails_check_clearly(void **state)
 	free(plan);
 }
 
+/* Commit devflow.json with content on the harness repository's main. */
+static void
+commit_devflow_json(struct harness *h, const char *content)
+{
+	char *path = xasprintf("%s/devflow.json", h->repo), *cmd;
+
+	h_write(path, content);
+	cmd = xasprintf("git -C '%s' add devflow.json && git -C '%s' -c user.name=t -c "
+	                "user.email=t@example.org commit -q -m config",
+	                h->repo, h->repo);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(path);
+}
+
+/* devflow.json on the base branch declares the repository's test command. */
+static void
+test_devflow_json_checks_run(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX], *name;
+
+	commit_devflow_json(h, "{\"checks\":[{\"name\":\"unit\",\"argv\":[\"sh\",\"-c\","
+	                       "\"test -f devflow.json\"],\"timeoutMs\":60000}]}\n");
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	start_past_plan(h, H_PLAN_OK, "{\"checks\":[{\"name\":\"lint\",\"argv\":[\"true\"]}]}",
+	                run);
+	/* The start's own (--check) first, then the repository's. */
+	assert_int_equal(h_count_events(h, run, "check.passed"), 2);
+	name = last_str(h, run, "check.passed", "name");
+	assert_string_equal(name, "unit");
+	free(name);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+}
+
+static void
+test_bad_devflow_json_refuses_the_start(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+	struct df_error err;
+
+	commit_devflow_json(h, "{\"checks\":[{\"name\":\"unit\",\"argv\":[]}]}\n");
+	assert_int_equal(h_start(h, NULL, run, &err), -1);
+	assert_non_null(strstr(err.message, "devflow.json (on main): /checks/0/argv"));
+	/* A bad --check is refused the same way, naming where it came from. */
+	commit_devflow_json(h, "{}\n");
+	assert_int_equal(
+	    h_start(h, "{\"checks\":[{\"name\":\"a b\",\"argv\":[\"x\"]}]}", run, &err), -1);
+	assert_non_null(strstr(err.message, "the run's checks (--check): /checks/0/name"));
+	commit_devflow_json(h, "{\"checks\":[{\"name\":\"u\",\"argv\":[\"x\"],\"cwd\":"
+	                       "\"../up\"}]}\n");
+	assert_int_equal(h_start(h, NULL, run, &err), -1);
+	assert_non_null(strstr(err.message, "/checks/0/cwd"));
+}
+
 /* ---- review rounds ------------------------------------------------------- */
 
 static const char REVIEW_CHANGES[] =
@@ -461,6 +518,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_self_check_reruns_lost_check, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_no_check_runner_fails_check_clearly, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_devflow_json_checks_run, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_devflow_json_refuses_the_start, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_review_finding_reaches_implementer_then_passes,
 		                                h_setup, h_teardown),
