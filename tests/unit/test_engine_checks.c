@@ -78,6 +78,41 @@ last_str(struct harness *h, const char *run, const char *type, const char *key)
 	return s;
 }
 
+/* The run's final report (it has ended), parsed; the caller deletes it. */
+static cJSON *
+report_of(struct harness *h, const char *run)
+{
+	char *path = xasprintf("%s/%s/%s.report.json", h->ws, run, run);
+	char *text = buf_file_text(path, 1 << 20);
+	cJSON *r;
+
+	assert_non_null(text);
+	r = cJSON_Parse(text);
+	assert_non_null(r);
+	free(text);
+	free(path);
+	return r;
+}
+
+/* How many of the report's commands have source src (and, for devflow, passed). */
+static int
+report_commands_from(const cJSON *r, const char *src, int passed)
+{
+	const cJSON *c;
+	int n = 0;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r, "commands"))
+	{
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "source");
+
+		if (cJSON_IsString(s) && strcmp(s->valuestring, src) == 0 &&
+		    (passed < 0 ||
+		     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed")) == passed))
+			n++;
+	}
+	return n;
+}
+
 static void
 test_check_passes_phase_goes_on(void **state)
 {
@@ -144,6 +179,16 @@ test_check_fails_agent_repairs_it(void **state)
 	assert_int_equal(h_phase_attempts(h, run, "implement"), 1);
 	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
 	assert_int_equal(h->step_failures, 0);
+	/* The report: the agent's commands and devflow's, each with its source. */
+	approve(h, run, "f1");
+	{
+		cJSON *r = report_of(h, run);
+
+		assert_int_equal(report_commands_from(r, "agent", -1), 2);
+		assert_int_equal(report_commands_from(r, "devflow", 0), 1);
+		assert_int_equal(report_commands_from(r, "devflow", 1), 1);
+		cJSON_Delete(r);
+	}
 	free(plan);
 }
 
@@ -431,6 +476,17 @@ test_review_finding_reaches_implementer_then_passes(void **state)
 	approve(h, run, "f1");
 	assert_string_equal(h_run_state(h, run), "completed");
 	assert_int_equal(h->step_failures, 0);
+	{
+		cJSON *r = report_of(h, run), *rr;
+
+		rr = cJSON_GetObjectItemCaseSensitive(r, "reviewRounds");
+		assert_int_equal(cJSON_GetArraySize(rr), 1);
+		assert_string_equal(
+		    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rr, 0), "targetPhaseKey")
+		        ->valuestring,
+		    "implement");
+		cJSON_Delete(r);
+	}
 }
 
 static void
