@@ -800,3 +800,71 @@ out:
 	free(text);
 	return rc;
 }
+
+/* ---- status ---------------------------------------------------------------- */
+
+int
+eng_checks_status(struct engine *e, cJSON *o, const char *run_id, struct df_error *err)
+{
+	struct store_event *ev = NULL;
+	size_t n = 0;
+	cJSON *arr = cJSON_AddArrayToObject(o, "checks");
+
+	if (store_events_list(e->st, run_id, 0, 0, &ev, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *state = strcmp(ev[i].type, "check.started") == 0  ? "running"
+		                    : strcmp(ev[i].type, "check.passed") == 0 ? "passed"
+		                    : strcmp(ev[i].type, "check.failed") == 0 ? "failed"
+		                                                              : NULL;
+		cJSON *pl, *x = NULL, *it;
+		const cJSON *name;
+
+		if (state == NULL || ev[i].phase_id == NULL)
+			continue;
+		pl = cJSON_Parse(ev[i].payload);
+		name = cJSON_GetObjectItemCaseSensitive(pl, "name");
+		if (!cJSON_IsString(name)) {
+			cJSON_Delete(pl);
+			continue;
+		}
+		/* One entry per phase and check: the newest event says where it stands. */
+		cJSON_ArrayForEach(it, arr)
+		{
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(it, "phaseId")->valuestring,
+			           ev[i].phase_id) == 0 &&
+			    strcmp(cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring,
+			           name->valuestring) == 0)
+				x = it;
+		}
+		if (x == NULL) {
+			x = cJSON_CreateObject();
+			cJSON_AddItemToArray(arr, x);
+		}
+		while (x->child)
+			cJSON_Delete(cJSON_DetachItemViaPointer(x, x->child));
+		cJSON_AddStringToObject(x, "phaseId", ev[i].phase_id);
+		cJSON_AddItemToObject(
+		    x, "phaseKey",
+		    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(pl, "phaseKey"), 1));
+		cJSON_AddStringToObject(x, "name", name->valuestring);
+		cJSON_AddStringToObject(x, "state", state);
+		if (strcmp(state, "running") != 0) {
+			char *how = how_it_ended(pl);
+
+			cJSON_AddStringToObject(x, "how", how);
+			free(how);
+		}
+		for (int k = 0; k < 4; k++) {
+			static const char *const keys[] = { "outputPath", "tail", "attempt",
+				                            "repair" };
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(pl, keys[k]);
+
+			if (v != NULL)
+				cJSON_AddItemToObject(x, keys[k], cJSON_Duplicate(v, 1));
+		}
+		cJSON_Delete(pl);
+	}
+	store_events_free(ev, n);
+	return 0;
+}

@@ -200,6 +200,7 @@ int eng_checks_driven(struct engine *e, const char *phase_id);
 int eng_checks_failure_text(struct engine *e, const struct store_phase *ph, char ***out, size_t *n,
                             struct df_error *err);
 void eng_checks_free(struct engine *e);
+int eng_checks_status(struct engine *e, cJSON *o, const char *run_id, struct df_error *err);
 int eng_checks_for_start(struct engine *e, const char *repo, const char *base, char **extra,
                          struct df_error *err);
 

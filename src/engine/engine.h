@@ -280,7 +280,9 @@ int engine_abort(struct engine *e, const char *run_id, const char *reason, struc
  * The run's status as JSON text (the caller frees): {run, phases (each with
  * its title from the phase definition), bindings ({roleId, persona (name),
  * personaId, backend}), approvals (with decisions), sessions, events (the
- * last 20)}. Errors: run_not_found.
+ * last 20), checks (each phase's checks as they stand: {phaseId, phaseKey,
+ * name, state running|passed|failed, how, outputPath, tail, attempt,
+ * repair})}. Errors: run_not_found.
  */
 int engine_status(struct engine *e, const char *run_id, char **json_out, struct df_error *err);
 
