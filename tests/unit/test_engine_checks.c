@@ -175,6 +175,27 @@ test_check_fails_agent_repairs_it(void **state)
 	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
 	assert_true(last_num(h, run, "check.failed", "exitCode") == 3);
 	assert_true(last_num(h, run, "check.passed", "repair") == 1);
+	/* status: the check as it stands, with how its last run ended. */
+	{
+		char *json = NULL;
+		struct df_error err;
+		cJSON *st, *c;
+
+		assert_int_equal(engine_status(h->e, run, &json, &err), 0);
+		st = cJSON_Parse(json);
+		c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "checks"), 0);
+		assert_non_null(c);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "checks")),
+		                 1);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(c, "state")->valuestring,
+		                    "passed");
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring,
+		                    "make-test");
+		assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(c, "how")->valuestring,
+		                       "exited with status 0"));
+		cJSON_Delete(st);
+		free(json);
+	}
 	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
 	assert_int_equal(h_phase_attempts(h, run, "implement"), 1);
 	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
