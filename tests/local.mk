@@ -78,6 +78,7 @@ SHELL_TESTS = \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
+	tests/integration/server-checks.sh \
 	tests/integration/server-restart.sh \
 	tests/integration/server-pause-restart.sh \
 	tests/integration/server-self-check.sh \

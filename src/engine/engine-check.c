@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -503,6 +504,28 @@ result_payload(const struct store_phase *ph, const struct check_def *d, const cJ
 	return pl;
 }
 
+/*
+ * The artifact goes aside (<workspace>/<run>/attempts/<phase>/<file>.<attempt>.r<repair>)
+ * when the agent gets a check repair: the checks run again once the agent
+ * writes it back, which says it is done; an agent that only looks idle for a
+ * moment (a screen between two steps) does not re-run them half-way. A file
+ * that cannot be moved is removed.
+ */
+static void
+set_artifact_aside(struct engine *e, const char *run_id, const struct store_phase *ph,
+                   const char *abs)
+{
+	const char *base = strrchr(abs, '/');
+	char *dir = xasprintf("%s/%s/attempts/%s", e->workspace, run_id, ph->phase_key);
+	char *dest =
+	    xasprintf("%s/%s.%d.r%d", dir, base ? base + 1 : abs, ph->attempts, ph->repairs);
+
+	if (paths_mkdir_p(dir, 0700) != 0 || rename(abs, dest) != 0)
+		unlink(abs);
+	free(dir);
+	free(dest);
+}
+
 /* A required check failed and the agent is live: it gets the failures to fix. */
 static int
 send_check_repair(struct engine *e, const struct store_run *run, struct store_phase *ph,
@@ -536,6 +559,7 @@ send_check_repair(struct engine *e, const struct store_run *run, struct store_ph
 		goto out;
 	}
 	rc = 0;
+	set_artifact_aside(e, run->id, ph, c.artifact_abs);
 	if (e->drv->send(e->dctx, sess->id, text, err) != 0) {
 		eng_set_ids(err, run->id, ph->id);
 		eng_step_failed(e, err);

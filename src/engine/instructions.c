@@ -47,8 +47,8 @@ instructions_compose(const struct instructions_input *in)
 		buf_puts(&b, "Check failures:\n");
 		for (size_t i = 0; i < in->nchecks; i++)
 			buf_printf(&b, "- %s\n", in->check_failures[i]);
-		buf_puts(&b, "Fix what makes them fail; devflow runs the checks again when you are "
-		             "done (write the artifact again if what it says changed).\n\n");
+		buf_puts(&b, "Fix what makes them fail, then write the artifact again (devflow "
+		             "moved it aside): the checks run again once it is back.\n\n");
 	}
 	if (in->nerrors > 0) {
 		buf_puts(&b, "Validation errors:\n");

@@ -161,7 +161,7 @@ test_check_fails_agent_repairs_it(void **state)
 	const char *repair;
 
 	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
-	h_script_fix(h, "implement", NULL, "fixed", "yes\n", H_IDLE);
+	h_script_fix(h, "implement", H_CHANGE_OK, "fixed", "yes\n", H_IDLE);
 	h_script(h, "review", H_REVIEW_OK, H_IDLE);
 	start_past_plan(h, plan, NULL, run);
 	/* The repair prompt: the command, how it ended, the tail of its output. */
@@ -220,8 +220,23 @@ test_check_fails_past_repairs_fails_run(void **state)
 	char run[ENGINE_ID_MAX], *plan = plan_with(FIXABLE, ",\"maxRepairs\":1", NULL);
 
 	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
-	h_script(h, "implement", NULL, H_IDLE); /* the repair changes nothing */
+	/* Idle at once, without the artifact back: the checks do not run again yet. */
+	h_script(h, "implement", NULL, H_IDLE);
 	start_past_plan(h, plan, NULL, run);
+	assert_int_equal(h_count_events(h, run, "check.failed"), 1);
+	assert_string_equal(h_phase_state(h, run, "implement"), "awaiting_artifact");
+	assert_non_null(strstr(h_last_text(h), "then write the artifact again (devflow moved it "
+	                                       "aside)"));
+	{
+		/* The artifact was moved aside for the repair; it comes back unchanged. */
+		char *art = h_worktree_file(h, run, "change-summary.json");
+		struct stat sb;
+
+		assert_int_not_equal(stat(art, &sb), 0);
+		h_write(art, H_CHANGE_OK);
+		engine_artifact_event(h->e, run, art);
+		free(art);
+	}
 	assert_string_equal(h_run_state(h, run), "failed");
 	assert_string_equal(h_phase_state(h, run, "implement"), "failed");
 	assert_int_equal(h_count_events(h, run, "check.failed"), 2);
@@ -295,7 +310,7 @@ test_repo_checks_from_extra(void **state)
 	const char *extra = "{\"checks\":" FIXABLE "}";
 
 	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
-	h_script_fix(h, "implement", NULL, "fixed", "yes\n", H_IDLE);
+	h_script_fix(h, "implement", H_CHANGE_OK, "fixed", "yes\n", H_IDLE);
 	h_script(h, "review", H_REVIEW_OK, H_IDLE);
 	start_past_plan(h, H_PLAN_OK, extra, run);
 	assert_int_equal(h_count_events(h, run, "check.failed"), 1);
