@@ -23,6 +23,7 @@
 #endif
 
 #include "checkrun.h"
+#include "worktree.h"
 
 static int64_t
 mono_ms(void)
@@ -238,5 +239,38 @@ checkrun_exec(const struct checkrun_spec *spec, struct checkrun_result *res, str
 	res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	res->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	tail_finish(&p.tail, res->tail, p.tail.len == sizeof(p.tail.ring));
+	return 0;
+}
+
+int
+checkrun_rules(const cJSON *checks, char *where, size_t wlen, char *why, size_t ylen)
+{
+	const cJSON *c, *o;
+	int i = 0;
+
+	cJSON_ArrayForEach(c, checks)
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+		const cJSON *cwd = cJSON_GetObjectItemCaseSensitive(c, "cwd");
+		int j = 0;
+
+		for (o = checks->child; o != c && cJSON_IsString(name); o = o->next, j++) {
+			const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "name");
+
+			if (cJSON_IsString(on) && strcmp(on->valuestring, name->valuestring) == 0) {
+				snprintf(where, wlen, "/checks/%d/name", i);
+				snprintf(why, ylen,
+				         "check name '%s' is used twice (/checks/%d/name)",
+				         name->valuestring, j);
+				return -1;
+			}
+		}
+		if (cJSON_IsString(cwd) &&
+		    worktree_artifact_path_check(cwd->valuestring, why, ylen) != 0) {
+			snprintf(where, wlen, "/checks/%d/cwd", i);
+			return -1;
+		}
+		i++;
+	}
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "lib/error.h"
 
 /* The output kept in the file at most (bytes), when the spec says 0. */
@@ -50,5 +52,13 @@ struct checkrun_result {
  */
 int checkrun_exec(const struct checkrun_spec *spec, struct checkrun_result *res,
                   struct df_error *err);
+
+/*
+ * The rules of a `checks` array beyond its schema (template phases, phase
+ * plans, devflow.json): names unique, cwd a plain relative path in the
+ * worktree. 0, or -1 with where ("/checks/1/name", relative to the array's
+ * owner) and why filled.
+ */
+int checkrun_rules(const cJSON *checks, char *where, size_t wlen, char *why, size_t ylen);
 
 #endif

@@ -21,6 +21,7 @@
 #include "lib/canon.h"
 #include "lib/json.h"
 #include "lib/xalloc.h"
+#include "checkrun.h"
 #include "engine-int.h"
 #include "worktree.h"
 
@@ -112,6 +113,13 @@ plan_rules(const cJSON *plan, const char *worktree, char *const *reserved, size_
 				          "not inside the worktree",
 				          i, pk, path->valuestring);
 			free(abs);
+		}
+		{
+			char where[64], why[256];
+
+			if (checkrun_rules(cJSON_GetObjectItemCaseSensitive(ph, "checks"), where,
+			                   sizeof(where), why, sizeof(why)) != 0)
+				strv_addf(errs, "/phases/%d%s: %s", i, where, why);
 		}
 		cJSON_ArrayForEach(role, cJSON_GetObjectItemCaseSensitive(ph, "roles"))
 		{

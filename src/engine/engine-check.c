@@ -739,21 +739,12 @@ validate_repo_config(struct engine *e, const cJSON *doc, const char *what, struc
 		return 0;
 	r = schema_validate(e->reg, REPO_CONFIG_SCHEMA, doc, &serr, err);
 	if (r == 1) {
-		cJSON *checks = cJSON_GetObjectItemCaseSensitive(doc, "checks");
-		const cJSON *c;
-		int i = 0;
+		char where[64], why[256];
 
-		cJSON_ArrayForEach(c, checks)
-		{
-			const cJSON *cwd = cJSON_GetObjectItemCaseSensitive(c, "cwd");
-			char why[256];
-
-			if (cJSON_IsString(cwd) &&
-			    worktree_artifact_path_check(cwd->valuestring, why, sizeof(why)) != 0)
-				return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-				                    "%s: /checks/%d/cwd: %s", what, i, why);
-			i++;
-		}
+		if (checkrun_rules(cJSON_GetObjectItemCaseSensitive(doc, "checks"), where,
+		                   sizeof(where), why, sizeof(why)) != 0)
+			return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "%s: %s: %s",
+			                    what, where, why);
 		return 0;
 	}
 	if (r == 0) {
