@@ -523,6 +523,37 @@ status_phase(struct model_status *ns, struct model_phase *p, const struct result
 	}
 }
 
+/*
+ * A gate's detail: "<artifact> valid", then how the phase's checks went
+ * (", checks 2/2 passed", or ", check lint FAILED (1/2 passed)" when the
+ * gate opened because a required check failed past its repairs).
+ */
+static char *
+gate_detail(const struct result_status *st, const struct result_approval *o, const char *path)
+{
+	const char *failed = json_str(o->payload, "failedCheck", NULL);
+	struct buf b = BUF_INIT;
+	size_t n = 0, passed = 0;
+
+	if (path != NULL)
+		buf_printf(&b, "%s valid", path);
+	else
+		buf_puts(&b, o->kind ? o->kind : "");
+	/* The gate's own phase's checks; a gate without (a final review): the run's. */
+	for (int pass = 0; pass < 2 && n == 0; pass++)
+		for (size_t i = 0; i < st->nchecks; i++)
+			if (pass == 1 || (o->phase_id != NULL &&
+			                  strcmp(st->checks[i].phase_id, o->phase_id) == 0)) {
+				n++;
+				passed += strcmp(st->checks[i].state, "passed") == 0;
+			}
+	if (failed != NULL)
+		buf_printf(&b, ", check %s FAILED (%zu/%zu passed)", failed, passed, n);
+	else if (n > 0)
+		buf_printf(&b, ", checks %zu/%zu passed", passed, n);
+	return buf_detach(&b);
+}
+
 /* The queue items of the run: its pending gates, then its sessions that need input. */
 static void
 status_items(struct model_status *ns, const struct result_status *st, time_t now)
@@ -542,10 +573,7 @@ status_items(struct model_status *ns, const struct result_status *st, time_t now
 		it->phase_key = dupor(json_str(o->payload, "phaseKey", NULL), NULL);
 		it->artifact_path = dupor(path, NULL);
 		it->schema = dupor(json_str(o->payload, "schema", NULL), NULL);
-		if (path != NULL)
-			it->detail = xasprintf("%s valid", path);
-		else
-			it->detail = xstrdup(o->kind ? o->kind : "");
+		it->detail = gate_detail(st, o, path);
 		it->since = model_parse_time(o->created_at);
 		if (it->since == 0)
 			it->since = now;
