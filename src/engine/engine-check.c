@@ -313,7 +313,7 @@ start_check(struct engine *e, const struct store_run *run, const struct store_ph
 	else if (worktree_path_inside(run->worktree_root, d->cwd, &cwd, &serr) != 0)
 		cwd = NULL;
 	pl = eng_payload_str("phaseKey", ph->phase_key, "name", d->name, "outputPath", out, "cause",
-	                     nstarted > 0 ? "process_restart" : NULL, NULL);
+	                     nstarted > 0 ? "rerun" : NULL, NULL);
 	cJSON_AddItemToObject(pl, "argv", argv_json(d->argv));
 	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
 	cJSON_AddNumberToObject(pl, "repair", ph->repairs);

@@ -69,9 +69,11 @@ eng_recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct
 		eng_cancel_timers(e, run_id, ph.id);
 		eng_arm_timer(e, run_id, ph.id, ph.attempts, due);
 	}
+	/* A validating phase's checks go on (one whose result came while paused runs again). */
 	r = strcmp(ph.state, DF_PHASE(AWAITING_ARTIFACT)) == 0
 	        ? eng_check_and_advance(e, run_id, ph.id, err)
-	        : 0;
+	    : strcmp(ph.state, DF_PHASE(VALIDATING)) == 0 ? eng_checks_next(e, run_id, ph.id, err)
+	                                                  : 0;
 	store_phase_clear(&ph);
 	return r;
 }
@@ -228,9 +230,7 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 		return eng_advance(e, run->id, err);
 	if (strcmp(ph.state, DF_PHASE(VALIDATING)) == 0) {
 		/* Its checks were running: the one that ran with the old server runs again. */
-		r = eng_recheck_active_phase(e, run->id, 2, err) == 0
-		        ? eng_checks_next(e, run->id, ph.id, err)
-		        : -1;
+		r = eng_recheck_active_phase(e, run->id, 2, err);
 		store_phase_clear(&ph);
 		return r;
 	}

@@ -66,7 +66,7 @@ wait_until 60 sh -c "'$DEVFLOW' logs '$run' | grep -q approval.requested.*final_
 ok $? "the next server took the run on to the final review"
 "$DEVFLOW" logs "$run" >"$T_TMP/log2"
 is "$(grep -c check.started "$T_TMP/log2")" 2 "the check was started again"
-like "$(grep check.started "$T_TMP/log2" | tail -1)" '"cause":"process_restart"' "because of the restart"
+like "$(grep check.started "$T_TMP/log2" | tail -1)" '"cause":"rerun"' "as a rerun"
 like "$(grep check.passed "$T_TMP/log2")" 'slow-ok' "and passed"
 
 # A review that asks for changes: the implementer gets the findings, the second review passes.

@@ -339,7 +339,7 @@ test_check_running_at_restart_runs_again(void **state)
 	h_restart(h, 0);
 	assert_int_equal(h_count_events(h, run, "check.started"), 2);
 	cause = last_str(h, run, "check.started", "cause");
-	assert_string_equal(cause, "process_restart");
+	assert_string_equal(cause, "rerun");
 	free(cause);
 	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
 	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
@@ -378,6 +378,30 @@ test_self_check_reruns_lost_check(void **state)
 	assert_int_equal(found, 1);
 	assert_non_null(strstr(h->stranded_what, "checks ran in no process"));
 	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
+	free(plan);
+}
+
+/* A check that ends while its run is paused counts for nothing; resuming runs it again. */
+static void
+test_check_result_while_paused_runs_again(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX],
+	    *plan = plan_with("[{\"name\":\"ok\",\"argv\":[\"true\"]}]", NULL, NULL);
+
+	h->checks_hold = 1;
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	assert_string_equal(h_phase_state(h, run, "implement"), "validating");
+	h_must_pause(h, run);
+	assert_int_equal(h_run_checks(h), 1);
+	assert_int_equal(h_count_events(h, run, "check.passed"), 0);
+	h->checks_hold = 0;
+	h_script(h, "review", H_REVIEW_OK, H_IDLE);
+	h_must_resume(h, run);
+	assert_int_equal(h_count_events(h, run, "check.started"), 2);
+	assert_int_equal(h_count_events(h, run, "check.passed"), 1);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
 	free(plan);
 }
 
@@ -608,6 +632,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_check_running_at_restart_runs_again, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_self_check_reruns_lost_check, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_check_result_while_paused_runs_again, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_no_check_runner_fails_check_clearly, h_setup,
 		                                h_teardown),
