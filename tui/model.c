@@ -342,6 +342,47 @@ rebuild_queue(struct model *m)
 	qsort(m->queue, m->nqueue, sizeof *m->queue, item_cmp);
 }
 
+/*
+ * check.* ("make-test (implement) exit 2", "… timed out") and review.round
+ * ("review sends implement back (round 1, 2 findings)") into b; 0 when type
+ * is neither.
+ */
+static int
+round_or_check_text(struct buf *b, const char *type, const cJSON *payload)
+{
+	const char *ph = json_str(payload, "phaseKey", "?");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(payload, "exitCode");
+
+	if (strcmp(type, "review.round") == 0) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(payload, "round");
+
+		buf_printf(b, "%s sends %s back", ph, json_str(payload, "targetPhaseKey", "?"));
+		if (strcmp(json_str(payload, "cause", ""), "human") == 0)
+			buf_printf(b, " (%s's change request)",
+			           json_str(payload, "actor", "a person"));
+		else
+			buf_printf(b, " (round %d, %d findings)",
+			           cJSON_IsNumber(r) ? r->valueint : 0,
+			           cJSON_GetArraySize(
+			               cJSON_GetObjectItemCaseSensitive(payload, "findings")));
+		return 1;
+	}
+	if (strncmp(type, "check.", 6) != 0)
+		return 0;
+	buf_printf(b, "%s (%s)", json_str(payload, "name", "?"), ph);
+	if (strcmp(type, "check.failed") != 0)
+		return 1;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(payload, "timedOut")))
+		buf_puts(b, " timed out");
+	else if (json_str(payload, "error", NULL) != NULL)
+		buf_printf(b, " could not run: %s", json_str(payload, "error", NULL));
+	else if (cJSON_IsNumber(code) && code->valueint >= 0)
+		buf_printf(b, " exit %d", code->valueint);
+	else
+		buf_puts(b, " killed");
+	return 1;
+}
+
 char *
 model_event_text(const char *type, const cJSON *payload)
 {
@@ -349,7 +390,9 @@ model_event_text(const char *type, const cJSON *payload)
 	const char *ph = json_str(payload, "phaseKey", NULL);
 	const cJSON *v;
 
-	if (strcmp(type, "phase.started") == 0 && ph != NULL) {
+	if (round_or_check_text(&b, type, payload)) {
+		/* said */
+	} else if (strcmp(type, "phase.started") == 0 && ph != NULL) {
 		buf_puts(&b, ph);
 		if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(payload, "attempt")))
 			buf_printf(&b, " (attempt %d)", v->valueint);

@@ -487,6 +487,34 @@ test_model_text(void **state)
 	assert_string_equal(t, "planner ended with status 3");
 	free(t);
 	cJSON_Delete(pl);
+	/* Checks: which one, where, and how it ended; review rounds: who goes back, why. */
+	pl = parse("{\"phaseKey\": \"implement\", \"name\": \"make-test\", \"exitCode\": 2, "
+	           "\"timedOut\": false}");
+	t = model_event_text("check.failed", pl);
+	assert_string_equal(t, "make-test (implement) exit 2");
+	free(t);
+	t = model_event_text("check.started", pl);
+	assert_string_equal(t, "make-test (implement)");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"phaseKey\": \"implement\", \"name\": \"slow\", \"exitCode\": -1, "
+	           "\"timedOut\": true}");
+	t = model_event_text("check.failed", pl);
+	assert_string_equal(t, "slow (implement) timed out");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"phaseKey\": \"review\", \"targetPhaseKey\": \"implement\", \"cause\": "
+	           "\"review\", \"round\": 1, \"findings\": [{}, {}]}");
+	t = model_event_text("review.round", pl);
+	assert_string_equal(t, "review sends implement back (round 1, 2 findings)");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"phaseKey\": \"review\", \"targetPhaseKey\": \"implement\", \"cause\": "
+	           "\"human\", \"actor\": \"bob\"}");
+	t = model_event_text("review.round", pl);
+	assert_string_equal(t, "review sends implement back (bob's change request)");
+	free(t);
+	cJSON_Delete(pl);
 }
 
 static void
