@@ -71,7 +71,7 @@ like "$(grep check.passed "$T_TMP/log2")" 'slow-ok' "and passed"
 
 # A review that asks for changes: the implementer gets the findings, the second review passes.
 make_repo "$T_TMP/repo3"
-run=$(start_run "$T_TMP/repo3" --scenario review=changes-then-approve)
+run=$(start_run "$T_TMP/repo3" --scenario review=changes-then-approve --check true --check ' true ')
 ok $? "started $run with a reviewer that asks for changes once"
 wait_until 30 state_is "$run" awaiting_approval
 dj approve "$run"
@@ -85,4 +85,19 @@ is "$(jv result.phases.1.attempts)" 2 "the implementer ran twice"
 is "$(jv result.phases.2.attempts)" 2 "the reviewer ran twice"
 wt=$(jv result.run.worktreeRoot)
 like "$(cat "$wt/change-summary.json")" 'Addressed 1 review finding' "the implementer read the finding"
+is "$(jv result.checks.0.name) $(jv result.checks.1.name)" "true true-2" \
+	"two --check with the same name are told apart"
+
+# Bad checks are refused before anything starts, naming what was wrong.
+out=$("$DEVFLOW" start --repo "$T_TMP/repo3" --requirements "$T_TMP/req.md" --check '  ' 2>&1)
+is $? 2 "an empty --check is a usage error"
+like "$out" "--check '  ': expected a command" "naming it"
+printf '{"checks": [{"name": "unit", "argv": "make test"}]}\n' >"$T_TMP/repo3/devflow.json"
+git -C "$T_TMP/repo3" add devflow.json
+git -C "$T_TMP/repo3" -c user.name=t -c user.email=t@t commit -q -m checks
+"$DEVFLOW" abort "$run" >/dev/null 2>&1
+out=$("$DEVFLOW" start --repo "$T_TMP/repo3" --requirements "$T_TMP/req.md" --backend planner=fake \
+	--backend implementer=fake --backend reviewer=fake 2>&1)
+ok $([ $? -ne 0 ]; echo $?) "a bad devflow.json refuses the start"
+like "$out" 'devflow.json \(on main\): /checks/0/argv' "naming the file and the JSON path"
 done_testing
