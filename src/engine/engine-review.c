@@ -36,9 +36,38 @@ def_schema(const cJSON *def)
 	return cJSON_IsString(s) ? s->valuestring : "";
 }
 
+/* The run's template's maxReviewRounds (its catalog row), or 2 when it sets none. */
+static int
+template_rounds(struct engine *e, const char *run_id)
+{
+	struct store_catalog_entry *t = NULL;
+	struct store_run run;
+	size_t n = 0;
+	int rounds = 2;
+	long long v;
+
+	if (store_run_get(e->st, run_id, &run, NULL) != 1)
+		return rounds;
+	if (store_catalog_list(e->st, STORE_CATALOG_TEMPLATE, &t, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(t[i].id, run.template_id) == 0) {
+				cJSON *def = cJSON_Parse(t[i].definition);
+
+				if (json_int(
+				        cJSON_GetObjectItemCaseSensitive(def, "maxReviewRounds"), 0,
+				        10, &v) == 0)
+					rounds = (int)v;
+				cJSON_Delete(def);
+			}
+	store_catalog_entries_free(t, n);
+	store_run_clear(&run);
+	return rounds;
+}
+
 /*
  * The phase ph reviews, into *target: 1, or 0 when it reviews none (not a
- * review phase, or no such phase in the run); *max_rounds gets its limit.
+ * review phase, or no such phase in the run); *max_rounds gets its limit:
+ * the phase's maxReviewRounds, else its template's, else 2.
  */
 static int
 review_target(struct engine *e, const struct store_phase *ph, struct store_phase *target,
@@ -55,7 +84,7 @@ review_target(struct engine *e, const struct store_phase *ph, struct store_phase
 	*max_rounds =
 	    json_int(cJSON_GetObjectItemCaseSensitive(def, "maxReviewRounds"), 0, 10, &n) == 0
 	        ? (int)n
-	        : 2;
+	        : template_rounds(e, ph->run_id);
 	if (!cJSON_IsString(rv) && !by_schema) {
 		cJSON_Delete(def);
 		return 0;

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
+#include "lib/canon.h"
 #include "lib/xalloc.h"
 #include "engine_harness.h"
 
@@ -592,6 +593,45 @@ test_change_request_at_final_gate_reaches_implementer(void **state)
 	assert_string_equal(h_run_state(h, run), "completed");
 }
 
+/* The template's maxReviewRounds holds for the review phases its plans add. */
+static void
+test_template_max_review_rounds(void **state)
+{
+	struct harness *h = *state;
+	static const char def[] =
+	    "{\"name\":\"development\",\"version\":2,\"description\":\"d\","
+	    "\"roles\":[\"planner\",\"implementer\",\"reviewer\"],\"maxReviewRounds\":0,"
+	    "\"phases\":[{\"key\":\"plan\",\"title\":\"Plan the work\",\"roles\":[\"planner\"],"
+	    "\"expectedArtifact\":{\"path\":\"plan.json\",\"schema\":\"dev/phase-plan@1\"},"
+	    "\"gates\":[\"plan_review\"]}]}";
+	cJSON *j = cJSON_Parse(def);
+	char hash[CANON_HASH_HEX], run[ENGINE_ID_MAX];
+	struct store_catalog_entry t = { .name = "development",
+		                         .version = 2,
+		                         .hash = hash,
+		                         .definition = (char *)def,
+		                         .source = "test" };
+	struct engine_start_request req = { 0 };
+	struct df_error err;
+
+	canon_hash(j, hash);
+	cJSON_Delete(j);
+	assert_int_equal(store_catalog_put(h->st, STORE_CATALOG_TEMPLATE, &t, NULL, &err), 0);
+	h_fake_request(&req, h->repo, "main");
+	req.template_name = "development";
+	req.template_version = 2;
+	h_script(h, "plan", H_PLAN_OK, H_IDLE);
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	h_script(h, "review", REVIEW_CHANGES, H_IDLE);
+	if (engine_start(h->e, &req, run, &err) != 0)
+		fail_msg("start: %s", err.message);
+	approve(h, run, "p1");
+	/* No round: the review's changes_requested goes straight to the person. */
+	assert_int_equal(h_count_events(h, run, "review.round"), 0);
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	assert_int_equal(h_phase_attempts(h, run, "implement"), 1);
+}
+
 /* A server killed after a round: the implementer's restarted attempt still has the findings. */
 static void
 test_review_round_survives_restart(void **state)
@@ -646,6 +686,8 @@ main(void)
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_change_request_at_final_gate_reaches_implementer, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_template_max_review_rounds, h_setup,
+		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_review_round_survives_restart, h_setup,
 		                                h_teardown),
 	};
