@@ -198,13 +198,15 @@ check_state_load(struct engine *e, const struct store_phase *ph, const struct ch
 /* ---- ids of running checks: "<phase>/<attempt>/<repair>/<index>" ---------- */
 
 static void
-running_add(struct engine *e, const char *id)
+running_add(struct engine *e, const char *run_id, const char *id)
 {
 	if (e->nrunning == e->crunning) {
 		e->crunning = e->crunning ? e->crunning * 2 : 8;
 		e->running = xreallocarray(e->running, e->crunning, sizeof(*e->running));
 	}
-	e->running[e->nrunning++] = xstrdup(id);
+	e->running[e->nrunning].id = xstrdup(id);
+	snprintf(e->running[e->nrunning].run_id, sizeof(e->running[0].run_id), "%s", run_id);
+	e->nrunning++;
 }
 
 /* Remove id; 1 when it was there. */
@@ -212,8 +214,8 @@ static int
 running_remove(struct engine *e, const char *id)
 {
 	for (size_t i = 0; i < e->nrunning; i++)
-		if (strcmp(e->running[i], id) == 0) {
-			free(e->running[i]);
+		if (strcmp(e->running[i].id, id) == 0) {
+			free(e->running[i].id);
 			e->running[i] = e->running[--e->nrunning];
 			return 1;
 		}
@@ -226,16 +228,38 @@ eng_checks_driven(struct engine *e, const char *phase_id)
 	size_t n = strlen(phase_id);
 
 	for (size_t i = 0; i < e->nrunning; i++)
-		if (strncmp(e->running[i], phase_id, n) == 0 && e->running[i][n] == '/')
+		if (strncmp(e->running[i].id, phase_id, n) == 0 && e->running[i].id[n] == '/')
 			return 1;
 	return 0;
+}
+
+/*
+ * The run ended: the checks still running for it are told to stop
+ * (host->check_cancel: the server kills their process groups) and
+ * forgotten, so an aborted run does not keep a long `make test` going.
+ */
+void
+eng_checks_cancel_run(struct engine *e, const char *run_id)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < e->nrunning; i++) {
+		if (strcmp(e->running[i].run_id, run_id) != 0) {
+			e->running[j++] = e->running[i];
+			continue;
+		}
+		if (e->host->check_cancel != NULL)
+			e->host->check_cancel(e->hctx, e->running[i].id);
+		free(e->running[i].id);
+	}
+	e->nrunning = j;
 }
 
 void
 eng_checks_free(struct engine *e)
 {
 	for (size_t i = 0; i < e->nrunning; i++)
-		free(e->running[i]);
+		free(e->running[i].id);
 	free(e->running);
 	e->running = NULL;
 	e->nrunning = e->crunning = 0;
@@ -288,11 +312,11 @@ eng_checks_count(struct engine *e, const struct store_run *run, const struct sto
 
 /* The host could not start (or has no runner for) a check: it ends at once, failed. */
 static void
-check_not_started(struct engine *e, const char *id, const char *why)
+check_not_started(struct engine *e, const char *run_id, const char *id, const char *why)
 {
 	struct engine_check_result res = { .exit_code = -1, .error = why };
 
-	running_add(e, id);
+	running_add(e, run_id, id);
 	engine_check_done(e, id, &res);
 }
 
@@ -332,11 +356,11 @@ start_check(struct engine *e, const struct store_run *run, const struct store_ph
 	}
 	rc = 0;
 	if (cwd == NULL) {
-		check_not_started(e, id, serr.message);
+		check_not_started(e, ph->run_id, id, serr.message);
 		goto out;
 	}
 	if (e->host->check_start == NULL) {
-		check_not_started(e, id, "this server runs no checks");
+		check_not_started(e, ph->run_id, id, "this server runs no checks");
 		goto out;
 	}
 	memset(&spec, 0, sizeof(spec));
@@ -349,10 +373,10 @@ start_check(struct engine *e, const struct store_run *run, const struct store_ph
 	spec.output_path = out;
 	spec.timeout_ms = d->timeout_ms;
 	spec.max_output = CHECKRUN_DEFAULT_MAX_OUTPUT;
-	running_add(e, id);
+	running_add(e, ph->run_id, id);
 	if (e->host->check_start(e->hctx, &spec, &serr) != 0) {
 		running_remove(e, id);
-		check_not_started(e, id, serr.message);
+		check_not_started(e, ph->run_id, id, serr.message);
 	}
 out:
 	free(out);

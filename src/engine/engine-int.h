@@ -57,6 +57,12 @@ struct item {
 	uint64_t timer;
 };
 
+/* A check the host runs for the engine: its id ("<phase>/<attempt>/<repair>/<index>"), its run. */
+struct running_check {
+	char *id;
+	char run_id[ENGINE_ID_MAX];
+};
+
 /* An event appended in the open transaction: the host hears of it at commit. */
 struct note {
 	char run_id[ENGINE_ID_MAX];
@@ -86,9 +92,9 @@ struct engine {
 	size_t nnotes, cnotes;
 	char **stops; /* sessions to stop once the transaction is committed */
 	size_t nstops, cstops;
-	int64_t check_ms;     /* the self-check's period; 0: none */
-	uint64_t check_timer; /* its timer (host id), 0 when not armed */
-	char **running;       /* check ids the host runs for this engine now */
+	int64_t check_ms;              /* the self-check's period; 0: none */
+	uint64_t check_timer;          /* its timer (host id), 0 when not armed */
+	struct running_check *running; /* the checks the host runs for this engine now */
 	size_t nrunning, crunning;
 };
 
@@ -200,6 +206,7 @@ int eng_checks_driven(struct engine *e, const char *phase_id);
 int eng_checks_failure_text(struct engine *e, const struct store_phase *ph, char ***out, size_t *n,
                             struct df_error *err);
 void eng_checks_free(struct engine *e);
+void eng_checks_cancel_run(struct engine *e, const char *run_id);
 int eng_checks_status(struct engine *e, cJSON *o, const char *run_id, struct df_error *err);
 int eng_checks_for_start(struct engine *e, const char *repo, const char *base, char **extra,
                          struct df_error *err);

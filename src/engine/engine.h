@@ -100,6 +100,11 @@ struct engine_host_ops {
 	 * message). NULL: this host runs no checks, and every check fails so.
 	 */
 	int (*check_start)(void *ctx, const struct engine_check_spec *spec, struct df_error *err);
+	/*
+	 * Optional: the run of a check check_start runs has ended (aborted,
+	 * failed, completed): stop it now; its result is not wanted any more.
+	 */
+	void (*check_cancel)(void *ctx, const char *check_id);
 };
 
 /* What the engine asks the driver to start: one agent session for one phase attempt. */

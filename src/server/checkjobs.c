@@ -22,6 +22,7 @@ struct job {
 	int64_t timeout_ms;
 	size_t max_output;
 	volatile int cancel;
+	int dropped;      /* the loop side: its result is not wanted (checkjobs_cancel) */
 	struct job *next; /* outstanding jobs, for cancelling at the end */
 	/* Filled on the worker thread: */
 	int rc;
@@ -79,7 +80,7 @@ job_done(void *result, int cancelled, void *arg)
 			*pp = j->next;
 			break;
 		}
-	if (!cancelled && !cj->closing) {
+	if (!cancelled && !cj->closing && !j->dropped) {
 		struct engine_check_result r = { 0 };
 
 		if (j->rc != 0) {
@@ -138,6 +139,16 @@ checkjobs_start(struct checkjobs *cj, const struct engine_check_spec *spec, stru
 	j->next = cj->jobs;
 	cj->jobs = j;
 	return 0;
+}
+
+void
+checkjobs_cancel(struct checkjobs *cj, const char *check_id)
+{
+	for (struct job *j = cj->jobs; j; j = j->next)
+		if (strcmp(j->id, check_id) == 0) {
+			j->cancel = 1;
+			j->dropped = 1;
+		}
 }
 
 void

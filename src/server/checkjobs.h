@@ -27,6 +27,10 @@ struct checkjobs *checkjobs_new(struct loop *loop, checkjobs_done_fn *done, void
 int checkjobs_start(struct checkjobs *cj, const struct engine_check_spec *spec,
                     struct df_error *err);
 
+/* Kill the command of check_id now (its process group) and drop its result; unknown ids: nothing.
+ */
+void checkjobs_cancel(struct checkjobs *cj, const char *check_id);
+
 /* Kill what still runs, wait for it, free. NULL is a no-op. done is not called any more. */
 void checkjobs_free(struct checkjobs *cj);
 

@@ -176,8 +176,17 @@ host_check_start(void *ctx, const struct engine_check_spec *spec, struct df_erro
 	return checkjobs_start(rt->checks, spec, err);
 }
 
+static void
+host_check_cancel(void *ctx, const char *check_id)
+{
+	struct runtime *rt = ctx;
+
+	checkjobs_cancel(rt->checks, check_id);
+}
+
 static const struct engine_host_ops host_ops = {
 	.check_start = host_check_start,
+	.check_cancel = host_check_cancel,
 	.now_ms = engine_clock_now_ms,
 	.new_id = engine_uuid_new_id,
 	.timer_add = host_timer_add,

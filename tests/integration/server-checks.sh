@@ -69,6 +69,17 @@ is "$(grep -c check.started "$T_TMP/log2")" 2 "the check was started again"
 like "$(grep check.started "$T_TMP/log2" | tail -1)" '"cause":"rerun"' "as a rerun"
 like "$(grep check.passed "$T_TMP/log2")" 'slow-ok' "and passed"
 
+# Aborting a run stops its running check (its process group is killed), not at its timeout.
+make_repo "$T_TMP/repo4"
+run=$(start_run "$T_TMP/repo4" --check "sleep 61.5$$")
+wait_until 30 state_is "$run" awaiting_approval
+dj approve "$run"
+wait_until 30 pgrep -f "[s]leep 61.5$$"
+ok $? "the slow check runs"
+"$DEVFLOW" abort "$run" >/dev/null
+wait_until 10 sh -c "! pgrep -f '[s]leep 61.5$$'"
+ok $? "aborting the run killed it"
+
 # A review that asks for changes: the implementer gets the findings, the second review passes.
 make_repo "$T_TMP/repo3"
 run=$(start_run "$T_TMP/repo3" --scenario review=changes-then-approve --check true --check ' true ')

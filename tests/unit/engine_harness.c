@@ -161,6 +161,24 @@ host_check_start(void *ctx, const struct engine_check_spec *spec, struct df_erro
 	return 0;
 }
 
+static void
+host_check_cancel(void *ctx, const char *check_id)
+{
+	struct harness *h = ctx;
+
+	h->checks_cancelled++;
+	for (size_t i = 0; i < h->nchecks; i++)
+		if (strcmp(h->checks[i].id, check_id) == 0) {
+			for (size_t j = 0; h->checks[i].argv[j]; j++)
+				free(h->checks[i].argv[j]);
+			free(h->checks[i].argv);
+			memmove(&h->checks[i], &h->checks[i + 1],
+			        (h->nchecks - i - 1) * sizeof(h->checks[0]));
+			h->nchecks--;
+			break;
+		}
+}
+
 int
 h_run_checks(struct harness *h)
 {
@@ -190,6 +208,7 @@ static const struct engine_host_ops host_ops_nocheck = {
 
 static const struct engine_host_ops host_ops = {
 	.check_start = host_check_start,
+	.check_cancel = host_check_cancel,
 	.now_ms = host_now,
 	.new_id = host_id,
 	.timer_add = host_timer_add,

@@ -85,7 +85,8 @@ struct harness {
 	size_t nchecks;
 	int checks_hold;
 	int checks_started;
-	int no_check_runner; /* the host has no check_start */
+	int checks_cancelled; /* check_cancel calls (a held check is dropped) */
+	int no_check_runner;  /* the host has no check_start */
 	/* Optional: called for every committed event (the server's tests push them). */
 	void (*on_event)(void *ctx, const struct store_event *ev);
 	void *on_event_ctx;

@@ -406,6 +406,26 @@ test_check_result_while_paused_runs_again(void **state)
 	free(plan);
 }
 
+/* An aborted run's running check is stopped, not left to run to its timeout. */
+static void
+test_abort_stops_the_running_check(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX],
+	    *plan = plan_with("[{\"name\":\"ok\",\"argv\":[\"true\"]}]", NULL, NULL);
+	struct df_error err;
+
+	h->checks_hold = 1;
+	h_script(h, "implement", H_CHANGE_OK, H_IDLE);
+	start_past_plan(h, plan, NULL, run);
+	assert_int_equal(h->nchecks, 1);
+	assert_int_equal(engine_abort(h->e, run, "enough", &err), 0);
+	assert_int_equal(h->checks_cancelled, 1);
+	assert_int_equal(h->nchecks, 0);
+	assert_string_equal(h_run_state(h, run), "aborted");
+	free(plan);
+}
+
 static void
 test_no_check_runner_fails_check_clearly(void **state)
 {
@@ -674,6 +694,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_self_check_reruns_lost_check, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_check_result_while_paused_runs_again, h_setup,
+		                                h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_stops_the_running_check, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_no_check_runner_fails_check_clearly, h_setup,
 		                                h_teardown),
