@@ -752,6 +752,35 @@ md_commands(struct buf *b, const cJSON *r)
 	buf_putc(b, '\n');
 }
 
+/* "- round 1: review sent implement back (2 findings): summary", or "… (bob's change request):
+ * comment". */
+static void
+md_review_rounds(struct buf *b, const cJSON *r)
+{
+	const cJSON *x, *list = cJSON_GetObjectItemCaseSensitive(r, "reviewRounds");
+
+	if (cJSON_GetArraySize(list) == 0)
+		return; /* no section for runs without review rounds (and older reports) */
+	md_section(b, "Review rounds", list, "");
+	cJSON_ArrayForEach(x, list)
+	{
+		int human = strcmp(json_str(x, "cause", ""), "human") == 0;
+
+		if (human)
+			buf_printf(b, "- %s sent %s back (%s's change request)",
+			           json_str(x, "phaseKey", "?"), json_str(x, "targetPhaseKey", "?"),
+			           json_str(x, "actor", "a person"));
+		else
+			buf_printf(b, "- round %ld: %s sent %s back (%ld findings)",
+			           jint(x, "round", 0), json_str(x, "phaseKey", "?"),
+			           json_str(x, "targetPhaseKey", "?"), jint(x, "findings", 0));
+		if (json_str(x, human ? "comment" : "summary", NULL) != NULL)
+			buf_printf(b, ": %s", json_str(x, human ? "comment" : "summary", ""));
+		buf_putc(b, '\n');
+	}
+	buf_putc(b, '\n');
+}
+
 static void
 md_artifacts(struct buf *b, const cJSON *r)
 {
@@ -813,6 +842,7 @@ report_markdown(const char *report_json)
 	md_phases(&b, phases);
 	md_approvals(&b, r, phases);
 	md_findings(&b, r);
+	md_review_rounds(&b, r);
 	md_commands(&b, r);
 	md_artifacts(&b, r);
 	md_unresolved(&b, r);

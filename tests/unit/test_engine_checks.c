@@ -560,6 +560,16 @@ test_review_finding_reaches_implementer_then_passes(void **state)
 	{
 		cJSON *r = report_of(h, run), *rr;
 
+		char *mdp = xasprintf("%s/%s/%s.report.md", h->ws, run, run);
+		char *md = buf_file_text(mdp, 1 << 20);
+
+		/* The Markdown report says who sent what back, and why. */
+		assert_non_null(md);
+		assert_non_null(strstr(md,
+		                       "## Review rounds\n\n- round 1: review sent implement back "
+		                       "(2 findings): The empty name crashes.\n"));
+		free(md);
+		free(mdp);
 		rr = cJSON_GetObjectItemCaseSensitive(r, "reviewRounds");
 		assert_int_equal(cJSON_GetArraySize(rr), 1);
 		assert_string_equal(
