@@ -13,6 +13,7 @@ nobase_dist_pkgdata_DATA = \
 	schemas/devflow/template@1.json \
 	schemas/devflow/persona@1.json \
 	schemas/devflow/backend@1.json \
+	schemas/devflow/repo-config@1.json \
 	schemas/dev/phase-plan@1.json \
 	schemas/dev/change-summary@1.json \
 	schemas/dev/review-findings@1.json \

@@ -68,12 +68,15 @@ agent_sources = \
 engine_sources = \
 	src/engine/binding.c src/engine/binding.h \
 	src/engine/catalog.c src/engine/catalog.h \
+	src/engine/checkrun.c src/engine/checkrun.h \
 	src/engine/engine.c src/engine/engine.h src/engine/engine-int.h \
 	src/engine/engine-artifact.c \
+	src/engine/engine-check.c \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
 	src/engine/engine-phase.c \
 	src/engine/engine-recover.c \
+	src/engine/engine-review.c \
 	src/engine/engine-start.c \
 	src/engine/engine-status.c \
 	src/engine/instructions.c src/engine/instructions.h \
@@ -94,6 +97,7 @@ proto_sources = \
 # driver, the adapter between agent sessions and the engine.
 server_sources = \
 	src/server/driver.c src/server/driver.h \
+	src/server/checkjobs.c src/server/checkjobs.h \
 	src/server/runtime.c src/server/runtime.h \
 	src/server/server-catalog.c \
 	src/server/server-client.c \

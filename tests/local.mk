@@ -33,6 +33,7 @@ UNIT_TESTS = \
 	tests/unit/test_detect \
 	tests/unit/test_driver \
 	tests/unit/test_e2e_fake \
+	tests/unit/test_engine_checks \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_recovery \
 	tests/unit/test_engine_rules \
@@ -87,6 +88,7 @@ SHELL_TESTS = \
 	tests/integration/server-cli.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
+	tests/integration/server-checks.sh \
 	tests/integration/server-reload.sh \
 	tests/integration/server-restart.sh \
 	tests/integration/server-pause-restart.sh \
@@ -131,6 +133,7 @@ EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh te
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
 tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HARNESS)
+tests_unit_test_engine_checks_SOURCES = tests/unit/test_engine_checks.c $(ENGINE_HARNESS)
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
 tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)

@@ -342,6 +342,47 @@ rebuild_queue(struct model *m)
 	qsort(m->queue, m->nqueue, sizeof *m->queue, item_cmp);
 }
 
+/*
+ * check.* ("make-test (implement) exit 2", "… timed out") and review.round
+ * ("review sends implement back (round 1, 2 findings)") into b; 0 when type
+ * is neither.
+ */
+static int
+round_or_check_text(struct buf *b, const char *type, const cJSON *payload)
+{
+	const char *ph = json_str(payload, "phaseKey", "?");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(payload, "exitCode");
+
+	if (strcmp(type, "review.round") == 0) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(payload, "round");
+
+		buf_printf(b, "%s sends %s back", ph, json_str(payload, "targetPhaseKey", "?"));
+		if (strcmp(json_str(payload, "cause", ""), "human") == 0)
+			buf_printf(b, " (%s's change request)",
+			           json_str(payload, "actor", "a person"));
+		else
+			buf_printf(b, " (round %d, %d findings)",
+			           cJSON_IsNumber(r) ? r->valueint : 0,
+			           cJSON_GetArraySize(
+			               cJSON_GetObjectItemCaseSensitive(payload, "findings")));
+		return 1;
+	}
+	if (strncmp(type, "check.", 6) != 0)
+		return 0;
+	buf_printf(b, "%s (%s)", json_str(payload, "name", "?"), ph);
+	if (strcmp(type, "check.failed") != 0)
+		return 1;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(payload, "timedOut")))
+		buf_puts(b, " timed out");
+	else if (json_str(payload, "error", NULL) != NULL)
+		buf_printf(b, " could not run: %s", json_str(payload, "error", NULL));
+	else if (cJSON_IsNumber(code) && code->valueint >= 0)
+		buf_printf(b, " exit %d", code->valueint);
+	else
+		buf_puts(b, " killed");
+	return 1;
+}
+
 char *
 model_event_text(const char *type, const cJSON *payload)
 {
@@ -349,7 +390,9 @@ model_event_text(const char *type, const cJSON *payload)
 	const char *ph = json_str(payload, "phaseKey", NULL);
 	const cJSON *v;
 
-	if (strcmp(type, "phase.started") == 0 && ph != NULL) {
+	if (round_or_check_text(&b, type, payload)) {
+		/* said */
+	} else if (strcmp(type, "phase.started") == 0 && ph != NULL) {
 		buf_puts(&b, ph);
 		if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(payload, "attempt")))
 			buf_printf(&b, " (attempt %d)", v->valueint);
@@ -528,6 +571,37 @@ status_phase(struct model_status *ns, struct model_phase *p, const struct result
 	}
 }
 
+/*
+ * A gate's detail: "<artifact> valid", then how the phase's checks went
+ * (", checks 2/2 passed", or ", check lint FAILED (1/2 passed)" when the
+ * gate opened because a required check failed past its repairs).
+ */
+static char *
+gate_detail(const struct result_status *st, const struct result_approval *o, const char *path)
+{
+	const char *failed = json_str(o->payload, "failedCheck", NULL);
+	struct buf b = BUF_INIT;
+	size_t n = 0, passed = 0;
+
+	if (path != NULL)
+		buf_printf(&b, "%s valid", path);
+	else
+		buf_puts(&b, o->kind ? o->kind : "");
+	/* The gate's own phase's checks; a gate without (a final review): the run's. */
+	for (int pass = 0; pass < 2 && n == 0; pass++)
+		for (size_t i = 0; i < st->nchecks; i++)
+			if (pass == 1 || (o->phase_id != NULL &&
+			                  strcmp(st->checks[i].phase_id, o->phase_id) == 0)) {
+				n++;
+				passed += strcmp(st->checks[i].state, "passed") == 0;
+			}
+	if (failed != NULL)
+		buf_printf(&b, ", check %s FAILED (%zu/%zu passed)", failed, passed, n);
+	else if (n > 0)
+		buf_printf(&b, ", checks %zu/%zu passed", passed, n);
+	return buf_detach(&b);
+}
+
 /* The queue items of the run: its pending gates, then its sessions that need input. */
 static void
 status_items(struct model_status *ns, const struct result_status *st, time_t now)
@@ -547,10 +621,7 @@ status_items(struct model_status *ns, const struct result_status *st, time_t now
 		it->phase_key = dupor(json_str(o->payload, "phaseKey", NULL), NULL);
 		it->artifact_path = dupor(path, NULL);
 		it->schema = dupor(json_str(o->payload, "schema", NULL), NULL);
-		if (path != NULL)
-			it->detail = xasprintf("%s valid", path);
-		else
-			it->detail = xstrdup(o->kind ? o->kind : "");
+		it->detail = gate_detail(st, o, path);
 		it->since = model_parse_time(o->created_at);
 		if (it->since == 0)
 			it->since = now;

@@ -1,7 +1,7 @@
 /*
  * `devflow start --requirements FILE|- [--repo DIR] [--base BRANCH]
  * [--template NAME] [--persona ROLE=NAME]... [--backend ROLE=ID]...
- * [--scenario PHASE=NAME]...`: start a run on a repository. The repository
+ * [--scenario PHASE=NAME]... [--check 'CMD']...`: start a run on a repository. The repository
  * defaults to the current directory and the base branch to its checked-out
  * branch. --scenario picks the fake agent's scenario for a phase (tests and
  * the demo).
@@ -50,6 +50,10 @@ static const struct args_opt start_opts[] = {
 	  .kind = ARGS_REPEAT,
 	  .arg = "PHASE=SCENARIO",
 	  .help = "the fake agent's scenario for a phase (tests, the demo)" },
+	{ .name = "check",
+	  .kind = ARGS_REPEAT,
+	  .arg = "CMD",
+	  .help = "a command devflow runs in the worktree after each change (e.g. 'make test')" },
 	{ 0 },
 };
 
@@ -79,12 +83,69 @@ add_pairs(struct cli_ctx *ctx, cJSON *map, const char *name)
 	return 0;
 }
 
+/*
+ * --check 'make test': a check run with sh -c in the worktree after every
+ * change-summary phase (docs/engine.md "Checks"), named from its command
+ * ("make-test"; "-2", "-3" ... when a name repeats). -1 for an empty one.
+ */
+static int
+add_check(cJSON *checks, const char *cmd)
+{
+	char name[65];
+	size_t n = 0;
+	int dash = 0, k = 1;
+	cJSON *c, *argv;
+
+	for (const char *p = cmd; *p && n < 48; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		         (*p >= '0' && *p <= '9') || *p == '.' || *p == '_';
+
+		if (ok) {
+			if (dash && n > 0)
+				name[n++] = '-';
+			name[n++] = *p;
+			dash = 0;
+		} else {
+			dash = 1;
+		}
+	}
+	name[n] = '\0';
+	if (n == 0)
+		return -1;
+	for (;;) {
+		const cJSON *x;
+		int used = 0;
+		char cand[65];
+
+		snprintf(cand, sizeof(cand), k == 1 ? "%s" : "%s-%d", name, k);
+		cJSON_ArrayForEach(x, checks)
+		{
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(x, "name")->valuestring,
+			           cand) == 0)
+				used = 1;
+		}
+		if (!used) {
+			snprintf(name, sizeof(name), "%s", cand);
+			break;
+		}
+		k++;
+	}
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "name", name);
+	argv = cJSON_AddArrayToObject(c, "argv");
+	cJSON_AddItemToArray(argv, cJSON_CreateString("sh"));
+	cJSON_AddItemToArray(argv, cJSON_CreateString("-c"));
+	cJSON_AddItemToArray(argv, cJSON_CreateString(cmd));
+	cJSON_AddItemToArray(checks, c);
+	return 0;
+}
+
 static int
 cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *req_path = args_get(ctx->args, "requirements"), *repo = ".", *base, *tmpl;
 	cJSON *personas = cJSON_CreateObject(), *backends = cJSON_CreateObject();
-	cJSON *scenarios = cJSON_CreateObject(), *args, *res = NULL;
+	cJSON *scenarios = cJSON_CreateObject(), *checks = cJSON_CreateArray(), *args, *res = NULL;
 	char repo_abs[PATH_MAX], *branch = NULL, *req = NULL;
 	struct df_error err;
 	int rc;
@@ -99,6 +160,14 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 	    (rc = add_pairs(ctx, backends, "backend")) != 0 ||
 	    (rc = add_pairs(ctx, scenarios, "scenario")) != 0)
 		goto out;
+	for (const char *const *c = args_get_all(ctx->args, "check"); *c != NULL; c++) {
+		if (add_check(checks, *c) != 0) {
+			rc = cli_usage(ctx, &cmd_start_entry,
+			               "--check '%s': expected a command, e.g. --check 'make test'",
+			               *c);
+			goto out;
+		}
+	}
 	if (realpath(repo, repo_abs) == NULL) {
 		df_error_set(&err, DF_FATAL, DF_E_INVALID_ARGUMENT, "--repo %s: no such directory",
 		             repo);
@@ -124,6 +193,10 @@ cmd_start_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cJSON_AddItemToObject(args, "personas", personas);
 	cJSON_AddItemToObject(args, "backends", backends);
 	cJSON_AddItemToObject(args, "scenarios", scenarios);
+	if (cJSON_GetArraySize(checks) > 0) {
+		cJSON_AddItemToObject(args, "checks", checks);
+		checks = NULL;
+	}
 	personas = backends = scenarios = NULL;
 	if ((rc = verb_call(ctx, "start", args, &res)) != CLI_OK)
 		goto out;
@@ -143,6 +216,7 @@ out:
 	cJSON_Delete(personas);
 	cJSON_Delete(backends);
 	cJSON_Delete(scenarios);
+	cJSON_Delete(checks);
 	free(branch);
 	free(req);
 	return rc;

@@ -36,6 +36,17 @@ print_status(const struct result_status *st)
 	for (size_t i = 0; i < st->nphases; i++)
 		printf("  %-12s %-18s attempts %d\n", st->phases[i].phase_key, st->phases[i].state,
 		       (int)st->phases[i].attempts);
+	if (st->nchecks > 0) {
+		printf("\nchecks (devflow ran):\n");
+		for (size_t i = 0; i < st->nchecks; i++) {
+			const struct result_check *c = &st->checks[i];
+
+			printf("  %-12s %-16s %-8s %s\n", c->phase_key, c->name, c->state,
+			       OR(c->how, "running"));
+			if (c->output_path != NULL)
+				printf("    output %s\n", c->output_path);
+		}
+	}
 	printf("\napprovals:\n");
 	for (size_t i = 0; i < st->napprovals; i++) {
 		const struct result_approval *a = &st->approvals[i];

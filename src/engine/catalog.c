@@ -25,6 +25,7 @@
 #include "lib/str.h"
 #include "lib/xalloc.h"
 #include "catalog.h"
+#include "checkrun.h"
 #include "worktree.h"
 
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
@@ -211,6 +212,31 @@ string_in(const cJSON *array, const char *s)
 	return 0;
 }
 
+/* A phase's checks (checkrun_rules) and its reviews: an earlier phase of the template. */
+static int
+phase_rules(const cJSON *phases, const cJSON *phase, int i, const char *file, struct df_error *err)
+{
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(phase, "key");
+	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(phase, "reviews");
+	char where[64], why[256], path[128];
+	const cJSON *o;
+
+	if (checkrun_rules(cJSON_GetObjectItemCaseSensitive(phase, "checks"), where, sizeof(where),
+	                   why, sizeof(why)) != 0) {
+		snprintf(path, sizeof(path), "/phases/%d%s", i, where);
+		return invalid(err, file, path, "phase '%s': %s", key->valuestring, why);
+	}
+	if (!cJSON_IsString(rv))
+		return 0;
+	for (o = phases->child; o != phase; o = o->next)
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(o, "key")->valuestring,
+		           rv->valuestring) == 0)
+			return 0;
+	snprintf(path, sizeof(path), "/phases/%d/reviews", i);
+	return invalid(err, file, path, "phase '%s' reviews '%s', which is not an earlier phase",
+	               key->valuestring, rv->valuestring);
+}
+
 static int
 check_template(struct catalog *cat, const char *file, const cJSON *json, struct df_error *err)
 {
@@ -247,6 +273,8 @@ check_template(struct catalog *cat, const char *file, const cJSON *json, struct 
 			}
 			j++;
 		}
+		if (phase_rules(phases, phase, i, file, err) != 0)
+			return -1;
 		if (art != NULL) {
 			const char *apath =
 			    cJSON_GetObjectItemCaseSensitive(art, "path")->valuestring;

@@ -21,6 +21,7 @@
 #include "lib/canon.h"
 #include "lib/json.h"
 #include "lib/xalloc.h"
+#include "checkrun.h"
 #include "engine-int.h"
 #include "worktree.h"
 
@@ -112,6 +113,13 @@ plan_rules(const cJSON *plan, const char *worktree, char *const *reserved, size_
 				          "not inside the worktree",
 				          i, pk, path->valuestring);
 			free(abs);
+		}
+		{
+			char where[64], why[256];
+
+			if (checkrun_rules(cJSON_GetObjectItemCaseSensitive(ph, "checks"), where,
+			                   sizeof(where), why, sizeof(why)) != 0)
+				strv_addf(errs, "/phases/%d%s: %s", i, where, why);
 		}
 		cJSON_ArrayForEach(role, cJSON_GetObjectItemCaseSensitive(ph, "roles"))
 		{
@@ -276,9 +284,10 @@ verdict_clear(struct verdict *v)
  * the engine's limit), parse it, validate it against its schema and, for a
  * phase plan, against the plan rules. Writes nothing. Returns 1 with *v (the
  * caller clears it), 0 when there is nothing to judge (no file, or this very
- * file was judged already), or -1 with err; *fail_reason is then the reason
- * the run fails for (the schema is not known), or NULL when judging itself
- * broke (the store).
+ * file was judged already and was invalid), 3 when this very file was
+ * judged valid already (a failed check sent it back), or -1 with err; *fail_reason is then the
+ * reason the run fails for (the schema is not known), or NULL when judging itself broke (the
+ * store).
  */
 static int
 judge_artifact(struct engine *e, const struct store_run *run, const struct store_phase *ph,
@@ -304,7 +313,11 @@ judge_artifact(struct engine *e, const struct store_run *run, const struct store
 	if (have_last < 0)
 		goto out;
 	if (have_last && last.attempt == ph->attempts && strcmp(last.hash, v->hash) == 0) {
-		rc = 0; /* this very file was judged already */
+		/*
+		 * This very file was judged already. Valid, with the phase waiting
+		 * again, it was sent back by a failed check: its checks run again.
+		 */
+		rc = last.valid ? 3 : 0;
 		goto out;
 	}
 	v->doc = r == 2 ? NULL : cJSON_ParseWithLength(data, len);
@@ -337,7 +350,7 @@ judge_artifact(struct engine *e, const struct store_run *run, const struct store
 	v->valid = v->errs.n == 0;
 	rc = 1;
 out:
-	if (rc != 1)
+	if (rc != 1 && rc != 3)
 		verdict_clear(v);
 	store_artifact_clear(&last);
 	strv_free(&reserved);
@@ -399,8 +412,9 @@ record_artifact(struct engine *e, const struct store_phase *ph, const struct att
 static int
 request_approval(struct engine *e, struct store_phase *ph, const struct attempt_ctx *c,
                  const struct verdict *v, struct store_session *sess, const char *ts,
-                 struct df_error *err)
+                 const char *failed_check, struct df_error *err)
 {
+	const char *gate = c->def.ngates > 0 ? c->def.gates[0] : "check_failed";
 	char req_id[ENGINE_ID_MAX];
 	struct store_approval a = { 0 };
 	char *payload;
@@ -411,12 +425,13 @@ request_approval(struct engine *e, struct store_phase *ph, const struct attempt_
 	free(ph->state);
 	ph->state = xstrdup(DF_PHASE(AWAITING_APPROVAL));
 	pl = eng_payload_str("phaseKey", ph->phase_key, "title", c->def.title, "artifactPath",
-	                     c->def.art_path, "schema", c->def.art_schema, "hash", v->hash, NULL);
+	                     c->def.art_path, "schema", c->def.art_schema, "hash", v->hash,
+	                     "failedCheck", failed_check, NULL);
 	payload = cJSON_PrintUnformatted(pl);
 	a.id = req_id;
 	a.run_id = ph->run_id;
 	a.phase_id = ph->id;
-	a.gate_key = c->def.gates[0];
+	a.gate_key = (char *)gate;
 	a.payload = payload;
 	r = store_phase_save(e->st, ph, err) != 0 || store_approval_insert(e->st, &a, ts, err) != 0;
 	cJSON_free(payload);
@@ -425,7 +440,7 @@ request_approval(struct engine *e, struct store_phase *ph, const struct attempt_
 		return -1;
 	}
 	cJSON_AddStringToObject(pl, "approvalRequestId", req_id);
-	cJSON_AddStringToObject(pl, "gateKey", c->def.gates[0]);
+	cJSON_AddStringToObject(pl, "gateKey", gate);
 	if (eng_emit(e, ph->run_id, ph->id, "approval.requested", pl, err, "approval.requested:%s",
 	             req_id) != 0 ||
 	    store_run_transition(e->st, ph->run_id, DF_RUN(AWAITING_APPROVAL), NULL, ts, err) != 0)
@@ -475,10 +490,10 @@ complete_phase(struct engine *e, struct store_phase *ph, struct store_session *s
 static int
 accept_artifact(struct engine *e, struct store_phase *ph, const struct attempt_ctx *c,
                 const struct verdict *v, struct store_session *sess, const char *ts,
-                int *progressed, struct df_error *err)
+                const char *failed_check, int *progressed, struct df_error *err)
 {
-	if (c->def.ngates > 0) {
-		if (request_approval(e, ph, c, v, sess, ts, err) != 0)
+	if (c->def.ngates > 0 || failed_check != NULL) {
+		if (request_approval(e, ph, c, v, sess, ts, failed_check, err) != 0)
 			goto rollback;
 	} else {
 		if (complete_phase(e, ph, sess, ts, err) != 0)
@@ -514,7 +529,7 @@ send_repair(struct engine *e, const struct store_run *run, struct store_phase *p
 		return -1;
 	}
 	text = eng_compose(e, run, ph, c, ph->attempts, NULL, (const char *const *)v->errs.v,
-	                   v->errs.n);
+	                   v->errs.n, NULL);
 	eng_hash_text(text, phash);
 	free(sess->last_prompt_hash);
 	sess->last_prompt_hash = xstrdup(phash);
@@ -567,6 +582,36 @@ repairs_exhausted(struct engine *e, const char *run_id, struct df_error *err)
 }
 
 /*
+ * Valid, and the review sent the phase it reviews back (a round, recorded in
+ * the open transaction, committed here): the run advances to that phase.
+ */
+static int
+review_round(struct engine *e, const struct store_phase *ph, int *progressed, struct df_error *err)
+{
+	if (eng_tx_commit(e, err) != 0)
+		return -1;
+	eng_cancel_timers(e, ph->run_id, ph->id);
+	*progressed = 1;
+	return 0;
+}
+
+/*
+ * Valid, with checks to run, in the open transaction (committed or rolled
+ * back here): the phase waits in validating while its checks run.
+ */
+static int
+begin_checks(struct engine *e, struct store_phase *ph, struct df_error *err)
+{
+	free(ph->state);
+	ph->state = xstrdup(DF_PHASE(VALIDATING));
+	if (store_phase_save(e->st, ph, err) != 0 || eng_tx_commit(e, err) != 0) {
+		eng_tx_rollback(e);
+		return -1;
+	}
+	return eng_checks_next(e, ph->run_id, ph->id, err);
+}
+
+/*
  * Record the verdict and act on it, in one transaction: a valid artifact
  * goes to its gate or completes its phase (*progressed), an invalid one goes
  * back to its agent while repairs are left and the agent is there, or fails
@@ -580,7 +625,7 @@ settle_artifact(struct engine *e, const struct store_run *run, struct store_phas
 	struct store_session sess;
 	char ts[STORE_TS_MAX], aid[ENGINE_ID_MAX];
 	int max_repairs = c->def.max_repairs >= 0 ? c->def.max_repairs : e->max_repairs;
-	int have_sess, rc = -1;
+	int have_sess, rc = -1, nchecks, round;
 	enum agent_where where;
 
 	eng_now_ts(e, ts);
@@ -594,8 +639,13 @@ settle_artifact(struct engine *e, const struct store_run *run, struct store_phas
 		eng_tx_rollback(e);
 		goto out;
 	}
-	if (v->valid)
-		rc = accept_artifact(e, ph, c, v, have_sess ? &sess : NULL, ts, progressed, err);
+	if (v->valid && (round = eng_review_round(e, ph, v->doc, ts, err)) != 0)
+		rc = round < 0 ? (eng_tx_rollback(e), -1) : review_round(e, ph, progressed, err);
+	else if (v->valid && (nchecks = eng_checks_count(e, run, ph, err)) != 0)
+		rc = nchecks < 0 ? (eng_tx_rollback(e), -1) : begin_checks(e, ph, err);
+	else if (v->valid)
+		rc = accept_artifact(e, ph, c, v, have_sess ? &sess : NULL, ts, NULL, progressed,
+		                     err);
 	else if (ph->repairs < max_repairs && have_sess &&
 	         (where = eng_agent_where(e, &sess)) != AGENT_LIVE)
 		rc = repair_unreachable(e, ph, where, err);
@@ -605,6 +655,64 @@ settle_artifact(struct engine *e, const struct store_run *run, struct store_phas
 		rc = repairs_exhausted(e, run->id, err);
 out:
 	store_session_clear(&sess);
+	return rc;
+}
+
+/* A valid artifact sent back by a failed check, its agent done: the checks run again. */
+static int
+recheck(struct engine *e, struct store_phase *ph, struct df_error *err)
+{
+	if (eng_tx_begin(e, err) != 0)
+		return -1;
+	return begin_checks(e, ph, err);
+}
+
+/*
+ * The phase's checks all passed, or one failed with no repair left and
+ * onCheckFailure "gate" (failed_check names it): its valid artifact is
+ * accepted, the gate (or a "check_failed" gate when it has none), or the
+ * phase completes and the run advances.
+ */
+int
+eng_accept_phase(struct engine *e, const char *run_id, const char *phase_id,
+                 const char *failed_check, struct df_error *err)
+{
+	struct store_run run;
+	struct store_phase ph;
+	struct store_session sess;
+	struct store_artifact last;
+	struct attempt_ctx c;
+	struct verdict v;
+	char ts[STORE_TS_MAX];
+	const char *reason = NULL;
+	int have_sess = 0, progressed = 0, rc = -1;
+
+	memset(&ph, 0, sizeof(ph));
+	memset(&c, 0, sizeof(c));
+	memset(&v, 0, sizeof(v));
+	memset(&last, 0, sizeof(last));
+	memset(&sess, 0, sizeof(sess));
+	if (eng_load_run(e, run_id, &run, err) != 0)
+		return -1;
+	if (store_phase_get(e->st, phase_id, &ph, err) != 1 ||
+	    eng_attempt_ctx_load(e, &run, &ph, &c, &reason, err) != 0 ||
+	    store_artifact_latest(e->st, run_id, phase_id, NULL, 1, &last, err) != 1 ||
+	    (have_sess = eng_phase_session(e, run_id, phase_id, &sess, err)) < 0)
+		goto out;
+	snprintf(v.hash, sizeof(v.hash), "%s", last.hash);
+	eng_now_ts(e, ts);
+	if (eng_tx_begin(e, err) != 0)
+		goto out;
+	rc = accept_artifact(e, &ph, &c, &v, have_sess ? &sess : NULL, ts, failed_check,
+	                     &progressed, err);
+	if (rc == 0 && progressed)
+		eng_advance_or_fail(e, run_id, "advance_failed");
+out:
+	store_run_clear(&run);
+	store_phase_clear(&ph);
+	store_session_clear(&sess);
+	store_artifact_clear(&last);
+	eng_attempt_ctx_clear(&c);
 	return rc;
 }
 
@@ -661,7 +769,9 @@ check_artifact(struct engine *e, const char *run_id, const char *phase_id, int *
 		goto out;
 	}
 	r = judge_artifact(e, &run, &ph, &c, &v, &reason, err);
-	if (r == 1)
+	if (r == 3)
+		rc = recheck(e, &ph, err);
+	else if (r == 1)
 		rc = settle_artifact(e, &run, &ph, &c, &v, progressed, err);
 	else if (r < 0 && reason != NULL)
 		rc = phase_cannot_go_on(e, run_id, phase_id, reason, err);

@@ -265,6 +265,10 @@ decide_tx(struct engine *e, const char *run_id, const char *approval_id, enum en
 	if (act == ENGINE_APPROVE || act == ENGINE_REQUEST_CHANGES) {
 		rc = run_goes_on(e, run_id, approval_id, &req, have_phase ? &ph : NULL, act, ts,
 		                 err);
+		/* At a review's gate, the change request also goes to the phase it reviews. */
+		if (rc == 0 && act == ENGINE_REQUEST_CHANGES && have_phase &&
+		    eng_review_changes_requested(e, &ph, approval_id, actor, comment, ts, err) < 0)
+			rc = -1;
 	} else {
 		char *reason = xasprintf("approval_%s", action_names[act]);
 

@@ -411,6 +411,9 @@ eng_run_item(struct engine *e, struct item *it)
 	case IT_RESUME_FAILED:
 		rc = on_resume_failed(e, it->a, it->status, &err);
 		break;
+	case IT_CHECK_DONE:
+		rc = eng_check_done_item(e, it, &err);
+		break;
 	}
 	if (rc != 0)
 		eng_step_failed(e, &err);

@@ -40,15 +40,28 @@ struct timer_ent {
 };
 
 /* An event that arrived while the engine was inside a step, handled right after it. */
-enum item_kind { IT_SESSION, IT_ARTIFACT, IT_TIMER, IT_CONVERSATION, IT_RESUME_FAILED };
+enum item_kind {
+	IT_SESSION,
+	IT_ARTIFACT,
+	IT_TIMER,
+	IT_CONVERSATION,
+	IT_RESUME_FAILED,
+	IT_CHECK_DONE
+};
 
 struct item {
 	enum item_kind kind;
 	char *a, *b; /* session id + detail (or conversation id), or run id + path */
-	char *c, *d; /* a question's text and choices (JSON), or NULL */
+	char *c, *d; /* a question's text and choices (JSON), or NULL; a check's result (JSON) */
 	int ev, status;
 	int source; /* IT_SESSION: enum engine_session_source */
 	uint64_t timer;
+};
+
+/* A check the host runs for the engine: its id ("<phase>/<attempt>/<repair>/<index>"), its run. */
+struct running_check {
+	char *id;
+	char run_id[ENGINE_ID_MAX];
 };
 
 /* An event appended in the open transaction: the host hears of it at commit. */
@@ -80,8 +93,10 @@ struct engine {
 	size_t nnotes, cnotes;
 	char **stops; /* sessions to stop once the transaction is committed */
 	size_t nstops, cstops;
-	int64_t check_ms;     /* the self-check's period; 0: none */
-	uint64_t check_timer; /* its timer (host id), 0 when not armed */
+	int64_t check_ms;              /* the self-check's period; 0: none */
+	uint64_t check_timer;          /* its timer (host id), 0 when not armed */
+	struct running_check *running; /* the checks the host runs for this engine now */
+	size_t nrunning, crunning;
 };
 
 /* A phase definition (EnginePhaseDefinition), stored as JSON on each phase row. */
@@ -159,9 +174,15 @@ int eng_attempt_ctx_load(struct engine *e, const struct store_run *run,
                          const struct store_phase *ph, struct attempt_ctx *c, const char **reason,
                          struct df_error *err);
 void eng_attempt_ctx_clear(struct attempt_ctx *c);
+/* What an attempt's instructions carry besides a comment and validation errors. */
+struct compose_more {
+	const char *const *checks; /* "Check failures:" entries (a check repair) */
+	size_t nchecks;
+	const char *findings; /* "Review findings:" text (sent back by a review), or NULL */
+};
 char *eng_compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
                   const struct attempt_ctx *c, int attempt, const char *comment,
-                  const char *const *errors, size_t nerrors);
+                  const char *const *errors, size_t nerrors, const struct compose_more *more);
 int eng_phase_session(struct engine *e, const char *run_id, const char *phase_id,
                       struct store_session *out, struct df_error *err);
 int eng_working_phase(struct engine *e, const char *run_id, struct store_phase *out,
@@ -175,6 +196,34 @@ int eng_restart_phase(struct engine *e, const char *run_id, struct store_phase *
 int eng_check_and_advance(struct engine *e, const char *run_id, const char *phase_id,
                           struct df_error *err);
 int eng_append_planned(struct engine *e, const struct store_run *run, struct df_error *err);
+
+/* engine-check.c: a phase's checks, run after its artifact validated. */
+int eng_checks_count(struct engine *e, const struct store_run *run, const struct store_phase *ph,
+                     struct df_error *err);
+int eng_checks_next(struct engine *e, const char *run_id, const char *phase_id,
+                    struct df_error *err);
+int eng_check_done_item(struct engine *e, const struct item *it, struct df_error *err);
+int eng_checks_driven(struct engine *e, const char *phase_id);
+int eng_checks_failure_text(struct engine *e, const struct store_phase *ph, char ***out, size_t *n,
+                            struct df_error *err);
+void eng_checks_free(struct engine *e);
+void eng_checks_cancel_run(struct engine *e, const char *run_id);
+int eng_checks_status(struct engine *e, cJSON *o, const char *run_id, struct df_error *err);
+int eng_checks_for_start(struct engine *e, const char *repo, const char *base, char **extra,
+                         struct df_error *err);
+
+/* engine-review.c: review rounds. */
+int eng_review_round(struct engine *e, struct store_phase *ph, const cJSON *doc, const char *ts,
+                     struct df_error *err);
+int eng_review_changes_requested(struct engine *e, struct store_phase *ph, const char *approval_id,
+                                 const char *actor, const char *comment, const char *ts,
+                                 struct df_error *err);
+int eng_review_feedback(struct engine *e, const struct store_phase *ph, char **findings,
+                        char **comment, struct df_error *err);
+
+/* engine-artifact.c, for checks: the phase's valid artifact is accepted (gate or complete). */
+int eng_accept_phase(struct engine *e, const char *run_id, const char *phase_id,
+                     const char *failed_check, struct df_error *err);
 
 /* engine-event.c: session, artifact and timer events. */
 void eng_run_item(struct engine *e, struct item *it);

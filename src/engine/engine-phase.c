@@ -186,9 +186,10 @@ eng_attempt_ctx_load(struct engine *e, const struct store_run *run, const struct
 char *
 eng_compose(struct engine *e, const struct store_run *run, const struct store_phase *ph,
             const struct attempt_ctx *c, int attempt, const char *comment,
-            const char *const *errors, size_t nerrors)
+            const char *const *errors, size_t nerrors, const struct compose_more *more)
 {
-	char *scenario = scenario_for(c->in.extra, ph->phase_key, nerrors > 0);
+	char *scenario = scenario_for(c->in.extra, ph->phase_key,
+	                              nerrors > 0 || (more != NULL && more->nchecks > 0));
 	struct instructions_input in = {
 		.phase_key = ph->phase_key,
 		.phase_title = c->def.title,
@@ -205,6 +206,9 @@ eng_compose(struct engine *e, const struct store_run *run, const struct store_ph
 		.reviewer_comment = comment,
 		.validation_errors = errors,
 		.nerrors = nerrors,
+		.check_failures = more ? more->checks : NULL,
+		.nchecks = more ? more->nchecks : 0,
+		.review_findings = more ? more->findings : NULL,
 		.schema_text = c->schema_text,
 	};
 	char *text = instructions_compose(&in);
@@ -537,7 +541,8 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 {
 	struct attempt_ctx c;
 	struct attempt_start as;
-	char *comment = NULL, *text = NULL, *sdir = NULL;
+	struct compose_more more = { 0 };
+	char *comment = NULL, *text = NULL, *sdir = NULL, *findings = NULL, *rcomment = NULL;
 	const char *reason = NULL;
 	int64_t timeout, now;
 	int rc = -1;
@@ -559,9 +564,11 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 	if (conversation != NULL && *conversation != '\0' && backend_resumes(c.backend.definition))
 		as.resume = conversation;
 	move_stale_artifact(e, run->id, ph, c.artifact_abs, ph->attempts);
-	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0)
+	if (reviewer_comment(e, run->id, ph->id, &comment, err) != 0 ||
+	    eng_review_feedback(e, ph, &findings, comment ? &rcomment : &comment, err) != 0)
 		goto out;
-	text = eng_compose(e, run, ph, &c, as.attempt, comment, NULL, 0);
+	more.findings = findings;
+	text = eng_compose(e, run, ph, &c, as.attempt, comment, NULL, 0, &more);
 	eng_hash_text(text, as.phash);
 	eng_new_id(e, as.sid);
 	sdir = xasprintf("%s/%s/sessions", e->workspace, run->id);
@@ -586,6 +593,8 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 out:
 	eng_attempt_ctx_clear(&c);
 	free(comment);
+	free(findings);
+	free(rcomment);
 	free(text);
 	free(as.transcript);
 	free(sdir);

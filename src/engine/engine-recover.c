@@ -69,9 +69,11 @@ eng_recheck_active_phase(struct engine *e, const char *run_id, int rearm, struct
 		eng_cancel_timers(e, run_id, ph.id);
 		eng_arm_timer(e, run_id, ph.id, ph.attempts, due);
 	}
+	/* A validating phase's checks go on (one whose result came while paused runs again). */
 	r = strcmp(ph.state, DF_PHASE(AWAITING_ARTIFACT)) == 0
 	        ? eng_check_and_advance(e, run_id, ph.id, err)
-	        : 0;
+	    : strcmp(ph.state, DF_PHASE(VALIDATING)) == 0 ? eng_checks_next(e, run_id, ph.id, err)
+	                                                  : 0;
 	store_phase_clear(&ph);
 	return r;
 }
@@ -226,6 +228,12 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 		return -1;
 	if (r == 0)
 		return eng_advance(e, run->id, err);
+	if (strcmp(ph.state, DF_PHASE(VALIDATING)) == 0) {
+		/* Its checks were running: the one that ran with the old server runs again. */
+		r = eng_recheck_active_phase(e, run->id, 2, err);
+		store_phase_clear(&ph);
+		return r;
+	}
 	r = eng_phase_session(e, run->id, ph.id, &s, err);
 	if (r < 0) {
 		store_phase_clear(&ph);
@@ -325,7 +333,17 @@ check_working_run(struct engine *e, const struct store_run *run, char *what, siz
 			goto out;
 		w = eng_agent_where(e, r == 1 ? &s : NULL);
 		store_session_clear(&s);
-		if (strcmp(work->state, DF_PHASE(RUNNING)) == 0) {
+		if (strcmp(work->state, DF_PHASE(VALIDATING)) == 0) {
+			r = 0;
+			what[0] = '\0';
+			if (!eng_checks_driven(e, work->id)) {
+				snprintf(what, n, "phase %s's checks ran in no process: run again",
+				         work->phase_key);
+				r = eng_checks_next(e, run->id, work->id, err);
+			}
+			if (r == 0 && !has_timer(e, run->id, work->id))
+				r = eng_recheck_active_phase(e, run->id, 2, err);
+		} else if (strcmp(work->state, DF_PHASE(RUNNING)) == 0) {
 			/* Its attempt never got as far as waiting for the artifact. */
 			snprintf(what, n,
 			         "phase %s (attempt %d) never reached its agent: restarted",

@@ -178,7 +178,8 @@ plan_start(struct engine *e, const struct engine_start_request *req, struct star
 		goto fail;
 	if (normal_json(req->extra_json ? req->extra_json : "{}", 1, &p->extra, "extra", err) !=
 	        0 ||
-	    normal_json(req->objective_json, 0, &p->objective, "objective", err) != 0)
+	    normal_json(req->objective_json, 0, &p->objective, "objective", err) != 0 ||
+	    eng_checks_for_start(e, p->repo, req->base_branch, &p->extra, err) != 0)
 		goto fail;
 	if (binding_input_hash(p->tpl.hash, p->b, p->nb, req->requirements_md, p->objective,
 	                       p->repo, req->base_branch, p->extra, p->input_hash, err) != 0)

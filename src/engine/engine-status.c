@@ -1,7 +1,7 @@
 /*
  * A run's status (engine_status): the run, its phases, bindings, approvals
- * with their decisions, sessions and last events, as one JSON document read
- * from the store. It writes nothing.
+ * with their decisions, sessions, last events and checks (engine-check.c), as one JSON document
+ * read from the store. It writes nothing.
  */
 #include "config.h"
 
@@ -198,6 +198,10 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 	}
 	status_sessions(o, ss, ns);
 	status_events(o, ev, nev);
+	if (eng_checks_status(e, o, run_id, err) != 0) {
+		cJSON_Delete(o);
+		goto out;
+	}
 	text = cJSON_PrintUnformatted(o);
 	*json_out = xstrdup(text);
 	cJSON_free(text);

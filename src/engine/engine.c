@@ -256,6 +256,8 @@ eng_cancel_timers(struct engine *e, const char *run_id, const char *phase_id)
 {
 	size_t j = 0;
 
+	if (phase_id == NULL)
+		eng_checks_cancel_run(e, run_id); /* the whole run's: it ended */
 	for (size_t i = 0; i < e->ntimers; i++) {
 		struct timer_ent *t = &e->timers[i];
 
@@ -659,6 +661,7 @@ engine_free(struct engine *e)
 	if (e->check_timer != 0)
 		e->host->timer_cancel(e->hctx, e->check_timer);
 	free(e->timers);
+	eng_checks_free(e);
 	while (e->qlen > 0) {
 		free(e->queue[e->qhead].a);
 		free(e->queue[e->qhead].b);

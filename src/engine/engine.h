@@ -47,6 +47,30 @@
 
 struct engine;
 
+/* A check command the engine asks the host to run (docs/engine.md "Checks"). */
+struct engine_check_spec {
+	const char *check_id; /* the engine's; given back to engine_check_done */
+	const char *run_id, *phase_id, *name;
+	const char *const *argv; /* NULL-terminated */
+	const char *cwd;         /* in the run's worktree */
+	const char
+	    *output_path; /* <workspace>/<run>/checks/<phase>.<attempt>.<repair>.<name>.log */
+	int64_t timeout_ms;
+	size_t max_output; /* bytes kept in the output file */
+};
+
+/* How a check ended (checkrun_result, as the host saw it). */
+struct engine_check_result {
+	int exit_code; /* -1 when a signal ended it or it never ran */
+	int signal;    /* 0 when it exited */
+	int timed_out; /* killed at its timeout */
+	int64_t duration_ms;
+	size_t output_bytes;
+	int capped;        /* output past max_output was dropped */
+	const char *tail;  /* the last lines of its output; may be NULL */
+	const char *error; /* it could not be run at all (why); NULL when it ran */
+};
+
 struct engine_host_ops {
 	/* Wall clock, milliseconds since the epoch: timestamps and timeouts. */
 	int64_t (*now_ms)(void *ctx);
@@ -68,6 +92,19 @@ struct engine_host_ops {
 	 * says what was wrong and what the engine did about it). For the log.
 	 */
 	void (*stranded)(void *ctx, const char *run_id, const char *state, const char *what);
+	/*
+	 * Optional: run a check command off the engine's thread (the server: a
+	 * worker thread, checkrun_exec) and, once it has ended, call
+	 * engine_check_done(engine, spec->check_id, result) from the loop. 0, or
+	 * -1 with err when it cannot be started (the check then fails with that
+	 * message). NULL: this host runs no checks, and every check fails so.
+	 */
+	int (*check_start)(void *ctx, const struct engine_check_spec *spec, struct df_error *err);
+	/*
+	 * Optional: the run of a check check_start runs has ended (aborted,
+	 * failed, completed): stop it now; its result is not wanted any more.
+	 */
+	void (*check_cancel)(void *ctx, const char *check_id);
 };
 
 /* What the engine asks the driver to start: one agent session for one phase attempt. */
@@ -257,7 +294,9 @@ int engine_abort(struct engine *e, const char *run_id, const char *reason, struc
  * The run's status as JSON text (the caller frees): {run, phases (each with
  * its title from the phase definition), bindings ({roleId, persona (name),
  * personaId, backend}), approvals (with decisions), sessions, events (the
- * last 20)}. Errors: run_not_found.
+ * last 20), checks (each phase's checks as they stand: {phaseId, phaseKey,
+ * name, state running|passed|failed, how, outputPath, tail, attempt,
+ * repair})}. Errors: run_not_found.
  */
 int engine_status(struct engine *e, const char *run_id, char **json_out, struct df_error *err);
 
@@ -337,6 +376,14 @@ void engine_artifact_event(struct engine *e, const char *run_id, const char *abs
  */
 int engine_expected_artifact(struct engine *e, const char *run_id, char **abs_out,
                              struct df_error *err);
+
+/*
+ * A check the engine asked host->check_start to run has ended. Queued like a
+ * session event; a result for a check the phase no longer waits for (a
+ * repair moved on, the run ended, a restart re-ran it) is ignored.
+ */
+void engine_check_done(struct engine *e, const char *check_id,
+                       const struct engine_check_result *res);
 
 /* A timer armed through host->timer_add is due. */
 void engine_timer_fired(struct engine *e, uint64_t timer_id);

@@ -41,6 +41,15 @@ instructions_compose(const struct instructions_input *in)
 	section(&b, "Instructions:", in->persona_instructions ? in->persona_instructions : "");
 	if (in->reviewer_comment)
 		section(&b, "Reviewer comment:", in->reviewer_comment);
+	if (in->review_findings)
+		section(&b, "Review findings:", in->review_findings);
+	if (in->nchecks > 0) {
+		buf_puts(&b, "Check failures:\n");
+		for (size_t i = 0; i < in->nchecks; i++)
+			buf_printf(&b, "- %s\n", in->check_failures[i]);
+		buf_puts(&b, "Fix what makes them fail, then write the artifact again (devflow "
+		             "moved it aside): the checks run again once it is back.\n\n");
+	}
 	if (in->nerrors > 0) {
 		buf_puts(&b, "Validation errors:\n");
 		for (size_t i = 0; i < in->nerrors; i++)

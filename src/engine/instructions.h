@@ -21,7 +21,10 @@ struct instructions_input {
 	const char *reviewer_comment;         /* NULL: none */
 	const char *const *validation_errors; /* "<path>: <message>"; nerrors 0 = not a repair */
 	size_t nerrors;
-	const char *schema_text; /* the artifact's JSON Schema, pretty printed */
+	const char *const *check_failures; /* devflow's checks that failed; nchecks 0 = none */
+	size_t nchecks;
+	const char *review_findings; /* the review that sent the phase back; NULL: none */
+	const char *schema_text;     /* the artifact's JSON Schema, pretty printed */
 };
 
 /* Compose the instructions; the caller frees the result. */

@@ -259,7 +259,74 @@ report_commands(cJSON *r, const struct store_command *c, size_t nc)
 			cJSON_AddNumberToObject(o, "exit_code", c[i].exit_code);
 		else
 			cJSON_AddNullToObject(o, "exit_code");
+		cJSON_AddStringToObject(o, "source", "agent");
 		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+/* A check devflow ran (check.passed / check.failed payload) as a report command. */
+static cJSON *
+devflow_command(const struct store_event *ev)
+{
+	cJSON *pl = json_or(ev->payload, cJSON_CreateObject()), *o = cJSON_CreateObject();
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(pl, "exitCode");
+	const char *keys[] = { "name",   "phaseKey",   "attempt",    "repair", "timedOut",
+		               "signal", "durationMs", "outputPath", "capped", "error" };
+
+	cJSON_AddStringToObject(o, "kind", "check");
+	cJSON_AddItemToObject(o, "argv",
+	                      cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(pl, "argv"))
+	                          ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(pl, "argv"), 1)
+	                          : cJSON_CreateArray());
+	if (cJSON_IsNumber(code) && code->valueint >= 0)
+		cJSON_AddNumberToObject(o, "exit_code", code->valueint);
+	else
+		cJSON_AddNullToObject(o, "exit_code");
+	cJSON_AddStringToObject(o, "source", "devflow");
+	cJSON_AddBoolToObject(o, "passed", strcmp(ev->type, "check.passed") == 0);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(pl, keys[k]);
+
+		if (v != NULL)
+			cJSON_AddItemToObject(o, keys[k], cJSON_Duplicate(v, 1));
+	}
+	cJSON_Delete(pl);
+	return o;
+}
+
+/* A review round (review.round payload) as the report tells it. */
+static cJSON *
+review_round(const struct store_event *ev)
+{
+	cJSON *pl = json_or(ev->payload, cJSON_CreateObject()), *o = cJSON_CreateObject();
+	const char *keys[] = { "phaseKey", "targetPhaseKey", "round",  "cause",
+		               "actor",    "comment",        "summary" };
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(pl, keys[k]);
+
+		if (v != NULL)
+			cJSON_AddItemToObject(o, keys[k], cJSON_Duplicate(v, 1));
+	}
+	cJSON_AddNumberToObject(
+	    o, "findings", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(pl, "findings")));
+	cJSON_Delete(pl);
+	return o;
+}
+
+/* The checks devflow ran (into commands, source "devflow") and the review rounds, from events. */
+static void
+report_from_events(cJSON *r, const struct store_event *ev, size_t nev)
+{
+	cJSON *cmds = cJSON_GetObjectItemCaseSensitive(r, "commands");
+	cJSON *rounds = cJSON_AddArrayToObject(r, "reviewRounds");
+
+	for (size_t i = 0; i < nev; i++) {
+		if (strcmp(ev[i].type, "check.passed") == 0 ||
+		    strcmp(ev[i].type, "check.failed") == 0)
+			cJSON_AddItemToArray(cmds, devflow_command(&ev[i]));
+		else if (strcmp(ev[i].type, "review.round") == 0)
+			cJSON_AddItemToArray(rounds, review_round(&ev[i]));
 	}
 }
 
@@ -312,8 +379,8 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 	struct store_finding *f = NULL;
 	struct store_command *c = NULL;
 	struct store_artifact *art = NULL;
-	struct store_event *ev = NULL;
-	size_t nb = 0, np = 0, na = 0, nf = 0, nc = 0, nart = 0, nev = 0;
+	struct store_event *ev = NULL, *all = NULL;
+	size_t nb = 0, np = 0, na = 0, nf = 0, nc = 0, nart = 0, nev = 0, nall = 0;
 	cJSON *r = NULL, *unresolved;
 	int rc;
 
@@ -326,7 +393,8 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 	    store_findings_list(st, run->id, &f, &nf, err) != 0 ||
 	    store_commands_list(st, run->id, &c, &nc, err) != 0 ||
 	    store_artifacts_list(st, run->id, &art, &nart, err) != 0 ||
-	    store_events_tail(st, run->id, REPORT_EVENTS_TAIL, &ev, &nev, err) != 0)
+	    store_events_tail(st, run->id, REPORT_EVENTS_TAIL, &ev, &nev, err) != 0 ||
+	    store_events_list(st, run->id, 0, 0, &all, &nall, err) != 0)
 		goto out;
 
 	r = cJSON_CreateObject();
@@ -344,6 +412,7 @@ build_report(struct store *st, const struct store_run *run, const char *status, 
 	}
 	report_findings(r, f, nf);
 	report_commands(r, c, nc);
+	report_from_events(r, all, nall);
 	report_artifacts(r, art, nart);
 	report_events(r, ev, nev);
 	cJSON_AddItemToObject(r, "unresolved", unresolved);
@@ -358,6 +427,7 @@ out:
 	store_commands_free(c, nc);
 	store_artifacts_free(art, nart);
 	store_events_free(ev, nev);
+	store_events_free(all, nall);
 	return r;
 }
 
@@ -660,7 +730,14 @@ md_commands(struct buf *b, const cJSON *r)
 		const cJSON *a, *ec = cJSON_GetObjectItemCaseSensitive(x, "exit_code");
 		int first = 1;
 
-		buf_printf(b, "- %s: `", json_str(x, "kind", "?"));
+		if (strcmp(json_str(x, "source", "agent"), "devflow") == 0)
+			buf_printf(b, "- %s %s (run by devflow, %s): `", json_str(x, "kind", "?"),
+			           json_str(x, "name", "?"),
+			           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "passed"))
+			               ? "passed"
+			               : "failed");
+		else
+			buf_printf(b, "- %s: `", json_str(x, "kind", "?"));
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x, "argv"))
 		{
 			buf_printf(b, "%s%s", first ? "" : " ",
@@ -671,6 +748,35 @@ md_commands(struct buf *b, const cJSON *r)
 			buf_printf(b, "` exit %d\n", ec->valueint);
 		else
 			buf_puts(b, "` exit unknown\n");
+	}
+	buf_putc(b, '\n');
+}
+
+/* "- round 1: review sent implement back (2 findings): summary", or "… (bob's change request):
+ * comment". */
+static void
+md_review_rounds(struct buf *b, const cJSON *r)
+{
+	const cJSON *x, *list = cJSON_GetObjectItemCaseSensitive(r, "reviewRounds");
+
+	if (cJSON_GetArraySize(list) == 0)
+		return; /* no section for runs without review rounds (and older reports) */
+	md_section(b, "Review rounds", list, "");
+	cJSON_ArrayForEach(x, list)
+	{
+		int human = strcmp(json_str(x, "cause", ""), "human") == 0;
+
+		if (human)
+			buf_printf(b, "- %s sent %s back (%s's change request)",
+			           json_str(x, "phaseKey", "?"), json_str(x, "targetPhaseKey", "?"),
+			           json_str(x, "actor", "a person"));
+		else
+			buf_printf(b, "- round %ld: %s sent %s back (%ld findings)",
+			           jint(x, "round", 0), json_str(x, "phaseKey", "?"),
+			           json_str(x, "targetPhaseKey", "?"), jint(x, "findings", 0));
+		if (json_str(x, human ? "comment" : "summary", NULL) != NULL)
+			buf_printf(b, ": %s", json_str(x, human ? "comment" : "summary", ""));
+		buf_putc(b, '\n');
 	}
 	buf_putc(b, '\n');
 }
@@ -736,6 +842,7 @@ report_markdown(const char *report_json)
 	md_phases(&b, phases);
 	md_approvals(&b, r, phases);
 	md_findings(&b, r);
+	md_review_rounds(&b, r);
 	md_commands(&b, r);
 	md_artifacts(&b, r);
 	md_unresolved(&b, r);

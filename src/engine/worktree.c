@@ -1031,3 +1031,48 @@ worktree_changes_free(struct worktree_change *changes, size_t n)
 		free(changes[i].path);
 	free(changes);
 }
+
+int
+worktree_read_blob(const char *repo_path, const char *branch, const char *relpath, size_t max,
+                   char **out, struct df_error *err)
+{
+	git_repository *repo = NULL;
+	git_object *obj = NULL;
+	char *spec = xasprintf("refs/heads/%s:%s", branch, relpath);
+	int rc = -1, r;
+
+	*out = NULL;
+	git_libgit2_init();
+	if (git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		git_fail(err, DF_FATAL, DF_E_GIT, repo_path);
+		goto out;
+	}
+	r = git_revparse_single(&obj, repo, spec);
+	if (r == GIT_ENOTFOUND) {
+		rc = 0;
+		goto out;
+	}
+	if (r < 0) {
+		git_fail(err, DF_FATAL, DF_E_GIT, spec);
+		goto out;
+	}
+	if (git_object_type(obj) != GIT_OBJECT_BLOB) {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "%s on %s is not a file",
+		             relpath, branch);
+		goto out;
+	}
+	if (git_blob_rawsize((git_blob *)obj) > (git_object_size_t)max) {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "%s on %s is over %zu bytes",
+		             relpath, branch, max);
+		goto out;
+	}
+	*out = xstrndup(git_blob_rawcontent((git_blob *)obj),
+	                (size_t)git_blob_rawsize((git_blob *)obj));
+	rc = 1;
+out:
+	git_object_free(obj);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	free(spec);
+	return rc;
+}

@@ -158,4 +158,13 @@ int worktree_changed_files(const char *repo_path, const char *root, const char *
 
 void worktree_changes_free(struct worktree_change *changes, size_t n);
 
+/*
+ * The text of relpath in the tip of branch (refs/heads/<branch>) of the
+ * repository, as committed (a repository's devflow.json): 1 and *out (the
+ * caller frees), 0 when the branch has no such file, -1 with err (git_error,
+ * or invalid_argument for a directory or a file over max bytes).
+ */
+int worktree_read_blob(const char *repo_path, const char *branch, const char *relpath, size_t max,
+                       char **out, struct df_error *err);
+
 #endif

@@ -857,6 +857,24 @@ say_chatty(void)
 		    i == CHATTY_WORD_LINE ? " — pineapple" : "");
 }
 
+/*
+ * fix-on-check, on a check repair: each file the failing checks' output
+ * names ("devflow-fake-fix: PATH") gets "fixed", what those checks look for.
+ */
+static void
+fix_for_checks(const struct fake_instr *in)
+{
+	say(C_YELLOW, "● Check repair: %d check%s failed", in->n_check_failures,
+	    in->n_check_failures == 1 ? "" : "s");
+	for (int i = 0; i < in->n_fix_paths; i++) {
+		spin("Fixing");
+		if (write_atomically(in->fix_paths[i], "fixed\n") < 0)
+			say(C_RED, "✗ Could not fix %s: %s", in->fix_paths[i], strerror(errno));
+		else
+			say("", C_BULLET "●" C_RESET " Fixed %s", in->fix_paths[i]);
+	}
+}
+
 static void
 run_instructions(const char *text)
 {
@@ -929,6 +947,10 @@ run_instructions(const char *text)
 	}
 
 	valid = fake_scenario_valid((enum fake_scenario)scenario, &in);
+	/* changes-then-approve: the first review asks for changes, later ones approve. */
+	in.request_changes = scenario == FAKE_S_CHANGES_THEN_APPROVE && in.attempt <= 1;
+	if (scenario == FAKE_S_FIX_ON_CHECK && in.check_repair)
+		fix_for_checks(&in);
 	is_change = strcmp(in.schema_id, "dev/change-summary@1") == 0;
 	if (is_change) {
 		spin("Editing " NOTES_FILE);

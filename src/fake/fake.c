@@ -188,6 +188,37 @@ path_is_safe(const char *p)
 	return 1;
 }
 
+/*
+ * The Check failures: section (lines from..limit): its "- " entries, and the
+ * "devflow-fake-fix: PATH" lines of their output tails, the files the
+ * fix-on-check scenario writes. The section holds fenced output with blank
+ * lines, so it runs to the line devflow ends it with ("Fix what ...").
+ */
+static void
+parse_check_failures(char **lines, int from, int limit, struct fake_instr *out)
+{
+	out->check_repair = 1;
+	for (int e = from; e < limit && strncmp(lines[e], "Fix what makes them fail", 24) != 0;
+	     e++) {
+		const char *v = value_of(lines[e], "devflow-fake-fix:");
+
+		if (strncmp(lines[e], "- ", 2) == 0)
+			out->n_check_failures++;
+		if (v != NULL) {
+			char *p = trimmed_dup(v);
+
+			if (p[0] != '\0' && path_is_safe(p)) {
+				out->fix_paths =
+				    xreallocarray(out->fix_paths, (size_t)out->n_fix_paths + 1,
+				                  sizeof(*out->fix_paths));
+				out->fix_paths[out->n_fix_paths++] = p;
+			} else {
+				free(p);
+			}
+		}
+	}
+}
+
 int
 fake_instr_parse(const char *text, struct fake_instr *out, struct df_error *err)
 {
@@ -214,6 +245,8 @@ fake_instr_parse(const char *text, struct fake_instr *out, struct df_error *err)
 			slot = &out->schema_id;
 		else if ((v = value_of(l, "Scenario:")) != NULL)
 			slot = &out->scenario;
+		else if ((v = value_of(l, "Attempt:")) != NULL)
+			out->attempt = atoi(v);
 		if (slot != NULL) {
 			free(*slot);
 			*slot = trimmed_dup(v);
@@ -246,6 +279,12 @@ fake_instr_parse(const char *text, struct fake_instr *out, struct df_error *err)
 			for (end = i + 1; end < limit && !is_blank(lines[end]); end++)
 				;
 			out->reviewer_comment = join_lines(lines, i + 1, end);
+		} else if (!out->check_repair && line_is(lines[i], "Check failures:")) {
+			parse_check_failures(lines, i + 1, limit, out);
+		} else if (out->n_review_findings == 0 && line_is(lines[i], "Review findings:")) {
+			for (int e = i + 1; e < limit && !is_blank(lines[e]); e++)
+				if (strncmp(lines[e], "- ", 2) == 0)
+					out->n_review_findings++;
 		} else if (!out->repair && line_is(lines[i], "Validation errors:")) {
 			out->repair = 1;
 			for (int e = i + 1; e < limit && !is_blank(lines[e]); e++)
@@ -280,6 +319,9 @@ fake_instr_free(struct fake_instr *in)
 	free(in->scenario);
 	free(in->reviewer_comment);
 	free(in->schema_text);
+	for (int i = 0; i < in->n_fix_paths; i++)
+		free(in->fix_paths[i]);
+	free(in->fix_paths);
 	memset(in, 0, sizeof *in);
 }
 
@@ -342,6 +384,8 @@ fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in)
 	case FAKE_S_ASK:
 	case FAKE_S_PERMISSION:
 	case FAKE_S_CHATTY:
+	case FAKE_S_FIX_ON_CHECK:
+	case FAKE_S_CHANGES_THEN_APPROVE:
 		return 1;
 	case FAKE_S_INVALID_THEN_OK:
 		return in->repair;
@@ -366,10 +410,18 @@ title_of(const struct fake_instr *in)
 static char *
 summary_text(const struct fake_instr *in, const char *base)
 {
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, base);
+	if (in->n_review_findings > 0)
+		buf_printf(&b, " Addressed %d review finding%s.", in->n_review_findings,
+		           in->n_review_findings == 1 ? "" : "s");
+	if (in->check_repair)
+		buf_printf(&b, " Fixed %d failing check%s.", in->n_check_failures,
+		           in->n_check_failures == 1 ? "" : "s");
 	if (in->reviewer_comment != NULL && in->reviewer_comment[0] != '\0')
-		return xasprintf("%s Addressed the reviewer comment: \"%s\"", base,
-		                 in->reviewer_comment);
-	return xstrdup(base);
+		buf_printf(&b, " Addressed the reviewer comment: \"%s\"", in->reviewer_comment);
+	return buf_detach(&b);
 }
 
 static void
@@ -464,10 +516,26 @@ make_review(const struct fake_instr *in, int valid)
 	    xasprintf("Reviewed \"%s\": the change is small and consistent.", title_of(in));
 
 	/* verdict must be approve or changes_requested */
-	cJSON_AddStringToObject(o, "verdict", valid ? "approve" : "looks good to me");
+	cJSON_AddStringToObject(o, "verdict",
+	                        !valid                ? "looks good to me"
+	                        : in->request_changes ? "changes_requested"
+	                                              : "approve");
+	if (valid && in->request_changes) {
+		free(base);
+		base = xasprintf("Reviewed \"%s\": the notes line needs a date.", title_of(in));
+	}
 	add_summary(o, in, base);
 	free(base);
 	findings = cJSON_AddArrayToObject(o, "findings");
+	if (valid && in->request_changes) {
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "severity", "major");
+		cJSON_AddStringToObject(f, "message", "Add the date to the new notes line.");
+		cJSON_AddStringToObject(f, "file", "NOTES.md");
+		cJSON_AddNumberToObject(f, "line", 1);
+		cJSON_AddItemToArray(findings, f);
+		return o;
+	}
 	f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "severity", "info");
 	cJSON_AddStringToObject(f, "message", "No problems found; the notes file gained one line.");

@@ -24,6 +24,14 @@ struct fake_instr {
 	int repair;              /* a Validation errors: section is present */
 	int n_validation_errors; /* its "- " lines */
 	int n_lines;             /* lines in the whole text */
+	int attempt;             /* the Attempt: line; 0 when absent */
+	int check_repair;        /* a Check failures: section is present (devflow's checks) */
+	int n_check_failures;    /* its "- " lines */
+	char **fix_paths;        /* "devflow-fake-fix: PATH" lines in it (safe paths only) */
+	int n_fix_paths;
+	int n_review_findings; /* "- " lines of a Review findings: section */
+	/* Set by the caller, not parsed: the review asks for changes (changes-then-approve). */
+	int request_changes;
 };
 
 /*
@@ -46,6 +54,8 @@ void fake_instr_free(struct fake_instr *in);
 	X(ASK, "ask")                                                                              \
 	X(PERMISSION, "permission")                                                                \
 	X(CHATTY, "chatty")                                                                        \
+	X(FIX_ON_CHECK, "fix-on-check")                                                            \
+	X(CHANGES_THEN_APPROVE, "changes-then-approve")                                            \
 	X(CRASH, "crash")
 
 enum fake_scenario {
@@ -72,8 +82,9 @@ char *fake_scenario_pick(const struct fake_instr *in, const char *map, const cha
                          const char **source);
 
 /*
- * Whether a scenario writes a schema-valid artifact for in: ok, ask and
- * permission and chatty always, invalid-then-ok only on a repair attempt, others never.
+ * Whether a scenario writes a schema-valid artifact for in: ok, ask,
+ * permission, chatty, fix-on-check and changes-then-approve always, invalid-then-ok only on a
+ * repair attempt, others never.
  */
 int fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in);
 

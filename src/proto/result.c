@@ -159,6 +159,16 @@ static const struct field phase_fields[] = {
 static const struct shape phase_shape = { phase_fields, NFIELDS(phase_fields),
 	                                  sizeof(struct result_phase) };
 
+static const struct field check_fields[] = {
+	FSTR(result_check, phase_id, "phaseId"), FSTR(result_check, phase_key, "phaseKey"),
+	FSTR(result_check, name, "name"),        FSTR(result_check, state, "state"),
+	FOSTR(result_check, how, "how"),         FOSTR(result_check, output_path, "outputPath"),
+	FOSTR(result_check, tail, "tail"),       FINT(result_check, attempt, "attempt"),
+	FINT(result_check, repair, "repair"),
+};
+static const struct shape check_shape = { check_fields, NFIELDS(check_fields),
+	                                  sizeof(struct result_check) };
+
 static const struct field binding_fields[] = {
 	FSTR(result_binding, role_id, "roleId"),
 	FOSTR(result_binding, persona, "persona"),
@@ -660,6 +670,7 @@ result_status_json(const struct result_status *r)
 	}
 	enc_array(o, "sessions", &session_shape, r->sessions, r->nsessions);
 	enc_array(o, "events", &event_shape, r->events, r->nevents);
+	enc_array(o, "checks", &check_shape, r->checks, r->nchecks);
 	return o;
 }
 
@@ -683,6 +694,8 @@ result_status_parse(const cJSON *j, struct result_status *r, struct df_error *er
 	    dec_array(j, "status", "sessions", &session_shape, (void **)&r->sessions, &r->nsessions,
 	              err) != 0 ||
 	    dec_array(j, "status", "events", &event_shape, (void **)&r->events, &r->nevents, err) !=
+	        0 ||
+	    dec_array(j, "status", "checks", &check_shape, (void **)&r->checks, &r->nchecks, err) !=
 	        0)
 		return -1;
 	apv = cJSON_GetObjectItemCaseSensitive(j, "approvals");
@@ -707,6 +720,7 @@ result_status_free(struct result_status *r)
 	free(r->approvals);
 	free(r->sessions);
 	free(r->events);
+	free(r->checks);
 	memset(r, 0, sizeof(*r));
 }
 

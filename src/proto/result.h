@@ -132,8 +132,19 @@ struct result_session {
 };
 
 /* status: the run, its phases, bindings, approvals, sessions and last events. */
+/* A check devflow runs itself, as it stands now (the newest of its events in the run). */
+struct result_check {
+	const char *phase_id, *phase_key, *name;
+	const char *state; /* "running", "passed" or "failed" */
+	const char *how;   /* "exited with status 2 after 1.3 s", ...; NULL while running */
+	const char *output_path, *tail;
+	int64_t attempt, repair;
+};
+
 struct result_status {
 	struct result_run run;
+	struct result_check *checks; /* absent from older servers: none */
+	size_t nchecks;
 	struct result_phase *phases;
 	size_t nphases;
 	struct result_binding *bindings;

@@ -19,6 +19,7 @@
 #include "lib/paths.h"
 #include "lib/watch.h"
 #include "lib/xalloc.h"
+#include "checkjobs.h"
 #include "runtime.h"
 
 struct rt_timer {
@@ -46,6 +47,7 @@ struct runtime {
 	struct engine *engine;
 	struct driver *driver;
 	struct watch *watch;
+	struct checkjobs *checks; /* check commands, on worker threads */
 	char **backends;
 	size_t nbackends;
 	struct rt_timer *timers;
@@ -170,7 +172,35 @@ host_stranded(void *ctx, const char *run_id, const char *state, const char *what
 		rt->stranded(run_id, state, what, rt->stranded_ctx);
 }
 
+/* A check command ended on its worker thread; the loop tells the engine. */
+static void
+check_done(const char *check_id, const struct engine_check_result *res, void *ctx)
+{
+	struct runtime *rt = ctx;
+
+	if (!rt->closing && rt->engine)
+		engine_check_done(rt->engine, check_id, res);
+}
+
+static int
+host_check_start(void *ctx, const struct engine_check_spec *spec, struct df_error *err)
+{
+	struct runtime *rt = ctx;
+
+	return checkjobs_start(rt->checks, spec, err);
+}
+
+static void
+host_check_cancel(void *ctx, const char *check_id)
+{
+	struct runtime *rt = ctx;
+
+	checkjobs_cancel(rt->checks, check_id);
+}
+
 static const struct engine_host_ops host_ops = {
+	.check_start = host_check_start,
+	.check_cancel = host_check_cancel,
 	.now_ms = engine_clock_now_ms,
 	.new_id = engine_uuid_new_id,
 	.timer_add = host_timer_add,
@@ -514,6 +544,9 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	dopts.hooks = opts->hooks;
 	dopts.devflow_bin = opts->devflow_bin;
 	rt->driver = driver_new(rt->loop, &dopts);
+	rt->checks = checkjobs_new(rt->loop, check_done, rt, err);
+	if (rt->checks == NULL)
+		goto fail;
 	rt->watch = watch_new(rt->loop, on_file, rt, err);
 	if (rt->watch == NULL)
 		goto fail;
@@ -627,7 +660,8 @@ runtime_free(struct runtime *rt)
 		driver_set_engine(rt->driver, NULL);
 		driver_shutdown(rt->driver, rt->grace_ms + 2000);
 	}
-	engine_free(rt->engine); /* cancels its timers through host_timer_cancel */
+	checkjobs_free(rt->checks); /* kills the checks still running */
+	engine_free(rt->engine);    /* cancels its timers through host_timer_cancel */
 	watch_free(rt->watch);
 	cfg_watch_stop(rt);
 	driver_free(rt->driver);

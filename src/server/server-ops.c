@@ -24,6 +24,34 @@
 
 #define EVENTS_LIMIT_MAX 10000
 
+/*
+ * The run's extra: {"scenarios": ..., "checks": ...} from the start op's
+ * args (checks: [{name, argv, timeoutMs?, required?, cwd?}], as `devflow
+ * start --check` sends them; the engine validates them against
+ * devflow/repo-config@1). *extra stays NULL when neither is given.
+ */
+static int
+srv_start_extra(const cJSON *args, const cJSON *scenarios, char **extra, struct df_error *err)
+{
+	const cJSON *checks = cJSON_GetObjectItemCaseSensitive(args, "checks");
+	cJSON *e;
+
+	*extra = NULL;
+	if (checks != NULL && !cJSON_IsNull(checks) && !cJSON_IsArray(checks))
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "start.checks: expected an array of {name, argv}");
+	if ((scenarios == NULL || cJSON_IsNull(scenarios)) && !cJSON_IsArray(checks))
+		return 0;
+	e = cJSON_CreateObject();
+	if (scenarios != NULL && !cJSON_IsNull(scenarios))
+		cJSON_AddItemToObject(e, "scenarios", cJSON_Duplicate(scenarios, 1));
+	if (cJSON_IsArray(checks))
+		cJSON_AddItemToObject(e, "checks", cJSON_Duplicate(checks, 1));
+	*extra = cJSON_PrintUnformatted(e);
+	cJSON_Delete(e);
+	return 0;
+}
+
 static int
 op_start(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
@@ -86,19 +114,13 @@ op_start(struct op_ctx *x, cJSON **result, struct df_error *err)
 				ov[k].backend = it->valuestring;
 		}
 	}
-	if (scenarios != NULL && !cJSON_IsNull(scenarios)) {
-		cJSON *e = cJSON_CreateObject();
-
-		if (!cJSON_IsObject(scenarios)) {
-			cJSON_Delete(e);
-			df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
-			             "start.scenarios: expected an object {phase: scenario}");
-			goto out;
-		}
-		cJSON_AddItemToObject(e, "scenarios", cJSON_Duplicate(scenarios, 1));
-		extra = cJSON_PrintUnformatted(e);
-		cJSON_Delete(e);
+	if (scenarios != NULL && !cJSON_IsNull(scenarios) && !cJSON_IsObject(scenarios)) {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "start.scenarios: expected an object {phase: scenario}");
+		goto out;
 	}
+	if (srv_start_extra(x->args, scenarios, &extra, err) != 0)
+		goto out;
 	if (objective != NULL)
 		obj = cJSON_PrintUnformatted(objective);
 	sr.requirements_md = req;

@@ -35,7 +35,7 @@ is "$(jv result.runs.0.actions)" '["approve","request_changes","reject","pause",
 is "$(jv result.runs.0.terminal)" false "ls: and is not over"
 
 dj status "$run"
-is "$(keys result)" "run phases bindings approvals sessions events" "status: its parts"
+is "$(keys result)" "run phases bindings approvals sessions events checks" "status: its parts"
 is "$(keys result.run)" \
 	"id state pausedFromState repoPath baseBranch worktreeRoot templateHash currentPhaseId finalReportPath createdAt startedAt endedAt terminal actions" \
 	"status: the run"

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "engine/checkrun.h"
 #include "lib/xalloc.h"
 #include "engine_harness.h"
 
@@ -99,7 +100,115 @@ host_stranded(void *ctx, const char *run_id, const char *state, const char *what
 	snprintf(h->stranded_what, sizeof(h->stranded_what), "%s", what);
 }
 
+static void
+run_check(struct harness *h, struct h_check *c)
+{
+	struct checkrun_spec spec = { .argv = (const char *const *)c->argv,
+		                      .cwd = c->cwd,
+		                      .output_path = c->out,
+		                      .timeout_ms = c->timeout_ms,
+		                      .max_output = c->max_output,
+		                      .kill_grace_ms = 200 };
+	struct checkrun_result res;
+	struct engine_check_result r = { 0 };
+	struct df_error err;
+	char id[sizeof(c->id)];
+
+	snprintf(id, sizeof(id), "%s", c->id);
+	if (checkrun_exec(&spec, &res, &err) != 0) {
+		r.exit_code = -1;
+		r.error = err.message;
+	} else {
+		r.exit_code = res.exit_code;
+		r.signal = res.signal;
+		r.timed_out = res.timed_out;
+		r.duration_ms = res.duration_ms;
+		r.output_bytes = res.output_bytes;
+		r.capped = res.capped;
+		r.tail = res.tail;
+	}
+	for (size_t i = 0; c->argv[i]; i++)
+		free(c->argv[i]);
+	free(c->argv);
+	c->argv = NULL;
+	engine_check_done(h->e, id, &r);
+}
+
+static int
+host_check_start(void *ctx, const struct engine_check_spec *spec, struct df_error *err)
+{
+	struct harness *h = ctx;
+	struct h_check *c;
+	size_t n = 0;
+
+	(void)err;
+	assert_true(h->nchecks < sizeof(h->checks) / sizeof(h->checks[0]));
+	c = &h->checks[h->nchecks++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->id, sizeof(c->id), "%s", spec->check_id);
+	while (spec->argv[n])
+		n++;
+	c->argv = xcalloc(n + 1, sizeof(*c->argv));
+	for (size_t i = 0; i < n; i++)
+		c->argv[i] = xstrdup(spec->argv[i]);
+	snprintf(c->cwd, sizeof(c->cwd), "%s", spec->cwd);
+	snprintf(c->out, sizeof(c->out), "%s", spec->output_path);
+	c->timeout_ms = spec->timeout_ms;
+	c->max_output = spec->max_output;
+	h->checks_started++;
+	if (!h->checks_hold)
+		h_run_checks(h);
+	return 0;
+}
+
+static void
+host_check_cancel(void *ctx, const char *check_id)
+{
+	struct harness *h = ctx;
+
+	h->checks_cancelled++;
+	for (size_t i = 0; i < h->nchecks; i++)
+		if (strcmp(h->checks[i].id, check_id) == 0) {
+			for (size_t j = 0; h->checks[i].argv[j]; j++)
+				free(h->checks[i].argv[j]);
+			free(h->checks[i].argv);
+			memmove(&h->checks[i], &h->checks[i + 1],
+			        (h->nchecks - i - 1) * sizeof(h->checks[0]));
+			h->nchecks--;
+			break;
+		}
+}
+
+int
+h_run_checks(struct harness *h)
+{
+	int ran = 0;
+
+	/* Reporting one may start the next (appended): take them one at a time. */
+	while (h->nchecks > 0) {
+		struct h_check c = h->checks[0];
+
+		memmove(&h->checks[0], &h->checks[1], (h->nchecks - 1) * sizeof(h->checks[0]));
+		h->nchecks--;
+		run_check(h, &c);
+		ran++;
+	}
+	return ran;
+}
+
+static const struct engine_host_ops host_ops_nocheck = {
+	.now_ms = host_now,
+	.new_id = host_id,
+	.timer_add = host_timer_add,
+	.timer_cancel = host_timer_cancel,
+	.event_appended = host_event,
+	.step_failed = host_step_failed,
+	.stranded = host_stranded,
+};
+
 static const struct engine_host_ops host_ops = {
+	.check_start = host_check_start,
+	.check_cancel = host_check_cancel,
 	.now_ms = host_now,
 	.new_id = host_id,
 	.timer_add = host_timer_add,
@@ -192,6 +301,12 @@ drv_send(void *ctx, const char *session_id, const char *text, struct df_error *e
 			h_write(file, r->content);
 			free(file);
 		}
+		if (r->fix_path) {
+			char *file = xasprintf("%s/%s", s->cwd, r->fix_path);
+
+			h_write(file, r->fix_content);
+			free(file);
+		}
 		if (r->event == H_IDLE)
 			engine_session_event(h->e, session_id, ENGINE_SESSION_IDLE, NULL, 0);
 		else if (r->event == H_EXIT) {
@@ -241,6 +356,12 @@ h_restart(struct harness *h, int sessions_survive)
 		}
 	for (size_t i = 0; i < h->ntimers; i++)
 		h->timers[i].active = 0;
+	for (size_t i = 0; i < h->nchecks; i++) {
+		for (size_t j = 0; h->checks[i].argv[j]; j++)
+			free(h->checks[i].argv[j]);
+		free(h->checks[i].argv);
+	}
+	h->nchecks = 0; /* the checks the old server ran died with it */
 	h_engine(h);
 	if (engine_recover(h->e, &err) != 0)
 		fail_msg("recover: %s", err.message);
@@ -287,7 +408,7 @@ h_engine(struct harness *h)
 	cfg.max_artifact_bytes = h->max_artifact_bytes;
 	cfg.restart_limit = h->restart_limit;
 	cfg.self_check_ms = h->self_check_ms;
-	cfg.host = &host_ops;
+	cfg.host = h->no_check_runner ? &host_ops_nocheck : &host_ops;
 	cfg.host_ctx = h;
 	cfg.sessions = &drv_ops;
 	cfg.session_ctx = h;
@@ -340,6 +461,13 @@ h_free(struct harness *h)
 	for (size_t i = 0; i < h->nresp; i++) {
 		free(h->resp[i].phase_key);
 		free(h->resp[i].content);
+		free(h->resp[i].fix_path);
+		free(h->resp[i].fix_content);
+	}
+	for (size_t i = 0; i < h->nchecks; i++) {
+		for (size_t j = 0; h->checks[i].argv[j]; j++)
+			free(h->checks[i].argv[j]);
+		free(h->checks[i].argv);
 	}
 	for (size_t i = 0; i < h->ntexts; i++)
 		free(h->texts[i]);
@@ -360,6 +488,18 @@ h_script(struct harness *h, const char *phase_key, const char *content, enum h_e
 	r->content = content ? xstrdup(content) : NULL;
 	r->event = ev;
 	r->used = 0;
+}
+
+void
+h_script_fix(struct harness *h, const char *phase_key, const char *artifact, const char *rel,
+             const char *content, enum h_event ev)
+{
+	struct h_resp *r;
+
+	h_script(h, phase_key, artifact, ev);
+	r = &h->resp[h->nresp - 1];
+	r->fix_path = xstrdup(rel);
+	r->fix_content = xstrdup(content);
 }
 
 int
@@ -570,7 +710,7 @@ h_event_total(struct harness *h, const char *run_id)
 const char *
 h_last_payload(struct harness *h, const char *run_id, const char *type)
 {
-	static char buf[2048];
+	static char buf[16384];
 	struct store_event *ev;
 	size_t n;
 

@@ -20,7 +20,9 @@ enum h_event { H_NONE, H_IDLE, H_EXIT };
 
 struct h_resp {
 	char *phase_key;
-	char *content; /* NULL: write nothing */
+	char *content;  /* NULL: write nothing */
+	char *fix_path; /* NULL: none; else a file (relative to the worktree) written too */
+	char *fix_content;
 	enum h_event event;
 	int used;
 };
@@ -37,6 +39,15 @@ struct h_timer {
 	uint64_t id;
 	int64_t due;
 	int active;
+};
+
+/* A check the engine asked the harness's host to run. */
+struct h_check {
+	char id[160];
+	char **argv;
+	char cwd[PATH_MAX], out[PATH_MAX];
+	int64_t timeout_ms;
+	size_t max_output;
 };
 
 struct harness {
@@ -69,6 +80,13 @@ struct harness {
 	int fail_start;      /* the driver refuses to start sessions */
 	int ghost_backend;   /* also list "ghost", a backend the catalog does not have */
 	const char *backend; /* h_start binds every role to it; NULL: "fake" */
+	/* Checks the engine asked for: run at once (checkrun_exec) unless checks_hold. */
+	struct h_check checks[32];
+	size_t nchecks;
+	int checks_hold;
+	int checks_started;
+	int checks_cancelled; /* check_cancel calls (a held check is dropped) */
+	int no_check_runner;  /* the host has no check_start */
 	/* Optional: called for every committed event (the server's tests push them). */
 	void (*on_event)(void *ctx, const struct store_event *ev);
 	void *on_event_ctx;
@@ -108,6 +126,16 @@ void h_must_decide(struct harness *h, const char *run_id, enum engine_action act
 
 /* Queue a scripted response for the next instructions of phase_key. */
 void h_script(struct harness *h, const char *phase_key, const char *content, enum h_event ev);
+
+/*
+ * As h_script, and the response also writes content to rel in the worktree
+ * (the agent fixing what a check found).
+ */
+void h_script_fix(struct harness *h, const char *phase_key, const char *artifact, const char *rel,
+                  const char *content, enum h_event ev);
+
+/* Run the checks held (checks_hold) with the real runner and report them; how many ran. */
+int h_run_checks(struct harness *h);
 
 /* Start a run on h->repo/main with overrides binding every role to the fake backend. */
 int h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX],

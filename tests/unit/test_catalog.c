@@ -363,6 +363,57 @@ test_duplicate_phase_key(void **state)
 	expect_fail(t, DF_E_CATALOG_INVALID, "/phases/1/key", "plan", NULL);
 }
 
+/* A phase's checks and review target: shape (the schema), names, cwd, reviews. */
+static void
+test_template_checks_and_reviews(void **state)
+{
+	struct tree *t = *state;
+	static const char head[] =
+	    "{\"name\":\"development\",\"version\":1,\"description\":\"d\",\"roles\":[\"p\"],"
+	    "\"phases\":[{\"key\":\"a\",\"title\":\"A\",\"roles\":[\"p\"],\"gates\":[]},"
+	    "{\"key\":\"b\",\"title\":\"B\",\"roles\":[\"p\"],\"gates\":[]";
+	static const char *const bad[][3] = {
+		{ ",\"checks\":[{\"name\":\"t\",\"argv\":[]}]", "/phases/1/checks/0/argv", NULL },
+		{ ",\"checks\":[{\"name\":\"t t\",\"argv\":[\"x\"]}]", "/phases/1/checks/0/name",
+		  NULL },
+		{ ",\"checks\":[{\"name\":\"t\",\"argv\":[\"x\"],\"timeoutMs\":5}]",
+		  "/phases/1/checks/0/timeoutMs", NULL },
+		{ ",\"checks\":[{\"name\":\"t\",\"argv\":[\"x\"]},{\"name\":\"t\",\"argv\":[\"y\"]}"
+		  "]",
+		  "/phases/1/checks/1/name", "used twice" },
+		{ ",\"checks\":[{\"name\":\"t\",\"argv\":[\"x\"],\"cwd\":\"../up\"}]",
+		  "/phases/1/checks/0/cwd", ".." },
+		{ ",\"onCheckFailure\":\"ignore\"", "/phases/1/onCheckFailure", NULL },
+		{ ",\"reviews\":\"c\"", "/phases/1/reviews", "not an earlier phase" },
+		{ ",\"maxReviewRounds\":11", "/phases/1/maxReviewRounds", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *text = xasprintf("%s%s}]}", head, bad[i][0]);
+
+		put(t->share, "data/templates/development.json", text);
+		expect_fail(t, DF_E_CATALOG_INVALID, bad[i][1], bad[i][2], NULL);
+		free(text);
+	}
+	{
+		char *text =
+		    xasprintf("%s%s}]}", head,
+		              ",\"checks\":[{\"name\":\"unit\",\"argv\":[\"make\",\"test\"],"
+		              "\"timeoutMs\":60000,\"required\":true,\"cwd\":\"sub\"}],"
+		              "\"onCheckFailure\":\"gate\",\"reviews\":\"a\","
+		              "\"maxReviewRounds\":3");
+		struct df_error err;
+		struct catalog *c;
+
+		put(t->share, "data/templates/development.json", text);
+		c = catalog_load(t->share, t->config, &err);
+		if (c == NULL)
+			fail_msg("a valid template was refused: %s", err.message);
+		catalog_free(c);
+		free(text);
+	}
+}
+
 static void
 test_artifact_path_escapes(void **state)
 {
@@ -721,6 +772,7 @@ main(void)
 		T(test_user_schema_dir),
 		T(test_phase_role_not_in_template),
 		T(test_duplicate_phase_key),
+		T(test_template_checks_and_reviews),
 		T(test_artifact_path_escapes),
 		T(test_artifact_path_plain_names),
 		T(test_bad_backend_pattern),

@@ -168,7 +168,8 @@ test_scenarios(void **state)
 	assert_int_equal(fake_scenario_lookup("Ok"), -1);
 	assert_string_equal(
 	    fake_scenario_list(),
-	    "ok, invalid-then-ok, invalid, garbage, silent, ask, permission, chatty, crash");
+	    "ok, invalid-then-ok, invalid, garbage, silent, ask, permission, chatty, "
+	    "fix-on-check, changes-then-approve, crash");
 	assert_string_equal(fake_scenario_name(FAKE_S_SILENT), "silent");
 
 	assert_int_equal(fake_instr_parse("devflow phase: implement — Do\nArtifact path: a\n"
@@ -506,11 +507,104 @@ test_garbage(void **state)
 	fake_instr_free(&in);
 }
 
+/* A check repair after a review round, as the engine composes it (docs/instructions.md). */
+static const char CHECK_REPAIR[] =
+    "devflow phase: implement \xe2\x80\x94 Implement it\n"
+    "Run: r-1\n"
+    "Attempt: 2\n"
+    "Artifact path: change-summary.json\n"
+    "Artifact schema: dev/change-summary@1\n"
+    "\n"
+    "Requirements:\n"
+    "x\n"
+    "\n"
+    "Review findings:\n"
+    "The review (review) asks for changes: two things.\n"
+    "- [major] a.c:3: one\n"
+    "- [info] two\n"
+    "\n"
+    "Check failures:\n"
+    "- make-test: `sh -c make test` exited with status 2 after 0.1 s; its output is in /o; "
+    "the last lines:\n"
+    "```text\n"
+    "FAIL: status.txt is broken\n"
+    "\n"
+    "devflow-fake-fix: status.txt\n"
+    "devflow-fake-fix: ../escape\n"
+    "```\n"
+    "Fix what makes them fail; devflow runs the checks again when you are done.\n"
+    "\n"
+    "Schema:\n"
+    "```json\n"
+    "{}\n"
+    "```\n";
+
+static void
+test_parse_check_repair_and_findings(void **state)
+{
+	struct fake_instr in;
+	struct df_error err;
+	struct buf notes = BUF_INIT;
+	char *art;
+
+	(void)state;
+	assert_int_equal(fake_instr_parse(CHECK_REPAIR, &in, &err), 0);
+	assert_int_equal(in.attempt, 2);
+	assert_int_equal(in.check_repair, 1);
+	assert_int_equal(in.n_check_failures, 1);
+	assert_int_equal(in.n_fix_paths, 1); /* "../escape" is refused */
+	assert_string_equal(in.fix_paths[0], "status.txt");
+	assert_int_equal(in.n_review_findings, 2);
+	assert_int_equal(in.repair, 0);
+	assert_int_equal(fake_scenario_valid(fake_scenario_lookup("fix-on-check"), &in), 1);
+	art = fake_artifact(&in, 1, "NOTES.md", NULL, &notes, &err);
+	assert_non_null(strstr(art, "Addressed 2 review findings. Fixed 1 failing check."));
+	free(art);
+	buf_free(&notes);
+	fake_instr_free(&in);
+}
+
+static void
+test_review_changes_then_approve(void **state)
+{
+	struct fake_instr in;
+	struct df_error err;
+	struct buf notes = BUF_INIT;
+	char *art;
+	cJSON *o;
+
+	(void)state;
+	assert_int_equal(
+	    fake_instr_parse("Artifact path: r.json\nArtifact schema: dev/review-findings@1\n", &in,
+	                     &err),
+	    0);
+	in.request_changes = 1;
+	art = fake_artifact(&in, 1, NULL, NULL, &notes, &err);
+	o = cJSON_Parse(art);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "verdict")->valuestring,
+	                    "changes_requested");
+	assert_string_equal(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "findings"), 0), "severity")
+	        ->valuestring,
+	    "major");
+	cJSON_Delete(o);
+	free(art);
+	in.request_changes = 0;
+	art = fake_artifact(&in, 1, NULL, NULL, &notes, &err);
+	assert_non_null(strstr(art, "\"approve\""));
+	free(art);
+	buf_free(&notes);
+	fake_instr_free(&in);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_full),
+		cmocka_unit_test(test_parse_check_repair_and_findings),
+		cmocka_unit_test(test_review_changes_then_approve),
 		cmocka_unit_test(test_parse_carriage_returns),
 		cmocka_unit_test(test_parse_minimal),
 		cmocka_unit_test(test_parse_errors),

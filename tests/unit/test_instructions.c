@@ -103,12 +103,55 @@ test_instructions_repair_with_comment_and_scenario(void **state)
 	free(t);
 }
 
+/* A check repair after a review round: the findings, then the check failures, in that order. */
+static void
+test_instructions_findings_and_check_failures(void **state)
+{
+	static const char *const fails[] = {
+		"unit: `make test` exited with status 2 after 0.1 s; "
+		"its output is in /o; the last lines:\n```text\nFAIL\n```"
+	};
+	struct instructions_input in = {
+		.phase_key = "implement",
+		.phase_title = "Implement",
+		.run_id = "r3",
+		.role_id = "implementer",
+		.persona_name = "implementer",
+		.persona_version = 1,
+		.attempt = 2,
+		.artifact_path = "c.json",
+		.artifact_schema = "dev/change-summary@1",
+		.requirements_md = "R",
+		.persona_instructions = "I",
+		.review_findings = "The review (review) asks for changes: x\n- [major] a.c:3: y\n",
+		.check_failures = fails,
+		.nchecks = 1,
+		.schema_text = "{}",
+	};
+	char *t = instructions_compose(&in);
+
+	(void)state;
+	assert_non_null(strstr(t,
+	                       "Instructions:\nI\n\n"
+	                       "Review findings:\n"
+	                       "The review (review) asks for changes: x\n- [major] a.c:3: y\n\n"
+	                       "Check failures:\n"
+	                       "- unit: `make test` exited with status 2 after 0.1 s; its output "
+	                       "is in /o; the last lines:\n```text\nFAIL\n```\n"
+	                       "Fix what makes them fail, then write the artifact again (devflow "
+	                       "moved it aside): the checks run again once it is back.\n\n"
+	                       "Schema:\n```json\n{}\n```\n"));
+	assert_null(strstr(t, "Validation errors:"));
+	free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_instructions_first_attempt),
 		cmocka_unit_test(test_instructions_repair_with_comment_and_scenario),
+		cmocka_unit_test(test_instructions_findings_and_check_failures),
 	};
 
 	return cmocka_run_group_tests_name("instructions", tests, NULL, NULL);

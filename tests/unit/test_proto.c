@@ -1130,7 +1130,7 @@ test_result_status_round_trip(void **state)
 	cJSON *j = result_status_json(&st);
 
 	(void)state;
-	assert_string_equal(keys_of(j), "run phases bindings approvals sessions events");
+	assert_string_equal(keys_of(j), "run phases bindings approvals sessions events checks");
 	assert_string_equal(keys_of(cJSON_GetObjectItem(j, "run")),
 	                    "id state pausedFromState repoPath baseBranch worktreeRoot "
 	                    "templateHash currentPhaseId finalReportPath createdAt startedAt "

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "lib/xalloc.h"
 #include "proto/proto.h"
 #include "tui/abbrev.h"
 #include "tui/colour.h"
@@ -275,6 +276,53 @@ static const char *status_b =
     "\"t1\", \"roleId\": \"implementer\", \"question\": \"● Reading\\n? Run the test suite? "
     "(y/n)\\n\\n\"}, \"ts\": \"2026-11-25T08:03:00Z\"}]}";
 
+/* A gate whose phase ran checks: the queue's detail says how they went. */
+static void
+test_model_gate_checks(void **state)
+{
+#define GATE_STATUS                                                                                \
+	"{\"run\": {\"id\": \"r-c\", \"state\": \"awaiting_approval\"},"                           \
+	"\"phases\": [{\"id\": \"p1\", \"phaseKey\": \"implement\", \"seq\": 1, \"state\": "       \
+	"\"awaiting_approval\", \"attempts\": 1}],"                                                \
+	"\"approvals\": [{\"id\": \"ap-1\", \"phaseId\": \"p1\", \"gateKey\": \"%s\", "            \
+	"\"kind\": \"gate\", \"state\": \"pending\", \"createdAt\": \"2026-11-25T08:05:00Z\", "    \
+	"\"payload\": {\"phaseKey\": \"implement\", \"artifactPath\": \"c.json\"%s}}],"            \
+	"\"sessions\": [], \"events\": [],"                                                        \
+	"\"checks\": [{\"phaseId\": \"p1\", \"phaseKey\": \"implement\", \"name\": \"unit\", "     \
+	"\"state\": \"passed\", \"attempt\": 1, \"repair\": 0},"                                   \
+	"{\"phaseId\": \"p1\", \"phaseKey\": \"implement\", \"name\": \"lint\", "                  \
+	"\"state\": \"%s\", \"attempt\": 1, \"repair\": 0},"                                       \
+	"{\"phaseId\": \"p0\", \"phaseKey\": \"other\", \"name\": \"x\", "                         \
+	"\"state\": \"failed\", \"attempt\": 1, \"repair\": 0}]}"
+	struct model m;
+	char *text;
+	cJSON *j;
+
+	(void)state;
+	model_init(&m);
+	text = xasprintf(GATE_STATUS, "final_review", "", "passed");
+	j = parse(text);
+	assert_int_equal(model_set_status(&m, j, 1000), 0);
+	assert_string_equal(m.queue[0].detail, "c.json valid, checks 2/2 passed");
+	cJSON_Delete(j);
+	free(text);
+	text = xasprintf(GATE_STATUS, "check_failed", ", \"failedCheck\": \"lint\"", "failed");
+	j = parse(text);
+	assert_int_equal(model_set_status(&m, j, 1000), 0);
+	assert_string_equal(m.queue[0].detail, "c.json valid, check lint FAILED (1/2 passed)");
+	cJSON_Delete(j);
+	free(text);
+	/* A gate whose phase ran none (the final review): the run's checks. */
+	text = xasprintf(GATE_STATUS, "final_review", "", "passed");
+	memcpy(strstr(text, "\"phaseId\": \"p1\", \"gateKey\""), "\"phaseId\": \"p9\"", 15);
+	j = parse(text);
+	assert_int_equal(model_set_status(&m, j, 1000), 0);
+	assert_string_equal(m.queue[0].detail, "c.json valid, checks 2/3 passed");
+	cJSON_Delete(j);
+	free(text);
+	model_free(&m);
+}
+
 static void
 test_model_status_and_queue(void **state)
 {
@@ -455,6 +503,34 @@ test_model_text(void **state)
 	assert_string_equal(t, "planner asks \"Proceed?\" (hook)");
 	free(t);
 	cJSON_Delete(pl);
+	/* Checks: which one, where, and how it ended; review rounds: who goes back, why. */
+	pl = parse("{\"phaseKey\": \"implement\", \"name\": \"make-test\", \"exitCode\": 2, "
+	           "\"timedOut\": false}");
+	t = model_event_text("check.failed", pl);
+	assert_string_equal(t, "make-test (implement) exit 2");
+	free(t);
+	t = model_event_text("check.started", pl);
+	assert_string_equal(t, "make-test (implement)");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"phaseKey\": \"implement\", \"name\": \"slow\", \"exitCode\": -1, "
+	           "\"timedOut\": true}");
+	t = model_event_text("check.failed", pl);
+	assert_string_equal(t, "slow (implement) timed out");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"phaseKey\": \"review\", \"targetPhaseKey\": \"implement\", \"cause\": "
+	           "\"review\", \"round\": 1, \"findings\": [{}, {}]}");
+	t = model_event_text("review.round", pl);
+	assert_string_equal(t, "review sends implement back (round 1, 2 findings)");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"phaseKey\": \"review\", \"targetPhaseKey\": \"implement\", \"cause\": "
+	           "\"human\", \"actor\": \"bob\"}");
+	t = model_event_text("review.round", pl);
+	assert_string_equal(t, "review sends implement back (bob's change request)");
+	free(t);
+	cJSON_Delete(pl);
 }
 
 static void
@@ -568,6 +644,7 @@ main(void)
 		cmocka_unit_test(test_keymap_load),
 		cmocka_unit_test(test_model_runs),
 		cmocka_unit_test(test_model_status_and_queue),
+		cmocka_unit_test(test_model_gate_checks),
 		cmocka_unit_test(test_model_older_events),
 		cmocka_unit_test(test_model_text),
 		cmocka_unit_test(test_colour_mapping),
