@@ -70,11 +70,13 @@ engine_sources = \
 	src/engine/engine-artifact.c \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
+	src/engine/engine-land.c \
 	src/engine/engine-phase.c \
 	src/engine/engine-recover.c \
 	src/engine/engine-start.c \
 	src/engine/engine-status.c \
 	src/engine/instructions.c src/engine/instructions.h \
+	src/engine/land.c src/engine/land.h \
 	src/engine/report.c src/engine/report.h \
 	src/engine/worktree.c src/engine/worktree.h
 

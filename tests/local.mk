@@ -75,6 +75,7 @@ SHELL_TESTS = \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
 	tests/integration/server-cli.sh \
+	tests/integration/server-land.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
 	tests/integration/server-restart.sh \
