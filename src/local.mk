@@ -20,6 +20,7 @@ lib_sources = \
 	src/lib/json.c src/lib/json.h \
 	src/lib/loop.c src/lib/loop.h \
 	src/lib/paths.c src/lib/paths.h \
+	src/lib/spawn.c src/lib/spawn.h \
 	src/lib/str.c src/lib/str.h \
 	src/lib/utf8.c src/lib/utf8.h \
 	src/lib/watch.c src/lib/watch.h \
