@@ -102,6 +102,7 @@ server_sources = \
 	src/server/server-history.c \
 	src/server/server-int.h \
 	src/server/server-job.c \
+	src/server/server-land.c \
 	src/server/server-ops.c \
 	src/server/server-screen.c \
 	src/server/server.c src/server/server.h
@@ -123,6 +124,7 @@ devflow_SOURCES = \
 	src/cli/cmd-ls.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-decide.c \
+	src/cli/cmd-land.c \
 	src/cli/cmd-pause.c \
 	src/cli/cmd-report.c \
 	src/cli/cmd-logs.c \

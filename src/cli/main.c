@@ -26,6 +26,7 @@ extern const struct cmd_entry cmd_abort_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_land_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_capture_entry;
@@ -51,6 +52,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_pause_entry,
 	&cmd_resume_entry,
 	&cmd_report_entry,
+	&cmd_land_entry,
 	&cmd_logs_entry,
 	&cmd_sessions_entry,
 	&cmd_capture_entry,

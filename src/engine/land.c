@@ -389,7 +389,7 @@ update_checkout(struct landing *l, git_repository *wt, struct land_result *out,
 	int rc;
 
 	snprintf(out->checkout, sizeof(out->checkout), "%s", git_repository_workdir(wt));
-	if (git_commit_lookup(&target, l->repo, &l->new_id) != 0)
+	if (git_commit_lookup(&target, wt, &l->new_id) != 0)
 		return fail(err, "reading the landing commit");
 	git_checkout_options_init(&o, GIT_CHECKOUT_OPTIONS_VERSION);
 	o.checkout_strategy = GIT_CHECKOUT_SAFE;

@@ -813,6 +813,7 @@ static const struct {
 	{ "report", op_report },
 	{ "diff", srv_op_diff },
 	{ "artifact", srv_op_artifact },
+	{ "land", srv_op_land },
 	{ "events", op_events },
 	{ "sessions", op_sessions },
 	{ "capture", op_capture },
