@@ -124,6 +124,7 @@ devflow_SOURCES = \
 	src/cli/cmd-ls.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-decide.c \
+	src/cli/cmd-clean.c \
 	src/cli/cmd-land.c \
 	src/cli/cmd-pause.c \
 	src/cli/cmd-report.c \

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -22,6 +23,7 @@
 #include "lib/spawn.h"
 #include "lib/worker.h"
 #include "lib/xalloc.h"
+#include "store/states.h"
 #include "server-int.h"
 
 /* How long `gh pr create` may take, and how much of its output is kept. */
@@ -342,4 +344,180 @@ fail:
 	store_run_clear(&run);
 	land_job_free(j);
 	return rc;
+}
+
+/* ---- clean: worktrees and branches of ended runs -------------------------- */
+
+struct clean_item {
+	char run_id[DF_ID_MAX];
+	char *repo, *base, *root;
+};
+
+struct clean_job {
+	struct server *srv;
+	unsigned client;
+	uint64_t req_id;
+	int force;
+	struct clean_item *v;
+	size_t n;
+	cJSON *runs; /* built on the worker thread */
+};
+
+static void
+clean_job_free(struct clean_job *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->v[i].repo);
+		free(j->v[i].base);
+		free(j->v[i].root);
+	}
+	free(j->v);
+	cJSON_Delete(j->runs);
+	free(j);
+}
+
+/* One run: remove its worktree and branch unless the branch holds unlanded work. */
+static cJSON *
+clean_one(const struct clean_item *it, int force)
+{
+	cJSON *o = cJSON_CreateObject(), *removed = cJSON_CreateArray();
+	char why[1200] = "", *branch = worktree_branch_name(it->run_id);
+	struct df_error err;
+	int settled = land_branch_settled(it->repo, it->base, it->run_id, why, sizeof(why), &err);
+	struct stat st;
+	int had_tree = it->root != NULL && stat(it->root, &st) == 0;
+
+	cJSON_AddStringToObject(o, "runId", it->run_id);
+	cJSON_AddStringToObject(o, "branch", branch);
+	if (it->root != NULL)
+		cJSON_AddStringToObject(o, "worktree", it->root);
+	if (settled < 0) {
+		snprintf(why, sizeof(why), "%s", err.message);
+	} else if (settled == 0 && !force) {
+		size_t len = strlen(why);
+
+		snprintf(why + len, sizeof(why) - len, " (land it, or clean --force)");
+	} else if (worktree_remove(it->repo, it->run_id, it->root, true, &err) != 0) {
+		snprintf(why, sizeof(why), "%s", err.message);
+	} else {
+		why[0] = '\0';
+		if (had_tree && stat(it->root, &st) != 0)
+			cJSON_AddItemToArray(removed, cJSON_CreateString("worktree"));
+		if (settled != 2)
+			cJSON_AddItemToArray(removed, cJSON_CreateString("branch"));
+	}
+	cJSON_AddItemToObject(o, "removed", removed);
+	if (why[0] != '\0')
+		cJSON_AddStringToObject(o, "kept", why);
+	else
+		cJSON_AddNullToObject(o, "kept");
+	free(branch);
+	return o;
+}
+
+static void *
+clean_run(void *arg)
+{
+	struct clean_job *j = arg;
+
+	j->runs = cJSON_CreateArray();
+	for (size_t i = 0; i < j->n; i++)
+		cJSON_AddItemToArray(j->runs, clean_one(&j->v[i], j->force));
+	return j;
+}
+
+static void
+clean_done(void *result, int cancelled, void *arg)
+{
+	struct clean_job *j = arg;
+	struct sclient *c;
+
+	(void)result;
+	if (!cancelled && (c = job_client(j->srv, j->client)) != NULL) {
+		for (const cJSON *r = j->runs->child; r != NULL; r = r->next) {
+			const cJSON *kept = cJSON_GetObjectItemCaseSensitive(r, "kept");
+
+			server_log(j->srv, "clean %s: %s",
+			           cJSON_GetObjectItemCaseSensitive(r, "runId")->valuestring,
+			           cJSON_IsString(kept) ? kept->valuestring : "removed");
+		}
+		srv_client_queue(
+		    c, proto_reply_ok(j->req_id, result_clean_json(
+		                                     &(struct result_clean){ .runs = j->runs })));
+		srv_client_flush(c);
+		srv_reap_clients(j->srv);
+	}
+	clean_job_free(j);
+}
+
+static void
+clean_add(struct clean_job *j, const struct store_run *r)
+{
+	struct clean_item *it;
+
+	j->v = xreallocarray(j->v, j->n + 1, sizeof(*j->v));
+	it = &j->v[j->n++];
+	snprintf(it->run_id, sizeof(it->run_id), "%s", r->id);
+	it->repo = xstrdup(r->repo_path);
+	it->base = xstrdup(r->base_branch);
+	it->root = r->worktree_root != NULL ? xstrdup(r->worktree_root) : NULL;
+}
+
+/* The runs clean means: the one named (which must have ended), or every ended one. */
+static int
+clean_targets(struct op_ctx *x, struct clean_job *j, struct df_error *err)
+{
+	char run_id[DF_ID_MAX];
+	int finished = 0;
+	struct store_run *runs = NULL;
+	size_t n = 0;
+
+	if (srv_arg_bool("clean", x->args, "finished", &finished, err) != 0 ||
+	    srv_arg_bool("clean", x->args, "force", &j->force, err) != 0)
+		return -1;
+	if (finished == (cJSON_GetObjectItemCaseSensitive(x->args, "run") != NULL)) {
+		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		             "clean: name a run or ask for finished: true (one of them)");
+		return -1;
+	}
+	if (!finished && srv_arg_run(x, run_id, err) != 0)
+		return -1;
+	if (store_runs_list(x->srv->store, 0, &runs, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int ended = (df_run_state_flags(runs[i].state) & DF_ST_TERMINAL) != 0;
+
+		if (!finished && strcmp(runs[i].id, run_id) == 0 && !ended) {
+			df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
+			             "run %s is %s: only an ended run is cleaned", run_id,
+			             runs[i].state);
+			df_error_hint(err, "abort it first (devflow abort %s), or wait for its end",
+			              run_id);
+			store_runs_free(runs, n);
+			return -1;
+		}
+		if (ended && (finished || strcmp(runs[i].id, run_id) == 0))
+			clean_add(j, &runs[i]);
+	}
+	store_runs_free(runs, n);
+	return 0;
+}
+
+int
+srv_op_clean(struct op_ctx *x, cJSON **result, struct df_error *err)
+{
+	struct clean_job *j = xcalloc(1, sizeof(*j));
+
+	(void)result;
+	if (clean_targets(x, j, err) != 0)
+		goto fail;
+	j->srv = x->srv;
+	j->client = x->c->serial;
+	j->req_id = x->id;
+	if (worker_submit(x->srv->worker, clean_run, clean_done, j, err) != 0)
+		goto fail;
+	return 1;
+fail:
+	clean_job_free(j);
+	return -1;
 }

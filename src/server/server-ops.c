@@ -814,6 +814,7 @@ static const struct {
 	{ "diff", srv_op_diff },
 	{ "artifact", srv_op_artifact },
 	{ "land", srv_op_land },
+	{ "clean", srv_op_clean },
 	{ "events", op_events },
 	{ "sessions", op_sessions },
 	{ "capture", op_capture },
