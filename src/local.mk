@@ -141,7 +141,8 @@ devflow_SOURCES = \
 	src/cli/cmd-backends.c \
 	src/cli/cmd-personas.c \
 	src/cli/cmd-templates.c \
-	src/cli/cmd-validate.c
+	src/cli/cmd-validate.c \
+	src/cli/cmd-wait.c
 devflow_LDADD = $(DEVFLOW_LIBS)
 
 # The bundled fake agent CLI (docs/fake-agent.md): no curses, only cJSON and libdevflow helpers.

@@ -84,6 +84,7 @@ SHELL_TESTS = \
 	tests/integration/server-pause-restart.sh \
 	tests/integration/server-self-check.sh \
 	tests/integration/server-trust.sh \
+	tests/integration/server-wait.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
