@@ -13,6 +13,7 @@ lib_sources = \
 	src/lib/buf.c src/lib/buf.h \
 	src/lib/canon.c src/lib/canon.h \
 	src/lib/clock.c src/lib/clock.h \
+	src/lib/conf.c src/lib/conf.h \
 	src/lib/ere.c src/lib/ere.h \
 	src/lib/error.c src/lib/error.h \
 	src/lib/gitenv.c src/lib/gitenv.h \

@@ -27,6 +27,7 @@ UNIT_TESTS = \
 	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
+	tests/unit/test_conf \
 	tests/unit/test_spawn \
 	tests/unit/test_catalog \
 	tests/unit/test_client \
