@@ -104,6 +104,7 @@ server_sources = \
 	src/server/server-int.h \
 	src/server/server-job.c \
 	src/server/server-land.c \
+	src/server/notify.c src/server/notify.h \
 	src/server/server-ops.c \
 	src/server/server-screen.c \
 	src/server/server.c src/server/server.h

@@ -82,6 +82,7 @@ SHELL_TESTS = \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
 	tests/integration/server-restart.sh \
+	tests/integration/server-notify.sh \
 	tests/integration/server-pause-restart.sh \
 	tests/integration/server-self-check.sh \
 	tests/integration/server-trust.sh \
