@@ -105,6 +105,7 @@ SHELL_TESTS = \
 	tests/integration/tui-form.sh \
 	tests/integration/tui-history.sh \
 	tests/integration/tui-input.sh \
+	tests/integration/tui-land.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-lists.sh \
 	tests/integration/tui-paste.sh \

@@ -175,6 +175,7 @@ static const struct keymap_entry default_keys[] = {
 	{ 'c', REQ_CHANGES },
 	{ 'x', REQ_REJECT },
 	{ 'X', REQ_ABORT },
+	{ 'L', REQ_LAND },
 	{ 'p', REQ_PAUSE },
 	{ 's', REQ_NEW_RUN },
 	{ '\r', REQ_ATTACH },
