@@ -44,6 +44,7 @@ UNIT_TESTS = \
 	tests/unit/test_histnum \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
+	tests/unit/test_land \
 	tests/unit/test_list \
 	tests/unit/test_loop \
 	tests/unit/test_messages \
