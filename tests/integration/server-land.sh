@@ -148,6 +148,19 @@ is "$(git -C "$T_TMP/remote.git" rev-parse "devflow/$run8/main")" \
 "$DEVFLOW" land "$run8" --squash --push x >/dev/null 2>&1
 is $? 2 "a mode with --push is a usage error"
 
+# Bad arguments a hand-written client may send: refused, naming what, and nothing lands.
+raw() { timeout 20 "$RAWFRAME" "$SOCK" raw "$1"; }
+like "$(raw '{"id":2,"op":"land","args":{"run":"'"$run8"'","mode":"rebase"}}')" \
+	"^reply: invalid_argument: land.mode: unknown mode 'rebase'" "land.mode rebase: refused, naming it"
+like "$(raw '{"id":2,"op":"land","args":{"run":"'"$run8"'","mode":"squash","push":"x"}}')" \
+	"^reply: invalid_argument: land: a mode \\(squash\\) merges" "a mode with push: refused"
+like "$(raw '{"id":2,"op":"land","args":{"run":"'"$run8"'","pr":"yes"}}')" \
+	"^reply: invalid_argument: land.pr" "land.pr not a boolean: refused"
+like "$(raw '{"id":2,"op":"clean","args":{"run":"'"$run8"'","finished":true}}')" \
+	"^reply: invalid_argument: clean: name a run or ask for finished" "clean with both a run and finished: refused"
+"$DEVFLOW" land "$run8" --merge --squash >/dev/null 2>&1
+is $? 2 "two modes are a usage error"
+
 stop_server
 mkdir "$T_TMP/nogh"
 err=$(PATH="$T_TMP/nogh" "$DEVFLOW" land "$run8" --push "$T_TMP/remote.git" --pr 2>&1)
