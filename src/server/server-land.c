@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,14 +90,17 @@ open_pr(struct land_job *j)
 	int rc = spawn_run(&o, &r, &j->err);
 
 	free(branch);
+	if (rc != 0 && strstr(j->err.message, strerror(ENOENT)) == NULL) {
+		df_error_prefix(&j->err, "cannot open a pull request");
+		return -1;
+	}
 	if (rc != 0) {
-		snprintf(j->err.message, sizeof(j->err.message),
-		         "cannot open a pull request: the GitHub CLI (gh) is not installed or not "
-		         "in PATH");
+		df_error_set(&j->err, DF_HUMAN_REQUIRED, DF_E_IO,
+		             "cannot open a pull request: the GitHub CLI (gh) is not installed or "
+		             "not in PATH");
 		df_error_hint(&j->err,
 		              "install gh (https://cli.github.com) and run `gh auth login`, "
 		              "or open the pull request by hand; the branch was pushed");
-		j->err.class = DF_HUMAN_REQUIRED;
 		return -1;
 	}
 	if (r.status != 0) {
@@ -310,23 +314,22 @@ srv_op_land(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	struct land_job *j = xcalloc(1, sizeof(*j));
 	struct store_run run = { 0 };
-	int rc = -1;
-
-	(void)result;
+	int rc = -1, r;
 	if (srv_arg_run(x, j->run_id, err) != 0 || land_args(x, j, err) != 0 ||
 	    store_run_get(x->srv->store, j->run_id, &run, err) != 1)
-		goto fail;
+		goto out;
 	if (strcmp(run.state, "completed") != 0) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
 		             "run %s is %s: only a completed run lands (after its final gate)",
 		             j->run_id, run.state);
 		df_error_hint(err, "wait for it: devflow wait %s --until end", j->run_id);
 		snprintf(err->run_id, sizeof(err->run_id), "%s", j->run_id);
-		goto fail;
+		goto out;
 	}
-	if (j->merge && already_replied(x, j, result, err) != 0) {
-		rc = *result != NULL ? 0 : -1;
-		goto fail;
+	/* A recorded landing is answered from its event, without a job. */
+	if ((r = j->merge ? already_replied(x, j, result, err) : 0) != 0) {
+		rc = r > 0 ? 0 : -1;
+		goto out;
 	}
 	j->srv = x->srv;
 	j->client = x->c->serial;
@@ -337,10 +340,10 @@ srv_op_land(struct op_ctx *x, cJSON **result, struct df_error *err)
 	j->worktree = run.worktree_root != NULL ? xstrdup(run.worktree_root) : NULL;
 	if (land_inputs(x->srv, j, &run, err) != 0 ||
 	    worker_submit(x->srv->worker, land_run, land_done, j, err) != 0)
-		goto fail;
+		goto out;
 	store_run_clear(&run);
 	return 1;
-fail:
+out:
 	store_run_clear(&run);
 	land_job_free(j);
 	return rc;
