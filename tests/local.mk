@@ -48,6 +48,7 @@ UNIT_TESTS = \
 	tests/unit/test_list \
 	tests/unit/test_loop \
 	tests/unit/test_messages \
+	tests/unit/test_notify \
 	tests/unit/test_proto \
 	tests/unit/test_question \
 	tests/unit/test_report \
