@@ -139,6 +139,28 @@ is $? 3 "a missing base is refused"
 like "$err" "the base branch 'feature' is not a local branch" "... saying so"
 like "$err" "--push" "... and what to do"
 
+# ---- a base checked out elsewhere, or nowhere -------------------------------
+$G -C "$T_TMP/repo" branch side
+$G -C "$T_TMP/repo" worktree add -q "$T_TMP/side-wt" side
+run9=$(finish_run "$T_TMP/repo" --base side)
+main_tip=$(git -C "$T_TMP/repo" rev-parse main)
+dj land "$run9"
+ok $? "land on a base checked out in a linked worktree"
+is "$(jv result.checkout)" "$T_TMP/side-wt/" "... updates that worktree"
+is "$(git -C "$T_TMP/side-wt" rev-parse HEAD)" "$(git -C "$T_TMP/repo" rev-parse "devflow/$run9/main")" \
+	"... whose HEAD is the run's tip"
+is "$(git -C "$T_TMP/side-wt" status --porcelain)" "" "... and which is clean"
+is "$(git -C "$T_TMP/repo" rev-parse main)" "$main_tip" "main, checked out in the main worktree, did not move"
+is "$(git -C "$T_TMP/repo" status --porcelain)" "" "... nor did its checkout change"
+$G -C "$T_TMP/repo" branch nowhere
+run10=$(finish_run "$T_TMP/repo" --base nowhere)
+dj land "$run10"
+ok $? "land on a base checked out nowhere"
+is "$(jv result.checkout)" null "... updates no checkout"
+is "$(git -C "$T_TMP/repo" rev-parse nowhere)" "$(git -C "$T_TMP/repo" rev-parse "devflow/$run10/main")" \
+	"... and moves the branch"
+is "$(git -C "$T_TMP/repo" status --porcelain)" "" "the main checkout is untouched"
+
 # ---- push and pull requests -------------------------------------------------
 git init -q --bare "$T_TMP/remote.git"
 dj land "$run8" --push "$T_TMP/remote.git"
