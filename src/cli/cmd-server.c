@@ -179,14 +179,13 @@ notify_setup(struct srv_state *st)
 		free(errors[i]);
 	}
 	free(errors);
-	if (cfg.ncommands > 0) {
-		if ((st->notify = notify_new(st->loop, &cfg, notify_log, st, &err)) == NULL)
-			server_log(st->srv, "notifications off: %s", err.message);
-		else
-			server_log(st->srv, "notifications: %zu command(s) from %s", cfg.ncommands,
-			           path);
+	if (cfg.ncommands > 0 &&
+	    (st->notify = notify_new(st->loop, &cfg, notify_log, st, &err)) == NULL)
+		server_log(st->srv, "notifications off: %s", err.message);
+	if (st->notify != NULL) {
+		server_log(st->srv, "notifications: %zu command(s) from %s", cfg.ncommands, path);
+		runtime_on_event(st->rt, on_notify, st);
 	}
-	runtime_on_event(st->rt, on_notify, st);
 	notify_config_clear(&cfg);
 	free(path);
 	free(dir);
