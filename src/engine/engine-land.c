@@ -19,8 +19,8 @@
 #include "land.h"
 
 /* The artifact paths of the run's phases: devflow's records, kept out of the commits. */
-static char **
-artifact_paths(struct engine *e, const char *run_id, size_t *n)
+char **
+engine_artifact_paths(struct engine *e, const char *run_id, size_t *n)
 {
 	struct store_phase *ph = NULL;
 	size_t np = 0;
@@ -59,7 +59,7 @@ eng_phase_commit(struct engine *e, const char *run_id, const struct store_phase 
 		store_run_clear(&run);
 		return 0;
 	}
-	ex = artifact_paths(e, run_id, &nex);
+	ex = engine_artifact_paths(e, run_id, &nex);
 	msg =
 	    xasprintf("devflow: run %s, phase %s, attempt %d", run_id, ph->phase_key, ph->attempts);
 	step = xasprintf("%s:%d", ph->id, ph->attempts);

@@ -370,6 +370,12 @@ struct engine_land_record {
 int engine_record_land(struct engine *e, const char *run_id, const struct engine_land_record *rec,
                        struct df_error *err);
 
+/*
+ * The artifact paths of the run's phases (relative to its worktree), which
+ * the phase commits leave out; *n gets the count. Free each and the array.
+ */
+char **engine_artifact_paths(struct engine *e, const char *run_id, size_t *n);
+
 /* 1 with the commit when the run has a run.landed event, 0 when not, -1 with err. */
 int engine_landed(struct engine *e, const char *run_id, char commit[ENGINE_ID_MAX],
                   struct df_error *err);

@@ -148,6 +148,54 @@ land_commit_worktree(const char *root, const char *message, const char *step,
 	return rc;
 }
 
+/* How many paths land_worktree_changes names before "and N more". */
+#define LAND_PATHS_SHOWN 10
+
+int
+land_worktree_changes(const char *root, const char *const *exclude, size_t nexclude, char **paths,
+                      struct df_error *err)
+{
+	git_repository *repo = NULL;
+	git_status_list *list = NULL;
+	git_status_options o;
+	struct excl x = { exclude, nexclude };
+	struct buf b = BUF_INIT;
+	int n = 0, rc = 0;
+
+	*paths = NULL;
+	git_libgit2_init();
+	git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION);
+	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+	if (git_repository_open_ext(&repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0)
+		goto out; /* no worktree (cleaned): nothing uncommitted */
+	if (git_status_list_new(&list, repo, &o) != 0) {
+		rc = fail(err, "reading the worktree's status");
+		goto out;
+	}
+	for (size_t i = 0; i < git_status_list_entrycount(list); i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+		const git_diff_delta *d =
+		    e->index_to_workdir != NULL ? e->index_to_workdir : e->head_to_index;
+		const char *path = d != NULL ? d->new_file.path : NULL;
+
+		if (path == NULL || skip_excluded(path, NULL, &x))
+			continue;
+		if (n < LAND_PATHS_SHOWN)
+			buf_printf(&b, "%s%s", n > 0 ? ", " : "", path);
+		n++;
+	}
+	if (n > LAND_PATHS_SHOWN)
+		buf_printf(&b, " and %d more", n - LAND_PATHS_SHOWN);
+	*paths = n > 0 ? buf_detach(&b) : NULL;
+	rc = n;
+out:
+	buf_free(&b);
+	git_status_list_free(list);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return rc;
+}
+
 /* ---- landing ------------------------------------------------------------- */
 
 static const char *const mode_names[] = { "auto", "merge", "squash", "ff-only" };

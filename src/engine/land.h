@@ -44,6 +44,17 @@ int land_commit_worktree(const char *root, const char *message, const char *step
                          const char *const *exclude, size_t nexclude, char out[LAND_OID_HEX],
                          struct df_error *err);
 
+/*
+ * What in the worktree at root is not committed on its branch: changes to
+ * tracked files (staged or not) and untracked files .gitignore does not
+ * ignore, except the paths in exclude (the run's artifacts). Returns the
+ * count, with "a, b, c" (the first ones, then "and N more") in *paths
+ * (the caller frees; NULL when none); 0 when the worktree does not exist;
+ * -1 with err (fatal git_error).
+ */
+int land_worktree_changes(const char *root, const char *const *exclude, size_t nexclude,
+                          char **paths, struct df_error *err);
+
 enum land_mode {
 	LAND_AUTO,    /* fast-forward when possible, else a merge commit */
 	LAND_MERGE,   /* always a merge commit */

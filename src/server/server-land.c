@@ -42,6 +42,8 @@ struct land_job {
 	char *repo, *base, *worktree, *message, *subject, *report_md, *remote;
 	enum land_mode mode;
 	int merge, pr;
+	char **ex; /* the run's artifact paths: not the user's uncommitted work */
+	size_t nex;
 	/* Filled on the worker thread: */
 	int rc;
 	struct df_error err;
@@ -50,8 +52,17 @@ struct land_job {
 };
 
 static void
+paths_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
 land_job_free(struct land_job *j)
 {
+	paths_free(j->ex, j->nex);
 	free(j->repo);
 	free(j->base);
 	free(j->worktree);
@@ -127,6 +138,31 @@ open_pr(struct land_job *j)
 	return 0;
 }
 
+/*
+ * Worker thread: refuse (-1 with err) when the run's worktree holds work not
+ * committed on its branch (a phase whose commit failed, edits by hand after
+ * the run): landing would leave it behind, and clean would delete it.
+ */
+static int
+uncommitted(const char *wt, char **ex, size_t nex, struct df_error *err)
+{
+	char *paths = NULL;
+	int n = land_worktree_changes(wt, (const char *const *)ex, nex, &paths, err);
+
+	if (n <= 0)
+		return n;
+	df_error_set(err, DF_HUMAN_REQUIRED, DF_E_GIT,
+	             "cannot land: the run's worktree %s has %d change%s not committed on its "
+	             "branch: %s",
+	             wt, n, n == 1 ? "" : "s", paths);
+	df_error_hint(err,
+	              "commit them on the run's branch (git -C %s add -A && git -C %s commit), "
+	              "or discard them (git -C %s stash -u), then land again",
+	              wt, wt, wt);
+	free(paths);
+	return -1;
+}
+
 /* Worker thread: the git work (and gh); touches only the job. */
 static void *
 land_run(void *arg)
@@ -140,7 +176,9 @@ land_run(void *arg)
 		                   .message = j->message };
 
 	df_error_clear(&j->err);
-	if (j->merge)
+	if (j->worktree != NULL && uncommitted(j->worktree, j->ex, j->nex, &j->err) != 0)
+		j->rc = -1;
+	else if (j->merge)
 		j->rc = land_merge(&rq, &j->res, &j->err);
 	else
 		j->rc =
@@ -338,6 +376,7 @@ srv_op_land(struct op_ctx *x, cJSON **result, struct df_error *err)
 	j->repo = xstrdup(run.repo_path);
 	j->base = xstrdup(run.base_branch);
 	j->worktree = run.worktree_root != NULL ? xstrdup(run.worktree_root) : NULL;
+	j->ex = engine_artifact_paths(x->srv->engine, j->run_id, &j->nex);
 	if (land_inputs(x->srv, j, &run, err) != 0 ||
 	    worker_submit(x->srv->worker, land_run, land_done, j, err) != 0)
 		goto out;
@@ -354,6 +393,8 @@ out:
 struct clean_item {
 	char run_id[DF_ID_MAX];
 	char *repo, *base, *root;
+	char **ex; /* the run's artifact paths */
+	size_t nex;
 };
 
 struct clean_job {
@@ -373,6 +414,7 @@ clean_job_free(struct clean_job *j)
 		free(j->v[i].repo);
 		free(j->v[i].base);
 		free(j->v[i].root);
+		paths_free(j->v[i].ex, j->v[i].nex);
 	}
 	free(j->v);
 	cJSON_Delete(j->runs);
@@ -388,13 +430,25 @@ clean_one(const struct clean_item *it, int force)
 	struct df_error err;
 	int settled = land_branch_settled(it->repo, it->base, it->run_id, why, sizeof(why), &err);
 	struct stat st;
-	int had_tree = it->root != NULL && stat(it->root, &st) == 0;
+	int had_tree = it->root != NULL && stat(it->root, &st) == 0, dirty;
+	char *paths = NULL;
 
 	cJSON_AddStringToObject(o, "runId", it->run_id);
 	cJSON_AddStringToObject(o, "branch", branch);
 	if (it->root != NULL)
 		cJSON_AddStringToObject(o, "worktree", it->root);
-	if (settled < 0) {
+	if (settled >= 0 && !force && it->root != NULL &&
+	    (dirty = land_worktree_changes(it->root, (const char *const *)it->ex, it->nex, &paths,
+	                                   &err)) != 0) {
+		if (dirty < 0)
+			snprintf(why, sizeof(why), "%s", err.message);
+		else
+			snprintf(why, sizeof(why),
+			         "its worktree has %d change%s not committed: %s (commit and land "
+			         "them, or clean --force)",
+			         dirty, dirty == 1 ? "" : "s", paths);
+		free(paths);
+	} else if (settled < 0) {
 		snprintf(why, sizeof(why), "%s", err.message);
 	} else if (settled == 0 && !force) {
 		size_t len = strlen(why);
@@ -454,7 +508,7 @@ clean_done(void *result, int cancelled, void *arg)
 }
 
 static void
-clean_add(struct clean_job *j, const struct store_run *r)
+clean_add(struct clean_job *j, struct engine *e, const struct store_run *r)
 {
 	struct clean_item *it;
 
@@ -464,6 +518,7 @@ clean_add(struct clean_job *j, const struct store_run *r)
 	it->repo = xstrdup(r->repo_path);
 	it->base = xstrdup(r->base_branch);
 	it->root = r->worktree_root != NULL ? xstrdup(r->worktree_root) : NULL;
+	it->ex = engine_artifact_paths(e, r->id, &it->nex);
 }
 
 /* The runs clean means: the one named (which must have ended), or every ended one. */
@@ -500,7 +555,7 @@ clean_targets(struct op_ctx *x, struct clean_job *j, struct df_error *err)
 			return -1;
 		}
 		if (ended && (finished || strcmp(runs[i].id, run_id) == 0))
-			clean_add(j, &runs[i]);
+			clean_add(j, x->srv->engine, &runs[i]);
 	}
 	store_runs_free(runs, n);
 	return 0;

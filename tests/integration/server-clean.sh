@@ -37,6 +37,12 @@ running=$(start_run "$T_TMP/repo2") && wait_until 30 state_is "$running" awaitin
 ok $? "a run waiting at its gate in another repository ($running)"
 wt_landed=$(wt_of "$landed"); wt_unlanded=$(wt_of "$unlanded"); wt_running=$(wt_of "$running")
 
+echo "by hand" >"$(wt_of "$pushed")/HANDMADE"
+out=$("$DEVFLOW" clean "$pushed")
+like "$out" "kept $pushed: its worktree has 1 change not committed: HANDMADE" \
+	"a worktree with uncommitted work is kept, saying what"
+rm "$(wt_of "$pushed")/HANDMADE"
+
 err=$("$DEVFLOW" clean "$running" 2>&1)
 is $? 3 "cleaning a run that has not ended is refused"
 like "$err" "is awaiting_approval: only an ended run is cleaned" "... saying why"

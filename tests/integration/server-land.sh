@@ -139,6 +139,21 @@ is $? 3 "a missing base is refused"
 like "$err" "the base branch 'feature' is not a local branch" "... saying so"
 like "$err" "--push" "... and what to do"
 
+# ---- work left uncommitted in the run's worktree ----------------------------
+run11=$(finish_run "$T_TMP/repo")
+wt11=$(dj status "$run11" && jv result.run.worktreeRoot)
+echo "by hand" >"$wt11/HANDMADE"
+main_before=$(git -C "$T_TMP/repo" rev-parse main)
+err=$("$DEVFLOW" land "$run11" 2>&1)
+is $? 3 "a worktree with changes not committed on the run's branch is refused"
+like "$err" "has 1 change not committed on its branch: HANDMADE" "... naming them (not the artifacts)"
+like "$err" "commit them on the run's branch" "... and saying what to do"
+is "$(git -C "$T_TMP/repo" rev-parse main)" "$main_before" "main did not move"
+$G -C "$wt11" add HANDMADE && $G -C "$wt11" commit -qm "by hand"
+dj land "$run11"
+ok $? "once committed, the run lands"
+is "$(cat "$T_TMP/repo/HANDMADE")" "by hand" "... with that work"
+
 # ---- a base checked out elsewhere, or nowhere -------------------------------
 $G -C "$T_TMP/repo" branch side
 $G -C "$T_TMP/repo" worktree add -q "$T_TMP/side-wt" side
