@@ -13,6 +13,7 @@ lib_sources = \
 	src/lib/buf.c src/lib/buf.h \
 	src/lib/canon.c src/lib/canon.h \
 	src/lib/clock.c src/lib/clock.h \
+	src/lib/conf.c src/lib/conf.h \
 	src/lib/ere.c src/lib/ere.h \
 	src/lib/error.c src/lib/error.h \
 	src/lib/gitenv.c src/lib/gitenv.h \
@@ -20,6 +21,7 @@ lib_sources = \
 	src/lib/json.c src/lib/json.h \
 	src/lib/loop.c src/lib/loop.h \
 	src/lib/paths.c src/lib/paths.h \
+	src/lib/spawn.c src/lib/spawn.h \
 	src/lib/str.c src/lib/str.h \
 	src/lib/utf8.c src/lib/utf8.h \
 	src/lib/watch.c src/lib/watch.h \
@@ -74,12 +76,14 @@ engine_sources = \
 	src/engine/engine-check.c \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
+	src/engine/engine-land.c \
 	src/engine/engine-phase.c \
 	src/engine/engine-recover.c \
 	src/engine/engine-review.c \
 	src/engine/engine-start.c \
 	src/engine/engine-status.c \
 	src/engine/instructions.c src/engine/instructions.h \
+	src/engine/land.c src/engine/land.h \
 	src/engine/report.c src/engine/report.h \
 	src/engine/worktree.c src/engine/worktree.h
 
@@ -105,6 +109,8 @@ server_sources = \
 	src/server/server-history.c \
 	src/server/server-int.h \
 	src/server/server-job.c \
+	src/server/server-land.c \
+	src/server/notify.c src/server/notify.h \
 	src/server/server-ops.c \
 	src/server/server-screen.c \
 	src/server/server.c src/server/server.h
@@ -131,6 +137,8 @@ devflow_SOURCES = \
 	src/cli/cmd-ls.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-decide.c \
+	src/cli/cmd-clean.c \
+	src/cli/cmd-land.c \
 	src/cli/cmd-pause.c \
 	src/cli/cmd-report.c \
 	src/cli/cmd-logs.c \
@@ -146,7 +154,8 @@ devflow_SOURCES = \
 	src/cli/cmd-backends.c \
 	src/cli/cmd-personas.c \
 	src/cli/cmd-templates.c \
-	src/cli/cmd-validate.c
+	src/cli/cmd-validate.c \
+	src/cli/cmd-wait.c
 devflow_LDADD = $(DEVFLOW_LIBS)
 
 # The bundled fake agent CLI (docs/fake-agent.md): no curses, only cJSON and libdevflow helpers.

@@ -28,6 +28,8 @@ UNIT_TESTS = \
 	tests/unit/test_backend_fixtures \
 	tests/unit/test_binding \
 	tests/unit/test_canon \
+	tests/unit/test_conf \
+	tests/unit/test_spawn \
 	tests/unit/test_catalog \
 	tests/unit/test_client \
 	tests/unit/test_detect \
@@ -46,9 +48,11 @@ UNIT_TESTS = \
 	tests/unit/test_history \
 	tests/unit/test_instructions \
 	tests/unit/test_keyin \
+	tests/unit/test_land \
 	tests/unit/test_list \
 	tests/unit/test_loop \
 	tests/unit/test_messages \
+	tests/unit/test_notify \
 	tests/unit/test_proto \
 	tests/unit/test_question \
 	tests/unit/test_report \
@@ -85,15 +89,19 @@ SHELL_TESTS = \
 	tests/integration/screen-workout.sh \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
+	tests/integration/server-clean.sh \
 	tests/integration/server-cli.sh \
+	tests/integration/server-land.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
 	tests/integration/server-checks.sh \
 	tests/integration/server-reload.sh \
 	tests/integration/server-restart.sh \
+	tests/integration/server-notify.sh \
 	tests/integration/server-pause-restart.sh \
 	tests/integration/server-self-check.sh \
 	tests/integration/server-trust.sh \
+	tests/integration/server-wait.sh \
 	tests/integration/server-attach.sh \
 	tests/integration/server-demo.sh \
 	tests/integration/server-doctor.sh \
@@ -112,6 +120,7 @@ SHELL_TESTS = \
 	tests/integration/tui-form.sh \
 	tests/integration/tui-history.sh \
 	tests/integration/tui-input.sh \
+	tests/integration/tui-land.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-lists.sh \
 	tests/integration/tui-paste.sh \

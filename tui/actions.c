@@ -179,6 +179,26 @@ ask_abort(struct tui *t)
 	              xasprintf("Abort run %.8s (%s)? Its agents are stopped.", r->id, r->repo));
 }
 
+/* L: a completed run's branch merged into its base, after a y (the land op decides how). */
+static void
+ask_land(struct tui *t)
+{
+	struct model_run *r = t->sel_run ? model_run(&t->model, t->sel_run) : NULL;
+
+	if (r == NULL) {
+		app_refuse(t, "cannot land: no run selected");
+		return;
+	}
+	if (strcmp(r->state, "completed") != 0) {
+		app_refuse(t, "cannot land run %.8s: it is %s (a run lands once it completed)",
+		           r->id, r->state);
+		return;
+	}
+	views_confirm(t, "land", r->id, "",
+	              xasprintf("Land run %.8s: merge its branch into %s in %s?", r->id,
+	                        r->base != NULL ? r->base : "its base", r->repo));
+}
+
 static void
 toggle_pause(struct tui *t)
 {
@@ -276,6 +296,9 @@ do_request(struct tui *t, enum tui_request req)
 		return;
 	case REQ_PAUSE:
 		toggle_pause(t);
+		return;
+	case REQ_LAND:
+		ask_land(t);
 		return;
 	case REQ_NEW_RUN:
 		views_form_open(t);

@@ -14,6 +14,7 @@
 #include <wchar.h>
 
 #include "lib/buf.h"
+#include "lib/conf.h"
 #include "lib/xalloc.h"
 #include "keys.h"
 
@@ -174,6 +175,7 @@ static const struct keymap_entry default_keys[] = {
 	{ 'c', REQ_CHANGES },
 	{ 'x', REQ_REJECT },
 	{ 'X', REQ_ABORT },
+	{ 'L', REQ_LAND },
 	{ 'p', REQ_PAUSE },
 	{ 's', REQ_NEW_RUN },
 	{ '\r', REQ_ATTACH },
@@ -315,39 +317,28 @@ add_error(struct keymap *km, const char *path, int line, const char *fmt, ...)
 int
 keymap_load(struct keymap *km, const char *path, const char *shown)
 {
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	int lineno = 0, bad = 0;
+	struct conf_file cf;
+	char *w[4] = { 0 }, why[64];
+	int nw, bad = 0;
 
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		if (shown != NULL)
-			path = shown;
-		add_error(km, path, 0, "cannot read: %s", strerror(errno));
+	if (shown == NULL)
+		shown = path;
+	switch (conf_open(&cf, path)) {
+	case 0:
+		return 0;
+	case -1:
+		add_error(km, shown, 0, "cannot read: %s", strerror(errno));
 		return -1;
 	}
-	if (shown != NULL)
-		path = shown;
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *save = NULL, *w[4] = { 0 };
-		int nw = 0;
+	path = shown;
+	while ((nw = conf_next(&cf, w, 4, 0, why, sizeof why)) != 0) {
+		int lineno = cf.lineno;
 
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			int c;
-
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			add_error(km, path, lineno, "line too long");
+		if (nw < 0) {
+			add_error(km, path, lineno, "%s", why);
 			bad++;
 			continue;
 		}
-		for (char *t = strtok_r(line, " \t\r\n", &save); t != NULL && nw < 4;
-		     t = strtok_r(NULL, " \t\r\n", &save))
-			w[nw++] = t;
-		if (nw == 0 || w[0][0] == '#')
-			continue;
 		if (strcmp(w[0], "bind") == 0) {
 			int key;
 			enum tui_request req;
@@ -403,6 +394,6 @@ keymap_load(struct keymap *km, const char *path, const char *shown)
 			bad++;
 		}
 	}
-	fclose(f);
+	conf_close(&cf);
 	return bad;
 }

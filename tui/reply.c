@@ -337,6 +337,23 @@ report_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
 	free(title);
 }
 
+/* What landing did, in the status line. */
+static void
+land_reply(struct tui *t, struct proto_msg *m)
+{
+	struct result_land l;
+	struct df_error err;
+
+	if (result_land_parse(m->result, &l, &err) != 0)
+		app_message_error(t, &err);
+	else if (l.already)
+		app_message(t, 0, "run %.8s is already landed", l.run_id);
+	else
+		app_message(t, 0, "landed run %.8s on %s: %s, now at %.12s", l.run_id,
+		            l.base != NULL ? l.base : "its base", l.how != NULL ? l.how : "",
+		            l.commit != NULL ? l.commit : "");
+}
+
 static void
 on_reply(struct tui *t, struct proto_msg *m)
 {
@@ -428,6 +445,8 @@ on_reply(struct tui *t, struct proto_msg *m)
 	case PEND_OTHER:
 		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
 			app_message_error(t, &m->error);
+		else if (m->ok && strcmp(p.what, "land") == 0)
+			land_reply(t, m);
 		break;
 	}
 }

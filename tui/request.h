@@ -22,6 +22,7 @@
 	X(REJECT, "reject", "Reject the gate: the run fails (asks first)")                         \
 	X(ABORT, "abort", "Abort the run (asks first)")                                            \
 	X(PAUSE, "pause", "Pause or resume the run")                                               \
+	X(LAND, "land", "Land the completed run (asks first)")                                     \
 	X(NEW_RUN, "new-run", "Start a new run (form)")                                            \
 	X(ATTACH, "attach", "Attach to the agent's terminal (C-] comes back)")                     \
 	X(ANSWER, "answer", "Answer the focused question with that key")                           \

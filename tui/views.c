@@ -98,6 +98,8 @@ confirm_result(struct tui *t, enum overlay_result r)
 		if (strcmp(cf->action, "reject") == 0 || strcmp(cf->action, "abort") == 0)
 			app_decide(t, cf->run, cf->approval[0] ? cf->approval : NULL, cf->action,
 			           NULL);
+		else if (strcmp(cf->action, "land") == 0)
+			app_send(t, "land", app_run_args(cf->run), PEND_OTHER, cf->run);
 	} else
 		app_message(t, 0, "cancelled");
 	confirm_free(cf);

@@ -29,7 +29,9 @@
 #include "lib/xalloc.h"
 #include "proto/result.h"
 #include "proto/sock.h"
+#include "lib/clock.h"
 #include "server/driver.h"
+#include "server/notify.h"
 #include "server/runtime.h"
 #include "server/server.h"
 #include "cli.h"
@@ -70,6 +72,7 @@ struct srv_state {
 	struct loop *loop;
 	int stopping;
 	int failures; /* asynchronous step failures already logged */
+	struct notify *notify;
 };
 
 static struct session *
@@ -151,6 +154,62 @@ on_event(const struct store_event *ev, void *ctx)
 		server_log(st->srv, "run %s: step failed: %s (%s)", ev->run_id, f->message,
 		           df_code_name(f->code));
 	}
+}
+
+static void
+notify_log(void *ctx, const char *line)
+{
+	struct srv_state *st = ctx;
+
+	if (st->srv != NULL)
+		server_log(st->srv, "%s", line);
+}
+
+/* Notifications (notify.h) for every committed event, with its phase's key. */
+static void
+on_notify(const struct store_event *ev, void *ctx)
+{
+	struct srv_state *st = ctx;
+	struct store_phase ph = { 0 };
+	struct df_error err;
+	int have = ev->phase_id != NULL &&
+	           store_phase_get(runtime_store(st->rt), ev->phase_id, &ph, &err) == 1;
+
+	notify_event(st->notify, ev, have ? ph.phase_key : NULL, clock_wall_ms());
+	if (have)
+		store_phase_clear(&ph);
+}
+
+/*
+ * The server's configuration file ($XDG_CONFIG_HOME/devflow/config): its
+ * bad lines go to the log with file:line; the notifier starts with what is
+ * good.
+ */
+static void
+notify_setup(struct srv_state *st)
+{
+	char *dir = paths_config_dir(), *path = xasprintf("%s/config", dir);
+	struct notify_config cfg;
+	char **errors = NULL;
+	size_t nerrors = 0;
+	struct df_error err;
+
+	notify_config_load(&cfg, path, NULL, &errors, &nerrors);
+	for (size_t i = 0; i < nerrors; i++) {
+		server_log(st->srv, "config: %s", errors[i]);
+		free(errors[i]);
+	}
+	free(errors);
+	if (cfg.ncommands > 0 &&
+	    (st->notify = notify_new(st->loop, &cfg, notify_log, st, &err)) == NULL)
+		server_log(st->srv, "notifications off: %s", err.message);
+	if (st->notify != NULL) {
+		server_log(st->srv, "notifications: %zu command(s) from %s", cfg.ncommands, path);
+		runtime_on_event(st->rt, on_notify, st);
+	}
+	notify_config_clear(&cfg);
+	free(path);
+	free(dir);
 }
 
 static void
@@ -393,6 +452,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	server_log(st.srv, "devflow %s server started on workspace %s", PACKAGE_VERSION, ws);
+	notify_setup(&st);
 	loop_timer_add(st.loop, 0, first_self_check, &st);
 	if (loop_signal_add(st.loop, SIGTERM, on_signal, &st, &err) == 0 ||
 	    loop_signal_add(st.loop, SIGINT, on_signal, &st, &err) == 0 ||
@@ -409,6 +469,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 out:
 	if (st.srv != NULL) {
 		server_log(st.srv, "server stopped");
+		notify_free(st.notify);
 		server_free(st.srv);
 		st.srv = NULL;
 	}

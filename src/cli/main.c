@@ -27,6 +27,9 @@ extern const struct cmd_entry cmd_abort_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_land_entry;
+extern const struct cmd_entry cmd_clean_entry;
+extern const struct cmd_entry cmd_wait_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_capture_entry;
@@ -56,6 +59,9 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_pause_entry,
 	&cmd_resume_entry,
 	&cmd_report_entry,
+	&cmd_land_entry,
+	&cmd_clean_entry,
+	&cmd_wait_entry,
 	&cmd_logs_entry,
 	&cmd_sessions_entry,
 	&cmd_capture_entry,

@@ -470,6 +470,7 @@ complete_phase(struct engine *e, struct store_phase *ph, struct store_session *s
 	if (store_phase_save(e->st, ph, err) != 0 ||
 	    eng_emit(e, ph->run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d",
 	             ph->id, ph->attempts) != 0 ||
+	    eng_phase_commit(e, ph->run_id, ph, err) != 0 ||
 	    store_run_set_current_phase(e->st, ph->run_id, NULL, ts, err) != 0)
 		return -1;
 	if (sess && strcmp(sess->state, SS_EXITED) != 0) {

@@ -205,7 +205,9 @@ gate_phase_decided(struct engine *e, const char *run_id, struct store_phase *ph,
 	pl = eng_payload_str("phaseKey", ph->phase_key, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
 	return eng_emit(e, run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d",
-	                ph->id, ph->attempts);
+	                ph->id, ph->attempts) != 0
+	           ? -1
+	           : eng_phase_commit(e, run_id, ph, err);
 }
 
 /*

@@ -238,4 +238,16 @@ int eng_agent_gone_after_resume(struct engine *e, const char *run_id, struct df_
 void eng_arm_self_check(struct engine *e);
 int eng_self_check_impl(struct engine *e, int *found, struct df_error *err);
 
+/* ---- engine-land.c ------------------------------------------------------- */
+
+/*
+ * In the open transaction, as phase ph completes: commit what the agent left
+ * uncommitted in the run's worktree (land_commit_worktree), and append
+ * phase.committed with the commit id (none for an empty change), or
+ * phase.commit_failed with git's reason (the phase still completes). -1 only
+ * when the store fails.
+ */
+int eng_phase_commit(struct engine *e, const char *run_id, const struct store_phase *ph,
+                     struct df_error *err);
+
 #endif

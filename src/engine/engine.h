@@ -423,4 +423,36 @@ int engine_recover(struct engine *e, struct df_error *err);
  */
 int engine_self_check(struct engine *e, int *found, struct df_error *err);
 
+/* ---- landing (engine-land.c; the git work is land.h's) ------------------- */
+
+/* A landing or a push, as engine_record_land records it. */
+struct engine_land_record {
+	const char *type;   /* "run.landed" or "run.pushed" */
+	const char *actor;  /* who asked (the peer's user) */
+	const char *mode;   /* land_mode_name, or NULL */
+	const char *how;    /* "fast-forward", "merge", "squash", or NULL */
+	const char *commit; /* the base's new tip, or NULL */
+	const char *remote; /* run.pushed: the remote; else NULL */
+	const char *url;    /* a pull request's address, or NULL */
+};
+
+/*
+ * Record a landing (run.landed:<run>) or a push (run.pushed:<run>:<remote>)
+ * in one transaction. The git step comes first, so a crash between them is
+ * caught by land_merge finding the work already on the base; replaying the
+ * key adds nothing. Returns 0, or -1 with err.
+ */
+int engine_record_land(struct engine *e, const char *run_id, const struct engine_land_record *rec,
+                       struct df_error *err);
+
+/*
+ * The artifact paths of the run's phases (relative to its worktree), which
+ * the phase commits leave out; *n gets the count. Free each and the array.
+ */
+char **engine_artifact_paths(struct engine *e, const char *run_id, size_t *n);
+
+/* 1 with the commit when the run has a run.landed event, 0 when not, -1 with err. */
+int engine_landed(struct engine *e, const char *run_id, char commit[ENGINE_ID_MAX],
+                  struct df_error *err);
+
 #endif

@@ -41,9 +41,8 @@ git_message(void)
 	return e != NULL && e->message != NULL ? e->message : "unknown libgit2 error";
 }
 
-/* Fill err with "what: <libgit2's last message>". Returns -1. */
-static int
-git_fail(struct df_error *err, enum df_class class, enum df_code code, const char *what)
+int
+worktree_git_fail(struct df_error *err, enum df_class class, enum df_code code, const char *what)
 {
 	return df_error_set(err, class, code, "%s: %s", what, git_message());
 }
@@ -367,7 +366,7 @@ open_repo(const char *path, git_repository **repo, char **canon, struct df_error
 		return -1;
 	}
 	if (rc == GIT_EOWNER) {
-		git_fail(err, DF_HUMAN_REQUIRED, DF_E_GIT, path);
+		worktree_git_fail(err, DF_HUMAN_REQUIRED, DF_E_GIT, path);
 		df_error_hint(err,
 		              "the repository belongs to another user; if it is trusted, run "
 		              "`git config --global --add safe.directory %s`",
@@ -375,7 +374,7 @@ open_repo(const char *path, git_repository **repo, char **canon, struct df_error
 		return -1;
 	}
 	if (rc < 0)
-		return git_fail(err, DF_HUMAN_REQUIRED, DF_E_GIT, path);
+		return worktree_git_fail(err, DF_HUMAN_REQUIRED, DF_E_GIT, path);
 	if (git_repository_is_bare(*repo)) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_GIT, "%s is a bare repository", path);
 		df_error_hint(
@@ -392,7 +391,7 @@ open_repo(const char *path, git_repository **repo, char **canon, struct df_error
 		goto fail;
 	}
 	if (rc < 0) {
-		git_fail(err, DF_HUMAN_REQUIRED, DF_E_GIT, path);
+		worktree_git_fail(err, DF_HUMAN_REQUIRED, DF_E_GIT, path);
 		goto fail;
 	}
 	if (canon != NULL) {
@@ -479,12 +478,12 @@ resolve_base(git_repository *repo, const char *repo_path, const char *base, git_
 		return -1;
 	}
 	if (rc < 0)
-		return git_fail(err, DF_FATAL, DF_E_GIT, "looking up the base branch");
+		return worktree_git_fail(err, DF_FATAL, DF_E_GIT, "looking up the base branch");
 	rc = git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT);
 	git_reference_free(ref);
 	if (rc < 0)
-		return git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED,
-		                "base branch does not point at a commit");
+		return worktree_git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED,
+		                         "base branch does not point at a commit");
 	*commit = (git_commit *)obj;
 	return 0;
 }
@@ -736,7 +735,7 @@ create_in(git_repository *repo, const char *repo_path, const char *base_branch, 
 		goto out;
 	}
 	if (git_branch_create(&branch, repo, name, commit, 0) < 0) {
-		git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED, name);
+		worktree_git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED, name);
 		goto out;
 	}
 	git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
@@ -747,11 +746,11 @@ create_in(git_repository *repo, const char *repo_path, const char *base_branch, 
 	if (git_worktree_add(&wt, repo, run_id, root, &opts) < 0) {
 		saved_errno = errno;
 		if (saved_errno == EACCES || saved_errno == EPERM || saved_errno == EROFS)
-			git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKSPACE_PERMISSIONS,
-			         "creating the worktree");
+			worktree_git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKSPACE_PERMISSIONS,
+			                  "creating the worktree");
 		else
-			git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED,
-			         "creating the worktree");
+			worktree_git_fail(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED,
+			                  "creating the worktree");
 		df_error_hint(err, "%s", hint);
 		/* Nothing at admin or root existed before: all of it is ours. */
 		paths_remove_tree(admin);
@@ -830,7 +829,7 @@ remove_in(git_repository *repo, const char *repo_path, const char *run_id, const
 		git_worktree_prune_options_init(&popts, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
 		popts.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_WORKING_TREE;
 		if (git_worktree_prune(wt, &popts) < 0) {
-			git_fail(err, DF_FATAL, DF_E_GIT, "removing the worktree");
+			worktree_git_fail(err, DF_FATAL, DF_E_GIT, "removing the worktree");
 			goto out;
 		}
 	} else if (found == GIT_ENOTFOUND) {
@@ -841,18 +840,18 @@ remove_in(git_repository *repo, const char *repo_path, const char *run_id, const
 			goto out;
 		}
 	} else {
-		git_fail(err, DF_FATAL, DF_E_GIT, "looking up the worktree");
+		worktree_git_fail(err, DF_FATAL, DF_E_GIT, "looking up the worktree");
 		goto out;
 	}
 	if (delete_branch) {
 		int brc = git_branch_lookup(&branch, repo, name, GIT_BRANCH_LOCAL);
 
 		if (brc == 0 && delete_branch_ref(repo, branch) < 0) {
-			git_fail(err, DF_FATAL, DF_E_GIT, name);
+			worktree_git_fail(err, DF_FATAL, DF_E_GIT, name);
 			goto out;
 		}
 		if (brc < 0 && brc != GIT_ENOTFOUND) {
-			git_fail(err, DF_FATAL, DF_E_GIT, name);
+			worktree_git_fail(err, DF_FATAL, DF_E_GIT, name);
 			goto out;
 		}
 	}
@@ -928,24 +927,24 @@ open_diff(const char *repo_path, const char *root, const char *base_branch, git_
 	}
 	if (git_repository_head(&head, *wtrepo) < 0 ||
 	    git_reference_peel(&head_commit, head, GIT_OBJECT_COMMIT) < 0) {
-		git_fail(err, DF_FATAL, DF_E_GIT, "reading the worktree's HEAD");
+		worktree_git_fail(err, DF_FATAL, DF_E_GIT, "reading the worktree's HEAD");
 		goto out;
 	}
 	if (git_merge_base(&mb, *wtrepo, git_commit_id(base), git_object_id(head_commit)) == 0 &&
 	    git_commit_lookup(&merge, *wtrepo, &mb) == 0) {
 		if (git_commit_tree(&tree, merge) < 0) {
-			git_fail(err, DF_FATAL, DF_E_GIT, "reading the merge base's tree");
+			worktree_git_fail(err, DF_FATAL, DF_E_GIT, "reading the merge base's tree");
 			goto out;
 		}
 	} else if (git_commit_tree(&tree, base) < 0) {
-		git_fail(err, DF_FATAL, DF_E_GIT, "reading the base's tree");
+		worktree_git_fail(err, DF_FATAL, DF_E_GIT, "reading the base's tree");
 		goto out;
 	}
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
 	             GIT_DIFF_SHOW_UNTRACKED_CONTENT;
 	if (git_diff_tree_to_workdir_with_index(diff, *wtrepo, tree, &opts) < 0) {
-		git_fail(err, DF_FATAL, DF_E_GIT, "computing the worktree's diff");
+		worktree_git_fail(err, DF_FATAL, DF_E_GIT, "computing the worktree's diff");
 		goto out;
 	}
 	rc = 0;
@@ -979,7 +978,8 @@ worktree_diff(const char *repo_path, const char *root, const char *base_branch, 
 	rc = open_diff(repo_path, root, base_branch, &wtrepo, &diff, err);
 	if (rc == 0) {
 		if (git_diff_to_buf(&text, diff, GIT_DIFF_FORMAT_PATCH) < 0) {
-			rc = git_fail(err, DF_FATAL, DF_E_GIT, "formatting the worktree's diff");
+			rc = worktree_git_fail(err, DF_FATAL, DF_E_GIT,
+			                       "formatting the worktree's diff");
 		} else {
 			*out_text = xstrndup(text.ptr != NULL ? text.ptr : "", text.size);
 		}
@@ -1044,7 +1044,7 @@ worktree_read_blob(const char *repo_path, const char *branch, const char *relpat
 	*out = NULL;
 	git_libgit2_init();
 	if (git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		git_fail(err, DF_FATAL, DF_E_GIT, repo_path);
+		worktree_git_fail(err, DF_FATAL, DF_E_GIT, repo_path);
 		goto out;
 	}
 	r = git_revparse_single(&obj, repo, spec);
@@ -1053,7 +1053,7 @@ worktree_read_blob(const char *repo_path, const char *branch, const char *relpat
 		goto out;
 	}
 	if (r < 0) {
-		git_fail(err, DF_FATAL, DF_E_GIT, spec);
+		worktree_git_fail(err, DF_FATAL, DF_E_GIT, spec);
 		goto out;
 	}
 	if (git_object_type(obj) != GIT_OBJECT_BLOB) {

@@ -29,6 +29,13 @@
 
 #include "lib/error.h"
 
+/*
+ * Fill err with class, code and "what: <libgit2's last message>" (for the
+ * git modules of the engine: this one and land.c). Returns -1.
+ */
+int worktree_git_fail(struct df_error *err, enum df_class class, enum df_code code,
+                      const char *what);
+
 /* "devflow/<run_id>/main", the run's branch. The caller frees. */
 char *worktree_branch_name(const char *run_id);
 

@@ -87,6 +87,19 @@ static const struct field decide_fields[] = {
 	FOSTR(result_decide, actor, "actor"),  FSTR(result_decide, state, "state"),
 };
 
+static const struct field land_fields[] = {
+	FSTR(result_land, run_id, "runId"),   FSTR(result_land, action, "action"),
+	FOSTR(result_land, mode, "mode"),     FOSTR(result_land, how, "how"),
+	FOSTR(result_land, commit, "commit"), FOSTR(result_land, base, "base"),
+	FOSTR(result_land, branch, "branch"), FOSTR(result_land, checkout, "checkout"),
+	FOSTR(result_land, remote, "remote"), FOSTR(result_land, url, "url"),
+	FOSTR(result_land, actor, "actor"),   FBOOL(result_land, already, "already"),
+};
+
+static const struct field clean_fields[] = {
+	FJSON(result_clean, runs, "runs"),
+};
+
 static const struct field answer_fields[] = {
 	FSTR(result_answer, session, "session"), FSTR(result_answer, choice, "choice"),
 	FOSTR(result_answer, label, "label"),    FOSTR(result_answer, question, "question"),
@@ -562,6 +575,30 @@ int
 result_decide_parse(const cJSON *j, struct result_decide *r, struct df_error *err)
 {
 	return dec_plain(j, "decide", decide_fields, NFIELDS(decide_fields), r, sizeof(*r), err);
+}
+
+cJSON *
+result_land_json(const struct result_land *r)
+{
+	return enc_object(land_fields, NFIELDS(land_fields), r);
+}
+
+int
+result_land_parse(const cJSON *j, struct result_land *r, struct df_error *err)
+{
+	return dec_plain(j, "land", land_fields, NFIELDS(land_fields), r, sizeof(*r), err);
+}
+
+cJSON *
+result_clean_json(const struct result_clean *r)
+{
+	return enc_object(clean_fields, NFIELDS(clean_fields), r);
+}
+
+int
+result_clean_parse(const cJSON *j, struct result_clean *r, struct df_error *err)
+{
+	return dec_plain(j, "clean", clean_fields, NFIELDS(clean_fields), r, sizeof(*r), err);
 }
 
 cJSON *

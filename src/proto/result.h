@@ -53,6 +53,26 @@ struct result_decide {
 	int replayed;
 };
 
+/*
+ * land: what landing did. action "land" (merged into the base: how is
+ * "fast-forward", "merge" or "squash", commit the base's new tip, checkout
+ * the work tree updated with it or NULL), "push" (remote) or "pr" (remote
+ * and url); already when an earlier land did it (nothing changed).
+ */
+struct result_land {
+	const char *run_id, *action, *mode, *how, *commit, *base, *branch, *checkout, *remote, *url,
+	    *actor;
+	int already;
+};
+
+/*
+ * clean: per run, what was removed and what was kept, each an array of
+ * {runId, worktree, branch, removed: [what...], kept: why or null}.
+ */
+struct result_clean {
+	const cJSON *runs;
+};
+
 /* answer: the answer sent to a session's question, and who answered. */
 struct result_answer {
 	const char *session, *choice, *label, *question, *actor;
@@ -284,6 +304,12 @@ int result_run_state_parse(const cJSON *j, struct result_run_state *r, struct df
 
 cJSON *result_decide_json(const struct result_decide *r);
 int result_decide_parse(const cJSON *j, struct result_decide *r, struct df_error *err);
+
+cJSON *result_land_json(const struct result_land *r);
+int result_land_parse(const cJSON *j, struct result_land *r, struct df_error *err);
+
+cJSON *result_clean_json(const struct result_clean *r);
+int result_clean_parse(const cJSON *j, struct result_clean *r, struct df_error *err);
 
 cJSON *result_answer_json(const struct result_answer *r);
 int result_answer_parse(const cJSON *j, struct result_answer *r, struct df_error *err);

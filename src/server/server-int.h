@@ -206,6 +206,11 @@ int srv_op_history_search(struct op_ctx *x, cJSON **result, struct df_error *err
 int srv_op_diff(struct op_ctx *x, cJSON **result, struct df_error *err);
 int srv_op_artifact(struct op_ctx *x, cJSON **result, struct df_error *err);
 
+/* ---- server-land.c: land and clean, git work on the worker thread -------- */
+
+int srv_op_land(struct op_ctx *x, cJSON **result, struct df_error *err);
+int srv_op_clean(struct op_ctx *x, cJSON **result, struct df_error *err);
+
 /* ---- server-catalog.c: what the catalog offers a new run ------------------- */
 
 /* backends: the catalog's backends, which are available, and a template's roles. */

@@ -850,6 +850,8 @@ static const struct {
 	{ "report", op_report },
 	{ "diff", srv_op_diff },
 	{ "artifact", srv_op_artifact },
+	{ "land", srv_op_land },
+	{ "clean", srv_op_clean },
 	{ "events", op_events },
 	{ "sessions", op_sessions },
 	{ "capture", op_capture },

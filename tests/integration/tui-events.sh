@@ -110,7 +110,7 @@ tui_is "$T_TMP/oldest" "$(cat <<'EOS'
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
-├ Events · RUN1xxxx ─────────────────────── 27/27 ─┤│                                                                  │
+├ Events · RUN1xxxx ─────────────────────── 28/28 ─┤│                                                                  │
 │ HH:MM:SS run.resumed…                            ││                                                                  │
 │ HH:MM:SS phase.completed plan                    ││                                                                  │
 │ HH:MM:SS approval.resolved approve               ││                                                                  │

@@ -80,7 +80,7 @@ is "$(footer "$T_TMP/unbound")" " Z is not bound to anything (? lists the keys)"
 
 tui_is "$T_TMP/help" "$(cat <<'EOS'
  devflow  0 runs · 0 waiting                                              ? help
-┌ Help · 1/61 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/62 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down J       move-down          Move the selection down                   │
@@ -97,10 +97,10 @@ tui_is "$T_TMP/help" "$(cat <<'EOS'
 │                                    first)                                    │
 │  X              abort              Abort the run (asks first)                │
 │  p              pause              Pause or resume the run                   │
+│  L              land               Land the completed run (asks first)       │
 │  s              new-run            Start a new run (form)                    │
 │  Enter Return   attach             Attach to the agent's terminal (C-] comes │
 │                                    back)                                     │
-│  y n 0-9        answer             Answer the focused question with that key │
 └──────────────────────────────────────────────────────────────────────────────┘
  j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS

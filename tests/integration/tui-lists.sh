@@ -162,7 +162,7 @@ tui_run 80x24 "$T_TMP/help"
 is "$?" 0 "the help script ran to its end"
 tui_is "$T_TMP/s-help" "$(cat <<'EOS'
  devflow  301 runs · 0 waiting                                            ? help
-┌ Help · 1/57 · q close ───────────────────────────────────────────────────────┐
+┌ Help · 1/58 · q close ───────────────────────────────────────────────────────┐
 │Keys (rebind in $XDG_CONFIG_HOME/devflow/keys.conf: bind KEY REQUEST)         │
 │                                                                              │
 │  j Down         move-down          Move the selection down                   │
@@ -179,10 +179,10 @@ tui_is "$T_TMP/s-help" "$(cat <<'EOS'
 │                                    first)                                    │
 │  X              abort              Abort the run (asks first)                │
 │  p              pause              Pause or resume the run                   │
+│  L              land               Land the completed run (asks first)       │
 │  s              new-run            Start a new run (form)                    │
 │  Enter Return   attach             Attach to the agent's terminal (C-] comes │
 │                                    back)                                     │
-│  y n 0-9        answer             Answer the focused question with that key │
 └──────────────────────────────────────────────────────────────────────────────┘
  j/k scroll  PgDn/PgUp page  g/G top/end  / find  n/N next/prev  q close
 EOS

@@ -1,0 +1,171 @@
+/*
+ * land.c on real repositories (git builds them): a phase's commit takes what
+ * is uncommitted (deletions too, not what .gitignore ignores, not the
+ * excluded artifacts) and is made once per step, an empty change makes
+ * none; a squash landing is found again on the base by its trailer, so a
+ * second landing (after a crash before its event) merges nothing.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/land.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
+
+static char dir[] = "/tmp/devflow-test-land.XXXXXX";
+
+static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+	int rc;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
+	va_end(ap);
+	rc = system(cmd);
+	free(cmd);
+	return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+/* Output of a shell command without its trailing newline. The caller frees. */
+static char *__attribute__((format(printf, 1, 2))) sh_out(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+	struct buf b = BUF_INIT;
+	FILE *p;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
+	va_end(ap);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(buf_read_stream(&b, p, 0), 0);
+	pclose(p);
+	free(cmd);
+	while (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	buf_putc(&b, '\0');
+	return buf_detach(&b);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	setenv("GIT_AUTHOR_NAME", "t", 1);
+	setenv("GIT_AUTHOR_EMAIL", "t@t", 1);
+	setenv("GIT_COMMITTER_NAME", "t", 1);
+	setenv("GIT_COMMITTER_EMAIL", "t@t", 1);
+	return sh("cd %s && git init -q -b main repo && cd repo && echo hello >README && "
+	          "echo ignored.log >.gitignore && git add . && git commit -qm init",
+	          dir);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return sh("rm -rf %s", dir);
+}
+
+static void
+phase_commits(void **state)
+{
+	char *root = xasprintf("%s/repo", dir), id[LAND_OID_HEX], again[LAND_OID_HEX], *out;
+	const char *ex[] = { "plan.json" };
+	struct df_error err;
+
+	(void)state;
+	assert_int_equal(sh("cd %s && echo a >a.txt && echo b >>README && echo x >ignored.log && "
+	                    "echo '{}' >plan.json",
+	                    root),
+	                 0);
+	assert_int_equal(land_commit_worktree(root, "phase one", "ph1:1", ex, 1, id, &err), 1);
+	out = sh_out("git -C %s rev-parse HEAD", root);
+	assert_string_equal(out, id);
+	free(out);
+	out = sh_out("git -C %s show --name-only --format=%%B HEAD", root);
+	assert_string_equal(out, "phase one\n\nDevflow-Step: ph1:1\n\n\nREADME\na.txt");
+	free(out);
+	out = sh_out("git -C %s status --porcelain", root);
+	assert_string_equal(out, "?? plan.json");
+	free(out);
+	/* The same step again (a replay after a crash): no second commit. */
+	assert_int_equal(land_commit_worktree(root, "phase one", "ph1:1", ex, 1, again, &err), 0);
+	assert_string_equal(again, id);
+	/* Another step with nothing changed: no commit. */
+	assert_int_equal(land_commit_worktree(root, "phase two", "ph2:1", ex, 1, again, &err), 0);
+	assert_string_equal(again, "");
+	/* A deletion is a change. */
+	assert_int_equal(sh("rm %s/a.txt", root), 0);
+	assert_int_equal(land_commit_worktree(root, "phase three", "ph3:1", ex, 1, again, &err), 1);
+	out = sh_out("git -C %s show --name-status --format= HEAD", root);
+	assert_string_equal(out, "D\ta.txt");
+	free(out);
+	free(root);
+}
+
+static void
+squash_is_found_again(void **state)
+{
+	char *repo = xasprintf("%s/repo", dir), *out, *before;
+	struct land_request rq = { .repo_path = repo,
+		                   .base_branch = "main",
+		                   .run_id = "R1",
+		                   .mode = LAND_SQUASH,
+		                   .message = "Add a greeting" };
+	struct land_result res;
+	struct df_error err;
+
+	(void)state;
+	assert_int_equal(sh("cd %s && git checkout -q -b devflow/R1/main && echo hi >GREETING && "
+	                    "git add GREETING && git commit -qm greet && git checkout -q main && "
+	                    "echo o >OTHER && git add OTHER && git commit -qm other",
+	                    repo),
+	                 0);
+	assert_int_equal(land_merge(&rq, &res, &err), 0);
+	assert_string_equal(res.how, "squash");
+	out = sh_out("git -C %s log -1 --format=%%B main", repo);
+	assert_non_null(strstr(out, "Devflow-Run: R1"));
+	free(out);
+	out = sh_out("cat %s/GREETING", repo);
+	assert_string_equal(out, "hi");
+	free(out);
+	/* A crash before the event: the next landing finds the squash commit. */
+	before = sh_out("git -C %s rev-parse main", repo);
+	rq.mode = LAND_AUTO;
+	assert_int_equal(land_merge(&rq, &res, &err), 0);
+	assert_string_equal(res.how, "already");
+	assert_string_equal(res.commit, before);
+	out = sh_out("git -C %s rev-parse main", repo);
+	assert_string_equal(out, before);
+	free(out);
+	free(before);
+	free(repo);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(phase_commits),
+		cmocka_unit_test(squash_is_found_again),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
