@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/paths.h"
+#include "server/notify.h"
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "verb.h"
@@ -71,6 +72,49 @@ config_path(cJSON *o, const char *name, const char *dir, const char *file, const
 	free(path);
 }
 
+/*
+ * The server's settings from the configuration file (notifications), each
+ * from the file or its default. Bad lines are items of their own, as the
+ * server would skip them.
+ */
+static void
+config_file(cJSON *o, const char *dir)
+{
+	char *path = xasprintf("%s/config", dir), *src = xasprintf("%s", path), **errors = NULL;
+	char num[32];
+	struct notify_config nc;
+	size_t nerrors = 0;
+
+	config_path(o, "config", dir, "config", "no notifications, the defaults below");
+	notify_config_load(&nc, path, NULL, &errors, &nerrors);
+	for (size_t i = 0; i < nc.ncommands; i++) {
+		char name[40];
+
+		snprintf(name, sizeof(name),
+		         nc.ncommands > 1 ? "notify-command-%zu" : "notify-command", i + 1);
+		item(o, name, nc.commands[i], src);
+	}
+	if (nc.ncommands == 0)
+		item(o, "notify-command", "(none)", "default: no notifications");
+	snprintf(num, sizeof(num), "%d s",
+	         (nc.timeout_ms ? nc.timeout_ms : NOTIFY_DEFAULT_TIMEOUT_MS) / 1000);
+	item(o, "notify-timeout", num, nc.timeout_ms ? src : "default");
+	snprintf(num, sizeof(num), "%d a minute a run",
+	         nc.rate_per_min ? nc.rate_per_min : NOTIFY_DEFAULT_RATE);
+	item(o, "notify-rate", num, nc.rate_per_min ? src : "default");
+	for (size_t i = 0; i < nerrors; i++) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "config-error-%zu", i + 1);
+		item(o, name, errors[i], "the server, which skips this line");
+		free(errors[i]);
+	}
+	free(errors);
+	notify_config_clear(&nc);
+	free(src);
+	free(path);
+}
+
 static int
 cmd_config_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -86,6 +130,7 @@ cmd_config_exec(struct cli_ctx *ctx, int argc, char **argv)
 	item(o, "server-uid", uid, ctx->server_uid_set ? "--server-uid" : "default (your own uid)");
 	item(o, "config-dir", cfg, paths_config_dir_origin());
 	config_path(o, "keys", cfg, "keys.conf", "the built-in key bindings");
+	config_file(o, cfg);
 	config_path(o, "templates", cfg, "templates", "only the built-in templates");
 	config_path(o, "personas", cfg, "personas", "only the built-in personas");
 	config_path(o, "backends", cfg, "backends", "only the built-in backends");

@@ -35,6 +35,20 @@ is "$(got result.keys.value)|$(got result.keys.source)" \
 	"$XDG_CONFIG_HOME/devflow/keys.conf|the configuration folder" "a keys.conf, from the folder"
 is "$(got result.backends.source)" "the configuration folder (1 .json file)" \
 	"the user's backends, counted"
+is "$(got result.notify-command.value)|$(got result.notify-command.source)" \
+	"(none)|default: no notifications" "no config file: no notifications"
+
+# The server's settings (notifications) from the config file, bad lines as the server sees them.
+printf "set notify-command 'notify-send devflow'\nset notify-command 'ntfy publish t'\nset notify-rate 3\nbogus line\n" \
+	>"$XDG_CONFIG_HOME/devflow/config"
+"$DEVFLOW" config --json >"$T_TMP/c.json"
+is "$(got result.notify-command-1.value)|$(got result.notify-command-2.value)" \
+	"notify-send devflow|ntfy publish t" "each notify-command of the config file"
+is "$(got result.notify-rate.value)|$(got result.notify-rate.source)" \
+	"3 a minute a run|$XDG_CONFIG_HOME/devflow/config" "notify-rate, from the file"
+is "$(got result.notify-timeout.source)" "default" "notify-timeout, the default"
+like "$(got result.config-error-1.value)" "devflow/config:4: unknown command 'bogus'" \
+	"a bad line, as the server would skip it"
 out=$("$DEVFLOW" config)
 like "$out" "^workspace +$XDG_DATA_HOME/devflow\$" "as text: the value beside its name ..."
 like "$out" '^ +from \$XDG_DATA_HOME$' "... and where it came from under it"
