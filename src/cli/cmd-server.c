@@ -172,8 +172,12 @@ on_notify(const struct store_event *ev, void *ctx)
 	struct srv_state *st = ctx;
 	struct store_phase ph = { 0 };
 	struct df_error err;
-	int have = ev->phase_id != NULL &&
-	           store_phase_get(runtime_store(st->rt), ev->phase_id, &ph, &err) == 1;
+	int have;
+
+	if (notify_commands(st->notify) == 0)
+		return; /* no command configured: not even the phase's key to look up */
+	have = ev->phase_id != NULL &&
+	       store_phase_get(runtime_store(st->rt), ev->phase_id, &ph, &err) == 1;
 
 	notify_event(st->notify, ev, have ? ph.phase_key : NULL, clock_wall_ms());
 	if (have)
@@ -182,17 +186,19 @@ on_notify(const struct store_event *ev, void *ctx)
 
 /*
  * The server's configuration file ($XDG_CONFIG_HOME/devflow/config): its
- * bad lines go to the log with file:line; the notifier starts with what is
- * good.
+ * bad lines go to the log with file:line; the notifier takes what is good.
+ * At start (how) it is made; on a reload (devflow reload, or the folder
+ * changed) it takes the settings anew, or keeps its own when it cannot.
  */
 static void
-notify_setup(struct srv_state *st)
+notify_load(struct srv_state *st, const char *how)
 {
 	char *dir = paths_config_dir(), *path = xasprintf("%s/config", dir);
 	struct notify_config cfg;
 	char **errors = NULL;
 	size_t nerrors = 0;
 	struct df_error err;
+	int rc;
 
 	notify_config_load(&cfg, path, NULL, &errors, &nerrors);
 	for (size_t i = 0; i < nerrors; i++) {
@@ -200,13 +206,20 @@ notify_setup(struct srv_state *st)
 		free(errors[i]);
 	}
 	free(errors);
-	if (cfg.ncommands > 0 &&
-	    (st->notify = notify_new(st->loop, &cfg, notify_log, st, &err)) == NULL)
-		server_log(st->srv, "notifications off: %s", err.message);
-	if (st->notify != NULL) {
-		server_log(st->srv, "notifications: %zu command(s) from %s", cfg.ncommands, path);
-		runtime_on_event(st->rt, on_notify, st);
+	if (st->notify == NULL) {
+		st->notify = notify_new(st->loop, &cfg, notify_log, st, &err);
+		rc = st->notify != NULL ? 0 : -1;
+		if (rc == 0)
+			runtime_on_event(st->rt, on_notify, st);
+	} else {
+		rc = notify_reconfigure(st->notify, &cfg, &err);
 	}
+	if (rc != 0)
+		server_log(st->srv, "notifications %s: %s", st->notify ? "unchanged" : "off",
+		           err.message);
+	else if (cfg.ncommands > 0 || strcmp(how, "start") != 0)
+		server_log(st->srv, "notifications (%s): %zu command(s) from %s", how,
+		           cfg.ncommands, path);
 	notify_config_clear(&cfg);
 	free(path);
 	free(dir);
@@ -276,6 +289,7 @@ on_reload(void *ctx, cJSON **result, struct df_error *err)
 	struct srv_state *st = ctx;
 	struct runtime_reload r;
 
+	notify_load(st, "reload");
 	if (runtime_reload(st->rt, &r, err) != 0)
 		return -1;
 	*result = result_reload_json(&(struct result_reload){
@@ -291,6 +305,7 @@ on_auto_reload(const struct runtime_reload *r, const struct df_error *err, void 
 
 	if (st->srv == NULL)
 		return;
+	notify_load(st, "configuration changed");
 	if (r == NULL)
 		server_log(st->srv,
 		           "configuration changed; reload failed, the catalog in use stays: %s",
@@ -452,7 +467,7 @@ cmd_server_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	server_log(st.srv, "devflow %s server started on workspace %s", PACKAGE_VERSION, ws);
-	notify_setup(&st);
+	notify_load(&st, "start");
 	loop_timer_add(st.loop, 0, first_self_check, &st);
 	if (loop_signal_add(st.loop, SIGTERM, on_signal, &st, &err) == 0 ||
 	    loop_signal_add(st.loop, SIGINT, on_signal, &st, &err) == 0 ||

@@ -33,8 +33,12 @@ struct run_rate {
 };
 
 struct notify {
+	struct loop *loop;
 	struct notify_config cfg;
 	struct worker **workers; /* one per command: a hanging sink delays only itself */
+	/* Workers of commands a reload replaced: they finish what they hold, freed at the end. */
+	struct worker **retired;
+	size_t nretired;
 	notify_log_fn *log;
 	void *log_ctx;
 	char *seen[NOTIFY_SEEN_MAX];
@@ -185,21 +189,50 @@ notify_new(struct loop *loop, const struct notify_config *cfg, notify_log_fn *lo
 {
 	struct notify *n = xcalloc(1, sizeof(*n));
 
+	n->loop = loop;
 	n->log = log;
 	n->log_ctx = log_ctx;
+	n->workers = xcalloc(1, sizeof(*n->workers));
+	if (notify_reconfigure(n, cfg, err) != 0) {
+		notify_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+int
+notify_reconfigure(struct notify *n, const struct notify_config *cfg, struct df_error *err)
+{
+	struct worker **w = xcalloc(cfg->ncommands + 1, sizeof(*w));
+
+	for (size_t i = 0; i < cfg->ncommands; i++)
+		if ((w[i] = worker_new(n->loop, 1, err)) == NULL) {
+			for (size_t k = 0; k < i; k++)
+				worker_free(w[k]);
+			free(w);
+			return -1;
+		}
+	/* The old workers may still run a command: retired, not joined (the loop must not wait). */
+	n->retired =
+	    xreallocarray(n->retired, n->nretired + n->cfg.ncommands + 1, sizeof(*n->retired));
+	for (size_t i = 0; i < n->cfg.ncommands; i++)
+		n->retired[n->nretired++] = n->workers[i];
+	free(n->workers);
+	n->workers = w;
+	notify_config_clear(&n->cfg);
 	n->cfg.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : NOTIFY_DEFAULT_TIMEOUT_MS;
 	n->cfg.rate_per_min = cfg->rate_per_min > 0 ? cfg->rate_per_min : NOTIFY_DEFAULT_RATE;
 	n->cfg.commands = xcalloc(cfg->ncommands + 1, sizeof(char *));
 	for (size_t i = 0; i < cfg->ncommands; i++)
 		n->cfg.commands[i] = xstrdup(cfg->commands[i]);
 	n->cfg.ncommands = cfg->ncommands;
-	n->workers = xcalloc(cfg->ncommands + 1, sizeof(*n->workers));
-	for (size_t i = 0; i < cfg->ncommands; i++)
-		if ((n->workers[i] = worker_new(loop, 1, err)) == NULL) {
-			notify_free(n);
-			return NULL;
-		}
-	return n;
+	return 0;
+}
+
+size_t
+notify_commands(const struct notify *n)
+{
+	return n != NULL ? n->cfg.ncommands : 0;
 }
 
 /* Seen before? Remembers key otherwise (the oldest is forgotten first). */
@@ -395,6 +428,8 @@ notify_pending(const struct notify *n)
 
 	for (size_t i = 0; n != NULL && i < n->cfg.ncommands; i++)
 		k += n->workers[i] != NULL ? worker_pending(n->workers[i]) : 0;
+	for (size_t i = 0; n != NULL && i < n->nretired; i++)
+		k += worker_pending(n->retired[i]);
 	return k;
 }
 
@@ -406,6 +441,9 @@ notify_free(struct notify *n)
 	for (size_t i = 0; i < n->cfg.ncommands; i++)
 		worker_free(n->workers[i]);
 	free(n->workers);
+	for (size_t i = 0; i < n->nretired; i++)
+		worker_free(n->retired[i]);
+	free(n->retired);
 	for (size_t i = 0; i < n->nseen; i++)
 		free(n->seen[i]);
 	notify_config_clear(&n->cfg);

@@ -64,11 +64,22 @@ struct notify;
 
 /*
  * A notifier posting to loop (borrowed), with a copy of cfg, logging through
- * log(ctx, line). With no command configured it is inert. Returns NULL with
- * err (io_error) when its worker cannot be made.
+ * log(ctx, line). With no command configured it is inert (until a reconfigure gives it some).
+ * Returns NULL with err (io_error) when its worker cannot be made.
  */
 struct notify *notify_new(struct loop *loop, const struct notify_config *cfg, notify_log_fn *log,
                           void *log_ctx, struct df_error *err);
+
+/*
+ * The settings again (a reload of the configuration file): later events go
+ * to cfg's commands (copied); the commands running keep running, on workers
+ * freed with the notifier. Returns 0, or -1 with err (io_error) when a
+ * worker cannot be made: the settings in use stay.
+ */
+int notify_reconfigure(struct notify *n, const struct notify_config *cfg, struct df_error *err);
+
+/* How many commands are configured (0: inert; NULL counts none). */
+size_t notify_commands(const struct notify *n);
 
 /*
  * A run event was committed (on the loop thread): notify when it is one of

@@ -421,7 +421,10 @@ cfg_reload_due(struct loop *loop, void *arg)
 	}
 }
 
-/* Does this event touch the catalog? A .json file, or one of the folders appearing or going. */
+/*
+ * Does this event touch the catalog or the settings? A .json file, the
+ * config file, or one of the folders appearing or going.
+ */
 static bool
 cfg_event_matters(const struct runtime *rt, const struct inotify_event *ev)
 {
@@ -441,6 +444,8 @@ cfg_event_matters(const struct runtime *rt, const struct inotify_event *ev)
 				return true;
 		return false;
 	}
+	if (strcmp(n, "config") == 0)
+		return true; /* the server's own settings (notifications) */
 	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".json") == 0;
 }
 

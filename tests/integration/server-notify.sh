@@ -70,4 +70,30 @@ like "$(grep session.needs_input "$T_TMP/env")" "^session.needs_input\\|$run2\\|
 	"... naming the run and the phase"
 "$DEVFLOW" abort "$run2" >/dev/null
 
+# The running server takes a changed config file: by devflow reload, and
+# by itself when the file changes (inotify on the configuration folder).
+cat >"$XDG_CONFIG_HOME/devflow/config" <<EOS
+set notify-command '$T_TMP/sink2'
+EOS
+sed "s|$T_TMP/messages|$T_TMP/messages2|; s|$T_TMP/env|$T_TMP/env2|" "$T_TMP/sink" >"$T_TMP/sink2"
+chmod +x "$T_TMP/sink2"
+dj reload
+ok $? "devflow reload"
+like "$(cat "$DEVFLOW_WORKSPACE/server.log")" "notifications \\(reload\\): 1 command\\(s\\) from .*/devflow/config" \
+	"... takes the config file again, and logs it"
+run3=$(start_run "$T_TMP/repo")
+wait_until 30 state_is "$run3" awaiting_approval
+wait_until 10 grep -q "^approval.requested|$run3|" "$T_TMP/env2"
+ok $? "the new command gets the next gate"
+ok $(! grep -q "$run3" "$T_TMP/env"; echo $?) "... and the old one no more"
+"$DEVFLOW" abort "$run3" >/dev/null
+: >"$XDG_CONFIG_HOME/devflow/config"
+wait_until 10 grep -q "notifications (configuration changed): 0 command" "$DEVFLOW_WORKSPACE/server.log"
+ok $? "an emptied config file is taken by itself (inotify): no command"
+run4=$(start_run "$T_TMP/repo")
+wait_until 30 state_is "$run4" awaiting_approval
+sleep 1
+ok $(! grep -q "$run4" "$T_TMP/env2"; echo $?) "... and its gate notifies no one"
+"$DEVFLOW" abort "$run4" >/dev/null
+
 done_testing
