@@ -1128,7 +1128,7 @@ main_loop(struct tui *t, struct script *sc)
 	int64_t last_frame = 0;
 
 	while (!t->quit) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3]; /* the server, the keyboard, the wake pipe */
 		int nfd = 0, timeout = 1000;
 		int64_t now = clock_mono_ms();
 
