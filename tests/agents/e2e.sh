@@ -47,9 +47,11 @@ if [ -z "${E2E_ISOLATED:-}" ]; then
 	if [ -z "${E2E_NO_UNSHARE:-}" ] && command -v unshare >/dev/null 2>&1; then
 		ns=-rn
 		[ "$(id -u)" = 0 ] && ns=-n
-		if unshare $ns sh -c 'ip link set lo up 2>/dev/null || true' 2>/dev/null; then
+		# Only where the loopback can be brought up in it (ip, from iproute2):
+		# a namespace whose lo is down reaches nothing, not even the endpoint.
+		if unshare $ns sh -c 'ip link set lo up' 2>/dev/null; then
 			export E2E_ISOLATED=1 DEVFLOW_AGENTS_CACHE="$AGENTS_CACHE"
-			exec unshare $ns sh -c 'ip link set lo up 2>/dev/null; exec sh "$0" "$@"' \
+			exec unshare $ns sh -c 'ip link set lo up && exec sh "$0" "$@"' \
 				"$0" $E2E_BACKENDS
 		fi
 	fi
