@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,13 @@ land_done(void *result, int cancelled, void *arg)
 	(void)result;
 	if (cancelled)
 		goto out;
+	/*
+	 * For the tests of the kill -9 between the git work and its event
+	 * (DEVFLOW_TEST_FAULT=land-merged): the server dies here, as it could.
+	 */
+	if (j->rc == 0 && j->merge && !already && getenv("DEVFLOW_TEST_FAULT") != NULL &&
+	    strcmp(getenv("DEVFLOW_TEST_FAULT"), "land-merged") == 0)
+		raise(SIGKILL);
 	if (j->rc == 0 && engine_record_land(j->srv->engine, j->run_id, &rec, &j->err) != 0)
 		j->rc = -1;
 	if (j->rc == 0)

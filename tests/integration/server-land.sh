@@ -130,6 +130,28 @@ is "$(git -C "$T_TMP/repo" rev-parse main)" "$tip" "... and merges nothing"
 dj logs "$run7"
 is "$(grep -o '"run.landed"' "$T_TMP/out.json" | wc -l)" 1 "... but records the landing"
 
+# ---- a real kill -9 between the merge and its event -------------------------
+run9=$(finish_run "$T_TMP/repo")
+stop_server
+# The server started for this land dies right after the merge (the test fault).
+DEVFLOW_TEST_FAULT=land-merged "$DEVFLOW" land "$run9" >/dev/null 2>"$T_TMP/err"
+ok $([ $? -ne 0 ]; echo $?) "a server killed right after the merge: the land gets no answer"
+like "$(cat "$T_TMP/err")" "server" "... and says the server went away"
+tip=$(git -C "$T_TMP/repo" rev-parse main)
+is "$(git -C "$T_TMP/repo" rev-parse main)" "$(git -C "$T_TMP/repo" rev-parse "devflow/$run9/main")" \
+	"... the merge was made (the base is the run's branch)"
+dj logs "$run9"
+is "$(grep -c '"run.landed"' "$T_TMP/out.json")" 0 "... and no event recorded it"
+dj land "$run9"
+ok $? "landing again, on the next server"
+is "$(jv result.already)" true "... finds it already landed"
+is "$(git -C "$T_TMP/repo" rev-parse main)" "$tip" "... merges nothing more (landing twice merged once)"
+dj logs "$run9"
+is "$(grep -o '"run.landed"' "$T_TMP/out.json" | wc -l)" 1 "... and records the landing once"
+dj land "$run9"
+dj logs "$run9"
+is "$(grep -o '"run.landed"' "$T_TMP/out.json" | wc -l)" 1 "a third land records nothing more"
+
 # ---- a missing base ---------------------------------------------------------
 $G -C "$T_TMP/repo" branch feature
 run8=$(finish_run "$T_TMP/repo" --base feature)
