@@ -80,7 +80,7 @@ config_path(cJSON *o, const char *name, const char *dir, const char *file, const
 static void
 config_file(cJSON *o, const char *dir)
 {
-	char *path = xasprintf("%s/config", dir), *src = xasprintf("%s", path), **errors = NULL;
+	char *path = xasprintf("%s/config", dir), **errors = NULL;
 	char num[32];
 	struct notify_config nc;
 	size_t nerrors = 0;
@@ -92,16 +92,16 @@ config_file(cJSON *o, const char *dir)
 
 		snprintf(name, sizeof(name),
 		         nc.ncommands > 1 ? "notify-command-%zu" : "notify-command", i + 1);
-		item(o, name, nc.commands[i], src);
+		item(o, name, nc.commands[i], path);
 	}
 	if (nc.ncommands == 0)
 		item(o, "notify-command", "(none)", "default: no notifications");
 	snprintf(num, sizeof(num), "%d s",
 	         (nc.timeout_ms ? nc.timeout_ms : NOTIFY_DEFAULT_TIMEOUT_MS) / 1000);
-	item(o, "notify-timeout", num, nc.timeout_ms ? src : "default");
+	item(o, "notify-timeout", num, nc.timeout_ms ? path : "default");
 	snprintf(num, sizeof(num), "%d a minute a run",
 	         nc.rate_per_min ? nc.rate_per_min : NOTIFY_DEFAULT_RATE);
-	item(o, "notify-rate", num, nc.rate_per_min ? src : "default");
+	item(o, "notify-rate", num, nc.rate_per_min ? path : "default");
 	for (size_t i = 0; i < nerrors; i++) {
 		char name[40];
 
@@ -111,7 +111,6 @@ config_file(cJSON *o, const char *dir)
 	}
 	free(errors);
 	notify_config_clear(&nc);
-	free(src);
 	free(path);
 }
 

@@ -464,6 +464,18 @@ ask_declared(struct entry *en, enum engine_session_source source, const char *de
 }
 
 /*
+ * The question a session asks: what a hook said (said, may be "") and the
+ * screen's last lines. A hook's message says that the CLI asks ("Claude
+ * needs your permission"), its screen what: the question carries both.
+ * The caller frees.
+ */
+static char *
+question_text(const char *said, const char *tail)
+{
+	return *said != '\0' ? xasprintf("%s\n%s", said, tail) : xstrdup(tail);
+}
+
+/*
  * The session needs input: seen by source, with what a hook said (detail,
  * or NULL). The question is that and the screen's last lines; where the
  * backend declares its answers, the session asks it with them. A hook's
@@ -472,23 +484,17 @@ ask_declared(struct entry *en, enum engine_session_source source, const char *de
 static void
 report_needs_input(struct entry *en, enum engine_session_source source, const char *detail)
 {
-	char *tail = screen_tail(en), *both = NULL;
 	const char *said = detail != NULL ? detail : "";
+	char *tail = screen_tail(en), *question = question_text(said, tail);
 
-	/*
-	 * A hook's message says that the CLI asks ("Claude needs your
-	 * permission"), its screen what: the question carries both.
-	 */
-	if (*said != '\0')
-		both = xasprintf("%s\n%s", said, tail);
 	free(en->hook_question);
 	en->hook_question = NULL;
-	if (!ask_declared(en, source, both != NULL ? both : tail, tail)) {
-		report_from(en, ENGINE_SESSION_NEEDS_INPUT, source, both != NULL ? both : tail, 0);
+	if (!ask_declared(en, source, question, tail)) {
+		report_from(en, ENGINE_SESSION_NEEDS_INPUT, source, question, 0);
 		if (source == ENGINE_FROM_HOOK)
 			en->hook_question = xstrdup(said);
 	}
-	free(both);
+	free(question);
 	free(tail);
 }
 
@@ -503,11 +509,11 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 	if (state == DETECT_NEEDS_INPUT && en->hook_question != NULL) {
 		/* The dialog the hook told of is drawn now: asked again, with its answers. */
 		char *said = en->hook_question, *tail = screen_tail(en);
-		char *both = *said != '\0' ? xasprintf("%s\n%s", said, tail) : NULL;
+		char *question = question_text(said, tail);
 
 		en->hook_question = NULL;
-		ask_declared(en, ENGINE_FROM_HOOK, both != NULL ? both : tail, tail);
-		free(both);
+		ask_declared(en, ENGINE_FROM_HOOK, question, tail);
+		free(question);
 		free(tail);
 		free(said);
 	}
