@@ -6,7 +6,7 @@ EXTRA_DIST += bench/lib.sh bench/run-session-throughput.sh bench/server-idle-cpu
 	bench/approve-latency.sh
 
 # A session against tmux on a 64 MiB stream of text and escape sequences.
-bench_session_throughput_SOURCES = bench/session-throughput.c
+bench_session_throughput_SOURCES = bench/session-throughput.c bench/procstat.c bench/procstat.h
 bench_session_throughput_LDADD = $(DEVFLOW_LIBS)
 bench-session: bench/session-throughput$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/run-session-throughput.sh $(builddir)
@@ -19,7 +19,7 @@ CLEANFILES += bench/agent-stream$(EXEEXT) bench/screen-rss$(EXEEXT)
 EXTRA_DIST += bench/run-agent-stream.sh
 bench_agent_stream_SOURCES = bench/agent-stream.c
 bench_agent_stream_LDADD = $(DEVFLOW_LIBS)
-bench_screen_rss_SOURCES = bench/screen-rss.c
+bench_screen_rss_SOURCES = bench/screen-rss.c bench/procstat.c bench/procstat.h
 bench_screen_rss_LDADD = $(DEVFLOW_LIBS)
 bench-agent: bench/agent-stream$(EXEEXT) bench/session-throughput$(EXEEXT) \
 	bench/screen-rss$(EXEEXT)

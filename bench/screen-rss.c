@@ -15,24 +15,7 @@
 
 #include "agent/screen.h"
 #include "lib/buf.h"
-
-/* A field of /proc/self/status in KiB. */
-static long
-status_kib(const char *field)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-	size_t n = strlen(field);
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strncmp(line, field, n) == 0 && line[n] == ':')
-			v = atol(line + n + 1);
-	fclose(f);
-	return v;
-}
+#include "procstat.h"
 
 int
 main(int argc, char **argv)
@@ -60,7 +43,7 @@ main(int argc, char **argv)
 	}
 	struct screen **s = calloc((size_t)n, sizeof *s);
 	struct buf b = BUF_INIT;
-	long before = status_kib("VmRSS");
+	long before = procstat_kib("VmRSS");
 
 	for (int i = 0; i < n; i++) {
 		s[i] = screen_new(rows, cols, (size_t)lines, NULL, NULL);
@@ -77,7 +60,7 @@ main(int argc, char **argv)
 		}
 		screen_flush(s[i]);
 	}
-	long after = status_kib("VmRSS");
+	long after = procstat_kib("VmRSS");
 	printf("screen-rss: %d screens %dx%d, %zu history lines each (%d fed): RSS +%ld KiB, "
 	       "%.2f MiB per screen\n",
 	       n, cols, rows, screen_scrollback_count(s[0]), lines + rows, after - before,

@@ -26,6 +26,7 @@
 #include "agent/session.h"
 #include "lib/buf.h"
 #include "lib/loop.h"
+#include "procstat.h"
 
 #define USAGE "usage: session-throughput [-m MIB] [-r ROWS] [-c COLS] [-f STREAM] [-k] DIR\n"
 
@@ -159,24 +160,6 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A field of /proc/self/status in KiB. */
-static long
-status_kib(const char *field)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-	size_t n = strlen(field);
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strncmp(line, field, n) == 0 && line[n] == ':')
-			v = atol(line + n + 1);
-	fclose(f);
-	return v;
-}
-
 struct result {
 	bool done;
 	struct session_exit ex;
@@ -247,7 +230,7 @@ main(int argc, char **argv)
 	}
 
 	/* The session. */
-	long rss_before = status_kib("VmRSS");
+	long rss_before = procstat_kib("VmRSS");
 	struct loop *loop = loop_new(NULL);
 	const char *args[] = { "cat", stream, NULL };
 	struct session_config cfg = {
@@ -268,7 +251,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	double t_session = now_s() - t0;
-	long rss_peak = status_kib("VmHWM");
+	long rss_peak = procstat_kib("VmHWM");
 	size_t got = session_transcript_bytes(s);
 	session_free(s);
 	loop_free(loop);
