@@ -80,7 +80,7 @@ env_overridden(const char *entry, const char *const *extra)
 	size_t n = eq ? (size_t)(eq - entry) : strlen(entry);
 
 	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
-		if (strncmp(extra[i], entry, n) == 0 && extra[i][n] == '=')
+		if (strncmp(extra[i], entry, n) == 0 && (extra[i][n] == '=' || extra[i][n] == '\0'))
 			return true;
 	return false;
 }
@@ -107,7 +107,8 @@ session_build_env(const char *const *extra)
 	if (!env_overridden("TERM=", extra))
 		env[k++] = xstrdup("TERM=xterm-256color");
 	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
-		env[k++] = xstrdup(extra[i]);
+		if (strchr(extra[i], '=') != NULL)
+			env[k++] = xstrdup(extra[i]);
 	env[k] = NULL;
 	return env;
 }

@@ -22,7 +22,9 @@ struct session;
 struct session_config {
 	const char *const *argv; /* argv[0] is looked up in PATH; NULL-terminated */
 	const char *cwd;         /* the child's working directory; NULL keeps ours */
-	/* "NAME=value" entries added to (or replacing in) the environment; NULL-terminated or NULL.
+	/*
+	 * "NAME=value" entries added to (or replacing in) the environment, and
+	 * "NAME" entries (no "=") removing NAME from it; NULL-terminated or NULL.
 	 */
 	const char *const *env;
 	int rows, cols;              /* 0 means 24 x 80 */

@@ -295,6 +295,8 @@ start_session(struct engine *e, const struct store_run *run, const struct store_
 	{
 		if (cJSON_IsString(x))
 			ev[ec++] = xasprintf("%s=%s", x->string, x->valuestring);
+		else if (cJSON_IsNull(x))
+			ev[ec++] = xstrdup(x->string);
 	}
 	memset(&spec, 0, sizeof(spec));
 	spec.session_id = session_id;

@@ -115,7 +115,8 @@ struct engine_session_spec {
 	const char *backend_json; /* the backend definition (devflow/backend@1) as JSON text */
 	const char *const *argv;  /* the backend's argv template; "{prompt}" is the driver's */
 	size_t argc;
-	const char *const *env; /* "NAME=value" from the backend definition */
+	/* from the backend definition: "NAME=value", or "NAME" (a null: removed) */
+	const char *const *env;
 	size_t envc;
 	const char *prompt_mode; /* "paste" or "argv" */
 	int submit_delay_ms;

@@ -766,13 +766,16 @@ deliver_next(struct entry *en)
 
 /* --- the backend's command line and configuration ------------------------------------------ */
 
-/* The agent's HOME: the backend's env HOME, else the driver's. */
+/* The agent's HOME: the backend's env HOME (NULL where it removes HOME), else the driver's. */
 static const char *
 agent_home(const struct engine_session_spec *spec)
 {
-	for (size_t i = 0; i < spec->envc; i++)
+	for (size_t i = 0; i < spec->envc; i++) {
 		if (strncmp(spec->env[i], "HOME=", 5) == 0)
 			return spec->env[i] + 5;
+		if (strcmp(spec->env[i], "HOME") == 0)
+			return NULL;
+	}
 	return getenv("HOME");
 }
 

@@ -46,10 +46,11 @@ tested_version() {
 	sed -n 's/^ *"testedVersion": *"\([^"]*\)".*/\1/p' "$top_srcdir/data/backends/$1.json"
 }
 
-# e2e_env: the CLIs on PATH, pointed at the endpoint with dummy keys, and the
-# first-run answers a person gives once (onboarding, the key, the auth
-# method, the model provider) in the private HOME. Folder trust and hooks
-# are devflow's own (the backends' configFiles and hooks).
+# e2e_env: the CLIs on PATH, pointed at the endpoint with dummy keys, CI set
+# (as CI machines have it), and the first-run answers a person gives once
+# (onboarding, the key, the auth method, the model provider) in the private
+# HOME. Folder trust and hooks are devflow's own (the backends' configFiles
+# and hooks).
 e2e_env() {
 	for b in claude codex gemini; do
 		PATH=$AGENTS_CACHE/$b-$(tested_version "$b")/node_modules/.bin:$PATH
@@ -60,6 +61,10 @@ e2e_env() {
 	export ANTHROPIC_BASE_URL=$base ANTHROPIC_API_KEY=$key
 	export OPENAI_API_KEY=$key OPENAI_API_BASE=$base/v1 OPENAI_BASE_URL=$base/v1
 	export GOOGLE_GEMINI_BASE_URL=$base GEMINI_API_KEY=$key
+	# As on a CI machine, whatever this one is: the server's environment says
+	# CI, which turns some CLIs headless (Gemini CLI exits 42 for want of a
+	# prompt): a backend must keep such variables from its agent (env null).
+	export CI=true GITHUB_ACTIONS=true
 	# Claude Code asks once whether to use a key from the environment: the
 	# answer is kept as the key's last 20 characters.
 	cat >"$HOME/.claude.json" <<-EOF

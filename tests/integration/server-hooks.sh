@@ -18,7 +18,7 @@ cat >"$share/data/backends/hooktest.json" <<'JSON'
   "name": "hooktest",
   "version": 1,
   "argv": ["hook-agent", "--worktree={worktree}", "{prompt}"],
-  "env": {},
+  "env": { "HOOKTEST_SET": "set by the backend", "CI": null, "GITHUB_ACTIONS": null },
   "prompt": { "mode": "argv", "submitDelayMs": 0 },
   "configFiles": [
     { "path": "~/.hooktest.json", "merge": { "projects": { "{worktree}": { "trusted": true } } } }
@@ -50,6 +50,7 @@ cat >"$T_TMP/bin/hook-agent" <<'SH'
 log="$HOME/agent.log"
 for a in "$@"; do printf 'arg: %s\n' "$a"; done >"$log"
 printf 'session: %s\n' "$DEVFLOW_SESSION_ID" >>"$log"
+printf 'env: %s|%s|%s\n' "$HOOKTEST_SET" "${CI-unset}" "${GITHUB_ACTIONS-unset}" >>"$log"
 printf 'claude-json: %s\n' "$(tr -d ' \t\n' <"$HOME/.hooktest.json")" >>"$log"
 printf 'settings: %s\n' "$(tr -d '\t\n' <"$HOME/.hooktest/settings.json")" >>"$log"
 wt= dfbin=
@@ -89,6 +90,9 @@ chmod 640 "$HOME/.hooktest.json"
 
 make_repo "$T_TMP/repo"
 printf '# Add a greeting\n' >"$T_TMP/req.md"
+# As on a CI machine: the server's environment says CI (a CLI such as Gemini
+# then runs headless); the backend's null entries keep it from the agent.
+export CI=true GITHUB_ACTIONS=true
 dj start --repo "$T_TMP/repo" --requirements "$T_TMP/req.md" --backend planner=hooktest \
 	--backend implementer=fake --backend reviewer=fake
 ok $? "start a run with the hooktest backend"
@@ -102,6 +106,8 @@ like "$log" "^arg: --worktree=$wt\$" "{worktree} replaced in argv"
 like "$log" "^arg: --devflow=$DEVFLOW\$" "hooks.argv appended, {devflow} = the absolute path of devflow"
 sess=$(last_session "$run")
 like "$log" "^session: $sess\$" "the agent has DEVFLOW_SESSION_ID"
+like "$log" "^env: set by the backend\|unset\|unset\$" \
+	"the backend's env: a string is set, a null removes the server's variable (CI, GITHUB_ACTIONS)"
 is "$(printf '%s\n' "$log" | sed -n 's/^claude-json: //p')" \
 	"{\"numStartups\":7,\"projects\":{\"/elsewhere\":{\"trusted\":false},\"$wt\":{\"trusted\":true}},\"theme\":\"dark\"}" \
 	"configFiles merged before the start, the user's keys kept"

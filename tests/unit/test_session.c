@@ -237,12 +237,13 @@ test_environment_and_cwd(void **state)
 	struct watch w = { 0 };
 	const char *argv[] = { "sh", "-c",
 		               "echo \"$TERM|${GIT_DIR-u}|${GIT_WORK_TREE-u}|${LINES-u}|"
-		               "${COLUMNS-u}|$FOO|$KEEP|$(pwd)\"; "
+		               "${COLUMNS-u}|$FOO|$KEEP|${DROPME-u}|$(pwd)\"; "
 		               "ign=$(sed -n 's/^SigIgn:\\t*//p' /proc/$$/status); "
 		               "blk=$(sed -n 's/^SigBlk:\\t*//p' /proc/$$/status); "
 		               "echo \"int=$((0x$ign & 0x2)) usr1=$((0x$blk & 0x200))\"; exit 0",
 		               NULL };
-	const char *env[] = { "FOO=bar", NULL };
+	/* A name without "=" removes that variable. */
+	const char *env[] = { "FOO=bar", "DROPME", NULL };
 	struct session_config cfg = { .argv = argv, .rows = 5, .cols = 80, .env = env };
 	struct df_error err;
 
@@ -253,6 +254,7 @@ test_environment_and_cwd(void **state)
 	setenv("LINES", "99", 1);
 	setenv("COLUMNS", "99", 1);
 	setenv("KEEP", "kept", 1);
+	setenv("DROPME", "inherited", 1);
 	setenv("TERM", "dumb", 1);
 	/* An ignored signal in the parent must not be inherited. */
 	sigset_t usr1, old;
@@ -267,11 +269,12 @@ test_environment_and_cwd(void **state)
 	unsetenv("GIT_WORK_TREE");
 	unsetenv("LINES");
 	unsetenv("COLUMNS");
+	unsetenv("DROPME");
 	assert_non_null(s);
 	assert_true(run_until_exit(loop, &w, 5000));
 	char *row = screen_row_text(session_screen(s), 0);
 	char want[256];
-	snprintf(want, sizeof want, "xterm-256color|u|u|u|u|bar|kept|%s", tmpdir);
+	snprintf(want, sizeof want, "xterm-256color|u|u|u|u|bar|kept|u|%s", tmpdir);
 	assert_string_equal(row, want);
 	free(row);
 	/* Nothing ignored or blocked, whatever the parent had. */
