@@ -143,10 +143,21 @@ next_pane(struct tui *t, int dir)
 	t->dirty = 1;
 }
 
-/* REQ_CHANGES: the comment editor over the gate's artifact summary (fetched). */
+/*
+ * REQ_CHANGES: the comment editor over the gate's artifact summary
+ * (fetched); not where the server would refuse the comment once written
+ * (a paused run: the run's actions say so).
+ */
 static void
 open_changes(struct tui *t, const struct model_item *it)
 {
+	const struct model_run *r = model_run(&t->model, it->run_id);
+
+	if (r != NULL && !result_actions_has(&r->actions, "request_changes")) {
+		app_refuse(t, "cannot request changes: run %.8s is %s%s", r->id, r->state,
+		           result_actions_has(&r->actions, "resume") ? " (p resumes it)" : "");
+		return;
+	}
 	comment_open(&t->comment, it->run_id, it->approval_id,
 	             xasprintf("%s · %s · %s (%s)\n(loading the artifact…)", it->label,
 	                       it->phase_key ? it->phase_key : "",

@@ -72,6 +72,18 @@ is "$(footer "$T_TMP/cancelled")" " new run cancelled" "a message"
 is "$(footer "$T_TMP/still")" " new run cancelled" "stays for a few seconds"
 like "$(footer "$T_TMP/expired")" "^ a approve  c changes" "and goes after 5 s: the keys are back"
 
+# c on a paused run: refused before the comment editor opens (the server
+# would refuse the comment once written), saying what to do.
+cat >"$T_TMP/script-c" <<EOS
+:wait-for paused
+c
+:dump $T_TMP/changes-paused
+EOS
+DEVFLOW_TUI_OUTPUT="$T_TMP/out" tui_run 80x24 "$T_TMP/script-c"
+is "$(footer "$T_TMP/changes-paused")" " cannot request changes: run $short is paused (p resumes it)" \
+	"c on a paused run: refused, saying why and what to do"
+unlike "$(cat "$T_TMP/changes-paused")" "C-s send" "... and no comment editor opened"
+
 # C-z leaves the screen as it was (paste mode off, curses ended) and takes
 # it back whole (headless: everything but the stop itself).
 cat >"$T_TMP/script-z" <<EOS
