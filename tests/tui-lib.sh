@@ -37,6 +37,20 @@ tui_wait_state() {
 	return 1
 }
 
+# tui_wait_idle RUN ROLE: wait (up to 30 s) until the run's ROLE agent went
+# idle after its turn (session.idle), so that a screen of the events is
+# the same whether or not the test was slow.
+tui_wait_idle() {
+	i=0
+	while [ $i -lt 300 ]; do
+		"$DEVFLOW" logs "$1" | grep session.idle | grep -q "\"roleId\":\"$2\"" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# run $1: no session.idle for $2"
+	return 1
+}
+
 # tui_plan_waiting_80x24: the 80x24 screen (stacked lists) of the one run
 # RUN1 whose plan waits for approval, as tui-flow.sh and tui-layouts.sh see it.
 tui_plan_waiting_80x24() {

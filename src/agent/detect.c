@@ -419,6 +419,12 @@ detect_start_prompt(struct detect *d)
 	d->prompt_timer = loop_timer_add(d->loop, d->submit_ms, detect_submit, d);
 }
 
+bool
+detect_prompt_unsent(const struct detect *d)
+{
+	return d->phase == PROMPT_WAITING || d->phase == PROMPT_PASTED;
+}
+
 int
 detect_send_prompt(struct detect *d, const char *text, struct df_error *err)
 {

@@ -111,6 +111,13 @@ const char *detect_state_name(enum detect_state state);
 int detect_send_prompt(struct detect *d, const char *text, struct df_error *err);
 
 /*
+ * Is a prompt from detect_send_prompt() waiting for its Enter (not yet
+ * delivered, or pasted and not submitted)? The idle it waits for, or shows
+ * meanwhile, is the agent ready for it, not the end of a turn.
+ */
+bool detect_prompt_unsent(const struct detect *d);
+
+/*
  * The last n non-empty lines of text (lines of only spaces count as empty),
  * joined with '\n'. The caller frees. Exposed for tests and the engine.
  */

@@ -520,7 +520,13 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 	if (!en->hooked || (en->hook_kinds & (1u << state)) == 0) {
 		switch (state) {
 		case DETECT_IDLE:
-			report(en, ENGINE_SESSION_IDLE, NULL, 0);
+			/*
+			 * Ready for instructions not yet submitted is not the
+			 * end of a turn: session.idle is one per prompt (its
+			 * key), and the turn's own end comes after the Enter.
+			 */
+			if (en->det == NULL || !detect_prompt_unsent(en->det))
+				report(en, ENGINE_SESSION_IDLE, NULL, 0);
 			break;
 		case DETECT_BUSY:
 			report(en, ENGINE_SESSION_BUSY, NULL, 0);

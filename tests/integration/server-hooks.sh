@@ -68,7 +68,7 @@ echo "busy: $?" >>"$log"
 cat >"$HOME/plan.src" <<'PLAN'
 {"summary": "Plan by hook", "phases": [{"key": "implement", "title": "Implement",
  "roles": ["implementer"], "expectedArtifact": {"path": "change-summary.json",
- "schema": "dev/change-summary@1"}, "gates": []}]}
+ "schema": "dev/change-summary@1"}, "gates": ["change_review"]}]}
 PLAN
 ln "$HOME/plan.src" "$wt/plan.json"
 # Codex style: one JSON argument.
@@ -140,10 +140,11 @@ unlike "$(cat "$DEVFLOW_WORKSPACE/server.log")" "thr-title-3" "... and is not se
 dj sessions "$run"
 is "$(jv result.sessions.0.conversationId)" "thr-codex-2" "the conversation id is still the agent's own"
 
-# The fake implementer has no hooks: its idle comes from the screen.
+# The fake implementer has no hooks: its idle comes from the screen, at the
+# end of its turn (its phase has a gate: the session waits there).
 dj approve "$run"
 wait_until 30 sh -c "'$DEVFLOW' logs '$run' >'$T_TMP/logs.txt' && grep session.idle '$T_TMP/logs.txt' | grep -q implementer"
-ok $? "approved, the fake implementer goes idle"
+ok $? "approved, the fake implementer goes idle after its turn"
 like "$(grep session.idle "$T_TMP/logs.txt" | grep implementer)" '"source":"screen"' \
 	"an idle seen on the screen says so (source screen)"
 

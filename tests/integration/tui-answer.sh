@@ -23,6 +23,7 @@ a
 :dump $T_TMP/approve
 1
 :wait-for plan_review
+:wait-for session.idle planner
 :dump $T_TMP/answered
 q
 EOS
@@ -49,13 +50,13 @@ tui_is "$T_TMP/asks" "$(cat <<'EOS'
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/6 ─┤
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/5 ─┤
 │ HH:MM:SS session.needs_input planner asks "Do you want to proceed?"                              │
-│ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS session.started plan                                                                    │
 │ HH:MM:SS phase.started plan (attempt 1) planner                                                  │
 │ HH:MM:SS run.started                                                                             │
 │ HH:MM:SS run.created development @TMP@/repo main                              │
+│                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 └──────────────────────────────────────────────────────────────────────────────────────────────────┘
@@ -94,11 +95,11 @@ tui_is "$T_TMP/answered" "$(cat <<'EOS'
 │                                                                                                  │
 │                                                                                                  │
 ├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/9 ─┤
+│ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS approval.requested plan_review                                                          │
 │ HH:MM:SS artifact.validated plan.json                                                            │
 │ HH:MM:SS session.answered 1 (Yes) by USER                                                        │
 │ HH:MM:SS session.needs_input planner asks "Do you want to proceed?"                              │
-│ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS session.started plan                                                                    │
 │ HH:MM:SS phase.started plan (attempt 1) planner                                                  │
 │ HH:MM:SS run.started                                                                             │

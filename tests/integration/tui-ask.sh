@@ -26,6 +26,7 @@ y
 :dump $T_TMP/pasted
 C-]
 :wait-for plan_review
+:wait-for session.idle planner
 :dump $T_TMP/answered
 q
 EOS
@@ -52,13 +53,13 @@ tui_is "$T_TMP/asks" "$(cat <<'EOS'
 │                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
-├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/6 ─┤
+├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/5 ─┤
 │ HH:MM:SS session.needs_input planner asks "? Run the test suite? (y/n)"                          │
-│ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS session.started plan                                                                    │
 │ HH:MM:SS phase.started plan (attempt 1) planner                                                  │
 │ HH:MM:SS run.started                                                                             │
 │ HH:MM:SS run.created development @TMP@/repo main                              │
+│                                                                                                  │
 │                                                                                                  │
 │                                                                                                  │
 └──────────────────────────────────────────────────────────────────────────────────────────────────┘
@@ -124,10 +125,10 @@ tui_is "$T_TMP/answered" "$(cat <<'EOS'
 │                                                                                                  │
 │                                                                                                  │
 ├ Events · RUN1xxxx ───────────────────────────────────────────────────────────────────────── 1/8 ─┤
+│ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS approval.requested plan_review                                                          │
 │ HH:MM:SS artifact.validated plan.json                                                            │
 │ HH:MM:SS session.needs_input planner asks "? Run the test suite? (y/n)"                          │
-│ HH:MM:SS session.idle planner                                                                    │
 │ HH:MM:SS session.started plan                                                                    │
 │ HH:MM:SS phase.started plan (attempt 1) planner                                                  │
 │ HH:MM:SS run.started                                                                             │

@@ -6,8 +6,10 @@
 . "$top_srcdir/tests/tui-lib.sh"
 
 id=$(tui_start)
-for gate in plan_review final_review; do
+for gate in plan_review:planner final_review:reviewer; do
+	role=${gate#*:} gate=${gate%:*}
 	tui_wait_state "$id" awaiting_approval || break
+	tui_wait_idle "$id" "$role" # its event, before the approval stops it
 	"$DEVFLOW" approve "$id" >/dev/null
 	# the next gate (or the end) only once this one is decided
 	i=0
@@ -73,9 +75,9 @@ tui_is "$T_TMP/newest" "$(cat <<'EOS'
 │ HH:MM:SS run.resumed…                            ││                                                                  │
 │ HH:MM:SS phase.completed review                  ││                                                                  │
 │ HH:MM:SS approval.resolved approve               ││                                                                  │
+│ HH:MM:SS session.idle reviewer                   ││                                                                  │
 │ HH:MM:SS approval.requested final_review         ││                                                                  │
 │ HH:MM:SS artifact.validated review.json          ││                                                                  │
-│ HH:MM:SS session.idle reviewer                   ││                                                                  │
 │ HH:MM:SS session.exited implementer stopped      ││                                                                  │
 │ HH:MM:SS session.started review                  ││                                                                  │
 └──────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────┘
@@ -110,13 +112,13 @@ tui_is "$T_TMP/oldest" "$(cat <<'EOS'
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
-├ Events · RUN1xxxx ─────────────────────── 28/28 ─┤│                                                                  │
+├ Events · RUN1xxxx ─────────────────────── 27/27 ─┤│                                                                  │
 │ HH:MM:SS run.resumed…                            ││                                                                  │
 │ HH:MM:SS phase.completed plan                    ││                                                                  │
 │ HH:MM:SS approval.resolved approve               ││                                                                  │
+│ HH:MM:SS session.idle planner                    ││                                                                  │
 │ HH:MM:SS approval.requested plan_review          ││                                                                  │
 │ HH:MM:SS artifact.validated plan.json            ││                                                                  │
-│ HH:MM:SS session.idle planner                    ││                                                                  │
 │ HH:MM:SS session.started plan                    ││                                                                  │
 │ HH:MM:SS phase.started plan (attempt 1) planner  ││                                                                  │
 │ HH:MM:SS run.started                             ││                                                                  │

@@ -8,6 +8,7 @@
 
 id=$(tui_start)
 tui_wait_state "$id" awaiting_approval
+tui_wait_idle "$id" planner
 cat >"$T_TMP/script" <<EOS
 :wait-for plan_review
 :wait-for Done in
@@ -59,9 +60,9 @@ wide_want=$(cat <<'EOS'
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 ├ Events · RUN1xxxx ───────────────────────── 1/7 ─┤│                                                                  │
+│ HH:MM:SS session.idle planner                    ││                                                                  │
 │ HH:MM:SS approval.requested plan_review          ││                                                                  │
 │ HH:MM:SS artifact.validated plan.json            ││                                                                  │
-│ HH:MM:SS session.idle planner                    ││                                                                  │
 │ HH:MM:SS session.started plan                    ││                                                                  │
 │ HH:MM:SS phase.started plan (attempt 1) planner  ││                                                                  │
 │ HH:MM:SS run.started                             ││                                                                  │
@@ -118,9 +119,9 @@ tui_is "$T_TMP/wider" "$(cat <<'EOS'
 │                                                                                      ││                                                                                                              │
 │                                                                                      ││                                                                                                              │
 ├ Events · RUN1xxxx ───────────────────────────────────────────────────────────── 1/7 ─┤│                                                                                                              │
+│ HH:MM:SS session.idle planner                                                        ││                                                                                                              │
 │ HH:MM:SS approval.requested plan_review                                              ││                                                                                                              │
 │ HH:MM:SS artifact.validated plan.json                                                ││                                                                                                              │
-│ HH:MM:SS session.idle planner                                                        ││                                                                                                              │
 │ HH:MM:SS session.started plan                                                        ││                                                                                                              │
 │ HH:MM:SS phase.started plan (attempt 1) planner                                      ││                                                                                                              │
 │ HH:MM:SS run.started                                                                 ││                                                                                                              │

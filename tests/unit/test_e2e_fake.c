@@ -197,6 +197,16 @@ last_payload(struct fx *f, const char *type)
 	return NULL;
 }
 
+/* The position of the first event of a type among the run's, or -1 when none. */
+static long
+first_index(struct fx *f, const char *type)
+{
+	for (size_t i = 0; i < f->nev; i++)
+		if (strcmp(f->evs[i].type, type) == 0)
+			return (long)i;
+	return -1;
+}
+
 /* The pending approval's id into out: 1, or 0 when none. */
 static int
 pending_approval(struct fx *f, char out[ENGINE_ID_MAX])
@@ -502,6 +512,28 @@ test_invalid_then_ok_is_repaired(void **state)
 	run_until(f, is_state, "aborted", "the abort");
 }
 
+/*
+ * session.idle is the end of the agent's turn with its instructions (the
+ * key is the prompt's hash: one per prompt), not the ready screen the
+ * instructions were pasted into: that one, recorded first, swallowed the
+ * real one.
+ */
+static void
+test_idle_is_the_end_of_a_turn(void **state)
+{
+	struct fx *f = *state;
+	char id[ENGINE_ID_MAX];
+
+	fx_runtime(f, 0);
+	start_run(f, "{\"plan\":\"ok\"}");
+	wait_approval(f, NULL, id);
+	run_until(f, has_event, "session.idle", "the end of the planner's turn");
+	assert_true(first_index(f, "session.idle") > first_index(f, "artifact.validated"));
+	assert_int_equal(count_events(f, "session.idle"), 1);
+	decide(f, id, ENGINE_ABORT, "tok-a", NULL);
+	run_until(f, is_state, "aborted", "the abort");
+}
+
 static void
 test_question_answered_by_a_person(void **state)
 {
@@ -753,6 +785,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_development_with_changes_requested, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_then_ok_is_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_is_the_end_of_a_turn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_question_answered_by_a_person, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_crash_fails_the_run, setup, teardown),
