@@ -31,7 +31,7 @@ is "$(words $(comp start --backend implementer =))" "aider claude codex fake gem
 is "$(words $(comp start --backend implementer=cl))" "implementer=claude" \
 	"... and in one word"
 is "$(words $(comp start --persona planner = pl))" "planner" "a persona name after --persona ROLE="
-is "$(words $(comp start --template ''))" "development" "a template name after --template"
+is "$(words $(comp start --template ''))" "development rebase" "a template name after --template"
 is "$(words $(comp start --template = d))" "development" "... and after --template="
 mkdir "$T_TMP/repo-dir"
 is "$(words $(comp start --repo "$T_TMP/repo-d"))" "$T_TMP/repo-dir" "a directory after --repo"
