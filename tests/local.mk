@@ -92,6 +92,7 @@ SHELL_TESTS = \
 	tests/integration/server-clean.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-land.sh \
+	tests/integration/server-rebase.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
 	tests/integration/server-checks.sh \

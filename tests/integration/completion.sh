@@ -24,6 +24,7 @@ is "$(words $(comp --w))" "--workspace" "a global option"
 is "$(words $(comp --workspace "$T_TMP/ws" ca))" "capture" "a verb after a global option and its value"
 is "$(words $(comp approve r1 --))" "--approval --comment --help" "a verb's options"
 is "$(words $(comp logs -))" "--after --follow --help -f -h" "... short ones too"
+is "$(words $(comp land r1 --r))" "--rebase" "land's --rebase (the follow-up of a landing that conflicts)"
 is "$(words $(comp start --backend implementer = f))" "fake" \
 	"a backend name after --backend ROLE= (split at =, as bash does)"
 is "$(words $(comp start --backend implementer =))" "aider claude codex fake gemini" \
