@@ -122,6 +122,7 @@ SHELL_TESTS = \
 	tests/integration/tui-history.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-land.sh \
+	tests/integration/tui-rebase.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-lists.sh \
 	tests/integration/tui-paste.sh \
