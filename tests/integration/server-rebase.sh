@@ -86,6 +86,13 @@ ok $(! jv result.runs.2.id >/dev/null; echo $?) "... not three"
 
 wait_until 60 state_is "$follow" awaiting_approval
 ok $? "the follow-up reaches its gate"
+# A kill -9 at the gate: the link survives, and asking again still gives the same run.
+kill -9 "$(server_pid)"
+wait_until 10 dead "$(server_pid)"
+dj land "$run" --rebase
+ok $? "after a kill -9 of the server, --rebase again"
+is "$(jv result.followUp)" "$follow" "... gives the same follow-up"
+is "$(run_state "$follow")" awaiting_approval "... still at its gate"
 is "$(git -C "$fwt" rev-list --count --first-parent "$run_tip..HEAD" 2>/dev/null)" 1 \
 	"its branch holds the original's tip plus the merge commit"
 is "$(git -C "$fwt" rev-list --parents -1 HEAD | wc -w | tr -d ' ')" 3 "... a merge commit (two parents)"
