@@ -257,8 +257,11 @@ rebase_done(struct land_job *j)
 		             j->base);
 		df_error_hint(&j->err, "devflow land %s records it", j->run_id);
 		j->rc = -1;
-	} else if (j->rc == 0 && engine_rebase_start(j->srv->engine, j->run_id, j->conflicts,
-	                                             j->actor, follow, &already, &j->err) != 0) {
+	} else if (j->conflicts == NULL) {
+		j->conflicts = xstrdup("?"); /* a conflict always names its paths; be safe */
+	}
+	if (j->rc == 0 && engine_rebase_start(j->srv->engine, j->run_id, j->conflicts, j->actor,
+	                                      follow, &already, &j->err) != 0) {
 		j->rc = -1;
 	}
 	if (j->rc != 0) {
