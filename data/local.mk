@@ -2,6 +2,7 @@
 # $(pkgdatadir) with the same relative layout as in the source tree.
 nobase_dist_pkgdata_DATA = \
 	data/templates/development.json \
+	data/templates/rebase.json \
 	data/personas/planner.json \
 	data/personas/implementer.json \
 	data/personas/reviewer.json \

@@ -77,6 +77,7 @@ engine_sources = \
 	src/engine/engine-decide.c \
 	src/engine/engine-event.c \
 	src/engine/engine-land.c \
+	src/engine/engine-rebase.c \
 	src/engine/engine-phase.c \
 	src/engine/engine-recover.c \
 	src/engine/engine-review.c \

@@ -37,6 +37,7 @@ UNIT_TESTS = \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_checks \
 	tests/unit/test_engine_flow \
+	tests/unit/test_engine_rebase \
 	tests/unit/test_engine_recovery \
 	tests/unit/test_engine_rules \
 	tests/unit/test_ere \
@@ -92,6 +93,7 @@ SHELL_TESTS = \
 	tests/integration/server-clean.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-land.sh \
+	tests/integration/server-rebase.sh \
 	tests/integration/server-clients.sh \
 	tests/integration/server-process.sh \
 	tests/integration/server-checks.sh \
@@ -121,6 +123,7 @@ SHELL_TESTS = \
 	tests/integration/tui-history.sh \
 	tests/integration/tui-input.sh \
 	tests/integration/tui-land.sh \
+	tests/integration/tui-rebase.sh \
 	tests/integration/tui-layouts.sh \
 	tests/integration/tui-lists.sh \
 	tests/integration/tui-paste.sh \
@@ -144,6 +147,7 @@ ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
 tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HARNESS)
 tests_unit_test_engine_checks_SOURCES = tests/unit/test_engine_checks.c $(ENGINE_HARNESS)
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
+tests_unit_test_engine_rebase_SOURCES = tests/unit/test_engine_rebase.c $(ENGINE_HARNESS)
 tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
 tests_unit_test_fake_SOURCES = tests/unit/test_fake.c src/fake/fake.c src/fake/fake.h

@@ -412,6 +412,13 @@ model_event_text(const char *type, const cJSON *payload)
 		buf_printf(&b, "%s", a ? a : "");
 		if (c != NULL && c[0] != '\0')
 			buf_printf(&b, " \"%s\"", c);
+	} else if (strcmp(type, "run.rebase_started") == 0) {
+		buf_printf(&b, "rebase run %.8s by %s (conflicts in %s)",
+		           json_str(payload, "followUp", "?"), json_str(payload, "actor", "?"),
+		           json_str(payload, "conflicts", "?"));
+	} else if (strcmp(type, "run.landed") == 0 && json_str(payload, "via", NULL) != NULL) {
+		buf_printf(&b, "through rebase run %.8s by %s", json_str(payload, "via", "?"),
+		           json_str(payload, "actor", "?"));
 	} else if (strcmp(type, "session.answered") == 0) {
 		const char *c = json_str(payload, "choice", NULL),
 		           *l = json_str(payload, "label", NULL),

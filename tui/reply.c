@@ -337,6 +337,25 @@ report_reply(struct tui *t, const struct pending *p, struct proto_msg *m)
 	free(title);
 }
 
+/*
+ * A landing refused because the base moved in a conflicting way: offer the
+ * rebase run (y: the land op with rebase, as devflow land RUN --rebase).
+ */
+static void
+offer_rebase(struct tui *t, const char *run_id, const struct df_error *e)
+{
+	struct model_run *r = model_run(&t->model, run_id);
+	const char *base = r != NULL && r->base != NULL ? r->base : "the base";
+	const char *in = strstr(e->message, "changes in ");
+
+	views_confirm(t, "rebase", run_id, "",
+	              xasprintf("Run %.8s cannot land: %s moved and conflicts with it in %s. "
+	                        "Start a rebase run, where the run's agent merges %s? (Then "
+	                        "approve that run and land it.)",
+	                        run_id, base, in != NULL ? in + strlen("changes in ") : "its files",
+	                        base));
+}
+
 /* What landing did, in the status line. */
 static void
 land_reply(struct tui *t, struct proto_msg *m)
@@ -346,6 +365,13 @@ land_reply(struct tui *t, struct proto_msg *m)
 
 	if (result_land_parse(m->result, &l, &err) != 0)
 		app_message_error(t, &err);
+	else if (strcmp(l.action, "rebase") == 0)
+		app_message(t, 0,
+		            "%s rebase run %.8s for run %.8s: approve it at its gate, then land it",
+		            l.already ? "already started:" : "started",
+		            l.follow_up != NULL ? l.follow_up : "?", l.run_id);
+	else if (l.already && l.via != NULL)
+		app_message(t, 0, "run %.8s landed through its rebase run %.8s", l.run_id, l.via);
 	else if (l.already)
 		app_message(t, 0, "run %.8s is already landed", l.run_id);
 	else
@@ -443,7 +469,10 @@ on_reply(struct tui *t, struct proto_msg *m)
 		history_search_reply(t, m);
 		break;
 	case PEND_OTHER:
-		if (!m->ok && strcmp(p.what, "resize") != 0 && strcmp(p.what, "unsubscribe") != 0)
+		if (!m->ok && strcmp(p.what, "land") == 0 && m->error.code == DF_E_LAND_CONFLICT)
+			offer_rebase(t, p.run_id, &m->error);
+		else if (!m->ok && strcmp(p.what, "resize") != 0 &&
+		         strcmp(p.what, "unsubscribe") != 0)
 			app_message_error(t, &m->error);
 		else if (m->ok && strcmp(p.what, "land") == 0)
 			land_reply(t, m);

@@ -77,6 +77,16 @@ views_confirm(struct tui *t, const char *action, const char *run_id, const char 
 	app_drop_typeahead(t);
 }
 
+/* The rebase run a conflicting landing offers: the land op with rebase. */
+static void
+send_rebase(struct tui *t, const char *run_id)
+{
+	cJSON *a = app_run_args(run_id);
+
+	cJSON_AddBoolToObject(a, "rebase", 1);
+	app_send(t, "land", a, PEND_OTHER, run_id);
+}
+
 /*
  * Any key answers: y decides (reject, abort) or throws the comment away
  * (discard), the others cancel — back to the comment for discard.
@@ -100,6 +110,8 @@ confirm_result(struct tui *t, enum overlay_result r)
 			           NULL);
 		else if (strcmp(cf->action, "land") == 0)
 			app_send(t, "land", app_run_args(cf->run), PEND_OTHER, cf->run);
+		else if (strcmp(cf->action, "rebase") == 0)
+			send_rebase(t, cf->run);
 	} else
 		app_message(t, 0, "cancelled");
 	confirm_free(cf);

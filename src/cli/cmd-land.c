@@ -1,11 +1,13 @@
 /*
- * `devflow land RUN [--merge|--squash|--ff-only] | [--push REMOTE] [--pr]`:
+ * `devflow land RUN [--merge|--squash|--ff-only] | [--push REMOTE] [--pr] | [--rebase]`:
  * after a run's final gate, merge its branch into its base (fast-forward
  * when possible, else a merge commit; --merge always a merge commit,
  * --squash one commit, --ff-only nothing but a fast-forward), or push the
  * branch to REMOTE and, with --pr, open a pull request with gh (pushing to
  * origin when no --push names a remote). Landing twice lands once: the
- * second says it is already landed.
+ * second says it is already landed. --rebase, for a landing that conflicts
+ * with its base: a follow-up run whose agent merges the base into the
+ * run's work (docs/engine.md "Landing"), to approve and land in its turn.
  */
 #include "config.h"
 
@@ -32,6 +34,9 @@ static const struct args_opt land_opts[] = {
 	{ .name = "pr",
 	  .kind = ARGS_FLAG,
 	  .help = "push the branch and open a pull request with gh (the report as its body)" },
+	{ .name = "rebase",
+	  .kind = ARGS_FLAG,
+	  .help = "when landing conflicts: start a follow-up run whose agent merges the base" },
 	{ 0 },
 };
 
@@ -46,6 +51,20 @@ const struct cmd_entry cmd_land_entry = {
 static void
 print_land(const struct result_land *l)
 {
+	if (strcmp(l->action, "rebase") == 0) {
+		printf("%s rebase run %s for run %s: its agent merges %s into the run's work\n",
+		       l->already ? "already started:" : "started",
+		       l->follow_up ? l->follow_up : "?", l->run_id,
+		       l->base ? l->base : "the base");
+		printf("approve it, then land it: devflow land %s\n",
+		       l->follow_up ? l->follow_up : "RUN");
+		return;
+	}
+	if (l->already && l->via != NULL) {
+		printf("run %s landed through its rebase run %s%s%s\n", l->run_id, l->via,
+		       l->commit ? " at " : "", l->commit ? l->commit : "");
+		return;
+	}
 	if (l->already) {
 		printf("run %s is already landed%s%s\n", l->run_id, l->commit ? " at " : "",
 		       l->commit ? l->commit : "");
@@ -68,7 +87,7 @@ cmd_land_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const modes[] = { "merge", "squash", "ff-only" };
 	const char *run = argv[1], *mode = NULL, *push = args_get(ctx->args, "push");
-	int pr = args_has(ctx->args, "pr"), rc;
+	int pr = args_has(ctx->args, "pr"), rebase = args_has(ctx->args, "rebase"), rc;
 	cJSON *args, *res = NULL;
 	struct result_land l;
 	struct df_error err;
@@ -82,6 +101,12 @@ cmd_land_exec(struct cli_ctx *ctx, int argc, char **argv)
 			                 modes[i]);
 		mode = modes[i];
 	}
+	if (rebase && (mode != NULL || push != NULL || pr))
+		return cli_usage(ctx, &cmd_land_entry,
+		                 "--rebase starts a follow-up run; --%s lands this one: choose one",
+		                 mode != NULL ? mode
+		                 : pr         ? "pr"
+		                              : "push");
 	if (mode != NULL && (push != NULL || pr))
 		return cli_usage(ctx, &cmd_land_entry,
 		                 "--%s merges into the base; --push and --pr publish the branch: "
@@ -95,6 +120,8 @@ cmd_land_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_AddStringToObject(args, "push", push);
 	if (pr)
 		cJSON_AddBoolToObject(args, "pr", 1);
+	if (rebase)
+		cJSON_AddBoolToObject(args, "rebase", 1);
 	if ((rc = verb_call(ctx, "land", args, &res)) != CLI_OK)
 		return rc;
 	if (ctx->json) {

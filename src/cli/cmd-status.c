@@ -32,6 +32,12 @@ print_status(const struct result_status *st)
 	       OR(run->worktree_root, "?"));
 	if (run->final_report_path != NULL)
 		printf("report    %s\n", run->final_report_path);
+	if (run->rebase_run_id != NULL)
+		printf("rebase    run %s (the follow-up that merges the base: land that one)\n",
+		       run->rebase_run_id);
+	if (run->rebase_of != NULL)
+		printf("rebase of run %s (this run merges the base into its work)\n",
+		       run->rebase_of);
 	printf("\nphases:\n");
 	for (size_t i = 0; i < st->nphases; i++)
 		printf("  %-12s %-18s attempts %d\n", st->phases[i].phase_key, st->phases[i].state,

@@ -250,4 +250,16 @@ int eng_self_check_impl(struct engine *e, int *found, struct df_error *err);
 int eng_phase_commit(struct engine *e, const char *run_id, const struct store_phase *ph,
                      struct df_error *err);
 
+/*
+ * engine-rebase.c: the links of a rebase follow-up, inside the caller's
+ * transaction. run.rebase_started on req->rebase_of naming the new run_id;
+ * run.landed (via run_id) on the runs run_id rebases, up its chain;
+ * rebaseRunId and rebaseOf (or null) into a status's run object.
+ */
+int eng_rebase_started(struct engine *e, const struct engine_start_request *req, const char *run_id,
+                       struct df_error *err);
+int eng_rebase_land_origins(struct engine *e, const char *run_id,
+                            const struct engine_land_record *rec, struct df_error *err);
+int eng_rebase_status(struct engine *e, cJSON *run_obj, const char *run_id, struct df_error *err);
+
 #endif

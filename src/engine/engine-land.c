@@ -128,7 +128,10 @@ engine_record_land(struct engine *e, const char *run_id, const struct engine_lan
 		return -1;
 	}
 	if (strcmp(rec->type, "run.landed") == 0)
-		rc = eng_emit(e, run_id, NULL, rec->type, pl, err, "run.landed:%s", run_id);
+		rc = eng_emit(e, run_id, NULL, rec->type, pl, err, "run.landed:%s", run_id) != 0 ||
+		             eng_rebase_land_origins(e, run_id, rec, err) != 0
+		         ? -1
+		         : 0;
 	else
 		rc = eng_emit(e, run_id, NULL, rec->type, pl, err, "%s:%s:%s", rec->type, run_id,
 		              rec->remote != NULL ? rec->remote : "");

@@ -263,7 +263,8 @@ insert_run(struct engine *e, const struct engine_start_request *req, struct star
 			goto fail;
 	}
 	pl = eng_payload_str("templateName", p->tpl.name, "templateHash", p->tpl.hash, "repoPath",
-	                     p->repo, "baseBranch", req->base_branch, NULL);
+	                     p->repo, "baseBranch", req->base_branch, "rebaseOf", req->rebase_of,
+	                     NULL);
 	cJSON_AddNumberToObject(pl, "templateVersion", p->tpl.version);
 	if (eng_emit(e, p->run_id, NULL, "run.created", pl, err, "run.created:%s", p->run_id) != 0)
 		goto fail;
@@ -304,7 +305,8 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 			    p.rundir); /* the run directory of a run that did not start */
 		goto out;
 	}
-	if (worktree_create(p.repo, req->base_branch, p.run_id, p.root, err) != 0) {
+	if (worktree_create_from(p.repo, req->base_branch, req->start_point, p.run_id, p.root,
+	                         err) != 0) {
 		struct df_error err2;
 
 		eng_set_ids(err, p.run_id, NULL);
@@ -328,7 +330,8 @@ start_impl(struct engine *e, const struct engine_start_request *req, char run_id
 	    store_run_set_started(e->st, p.run_id, ts, err) != 0 ||
 	    eng_emit(e, p.run_id, NULL, "run.started",
 	             eng_payload_str("templateHash", p.tpl.hash, NULL), err, "run.started:%s",
-	             p.run_id) != 0) {
+	             p.run_id) != 0 ||
+	    (req->rebase_of != NULL && eng_rebase_started(e, req, p.run_id, err) != 0)) {
 		eng_tx_rollback(e);
 		goto fail_run;
 	}

@@ -190,6 +190,10 @@ engine_status(struct engine *e, const char *run_id, char **json_out, struct df_e
 		goto out;
 	o = cJSON_CreateObject();
 	status_run(o, &run);
+	if (eng_rebase_status(e, cJSON_GetObjectItemCaseSensitive(o, "run"), run_id, err) != 0) {
+		cJSON_Delete(o);
+		goto out;
+	}
 	status_phases(o, ph, np);
 	status_bindings(o, bd, nb, pc, npc);
 	if (status_approvals(e, o, ap, na, err) != 0) {

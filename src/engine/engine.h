@@ -204,6 +204,15 @@ struct engine_start_request {
 	const struct binding_override *overrides;
 	size_t noverrides;
 	const char *run_id; /* NULL: a new id from the host */
+	/*
+	 * Set only by engine_rebase_start (the rebase follow-up), NULL
+	 * otherwise: the commit or local branch the run's branch starts at
+	 * instead of the base's tip; the original run, named in run.created
+	 * (rebaseOf) and given run.rebase_started with the actor and the
+	 * conflicting paths in the transaction that starts the run.
+	 */
+	const char *start_point;
+	const char *rebase_of, *rebase_actor, *rebase_conflicts;
 };
 
 /*
@@ -439,9 +448,10 @@ struct engine_land_record {
 
 /*
  * Record a landing (run.landed:<run>) or a push (run.pushed:<run>:<remote>)
- * in one transaction. The git step comes first, so a crash between them is
- * caught by land_merge finding the work already on the base; replaying the
- * key adds nothing. Returns 0, or -1 with err.
+ * in one transaction; a landing of a rebase follow-up also records the
+ * landing of the run it rebases (and of that one's, up a chain), with via. The git step comes
+ * first, so a crash between them is caught by land_merge finding the work already on the base;
+ * replaying the key adds nothing. Returns 0, or -1 with err.
  */
 int engine_record_land(struct engine *e, const char *run_id, const struct engine_land_record *rec,
                        struct df_error *err);
@@ -455,5 +465,39 @@ char **engine_artifact_paths(struct engine *e, const char *run_id, size_t *n);
 /* 1 with the commit when the run has a run.landed event, 0 when not, -1 with err. */
 int engine_landed(struct engine *e, const char *run_id, char commit[ENGINE_ID_MAX],
                   struct df_error *err);
+
+/* ---- the rebase follow-up (engine-rebase.c; docs/engine.md "Landing") ---- */
+
+/*
+ * Start the rebase follow-up of run_id, a completed run whose landing
+ * conflicts with its base in conflicts ("a, b", as land_probe gives them):
+ * a run of the template "rebase" on the same repository and base, its
+ * branch started at the run's branch tip, its implementer bound as the
+ * run's (persona and backend), its requirements and objective saying what
+ * to merge (`git merge BASE`) and where it conflicts. actor is recorded in
+ * the run's run.rebase_started. Idempotent while the follow-up is active:
+ * 0 with that run in out and *already = 1. Returns 0 with the new run's id
+ * in out, or -1 with err: run_not_found; run_state_changed for a run that
+ * is not completed, or whose follow-up completed (land that one); and
+ * engine_start's errors.
+ */
+int engine_rebase_start(struct engine *e, const char *run_id, const char *conflicts,
+                        const char *actor, char out[ENGINE_ID_MAX], int *already,
+                        struct df_error *err);
+
+/* The run's newest rebase follow-up (run.rebase_started): 1 with its id, 0 none, -1 with err. */
+int engine_rebase_followup(struct engine *e, const char *run_id, char out[ENGINE_ID_MAX],
+                           struct df_error *err);
+
+/* The run a follow-up rebases (its run.created's rebaseOf): 1 with its id, 0 none, -1 with err. */
+int engine_rebase_origin(struct engine *e, const char *run_id, char out[ENGINE_ID_MAX],
+                         struct df_error *err);
+
+/*
+ * As engine_landed, and via gets the follow-up the run landed through (""
+ * when it landed itself).
+ */
+int engine_landed_via(struct engine *e, const char *run_id, char commit[ENGINE_ID_MAX],
+                      char via[ENGINE_ID_MAX], struct df_error *err);
 
 #endif

@@ -341,16 +341,17 @@ make_commit(struct landing *l, int squash, struct df_error *err)
 	if (git_index_has_conflicts(idx)) {
 		char *paths = conflict_paths(idx);
 
-		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_GIT,
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_LAND_CONFLICT,
 		             "cannot land: the base branch '%s' moved since the run started and "
 		             "conflicts with the run's changes in %s",
 		             rq->base_branch, paths);
 		df_error_hint(err,
-		              "rebase the run's branch on the base (git -C %s rebase %s), resolve "
-		              "the conflicts, then land again; or push it and open a pull request "
-		              "(devflow land %s --push REMOTE --pr)",
-		              rq->worktree != NULL ? rq->worktree : "WORKTREE", rq->base_branch,
-		              rq->run_id);
+		              "let an agent merge the base into the run's work: devflow land %s "
+		              "--rebase (a follow-up run to approve and land); or rebase it "
+		              "yourself (git -C %s rebase %s) and land again; or push it and open "
+		              "a pull request (devflow land %s --push REMOTE --pr)",
+		              rq->run_id, rq->worktree != NULL ? rq->worktree : "WORKTREE",
+		              rq->base_branch, rq->run_id);
 		free(paths);
 		goto out;
 	}
@@ -524,6 +525,45 @@ land_in(struct landing *l, struct land_result *out, struct df_error *err)
 		return -1;
 	git_oid_tostr(out->commit, LAND_OID_HEX, &l->new_id);
 	return 0;
+}
+
+static int
+probe_in(struct landing *l, enum land_probe *out, char **paths, struct df_error *err)
+{
+	git_index *idx = NULL;
+
+	if (open_refs(l, err) != 0)
+		return -1;
+	if (already_landed(l, l->rq->run_id)) {
+		*out = LAND_PROBE_ALREADY;
+		return 0;
+	}
+	*out = LAND_PROBE_CLEAN;
+	if (git_graph_descendant_of(l->repo, git_commit_id(l->tip), git_commit_id(l->base)) == 1)
+		return 0;
+	if (git_merge_commits(&idx, l->repo, l->base, l->tip, NULL) != 0)
+		return fail(err, "merging the run's branch");
+	if (git_index_has_conflicts(idx)) {
+		*out = LAND_PROBE_CONFLICT;
+		*paths = conflict_paths(idx);
+	}
+	git_index_free(idx);
+	return 0;
+}
+
+int
+land_probe(const struct land_request *rq, enum land_probe *out, char **paths, struct df_error *err)
+{
+	struct landing l = { .rq = rq };
+	int rc;
+
+	*paths = NULL;
+	git_libgit2_init();
+	l.branch = worktree_branch_name(rq->run_id);
+	rc = probe_in(&l, out, paths, err);
+	landing_free(&l);
+	git_libgit2_shutdown();
+	return rc;
 }
 
 int

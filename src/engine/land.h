@@ -92,10 +92,28 @@ struct land_result {
  * run's work: nothing is changed), or -1 with err, human_required git_error
  * with what to do, for: a base that does not exist or is not a local
  * branch, a missing run branch, --ff-only when the base moved, a merge with
- * conflicts (naming the paths), a dirty checkout (naming the paths), a base
+ * conflicts (code land_conflict, naming the paths; the hint offers the
+ * rebase follow-up, devflow land RUN --rebase), a dirty checkout (naming the paths), a base
  * that moved during the landing; fatal git_error for libgit2 failures.
  */
 int land_merge(const struct land_request *rq, struct land_result *out, struct df_error *err);
+
+enum land_probe {
+	LAND_PROBE_ALREADY,  /* the base already holds the run's work */
+	LAND_PROBE_CLEAN,    /* a fast-forward, or a merge without conflicts */
+	LAND_PROBE_CONFLICT, /* the merge conflicts */
+};
+
+/*
+ * Would land_merge land the run's branch (mode aside)? The merge is
+ * computed in memory and nothing is written: for the rebase follow-up,
+ * which only a conflicting landing may ask for. Returns 0 with *out, and
+ * with LAND_PROBE_CONFLICT the conflicting paths "a, b" in *paths (the
+ * caller frees; NULL otherwise); -1 with err as land_merge's for a missing
+ * base or run branch, fatal git_error for libgit2 failures.
+ */
+int land_probe(const struct land_request *rq, enum land_probe *out, char **paths,
+               struct df_error *err);
 
 /*
  * Push the run's branch devflow/<run_id>/main of repo_path to remote (a

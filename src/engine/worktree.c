@@ -682,9 +682,37 @@ delete_branch_ref(git_repository *repo, git_reference *branch)
 	return git_reference_delete(branch);
 }
 
+/*
+ * The commit a run's branch starts at when it is not the base's tip: start,
+ * a local branch or a full commit id (the rebase follow-up's, at the
+ * original run's branch). *commit is the caller's.
+ */
 static int
-create_in(git_repository *repo, const char *repo_path, const char *base_branch, const char *run_id,
-          const char *root, struct df_error *err)
+resolve_start(git_repository *repo, const char *start, git_commit **commit, struct df_error *err)
+{
+	git_reference *ref = NULL;
+	git_oid id;
+	int rc;
+
+	*commit = NULL;
+	if (git_branch_lookup(&ref, repo, start, GIT_BRANCH_LOCAL) == 0) {
+		rc = git_reference_peel((git_object **)commit, ref, GIT_OBJECT_COMMIT);
+		git_reference_free(ref);
+	} else {
+		rc = git_oid_fromstr(&id, start) != 0 ? -1 : git_commit_lookup(commit, repo, &id);
+	}
+	if (rc != 0) {
+		*commit = NULL;
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED,
+		             "the start point '%s' is neither a local branch nor a commit", start);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+create_in(git_repository *repo, const char *repo_path, const char *base_branch, const char *start,
+          const char *run_id, const char *root, struct df_error *err)
 {
 	git_commit *commit = NULL;
 	git_reference *branch = NULL, *existing = NULL;
@@ -711,6 +739,11 @@ create_in(git_repository *repo, const char *repo_path, const char *base_branch, 
 	}
 	if (resolve_base(repo, repo_path, base_branch, &commit, err) != 0)
 		goto out;
+	if (start != NULL) {
+		git_commit_free(commit);
+		if (resolve_start(repo, start, &commit, err) != 0)
+			goto out;
+	}
 	if (git_branch_lookup(&existing, repo, name, GIT_BRANCH_LOCAL) == 0) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_WORKTREE_CREATE_FAILED,
 		             "branch %s already exists in %s", name, repo_path);
@@ -774,6 +807,13 @@ int
 worktree_create(const char *repo_path, const char *base_branch, const char *run_id,
                 const char *root, struct df_error *err)
 {
+	return worktree_create_from(repo_path, base_branch, NULL, run_id, root, err);
+}
+
+int
+worktree_create_from(const char *repo_path, const char *base_branch, const char *start,
+                     const char *run_id, const char *root, struct df_error *err)
+{
 	git_repository *repo;
 	int rc;
 
@@ -786,7 +826,7 @@ worktree_create(const char *repo_path, const char *base_branch, const char *run_
 	git_libgit2_init();
 	rc = open_repo(repo_path, &repo, NULL, err);
 	if (rc == 0)
-		rc = create_in(repo, repo_path, base_branch, run_id, root, err);
+		rc = create_in(repo, repo_path, base_branch, start, run_id, root, err);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return rc;

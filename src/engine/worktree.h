@@ -92,6 +92,17 @@ int worktree_create(const char *repo_path, const char *base_branch, const char *
                     const char *root, struct df_error *err);
 
 /*
+ * worktree_create, but the run's branch starts at start (a local branch, or
+ * a full commit id) instead of the base's tip: only for the rebase
+ * follow-up, whose branch continues the original run's. The base must
+ * exist all the same: it stays the run's base (diff, land). start NULL is
+ * worktree_create. Errors as worktree_create's, and a start that is
+ * neither → human_required worktree_create_failed naming it.
+ */
+int worktree_create_from(const char *repo_path, const char *base_branch, const char *start,
+                         const char *run_id, const char *root, struct df_error *err);
+
+/*
  * Undo worktree_create, for aborted or failed starts and cleanup: prune the
  * worktree named run_id (its admin directory and its working directory, with
  * whatever the agent left in it) and, when delete_branch, delete branch

@@ -29,6 +29,7 @@
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/error.h"
+#include "lib/spawn.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "fake.h"
@@ -875,6 +876,118 @@ fix_for_checks(const struct fake_instr *in)
 	}
 }
 
+/* How long one git command of merge-base may take, and how much of its output is kept. */
+#define GIT_TIMEOUT_MS (60 * 1000)
+#define GIT_OUTPUT_MAX 65536
+/* The most conflicted files merge-base resolves. */
+#define MERGE_FILES_MAX 64
+
+/*
+ * git with argv (NULL-terminated, "git" first) in the working directory,
+ * an identity of the fake agent's own where git has none (tests run with
+ * an empty HOME), and no editor. Returns the exit status (-1: it did not
+ * run); its output in *output when not NULL (the caller frees).
+ */
+static int
+git(const char *const *argv, char **output)
+{
+	static const char *const env[] = { "GIT_EDITOR=true",
+		                           "GIT_TERMINAL_PROMPT=0",
+		                           "GIT_AUTHOR_NAME=devflow fake agent",
+		                           "GIT_AUTHOR_EMAIL=fake-agent@devflow.invalid",
+		                           "GIT_COMMITTER_NAME=devflow fake agent",
+		                           "GIT_COMMITTER_EMAIL=fake-agent@devflow.invalid",
+		                           NULL };
+	static const char *const quiet[] = { "GIT_EDITOR=true", "GIT_TERMINAL_PROMPT=0", NULL };
+	static int has_identity = -1;
+	struct spawn_opts o = { .argv = argv,
+		                .timeout_ms = GIT_TIMEOUT_MS,
+		                .max_output = GIT_OUTPUT_MAX };
+	struct spawn_result r = { 0 };
+	struct df_error err;
+
+	if (has_identity < 0) {
+		const char *const q[] = { "git", "config", "user.email", NULL };
+		struct spawn_opts qo = { .argv = q,
+			                 .timeout_ms = GIT_TIMEOUT_MS,
+			                 .max_output = 1024 };
+
+		has_identity = spawn_run(&qo, &r, &err) == 0 && r.status == 0;
+		free(r.output);
+	}
+	o.env = has_identity ? quiet : env;
+	if (spawn_run(&o, &r, &err) != 0) {
+		say(C_RED, "✗ %s", err.message);
+		return -1;
+	}
+	if (output != NULL)
+		*output = r.output;
+	else
+		free(r.output);
+	return r.status;
+}
+
+/*
+ * merge-base: merge the ref the instructions name (`git merge REF`) into the
+ * working directory's branch; resolve each conflicted file by keeping both
+ * sides' lines, add it and commit the merge. Returns the artifact text (the
+ * caller frees), or NULL when there is nothing to merge.
+ */
+static char *
+merge_base(const struct fake_instr *in)
+{
+	const char *const merge[] = { "git", "merge", "--no-edit", in->merge_ref, NULL };
+	const char *const unmerged[] = { "git", "diff", "--name-only", "--diff-filter=U", NULL };
+	const char *const commit[] = { "git", "commit", "--no-edit", NULL };
+	struct fake_cmd cmds[3 + MERGE_FILES_MAX];
+	const char *adds[MERGE_FILES_MAX][5];
+	char *files[MERGE_FILES_MAX], *list = NULL, *p, *artifact;
+	int nfiles = 0, ncmds = 0, st;
+
+	if (in->merge_ref == NULL) {
+		say(C_RED, "✗ The instructions name no base to merge (`git merge BASE`)");
+		return NULL;
+	}
+	spin("Merging");
+	st = git(merge, NULL);
+	cmds[ncmds++] = (struct fake_cmd){ "git", merge, st };
+	say("", C_BULLET "●" C_RESET " git merge %s: %s", in->merge_ref,
+	    st == 0 ? "merged without conflicts" : "conflicts");
+	if (st != 0 && git(unmerged, &list) == 0) {
+		for (p = strtok(list, "\n"); p != NULL && nfiles < MERGE_FILES_MAX;
+		     p = strtok(NULL, "\n")) {
+			char *text = buf_file_text(p, 0), *fixed;
+			int blocks = 0;
+
+			if (text == NULL) {
+				say(C_RED, "✗ Could not read %s: %s", p, strerror(errno));
+				continue;
+			}
+			fixed = fake_resolve_conflicts(text, &blocks);
+			if (write_atomically(p, fixed) < 0)
+				say(C_RED, "✗ Could not write %s: %s", p, strerror(errno));
+			free(text);
+			free(fixed);
+			files[nfiles] = p;
+			adds[nfiles][0] = "git", adds[nfiles][1] = "add", adds[nfiles][2] = "--";
+			adds[nfiles][3] = p, adds[nfiles][4] = NULL;
+			cmds[ncmds++] =
+			    (struct fake_cmd){ "git", adds[nfiles], git(adds[nfiles], NULL) };
+			say("",
+			    C_BULLET "●" C_RESET " Resolved %s (%d conflict%s, both sides kept)", p,
+			    blocks, blocks == 1 ? "" : "s");
+			nfiles++;
+		}
+		st = git(commit, NULL);
+		cmds[ncmds++] = (struct fake_cmd){ "git", commit, st };
+		say(st == 0 ? "" : C_RED, "%s git commit: %s", st == 0 ? "●" : "✗",
+		    st == 0 ? "committed the merge" : "failed");
+	}
+	artifact = fake_merge_artifact(in, files, nfiles, cmds, ncmds);
+	free(list);
+	return artifact;
+}
+
 static void
 run_instructions(const char *text)
 {
@@ -941,6 +1054,10 @@ run_instructions(const char *text)
 		spin("Writing");
 		artifact = fake_garbage(&in);
 		say("", C_BULLET "●" C_RESET " Writing %s", in.artifact_path);
+		goto write;
+	case FAKE_S_MERGE_BASE:
+		if ((artifact = merge_base(&in)) == NULL)
+			goto done;
 		goto write;
 	default:
 		break;

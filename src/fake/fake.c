@@ -219,6 +219,26 @@ parse_check_failures(char **lines, int from, int limit, struct fake_instr *out)
 	}
 }
 
+/*
+ * REF of the first "`git merge REF`" in text (the rebase follow-up's
+ * requirements say which base to merge so), or NULL. A REF that could be
+ * read as an option or holds a space is not taken.
+ */
+static char *
+merge_ref_of(const char *text)
+{
+	const char *p = strstr(text, "`git merge ");
+	size_t len;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen("`git merge ");
+	len = strcspn(p, "` \t\r\n");
+	if (len == 0 || p[len] != '`' || p[0] == '-')
+		return NULL;
+	return xstrndup(p, len);
+}
+
 int
 fake_instr_parse(const char *text, struct fake_instr *out, struct df_error *err)
 {
@@ -293,6 +313,7 @@ fake_instr_parse(const char *text, struct fake_instr *out, struct df_error *err)
 		}
 	}
 
+	out->merge_ref = merge_ref_of(text);
 	if (out->artifact_path == NULL || out->artifact_path[0] == '\0')
 		rc = df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
 		                  "instructions: no 'Artifact path:' line in the header");
@@ -319,6 +340,7 @@ fake_instr_free(struct fake_instr *in)
 	free(in->scenario);
 	free(in->reviewer_comment);
 	free(in->schema_text);
+	free(in->merge_ref);
 	for (int i = 0; i < in->n_fix_paths; i++)
 		free(in->fix_paths[i]);
 	free(in->fix_paths);
@@ -386,6 +408,7 @@ fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in)
 	case FAKE_S_CHATTY:
 	case FAKE_S_FIX_ON_CHECK:
 	case FAKE_S_CHANGES_THEN_APPROVE:
+	case FAKE_S_MERGE_BASE:
 		return 1;
 	case FAKE_S_INVALID_THEN_OK:
 		return in->repair;
@@ -506,6 +529,72 @@ make_change_summary(const struct fake_instr *in, int valid, const char *file,
 		cJSON_AddItemToArray(cmds, c);
 	}
 	return o;
+}
+
+char *
+fake_resolve_conflicts(const char *text, int *blocks)
+{
+	struct buf b = BUF_INIT;
+	enum { OUTSIDE, OURS, BASE, THEIRS } at = OUTSIDE;
+	const char *p = text;
+
+	*blocks = 0;
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+		int nl = p[len] == '\n';
+
+		if (at == OUTSIDE && strncmp(p, "<<<<<<<", 7) == 0) {
+			at = OURS;
+			(*blocks)++;
+		} else if (at == OURS && strncmp(p, "|||||||", 7) == 0) {
+			at = BASE;
+		} else if ((at == OURS || at == BASE) && strncmp(p, "=======", 7) == 0 &&
+		           (len == 7 || p[7] == '\r')) {
+			at = THEIRS;
+		} else if (at == THEIRS && strncmp(p, ">>>>>>>", 7) == 0) {
+			at = OUTSIDE;
+		} else if (at != BASE) {
+			buf_printf(&b, "%.*s%s", (int)len, p, nl ? "\n" : "");
+		}
+		p += len + nl;
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	return buf_detach(&b);
+}
+
+char *
+fake_merge_artifact(const struct fake_instr *in, char *const *files, int nfiles,
+                    const struct fake_cmd *cmds, int ncmds)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	char *base = xasprintf("%s: merged %s into the branch; resolved the conflicts in %d "
+	                       "file%s, keeping both sides' lines, and committed the merge.",
+	                       title_of(in), in->merge_ref != NULL ? in->merge_ref : "?", nfiles,
+	                       nfiles == 1 ? "" : "s");
+	char *text, *out;
+
+	add_summary(o, in, base);
+	free(base);
+	arr = cJSON_AddArrayToObject(o, "filesChanged");
+	for (int i = 0; i < nfiles; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(files[i]));
+	arr = cJSON_AddArrayToObject(o, "commands");
+	for (int i = 0; i < ncmds; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "kind", cmds[i].kind);
+		cJSON_AddItemToObject(c, "argv", string_array(cmds[i].argv));
+		cJSON_AddNumberToObject(c, "exit_code", cmds[i].exit_code);
+		cJSON_AddItemToArray(arr, c);
+	}
+	text = cJSON_Print(o);
+	cJSON_Delete(o);
+	if (text == NULL)
+		abort(); /* cJSON fails only on allocation */
+	out = xasprintf("%s\n", text);
+	cJSON_free(text);
+	return out;
 }
 
 static cJSON *

@@ -30,6 +30,7 @@ struct fake_instr {
 	char **fix_paths;        /* "devflow-fake-fix: PATH" lines in it (safe paths only) */
 	int n_fix_paths;
 	int n_review_findings; /* "- " lines of a Review findings: section */
+	char *merge_ref;       /* REF of the first "`git merge REF`" in the text, or NULL */
 	/* Set by the caller, not parsed: the review asks for changes (changes-then-approve). */
 	int request_changes;
 };
@@ -56,6 +57,7 @@ void fake_instr_free(struct fake_instr *in);
 	X(CHATTY, "chatty")                                                                        \
 	X(FIX_ON_CHECK, "fix-on-check")                                                            \
 	X(CHANGES_THEN_APPROVE, "changes-then-approve")                                            \
+	X(MERGE_BASE, "merge-base")                                                                \
 	X(CRASH, "crash")
 
 enum fake_scenario {
@@ -83,8 +85,8 @@ char *fake_scenario_pick(const struct fake_instr *in, const char *map, const cha
 
 /*
  * Whether a scenario writes a schema-valid artifact for in: ok, ask,
- * permission, chatty, fix-on-check and changes-then-approve always, invalid-then-ok only on a
- * repair attempt, others never.
+ * permission, chatty, fix-on-check, changes-then-approve and merge-base always, invalid-then-ok
+ * only on a repair attempt, others never.
  */
 int fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in);
 
@@ -99,6 +101,31 @@ int fake_scenario_valid(enum fake_scenario s, const struct fake_instr *in);
  */
 char *fake_artifact(const struct fake_instr *in, int valid, const char *changed_file,
                     const char *const *change_cmd, struct buf *notes, struct df_error *err);
+
+/*
+ * The text of a file git left with merge conflicts, resolved the fake
+ * agent's way: each conflict block is replaced by both sides' lines, ours
+ * then theirs (a diff3 base section is dropped), so nothing of either side
+ * is lost. *blocks gets how many blocks there were. Returns a new string
+ * (the caller frees).
+ */
+char *fake_resolve_conflicts(const char *text, int *blocks);
+
+/* A command the merge-base scenario ran, for its artifact. */
+struct fake_cmd {
+	const char *kind;        /* "git" */
+	const char *const *argv; /* NULL-terminated */
+	int exit_code;
+};
+
+/*
+ * The dev/change-summary@1 artifact of the merge-base scenario (pretty JSON
+ * text, newline-terminated; the caller frees): a summary naming the
+ * merged ref and how many conflicted files were resolved, those files as
+ * filesChanged, and the commands it ran.
+ */
+char *fake_merge_artifact(const struct fake_instr *in, char *const *files, int nfiles,
+                          const struct fake_cmd *cmds, int ncmds);
 
 /* Text that is certainly not JSON, looking like a half-written artifact (caller frees). */
 char *fake_garbage(const struct fake_instr *in);

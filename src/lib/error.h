@@ -48,6 +48,7 @@ enum df_class {
 	X(DATABASE_TOO_NEW, "database_too_new")                                                    \
 	X(DATABASE_CORRUPT, "database_corrupt")                                                    \
 	X(GIT, "git_error")                                                                        \
+	X(LAND_CONFLICT, "land_conflict")                                                          \
 	X(SESSION_FAILED, "session_failed")                                                        \
 	X(PROTOCOL, "protocol_error")                                                              \
 	X(SERVER_RUNNING, "server_running")                                                        \

@@ -88,12 +88,13 @@ static const struct field decide_fields[] = {
 };
 
 static const struct field land_fields[] = {
-	FSTR(result_land, run_id, "runId"),   FSTR(result_land, action, "action"),
-	FOSTR(result_land, mode, "mode"),     FOSTR(result_land, how, "how"),
-	FOSTR(result_land, commit, "commit"), FOSTR(result_land, base, "base"),
-	FOSTR(result_land, branch, "branch"), FOSTR(result_land, checkout, "checkout"),
-	FOSTR(result_land, remote, "remote"), FOSTR(result_land, url, "url"),
-	FOSTR(result_land, actor, "actor"),   FBOOL(result_land, already, "already"),
+	FSTR(result_land, run_id, "runId"),        FSTR(result_land, action, "action"),
+	FOSTR(result_land, mode, "mode"),          FOSTR(result_land, how, "how"),
+	FOSTR(result_land, commit, "commit"),      FOSTR(result_land, base, "base"),
+	FOSTR(result_land, branch, "branch"),      FOSTR(result_land, checkout, "checkout"),
+	FOSTR(result_land, remote, "remote"),      FOSTR(result_land, url, "url"),
+	FOSTR(result_land, actor, "actor"),        FBOOL(result_land, already, "already"),
+	FOSTR(result_land, follow_up, "followUp"), FOSTR(result_land, via, "via"),
 };
 
 static const struct field clean_fields[] = {
@@ -159,6 +160,8 @@ static const struct field run_fields[] = {
 	FOSTR(result_run, created_at, "createdAt"),
 	FOSTR(result_run, started_at, "startedAt"),
 	FOSTR(result_run, ended_at, "endedAt"),
+	FOSTR(result_run, rebase_run_id, "rebaseRunId"),
+	FOSTR(result_run, rebase_of, "rebaseOf"),
 	FBOOL(result_run, terminal, "terminal"),
 	FACTIONS(result_run, actions, "actions"),
 };

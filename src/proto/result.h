@@ -62,6 +62,8 @@ struct result_decide {
 struct result_land {
 	const char *run_id, *action, *mode, *how, *commit, *base, *branch, *checkout, *remote, *url,
 	    *actor;
+	const char *follow_up; /* action "rebase": the follow-up run (absent from older servers) */
+	const char *via;       /* landed through this rebase follow-up, or NULL */
 	int already;
 };
 
@@ -119,6 +121,8 @@ struct result_run {
 	const char *id, *state, *paused_from_state, *repo_path, *base_branch, *worktree_root;
 	const char *template_hash, *current_phase_id, *final_report_path;
 	const char *created_at, *started_at, *ended_at;
+	const char *rebase_run_id; /* its newest rebase follow-up, or NULL */
+	const char *rebase_of;     /* the run this one rebases, or NULL */
 	int terminal;
 	struct result_actions actions;
 };

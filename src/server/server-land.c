@@ -43,7 +43,11 @@ struct land_job {
 	char *repo, *base, *worktree, *message, *subject, *report_md, *remote;
 	enum land_mode mode;
 	int merge, pr;
-	char **ex; /* the run's artifact paths: not the user's uncommitted work */
+	int rebase;                /* start the rebase follow-up, when the landing conflicts */
+	char follow_up[DF_ID_MAX]; /* the run's rebase follow-up so far, or "" */
+	enum land_probe probe;     /* rebase: what landing would do */
+	char *conflicts;           /* rebase: the conflicting paths */
+	char **ex;                 /* the run's artifact paths: not the user's uncommitted work */
 	size_t nex;
 	/* Filled on the worker thread: */
 	int rc;
@@ -72,6 +76,7 @@ land_job_free(struct land_job *j)
 	free(j->report_md);
 	free(j->remote);
 	free(j->url);
+	free(j->conflicts);
 	free(j);
 }
 
@@ -179,6 +184,8 @@ land_run(void *arg)
 	df_error_clear(&j->err);
 	if (j->worktree != NULL && uncommitted(j->worktree, j->ex, j->nex, &j->err) != 0)
 		j->rc = -1;
+	else if (j->rebase)
+		j->rc = land_probe(&rq, &j->probe, &j->conflicts, &j->err);
 	else if (j->merge)
 		j->rc = land_merge(&rq, &j->res, &j->err);
 	else
@@ -190,12 +197,104 @@ land_run(void *arg)
 	return j;
 }
 
+/* Reply to the job's client, if still connected: result (taken), or j->err when NULL. */
+static void
+job_reply(struct land_job *j, cJSON *result)
+{
+	struct sclient *c = job_client(j->srv, j->client);
+
+	if (c == NULL) {
+		cJSON_Delete(result);
+		return;
+	}
+	if (result != NULL) {
+		srv_client_queue(c, proto_reply_ok(j->req_id, result));
+	} else {
+		snprintf(j->err.run_id, sizeof(j->err.run_id), "%s", j->run_id);
+		srv_client_queue(c, proto_reply_error(j->req_id, &j->err));
+	}
+	srv_client_flush(c);
+	srv_reap_clients(j->srv);
+}
+
+/* The result of land --rebase: the follow-up run (already: it was there before). */
+static cJSON *
+rebase_result(const char *run_id, const char *base, const char *follow_up, const char *actor,
+              int already)
+{
+	char *branch = worktree_branch_name(follow_up);
+	cJSON *r = result_land_json(&(struct result_land){ .run_id = run_id,
+	                                                   .action = "rebase",
+	                                                   .base = base,
+	                                                   .branch = branch,
+	                                                   .follow_up = follow_up,
+	                                                   .actor = actor,
+	                                                   .already = already });
+
+	free(branch);
+	return r;
+}
+
+/*
+ * Loop thread, land --rebase: the follow-up starts only when landing
+ * conflicts (the probe's answer); otherwise say why not.
+ */
+static void
+rebase_done(struct land_job *j)
+{
+	char follow[ENGINE_ID_MAX];
+	int already = 0;
+
+	if (j->rc == 0 && j->probe == LAND_PROBE_CLEAN) {
+		df_error_set(&j->err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
+		             "run %s lands cleanly on %s: land it (devflow land %s)", j->run_id,
+		             j->base, j->run_id);
+		df_error_hint(&j->err, "a rebase run is for a landing that conflicts");
+		j->rc = -1;
+	} else if (j->rc == 0 && j->probe == LAND_PROBE_ALREADY) {
+		df_error_set(&j->err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
+		             "run %s is already landed on %s: nothing to rebase", j->run_id,
+		             j->base);
+		df_error_hint(&j->err, "devflow land %s records it", j->run_id);
+		j->rc = -1;
+	} else if (j->conflicts == NULL) {
+		j->conflicts = xstrdup("?"); /* a conflict always names its paths; be safe */
+	}
+	if (j->rc == 0 && engine_rebase_start(j->srv->engine, j->run_id, j->conflicts, j->actor,
+	                                      follow, &already, &j->err) != 0) {
+		j->rc = -1;
+	}
+	if (j->rc != 0) {
+		job_reply(j, NULL);
+		return;
+	}
+	server_log(j->srv, "run %s: rebase run %s %s by %s (conflicts in %s)", j->run_id, follow,
+	           already ? "asked again" : "started", j->actor, j->conflicts);
+	job_reply(j, rebase_result(j->run_id, j->base, follow, j->actor, already));
+}
+
+/* A conflicting landing of a run that has a rebase follow-up: point at it. */
+static void
+hint_follow_up(struct land_job *j)
+{
+	struct store_run f;
+	struct df_error ignored;
+
+	if (j->err.code != DF_E_LAND_CONFLICT || j->follow_up[0] == '\0' ||
+	    store_run_get(j->srv->store, j->follow_up, &f, &ignored) != 1)
+		return;
+	df_error_hint(&j->err,
+	              "its rebase run %s (%s) holds this run's work merged with the base: "
+	              "land that one once it completes (devflow land %s)",
+	              j->follow_up, f.state, j->follow_up);
+	store_run_clear(&f);
+}
+
 /* Loop thread: record the event, then answer. */
 static void
 land_done(void *result, int cancelled, void *arg)
 {
 	struct land_job *j = arg;
-	struct sclient *c;
 	char *branch = worktree_branch_name(j->run_id);
 	int already = j->merge && j->rc == 0 && strcmp(j->res.how, "already") == 0;
 	struct engine_land_record rec = {
@@ -213,6 +312,11 @@ land_done(void *result, int cancelled, void *arg)
 	(void)result;
 	if (cancelled)
 		goto out;
+	if (j->rebase) {
+		rebase_done(j);
+		goto out;
+	}
+	hint_follow_up(j);
 	/*
 	 * For the tests of the kill -9 between the git work and its event
 	 * (DEVFLOW_TEST_FAULT=land-merged): the server dies here, as it could.
@@ -227,8 +331,6 @@ land_done(void *result, int cancelled, void *arg)
 		           j->merge            ? j->res.how
 		           : j->remote != NULL ? j->remote
 		                               : "pr");
-	if ((c = job_client(j->srv, j->client)) == NULL)
-		goto out;
 	if (j->rc == 0) {
 		struct result_land r = { .run_id = j->run_id,
 			                 .action = j->merge ? "land"
@@ -245,13 +347,10 @@ land_done(void *result, int cancelled, void *arg)
 			                 .actor = j->actor,
 			                 .already = already };
 
-		srv_client_queue(c, proto_reply_ok(j->req_id, result_land_json(&r)));
+		job_reply(j, result_land_json(&r));
 	} else {
-		snprintf(j->err.run_id, sizeof(j->err.run_id), "%s", j->run_id);
-		srv_client_queue(c, proto_reply_error(j->req_id, &j->err));
+		job_reply(j, NULL);
 	}
-	srv_client_flush(c);
-	srv_reap_clients(j->srv);
 out:
 	free(branch);
 	land_job_free(j);
@@ -309,8 +408,13 @@ land_args(struct op_ctx *x, struct land_job *j, struct df_error *err)
 
 	if (srv_arg_str("land", x->args, "mode", 0, &mode, err) != 0 ||
 	    srv_arg_str("land", x->args, "push", 0, &remote, err) != 0 ||
-	    srv_arg_bool("land", x->args, "pr", &j->pr, err) != 0)
+	    srv_arg_bool("land", x->args, "pr", &j->pr, err) != 0 ||
+	    srv_arg_bool("land", x->args, "rebase", &j->rebase, err) != 0)
 		return -1;
+	if (j->rebase && (mode != NULL || remote != NULL || j->pr))
+		return df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT,
+		                    "land: rebase starts a follow-up run that merges the base; a "
+		                    "mode, push or pr land this run: choose one");
 	if (mode != NULL && land_mode_parse(mode, &j->mode) != 0) {
 		df_error_set(err, DF_FATAL, DF_E_INVALID_ARGUMENT, "land.mode: unknown mode '%s'",
 		             mode);
@@ -324,7 +428,7 @@ land_args(struct op_ctx *x, struct land_job *j, struct df_error *err)
 		             mode);
 		return -1;
 	}
-	j->merge = remote == NULL && !j->pr;
+	j->merge = remote == NULL && !j->pr && !j->rebase;
 	j->remote = remote != NULL ? xstrdup(remote) : j->pr ? xstrdup("origin") : NULL;
 	return 0;
 }
@@ -337,12 +441,19 @@ land_args(struct op_ctx *x, struct land_job *j, struct df_error *err)
 static int
 already_replied(struct op_ctx *x, struct land_job *j, cJSON **result, struct df_error *err)
 {
-	char commit[ENGINE_ID_MAX];
+	char commit[ENGINE_ID_MAX], via[ENGINE_ID_MAX];
 	char *branch;
-	int r = engine_landed(x->srv->engine, j->run_id, commit, err);
+	int r = engine_landed_via(x->srv->engine, j->run_id, commit, via, err);
 
 	if (r <= 0)
 		return r;
+	if (j->rebase) {
+		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
+		             "run %s is already landed%s%s: nothing to rebase", j->run_id,
+		             via[0] ? " through its rebase run " : "", via);
+		snprintf(err->run_id, sizeof(err->run_id), "%s", j->run_id);
+		return -1;
+	}
 	branch = worktree_branch_name(j->run_id);
 	*result = result_land_json(&(struct result_land){ .run_id = j->run_id,
 	                                                  .action = "land",
@@ -350,9 +461,33 @@ already_replied(struct op_ctx *x, struct land_job *j, cJSON **result, struct df_
 	                                                  .commit = commit[0] ? commit : NULL,
 	                                                  .branch = branch,
 	                                                  .actor = x->c->actor,
+	                                                  .via = via[0] ? via : NULL,
 	                                                  .already = 1 });
 	free(branch);
 	return 1;
+}
+
+/*
+ * The run's rebase follow-up, kept in the job (a conflicting landing points
+ * at it). For --rebase, one that is active answers at once (1 with
+ * *result: asking twice starts one run). 0 otherwise, -1 with err.
+ */
+static int
+follow_up_of(struct op_ctx *x, struct land_job *j, const struct store_run *run, cJSON **result,
+             struct df_error *err)
+{
+	struct store_run f;
+	int r = engine_rebase_followup(x->srv->engine, j->run_id, j->follow_up, err);
+
+	if (r <= 0 || !j->rebase)
+		return r < 0 ? -1 : 0;
+	if ((r = store_run_get(x->srv->store, j->follow_up, &f, err)) <= 0)
+		return r;
+	r = (df_run_state_flags(f.state) & DF_ST_TERMINAL) == 0;
+	store_run_clear(&f);
+	if (r)
+		*result = rebase_result(j->run_id, run->base_branch, j->follow_up, x->c->actor, 1);
+	return r;
 }
 
 int
@@ -373,7 +508,11 @@ srv_op_land(struct op_ctx *x, cJSON **result, struct df_error *err)
 		goto out;
 	}
 	/* A recorded landing is answered from its event, without a job. */
-	if ((r = j->merge ? already_replied(x, j, result, err) : 0) != 0) {
+	if ((r = j->merge || j->rebase ? already_replied(x, j, result, err) : 0) != 0) {
+		rc = r > 0 ? 0 : -1;
+		goto out;
+	}
+	if ((r = follow_up_of(x, j, &run, result, err)) != 0) {
 		rc = r > 0 ? 0 : -1;
 		goto out;
 	}

@@ -134,6 +134,18 @@ store_events_list(struct store *st, const char *run_id, int64_t after_seq, size_
 	                 "listing events");
 }
 
+static const char SQL_EVENTS_OF_TYPE[] =
+    "SELECT " EVENT_COLS " FROM run_events WHERE run_id = ? AND type = ? ORDER BY seq";
+
+int
+store_events_of_type(struct store *st, const char *run_id, const char *type,
+                     struct store_event **out, size_t *n, struct df_error *err)
+{
+	return st_q_list(st, st_q_prepare(st, err, SQL_EVENTS_OF_TYPE, "ss", run_id, type),
+	                 sizeof(**out), event_fill, event_clear, (void **)out, n, err,
+	                 "listing events by type");
+}
+
 void
 store_events_free(struct store_event *events, size_t n)
 {

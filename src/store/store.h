@@ -138,6 +138,14 @@ struct store_event {
 int store_events_list(struct store *st, const char *run_id, int64_t after_seq, size_t limit,
                       struct store_event **out, size_t *n, struct df_error *err);
 
+/*
+ * The events of run_id whose type is type, in seq order (a run's landings,
+ * its rebase follow-ups: a few among thousands). *out and *n as
+ * store_events_list. Returns 0 or -1 with err.
+ */
+int store_events_of_type(struct store *st, const char *run_id, const char *type,
+                         struct store_event **out, size_t *n, struct df_error *err);
+
 void store_events_free(struct store_event *events, size_t n);
 
 /* The catalog tables: workflow_templates, agent_personas, backends. */

@@ -11,6 +11,8 @@ is "$rc" 0 "templates exits 0 on the built-in data"
 like "$out" '^NAME +VERSION +HASH +PHASES +SOURCE' "templates prints a header"
 like "$out" "^development +1 +[0-9a-f]{12} +1 +.*/data/templates/development\.json$" \
 	"development@1 with a short hash and its source file"
+like "$out" "^rebase +1 +[0-9a-f]{12} +1 +.*/data/templates/rebase\.json$" \
+	"rebase@1, the follow-up of a landing that conflicts (devflow land --rebase)"
 
 out=$("$DEVFLOW" --json templates); rc=$?
 is "$rc" 0 "templates --json exits 0"

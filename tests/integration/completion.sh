@@ -24,6 +24,7 @@ is "$(words $(comp --w))" "--workspace" "a global option"
 is "$(words $(comp --workspace "$T_TMP/ws" ca))" "capture" "a verb after a global option and its value"
 is "$(words $(comp approve r1 --))" "--approval --comment --help" "a verb's options"
 is "$(words $(comp logs -))" "--after --follow --help -f -h" "... short ones too"
+is "$(words $(comp land r1 --r))" "--rebase" "land's --rebase (the follow-up of a landing that conflicts)"
 is "$(words $(comp start --backend implementer = f))" "fake" \
 	"a backend name after --backend ROLE= (split at =, as bash does)"
 is "$(words $(comp start --backend implementer =))" "aider claude codex fake gemini" \
@@ -31,7 +32,7 @@ is "$(words $(comp start --backend implementer =))" "aider claude codex fake gem
 is "$(words $(comp start --backend implementer=cl))" "implementer=claude" \
 	"... and in one word"
 is "$(words $(comp start --persona planner = pl))" "planner" "a persona name after --persona ROLE="
-is "$(words $(comp start --template ''))" "development" "a template name after --template"
+is "$(words $(comp start --template ''))" "development rebase" "a template name after --template"
 is "$(words $(comp start --template = d))" "development" "... and after --template="
 mkdir "$T_TMP/repo-dir"
 is "$(words $(comp start --repo "$T_TMP/repo-d"))" "$T_TMP/repo-dir" "a directory after --repo"

@@ -199,7 +199,7 @@ deliver main "$T_TMP/unk.txt"
 wait_for "error" screen_has main "Unknown scenario 'frobnicate'"
 ok $? "an unknown scenario is named"
 # The list is wider than the terminal: its wrapped lines are joined (a space at the wrap may go).
-like "$(screen main | tr -d '\n')" 'Valid ?scenarios: ?ok, ?invalid-then-ok, ?invalid, ?garbage, ?silent, ?ask, ?permission, ?chatty, ?fix-on-check, ?changes-then-approve, ?crash' \
+like "$(screen main | tr -d '\n')" 'Valid ?scenarios: ?ok, ?invalid-then-ok, ?invalid, ?garbage, ?silent, ?ask, ?permission, ?chatty, ?fix-on-check, ?changes-then-approve, ?merge-base, ?crash' \
 	"the valid scenarios are listed"
 wait_for "prompt" at_prompt main
 ok $? "the prompt comes back after an unknown scenario"

@@ -37,7 +37,7 @@ is "$(jv result.runs.0.terminal)" false "ls: and is not over"
 dj status "$run"
 is "$(keys result)" "run phases bindings approvals sessions events checks" "status: its parts"
 is "$(keys result.run)" \
-	"id state pausedFromState repoPath baseBranch worktreeRoot templateHash currentPhaseId finalReportPath createdAt startedAt endedAt terminal actions" \
+	"id state pausedFromState repoPath baseBranch worktreeRoot templateHash currentPhaseId finalReportPath createdAt startedAt endedAt rebaseRunId rebaseOf terminal actions" \
 	"status: the run"
 is "$(jv result.run.actions)" '["approve","request_changes","reject","pause","abort"]' \
 	"status: the run's actions, as ls says"

@@ -59,7 +59,7 @@ sed 's/"name": "development"/"name": "broken"/' "$top_srcdir/data/templates/deve
 mv "$cfg/templates/broken.json.tmp" "$cfg/templates/broken.json"
 out=$("$DEVFLOW" reload); rc=$?
 is "$rc" 0 "devflow reload once the file is fixed: exit 0"
-like "$out" '^catalog reloaded: 2 templates, 3 personas, 6 backends \([0-9]+ available\)$' \
+like "$out" '^catalog reloaded: 3 templates, 3 personas, 6 backends \([0-9]+ available\)$' \
 	"... counting the user's template and backend"
 out=$(start_with fake2 --template broken); rc=$?
 is "$rc" 0 "a run of the new template starts"

@@ -143,9 +143,11 @@ test_builtin_data_loads(void **state)
 	(void)state;
 	if (cat == NULL)
 		fail_msg("%s", err.message);
-	assert_int_equal(catalog_count(cat, STORE_CATALOG_TEMPLATE), 1);
+	assert_int_equal(catalog_count(cat, STORE_CATALOG_TEMPLATE), 2);
 	assert_int_equal(catalog_count(cat, STORE_CATALOG_PERSONA), 3);
 	assert_int_equal(catalog_count(cat, STORE_CATALOG_BACKEND), 5);
+	/* The rebase follow-up's template (devflow land --rebase) is built in. */
+	assert_non_null(catalog_find(cat, STORE_CATALOG_TEMPLATE, "rebase", 1));
 	it = catalog_find(cat, STORE_CATALOG_TEMPLATE, "development", 0);
 	assert_non_null(it);
 	assert_int_equal(it->version, 1);
@@ -164,7 +166,7 @@ test_builtin_data_loads(void **state)
 	st = store_open_path(":memory:", &err);
 	assert_non_null(st);
 	assert_int_equal(catalog_store(cat, st, &err), 0);
-	assert_int_equal(stored_count(st, STORE_CATALOG_TEMPLATE), 1);
+	assert_int_equal(stored_count(st, STORE_CATALOG_TEMPLATE), 2);
 	assert_int_equal(stored_count(st, STORE_CATALOG_PERSONA), 3);
 	assert_int_equal(stored_count(st, STORE_CATALOG_BACKEND), 5);
 	/* Storing again is idempotent. */

@@ -169,7 +169,7 @@ test_scenarios(void **state)
 	assert_string_equal(
 	    fake_scenario_list(),
 	    "ok, invalid-then-ok, invalid, garbage, silent, ask, permission, chatty, "
-	    "fix-on-check, changes-then-approve, crash");
+	    "fix-on-check, changes-then-approve, merge-base, crash");
 	assert_string_equal(fake_scenario_name(FAKE_S_SILENT), "silent");
 
 	assert_int_equal(fake_instr_parse("devflow phase: implement — Do\nArtifact path: a\n"
@@ -301,6 +301,82 @@ test_artifact_change_summary(void **state)
 	assert_non_null(cJSON_GetObjectItem(doc, "filesChanged"));
 	cJSON_Delete(doc);
 	buf_free(&notes);
+}
+
+/* merge-base: the base to merge comes from the requirements' "`git merge REF`". */
+static void
+test_parse_merge_ref(void **state)
+{
+	struct fake_instr in;
+
+	(void)state;
+	assert_int_equal(fake_instr_parse("Artifact path: a.json\nArtifact schema: x@1\n\n"
+	                                  "Requirements:\nMerge it (`git merge main`), then "
+	                                  "`git merge other`.\n",
+	                                  &in, NULL),
+	                 0);
+	assert_string_equal(in.merge_ref, "main");
+	fake_instr_free(&in);
+	assert_int_equal(fake_instr_parse("Artifact path: a.json\nArtifact schema: x@1\n\n"
+	                                  "`git merge --abort` and `git merge a b`\n",
+	                                  &in, NULL),
+	                 0);
+	assert_null(in.merge_ref); /* an option, then two words: neither is a ref */
+	fake_instr_free(&in);
+	assert_int_equal(
+	    fake_instr_parse("Artifact path: a.json\nArtifact schema: x@1\n", &in, NULL), 0);
+	assert_null(in.merge_ref);
+	fake_instr_free(&in);
+}
+
+static void
+test_resolve_conflicts(void **state)
+{
+	int n;
+	char *out;
+
+	(void)state;
+	out = fake_resolve_conflicts("top\n<<<<<<< HEAD\nours 1\nours 2\n=======\ntheirs\n"
+	                             ">>>>>>> main\nmiddle\n<<<<<<< HEAD\no\n||||||| base\n"
+	                             "b\n=======\nt\n>>>>>>> main\nend",
+	                             &n);
+	assert_string_equal(out, "top\nours 1\nours 2\ntheirs\nmiddle\no\nt\nend");
+	assert_int_equal(n, 2);
+	free(out);
+	/* No conflict: the text as it was; a line "========" is not a separator. */
+	out = fake_resolve_conflicts("a\n========\nb\n", &n);
+	assert_string_equal(out, "a\n========\nb\n");
+	assert_int_equal(n, 0);
+	free(out);
+	out = fake_resolve_conflicts("", &n);
+	assert_string_equal(out, "");
+	free(out);
+}
+
+static void
+test_artifact_merge(void **state)
+{
+	static const char *const merge[] = { "git", "merge", "main", NULL };
+	static const char *const commit[] = { "git", "commit", "--no-edit", NULL };
+	const struct fake_cmd cmds[] = { { "git", merge, 1 }, { "git", commit, 0 } };
+	char *files[] = { "NOTES.md", "b.txt" };
+	struct fake_instr in = { .phase_title = "Merge", .merge_ref = "main" };
+	char *text = fake_merge_artifact(&in, files, 2, cmds, 2);
+	cJSON *doc = cJSON_Parse(text), *c;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_non_null(strstr(str_at(doc, "summary"), "merged main"));
+	assert_non_null(strstr(str_at(doc, "summary"), "2 files"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "filesChanged")), 2);
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "commands"), 0);
+	assert_string_equal(str_at(c, "kind"), "git");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "argv")), 3);
+	assert_int_equal(cJSON_GetObjectItem(c, "exit_code")->valueint, 1);
+	assert_true(fake_scenario_valid(FAKE_S_MERGE_BASE, &in));
+	assert_int_equal(fake_scenario_lookup("merge-base"), FAKE_S_MERGE_BASE);
+	cJSON_Delete(doc);
+	free(text);
 }
 
 static void
@@ -612,6 +688,9 @@ main(void)
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_artifact_plan),
 		cmocka_unit_test(test_artifact_change_summary),
+		cmocka_unit_test(test_parse_merge_ref),
+		cmocka_unit_test(test_resolve_conflicts),
+		cmocka_unit_test(test_artifact_merge),
 		cmocka_unit_test(test_artifact_review),
 		cmocka_unit_test(test_artifact_generic),
 		cmocka_unit_test(test_artifact_generic_edges),

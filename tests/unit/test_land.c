@@ -159,12 +159,59 @@ squash_is_found_again(void **state)
 	free(repo);
 }
 
+/* land_probe says what landing would do, and writes nothing. */
+static void
+probe_says_what_landing_would(void **state)
+{
+	char *repo = xasprintf("%s/repo", dir), *before, *after, *paths = NULL;
+	struct land_request rq = { .repo_path = repo, .base_branch = "main", .run_id = "R2" };
+	enum land_probe p;
+	struct land_result res;
+	struct df_error err;
+
+	(void)state;
+	/* R2 changes README on its branch: a fast-forward while main stays. */
+	assert_int_equal(sh("cd %s && git checkout -q -b devflow/R2/main && echo run >>README && "
+	                    "git commit -qam run && git checkout -q main",
+	                    repo),
+	                 0);
+	assert_int_equal(land_probe(&rq, &p, &paths, &err), 0);
+	assert_int_equal(p, LAND_PROBE_CLEAN);
+	assert_null(paths);
+	/* main changes README too: a conflict, named; nothing is written. */
+	assert_int_equal(sh("cd %s && echo base >>README && git commit -qam base", repo), 0);
+	before = sh_out("git -C %s rev-parse main; git -C %s status --porcelain", repo, repo);
+	assert_int_equal(land_probe(&rq, &p, &paths, &err), 0);
+	assert_int_equal(p, LAND_PROBE_CONFLICT);
+	assert_string_equal(paths, "README");
+	free(paths);
+	after = sh_out("git -C %s rev-parse main; git -C %s status --porcelain", repo, repo);
+	assert_string_equal(after, before);
+	free(after);
+	/* land_merge refuses the same with land_conflict, offering --rebase. */
+	assert_int_equal(land_merge(&rq, &res, &err), -1);
+	assert_int_equal(err.code, DF_E_LAND_CONFLICT);
+	assert_non_null(strstr(err.message, "in README"));
+	assert_non_null(strstr(err.hint, "devflow land R2 --rebase"));
+	/* Once the base holds the branch: already. */
+	assert_int_equal(sh("cd %s && git reset -q --hard devflow/R2/main", repo), 0);
+	assert_int_equal(land_probe(&rq, &p, &paths, &err), 0);
+	assert_int_equal(p, LAND_PROBE_ALREADY);
+	/* A missing run branch is an error, as for land_merge. */
+	rq.run_id = "R3";
+	assert_int_equal(land_probe(&rq, &p, &paths, &err), -1);
+	assert_non_null(strstr(err.message, "devflow/R3/main is gone"));
+	free(before);
+	free(repo);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(phase_commits),
 		cmocka_unit_test(squash_is_found_again),
+		cmocka_unit_test(probe_says_what_landing_would),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1134,7 +1134,7 @@ test_result_status_round_trip(void **state)
 	assert_string_equal(keys_of(cJSON_GetObjectItem(j, "run")),
 	                    "id state pausedFromState repoPath baseBranch worktreeRoot "
 	                    "templateHash currentPhaseId finalReportPath createdAt startedAt "
-	                    "endedAt terminal actions");
+	                    "endedAt rebaseRunId rebaseOf terminal actions");
 	assert_string_equal(keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sessions"), 0)),
 	                    "id phaseId roleId backend state transcriptPath exitStatus");
 	assert_int_equal(result_status_parse(j, &back, &err), 0);

@@ -385,13 +385,26 @@ test_event_seq_and_replay(void **state)
 	assert_int_equal(ev[0].seq, 2);
 	store_events_free(ev, n);
 
+	/* By type: only those, in seq order, of that run only. */
+	assert_int_equal(store_event_append(st, "A", "phase.started", "{}", "phase.started:p:2",
+	                                    NULL, &seq, &err),
+	                 0);
+	assert_int_equal(store_events_of_type(st, "A", "phase.started", &ev, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ev[0].idempotency_key, "phase.started:p:1");
+	assert_string_equal(ev[1].idempotency_key, "phase.started:p:2");
+	store_events_free(ev, n);
+	assert_int_equal(store_events_of_type(st, "B", "phase.started", &ev, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_events_free(ev, n);
+
 	/* Bad payloads and missing fields are errors, not silently ignored. */
 	assert_int_equal(store_event_append(st, "A", "x", "{not json", "k1", NULL, &seq, &err), -1);
 	assert_int_equal(err.code, DF_E_DATABASE);
 	assert_int_equal(store_event_append(st, "A", "x", "{}", "", NULL, &seq, &err), -1);
 	assert_int_equal(err.code, DF_E_INVALID_ARGUMENT);
 	assert_int_equal(store_events_list(st, "A", 0, 0, &ev, &n, &err), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	store_events_free(ev, n);
 
 	store_close(st);

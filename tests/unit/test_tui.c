@@ -503,6 +503,18 @@ test_model_text(void **state)
 	assert_string_equal(t, "planner asks \"Proceed?\" (hook)");
 	free(t);
 	cJSON_Delete(pl);
+	/* The rebase follow-up: which run, who asked, where it conflicts; a landing through it. */
+	pl = parse("{\"followUp\": \"84419a69-1d2f\", \"actor\": \"alice\", \"baseBranch\": "
+	           "\"main\", \"conflicts\": \"NOTES.md, b.txt\"}");
+	t = model_event_text("run.rebase_started", pl);
+	assert_string_equal(t, "rebase run 84419a69 by alice (conflicts in NOTES.md, b.txt)");
+	free(t);
+	cJSON_Delete(pl);
+	pl = parse("{\"actor\": \"alice\", \"commit\": \"c0ffee\", \"via\": \"84419a69-1d2f\"}");
+	t = model_event_text("run.landed", pl);
+	assert_string_equal(t, "through rebase run 84419a69 by alice");
+	free(t);
+	cJSON_Delete(pl);
 	/* Checks: which one, where, and how it ended; review rounds: who goes back, why. */
 	pl = parse("{\"phaseKey\": \"implement\", \"name\": \"make-test\", \"exitCode\": 2, "
 	           "\"timedOut\": false}");

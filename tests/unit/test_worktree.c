@@ -250,6 +250,43 @@ test_create_from_other_branch(void **state)
 	free(repo);
 }
 
+/* The rebase follow-up's start: at another branch's tip, or a commit, not the base's. */
+static void
+test_create_from_start_point(void **state)
+{
+	char *repo = make_repo(), *ws = fresh_dir("ws"), *root = NULL, *id;
+	struct df_error err;
+
+	(void)state;
+	assert_int_equal(worktree_resolve_root(ws, "run5", NULL, &root, &err), 0);
+	assert_int_equal(worktree_create_from(repo, "main", "feature", "run5", root, &err), 0);
+	head_is(root, repo, "feature");
+	sh_is("devflow/run5/main", "git -C '%s' rev-parse --abbrev-ref HEAD", root);
+	sh_is("f", "cat '%s/feature.txt'", root);
+	free(root);
+
+	id = sh_out("git -C '%s' rev-parse feature", repo);
+	assert_int_equal(worktree_resolve_root(ws, "run6", NULL, &root, &err), 0);
+	assert_int_equal(worktree_create_from(repo, "main", id, "run6", root, &err), 0);
+	head_is(root, repo, "feature");
+	free(root);
+
+	/* A start that is neither: refused, naming it, and nothing is left behind. */
+	assert_int_equal(worktree_resolve_root(ws, "run7", NULL, &root, &err), 0);
+	assert_int_equal(worktree_create_from(repo, "main", "no-such", "run7", root, &err), -1);
+	assert_int_equal(err.code, DF_E_WORKTREE_CREATE_FAILED);
+	assert_non_null(strstr(err.message, "'no-such'"));
+	assert_false(branch_exists(repo, "devflow/run7/main"));
+	assert_false(exists(root));
+	/* The base must exist all the same. */
+	assert_int_equal(worktree_create_from(repo, "gone", "feature", "run7", root, &err), -1);
+	assert_non_null(strstr(err.message, "base branch 'gone'"));
+	free(root);
+	free(id);
+	free(ws);
+	free(repo);
+}
+
 static void
 test_missing_base_lists_branches(void **state)
 {
@@ -895,6 +932,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_from_main),
 		cmocka_unit_test(test_create_from_other_branch),
+		cmocka_unit_test(test_create_from_start_point),
 		cmocka_unit_test(test_missing_base_lists_branches),
 		cmocka_unit_test(test_bare_repository),
 		cmocka_unit_test(test_repository_without_commits),
