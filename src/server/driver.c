@@ -65,6 +65,12 @@ struct entry {
 	bool ended;  /* stopped, or exited for good */
 	bool hooked; /* a hook has spoken for this session */
 	/*
+	 * A question was reported and is not answered yet: the screen busy
+	 * meanwhile is its dialog redrawing (a timer, a spinner), and a
+	 * person's answer is still taken (driver_answer).
+	 */
+	bool asking;
+	/*
 	 * A hook's needs-input message while no question its backend declares
 	 * answers for was on screen yet (Gemini CLI tells before it draws the
 	 * dialog): the screen's next needs-input asks it again, with its answers.
@@ -506,6 +512,8 @@ on_detect_state(void *arg, enum detect_state state, const char *matched)
 
 	(void)matched;
 	en->state = state;
+	if (state != DETECT_BUSY)
+		en->asking = state == DETECT_NEEDS_INPUT;
 	if (state == DETECT_NEEDS_INPUT && en->hook_question != NULL) {
 		/* The dialog the hook told of is drawn now: asked again, with its answers. */
 		char *said = en->hook_question, *tail = screen_tail(en);
@@ -1351,6 +1359,7 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 		                    "hook: session %s has ended", session_id);
 	en->hooked = true;
 	if (kind != DRIVER_HOOK_NEEDS_INPUT) {
+		en->asking = false; /* the CLI went on */
 		free(en->hook_question); /* whatever it asked is over */
 		en->hook_question = NULL;
 	}
@@ -1365,6 +1374,7 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 		break;
 	case DRIVER_HOOK_NEEDS_INPUT:
 		en->state = DETECT_NEEDS_INPUT;
+		en->asking = true;
 		report_needs_input(en, ENGINE_FROM_HOOK, detail);
 		break;
 	default:
@@ -1421,7 +1431,7 @@ driver_answer(struct driver *d, const char *session_id, const char *choice, cons
 	if (en->ended || en->s == NULL || !session_running(en->s))
 		return df_error_set(err, DF_HUMAN_REQUIRED, DF_E_SESSION_FAILED,
 		                    "answer: session %s has ended; it asks nothing", session_id);
-	if (en->state != DETECT_NEEDS_INPUT) {
+	if (en->state != DETECT_NEEDS_INPUT && !(en->asking && en->state == DETECT_BUSY)) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
 		             "answer: session %s is not asking a question now (it is %s)",
 		             session_id, detect_state_name(en->state));
@@ -1452,6 +1462,7 @@ driver_answer(struct driver *d, const char *session_id, const char *choice, cons
 	}
 	/* Answered: no longer waiting for a person, whatever the screen shows next. */
 	en->state = DETECT_BUSY;
+	en->asking = false;
 	if (en->det != NULL)
 		detect_answered(en->det);
 	out->choice = a->key;

@@ -179,7 +179,8 @@ struct driver_answer {
  * detector looks at the screen afresh; a question asked again is reported
  * again), and the engine records session.answered with actor. Returns 0
  * with *out, or -1 with err: session_not_found (not in this server),
- * session_failed (ended), run_state_changed (not asking now),
+ * session_failed (ended), run_state_changed (not asking now: answered,
+ * or gone on; a question whose dialog redraws is still asking),
  * invalid_argument (a question with no declared answers, or no answer with
  * that key: the message lists them).
  */

@@ -633,11 +633,84 @@ test_resume_failure_once_argv_mode(void **state)
 	free(tr);
 }
 
+/* The state the driver sees for a session (DETECT_EXITED when it is not listed). */
+static enum detect_state
+state_of(struct fx *f, const char *id)
+{
+	struct driver_session_info *si;
+	enum detect_state st = DETECT_EXITED;
+	size_t n;
+
+	driver_sessions_list(f->d, &si, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(si[i].id, id) == 0)
+			st = si[i].state;
+	driver_sessions_free(si, n);
+	return st;
+}
+
+static const char ASK_BACKEND[] =
+    "{\"name\":\"t\",\"version\":1,\"argv\":[\"sh\"],\"env\":{},"
+    "\"prompt\":{\"mode\":\"paste\"},"
+    "\"screen\":{\"ready\":[\"^\\\\$ *$\"],\"busy\":[],\"needsInput\":[\"Allow\\\\? \\\\(y/n\\\\)\"],"
+    "\"questions\":[{\"match\":\"Allow\\\\?\",\"answers\":[{\"key\":\"y\",\"label\":\"Yes\","
+    "\"send\":\"y\"}]}],\"trust\":[],\"lastLines\":4,\"stableMs\":100},"
+    "\"install\":\"apt-get install t\"}";
+
+/*
+ * A question stays open while its dialog redraws (Codex ticks a timer
+ * under it): the redraw makes the screen busy for a moment, but the
+ * person's answer is still the question's, and is taken.
+ */
+static void
+test_answer_while_the_question_redraws(void **state)
+{
+	struct fx *f = *state;
+	static const char *const argv[] = {
+		"sh", "-c",
+		"stty -icanon -echo; printf 'Allow? (y/n)\\n'; sleep 1; "
+		"(i=0; while [ $i -lt 100 ]; do printf '\\rwaiting %d' $i; sleep 0.05; "
+		"i=$((i+1)); done) & k=$(dd bs=1 count=1 2>/dev/null); kill $! 2>/dev/null; "
+		"printf '\\nanswered: %s\\n' \"$k\"; exec sleep 30"
+	};
+	char *tr = xasprintf("%s/sessions/q1.raw", f->dir), *text = NULL;
+	struct engine_session_spec sp = spec_for(f, "q1", argv, 3, "paste", tr);
+	struct driver_answer out;
+	struct df_error err;
+	uint64_t end = wall_ms() + 10000;
+
+	sp.backend_json = ASK_BACKEND;
+	assert_int_equal(driver_engine_ops.start(f->d, &sp, &err), 0);
+	while (state_of(f, "q1") != DETECT_NEEDS_INPUT && wall_ms() < end)
+		loop_run_once(f->loop, 20, NULL);
+	assert_int_equal(state_of(f, "q1"), DETECT_NEEDS_INPUT);
+	while (state_of(f, "q1") != DETECT_BUSY && wall_ms() < end)
+		loop_run_once(f->loop, 20, NULL);
+	assert_int_equal(state_of(f, "q1"), DETECT_BUSY); /* the dialog redraws */
+	assert_int_equal(driver_answer(f->d, "q1", "y", "tester", &out, &err), 0);
+	assert_string_equal(out.choice, "y");
+	free(out.question);
+	/* Answered: a second answer is refused, the dialog still on screen or not. */
+	assert_int_equal(driver_answer(f->d, "q1", "y", "tester", &out, &err), -1);
+	assert_int_equal(err.code, DF_E_RUN_STATE_CHANGED);
+	while ((text == NULL || strstr(text, "answered: y") == NULL) && wall_ms() < end) {
+		loop_run_once(f->loop, 50, NULL);
+		free(text);
+		text = screen_dump_text(session_screen(driver_session(f->d, "q1")));
+	}
+	assert_non_null(strstr(text, "answered: y"));
+	free(text);
+	driver_engine_ops.stop(f->d, "q1");
+	free(tr);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_missing_program, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_while_the_question_redraws, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_session_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argv_mode_one_process_per_instruction, setup,
 		                                teardown),
