@@ -275,9 +275,12 @@ open_refs(struct landing *l, struct df_error *err)
 	return rc != 0 ? fail(err, "reading the run's branch") : 0;
 }
 
-/* Does the base already hold the run's work? (its tip, or a squash commit of the run) */
+/*
+ * Does the base already hold the run's work? (its tip, or a squash commit
+ * of the run or of via, the follow-up it landed through; NULL for none)
+ */
 static int
-already_landed(struct landing *l, const char *run_id)
+already_landed(struct landing *l, const char *run_id, const char *via)
 {
 	git_revwalk *w = NULL;
 	git_oid id;
@@ -294,7 +297,9 @@ already_landed(struct landing *l, const char *run_id)
 			git_commit *c = NULL;
 
 			if (git_commit_lookup(&c, l->repo, &id) == 0)
-				found = has_trailer(git_commit_message(c), "Devflow-Run", run_id);
+				found = has_trailer(git_commit_message(c), "Devflow-Run", run_id) ||
+				        (via != NULL && via[0] != '\0' &&
+				         has_trailer(git_commit_message(c), "Devflow-Run", via));
 			git_commit_free(c);
 		}
 	git_revwalk_free(w);
@@ -494,7 +499,7 @@ land_in(struct landing *l, struct land_result *out, struct df_error *err)
 
 	if (open_refs(l, err) != 0)
 		return -1;
-	if (already_landed(l, rq->run_id)) {
+	if (already_landed(l, rq->run_id, NULL)) {
 		git_oid_tostr(out->commit, LAND_OID_HEX, git_commit_id(l->base));
 		out->how = "already";
 		return 0;
@@ -534,7 +539,7 @@ probe_in(struct landing *l, enum land_probe *out, char **paths, struct df_error 
 
 	if (open_refs(l, err) != 0)
 		return -1;
-	if (already_landed(l, l->rq->run_id)) {
+	if (already_landed(l, l->rq->run_id, NULL)) {
 		*out = LAND_PROBE_ALREADY;
 		return 0;
 	}
@@ -650,8 +655,8 @@ pushed(git_repository *repo, const git_oid *tip)
 }
 
 int
-land_branch_settled(const char *repo_path, const char *base_branch, const char *run_id, char *why,
-                    size_t whylen, struct df_error *err)
+land_branch_settled(const char *repo_path, const char *base_branch, const char *run_id,
+                    const char *via, char *why, size_t whylen, struct df_error *err)
 {
 	struct land_request rq = { .repo_path = repo_path,
 		                   .base_branch = base_branch,
@@ -675,7 +680,7 @@ land_branch_settled(const char *repo_path, const char *base_branch, const char *
 		snprintf(why, whylen, "its base '%s' is gone and it was not pushed", base_branch);
 		rc = 0;
 	} else {
-		rc = already_landed(&l, run_id);
+		rc = already_landed(&l, run_id, via);
 		if (!rc)
 			snprintf(why, whylen, "%s is neither merged into '%s' nor pushed", l.branch,
 			         base_branch);

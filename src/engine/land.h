@@ -125,11 +125,12 @@ int land_push(const char *repo_path, const char *run_id, const char *remote, str
 
 /*
  * Is the run's branch in repo_path safe to delete: merged into base (its
- * tip in the base's history, or a squash commit of the run on it) or
- * pushed (a remote-tracking branch holds its tip)? Returns 1 yes, 0 no
- * (why says why), 2 when the branch does not exist; -1 with err.
+ * tip in the base's history, or a squash commit of the run, or of via, the
+ * rebase follow-up it landed through (NULL for none), on it) or pushed (a
+ * remote-tracking branch holds its tip)? Returns 1 yes, 0 no (why says
+ * why), 2 when the branch does not exist; -1 with err.
  */
 int land_branch_settled(const char *repo_path, const char *base_branch, const char *run_id,
-                        char *why, size_t whylen, struct df_error *err);
+                        const char *via, char *why, size_t whylen, struct df_error *err);
 
 #endif

@@ -539,6 +539,7 @@ out:
 
 struct clean_item {
 	char run_id[DF_ID_MAX];
+	char via[ENGINE_ID_MAX]; /* the rebase follow-up it landed through, or "" */
 	char *repo, *base, *root;
 	char **ex; /* the run's artifact paths */
 	size_t nex;
@@ -575,7 +576,8 @@ clean_one(const struct clean_item *it, int force)
 	cJSON *o = cJSON_CreateObject(), *removed = cJSON_CreateArray();
 	char why[1200] = "", *branch = worktree_branch_name(it->run_id);
 	struct df_error err;
-	int settled = land_branch_settled(it->repo, it->base, it->run_id, why, sizeof(why), &err);
+	int settled =
+	    land_branch_settled(it->repo, it->base, it->run_id, it->via, why, sizeof(why), &err);
 	struct stat st;
 	int had_tree = it->root != NULL && stat(it->root, &st) == 0, dirty;
 	char *paths = NULL;
@@ -658,6 +660,7 @@ static void
 clean_add(struct clean_job *j, struct engine *e, const struct store_run *r)
 {
 	struct clean_item *it;
+	char commit[ENGINE_ID_MAX];
 
 	j->v = xreallocarray(j->v, j->n + 1, sizeof(*j->v));
 	it = &j->v[j->n++];
@@ -666,6 +669,8 @@ clean_add(struct clean_job *j, struct engine *e, const struct store_run *r)
 	it->base = xstrdup(r->base_branch);
 	it->root = r->worktree_root != NULL ? xstrdup(r->worktree_root) : NULL;
 	it->ex = engine_artifact_paths(e, r->id, &it->nex);
+	if (engine_landed_via(e, r->id, commit, it->via, NULL) != 1)
+		it->via[0] = '\0';
 }
 
 /* The runs clean means: the one named (which must have ended), or every ended one. */

@@ -159,6 +159,39 @@ squash_is_found_again(void **state)
 	free(repo);
 }
 
+/*
+ * A run whose rebase follow-up landed as a squash commit: its own branch is
+ * in no squash commit of its own, but in its follow-up's (via), so clean
+ * may delete it then.
+ */
+static void
+settled_through_the_follow_up(void **state)
+{
+	char *repo = xasprintf("%s/repo", dir);
+	struct land_request rq = { .repo_path = repo,
+		                   .base_branch = "main",
+		                   .run_id = "F3",
+		                   .mode = LAND_SQUASH,
+		                   .message = "Rebase R3" };
+	struct land_result res;
+	struct df_error err;
+	char why[256] = "";
+
+	(void)state;
+	assert_int_equal(sh("cd %s && git checkout -q -b devflow/R3/main && echo r3 >R3 && "
+	                    "git add R3 && git commit -qm r3 && git checkout -q -b devflow/F3/main && "
+	                    "echo f3 >F3 && git add F3 && git commit -qm f3 && git checkout -q main && "
+	                    "echo o >OTHER3 && git add OTHER3 && git commit -qm other",
+	                    repo),
+	                 0);
+	assert_int_equal(land_merge(&rq, &res, &err), 0);
+	assert_string_equal(res.how, "squash");
+	assert_int_equal(land_branch_settled(repo, "main", "R3", NULL, why, sizeof(why), &err), 0);
+	assert_non_null(strstr(why, "neither merged"));
+	assert_int_equal(land_branch_settled(repo, "main", "R3", "F3", why, sizeof(why), &err), 1);
+	free(repo);
+}
+
 /* land_probe says what landing would do, and writes nothing. */
 static void
 probe_says_what_landing_would(void **state)
@@ -212,6 +245,7 @@ main(void)
 		cmocka_unit_test(phase_commits),
 		cmocka_unit_test(squash_is_found_again),
 		cmocka_unit_test(probe_says_what_landing_would),
+		cmocka_unit_test(settled_through_the_follow_up),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
