@@ -36,6 +36,7 @@ UNIT_TESTS = \
 	tests/unit/test_driver \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_checks \
+	tests/unit/test_engine_commit \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_recovery \
 	tests/unit/test_engine_rules \
@@ -143,6 +144,7 @@ EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh te
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
 tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HARNESS)
 tests_unit_test_engine_checks_SOURCES = tests/unit/test_engine_checks.c $(ENGINE_HARNESS)
+tests_unit_test_engine_commit_SOURCES = tests/unit/test_engine_commit.c $(ENGINE_HARNESS)
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
 tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)
 tests_unit_test_report_SOURCES = tests/unit/test_report.c $(ENGINE_HARNESS)
