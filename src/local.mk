@@ -103,6 +103,7 @@ proto_sources = \
 server_sources = \
 	src/server/driver.c src/server/driver.h \
 	src/server/checkjobs.c src/server/checkjobs.h \
+	src/server/commitjobs.c src/server/commitjobs.h \
 	src/server/runtime.c src/server/runtime.h \
 	src/server/server-catalog.c \
 	src/server/server-client.c \

@@ -91,6 +91,7 @@ SHELL_TESTS = \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
 	tests/integration/server-clean.sh \
+	tests/integration/server-commit.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-land.sh \
 	tests/integration/server-clients.sh \
