@@ -42,6 +42,7 @@ UNIT_TESTS = \
 	tests/unit/test_engine_rules \
 	tests/unit/test_ere \
 	tests/unit/test_error \
+	tests/unit/test_fault \
 	tests/unit/test_fake \
 	tests/unit/test_grid \
 	tests/unit/test_histbuf \
