@@ -144,13 +144,15 @@ commit_request(struct engine *e, const char *run_id, const char *root, const cha
 	spec.exclude = (const char *const *)ex;
 	spec.nexclude = nex;
 	df_error_clear(&gerr);
-	if (e->host->commit_start != NULL)
-		res.rc = e->host->commit_start(e->hctx, &spec, &gerr) == 0 ? 2 : -1;
-	else
+	if (e->host->commit_start == NULL) {
 		res.rc = land_commit_worktree(root, spec.message, spec.step, spec.exclude, nex, out,
 		                              &gerr);
-	if (res.rc != 2) {
 		res.commit = out;
+		res.error = gerr.message;
+		engine_commit_done(e, id, &res);
+	} else if (e->host->commit_start(e->hctx, &spec, &gerr) != 0) {
+		/* Not started: recorded as failed, and the run goes on. */
+		res.rc = -1;
 		res.error = gerr.message;
 		engine_commit_done(e, id, &res);
 	}

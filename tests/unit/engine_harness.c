@@ -204,7 +204,8 @@ host_commit_start(void *ctx, const struct engine_commit_spec *spec, struct df_er
 	struct harness *h = ctx;
 	struct h_commit *c;
 
-	(void)err;
+	if (h->commits_refuse)
+		return df_error_set(err, DF_RETRYABLE, DF_E_IO, "no thread for the commit");
 	assert_true(h->ncommits < sizeof(h->commits) / sizeof(h->commits[0]));
 	c = &h->commits[h->ncommits++];
 	memset(c, 0, sizeof(*c));

@@ -104,6 +104,7 @@ struct harness {
 	size_t ncommits;
 	int commits_hold;
 	int commits_started;
+	int commits_refuse; /* commit_start fails (no thread could take it) */
 	/* Optional: called for every committed event (the server's tests push them). */
 	void (*on_event)(void *ctx, const struct store_event *ev);
 	void *on_event_ctx;

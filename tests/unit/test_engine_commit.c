@@ -320,6 +320,22 @@ test_commit_failure_goes_on(void **state)
 	free(aside);
 }
 
+/* A commit the host cannot start: phase.commit_failed with why, and the run goes on. */
+static void
+test_commit_not_started(void **state)
+{
+	struct harness *h = *state;
+	char run[ENGINE_ID_MAX];
+
+	h->commits_refuse = 1;
+	start_past_plan(h, run);
+	assert_int_equal(h_count_events(h, run, "phase.commit_failed"), 2);
+	assert_non_null(
+	    strstr(h_last_payload(h, run, "phase.commit_failed"), "no thread for the commit"));
+	assert_string_equal(h_phase_state(h, run, "review"), "awaiting_approval");
+	assert_int_equal(branch_commits(h, run), 0);
+}
+
 /* A host without commit_start: the engine commits in its own step. */
 static void
 test_host_without_commit_runner(void **state)
@@ -354,6 +370,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_self_check_while_committing, h_setup,
 		                                h_teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure_goes_on, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_not_started, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_host_without_commit_runner, h_setup,
 		                                h_teardown),
 	};
