@@ -289,8 +289,18 @@ test_self_check_while_committing(void **state)
 	assert_int_equal(found, 0);
 	assert_int_equal(h->nsess, 1);
 	assert_int_equal(h->ncommits, 1);
+	/* Its result lost, and an engine that does not know of it (no recovery): asked again. */
+	assert_int_equal(h_run_commits(h, 0), 1);
+	h_engine(h);
+	assert_int_equal(engine_self_check(h->e, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(h->stranded_run, run);
+	assert_non_null(strstr(h->stranded_what, "commit ran in no process"));
+	assert_int_equal(h->nsess, 1);
+	assert_int_equal(h->ncommits, 1);
 	assert_int_equal(h_run_commits(h, 1), 1);
 	assert_string_equal(h_phase_state(h, run, "implement"), "completed");
+	assert_int_equal(h_count_events(h, run, "phase.committed"), 1);
 }
 
 /* A commit that fails is recorded (phase.commit_failed) and the run goes on. */
