@@ -83,6 +83,9 @@ ok $? "abort it while the commit runs"
 err=$("$DEVFLOW" clean "$runc" --force 2>&1)
 ok $([ $? -ne 0 ]; echo $?) "cleaning it now is refused"
 like "$err" "still committing the work of its phase plan in its worktree" "... saying why"
+dj clean --finished --force
+ok $? "clean --finished meanwhile"
+ok $(! grep -q "$runc" "$T_TMP/out.json"; echo $?) "... leaves that run out"
 ok $([ -d "$DEVFLOW_WORKSPACE/$runc/main" ]; echo $?) "... and its worktree is still there"
 wait_until 30 sh -c "'$DEVFLOW' logs '$runc' | grep -q phase.committed"
 ok $? "the commit is recorded, though the run was aborted"
