@@ -254,8 +254,9 @@ int eng_self_check_impl(struct engine *e, int *found, struct df_error *err);
  * without phase.committed or phase.commit_failed for that attempt) are
  * committed: each not under way already is asked of the host. Returns 0
  * when none is owed, 1 when the run waits for commits that were under way
- * already, 2 when this call asked for one (a commit that ran in no process:
- * after a restart, or a run that went on without it), -1 with err.
+ * already, 2 when this call asked for one (just after its phase completed,
+ * or again when it runs in no process: after a restart, for the
+ * self-check), -1 with err.
  */
 int eng_commits_wait(struct engine *e, const char *run_id, struct df_error *err);
 /* Is a commit of the run under way? */
