@@ -16,6 +16,7 @@ lib_sources = \
 	src/lib/conf.c src/lib/conf.h \
 	src/lib/ere.c src/lib/ere.h \
 	src/lib/error.c src/lib/error.h \
+	src/lib/fault.c src/lib/fault.h \
 	src/lib/gitenv.c src/lib/gitenv.h \
 	src/lib/gitrepo.c src/lib/gitrepo.h \
 	src/lib/json.c src/lib/json.h \
@@ -103,6 +104,7 @@ proto_sources = \
 server_sources = \
 	src/server/driver.c src/server/driver.h \
 	src/server/checkjobs.c src/server/checkjobs.h \
+	src/server/commitjobs.c src/server/commitjobs.h \
 	src/server/runtime.c src/server/runtime.h \
 	src/server/server-catalog.c \
 	src/server/server-client.c \

@@ -36,12 +36,14 @@ UNIT_TESTS = \
 	tests/unit/test_driver \
 	tests/unit/test_e2e_fake \
 	tests/unit/test_engine_checks \
+	tests/unit/test_engine_commit \
 	tests/unit/test_engine_flow \
 	tests/unit/test_engine_rebase \
 	tests/unit/test_engine_recovery \
 	tests/unit/test_engine_rules \
 	tests/unit/test_ere \
 	tests/unit/test_error \
+	tests/unit/test_fault \
 	tests/unit/test_fake \
 	tests/unit/test_grid \
 	tests/unit/test_histbuf \
@@ -91,6 +93,7 @@ SHELL_TESTS = \
 	tests/integration/session-render.sh \
 	tests/integration/proto-results.sh \
 	tests/integration/server-clean.sh \
+	tests/integration/server-commit.sh \
 	tests/integration/server-cli.sh \
 	tests/integration/server-land.sh \
 	tests/integration/server-rebase.sh \
@@ -146,6 +149,7 @@ EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh te
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
 tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HARNESS)
 tests_unit_test_engine_checks_SOURCES = tests/unit/test_engine_checks.c $(ENGINE_HARNESS)
+tests_unit_test_engine_commit_SOURCES = tests/unit/test_engine_commit.c $(ENGINE_HARNESS)
 tests_unit_test_engine_rules_SOURCES = tests/unit/test_engine_rules.c $(ENGINE_HARNESS)
 tests_unit_test_engine_rebase_SOURCES = tests/unit/test_engine_rebase.c $(ENGINE_HARNESS)
 tests_unit_test_engine_recovery_SOURCES = tests/unit/test_engine_recovery.c $(ENGINE_HARNESS)

@@ -454,7 +454,11 @@ request_approval(struct engine *e, struct store_phase *ph, const struct attempt_
 	return 0;
 }
 
-/* Valid, without a gate (in the open transaction): the phase completed, its agent stops. */
+/*
+ * Valid, without a gate (in the open transaction): the phase completed, its
+ * agent stops. Its work is committed once the transaction is (eng_advance
+ * asks for the commit and waits for it).
+ */
 static int
 complete_phase(struct engine *e, struct store_phase *ph, struct store_session *sess, const char *ts,
                struct df_error *err)
@@ -470,7 +474,6 @@ complete_phase(struct engine *e, struct store_phase *ph, struct store_session *s
 	if (store_phase_save(e->st, ph, err) != 0 ||
 	    eng_emit(e, ph->run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d",
 	             ph->id, ph->attempts) != 0 ||
-	    eng_phase_commit(e, ph->run_id, ph, err) != 0 ||
 	    store_run_set_current_phase(e->st, ph->run_id, NULL, ts, err) != 0)
 		return -1;
 	if (sess && strcmp(sess->state, SS_EXITED) != 0) {

@@ -204,10 +204,9 @@ gate_phase_decided(struct engine *e, const char *run_id, struct store_phase *ph,
 		return 0;
 	pl = eng_payload_str("phaseKey", ph->phase_key, NULL);
 	cJSON_AddNumberToObject(pl, "attempt", ph->attempts);
+	/* Its work is committed after this transaction, off the loop (engine-land.c). */
 	return eng_emit(e, run_id, ph->id, "phase.completed", pl, err, "phase.completed:%s:%d",
-	                ph->id, ph->attempts) != 0
-	           ? -1
-	           : eng_phase_commit(e, run_id, ph, err);
+	                ph->id, ph->attempts);
 }
 
 /*

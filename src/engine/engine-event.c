@@ -414,6 +414,9 @@ eng_run_item(struct engine *e, struct item *it)
 	case IT_CHECK_DONE:
 		rc = eng_check_done_item(e, it, &err);
 		break;
+	case IT_COMMIT_DONE:
+		rc = eng_commit_done_item(e, it, &err);
+		break;
 	}
 	if (rc != 0)
 		eng_step_failed(e, &err);

@@ -46,13 +46,15 @@ enum item_kind {
 	IT_TIMER,
 	IT_CONVERSATION,
 	IT_RESUME_FAILED,
-	IT_CHECK_DONE
+	IT_CHECK_DONE,
+	IT_COMMIT_DONE
 };
 
 struct item {
 	enum item_kind kind;
 	char *a, *b; /* session id + detail (or conversation id), or run id + path */
 	char *c, *d; /* a question's text and choices (JSON), or NULL; a check's result (JSON) */
+	/* IT_COMMIT_DONE: a = the commit id, b = the commit, c = the error, status = rc */
 	int ev, status;
 	int source; /* IT_SESSION: enum engine_session_source */
 	uint64_t timer;
@@ -62,6 +64,11 @@ struct item {
 struct running_check {
 	char *id;
 	char run_id[ENGINE_ID_MAX];
+};
+
+/* A phase commit the engine waits for: its id ("<phase>:<attempt>"), run and phase key. */
+struct running_commit {
+	char *id, *run_id, *phase_key;
 };
 
 /* An event appended in the open transaction: the host hears of it at commit. */
@@ -97,6 +104,8 @@ struct engine {
 	uint64_t check_timer;          /* its timer (host id), 0 when not armed */
 	struct running_check *running; /* the checks the host runs for this engine now */
 	size_t nrunning, crunning;
+	struct running_commit *commits; /* the phase commits under way */
+	size_t ncommits, ccommits;
 };
 
 /* A phase definition (EnginePhaseDefinition), stored as JSON on each phase row. */
@@ -241,14 +250,20 @@ int eng_self_check_impl(struct engine *e, int *found, struct df_error *err);
 /* ---- engine-land.c ------------------------------------------------------- */
 
 /*
- * In the open transaction, as phase ph completes: commit what the agent left
- * uncommitted in the run's worktree (land_commit_worktree), and append
- * phase.committed with the commit id (none for an empty change), or
- * phase.commit_failed with git's reason (the phase still completes). -1 only
- * when the store fails.
+ * The run's completed phases whose commit is not recorded (phase.completed
+ * without phase.committed or phase.commit_failed for that attempt) are
+ * committed: each not under way already is asked of the host. Returns 0
+ * when none is owed, 1 when the run waits for commits that were under way
+ * already, 2 when this call asked for one (just after its phase completed,
+ * or again when it runs in no process: after a restart, for the
+ * self-check), -1 with err.
  */
-int eng_phase_commit(struct engine *e, const char *run_id, const struct store_phase *ph,
-                     struct df_error *err);
+int eng_commits_wait(struct engine *e, const char *run_id, struct df_error *err);
+/* Is a commit of the run under way? */
+int eng_commits_driven(struct engine *e, const char *run_id);
+/* A commit's result (IT_COMMIT_DONE): recorded, then the run advances. */
+int eng_commit_done_item(struct engine *e, const struct item *it, struct df_error *err);
+void eng_commits_free(struct engine *e);
 
 /*
  * engine-rebase.c: the links of a rebase follow-up, inside the caller's

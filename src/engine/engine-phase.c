@@ -535,7 +535,8 @@ rollback:
  * run fails the run. cause (may be NULL) goes into phase.started.
  * conversation (may be NULL) is the agent's conversation to resume, used
  * when the backend says how (then recorded on the new session's row and
- * as resumedConversation in phase.started and session.started).
+ * as resumedConversation in phase.started and session.started). Nothing
+ * starts while a commit of the run is under way: its end advances the run.
  */
 static int
 phase_begin(struct engine *e, const struct store_run *run, struct store_phase *ph,
@@ -550,6 +551,9 @@ phase_begin(struct engine *e, const struct store_run *run, struct store_phase *p
 	int rc = -1;
 
 	memset(&as, 0, sizeof(as));
+	/* Never an agent in the worktree while an earlier phase's work is being committed. */
+	if (eng_commits_driven(e, run->id))
+		return 0;
 	if (eng_attempt_ctx_load(e, run, ph, &c, &reason, err) != 0) {
 		if (err && err->code == DF_E_DATABASE)
 			goto out;
@@ -667,7 +671,7 @@ fail:
 
 /*
  * Start the next pending phase, append planned phases, complete. Returns
- * when the run waits (for an agent, a person) or ends.
+ * when the run waits (for an agent, a person, a phase commit) or ends.
  */
 int
 eng_advance(struct engine *e, const char *run_id, struct df_error *err)
@@ -704,6 +708,12 @@ eng_advance(struct engine *e, const char *run_id, struct df_error *err)
 		if (!eng_is_mutable(run.state)) {
 			store_run_clear(&run);
 			return 0;
+		}
+		/* A completed phase's commit comes first: the next agent works on top of it. */
+		rc = eng_commits_wait(e, run_id, err);
+		if (rc != 0) {
+			store_run_clear(&run);
+			return rc < 0 ? -1 : 0;
 		}
 		if (store_phases_list(e->st, run_id, &ph, &np, err) != 0) {
 			store_run_clear(&run);

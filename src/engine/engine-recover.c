@@ -214,6 +214,9 @@ recover_run(struct engine *e, const struct store_run *run, struct df_error *err)
 		eng_ensure_report(e, run->id);
 		return 0;
 	}
+	/* A completed phase whose commit the old server did not record is committed again. */
+	if (eng_commits_wait(e, run->id, err) < 0)
+		return -1;
 	/* Runs waiting for a person stay as they are; their dead agents' rows do not. */
 	if (strcmp(run->state, DF_RUN(AWAITING_APPROVAL)) == 0 ||
 	    strcmp(run->state, DF_RUN(PAUSED)) == 0)
@@ -315,6 +318,14 @@ check_working_run(struct engine *e, const struct store_run *run, char *what, siz
 	int r = 0, gate = 0;
 	enum agent_where w;
 
+	r = eng_commits_wait(e, run->id, err);
+	if (r != 0) {
+		/* The run waits for its commit; one that ran in no process is asked again. */
+		if (r == 2)
+			snprintf(what, n, "%s",
+			         "a completed phase's commit ran in no process: committed");
+		return r < 0 ? -1 : 0;
+	}
 	if (store_phases_list(e->st, run->id, &ph, &np, err) != 0)
 		return -1;
 	for (size_t i = 0; i < np; i++) {

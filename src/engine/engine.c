@@ -662,6 +662,7 @@ engine_free(struct engine *e)
 		e->host->timer_cancel(e->hctx, e->check_timer);
 	free(e->timers);
 	eng_checks_free(e);
+	eng_commits_free(e);
 	while (e->qlen > 0) {
 		free(e->queue[e->qhead].a);
 		free(e->queue[e->qhead].b);

@@ -8,13 +8,15 @@
  * phase.started:<phase>:<attempt>, approval.resolved:<req>:<action>, ...),
  * so a replayed step adds nothing.
  *
- * The engine talks to the outside only through two injected ops tables: the
- * host (wall clock, ids, timers, "an event was appended" notifications) and
- * the session driver (start, send instructions, stop, is-alive). Both may be
- * fakes: tests drive the engine with a fake clock and a scripted driver.
- * Session and artifact events that arrive while the engine is inside a step
- * (a driver calling back from send) are queued and handled right after that
- * step, in order.
+ * The engine talks to the outside only through two injected ops tables:
+ * the host (wall clock, ids, timers, "an event was appended"
+ * notifications, and the slow work it does off the engine's thread: check
+ * commands and phase commits, whose results come back as steps of their
+ * own) and the session driver (start, send instructions, stop, is-alive).
+ * Both may be fakes: tests drive the engine with a fake clock and a
+ * scripted driver. Session and artifact events that arrive while the
+ * engine is inside a step (a driver calling back from send) are queued and
+ * handled right after that step, in order.
  *
  * States, transitions and error codes are the reference engine's (see
  * DESIGN.md "Domain model"), with two additions: request_changes reruns the
@@ -71,6 +73,29 @@ struct engine_check_result {
 	const char *error; /* it could not be run at all (why); NULL when it ran */
 };
 
+/*
+ * A completed phase's work the engine asks the host to commit on the run's
+ * branch (docs/engine.md "Landing"): land_commit_worktree(worktree,
+ * message, step, exclude, nexclude, ...).
+ */
+struct engine_commit_spec {
+	const char *commit_id; /* the engine's; given back to engine_commit_done */
+	const char *run_id, *phase_id, *phase_key;
+	int attempt;
+	const char *worktree;       /* the run's worktree */
+	const char *message;        /* "devflow: run R, phase P, attempt N" */
+	const char *step;           /* "<phase>:<attempt>", the commit's Devflow-Step trailer */
+	const char *const *exclude; /* the run's artifact paths, left out */
+	size_t nexclude;
+};
+
+/* How a phase commit ended (land_commit_worktree's return, as the host saw it). */
+struct engine_commit_result {
+	int rc; /* 1 a new commit; 0 nothing to commit, or this step's commit already there; -1 */
+	const char *commit; /* rc >= 0: the commit's id, or "" when nothing was committed */
+	const char *error;  /* rc -1: why (git's message) */
+};
+
 struct engine_host_ops {
 	/* Wall clock, milliseconds since the epoch: timestamps and timeouts. */
 	int64_t (*now_ms)(void *ctx);
@@ -105,6 +130,15 @@ struct engine_host_ops {
 	 * failed, completed): stop it now; its result is not wanted any more.
 	 */
 	void (*check_cancel)(void *ctx, const char *check_id);
+	/*
+	 * Optional: commit a completed phase's work off the engine's thread
+	 * (the server: a worker thread, land_commit_worktree) and, once done,
+	 * call engine_commit_done(engine, spec->commit_id, result) from the
+	 * loop (it may call it from within commit_start: it is queued). 0, or
+	 * -1 with err when it cannot be started (phase.commit_failed with that
+	 * message). NULL: the engine commits in its own step, on its thread.
+	 */
+	int (*commit_start)(void *ctx, const struct engine_commit_spec *spec, struct df_error *err);
 };
 
 /* What the engine asks the driver to start: one agent session for one phase attempt. */
@@ -262,7 +296,8 @@ int engine_run_actions(struct engine *e, const char *run_id,
  * the same token with another action is approval_conflict. Decisions on
  * terminal runs, runs not awaiting approval and requests no longer pending
  * are approval_conflict; a paused run accepts only reject and abort, and only
- * for a human-required gate. approve completes the phase and goes on;
+ * for a human-required gate. approve completes the phase and goes on (once
+ * the phase's commit is recorded);
  * request_changes reruns the phase with comment in the agent's instructions;
  * reject fails the run; abort aborts it. actor is recorded with the decision.
  * replayed may be NULL. Errors: run_not_found, approval_not_found,
@@ -395,6 +430,22 @@ int engine_expected_artifact(struct engine *e, const char *run_id, char **abs_ou
 void engine_check_done(struct engine *e, const char *check_id,
                        const struct engine_check_result *res);
 
+/*
+ * A phase commit the engine asked host->commit_start for has ended (res
+ * valid for the call only). Queued like a session event: the outcome is
+ * recorded (phase.committed or phase.commit_failed, once per phase attempt)
+ * and the run goes on (its next phase, or its end). An id the engine does
+ * not wait for is ignored.
+ */
+void engine_commit_done(struct engine *e, const char *commit_id,
+                        const struct engine_commit_result *res);
+
+/*
+ * Is a phase commit of the run under way (asked of the host, its result
+ * not recorded yet)? 1 with that phase's key in phase_key (cut to fit), else 0.
+ */
+int engine_commit_pending(struct engine *e, const char *run_id, char phase_key[ENGINE_ID_MAX]);
+
 /* A timer armed through host->timer_add is due. */
 void engine_timer_fired(struct engine *e, uint64_t timer_id);
 
@@ -407,7 +458,10 @@ void engine_timer_fired(struct engine *e, uint64_t timer_id);
  * phase (attempt + 1, phase.started with cause "process_restart") or, past
  * restart_limit restarts, fail with process_restart_unrecovered and a
  * report; runs caught in the middle of a start fail likewise; terminal runs
- * without a report get one. Returns 0, or -1 with err when the store cannot
+ * without a report get one; a completed phase of a non-terminal run whose
+ * commit is not recorded (the old server died between phase.completed and
+ * the commit's result) is committed again, and its run goes on once it is
+ * recorded. Returns 0, or -1 with err when the store cannot
  * be read (each run is recovered on its own: one run's failure does not stop
  * the others; it is reported through host->step_failed).
  */
@@ -418,8 +472,10 @@ int engine_recover(struct engine *e, struct df_error *err);
  * first one self_check_ms after engine_new): finds runs that nothing
  * drives and sets them going, each reported through host->stranded. A
  * run is driven when it waits for a person (paused, awaiting_approval, a
- * phase at its gate) or its working phase's agent is live in this server
- * with its timeout armed. Otherwise: a working phase whose attempt never
+ * phase at its gate), for a phase commit under way, or its working phase's
+ * agent is live in this server with its timeout armed. Otherwise: a
+ * completed phase whose commit is neither recorded nor under way is
+ * committed again; a working phase whose attempt never
  * reached its agent, or whose agent is not live here, restarts (cause
  * process_restart; past restart_limit the run fails with
  * process_restart_unrecovered and a report), one whose agent exited on its

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <git2.h>
 
 #include "lib/buf.h"
+#include "lib/fault.h"
 #include "lib/xalloc.h"
 #include "land.h"
 #include "worktree.h"
@@ -129,6 +131,22 @@ out:
 	return rc;
 }
 
+/*
+ * For the tests (DEVFLOW_TEST_FAULT=commit-slow:MS): a phase commit that
+ * takes MS milliseconds longer, as one over a very large tree does.
+ */
+static void
+slow_for_tests(void)
+{
+	char arg[32];
+	long ms;
+
+	if (!fault_get("commit-slow", arg, sizeof(arg)) || (ms = strtol(arg, NULL, 10)) <= 0)
+		return;
+	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L },
+	          NULL);
+}
+
 int
 land_commit_worktree(const char *root, const char *message, const char *step,
                      const char *const *exclude, size_t nexclude, char out[LAND_OID_HEX],
@@ -138,6 +156,7 @@ land_commit_worktree(const char *root, const char *message, const char *step,
 	struct excl x = { exclude, nexclude };
 	int rc;
 
+	slow_for_tests();
 	git_libgit2_init();
 	if (git_repository_open_ext(&repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0)
 		rc = worktree_git_fail(err, DF_FATAL, DF_E_GIT, root);

@@ -20,6 +20,7 @@
 #include "lib/watch.h"
 #include "lib/xalloc.h"
 #include "checkjobs.h"
+#include "commitjobs.h"
 #include "runtime.h"
 
 struct rt_timer {
@@ -47,7 +48,8 @@ struct runtime {
 	struct engine *engine;
 	struct driver *driver;
 	struct watch *watch;
-	struct checkjobs *checks; /* check commands, on worker threads */
+	struct checkjobs *checks;   /* check commands, on worker threads */
+	struct commitjobs *commits; /* phase commits, on worker threads */
 	char **backends;
 	size_t nbackends;
 	struct rt_timer *timers;
@@ -198,9 +200,28 @@ host_check_cancel(void *ctx, const char *check_id)
 	checkjobs_cancel(rt->checks, check_id);
 }
 
+/* A phase commit ended on its worker thread; the loop tells the engine. */
+static void
+commit_done(const char *commit_id, const struct engine_commit_result *res, void *ctx)
+{
+	struct runtime *rt = ctx;
+
+	if (!rt->closing && rt->engine)
+		engine_commit_done(rt->engine, commit_id, res);
+}
+
+static int
+host_commit_start(void *ctx, const struct engine_commit_spec *spec, struct df_error *err)
+{
+	struct runtime *rt = ctx;
+
+	return commitjobs_start(rt->commits, spec, err);
+}
+
 static const struct engine_host_ops host_ops = {
 	.check_start = host_check_start,
 	.check_cancel = host_check_cancel,
+	.commit_start = host_commit_start,
 	.now_ms = engine_clock_now_ms,
 	.new_id = engine_uuid_new_id,
 	.timer_add = host_timer_add,
@@ -552,6 +573,9 @@ runtime_new(const char *workspace, const struct runtime_options *opts, struct df
 	rt->checks = checkjobs_new(rt->loop, check_done, rt, err);
 	if (rt->checks == NULL)
 		goto fail;
+	rt->commits = commitjobs_new(rt->loop, commit_done, rt, err);
+	if (rt->commits == NULL)
+		goto fail;
 	rt->watch = watch_new(rt->loop, on_file, rt, err);
 	if (rt->watch == NULL)
 		goto fail;
@@ -665,8 +689,9 @@ runtime_free(struct runtime *rt)
 		driver_set_engine(rt->driver, NULL);
 		driver_shutdown(rt->driver, rt->grace_ms + 2000);
 	}
-	checkjobs_free(rt->checks); /* kills the checks still running */
-	engine_free(rt->engine);    /* cancels its timers through host_timer_cancel */
+	checkjobs_free(rt->checks);   /* kills the checks still running */
+	commitjobs_free(rt->commits); /* waits for the commits under way (seconds at most) */
+	engine_free(rt->engine);      /* cancels its timers through host_timer_cancel */
 	watch_free(rt->watch);
 	cfg_watch_stop(rt);
 	driver_free(rt->driver);

@@ -2,8 +2,9 @@
  * The runtime: everything the server process owns, assembled on one loop.
  * It opens the workspace's store, loads and stores the catalog, builds the
  * engine with a production host (wall clock, random UUIDs, timers on the
- * loop, committed events forwarded to the runtime's subscribers), the
- * session driver (driver.h) and the artifact watcher (watch.h), and keeps
+ * loop, committed events forwarded to the runtime's subscribers, check
+ * commands and phase commits on worker threads: checkjobs.h, commitjobs.h),
+ * the session driver (driver.h) and the artifact watcher (watch.h), and keeps
  * the watcher pointed at what each active run expects
  * (engine_expected_artifact, re-read after every committed event of that
  * run). The server adds its sockets to runtime_loop() and runs it.

@@ -495,10 +495,21 @@ srv_op_land(struct op_ctx *x, cJSON **result, struct df_error *err)
 {
 	struct land_job *j = xcalloc(1, sizeof(*j));
 	struct store_run run = { 0 };
+	char phase[ENGINE_ID_MAX];
 	int rc = -1, r;
 	if (srv_arg_run(x, j->run_id, err) != 0 || land_args(x, j, err) != 0 ||
 	    store_run_get(x->srv->store, j->run_id, &run, err) != 1)
 		goto out;
+	/* Past its final gate, a run completes once its last phase's commit is recorded. */
+	if (engine_commit_pending(x->srv->engine, j->run_id, phase)) {
+		df_error_set(err, DF_RETRYABLE, DF_E_RUN_STATE_CHANGED,
+		             "run %s is still committing the work of its phase %s: it lands once "
+		             "that commit is recorded",
+		             j->run_id, phase);
+		df_error_hint(err, "wait for it: devflow wait %s --until end", j->run_id);
+		snprintf(err->run_id, sizeof(err->run_id), "%s", j->run_id);
+		goto out;
+	}
 	if (strcmp(run.state, "completed") != 0) {
 		df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
 		             "run %s is %s: only a completed run lands (after its final gate)",
@@ -696,7 +707,25 @@ clean_targets(struct op_ctx *x, struct clean_job *j, struct df_error *err)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		int ended = (df_run_state_flags(runs[i].state) & DF_ST_TERMINAL) != 0;
+		char phase[ENGINE_ID_MAX];
 
+		/* A run aborted while its phase's commit runs: its worktree is still in use. */
+		if (ended && engine_commit_pending(x->srv->engine, runs[i].id, phase)) {
+			if (!finished && strcmp(runs[i].id, run_id) == 0) {
+				df_error_set(
+				    err, DF_RETRYABLE, DF_E_RUN_STATE_CHANGED,
+				    "run %s is still committing the work of its phase %s "
+				    "in its worktree: clean it once that commit is recorded",
+				    run_id, phase);
+				df_error_hint(err,
+				              "try again in a moment (devflow logs %s shows "
+				              "phase.committed)",
+				              run_id);
+				store_runs_free(runs, n);
+				return -1;
+			}
+			continue;
+		}
 		if (!finished && strcmp(runs[i].id, run_id) == 0 && !ended) {
 			df_error_set(err, DF_HUMAN_REQUIRED, DF_E_RUN_STATE_CHANGED,
 			             "run %s is %s: only an ended run is cleaned", run_id,

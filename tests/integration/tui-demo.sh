@@ -9,7 +9,7 @@ cat >"$T_TMP/script" <<EOS
 a
 :wait-for final_review
 a
-:wait-for completed
+:wait-for development completed
 :dump $T_TMP/done
 q
 EOS

@@ -5,6 +5,10 @@
 # events (run.created) are reachable.
 . "$top_srcdir/tests/tui-lib.sh"
 
+# Each phase's commit (off the loop) takes a second here, so the stopped
+# agent's session.exited always comes before it: the newest events are in
+# one order, not in the order of a race between a process and a thread.
+export DEVFLOW_TEST_FAULT=commit-slow:1000
 id=$(tui_start)
 for gate in plan_review:planner final_review:reviewer; do
 	role=${gate#*:} gate=${gate%:*}
@@ -70,15 +74,15 @@ tui_is "$T_TMP/newest" "$(cat <<'EOS'
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 ├ Events · RUN1xxxx ──────────────────────── 1/20 ─┤│                                                                  │
-│ HH:MM:SS session.exited reviewer stopped         ││                                                                  │
 │ HH:MM:SS run.completed                           ││                                                                  │
+│ HH:MM:SS phase.committed review                  ││                                                                  │
+│ HH:MM:SS session.exited reviewer stopped         ││                                                                  │
 │ HH:MM:SS run.resumed…                            ││                                                                  │
 │ HH:MM:SS phase.completed review                  ││                                                                  │
 │ HH:MM:SS approval.resolved approve               ││                                                                  │
 │ HH:MM:SS session.idle reviewer                   ││                                                                  │
 │ HH:MM:SS approval.requested final_review         ││                                                                  │
 │ HH:MM:SS artifact.validated review.json          ││                                                                  │
-│ HH:MM:SS session.exited implementer stopped      ││                                                                  │
 │ HH:MM:SS session.started review                  ││                                                                  │
 └──────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────┘
  a approve  c changes  x reject  X abort  p pause  v artifact  d diff  ⏎ attach  ? help  q detach
@@ -112,7 +116,7 @@ tui_is "$T_TMP/oldest" "$(cat <<'EOS'
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
 │                                                  ││                                                                  │
-├ Events · RUN1xxxx ─────────────────────── 27/27 ─┤│                                                                  │
+├ Events · RUN1xxxx ─────────────────────── 29/29 ─┤│                                                                  │
 │ HH:MM:SS run.resumed…                            ││                                                                  │
 │ HH:MM:SS phase.completed plan                    ││                                                                  │
 │ HH:MM:SS approval.resolved approve               ││                                                                  │

@@ -41,7 +41,7 @@ a
 :dump $T_TMP/review-narrow
 :resize 80x24
 a
-:wait-for completed
+:wait-for development completed
 r
 :dump $T_TMP/report
 q

@@ -98,7 +98,8 @@ tm send-keys -t tui a
 wait_screen "final_review"
 ok $? "a approved the plan; the review waits"
 tm send-keys -t tui a
-wait_screen "completed"
+# The run's row, not a phase's: the run completes once the review's commit is recorded.
+wait_screen "repo main completed"
 ok $? "a approved the review; the run completed"
 tm send-keys -t tui r
 wait_screen "# devflow run $id"

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "engine/checkrun.h"
+#include "engine/land.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "engine_harness.h"
 
@@ -196,6 +198,65 @@ h_run_checks(struct harness *h)
 	return ran;
 }
 
+static int
+host_commit_start(void *ctx, const struct engine_commit_spec *spec, struct df_error *err)
+{
+	struct harness *h = ctx;
+	struct h_commit *c;
+
+	if (h->commits_refuse)
+		return df_error_set(err, DF_RETRYABLE, DF_E_IO, "no thread for the commit");
+	assert_true(h->ncommits < sizeof(h->commits) / sizeof(h->commits[0]));
+	c = &h->commits[h->ncommits++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->id, sizeof(c->id), "%s", spec->commit_id);
+	snprintf(c->phase_key, sizeof(c->phase_key), "%s", spec->phase_key);
+	snprintf(c->root, sizeof(c->root), "%s", spec->worktree);
+	snprintf(c->message, sizeof(c->message), "%s", spec->message);
+	snprintf(c->step, sizeof(c->step), "%s", spec->step);
+	c->ex = xcalloc(spec->nexclude + 1, sizeof(*c->ex));
+	for (size_t i = 0; i < spec->nexclude; i++)
+		c->ex[c->nex++] = xstrdup(spec->exclude[i]);
+	h->commits_started++;
+	if (!h->commits_hold)
+		h_run_commits(h, 1);
+	return 0;
+}
+
+static void
+commit_clear(struct h_commit *c)
+{
+	str_vec_free(c->ex);
+	c->ex = NULL;
+}
+
+int
+h_run_commits(struct harness *h, int report)
+{
+	int ran = 0;
+	size_t held = h->ncommits;
+
+	/* Only those held now: reporting one may ask for the next (appended), which waits. */
+	while (held-- > 0 && h->ncommits > 0) {
+		struct h_commit c = h->commits[0];
+		struct engine_commit_result r = { 0 };
+		char out[LAND_OID_HEX];
+		struct df_error err;
+
+		memmove(&h->commits[0], &h->commits[1], (h->ncommits - 1) * sizeof(h->commits[0]));
+		h->ncommits--;
+		r.rc = land_commit_worktree(c.root, c.message, c.step, (const char *const *)c.ex,
+		                            c.nex, out, &err);
+		r.commit = r.rc >= 0 ? out : NULL;
+		r.error = r.rc < 0 ? err.message : NULL;
+		commit_clear(&c);
+		if (report)
+			engine_commit_done(h->e, c.id, &r);
+		ran++;
+	}
+	return ran;
+}
+
 static const struct engine_host_ops host_ops_nocheck = {
 	.now_ms = host_now,
 	.new_id = host_id,
@@ -209,6 +270,7 @@ static const struct engine_host_ops host_ops_nocheck = {
 static const struct engine_host_ops host_ops = {
 	.check_start = host_check_start,
 	.check_cancel = host_check_cancel,
+	.commit_start = host_commit_start,
 	.now_ms = host_now,
 	.new_id = host_id,
 	.timer_add = host_timer_add,
@@ -362,6 +424,9 @@ h_restart(struct harness *h, int sessions_survive)
 		free(h->checks[i].argv);
 	}
 	h->nchecks = 0; /* the checks the old server ran died with it */
+	for (size_t i = 0; i < h->ncommits; i++)
+		commit_clear(&h->commits[i]);
+	h->ncommits = 0; /* so did the commits it had not made */
 	h_engine(h);
 	if (engine_recover(h->e, &err) != 0)
 		fail_msg("recover: %s", err.message);
@@ -469,6 +534,8 @@ h_free(struct harness *h)
 			free(h->checks[i].argv[j]);
 		free(h->checks[i].argv);
 	}
+	for (size_t i = 0; i < h->ncommits; i++)
+		commit_clear(&h->commits[i]);
 	for (size_t i = 0; i < h->ntexts; i++)
 		free(h->texts[i]);
 	free(h->ws);

@@ -50,6 +50,14 @@ struct h_check {
 	size_t max_output;
 };
 
+/* A phase commit the engine asked the harness's host for. */
+struct h_commit {
+	char id[160], phase_key[64];
+	char root[PATH_MAX], message[512], step[160];
+	char **ex; /* NULL-terminated */
+	size_t nex;
+};
+
 struct harness {
 	char dir[64];
 	char *ws, *repo, *dbpath;
@@ -86,7 +94,17 @@ struct harness {
 	int checks_hold;
 	int checks_started;
 	int checks_cancelled; /* check_cancel calls (a held check is dropped) */
-	int no_check_runner;  /* the host has no check_start */
+	int no_check_runner;  /* the host has no check_start (nor commit_start) */
+	/*
+	 * Phase commits the engine asked for (commit_start): made at once with
+	 * land_commit_worktree (the result comes back within the step that
+	 * asked), or kept until h_run_commits when commits_hold is set.
+	 */
+	struct h_commit commits[16];
+	size_t ncommits;
+	int commits_hold;
+	int commits_started;
+	int commits_refuse; /* commit_start fails (no thread could take it) */
 	/* Optional: called for every committed event (the server's tests push them). */
 	void (*on_event)(void *ctx, const struct store_event *ev);
 	void *on_event_ctx;
@@ -136,6 +154,14 @@ void h_script_fix(struct harness *h, const char *phase_key, const char *artifact
 
 /* Run the checks held (checks_hold) with the real runner and report them; how many ran. */
 int h_run_checks(struct harness *h);
+
+/*
+ * Make the phase commits held now (land_commit_worktree), in order (those
+ * asked for meanwhile stay held); when report,
+ * tell the engine each result (engine_commit_done), else drop it, as a
+ * server that died right after the git commit. How many were made.
+ */
+int h_run_commits(struct harness *h, int report);
 
 /* Start a run on h->repo/main with overrides binding every role to the fake backend. */
 int h_start(struct harness *h, const char *extra_json, char run_id[ENGINE_ID_MAX],
