@@ -1359,7 +1359,7 @@ driver_hook(struct driver *d, const char *session_id, enum driver_hook_kind kind
 		                    "hook: session %s has ended", session_id);
 	en->hooked = true;
 	if (kind != DRIVER_HOOK_NEEDS_INPUT) {
-		en->asking = false; /* the CLI went on */
+		en->asking = false;      /* the CLI went on */
 		free(en->hook_question); /* whatever it asked is over */
 		en->hook_question = NULL;
 	}

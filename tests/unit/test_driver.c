@@ -652,7 +652,8 @@ state_of(struct fx *f, const char *id)
 static const char ASK_BACKEND[] =
     "{\"name\":\"t\",\"version\":1,\"argv\":[\"sh\"],\"env\":{},"
     "\"prompt\":{\"mode\":\"paste\"},"
-    "\"screen\":{\"ready\":[\"^\\\\$ *$\"],\"busy\":[],\"needsInput\":[\"Allow\\\\? \\\\(y/n\\\\)\"],"
+    "\"screen\":{\"ready\":[\"^\\\\$ *$\"],\"busy\":[],\"needsInput\":[\"Allow\\\\? "
+    "\\\\(y/n\\\\)\"],"
     "\"questions\":[{\"match\":\"Allow\\\\?\",\"answers\":[{\"key\":\"y\",\"label\":\"Yes\","
     "\"send\":\"y\"}]}],\"trust\":[],\"lastLines\":4,\"stableMs\":100},"
     "\"install\":\"apt-get install t\"}";

@@ -178,12 +178,13 @@ settled_through_the_follow_up(void **state)
 	char why[256] = "";
 
 	(void)state;
-	assert_int_equal(sh("cd %s && git checkout -q -b devflow/R3/main && echo r3 >R3 && "
-	                    "git add R3 && git commit -qm r3 && git checkout -q -b devflow/F3/main && "
-	                    "echo f3 >F3 && git add F3 && git commit -qm f3 && git checkout -q main && "
-	                    "echo o >OTHER3 && git add OTHER3 && git commit -qm other",
-	                    repo),
-	                 0);
+	assert_int_equal(
+	    sh("cd %s && git checkout -q -b devflow/R3/main && echo r3 >R3 && "
+	       "git add R3 && git commit -qm r3 && git checkout -q -b devflow/F3/main && "
+	       "echo f3 >F3 && git add F3 && git commit -qm f3 && git checkout -q main && "
+	       "echo o >OTHER3 && git add OTHER3 && git commit -qm other",
+	       repo),
+	    0);
 	assert_int_equal(land_merge(&rq, &res, &err), 0);
 	assert_string_equal(res.how, "squash");
 	assert_int_equal(land_branch_settled(repo, "main", "R3", NULL, why, sizeof(why), &err), 0);
