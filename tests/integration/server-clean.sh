@@ -5,16 +5,6 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/server-lib.sh"
 
-# finish_run REPO [start args]: a run approved through both gates to completed; prints its id.
-finish_run() {
-	_run=$(start_run "$@") || return 1
-	wait_until 30 state_is "$_run" awaiting_approval || return 1
-	dj approve "$_run" || return 1
-	wait_until 30 state_is "$_run" awaiting_approval || return 1
-	dj approve "$_run" || return 1
-	wait_until 30 state_is "$_run" completed || return 1
-	echo "$_run"
-}
 wt_of() { dj status "$1" && jv result.run.worktreeRoot; }
 has_branch() { git -C "$T_TMP/repo" rev-parse -q --verify "refs/heads/devflow/$1/main" >/dev/null; }
 

@@ -8,17 +8,6 @@
 
 G="git -c user.name=t -c user.email=t@t"
 
-# finish_run REPO [start args]: a run approved through both gates to completed; prints its id.
-finish_run() {
-	_run=$(start_run "$@") || return 1
-	wait_until 30 state_is "$_run" awaiting_approval || return 1
-	dj approve "$_run" || return 1
-	wait_until 30 state_is "$_run" awaiting_approval || return 1
-	dj approve "$_run" || return 1
-	wait_until 30 state_is "$_run" completed || return 1
-	echo "$_run"
-}
-
 # ---- per-phase commits ------------------------------------------------------
 make_repo "$T_TMP/repo"
 run=$(finish_run "$T_TMP/repo")

@@ -70,6 +70,17 @@ start_run() {
 		--backend implementer=fake --backend reviewer=fake "$@" && jv result.runId
 }
 
+# finish_run REPO [start args] (start_run): a run approved through both gates to completed; prints its id.
+finish_run() {
+	_run=$(start_run "$@") || return 1
+	wait_until 30 state_is "$_run" awaiting_approval || return 1
+	dj approve "$_run" || return 1
+	wait_until 30 state_is "$_run" awaiting_approval || return 1
+	dj approve "$_run" || return 1
+	wait_until 30 state_is "$_run" completed || return 1
+	echo "$_run"
+}
+
 # The id of the newest session of a run.
 last_session() {
 	dj sessions "$1" || return 1
