@@ -455,6 +455,20 @@ add_summary(cJSON *obj, const struct fake_instr *in, const char *base)
 	free(s);
 }
 
+/* The artifact file's text: doc printed, with a final newline; doc is freed. The caller frees. */
+static char *
+doc_text(cJSON *doc)
+{
+	char *text = cJSON_Print(doc), *out;
+
+	cJSON_Delete(doc);
+	if (text == NULL)
+		abort(); /* cJSON fails only on allocation */
+	out = xasprintf("%s\n", text);
+	cJSON_free(text);
+	return out;
+}
+
 static cJSON *
 string_array(const char *const *words)
 {
@@ -572,7 +586,6 @@ fake_merge_artifact(const struct fake_instr *in, char *const *files, int nfiles,
 	                       "file%s, keeping both sides' lines, and committed the merge.",
 	                       title_of(in), in->merge_ref != NULL ? in->merge_ref : "?", nfiles,
 	                       nfiles == 1 ? "" : "s");
-	char *text, *out;
 
 	add_summary(o, in, base);
 	free(base);
@@ -588,13 +601,7 @@ fake_merge_artifact(const struct fake_instr *in, char *const *files, int nfiles,
 		cJSON_AddNumberToObject(c, "exit_code", cmds[i].exit_code);
 		cJSON_AddItemToArray(arr, c);
 	}
-	text = cJSON_Print(o);
-	cJSON_Delete(o);
-	if (text == NULL)
-		abort(); /* cJSON fails only on allocation */
-	out = xasprintf("%s\n", text);
-	cJSON_free(text);
-	return out;
+	return doc_text(o);
 }
 
 static cJSON *
@@ -1058,7 +1065,6 @@ fake_artifact(const struct fake_instr *in, int valid, const char *changed_file,
               const char *const *change_cmd, struct buf *notes, struct df_error *err)
 {
 	cJSON *doc;
-	char *text, *out;
 
 	if (strcmp(in->schema_id, "dev/phase-plan@1") == 0)
 		doc = make_plan(in, valid);
@@ -1068,13 +1074,7 @@ fake_artifact(const struct fake_instr *in, int valid, const char *changed_file,
 		doc = make_review(in, valid);
 	else if ((doc = make_generic(in, valid, notes, err)) == NULL)
 		return NULL;
-	text = cJSON_Print(doc);
-	cJSON_Delete(doc);
-	if (text == NULL)
-		abort(); /* cJSON fails only on allocation */
-	out = xasprintf("%s\n", text);
-	cJSON_free(text);
-	return out;
+	return doc_text(doc);
 }
 
 char *
