@@ -394,6 +394,11 @@ fake_scenario_pick(const struct fake_instr *in, const char *map, const char *sin
 		*source = "DEVFLOW_FAKE_SCENARIO";
 		return trimmed_dup(single);
 	}
+	if (in->merge_ref != NULL) {
+		/* The rebase follow-up's phase: the work is the merge it names. */
+		*source = "the default for a merge to make";
+		return xstrdup("merge-base");
+	}
 	*source = "the default";
 	return xstrdup("ok");
 }

@@ -76,7 +76,8 @@ const char *fake_scenario_list(void);
 /*
  * The scenario name for in: its Scenario: line; else the entry for its phase
  * key in map (DEVFLOW_FAKE_SCENARIOS, "key=name,...", "*" the default); else
- * single (DEVFLOW_FAKE_SCENARIO); else "ok". map and single may be NULL or
+ * single (DEVFLOW_FAKE_SCENARIO); else "merge-base" where the instructions
+ * name a merge to make (in->merge_ref), "ok" elsewhere. map and single may be NULL or
  * empty. Returns a new string (caller frees); the name is not checked.
  * *source is set to a static description of where it came from.
  */

@@ -180,10 +180,18 @@ test_scenarios(void **state)
 	assert_string_equal(s, "ok");
 	assert_string_equal(src, "the default");
 	free(s);
+	/* A merge to make (the rebase follow-up's phase): merge-base, unless told otherwise. */
+	in.merge_ref = xstrdup("main");
+	s = fake_scenario_pick(&in, NULL, NULL, &src);
+	assert_string_equal(s, "merge-base");
+	assert_string_equal(src, "the default for a merge to make");
+	free(s);
 	s = fake_scenario_pick(&in, "", " ask ", &src);
 	assert_string_equal(s, "ask");
 	assert_string_equal(src, "DEVFLOW_FAKE_SCENARIO");
 	free(s);
+	free(in.merge_ref);
+	in.merge_ref = NULL;
 	s = fake_scenario_pick(&in, "plan=ok, implement = invalid-then-ok ,*=garbage", "ask", &src);
 	assert_string_equal(s, "invalid-then-ok");
 	assert_string_equal(src, "DEVFLOW_FAKE_SCENARIOS");
