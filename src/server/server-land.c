@@ -22,6 +22,7 @@
 #include "engine/land.h"
 #include "engine/worktree.h"
 #include "lib/buf.h"
+#include "lib/fault.h"
 #include "lib/spawn.h"
 #include "lib/worker.h"
 #include "lib/xalloc.h"
@@ -321,8 +322,7 @@ land_done(void *result, int cancelled, void *arg)
 	 * For the tests of the kill -9 between the git work and its event
 	 * (DEVFLOW_TEST_FAULT=land-merged): the server dies here, as it could.
 	 */
-	if (j->rc == 0 && j->merge && !already && getenv("DEVFLOW_TEST_FAULT") != NULL &&
-	    strcmp(getenv("DEVFLOW_TEST_FAULT"), "land-merged") == 0)
+	if (j->rc == 0 && j->merge && !already && fault_get("land-merged", NULL, 0))
 		raise(SIGKILL);
 	if (j->rc == 0 && engine_record_land(j->srv->engine, j->run_id, &rec, &j->err) != 0)
 		j->rc = -1;
