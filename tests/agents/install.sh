@@ -28,6 +28,13 @@ export npm_config_cache=${npm_config_cache:-$cache/npm}
 # npm's temporary files in the cache too, never in the caller's TMPDIR.
 mkdir -p "$cache/tmp" && export TMPDIR="$cache/tmp"
 export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false
+# The machine's own npm settings (a registry mirror, a proxy and its CA
+# file) are in its global npmrc, which --prefix DIR would swap for
+# DIR/etc/npmrc: name it, so that npm behind such a proxy still installs.
+if [ -z "${npm_config_globalconfig:-}" ]; then
+	gc=$(npm config get globalconfig 2>/dev/null)
+	[ -f "$gc" ] && export npm_config_globalconfig="$gc"
+fi
 
 # Gemini CLI needs Node 20 (Claude Code 18, Codex 16), and Debian 12's own
 # nodejs is 18: where the machine's node is older, Node 20 comes from the
