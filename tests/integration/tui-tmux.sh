@@ -3,7 +3,8 @@
 # with send-keys and read with capture-pane, through the demo flow (a
 # paste-buffer into the runs view changes nothing); q detaches and the
 # server goes on; then a question answered from the queue, history mode on
-# an agent that printed 5,000 lines (PgUp, g, /pineapple, q), C-z and fg.
+# an agent that printed 5,000 lines (PgUp, g, /pineapple, q), C-z and fg,
+# and landing with the rebase run a conflict offers.
 # Each part is a tmux_case: started again, on a new run, if tmux itself died.
 . "$top_srcdir/tests/tui-lib.sh"
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
@@ -215,5 +216,47 @@ like "$(tm capture-pane -p -t tui)" "the TUI needs a terminal that can move the 
 }
 if command -v bash >/dev/null 2>&1; then
 	tmux_case "C-z and fg in tmux" case_suspend
+fi
+# Landing in tmux, on the first case's completed run: main moves in a way
+# that conflicts with it, so L y offers the rebase run; y starts it; once
+# it is approved, L y on it lands both changes.
+case_land() {
+if ! git -C "$REPO" log --format=%s main | grep -qx "notes on main"; then
+	echo "a line from main" >"$REPO/NOTES.md"
+	git -C "$REPO" add NOTES.md
+	git -C "$REPO" -c user.email=t@example.com -c user.name=t commit -q -m "notes on main"
+fi
+tm new-session -d -s tui -x 120 -y 40 \
+	"env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_DATA_HOME='$XDG_DATA_HOME' TERM=xterm-256color LANG=C.UTF-8 '$DEVFLOW'; echo tui-exited \$?; sleep 30"
+wait_screen "repo main development completed"
+tm send-keys -t tui G L # the oldest run: the first case's
+wait_screen "Land run $short"
+ok $? "L on the completed run asks first"
+tm send-keys -t tui y
+wait_screen "Start a rebase run"
+ok $? "main conflicts with it: the refusal offers the rebase run"
+like "$(tm capture-pane -p -t tui)" "Run $short cannot land: main moved and conflicts with it in NOTES.md" \
+	"... naming the file"
+tm send-keys -t tui y
+wait_screen "started rebase run"
+ok $? "y starts the rebase run"
+"$DEVFLOW" --json status "$id" >"$T_TMP/status.json"
+follow=$("$top_builddir/tests/tools/json-get" "$T_TMP/status.json" result.run.rebaseRunId)
+tui_wait_state "$follow" awaiting_approval && "$DEVFLOW" approve "$follow" >/dev/null &&
+	tui_wait_state "$follow" completed
+ok $? "the rebase run merged main and completed ($follow)"
+tm send-keys -t tui g L # the newest run: the rebase run
+wait_screen "Land run $(printf %s "$follow" | cut -c1-8)"
+tm send-keys -t tui y
+wait_screen "landed run $(printf %s "$follow" | cut -c1-8) on main"
+ok $? "L y lands the rebase run"
+like "$(cat "$REPO/NOTES.md")" "a line from main" "main has its own change"
+like "$(cat "$REPO/NOTES.md")" "edited by devflow-fake-agent" "... and the run's"
+tm send-keys -t tui q
+wait_screen "tui-exited 0"
+ok $? "q quits"
+}
+if [ -n "$id" ] && "$DEVFLOW" ls | grep -q "^$id *completed "; then
+	tmux_case "landing and the rebase run in tmux" case_land
 fi
 done_testing
