@@ -323,7 +323,7 @@ do_request(struct tui *t, enum tui_request req)
 		              "of one of its answers");
 		return;
 	case REQ_HISTORY:
-		history_open(t, 0);
+		histmode_open(t, 0);
 		return;
 	case REQ_ARTIFACT:
 		view_artifact(t);
@@ -472,7 +472,7 @@ take_paste(struct tui *t, const char *text)
 		return;
 	if (t->ov == OV_ATTACH)
 		app_attach_paste(t, text);
-	else if (!views_paste(t, text) && !history_paste(t, text))
+	else if (!views_paste(t, text) && !histmode_paste(t, text))
 		app_message(t, 1, "paste ignored: not in a text field");
 }
 
@@ -551,7 +551,7 @@ app_key(struct tui *t, int key)
 		app_attach_key(t, key);
 		return;
 	}
-	if (views_key(t, key) || history_key(t, key))
+	if (views_key(t, key) || histmode_key(t, key))
 		return;
 	if (question_key(t, key))
 		return;

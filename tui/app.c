@@ -595,7 +595,7 @@ overlay_hints(const struct tui *t)
 		                              NULL };
 
 	if (t->ov == OV_NONE && t->hist.on)
-		return history_hints();
+		return histmode_hints();
 	switch (t->ov) {
 	case OV_HELP:
 	case OV_PAGER:
@@ -779,7 +779,7 @@ app_render(struct tui *t)
 		if (t->ov != OV_FILTER)
 			draw_footer(t);
 		/* History mode's search line goes over the footer. */
-		history_draw_prompt(t);
+		histmode_draw_prompt(t);
 	}
 	doupdate();
 	/* A pair recycled during this frame recoloured older cells: draw again. */

@@ -18,7 +18,7 @@
 #include "proto/client.h"
 #include "proto/proto.h"
 #include "editor.h"
-#include "history.h"
+#include "histmode.h"
 #include "keys.h"
 #include "list.h"
 #include "messages.h"
@@ -123,7 +123,7 @@ struct tui {
 	struct pane panes[PANE__COUNT];
 	enum pane_id focus;
 	struct term_screen term;
-	struct history hist; /* history mode of the agent pane (history.h) */
+	struct histmode hist; /* history mode of the agent pane (histmode.h) */
 
 	char *sel_run; /* selected run id, NULL when none */
 	char *filter;  /* runs filter, NULL when none */

@@ -16,7 +16,7 @@ devflow_SOURCES += \
 	tui/form.c \
 	tui/help.c \
 	tui/histbuf.c tui/histbuf.h \
-	tui/history.c tui/history.h \
+	tui/histmode.c tui/histmode.h \
 	tui/keys.c tui/keys.h \
 	tui/list.c tui/list.h \
 	tui/messages.c tui/messages.h \

@@ -454,7 +454,7 @@ on_reply(struct tui *t, struct proto_msg *m)
 			app_message_error(t, &m->error);
 		break;
 	case PEND_HISTORY:
-		history_reply(t, m);
+		histmode_reply(t, m);
 		break;
 	case PEND_EVENTS:
 		/* Older events for the Events pane; more if the selection is still at the end. */
@@ -466,7 +466,7 @@ on_reply(struct tui *t, struct proto_msg *m)
 		}
 		break;
 	case PEND_HISTORY_SEARCH:
-		history_search_reply(t, m);
+		histmode_search_reply(t, m);
 		break;
 	case PEND_OTHER:
 		if (!m->ok && strcmp(p.what, "land") == 0 && m->error.code == DF_E_LAND_CONFLICT)

@@ -33,7 +33,7 @@ term_reset(struct tui *t)
 {
 	struct term_screen *ts = &t->term;
 
-	history_close(t); /* its session is no longer shown */
+	histmode_close(t); /* its session is no longer shown */
 	free_rows(ts);
 	free(ts->session);
 	free(ts->title);
@@ -81,7 +81,7 @@ term_apply(struct tui *t, struct proto_screen *s)
 	ts->state = s->state != NULL ? xstrdup(s->state) : NULL;
 	ts->have = 1;
 	t->dirty = 1;
-	history_screen_changed(t);
+	histmode_screen_changed(t);
 }
 
 static attr_t
@@ -256,7 +256,7 @@ term_draw(struct pane *p, struct tui *t)
 		/* The position where it is sure to be seen: role and state make room for it. */
 		char pos[64];
 
-		history_note(t, pos, sizeof pos);
+		histmode_note(t, pos, sizeof pos);
 		snprintf(title, sizeof title, "Agent · run %.8s · %s %s", t->sel_run, phase, pos);
 		note[0] = '\0';
 	}
@@ -285,7 +285,7 @@ term_draw(struct pane *p, struct tui *t)
 
 		getmaxyx(inner, r, c);
 		if (t->hist.on)
-			history_draw(t, inner, r, c);
+			histmode_draw(t, inner, r, c);
 		else
 			term_draw_full(t, inner, r, c);
 		delwin(inner);
@@ -300,7 +300,7 @@ term_handle(struct pane *p, struct tui *t, enum tui_request req, const char **ru
 	(void)run;
 	if (req != REQ_PAGE_UP)
 		return PANE_IGNORED;
-	history_open(t, 1);
+	histmode_open(t, 1);
 	return PANE_HANDLED;
 }
 

@@ -9,8 +9,8 @@
  * `history` request); `q`, Esc or any key it does not know returns to the
  * live screen. Not in attach mode: there every key is the agent's.
  */
-#ifndef DEVFLOW_TUI_HISTORY_H
-#define DEVFLOW_TUI_HISTORY_H
+#ifndef DEVFLOW_TUI_HISTMODE_H
+#define DEVFLOW_TUI_HISTMODE_H
 
 #include <curses.h>
 #include <stddef.h>
@@ -20,11 +20,11 @@
 #include "editor.h"
 #include "histbuf.h"
 
-#define HISTORY_PATTERN_MAX 1024
+#define HISTMODE_PATTERN_MAX 1024
 
 struct tui;
 
-struct history {
+struct histmode {
 	int on;
 	char *session;       /* the session scrolled back through */
 	int64_t top;         /* stable number of the pane's first row (once the first reply came) */
@@ -35,7 +35,7 @@ struct history {
 	unsigned fetch_gen;  /* gen when the request in flight was sent */
 	int searching;       /* the search line is open: '/' forward, '?' backward; else 0 */
 	struct editor input; /* what is typed on it */
-	char pattern[HISTORY_PATTERN_MAX + 1]; /* the last search, "" when none (kept on close) */
+	char pattern[HISTMODE_PATTERN_MAX + 1]; /* the last search, "" when none (kept on close) */
 	int backward;                          /* its direction */
 	int64_t match; /* stable number of the current match, -1 when none */
 	int search_inflight;
@@ -46,30 +46,30 @@ struct history {
  * above the screen at once, as PgUp); a message says why not when there
  * is none, or the pane is not shown.
  */
-void history_open(struct tui *t, int page_up);
+void histmode_open(struct tui *t, int page_up);
 /* Back to the live screen: the cache and the search line are freed (the pattern stays). */
-void history_close(struct tui *t);
+void histmode_close(struct tui *t);
 /*
  * A key while history mode is on: scroll, search, or leave (q, Esc, and
  * any other key, which does nothing else). 1 when taken (every key while
  * on), 0 when history mode is off.
  */
-int history_key(struct tui *t, int key);
+int histmode_key(struct tui *t, int key);
 /* A paste while the search line is open goes on it (1); else 0. */
-int history_paste(struct tui *t, const char *text);
+int histmode_paste(struct tui *t, const char *text);
 /* The agent's screen changed: lines still on it are fetched again, the totals too. */
-void history_screen_changed(struct tui *t);
+void histmode_screen_changed(struct tui *t);
 /* The replies to history and history-search requests. */
-void history_reply(struct tui *t, const struct proto_msg *m);
-void history_search_reply(struct tui *t, const struct proto_msg *m);
+void histmode_reply(struct tui *t, const struct proto_msg *m);
+void histmode_search_reply(struct tui *t, const struct proto_msg *m);
 /* Draw the lines into win (rows x cols, the pane's inside), the matches highlighted. */
-void history_draw(struct tui *t, WINDOW *win, int rows, int cols);
+void histmode_draw(struct tui *t, WINDOW *win, int rows, int cols);
 /* The position for the pane's title: "[history 120/5024]" (the first row shown / the lines held).
  */
-void history_note(const struct tui *t, char *out, size_t n);
+void histmode_note(const struct tui *t, char *out, size_t n);
 /* The search line over the footer, when open. */
-void history_draw_prompt(struct tui *t);
+void histmode_draw_prompt(struct tui *t);
 /* History mode's keys for the footer ("KEY label" pairs, NULL-terminated). */
-const char *const *history_hints(void);
+const char *const *histmode_hints(void);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * History mode of the agent pane (see history.h): the view over the
+ * History mode of the agent pane (see histmode.h): the view over the
  * fetched lines, its keys, the fetches as it moves and the searches.
  */
 #include "config.h"
@@ -13,7 +13,7 @@
 #include "app.h"
 #include "colour.h"
 #include "draw.h"
-#include "history.h"
+#include "histmode.h"
 
 /* Lines a fetch asks for around a missing one. */
 #define HISTORY_PAGE 200
@@ -50,7 +50,7 @@ top_max(struct tui *t)
 static void
 clamp(struct tui *t)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 
 	if (h->top > top_max(t))
 		h->top = top_max(t);
@@ -59,7 +59,7 @@ clamp(struct tui *t)
 }
 
 static cJSON *
-session_args(const struct history *h)
+session_args(const struct histmode *h)
 {
 	cJSON *a = cJSON_CreateObject();
 
@@ -76,7 +76,7 @@ session_args(const struct history *h)
 static void
 fetch(struct tui *t)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 	int64_t rows = view_rows(t), miss, from, to;
 	cJSON *a;
 
@@ -110,9 +110,9 @@ fetch(struct tui *t)
 }
 
 void
-history_open(struct tui *t, int page_up)
+histmode_open(struct tui *t, int page_up)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 
 	if (t->term.session == NULL || !t->term.have) {
 		app_refuse(t, "no agent terminal to scroll back through");
@@ -141,9 +141,9 @@ history_open(struct tui *t, int page_up)
 }
 
 void
-history_close(struct tui *t)
+histmode_close(struct tui *t)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 
 	if (!h->on)
 		return;
@@ -156,7 +156,7 @@ history_close(struct tui *t)
 }
 
 void
-history_screen_changed(struct tui *t)
+histmode_screen_changed(struct tui *t)
 {
 	if (!t->hist.on)
 		return;
@@ -178,7 +178,7 @@ move_by(struct tui *t, int64_t delta)
 static void
 search(struct tui *t, int reverse)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 	int backward = h->backward != reverse;
 	int64_t rows = view_rows(t), from;
 	cJSON *a;
@@ -206,7 +206,7 @@ search(struct tui *t, int reverse)
 static void
 search_key(struct tui *t, int key)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 
 	if (key == KEY_ESCAPE) {
 		h->searching = 0;
@@ -214,9 +214,9 @@ search_key(struct tui *t, int key)
 	} else if (key == '\r' || key == '\n' || key == (KEYS_FN | KEY_ENTER)) {
 		const char *text = editor_text(&h->input);
 
-		if (strlen(text) > HISTORY_PATTERN_MAX) {
+		if (strlen(text) > HISTMODE_PATTERN_MAX) {
 			app_refuse(t, "a search of %zu bytes: at most %d", strlen(text),
-			           HISTORY_PATTERN_MAX);
+			           HISTMODE_PATTERN_MAX);
 			return;
 		}
 		if (text[0] != '\0')
@@ -234,7 +234,7 @@ search_key(struct tui *t, int key)
 static int
 movement(struct tui *t, int key, enum tui_request req, int64_t *delta)
 {
-	const struct history *h = &t->hist;
+	const struct histmode *h = &t->hist;
 
 	if (req == REQ_MOVE_DOWN || req == REQ_MOVE_UP)
 		*delta = req == REQ_MOVE_DOWN ? 1 : -1;
@@ -250,9 +250,9 @@ movement(struct tui *t, int key, enum tui_request req, int64_t *delta)
 }
 
 int
-history_key(struct tui *t, int key)
+histmode_key(struct tui *t, int key)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 	enum tui_request req;
 	int64_t delta;
 
@@ -273,14 +273,14 @@ history_key(struct tui *t, int key)
 	} else if (key == 'n' || key == 'N')
 		search(t, key == 'N');
 	else {
-		history_close(t); /* q, Esc and every other key: back to live, nothing else */
+		histmode_close(t); /* q, Esc and every other key: back to live, nothing else */
 		app_message(t, 0, "back to the live screen");
 	}
 	return 1;
 }
 
 int
-history_paste(struct tui *t, const char *text)
+histmode_paste(struct tui *t, const char *text)
 {
 	if (!t->hist.on || !t->hist.searching)
 		return 0;
@@ -290,9 +290,9 @@ history_paste(struct tui *t, const char *text)
 }
 
 void
-history_reply(struct tui *t, const struct proto_msg *m)
+histmode_reply(struct tui *t, const struct proto_msg *m)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 	struct result_history r;
 	struct df_error err;
 	int first = !h->buf.have;
@@ -301,7 +301,7 @@ history_reply(struct tui *t, const struct proto_msg *m)
 	if (!h->on)
 		return;
 	if (!m->ok) {
-		history_close(t);
+		histmode_close(t);
 		app_message_error(t, &m->error);
 		return;
 	}
@@ -319,9 +319,9 @@ history_reply(struct tui *t, const struct proto_msg *m)
 }
 
 void
-history_search_reply(struct tui *t, const struct proto_msg *m)
+histmode_search_reply(struct tui *t, const struct proto_msg *m)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 	struct result_history_search r;
 	struct df_error err;
 	int64_t rows = view_rows(t);
@@ -392,9 +392,9 @@ highlight(struct tui *t, WINDOW *win, int y, int cols, const struct proto_row *r
 }
 
 void
-history_draw(struct tui *t, WINDOW *win, int rows, int cols)
+histmode_draw(struct tui *t, WINDOW *win, int rows, int cols)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 	int missing = 0;
 
 	for (int y = 0; y < rows; y++) {
@@ -417,9 +417,9 @@ history_draw(struct tui *t, WINDOW *win, int rows, int cols)
 }
 
 void
-history_note(const struct tui *t, char *out, size_t n)
+histmode_note(const struct tui *t, char *out, size_t n)
 {
-	const struct history *h = &t->hist;
+	const struct histmode *h = &t->hist;
 	const struct histnum *hn = &h->buf.hn;
 
 	if (!h->buf.have)
@@ -430,9 +430,9 @@ history_note(const struct tui *t, char *out, size_t n)
 }
 
 void
-history_draw_prompt(struct tui *t)
+histmode_draw_prompt(struct tui *t)
 {
-	struct history *h = &t->hist;
+	struct histmode *h = &t->hist;
 	WINDOW *win;
 	char *s;
 	int w;
@@ -453,7 +453,7 @@ history_draw_prompt(struct tui *t)
 }
 
 const char *const *
-history_hints(void)
+histmode_hints(void)
 {
 	static const char *const hints[] = { "j/k line", "PgUp/PgDn page", "g/G ends", "/ ? search",
 		                             "n/N next", "q live",         NULL };
