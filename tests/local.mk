@@ -147,6 +147,9 @@ EXTRA_DIST += tests/lib.sh tests/hermetic-run tests/integration/server-lib.sh te
 
 # The engine's tests share a harness: fake clock, scripted driver, real git repos.
 ENGINE_HARNESS = tests/unit/engine_harness.c tests/unit/engine_harness.h
+TEST_SHELL = tests/unit/shell.c tests/unit/shell.h
+tests_unit_test_land_SOURCES = tests/unit/test_land.c $(TEST_SHELL)
+tests_unit_test_worktree_SOURCES = tests/unit/test_worktree.c $(TEST_SHELL)
 tests_unit_test_engine_flow_SOURCES = tests/unit/test_engine_flow.c $(ENGINE_HARNESS)
 tests_unit_test_engine_checks_SOURCES = tests/unit/test_engine_checks.c $(ENGINE_HARNESS)
 tests_unit_test_engine_commit_SOURCES = tests/unit/test_engine_commit.c $(ENGINE_HARNESS)

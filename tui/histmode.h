@@ -36,7 +36,7 @@ struct histmode {
 	int searching;       /* the search line is open: '/' forward, '?' backward; else 0 */
 	struct editor input; /* what is typed on it */
 	char pattern[HISTMODE_PATTERN_MAX + 1]; /* the last search, "" when none (kept on close) */
-	int backward;                          /* its direction */
+	int backward;                           /* its direction */
 	int64_t match; /* stable number of the current match, -1 when none */
 	int search_inflight;
 };

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,44 +21,9 @@
 #include "engine/land.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
+#include "shell.h"
 
 static char dir[] = "/tmp/devflow-test-land.XXXXXX";
-
-static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	int rc;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
-	va_end(ap);
-	rc = system(cmd);
-	free(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
-/* Output of a shell command without its trailing newline. The caller frees. */
-static char *__attribute__((format(printf, 1, 2))) sh_out(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	struct buf b = BUF_INIT;
-	FILE *p;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
-	va_end(ap);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	assert_int_equal(buf_read_stream(&b, p, 0), 0);
-	pclose(p);
-	free(cmd);
-	while (b.len > 0 && b.data[b.len - 1] == '\n')
-		b.data[--b.len] = '\0';
-	buf_putc(&b, '\0');
-	return buf_detach(&b);
-}
 
 static int
 setup(void **state)

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,6 +24,7 @@
 #include "lib/error.h"
 #include "lib/gitenv.h"
 #include "lib/xalloc.h"
+#include "shell.h"
 
 static char *tmp; /* realpath of this program's temporary directory */
 static int counter;
@@ -37,50 +37,6 @@ fresh_dir(const char *tag)
 
 	assert_int_equal(mkdir(d, 0755), 0);
 	return d;
-}
-
-static int __attribute__((format(printf, 1, 2))) sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	int rc;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
-	va_end(ap);
-	rc = system(cmd);
-	free(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
-static char *
-sh_vout(const char *fmt, va_list ap)
-{
-	char *cmd;
-	struct buf b = BUF_INIT;
-	FILE *p;
-
-	assert_true(vasprintf(&cmd, fmt, ap) >= 0);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	assert_int_equal(buf_read_stream(&b, p, 0), 0);
-	pclose(p);
-	free(cmd);
-	while (b.len > 0 && b.data[b.len - 1] == '\n')
-		b.data[--b.len] = '\0';
-	return buf_detach(&b);
-}
-
-/* Output of a shell command without its trailing newline. The caller frees. */
-static char *__attribute__((format(printf, 1, 2))) sh_out(const char *fmt, ...)
-{
-	va_list ap;
-	char *out;
-
-	va_start(ap, fmt);
-	out = sh_vout(fmt, ap);
-	va_end(ap);
-	return out;
 }
 
 /* The shell command's output, without its trailing newline, is want. */
